@@ -1,0 +1,143 @@
+// The public entry point: a session runs torrents on its own network thread.
+//
+// Thread rules: every member function of `session` and `torrent_handle` may be called from any
+// thread. Calls are posted to the session's network thread; those returning a value wait for it.
+// Event callbacks run on the session's network thread: they must return quickly and must not call
+// blocking members of `session`/`torrent_handle` (post work elsewhere instead).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "tessera/result.hpp"
+#include "tessera/torrent_info.hpp"
+#include "tessera/types.hpp"
+
+namespace tessera {
+
+namespace detail {
+class session_impl;
+class torrent;
+}  // namespace detail
+
+/// Session-wide settings. Durations are std::chrono types; counts are plain ints.
+struct session_settings {
+  int max_connections = 200;              ///< peer connections across all torrents
+  int max_connections_per_torrent = 60;   ///< peer connections per torrent
+  std::uint16_t listen_port = 6881;       ///< TCP port announced to trackers
+  std::string peer_id_version = "0001";   ///< four characters after "-TS" in our peer id
+  int disk_threads = 2;                   ///< hashing/writing threads
+  int numwant = 80;                       ///< peers asked of each tracker per announce
+  std::chrono::seconds stop_announce_timeout{5};  ///< how long stop waits for `stopped` announces
+};
+
+/// What to add: a parsed .torrent and where to put its files.
+struct add_torrent_params {
+  std::shared_ptr<const torrent_info> ti;  ///< required
+  std::filesystem::path save_path;         ///< download directory (created if missing)
+};
+
+enum class torrent_state {
+  checking,     ///< hashing data already on disk
+  downloading,
+  seeding,      ///< every piece verified
+  error,        ///< stopped by an error (see torrent_status::error)
+};
+
+/// A snapshot of one torrent. Byte counts are payload bytes; rates are bytes per second averaged
+/// over the last few seconds.
+struct torrent_status {
+  torrent_state state = torrent_state::checking;
+  sha1_hash info_hash;
+  std::string name;
+  std::int64_t total_size = 0;        ///< bytes in the torrent (padding excluded)
+  std::int64_t total_done = 0;        ///< verified bytes (padding excluded)
+  std::int64_t total_downloaded = 0;  ///< payload bytes received this session (incl. wasted)
+  std::int64_t total_uploaded = 0;    ///< payload bytes sent this session
+  std::int64_t total_wasted = 0;      ///< bytes received and discarded (hash failures, duplicates)
+  std::int64_t download_rate = 0;     ///< bytes/s
+  std::int64_t upload_rate = 0;       ///< bytes/s
+  int num_pieces = 0;
+  int pieces_done = 0;                ///< verified pieces
+  int pieces_checked = 0;             ///< while checking: pieces hashed so far
+  int num_peers = 0;                  ///< connected peers (handshake done)
+  int num_seeds = 0;                  ///< connected peers that have every piece
+  int num_known_peers = 0;            ///< addresses learned from trackers, not yet failed
+  std::string error;                  ///< what went wrong, when state == error
+  std::string tracker_message;        ///< last tracker error or warning, empty if none
+  double progress() const { return total_size ? double(total_done) / double(total_size) : 1.0; }
+  /// Estimated time left at the current download rate; nullopt when unknown (rate 0).
+  std::optional<std::chrono::seconds> eta() const;
+};
+
+namespace events {
+struct torrent_added { sha1_hash info_hash; };
+struct torrent_finished { sha1_hash info_hash; };                    ///< every piece verified
+struct torrent_error { sha1_hash info_hash; std::string message; };  ///< torrent stopped
+/// Every tracker of every tier failed in one round and no peer is connected.
+struct tracker_error { sha1_hash info_hash; std::string message; };
+struct piece_verified { sha1_hash info_hash; piece_index piece; };
+struct peer_connected { sha1_hash info_hash; std::string endpoint; std::string client; };
+struct peer_disconnected { sha1_hash info_hash; std::string endpoint; std::string reason; };
+}  // namespace events
+
+using event = std::variant<events::torrent_added, events::torrent_finished, events::torrent_error,
+                           events::tracker_error, events::piece_verified, events::peer_connected,
+                           events::peer_disconnected>;
+
+/// Refers to a torrent in a session. Cheap to copy. Once the torrent is removed (or the session is
+/// gone) every call fails with std::errc::no_such_process instead of touching freed state.
+class torrent_handle {
+ public:
+  torrent_handle() = default;
+  result<torrent_status> status() const;
+  bool is_valid() const;
+  sha1_hash info_hash() const { return info_hash_; }
+
+ private:
+  friend class detail::session_impl;
+  torrent_handle(std::weak_ptr<detail::session_impl> s, std::weak_ptr<detail::torrent> t, sha1_hash ih)
+      : session_(std::move(s)), torrent_(std::move(t)), info_hash_(ih) {}
+  std::weak_ptr<detail::session_impl> session_;
+  std::weak_ptr<detail::torrent> torrent_;
+  sha1_hash info_hash_;
+};
+
+class session {
+ public:
+  /// Starts the network thread and the disk pool.
+  explicit session(session_settings settings = {});
+  /// Same as stop(), then joins the threads.
+  ~session();
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  /// Adds a torrent and starts it (check existing data, announce, connect). Fails with
+  /// std::errc::file_exists when the info-hash is already in the session, or with the storage
+  /// error when the download directory cannot be created or written.
+  result<torrent_handle> add_torrent(add_torrent_params params);
+
+  std::vector<torrent_handle> torrents() const;
+
+  /// Registers the callback that receives every event (replacing any earlier one). Runs on the
+  /// network thread; see the thread rules above.
+  void set_event_handler(std::function<void(const event&)> handler);
+
+  /// Graceful shutdown: closes peer connections, announces `stopped` (waiting at most
+  /// settings.stop_announce_timeout), closes files. Idempotent; blocks until done.
+  void stop();
+
+  const session_settings& settings() const;
+
+ private:
+  std::shared_ptr<detail::session_impl> impl_;
+};
+
+}  // namespace tessera

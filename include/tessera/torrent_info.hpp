@@ -1,0 +1,86 @@
+// The contents of a .torrent file (BEP 3 metainfo, v1), parsed and validated.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "tessera/result.hpp"
+#include "tessera/types.hpp"
+
+namespace tessera {
+
+/// Why a .torrent was rejected. Category name "tessera.metainfo".
+enum class metainfo_errc {
+  bencode = 1,            ///< the file is not valid bencode (see the message for the offset)
+  not_a_dictionary,       ///< the top level (or `info`) is not a dictionary
+  missing_info,           ///< no `info` dictionary
+  missing_name,           ///< `info.name` missing or not a string
+  bad_piece_length,       ///< `piece length` missing, not positive, or above 64 MiB
+  bad_pieces,             ///< `pieces` missing or its length is not a multiple of 20
+  piece_count_mismatch,   ///< the number of hashes does not match the total length
+  bad_length,             ///< a file length is missing or negative, or the total overflows
+  bad_files,              ///< `files` is not a list of dictionaries
+  bad_path,               ///< a path is empty, absolute, has `..`/`.`/empty components
+  no_files,               ///< both `length` and `files`, or neither
+  duplicate_path,         ///< two files map to the same path on disk
+};
+const std::error_category& metainfo_category() noexcept;
+inline std::error_code make_error_code(metainfo_errc e) { return {static_cast<int>(e), metainfo_category()}; }
+
+/// One file of the torrent, in metainfo order.
+struct file_entry {
+  /// Path relative to the download directory, components joined by '/'. For a multi-file torrent
+  /// it starts with the torrent's name (the folder), for a single file it is the name. Every
+  /// component is sanitised: never empty, never "." or "..", no '/', '\\' or NUL inside, so the
+  /// path cannot leave the download directory. `name.utf-8`/`path.utf-8` are preferred when valid.
+  std::string path;
+  std::int64_t size = 0;    ///< bytes
+  std::int64_t offset = 0;  ///< byte offset of the file's first byte in the torrent's byte stream
+  bool pad = false;         ///< BEP 47 padding file (`attr` contains 'p'): zeros, never on disk
+  bool executable = false;  ///< BEP 47 `attr` 'x'
+  bool hidden = false;      ///< BEP 47 `attr` 'h'
+};
+
+/// A parsed v1 .torrent. Immutable once built; share it as `std::shared_ptr<const torrent_info>`.
+struct torrent_info {
+  sha1_hash info_hash;              ///< SHA-1 of the exact bytes of the `info` dictionary
+  std::string name;                 ///< `info.name` (sanitised like a path component)
+  std::int64_t piece_length = 0;    ///< bytes per piece (the last piece may be shorter)
+  std::vector<sha1_hash> piece_hashes;  ///< one per piece
+  std::vector<file_entry> files;    ///< in metainfo order; a single-file torrent has one entry
+  std::int64_t total_size = 0;      ///< sum of all file sizes, padding included
+  bool multi_file = false;          ///< true when the metainfo had `files`
+  /// Announce URLs by tier (BEP 12). From `announce-list` when present, else one tier holding
+  /// `announce`. Empty tiers and non-string entries are dropped.
+  std::vector<std::vector<std::string>> trackers;
+  std::vector<std::string> web_seeds;   ///< `url-list` (BEP 19)
+  bool is_private = false;              ///< `info.private` == 1 (BEP 27)
+  std::string comment;
+  std::string created_by;
+  std::int64_t creation_date = 0;       ///< seconds since the Unix epoch, 0 if absent
+  std::string info_bytes;               ///< the raw bencoded `info` dictionary
+
+  int num_pieces() const { return static_cast<int>(piece_hashes.size()); }
+  /// Size in bytes of piece `p`: piece_length, except for the last piece.
+  std::int32_t piece_size(piece_index p) const;
+  /// Number of 16 KiB blocks in piece `p`.
+  int blocks_in_piece(piece_index p) const { return (piece_size(p) + block_size - 1) / block_size; }
+};
+
+/// Parses a whole .torrent file. Errors are `metainfo_errc` values; nothing is thrown for bad
+/// input. Limits: nesting depth 100, at most 10 MiB of metainfo, at most 1,000,000 files.
+result<torrent_info> parse_torrent(std::span<const std::byte> data);
+result<torrent_info> parse_torrent(std::string_view data);
+
+/// Reads and parses a .torrent file from disk. I/O errors come back as std::errc values.
+result<torrent_info> load_torrent_file(const std::string& path);
+
+}  // namespace tessera
+
+template <>
+struct std::is_error_code_enum<tessera::metainfo_errc> : std::true_type {};

@@ -1,0 +1,106 @@
+// The BEP 3 peer wire protocol as a pure codec: handshake and length-prefixed messages over bytes.
+// Decoding never allocates for payloads: spans in a decoded message point into the input buffer and
+// are valid only as long as it is.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <system_error>
+#include <variant>
+#include <vector>
+
+#include "tessera/result.hpp"
+#include "tessera/types.hpp"
+
+namespace tessera::detail::wire {
+
+/// Why bytes from a peer were rejected. Category name "tessera.wire".
+enum class wire_errc {
+  bad_protocol = 1,     ///< handshake does not start with "\x13BitTorrent protocol"
+  message_too_long,     ///< length prefix above the caller's limit
+  bad_message_length,   ///< a fixed-size message (choke, have, request...) with the wrong length
+};
+const std::error_category& wire_category() noexcept;
+inline std::error_code make_error_code(wire_errc e) { return {static_cast<int>(e), wire_category()}; }
+
+inline constexpr std::size_t handshake_length = 68;
+
+/// BEP 3 handshake: pstr, 8 reserved bytes, info-hash, peer id.
+struct handshake {
+  std::array<std::uint8_t, 8> reserved{};
+  sha1_hash info_hash;
+  peer_id id;
+  bool supports_extensions() const { return reserved[5] & 0x10; }  ///< BEP 10
+  bool supports_fast() const { return reserved[7] & 0x04; }        ///< BEP 6
+  bool supports_dht() const { return reserved[7] & 0x01; }         ///< BEP 5
+};
+/// Appends the 68 handshake bytes.
+void write_handshake(std::vector<std::uint8_t>& out, const handshake& h);
+/// Parses the first 68 bytes of `in` (which must hold at least 68).
+result<handshake> parse_handshake(std::span<const std::uint8_t> in);
+
+enum class msg_id : std::uint8_t {
+  choke = 0, unchoke = 1, interested = 2, not_interested = 3, have = 4, bitfield = 5,
+  request = 6, piece = 7, cancel = 8, port = 9, extended = 20,
+};
+
+struct keep_alive { bool operator==(const keep_alive&) const = default; };
+struct choke { bool operator==(const choke&) const = default; };
+struct unchoke { bool operator==(const unchoke&) const = default; };
+struct interested { bool operator==(const interested&) const = default; };
+struct not_interested { bool operator==(const not_interested&) const = default; };
+struct have { piece_index piece; bool operator==(const have&) const = default; };
+struct bitfield { std::span<const std::uint8_t> bits; };
+/// `request` and `cancel` share a shape: piece, byte offset inside it, length in bytes.
+struct request {
+  piece_index piece; std::int32_t begin = 0; std::int32_t length = 0;
+  bool operator==(const request&) const = default;
+};
+struct cancel {
+  piece_index piece; std::int32_t begin = 0; std::int32_t length = 0;
+  bool operator==(const cancel&) const = default;
+};
+struct piece { piece_index piece; std::int32_t begin = 0; std::span<const std::uint8_t> data; };
+struct port { std::uint16_t port = 0; bool operator==(const port&) const = default; };    ///< BEP 5
+struct extended { std::uint8_t id = 0; std::span<const std::uint8_t> payload; };          ///< BEP 10
+/// Any other id (e.g. BEP 6 messages before that extension is supported): skipped, not fatal.
+struct unknown { std::uint8_t id = 0; std::span<const std::uint8_t> payload; };
+
+using message = std::variant<keep_alive, choke, unchoke, interested, not_interested, have, bitfield,
+                             request, piece, cancel, port, extended, unknown>;
+
+/// Outcome of decoding the front of a receive buffer.
+struct decode_result {
+  std::size_t consumed = 0;  ///< bytes used by `msg`; 0 means "need more bytes" (or an error)
+  message msg;
+  std::error_code ec;        ///< set on malformed input: the peer should be disconnected
+  /// When more bytes are needed: the total the whole message will take (length prefix + body),
+  /// or 4 when even the prefix is incomplete. Lets the reader size its next read.
+  std::size_t needed = 0;
+};
+
+/// Decodes one message from the front of `in`. `max_length` bounds the length prefix (body size)
+/// and should be max(16 KiB + 9, bitfield bytes + 1) plus what extensions need.
+decode_result decode_message(std::span<const std::uint8_t> in, std::uint32_t max_length);
+
+// Encoders append one complete message (length prefix included) to `out`.
+void write_keep_alive(std::vector<std::uint8_t>& out);
+void write_choke(std::vector<std::uint8_t>& out);
+void write_unchoke(std::vector<std::uint8_t>& out);
+void write_interested(std::vector<std::uint8_t>& out);
+void write_not_interested(std::vector<std::uint8_t>& out);
+void write_have(std::vector<std::uint8_t>& out, piece_index p);
+void write_bitfield(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> bits);
+void write_request(std::vector<std::uint8_t>& out, const request& r);
+void write_cancel(std::vector<std::uint8_t>& out, const cancel& c);
+/// The 13-byte header of a `piece` message carrying `length` bytes of data (sent separately).
+void write_piece_header(std::vector<std::uint8_t>& out, piece_index p, std::int32_t begin, std::int32_t length);
+void write_port(std::vector<std::uint8_t>& out, std::uint16_t port);
+void write_extended(std::vector<std::uint8_t>& out, std::uint8_t id, std::span<const std::uint8_t> payload);
+
+}  // namespace tessera::detail::wire
+
+template <>
+struct std::is_error_code_enum<tessera::detail::wire::wire_errc> : std::true_type {};

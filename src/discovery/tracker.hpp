@@ -1,0 +1,134 @@
+// Tracker announces (BEP 3 HTTP, BEP 15 UDP), shared request/response shapes, and the per-torrent
+// announcer that walks tiers (BEP 12) and re-announces on the tracker's interval.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "tessera/result.hpp"
+#include "tessera/types.hpp"
+
+namespace tessera::detail {
+
+/// Why an announce failed. Category name "tessera.tracker".
+enum class tracker_errc {
+  failure_reason = 1,   ///< the tracker answered with `failure reason` (text in tracker_error)
+  bad_response,         ///< malformed bencode, missing fields, bad compact peer list
+  http_status,          ///< HTTP status other than 200 (code in the text)
+  timeout,              ///< no answer in time (UDP: after the BEP 15 retransmissions)
+  unsupported_url,      ///< not http://, https:// or udp://, or an unparsable URL
+  udp_error,            ///< BEP 15 error action (text in tracker_error)
+  resolve_failed,       ///< the host name did not resolve
+};
+const std::error_category& tracker_category() noexcept;
+inline std::error_code make_error_code(tracker_errc e) { return {static_cast<int>(e), tracker_category()}; }
+
+struct tracker_error {
+  std::error_code ec;
+  std::string message;  ///< human-readable: the failure reason, the HTTP status, the OS error...
+};
+
+/// BEP 3 `event` values (BEP 15 numbers them 0..3 in the same order).
+enum class announce_event { none = 0, completed = 1, started = 2, stopped = 3 };
+
+struct announce_request {
+  sha1_hash info_hash;
+  peer_id pid;
+  std::uint16_t port = 0;          ///< our listen port (0 if not listening yet)
+  std::int64_t uploaded = 0;       ///< payload bytes since `started`
+  std::int64_t downloaded = 0;     ///< payload bytes since `started`
+  std::int64_t left = 0;           ///< bytes still missing
+  announce_event event = announce_event::none;
+  int numwant = 50;
+  std::uint32_t key = 0;           ///< random per session, lets a tracker recognise us across IPs
+  std::string tracker_id;          ///< echoed `tracker id` from a previous HTTP response
+};
+
+struct announce_response {
+  std::chrono::seconds interval{1800};
+  std::chrono::seconds min_interval{0};        ///< 0 when absent
+  std::vector<boost::asio::ip::tcp::endpoint> peers;  ///< IPv4 and IPv6 (BEP 7), deduplicated
+  std::string tracker_id;
+  std::string warning;                         ///< `warning message`, if any
+  std::int64_t complete = -1;                  ///< seeds, -1 if unknown
+  std::int64_t incomplete = -1;                ///< leechers, -1 if unknown
+};
+
+/// Parses an HTTP tracker's bencoded body: compact (BEP 23) and dictionary peer lists, `peers6`
+/// (BEP 7), `failure reason`, `warning message`, `interval`, `min interval`, `tracker id`. Pure.
+result<announce_response, tracker_error> parse_http_announce_response(std::string_view body);
+
+/// Builds the announce URL: `announce_url` may already carry a query (a passkey); the parameters
+/// are appended with '&' then. info_hash and peer_id are percent-encoded bytes. Pure.
+std::string build_http_announce_url(const std::string& announce_url, const announce_request& req);
+
+/// One HTTP(S) announce, with `timeout` for the whole exchange.
+boost::asio::awaitable<result<announce_response, tracker_error>>
+announce_http(std::string url, announce_request req, std::chrono::seconds timeout);
+
+/// BEP 15 client. One per session: keeps connection ids per tracker endpoint for up to 60 s.
+class udp_tracker_client {
+ public:
+  explicit udp_tracker_client(boost::asio::any_io_executor ex);
+  ~udp_tracker_client();
+  /// connect (or reuse the connection id), then announce; retransmits after 15 * 2^n seconds,
+  /// n = 0..`max_retries`, then fails with tracker_errc::timeout.
+  boost::asio::awaitable<result<announce_response, tracker_error>>
+  announce(std::string url, announce_request req, int max_retries = 8);
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+/// Drives one torrent's announces over its tiers (BEP 12): each tier shuffled once; within a tier
+/// trackers are tried in order and the one that answers moves to the front; tiers are tried in
+/// order until one answers. Sends `started` first, `completed` when told, periodic re-announces
+/// honouring `interval`/`min interval`, and `stopped` on stop(). Runs on the executor it is given;
+/// call it only from there.
+class announcer : public std::enable_shared_from_this<announcer> {
+ public:
+  struct callbacks {
+    /// Current counters for the next announce (event, tracker id and key are filled in by us).
+    std::function<announce_request()> make_request;
+    /// Peers from a successful announce.
+    std::function<void(const std::vector<boost::asio::ip::tcp::endpoint>&)> on_peers;
+    /// A whole round failed: every tracker of every tier gave an error (the last one is passed).
+    std::function<void(const tracker_error&)> on_all_failed;
+    /// One tracker answered (for status and logs): its URL and reply.
+    std::function<void(const std::string& url, const announce_response&)> on_reply;
+    /// One tracker failed (for status and logs).
+    std::function<void(const std::string& url, const tracker_error&)> on_error;
+  };
+
+  announcer(boost::asio::any_io_executor ex, std::shared_ptr<udp_tracker_client> udp,
+            std::vector<std::vector<std::string>> tiers, callbacks cb);
+  ~announcer();
+
+  /// Starts the loop: announces `started` now, then on the interval.
+  void start();
+  /// Announces `completed` now (once), then carries on.
+  void completed();
+  /// Asks for peers now when the last announce is older than `min interval`.
+  void reannounce();
+  /// Ends the loop and announces `stopped` to the trackers that answered, waiting at most
+  /// `timeout` in total.
+  boost::asio::awaitable<void> stop(std::chrono::seconds timeout);
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace tessera::detail
+
+template <>
+struct std::is_error_code_enum<tessera::detail::tracker_errc> : std::true_type {};
