@@ -42,6 +42,9 @@ struct session_settings {
 struct add_torrent_params {
   std::shared_ptr<const torrent_info> ti;  ///< required
   std::filesystem::path save_path;         ///< download directory (created if missing)
+  /// Extra peers to dial, as "ip:port" ("[v6]:port" for IPv6), beside those from trackers.
+  /// Entries that do not parse are ignored.
+  std::vector<std::string> peers;
 };
 
 enum class torrent_state {

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "core/bitfield.hpp"
@@ -62,8 +62,9 @@ class piece_picker {
   void abort_all(peer_key peer);
 
   /// Data for `b` arrived from `peer`. Returns false when the block is not wanted (we have the
-  /// piece or already received this block): the caller drops the data. On true, `others` gets the
-  /// other peers that still have the block requested (endgame), to send them `cancel`.
+  /// piece, already received this block, or `b` is out of range): the caller drops the data. On
+  /// true, `others` (cleared first) gets the other peers that still have the block requested
+  /// (endgame), to send them `cancel`. A block that arrives unrequested is accepted.
   bool mark_received(block_address b, peer_key peer, std::vector<peer_key>* others = nullptr);
 
   /// Every block of `p` received (hash pending).
@@ -78,8 +79,69 @@ class piece_picker {
   int num_partial() const;
 
  private:
-  struct impl;
-  std::shared_ptr<impl> impl_;  // shared_ptr only so the class stays copyable in tests
+  // How it works (see piece_picker.cpp for the details):
+  // - Availability: avail_[p] counts the non-seed peers that have p; seeds_ counts peers that
+  //   joined with a complete bitfield and is added to every piece, so a seed costs O(1).
+  // - Fresh pieces (not had, nothing requested or received) sit in buckets_[avail_[p]], each
+  //   bucket in random order (inside-out Fisher-Yates on insert). Moving a piece between buckets
+  //   is O(1), and a pick walks the buckets rarest first, stopping once it has enough blocks.
+  // - Partial pieces (some block requested or received) have a per-block state in partials_;
+  //   they are few, so picks scan them linearly, most complete first.
+  // - Endgame extra requesters live in a small side list, empty outside endgame.
+  enum class block_state : std::uint8_t { none, requested, received };
+  struct block_info {
+    peer_key peer = 0;  ///< first requester while state == requested
+    block_state state = block_state::none;
+  };
+  struct partial_piece {
+    int piece = 0;
+    int requested = 0;  ///< blocks in state requested
+    int received = 0;   ///< blocks in state received
+    std::vector<block_info> blocks;
+  };
+  /// A duplicate request handed out in endgame: the block's first requester is in block_info.
+  struct extra_request {
+    int piece = 0;
+    int block = 0;
+    peer_key peer = 0;
+  };
+
+  bool valid(piece_index p) const { return p.value >= 0 && p.value < num_pieces_; }
+  std::uint64_t next_random();
+  void bucket_insert(int p);
+  void bucket_erase(int p);
+  void change_availability(int p, int delta);
+  partial_piece& make_partial(int p);
+  void drop_partial(int p);
+  void release_if_untouched(int p);
+  void clear_extras(int piece);
+  bool requested_by(const partial_piece& pp, int block, peer_key peer) const;
+  /// Request unrequested blocks of `pp` until out.size() reaches `limit`; true when it has.
+  bool pick_from(partial_piece& pp, int limit, peer_key peer, std::vector<block_address>& out);
+  /// Endgame: duplicate blocks of `pp` requested by others (not by `peer`), up to `limit`.
+  bool endgame_pick_from(partial_piece& pp, int limit, peer_key peer,
+                         std::vector<block_address>& out);
+
+  int num_pieces_ = 0;
+  int blocks_per_piece_ = 0;
+  int blocks_in_last_piece_ = 0;
+  std::uint64_t rng_state_ = 0;
+
+  std::vector<int> avail_;       ///< per piece: non-seed peers that have it
+  int seeds_ = 0;                ///< peers added with a complete bitfield
+  std::vector<std::vector<int>> buckets_;  ///< fresh pieces by avail_, random order inside
+  std::vector<int> bucket_pos_;  ///< per piece: index in its bucket, or -1 if not fresh
+  int num_fresh_ = 0;            ///< pieces in buckets_
+
+  std::vector<partial_piece> partials_;
+  std::vector<int> partial_slot_;  ///< per piece: index in partials_, or -1
+  int unrequested_in_partials_ = 0;  ///< blocks in state none over partials_
+  std::vector<extra_request> extras_;
+  std::vector<std::vector<block_info>> spare_blocks_;  ///< recycled partial_piece::blocks
+  std::vector<std::pair<int, int>> scratch_;           ///< pick(): (-progress, slot)
+
+  bitfield have_;
+  int num_have_ = 0;
 };
 
 }  // namespace tessera::detail

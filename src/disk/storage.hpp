@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "tessera/result.hpp"
 #include "tessera/torrent_info.hpp"
@@ -16,6 +17,10 @@
 namespace tessera::detail {
 
 /// A failed storage operation: the OS error, which operation, and on which file.
+/// A file path that is absolute or has an empty, "." or ".." component is refused with
+/// op=open and ec=std::errc::invalid_argument; a path that would resolve outside the download
+/// directory through a symlink is refused with op=open and ec=std::errc::cross_device_link (EXDEV,
+/// what openat2(RESOLVE_BENEATH) reports) or too_many_symbolic_link_levels (ELOOP).
 struct storage_error {
   enum class operation { open, read, write, mkdir, truncate, stat };
   std::error_code ec;
@@ -23,6 +28,9 @@ struct storage_error {
   std::string path;      ///< full path of the file involved (empty when none)
   std::string message() const;  ///< e.g. "write /dl/a/b.bin: No space left on device"
 };
+
+/// "open", "read", "write", "mkdir", "truncate" or "stat".
+const char* to_string(storage_error::operation op);
 
 class storage {
  public:
@@ -42,13 +50,35 @@ class storage {
   /// check uses it to tell which pieces exist). Thread-safe like write().
   virtual result<std::size_t, storage_error> read(std::int64_t offset, std::span<std::uint8_t> out) = 0;
 
-  /// Closes every open file (flushing is the kernel's job; no fsync).
+  /// Closes every open file (flushing is the kernel's job; no fsync). Reads and writes running
+  /// concurrently finish on the descriptor they hold; later calls reopen files.
   virtual void close_all() = 0;
+
+  /// For each file (index = file_index, metainfo order): how many of its bytes exist in the
+  /// backend; -1 when the file does not exist. Padding files report their full size. The start-up
+  /// check uses it to skip, without reading, pieces that cannot be complete. An empty vector means
+  /// "unknown" (every piece is read); that is what this default returns. Thread-safe.
+  virtual std::vector<std::int64_t> on_disk_sizes() { return {}; }
 };
 
 /// Files on disk under `save_path`, laid out as in the metainfo (file_entry::path). Keeps a bounded
-/// cache of open file descriptors and uses pwrite/pread.
+/// cache of open file descriptors (`max_open_files`, least recently used closed first) and uses
+/// pread/pwrite.
+///
+/// Layout choices:
+/// - Files are sparse and never pre-allocated or truncated: a file grows as pieces are written and
+///   has its final size once every piece overlapping it is written (its last byte belongs to some
+///   piece). Zero-length files are created when a write touches their offset. So a partly
+///   downloaded file is short on disk, which lets the start-up check skip its missing tail cheaply.
+/// - Every open resolves the path beneath save_path (openat2 RESOLVE_BENEATH; where the kernel
+///   lacks it, a component walk that refuses every symlink): a symlink inside the download
+///   directory that points outside it is never followed. Directories are created with mode 0755,
+///   files with 0644 (both less the umask).
+/// - A write opens the file O_RDWR|O_CREAT; a read opens it O_RDONLY when it is not open already,
+///   and a missing file reads as a short count.
+/// The storage keeps its own reference to `ti`.
 std::shared_ptr<storage> make_file_storage(std::shared_ptr<const torrent_info> ti,
-                                           std::filesystem::path save_path);
+                                           std::filesystem::path save_path,
+                                           std::size_t max_open_files = 64);
 
 }  // namespace tessera::detail

@@ -1,0 +1,24 @@
+// Human-readable sizes, rates, durations and the progress line of the command line.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "tessera/session.hpp"
+
+namespace tessera::cli {
+
+/// 1536 -> "1.5 KiB"; binary units, one decimal above bytes.
+std::string format_bytes(std::int64_t bytes);
+/// bytes/s -> "1.5 MiB/s".
+std::string format_rate(std::int64_t bytes_per_second);
+/// 3725 s -> "1h02m", 65 s -> "1m05s", 9 s -> "9s"; nullopt -> "--".
+std::string format_eta(std::optional<std::chrono::seconds> eta);
+
+/// One status line: percent, bytes done/total, down and up rate, peers, ETA; while checking,
+/// the checking progress instead.
+std::string progress_line(const torrent_status& st);
+
+}  // namespace tessera::cli

@@ -1,0 +1,275 @@
+// Parsing and validation of v1 .torrent files: BEP 3 (metainfo), BEP 12 (announce-list),
+// BEP 19 (url-list), BEP 27 (private), BEP 47 (padding files and attributes).
+//
+// Everything a .torrent says is untrusted: sizes are range checked, the piece count must match the
+// total size, and every path component is checked so that no file can land outside the download
+// directory (absolute paths, "..", ".", empty components, separators and NUL are rejected, not
+// silently rewritten: a torrent that tries it is broken or hostile).
+#include <openssl/evp.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+#include <unordered_set>
+
+#include "core/bencode.hpp"
+#include "tessera/torrent_info.hpp"
+
+namespace tessera {
+
+namespace {
+
+using detail::bdecode_limits;
+using detail::blist;
+using detail::bvalue;
+
+constexpr std::size_t max_metainfo_bytes = 10 * 1024 * 1024;
+constexpr std::size_t max_files = 1'000'000;
+constexpr std::int64_t max_piece_length = 64 * 1024 * 1024;
+
+class metainfo_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "tessera.metainfo"; }
+  std::string message(int ev) const override {
+    switch (static_cast<metainfo_errc>(ev)) {
+      case metainfo_errc::bencode: return "metainfo is not valid bencode";
+      case metainfo_errc::not_a_dictionary: return "metainfo or info is not a dictionary";
+      case metainfo_errc::missing_info: return "missing info dictionary";
+      case metainfo_errc::missing_name: return "missing or invalid name";
+      case metainfo_errc::bad_piece_length: return "invalid piece length";
+      case metainfo_errc::bad_pieces: return "invalid pieces";
+      case metainfo_errc::piece_count_mismatch: return "piece count does not match total size";
+      case metainfo_errc::bad_length: return "invalid file length";
+      case metainfo_errc::bad_files: return "invalid files list";
+      case metainfo_errc::bad_path: return "invalid or unsafe file path";
+      case metainfo_errc::no_files: return "needs exactly one of length and files";
+      case metainfo_errc::duplicate_path: return "two files map to the same path";
+    }
+    return "unknown metainfo error";
+  }
+};
+
+bdecode_limits metainfo_limits() {
+  bdecode_limits l;
+  l.max_depth = 100;
+  // The smallest file entry ("d6:lengthi0e4:pathl1:aee", 24 bytes) holds six values, so 10 MiB
+  // of real metainfo stays under 3M values; the limit bounds memory for hostile input made of
+  // 2-byte values ("le" repeated) while leaving room for every real torrent of that size.
+  l.max_items = 4'000'000;
+  return l;
+}
+
+/// One path component that is safe to join under the download directory.
+bool safe_component(std::string_view c) {
+  if (c.empty() || c == "." || c == "..") return false;
+  return c.find_first_of(std::string_view("/\\\0", 3)) == std::string_view::npos;
+}
+
+/// The string under `key`, preferring `key.utf-8` when that is present as a string.
+const std::string* find_utf8_string(const bvalue& dict, std::string_view key) {
+  if (const auto* s = dict.find_string(std::string(key) + ".utf-8")) return s;
+  return dict.find_string(key);
+}
+
+bool all_strings(const blist& l) {
+  for (const auto& v : l)
+    if (!v.is_string()) return false;
+  return true;
+}
+
+/// The path list of a file entry, preferring `path.utf-8` when it is a list of strings.
+const blist* find_path(const bvalue& file) {
+  if (const auto* l = file.find_list("path.utf-8"); l && all_strings(*l)) return l;
+  return file.find_list("path");
+}
+
+sha1_hash sha1_of(std::string_view bytes) {
+  sha1_hash h;
+  unsigned int len = 0;
+  // EVP_Digest only fails on allocation failure; a zero hash then marks the broken invariant.
+  if (EVP_Digest(bytes.data(), bytes.size(), h.bytes.data(), &len, EVP_sha1(), nullptr) != 1)
+    return sha1_hash{};
+  return h;
+}
+
+void parse_trackers(const bvalue& root, torrent_info& ti) {
+  if (const auto* tiers = root.find_list("announce-list")) {
+    for (const auto& tier : *tiers) {
+      if (!tier.is_list()) continue;
+      std::vector<std::string> urls;
+      for (const auto& url : tier.as_list())
+        if (url.is_string() && !url.as_string().empty()) urls.push_back(url.as_string());
+      if (!urls.empty()) ti.trackers.push_back(std::move(urls));
+    }
+  }
+  if (ti.trackers.empty()) {
+    if (const auto* a = root.find_string("announce"); a && !a->empty()) ti.trackers.push_back({*a});
+  }
+}
+
+void parse_web_seeds(const bvalue& root, torrent_info& ti) {
+  if (const auto* s = root.find_string("url-list")) {
+    if (!s->empty()) ti.web_seeds.push_back(*s);
+  } else if (const auto* l = root.find_list("url-list")) {
+    for (const auto& url : *l)
+      if (url.is_string() && !url.as_string().empty()) ti.web_seeds.push_back(url.as_string());
+  }
+}
+
+void parse_attr(const bvalue& file, file_entry& fe) {
+  const auto* attr = file.find_string("attr");
+  if (!attr) return;
+  fe.pad = attr->find('p') != std::string::npos;
+  fe.executable = attr->find('x') != std::string::npos;
+  fe.hidden = attr->find('h') != std::string::npos;
+}
+
+/// Fills ti.files from the `files` list of a multi-file torrent (name already set).
+std::error_code parse_files(const blist& files, torrent_info& ti) {
+  if (files.empty()) return metainfo_errc::no_files;
+  if (files.size() > max_files) return metainfo_errc::bad_files;
+  ti.files.reserve(files.size());
+  // Paths of real files, and every folder they imply: a file may not share its path with another
+  // file, nor with a folder that another file needs.
+  std::unordered_set<std::string> file_paths;
+  std::unordered_set<std::string> dir_paths;
+  std::int64_t offset = 0;
+  for (const auto& f : files) {
+    if (!f.is_dict()) return metainfo_errc::bad_files;
+    file_entry fe;
+    const auto* length = f.find_int("length");
+    if (!length || *length < 0) return metainfo_errc::bad_length;
+    if (*length > INT64_MAX - offset) return metainfo_errc::bad_length;
+    fe.size = *length;
+    fe.offset = offset;
+    offset += *length;
+
+    const blist* path = find_path(f);
+    if (!path || path->empty()) return metainfo_errc::bad_path;
+    fe.path = ti.name;
+    std::vector<std::string> dirs;
+    for (const auto& c : *path) {
+      if (!c.is_string() || !safe_component(c.as_string())) return metainfo_errc::bad_path;
+      dirs.push_back(fe.path);
+      fe.path += '/';
+      fe.path += c.as_string();
+    }
+    parse_attr(f, fe);
+    // BEP 47 padding files are never written, and several may carry the same conventional
+    // ".pad/<size>" path, so they take no part in the collision check.
+    if (!fe.pad) {
+      if (file_paths.contains(fe.path) || dir_paths.contains(fe.path))
+        return metainfo_errc::duplicate_path;
+      for (auto& d : dirs) {
+        if (file_paths.contains(d)) return metainfo_errc::duplicate_path;
+        dir_paths.insert(std::move(d));
+      }
+      file_paths.insert(fe.path);
+    }
+    ti.files.push_back(std::move(fe));
+  }
+  ti.total_size = offset;
+  return {};
+}
+
+std::error_code parse_info(const bvalue& info, torrent_info& ti) {
+  const auto* name = find_utf8_string(info, "name");
+  if (!name) return metainfo_errc::missing_name;
+  if (!safe_component(*name)) return metainfo_errc::bad_path;
+  ti.name = *name;
+
+  const auto* piece_length = info.find_int("piece length");
+  if (!piece_length || *piece_length <= 0 || *piece_length > max_piece_length)
+    return metainfo_errc::bad_piece_length;
+  ti.piece_length = *piece_length;
+
+  const auto* pieces = info.find_string("pieces");
+  if (!pieces || pieces->size() % 20 != 0) return metainfo_errc::bad_pieces;
+
+  const bvalue* length = info.find("length");
+  const bvalue* files = info.find("files");
+  if ((length != nullptr) == (files != nullptr)) return metainfo_errc::no_files;
+  if (length) {
+    if (!length->is_int() || length->as_int() < 0) return metainfo_errc::bad_length;
+    file_entry fe;
+    fe.path = ti.name;
+    fe.size = length->as_int();
+    parse_attr(info, fe);
+    ti.total_size = fe.size;
+    ti.files.push_back(std::move(fe));
+  } else {
+    if (!files->is_list()) return metainfo_errc::bad_files;
+    ti.multi_file = true;
+    if (auto ec = parse_files(files->as_list(), ti)) return ec;
+  }
+
+  // ceil(total / piece_length) without overflow: total >= 0 and piece_length > 0.
+  const std::int64_t expected = ti.total_size / ti.piece_length + (ti.total_size % ti.piece_length != 0);
+  const std::size_t count = pieces->size() / 20;
+  if (static_cast<std::uint64_t>(expected) != count) return metainfo_errc::piece_count_mismatch;
+  ti.piece_hashes.reserve(count);
+  for (std::size_t i = 0; i < count; ++i)
+    ti.piece_hashes.push_back(*sha1_hash::from_bytes(std::string_view(*pieces).substr(i * 20, 20)));
+
+  if (const auto* priv = info.find_int("private")) ti.is_private = *priv == 1;
+  return {};
+}
+
+}  // namespace
+
+const std::error_category& metainfo_category() noexcept {
+  static const metainfo_category_impl instance;
+  return instance;
+}
+
+result<torrent_info> parse_torrent(std::string_view data) {
+  if (data.size() > max_metainfo_bytes) return unexpected{std::make_error_code(std::errc::file_too_large)};
+  const bdecode_limits limits = metainfo_limits();
+  auto root = detail::bdecode(data, limits);
+  if (!root) return unexpected{make_error_code(metainfo_errc::bencode)};
+  if (!root->is_dict()) return unexpected{make_error_code(metainfo_errc::not_a_dictionary)};
+  const bvalue* info = root->find("info");
+  if (!info) return unexpected{make_error_code(metainfo_errc::missing_info)};
+  if (!info->is_dict()) return unexpected{make_error_code(metainfo_errc::not_a_dictionary)};
+
+  torrent_info ti;
+  // The info-hash covers the info dictionary exactly as it appears in the file (key order and all),
+  // never a re-encoding; the parsed `info` and these bytes are the same (first) occurrence.
+  const std::string_view raw_info = detail::find_raw_value(data, "info", limits);
+  if (raw_info.empty()) return unexpected{make_error_code(metainfo_errc::missing_info)};
+  if (auto ec = parse_info(*info, ti)) return unexpected{ec};
+  ti.info_bytes = std::string(raw_info);
+  ti.info_hash = sha1_of(raw_info);
+
+  parse_trackers(*root, ti);
+  parse_web_seeds(*root, ti);
+  if (const auto* s = root->find_string("comment")) ti.comment = *s;
+  if (const auto* s = root->find_string("created by")) ti.created_by = *s;
+  if (const auto* d = root->find_int("creation date")) ti.creation_date = *d;
+  return ti;
+}
+
+result<torrent_info> parse_torrent(std::span<const std::byte> data) {
+  return parse_torrent(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+}
+
+result<torrent_info> load_torrent_file(const std::string& path) {
+  errno = 0;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) return unexpected{std::error_code(errno ? errno : EIO, std::generic_category())};
+  std::string data;
+  char buf[64 * 1024];
+  while (true) {
+    const std::size_t n = std::fread(buf, 1, sizeof buf, f.get());
+    data.append(buf, n);
+    if (data.size() > max_metainfo_bytes) return unexpected{std::make_error_code(std::errc::file_too_large)};
+    if (n < sizeof buf) {
+      // Reading a directory fails here with EISDIR on Linux.
+      if (std::ferror(f.get())) return unexpected{std::error_code(errno ? errno : EIO, std::generic_category())};
+      break;
+    }
+  }
+  return parse_torrent(std::string_view(data));
+}
+
+}  // namespace tessera

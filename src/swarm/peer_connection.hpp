@@ -1,0 +1,133 @@
+// One BitTorrent peer connection (BEP 3): handshake, then a reader coroutine decoding messages and
+// a writer coroutine draining a send queue. It keeps the per-peer protocol state (choke/interest
+// both ways, the peer's bitfield, our outstanding requests, rates) and asks its torrent, through
+// the narrow `peer_host` interface, for everything torrent-wide (which blocks to request, where
+// received blocks go).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "core/bitfield.hpp"
+#include "core/piece_picker.hpp"
+#include "core/wire.hpp"
+#include "tessera/torrent_info.hpp"
+
+namespace tessera::detail {
+
+class peer_connection;
+
+/// What a peer connection needs from its torrent. Implemented by the torrent. Every call happens on
+/// the network thread. A connection never calls its host after close() has returned, so the host
+/// only has to outlive its open connections.
+class peer_host {
+ public:
+  virtual ~peer_host() = default;
+
+  virtual const torrent_info& info() const = 0;
+  virtual const peer_id& our_peer_id() const = 0;
+  /// Our verified pieces (sent as our bitfield after the handshake).
+  virtual const bitfield& our_pieces() const = 0;
+
+  /// The peer's handshake arrived and its info-hash matches. Return false to drop the connection
+  /// (a connection to ourselves, a peer id already connected, too many peers).
+  virtual bool on_handshake(peer_connection& c, const wire::handshake& h) = 0;
+  /// The peer's piece set grew: its first bitfield (or have-all) as `added` == whole set, or one
+  /// `have`. Used for availability and interest.
+  virtual void on_peer_has(peer_connection& c, const bitfield& whole_set) = 0;
+  virtual void on_peer_have(peer_connection& c, piece_index p) = 0;
+  /// True when the peer has a piece we still want.
+  virtual bool is_interesting(const bitfield& peer_has) const = 0;
+  /// Appends up to `max` blocks to request from `c` (the picker decides).
+  virtual void pick_blocks(peer_connection& c, int max, std::vector<block_address>& out) = 0;
+  /// A block we requested arrived; `data` is valid only during the call.
+  virtual void on_block(peer_connection& c, block_address b, std::span<const std::uint8_t> data) = 0;
+  /// A request ended without data (choked, timed out, snubbed, rejected).
+  virtual void on_request_aborted(peer_connection& c, block_address b) = 0;
+  /// The connection closed (any reason, including a failed connect). Its outstanding requests
+  /// were already reported through on_request_aborted. Called exactly once per connection.
+  virtual void on_disconnect(peer_connection& c, std::error_code reason) = 0;
+};
+
+/// Tuning of one connection; durations are std::chrono.
+struct peer_connection_settings {
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::seconds handshake_timeout{20};
+  /// Target time a request waits in the peer's queue: pipeline depth = rate x this / block size.
+  std::chrono::milliseconds request_queue_time{3000};
+  int min_request_depth = 4;
+  int max_request_depth = 500;
+  /// No block received for this long while requests are outstanding: the peer is snubbed, its
+  /// requests go back to the picker (other peers take them) and it gets one request at a time.
+  std::chrono::seconds snub_timeout{30};
+  std::chrono::seconds keep_alive_interval{120};
+  /// Nothing received at all for this long: the connection is closed.
+  std::chrono::seconds inactivity_timeout{240};
+};
+
+/// Counters of one connection. Byte counts are payload bytes; rates are bytes/s over a few seconds.
+struct peer_connection_stats {
+  std::int64_t downloaded = 0;
+  std::int64_t uploaded = 0;
+  std::int64_t download_rate = 0;
+  std::int64_t upload_rate = 0;
+  int outstanding_requests = 0;
+};
+
+class peer_connection : public std::enable_shared_from_this<peer_connection> {
+ public:
+  /// `host` must outlive the connection's open period (see peer_host). `key` identifies the
+  /// connection to the picker. `info_hash` is the torrent's.
+  peer_connection(boost::asio::any_io_executor ex, peer_host& host, peer_key key,
+                  sha1_hash info_hash, boost::asio::ip::tcp::endpoint remote,
+                  peer_connection_settings settings = {});
+  ~peer_connection();
+
+  /// Connects, sends our handshake, then runs the reader and writer. Call once.
+  void start_outgoing();
+  /// Takes an accepted socket whose handshake was not read yet. Call once (used by seeding).
+  void start_incoming(boost::asio::ip::tcp::socket socket);
+
+  /// Closes the socket and stops the coroutines; reports outstanding requests as aborted and calls
+  /// host.on_disconnect once. Idempotent; after it returns the host is never called again.
+  void close(std::error_code reason);
+  bool is_closed() const;
+
+  // --- calls from the torrent (network thread) ---
+  /// Queues a `have` (skipped when the peer already has the piece).
+  void send_have(piece_index p);
+  /// Cancels our request for `b` (endgame: another peer delivered it). Not reported as aborted.
+  void cancel_request(block_address b);
+  /// Re-evaluates interest (after our piece set changed) and tops up the request pipeline.
+  void update_interest();
+  /// Tops up the request pipeline (e.g. after blocks were returned to the picker).
+  void request_more();
+
+  // --- state ---
+  peer_key key() const;
+  const boost::asio::ip::tcp::endpoint& remote() const;
+  /// The peer's piece set (empty until its bitfield arrived; sized num_pieces after).
+  const bitfield& pieces() const;
+  bool is_seed() const;            ///< the peer has every piece
+  bool handshake_done() const;
+  const peer_id& remote_peer_id() const;
+  std::string client_name() const; ///< from the peer id, e.g. "-LT2080-" -> "LT 2080", else hex
+  bool peer_choking() const;       ///< the peer chokes us
+  bool am_interested() const;
+  bool is_snubbed() const;
+  peer_connection_stats stats() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tessera::detail

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""libtorrent seeder for interop tests: one process, one 127.0.0.x address, TCP only.
+
+Seeds a v1 torrent whose data is already in --save-path, announces to the torrent's trackers and
+runs until killed (SIGTERM/SIGINT/SIGKILL) or until --timeout seconds. Prints, flushed, one line
+`lt_seed: uploaded <payload bytes> peers <n>` every --stats-interval seconds, so a harness can
+read how much it served.
+"""
+import argparse
+import signal
+import sys
+import time
+
+import libtorrent as lt
+
+
+def settings_for(ip, port, upload_limit):
+    return {
+        'listen_interfaces': f'{ip}:{port}',
+        'outgoing_interfaces': ip,
+        'enable_incoming_utp': False,
+        'enable_outgoing_utp': False,
+        'enable_incoming_tcp': True,
+        'enable_outgoing_tcp': True,
+        'enable_dht': False,
+        'enable_lsd': False,
+        'enable_upnp': False,
+        'enable_natpmp': False,
+        'allow_multiple_connections_per_ip': True,
+        # Plain BitTorrent handshakes: the peers under test may not speak MSE.
+        'out_enc_policy': int(lt.enc_policy.pe_disabled),
+        'in_enc_policy': int(lt.enc_policy.pe_enabled),
+        'upload_rate_limit': upload_limit,
+        'download_rate_limit': 0,
+        'unchoke_slots_limit': 16,
+        'connections_limit': 200,
+        'announce_to_all_trackers': True,
+        'announce_to_all_tiers': True,
+        'ssrf_mitigation': False,
+        'alert_mask': int(lt.alert.category_t.error_notification
+                          | lt.alert.category_t.status_notification
+                          | lt.alert.category_t.tracker_notification),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--torrent', required=True)
+    ap.add_argument('--save-path', required=True)
+    ap.add_argument('--ip', required=True)
+    ap.add_argument('--port', type=int, required=True)
+    ap.add_argument('--upload-limit', type=int, default=0, help='bytes/s, 0 = unlimited')
+    ap.add_argument('--recheck', action='store_true', help='hash the data instead of seed_mode')
+    ap.add_argument('--stats-interval', type=float, default=0.5)
+    ap.add_argument('--timeout', type=float, default=3600)
+    args = ap.parse_args()
+
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+
+    ses = lt.session(settings_for(args.ip, args.port, args.upload_limit))
+    if args.upload_limit:
+        # Loopback peers fall in libtorrent's local peer class, which is exempt from the global
+        # rate limit; put every address in the global class so the limit applies.
+        f = lt.ip_filter()
+        f.add_rule('0.0.0.0', '255.255.255.255', 1 << lt.session.global_peer_class_id)
+        ses.set_peer_class_filter(f)
+    atp = lt.add_torrent_params()
+    atp.ti = lt.torrent_info(args.torrent)
+    atp.save_path = args.save_path
+    atp.flags &= ~lt.torrent_flags.auto_managed
+    atp.flags &= ~lt.torrent_flags.paused
+    if not args.recheck:
+        atp.flags |= lt.torrent_flags.seed_mode
+    h = ses.add_torrent(atp)
+    print(f'lt_seed: listening {args.ip}:{args.port} info_hash {atp.ti.info_hash()}', flush=True)
+
+    deadline = time.monotonic() + args.timeout
+    next_stats = 0.0
+    seeding_said = False
+    while not stop and time.monotonic() < deadline:
+        for a in ses.pop_alerts():
+            if isinstance(a, (lt.tracker_error_alert, lt.tracker_reply_alert,
+                              lt.listen_failed_alert, lt.listen_succeeded_alert,
+                              lt.torrent_error_alert, lt.file_error_alert)):
+                print(f'lt_seed: alert {a.what()}: {a.message()}', flush=True)
+        st = h.status()
+        if not seeding_said and st.is_seeding:
+            print('lt_seed: seeding', flush=True)
+            seeding_said = True
+        now = time.monotonic()
+        if now >= next_stats:
+            print(f'lt_seed: uploaded {st.total_payload_upload} peers {st.num_peers}', flush=True)
+            next_stats = now + args.stats_interval
+        ses.wait_for_alert(100)
+    st = h.status()
+    print(f'lt_seed: uploaded {st.total_payload_upload} peers {st.num_peers}', flush=True)
+    print('lt_seed: exiting', flush=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,48 @@
+#include "format.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace tessera;
+using namespace tessera::cli;
+
+TEST(FormatBytes, UsesBinaryUnitsWithOneDecimal) {
+  EXPECT_EQ(format_bytes(0), "0 B");
+  EXPECT_EQ(format_bytes(1023), "1023 B");
+  EXPECT_EQ(format_bytes(1536), "1.5 KiB");
+  EXPECT_EQ(format_bytes(5LL * 1024 * 1024), "5.0 MiB");
+  EXPECT_EQ(format_bytes(3LL << 30), "3.0 GiB");
+}
+
+TEST(FormatRate, AppendsPerSecond) { EXPECT_EQ(format_rate(2048), "2.0 KiB/s"); }
+
+TEST(FormatEta, ScalesUnitsAndShowsUnknown) {
+  EXPECT_EQ(format_eta(std::nullopt), "--");
+  EXPECT_EQ(format_eta(std::chrono::seconds(9)), "9s");
+  EXPECT_EQ(format_eta(std::chrono::seconds(65)), "1m05s");
+  EXPECT_EQ(format_eta(std::chrono::seconds(3725)), "1h02m");
+  EXPECT_EQ(format_eta(std::chrono::seconds(90000)), "1d01h");
+}
+
+TEST(ProgressLine, ShowsPercentSizesRatesPeersAndEta) {
+  torrent_status st;
+  st.state = torrent_state::downloading;
+  st.total_size = 4LL << 20;
+  st.total_done = 1LL << 20;
+  st.download_rate = 1LL << 20;
+  st.num_peers = 3;
+  auto line = progress_line(st);
+  EXPECT_NE(line.find("25.0%"), std::string::npos) << line;
+  EXPECT_NE(line.find("1.0 MiB/4.0 MiB"), std::string::npos) << line;
+  EXPECT_NE(line.find("down 1.0 MiB/s"), std::string::npos) << line;
+  EXPECT_NE(line.find("peers 3"), std::string::npos) << line;
+  EXPECT_NE(line.find("eta 3s"), std::string::npos) << line;
+}
+
+TEST(ProgressLine, ShowsCheckingProgressWhileChecking) {
+  torrent_status st;
+  st.state = torrent_state::checking;
+  st.num_pieces = 200;
+  st.pieces_checked = 50;
+  EXPECT_NE(progress_line(st).find("checking  25.0% (50/200 pieces)"), std::string::npos)
+      << progress_line(st);
+}

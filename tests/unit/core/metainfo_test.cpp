@@ -1,0 +1,419 @@
+// Tests for .torrent parsing and validation (BEP 3, 12, 19, 27, 47).
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <string>
+
+#include "core/bencode.hpp"
+#include "tessera/torrent_info.hpp"
+
+namespace tessera {
+namespace {
+
+using detail::bdict;
+using detail::bencode;
+using detail::blist;
+using detail::bvalue;
+
+sha1_hash sha1(std::string_view bytes) {
+  sha1_hash h;
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), h.bytes.data(), &len, EVP_sha1(), nullptr);
+  return h;
+}
+
+/// `n` distinct 20-byte piece hashes.
+std::string pieces(std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += std::string(20, static_cast<char>('a' + i % 26));
+  return out;
+}
+
+bdict single_info(std::int64_t length = 40000, std::int64_t piece_length = 16384) {
+  bdict info;
+  info["name"] = "file.bin";
+  info["piece length"] = piece_length;
+  info["length"] = length;
+  info["pieces"] = pieces(static_cast<std::size_t>((length + piece_length - 1) / piece_length));
+  return info;
+}
+
+bdict file(std::int64_t length, blist path, std::string attr = {}) {
+  bdict f;
+  f["length"] = length;
+  f["path"] = std::move(path);
+  if (!attr.empty()) f["attr"] = attr;
+  return f;
+}
+
+/// A multi-file info dict; `pieces` is sized to the files with piece length 16 KiB.
+bdict multi_info(blist files) {
+  std::int64_t total = 0;
+  for (const auto& f : files)
+    if (const auto* len = f.find_int("length"); len && *len > 0 && *len < (1 << 30)) total += *len;
+  bdict info;
+  info["name"] = "folder";
+  info["piece length"] = 16384;
+  info["pieces"] = pieces(static_cast<std::size_t>((total + 16383) / 16384));
+  info["files"] = std::move(files);
+  return info;
+}
+
+std::string torrent(bdict info, bdict extra = {}) {
+  extra["info"] = std::move(info);
+  if (!extra.contains("announce")) extra["announce"] = "http://127.0.0.1:6969/announce";
+  return bencode(extra);
+}
+
+std::error_code parse_error(const std::string& data) {
+  auto r = parse_torrent(data);
+  return r ? std::error_code{} : r.error();
+}
+
+std::error_code info_error(bdict info) { return parse_error(torrent(std::move(info))); }
+
+TEST(Metainfo, ParsesSingleFileTorrent) {
+  bdict info = single_info(40000);
+  info["private"] = 1;
+  bdict extra;
+  extra["comment"] = "hello";
+  extra["created by"] = "tessera test";
+  extra["creation date"] = std::int64_t{1700000000};
+  const std::string data = torrent(info, extra);
+  auto r = parse_torrent(data);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->name, "file.bin");
+  EXPECT_FALSE(r->multi_file);
+  EXPECT_EQ(r->piece_length, 16384);
+  EXPECT_EQ(r->total_size, 40000);
+  ASSERT_EQ(r->num_pieces(), 3);
+  EXPECT_EQ(r->piece_hashes[1], *sha1_hash::from_bytes(std::string(20, 'b')));
+  EXPECT_EQ(r->piece_size(piece_index{0}), 16384);
+  EXPECT_EQ(r->piece_size(piece_index{2}), 40000 - 2 * 16384);
+  ASSERT_EQ(r->files.size(), 1u);
+  EXPECT_EQ(r->files[0].path, "file.bin");
+  EXPECT_EQ(r->files[0].size, 40000);
+  EXPECT_EQ(r->files[0].offset, 0);
+  EXPECT_TRUE(r->is_private);
+  EXPECT_EQ(r->comment, "hello");
+  EXPECT_EQ(r->created_by, "tessera test");
+  EXPECT_EQ(r->creation_date, 1700000000);
+  EXPECT_EQ(r->info_bytes, bencode(info));
+  EXPECT_EQ(r->info_hash, sha1(bencode(info)));
+}
+
+TEST(Metainfo, SpanOverloadMatchesStringOverload) {
+  const std::string data = torrent(single_info());
+  auto a = parse_torrent(data);
+  auto b = parse_torrent(std::as_bytes(std::span(data.data(), data.size())));
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->info_hash, b->info_hash);
+}
+
+TEST(Metainfo, ParsesMultiFileTorrentWithNestedPathsAndOffsets) {
+  auto r = parse_torrent(torrent(multi_info({
+      file(10, {"a.txt"}),
+      file(0, {"sub", "empty"}),
+      file(30000, {"sub", "deeper", "c.dat"}),
+  })));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->multi_file);
+  EXPECT_EQ(r->name, "folder");
+  ASSERT_EQ(r->files.size(), 3u);
+  EXPECT_EQ(r->files[0].path, "folder/a.txt");
+  EXPECT_EQ(r->files[1].path, "folder/sub/empty");
+  EXPECT_EQ(r->files[2].path, "folder/sub/deeper/c.dat");
+  EXPECT_EQ(r->files[0].offset, 0);
+  EXPECT_EQ(r->files[1].offset, 10);
+  EXPECT_EQ(r->files[1].size, 0);
+  EXPECT_EQ(r->files[2].offset, 10);
+  EXPECT_EQ(r->total_size, 30010);
+  EXPECT_EQ(r->num_pieces(), 2);
+  EXPECT_FALSE(r->is_private);
+}
+
+TEST(Metainfo, ReadsPaddingAndAttributes) {
+  auto r = parse_torrent(torrent(multi_info({
+      file(100, {"a"}, "x"),
+      file(16284, {".pad", "16284"}, "p"),
+      file(100, {"b"}, "h"),
+      file(16284, {".pad", "16284"}, "p"),  // same conventional pad path: allowed
+      file(1, {"c"}),
+  })));
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->files.size(), 5u);
+  EXPECT_TRUE(r->files[0].executable);
+  EXPECT_FALSE(r->files[0].pad);
+  EXPECT_TRUE(r->files[1].pad);
+  EXPECT_EQ(r->files[1].path, "folder/.pad/16284");
+  EXPECT_TRUE(r->files[2].hidden);
+  EXPECT_TRUE(r->files[3].pad);
+  EXPECT_EQ(r->files[2].offset, 16384);
+  EXPECT_EQ(r->files[4].offset, 32768);
+  EXPECT_EQ(r->total_size, 32769);  // padding counts toward the torrent's byte stream
+  EXPECT_EQ(r->num_pieces(), 3);
+}
+
+TEST(Metainfo, PrefersUtf8NameAndPath) {
+  bdict f = file(5, {"legacy"});
+  f["path.utf-8"] = blist{"d\xc3\xa9j\xc3\xa0", "vu.txt"};
+  bdict info = multi_info({f});
+  info["name.utf-8"] = "caf\xc3\xa9";
+  auto r = parse_torrent(torrent(info));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->name, "caf\xc3\xa9");
+  EXPECT_EQ(r->files[0].path, "caf\xc3\xa9/d\xc3\xa9j\xc3\xa0/vu.txt");
+}
+
+TEST(Metainfo, Utf8PathIsSanitisedToo) {
+  bdict f = file(5, {"fine"});
+  f["path.utf-8"] = blist{"..", "etc"};
+  EXPECT_EQ(info_error(multi_info({f})), metainfo_errc::bad_path);
+  bdict info = single_info();
+  info["name.utf-8"] = "..";
+  EXPECT_EQ(info_error(info), metainfo_errc::bad_path);
+}
+
+TEST(Metainfo, KeepsPasskeyAnnounceUrlVerbatim) {
+  bdict extra;
+  extra["announce"] = "http://127.0.0.1:6969/announce?passkey=0123abcd&x=%20";
+  auto r = parse_torrent(torrent(single_info(), extra));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->trackers.size(), 1u);
+  EXPECT_EQ(r->trackers[0], std::vector<std::string>{"http://127.0.0.1:6969/announce?passkey=0123abcd&x=%20"});
+}
+
+TEST(Metainfo, AnnounceListTiersWinOverAnnounce) {
+  bdict extra;
+  extra["announce"] = "http://127.0.0.1:1/ignored";
+  extra["announce-list"] = blist{
+      blist{"http://127.0.0.1:2/a", "udp://127.0.0.1:3"},
+      blist{},                               // empty tier: dropped
+      blist{bvalue(5), "http://127.0.0.1:4/c", ""},  // non-strings and empty URLs dropped
+      bvalue("not a tier"),
+  };
+  auto r = parse_torrent(torrent(single_info(), extra));
+  ASSERT_TRUE(r);
+  const std::vector<std::vector<std::string>> expected{
+      {"http://127.0.0.1:2/a", "udp://127.0.0.1:3"}, {"http://127.0.0.1:4/c"}};
+  EXPECT_EQ(r->trackers, expected);
+}
+
+TEST(Metainfo, EmptyAnnounceListFallsBackToAnnounce) {
+  bdict extra;
+  extra["announce"] = "http://127.0.0.1:1/announce";
+  extra["announce-list"] = blist{blist{}};
+  auto r = parse_torrent(torrent(single_info(), extra));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->trackers.size(), 1u);
+  EXPECT_EQ(r->trackers[0][0], "http://127.0.0.1:1/announce");
+}
+
+TEST(Metainfo, NoTrackersIsAllowed) {
+  bdict extra;
+  extra["announce"] = "";
+  auto r = parse_torrent(torrent(single_info(), extra));
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->trackers.empty());
+}
+
+TEST(Metainfo, UrlListAsString) {
+  bdict extra;
+  extra["url-list"] = "http://127.0.0.1:8000/files/";
+  auto r = parse_torrent(torrent(single_info(), extra));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->web_seeds, std::vector<std::string>{"http://127.0.0.1:8000/files/"});
+}
+
+TEST(Metainfo, UrlListAsList) {
+  bdict extra;
+  extra["url-list"] = blist{"http://127.0.0.1:8000/a", bvalue(1), "http://127.0.0.1:8001/b"};
+  auto r = parse_torrent(torrent(single_info(), extra));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->web_seeds, (std::vector<std::string>{"http://127.0.0.1:8000/a", "http://127.0.0.1:8001/b"}));
+}
+
+TEST(Metainfo, InfoHashIsOverRawBytesEvenWhenKeysAreUnsorted) {
+  // `pieces` before `name`: not canonical. A re-encode would sort the keys and change the hash.
+  const std::string info = "d6:pieces20:" + std::string(20, 'p') +
+                           "4:name3:abc12:piece lengthi16384e6:lengthi100ee";
+  const std::string data = "d8:announce3:url4:info" + info + "e";
+  auto r = parse_torrent(data);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->info_bytes, info);
+  EXPECT_EQ(r->info_hash, sha1(info));
+  const std::string reencoded = bencode(*detail::bdecode(info));
+  ASSERT_NE(reencoded, info);
+  EXPECT_NE(r->info_hash, sha1(reencoded));
+}
+
+TEST(Metainfo, RejectsInvalidBencode) {
+  EXPECT_EQ(parse_error("d4:info"), metainfo_errc::bencode);
+  EXPECT_EQ(parse_error(""), metainfo_errc::bencode);
+  EXPECT_EQ(parse_error(torrent(single_info()) + "x"), metainfo_errc::bencode);
+}
+
+TEST(Metainfo, RejectsNonDictionaries) {
+  EXPECT_EQ(parse_error("li1ee"), metainfo_errc::not_a_dictionary);
+  EXPECT_EQ(parse_error("d4:infoi1ee"), metainfo_errc::not_a_dictionary);
+}
+
+TEST(Metainfo, RejectsMissingInfo) {
+  EXPECT_EQ(parse_error("d8:announce3:urle"), metainfo_errc::missing_info);
+}
+
+TEST(Metainfo, RejectsMissingName) {
+  bdict info = single_info();
+  info.erase("name");
+  EXPECT_EQ(info_error(info), metainfo_errc::missing_name);
+  info["name"] = 5;
+  EXPECT_EQ(info_error(info), metainfo_errc::missing_name);
+}
+
+TEST(Metainfo, RejectsBadPieceLength) {
+  bdict info = single_info();
+  info.erase("piece length");
+  EXPECT_EQ(info_error(info), metainfo_errc::bad_piece_length);
+  for (std::int64_t bad : {std::int64_t{0}, std::int64_t{-16384}, std::int64_t{64 * 1024 * 1024 + 1}}) {
+    info["piece length"] = bad;
+    EXPECT_EQ(info_error(info), metainfo_errc::bad_piece_length) << bad;
+  }
+  info["piece length"] = "16384";
+  EXPECT_EQ(info_error(info), metainfo_errc::bad_piece_length);
+  EXPECT_TRUE(parse_torrent(torrent(single_info(1, 64 * 1024 * 1024))));
+}
+
+TEST(Metainfo, RejectsBadPieces) {
+  bdict info = single_info();
+  info.erase("pieces");
+  EXPECT_EQ(info_error(info), metainfo_errc::bad_pieces);
+  info["pieces"] = pieces(3).substr(1);
+  EXPECT_EQ(info_error(info), metainfo_errc::bad_pieces);
+  info["pieces"] = 3;
+  EXPECT_EQ(info_error(info), metainfo_errc::bad_pieces);
+}
+
+TEST(Metainfo, RejectsPieceCountMismatch) {
+  bdict info = single_info(40000);  // needs 3 hashes
+  info["pieces"] = pieces(2);
+  EXPECT_EQ(info_error(info), metainfo_errc::piece_count_mismatch);
+  info["pieces"] = pieces(4);
+  EXPECT_EQ(info_error(info), metainfo_errc::piece_count_mismatch);
+  info = single_info(32768);  // exactly 2 pieces
+  EXPECT_TRUE(parse_torrent(torrent(info)));
+  info["pieces"] = pieces(3);
+  EXPECT_EQ(info_error(info), metainfo_errc::piece_count_mismatch);
+}
+
+TEST(Metainfo, RejectsBadLengths) {
+  bdict info = single_info();
+  info["length"] = -1;
+  EXPECT_EQ(info_error(info), metainfo_errc::bad_length);
+  info["length"] = "40000";
+  EXPECT_EQ(info_error(info), metainfo_errc::bad_length);
+  EXPECT_EQ(info_error(multi_info({file(-5, {"a"})})), metainfo_errc::bad_length);
+  bdict no_length;
+  no_length["path"] = blist{"a"};
+  EXPECT_EQ(info_error(multi_info({file(1, {"b"}), no_length})), metainfo_errc::bad_length);
+}
+
+TEST(Metainfo, RejectsTotalSizeOverflow) {
+  bdict info = multi_info({file(1, {"a"})});
+  info["files"] = blist{file(INT64_MAX, {"a"}), file(INT64_MAX, {"b"})};
+  EXPECT_EQ(info_error(info), metainfo_errc::bad_length);
+}
+
+TEST(Metainfo, RejectsBadFilesList) {
+  bdict info = multi_info({file(1, {"a"})});
+  info["files"] = "a";
+  EXPECT_EQ(info_error(info), metainfo_errc::bad_files);
+  info["files"] = blist{file(1, {"a"}), bvalue(3)};
+  EXPECT_EQ(info_error(info), metainfo_errc::bad_files);
+}
+
+TEST(Metainfo, RequiresExactlyOneOfLengthAndFiles) {
+  bdict both = single_info();
+  both["files"] = blist{file(1, {"a"})};
+  EXPECT_EQ(info_error(both), metainfo_errc::no_files);
+  bdict neither = single_info();
+  neither.erase("length");
+  EXPECT_EQ(info_error(neither), metainfo_errc::no_files);
+  EXPECT_EQ(info_error(multi_info({})), metainfo_errc::no_files);
+}
+
+TEST(Metainfo, RejectsPathTraversalInFileComponents) {
+  const blist bad_paths[] = {
+      {".."},           {"..", "etc", "passwd"}, {"a", "..", "b"}, {"/abs"},
+      {"/", "etc"},     {"a/../b"},              {"a/b"},          {"a\\..\\b"},
+      {"C:\\x"},        {""},                    {"a", ""},        {"."},
+      {"a", ".", "b"},  {std::string("a\0b", 3)}, {},
+  };
+  for (const auto& path : bad_paths) {
+    EXPECT_EQ(info_error(multi_info({file(1, path)})), metainfo_errc::bad_path)
+        << bencode(bvalue(path));
+  }
+  bdict no_path;
+  no_path["length"] = 1;
+  EXPECT_EQ(info_error(multi_info({no_path})), metainfo_errc::bad_path);
+  EXPECT_EQ(info_error(multi_info({file(1, {bvalue(7)})})), metainfo_errc::bad_path);
+}
+
+TEST(Metainfo, RejectsUnsafeName) {
+  const std::vector<std::string> bad_names{"", ".", "..", "/abs", "a/b", "..\\x", std::string("a\0", 2)};
+  for (const auto& bad : bad_names) {
+    bdict info = single_info();
+    info["name"] = bad;
+    EXPECT_EQ(info_error(info), metainfo_errc::bad_path) << bad;
+    bdict multi = multi_info({file(1, {"a"})});
+    multi["name"] = bad;
+    EXPECT_EQ(info_error(multi), metainfo_errc::bad_path) << bad;
+  }
+}
+
+TEST(Metainfo, DotsInsideNamesAreFine) {
+  auto r = parse_torrent(torrent(multi_info({file(1, {"...", "a..b", ".hidden"})})));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->files[0].path, "folder/.../a..b/.hidden");
+}
+
+TEST(Metainfo, RejectsDuplicatePaths) {
+  EXPECT_EQ(info_error(multi_info({file(1, {"a", "b"}), file(2, {"a", "b"})})),
+            metainfo_errc::duplicate_path);
+  // A file where another file needs a folder, in either order.
+  EXPECT_EQ(info_error(multi_info({file(1, {"a"}), file(2, {"a", "b"})})), metainfo_errc::duplicate_path);
+  EXPECT_EQ(info_error(multi_info({file(1, {"a", "b"}), file(2, {"a"})})), metainfo_errc::duplicate_path);
+  EXPECT_TRUE(parse_torrent(torrent(multi_info({file(1, {"a", "b"}), file(2, {"a", "c"})}))));
+}
+
+TEST(Metainfo, RejectsOversizedInput) {
+  std::string big = torrent(single_info());
+  big.resize(10 * 1024 * 1024 + 1, 'x');
+  EXPECT_EQ(parse_error(big), std::errc::file_too_large);
+}
+
+TEST(Metainfo, ErrorCategoryNamesEveryValue) {
+  EXPECT_STREQ(metainfo_category().name(), "tessera.metainfo");
+  for (int e = 1; e <= static_cast<int>(metainfo_errc::duplicate_path); ++e)
+    EXPECT_NE(make_error_code(static_cast<metainfo_errc>(e)).message(), "unknown metainfo error");
+}
+
+TEST(Metainfo, LoadReportsMissingFile) {
+  auto r = load_torrent_file("/nonexistent-tessera-dir/x.torrent");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), std::errc::no_such_file_or_directory);
+}
+
+TEST(Metainfo, LoadReportsDirectory) {
+  auto r = load_torrent_file("/");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), std::errc::is_a_directory);
+}
+
+TEST(Metainfo, LoadParsesWhatItReads) {
+  auto r = load_torrent_file("/dev/null");  // readable, empty: not bencode
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), metainfo_errc::bencode);
+}
+
+}  // namespace
+}  // namespace tessera
