@@ -63,7 +63,7 @@ struct cancel {
   bool operator==(const cancel&) const = default;
 };
 struct piece { piece_index piece; std::int32_t begin = 0; std::span<const std::uint8_t> data; };
-struct port { std::uint16_t port = 0; bool operator==(const port&) const = default; };    ///< BEP 5
+struct port { std::uint16_t port = 0; bool operator==(const struct port&) const = default; };  ///< BEP 5
 struct extended { std::uint8_t id = 0; std::span<const std::uint8_t> payload; };          ///< BEP 10
 /// Any other id (e.g. BEP 6 messages before that extension is supported): skipped, not fatal.
 struct unknown { std::uint8_t id = 0; std::span<const std::uint8_t> payload; };

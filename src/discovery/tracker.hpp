@@ -76,12 +76,21 @@ boost::asio::awaitable<result<announce_response, tracker_error>>
 announce_http(std::string url, announce_request req, std::chrono::seconds timeout);
 
 /// BEP 15 client. One per session: keeps connection ids per tracker endpoint for up to 60 s.
+/// Each announce opens its own UDP socket (of the tracker address's family) and closes it when
+/// done, so replies need no dispatching between concurrent requests; the connection id is tied
+/// to our IP address by trackers, not to the source port, so it is shared across those sockets.
+/// Call it only from its executor; announce() coroutines keep the client's state alive.
 class udp_tracker_client {
  public:
-  explicit udp_tracker_client(boost::asio::any_io_executor ex);
+  /// `base_timeout` is BEP 15's 15 s; tests shorten it.
+  explicit udp_tracker_client(boost::asio::any_io_executor ex,
+                              std::chrono::milliseconds base_timeout = std::chrono::seconds(15));
   ~udp_tracker_client();
-  /// connect (or reuse the connection id), then announce; retransmits after 15 * 2^n seconds,
-  /// n = 0..`max_retries`, then fails with tracker_errc::timeout.
+  /// connect (or reuse the connection id), then announce; retransmits after
+  /// base_timeout * 2^n, n = 0..`max_retries` (one counter across connect and announce), then
+  /// fails with tracker_errc::timeout. URL form udp://host:port[/...]; the path is ignored.
+  /// Errors: unsupported_url, resolve_failed, timeout, udp_error (text from the tracker; the
+  /// cached connection id is dropped), bad_response, or the socket's own error.
   boost::asio::awaitable<result<announce_response, tracker_error>>
   announce(std::string url, announce_request req, int max_retries = 8);
  private:
@@ -109,8 +118,27 @@ class announcer : public std::enable_shared_from_this<announcer> {
     std::function<void(const std::string& url, const tracker_error&)> on_error;
   };
 
+  /// Timing policy. Defaults are for real use; tests shorten them.
+  struct timing {
+    /// Whole-exchange timeout of one HTTP(S) announce.
+    std::chrono::seconds http_timeout{20};
+    /// BEP 15 max_retries while no tracker has answered yet: 1 means 15 s + 30 s, so an
+    /// unreachable UDP tracker is reported within 45 s instead of BEP 15's ~2 hours.
+    int udp_first_round_retries = 1;
+    /// BEP 15 max_retries afterwards: 3 means at most 15+30+60+120 s = 3.75 min per tracker.
+    int udp_retries = 3;
+    /// Delay before retrying a failed round: first_retry * 2^k after k+1 failed rounds in a
+    /// row, at most max_retry.
+    std::chrono::seconds first_retry{30};
+    std::chrono::seconds max_retry{30 * 60};
+  };
+
+  /// `tiers`: announce-list (BEP 12), outer order is tier order; empty tiers are dropped.
+  /// `udp` may be null when no tier has a udp:// URL (udp URLs then fail with unsupported_url).
   announcer(boost::asio::any_io_executor ex, std::shared_ptr<udp_tracker_client> udp,
             std::vector<std::vector<std::string>> tiers, callbacks cb);
+  announcer(boost::asio::any_io_executor ex, std::shared_ptr<udp_tracker_client> udp,
+            std::vector<std::vector<std::string>> tiers, callbacks cb, timing t);
   ~announcer();
 
   /// Starts the loop: announces `started` now, then on the interval.

@@ -1,0 +1,252 @@
+// The disk worker pool: a mutex + condition-variable job queue served by std::threads.
+#include "disk/disk_io.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/post.hpp>
+#include <openssl/sha.h>
+
+#include "disk/file_ranges.hpp"
+
+namespace tessera::detail {
+
+namespace {
+
+using op = storage_error::operation;
+using clock = std::chrono::steady_clock;
+
+/// Interval between two progress reports of a check.
+constexpr auto check_progress_interval = std::chrono::milliseconds(100);
+/// Bytes a check task hashes before it yields its worker to other queued jobs (a write or a read
+/// waits for at most this much work).
+constexpr std::int64_t check_slice_bytes = 8 * 1024 * 1024;
+
+sha1_hash sha1_of(const std::uint8_t* p, std::size_t n) {
+  sha1_hash h;
+  ::SHA1(p, n, h.bytes.data());
+  return h;
+}
+
+/// True when every byte of piece `p` can exist according to `sizes` (storage::on_disk_sizes);
+/// always true when the sizes are unknown.
+bool piece_may_exist(const torrent_info& ti, const std::vector<std::int64_t>& sizes, int p) {
+  if (sizes.empty()) return true;
+  bool ok = true;
+  for_each_file_range(ti, p * ti.piece_length, ti.piece_size(piece_index{p}), [&](file_range r) {
+    ok = r.file < static_cast<int>(sizes.size()) && sizes[r.file] >= r.file_offset + r.length;
+    return ok;
+  });
+  return ok;
+}
+
+/// The job queue and its threads.
+struct worker_pool {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<std::function<void()>> jobs;
+  bool stopping = false;               // guarded by mutex
+  std::atomic<bool> abort_checks{false};
+  std::vector<std::thread> workers;
+
+  void push(std::function<void()> job) {
+    {
+      std::lock_guard lock(mutex);
+      jobs.push_back(std::move(job));
+    }
+    wake.notify_one();
+  }
+
+  void run() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock lock(mutex);
+        wake.wait(lock, [&] { return stopping || !jobs.empty(); });
+        if (jobs.empty()) return;  // stopping, and every queued job is done
+        job = std::move(jobs.front());
+        jobs.pop_front();
+      }
+      job();
+    }
+  }
+};
+
+}  // namespace
+
+struct disk_io::impl {
+  worker_pool pool;
+};
+
+/// Shared state of one async_check: its workers claim pieces from `next`.
+struct check_state {
+  std::shared_ptr<storage> st;
+  std::shared_ptr<const torrent_info> ti;
+  boost::asio::any_io_executor ex;
+  std::function<void(int)> progress;
+  std::function<void(check_result)> done;
+  std::vector<std::int64_t> sizes;       // storage::on_disk_sizes(), read once at the start
+  std::vector<std::uint8_t> have;        // one byte per piece, each written by one task only
+  std::atomic<int> next{0};              // next piece to claim
+  std::atomic<int> checked{0};           // pieces finished (hashed or skipped)
+  std::atomic<int> active_tasks{0};
+  std::mutex report_mutex;               // orders progress posts; guards the two below
+  clock::time_point last_report = clock::now();
+  std::optional<storage_error> error;
+};
+
+namespace {
+
+void finish_check(check_state& s) {
+  check_result res;
+  res.have = bitfield(s.ti->num_pieces());
+  for (int p = 0; p < s.ti->num_pieces(); ++p)
+    if (s.have[p]) res.have.set(p);
+  {
+    std::lock_guard lock(s.report_mutex);
+    res.error = s.error;
+  }
+  boost::asio::post(s.ex, [done = std::move(s.done), r = std::move(res)]() mutable {
+    done(std::move(r));
+  });
+}
+
+void maybe_report(check_state& s) {
+  std::lock_guard lock(s.report_mutex);
+  auto now = clock::now();
+  if (now - s.last_report < check_progress_interval || !s.progress) return;
+  s.last_report = now;
+  boost::asio::post(s.ex, [f = s.progress, n = s.checked.load()] { f(n); });
+}
+
+// Checks pieces until the slice is used up (then re-queues itself) or none are left.
+void run_check_task(worker_pool& io, std::shared_ptr<check_state> s,
+                    std::shared_ptr<std::vector<std::uint8_t>> buf) {
+  const torrent_info& ti = *s->ti;
+  std::int64_t hashed = 0;
+  for (;;) {
+    if (io.abort_checks.load()) return;  // disk_io is shutting down: the check is dropped
+    int p = s->next.fetch_add(1);
+    if (p >= ti.num_pieces()) break;
+    if (piece_may_exist(ti, s->sizes, p)) {
+      auto size = static_cast<std::size_t>(ti.piece_size(piece_index{p}));
+      auto got = s->st->read(p * ti.piece_length, std::span(buf->data(), size));
+      if (!got) {
+        std::lock_guard lock(s->report_mutex);
+        if (!s->error) s->error = got.error();
+      } else if (*got == size && sha1_of(buf->data(), size) == ti.piece_hashes[p]) {
+        s->have[p] = 1;
+      }
+      hashed += static_cast<std::int64_t>(size);
+    }
+    s->checked.fetch_add(1);
+    maybe_report(*s);
+    if (hashed >= check_slice_bytes) {
+      io.push([&io, s, buf] { run_check_task(io, s, buf); });
+      return;
+    }
+  }
+  if (s->active_tasks.fetch_sub(1) == 1) finish_check(*s);
+}
+
+}  // namespace
+
+disk_io::disk_io(int threads) : impl_(std::make_unique<impl>()) {
+  threads = std::max(1, threads);
+  worker_pool* pool = &impl_->pool;
+  for (int i = 0; i < threads; ++i) pool->workers.emplace_back([pool] { pool->run(); });
+}
+
+disk_io::~disk_io() {
+  worker_pool& pool = impl_->pool;
+  pool.abort_checks.store(true);
+  {
+    std::lock_guard lock(pool.mutex);
+    pool.stopping = true;
+  }
+  pool.wake.notify_all();
+  for (auto& t : pool.workers) t.join();
+}
+
+void disk_io::async_hash_and_write(std::shared_ptr<storage> st,
+                                   std::shared_ptr<const torrent_info> ti, piece_index piece,
+                                   std::vector<std::uint8_t> data, boost::asio::any_io_executor ex,
+                                   std::function<void(piece_write_result)> done) {
+  impl_->pool.push([st = std::move(st), ti = std::move(ti), piece, data = std::move(data),
+               ex = std::move(ex), done = std::move(done)]() mutable {
+    piece_write_result res{piece};
+    bool valid = piece.value >= 0 && piece.value < ti->num_pieces() &&
+                 data.size() == static_cast<std::size_t>(ti->piece_size(piece));
+    res.hash_passed = valid && sha1_of(data.data(), data.size()) == ti->piece_hashes[piece.value];
+    if (res.hash_passed) {
+      auto w = st->write(piece.value * ti->piece_length, data);
+      if (!w) res.error = w.error();
+    }
+    std::vector<std::uint8_t>().swap(data);  // free the piece before the callback runs
+    boost::asio::post(ex, [done = std::move(done), res = std::move(res)]() mutable {
+      done(std::move(res));
+    });
+  });
+}
+
+void disk_io::async_read(std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti,
+                         piece_index piece, std::int32_t begin, std::int32_t length,
+                         boost::asio::any_io_executor ex,
+                         std::function<void(result<std::vector<std::uint8_t>, storage_error>)> done) {
+  impl_->pool.push([st = std::move(st), ti = std::move(ti), piece, begin, length, ex = std::move(ex),
+               done = std::move(done)]() mutable {
+    auto fail = [&](std::errc e) {
+      boost::asio::post(ex, [done = std::move(done), e]() mutable {
+        done(unexpected{storage_error{std::make_error_code(e), op::read, {}}});
+      });
+    };
+    bool valid = piece.value >= 0 && piece.value < ti->num_pieces() && begin >= 0 && length > 0 &&
+                 static_cast<std::int64_t>(begin) + length <= ti->piece_size(piece);
+    if (!valid) return fail(std::errc::invalid_argument);
+    std::vector<std::uint8_t> buf(static_cast<std::size_t>(length));
+    auto got = st->read(piece.value * ti->piece_length + begin, buf);
+    if (!got) {
+      boost::asio::post(ex, [done = std::move(done), e = got.error()]() mutable {
+        done(unexpected{std::move(e)});
+      });
+      return;
+    }
+    if (*got != buf.size()) return fail(std::errc::no_message_available);  // ENODATA: not on disk
+    boost::asio::post(ex, [done = std::move(done), b = std::move(buf)]() mutable {
+      done(std::move(b));
+    });
+  });
+}
+
+void disk_io::async_check(std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti,
+                          boost::asio::any_io_executor ex, std::function<void(int)> progress,
+                          std::function<void(check_result)> done) {
+  auto s = std::make_shared<check_state>();
+  s->st = std::move(st);
+  s->ti = std::move(ti);
+  s->ex = std::move(ex);
+  s->progress = std::move(progress);
+  s->done = std::move(done);
+  worker_pool* io = &impl_->pool;
+  // First job: the file sizes (one stat per file), then one task per worker.
+  io->push([io, s] {
+    if (io->abort_checks.load()) return;
+    s->sizes = s->st->on_disk_sizes();
+    s->have.assign(static_cast<std::size_t>(s->ti->num_pieces()), 0);
+    int tasks = static_cast<int>(io->workers.size());
+    s->active_tasks.store(tasks);
+    for (int i = 0; i < tasks; ++i) {
+      auto buf = std::make_shared<std::vector<std::uint8_t>>(
+          static_cast<std::size_t>(std::max<std::int64_t>(s->ti->piece_length, 0)));
+      io->push([io, s, buf] { run_check_task(*io, s, buf); });
+    }
+  });
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,86 @@
+// Bookkeeping of the pieces a torrent is downloading: outstanding request counts, the in-memory
+// buffer each piece is assembled in, which peers contributed blocks, and the pieces handed to the
+// disk for hashing. Pure bookkeeping (no I/O, no clock) so the memory bounds can be tested alone.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "core/piece_picker.hpp"
+#include "tessera/types.hpp"
+
+namespace tessera::detail {
+
+/// In-flight pieces of one torrent. A piece is "active" from its first outstanding request (or
+/// first received block) until its buffer goes to the disk; it is "hashing" from then until the
+/// disk reports back. Memory bound: each active piece with a received block holds one buffer of
+/// its piece size; buffers are allocated on the first block and a few freed ones are kept for reuse.
+/// Single-threaded: used on the network thread only.
+class piece_buffers {
+ public:
+  /// `max_free` freed buffers are kept for reuse (the rest are released).
+  explicit piece_buffers(std::size_t max_free = 4) : max_free_(max_free) {}
+
+  // --- requests ---
+  /// A request for a block of `p` was sent (the piece becomes active).
+  void request_sent(piece_index p);
+  /// A request for a block of `p` ended (data arrived, aborted or cancelled). Never goes below 0.
+  void request_ended(piece_index p);
+  /// Outstanding requests for blocks of `p`.
+  int outstanding(piece_index p) const;
+
+  // --- assembly ---
+  /// Copies `data` (a received block at byte `offset` of `p`) into p's buffer, allocating a buffer
+  /// of `piece_size` bytes on the first block, and records `from` as a contributor. Returns false
+  /// (storing nothing) when the block does not fit inside the piece or `p` is hashing.
+  bool store(piece_index p, std::int32_t piece_size, std::int32_t offset,
+             std::span<const std::uint8_t> data, peer_key from);
+  /// Moves p's buffer out for hashing; its contributors are kept until finish_hash(p). The
+  /// buffer's bytes count in bytes_at_disk() until then. Returns an empty vector if p had none.
+  std::vector<std::uint8_t> take_for_hash(piece_index p);
+  /// The disk reported back on `p`: returns its contributors (distinct) and forgets the piece.
+  std::vector<peer_key> finish_hash(piece_index p);
+  /// Drops p's buffer and contributors (e.g. the piece is not wanted any more); keeps the buffer
+  /// for reuse.
+  void discard(piece_index p);
+
+  // --- state ---
+  bool is_active(piece_index p) const { return active_.count(p) != 0; }
+  bool is_hashing(piece_index p) const { return hashing_.count(p) != 0; }
+  int num_active() const { return static_cast<int>(active_.size()); }
+  int num_hashing() const { return static_cast<int>(hashing_.size()); }
+  /// Bytes held by buffers of active pieces (allocated ones only).
+  std::int64_t bytes_in_memory() const { return bytes_in_memory_; }
+  /// Bytes handed to the disk and not yet reported back.
+  std::int64_t bytes_at_disk() const { return bytes_at_disk_; }
+  /// Buffers kept for reuse.
+  std::size_t num_free() const { return free_.size(); }
+  /// True when `peer` is a contributor of some active or hashing piece.
+  bool references(peer_key peer) const;
+
+ private:
+  struct active_piece {
+    int outstanding = 0;
+    std::vector<std::uint8_t> buffer;  // empty until the first block
+    std::vector<peer_key> contributors;
+  };
+  struct hashing_piece {
+    std::int64_t bytes = 0;
+    std::vector<peer_key> contributors;
+  };
+  void erase_if_idle(piece_index p);
+  std::vector<std::uint8_t> allocate(std::int32_t size);
+  void release(std::vector<std::uint8_t> buf);
+
+  std::unordered_map<piece_index, active_piece> active_;
+  std::unordered_map<piece_index, hashing_piece> hashing_;
+  std::vector<std::vector<std::uint8_t>> free_;
+  std::size_t max_free_;
+  std::int64_t bytes_in_memory_ = 0;
+  std::int64_t bytes_at_disk_ = 0;
+};
+
+}  // namespace tessera::detail
