@@ -123,14 +123,20 @@ class session {
   session& operator=(const session&) = delete;
 
   /// Adds a torrent and starts it (check existing data, announce, connect). Fails with
-  /// std::errc::file_exists when the info-hash is already in the session, or with the storage
-  /// error when the download directory cannot be created or written.
-  result<torrent_handle> add_torrent(add_torrent_params params);
+  /// std::errc::file_exists when the info-hash is already in the session,
+  /// std::errc::invalid_argument when `ti` is null or a `peers` entry is malformed, or with the
+  /// storage's OS error when the download directory cannot be created or written. When
+  /// `error_message` is given it receives a human-readable explanation on failure (e.g.
+  /// "mkdir /dl/x: Permission denied"), and is cleared on success.
+  /// Must not be called from an event handler (it waits for the network thread).
+  result<torrent_handle> add_torrent(add_torrent_params params, std::string* error_message = nullptr);
 
   std::vector<torrent_handle> torrents() const;
 
   /// Registers the callback that receives every event (replacing any earlier one). Runs on the
-  /// network thread; see the thread rules above.
+  /// network thread; see the thread rules above. Events are emitted in order: torrent_added,
+  /// then (after the check of existing data) torrent_finished when every piece is verified --
+  /// also when the data was complete on disk already -- or torrent_error.
   void set_event_handler(std::function<void(const event&)> handler);
 
   /// Graceful shutdown: closes peer connections, announces `stopped` (waiting at most

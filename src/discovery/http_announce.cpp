@@ -18,6 +18,7 @@
 
 #include "core/bencode.hpp"
 #include "discovery/tracker.hpp"
+#include "discovery/resolve.hpp"
 #include "discovery/tracker_parse.hpp"
 
 namespace tessera::detail {
@@ -148,7 +149,7 @@ struct http_reply {
 struct url_parts {
   bool tls = false;
   std::string host;         ///< without brackets, for resolving and SNI
-  std::string port;         ///< decimal
+  std::uint16_t port_number = 0;
   std::string host_header;  ///< as in the URL, with brackets and port when given
   std::string target;       ///< path and query, percent-encoded as in the URL
 };
@@ -166,44 +167,14 @@ std::optional<url_parts> split_url(const std::string& url) {
   parts.host = parsed->host_address();
   if (parsed->has_port()) {
     if (parsed->port_number() == 0) return std::nullopt;
-    parts.port = std::to_string(parsed->port_number());
+    parts.port_number = parsed->port_number();
   } else {
-    parts.port = parts.tls ? "443" : "80";
+    parts.port_number = parts.tls ? 443 : 80;
   }
   parts.host_header = std::string(parsed->encoded_host_and_port());
   parts.target = std::string(parsed->encoded_target());
   if (parts.target.empty() || parts.target.front() != '/') parts.target.insert(0, "/");
   return parts;
-}
-
-/// Resolves `host`, bounded by `deadline`. IP literals skip the resolver.
-asio::awaitable<result<tcp::resolver::results_type, tracker_error>>
-resolve(const url_parts& parts, std::chrono::steady_clock::time_point deadline) {
-  auto ex = co_await asio::this_coro::executor;
-  boost::system::error_code ec;
-  auto literal = asio::ip::make_address(parts.host, ec);
-  if (!ec) {
-    co_return tcp::resolver::results_type::create(
-        tcp::endpoint(literal, static_cast<std::uint16_t>(std::stoi(parts.port))), parts.host,
-        parts.port);
-  }
-  // The resolver has no deadline of its own: a watchdog cancels it. Both live in shared state
-  // because the watchdog's handler may run after this coroutine has returned.
-  auto resolver = std::make_shared<tcp::resolver>(ex);
-  auto watchdog = std::make_shared<asio::steady_timer>(ex, deadline);
-  auto timed_out = std::make_shared<bool>(false);
-  watchdog->async_wait([resolver, timed_out](boost::system::error_code wait_ec) {
-    if (wait_ec) return;
-    *timed_out = true;
-    resolver->cancel();
-  });
-  auto [rec, results] = co_await resolver->async_resolve(parts.host, parts.port, use_tuple);
-  watchdog->cancel();
-  if (*timed_out) co_return unexpected{make_error(tracker_errc::timeout, "resolving " + parts.host)};
-  if (rec || results.empty()) {
-    co_return unexpected{make_error(tracker_errc::resolve_failed, parts.host + ": " + rec.message())};
-  }
-  co_return results;
 }
 
 tracker_error io_error(const boost::system::error_code& ec, const char* what) {
@@ -248,7 +219,7 @@ asio::awaitable<result<http_reply, tracker_error>>
 http_get(const std::string& url, std::chrono::steady_clock::time_point deadline) {
   auto parts = split_url(url);
   if (!parts) co_return unexpected{make_error(tracker_errc::unsupported_url, url)};
-  auto endpoints = co_await resolve(*parts, deadline);
+  auto endpoints = co_await resolve_with_deadline<tcp>(parts->host, parts->port_number, deadline);
   if (!endpoints) co_return unexpected{endpoints.error()};
   auto ex = co_await asio::this_coro::executor;
 

@@ -151,6 +151,10 @@ class announcer : public std::enable_shared_from_this<announcer> {
   /// `timeout` in total.
   boost::asio::awaitable<void> stop(std::chrono::seconds timeout);
 
+  /// The tiers in their current order (after the shuffle and any promotions), for status
+  /// displays and tests.
+  std::vector<std::vector<std::string>> tiers() const;
+
  private:
   struct impl;
   std::shared_ptr<impl> impl_;

@@ -78,12 +78,6 @@ struct worker_pool {
   }
 };
 
-}  // namespace
-
-struct disk_io::impl {
-  worker_pool pool;
-};
-
 /// Shared state of one async_check: its workers claim pieces from `next`.
 struct check_state {
   std::shared_ptr<storage> st;
@@ -100,8 +94,6 @@ struct check_state {
   clock::time_point last_report = clock::now();
   std::optional<storage_error> error;
 };
-
-namespace {
 
 void finish_check(check_state& s) {
   check_result res;
@@ -157,6 +149,10 @@ void run_check_task(worker_pool& io, std::shared_ptr<check_state> s,
 
 }  // namespace
 
+struct disk_io::impl {
+  worker_pool pool;
+};
+
 disk_io::disk_io(int threads) : impl_(std::make_unique<impl>()) {
   threads = std::max(1, threads);
   worker_pool* pool = &impl_->pool;
@@ -180,7 +176,8 @@ void disk_io::async_hash_and_write(std::shared_ptr<storage> st,
                                    std::function<void(piece_write_result)> done) {
   impl_->pool.push([st = std::move(st), ti = std::move(ti), piece, data = std::move(data),
                ex = std::move(ex), done = std::move(done)]() mutable {
-    piece_write_result res{piece};
+    piece_write_result res;
+    res.piece = piece;
     bool valid = piece.value >= 0 && piece.value < ti->num_pieces() &&
                  data.size() == static_cast<std::size_t>(ti->piece_size(piece));
     res.hash_passed = valid && sha1_of(data.data(), data.size()) == ti->piece_hashes[piece.value];

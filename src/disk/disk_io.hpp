@@ -31,29 +31,46 @@ struct check_result {
 
 class disk_io {
  public:
-  /// Starts `threads` worker threads.
+  /// Starts `threads` worker threads (at least one).
   explicit disk_io(int threads = 2);
-  /// Finishes queued jobs, then joins the workers.
+  /// Finishes the queued hash-and-write and read jobs (so no verified piece is lost; their
+  /// callbacks are posted to their executors), drops any check in progress (its `done` is never
+  /// called), then joins the workers. Posting to an executor whose io_context is stopped is
+  /// harmless (the handler is destroyed with the context), but that io_context must still exist:
+  /// destroy disk_io before the io_context it posts to. Must not be called from a worker thread
+  /// (i.e. from a disk callback running on the pool; callbacks run on `ex`, so this only matters
+  /// when `ex` is a pool executor).
   ~disk_io();
   disk_io(const disk_io&) = delete;
   disk_io& operator=(const disk_io&) = delete;
 
   /// Hashes the whole piece in `data` (its blocks assembled in memory, piece_size bytes) and,
   /// when it matches the metainfo, writes it at the piece's offset. `done` runs on `ex`.
+  /// A piece index out of range or `data` of the wrong size gives hash_passed=false; a failed
+  /// hash writes nothing. Jobs run in FIFO order on any worker: two jobs may run concurrently.
+  /// Thread-safe (any thread may call every async_ member).
   void async_hash_and_write(std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti,
                             piece_index piece, std::vector<std::uint8_t> data,
                             boost::asio::any_io_executor ex,
                             std::function<void(piece_write_result)> done);
 
   /// Reads `length` bytes at byte `begin` of `piece` (for serving a `request`). `done` runs on `ex`
-  /// with the bytes, or an error (a short read is an error here).
+  /// with the bytes, or an error (a short read is an error here: op=read,
+  /// ec=std::errc::no_message_available, i.e. ENODATA). A range outside the piece, or length <= 0,
+  /// fails with op=read, ec=std::errc::invalid_argument and reads nothing.
   void async_read(std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti,
                   piece_index piece, std::int32_t begin, std::int32_t length,
                   boost::asio::any_io_executor ex,
                   std::function<void(result<std::vector<std::uint8_t>, storage_error>)> done);
 
   /// Hashes every piece already on disk. `progress(pieces_checked)` and `done` run on `ex`.
-  /// Uses all workers in parallel; missing or short files simply leave their pieces unset.
+  /// Uses all workers in parallel; missing or short files simply leave their pieces unset, and
+  /// pieces that storage::on_disk_sizes() shows cannot be complete are skipped without reading.
+  /// `progress` (may be empty) is posted at most every 100 ms; `done` exactly once, after every
+  /// piece is checked (unless disk_io is destroyed first). Memory: one piece buffer per worker.
+  /// Each worker yields to other queued jobs after every 8 MiB hashed, so writes and reads are
+  /// not starved by a long check. A read error leaves that piece unset; the first one is
+  /// reported in check_result::error and the check goes on.
   void async_check(std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti,
                    boost::asio::any_io_executor ex, std::function<void(int)> progress,
                    std::function<void(check_result)> done);

@@ -166,7 +166,7 @@ class file_storage final : public storage {
     auto r = root();
     if (!r) return unexpected{r.error()};
     const std::string& rel = ti_->files[file].path;
-    int flags = write ? O_RDWR | O_CREAT : O_RDONLY;
+    int flags = (write ? O_RDWR | O_CREAT : O_RDONLY) | O_NONBLOCK;
     int fd = open_beneath(*r, rel, flags, 0644);
     if (fd < 0 && errno == ENOENT && write) {
       auto comps = split_relative_path(rel);
@@ -179,6 +179,14 @@ class file_storage final : public storage {
       return unexpected{storage_error{errno_code(errno), op::open, full_path(file)}};
     }
     auto h = std::make_shared<file_handle>(fd, write);
+    // Only regular files: a FIFO or a device placed in the download directory is refused. (The
+    // open was O_NONBLOCK so that a FIFO cannot block it; regular files ignore that flag.)
+    struct stat st {};
+    if (::fstat(fd, &st) != 0)
+      return unexpected{storage_error{errno_code(errno), op::stat, full_path(file)}};
+    if (!S_ISREG(st.st_mode))
+      return unexpected{storage_error{std::make_error_code(std::errc::invalid_argument), op::open,
+                                      full_path(file)}};
     cache_.insert(file, h);
     return h;
   }

@@ -20,7 +20,9 @@ namespace tessera::detail {
 /// A file path that is absolute or has an empty, "." or ".." component is refused with
 /// op=open and ec=std::errc::invalid_argument; a path that would resolve outside the download
 /// directory through a symlink is refused with op=open and ec=std::errc::cross_device_link (EXDEV,
-/// what openat2(RESOLVE_BENEATH) reports) or too_many_symbolic_link_levels (ELOOP).
+/// what openat2(RESOLVE_BENEATH) reports) or too_many_symbolic_link_levels (ELOOP). A path that
+/// names something other than a regular file (a FIFO, a device) is refused with op=open and
+/// ec=std::errc::invalid_argument.
 struct storage_error {
   enum class operation { open, read, write, mkdir, truncate, stat };
   std::error_code ec;

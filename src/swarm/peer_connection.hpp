@@ -80,6 +80,9 @@ struct peer_connection_stats {
   std::int64_t download_rate = 0;
   std::int64_t upload_rate = 0;
   int outstanding_requests = 0;
+  /// Payload bytes of `piece` messages that matched no outstanding request (late after a choke,
+  /// cancel or snub, or never requested): dropped, never handed to the host.
+  std::int64_t wasted = 0;
 };
 
 class peer_connection : public std::enable_shared_from_this<peer_connection> {
@@ -119,7 +122,9 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   bool is_seed() const;            ///< the peer has every piece
   bool handshake_done() const;
   const peer_id& remote_peer_id() const;
-  std::string client_name() const; ///< from the peer id, e.g. "-LT2080-" -> "LT 2080", else hex
+  /// From the peer id (see client_name_from_peer_id): "-LT2080-" -> "libtorrent 2080", an unknown
+  /// Azureus code "-XY1234-" -> "XY 1234", else the hex of the first 8 bytes.
+  std::string client_name() const;
   bool peer_choking() const;       ///< the peer chokes us
   bool am_interested() const;
   bool is_snubbed() const;

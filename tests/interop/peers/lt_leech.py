@@ -62,6 +62,8 @@ def main():
     checked_said = False
     connected = False
     next_progress = 0.0
+    next_peers = 0.0
+    peers_seen = {}
     deadline = t0 + args.timeout
     while not stop and time.monotonic() < deadline:
         for a in ses.pop_alerts():
@@ -76,8 +78,16 @@ def main():
                 ip, port = p.rsplit(':', 1)
                 h.connect_peer((ip, int(port)))
         now = time.monotonic()
+        if now >= next_peers:
+            for pi in h.get_peer_info():
+                peers_seen[f'{pi.ip[0]}:{pi.ip[1]}'] = (pi.client, pi.total_download)
+            next_peers = now + 1.0
         if checked_said and st.num_pieces == n:
             secs = now - t0
+            for pi in h.get_peer_info():
+                peers_seen[f'{pi.ip[0]}:{pi.ip[1]}'] = (pi.client, pi.total_download)
+            for ep, (client, down) in sorted(peers_seen.items()):
+                print(f'lt_leech: peer {ep} client {client!r} downloaded {down}', flush=True)
             print(f'progress {n}/{n} pieces 100.0% peers {st.num_peers}', flush=True)
             print(f'lt_leech: complete {ti.name()}: {ti.total_size()} bytes in {secs:.3f} s, '
                   f'downloaded {st.total_payload_download} bytes', flush=True)

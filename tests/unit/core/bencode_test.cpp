@@ -63,7 +63,7 @@ TEST(Bencode, RejectsBadStringLengths) {
 TEST(Bencode, ReportsUnexpectedEndAtInputSize) {
   expect_error("", bencode_errc::unexpected_end, 0);
   expect_error("i12", bencode_errc::unexpected_end, 3);
-  expect_error("4", bencode_errc::unexpected_end, 1);
+  expect_error("1", bencode_errc::unexpected_end, 1);
   expect_error("l", bencode_errc::unexpected_end, 1);
   expect_error("li1e", bencode_errc::unexpected_end, 4);
   expect_error("d3:foo", bencode_errc::unexpected_end, 6);
@@ -194,7 +194,7 @@ TEST(Bencode, FindRawValueReturnsExactBytes) {
 }
 
 TEST(Bencode, FindRawValueIsEmptyOnMalformedInput) {
-  EXPECT_TRUE(find_raw_value("d4:infodee", "info").empty());  // truncated
+  EXPECT_TRUE(find_raw_value("d4:infode", "info").empty());  // truncated
   EXPECT_TRUE(find_raw_value("d4:infodeei1e", "info").empty());  // trailing
   EXPECT_TRUE(find_raw_value("l4:infodee", "info").empty());  // not a dict
   EXPECT_TRUE(find_raw_value("", "info").empty());

@@ -1,0 +1,105 @@
+// Disk pool throughput: hash-and-write of 1 MiB pieces into a temporary file, and the start-up
+// check (read + SHA-1 of every piece) of a file already in the page cache. Files live under /tmp
+// and are removed afterwards. Run e.g. `bench_micro --benchmark_filter=Disk`.
+#include <benchmark/benchmark.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <openssl/sha.h>
+#include <unistd.h>
+
+#include "disk/disk_io.hpp"
+#include "disk/storage.hpp"
+
+namespace {
+
+using namespace tessera;
+using namespace tessera::detail;
+namespace fs = std::filesystem;
+
+constexpr std::int64_t piece_len = 1 << 20;
+
+struct bench_torrent {
+  fs::path dir;
+  std::shared_ptr<torrent_info> ti = std::make_shared<torrent_info>();
+  std::vector<std::vector<std::uint8_t>> pieces;
+
+  explicit bench_torrent(int num_pieces, bool keep_pieces) {
+    std::string tmpl = "/tmp/tessera-disk-bench-XXXXXX";
+    dir = ::mkdtemp(tmpl.data());
+    ti->piece_length = piece_len;
+    ti->total_size = num_pieces * piece_len;
+    ti->files.push_back({"data.bin", ti->total_size, 0});
+    std::mt19937 rng(1);
+    std::vector<std::uint8_t> piece(piece_len);
+    auto st = make_file_storage(ti, dir);
+    for (int p = 0; p < num_pieces; ++p) {
+      for (auto& b : piece) b = static_cast<std::uint8_t>(rng());
+      sha1_hash h;
+      ::SHA1(piece.data(), piece.size(), h.bytes.data());
+      ti->piece_hashes.push_back(h);
+      if (keep_pieces) pieces.push_back(piece);
+      else if (!st->write(p * piece_len, piece)) throw std::runtime_error("bench: write failed");
+    }
+  }
+  ~bench_torrent() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+};
+
+// Hash-and-write of 64 x 1 MiB pieces per iteration through a 2-thread disk_io.
+void BM_DiskHashAndWrite(benchmark::State& state) {
+  bench_torrent t(64, true);
+  auto st = make_file_storage(t.ti, t.dir);
+  disk_io io(2);
+  boost::asio::io_context ctx;
+  for (auto _ : state) {
+    int done = 0;
+    for (int p = 0; p < t.ti->num_pieces(); ++p)
+      io.async_hash_and_write(st, t.ti, piece_index{p}, t.pieces[p], ctx.get_executor(),
+                              [&](piece_write_result) { ++done; });
+    while (done < t.ti->num_pieces()) {
+      ctx.restart();
+      ctx.run_one();
+    }
+  }
+  state.SetBytesProcessed(state.iterations() * t.ti->total_size);
+}
+BENCHMARK(BM_DiskHashAndWrite)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// async_check of a file of range(0) MiB, page cache warm (it was just written), 2 workers.
+void BM_DiskCheckWarm(benchmark::State& state) {
+  bench_torrent t(static_cast<int>(state.range(0)), false);
+  auto st = make_file_storage(t.ti, t.dir);
+  disk_io io(2);
+  boost::asio::io_context ctx;
+  int have = 0;
+  for (auto _ : state) {
+    bool finished = false;
+    io.async_check(st, t.ti, ctx.get_executor(), {}, [&](check_result r) {
+      have = r.have.count();
+      finished = true;
+    });
+    while (!finished) {
+      ctx.restart();
+      ctx.run_one();
+    }
+  }
+  if (have != t.ti->num_pieces()) state.SkipWithError("check missed pieces");
+  state.SetBytesProcessed(state.iterations() * t.ti->total_size);
+}
+#ifndef TESSERA_DISK_BENCH_CHECK_MIB  // e.g. -DTESSERA_DISK_BENCH_CHECK_MIB=1024 for 1 GiB
+#define TESSERA_DISK_BENCH_CHECK_MIB 256
+#endif
+BENCHMARK(BM_DiskCheckWarm)->Arg(TESSERA_DISK_BENCH_CHECK_MIB)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace

@@ -1,0 +1,36 @@
+// The public session: forwards to session_impl.
+#include "tessera/session.hpp"
+
+#include "session/session_impl.hpp"
+
+namespace tessera {
+
+std::optional<std::chrono::seconds> torrent_status::eta() const {
+  if (download_rate <= 0) return std::nullopt;
+  std::int64_t left = total_size - total_done;
+  if (left <= 0) return std::chrono::seconds(0);
+  return std::chrono::seconds((left + download_rate - 1) / download_rate);
+}
+
+session::session(session_settings settings)
+    : impl_(std::make_shared<detail::session_impl>(std::move(settings))) {
+  impl_->start();
+}
+
+session::~session() { impl_->stop(); }
+
+result<torrent_handle> session::add_torrent(add_torrent_params params, std::string* error_message) {
+  return impl_->add_torrent(std::move(params), error_message);
+}
+
+std::vector<torrent_handle> session::torrents() const { return impl_->torrents(); }
+
+void session::set_event_handler(std::function<void(const event&)> handler) {
+  impl_->set_event_handler(std::move(handler));
+}
+
+void session::stop() { impl_->stop(); }
+
+const session_settings& session::settings() const { return impl_->settings(); }
+
+}  // namespace tessera

@@ -1,0 +1,193 @@
+#include "session/session_impl.hpp"
+
+#include <charconv>
+
+#include <boost/asio/co_spawn.hpp>
+#include <spdlog/spdlog.h>
+
+#include "discovery/tracker.hpp"
+#include "disk/disk_io.hpp"
+#include "disk/storage.hpp"
+#include "torrent/torrent.hpp"
+
+namespace tessera::detail {
+
+std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(std::string_view text) {
+  std::string_view host;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return std::nullopt;
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) return std::nullopt;  // v6 needs brackets
+  }
+  unsigned value = 0;
+  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc{} || ptr != port.data() + port.size() || value == 0 || value > 65535) {
+    return std::nullopt;
+  }
+  boost::system::error_code aec;
+  auto addr = boost::asio::ip::make_address(std::string(host), aec);
+  if (aec) return std::nullopt;
+  return boost::asio::ip::tcp::endpoint(addr, static_cast<std::uint16_t>(value));
+}
+
+session_impl::session_impl(session_settings settings)
+    : settings_(std::move(settings)),
+      disk_(std::make_unique<disk_io>(std::max(1, settings_.disk_threads))),
+      udp_(std::make_shared<udp_tracker_client>(io_.get_executor())),
+      budget_(std::make_shared<connection_budget>()),
+      pid_(make_peer_id(settings_.peer_id_version)) {
+  budget_->max = settings_.max_connections;
+}
+
+session_impl::~session_impl() { stop(); }
+
+void session_impl::start() {
+  work_.emplace(io_.get_executor());
+  running_ = true;
+  thread_ = std::thread([this] {
+    thread_id_ = std::this_thread::get_id();
+    for (;;) {
+      try {
+        io_.run();
+        break;
+      } catch (const std::exception& e) {  // a broken invariant: log it and keep the thread alive
+        spdlog::critical("network thread: uncaught exception: {}", e.what());
+      }
+    }
+  });
+}
+
+void session_impl::emit(const event& e) {
+  if (handler_) handler_(e);
+}
+
+result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
+                                                 std::string* error_message) {
+  auto fail = [error_message](std::error_code ec, std::string msg) -> result<torrent_handle> {
+    if (error_message) *error_message = std::move(msg);
+    return unexpected{ec};
+  };
+  if (error_message) error_message->clear();
+  if (!params.ti) return fail(std::make_error_code(std::errc::invalid_argument), "no torrent_info given");
+  std::vector<boost::asio::ip::tcp::endpoint> peers;
+  for (const auto& text : params.peers) {
+    auto ep = parse_endpoint(text);
+    if (!ep) return fail(std::make_error_code(std::errc::invalid_argument), "bad peer address: " + text);
+    peers.push_back(*ep);
+  }
+  struct outcome {
+    std::error_code ec;
+    std::string message;
+    torrent_handle handle;
+  };
+  auto r = run_sync([this, &params, &peers]() -> outcome {
+    auto ti = params.ti;
+    if (torrents_.count(ti->info_hash)) {
+      return {std::make_error_code(std::errc::file_exists),
+              "torrent " + ti->info_hash.to_hex() + " is already in the session", {}};
+    }
+    auto st = make_file_storage(ti, params.save_path);
+    auto init = st->initialize();
+    if (!init) return {init.error().ec, init.error().message(), {}};
+    torrent_context ctx;
+    ctx.ex = io_.get_executor();
+    ctx.disk = disk_.get();
+    ctx.udp = udp_;
+    ctx.pid = pid_;
+    ctx.settings = settings_;
+    ctx.budget = budget_;
+    ctx.emit = [this](const event& e) { emit(e); };
+    auto t = std::make_shared<torrent>(std::move(ctx), ti, std::move(st), std::move(peers));
+    torrents_[ti->info_hash] = t;
+    emit(events::torrent_added{ti->info_hash});
+    t->start();
+    return {{}, {}, torrent_handle(weak_from_this(), t, ti->info_hash)};
+  });
+  if (!r) return fail(std::make_error_code(std::errc::no_such_process), "the session is stopped");
+  if (r->ec) return fail(r->ec, std::move(r->message));
+  return r->handle;
+}
+
+std::vector<torrent_handle> session_impl::torrents() {
+  auto r = run_sync([this] {
+    std::vector<torrent_handle> out;
+    for (const auto& [ih, t] : torrents_) out.push_back(torrent_handle(weak_from_this(), t, ih));
+    return out;
+  });
+  return r ? std::move(*r) : std::vector<torrent_handle>{};
+}
+
+void session_impl::set_event_handler(std::function<void(const event&)> handler) {
+  if (on_network_thread()) {
+    handler_ = std::move(handler);
+    return;
+  }
+  // Waits so that no event reaches the old handler once this returns.
+  (void)run_sync([this, h = std::move(handler)]() mutable {
+    handler_ = std::move(h);
+    return true;
+  });
+}
+
+result<torrent_status> session_impl::status(const std::weak_ptr<torrent>& weak) {
+  auto r = run_sync([&weak]() -> std::optional<torrent_status> {
+    auto t = weak.lock();
+    if (!t) return std::nullopt;
+    return t->status();
+  });
+  if (!r || !*r) return unexpected{std::make_error_code(std::errc::no_such_process)};
+  return std::move(**r);
+}
+
+bool session_impl::is_valid(const std::weak_ptr<torrent>& weak) {
+  auto r = run_sync([&weak] { return !weak.expired(); });
+  return r && *r;
+}
+
+void session_impl::stop() {
+  std::lock_guard lock(stop_mutex_);
+  if (stopped_) return;
+  stopped_ = true;
+  if (!running_) return;
+  if (on_network_thread()) {  // cannot wait for ourselves: no graceful shutdown
+    work_.reset();
+    io_.stop();
+    return;
+  }
+  auto done = std::make_shared<std::promise<void>>();
+  auto fut = done->get_future();
+  boost::asio::post(io_, [this, done] {
+    auto remaining = std::make_shared<std::size_t>(torrents_.size());
+    if (*remaining == 0) {
+      done->set_value();
+      return;
+    }
+    for (auto& [ih, t] : torrents_) {
+      boost::asio::co_spawn(io_, t->stop(), [remaining, done](std::exception_ptr) {
+        if (--*remaining == 0) done->set_value();
+      });
+    }
+  });
+  // The announcer bounds `stopped` announces by stop_announce_timeout; allow some slack.
+  if (fut.wait_for(settings_.stop_announce_timeout + std::chrono::seconds(3)) !=
+      std::future_status::ready) {
+    spdlog::warn("session stop: graceful shutdown timed out");
+  }
+  work_.reset();
+  io_.stop();
+  if (thread_.joinable()) thread_.join();
+  running_ = false;
+  torrents_.clear();  // the network thread is gone: safe from here
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,98 @@
+// The session's internals: the network thread (one io_context), the disk pool, the UDP tracker
+// client, the torrents by info-hash and the event handler. A thin coordinator: torrent logic lives
+// in src/torrent. Public classes (session, torrent_handle) forward here.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "tessera/session.hpp"
+
+namespace tessera::detail {
+
+class disk_io;
+class udp_tracker_client;
+struct connection_budget;
+
+/// Parses "a.b.c.d:port" or "[v6]:port" into an endpoint; nullopt when malformed.
+std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(std::string_view text);
+
+class session_impl : public std::enable_shared_from_this<session_impl> {
+ public:
+  explicit session_impl(session_settings settings);
+  /// Calls stop().
+  ~session_impl();
+  session_impl(const session_impl&) = delete;
+  session_impl& operator=(const session_impl&) = delete;
+
+  /// Starts the network thread. Call once, right after construction.
+  void start();
+
+  // Public API, callable from any thread but the network thread unless noted.
+  result<torrent_handle> add_torrent(add_torrent_params params, std::string* error_message);
+  std::vector<torrent_handle> torrents();
+  /// Any thread (the handler is swapped on the network thread).
+  void set_event_handler(std::function<void(const event&)> handler);
+  /// Graceful shutdown (see session::stop). Idempotent. From the network thread it only stops
+  /// the io_context (it cannot wait for itself).
+  void stop();
+  const session_settings& settings() const { return settings_; }
+
+  /// For torrent_handle: no_such_process when the torrent or the session is gone.
+  result<torrent_status> status(const std::weak_ptr<torrent>& t);
+  bool is_valid(const std::weak_ptr<torrent>& t);
+
+ private:
+  bool on_network_thread() const { return std::this_thread::get_id() == thread_id_.load(); }
+  void emit(const event& e);
+
+  /// Runs `f` on the network thread and returns its result; nullopt when the network thread is
+  /// not running (any more). Runs `f` inline when already on the network thread.
+  template <class F>
+  auto run_sync(F f) -> std::optional<decltype(f())> {
+    using R = decltype(f());
+    if (on_network_thread()) return f();
+    if (!running_) return std::nullopt;
+    auto prom = std::make_shared<std::promise<R>>();
+    auto fut = prom->get_future();
+    boost::asio::post(io_, [prom, f = std::move(f)]() mutable { prom->set_value(f()); });
+    while (fut.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+      if (!running_) return std::nullopt;  // stopped before the call ran: it never will
+    }
+    return fut.get();
+  }
+
+  const session_settings settings_;
+  boost::asio::io_context io_{1};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::thread thread_;
+  std::atomic<std::thread::id> thread_id_{};
+  std::atomic<bool> running_{false};
+  std::mutex stop_mutex_;
+  bool stopped_ = false;
+
+  std::unique_ptr<disk_io> disk_;
+  std::shared_ptr<udp_tracker_client> udp_;
+  std::shared_ptr<connection_budget> budget_;
+  peer_id pid_;
+
+  // Network thread only:
+  std::function<void(const event&)> handler_;
+  std::unordered_map<sha1_hash, std::shared_ptr<torrent>> torrents_;
+};
+
+}  // namespace tessera::detail

@@ -1,0 +1,628 @@
+// peer_connection: BEP 3 handshake, then a reader coroutine (decodes messages straight out of the
+// receive buffer, no per-message allocation), a writer coroutine (drains a byte queue with one
+// write per wake-up) and a 1 s tick coroutine (snub, keep-alive, inactivity). Everything runs on
+// one executor; no locks. Each coroutine holds a shared_ptr to the connection, and every resume
+// checks `closed` before touching the host or any state.
+#include "swarm/peer_connection.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <limits>
+#include <variant>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/request_policy.hpp"
+#include "swarm/client_name.hpp"
+#include "swarm/peer_error.hpp"
+#include "swarm/rate_meter.hpp"
+
+namespace tessera::detail {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+/// First size of the receive buffer; reads are this large so one read carries several blocks.
+constexpr std::size_t initial_receive_buffer = 64 * 1024;
+/// Longest message accepted besides a bitfield: room for BEP 10 extension messages (metadata
+/// pieces, PEX). A `piece` longer than a block is accepted by the codec but matches no request.
+constexpr std::uint32_t extension_message_limit = 1024 * 1024;
+
+constexpr auto tick_interval = std::chrono::seconds(1);
+
+std::string endpoint_label(const tcp::endpoint& ep) {
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+struct peer_connection::impl {
+  /// A request we sent and still expect a `piece` for.
+  struct outstanding_request {
+    block_address block;
+    std::int32_t begin = 0;
+    std::int32_t length = 0;
+  };
+
+  impl(peer_connection& o, asio::any_io_executor ex, peer_host& h, peer_key k, sha1_hash ih,
+       tcp::endpoint r, peer_connection_settings s)
+      : owner(o),
+        host(h),
+        key(k),
+        info_hash(ih),
+        remote(std::move(r)),
+        settings(s),
+        socket(ex),
+        deadline(ex),
+        write_signal(ex),
+        tick_timer(ex),
+        down(clock_type::now()),
+        up(clock_type::now()),
+        label(endpoint_label(remote)) {}
+
+  peer_connection& owner;
+  peer_host& host;
+  peer_key key;
+  sha1_hash info_hash;
+  tcp::endpoint remote;
+  peer_connection_settings settings;
+
+  tcp::socket socket;
+  asio::steady_timer deadline;      // connect and handshake timeouts
+  unsigned deadline_generation = 0; // a fired-but-queued deadline of an older phase is ignored
+  asio::steady_timer write_signal;  // the idle writer waits on it; cancel() wakes it
+  asio::steady_timer tick_timer;
+
+  bool started = false;
+  bool closed = false;
+  bool handshake_done = false;
+  bool writer_waiting = false;
+  bool pipeline_dirty = false;  // blocks arrived during a decode batch: top up after the batch
+  bool peer_choking = true;
+  bool peer_interested = false;
+  bool am_interested = false;
+  bool snubbed = false;
+  bool pieces_known = false;  // a bitfield or a have arrived (pieces is sized)
+
+  peer_id remote_id;
+  bitfield pieces;
+  int pieces_count = 0;
+
+  std::deque<outstanding_request> outstanding;
+  /// Later of the last block received and the moment the request queue became non-empty.
+  clock_type::time_point last_progress{};
+  std::vector<block_address> picked;  // scratch for pick_blocks, reused
+
+  std::vector<std::uint8_t> recv_buf = std::vector<std::uint8_t>(initial_receive_buffer);
+  std::size_t recv_begin = 0;  // first undecoded byte
+  std::size_t recv_end = 0;    // one past the last received byte
+  std::vector<std::uint8_t> send_buf;   // messages queued since the last write started
+  std::vector<std::uint8_t> write_buf;  // the bytes of the write in flight (swapped with send_buf)
+
+  clock_type::time_point last_receive{};
+  clock_type::time_point last_send{};
+  rate_meter down;
+  rate_meter up;
+  std::int64_t downloaded = 0;
+  std::int64_t uploaded = 0;
+  std::int64_t wasted = 0;
+  std::string label;
+
+  // --- helpers ---
+
+  int num_pieces() const { return host.info().num_pieces(); }
+
+  std::uint32_t max_message_length() const {
+    const auto bitfield_bytes = static_cast<std::uint32_t>((num_pieces() + 7) / 8);
+    return std::max(bitfield_bytes + 1, extension_message_limit);
+  }
+
+  wire::handshake our_handshake() const {
+    wire::handshake h;  // reserved bits all zero: no extension is handled yet
+    h.info_hash = info_hash;
+    h.id = host.our_peer_id();
+    return h;
+  }
+
+  static auto completion() {
+    return [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        spdlog::error("peer connection coroutine failed: {}", x.what());
+      } catch (...) {
+        spdlog::error("peer connection coroutine failed");
+      }
+    };
+  }
+
+  /// Closes with peer_errc::timeout when `d` passes before the next arm/disarm.
+  void arm_deadline(std::chrono::steady_clock::duration d) {
+    const unsigned generation = ++deadline_generation;
+    deadline.expires_after(d);
+    deadline.async_wait([weak = owner.weak_from_this(), generation](std::error_code ec) {
+      if (ec) return;
+      auto self = weak.lock();
+      if (!self || self->impl_->deadline_generation != generation) return;
+      self->impl_->close(peer_errc::timeout);
+    });
+  }
+  void disarm_deadline() {
+    ++deadline_generation;
+    deadline.cancel();
+  }
+
+  void wake_writer() {
+    if (writer_waiting) write_signal.cancel();
+  }
+
+  // --- lifetime ---
+
+  void close(std::error_code reason) {
+    if (closed) return;
+    closed = true;
+    // The host may drop its last reference in on_disconnect; stay alive until we return.
+    auto keep_alive = owner.weak_from_this().lock();
+    spdlog::debug("peer {}: closed: {}", label, reason.message());
+    std::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+    deadline.cancel();
+    write_signal.cancel();
+    tick_timer.cancel();
+    // One at a time, so a reentrant host still sees the remaining ones here exactly once.
+    while (!outstanding.empty()) {
+      const auto r = outstanding.front();
+      outstanding.pop_front();
+      host.on_request_aborted(owner, r.block);
+    }
+    host.on_disconnect(owner, reason);
+  }
+
+  // --- coroutines ---
+
+  awaitable<void> run_outgoing(std::shared_ptr<peer_connection> self) {
+    arm_deadline(settings.connect_timeout);
+    auto [cec] = co_await socket.async_connect(remote, use_tuple);
+    if (closed) co_return;
+    if (cec) {
+      close(cec);
+      co_return;
+    }
+    std::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    arm_deadline(settings.handshake_timeout);
+
+    std::vector<std::uint8_t> hs;
+    wire::write_handshake(hs, our_handshake());
+    auto [wec, written] = co_await asio::async_write(socket, asio::buffer(hs), use_tuple);
+    if (closed) co_return;
+    if (wec) {
+      close(wec);
+      co_return;
+    }
+    last_send = clock_type::now();
+    if (!co_await read_handshake(false)) co_return;
+    start_session(self);
+    co_await read_loop();
+  }
+
+  awaitable<void> run_incoming(std::shared_ptr<peer_connection> self) {
+    arm_deadline(settings.handshake_timeout);
+    if (!co_await read_handshake(true)) co_return;
+    start_session(self);
+    co_await read_loop();
+  }
+
+  /// Reads and checks the peer's 68-byte handshake. Bytes after it stay in the receive buffer for
+  /// the reader. `reply`: queue our handshake once theirs names our torrent (incoming side).
+  awaitable<bool> read_handshake(bool reply) {
+    while (recv_end < wire::handshake_length) {
+      auto [ec, n] = co_await socket.async_read_some(
+          asio::buffer(recv_buf.data() + recv_end, recv_buf.size() - recv_end), use_tuple);
+      if (closed) co_return false;
+      if (ec) {
+        close(ec);
+        co_return false;
+      }
+      recv_end += n;
+    }
+    auto h = wire::parse_handshake({recv_buf.data(), wire::handshake_length});
+    if (!h) {
+      close(h.error());
+      co_return false;
+    }
+    recv_begin = wire::handshake_length;
+    if (h->info_hash != info_hash) {
+      close(peer_errc::info_hash_mismatch);
+      co_return false;
+    }
+    remote_id = h->id;
+    if (reply) wire::write_handshake(send_buf, our_handshake());
+    const bool accepted = host.on_handshake(owner, *h);
+    if (closed) co_return false;  // the host closed it with its own reason
+    if (!accepted) {
+      close(peer_errc::handshake_rejected);
+      co_return false;
+    }
+    disarm_deadline();
+    handshake_done = true;
+    last_receive = clock_type::now();
+    spdlog::debug("peer {}: handshake done, client {}", label, client_name_from_peer_id(remote_id));
+    co_return true;
+  }
+
+  /// After an accepted handshake: queue our bitfield, start the writer and the tick.
+  void start_session(const std::shared_ptr<peer_connection>& self) {
+    const auto& ours = host.our_pieces();
+    if (ours.size() == num_pieces() && !ours.none()) wire::write_bitfield(send_buf, ours.bytes());
+    if (last_send == clock_type::time_point{}) last_send = clock_type::now();
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, write_loop(self), completion());
+    asio::co_spawn(ex, tick_loop(self), completion());
+  }
+
+  awaitable<void> read_loop() {
+    const std::uint32_t max_length = max_message_length();
+    for (;;) {
+      std::size_t needed = 0;
+      while (!closed) {
+        auto r = wire::decode_message({recv_buf.data() + recv_begin, recv_end - recv_begin},
+                                      max_length);
+        if (r.ec) {
+          close(r.ec);
+          co_return;
+        }
+        if (r.consumed == 0) {
+          needed = r.needed;
+          break;
+        }
+        recv_begin += r.consumed;  // spans in r.msg stay valid: nothing moves until the batch ends
+        std::visit([this](const auto& m) { on_message(m); }, r.msg);
+      }
+      if (closed) co_return;
+      if (pipeline_dirty) {
+        pipeline_dirty = false;
+        request_more();
+        if (closed) co_return;
+      }
+      // Keep the partial message at the front, so the next read lands after it.
+      const std::size_t pending = recv_end - recv_begin;
+      if (recv_begin > 0) {
+        if (pending > 0) std::memmove(recv_buf.data(), recv_buf.data() + recv_begin, pending);
+        recv_begin = 0;
+        recv_end = pending;
+      }
+      if (needed > recv_buf.size()) recv_buf.resize(needed);  // bounded by max_length + 4
+      auto [ec, n] = co_await socket.async_read_some(
+          asio::buffer(recv_buf.data() + recv_end, recv_buf.size() - recv_end), use_tuple);
+      if (closed) co_return;
+      if (ec) {
+        close(ec);
+        co_return;
+      }
+      recv_end += n;
+      last_receive = clock_type::now();
+    }
+  }
+
+  awaitable<void> write_loop(std::shared_ptr<peer_connection> self) {
+    while (!closed) {
+      if (send_buf.empty()) {
+        writer_waiting = true;
+        write_signal.expires_at(clock_type::time_point::max());
+        co_await write_signal.async_wait(use_tuple);
+        writer_waiting = false;
+        continue;
+      }
+      // Swap, so messages queued while this write is in flight go to the other buffer; both
+      // keep their capacity, so the steady state allocates nothing.
+      std::swap(send_buf, write_buf);
+      send_buf.clear();
+      auto [ec, n] = co_await asio::async_write(socket, asio::buffer(write_buf), use_tuple);
+      if (closed) co_return;
+      if (ec) {
+        close(ec);
+        co_return;
+      }
+      write_buf.clear();
+      last_send = clock_type::now();
+    }
+  }
+
+  awaitable<void> tick_loop(std::shared_ptr<peer_connection> self) {
+    while (!closed) {
+      tick_timer.expires_after(tick_interval);
+      co_await tick_timer.async_wait(use_tuple);
+      if (closed) co_return;
+      on_tick(clock_type::now());
+    }
+  }
+
+  void on_tick(clock_type::time_point now) {
+    if (now - last_receive >= settings.inactivity_timeout) {
+      close(peer_errc::inactivity);
+      return;
+    }
+    if (is_snubbed(last_progress, now, settings.snub_timeout, static_cast<int>(outstanding.size()))) {
+      spdlog::debug("peer {}: snubbed, returning {} requests", label, outstanding.size());
+      snubbed = true;
+      // Give the blocks to other peers; tell this one not to bother (what it still sends is
+      // then unrequested and dropped).
+      while (!outstanding.empty()) {
+        const auto r = outstanding.front();
+        outstanding.pop_front();
+        wire::write_cancel(send_buf, {r.block.piece, r.begin, r.length});
+        host.on_request_aborted(owner, r.block);
+        if (closed) return;
+      }
+      wake_writer();
+      request_more();  // snubbed: depth 1
+      if (closed) return;
+    }
+    if (send_buf.empty() && !writer_busy() && now - last_send >= settings.keep_alive_interval) {
+      wire::write_keep_alive(send_buf);
+      wake_writer();
+    }
+  }
+
+  bool writer_busy() const { return !write_buf.empty(); }
+
+  // --- messages ---
+
+  void on_message(const wire::keep_alive&) {}
+
+  void on_message(const wire::choke&) {
+    peer_choking = true;
+    // BEP 3: a choking peer discards our requests; they go back to the picker.
+    while (!outstanding.empty()) {
+      const auto r = outstanding.front();
+      outstanding.pop_front();
+      host.on_request_aborted(owner, r.block);
+      if (closed) return;
+    }
+  }
+
+  void on_message(const wire::unchoke&) {
+    peer_choking = false;
+    request_more();
+  }
+
+  void on_message(const wire::interested&) { peer_interested = true; }
+  void on_message(const wire::not_interested&) { peer_interested = false; }
+
+  void ensure_pieces_sized() {
+    if (pieces_known) return;
+    pieces.resize(num_pieces());
+    pieces_known = true;
+  }
+
+  void on_message(const wire::have& m) {
+    const int p = m.piece.value;
+    if (p < 0 || p >= num_pieces()) {
+      close(peer_errc::have_out_of_range);
+      return;
+    }
+    ensure_pieces_sized();
+    if (pieces.get(p)) return;
+    pieces.set(p);
+    ++pieces_count;
+    host.on_peer_have(owner, m.piece);
+    if (closed || am_interested) return;
+    // A piece we already have cannot make the peer interesting: skip the full check.
+    const auto& ours = host.our_pieces();
+    if (p < ours.size() && ours.get(p)) return;
+    update_interest();
+  }
+
+  void on_message(const wire::bitfield& m) {
+    // BEP 3: only the first message. Extension handshakes and keep-alives before it are
+    // tolerated (common clients send the BEP 10 handshake first); after a have or a second
+    // bitfield the piece set would be ambiguous.
+    if (pieces_known) {
+      close(peer_errc::unexpected_bitfield);
+      return;
+    }
+    if (!pieces.assign(m.bits, num_pieces())) {
+      close(peer_errc::bad_bitfield);
+      return;
+    }
+    pieces_known = true;
+    pieces_count = pieces.count();
+    host.on_peer_has(owner, pieces);
+    if (closed) return;
+    update_interest();
+  }
+
+  /// Fields a request/cancel may carry: inside the torrent, inside the piece, 1..16 KiB (BEP 3:
+  /// implementations close connections asking for more than 2^14 bytes).
+  bool valid_block_range(piece_index piece, std::int32_t begin, std::int32_t length) const {
+    if (piece.value < 0 || piece.value >= num_pieces()) return false;
+    if (begin < 0 || length <= 0 || length > block_size) return false;
+    return std::int64_t{begin} + length <= host.info().piece_size(piece);
+  }
+
+  void on_message(const wire::request& m) {
+    // Uploading is not implemented yet: we never unchoke, so requests are validated and dropped.
+    if (!valid_block_range(m.piece, m.begin, m.length)) close(peer_errc::bad_request);
+  }
+  void on_message(const wire::cancel& m) {
+    if (!valid_block_range(m.piece, m.begin, m.length)) close(peer_errc::bad_request);
+  }
+
+  void on_message(const wire::piece& m) {
+    const auto length = static_cast<std::int64_t>(m.data.size());
+    const auto it = std::find_if(outstanding.begin(), outstanding.end(), [&](const auto& r) {
+      return r.block.piece == m.piece && r.begin == m.begin && r.length == length;
+    });
+    if (it == outstanding.end()) {
+      // Like libtorrent: not a reason to disconnect. This is the normal fate of blocks that
+      // were in flight when the peer choked us or we cancelled/snubbed, so it is only counted.
+      wasted += length;
+      spdlog::debug("peer {}: unrequested block piece {} begin {} length {}", label, m.piece.value,
+                    m.begin, length);
+      return;
+    }
+    const block_address b = it->block;
+    outstanding.erase(it);
+    const auto now = clock_type::now();
+    downloaded += length;
+    down.add(length, now);
+    last_progress = now;
+    snubbed = false;
+    host.on_block(owner, b, m.data);
+    pipeline_dirty = true;
+  }
+
+  void on_message(const wire::port&) {}      // DHT is not implemented yet
+  void on_message(const wire::extended&) {}  // BEP 10 comes with the extension protocol
+  void on_message(const wire::unknown&) {}
+
+  // --- request pipeline ---
+
+  void request_more() {
+    if (closed || !handshake_done || peer_choking || !am_interested) return;
+    const auto now = clock_type::now();
+    const int depth =
+        snubbed ? 1
+                : request_queue_depth(down.rate(now), settings.request_queue_time,
+                                      settings.min_request_depth, settings.max_request_depth);
+    const int room = depth - static_cast<int>(outstanding.size());
+    if (room <= 0) return;
+    picked.clear();
+    host.pick_blocks(owner, room, picked);
+    if (closed) return;
+    const int n = num_pieces();
+    int sent = 0;
+    for (std::size_t i = 0; i < picked.size(); ++i) {
+      const block_address b = picked[i];
+      if (sent >= room) {  // the host handed out more than asked: give the extra back
+        host.on_request_aborted(owner, b);
+        if (closed) return;
+        continue;
+      }
+      if (b.piece.value < 0 || b.piece.value >= n || b.block.value < 0) continue;
+      const std::int32_t piece_size = host.info().piece_size(b.piece);
+      const std::int64_t begin = std::int64_t{b.block.value} * block_size;
+      if (begin >= piece_size) continue;
+      const auto length = static_cast<std::int32_t>(std::min<std::int64_t>(block_size, piece_size - begin));
+      if (outstanding.empty()) last_progress = now;
+      outstanding.push_back({b, static_cast<std::int32_t>(begin), length});
+      wire::write_request(send_buf, {b.piece, static_cast<std::int32_t>(begin), length});
+      ++sent;
+    }
+    if (sent > 0) wake_writer();
+  }
+
+  void update_interest() {
+    if (closed || !handshake_done) return;
+    const bool want = pieces_known && pieces_count > 0 && host.is_interesting(pieces);
+    if (closed) return;
+    if (want != am_interested) {
+      am_interested = want;
+      if (want) {
+        wire::write_interested(send_buf);
+      } else {
+        wire::write_not_interested(send_buf);
+      }
+      wake_writer();
+    }
+    request_more();
+  }
+};
+
+peer_connection::peer_connection(asio::any_io_executor ex, peer_host& host, peer_key key,
+                                 sha1_hash info_hash, tcp::endpoint remote,
+                                 peer_connection_settings settings)
+    : impl_(std::make_unique<impl>(*this, std::move(ex), host, key, info_hash, std::move(remote),
+                                   settings)) {}
+
+// The coroutines own the connection, so by the time it is destroyed they are gone; the host is
+// not called from here (a connection destroyed without being closed was never started, or its
+// io_context was torn down).
+peer_connection::~peer_connection() = default;
+
+void peer_connection::start_outgoing() {
+  if (impl_->started || impl_->closed) return;
+  impl_->started = true;
+  auto self = shared_from_this();
+  asio::co_spawn(impl_->socket.get_executor(), impl_->run_outgoing(self), impl::completion());
+}
+
+void peer_connection::start_incoming(tcp::socket socket) {
+  if (impl_->started || impl_->closed) return;
+  impl_->started = true;
+  impl_->socket = std::move(socket);
+  std::error_code ignored;
+  impl_->socket.set_option(tcp::no_delay(true), ignored);
+  auto self = shared_from_this();
+  asio::co_spawn(impl_->socket.get_executor(), impl_->run_incoming(self), impl::completion());
+}
+
+void peer_connection::close(std::error_code reason) { impl_->close(reason); }
+bool peer_connection::is_closed() const { return impl_->closed; }
+
+void peer_connection::send_have(piece_index p) {
+  auto& d = *impl_;
+  if (d.closed || !d.handshake_done) return;  // before that, our bitfield will carry it
+  if (p.value < 0 || p.value >= d.num_pieces()) return;
+  if (d.pieces_known && d.pieces[p]) return;
+  wire::write_have(d.send_buf, p);
+  d.wake_writer();
+}
+
+void peer_connection::cancel_request(block_address b) {
+  auto& d = *impl_;
+  if (d.closed) return;
+  const auto it = std::find_if(d.outstanding.begin(), d.outstanding.end(),
+                               [&](const auto& r) { return r.block == b; });
+  if (it == d.outstanding.end()) return;
+  wire::write_cancel(d.send_buf, {b.piece, it->begin, it->length});
+  d.outstanding.erase(it);
+  d.wake_writer();
+}
+
+void peer_connection::update_interest() { impl_->update_interest(); }
+void peer_connection::request_more() { impl_->request_more(); }
+
+peer_key peer_connection::key() const { return impl_->key; }
+const tcp::endpoint& peer_connection::remote() const { return impl_->remote; }
+const bitfield& peer_connection::pieces() const { return impl_->pieces; }
+bool peer_connection::is_seed() const {
+  return impl_->pieces_known && impl_->pieces_count == impl_->pieces.size();
+}
+bool peer_connection::handshake_done() const { return impl_->handshake_done; }
+const peer_id& peer_connection::remote_peer_id() const { return impl_->remote_id; }
+std::string peer_connection::client_name() const { return client_name_from_peer_id(impl_->remote_id); }
+bool peer_connection::peer_choking() const { return impl_->peer_choking; }
+bool peer_connection::am_interested() const { return impl_->am_interested; }
+bool peer_connection::is_snubbed() const { return impl_->snubbed; }
+
+peer_connection_stats peer_connection::stats() const {
+  const auto now = clock_type::now();
+  peer_connection_stats s;
+  s.downloaded = impl_->downloaded;
+  s.uploaded = impl_->uploaded;
+  s.download_rate = impl_->down.rate(now);
+  s.upload_rate = impl_->up.rate(now);
+  s.outstanding_requests = static_cast<int>(impl_->outstanding.size());
+  s.wasted = impl_->wasted;
+  return s;
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,36 @@
+// The "tessera.peer" error category (peer_errc in peer_error.hpp).
+#include "swarm/peer_error.hpp"
+
+#include <string>
+
+namespace tessera::detail {
+
+namespace {
+class peer_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "tessera.peer"; }
+  std::string message(int ev) const override {
+    switch (static_cast<peer_errc>(ev)) {
+      case peer_errc::info_hash_mismatch: return "peer handshake names another info-hash";
+      case peer_errc::handshake_rejected: return "peer rejected after its handshake";
+      case peer_errc::self_connection: return "connected to ourselves";
+      case peer_errc::duplicate: return "peer id already connected";
+      case peer_errc::bad_bitfield: return "bitfield of wrong length or with spare bits set";
+      case peer_errc::unexpected_bitfield: return "bitfield not sent as the first piece message";
+      case peer_errc::have_out_of_range: return "have for a piece index outside the torrent";
+      case peer_errc::bad_request: return "request or cancel outside the torrent or too long";
+      case peer_errc::timeout: return "connect or handshake timed out";
+      case peer_errc::inactivity: return "nothing received from the peer for too long";
+      case peer_errc::closed_by_host: return "connection closed by the torrent";
+    }
+    return "unknown peer error";
+  }
+};
+}  // namespace
+
+const std::error_category& peer_category() noexcept {
+  static const peer_category_impl category;
+  return category;
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,31 @@
+// Why a peer connection was closed by our side: the peer-level disconnect reasons. Network errors
+// (connection refused, reset, end of file) are reported as the Asio/system error codes themselves,
+// and malformed messages as tessera.wire codes; these values cover the protocol decisions.
+#pragma once
+
+#include <system_error>
+
+namespace tessera::detail {
+
+/// Category name "tessera.peer".
+enum class peer_errc {
+  info_hash_mismatch = 1,  ///< the peer's handshake names another torrent (BEP 3)
+  handshake_rejected,      ///< the torrent refused the peer (peer_host::on_handshake returned false)
+  self_connection,         ///< the peer id is our own: we connected to ourselves (set by the host)
+  duplicate,               ///< the peer id is already connected to this torrent (set by the host)
+  bad_bitfield,            ///< bitfield of the wrong length or with spare bits set (BEP 3)
+  unexpected_bitfield,     ///< a bitfield after a bitfield or after a have (BEP 3: first only)
+  have_out_of_range,       ///< a have for a piece index outside the torrent
+  bad_request,             ///< a request/cancel outside the torrent or above 16 KiB (BEP 3)
+  timeout,                 ///< connect or handshake did not complete in time
+  inactivity,              ///< nothing received for peer_connection_settings::inactivity_timeout
+  closed_by_host,          ///< the torrent closed the connection (stopping, too many peers...)
+};
+
+const std::error_category& peer_category() noexcept;
+inline std::error_code make_error_code(peer_errc e) { return {static_cast<int>(e), peer_category()}; }
+
+}  // namespace tessera::detail
+
+template <>
+struct std::is_error_code_enum<tessera::detail::peer_errc> : std::true_type {};

@@ -1,0 +1,70 @@
+#include "torrent/peer_list.hpp"
+
+namespace tessera::detail {
+
+peer_list::clock::duration peer_list::backoff(int failures) {
+  if (failures < 1) return clock::duration::zero();
+  int shift = failures - 1 > 6 ? 6 : failures - 1;
+  return std::chrono::seconds(30) * (1 << shift);
+}
+
+bool peer_list::add(const endpoint& ep) {
+  if (ep.port() == 0 || ep.address().is_unspecified()) return false;
+  if (self_ && *self_ == ep) return false;
+  if (is_banned(ep.address())) return false;
+  return peers_.emplace(ep, entry{}).second;
+}
+
+std::optional<peer_list::endpoint> peer_list::next_candidate(clock::time_point now) {
+  for (auto& [ep, e] : peers_) {
+    if (e.connecting || e.failures >= max_failures || e.retry_at > now) continue;
+    e.connecting = true;
+    return ep;
+  }
+  return std::nullopt;
+}
+
+void peer_list::on_closed(const endpoint& ep, bool handshake_done, bool retry,
+                          clock::time_point now) {
+  auto it = peers_.find(ep);
+  if (it == peers_.end()) return;
+  if (!retry) {
+    peers_.erase(it);
+    return;
+  }
+  entry& e = it->second;
+  e.connecting = false;
+  if (handshake_done) {
+    e.failures = 0;
+    e.retry_at = now + reconnect_delay;
+  } else {
+    ++e.failures;
+    e.retry_at = now + backoff(e.failures);
+  }
+}
+
+void peer_list::ban(const boost::asio::ip::address& addr) {
+  banned_.insert(addr);
+  for (auto it = peers_.begin(); it != peers_.end();) {
+    if (it->first.address() == addr) {
+      it = peers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+int peer_list::num_known() const {
+  int n = 0;
+  for (const auto& [ep, e] : peers_) {
+    if (e.failures < max_failures) ++n;
+  }
+  return n;
+}
+
+bool peer_list::is_connecting(const endpoint& ep) const {
+  auto it = peers_.find(ep);
+  return it != peers_.end() && it->second.connecting;
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,525 @@
+#include "torrent/torrent.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace tessera::detail {
+
+namespace {
+
+int blocks_of(const torrent_info& ti, int piece) {
+  if (piece < 0 || piece >= ti.num_pieces()) return 1;
+  return std::max(1, ti.blocks_in_piece(piece_index{piece}));
+}
+
+piece_picker make_picker(const torrent_info& ti) {
+  int n = ti.num_pieces();
+  return piece_picker(n, blocks_of(ti, 0), blocks_of(ti, n - 1));
+}
+
+std::string to_string(const boost::asio::ip::tcp::endpoint& ep) {
+  if (ep.address().is_v6()) return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+// Length of block `b` of a piece of `piece_size` bytes.
+std::int32_t block_length(std::int32_t piece_size, block_index b) {
+  std::int64_t begin = std::int64_t(b.value) * block_size;
+  return static_cast<std::int32_t>(std::min<std::int64_t>(block_size, piece_size - begin));
+}
+
+}  // namespace
+
+torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
+                 std::shared_ptr<storage> st, std::vector<endpoint> initial_peers,
+                 torrent_limits limits)
+    : ctx_(std::move(ctx)),
+      ti_(std::move(ti)),
+      storage_(std::move(st)),
+      limits_(limits),
+      picker_(make_picker(*ti_)),
+      tick_timer_(ctx_.ex) {
+  bool any_pad = false;
+  for (const auto& f : ti_->files) {
+    if (f.pad) {
+      any_pad = true;
+    } else {
+      total_wanted_ += f.size;
+    }
+  }
+  if (any_pad && ti_->piece_length > 0) {
+    pad_in_piece_.assign(static_cast<std::size_t>(ti_->num_pieces()), 0);
+    for (const auto& f : ti_->files) {
+      if (!f.pad || f.size <= 0) continue;
+      std::int64_t begin = f.offset;
+      std::int64_t end = f.offset + f.size;
+      for (std::int64_t p = begin / ti_->piece_length;
+           p < ti_->num_pieces() && p * ti_->piece_length < end; ++p) {
+        std::int64_t pb = p * ti_->piece_length;
+        std::int64_t pe = pb + ti_->piece_size(piece_index{static_cast<int>(p)});
+        std::int64_t overlap = std::min(pe, end) - std::max(pb, begin);
+        if (overlap > 0) pad_in_piece_[static_cast<std::size_t>(p)] += static_cast<std::int32_t>(overlap);
+      }
+    }
+  }
+  for (const auto& ep : initial_peers) peers_.add(ep);
+}
+
+torrent::~torrent() = default;
+
+std::int64_t torrent::wanted_bytes(piece_index p) const {
+  std::int64_t size = ti_->piece_size(p);
+  if (!pad_in_piece_.empty()) size -= pad_in_piece_[static_cast<std::size_t>(p.value)];
+  return size;
+}
+
+void torrent::set_have(piece_index p) {
+  if (picker_.have(p)) return;
+  picker_.set_have(p);
+  done_bytes_ += wanted_bytes(p);
+}
+
+// --- lifecycle -----------------------------------------------------------------------------
+
+void torrent::start() {
+  if (started_) return;
+  started_ = true;
+  state_ = torrent_state::checking;
+  std::weak_ptr<torrent> weak = weak_from_this();
+  ctx_.disk->async_check(
+      storage_, ti_, ctx_.ex,
+      [weak](int checked) {
+        if (auto t = weak.lock()) t->pieces_checked_ = checked;
+      },
+      [weak](check_result r) {
+        if (auto t = weak.lock()) t->on_checked(std::move(r));
+      });
+  schedule_tick();
+}
+
+void torrent::on_checked(check_result r) {
+  if (stopped_ || state_ == torrent_state::error) return;
+  if (r.error) {
+    fail(*r.error);
+    return;
+  }
+  for (int i = 0; i < r.have.size() && i < ti_->num_pieces(); ++i) {
+    if (r.have.get(i)) set_have(piece_index{i});
+  }
+  pieces_checked_ = ti_->num_pieces();
+  if (picker_.is_complete()) {
+    become_seed();
+  } else {
+    state_ = torrent_state::downloading;
+  }
+  start_swarm();
+}
+
+void torrent::start_swarm() {
+  if (!ti_->trackers.empty()) {
+    std::weak_ptr<torrent> weak = weak_from_this();
+    announcer::callbacks cb;
+    cb.make_request = [weak]() {
+      announce_request req;
+      auto t = weak.lock();
+      if (!t) return req;
+      req.info_hash = t->ti_->info_hash;
+      req.pid = t->ctx_.pid;
+      req.port = t->ctx_.settings.listen_port;
+      req.uploaded = t->total_uploaded();
+      req.downloaded = t->downloaded_;
+      req.left = t->total_wanted_ - t->done_bytes_;
+      req.numwant = t->ctx_.settings.numwant;
+      return req;
+    };
+    cb.on_peers = [weak](const std::vector<boost::asio::ip::tcp::endpoint>& eps) {
+      if (auto t = weak.lock()) t->add_peers(eps);
+    };
+    cb.on_all_failed = [weak](const tracker_error& e) {
+      auto t = weak.lock();
+      if (!t || t->stopped_) return;
+      t->tracker_message_ = e.message;
+      int connected = 0;
+      for (const auto& [k, c] : t->conns_) connected += c.counted ? 1 : 0;
+      if (connected == 0 && t->ctx_.emit) {
+        t->ctx_.emit(events::tracker_error{t->ti_->info_hash, e.message});
+      }
+    };
+    cb.on_reply = [weak](const std::string& url, const announce_response& r) {
+      if (auto t = weak.lock()) t->tracker_message_ = r.warning.empty() ? "" : url + ": " + r.warning;
+    };
+    cb.on_error = [weak](const std::string& url, const tracker_error& e) {
+      if (auto t = weak.lock()) t->tracker_message_ = url + ": " + e.message;
+    };
+    announcer_ = std::make_shared<announcer>(ctx_.ex, ctx_.udp, ti_->trackers, std::move(cb));
+    announcer_->start();
+  }
+  connect_candidates();
+}
+
+boost::asio::awaitable<void> torrent::stop() {
+  if (stopped_) co_return;
+  stopped_ = true;
+  auto self = shared_from_this();  // keep alive across the awaits
+  tick_timer_.cancel();
+  close_all_connections(std::make_error_code(std::errc::operation_canceled));
+  if (announcer_) {
+    auto a = std::move(announcer_);
+    co_await a->stop(ctx_.settings.stop_announce_timeout);
+  }
+  storage_->close_all();
+}
+
+void torrent::fail(const storage_error& e) {
+  if (state_ == torrent_state::error) return;
+  state_ = torrent_state::error;
+  error_ = e.message();
+  spdlog::error("torrent {}: {}", ti_->name, error_);
+  close_all_connections(std::make_error_code(std::errc::io_error));
+  if (announcer_) {
+    auto a = std::move(announcer_);
+    boost::asio::co_spawn(
+        ctx_.ex, [a, t = ctx_.settings.stop_announce_timeout]() { return a->stop(t); },
+        boost::asio::detached);
+  }
+  if (ctx_.emit) ctx_.emit(events::torrent_error{ti_->info_hash, error_});
+}
+
+void torrent::become_seed() {
+  state_ = torrent_state::seeding;
+  if (!finished_emitted_) {
+    finished_emitted_ = true;
+    if (ctx_.emit) ctx_.emit(events::torrent_finished{ti_->info_hash});
+  }
+  // Seeds have nothing for us and want nothing from us.
+  std::vector<std::shared_ptr<peer_connection>> seeds;
+  for (auto& [k, c] : conns_) {
+    if (c.conn->handshake_done() && c.conn->is_seed()) seeds.push_back(c.conn);
+  }
+  for (auto& c : seeds) c->close(std::make_error_code(std::errc::operation_canceled));
+}
+
+// --- timer, peers --------------------------------------------------------------------------
+
+void torrent::schedule_tick() {
+  tick_timer_.expires_after(std::chrono::seconds(1));
+  std::weak_ptr<torrent> weak = weak_from_this();
+  tick_timer_.async_wait([weak](boost::system::error_code ec) {
+    if (ec) return;
+    if (auto t = weak.lock()) t->on_tick();
+  });
+}
+
+void torrent::on_tick() {
+  if (stopped_) return;
+  std::int64_t up = total_uploaded();
+  if (up > upload_sampled_) upload_rate_.add(up - upload_sampled_, rate_meter::clock::now());
+  upload_sampled_ = up;
+  connect_candidates();
+  schedule_tick();
+}
+
+void torrent::add_peers(const std::vector<endpoint>& eps) {
+  for (const auto& ep : eps) peers_.add(ep);
+  connect_candidates();
+}
+
+void torrent::connect_candidates() {
+  if (stopped_ || state_ == torrent_state::error || state_ == torrent_state::checking) return;
+  // Seeding without a listen socket: outgoing connections would only reach peers that may want
+  // our pieces; uploading is not implemented yet, so a seed makes no connections.
+  if (state_ == torrent_state::seeding) return;
+  auto now = peer_list::clock::now();
+  // Bound the attempts per tick so a huge peer list does not stall the network thread.
+  for (int attempts = 0; attempts < 20; ++attempts) {
+    if (static_cast<int>(conns_.size()) >= ctx_.settings.max_connections_per_torrent) break;
+    if (ctx_.budget && ctx_.budget->open >= ctx_.budget->max) break;
+    auto ep = peers_.next_candidate(now);
+    if (!ep) break;
+    peer_key key = next_key_++;
+    auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep);
+    conns_[key] = connection_entry{conn, *ep};
+    key_addresses_[key] = ep->address();
+    if (ctx_.budget) ++ctx_.budget->open;
+    conn->start_outgoing();
+  }
+}
+
+void torrent::close_all_connections(std::error_code reason) {
+  std::vector<std::shared_ptr<peer_connection>> all;
+  all.reserve(conns_.size());
+  for (auto& [k, c] : conns_) all.push_back(c.conn);
+  for (auto& c : all) c->close(reason);
+}
+
+void torrent::request_more_all() {
+  // Posted and coalesced: callers are often inside a connection's callback.
+  if (request_more_posted_) return;
+  request_more_posted_ = true;
+  std::weak_ptr<torrent> weak = weak_from_this();
+  boost::asio::post(ctx_.ex, [weak] {
+    auto t = weak.lock();
+    if (!t) return;
+    t->request_more_posted_ = false;
+    if (t->stopped_ || t->state_ != torrent_state::downloading) return;
+    std::vector<std::shared_ptr<peer_connection>> all;
+    for (auto& [k, c] : t->conns_) {
+      if (c.counted) all.push_back(c.conn);
+    }
+    for (auto& c : all) {
+      if (!c->is_closed()) c->request_more();
+    }
+  });
+}
+
+std::int64_t torrent::total_uploaded() const {
+  std::int64_t sum = closed_uploaded_;
+  for (const auto& [k, c] : conns_) sum += c.conn->stats().uploaded;
+  return sum;
+}
+
+// --- peer_host -----------------------------------------------------------------------------
+
+bool torrent::on_handshake(peer_connection& c, const wire::handshake& h) {
+  auto it = conns_.find(c.key());
+  if (it == conns_.end() || stopped_ || state_ == torrent_state::error) return false;
+  if (h.id == ctx_.pid) {  // we connected to ourselves
+    it->second.retry = false;
+    return false;
+  }
+  for (const auto& [k, other] : conns_) {
+    if (k != c.key() && other.counted && other.conn->remote_peer_id() == h.id) {
+      it->second.retry = false;  // the same peer under another address
+      return false;
+    }
+  }
+  it->second.counted = true;
+  if (ctx_.emit) {
+    // The connection records the peer id after this call returns: read the client name later.
+    std::weak_ptr<torrent> weak = weak_from_this();
+    std::weak_ptr<peer_connection> wc = it->second.conn;
+    std::string ep = to_string(it->second.remote);
+    boost::asio::post(ctx_.ex, [weak, wc, ep] {
+      auto t = weak.lock();
+      auto conn = wc.lock();
+      if (!t || !conn || conn->is_closed() || !t->ctx_.emit) return;
+      t->ctx_.emit(events::peer_connected{t->ti_->info_hash, ep, conn->client_name()});
+    });
+  }
+  return true;
+}
+
+void torrent::on_peer_has(peer_connection& c, const bitfield& whole_set) {
+  auto it = conns_.find(c.key());
+  if (it == conns_.end()) return;
+  if (it->second.availability) {
+    // A second full set (e.g. have-all after bitfield): replace the first.
+    picker_.remove_peer(c.pieces());
+  }
+  picker_.add_peer(whole_set);
+  it->second.availability = true;
+}
+
+void torrent::on_peer_have(peer_connection& c, piece_index p) {
+  auto it = conns_.find(c.key());
+  if (it == conns_.end() || p.value < 0 || p.value >= ti_->num_pieces()) return;
+  picker_.add_have(p);
+  it->second.availability = true;
+}
+
+bool torrent::is_interesting(const bitfield& peer_has) const {
+  if (state_ != torrent_state::downloading) return false;
+  return picker_.is_interesting(peer_has);
+}
+
+void torrent::pick_blocks(peer_connection& c, int max, std::vector<block_address>& out) {
+  if (stopped_ || state_ != torrent_state::downloading || max <= 0) return;
+  // Back-pressure: the disk is behind; request_more_all() resumes when a write completes.
+  if (buffers_.bytes_at_disk() >= std::max<std::int64_t>(limits_.max_disk_queue_bytes, 2 * ti_->piece_length)) {
+    return;
+  }
+  std::size_t first = out.size();
+  picker_.pick(c.pieces(), max, c.key(), out);
+  // Memory bound: outside endgame, start no new piece once the active pieces would take more
+  // than max_assembling_bytes. Blocks of pieces already active are always fine.
+  const std::int64_t budget = std::max<std::int64_t>(limits_.max_assembling_bytes, 2 * ti_->piece_length);
+  const bool endgame = picker_.in_endgame();
+  std::size_t kept = first;
+  for (std::size_t i = first; i < out.size(); ++i) {
+    block_address b = out[i];
+    bool over = std::int64_t(buffers_.num_active()) * ti_->piece_length >= budget;
+    if (!endgame && over && !buffers_.is_active(b.piece)) {
+      picker_.abort_request(b, c.key());
+      continue;
+    }
+    buffers_.request_sent(b.piece);
+    out[kept++] = b;
+  }
+  out.resize(kept);
+}
+
+void torrent::on_block(peer_connection& c, block_address b, std::span<const std::uint8_t> data) {
+  const auto size = static_cast<std::int64_t>(data.size());
+  downloaded_ += size;
+  download_rate_.add(size, rate_meter::clock::now());
+  buffers_.request_ended(b.piece);
+  if (stopped_ || state_ != torrent_state::downloading || b.piece.value < 0 ||
+      b.piece.value >= ti_->num_pieces()) {
+    wasted_ += size;
+    return;
+  }
+  const std::int32_t psize = ti_->piece_size(b.piece);
+  if (b.block.value < 0 || b.block.value >= picker_.blocks_in_piece(b.piece) ||
+      size != block_length(psize, b.block)) {
+    wasted_ += size;
+    picker_.abort_request(b, c.key());
+    return;
+  }
+  scratch_keys_.clear();
+  if (!picker_.mark_received(b, c.key(), &scratch_keys_)) {
+    wasted_ += size;  // duplicate (endgame) or a piece we have
+    return;
+  }
+  // Endgame: other peers asked for the same block; cancel their requests.
+  std::vector<peer_key> others = scratch_keys_;
+  for (peer_key k : others) {
+    auto it = conns_.find(k);
+    if (it == conns_.end()) continue;
+    it->second.conn->cancel_request(b);
+    buffers_.request_ended(b.piece);
+  }
+  if (!buffers_.store(b.piece, psize, b.block.value * block_size, data, c.key())) {
+    wasted_ += size;
+    picker_.abort_request(b, c.key());
+    return;
+  }
+  if (picker_.all_blocks_received(b.piece)) hash_piece(b.piece);
+}
+
+void torrent::hash_piece(piece_index p) {
+  std::vector<std::uint8_t> data = buffers_.take_for_hash(p);
+  std::weak_ptr<torrent> weak = weak_from_this();
+  ctx_.disk->async_hash_and_write(storage_, ti_, p, std::move(data), ctx_.ex,
+                                  [weak](piece_write_result r) {
+                                    if (auto t = weak.lock()) t->on_piece_written(std::move(r));
+                                  });
+}
+
+void torrent::on_piece_written(piece_write_result r) {
+  std::vector<peer_key> contributors = buffers_.finish_hash(r.piece);
+  if (stopped_ || state_ == torrent_state::error) return;
+  if (r.error) {
+    fail(*r.error);
+    return;
+  }
+  if (!r.hash_passed) {
+    on_hash_failed(r.piece, contributors);
+    request_more_all();
+    return;
+  }
+  picker_.piece_passed(r.piece);
+  done_bytes_ += wanted_bytes(r.piece);
+  std::vector<std::shared_ptr<peer_connection>> all;
+  for (auto& [k, c] : conns_) {
+    if (c.counted) all.push_back(c.conn);
+  }
+  for (auto& c : all) {
+    if (c->is_closed()) continue;
+    c->send_have(r.piece);
+    c->update_interest();
+  }
+  if (ctx_.emit) ctx_.emit(events::piece_verified{ti_->info_hash, r.piece});
+  if (picker_.is_complete()) {
+    become_seed();
+    if (announcer_) announcer_->completed();
+  } else {
+    request_more_all();  // the disk queue shrank: resume picking
+  }
+}
+
+void torrent::on_hash_failed(piece_index p, const std::vector<peer_key>& contributors) {
+  picker_.piece_failed(p);
+  wasted_ += ti_->piece_size(p);
+  spdlog::warn("torrent {}: piece {} failed the hash check ({} contributing peers)", ti_->name,
+               p.value, contributors.size());
+  // Strike every peer that sent a block of the piece; ban at three strikes.
+  constexpr int ban_strikes = 3;
+  for (peer_key k : contributors) {
+    auto ait = key_addresses_.find(k);
+    if (ait == key_addresses_.end()) continue;
+    auto addr = ait->second;
+    if (peers_.is_banned(addr)) continue;
+    if (peers_.strike(addr) < ban_strikes) continue;
+    spdlog::warn("torrent {}: banning {} after {} hash failures", ti_->name, addr.to_string(), ban_strikes);
+    peers_.ban(addr);
+    std::vector<std::shared_ptr<peer_connection>> victims;
+    for (auto& [key, c] : conns_) {
+      if (c.remote.address() == addr) victims.push_back(c.conn);
+    }
+    for (auto& v : victims) v->close(std::make_error_code(std::errc::permission_denied));
+  }
+  // Forget addresses of peers that are gone and no longer referenced.
+  for (peer_key k : contributors) {
+    if (!conns_.count(k) && !buffers_.references(k)) key_addresses_.erase(k);
+  }
+}
+
+void torrent::on_request_aborted(peer_connection& c, block_address b) {
+  picker_.abort_request(b, c.key());
+  buffers_.request_ended(b.piece);
+}
+
+void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
+  auto it = conns_.find(c.key());
+  if (it == conns_.end()) return;
+  connection_entry e = std::move(it->second);
+  conns_.erase(it);
+  if (ctx_.budget && ctx_.budget->open > 0) --ctx_.budget->open;
+  picker_.abort_all(c.key());
+  if (e.availability) picker_.remove_peer(c.pieces());
+  closed_uploaded_ += c.stats().uploaded;
+  if (!buffers_.references(c.key())) key_addresses_.erase(c.key());
+  peers_.on_closed(e.remote, e.counted, e.retry, peer_list::clock::now());
+  if (e.counted && ctx_.emit) {
+    ctx_.emit(events::peer_disconnected{ti_->info_hash, to_string(e.remote), reason.message()});
+  }
+  // The connection's own coroutines may still be running this call: release our reference later.
+  boost::asio::post(ctx_.ex, [conn = std::move(e.conn)] {});
+  if (!stopped_ && state_ == torrent_state::downloading) request_more_all();
+}
+
+// --- status --------------------------------------------------------------------------------
+
+torrent_status torrent::status() const {
+  torrent_status s;
+  s.state = state_;
+  s.info_hash = ti_->info_hash;
+  s.name = ti_->name;
+  s.total_size = total_wanted_;
+  s.total_done = done_bytes_;
+  s.total_downloaded = downloaded_;
+  s.total_uploaded = total_uploaded();
+  s.total_wasted = wasted_;
+  const auto now = rate_meter::clock::now();
+  s.download_rate = download_rate_.rate(now);
+  s.upload_rate = upload_rate_.rate(now);
+  s.num_pieces = ti_->num_pieces();
+  s.pieces_done = picker_.num_have();
+  s.pieces_checked = pieces_checked_;
+  for (const auto& [k, c] : conns_) {
+    if (!c.counted) continue;
+    ++s.num_peers;
+    if (c.conn->is_seed()) ++s.num_seeds;
+  }
+  s.num_known_peers = peers_.num_known();
+  s.error = error_;
+  s.tracker_message = tracker_message_;
+  return s;
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,154 @@
+// One torrent's state machine: checking -> downloading -> seeding, or error. Composes the piece
+// picker, the in-flight piece buffers, the peer list and connections, the tracker announcer and
+// the disk. Everything here runs on the session's network thread (no locks).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "core/piece_picker.hpp"
+#include "discovery/tracker.hpp"
+#include "disk/disk_io.hpp"
+#include "disk/storage.hpp"
+#include "swarm/peer_connection.hpp"
+#include "tessera/session.hpp"
+#include "swarm/rate_meter.hpp"
+#include "torrent/peer_list.hpp"
+#include "torrent/piece_buffers.hpp"
+
+namespace tessera::detail {
+
+/// Connections open across the whole session (shared by every torrent of a session).
+struct connection_budget {
+  int max = 200;  ///< session_settings::max_connections
+  int open = 0;   ///< connections currently open (connecting included)
+};
+
+/// What a torrent gets from its session. The session outlives its torrents' running period
+/// (it awaits torrent::stop before it goes away).
+struct torrent_context {
+  boost::asio::any_io_executor ex;             ///< the network thread's executor
+  disk_io* disk = nullptr;                     ///< the session's disk pool (not owned)
+  std::shared_ptr<udp_tracker_client> udp;     ///< shared BEP 15 client (may be null: no UDP)
+  peer_id pid;                                 ///< our peer id
+  session_settings settings;
+  std::shared_ptr<connection_budget> budget;   ///< session-wide connection count
+  std::function<void(event)> emit;             ///< event sink (network thread)
+};
+
+/// Memory bounds of the piece assembly (see torrent.cpp, pick_blocks).
+struct torrent_limits {
+  /// Bytes of pieces being assembled in memory; new pieces are not started beyond this (outside
+  /// endgame). At least two pieces are always allowed.
+  std::int64_t max_assembling_bytes = 24 << 20;
+  /// Bytes handed to the disk and not yet written; no block is requested beyond this.
+  std::int64_t max_disk_queue_bytes = 16 << 20;
+};
+
+class torrent final : public peer_host, public std::enable_shared_from_this<torrent> {
+ public:
+  using endpoint = boost::asio::ip::tcp::endpoint;
+
+  /// `st` must be initialized already. `initial_peers` are connected to like tracker peers.
+  torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti, std::shared_ptr<storage> st,
+          std::vector<endpoint> initial_peers, torrent_limits limits = {});
+  ~torrent() override;
+  torrent(const torrent&) = delete;
+  torrent& operator=(const torrent&) = delete;
+
+  /// Starts the check of existing data; downloading (announce, connect) follows when it is done.
+  void start();
+  /// Graceful stop: closes peer connections, announces `stopped` (at most
+  /// settings.stop_announce_timeout), closes files. Idempotent.
+  boost::asio::awaitable<void> stop();
+
+  torrent_status status() const;
+  const sha1_hash& info_hash() const { return ti_->info_hash; }
+  torrent_state state() const { return state_; }
+  /// Adds peer addresses (tracker replies, user-given peers) and connects if there is room.
+  void add_peers(const std::vector<endpoint>& peers);
+
+  // --- peer_host ---
+  const torrent_info& info() const override { return *ti_; }
+  const peer_id& our_peer_id() const override { return ctx_.pid; }
+  const bitfield& our_pieces() const override { return picker_.have_pieces(); }
+  bool on_handshake(peer_connection& c, const wire::handshake& h) override;
+  void on_peer_has(peer_connection& c, const bitfield& whole_set) override;
+  void on_peer_have(peer_connection& c, piece_index p) override;
+  bool is_interesting(const bitfield& peer_has) const override;
+  void pick_blocks(peer_connection& c, int max, std::vector<block_address>& out) override;
+  void on_block(peer_connection& c, block_address b, std::span<const std::uint8_t> data) override;
+  void on_request_aborted(peer_connection& c, block_address b) override;
+  void on_disconnect(peer_connection& c, std::error_code reason) override;
+
+ private:
+  struct connection_entry {
+    std::shared_ptr<peer_connection> conn;
+    endpoint remote;
+    bool counted = false;          // handshake accepted: counts in num_peers
+    bool availability = false;     // its pieces were added to the picker
+    bool retry = true;             // false: never reconnect (ourselves, duplicate)
+  };
+
+  void on_checked(check_result r);
+  void start_swarm();
+  void schedule_tick();
+  void on_tick();
+  void connect_candidates();
+  void hash_piece(piece_index p);
+  void on_piece_written(piece_write_result r);
+  void on_hash_failed(piece_index p, const std::vector<peer_key>& contributors);
+  void become_seed();
+  void fail(const storage_error& e);
+  void close_all_connections(std::error_code reason);
+  void request_more_all();
+  void set_have(piece_index p);
+  std::int64_t wanted_bytes(piece_index p) const;  // piece size less padding
+  std::int64_t total_uploaded() const;
+
+  torrent_context ctx_;
+  std::shared_ptr<const torrent_info> ti_;
+  std::shared_ptr<storage> storage_;
+  torrent_limits limits_;
+  piece_picker picker_;
+  piece_buffers buffers_;
+  peer_list peers_;
+  std::shared_ptr<announcer> announcer_;
+  boost::asio::steady_timer tick_timer_;
+
+  std::unordered_map<peer_key, connection_entry> conns_;
+  std::unordered_map<peer_key, boost::asio::ip::address> key_addresses_;  // for strikes
+  peer_key next_key_ = 1;
+
+  torrent_state state_ = torrent_state::checking;
+  bool started_ = false;
+  bool stopped_ = false;
+  bool finished_emitted_ = false;
+  bool request_more_posted_ = false;
+  std::string error_;
+  std::string tracker_message_;
+  std::vector<std::int32_t> pad_in_piece_;  // padding bytes per piece (empty: no padding)
+  std::int64_t total_wanted_ = 0;           // total size less padding
+  std::int64_t done_bytes_ = 0;             // verified bytes less padding
+  int pieces_checked_ = 0;
+  std::int64_t downloaded_ = 0;
+  std::int64_t wasted_ = 0;
+  std::int64_t closed_uploaded_ = 0;        // uploaded by connections already closed
+  rate_meter download_rate_{rate_meter::clock::now()};
+  rate_meter upload_rate_{rate_meter::clock::now()};  // fed once per tick from the connections
+  std::int64_t upload_sampled_ = 0;                   // total_uploaded() at the last tick
+  std::vector<peer_key> scratch_keys_;
+};
+
+}  // namespace tessera::detail

@@ -1,0 +1,304 @@
+#include "core/wire.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace tessera::detail::wire {
+namespace {
+
+using bytes = std::vector<std::uint8_t>;
+
+constexpr std::uint32_t limit = 16 * 1024 + 9;
+
+bytes from_string(std::string_view s) { return bytes(s.begin(), s.end()); }
+
+/// Decodes `in` in one go and expects one whole message that uses every byte.
+message decode_whole(const bytes& in) {
+  auto r = decode_message(in, limit);
+  EXPECT_FALSE(r.ec) << r.ec.message();
+  EXPECT_EQ(r.consumed, in.size());
+  return r.msg;
+}
+
+template <class T>
+T decode_as(const bytes& in) {
+  auto msg = decode_whole(in);
+  EXPECT_TRUE(std::holds_alternative<T>(msg)) << "variant index " << msg.index();
+  if (auto* p = std::get_if<T>(&msg)) return *p;
+  return T{};
+}
+
+TEST(Wire, EmptyMessagesRoundTripAsFiveBytes) {
+  bytes out;
+  write_choke(out);
+  EXPECT_EQ(out, (bytes{0, 0, 0, 1, 0}));
+  decode_as<choke>(out);
+  out.clear();
+  write_unchoke(out);
+  EXPECT_EQ(out, (bytes{0, 0, 0, 1, 1}));
+  decode_as<unchoke>(out);
+  out.clear();
+  write_interested(out);
+  EXPECT_EQ(out, (bytes{0, 0, 0, 1, 2}));
+  decode_as<interested>(out);
+  out.clear();
+  write_not_interested(out);
+  EXPECT_EQ(out, (bytes{0, 0, 0, 1, 3}));
+  decode_as<not_interested>(out);
+}
+
+TEST(Wire, KeepAliveIsFourZeroBytes) {
+  bytes out;
+  write_keep_alive(out);
+  EXPECT_EQ(out, (bytes{0, 0, 0, 0}));
+  decode_as<keep_alive>(out);
+}
+
+TEST(Wire, HaveRoundTripsBigEndianIndex) {
+  bytes out;
+  write_have(out, piece_index{0x01020304});
+  EXPECT_EQ(out, (bytes{0, 0, 0, 5, 4, 1, 2, 3, 4}));
+  EXPECT_EQ(decode_as<have>(out), have{piece_index{0x01020304}});
+}
+
+TEST(Wire, BitfieldRoundTripsItsBytes) {
+  bytes bits{0xff, 0x80, 0x00, 0x41};
+  bytes out;
+  write_bitfield(out, bits);
+  EXPECT_EQ(out.size(), 4u + 1 + bits.size());
+  auto bf = decode_as<bitfield>(out);
+  EXPECT_TRUE(std::ranges::equal(bf.bits, bits));
+}
+
+TEST(Wire, RequestAndCancelRoundTrip) {
+  bytes out;
+  request r{piece_index{7}, 16384, 16384};
+  write_request(out, r);
+  EXPECT_EQ(out, (bytes{0, 0, 0, 13, 6, 0, 0, 0, 7, 0, 0, 0x40, 0, 0, 0, 0x40, 0}));
+  EXPECT_EQ(decode_as<request>(out), r);
+  out.clear();
+  cancel c{piece_index{123456}, 32768, 1000};
+  write_cancel(out, c);
+  EXPECT_EQ(out[4], 8);
+  EXPECT_EQ(decode_as<cancel>(out), c);
+}
+
+TEST(Wire, PieceHeaderPlusDataDecodesToDataSpanIntoInput) {
+  bytes out;
+  bytes data(1000);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 7);
+  write_piece_header(out, piece_index{42}, 16384, static_cast<std::int32_t>(data.size()));
+  EXPECT_EQ(out.size(), 13u);
+  out.insert(out.end(), data.begin(), data.end());
+  auto p = decode_as<piece>(out);
+  EXPECT_EQ(p.piece, piece_index{42});
+  EXPECT_EQ(p.begin, 16384);
+  ASSERT_EQ(p.data.size(), data.size());
+  EXPECT_EQ(p.data.data(), out.data() + 13);  // no copy: points into the input
+  EXPECT_TRUE(std::ranges::equal(p.data, data));
+}
+
+TEST(Wire, PieceWithNoDataIsAccepted) {
+  bytes out;
+  write_piece_header(out, piece_index{1}, 0, 0);
+  auto p = decode_as<piece>(out);
+  EXPECT_TRUE(p.data.empty());
+}
+
+TEST(Wire, PortRoundTrips) {
+  bytes out;
+  write_port(out, 6881);
+  EXPECT_EQ(out, (bytes{0, 0, 0, 3, 9, 0x1a, 0xe1}));
+  EXPECT_EQ(decode_as<port>(out), port{6881});
+}
+
+TEST(Wire, ExtendedRoundTripsIdAndPayload) {
+  bytes payload = from_string("d1:md11:ut_metadatai3eee");
+  bytes out;
+  write_extended(out, 0, payload);
+  EXPECT_EQ(out[4], 20);
+  auto e = decode_as<extended>(out);
+  EXPECT_EQ(e.id, 0);
+  EXPECT_TRUE(std::ranges::equal(e.payload, payload));
+  out.clear();
+  write_extended(out, 3, {});
+  auto e2 = decode_as<extended>(out);
+  EXPECT_EQ(e2.id, 3);
+  EXPECT_TRUE(e2.payload.empty());
+}
+
+TEST(Wire, UnknownIdIsSkippedWithItsPayload) {
+  // BEP 6 "have all" (0x0e) and a made-up id with a payload.
+  bytes in{0, 0, 0, 1, 0x0e, 0, 0, 0, 3, 0x63, 0xaa, 0xbb};
+  auto r = decode_message(in, limit);
+  ASSERT_FALSE(r.ec);
+  EXPECT_EQ(r.consumed, 5u);
+  auto u = std::get<unknown>(r.msg);
+  EXPECT_EQ(u.id, 0x0e);
+  EXPECT_TRUE(u.payload.empty());
+  auto rest = std::span(in).subspan(r.consumed);
+  auto r2 = decode_message(rest, limit);
+  ASSERT_FALSE(r2.ec);
+  EXPECT_EQ(r2.consumed, 7u);
+  auto u2 = std::get<unknown>(r2.msg);
+  EXPECT_EQ(u2.id, 0x63);
+  EXPECT_EQ(u2.payload.size(), 2u);
+  EXPECT_EQ(u2.payload[1], 0xbb);
+}
+
+TEST(Wire, SeveralMessagesInOneBufferDecodeInOrder) {
+  bytes buf;
+  write_unchoke(buf);
+  write_have(buf, piece_index{3});
+  write_keep_alive(buf);
+  write_request(buf, {piece_index{3}, 0, 16384});
+  std::span<const std::uint8_t> rest = buf;
+  std::vector<std::size_t> kinds;
+  while (!rest.empty()) {
+    auto r = decode_message(rest, limit);
+    ASSERT_FALSE(r.ec);
+    ASSERT_GT(r.consumed, 0u);
+    kinds.push_back(r.msg.index());
+    rest = rest.subspan(r.consumed);
+  }
+  EXPECT_EQ(kinds, (std::vector<std::size_t>{2, 5, 0, 7}));
+}
+
+TEST(Wire, PartialPrefixNeedsFourBytes) {
+  bytes out;
+  write_have(out, piece_index{9});
+  for (std::size_t n = 0; n < 4; ++n) {
+    auto r = decode_message(std::span(out).first(n), limit);
+    EXPECT_FALSE(r.ec);
+    EXPECT_EQ(r.consumed, 0u);
+    EXPECT_EQ(r.needed, 4u) << n;
+  }
+}
+
+TEST(Wire, PartialBodyNeedsWholeMessageLength) {
+  bytes out;
+  write_piece_header(out, piece_index{1}, 0, 100);
+  out.resize(out.size() + 100, 0x5a);
+  for (std::size_t n = 4; n < out.size(); ++n) {
+    auto r = decode_message(std::span(out).first(n), limit);
+    EXPECT_FALSE(r.ec) << n;
+    EXPECT_EQ(r.consumed, 0u) << n;
+    EXPECT_EQ(r.needed, out.size()) << n;
+  }
+  auto r = decode_message(out, limit);
+  EXPECT_EQ(r.consumed, out.size());
+}
+
+TEST(Wire, FixedSizeMessagesWithWrongLengthAreRejected) {
+  struct bad {
+    std::uint8_t id;
+    std::uint32_t length;
+  };
+  for (auto [id, length] : {bad{0, 2}, bad{1, 5}, bad{2, 3}, bad{3, 2}, bad{4, 4}, bad{4, 6},
+                            bad{6, 12}, bad{6, 14}, bad{8, 17}, bad{9, 2}, bad{9, 4}}) {
+    bytes in{0, 0, 0, static_cast<std::uint8_t>(length), id};
+    in.resize(4 + length, 0);
+    auto r = decode_message(in, limit);
+    EXPECT_EQ(r.ec, wire_errc::bad_message_length) << int(id) << " length " << length;
+    EXPECT_EQ(r.consumed, 0u);
+  }
+}
+
+TEST(Wire, WrongLengthIsRejectedAsSoonAsTheIdArrives) {
+  // A `have` claiming 1000 bytes: no need to wait for the body to know it is bad.
+  bytes in{0, 0, 0x03, 0xe8, 4};
+  auto r = decode_message(in, limit);
+  EXPECT_EQ(r.ec, wire_errc::bad_message_length);
+}
+
+TEST(Wire, PieceAndExtendedShorterThanTheirHeadersAreRejected) {
+  bytes short_piece{0, 0, 0, 8, 7, 0, 0, 0, 1, 0, 0, 0};
+  EXPECT_EQ(decode_message(short_piece, limit).ec, wire_errc::bad_message_length);
+  bytes short_extended{0, 0, 0, 1, 20};
+  EXPECT_EQ(decode_message(short_extended, limit).ec, wire_errc::bad_message_length);
+}
+
+TEST(Wire, OversizedPrefixIsRejectedBeforeTheBodyArrives) {
+  bytes in{0xff, 0xff, 0xff, 0xff};
+  auto r = decode_message(in, limit);
+  EXPECT_EQ(r.ec, wire_errc::message_too_long);
+  EXPECT_EQ(r.consumed, 0u);
+  bytes just_over{0, 0, 0x40, 0x0a};  // 16384 + 10
+  EXPECT_EQ(decode_message(just_over, limit).ec, wire_errc::message_too_long);
+  bytes at_limit{0, 0, 0x40, 0x09};  // 16384 + 9: allowed, needs its body
+  auto ok = decode_message(at_limit, limit);
+  EXPECT_FALSE(ok.ec);
+  EXPECT_EQ(ok.needed, 4u + limit);
+}
+
+TEST(Wire, ErrorsHaveTheWireCategory) {
+  std::error_code ec = wire_errc::bad_protocol;
+  EXPECT_STREQ(ec.category().name(), "tessera.wire");
+  EXPECT_FALSE(ec.message().empty());
+  EXPECT_NE(std::error_code(wire_errc::message_too_long).message(),
+            std::error_code(wire_errc::bad_message_length).message());
+}
+
+handshake sample_handshake() {
+  handshake h;
+  h.reserved[5] = 0x10;
+  h.reserved[7] = 0x05;
+  for (int i = 0; i < 20; ++i) {
+    h.info_hash.bytes[i] = static_cast<std::uint8_t>(i);
+    h.id.bytes[i] = static_cast<std::uint8_t>(200 + i);
+  }
+  return h;
+}
+
+TEST(Wire, HandshakeRoundTrips) {
+  bytes out;
+  const auto h = sample_handshake();
+  write_handshake(out, h);
+  ASSERT_EQ(out.size(), handshake_length);
+  EXPECT_EQ(out[0], 19);
+  EXPECT_EQ(std::string(out.begin() + 1, out.begin() + 20), "BitTorrent protocol");
+  auto parsed = parse_handshake(out);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->reserved, h.reserved);
+  EXPECT_EQ(parsed->info_hash, h.info_hash);
+  EXPECT_EQ(parsed->id, h.id);
+  EXPECT_TRUE(parsed->supports_extensions());
+  EXPECT_TRUE(parsed->supports_fast());
+  EXPECT_TRUE(parsed->supports_dht());
+}
+
+TEST(Wire, HandshakeWithOtherProtocolStringIsRejected) {
+  bytes out;
+  write_handshake(out, sample_handshake());
+  auto bad_len = out;
+  bad_len[0] = 18;
+  EXPECT_EQ(parse_handshake(bad_len).error(), wire_errc::bad_protocol);
+  auto bad_text = out;
+  bad_text[1] = 'b';
+  EXPECT_EQ(parse_handshake(bad_text).error(), wire_errc::bad_protocol);
+  auto http = from_string("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  http.resize(handshake_length, ' ');
+  EXPECT_EQ(parse_handshake(http).error(), wire_errc::bad_protocol);
+}
+
+TEST(Wire, ShortHandshakeIsRejectedNotOverRead) {
+  bytes out;
+  write_handshake(out, sample_handshake());
+  out.pop_back();
+  EXPECT_FALSE(parse_handshake(out));
+}
+
+TEST(Wire, DecodingUnalignedInputWorks) {
+  // The message starts at an odd address inside a bigger buffer.
+  bytes buf(3, 0xee);
+  write_request(buf, {piece_index{0x7fffffff}, 0x01020304, 16384});
+  auto r = decode_message(std::span(buf).subspan(3), limit);
+  ASSERT_FALSE(r.ec);
+  EXPECT_EQ(std::get<request>(r.msg), (request{piece_index{0x7fffffff}, 0x01020304, 16384}));
+}
+
+}  // namespace
+}  // namespace tessera::detail::wire

@@ -1,0 +1,236 @@
+// Tests of the disk worker pool: hash-and-write, block reads, the start-up check, shutdown.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+
+#include <boost/asio/io_context.hpp>
+
+#include "disk/disk_io.hpp"
+#include "disk_test_util.hpp"
+
+namespace tessera::detail {
+namespace {
+
+namespace fs = std::filesystem;
+using test::file_spec;
+using test::temp_dir;
+
+/// Wraps a storage and counts the read() calls that reach it.
+struct counting_storage : storage {
+  std::shared_ptr<storage> inner;
+  std::atomic<int> reads{0};
+  explicit counting_storage(std::shared_ptr<storage> s) : inner(std::move(s)) {}
+  result<bool, storage_error> initialize() override { return inner->initialize(); }
+  result<bool, storage_error> write(std::int64_t o, std::span<const std::uint8_t> d) override {
+    return inner->write(o, d);
+  }
+  result<std::size_t, storage_error> read(std::int64_t o, std::span<std::uint8_t> out) override {
+    ++reads;
+    return inner->read(o, out);
+  }
+  void close_all() override { inner->close_all(); }
+  std::vector<std::int64_t> on_disk_sizes() override { return inner->on_disk_sizes(); }
+};
+
+/// Runs `ctx` until `pred` holds (or 10 s pass).
+template <class Pred>
+bool run_until(boost::asio::io_context& ctx, Pred pred) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!pred() && std::chrono::steady_clock::now() < deadline) {
+    ctx.restart();
+    ctx.run_for(std::chrono::milliseconds(5));
+  }
+  return pred();
+}
+
+class DiskIo : public ::testing::Test {
+ protected:
+  temp_dir dir;
+  boost::asio::io_context ctx;
+  std::vector<std::uint8_t> content;
+  // 7 pieces of 16 KiB (the last one 1000 bytes) over 3 files with padding in between.
+  std::shared_ptr<torrent_info> ti = test::make_torrent(
+      {{"t/a", 20000}, {"t/.pad/1", 500, true}, {"t/b", 40000}, {"t/c", 38804}}, 16384, content);
+  std::shared_ptr<storage> st = make_file_storage(ti, dir.path);
+  disk_io io{2};
+
+  piece_write_result hash_and_write(int p, std::vector<std::uint8_t> data) {
+    std::optional<piece_write_result> res;
+    io.async_hash_and_write(st, ti, piece_index{p}, std::move(data), ctx.get_executor(),
+                            [&](piece_write_result r) { res = r; });
+    EXPECT_TRUE(run_until(ctx, [&] { return res.has_value(); }));
+    return res.value_or(piece_write_result{});
+  }
+
+  check_result check(std::shared_ptr<storage> s, int* progress_calls = nullptr) {
+    std::optional<check_result> res;
+    io.async_check(s, ti, ctx.get_executor(), [=](int) { if (progress_calls) ++*progress_calls; },
+                   [&](check_result r) { res = std::move(r); });
+    EXPECT_TRUE(run_until(ctx, [&] { return res.has_value(); }));
+    return res.value_or(check_result{});
+  }
+};
+
+TEST_F(DiskIo, MatchingPieceIsWrittenAtItsOffset) {
+  ASSERT_EQ(ti->num_pieces(), 7);
+  auto r = hash_and_write(1, test::piece_bytes(*ti, content, 1));
+  EXPECT_EQ(r.piece, piece_index{1});
+  EXPECT_TRUE(r.hash_passed);
+  EXPECT_FALSE(r.error);
+  std::vector<std::uint8_t> back(16384);
+  ASSERT_EQ(*st->read(16384, back), back.size());
+  EXPECT_EQ(back, test::piece_bytes(*ti, content, 1));
+}
+
+TEST_F(DiskIo, HashMismatchWritesNothing) {
+  auto data = test::piece_bytes(*ti, content, 0);
+  data[100] ^= 1;
+  auto r = hash_and_write(0, data);
+  EXPECT_FALSE(r.hash_passed);
+  EXPECT_FALSE(r.error);
+  EXPECT_FALSE(fs::exists(dir.path / "t"));
+}
+
+TEST_F(DiskIo, WrongSizeOrIndexFailsTheHash) {
+  auto data = test::piece_bytes(*ti, content, 6);
+  data.push_back(0);
+  EXPECT_FALSE(hash_and_write(6, data).hash_passed);
+  EXPECT_FALSE(hash_and_write(7, test::piece_bytes(*ti, content, 6)).hash_passed);
+  EXPECT_FALSE(hash_and_write(-1, test::piece_bytes(*ti, content, 6)).hash_passed);
+  EXPECT_FALSE(fs::exists(dir.path / "t"));
+}
+
+TEST_F(DiskIo, WriteFailureIsReportedWithHashPassed) {
+  std::ofstream(dir.path / "t") << "a file where the folder should be";
+  auto r = hash_and_write(0, test::piece_bytes(*ti, content, 0));
+  EXPECT_TRUE(r.hash_passed);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->ec, std::errc::not_a_directory);
+}
+
+TEST_F(DiskIo, ReadReturnsTheBlockAndRefusesBadRanges) {
+  ASSERT_TRUE(hash_and_write(2, test::piece_bytes(*ti, content, 2)).hash_passed);
+  auto read = [&](int p, int begin, int length) {
+    std::optional<result<std::vector<std::uint8_t>, storage_error>> res;
+    io.async_read(st, ti, piece_index{p}, begin, length, ctx.get_executor(),
+                  [&](result<std::vector<std::uint8_t>, storage_error> r) { res = std::move(r); });
+    EXPECT_TRUE(run_until(ctx, [&] { return res.has_value(); }));
+    return std::move(*res);
+  };
+  auto ok = read(2, 16000, 384);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(*ok, std::vector<std::uint8_t>(content.begin() + 2 * 16384 + 16000,
+                                           content.begin() + 3 * 16384));
+  auto past_end = read(2, 16000, 385);
+  ASSERT_FALSE(past_end);
+  EXPECT_EQ(past_end.error().ec, std::errc::invalid_argument);
+  EXPECT_FALSE(read(9, 0, 16));
+  EXPECT_FALSE(read(2, -1, 16));
+  EXPECT_FALSE(read(2, 0, 0));
+  auto missing = read(5, 0, 16384);  // never written
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().ec, std::errc::no_message_available);
+  EXPECT_EQ(missing.error().op, storage_error::operation::read);
+}
+
+TEST_F(DiskIo, CheckFindsExactlyTheWrittenPiecesIncludingTheShortLastOne) {
+  for (int p : {0, 3, 6}) ASSERT_TRUE(hash_and_write(p, test::piece_bytes(*ti, content, p)).hash_passed);
+  // Piece 4 is on disk but corrupt; piece 5's file range is then complete except for its bytes.
+  auto bad = test::piece_bytes(*ti, content, 4);
+  bad[0] ^= 0xff;
+  ASSERT_TRUE(st->write(4 * 16384, bad));
+  auto res = check(st);
+  EXPECT_FALSE(res.error);
+  ASSERT_EQ(res.have.size(), 7);
+  for (int p = 0; p < 7; ++p) EXPECT_EQ(res.have.get(p), p == 0 || p == 3 || p == 6) << p;
+}
+
+TEST_F(DiskIo, CheckOfAFullDownloadHasEveryPiece) {
+  for (int p = 0; p < 7; ++p) ASSERT_TRUE(hash_and_write(p, test::piece_bytes(*ti, content, p)).hash_passed);
+  st->close_all();
+  auto fresh = make_file_storage(ti, dir.path);  // as after a restart
+  auto res = check(fresh);
+  EXPECT_TRUE(res.have.all());
+}
+
+TEST_F(DiskIo, CheckSkipsPiecesOfMissingAndShortFilesWithoutReading) {
+  auto counting = std::make_shared<counting_storage>(st);
+  auto res = check(counting);
+  EXPECT_TRUE(res.have.none());
+  EXPECT_EQ(counting->reads.load(), 0);
+  // Piece 0 written: t/a is complete, t/b holds only its first bytes, t/c is missing. Piece 1
+  // lies in a/b where t/b is now short: skipped too.
+  ASSERT_TRUE(hash_and_write(0, test::piece_bytes(*ti, content, 0)).hash_passed);
+  res = check(counting);
+  EXPECT_EQ(counting->reads.load(), 1);
+  EXPECT_TRUE(res.have.get(0));
+  EXPECT_EQ(res.have.count(), 1);
+}
+
+TEST_F(DiskIo, CheckReportsProgressNoMoreOftenThanTheInterval) {
+  int progress_calls = 0;
+  auto res = check(st, &progress_calls);
+  EXPECT_TRUE(res.have.none());
+  EXPECT_LE(progress_calls, 1);  // a check this short takes well under two 100 ms intervals
+}
+
+TEST(DiskIoShutdown, QueuedWritesFinishBeforeTheDestructorReturns) {
+  temp_dir dir;
+  boost::asio::io_context ctx;
+  std::vector<std::uint8_t> content;
+  auto ti = test::make_torrent({{"f", 64 * 16384}}, 16384, content);
+  auto st = make_file_storage(ti, dir.path);
+  int done = 0;
+  {
+    disk_io io(2);
+    for (int p = 0; p < ti->num_pieces(); ++p)
+      io.async_hash_and_write(st, ti, piece_index{p}, test::piece_bytes(*ti, content, p),
+                              ctx.get_executor(), [&](piece_write_result r) { done += r.hash_passed; });
+  }
+  EXPECT_EQ(fs::file_size(dir.path / "f"), content.size());
+  ctx.run();  // every callback was posted
+  EXPECT_EQ(done, 64);
+}
+
+TEST(DiskIoShutdown, CheckInProgressIsDroppedAndItsDoneNeverRuns) {
+  temp_dir dir;
+  std::vector<std::uint8_t> content(64 << 20, 7);  // 64 MiB of 1 MiB pieces: far from instant
+  auto ti = test::make_torrent({{"f", 64 << 20}}, 1 << 20, content);
+  auto st = make_file_storage(ti, dir.path);
+  ASSERT_TRUE(st->write(0, content));
+  boost::asio::io_context ctx;
+  bool done_called = false;
+  {
+    disk_io io(2);
+    io.async_check(st, ti, ctx.get_executor(), [](int) {}, [&](check_result) { done_called = true; });
+  }
+  ctx.run();
+  EXPECT_FALSE(done_called);
+}
+
+TEST(DiskIoShutdown, CallbacksPostedToAStoppedContextAreDestroyedNotRun) {
+  temp_dir dir;
+  std::vector<std::uint8_t> content;
+  auto ti = test::make_torrent({{"f", 4 * 16384}}, 16384, content);
+  auto st = make_file_storage(ti, dir.path);
+  int calls = 0;
+  auto token = std::make_shared<int>(0);  // owned by the callbacks: tells when they are gone
+  {
+    boost::asio::io_context ctx;
+    ctx.stop();
+    disk_io io(2);
+    for (int p = 0; p < 4; ++p)
+      io.async_hash_and_write(st, ti, piece_index{p}, test::piece_bytes(*ti, content, p),
+                              ctx.get_executor(), [&, token](piece_write_result) { ++calls; });
+    io.async_read(st, ti, piece_index{0}, 0, 16, ctx.get_executor(),
+                  [&, token](result<std::vector<std::uint8_t>, storage_error>) { ++calls; });
+    EXPECT_GT(token.use_count(), 1);
+  }  // disk_io first (jobs finish and post), then the stopped context destroys the handlers
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(token.use_count(), 1);
+  EXPECT_EQ(fs::file_size(dir.path / "f"), content.size());
+}
+
+}  // namespace
+}  // namespace tessera::detail

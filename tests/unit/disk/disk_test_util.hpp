@@ -1,0 +1,91 @@
+// Helpers shared by the disk tests: temporary directories, hand-built torrent_info, test data.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <openssl/sha.h>
+#include <unistd.h>
+
+#include "tessera/torrent_info.hpp"
+
+namespace tessera::detail::test {
+
+/// A fresh directory under /tmp, removed (recursively) at destruction.
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    std::string tmpl = "/tmp/tessera-disk-test-XXXXXX";
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+};
+
+struct file_spec {
+  std::string path;
+  std::int64_t size;
+  bool pad = false;
+};
+
+/// Deterministic pseudo-random bytes (zeros at padding files' offsets, as in a real torrent).
+inline std::vector<std::uint8_t> make_content(std::int64_t size, unsigned seed = 1) {
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(size));
+  std::mt19937 rng(seed);
+  for (auto& b : out) b = static_cast<std::uint8_t>(rng());
+  return out;
+}
+
+/// A torrent_info over `files` (offsets computed) whose piece hashes are those of `content`.
+inline std::shared_ptr<torrent_info> make_torrent(const std::vector<file_spec>& files,
+                                                  std::int64_t piece_length,
+                                                  std::vector<std::uint8_t>& content) {
+  auto ti = std::make_shared<torrent_info>();
+  ti->name = "t";
+  ti->piece_length = piece_length;
+  ti->multi_file = files.size() > 1;
+  std::int64_t offset = 0;
+  for (const auto& f : files) {
+    file_entry e;
+    e.path = f.path;
+    e.size = f.size;
+    e.offset = offset;
+    e.pad = f.pad;
+    ti->files.push_back(e);
+    offset += f.size;
+  }
+  ti->total_size = offset;
+  if (content.empty()) content = make_content(offset);
+  for (const auto& f : ti->files)
+    if (f.pad) std::fill_n(content.begin() + f.offset, f.size, 0);
+  for (std::int64_t p = 0; p * piece_length < offset; ++p) {
+    sha1_hash h;
+    std::int64_t n = std::min(piece_length, offset - p * piece_length);
+    ::SHA1(content.data() + p * piece_length, static_cast<std::size_t>(n), h.bytes.data());
+    ti->piece_hashes.push_back(h);
+  }
+  return ti;
+}
+
+/// Bytes of piece `p` of `content`.
+inline std::vector<std::uint8_t> piece_bytes(const torrent_info& ti,
+                                             const std::vector<std::uint8_t>& content, int p) {
+  auto begin = content.begin() + p * ti.piece_length;
+  return {begin, begin + ti.piece_size(piece_index{p})};
+}
+
+inline std::vector<std::uint8_t> read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace tessera::detail::test

@@ -1,0 +1,94 @@
+#include "torrent/peer_list.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tessera::detail {
+namespace {
+
+using namespace std::chrono_literals;
+using ep_t = boost::asio::ip::tcp::endpoint;
+
+ep_t ep(const char* ip, unsigned short port) { return {boost::asio::ip::make_address(ip), port}; }
+
+TEST(PeerList, DeduplicatesAndRejectsSelfAndUnusableAddresses) {
+  peer_list pl;
+  pl.set_self(ep("127.0.0.1", 6881));
+  EXPECT_TRUE(pl.add(ep("127.0.0.2", 1000)));
+  EXPECT_FALSE(pl.add(ep("127.0.0.2", 1000)));
+  EXPECT_FALSE(pl.add(ep("127.0.0.1", 6881)));
+  EXPECT_FALSE(pl.add(ep("127.0.0.3", 0)));
+  EXPECT_FALSE(pl.add(ep("0.0.0.0", 5)));
+  EXPECT_EQ(pl.num_known(), 1);
+}
+
+TEST(PeerList, CandidateIsHandedOutOnceWhileConnecting) {
+  peer_list pl;
+  auto now = peer_list::clock::now();
+  pl.add(ep("127.0.0.2", 1000));
+  auto c = pl.next_candidate(now);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*c, ep("127.0.0.2", 1000));
+  EXPECT_TRUE(pl.is_connecting(*c));
+  EXPECT_FALSE(pl.next_candidate(now));
+}
+
+TEST(PeerList, FailedAttemptsBackOffExponentiallyThenGiveUp) {
+  peer_list pl;
+  auto now = peer_list::clock::now();
+  auto a = ep("127.0.0.2", 1000);
+  pl.add(a);
+  EXPECT_EQ(peer_list::backoff(1), 30s);
+  EXPECT_EQ(peer_list::backoff(2), 60s);
+  EXPECT_EQ(peer_list::backoff(3), 120s);
+  for (int i = 1; i <= peer_list::max_failures; ++i) {
+    auto c = pl.next_candidate(now);
+    ASSERT_TRUE(c) << "attempt " << i;
+    pl.on_closed(a, false, true, now);
+    EXPECT_FALSE(pl.next_candidate(now + peer_list::backoff(i) - 1s));
+    now += peer_list::backoff(i);
+  }
+  EXPECT_FALSE(pl.next_candidate(now + 24h));  // given up
+  EXPECT_EQ(pl.num_known(), 0);
+}
+
+TEST(PeerList, PeerThatWasConnectedIsRetriedAfterReconnectDelay) {
+  peer_list pl;
+  auto now = peer_list::clock::now();
+  auto a = ep("127.0.0.2", 1000);
+  pl.add(a);
+  ASSERT_TRUE(pl.next_candidate(now));
+  pl.on_closed(a, true, true, now);
+  EXPECT_FALSE(pl.next_candidate(now + 1s));
+  EXPECT_TRUE(pl.next_candidate(now + peer_list::reconnect_delay));
+}
+
+TEST(PeerList, NoRetryForgetsTheAddress) {
+  peer_list pl;
+  auto now = peer_list::clock::now();
+  auto a = ep("127.0.0.2", 1000);
+  pl.add(a);
+  ASSERT_TRUE(pl.next_candidate(now));
+  pl.on_closed(a, true, false, now);
+  EXPECT_EQ(pl.num_known(), 0);
+  EXPECT_FALSE(pl.next_candidate(now + 24h));
+}
+
+TEST(PeerList, BannedAddressIsForgottenAndNeverAddedAgain) {
+  peer_list pl;
+  auto addr = boost::asio::ip::make_address("127.0.0.9");
+  pl.add(ep("127.0.0.9", 1));
+  pl.add(ep("127.0.0.9", 2));
+  pl.add(ep("127.0.0.8", 1));
+  EXPECT_EQ(pl.strike(addr), 1);
+  EXPECT_EQ(pl.strike(addr), 2);
+  pl.ban(addr);
+  EXPECT_TRUE(pl.is_banned(addr));
+  EXPECT_EQ(pl.num_known(), 1);
+  EXPECT_FALSE(pl.add(ep("127.0.0.9", 3)));
+  auto c = pl.next_candidate(peer_list::clock::now());
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->address(), boost::asio::ip::make_address("127.0.0.8"));
+}
+
+}  // namespace
+}  // namespace tessera::detail
