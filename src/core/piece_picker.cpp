@@ -346,8 +346,11 @@ bool piece_picker::mark_received(block_address b, peer_key peer, std::vector<pee
   partial_piece& pp = partial_slot_[p] >= 0 ? partials_[partial_slot_[p]] : make_partial(p);
   auto& bi = pp.blocks[blk];
   switch (bi.state) {
-    case block_state::received: return false;
-    case block_state::none: --unrequested_in_partials_; break;
+    case block_state::received:
+      return false;
+    case block_state::none:
+      --unrequested_in_partials_;
+      break;
     case block_state::requested:
       if (others && bi.peer != peer) others->push_back(bi.peer);
       std::erase_if(extras_, [&](const extra_request& e) {

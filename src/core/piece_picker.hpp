@@ -127,14 +127,14 @@ class piece_picker {
   int blocks_in_last_piece_ = 0;
   std::uint64_t rng_state_ = 0;
 
-  std::vector<int> avail_;       ///< per piece: non-seed peers that have it
-  int seeds_ = 0;                ///< peers added with a complete bitfield
+  std::vector<int> avail_;                 ///< per piece: non-seed peers that have it
+  int seeds_ = 0;                          ///< peers added with a complete bitfield
   std::vector<std::vector<int>> buckets_;  ///< fresh pieces by avail_, random order inside
-  std::vector<int> bucket_pos_;  ///< per piece: index in its bucket, or -1 if not fresh
-  int num_fresh_ = 0;            ///< pieces in buckets_
+  std::vector<int> bucket_pos_;            ///< per piece: index in its bucket, or -1 if not fresh
+  int num_fresh_ = 0;                      ///< pieces in buckets_
 
   std::vector<partial_piece> partials_;
-  std::vector<int> partial_slot_;  ///< per piece: index in partials_, or -1
+  std::vector<int> partial_slot_;    ///< per piece: index in partials_, or -1
   int unrequested_in_partials_ = 0;  ///< blocks in state none over partials_
   std::vector<extra_request> extras_;
   std::vector<std::vector<block_info>> spare_blocks_;  ///< recycled partial_piece::blocks

@@ -14,7 +14,8 @@ namespace tessera::detail {
 
 /// Number of outstanding block requests to keep with a peer: enough blocks to cover
 /// `queue_time` at the peer's measured download rate (bandwidth-delay product), i.e.
-/// rate_bytes_per_s * queue_time / block_size, clamped to [min_depth, max_depth].
+/// rate_bytes_per_s * queue_time / block_size, clamped to [min_depth, max_depth] (max wins if
+/// they cross).
 /// `peer_reqq` is the peer's advertised request queue limit (BEP 10 handshake "reqq"), when it sent
 /// one: a further upper bound, because a peer may drop requests beyond it. The result is at least 1
 /// whatever the bounds (a pipeline of 0 would stall the download). A negative rate counts as 0.

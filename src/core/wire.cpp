@@ -17,9 +17,12 @@ class wire_category_impl final : public std::error_category {
   const char* name() const noexcept override { return "tessera.wire"; }
   std::string message(int ev) const override {
     switch (static_cast<wire_errc>(ev)) {
-      case wire_errc::bad_protocol: return "handshake is not BitTorrent protocol";
-      case wire_errc::message_too_long: return "peer message longer than allowed";
-      case wire_errc::bad_message_length: return "peer message has the wrong length for its id";
+      case wire_errc::bad_protocol:
+        return "handshake is not BitTorrent protocol";
+      case wire_errc::message_too_long:
+        return "peer message longer than allowed";
+      case wire_errc::bad_message_length:
+        return "peer message has the wrong length for its id";
     }
     return "unknown wire error";
   }
@@ -62,14 +65,21 @@ bool length_fits(std::uint8_t id, std::uint32_t length) {
     case msg_id::choke:
     case msg_id::unchoke:
     case msg_id::interested:
-    case msg_id::not_interested: return length == 1;
-    case msg_id::have: return length == 5;
+    case msg_id::not_interested:
+      return length == 1;
+    case msg_id::have:
+      return length == 5;
     case msg_id::request:
-    case msg_id::cancel: return length == 13;
-    case msg_id::port: return length == 3;
-    case msg_id::piece: return length >= 9;
-    case msg_id::extended: return length >= 2;
-    default: return true;
+    case msg_id::cancel:
+      return length == 13;
+    case msg_id::port:
+      return length == 3;
+    case msg_id::piece:
+      return length >= 9;
+    case msg_id::extended:
+      return length >= 2;
+    default:
+      return true;
   }
 }
 
@@ -133,12 +143,24 @@ decode_result decode_message(std::span<const std::uint8_t> in, std::uint32_t max
   const std::uint8_t* body = in.data() + 5;        // after the id
   const auto payload = in.subspan(5, length - 1);  // everything after the id
   switch (static_cast<msg_id>(id)) {
-    case msg_id::choke: r.msg = choke{}; break;
-    case msg_id::unchoke: r.msg = unchoke{}; break;
-    case msg_id::interested: r.msg = interested{}; break;
-    case msg_id::not_interested: r.msg = not_interested{}; break;
-    case msg_id::have: r.msg = have{piece_index{read_i32(body)}}; break;
-    case msg_id::bitfield: r.msg = bitfield{payload}; break;
+    case msg_id::choke:
+      r.msg = choke{};
+      break;
+    case msg_id::unchoke:
+      r.msg = unchoke{};
+      break;
+    case msg_id::interested:
+      r.msg = interested{};
+      break;
+    case msg_id::not_interested:
+      r.msg = not_interested{};
+      break;
+    case msg_id::have:
+      r.msg = have{piece_index{read_i32(body)}};
+      break;
+    case msg_id::bitfield:
+      r.msg = bitfield{payload};
+      break;
     case msg_id::request:
       r.msg = request{piece_index{read_i32(body)}, read_i32(body + 4), read_i32(body + 8)};
       break;
@@ -148,11 +170,15 @@ decode_result decode_message(std::span<const std::uint8_t> in, std::uint32_t max
     case msg_id::piece:
       r.msg = piece{piece_index{read_i32(body)}, read_i32(body + 4), payload.subspan(8)};
       break;
-    case msg_id::port: r.msg = port{read_u16(body)}; break;
+    case msg_id::port:
+      r.msg = port{read_u16(body)};
+      break;
     case msg_id::extended:
       r.msg = extended{body[0], payload.subspan(1)};
       break;
-    default: r.msg = unknown{id, payload}; break;
+    default:
+      r.msg = unknown{id, payload};
+      break;
   }
   r.consumed = total;
   return r;

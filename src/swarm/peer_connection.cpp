@@ -179,7 +179,7 @@ struct peer_connection::impl {
     // The host may drop its last reference in on_disconnect; stay alive until we return.
     auto keep_alive = owner.weak_from_this().lock();
     spdlog::debug("peer {}: closed: {}", label, reason.message());
-    std::error_code ignored;
+    boost::system::error_code ignored;
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
     deadline.cancel();
@@ -204,7 +204,7 @@ struct peer_connection::impl {
       close(cec);
       co_return;
     }
-    std::error_code ignored;
+    boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     arm_deadline(settings.handshake_timeout);
 
@@ -359,7 +359,7 @@ struct peer_connection::impl {
       close(peer_errc::inactivity);
       return;
     }
-    if (is_snubbed(last_progress, now, settings.snub_timeout, static_cast<int>(outstanding.size()))) {
+    if (detail::is_snubbed(last_progress, now, settings.snub_timeout, static_cast<int>(outstanding.size()))) {
       spdlog::debug("peer {}: snubbed, returning {} requests", label, outstanding.size());
       snubbed = true;
       // Give the blocks to other peers; tell this one not to bother (what it still sends is
@@ -568,7 +568,7 @@ void peer_connection::start_incoming(tcp::socket socket) {
   if (impl_->started || impl_->closed) return;
   impl_->started = true;
   impl_->socket = std::move(socket);
-  std::error_code ignored;
+  boost::system::error_code ignored;
   impl_->socket.set_option(tcp::no_delay(true), ignored);
   auto self = shared_from_this();
   asio::co_spawn(impl_->socket.get_executor(), impl_->run_incoming(self), impl::completion());

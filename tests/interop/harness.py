@@ -194,6 +194,7 @@ class Harness:
 
     def next_ip(self):
         """A fresh 127.0.0.x address (x from 2 up) for one client."""
+        check(self._next_ip < 255, 'out of 127.0.0.x addresses')
         ip = f'127.0.0.{self._next_ip}'
         self._next_ip += 1
         return ip
@@ -471,9 +472,11 @@ def compare_trees(src, dst):
 # tracker
 
 class Tracker:
-    def __init__(self, proc, port):
+    def __init__(self, proc, port, h=None, info_hashes=()):
         self.proc = proc
         self.port = port
+        self._h = h
+        self._info_hashes = list(info_hashes)
         self.http_url = f'http://127.0.0.1:{port}/announce'
         self.udp_url = f'udp://127.0.0.1:{port}/announce'
 
@@ -486,6 +489,12 @@ class Tracker:
         if not st:
             return 0, 0
         return st.get(b'complete', 0), st.get(b'incomplete', 0)
+
+    def restart(self):
+        """A fresh opentracker on the same port: forgets every peer (new swarm, same torrent)."""
+        self.proc.stop()
+        fresh = start_opentracker(self._h, self._info_hashes, self.port)
+        self.proc = fresh.proc
 
     def wait_seeders(self, info_hash, n, timeout=60):
         deadline = time.monotonic() + timeout
@@ -522,7 +531,7 @@ def start_opentracker(h, info_hashes, port=None):
             if not p.alive() or time.monotonic() > deadline:
                 raise TestFailure('opentracker did not start')
             time.sleep(0.1)
-    return Tracker(p, port)
+    return Tracker(p, port, h, info_hashes)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -553,6 +562,23 @@ def _json_rpc(url, payload, headers=None, timeout=5):
         return json.loads(r.read())
 
 
+def _aria2_argv(h, name, ip, port, directory):
+    """aria2c options shared by the seeder and the leecher: one address, TCP only, no LPD/PEX.
+
+    --interface binds its listen socket and its outgoing connections to `ip`. aria2c sends UDP
+    tracker announces only through its DHT socket ("udp is not supported yet" otherwise), so
+    DHT is on, with a routing table file of our own that starts empty and no entry points: it
+    never contacts a DHT node, and announces over UDP from `ip`."""
+    dht_port = h.free_port(ip)
+    return ['aria2c', '-V', f'--dir={directory}', f'--interface={ip}', f'--listen-port={port}',
+            '--enable-dht=true', f'--dht-listen-port={dht_port}',
+            f'--dht-file-path={h.path(name + ".dht.dat")}', '--enable-dht6=false',
+            '--bt-enable-lpd=false', '--enable-peer-exchange=false', '--file-allocation=none',
+            '--allow-overwrite=true', '--auto-file-renaming=false', '--bt-max-peers=0',
+            '--console-log-level=notice', '--enable-color=false', '--disable-ipv6=true',
+            f'--stop-with-process={os.getpid()}']
+
+
 def start_aria2_seed(h, t, save_path, upload_limit=0, name='aria2_seed'):
     """aria2c seeding forever (--seed-ratio=0.0, no --seed-time), hashing the data first (-V).
 
@@ -561,20 +587,10 @@ def start_aria2_seed(h, t, save_path, upload_limit=0, name='aria2_seed'):
     ip = h.next_ip()
     port = h.free_port(ip)
     rpc_port = h.free_port('127.0.0.1')
-    # aria2c sends UDP tracker announces only through its DHT socket ("udp is not supported
-    # yet" otherwise): enable DHT with an empty routing table file of our own and no entry
-    # points, so it never contacts a DHT node; it then announces over UDP from that socket.
-    dht_port = h.free_port(ip)
-    argv = ['aria2c', '-V', '--seed-ratio=0.0', f'--dir={save_path}', f'--interface={ip}',
-            f'--listen-port={port}', '--enable-dht=true', f'--dht-listen-port={dht_port}',
-            f'--dht-file-path={h.path(name + ".dht.dat")}', '--enable-dht6=false',
-            '--bt-enable-lpd=false', '--enable-peer-exchange=false', '--file-allocation=none',
-            '--allow-overwrite=true', '--auto-file-renaming=false', '--bt-seed-unverified=false',
-            f'--max-overall-upload-limit={upload_limit}', '--bt-max-peers=0',
-            '--enable-rpc=true', '--rpc-listen-all=false', f'--rpc-listen-port={rpc_port}',
-            '--console-log-level=notice', '--enable-color=false', '--disable-ipv6=true',
-            '--summary-interval=5', '--stop-with-process=' + str(os.getpid()),
-            t.path]
+    argv = _aria2_argv(h, name, ip, port, save_path) + [
+        '--seed-ratio=0.0', '--bt-seed-unverified=false',
+        f'--max-overall-upload-limit={upload_limit}', '--summary-interval=5',
+        '--enable-rpc=true', '--rpc-listen-all=false', f'--rpc-listen-port={rpc_port}', t.path]
     p = h.spawn(name, argv, ip=ip, port=port)
     p.kind = 'aria2'
     p.extra['rpc_port'] = rpc_port
@@ -712,8 +728,11 @@ class Transmission:
 # ----------------------------------------------------------------------------------------------
 # leechers (all print the tessera CLI contract lines, except aria2c)
 
-def start_leecher(h, kind, t, out_dir, tessera=None, peers=(), timeout=600, name=None, extra=()):
-    """Start a leecher of `kind` (tessera | aria2 | libtorrent) downloading t into out_dir."""
+def start_leecher(h, kind, t, out_dir, tessera=None, peers=(), timeout=600, name=None, extra=(),
+                  wrap=()):
+    """Start a leecher of `kind` (tessera | aria2 | libtorrent) downloading t into out_dir.
+
+    wrap: argv prefix, e.g. ['/usr/bin/time', '-o', path, ...]."""
     os.makedirs(out_dir, exist_ok=True)
     name = name or f'{kind}_leech'
     if kind == 'tessera':
@@ -733,17 +752,11 @@ def start_leecher(h, kind, t, out_dir, tessera=None, peers=(), timeout=600, name
     elif kind == 'aria2':
         ip = h.next_ip()
         port = h.free_port(ip)
-        argv = ['aria2c', '-V', '--seed-time=0', f'--dir={out_dir}', f'--interface={ip}',
-                f'--listen-port={port}', '--enable-dht=false', '--enable-dht6=false',
-                '--bt-enable-lpd=false', '--enable-peer-exchange=false',
-                '--file-allocation=none', '--allow-overwrite=true', '--auto-file-renaming=false',
-                '--bt-max-peers=0', '--console-log-level=notice', '--enable-color=false', '--disable-ipv6=true',
-            '--summary-interval=1',
-                f'--bt-stop-timeout={int(timeout)}', '--stop-with-process=' + str(os.getpid()),
-                t.path]
+        argv = _aria2_argv(h, name, ip, port, out_dir) + [
+            '--seed-time=0', '--summary-interval=1', f'--bt-stop-timeout={int(timeout)}', t.path]
     else:
         raise ValueError(kind)
-    p = h.spawn(name, argv, ip=ip, port=port)
+    p = h.spawn(name, list(wrap) + argv, ip=ip, port=port)
     p.kind = kind
     return p
 

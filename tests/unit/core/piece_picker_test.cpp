@@ -54,8 +54,8 @@ TEST(PiecePicker, AvailabilityCountsBitfieldsHavesAndSeeds) {
 
 TEST(PiecePicker, PeerThatCompletedThroughHavesCanBeRemovedWithItsFullBitfield) {
   piece_picker pp(3, 1, 1, 1);
-  pp.add_peer(all_of(3));         // seed A
-  pp.add_peer(bits_of(3, {0}));   // peer B, later completes
+  pp.add_peer(all_of(3));        // seed A
+  pp.add_peer(bits_of(3, {0}));  // peer B, later completes
   pp.add_have(piece_index{1});
   pp.add_have(piece_index{2});
   pp.remove_peer(all_of(3));  // B leaves first

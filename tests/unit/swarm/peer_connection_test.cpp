@@ -1,0 +1,693 @@
+// peer_connection against a scripted fake peer on 127.0.0.1 (raw Asio, in this process) and a fake
+// peer_host that records every call. Each test runs the io_context for a bounded time.
+#include "swarm/peer_connection.hpp"
+
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <gtest/gtest.h>
+
+#include "swarm/peer_error.hpp"
+
+namespace tessera::detail {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+using namespace asio::experimental::awaitable_operators;
+
+/// ASSERT_* returns from the function, which a coroutine cannot: this one co_returns.
+#define CO_ASSERT_TRUE(cond)                         \
+  if (!(cond)) {                                     \
+    ADD_FAILURE() << "assertion failed: " #cond;     \
+    co_return;                                       \
+  } else                                             \
+    ::testing::Message()
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr int piece_length = 2 * block_size;
+constexpr int num_pieces = 5;
+constexpr std::int64_t total_size = std::int64_t{piece_length} * (num_pieces - 1) + 20000;
+
+peer_id id_of(std::string_view s) {
+  peer_id id;
+  for (std::size_t i = 0; i < id.bytes.size() && i < s.size(); ++i) id.bytes[i] = s[i];
+  return id;
+}
+
+torrent_info make_info() {
+  torrent_info ti;
+  ti.info_hash = id_of("info-hash-of-test-01");
+  ti.name = "test";
+  ti.piece_length = piece_length;
+  ti.piece_hashes.resize(num_pieces);
+  ti.total_size = total_size;
+  return ti;
+}
+
+/// Records every call; hands out blocks from `available` in order.
+struct fake_host final : peer_host {
+  torrent_info ti = make_info();
+  peer_id ours = id_of("-TS0001-ourpeeridxyz");
+  bitfield our_bits{num_pieces};
+  bool accept = true;
+
+  std::deque<block_address> available;
+  std::vector<wire::handshake> handshakes;
+  std::vector<bitfield> has_calls;
+  std::vector<piece_index> haves;
+  std::vector<block_address> picked;
+  std::vector<std::pair<block_address, std::vector<std::uint8_t>>> blocks;
+  std::vector<block_address> aborted;
+  std::vector<std::error_code> disconnects;
+  int calls_after_disconnect = 0;
+
+  void note() {
+    if (!disconnects.empty()) ++calls_after_disconnect;
+  }
+  void make_all_available() {
+    for (int p = 0; p < num_pieces; ++p) {
+      for (int b = 0; b < ti.blocks_in_piece(piece_index{p}); ++b) {
+        available.push_back({piece_index{p}, block_index{b}});
+      }
+    }
+  }
+
+  const torrent_info& info() const override { return ti; }
+  const peer_id& our_peer_id() const override { return ours; }
+  const bitfield& our_pieces() const override { return our_bits; }
+  bool on_handshake(peer_connection&, const wire::handshake& h) override {
+    note();
+    handshakes.push_back(h);
+    return accept;
+  }
+  void on_peer_has(peer_connection&, const bitfield& whole_set) override {
+    note();
+    has_calls.push_back(whole_set);
+  }
+  void on_peer_have(peer_connection&, piece_index p) override {
+    note();
+    haves.push_back(p);
+  }
+  bool is_interesting(const bitfield& peer_has) const override {
+    for (int i = 0; i < peer_has.size(); ++i) {
+      if (peer_has.get(i) && !our_bits.get(i)) return true;
+    }
+    return false;
+  }
+  void pick_blocks(peer_connection&, int max, std::vector<block_address>& out) override {
+    note();
+    for (int i = 0; i < max && !available.empty(); ++i) {
+      out.push_back(available.front());
+      picked.push_back(available.front());
+      available.pop_front();
+    }
+  }
+  void on_block(peer_connection&, block_address b, std::span<const std::uint8_t> data) override {
+    note();
+    blocks.emplace_back(b, std::vector<std::uint8_t>(data.begin(), data.end()));
+  }
+  void on_request_aborted(peer_connection&, block_address b) override {
+    note();
+    aborted.push_back(b);
+    available.push_front(b);
+  }
+  void on_disconnect(peer_connection&, std::error_code reason) override {
+    note();
+    disconnects.push_back(reason);
+  }
+};
+
+/// The remote side: a raw socket speaking the wire protocol by hand.
+struct fake_peer {
+  tcp::socket sock;
+  std::vector<std::uint8_t> frame;  // the last message read, length prefix included
+
+  awaitable<bool> send(std::vector<std::uint8_t> bytes) {
+    auto [ec, n] = co_await asio::async_write(sock, asio::buffer(bytes), use_tuple);
+    co_return !ec;
+  }
+
+  /// Reads exactly `n` bytes into `out`; false on EOF, error or timeout.
+  awaitable<bool> read_exact(std::vector<std::uint8_t>& out, std::size_t n,
+                             std::chrono::milliseconds timeout) {
+    out.resize(n);
+    asio::steady_timer t(sock.get_executor(), timeout);
+    auto r = co_await (asio::async_read(sock, asio::buffer(out), use_tuple) ||
+                       t.async_wait(use_tuple));
+    if (r.index() != 0) co_return false;
+    co_return !std::get<0>(std::get<0>(r));
+  }
+
+  awaitable<std::optional<wire::handshake>> read_handshake(std::chrono::milliseconds timeout = 2s) {
+    std::vector<std::uint8_t> buf;
+    if (!co_await read_exact(buf, wire::handshake_length, timeout)) co_return std::nullopt;
+    auto h = wire::parse_handshake(buf);
+    if (!h) co_return std::nullopt;
+    co_return *h;
+  }
+
+  /// Reads one whole message into `frame`.
+  awaitable<bool> read_message(std::chrono::milliseconds timeout = 2s) {
+    std::vector<std::uint8_t> prefix;
+    if (!co_await read_exact(prefix, 4, timeout)) co_return false;
+    const std::uint32_t len = (std::uint32_t{prefix[0]} << 24) | (prefix[1] << 16) |
+                              (prefix[2] << 8) | prefix[3];
+    std::vector<std::uint8_t> body;
+    if (len > 0 && !co_await read_exact(body, len, timeout)) co_return false;
+    frame = prefix;
+    frame.insert(frame.end(), body.begin(), body.end());
+    co_return true;
+  }
+  wire::message message() const { return wire::decode_message(frame, 1 << 24).msg; }
+
+  /// Reads messages until one of type T (others are skipped); nullopt on EOF/timeout.
+  template <class T>
+  awaitable<std::optional<T>> expect(std::chrono::milliseconds timeout = 2s) {
+    for (int i = 0; i < 1000; ++i) {
+      if (!co_await read_message(timeout)) co_return std::nullopt;
+      auto m = message();
+      if (auto* t = std::get_if<T>(&m)) co_return *t;
+    }
+    co_return std::nullopt;
+  }
+
+  /// True when the remote closes the connection within `timeout` (whatever it sends first).
+  awaitable<bool> sees_eof(std::chrono::milliseconds timeout = 2s) {
+    std::vector<std::uint8_t> buf(4096);
+    asio::steady_timer t(sock.get_executor(), timeout);
+    for (int i = 0; i < 1000; ++i) {
+      t.expires_after(timeout);
+      auto r = co_await (sock.async_read_some(asio::buffer(buf), use_tuple) ||
+                         t.async_wait(use_tuple));
+      if (r.index() != 0) co_return false;
+      if (std::get<0>(std::get<0>(r))) co_return true;
+    }
+    co_return false;
+  }
+};
+
+std::vector<std::uint8_t> handshake_bytes(const sha1_hash& ih, const peer_id& id) {
+  std::vector<std::uint8_t> out;
+  wire::write_handshake(out, {{}, ih, id});
+  return out;
+}
+std::vector<std::uint8_t> bitfield_msg(std::initializer_list<int> pieces_set, int size = num_pieces) {
+  bitfield b(size);
+  for (int p : pieces_set) b.set(p);
+  std::vector<std::uint8_t> out;
+  wire::write_bitfield(out, b.bytes());
+  return out;
+}
+template <class F>
+std::vector<std::uint8_t> msg(F write) {
+  std::vector<std::uint8_t> out;
+  write(out);
+  return out;
+}
+std::vector<std::uint8_t> piece_msg(int piece, int begin, std::size_t length, std::uint8_t seed) {
+  std::vector<std::uint8_t> out;
+  wire::write_piece_header(out, piece_index{piece}, begin, static_cast<std::int32_t>(length));
+  for (std::size_t i = 0; i < length; ++i) out.push_back(static_cast<std::uint8_t>(seed + i * 7));
+  return out;
+}
+
+class PeerConnection : public ::testing::Test {
+ protected:
+  fake_host host;  // declared before the io_context: outlives every coroutine frame
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc, tcp::endpoint(asio::ip::address_v4::loopback(), 0)};
+  std::shared_ptr<peer_connection> conn;
+  bool script_done = false;
+  std::function<awaitable<void>()> script_;
+  const peer_id their_id = id_of("-LT2080-theirpeerid0");
+
+  void make(peer_connection_settings s = {}) {
+    conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash,
+                                             acceptor.local_endpoint(), s);
+  }
+
+  /// Polls `pred` every 5 ms for up to `timeout`.
+  awaitable<bool> eventually(std::function<bool()> pred, std::chrono::milliseconds timeout = 2s) {
+    asio::steady_timer t(ioc);
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > end) co_return false;
+      t.expires_after(5ms);
+      co_await t.async_wait(use_tuple);
+    }
+    co_return true;
+  }
+
+  /// Accepts our outgoing connection, checks our handshake, answers with `ih`.
+  awaitable<fake_peer> accept_and_handshake(std::optional<sha1_hash> ih = std::nullopt) {
+    auto accepted_ = co_await acceptor.async_accept(asio::use_awaitable);
+    fake_peer p{std::move(accepted_), {}};
+    auto h = co_await p.read_handshake();
+    EXPECT_TRUE(h.has_value());
+    if (h) {
+      EXPECT_EQ(h->info_hash, host.ti.info_hash);
+      EXPECT_EQ(h->id, host.ours);
+      EXPECT_EQ(h->reserved, (std::array<std::uint8_t, 8>{}));
+    }
+    co_await p.send(handshake_bytes(ih.value_or(host.ti.info_hash), their_id));
+    co_return p;
+  }
+
+  /// Handshake, then the peer has every piece and unchokes us.
+  awaitable<fake_peer> unchoked_seed() {
+    auto p = co_await accept_and_handshake();
+    { auto m_ = bitfield_msg({0, 1, 2, 3, 4}); co_await p.send(std::move(m_)); }
+    { auto v_ = co_await p.expect<wire::interested>(); EXPECT_TRUE(v_.has_value()); }
+    co_await p.send(msg(wire::write_unchoke));
+    co_return p;
+  }
+
+  /// Runs `script` (the fake peer's side) for at most `limit`; fails the test on timeout.
+  void run(std::function<awaitable<void>()> script, std::chrono::milliseconds limit = 5s) {
+    script_ = std::move(script);  // the coroutine lambda's captures must outlive its frame
+    asio::co_spawn(ioc, script_(), [this](std::exception_ptr e) {
+      script_done = true;
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          ADD_FAILURE() << "script threw: " << x.what();
+        }
+      }
+      ioc.stop();
+    });
+    ioc.run_for(limit);
+    EXPECT_TRUE(script_done) << "script did not finish in time";
+  }
+
+  void TearDown() override {
+    if (conn && !conn->is_closed()) conn->close(peer_errc::closed_by_host);
+    ioc.restart();
+    ioc.run_for(100ms);  // let the coroutines see the close and finish
+  }
+};
+
+TEST_F(PeerConnection, HandshakeWithMatchingInfoHashIsAccepted) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    { auto v_ = co_await eventually([&] { return conn->handshake_done(); }); EXPECT_TRUE(v_); }
+    EXPECT_EQ(host.handshakes.size(), 1u);
+    EXPECT_EQ(conn->remote_peer_id(), their_id);
+    EXPECT_EQ(conn->client_name(), "libtorrent 2080");
+    EXPECT_TRUE(conn->peer_choking());
+    EXPECT_FALSE(conn->am_interested());
+    p.sock.close();  // the peer hangs up: the connection closes itself
+    { auto v_ = co_await eventually([&] { return !host.disconnects.empty(); }); EXPECT_TRUE(v_); }
+  });
+  EXPECT_TRUE(conn->is_closed());
+  EXPECT_EQ(host.disconnects.size(), 1u);
+}
+
+TEST_F(PeerConnection, MismatchingInfoHashClosesWithoutAskingTheHost) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(id_of("some-other-torrent!!"));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+    { auto v_ = co_await eventually([&] { return !host.disconnects.empty(); }); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::info_hash_mismatch));
+  EXPECT_TRUE(host.handshakes.empty());
+  EXPECT_FALSE(conn->handshake_done());
+}
+
+TEST_F(PeerConnection, HandshakeRejectedByHostCloses) {
+  host.accept = false;  // e.g. the peer id is our own: a connection to ourselves
+  host.our_bits.set(0);
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    { auto v_ = co_await p.read_message(1s); EXPECT_FALSE(v_) << "no bitfield may follow a rejected handshake"; }
+    { auto v_ = co_await eventually([&] { return !host.disconnects.empty(); }); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::handshake_rejected));
+  EXPECT_EQ(host.handshakes.size(), 1u);
+}
+
+TEST_F(PeerConnection, ConnectRefusedReportsDisconnect) {
+  const auto ep = acceptor.local_endpoint();
+  acceptor.close();  // nobody listens on that port any more
+  conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash, ep);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    { auto v_ = co_await eventually([&] { return !host.disconnects.empty(); }); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_TRUE(host.disconnects[0]);
+  EXPECT_TRUE(host.handshakes.empty());
+}
+
+TEST_F(PeerConnection, SilentPeerTimesOutDuringHandshake) {
+  peer_connection_settings s;
+  s.handshake_timeout = 1s;
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto accepted_ = co_await acceptor.async_accept(asio::use_awaitable);
+    fake_peer p{std::move(accepted_), {}};
+    { auto v_ = co_await p.read_handshake(); EXPECT_TRUE(v_.has_value()); }
+    { auto v_ = co_await p.sees_eof(3s); EXPECT_TRUE(v_); }  // we never answer
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::timeout));
+}
+
+TEST_F(PeerConnection, OurBitfieldIsSentAfterTheHandshake) {
+  host.our_bits.set(2);
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    { auto v_ = co_await p.read_message(); CO_ASSERT_TRUE(v_); }
+    auto m = p.message();
+    auto* b = std::get_if<wire::bitfield>(&m);
+    CO_ASSERT_TRUE(b != nullptr) << "the first message must be our bitfield";
+    EXPECT_TRUE(std::equal(b->bits.begin(), b->bits.end(), host.our_bits.bytes().begin(),
+                           host.our_bits.bytes().end()));
+  });
+}
+
+TEST_F(PeerConnection, IncomingConnectionReadsHandshakeBeforeReplying) {
+  host.our_bits.set(1);
+  run([&]() -> awaitable<void> {
+    fake_peer p{tcp::socket(ioc), {}};
+    co_await p.sock.async_connect(acceptor.local_endpoint(), asio::use_awaitable);
+    auto accepted = co_await acceptor.async_accept(asio::use_awaitable);
+    conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash,
+                                             p.sock.local_endpoint());
+    conn->start_incoming(std::move(accepted));
+    std::vector<std::uint8_t> buf;
+    { auto v_ = co_await p.read_exact(buf, 1, 200ms); EXPECT_FALSE(v_) << "replied before the peer's handshake"; }
+    co_await p.send(handshake_bytes(host.ti.info_hash, their_id));
+    auto h = co_await p.read_handshake();
+    CO_ASSERT_TRUE(h.has_value());
+    EXPECT_EQ(h->info_hash, host.ti.info_hash);
+    EXPECT_EQ(h->id, host.ours);
+    { auto v_ = co_await p.expect<wire::bitfield>(); EXPECT_TRUE(v_.has_value()); }
+    EXPECT_EQ(host.handshakes.size(), 1u);
+    EXPECT_TRUE(conn->handshake_done());
+  });
+}
+
+TEST_F(PeerConnection, BitfieldReachesHostAndMakesUsInterested) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    { auto m_ = bitfield_msg({0, 3}); co_await p.send(std::move(m_)); }
+    { auto v_ = co_await p.expect<wire::interested>(); EXPECT_TRUE(v_.has_value()); }
+    CO_ASSERT_TRUE(host.has_calls.size() == 1u);
+    EXPECT_TRUE(host.has_calls[0].get(0));
+    EXPECT_TRUE(host.has_calls[0].get(3));
+    EXPECT_EQ(host.has_calls[0].count(), 2);
+    EXPECT_TRUE(conn->pieces()[piece_index{3}]);
+    EXPECT_FALSE(conn->is_seed());
+    EXPECT_TRUE(conn->am_interested());
+  });
+}
+
+TEST_F(PeerConnection, HaveOfAMissingPieceMakesUsInterested) {
+  host.our_bits.set(0);
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    { auto m_ = bitfield_msg({0}); co_await p.send(std::move(m_)); }  // only what we have: not interesting
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{4}); }));
+    { auto v_ = co_await p.expect<wire::interested>(); EXPECT_TRUE(v_.has_value()); }
+    CO_ASSERT_TRUE(host.haves.size() == 1u);
+    EXPECT_EQ(host.haves[0], piece_index{4});
+  });
+}
+
+TEST_F(PeerConnection, UnchokeSendsRequestsUpToMinimumDepth) {
+  host.make_all_available();
+  peer_connection_settings s;
+  s.min_request_depth = 4;
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await unchoked_seed();
+    for (int i = 0; i < 4; ++i) {
+      auto r = co_await p.expect<wire::request>();
+      CO_ASSERT_TRUE(r.has_value());
+      EXPECT_EQ(r->piece, host.picked[i].piece);
+      EXPECT_EQ(r->begin, host.picked[i].block.value * block_size);
+      EXPECT_EQ(r->length, block_size);
+    }
+    { auto v_ = co_await p.read_message(300ms); EXPECT_FALSE(v_) << "more requests than the pipeline depth"; }
+    EXPECT_EQ(conn->stats().outstanding_requests, 4);
+  });
+}
+
+TEST_F(PeerConnection, PieceForOutstandingRequestIsDeliveredToTheHost) {
+  // The last block of the last piece is short: 20000 - 16384 bytes.
+  host.available.push_back({piece_index{4}, block_index{1}});
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await unchoked_seed();
+    auto r = co_await p.expect<wire::request>();
+    CO_ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->piece, piece_index{4});
+    EXPECT_EQ(r->begin, block_size);
+    EXPECT_EQ(r->length, 20000 - block_size);
+    co_await p.send(piece_msg(4, block_size, 20000 - block_size, 9));
+    { auto v_ = co_await eventually([&] { return !host.blocks.empty(); }); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.blocks.size(), 1u);
+  EXPECT_EQ(host.blocks[0].first, (block_address{piece_index{4}, block_index{1}}));
+  const auto expected = piece_msg(4, block_size, 20000 - block_size, 9);
+  EXPECT_EQ(host.blocks[0].second, std::vector<std::uint8_t>(expected.begin() + 13, expected.end()));
+  EXPECT_EQ(conn->stats().downloaded, 20000 - block_size);
+  EXPECT_EQ(conn->stats().outstanding_requests, 0);
+  EXPECT_TRUE(host.aborted.empty());
+}
+
+TEST_F(PeerConnection, UnrequestedPieceIsDroppedNotDelivered) {
+  host.available.push_back({piece_index{1}, block_index{0}});
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await unchoked_seed();
+    { auto v_ = co_await p.expect<wire::request>(); CO_ASSERT_TRUE(v_.has_value()); }
+    co_await p.send(piece_msg(0, 0, block_size, 1));           // never requested
+    co_await p.send(piece_msg(1, 0, block_size - 1, 2));       // requested block, wrong length
+    co_await p.send(piece_msg(1, block_size, block_size, 3));  // other block of that piece
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{2}); }));  // marker
+    { auto v_ = co_await eventually([&] { return !host.haves.empty(); }); EXPECT_TRUE(v_); }
+  });
+  EXPECT_TRUE(host.blocks.empty());
+  EXPECT_FALSE(conn->is_closed());
+  EXPECT_EQ(conn->stats().wasted, 3 * block_size - 1);
+  EXPECT_EQ(conn->stats().outstanding_requests, 1);
+}
+
+TEST_F(PeerConnection, ChokeAbortsOutstandingRequests) {
+  host.make_all_available();
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await unchoked_seed();
+    for (int i = 0; i < 4; ++i) { auto v_ = co_await p.expect<wire::request>(); CO_ASSERT_TRUE(v_.has_value()); }
+    co_await p.send(msg(wire::write_choke));
+    { auto v_ = co_await eventually([&] { return host.aborted.size() == 4; }); EXPECT_TRUE(v_); }
+    EXPECT_TRUE(conn->peer_choking());
+    EXPECT_EQ(conn->stats().outstanding_requests, 0);
+    { auto v_ = co_await p.read_message(300ms); EXPECT_FALSE(v_) << "requested while choked"; }
+  });
+  EXPECT_EQ(std::vector<block_address>(host.picked.begin(), host.picked.begin() + 4),
+            std::vector<block_address>(host.aborted.begin(), host.aborted.end()));
+}
+
+TEST_F(PeerConnection, BitfieldOfWrongLengthCloses) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    { auto m_ = bitfield_msg({0}, 16); co_await p.send(std::move(m_)); }  // two bytes for a five-piece torrent
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::bad_bitfield));
+  EXPECT_TRUE(host.has_calls.empty());
+}
+
+TEST_F(PeerConnection, BitfieldWithSpareBitsSetCloses) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    { auto m_ = bitfield_msg({0, 7}, 8); co_await p.send(std::move(m_)); }  // bit 7 is past the fifth piece
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::bad_bitfield));
+}
+
+TEST_F(PeerConnection, BitfieldAfterHaveCloses) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{1}); }));
+    { auto m_ = bitfield_msg({0}); co_await p.send(std::move(m_)); }
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::unexpected_bitfield));
+}
+
+TEST_F(PeerConnection, HaveOutOfRangeCloses) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{num_pieces}); }));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::have_out_of_range));
+  EXPECT_TRUE(host.haves.empty());
+}
+
+TEST_F(PeerConnection, OversizedMessageCloses) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    // A length prefix of 64 MiB with a piece id: rejected on the prefix, never buffered.
+    std::vector<std::uint8_t> huge{0x04, 0x00, 0x00, 0x00, 7, 0, 0, 0, 0};
+    co_await p.send(huge);
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(wire::wire_errc::message_too_long));
+}
+
+TEST_F(PeerConnection, RequestLongerThanABlockCloses) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    co_await p.send(msg([](auto& o) {
+      wire::write_request(o, {piece_index{0}, 0, 2 * block_size});
+    }));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::bad_request));
+}
+
+TEST_F(PeerConnection, StalledPeerIsSnubbedAndItsRequestsGoBackToThePicker) {
+  host.make_all_available();
+  peer_connection_settings s;
+  s.snub_timeout = 1s;
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await unchoked_seed();
+    for (int i = 0; i < 4; ++i) { auto v_ = co_await p.expect<wire::request>(); CO_ASSERT_TRUE(v_.has_value()); }
+    EXPECT_FALSE(conn->is_snubbed());
+    // Send nothing: after the snub timeout the four requests are cancelled and returned.
+    int cancels = 0;
+    std::optional<wire::request> next;
+    while (!next) {
+      if (!co_await p.read_message(3s)) break;
+      auto m = p.message();
+      if (std::get_if<wire::cancel>(&m)) ++cancels;
+      if (auto* r = std::get_if<wire::request>(&m)) next = *r;
+    }
+    EXPECT_EQ(cancels, 4);
+    EXPECT_EQ(host.aborted.size(), 4u);
+    EXPECT_TRUE(conn->is_snubbed());
+    CO_ASSERT_TRUE(next.has_value()) << "a snubbed peer still gets one request";
+    { auto v_ = co_await p.read_message(300ms); EXPECT_FALSE(v_) << "a snubbed peer gets only one request"; }
+    EXPECT_EQ(conn->stats().outstanding_requests, 1);
+    // A block ends the snub and the pipeline refills.
+    co_await p.send(piece_msg(next->piece.value, next->begin, static_cast<std::size_t>(next->length), 5));
+    { auto v_ = co_await eventually([&] { return !conn->is_snubbed(); }); EXPECT_TRUE(v_); }
+    for (int i = 0; i < 4; ++i) { auto v_ = co_await p.expect<wire::request>(); EXPECT_TRUE(v_.has_value()); }
+  }, 8s);
+  EXPECT_EQ(host.blocks.size(), 1u);
+}
+
+TEST_F(PeerConnection, SendHaveSkipsPiecesThePeerHas) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    { auto m_ = bitfield_msg({1}); co_await p.send(std::move(m_)); }
+    { auto v_ = co_await p.expect<wire::interested>(); EXPECT_TRUE(v_.has_value()); }
+    conn->send_have(piece_index{1});  // the peer has it: nothing sent
+    conn->send_have(piece_index{3});
+    auto h = co_await p.expect<wire::have>();
+    CO_ASSERT_TRUE(h.has_value());
+    EXPECT_EQ(h->piece, piece_index{3});
+  });
+}
+
+TEST_F(PeerConnection, CloseReportsOnceAndNeverCallsTheHostAgain) {
+  host.make_all_available();
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await unchoked_seed();
+    for (int i = 0; i < 4; ++i) { auto v_ = co_await p.expect<wire::request>(); CO_ASSERT_TRUE(v_.has_value()); }
+    conn->close(peer_errc::closed_by_host);
+    conn->close(peer_errc::timeout);
+    EXPECT_EQ(host.disconnects.size(), 1u);
+    EXPECT_EQ(host.aborted.size(), 4u) << "outstanding requests are reported before on_disconnect";
+    // Nothing the peer sends and nothing the torrent calls reaches the host any more.
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{1}); }));
+    co_await p.send(piece_msg(0, 0, block_size, 1));
+    conn->request_more();
+    conn->update_interest();
+    conn->send_have(piece_index{2});
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+    asio::steady_timer t(ioc, 200ms);
+    co_await t.async_wait(use_tuple);
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::closed_by_host));
+  EXPECT_EQ(host.calls_after_disconnect, 0);
+  EXPECT_TRUE(conn->is_closed());
+}
+
+TEST_F(PeerConnection, CloseBeforeStartReportsOnce) {
+  make();
+  conn->close(peer_errc::closed_by_host);
+  conn->start_outgoing();  // ignored after close
+  run([&]() -> awaitable<void> {
+    asio::steady_timer t(ioc, 200ms);
+    co_await t.async_wait(use_tuple);
+  });
+  EXPECT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.calls_after_disconnect, 0);
+}
+
+}  // namespace
+}  // namespace tessera::detail
