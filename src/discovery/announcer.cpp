@@ -1,5 +1,6 @@
 // The per-torrent announce loop over tiers (BEP 12), with the re-announce schedule.
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <random>
 

@@ -185,9 +185,7 @@ exchange(udp::socket& socket, const std::vector<std::uint8_t>& request, std::uin
 }  // namespace
 
 udp_tracker_client::udp_tracker_client(asio::any_io_executor ex, std::chrono::milliseconds base_timeout)
-    : impl_(std::make_shared<impl>(impl{std::move(ex), base_timeout, {}, {}})) {
-  impl_->rng.seed(std::random_device{}());
-}
+    : impl_(std::make_shared<impl>(impl{std::move(ex), base_timeout, {}, {}})) {}
 
 udp_tracker_client::~udp_tracker_client() = default;
 

@@ -55,10 +55,11 @@ std::vector<peer_key> pick_regular(std::span<const choker_peer> peers, choker_mo
 
 // Weighted draw among `candidates`; returns nullptr if there are none.
 const choker_peer* draw(const std::vector<const choker_peer*>& candidates,
-                        std::chrono::steady_clock::time_point now,
-                        const choker_settings& settings, std::mt19937_64& rng) {
+                        std::chrono::steady_clock::time_point now, const choker_settings& settings,
+                        std::mt19937_64& rng) {
   if (candidates.empty()) return nullptr;
-  const std::uint64_t new_weight = static_cast<std::uint64_t>(std::max(settings.new_peer_weight, 1));
+  const std::uint64_t new_weight =
+      static_cast<std::uint64_t>(std::max(settings.new_peer_weight, 1));
   auto weight = [&](const choker_peer* p) -> std::uint64_t {
     return now - p->connected_at < settings.new_peer_age ? new_weight : 1;
   };

@@ -774,9 +774,11 @@ def leecher_downloaded(p):
 
 
 def leecher_progress(p, t, out_dir):
-    """Fraction done in [0, 1]: from `progress` lines (a `pct%` or `H/N`), else from the
-    allocated bytes under out_dir (aria2c with --file-allocation=none writes sparse files)."""
-    m = p.last_match(r'^progress\b.*')
+    """Fraction done in [0, 1]: from the last `progress` line (its `pct%`, else an `H/N`),
+    ignoring `progress checking ...` lines; for aria2c, which prints none, from the allocated
+    bytes under out_dir (it writes sparse files with --file-allocation=none). Never from disk
+    usage for the others: a client that preallocates would look done at once."""
+    m = p.last_match(r'^progress\s+(?!checking).*')
     if m:
         line = m.group(0)
         mp = re.search(r'(\d+(?:\.\d+)?)%', line)
@@ -785,6 +787,8 @@ def leecher_progress(p, t, out_dir):
         mh = re.search(r'(\d+)/(\d+)', line)
         if mh and int(mh.group(2)):
             return int(mh.group(1)) / int(mh.group(2))
+    if getattr(p, 'kind', '') != 'aria2':
+        return 0.0
     used = 0
     for dirpath, _dirs, files in os.walk(out_dir):
         for fn in files:

@@ -22,6 +22,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "core/bitfield.hpp"
 #include "core/wire.hpp"
 #include "session/session_impl.hpp"
 

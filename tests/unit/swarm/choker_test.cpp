@@ -120,8 +120,8 @@ TEST(Choker, UninterestedPeersAndSeedsAreNeverUnchoked) {
 
 TEST(Choker, SnubbedPeersGetNoRegularSlotButMayBeOptimistic) {
   std::mt19937_64 rng(1);
-  std::vector<choker_peer> peers = {peer(1, 10), peer(2, 20), peer(3, 30), peer(4, 40),
-                                    peer(5, 50), peer(6, 9000)};
+  std::vector<choker_peer> peers = {peer(1, 10), peer(2, 20), peer(3, 30),
+                                    peer(4, 40), peer(5, 50), peer(6, 9000)};
   peers[5].snubbed = true;  // the fastest (by its old rate) but snubbing us now
   peers[4].peer_interested = false;
   const auto r = run_choker(peers, choker_mode::leeching, t0, {}, {}, rng);
@@ -183,8 +183,8 @@ TEST(Choker, TiesPreferAlreadyUnchokedThenLongerConnected) {
 
 TEST(Choker, ChokeAndUnchokeListsAreTheDifferences) {
   std::mt19937_64 rng(1);
-  std::vector<choker_peer> peers = {peer(1, 10), peer(2, 20), peer(3, 30), peer(4, 40),
-                                    peer(5, 50), peer(6, 60)};
+  std::vector<choker_peer> peers = {peer(1, 10), peer(2, 20), peer(3, 30),
+                                    peer(4, 40), peer(5, 50), peer(6, 60)};
   peers[0].am_choking = false;  // loses its slot
   peers[5].am_choking = false;  // keeps its slot
   peers[4].peer_interested = false;
@@ -231,8 +231,7 @@ TEST(Choker, OptimisticKeptUntilThirtySecondsThenRotated) {
 
 TEST(Choker, OptimisticRotationKeepsTheOnlyCandidate) {
   std::mt19937_64 rng(1);
-  std::vector<choker_peer> peers = {peer(1, 10), peer(2, 20), peer(3, 30), peer(4, 40),
-                                    peer(5, 0)};
+  std::vector<choker_peer> peers = {peer(1, 10), peer(2, 20), peer(3, 30), peer(4, 40), peer(5, 0)};
   choker_state st;
   st.optimistic.push_back({5, t0 - 31s});
   const auto r = run_choker(peers, choker_mode::leeching, t0, {}, st, rng);
@@ -289,7 +288,8 @@ TEST(Choker, OptimisticNeverDuplicatesARegularSlot) {
     const int n = static_cast<int>(gen() % 12);
     for (int i = 0; i < n; ++i) {
       auto p = peer(static_cast<peer_key>(gen() % 16), static_cast<std::int64_t>(gen() % 4) * 100);
-      if (std::any_of(peers.begin(), peers.end(), [&](auto& q) { return q.key == p.key; })) continue;
+      if (std::any_of(peers.begin(), peers.end(), [&](auto& q) { return q.key == p.key; }))
+        continue;
       p.peer_interested = gen() % 4 != 0;
       p.snubbed = gen() % 5 == 0;
       p.connected_at = t0 + round * 10s - std::chrono::seconds(gen() % 120);

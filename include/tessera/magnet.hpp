@@ -1,0 +1,66 @@
+// Magnet links (BEP 9): "magnet:?xt=urn:btih:<info-hash>&dn=<name>&tr=<tracker>&x.pe=<peer>...".
+// Parsing is pure (a string in, a value or an error code out) and never throws on bad input.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "tessera/result.hpp"
+#include "tessera/types.hpp"
+
+namespace tessera {
+
+/// Why a magnet URI was rejected. Category name "tessera.magnet".
+enum class magnet_errc {
+  not_magnet = 1,          ///< does not start with "magnet:?" (scheme compared case-insensitively)
+  too_long,                ///< longer than max_magnet_uri_length
+  bad_escape,              ///< a '%' not followed by two hex digits
+  missing_info_hash,       ///< no `xt=urn:btih:` parameter (a v2-only `urn:btmh:` counts as none)
+  bad_info_hash,           ///< `urn:btih:` value is neither 40 hex digits nor 32 base32 characters
+  conflicting_info_hash,   ///< two `urn:btih:` parameters with different hashes
+  bad_peer,                ///< an `x.pe` that is not host:port, [v6]:port or has a bad port
+  bad_tracker,             ///< an empty `tr` or `ws` value
+};
+const std::error_category& magnet_category() noexcept;
+inline std::error_code make_error_code(magnet_errc e) { return {static_cast<int>(e), magnet_category()}; }
+
+/// Longest magnet URI accepted, in bytes (far above real links; bounds work on hostile input).
+inline constexpr std::size_t max_magnet_uri_length = 64 * 1024;
+/// At most this many `tr`, `ws` and `x.pe` values each are kept; the rest are ignored.
+inline constexpr std::size_t max_magnet_list_entries = 200;
+
+/// A peer from `x.pe` (BEP 9): a host name, an IPv4 literal or an IPv6 literal (without the
+/// brackets) and a port in 1..65535. Not resolved here.
+struct magnet_peer {
+  std::string host;
+  std::uint16_t port = 0;
+  bool operator==(const magnet_peer&) const = default;
+};
+
+/// The contents of a magnet link. Parameters we do not know are ignored.
+struct magnet_link {
+  sha1_hash info_hash;                    ///< from `xt=urn:btih:` (v1 info-hash)
+  std::string name;                       ///< `dn`, percent-decoded ('+' read as a space); may be empty
+  std::vector<std::string> trackers;      ///< `tr`, decoded, in order, duplicates dropped
+  std::vector<magnet_peer> peers;         ///< `x.pe`, in order, duplicates dropped
+  std::vector<std::string> web_seeds;     ///< `ws` (BEP 19 URLs), decoded, duplicates dropped
+  bool operator==(const magnet_link&) const = default;
+};
+
+/// Parses a magnet URI. The info-hash may be 40 hex digits or 32 base32 characters (RFC 4648
+/// alphabet, either case). Parameter names may carry a ".N" index suffix ("tr.1", "xt.2"), as
+/// some clients write them. Errors: magnet_errc. Any thread; no allocation beyond the result.
+result<magnet_link> parse_magnet(std::string_view uri);
+
+/// Builds a magnet URI: the info-hash in lowercase hex, then dn, tr, ws and x.pe, each value
+/// percent-encoded so that parse_magnet(make_magnet_uri(m)) == m for a valid `m`.
+std::string make_magnet_uri(const magnet_link& m);
+
+}  // namespace tessera
+
+template <>
+struct std::is_error_code_enum<tessera::magnet_errc> : std::true_type {};
