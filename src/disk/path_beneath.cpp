@@ -66,6 +66,8 @@ result<std::vector<std::string>> split_relative_path(std::string_view path) {
   return out;
 }
 
+void set_openat2_enabled_for_testing(bool enabled) { g_no_openat2.store(!enabled); }
+
 int open_beneath(int dirfd, const std::string& rel, int flags, mode_t mode) {
   if (!g_no_openat2.load(std::memory_order_relaxed)) {
     open_how how{};

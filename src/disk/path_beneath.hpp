@@ -32,4 +32,8 @@ int open_beneath(int dirfd, const std::string& rel, int flags, mode_t mode = 0);
 std::error_code make_dirs_beneath(int dirfd, const std::vector<std::string>& components,
                                   std::size_t count);
 
+/// Tests only: with `false`, open_beneath behaves as on a kernel without openat2 (the
+/// O_NOFOLLOW walk). Process-wide; not meant to be flipped while other threads open files.
+void set_openat2_enabled_for_testing(bool enabled);
+
 }  // namespace tessera::detail

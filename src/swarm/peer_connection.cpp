@@ -196,161 +196,169 @@ struct peer_connection::impl {
 
   // --- coroutines ---
 
-  awaitable<void> run_outgoing(std::shared_ptr<peer_connection> self) {
-    arm_deadline(settings.connect_timeout);
-    auto [cec] = co_await socket.async_connect(remote, use_tuple);
-    if (closed) co_return;
+  // The coroutines are static and reach the state through `self`: GCC 12 miscompiled `this`
+  // in member coroutines started from start_incoming (the frame held the owner's address).
+  static awaitable<void> run_outgoing(std::shared_ptr<peer_connection> self) {
+    impl& d = *self->impl_;
+    d.arm_deadline(d.settings.connect_timeout);
+    auto [cec] = co_await d.socket.async_connect(d.remote, use_tuple);
+    if (d.closed) co_return;
     if (cec) {
-      close(cec);
+      d.close(cec);
       co_return;
     }
     boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    arm_deadline(settings.handshake_timeout);
+    d.socket.set_option(tcp::no_delay(true), ignored);
+    d.arm_deadline(d.settings.handshake_timeout);
 
     std::vector<std::uint8_t> hs;
-    wire::write_handshake(hs, our_handshake());
-    auto [wec, written] = co_await asio::async_write(socket, asio::buffer(hs), use_tuple);
-    if (closed) co_return;
+    wire::write_handshake(hs, d.our_handshake());
+    auto [wec, written] = co_await asio::async_write(d.socket, asio::buffer(hs), use_tuple);
+    if (d.closed) co_return;
     if (wec) {
-      close(wec);
+      d.close(wec);
       co_return;
     }
-    last_send = clock_type::now();
-    if (!co_await read_handshake(false)) co_return;
-    start_session(self);
-    co_await read_loop();
+    d.last_send = clock_type::now();
+    if (!co_await read_handshake(d, false)) co_return;
+    d.start_session(self);
+    co_await read_loop(d);
   }
 
-  awaitable<void> run_incoming(std::shared_ptr<peer_connection> self) {
-    arm_deadline(settings.handshake_timeout);
-    if (!co_await read_handshake(true)) co_return;
-    start_session(self);
-    co_await read_loop();
+  static awaitable<void> run_incoming(std::shared_ptr<peer_connection> self) {
+    impl& d = *self->impl_;
+    d.arm_deadline(d.settings.handshake_timeout);
+    if (!co_await read_handshake(d, true)) co_return;
+    d.start_session(self);
+    co_await read_loop(d);
   }
 
   /// Reads and checks the peer's 68-byte handshake. Bytes after it stay in the receive buffer for
   /// the reader. `reply`: queue our handshake once theirs names our torrent (incoming side).
-  awaitable<bool> read_handshake(bool reply) {
-    while (recv_end < wire::handshake_length) {
-      auto [ec, n] = co_await socket.async_read_some(
-          asio::buffer(recv_buf.data() + recv_end, recv_buf.size() - recv_end), use_tuple);
-      if (closed) co_return false;
+  /// `d` is kept alive by the caller's `self`.
+  static awaitable<bool> read_handshake(impl& d, bool reply) {
+    while (d.recv_end < wire::handshake_length) {
+      auto [ec, n] = co_await d.socket.async_read_some(
+          asio::buffer(d.recv_buf.data() + d.recv_end, d.recv_buf.size() - d.recv_end), use_tuple);
+      if (d.closed) co_return false;
       if (ec) {
-        close(ec);
+        d.close(ec);
         co_return false;
       }
-      recv_end += n;
+      d.recv_end += n;
     }
-    auto h = wire::parse_handshake({recv_buf.data(), wire::handshake_length});
+    auto h = wire::parse_handshake({d.recv_buf.data(), wire::handshake_length});
     if (!h) {
-      close(h.error());
+      d.close(h.error());
       co_return false;
     }
-    recv_begin = wire::handshake_length;
-    if (h->info_hash != info_hash) {
-      close(peer_errc::info_hash_mismatch);
+    d.recv_begin = wire::handshake_length;
+    if (h->info_hash != d.info_hash) {
+      d.close(peer_errc::info_hash_mismatch);
       co_return false;
     }
-    remote_id = h->id;
-    if (reply) wire::write_handshake(send_buf, our_handshake());
-    const bool accepted = host.on_handshake(owner, *h);
-    if (closed) co_return false;  // the host closed it with its own reason
+    d.remote_id = h->id;
+    if (reply) wire::write_handshake(d.send_buf, d.our_handshake());
+    const bool accepted = d.host.on_handshake(d.owner, *h);
+    if (d.closed) co_return false;  // the host closed it with its own reason
     if (!accepted) {
-      close(peer_errc::handshake_rejected);
+      d.close(peer_errc::handshake_rejected);
       co_return false;
     }
-    disarm_deadline();
-    handshake_done = true;
-    last_receive = clock_type::now();
-    spdlog::debug("peer {}: handshake done, client {}", label, client_name_from_peer_id(remote_id));
+    d.disarm_deadline();
+    d.handshake_done = true;
+    d.last_receive = clock_type::now();
+    spdlog::debug("peer {}: handshake done, client {}", d.label, client_name_from_peer_id(d.remote_id));
     co_return true;
   }
 
   /// After an accepted handshake: queue our bitfield, start the writer and the tick.
   void start_session(const std::shared_ptr<peer_connection>& self) {
-    const auto& ours = host.our_pieces();
-    if (ours.size() == num_pieces() && !ours.none()) wire::write_bitfield(send_buf, ours.bytes());
-    if (last_send == clock_type::time_point{}) last_send = clock_type::now();
-    auto ex = socket.get_executor();
+    impl& d = *this;
+    const auto& ours = d.host.our_pieces();
+    if (ours.size() == d.num_pieces() && !ours.none()) wire::write_bitfield(d.send_buf, ours.bytes());
+    if (d.last_send == clock_type::time_point{}) d.last_send = clock_type::now();
+    auto ex = d.socket.get_executor();
     asio::co_spawn(ex, write_loop(self), completion());
     asio::co_spawn(ex, tick_loop(self), completion());
   }
 
-  awaitable<void> read_loop() {
-    const std::uint32_t max_length = max_message_length();
+  static awaitable<void> read_loop(impl& d) {
+    const std::uint32_t max_length = d.max_message_length();
     for (;;) {
       std::size_t needed = 0;
-      while (!closed) {
-        auto r = wire::decode_message({recv_buf.data() + recv_begin, recv_end - recv_begin},
+      while (!d.closed) {
+        auto r = wire::decode_message({d.recv_buf.data() + d.recv_begin, d.recv_end - d.recv_begin},
                                       max_length);
         if (r.ec) {
-          close(r.ec);
+          d.close(r.ec);
           co_return;
         }
         if (r.consumed == 0) {
           needed = r.needed;
           break;
         }
-        recv_begin += r.consumed;  // spans in r.msg stay valid: nothing moves until the batch ends
-        std::visit([this](const auto& m) { on_message(m); }, r.msg);
+        d.recv_begin += r.consumed;  // spans in r.msg stay valid: nothing moves until the batch ends
+        std::visit([&d](const auto& m) { d.on_message(m); }, r.msg);
       }
-      if (closed) co_return;
-      if (pipeline_dirty) {
-        pipeline_dirty = false;
-        request_more();
-        if (closed) co_return;
+      if (d.closed) co_return;
+      if (d.pipeline_dirty) {
+        d.pipeline_dirty = false;
+        d.request_more();
+        if (d.closed) co_return;
       }
       // Keep the partial message at the front, so the next read lands after it.
-      const std::size_t pending = recv_end - recv_begin;
-      if (recv_begin > 0) {
-        if (pending > 0) std::memmove(recv_buf.data(), recv_buf.data() + recv_begin, pending);
-        recv_begin = 0;
-        recv_end = pending;
+      const std::size_t pending = d.recv_end - d.recv_begin;
+      if (d.recv_begin > 0) {
+        if (pending > 0) std::memmove(d.recv_buf.data(), d.recv_buf.data() + d.recv_begin, pending);
+        d.recv_begin = 0;
+        d.recv_end = pending;
       }
-      if (needed > recv_buf.size()) recv_buf.resize(needed);  // bounded by max_length + 4
-      auto [ec, n] = co_await socket.async_read_some(
-          asio::buffer(recv_buf.data() + recv_end, recv_buf.size() - recv_end), use_tuple);
-      if (closed) co_return;
+      if (needed > d.recv_buf.size()) d.recv_buf.resize(needed);  // bounded by max_length + 4
+      auto [ec, n] = co_await d.socket.async_read_some(
+          asio::buffer(d.recv_buf.data() + d.recv_end, d.recv_buf.size() - d.recv_end), use_tuple);
+      if (d.closed) co_return;
       if (ec) {
-        close(ec);
+        d.close(ec);
         co_return;
       }
-      recv_end += n;
-      last_receive = clock_type::now();
+      d.recv_end += n;
+      d.last_receive = clock_type::now();
     }
   }
 
-  awaitable<void> write_loop(std::shared_ptr<peer_connection> self) {
-    while (!closed) {
-      if (send_buf.empty()) {
-        writer_waiting = true;
-        write_signal.expires_at(clock_type::time_point::max());
-        co_await write_signal.async_wait(use_tuple);
-        writer_waiting = false;
+  static awaitable<void> write_loop(std::shared_ptr<peer_connection> self) {
+    impl& d = *self->impl_;
+    while (!d.closed) {
+      if (d.send_buf.empty()) {
+        d.writer_waiting = true;
+        d.write_signal.expires_at(clock_type::time_point::max());
+        co_await d.write_signal.async_wait(use_tuple);
+        d.writer_waiting = false;
         continue;
       }
       // Swap, so messages queued while this write is in flight go to the other buffer; both
       // keep their capacity, so the steady state allocates nothing.
-      std::swap(send_buf, write_buf);
-      send_buf.clear();
-      auto [ec, n] = co_await asio::async_write(socket, asio::buffer(write_buf), use_tuple);
-      if (closed) co_return;
+      std::swap(d.send_buf, d.write_buf);
+      d.send_buf.clear();
+      auto [ec, n] = co_await asio::async_write(d.socket, asio::buffer(d.write_buf), use_tuple);
+      if (d.closed) co_return;
       if (ec) {
-        close(ec);
+        d.close(ec);
         co_return;
       }
-      write_buf.clear();
-      last_send = clock_type::now();
+      d.write_buf.clear();
+      d.last_send = clock_type::now();
     }
   }
 
-  awaitable<void> tick_loop(std::shared_ptr<peer_connection> self) {
-    while (!closed) {
-      tick_timer.expires_after(tick_interval);
-      co_await tick_timer.async_wait(use_tuple);
-      if (closed) co_return;
-      on_tick(clock_type::now());
+  static awaitable<void> tick_loop(std::shared_ptr<peer_connection> self) {
+    impl& d = *self->impl_;
+    while (!d.closed) {
+      d.tick_timer.expires_after(tick_interval);
+      co_await d.tick_timer.async_wait(use_tuple);
+      if (d.closed) co_return;
+      d.on_tick(clock_type::now());
     }
   }
 
@@ -561,7 +569,7 @@ void peer_connection::start_outgoing() {
   if (impl_->started || impl_->closed) return;
   impl_->started = true;
   auto self = shared_from_this();
-  asio::co_spawn(impl_->socket.get_executor(), impl_->run_outgoing(self), impl::completion());
+  asio::co_spawn(impl_->socket.get_executor(), impl::run_outgoing(self), impl::completion());
 }
 
 void peer_connection::start_incoming(tcp::socket socket) {
@@ -571,7 +579,7 @@ void peer_connection::start_incoming(tcp::socket socket) {
   boost::system::error_code ignored;
   impl_->socket.set_option(tcp::no_delay(true), ignored);
   auto self = shared_from_this();
-  asio::co_spawn(impl_->socket.get_executor(), impl_->run_incoming(self), impl::completion());
+  asio::co_spawn(impl_->socket.get_executor(), impl::run_incoming(self), impl::completion());
 }
 
 void peer_connection::close(std::error_code reason) { impl_->close(reason); }

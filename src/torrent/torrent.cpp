@@ -398,6 +398,7 @@ void torrent::on_block(peer_connection& c, block_address b, std::span<const std:
     picker_.abort_request(b, c.key());
     return;
   }
+  peak_buffered_ = std::max(peak_buffered_, buffers_.bytes_in_memory() + buffers_.bytes_at_disk());
   if (picker_.all_blocks_received(b.piece)) hash_piece(b.piece);
 }
 

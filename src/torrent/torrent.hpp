@@ -76,6 +76,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   torrent_status status() const;
   const sha1_hash& info_hash() const { return ti_->info_hash; }
   torrent_state state() const { return state_; }
+  /// Highest piece-buffer memory seen so far: assembling plus queued at the disk, in bytes (for
+  /// tests and diagnostics of the memory bound).
+  std::int64_t peak_buffered_bytes() const { return peak_buffered_; }
   /// Adds peer addresses (tracker replies, user-given peers) and connects if there is room.
   void add_peers(const std::vector<endpoint>& peers);
 
@@ -144,7 +147,8 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   int pieces_checked_ = 0;
   std::int64_t downloaded_ = 0;
   std::int64_t wasted_ = 0;
-  std::int64_t closed_uploaded_ = 0;        // uploaded by connections already closed
+  std::int64_t closed_uploaded_ = 0;
+  std::int64_t peak_buffered_ = 0;        // uploaded by connections already closed
   rate_meter download_rate_{rate_meter::clock::now()};
   rate_meter upload_rate_{rate_meter::clock::now()};  // fed once per tick from the connections
   std::int64_t upload_sampled_ = 0;                   // total_uploaded() at the last tick
