@@ -4,13 +4,13 @@
 # corpus. Exits non-zero if a target fails to build or any run finds a crash, leak, timeout or
 # sanitizer report; crash inputs are kept in $FUZZ_BUILD_DIR/fuzz/artifacts/.
 # Environment: FUZZ_BUILD_DIR (default <repo>/build-fuzz), FUZZ_SECONDS, JOBS (default 2),
-# FUZZ_TARGETS (default "fuzz_bencode fuzz_metainfo fuzz_wire").
+# FUZZ_TARGETS (default: all six targets, see below).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 seconds=${FUZZ_SECONDS:-20}
 jobs=${JOBS:-2}
-targets=${FUZZ_TARGETS:-"fuzz_bencode fuzz_metainfo fuzz_wire"}
+targets=${FUZZ_TARGETS:-"fuzz_bencode fuzz_metainfo fuzz_wire fuzz_magnet fuzz_extension fuzz_krpc"}
 start=$(date +%s)
 
 if [ ! -f "$build/build.ninja" ]; then
@@ -23,7 +23,8 @@ cmake --build "$build" -j "$jobs" --target $targets
 # Seed corpora: a few tiny valid inputs per target, written fresh each run.
 seeds=$build/fuzz/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds/fuzz_bencode" "$seeds/fuzz_metainfo" "$seeds/fuzz_wire"
+mkdir -p "$seeds/fuzz_bencode" "$seeds/fuzz_metainfo" "$seeds/fuzz_wire" "$seeds/fuzz_magnet" \
+  "$seeds/fuzz_extension" "$seeds/fuzz_krpc"
 p20=aaaaaaaaaaaaaaaaaaaa
 printf 'i42e' >"$seeds/fuzz_bencode/int"
 printf '4:spam' >"$seeds/fuzz_bencode/string"
@@ -42,6 +43,28 @@ printf '\x13BitTorrent protocol\x00\x00\x00\x00\x00\x10\x00\x05%s-TS0001-abcdefg
 # request, piece, cancel, port, extended, and an unknown id.
 printf '\x00\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x01\x01\x00\x00\x00\x01\x02\x00\x00\x00\x05\x04\x00\x00\x00\x07\x00\x00\x00\x02\x05\xff\x00\x00\x00\x0d\x06\x00\x00\x00\x01\x00\x00\x40\x00\x00\x00\x40\x00\x00\x00\x00\x0c\x07\x00\x00\x00\x01\x00\x00\x00\x00abc\x00\x00\x00\x0d\x08\x00\x00\x00\x01\x00\x00\x40\x00\x00\x00\x40\x00\x00\x00\x00\x03\x09\x1a\xe1\x00\x00\x00\x04\x14\x00de\x00\x00\x00\x02\x0d\x00' \
   >"$seeds/fuzz_wire/messages"
+
+# Magnet links (BEP 9): hex and base32 info-hashes, names, trackers, web seeds, IPv4/IPv6 peers.
+printf 'magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&dn=a+b%%20c&tr=http%%3A%%2F%%2F127.0.0.1%%3A6969%%2Fannounce&tr=udp://127.0.0.1:6969' \
+  >"$seeds/fuzz_magnet/hex"
+printf 'magnet:?xt=urn:btih:YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK&x.pe=127.0.0.1:6881&x.pe=[::1]:6882&ws=http://127.0.0.1/w' \
+  >"$seeds/fuzz_magnet/base32"
+# Extension payloads: an extended handshake (BEP 10), ut_metadata request and data (BEP 9), ut_pex
+# (BEP 11). The one target runs every parser on each input.
+printf 'd1:md11:ut_metadatai3e6:ut_pexi1ee13:metadata_sizei100e1:pi6881e4:reqqi500e1:v7:tessera6:yourip4:\x7f\x00\x00\x01e' \
+  >"$seeds/fuzz_extension/handshake"
+printf 'd8:msg_typei0e5:piecei0ee' >"$seeds/fuzz_extension/request"
+printf 'd8:msg_typei1e5:piecei0e10:total_sizei8eeinfodata' >"$seeds/fuzz_extension/data"
+printf 'd5:added6:\x7f\x00\x00\x01\x1a\xe17:added.f1:\x026:added618:\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01\x1a\xe27:dropped6:\x7f\x00\x00\x02\x00\x01e' \
+  >"$seeds/fuzz_extension/pex"
+# KRPC (BEP 5): a query of each kind, a get_peers response with nodes and values, an error.
+printf 'd1:ad2:id20:%se1:q4:ping1:t2:aa1:y1:qe' "$p20" >"$seeds/fuzz_krpc/ping"
+printf 'd1:ad2:id20:%s6:target20:%se1:q9:find_node1:t2:aa1:y1:qe' "$p20" "$p20" >"$seeds/fuzz_krpc/find_node"
+printf 'd1:ad2:id20:%s12:implied_porti1e9:info_hash20:%s4:porti6881e5:token2:tke1:q13:announce_peer1:t2:aa1:y1:qe' \
+  "$p20" "$p20" >"$seeds/fuzz_krpc/announce_peer"
+printf 'd1:rd2:id20:%s5:nodes26:%s\x7f\x00\x00\x01\x1a\xe15:token2:tk6:valuesl6:\x7f\x00\x00\x01\x1a\xe1ee1:t2:aa1:y1:re' \
+  "$p20" "$p20" >"$seeds/fuzz_krpc/response"
+printf 'd1:eli201e5:Errore1:t2:aa1:y1:ee' >"$seeds/fuzz_krpc/error"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}

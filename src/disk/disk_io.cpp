@@ -126,8 +126,10 @@ void run_check_task(worker_pool& io, std::shared_ptr<check_state> s,
     if (io.abort_checks.load()) return;  // disk_io is shutting down: the check is dropped
     int p = s->next.fetch_add(1);
     if (p >= ti.num_pieces()) break;
-    if (piece_may_exist(ti, s->sizes, p)) {
-      auto size = static_cast<std::size_t>(ti.piece_size(piece_index{p}));
+    std::int32_t piece_size = ti.piece_size(piece_index{p});
+    // The size test only guards against an inconsistent torrent_info (the parser rules it out).
+    if (piece_size > 0 && piece_size <= ti.piece_length && piece_may_exist(ti, s->sizes, p)) {
+      auto size = static_cast<std::size_t>(piece_size);
       auto got = s->st->read(p * ti.piece_length, std::span(buf->data(), size));
       if (!got) {
         std::lock_guard lock(s->report_mutex);

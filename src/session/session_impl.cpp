@@ -187,6 +187,7 @@ void session_impl::stop() {
   io_.stop();
   if (thread_.joinable()) thread_.join();
   running_ = false;
+  thread_id_ = std::thread::id{};  // a later thread may get the same id
   torrents_.clear();  // the network thread is gone: safe from here
 }
 

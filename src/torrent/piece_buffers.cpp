@@ -70,6 +70,21 @@ void piece_buffers::discard(piece_index p) {
   active_.erase(it);
 }
 
+std::int64_t piece_buffers::unrequested_bound(
+    const std::function<int(piece_index)>& blocks_in_piece) const {
+  std::int64_t n = 0;
+  for (const auto& [p, a] : active_) n += std::max(0, blocks_in_piece(p) - a.outstanding);
+  return n;
+}
+
+std::vector<piece_index> piece_buffers::idle_pieces() const {
+  std::vector<piece_index> out;
+  for (const auto& [p, a] : active_) {
+    if (a.outstanding == 0 && !a.buffer.empty()) out.push_back(p);
+  }
+  return out;
+}
+
 bool piece_buffers::references(peer_key peer) const {
   auto has = [peer](const std::vector<peer_key>& v) {
     return std::find(v.begin(), v.end(), peer) != v.end();

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -58,6 +59,12 @@ class piece_buffers {
   std::int64_t bytes_at_disk() const { return bytes_at_disk_; }
   /// Buffers kept for reuse.
   std::size_t num_free() const { return free_.size(); }
+  /// An upper bound of the blocks of active pieces not requested yet: the sum over active pieces
+  /// of blocks_in_piece(p) - outstanding(p) (received blocks are not subtracted).
+  std::int64_t unrequested_bound(const std::function<int(piece_index)>& blocks_in_piece) const;
+  /// Active pieces holding received data but no outstanding request (their progress depends on
+  /// someone requesting them again).
+  std::vector<piece_index> idle_pieces() const;
   /// True when `peer` is a contributor of some active or hashing piece.
   bool references(peer_key peer) const;
 

@@ -220,8 +220,26 @@ void torrent::on_tick() {
   std::int64_t up = total_uploaded();
   if (up > upload_sampled_) upload_rate_.add(up - upload_sampled_, rate_meter::clock::now());
   upload_sampled_ = up;
+  release_stuck_pieces();
   connect_candidates();
   schedule_tick();
+}
+
+void torrent::release_stuck_pieces() {
+  if (state_ != torrent_state::downloading) return;
+  const std::int64_t budget = std::max<std::int64_t>(limits_.max_assembling_bytes, 2 * ti_->piece_length);
+  if (std::int64_t(buffers_.num_active()) * ti_->piece_length < budget) return;
+  // At the memory cap, a partly received piece that no connected peer has blocks new pieces
+  // forever: give its blocks up (they count as wasted) so the slot serves a piece we can get.
+  bool released = false;
+  for (piece_index p : buffers_.idle_pieces()) {
+    if (picker_.availability(p) > 0) continue;
+    picker_.piece_failed(p);
+    buffers_.discard(p);
+    wasted_ += ti_->piece_size(p);
+    released = true;
+  }
+  if (released) request_more_all();
 }
 
 void torrent::add_peers(const std::vector<endpoint>& eps) {
@@ -343,17 +361,27 @@ void torrent::pick_blocks(peer_connection& c, int max, std::vector<block_address
   if (buffers_.bytes_at_disk() >= std::max<std::int64_t>(limits_.max_disk_queue_bytes, 2 * ti_->piece_length)) {
     return;
   }
+  // Memory bound: start no new piece once the active pieces would take more than
+  // max_assembling_bytes; blocks of active pieces are always fine. This holds in endgame too:
+  // endgame only duplicates requests of pieces that are active already.
+  const std::int64_t budget = std::max<std::int64_t>(limits_.max_assembling_bytes, 2 * ti_->piece_length);
+  const std::int64_t budget_pieces = budget / std::max<std::int64_t>(1, ti_->piece_length);
+  // Ask the picker for no more than can be kept, so it does not start (and we abort) many pieces.
+  const std::int64_t room_new = std::max<std::int64_t>(0, budget_pieces - buffers_.num_active());
+  std::int64_t allowance =
+      room_new * picker_.blocks_in_piece(piece_index{0}) +
+      buffers_.unrequested_bound([this](piece_index p) { return picker_.blocks_in_piece(p); });
+  // In endgame (known before picking) the picker only duplicates requests of active pieces.
+  if (picker_.in_endgame()) allowance = max;
+  max = static_cast<int>(std::min<std::int64_t>(max, allowance));
+  if (max <= 0) return;
   std::size_t first = out.size();
   picker_.pick(c.pieces(), max, c.key(), out);
-  // Memory bound: outside endgame, start no new piece once the active pieces would take more
-  // than max_assembling_bytes. Blocks of pieces already active are always fine.
-  const std::int64_t budget = std::max<std::int64_t>(limits_.max_assembling_bytes, 2 * ti_->piece_length);
-  const bool endgame = picker_.in_endgame();
   std::size_t kept = first;
   for (std::size_t i = first; i < out.size(); ++i) {
     block_address b = out[i];
-    bool over = std::int64_t(buffers_.num_active()) * ti_->piece_length >= budget;
-    if (!endgame && over && !buffers_.is_active(b.piece)) {
+    bool over = std::int64_t(buffers_.num_active()) >= budget_pieces;
+    if (over && !buffers_.is_active(b.piece)) {
       picker_.abort_request(b, c.key());
       continue;
     }

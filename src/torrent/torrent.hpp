@@ -51,9 +51,9 @@ struct torrent_context {
 struct torrent_limits {
   /// Bytes of pieces being assembled in memory; new pieces are not started beyond this (outside
   /// endgame). At least two pieces are always allowed.
-  std::int64_t max_assembling_bytes = 24 << 20;
+  std::int64_t max_assembling_bytes = 16 << 20;
   /// Bytes handed to the disk and not yet written; no block is requested beyond this.
-  std::int64_t max_disk_queue_bytes = 16 << 20;
+  std::int64_t max_disk_queue_bytes = 8 << 20;
 };
 
 class torrent final : public peer_host, public std::enable_shared_from_this<torrent> {
@@ -109,6 +109,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void schedule_tick();
   void on_tick();
   void connect_candidates();
+  void release_stuck_pieces();
   void hash_piece(piece_index p);
   void on_piece_written(piece_write_result r);
   void on_hash_failed(piece_index p, const std::vector<peer_key>& contributors);
@@ -147,8 +148,8 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   int pieces_checked_ = 0;
   std::int64_t downloaded_ = 0;
   std::int64_t wasted_ = 0;
-  std::int64_t closed_uploaded_ = 0;
-  std::int64_t peak_buffered_ = 0;        // uploaded by connections already closed
+  std::int64_t closed_uploaded_ = 0;        // uploaded by connections already closed
+  std::int64_t peak_buffered_ = 0;
   rate_meter download_rate_{rate_meter::clock::now()};
   rate_meter upload_rate_{rate_meter::clock::now()};  // fed once per tick from the connections
   std::int64_t upload_sampled_ = 0;                   // total_uploaded() at the last tick

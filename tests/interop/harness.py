@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -58,6 +59,42 @@ def log(msg):
 # ----------------------------------------------------------------------------------------------
 # processes
 
+# Watchdog: a separate process that outlives the harness only to clean up after it. When the
+# harness dies without closing (SIGKILL from a ctest timeout ...), it SIGKILLs every process
+# group listed in the pgids file and removes the work dir (unless kept). The harness stops it
+# on a normal close. PR_SET_PDEATHSIG (below) alone is not enough: opentracker drops root for
+# "nobody", which clears it, and refuses to keep root.
+_WATCHDOG = r"""
+import os, shutil, signal, sys, time
+parent, pgids, workdir, keep = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4] == '1'
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+while os.getppid() == parent:
+    time.sleep(0.5)
+try:
+    with open(pgids) as f:
+        ids = [int(x) for x in f.read().split()]
+except OSError:
+    ids = []
+for g in ids:
+    try:
+        os.killpg(g, signal.SIGKILL)
+    except OSError:
+        pass
+if not keep:
+    shutil.rmtree(workdir, ignore_errors=True)
+"""
+
+
+def _die_with_parent():
+    """In the child before exec: SIGKILL it when the harness dies, even by SIGKILL (Linux
+    PR_SET_PDEATHSIG), so a test killed from outside (ctest timeout) leaves no process behind."""
+    try:
+        import ctypes
+        ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+    except OSError:
+        pass
+
+
 class Proc:
     """A child process in its own process group; stdout+stderr go to `log_path`."""
 
@@ -72,7 +109,7 @@ class Proc:
         self.started = time.monotonic()
         self.popen = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT,
                                       stdin=subprocess.DEVNULL, cwd=cwd, env=env,
-                                      start_new_session=True)
+                                      start_new_session=True, preexec_fn=_die_with_parent)
         self.pid = self.popen.pid
 
     def text(self):
@@ -166,6 +203,12 @@ class Harness:
         self._ports = set()
         self._closed = False
         self.failed = False
+        self._pgids_path = os.path.join(self.workdir, '.pgids')
+        open(self._pgids_path, 'w').close()
+        self._watchdog = subprocess.Popen(
+            [sys.executable, '-c', _WATCHDOG, str(os.getpid()), self._pgids_path, self.workdir,
+             '1' if keep or os.environ.get('TESSERA_INTEROP_KEEP') else '0'],
+            stdin=subprocess.DEVNULL, start_new_session=True)
         atexit.register(self.close)
         self._old_term = signal.signal(signal.SIGTERM, self._on_signal)
         log(f'work dir {self.workdir}')
@@ -226,6 +269,8 @@ class Harness:
             log_path = self.path(f'{name}.{n}.log')
         p = Proc(name, argv, log_path, cwd=cwd, env=env, ip=ip, port=port)
         self.procs.append(p)
+        with open(self._pgids_path, 'a') as f:
+            f.write(f'{p.pid}\n')
         log(f'started {name} pid {p.pid}' + (f' on {ip}:{port}' if ip else '') + f' log {log_path}')
         return p
 
@@ -241,6 +286,8 @@ class Harness:
         self._closed = True
         for p in reversed(self.procs):
             p.stop()
+        self._watchdog.kill()
+        self._watchdog.wait()
         if self.failed:
             self.print_logs()
         try:

@@ -66,7 +66,7 @@ def body(h, args):
         H.check(n2 == n, f'checked line says N = {n2}, torrent has {n} pieces')
         H.check(have > 0, f'restarted leecher found no piece already present ({have}/{n})')
         H.check(have <= on_disk, f'restarted leecher claims {have} pieces, only {on_disk} verify on disk')
-    secs = H.wait_leecher(second, 300)
+    secs = H.wait_leecher(second, 240)
     H.compare_trees(src, os.path.join(out, t.name))
     time.sleep(1.5)
     up_second = H.lt_seed_uploaded(seeder) - up_before

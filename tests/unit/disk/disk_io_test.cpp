@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 
@@ -20,6 +22,7 @@ using test::temp_dir;
 struct counting_storage : storage {
   std::shared_ptr<storage> inner;
   std::atomic<int> reads{0};
+  std::chrono::milliseconds read_delay{0};  // makes every read this slow
   explicit counting_storage(std::shared_ptr<storage> s) : inner(std::move(s)) {}
   result<bool, storage_error> initialize() override { return inner->initialize(); }
   result<bool, storage_error> write(std::int64_t o, std::span<const std::uint8_t> d) override {
@@ -27,6 +30,7 @@ struct counting_storage : storage {
   }
   result<std::size_t, storage_error> read(std::int64_t o, std::span<std::uint8_t> out) override {
     ++reads;
+    std::this_thread::sleep_for(read_delay);
     return inner->read(o, out);
   }
   void close_all() override { inner->close_all(); }
@@ -63,9 +67,9 @@ class DiskIo : public ::testing::Test {
     return res.value_or(piece_write_result{});
   }
 
-  check_result check(std::shared_ptr<storage> s, int* progress_calls = nullptr) {
+  check_result check(std::shared_ptr<storage> s) {
     std::optional<check_result> res;
-    io.async_check(s, ti, ctx.get_executor(), [=](int) { if (progress_calls) ++*progress_calls; },
+    io.async_check(s, ti, ctx.get_executor(), {},
                    [&](check_result r) { res = std::move(r); });
     EXPECT_TRUE(run_until(ctx, [&] { return res.has_value(); }));
     return res.value_or(check_result{});
@@ -168,11 +172,23 @@ TEST_F(DiskIo, CheckSkipsPiecesOfMissingAndShortFilesWithoutReading) {
   EXPECT_EQ(res.have.count(), 1);
 }
 
-TEST_F(DiskIo, CheckReportsProgressNoMoreOftenThanTheInterval) {
-  int progress_calls = 0;
-  auto res = check(st, &progress_calls);
-  EXPECT_TRUE(res.have.none());
-  EXPECT_LE(progress_calls, 1);  // a check this short takes well under two 100 ms intervals
+TEST_F(DiskIo, CheckReportsRisingProgressAboutEvery100Milliseconds) {
+  for (int p = 0; p < 7; ++p) ASSERT_TRUE(hash_and_write(p, test::piece_bytes(*ti, content, p)).hash_passed);
+  auto slow = std::make_shared<counting_storage>(st);
+  slow->read_delay = std::chrono::milliseconds(60);  // 7 reads on 2 workers: >= 240 ms
+  std::vector<int> progress;
+  std::optional<check_result> res;
+  auto start = std::chrono::steady_clock::now();
+  io.async_check(slow, ti, ctx.get_executor(), [&](int n) { progress.push_back(n); },
+                 [&](check_result r) { res = std::move(r); });
+  ASSERT_TRUE(run_until(ctx, [&] { return res.has_value(); }));
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(res->have.all());
+  ASSERT_GE(progress.size(), 1u);
+  EXPECT_LE(progress.size(), static_cast<std::size_t>(elapsed / std::chrono::milliseconds(100)) + 1);
+  EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+  EXPECT_GE(progress.front(), 1);
+  EXPECT_LE(progress.back(), 7);
 }
 
 TEST(DiskIoShutdown, QueuedWritesFinishBeforeTheDestructorReturns) {

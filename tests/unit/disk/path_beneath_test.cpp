@@ -2,6 +2,7 @@
 // component-walk fallback used on kernels without it.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -24,7 +25,7 @@ TEST(SplitRelativePath, AcceptsPlainComponents) {
 }
 
 TEST(SplitRelativePath, RefusesEverythingThatCouldLeaveTheDirectory) {
-  for (std::string p : {"", "/etc/passwd", "..", "../x", "t/../x", "t/..", "./x", "t/.", "t//x",
+  for (std::string p : std::vector<std::string>{"", "/etc/passwd", "..", "../x", "t/../x", "t/..", "./x", "t/.", "t//x",
                         "t/", std::string("t/a\0b", 5)})
     EXPECT_FALSE(split_relative_path(p)) << p;
 }
@@ -75,6 +76,20 @@ TEST_P(OpenBeneath, FileStorageRefusesTheEscapeToo) {
   auto st = make_file_storage(ti, dir.path / "dl");
   EXPECT_FALSE(st->write(0, content));
   EXPECT_TRUE(fs::is_empty(dir.path / "outside"));
+}
+
+TEST_P(OpenBeneath, SymlinkStayingInsideIsFollowedOnlyWithOpenat2) {
+  fs::create_directories(dir.path / "real");
+  std::ofstream(dir.path / "real/f") << "x";
+  fs::create_directory_symlink("real", dir.path / "alias");
+  int root = ::open(dir.path.c_str(), O_PATH | O_DIRECTORY);
+  ASSERT_GE(root, 0);
+  int fd = open_beneath(root, "alias/f", O_RDONLY);
+  int err = errno;
+  if (fd >= 0) ::close(fd);
+  ::close(root);
+  if (GetParam() && fd < 0 && err == ENOSYS) GTEST_SKIP() << "no openat2 on this kernel";
+  EXPECT_EQ(fd >= 0, GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(Openat2AndWalk, OpenBeneath, ::testing::Values(true, false),

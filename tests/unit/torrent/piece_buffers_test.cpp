@@ -108,6 +108,33 @@ TEST(PieceBuffers, DiscardedBuffersAreReusedUpToTheFreeListLimit) {
   EXPECT_EQ(pb.bytes_in_memory(), piece_size);
 }
 
+TEST(PieceBuffers, UnrequestedBoundCountsBlocksOfActivePiecesNotRequested) {
+  piece_buffers pb;
+  auto four = [](piece_index) { return 4; };
+  EXPECT_EQ(pb.unrequested_bound(four), 0);
+  pb.request_sent(piece_index{0});
+  pb.request_sent(piece_index{0});
+  pb.request_sent(piece_index{1});
+  EXPECT_EQ(pb.unrequested_bound(four), (4 - 2) + (4 - 1));
+  auto data = block_of(1);
+  ASSERT_TRUE(pb.store(piece_index{0}, piece_size, 0, data, 1));
+  (void)pb.take_for_hash(piece_index{0});  // hashing pieces are not active
+  EXPECT_EQ(pb.unrequested_bound(four), 3);
+}
+
+TEST(PieceBuffers, IdlePiecesHaveDataButNoOutstandingRequest) {
+  piece_buffers pb;
+  auto data = block_of(1);
+  pb.request_sent(piece_index{0});  // requested, nothing received: not idle
+  pb.request_sent(piece_index{1});
+  ASSERT_TRUE(pb.store(piece_index{1}, piece_size, 0, data, 1));  // data and a request: not idle
+  ASSERT_TRUE(pb.store(piece_index{2}, piece_size, 0, data, 1));  // data, no request: idle
+  EXPECT_EQ(pb.idle_pieces(), std::vector<piece_index>{piece_index{2}});
+  pb.discard(piece_index{2});
+  EXPECT_TRUE(pb.idle_pieces().empty());
+  EXPECT_FALSE(pb.is_active(piece_index{2}));
+}
+
 TEST(PieceBuffers, TakeForHashOfUnknownPieceIsEmpty) {
   piece_buffers pb;
   EXPECT_TRUE(pb.take_for_hash(piece_index{8}).empty());

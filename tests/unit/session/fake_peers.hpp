@@ -1,0 +1,264 @@
+// Test helpers for end-to-end tests: a hand-built multi-file torrent, an in-process fake seeder
+// (raw Asio + the BEP 3 wire codec) and a temporary directory. Loopback only.
+#pragma once
+
+#include <openssl/sha.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <gtest/gtest.h>
+
+#include "core/bitfield.hpp"
+#include "core/wire.hpp"
+#include "tessera/torrent_info.hpp"
+
+namespace tessera::test {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+inline constexpr std::int64_t default_piece_length = 32 * 1024;  // two blocks per piece
+
+inline sha1_hash sha1(const std::uint8_t* data, std::size_t size) {
+  sha1_hash h;
+  SHA1(data, size, h.bytes.data());
+  return h;
+}
+
+struct test_torrent {
+  std::shared_ptr<torrent_info> ti;
+  std::vector<std::uint8_t> payload;  // the torrent's byte stream
+};
+
+// Three files, the middle one a single byte, pieces crossing file boundaries, a short last piece.
+inline test_torrent make_torrent(std::uint32_t seed, std::int64_t piece_length = default_piece_length,
+                                 std::int64_t first_size = 100000, std::int64_t last_size = 300000) {
+  test_torrent t;
+  std::mt19937 rng(seed);
+  const std::vector<std::pair<std::string, std::int64_t>> files = {
+      {"multi/a.bin", first_size}, {"multi/sub/b.txt", 1}, {"multi/c.dat", last_size}};
+  auto ti = std::make_shared<torrent_info>();
+  ti->name = "multi";
+  ti->multi_file = true;
+  ti->piece_length = piece_length;
+  std::int64_t offset = 0;
+  for (const auto& [path, size] : files) {
+    file_entry f;
+    f.path = path;
+    f.size = size;
+    f.offset = offset;
+    offset += size;
+    ti->files.push_back(f);
+  }
+  ti->total_size = offset;
+  t.payload.resize(static_cast<std::size_t>(offset));
+  for (auto& b : t.payload) b = static_cast<std::uint8_t>(rng());
+  for (std::int64_t p = 0; p < offset; p += piece_length) {
+    auto len = std::min<std::int64_t>(piece_length, offset - p);
+    ti->piece_hashes.push_back(sha1(t.payload.data() + p, static_cast<std::size_t>(len)));
+  }
+  std::string ih_seed = "test torrent " + std::to_string(seed);
+  ti->info_hash = sha1(reinterpret_cast<const std::uint8_t*>(ih_seed.data()), ih_seed.size());
+  t.ti = ti;
+  return t;
+}
+
+// A seeder that has every piece: answers the handshake, sends a full bitfield and unchoke (after
+// `unchoke_delay`), and serves every request from memory, flipping bytes of `corrupt_piece`.
+class fake_seeder {
+ public:
+  fake_seeder(const test_torrent& t, const char* ip, int corrupt_piece = -1,
+              std::chrono::milliseconds unchoke_delay = 0ms)
+      : t_(t), corrupt_piece_(corrupt_piece), unchoke_delay_(unchoke_delay),
+        acceptor_(io_, tcp::endpoint(asio::ip::make_address(ip), 0)) {
+    asio::co_spawn(io_, accept_loop(), asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~fake_seeder() {
+    io_.stop();
+    thread_.join();
+  }
+  std::string endpoint() const {
+    auto ep = acceptor_.local_endpoint();
+    return ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+  tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  std::int64_t bytes_served() const { return served_; }
+  int connections() const { return connections_; }
+
+ private:
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto sock = co_await acceptor_.async_accept(asio::use_awaitable);
+      ++connections_;
+      asio::co_spawn(io_, serve(std::move(sock)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> serve(tcp::socket sock) {
+    try {
+      std::vector<std::uint8_t> buf(detail::wire::handshake_length);
+      co_await asio::async_read(sock, asio::buffer(buf), asio::use_awaitable);
+      auto h = detail::wire::parse_handshake(buf);
+      if (!h || h->info_hash != t_.ti->info_hash) co_return;
+      detail::wire::handshake ours;
+      ours.info_hash = t_.ti->info_hash;
+      ours.id = make_peer_id("FAKE");
+      std::vector<std::uint8_t> out;
+      detail::wire::write_handshake(out, ours);
+      detail::bitfield all(t_.ti->num_pieces(), true);
+      detail::wire::write_bitfield(out, all.bytes());
+      co_await asio::async_write(sock, asio::buffer(out), asio::use_awaitable);
+      if (unchoke_delay_ > 0ms) {
+        asio::steady_timer timer(io_, unchoke_delay_);
+        co_await timer.async_wait(asio::use_awaitable);
+      }
+      out.clear();
+      detail::wire::write_unchoke(out);
+      co_await asio::async_write(sock, asio::buffer(out), asio::use_awaitable);
+      for (;;) {
+        std::uint8_t len_bytes[4];
+        co_await asio::async_read(sock, asio::buffer(len_bytes), asio::use_awaitable);
+        std::uint32_t len = std::uint32_t(len_bytes[0]) << 24 | std::uint32_t(len_bytes[1]) << 16 |
+                            std::uint32_t(len_bytes[2]) << 8 | len_bytes[3];
+        if (len > (1u << 20)) co_return;
+        std::vector<std::uint8_t> body(len);
+        co_await asio::async_read(sock, asio::buffer(body), asio::use_awaitable);
+        if (len != 13 || body[0] != 6) continue;  // only `request` matters
+        auto u32 = [&](int at) {
+          return std::uint32_t(body[at]) << 24 | std::uint32_t(body[at + 1]) << 16 |
+                 std::uint32_t(body[at + 2]) << 8 | body[at + 3];
+        };
+        std::int64_t piece = u32(1), begin = u32(5), length = u32(9);
+        std::int64_t at = piece * t_.ti->piece_length + begin;
+        if (length <= 0 || length > 16384 || at + length > std::int64_t(t_.payload.size())) co_return;
+        std::vector<std::uint8_t> data(t_.payload.begin() + at, t_.payload.begin() + at + length);
+        if (piece == corrupt_piece_) data[0] ^= 0xff;
+        out.clear();
+        detail::wire::write_piece_header(out, piece_index{int(piece)}, int(begin), int(length));
+        out.insert(out.end(), data.begin(), data.end());
+        co_await asio::async_write(sock, asio::buffer(out), asio::use_awaitable);
+        served_ += length;
+      }
+    } catch (const std::exception&) {
+      // the session hung up
+    }
+  }
+
+  const test_torrent& t_;
+  int corrupt_piece_;
+  std::chrono::milliseconds unchoke_delay_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::atomic<std::int64_t> served_{0};
+  std::atomic<int> connections_{0};
+};
+
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    path = std::filesystem::temp_directory_path() /
+           ("tessera_session_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    std::filesystem::remove_all(path);
+  }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+  static inline std::atomic<int> counter = 0;
+};
+
+
+/// Compares every file under `dir` with the torrent's payload, byte for byte.
+inline void expect_files_match(const test_torrent& t, const std::filesystem::path& dir) {
+  for (const auto& f : t.ti->files) {
+    std::ifstream in(dir / f.path, std::ios::binary);
+    ASSERT_TRUE(in) << f.path;
+    std::vector<std::uint8_t> got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::uint8_t> want(t.payload.begin() + f.offset, t.payload.begin() + f.offset + f.size);
+    EXPECT_TRUE(got == want) << f.path << " differs (" << got.size() << " bytes on disk)";
+  }
+}
+
+// A minimal HTTP tracker (BEP 3, compact peers of BEP 23): answers every announce with `peers`
+// and records the request lines.
+class fake_tracker {
+ public:
+  explicit fake_tracker(std::vector<tcp::endpoint> peers)
+      : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    for (const auto& ep : peers) {
+      auto b = ep.address().to_v4().to_bytes();
+      compact_.append(reinterpret_cast<const char*>(b.data()), 4);
+      compact_ += char(ep.port() >> 8);
+      compact_ += char(ep.port() & 0xff);
+    }
+    asio::co_spawn(io_, accept_loop(), asio::detached);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~fake_tracker() {
+    io_.stop();
+    thread_.join();
+  }
+  std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/announce";
+  }
+  /// The request lines received so far ("GET /announce?... HTTP/1.1").
+  std::vector<std::string> requests() {
+    std::lock_guard l(m_);
+    return requests_;
+  }
+
+ private:
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto sock = co_await acceptor_.async_accept(asio::use_awaitable);
+      asio::co_spawn(io_, serve(std::move(sock)), asio::detached);
+    }
+  }
+  asio::awaitable<void> serve(tcp::socket sock) {
+    try {
+      std::string in;
+      co_await asio::async_read_until(sock, asio::dynamic_buffer(in, 64 * 1024), "\r\n\r\n",
+                                      asio::use_awaitable);
+      {
+        std::lock_guard l(m_);
+        requests_.push_back(in.substr(0, in.find("\r\n")));
+      }
+      std::string body = "d8:intervali1800e5:peers" + std::to_string(compact_.size()) + ":" +
+                         compact_ + "e";
+      std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
+                        std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+      co_await asio::async_write(sock, asio::buffer(out), asio::use_awaitable);
+      boost::system::error_code ignored;
+      sock.shutdown(tcp::socket::shutdown_both, ignored);
+    } catch (const std::exception&) {
+    }
+  }
+
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::string compact_;
+  std::mutex m_;
+  std::vector<std::string> requests_;
+};
+
+}  // namespace tessera::test
