@@ -2,7 +2,10 @@
 // check (read + SHA-1 of every piece) of a file already in the page cache. Files live under /tmp
 // and are removed afterwards. Run e.g. `bench_micro --benchmark_filter=Disk`.
 #include <benchmark/benchmark.h>
+#include <openssl/sha.h>
+#include <unistd.h>
 
+#include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -11,10 +14,6 @@
 #include <random>
 #include <stdexcept>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <openssl/sha.h>
-#include <unistd.h>
 
 #include "disk/disk_io.hpp"
 #include "disk/storage.hpp"
@@ -46,8 +45,10 @@ struct bench_torrent {
       sha1_hash h;
       ::SHA1(piece.data(), piece.size(), h.bytes.data());
       ti->piece_hashes.push_back(h);
-      if (keep_pieces) pieces.push_back(piece);
-      else if (!st->write(p * piece_len, piece)) throw std::runtime_error("bench: write failed");
+      if (keep_pieces)
+        pieces.push_back(piece);
+      else if (!st->write(p * piece_len, piece))
+        throw std::runtime_error("bench: write failed");
     }
   }
   ~bench_torrent() {
@@ -100,6 +101,9 @@ void BM_DiskCheckWarm(benchmark::State& state) {
 #ifndef TESSERA_DISK_BENCH_CHECK_MIB  // e.g. -DTESSERA_DISK_BENCH_CHECK_MIB=1024 for 1 GiB
 #define TESSERA_DISK_BENCH_CHECK_MIB 256
 #endif
-BENCHMARK(BM_DiskCheckWarm)->Arg(TESSERA_DISK_BENCH_CHECK_MIB)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_DiskCheckWarm)
+    ->Arg(TESSERA_DISK_BENCH_CHECK_MIB)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace

@@ -36,8 +36,8 @@ std::int32_t metadata_piece_count(std::int64_t metadata_size);
 /// Parses a ut_metadata payload (the bytes after the extended message id). The dictionary is
 /// read with bdecode_prefix; for `data` the rest of the payload is the piece, for request and
 /// reject any trailing bytes are ignored. Validates `piece` >= 0 and below the piece count of
-/// `total_size`, `total_size` in 1..max_metadata_size, and the data length against the piece
-/// (16 KiB, or the remainder for the last). Errors: extension_errc.
+/// max_metadata_size (for data: of `total_size`), `total_size` in 1..max_metadata_size, and the
+/// data length against the piece (16 KiB, or the remainder for the last). Errors: extension_errc.
 result<metadata_message> parse_metadata_message(std::string_view payload);
 
 /// Encoders: the payload to send after the peer's ut_metadata extended message id.

@@ -1,17 +1,17 @@
 // The disk worker pool: a mutex + condition-variable job queue served by std::threads.
 #include "disk/disk_io.hpp"
 
+#include <openssl/sha.h>
+
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
-
-#include <boost/asio/post.hpp>
-#include <openssl/sha.h>
 
 #include "disk/file_ranges.hpp"
 
@@ -51,7 +51,7 @@ struct worker_pool {
   std::mutex mutex;
   std::condition_variable wake;
   std::deque<std::function<void()>> jobs;
-  bool stopping = false;               // guarded by mutex
+  bool stopping = false;  // guarded by mutex
   std::atomic<bool> abort_checks{false};
   std::vector<std::thread> workers;
 
@@ -85,12 +85,12 @@ struct check_state {
   boost::asio::any_io_executor ex;
   std::function<void(int)> progress;
   std::function<void(check_result)> done;
-  std::vector<std::int64_t> sizes;       // storage::on_disk_sizes(), read once at the start
-  std::vector<std::uint8_t> have;        // one byte per piece, each written by one task only
-  std::atomic<int> next{0};              // next piece to claim
-  std::atomic<int> checked{0};           // pieces finished (hashed or skipped)
+  std::vector<std::int64_t> sizes;  // storage::on_disk_sizes(), read once at the start
+  std::vector<std::uint8_t> have;   // one byte per piece, each written by one task only
+  std::atomic<int> next{0};         // next piece to claim
+  std::atomic<int> checked{0};      // pieces finished (hashed or skipped)
   std::atomic<int> active_tasks{0};
-  std::mutex report_mutex;               // orders progress posts; guards the two below
+  std::mutex report_mutex;  // orders progress posts; guards the two below
   clock::time_point last_report = clock::now();
   std::optional<storage_error> error;
 };
@@ -104,9 +104,8 @@ void finish_check(check_state& s) {
     std::lock_guard lock(s.report_mutex);
     res.error = s.error;
   }
-  boost::asio::post(s.ex, [done = std::move(s.done), r = std::move(res)]() mutable {
-    done(std::move(r));
-  });
+  boost::asio::post(
+      s.ex, [done = std::move(s.done), r = std::move(res)]() mutable { done(std::move(r)); });
 }
 
 void maybe_report(check_state& s) {
@@ -177,7 +176,7 @@ void disk_io::async_hash_and_write(std::shared_ptr<storage> st,
                                    std::vector<std::uint8_t> data, boost::asio::any_io_executor ex,
                                    std::function<void(piece_write_result)> done) {
   impl_->pool.push([st = std::move(st), ti = std::move(ti), piece, data = std::move(data),
-               ex = std::move(ex), done = std::move(done)]() mutable {
+                    ex = std::move(ex), done = std::move(done)]() mutable {
     piece_write_result res;
     res.piece = piece;
     bool valid = piece.value >= 0 && piece.value < ti->num_pieces() &&
@@ -188,18 +187,17 @@ void disk_io::async_hash_and_write(std::shared_ptr<storage> st,
       if (!w) res.error = w.error();
     }
     std::vector<std::uint8_t>().swap(data);  // free the piece before the callback runs
-    boost::asio::post(ex, [done = std::move(done), res = std::move(res)]() mutable {
-      done(std::move(res));
-    });
+    boost::asio::post(
+        ex, [done = std::move(done), res = std::move(res)]() mutable { done(std::move(res)); });
   });
 }
 
-void disk_io::async_read(std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti,
-                         piece_index piece, std::int32_t begin, std::int32_t length,
-                         boost::asio::any_io_executor ex,
-                         std::function<void(result<std::vector<std::uint8_t>, storage_error>)> done) {
-  impl_->pool.push([st = std::move(st), ti = std::move(ti), piece, begin, length, ex = std::move(ex),
-               done = std::move(done)]() mutable {
+void disk_io::async_read(
+    std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti, piece_index piece,
+    std::int32_t begin, std::int32_t length, boost::asio::any_io_executor ex,
+    std::function<void(result<std::vector<std::uint8_t>, storage_error>)> done) {
+  impl_->pool.push([st = std::move(st), ti = std::move(ti), piece, begin, length,
+                    ex = std::move(ex), done = std::move(done)]() mutable {
     auto fail = [&](std::errc e) {
       boost::asio::post(ex, [done = std::move(done), e]() mutable {
         done(unexpected{storage_error{std::make_error_code(e), op::read, {}}});
@@ -217,9 +215,8 @@ void disk_io::async_read(std::shared_ptr<storage> st, std::shared_ptr<const torr
       return;
     }
     if (*got != buf.size()) return fail(std::errc::no_message_available);  // ENODATA: not on disk
-    boost::asio::post(ex, [done = std::move(done), b = std::move(buf)]() mutable {
-      done(std::move(b));
-    });
+    boost::asio::post(
+        ex, [done = std::move(done), b = std::move(buf)]() mutable { done(std::move(b)); });
   });
 }
 

@@ -2,13 +2,12 @@
 // their results are posted back to the caller's executor.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
-
-#include <boost/asio/any_io_executor.hpp>
 
 #include "core/bitfield.hpp"
 #include "disk/storage.hpp"
@@ -19,14 +18,14 @@ namespace tessera::detail {
 /// Outcome of hashing and writing one piece.
 struct piece_write_result {
   piece_index piece;
-  bool hash_passed = false;               ///< SHA-1 matched the metainfo
-  std::optional<storage_error> error;     ///< set when the write failed (hash_passed is then true)
+  bool hash_passed = false;            ///< SHA-1 matched the metainfo
+  std::optional<storage_error> error;  ///< set when the write failed (hash_passed is then true)
 };
 
 /// Progress and outcome of the start-up check of existing data.
 struct check_result {
-  bitfield have;                          ///< pieces present on disk with a matching hash
-  std::optional<storage_error> error;     ///< a read error other than "file missing"
+  bitfield have;                       ///< pieces present on disk with a matching hash
+  std::optional<storage_error> error;  ///< a read error other than "file missing"
 };
 
 class disk_io {

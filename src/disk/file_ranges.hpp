@@ -22,7 +22,8 @@ struct file_range {
 /// inside [0, ti.total_size). Files must be laid out contiguously by offset, as parse_torrent makes
 /// them. O(log files + files touched).
 template <class Fn>
-void for_each_file_range(const torrent_info& ti, std::int64_t offset, std::int64_t length, Fn&& fn) {
+void for_each_file_range(const torrent_info& ti, std::int64_t offset, std::int64_t length,
+                         Fn&& fn) {
   const auto& files = ti.files;
   auto it = std::upper_bound(files.begin(), files.end(), offset,
                              [](std::int64_t v, const file_entry& f) { return v < f.offset; });

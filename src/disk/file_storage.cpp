@@ -1,11 +1,12 @@
 // The files-on-disk storage backend (see make_file_storage in storage.hpp for its layout choices).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <mutex>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "disk/fd_cache.hpp"
 #include "disk/file_ranges.hpp"
@@ -49,7 +50,8 @@ class file_storage final : public storage {
   result<bool, storage_error> write(std::int64_t offset,
                                     std::span<const std::uint8_t> data) override {
     if (!in_range(offset, data.size()))
-      return unexpected{storage_error{std::make_error_code(std::errc::invalid_argument), op::write, {}}};
+      return unexpected{
+          storage_error{std::make_error_code(std::errc::invalid_argument), op::write, {}}};
     std::optional<storage_error> err;
     for_each_file_range(*ti_, offset, static_cast<std::int64_t>(data.size()), [&](file_range r) {
       if (ti_->files[r.file].pad) return true;  // BEP 47: padding is never written
@@ -73,9 +75,10 @@ class file_storage final : public storage {
   result<std::size_t, storage_error> read(std::int64_t offset,
                                           std::span<std::uint8_t> out) override {
     if (offset < 0 || offset > ti_->total_size)
-      return unexpected{storage_error{std::make_error_code(std::errc::invalid_argument), op::read, {}}};
-    std::int64_t length = std::min<std::int64_t>(static_cast<std::int64_t>(out.size()),
-                                                 ti_->total_size - offset);
+      return unexpected{
+          storage_error{std::make_error_code(std::errc::invalid_argument), op::read, {}}};
+    std::int64_t length =
+        std::min<std::int64_t>(static_cast<std::int64_t>(out.size()), ti_->total_size - offset);
     std::size_t total = 0;
     std::optional<storage_error> err;
     for_each_file_range(*ti_, offset, length, [&](file_range r) {
@@ -203,7 +206,8 @@ class file_storage final : public storage {
     return std::nullopt;
   }
 
-  static std::error_code pwrite_all(int fd, const std::uint8_t* p, std::int64_t n, std::int64_t off) {
+  static std::error_code pwrite_all(int fd, const std::uint8_t* p, std::int64_t n,
+                                    std::int64_t off) {
     while (n > 0) {
       ssize_t w = ::pwrite(fd, p, static_cast<std::size_t>(n), off);
       if (w < 0) {
@@ -243,7 +247,7 @@ class file_storage final : public storage {
   std::vector<bool> bad_path_;    // per file: its path failed split_relative_path
   std::vector<int> empty_files_;  // zero-length non-padding files, by offset
   std::mutex root_mutex_;
-  int root_fd_ = -1;              // O_PATH descriptor of save_path_, once opened
+  int root_fd_ = -1;  // O_PATH descriptor of save_path_, once opened
 };
 
 }  // namespace

@@ -1,12 +1,13 @@
 #include "disk/path_beneath.hpp"
 
-#include <atomic>
-#include <cerrno>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
 
 namespace tessera::detail {
 
@@ -28,7 +29,8 @@ int open_walk(int dirfd, const std::string& rel, int flags, mode_t mode) {
   int cur = dirfd;
   for (;;) {
     std::size_t slash = rel.find('/', start);
-    std::string comp = rel.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    std::string comp =
+        rel.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     if (slash == std::string::npos) {
       int fd = retry_openat(cur, comp.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode);
       int saved = errno;
@@ -57,7 +59,8 @@ result<std::vector<std::string>> split_relative_path(std::string_view path) {
   std::size_t start = 0;
   for (;;) {
     std::size_t slash = path.find('/', start);
-    std::string_view comp = path.substr(start, slash == std::string_view::npos ? path.npos : slash - start);
+    std::string_view comp =
+        path.substr(start, slash == std::string_view::npos ? path.npos : slash - start);
     if (comp.empty() || comp == "." || comp == ".." || comp.find('\0') != comp.npos) return bad;
     out.emplace_back(comp);
     if (slash == std::string_view::npos) break;

@@ -2,9 +2,10 @@
 // download directory, whatever its metainfo or the directory's symlinks say.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <system_error>
 #include <vector>
 

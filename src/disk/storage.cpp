@@ -4,12 +4,18 @@ namespace tessera::detail {
 
 const char* to_string(storage_error::operation op) {
   switch (op) {
-    case storage_error::operation::open: return "open";
-    case storage_error::operation::read: return "read";
-    case storage_error::operation::write: return "write";
-    case storage_error::operation::mkdir: return "mkdir";
-    case storage_error::operation::truncate: return "truncate";
-    case storage_error::operation::stat: return "stat";
+    case storage_error::operation::open:
+      return "open";
+    case storage_error::operation::read:
+      return "read";
+    case storage_error::operation::write:
+      return "write";
+    case storage_error::operation::mkdir:
+      return "mkdir";
+    case storage_error::operation::truncate:
+      return "truncate";
+    case storage_error::operation::stat:
+      return "stat";
   }
   return "?";
 }

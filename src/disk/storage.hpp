@@ -27,7 +27,7 @@ struct storage_error {
   enum class operation { open, read, write, mkdir, truncate, stat };
   std::error_code ec;
   operation op = operation::open;
-  std::string path;      ///< full path of the file involved (empty when none)
+  std::string path;             ///< full path of the file involved (empty when none)
   std::string message() const;  ///< e.g. "write /dl/a/b.bin: No space left on device"
 };
 
@@ -45,12 +45,14 @@ class storage {
 
   /// Writes `data` at torrent byte `offset`, split across the files it spans (padding files are
   /// skipped). Thread-safe for non-overlapping ranges: the disk pool calls it from several threads.
-  virtual result<bool, storage_error> write(std::int64_t offset, std::span<const std::uint8_t> data) = 0;
+  virtual result<bool, storage_error> write(std::int64_t offset,
+                                            std::span<const std::uint8_t> data) = 0;
 
   /// Reads into `out` from torrent byte `offset`. Padding reads as zeros. Returns the number of
   /// bytes read: less than out.size() when a file is missing or short (not an error; the start-up
   /// check uses it to tell which pieces exist). Thread-safe like write().
-  virtual result<std::size_t, storage_error> read(std::int64_t offset, std::span<std::uint8_t> out) = 0;
+  virtual result<std::size_t, storage_error> read(std::int64_t offset,
+                                                  std::span<std::uint8_t> out) = 0;
 
   /// Closes every open file (flushing is the kernel's job; no fsync). Reads and writes running
   /// concurrently finish on the descriptor they hold; later calls reopen files.

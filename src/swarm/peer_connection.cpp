@@ -196,8 +196,9 @@ struct peer_connection::impl {
 
   // --- coroutines ---
 
-  // The coroutines are static and reach the state through `self`: GCC 12 miscompiled `this`
-  // in member coroutines started from start_incoming (the frame held the owner's address).
+  // The coroutines are static and reach the state through `self` (or a reference the caller's
+  // `self` keeps alive) rather than member coroutines: with GCC 12.2 a member coroutine started
+  // from start_incoming saw the owner's address as `this` and crashed; static ones are immune.
   static awaitable<void> run_outgoing(std::shared_ptr<peer_connection> self) {
     impl& d = *self->impl_;
     d.arm_deadline(d.settings.connect_timeout);

@@ -85,6 +85,13 @@ struct peer_connection_stats {
   std::int64_t wasted = 0;
 };
 
+/// Must be owned by a std::shared_ptr before start_*() (its coroutines hold a reference). Single
+/// network thread: every member is called on the executor passed at construction. Protocol
+/// decisions: a `piece` that matches no outstanding request exactly (piece, begin, length) is
+/// counted in stats().wasted and dropped, not a disconnect (late blocks after a choke or cancel are
+/// normal); a bitfield after a have or a second bitfield, a bitfield of the wrong size, a have out
+/// of range, a request/cancel outside the torrent or above 16 KiB, and any message the codec
+/// rejects close the connection (reasons: peer_errc, wire_errc, or the socket's error code).
 class peer_connection : public std::enable_shared_from_this<peer_connection> {
  public:
   /// `host` must outlive the connection's open period (see peer_host). `key` identifies the

@@ -8,6 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "torrent/padding.hpp"
+
 namespace tessera::detail {
 
 namespace {
@@ -44,29 +46,8 @@ torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
       limits_(limits),
       picker_(make_picker(*ti_)),
       tick_timer_(ctx_.ex) {
-  bool any_pad = false;
-  for (const auto& f : ti_->files) {
-    if (f.pad) {
-      any_pad = true;
-    } else {
-      total_wanted_ += f.size;
-    }
-  }
-  if (any_pad && ti_->piece_length > 0) {
-    pad_in_piece_.assign(static_cast<std::size_t>(ti_->num_pieces()), 0);
-    for (const auto& f : ti_->files) {
-      if (!f.pad || f.size <= 0) continue;
-      std::int64_t begin = f.offset;
-      std::int64_t end = f.offset + f.size;
-      for (std::int64_t p = begin / ti_->piece_length;
-           p < ti_->num_pieces() && p * ti_->piece_length < end; ++p) {
-        std::int64_t pb = p * ti_->piece_length;
-        std::int64_t pe = pb + ti_->piece_size(piece_index{static_cast<int>(p)});
-        std::int64_t overlap = std::min(pe, end) - std::max(pb, begin);
-        if (overlap > 0) pad_in_piece_[static_cast<std::size_t>(p)] += static_cast<std::int32_t>(overlap);
-      }
-    }
-  }
+  total_wanted_ = payload_size(*ti_);
+  pad_in_piece_ = padding_per_piece(*ti_);
   for (const auto& ep : initial_peers) peers_.add(ep);
 }
 

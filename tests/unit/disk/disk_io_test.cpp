@@ -1,14 +1,14 @@
 // Tests of the disk worker pool: hash-and-write, block reads, the start-up check, shutdown.
+#include "disk/disk_io.hpp"
+
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <thread>
 
-#include <boost/asio/io_context.hpp>
-
-#include "disk/disk_io.hpp"
 #include "disk_test_util.hpp"
 
 namespace tessera::detail {
@@ -69,8 +69,7 @@ class DiskIo : public ::testing::Test {
 
   check_result check(std::shared_ptr<storage> s) {
     std::optional<check_result> res;
-    io.async_check(s, ti, ctx.get_executor(), {},
-                   [&](check_result r) { res = std::move(r); });
+    io.async_check(s, ti, ctx.get_executor(), {}, [&](check_result r) { res = std::move(r); });
     EXPECT_TRUE(run_until(ctx, [&] { return res.has_value(); }));
     return res.value_or(check_result{});
   }
@@ -139,7 +138,8 @@ TEST_F(DiskIo, ReadReturnsTheBlockAndRefusesBadRanges) {
 }
 
 TEST_F(DiskIo, CheckFindsExactlyTheWrittenPiecesIncludingTheShortLastOne) {
-  for (int p : {0, 3, 6}) ASSERT_TRUE(hash_and_write(p, test::piece_bytes(*ti, content, p)).hash_passed);
+  for (int p : {0, 3, 6})
+    ASSERT_TRUE(hash_and_write(p, test::piece_bytes(*ti, content, p)).hash_passed);
   // Piece 4 is on disk but corrupt; piece 5's file range is then complete except for its bytes.
   auto bad = test::piece_bytes(*ti, content, 4);
   bad[0] ^= 0xff;
@@ -151,7 +151,8 @@ TEST_F(DiskIo, CheckFindsExactlyTheWrittenPiecesIncludingTheShortLastOne) {
 }
 
 TEST_F(DiskIo, CheckOfAFullDownloadHasEveryPiece) {
-  for (int p = 0; p < 7; ++p) ASSERT_TRUE(hash_and_write(p, test::piece_bytes(*ti, content, p)).hash_passed);
+  for (int p = 0; p < 7; ++p)
+    ASSERT_TRUE(hash_and_write(p, test::piece_bytes(*ti, content, p)).hash_passed);
   st->close_all();
   auto fresh = make_file_storage(ti, dir.path);  // as after a restart
   auto res = check(fresh);
@@ -173,19 +174,22 @@ TEST_F(DiskIo, CheckSkipsPiecesOfMissingAndShortFilesWithoutReading) {
 }
 
 TEST_F(DiskIo, CheckReportsRisingProgressAboutEvery100Milliseconds) {
-  for (int p = 0; p < 7; ++p) ASSERT_TRUE(hash_and_write(p, test::piece_bytes(*ti, content, p)).hash_passed);
+  for (int p = 0; p < 7; ++p)
+    ASSERT_TRUE(hash_and_write(p, test::piece_bytes(*ti, content, p)).hash_passed);
   auto slow = std::make_shared<counting_storage>(st);
   slow->read_delay = std::chrono::milliseconds(60);  // 7 reads on 2 workers: >= 240 ms
   std::vector<int> progress;
   std::optional<check_result> res;
   auto start = std::chrono::steady_clock::now();
-  io.async_check(slow, ti, ctx.get_executor(), [&](int n) { progress.push_back(n); },
-                 [&](check_result r) { res = std::move(r); });
+  io.async_check(
+      slow, ti, ctx.get_executor(), [&](int n) { progress.push_back(n); },
+      [&](check_result r) { res = std::move(r); });
   ASSERT_TRUE(run_until(ctx, [&] { return res.has_value(); }));
   auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_TRUE(res->have.all());
   ASSERT_GE(progress.size(), 1u);
-  EXPECT_LE(progress.size(), static_cast<std::size_t>(elapsed / std::chrono::milliseconds(100)) + 1);
+  EXPECT_LE(progress.size(),
+            static_cast<std::size_t>(elapsed / std::chrono::milliseconds(100)) + 1);
   EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
   EXPECT_GE(progress.front(), 1);
   EXPECT_LE(progress.back(), 7);
@@ -202,7 +206,8 @@ TEST(DiskIoShutdown, QueuedWritesFinishBeforeTheDestructorReturns) {
     disk_io io(2);
     for (int p = 0; p < ti->num_pieces(); ++p)
       io.async_hash_and_write(st, ti, piece_index{p}, test::piece_bytes(*ti, content, p),
-                              ctx.get_executor(), [&](piece_write_result r) { done += r.hash_passed; });
+                              ctx.get_executor(),
+                              [&](piece_write_result r) { done += r.hash_passed; });
   }
   EXPECT_EQ(fs::file_size(dir.path / "f"), content.size());
   ctx.run();  // every callback was posted
@@ -219,7 +224,8 @@ TEST(DiskIoShutdown, CheckInProgressIsDroppedAndItsDoneNeverRuns) {
   bool done_called = false;
   {
     disk_io io(2);
-    io.async_check(st, ti, ctx.get_executor(), [](int) {}, [&](check_result) { done_called = true; });
+    io.async_check(
+        st, ti, ctx.get_executor(), [](int) {}, [&](check_result) { done_called = true; });
   }
   ctx.run();
   EXPECT_FALSE(done_called);

@@ -1,6 +1,9 @@
 // Helpers shared by the disk tests: temporary directories, hand-built torrent_info, test data.
 #pragma once
 
+#include <openssl/sha.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -8,9 +11,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <openssl/sha.h>
-#include <unistd.h>
 
 #include "tessera/torrent_info.hpp"
 

@@ -1,7 +1,6 @@
 // Tests of the files-on-disk storage: byte-range mapping, padding, lazy creation, errors, and
 // the defences that keep files inside the download directory.
 #include <gtest/gtest.h>
-
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -19,7 +18,8 @@ namespace fs = std::filesystem;
 using test::file_spec;
 using test::temp_dir;
 
-// Piece 0 = t/a [0,10) + padding [10,16) + t/b [16,32); piece 1 = t/b + t/c; piece 2 = 2 bytes of t/c.
+// Piece 0 = t/a [0,10) + padding [10,16) + t/b [16,32); piece 1 = t/b + t/c; piece 2 = 2 bytes of
+// t/c.
 const std::vector<file_spec> three_files = {
     {"t/a", 10}, {"t/.pad/6", 6, true}, {"t/b", 20}, {"t/c", 30}};
 
@@ -118,7 +118,8 @@ TEST_F(FileStorage, RangesOutsideTheTorrentAreRefused) {
 TEST(FileStorageLayout, ZeroLengthFileIsCreatedWhenAWriteReachesIt) {
   temp_dir dir;
   std::vector<std::uint8_t> content;
-  auto ti = test::make_torrent({{"t/a", 8}, {"t/empty", 0}, {"t/b", 8}, {"t/never", 0}}, 8, content);
+  auto ti =
+      test::make_torrent({{"t/a", 8}, {"t/empty", 0}, {"t/b", 8}, {"t/never", 0}}, 8, content);
   ti->files.push_back({"t/z", 8, 16});
   ti->files.back().offset = 16;  // t/never (offset 16) sits between piece 1 and t/z
   ti->total_size = 24;
@@ -201,8 +202,8 @@ TEST(FileStorageEscape, DotDotComponentIsRefused) {
 
 TEST(FileStorageEscape, AbsoluteAndEmptyComponentPathsAreRefused) {
   temp_dir dir;
-  for (std::string path : {(dir.path / "abs").string(), std::string("t//x"), std::string("t/./x"),
-                           std::string("")}) {
+  for (std::string path :
+       {(dir.path / "abs").string(), std::string("t//x"), std::string("t/./x"), std::string("")}) {
     std::vector<std::uint8_t> content;
     auto ti = test::make_torrent({{path, 16}}, 16, content);
     auto st = make_file_storage(ti, dir.path / "dl");
@@ -260,7 +261,8 @@ TEST(FileStorageErrors, DiskFullIsAWriteErrorWithTheFilePath) {
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+    if (::unshare(CLONE_NEWNS) != 0 ||
+        ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
         ::mount("tmpfs", dir.path.c_str(), "tmpfs", 0, "size=64k") != 0)
       ::_exit(77);
     auto st = make_file_storage(ti, dir.path);

@@ -1,12 +1,13 @@
 // Tests of the path checks and of opening strictly beneath a directory, with openat2 and with the
 // component-walk fallback used on kernels without it.
-#include <gtest/gtest.h>
+#include "disk/path_beneath.hpp"
 
-#include <cstring>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "disk/path_beneath.hpp"
+#include <cstring>
+
 #include "disk/storage.hpp"
 #include "disk_test_util.hpp"
 
@@ -25,8 +26,9 @@ TEST(SplitRelativePath, AcceptsPlainComponents) {
 }
 
 TEST(SplitRelativePath, RefusesEverythingThatCouldLeaveTheDirectory) {
-  for (std::string p : std::vector<std::string>{"", "/etc/passwd", "..", "../x", "t/../x", "t/..", "./x", "t/.", "t//x",
-                        "t/", std::string("t/a\0b", 5)})
+  for (std::string p :
+       std::vector<std::string>{"", "/etc/passwd", "..", "../x", "t/../x", "t/..", "./x", "t/.",
+                                "t//x", "t/", std::string("t/a\0b", 5)})
     EXPECT_FALSE(split_relative_path(p)) << p;
 }
 

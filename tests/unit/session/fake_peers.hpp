@@ -51,28 +51,47 @@ struct test_torrent {
 };
 
 // Three files, the middle one a single byte, pieces crossing file boundaries, a short last piece.
+/// Three files ("multi/a.bin", "multi/sub/b.txt" of one byte, "multi/c.dat"), pieces crossing
+/// file boundaries, a short last piece. `with_padding`: a BEP 47 padding file (zeros) after b.txt
+/// aligns c.dat to a piece boundary.
 inline test_torrent make_torrent(std::uint32_t seed, std::int64_t piece_length = default_piece_length,
-                                 std::int64_t first_size = 100000, std::int64_t last_size = 300000) {
+                                 std::int64_t first_size = 100000, std::int64_t last_size = 300000,
+                                 bool with_padding = false) {
   test_torrent t;
   std::mt19937 rng(seed);
-  const std::vector<std::pair<std::string, std::int64_t>> files = {
-      {"multi/a.bin", first_size}, {"multi/sub/b.txt", 1}, {"multi/c.dat", last_size}};
+  struct spec {
+    std::string path;
+    std::int64_t size;
+    bool pad;
+  };
+  std::vector<spec> files = {{"multi/a.bin", first_size, false}, {"multi/sub/b.txt", 1, false}};
+  if (with_padding) {
+    std::int64_t used = first_size + 1;
+    std::int64_t pad = (piece_length - used % piece_length) % piece_length;
+    if (pad > 0) files.push_back({"multi/.pad/" + std::to_string(pad), pad, true});
+  }
+  files.push_back({"multi/c.dat", last_size, false});
   auto ti = std::make_shared<torrent_info>();
   ti->name = "multi";
   ti->multi_file = true;
   ti->piece_length = piece_length;
   std::int64_t offset = 0;
-  for (const auto& [path, size] : files) {
+  for (const auto& sp : files) {
     file_entry f;
-    f.path = path;
-    f.size = size;
+    f.path = sp.path;
+    f.size = sp.size;
     f.offset = offset;
-    offset += size;
+    f.pad = sp.pad;
+    offset += sp.size;
     ti->files.push_back(f);
   }
   ti->total_size = offset;
   t.payload.resize(static_cast<std::size_t>(offset));
-  for (auto& b : t.payload) b = static_cast<std::uint8_t>(rng());
+  for (const auto& f : ti->files) {
+    for (std::int64_t i = f.offset; i < f.offset + f.size; ++i) {
+      t.payload[static_cast<std::size_t>(i)] = f.pad ? 0 : static_cast<std::uint8_t>(rng());
+    }
+  }
   for (std::int64_t p = 0; p < offset; p += piece_length) {
     auto len = std::min<std::int64_t>(piece_length, offset - p);
     ti->piece_hashes.push_back(sha1(t.payload.data() + p, static_cast<std::size_t>(len)));
@@ -190,6 +209,10 @@ struct temp_dir {
 /// Compares every file under `dir` with the torrent's payload, byte for byte.
 inline void expect_files_match(const test_torrent& t, const std::filesystem::path& dir) {
   for (const auto& f : t.ti->files) {
+    if (f.pad) {
+      EXPECT_FALSE(std::filesystem::exists(dir / f.path)) << "padding file created: " << f.path;
+      continue;
+    }
     std::ifstream in(dir / f.path, std::ios::binary);
     ASSERT_TRUE(in) << f.path;
     std::vector<std::uint8_t> got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

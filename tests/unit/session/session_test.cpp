@@ -145,6 +145,32 @@ TEST(Session, CorruptPieceFailsTheHashAndIsFetchedAgainFromAnHonestSeeder) {
   expect_files_match(t, dir.path);
 }
 
+TEST(Session, PaddingFilesAreNeitherWrittenNorCountedInSizes) {
+  auto t = make_torrent(9, default_piece_length, 50000, 70000, true);
+  ASSERT_EQ(t.ti->files.size(), 4u);
+  ASSERT_TRUE(t.ti->files[2].pad);
+  const std::int64_t payload = t.ti->total_size - t.ti->files[2].size;
+  fake_seeder seeder(t, "127.0.0.7");
+  temp_dir dir;
+  session ses(test_settings());
+  add_torrent_params p;
+  p.ti = t.ti;
+  p.save_path = dir.path;
+  p.peers = {seeder.endpoint()};
+  auto h = ses.add_torrent(p);
+  ASSERT_TRUE(h);
+  auto s = h->status();
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->total_size, payload);
+  s = wait_for(*h, is_done);
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->state, torrent_state::seeding) << s->error;
+  EXPECT_EQ(s->total_size, payload);
+  EXPECT_EQ(s->total_done, payload);
+  ses.stop();
+  expect_files_match(t, dir.path);
+}
+
 TEST(Session, AddTorrentReportsDuplicatesBadPeersAndStorageErrors) {
   auto t = make_torrent(3);
   temp_dir dir;
