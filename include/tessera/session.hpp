@@ -140,7 +140,9 @@ class session {
   void set_event_handler(std::function<void(const event&)> handler);
 
   /// Graceful shutdown: closes peer connections, announces `stopped` (waiting at most
-  /// settings.stop_announce_timeout), closes files. Idempotent; blocks until done.
+  /// settings.stop_announce_timeout), closes files. Idempotent; blocks until done. Afterwards every
+  /// torrent_handle fails with std::errc::no_such_process. Called from an event handler it only
+  /// halts the network thread (no `stopped` announces); the destructor then finishes the job.
   void stop();
 
   const session_settings& settings() const;

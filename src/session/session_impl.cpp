@@ -155,13 +155,23 @@ bool session_impl::is_valid(const std::weak_ptr<torrent>& weak) {
 }
 
 void session_impl::stop() {
+  if (on_network_thread()) {
+    // Cannot wait for ourselves: stop the loop without the graceful part; the thread is joined by
+    // the next stop() from another thread (at the latest the destructor's). No lock here: a
+    // stop() on another thread may hold it while it waits for this thread.
+    io_.stop();
+    return;
+  }
   std::lock_guard lock(stop_mutex_);
   if (stopped_) return;
   stopped_ = true;
   if (!running_) return;
-  if (on_network_thread()) {  // cannot wait for ourselves: no graceful shutdown
+  if (io_.stopped()) {  // stopped from the network thread already
+    if (thread_.joinable()) thread_.join();
+    running_ = false;
+    thread_id_ = std::thread::id{};
     work_.reset();
-    io_.stop();
+    torrents_.clear();
     return;
   }
   auto done = std::make_shared<std::promise<void>>();

@@ -66,12 +66,13 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   auto run_sync(F f) -> std::optional<decltype(f())> {
     using R = decltype(f());
     if (on_network_thread()) return f();
-    if (!running_) return std::nullopt;
+    if (!running_ || io_.stopped()) return std::nullopt;
     auto prom = std::make_shared<std::promise<R>>();
     auto fut = prom->get_future();
     boost::asio::post(io_, [prom, f = std::move(f)]() mutable { prom->set_value(f()); });
     while (fut.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
-      if (!running_) return std::nullopt;  // stopped before the call ran: it never will
+      // Stopped before the call ran: it never will.
+      if (!running_ || io_.stopped()) return std::nullopt;
     }
     return fut.get();
   }

@@ -106,9 +106,12 @@ inline test_torrent make_torrent(std::uint32_t seed, std::int64_t piece_length =
 // `unchoke_delay`), and serves every request from memory, flipping bytes of `corrupt_piece`.
 class fake_seeder {
  public:
+  /// `fixed_id`: the peer id to answer with (random per connection when zero). `echo_id`: answer
+  /// with the connecting client's own peer id (looks like a connection to itself).
   fake_seeder(const test_torrent& t, const char* ip, int corrupt_piece = -1,
-              std::chrono::milliseconds unchoke_delay = 0ms)
-      : t_(t), corrupt_piece_(corrupt_piece), unchoke_delay_(unchoke_delay),
+              std::chrono::milliseconds unchoke_delay = 0ms, peer_id fixed_id = {}, bool echo_id = false)
+      : t_(t), corrupt_piece_(corrupt_piece), unchoke_delay_(unchoke_delay), fixed_id_(fixed_id),
+        echo_id_(echo_id),
         acceptor_(io_, tcp::endpoint(asio::ip::make_address(ip), 0)) {
     asio::co_spawn(io_, accept_loop(), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
@@ -142,7 +145,7 @@ class fake_seeder {
       if (!h || h->info_hash != t_.ti->info_hash) co_return;
       detail::wire::handshake ours;
       ours.info_hash = t_.ti->info_hash;
-      ours.id = make_peer_id("FAKE");
+      ours.id = echo_id_ ? h->id : fixed_id_.is_zero() ? make_peer_id("FAKE") : fixed_id_;
       std::vector<std::uint8_t> out;
       detail::wire::write_handshake(out, ours);
       detail::bitfield all(t_.ti->num_pieces(), true);
@@ -187,6 +190,8 @@ class fake_seeder {
   const test_torrent& t_;
   int corrupt_piece_;
   std::chrono::milliseconds unchoke_delay_;
+  peer_id fixed_id_;
+  bool echo_id_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::thread thread_;

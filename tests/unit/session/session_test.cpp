@@ -171,6 +171,33 @@ TEST(Session, PaddingFilesAreNeitherWrittenNorCountedInSizes) {
   expect_files_match(t, dir.path);
 }
 
+TEST(Session, RejectsConnectionsToItselfAndDuplicatePeerIds) {
+  auto t = make_torrent(10);
+  fake_seeder mirror(t, "127.0.0.8", -1, 0ms, {}, true);  // answers with our own peer id
+  const peer_id same = make_peer_id("SAME");
+  fake_seeder first(t, "127.0.0.9", -1, 0ms, same);
+  fake_seeder second(t, "127.0.0.10", -1, 0ms, same);
+  temp_dir dir;
+  session ses(test_settings());
+  auto log = std::make_shared<event_log>();
+  ses.set_event_handler([log](const event& e) { (*log)(e); });
+  add_torrent_params p;
+  p.ti = t.ti;
+  p.save_path = dir.path;
+  p.peers = {mirror.endpoint(), first.endpoint(), second.endpoint()};
+  auto h = ses.add_torrent(p);
+  ASSERT_TRUE(h);
+  auto s = wait_for(*h, is_done);
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->state, torrent_state::seeding) << s->error;
+  EXPECT_EQ(mirror.bytes_served(), 0);
+  EXPECT_EQ(mirror.connections(), 1);  // not retried
+  EXPECT_EQ(log->count<events::peer_connected>(), 1);  // one of the two with the same id
+  EXPECT_EQ(first.bytes_served() + second.bytes_served(), t.ti->total_size);
+  ses.stop();
+  expect_files_match(t, dir.path);
+}
+
 TEST(Session, AddTorrentReportsDuplicatesBadPeersAndStorageErrors) {
   auto t = make_torrent(3);
   temp_dir dir;
@@ -319,6 +346,33 @@ TEST(Session, EveryTrackerFailingWithoutPeersRaisesTrackerError) {
   ASSERT_TRUE(s);
   EXPECT_FALSE(s->tracker_message.empty());
   EXPECT_EQ(s->state, torrent_state::downloading);
+}
+
+TEST(Session, StopFromTheEventHandlerHaltsWithoutDeadlock) {
+  auto t = make_torrent(12);
+  temp_dir dir;
+  auto ses = std::make_unique<session>(test_settings());
+  session* raw = ses.get();
+  std::atomic<bool> called{false};
+  ses->set_event_handler([raw, &called](const event& e) {
+    if (std::holds_alternative<events::torrent_added>(e)) {
+      raw->stop();
+      called = true;
+    }
+  });
+  add_torrent_params p;
+  p.ti = t.ti;
+  p.save_path = dir.path;
+  auto h = ses->add_torrent(p);
+  ASSERT_TRUE(h);
+  EXPECT_TRUE(called);
+  auto s = h->status();  // the network thread is halted: fails instead of waiting forever
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error(), std::errc::no_such_process);
+  auto start = std::chrono::steady_clock::now();
+  ses.reset();  // joins the halted thread
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_FALSE(h->is_valid());
 }
 
 TEST(ParseEndpoint, AcceptsV4AndBracketedV6AndRejectsGarbage) {

@@ -1,0 +1,389 @@
+// dht_node against other dht_node instances and raw UDP sockets, in-process on 127.0.0.x.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+#include "discovery/dht/dht_node.hpp"
+#include "discovery_test_support.hpp"
+
+namespace tessera::detail::dht {
+namespace {
+
+using namespace std::chrono_literals;
+using boost::asio::ip::make_address;
+using boost::asio::ip::tcp;
+using boost::asio::ip::udp;
+namespace asio = boost::asio;
+using test::run;
+using test::run_until;
+
+udp::endpoint loopback(const char* addr, std::uint16_t port = 0) { return {make_address(addr), port}; }
+
+std::string host_port(const udp::endpoint& ep) {
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+sha1_hash some_hash(std::uint8_t b) {
+  sha1_hash h;
+  h.bytes.fill(b);
+  return h;
+}
+
+struct DhtNode : ::testing::Test {
+  asio::io_context io;
+  std::vector<std::shared_ptr<dht_node>> nodes;
+
+  std::shared_ptr<dht_node> make(const char* addr, std::vector<std::string> bootstrap = {},
+                                 dht_settings s = {}) {
+    s.bind = loopback(addr);
+    s.bootstrap_nodes = std::move(bootstrap);
+    if (s.query_timeout == dht_settings{}.query_timeout) s.query_timeout = 1s;
+    auto n = dht_node::create(io.get_executor(), s);
+    EXPECT_TRUE(n) << (n ? "" : n.error().message());
+    if (!n) return nullptr;
+    nodes.push_back(*n);
+    return *n;
+  }
+  void TearDown() override {
+    for (auto& n : nodes) n->stop();
+    test::run_for(io, 50ms);
+  }
+};
+
+/// A raw UDP socket that sends datagrams to a node and collects what comes back.
+struct raw_peer {
+  explicit raw_peer(asio::io_context& io, const char* addr) : socket(io, loopback(addr)) {}
+  udp::socket socket;
+
+  void send(const std::string& bytes, const udp::endpoint& to) { socket.send_to(asio::buffer(bytes), to); }
+
+  /// Datagrams received within `window`.
+  std::vector<std::string> receive_for(asio::io_context& io, std::chrono::milliseconds window) {
+    std::vector<std::string> got;
+    auto loop = [&]() -> asio::awaitable<int> {
+      using namespace asio::experimental::awaitable_operators;
+      asio::steady_timer timer(socket.get_executor());
+      timer.expires_after(window);
+      std::vector<char> buf(65536);
+      udp::endpoint from;
+      for (;;) {
+        auto r = co_await (socket.async_receive_from(asio::buffer(buf), from, test::use_tuple) ||
+                           timer.async_wait(test::use_tuple));
+        if (r.index() == 1) co_return 0;
+        auto [ec, n] = std::get<0>(r);
+        if (ec) co_return 0;
+        got.emplace_back(buf.data(), n);
+      }
+    };
+    run(io, loop(), window + 2s);
+    return got;
+  }
+};
+
+std::string ping_query(const std::string& tid) {
+  krpc::query q;
+  q.transaction = tid;
+  q.method = krpc::query_method::ping;
+  q.id = some_hash(0x77);
+  return krpc::encode(q);
+}
+
+TEST_F(DhtNode, BootstrapsFromAnotherNodeAndBothLearnEachOther) {
+  auto a = make("127.0.0.2");
+  a->start();
+  auto b = make("127.0.0.3", {host_port(a->local_endpoint())});
+  b->start();
+  ASSERT_TRUE(run_until(io, [&] { return b->table().size() >= 1 && a->table().size() >= 1; }, 5s));
+  EXPECT_NE(b->table().find(a->id()), nullptr);
+  EXPECT_NE(a->table().find(b->id()), nullptr);
+  // b verified a (it answered b's queries); a only heard queries from b.
+  EXPECT_EQ(b->table().find(a->id())->state(clock::now()), node_state::good);
+}
+
+TEST_F(DhtNode, GetPeersFindsWhatAnotherNodeAnnounced) {
+  auto a = make("127.0.0.2");
+  a->start();
+  auto b = make("127.0.0.3", {host_port(a->local_endpoint())});
+  auto c = make("127.0.0.4", {host_port(a->local_endpoint())});
+  b->start();
+  c->start();
+  auto bsize = run(io, b->bootstrap());
+  auto csize = run(io, c->bootstrap());
+  ASSERT_TRUE(bsize && csize);
+  EXPECT_GE(*bsize, 1u);
+  EXPECT_GE(*csize, 1u);
+
+  const auto info_hash = some_hash(0x42);
+  auto before = run(io, b->get_peers(info_hash, false, 0));
+  ASSERT_TRUE(before);
+  EXPECT_TRUE(before->empty());
+
+  auto announced = run(io, c->get_peers(info_hash, true, 6881));
+  ASSERT_TRUE(announced);
+  EXPECT_GE(a->stats().announces_stored + b->stats().announces_stored, 1u);
+
+  auto found = run(io, b->get_peers(info_hash, false, 0));
+  ASSERT_TRUE(found);
+  EXPECT_NE(std::find(found->begin(), found->end(), tcp::endpoint(make_address("127.0.0.4"), 6881)), found->end());
+}
+
+TEST_F(DhtNode, ImpliedPortAnnounceStoresTheUdpSourcePort) {
+  auto a = make("127.0.0.2");
+  a->start();
+  auto c = make("127.0.0.4", {host_port(a->local_endpoint())});
+  c->start();
+  ASSERT_TRUE(run(io, c->bootstrap()));
+  const auto info_hash = some_hash(0x43);
+  ASSERT_TRUE(run(io, c->get_peers(info_hash, true, 0)));
+  auto d = make("127.0.0.5", {host_port(a->local_endpoint())});
+  d->start();
+  ASSERT_TRUE(run(io, d->bootstrap()));
+  auto found = run(io, d->get_peers(info_hash, false, 0));
+  ASSERT_TRUE(found);
+  EXPECT_NE(std::find(found->begin(), found->end(),
+                      tcp::endpoint(make_address("127.0.0.4"), c->local_endpoint().port())),
+            found->end());
+}
+
+TEST_F(DhtNode, IterativeLookupAcrossTwentyNodes) {
+  auto root = make("127.0.0.10");
+  root->start();
+  for (int i = 1; i < 20; ++i) {
+    auto addr = "127.0.0." + std::to_string(10 + i);
+    auto n = make(addr.c_str(), {host_port(root->local_endpoint())});
+    n->start();
+  }
+  for (auto& n : nodes) run(io, n->bootstrap());
+  // Everyone learned more than the root.
+  std::size_t rich = 0;
+  for (auto& n : nodes) rich += n->table().size() >= 5 ? 1 : 0;
+  EXPECT_GE(rich, 15u);
+
+  const auto info_hash = some_hash(0x99);
+  ASSERT_TRUE(run(io, nodes[5]->get_peers(info_hash, true, 7000)));
+  std::uint64_t stored = 0;
+  for (auto& n : nodes) stored += n->stats().announces_stored;
+  EXPECT_GE(stored, 3u);  // announced to several of the closest nodes, not just one
+  EXPECT_LE(stored, bucket_size);
+  auto found = run(io, nodes[17]->get_peers(info_hash, false, 0));
+  ASSERT_TRUE(found);
+  EXPECT_NE(std::find(found->begin(), found->end(), tcp::endpoint(make_address("127.0.0.15"), 7000)), found->end());
+
+  // find_node toward a node's own id ends at that node.
+  auto closest = run(io, nodes[3]->find_node(nodes[12]->id()));
+  ASSERT_TRUE(closest);
+  ASSERT_FALSE(closest->empty());
+  EXPECT_EQ(closest->front().id, nodes[12]->id());
+}
+
+TEST_F(DhtNode, MalformedDatagramsAreIgnoredOrAnsweredWithErrors) {
+  auto a = make("127.0.0.2");
+  a->start();
+  raw_peer raw(io, "127.0.0.9");
+  const auto to = a->local_endpoint();
+
+  raw.send("garbage", to);                          // no transaction: silently dropped
+  raw.send(std::string("\0\xff\x01", 3), to);
+  raw.send("d1:t2:aa1:y1:qe", to);                  // a query without q/a: 203
+  raw.send("d1:ad2:id3:abce1:q4:ping1:t2:bb1:y1:qe", to);  // short id: 203
+  {
+    krpc::query q;
+    q.transaction = "cc";
+    q.method = krpc::query_method::unknown;
+    q.method_name = "vote";
+    q.id = some_hash(1);
+    raw.send(krpc::encode(q), to);                  // unknown method: 204
+  }
+  {
+    krpc::query q;
+    q.transaction = "dd";
+    q.method = krpc::query_method::announce_peer;
+    q.id = some_hash(1);
+    q.target = some_hash(2);
+    q.port = 1234;
+    q.token = "forged-token";
+    raw.send(krpc::encode(q), to);                  // bad token: 203
+  }
+  auto replies = raw.receive_for(io, 300ms);
+  std::map<std::string, std::int64_t> codes;
+  for (const auto& r : replies) {
+    auto m = krpc::parse(r);
+    ASSERT_TRUE(m);
+    auto* e = std::get_if<krpc::error>(&*m);
+    ASSERT_NE(e, nullptr);
+    codes[e->transaction] = e->code;
+  }
+  EXPECT_EQ(replies.size(), 4u);
+  EXPECT_EQ(codes["aa"], 203);
+  EXPECT_EQ(codes["bb"], 203);
+  EXPECT_EQ(codes["cc"], 204);
+  EXPECT_EQ(codes["dd"], 203);
+  EXPECT_EQ(a->stats().malformed, 4u);
+  EXPECT_EQ(a->stats().announces_stored, 0u);
+
+  // Still serving.
+  raw.send(ping_query("ee"), to);
+  auto pong = raw.receive_for(io, 300ms);
+  ASSERT_EQ(pong.size(), 1u);
+  auto m = krpc::parse(pong[0]);
+  ASSERT_TRUE(m);
+  auto* r = std::get_if<krpc::response>(&*m);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->transaction, "ee");
+  EXPECT_EQ(r->id, a->id());
+}
+
+TEST_F(DhtNode, RawAnnounceWithTokenFromGetPeersIsStored) {
+  auto a = make("127.0.0.2");
+  a->start();
+  raw_peer raw(io, "127.0.0.9");
+  krpc::query gp;
+  gp.transaction = "g1";
+  gp.method = krpc::query_method::get_peers;
+  gp.id = some_hash(1);
+  gp.target = some_hash(5);
+  raw.send(krpc::encode(gp), a->local_endpoint());
+  auto r1 = raw.receive_for(io, 300ms);
+  ASSERT_EQ(r1.size(), 1u);
+  auto m = krpc::parse(r1[0]);
+  ASSERT_TRUE(m);
+  auto token = std::get<krpc::response>(*m).token;
+  ASSERT_TRUE(token);
+
+  krpc::query ap;
+  ap.transaction = "a1";
+  ap.method = krpc::query_method::announce_peer;
+  ap.id = some_hash(1);
+  ap.target = some_hash(5);
+  ap.port = 5555;
+  ap.token = *token;
+  raw.send(krpc::encode(ap), a->local_endpoint());
+  auto r2 = raw.receive_for(io, 300ms);
+  ASSERT_EQ(r2.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<krpc::response>(*krpc::parse(r2[0])));
+
+  // The token does not work from another address.
+  raw_peer other(io, "127.0.0.8");
+  ap.transaction = "a2";
+  other.send(krpc::encode(ap), a->local_endpoint());
+  auto r3 = other.receive_for(io, 300ms);
+  ASSERT_EQ(r3.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<krpc::error>(*krpc::parse(r3[0])));
+  EXPECT_EQ(a->stats().announces_stored, 1u);
+
+  gp.transaction = "g2";
+  raw.send(krpc::encode(gp), a->local_endpoint());
+  auto r4 = raw.receive_for(io, 300ms);
+  ASSERT_EQ(r4.size(), 1u);
+  auto values = std::get<krpc::response>(*krpc::parse(r4[0])).values;
+  ASSERT_EQ(values.size(), 1u);
+  EXPECT_EQ(values[0].to_string(), "127.0.0.9:5555");
+}
+
+TEST_F(DhtNode, QueriesBeyondTheRateLimitAreDropped) {
+  dht_settings s;
+  s.incoming_limit = {1.0, 5.0, 100};
+  auto a = make("127.0.0.2", {}, s);
+  a->start();
+  raw_peer raw(io, "127.0.0.9");
+  for (int i = 0; i < 20; ++i) raw.send(ping_query("p" + std::to_string(i)), a->local_endpoint());
+  auto replies = raw.receive_for(io, 300ms);
+  EXPECT_GE(replies.size(), 5u);
+  EXPECT_LE(replies.size(), 6u);
+  EXPECT_GE(a->stats().rate_limited, 14u);
+  // Another address has its own bucket.
+  raw_peer other(io, "127.0.0.8");
+  other.send(ping_query("x"), a->local_endpoint());
+  EXPECT_EQ(other.receive_for(io, 300ms).size(), 1u);
+}
+
+TEST_F(DhtNode, UnansweredQueryTimesOut) {
+  dht_settings s;
+  s.query_timeout = 200ms;
+  auto a = make("127.0.0.2", {}, s);
+  a->start();
+  raw_peer silent(io, "127.0.0.9");
+  const auto start = std::chrono::steady_clock::now();
+  auto ok = run(io, a->ping(silent.socket.local_endpoint()));
+  ASSERT_TRUE(ok);
+  EXPECT_FALSE(*ok);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(a->stats().timeouts, 1u);
+}
+
+TEST_F(DhtNode, AddNodePingsAndInserts) {
+  auto a = make("127.0.0.2");
+  auto b = make("127.0.0.3");
+  a->start();
+  b->start();
+  a->add_node(b->local_endpoint());
+  a->add_node(udp::endpoint(make_address("::1"), 1));  // other family: ignored
+  ASSERT_TRUE(run_until(io, [&] { return a->table().find(b->id()) != nullptr; }, 3s));
+}
+
+TEST_F(DhtNode, SavedStateRestoresIdAndBootstrapsFromSavedNodes) {
+  auto a = make("127.0.0.2");
+  a->start();
+  auto b = make("127.0.0.3", {host_port(a->local_endpoint())});
+  b->start();
+  ASSERT_TRUE(run(io, b->bootstrap()));
+  const auto saved = b->save_state();
+  const auto old_id = b->id();
+  b->stop();
+
+  auto fresh = make("127.0.0.3");  // no bootstrap nodes configured
+  ASSERT_FALSE(fresh->load_state(saved));
+  EXPECT_EQ(fresh->id(), old_id);
+  fresh->start();
+  ASSERT_TRUE(run_until(io, [&] { return fresh->table().find(a->id()) != nullptr; }, 5s));
+
+  EXPECT_TRUE(fresh->load_state("garbage"));  // an error, node unchanged
+  EXPECT_EQ(fresh->id(), old_id);
+}
+
+TEST_F(DhtNode, Ipv6NodesTalkOverNodes6) {
+  dht_settings s;
+  s.bind = udp::endpoint(make_address("::1"), 0);
+  s.query_timeout = 1s;
+  auto a = dht_node::create(io.get_executor(), s);
+  if (!a) GTEST_SKIP() << "no IPv6 loopback: " << a.error().message();
+  nodes.push_back(*a);
+  auto b = dht_node::create(io.get_executor(), s);
+  ASSERT_TRUE(b);
+  nodes.push_back(*b);
+  (*a)->start();
+  (*b)->start();
+  ASSERT_TRUE(run(io, (*b)->ping((*a)->local_endpoint())).value_or(false));
+  auto c = dht_node::create(io.get_executor(), s);
+  ASSERT_TRUE(c);
+  nodes.push_back(*c);
+  (*c)->start();
+  ASSERT_TRUE(run(io, (*c)->ping((*a)->local_endpoint())).value_or(false));
+  // a answered find_node with b (nodes6) now that b queried it; c finds b through a.
+  auto found = run(io, (*c)->find_node((*b)->id()));
+  ASSERT_TRUE(found);
+  ASSERT_FALSE(found->empty());
+  EXPECT_EQ(found->front().id, (*b)->id());
+  EXPECT_TRUE(found->front().endpoint.v6);
+}
+
+TEST_F(DhtNode, StopEndsPendingLookupsPromptly) {
+  dht_settings s;
+  s.query_timeout = 5s;
+  auto a = make("127.0.0.2", {}, s);
+  a->start();
+  raw_peer silent(io, "127.0.0.9");
+  bool done = false;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    co_await a->ping(silent.socket.local_endpoint());
+    done = true;
+  }, asio::detached);
+  test::run_for(io, 50ms);
+  a->stop();
+  EXPECT_TRUE(run_until(io, [&] { return done; }, 1s));
+}
+
+}  // namespace
+}  // namespace tessera::detail::dht
