@@ -114,17 +114,18 @@ int run_download(const download_options& opts) {
   params.ti = ti;
   params.save_path = opts.output_dir;
   params.peers = opts.peers;
-  auto handle = ses.add_torrent(std::move(params));
+  std::string add_error;
+  auto handle = ses.add_torrent(std::move(params), &add_error);
   if (!handle) {
-    std::fprintf(stderr, "tessera: error: %s: %s\n", opts.output_dir.c_str(),
-                 handle.error().message().c_str());
-    return exit_storage;
+    std::fprintf(stderr, "tessera: error: %s\n",
+                 add_error.empty() ? handle.error().message().c_str() : add_error.c_str());
+    // A malformed --peer is bad usage; anything else is the download directory.
+    return handle.error() == std::errc::invalid_argument ? exit_bad_input : exit_storage;
   }
 
   install_signal_handlers();
   progress_printer out(opts.quiet);
   auto started = std::chrono::steady_clock::now();
-  bool reported_check = false;
   int rc = -1;
   std::string error_text;
   torrent_status last;
@@ -134,6 +135,9 @@ int run_download(const download_options& opts) {
       if (auto* err = std::get_if<events::torrent_error>(&e)) {
         error_text = err->message;
         rc = exit_storage;
+      } else if (auto* checked = std::get_if<events::torrent_checked>(&e)) {
+        out.line("tessera: checked %d/%d pieces already present\n", checked->pieces_present,
+                 checked->num_pieces);
       } else if (auto* terr = std::get_if<events::tracker_error>(&e)) {
         if (last.num_peers == 0 && opts.peers.empty()) {
           error_text = "no tracker reachable: " + terr->message;
@@ -149,10 +153,6 @@ int run_download(const download_options& opts) {
       break;
     }
     last = *st;
-    if (!reported_check && last.state != torrent_state::checking) {
-      reported_check = true;
-      out.line("tessera: checked %d/%d pieces already present\n", last.pieces_done, last.num_pieces);
-    }
     if (last.state == torrent_state::seeding) {
       rc = exit_ok;
       break;

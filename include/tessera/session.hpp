@@ -82,6 +82,8 @@ struct torrent_status {
 
 namespace events {
 struct torrent_added { sha1_hash info_hash; };
+/// The start-up check of data already on disk ended: `pieces_present` of `num_pieces` verified.
+struct torrent_checked { sha1_hash info_hash; int pieces_present = 0; int num_pieces = 0; };
 struct torrent_finished { sha1_hash info_hash; };                    ///< every piece verified
 struct torrent_error { sha1_hash info_hash; std::string message; };  ///< torrent stopped
 /// Every tracker of every tier failed in one round and no peer is connected.
@@ -91,7 +93,7 @@ struct peer_connected { sha1_hash info_hash; std::string endpoint; std::string c
 struct peer_disconnected { sha1_hash info_hash; std::string endpoint; std::string reason; };
 }  // namespace events
 
-using event = std::variant<events::torrent_added, events::torrent_finished, events::torrent_error,
+using event = std::variant<events::torrent_added, events::torrent_checked, events::torrent_finished, events::torrent_error,
                            events::tracker_error, events::piece_verified, events::peer_connected,
                            events::peer_disconnected>;
 

@@ -93,6 +93,9 @@ void torrent::on_checked(check_result r) {
     if (r.have.get(i)) set_have(piece_index{i});
   }
   pieces_checked_ = ti_->num_pieces();
+  if (ctx_.emit) {
+    ctx_.emit(events::torrent_checked{ti_->info_hash, picker_.num_have(), ti_->num_pieces()});
+  }
   if (picker_.is_complete()) {
     become_seed();
   } else {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
@@ -367,6 +368,62 @@ TEST_F(DhtNode, Ipv6NodesTalkOverNodes6) {
   ASSERT_FALSE(found->empty());
   EXPECT_EQ(found->front().id, (*b)->id());
   EXPECT_TRUE(found->front().endpoint.v6);
+}
+
+TEST_F(DhtNode, RandomAndMutatedDatagramsNeverBreakTheNode) {
+  dht_settings s;
+  s.incoming_limit = {1e6, 1e6, 100};  // let everything through to the parser
+  auto a = make("127.0.0.2", {}, s);
+  a->start();
+  raw_peer raw(io, "127.0.0.9");
+  std::mt19937 rng(1234);
+  krpc::query gp;
+  gp.transaction = "zz";
+  gp.method = krpc::query_method::get_peers;
+  gp.id = some_hash(3);
+  gp.target = some_hash(4);
+  const std::string valid = krpc::encode(gp);
+  for (int i = 0; i < 2000; ++i) {
+    std::string d;
+    if (i % 2 == 0) {
+      d = valid;  // flip, cut or extend a valid query
+      const auto pos = rng() % d.size();
+      switch (rng() % 3) {
+        case 0: d[pos] = static_cast<char>(rng()); break;
+        case 1: d.resize(pos); break;
+        default: d.insert(pos, std::string(rng() % 40, static_cast<char>(rng()))); break;
+      }
+    } else {
+      d.resize(rng() % 200);
+      for (auto& c : d) c = static_cast<char>(rng());
+    }
+    if (!d.empty()) raw.send(d, a->local_endpoint());
+    if (i % 100 == 0) test::run_for(io, 1ms);
+  }
+  raw.receive_for(io, 300ms);  // drain
+  raw.send(ping_query("ok"), a->local_endpoint());
+  auto pong = raw.receive_for(io, 300ms);
+  ASSERT_EQ(pong.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<krpc::response>(*krpc::parse(pong[0])));
+  EXPECT_GT(a->stats().malformed, 500u);
+}
+
+TEST_F(DhtNode, MaintenanceRefreshesStaleBuckets) {
+  auto a = make("127.0.0.2");
+  a->start();
+  dht_settings s;
+  s.maintenance_interval = 100ms;
+  s.bucket_refresh = 1ms;
+  auto b = make("127.0.0.3", {host_port(a->local_endpoint())}, s);
+  b->start();
+  ASSERT_TRUE(run(io, b->bootstrap()));
+  const auto before = a->stats().queries_received;
+  const auto sent_before = b->stats().queries_sent;
+  test::run_for(io, 450ms);
+  // Refresh lookups (find_node toward random ids in stale buckets) reached a on their own.
+  EXPECT_GE(a->stats().queries_received, before + 2);
+  EXPECT_GE(b->stats().queries_sent, sent_before + 2);
+  EXPECT_NE(b->table().find(a->id()), nullptr);
 }
 
 TEST_F(DhtNode, StopEndsPendingLookupsPromptly) {
