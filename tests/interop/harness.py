@@ -852,3 +852,43 @@ def wait_leecher(p, timeout):
     check(rc is not None, f'{p.name} did not finish within {timeout} s')
     check(rc == 0, f'{p.name} exited with code {rc}')
     return time.monotonic() - p.started
+
+
+# ----------------------------------------------------------------------------------------------
+# tessera with global options and a working directory of its own (hostile-peer tests)
+
+def start_tessera_download(h, tessera, t, out_dir, peers=(), log_level=None, cwd=None,
+                           name='tessera_leech', extra=()):
+    """`tessera [--log-level L] download t -o out_dir --port P [--peer X]... [extra]`, run in `cwd`
+    (default: a fresh empty dir `<name>-cwd` in the work dir, so files written outside out_dir
+    show up there). stdout and stderr go to the process log. Returns the Proc (kind 'tessera')."""
+    os.makedirs(out_dir, exist_ok=True)
+    if cwd is None:
+        cwd = h.mkdir(f'{name}-cwd')
+    port = h.free_port('127.0.0.1')
+    argv = [tessera]
+    if log_level:
+        argv += ['--log-level', log_level]
+    argv += ['download', t.path, '-o', out_dir, '--port', str(port)]
+    for pe in peers:
+        argv += ['--peer', pe]
+    argv += list(extra)
+    p = h.spawn(name, argv, cwd=cwd, ip='127.0.0.1', port=port)
+    p.kind = 'tessera'
+    p.extra['cwd'] = cwd
+    return p
+
+
+def snapshot_files(root, skip=()):
+    """Set of relative paths of every file and directory under root, except those under any of
+    the absolute paths in `skip`."""
+    out = set()
+    skip = [os.path.abspath(s) for s in skip]
+    for dirpath, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if os.path.abspath(os.path.join(dirpath, d)) not in skip]
+        for n in dirs + files:
+            full = os.path.join(dirpath, n)
+            if os.path.abspath(full) in skip:
+                continue
+            out.add(os.path.relpath(full, root))
+    return out
