@@ -186,7 +186,7 @@ void disk_io::async_hash_and_write(std::shared_ptr<storage> st,
       auto w = st->write(piece.value * ti->piece_length, data);
       if (!w) res.error = w.error();
     }
-    std::vector<std::uint8_t>().swap(data);  // free the piece before the callback runs
+    res.buffer = std::move(data);  // back to the caller for reuse
     boost::asio::post(
         ex, [done = std::move(done), res = std::move(res)]() mutable { done(std::move(res)); });
   });

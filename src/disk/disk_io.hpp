@@ -20,6 +20,10 @@ struct piece_write_result {
   piece_index piece;
   bool hash_passed = false;            ///< SHA-1 matched the metainfo
   std::optional<storage_error> error;  ///< set when the write failed (hash_passed is then true)
+  /// The piece's buffer (the `data` given to async_hash_and_write), handed back so the caller can
+  /// reuse its memory for the next piece instead of allocating (and page-faulting) a new one.
+  /// Its contents are unspecified.
+  std::vector<std::uint8_t> buffer;
 };
 
 /// Progress and outcome of the start-up check of existing data.

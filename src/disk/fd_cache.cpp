@@ -6,6 +6,14 @@ namespace tessera::detail {
 
 file_handle::~file_handle() {
   if (fd_ >= 0) ::close(fd_);
+  if (int d = direct_fd_.load(); d >= 0) ::close(d);
+}
+
+int file_handle::set_direct_fd(int fd) {
+  int expected = no_direct_fd_yet;
+  if (direct_fd_.compare_exchange_strong(expected, fd, std::memory_order_acq_rel)) return fd;
+  if (fd >= 0) ::close(fd);
+  return expected;
 }
 
 std::shared_ptr<file_handle> fd_cache::find(int file, bool need_write) {

@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
 
+#include "disk/direct_write.hpp"
 #include "disk/fd_cache.hpp"
 #include "disk/file_ranges.hpp"
 #include "disk/path_beneath.hpp"
@@ -60,7 +62,9 @@ class file_storage final : public storage {
         err = h.error();
         return false;
       }
-      if (auto e = pwrite_all((*h)->fd(), data.data() + r.buffer_offset, r.length, r.file_offset)) {
+      const int dfd = wants_direct(r.file_offset, r.length) ? direct_fd(r.file, **h) : -1;
+      if (auto e = write_maybe_direct((*h)->fd(), dfd, data.data() + r.buffer_offset, r.length,
+                                      r.file_offset, direct_enabled_)) {
         err = storage_error{e, op::write, full_path(r.file)};
         return false;
       }
@@ -181,17 +185,48 @@ class file_storage final : public storage {
       if (!write && errno == ENOENT) return std::shared_ptr<file_handle>{};
       return unexpected{storage_error{errno_code(errno), op::open, full_path(file)}};
     }
-    auto h = std::make_shared<file_handle>(fd, write);
     // Only regular files: a FIFO or a device placed in the download directory is refused. (The
     // open was O_NONBLOCK so that a FIFO cannot block it; regular files ignore that flag.)
     struct stat st {};
-    if (::fstat(fd, &st) != 0)
-      return unexpected{storage_error{errno_code(errno), op::stat, full_path(file)}};
-    if (!S_ISREG(st.st_mode))
+    if (::fstat(fd, &st) != 0) {
+      int e = errno;
+      ::close(fd);
+      return unexpected{storage_error{errno_code(e), op::stat, full_path(file)}};
+    }
+    if (!S_ISREG(st.st_mode)) {
+      ::close(fd);
       return unexpected{storage_error{std::make_error_code(std::errc::invalid_argument), op::open,
                                       full_path(file)}};
+    }
+    auto h = std::make_shared<file_handle>(fd, write);
     cache_.insert(file, h);
     return h;
+  }
+
+  // True when a write of `length` bytes at `file_offset` has an aligned middle worth a direct
+  // write (the rule of write_maybe_direct), so small writes never open a second descriptor.
+  bool wants_direct(std::int64_t file_offset, std::int64_t length) const {
+    if (!direct_enabled_.load(std::memory_order_relaxed)) return false;
+    const std::int64_t a = direct_io_alignment;
+    const std::int64_t head = std::min(length, (a - file_offset % a) % a);
+    return (length - head) / a * a >= direct_io_min_length;
+  }
+
+  // The O_DIRECT descriptor of `file` (open for writing as `h`), opened on first use; -1 when the
+  // file system refuses O_DIRECT. The path is resolved again beneath the root; a different file
+  // found there (swapped in since `h` was opened) is not used.
+  int direct_fd(int file, file_handle& h) {
+    int d = h.direct_fd();
+    if (d != file_handle::no_direct_fd_yet) return d;
+    auto r = root();
+    int fd = r ? open_beneath(*r, ti_->files[file].path, O_RDWR | O_DIRECT | O_NONBLOCK) : -1;
+    struct stat st {}, st2 {};
+    if (fd >= 0 && (::fstat(h.fd(), &st) != 0 || ::fstat(fd, &st2) != 0 ||
+                    st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)) {
+      ::close(fd);
+      fd = -1;
+    }
+    return h.set_direct_fd(fd);
   }
 
   // Zero-length files have no bytes to write: they are created when a write reaches their offset.
@@ -204,22 +239,6 @@ class file_storage final : public storage {
       if (!h) return h.error();
     }
     return std::nullopt;
-  }
-
-  static std::error_code pwrite_all(int fd, const std::uint8_t* p, std::int64_t n,
-                                    std::int64_t off) {
-    while (n > 0) {
-      ssize_t w = ::pwrite(fd, p, static_cast<std::size_t>(n), off);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return errno_code(errno);
-      }
-      if (w == 0) return errno_code(EIO);  // no progress and no error: do not spin
-      p += w;
-      n -= w;
-      off += w;
-    }
-    return {};
   }
 
   // Reads until `n` bytes or end of file; `got` is the count read.
@@ -248,6 +267,7 @@ class file_storage final : public storage {
   std::vector<int> empty_files_;  // zero-length non-padding files, by offset
   std::mutex root_mutex_;
   int root_fd_ = -1;  // O_PATH descriptor of save_path_, once opened
+  std::atomic<bool> direct_enabled_{true};  // cleared when the file system refuses O_DIRECT
 };
 
 }  // namespace

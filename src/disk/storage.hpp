@@ -67,7 +67,10 @@ class storage {
 
 /// Files on disk under `save_path`, laid out as in the metainfo (file_entry::path). Keeps a bounded
 /// cache of open file descriptors (`max_open_files`, least recently used closed first) and uses
-/// pread/pwrite.
+/// pread/pwrite. Writes bypass the page cache where they can: the 4 KiB-aligned middle of each
+/// file range of at least 64 KiB goes through a second descriptor opened O_DIRECT (see
+/// direct_write.hpp; on a file system that refuses O_DIRECT every write is buffered). Reads are
+/// always buffered.
 ///
 /// Layout choices:
 /// - Files are sparse and never pre-allocated or truncated: a file grows as pieces are written and

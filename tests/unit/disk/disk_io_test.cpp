@@ -86,6 +86,22 @@ TEST_F(DiskIo, MatchingPieceIsWrittenAtItsOffset) {
   EXPECT_EQ(back, test::piece_bytes(*ti, content, 1));
 }
 
+TEST_F(DiskIo, PieceBufferComesBackForReuseWhetherTheHashPassesOrNot) {
+  for (bool corrupt : {false, true}) {
+    auto data = test::piece_bytes(*ti, content, 1);
+    if (corrupt) data[5] ^= 1;
+    const std::uint8_t* memory = data.data();
+    const std::size_t size = data.size();
+    std::optional<piece_write_result> res;
+    io.async_hash_and_write(st, ti, piece_index{1}, std::move(data), ctx.get_executor(),
+                            [&](piece_write_result r) { res = std::move(r); });
+    ASSERT_TRUE(run_until(ctx, [&] { return res.has_value(); }));
+    EXPECT_EQ(res->hash_passed, !corrupt);
+    EXPECT_EQ(res->buffer.data(), memory);  // the same allocation, not a copy
+    EXPECT_EQ(res->buffer.size(), size);
+  }
+}
+
 TEST_F(DiskIo, HashMismatchWritesNothing) {
   auto data = test::piece_bytes(*ti, content, 0);
   data[100] ^= 1;
