@@ -12,20 +12,37 @@ enum exit_code : int {
   exit_ok = 0,
   exit_bad_input = 1,      ///< bad usage, missing or malformed .torrent
   exit_no_tracker = 2,     ///< every tracker unreachable and no peer to talk to
-  exit_storage = 3,        ///< download directory not writable, disk full...
-  exit_interrupted = 130,  ///< stopped by SIGINT/SIGTERM
+  exit_storage = 3,        ///< download directory not writable, disk full, nothing to seed...
+  exit_interrupted = 130,  ///< stopped by SIGINT/SIGTERM (a download; seeding ends normally)
+};
+
+/// When to stop seeding (0: no such limit; without either, seed until Ctrl+C).
+struct seed_options {
+  double ratio = 0;            ///< --ratio: uploaded / max(downloaded, size)
+  std::int64_t seed_time = 0;  ///< --seed-time, seconds
 };
 
 struct download_options {
   std::string torrent_path;
   std::string output_dir = ".";
-  std::uint16_t port = 6881;
+  std::uint16_t port = 6881;       ///< preferred listen port (falls back to another, logged)
+  std::string interface;           ///< listen address ("" = all)
   int max_peers = 60;
   std::vector<std::string> peers;  ///< extra peers "ip:port" to dial
   bool quiet = false;              ///< no progress lines, only the summary
+  bool seed = false;               ///< --seed: keep seeding after completion
+  seed_options seeding;
 };
 
+/// `tessera seed`: the same options; `output_dir` is where the data is (-d).
+using seed_command_options = download_options;
+
 int run_download(const download_options& opts);
+/// Verifies the data under opts.output_dir and seeds it. Pieces that fail the check are missing:
+/// like libtorrent and Transmission, it seeds what verifies (with a warning saying how much is
+/// missing) and fetches the rest from peers that have it; with no piece at all present it exits
+/// exit_storage (a wrong directory is the likely cause). Ends on Ctrl+C (exit 0) or a limit.
+int run_seed(const seed_command_options& opts);
 int run_show(const std::string& torrent_path);
 
 }  // namespace tessera::cli

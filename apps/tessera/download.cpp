@@ -1,19 +1,15 @@
 // `tessera download FILE.torrent -o DIR`: downloads with a live progress line, exits once every
-// piece is verified. Ctrl+C (or SIGTERM) stops cleanly: `stopped` is announced, files are closed,
-// and a re-run resumes from the verified pieces on disk.
-#include <unistd.h>
-
-#include <atomic>
+// piece is verified (or, with --seed, seeds on until Ctrl+C or --ratio/--seed-time). Ctrl+C (or
+// SIGTERM) stops cleanly: `stopped` is announced, files are closed, and a re-run resumes from the
+// verified pieces on disk.
 #include <chrono>
-#include <csignal>
 #include <cstdio>
-#include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <variant>
 
 #include "commands.hpp"
+#include "console.hpp"
 #include "format.hpp"
 #include "tessera/session.hpp"
 
@@ -21,76 +17,13 @@ namespace tessera::cli {
 
 namespace {
 
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_signal(int) { g_interrupted.store(true); }
-
-void install_signal_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+session_settings settings_of(const download_options& opts) {
+  session_settings settings;
+  settings.listen_port = opts.port;
+  settings.listen_interface = opts.interface;
+  settings.max_connections_per_torrent = opts.max_peers;
+  return settings;
 }
-
-/// Events arrive on the session's network thread; the main thread drains them.
-class event_queue {
- public:
-  void push(const event& e) {
-    std::lock_guard lock(mutex_);
-    events_.push_back(e);
-  }
-  std::deque<event> take() {
-    std::lock_guard lock(mutex_);
-    return std::exchange(events_, {});
-  }
-
- private:
-  std::mutex mutex_;
-  std::deque<event> events_;
-};
-
-/// Writes progress: one line rewritten in place on a terminal, plain lines every few seconds
-/// otherwise (so logs and pipes stay readable).
-class progress_printer {
- public:
-  explicit progress_printer(bool quiet) : quiet_(quiet), tty_(isatty(STDOUT_FILENO)) {}
-
-  void update(const torrent_status& st) {
-    if (quiet_) return;
-    auto now = std::chrono::steady_clock::now();
-    auto period = tty_ ? std::chrono::milliseconds(500) : std::chrono::milliseconds(2000);
-    if (now - last_ < period) return;
-    last_ = now;
-    auto line = progress_line(st);
-    if (tty_) {
-      std::printf("\r\033[K%s", line.c_str());
-      open_line_ = true;
-    } else {
-      std::printf("progress %s\n", line.c_str());
-    }
-    std::fflush(stdout);
-  }
-
-  /// Prints a whole line, ending an in-place progress line first.
-  template <class... Args>
-  void line(const char* fmt, Args... args) {
-    end_line();
-    std::printf(fmt, args...);
-    std::fflush(stdout);
-  }
-
-  void end_line() {
-    if (open_line_) std::printf("\n");
-    open_line_ = false;
-  }
-
- private:
-  bool quiet_;
-  bool tty_;
-  bool open_line_ = false;
-  std::chrono::steady_clock::time_point last_{};
-};
 
 }  // namespace
 
@@ -103,10 +36,7 @@ int run_download(const download_options& opts) {
   }
   auto ti = std::make_shared<const torrent_info>(std::move(loaded).value());
 
-  session_settings settings;
-  settings.listen_port = opts.port;
-  settings.max_connections_per_torrent = opts.max_peers;
-  session ses(settings);
+  session ses(settings_of(opts));
   auto events = std::make_shared<event_queue>();
   ses.set_event_handler([events](const event& e) { events->push(e); });
 
@@ -162,27 +92,52 @@ int run_download(const download_options& opts) {
       rc = exit_storage;
       break;
     }
-    if (g_interrupted.load()) {
+    if (interrupted()) {
       rc = exit_interrupted;
       break;
     }
-    out.update(last);
+    out.update(progress_line(last));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+
+  if (rc == exit_ok) {
+    if (!opts.seed) ses.stop();  // like before: the line comes once `stopped` is announced
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    out.line("tessera: complete %s: %lld bytes in %.2f s, downloaded %lld bytes (%s average), "
+             "uploaded %lld bytes\n",
+             ti->name.c_str(), static_cast<long long>(last.total_size), secs,
+             static_cast<long long>(last.total_downloaded),
+             format_rate(secs > 0 ? static_cast<std::int64_t>(last.total_downloaded / secs) : 0).c_str(),
+             static_cast<long long>(last.total_uploaded));
+    if (opts.seed) {
+      out.line("tessera: seeding %s (Ctrl+C to stop)\n", ti->name.c_str());
+      const auto seed_started = std::chrono::steady_clock::now();
+      auto end = seed_until(*handle, {opts.seeding.ratio, opts.seeding.seed_time}, *events, out, last,
+                            error_text);
+      if (end == seed_end::error) rc = exit_storage;
+      ses.stop();
+      if (auto st = handle->status()) last = *st;
+      if (rc == exit_ok) {
+        double seed_secs =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - seed_started).count();
+        out.line("tessera: seeded %s for %.0f s (%s): uploaded %lld bytes, ratio %.2f\n",
+                 ti->name.c_str(), seed_secs, to_string(end),
+                 static_cast<long long>(last.total_uploaded), share_ratio(last));
+        return rc;
+      }
+    } else {
+      return rc;
+    }
   }
 
   if (rc == exit_interrupted) out.line("tessera: interrupted, stopping (announcing to trackers)\n");
   ses.stop();
   if (auto st = handle->status()) last = *st;
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-  if (rc == exit_ok) {
-    out.line("tessera: complete %s: %lld bytes in %.2f s, downloaded %lld bytes (%s average)\n",
-             ti->name.c_str(), static_cast<long long>(last.total_size), secs,
-             static_cast<long long>(last.total_downloaded),
-             format_rate(secs > 0 ? static_cast<std::int64_t>(last.total_downloaded / secs) : 0).c_str());
-  } else if (rc == exit_interrupted) {
-    out.line("tessera: stopped at %.1f%%, downloaded %lld bytes; run again to resume\n",
-             100.0 * last.progress(), static_cast<long long>(last.total_downloaded));
+  if (rc == exit_interrupted) {
+    out.line("tessera: stopped at %.1f%%, downloaded %lld bytes, uploaded %lld bytes; run again to "
+             "resume\n",
+             100.0 * last.progress(), static_cast<long long>(last.total_downloaded),
+             static_cast<long long>(last.total_uploaded));
   } else {
     out.end_line();
     std::fprintf(stderr, "tessera: error: %s\n", error_text.c_str());

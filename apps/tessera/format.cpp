@@ -1,5 +1,6 @@
 #include "format.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -49,11 +50,23 @@ std::string progress_line(const torrent_status& st) {
                   st.num_pieces);
     return buf;
   }
-  std::snprintf(buf, sizeof buf, "%5.1f%% %s/%s  down %s  up %s  peers %d  eta %s",
+  if (st.state == torrent_state::seeding) {
+    std::snprintf(buf, sizeof buf, "seeding  ratio %.2f  up %s  up %s  peers %d", share_ratio(st),
+                  format_bytes(st.total_uploaded).c_str(), format_rate(st.upload_rate).c_str(),
+                  st.num_peers);
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%5.1f%% %s/%s  down %s  up %s  up %s  peers %d  eta %s",
                 100.0 * st.progress(), format_bytes(st.total_done).c_str(),
                 format_bytes(st.total_size).c_str(), format_rate(st.download_rate).c_str(),
-                format_rate(st.upload_rate).c_str(), st.num_peers, format_eta(st.eta()).c_str());
+                format_rate(st.upload_rate).c_str(), format_bytes(st.total_uploaded).c_str(),
+                st.num_peers, format_eta(st.eta()).c_str());
   return buf;
+}
+
+double share_ratio(const torrent_status& st) {
+  const std::int64_t base = std::max(st.total_downloaded, st.total_size);
+  return base > 0 ? static_cast<double>(st.total_uploaded) / static_cast<double>(base) : 0.0;
 }
 
 }  // namespace tessera::cli

@@ -17,8 +17,13 @@ std::string format_rate(std::int64_t bytes_per_second);
 /// 3725 s -> "1h02m", 65 s -> "1m05s", 9 s -> "9s"; nullopt -> "--".
 std::string format_eta(std::optional<std::chrono::seconds> eta);
 
-/// One status line: percent, bytes done/total, down and up rate, peers, ETA; while checking,
-/// the checking progress instead.
+/// One status line: percent, bytes done/total, down and up rate, uploaded total (`up <total>`),
+/// peers, ETA; while checking, the checking progress instead; while seeding, `seeding` with the
+/// share ratio, uploaded total, up rate and peers.
 std::string progress_line(const torrent_status& st);
+
+/// Share ratio as Transmission computes it: uploaded / max(downloaded, size), so a seed that
+/// downloaded nothing has uploaded/size. 0 for an empty torrent.
+double share_ratio(const torrent_status& st);
 
 }  // namespace tessera::cli

@@ -20,6 +20,26 @@ int main(int argc, char** argv) {
   download->add_option("--max-peers", dl.max_peers, "Peer connections at most")->capture_default_str();
   download->add_option("--peer", dl.peers, "Also connect to this peer (IP:PORT); repeatable");
   download->add_flag("-q,--quiet", dl.quiet, "Only print the final summary");
+  download->add_option("--interface", dl.interface, "Listen on this IP address only (default: all)");
+  download->add_flag("--seed", dl.seed, "Keep seeding after the download completes");
+  download->add_option("--ratio", dl.seeding.ratio, "With --seed: stop at this share ratio")
+      ->check(CLI::NonNegativeNumber);
+  download->add_option("--seed-time", dl.seeding.seed_time, "With --seed: stop after seeding this many seconds")
+      ->check(CLI::NonNegativeNumber);
+
+  seed_command_options sd;
+  auto* seed = app.add_subcommand("seed", "Verify the data of a .torrent and seed it");
+  seed->add_option("torrent", sd.torrent_path, "The .torrent file")->required();
+  seed->add_option("-d,--dir,-o,--output", sd.output_dir, "Directory holding the data")->capture_default_str();
+  seed->add_option("--port", sd.port, "TCP port to listen on (falls back to a free one)")->capture_default_str();
+  seed->add_option("--interface", sd.interface, "Listen on this IP address only (default: all)");
+  seed->add_option("--max-peers", sd.max_peers, "Peer connections at most")->capture_default_str();
+  seed->add_option("--peer", sd.peers, "Also connect to this peer (IP:PORT); repeatable");
+  seed->add_option("--ratio", sd.seeding.ratio, "Stop at this share ratio (uploaded / size)")
+      ->check(CLI::NonNegativeNumber);
+  seed->add_option("--seed-time", sd.seeding.seed_time, "Stop after seeding this many seconds")
+      ->check(CLI::NonNegativeNumber);
+  seed->add_flag("-q,--quiet", sd.quiet, "Only print the final summary");
 
   std::string show_path;
   auto* show = app.add_subcommand("show", "Print what a .torrent contains");
@@ -37,6 +57,7 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("[%H:%M:%S.%e] [%l] %v");
 
   if (*download) return run_download(dl);
+  if (*seed) return run_seed(sd);
   if (*show) return run_show(show_path);
   return exit_bad_input;
 }

@@ -31,7 +31,15 @@ class torrent;
 struct session_settings {
   int max_connections = 200;              ///< peer connections across all torrents
   int max_connections_per_torrent = 60;   ///< peer connections per torrent
-  std::uint16_t listen_port = 6881;       ///< TCP port announced to trackers
+  /// TCP port to listen on for incoming peers (BEP 3). When it is taken, the next 10 ports are
+  /// tried, then one the OS picks (logged); session::listen_port() tells the port in use, and that
+  /// is the port announced to trackers. 0: let the OS pick.
+  std::uint16_t listen_port = 6881;
+  /// Address to listen on: "" for every address (IPv4 0.0.0.0 and IPv6 ::), or an IP literal
+  /// ("127.0.0.1", "::1") for that one only.
+  std::string listen_interface;
+  /// Regular upload slots of the choker (BEP 3: 4), plus one optimistic unchoke.
+  int unchoke_slots = 4;
   std::string peer_id_version = "0001";   ///< four characters after "-TS" in our peer id
   int disk_threads = 2;                   ///< hashing/writing threads
   int numwant = 80;                       ///< peers asked of each tracker per announce
@@ -148,6 +156,10 @@ class session {
   void stop();
 
   const session_settings& settings() const;
+
+  /// The TCP port the session accepts peers on (see session_settings::listen_port); 0 when it
+  /// could not listen at all (the error is logged; outgoing connections still work).
+  std::uint16_t listen_port() const;
 
  private:
   std::shared_ptr<detail::session_impl> impl_;

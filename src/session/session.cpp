@@ -33,4 +33,6 @@ void session::stop() { impl_->stop(); }
 
 const session_settings& session::settings() const { return impl_->settings(); }
 
+std::uint16_t session::listen_port() const { return impl_->listen_port(); }
+
 }  // namespace tessera

@@ -8,6 +8,7 @@
 #include "discovery/tracker.hpp"
 #include "disk/disk_io.hpp"
 #include "disk/storage.hpp"
+#include "session/listener.hpp"
 #include "torrent/torrent.hpp"
 
 namespace tessera::detail {
@@ -52,6 +53,21 @@ session_impl::session_impl(session_settings settings)
 session_impl::~session_impl() { stop(); }
 
 void session_impl::start() {
+  // Listen before the network thread runs, so listen_port() is known when the constructor of
+  // `session` returns.
+  listener_settings ls;
+  ls.interface = settings_.listen_interface;
+  ls.port = settings_.listen_port;
+  listener_ = std::make_shared<listener>(
+      io_.get_executor(), ls, [this](boost::asio::ip::tcp::socket s, const wire::handshake& h) {
+        on_incoming_peer(std::move(s), h);
+      });
+  if (auto port = listener_->open()) {
+    listen_port_ = *port;
+    listener_->start();
+  } else {
+    listener_.reset();
+  }
   work_.emplace(io_.get_executor());
   running_ = true;
   thread_ = std::thread([this] {
@@ -69,6 +85,17 @@ void session_impl::start() {
 
 void session_impl::emit(const event& e) {
   if (handler_) handler_(e);
+}
+
+void session_impl::on_incoming_peer(boost::asio::ip::tcp::socket socket, const wire::handshake& h) {
+  auto it = torrents_.find(h.info_hash);
+  if (it == torrents_.end()) {
+    spdlog::debug("incoming peer for unknown info-hash {}: closed", h.info_hash.to_hex());
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    return;
+  }
+  it->second->attach_incoming(std::move(socket), h);
 }
 
 result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
@@ -105,6 +132,7 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     ctx.udp = udp_;
     ctx.pid = pid_;
     ctx.settings = settings_;
+    if (listen_port_ != 0) ctx.settings.listen_port = listen_port_;  // the port really bound
     ctx.budget = budget_;
     ctx.emit = [this](const event& e) { emit(e); };
     auto t = std::make_shared<torrent>(std::move(ctx), ti, std::move(st), std::move(peers));
@@ -172,11 +200,13 @@ void session_impl::stop() {
     thread_id_ = std::thread::id{};
     work_.reset();
     torrents_.clear();
+    if (listener_) listener_->close();
     return;
   }
   auto done = std::make_shared<std::promise<void>>();
   auto fut = done->get_future();
   boost::asio::post(io_, [this, done] {
+    if (listener_) listener_->close();
     auto remaining = std::make_shared<std::size_t>(torrents_.size());
     if (*remaining == 0) {
       done->set_value();
@@ -199,6 +229,7 @@ void session_impl::stop() {
   running_ = false;
   thread_id_ = std::thread::id{};  // a later thread may get the same id
   torrents_.clear();  // the network thread is gone: safe from here
+  if (listener_) listener_->close();
 }
 
 }  // namespace tessera::detail

@@ -20,12 +20,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "core/wire.hpp"
 #include "tessera/session.hpp"
 
 namespace tessera::detail {
 
 class disk_io;
 class udp_tracker_client;
+class listener;
 struct connection_budget;
 
 /// Parses "a.b.c.d:port" or "[v6]:port" into an endpoint; nullopt when malformed.
@@ -51,6 +53,8 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   /// the io_context (it cannot wait for itself).
   void stop();
   const session_settings& settings() const { return settings_; }
+  /// The bound listen port, 0 when not listening. Any thread.
+  std::uint16_t listen_port() const { return listen_port_.load(); }
 
   /// For torrent_handle: no_such_process when the torrent or the session is gone.
   result<torrent_status> status(const std::weak_ptr<torrent>& t);
@@ -59,6 +63,8 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
  private:
   bool on_network_thread() const { return std::this_thread::get_id() == thread_id_.load(); }
   void emit(const event& e);
+  /// An incoming peer's handshake arrived: hand the socket to the torrent it names, or close it.
+  void on_incoming_peer(boost::asio::ip::tcp::socket socket, const wire::handshake& h);
 
   /// Runs `f` on the network thread and returns its result; nullopt when the network thread is
   /// not running (any more). Runs `f` inline when already on the network thread.
@@ -90,6 +96,8 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   std::shared_ptr<udp_tracker_client> udp_;
   std::shared_ptr<connection_budget> budget_;
   peer_id pid_;
+  std::shared_ptr<listener> listener_;
+  std::atomic<std::uint16_t> listen_port_{0};
 
   // Network thread only:
   std::function<void(const event&)> handler_;

@@ -97,6 +97,23 @@ struct peer_connection::impl {
   bool am_interested = false;
   bool snubbed = false;
   bool pieces_known = false;  // a bitfield or a have arrived (pieces is sized)
+  bool am_choking = true;
+  bool incoming = false;
+  clock_type::time_point connected_at{};
+  clock_type::time_point last_interest{};  // last tick at which either side was interested
+
+  /// A request from the peer we still owe a `piece` for.
+  struct upload_request {
+    std::uint64_t id = 0;  // matches a disk read's completion to its entry
+    piece_index piece;
+    std::int32_t begin = 0;
+    std::int32_t length = 0;
+    bool reading = false;  // a disk read for it is in flight
+  };
+  std::deque<upload_request> upload_queue;
+  std::uint64_t next_upload_id = 1;
+  int reads_in_flight = 0;  // includes reads whose request was cancelled meanwhile
+  int invalid_requests = 0;
 
   peer_id remote_id;
   bitfield pieces;
@@ -185,6 +202,7 @@ struct peer_connection::impl {
     deadline.cancel();
     write_signal.cancel();
     tick_timer.cancel();
+    upload_queue.clear();
     // One at a time, so a reentrant host still sees the remaining ones here exactly once.
     while (!outstanding.empty()) {
       const auto r = outstanding.front();
@@ -234,6 +252,14 @@ struct peer_connection::impl {
     co_await read_loop(d);
   }
 
+  /// Incoming connection whose handshake the listener read already.
+  static awaitable<void> run_incoming_known(std::shared_ptr<peer_connection> self, wire::handshake h) {
+    impl& d = *self->impl_;
+    if (!d.accept_handshake(h, true)) co_return;
+    d.start_session(self);
+    co_await read_loop(d);
+  }
+
   /// Reads and checks the peer's 68-byte handshake. Bytes after it stay in the receive buffer for
   /// the reader. `reply`: queue our handshake once theirs names our torrent (incoming side).
   /// `d` is kept alive by the caller's `self`.
@@ -254,23 +280,31 @@ struct peer_connection::impl {
       co_return false;
     }
     d.recv_begin = wire::handshake_length;
-    if (h->info_hash != d.info_hash) {
-      d.close(peer_errc::info_hash_mismatch);
-      co_return false;
+    co_return d.accept_handshake(*h, reply);
+  }
+
+  /// Checks the peer's parsed handshake and asks the host. `reply`: queue our handshake first.
+  bool accept_handshake(const wire::handshake& h, bool reply) {
+    if (h.info_hash != info_hash) {
+      close(peer_errc::info_hash_mismatch);
+      return false;
     }
-    d.remote_id = h->id;
-    if (reply) wire::write_handshake(d.send_buf, d.our_handshake());
-    const bool accepted = d.host.on_handshake(d.owner, *h);
-    if (d.closed) co_return false;  // the host closed it with its own reason
+    remote_id = h.id;
+    if (reply) wire::write_handshake(send_buf, our_handshake());
+    const bool accepted = host.on_handshake(owner, h);
+    if (closed) return false;  // the host closed it with its own reason
     if (!accepted) {
-      d.close(peer_errc::handshake_rejected);
-      co_return false;
+      close(peer_errc::handshake_rejected);
+      return false;
     }
-    d.disarm_deadline();
-    d.handshake_done = true;
-    d.last_receive = clock_type::now();
-    spdlog::debug("peer {}: handshake done, client {}", d.label, client_name_from_peer_id(d.remote_id));
-    co_return true;
+    disarm_deadline();
+    handshake_done = true;
+    const auto now = clock_type::now();
+    last_receive = now;
+    connected_at = now;
+    last_interest = now;
+    spdlog::debug("peer {}: handshake done, client {}", label, client_name_from_peer_id(remote_id));
+    return true;
   }
 
   /// After an accepted handshake: queue our bitfield, start the writer and the tick.
@@ -350,6 +384,7 @@ struct peer_connection::impl {
       }
       d.write_buf.clear();
       d.last_send = clock_type::now();
+      d.pump_uploads();  // the backlog shrank: start more disk reads
     }
   }
 
@@ -366,6 +401,12 @@ struct peer_connection::impl {
   void on_tick(clock_type::time_point now) {
     if (now - last_receive >= settings.inactivity_timeout) {
       close(peer_errc::inactivity);
+      return;
+    }
+    if (am_interested || peer_interested) {
+      last_interest = now;
+    } else if (now - last_interest >= settings.idle_timeout) {
+      close(peer_errc::idle);
       return;
     }
     if (detail::is_snubbed(last_progress, now, settings.snub_timeout, static_cast<int>(outstanding.size()))) {
@@ -412,8 +453,16 @@ struct peer_connection::impl {
     request_more();
   }
 
-  void on_message(const wire::interested&) { peer_interested = true; }
-  void on_message(const wire::not_interested&) { peer_interested = false; }
+  void on_message(const wire::interested&) {
+    if (peer_interested) return;
+    peer_interested = true;
+    host.on_peer_interest(owner, true);
+  }
+  void on_message(const wire::not_interested&) {
+    if (!peer_interested) return;
+    peer_interested = false;
+    host.on_peer_interest(owner, false);
+  }
 
   void ensure_pieces_sized() {
     if (pieces_known) return;
@@ -440,20 +489,36 @@ struct peer_connection::impl {
   }
 
   void on_message(const wire::bitfield& m) {
-    // BEP 3: only the first message. Extension handshakes and keep-alives before it are
-    // tolerated (common clients send the BEP 10 handshake first); after a have or a second
-    // bitfield the piece set would be ambiguous.
-    if (pieces_known) {
-      close(peer_errc::unexpected_bitfield);
-      return;
+    // BEP 3 wants it as the first message only. In practice aria2 may send `have`s (for pieces
+    // it completed while our handshake was in flight) before its bitfield, and libtorrent accepts
+    // that, so a later bitfield replaces the set when it keeps every piece already known; one
+    // that drops a known piece makes the set ambiguous and closes the connection.
+    if (!pieces_known) {
+      if (!pieces.assign(m.bits, num_pieces())) {
+        close(peer_errc::bad_bitfield);
+        return;
+      }
+      pieces_known = true;
+      pieces_count = pieces.count();
+      host.on_peer_has(owner, pieces);
+    } else {
+      bitfield next;
+      if (!next.assign(m.bits, num_pieces())) {
+        close(peer_errc::bad_bitfield);
+        return;
+      }
+      for (int i = 0; i < pieces.size(); ++i) {
+        if (pieces.get(i) && !next.get(i)) {
+          close(peer_errc::unexpected_bitfield);
+          return;
+        }
+      }
+      spdlog::debug("peer {}: bitfield after {} known pieces: replacing the set", label, pieces_count);
+      host.on_peer_has(owner, next);  // the host still sees the old set through pieces()
+      if (closed) return;
+      pieces = std::move(next);
+      pieces_count = pieces.count();
     }
-    if (!pieces.assign(m.bits, num_pieces())) {
-      close(peer_errc::bad_bitfield);
-      return;
-    }
-    pieces_known = true;
-    pieces_count = pieces.count();
-    host.on_peer_has(owner, pieces);
     if (closed) return;
     update_interest();
   }
@@ -467,11 +532,101 @@ struct peer_connection::impl {
   }
 
   void on_message(const wire::request& m) {
-    // Uploading is not implemented yet: we never unchoke, so requests are validated and dropped.
-    if (!valid_block_range(m.piece, m.begin, m.length)) close(peer_errc::bad_request);
+    if (!valid_block_range(m.piece, m.begin, m.length)) {
+      close(peer_errc::bad_request);
+      return;
+    }
+    // Sent before our choke reached the peer, or a peer ignoring it: BEP 3 says choked requests
+    // are discarded; without BEP 6 there is no reject to send.
+    if (am_choking) return;
+    const auto& ours = host.our_pieces();
+    if (m.piece.value >= ours.size() || !ours.get(m.piece.value)) {
+      spdlog::debug("peer {}: request for piece {} we do not have", label, m.piece.value);
+      if (++invalid_requests > settings.max_invalid_requests) close(peer_errc::invalid_requests);
+      return;
+    }
+    const auto same = [&](const upload_request& r) {
+      return r.piece == m.piece && r.begin == m.begin && r.length == m.length;
+    };
+    if (std::find_if(upload_queue.begin(), upload_queue.end(), same) != upload_queue.end()) return;
+    if (static_cast<int>(upload_queue.size()) >= settings.max_queued_requests) {
+      close(peer_errc::too_many_requests);
+      return;
+    }
+    upload_queue.push_back({next_upload_id++, m.piece, m.begin, m.length, false});
+    pump_uploads();
   }
+
   void on_message(const wire::cancel& m) {
-    if (!valid_block_range(m.piece, m.begin, m.length)) close(peer_errc::bad_request);
+    if (!valid_block_range(m.piece, m.begin, m.length)) {
+      close(peer_errc::bad_request);
+      return;
+    }
+    // A request whose read is in flight is dropped too: the read's result finds no entry.
+    const auto it = std::find_if(upload_queue.begin(), upload_queue.end(), [&](const upload_request& r) {
+      return r.piece == m.piece && r.begin == m.begin && r.length == m.length;
+    });
+    if (it != upload_queue.end()) upload_queue.erase(it);
+  }
+
+  // --- upload side ---
+
+  /// Starts disk reads for queued requests, within the read-ahead and send-backlog bounds.
+  void pump_uploads() {
+    if (closed || am_choking) return;
+    for (auto& r : upload_queue) {
+      if (reads_in_flight >= settings.max_reads_in_flight) return;
+      if (send_buf.size() + write_buf.size() >= settings.max_send_backlog) return;
+      if (r.reading) continue;
+      r.reading = true;
+      ++reads_in_flight;
+      host.read_block(r.piece, r.begin, r.length,
+                      [weak = owner.weak_from_this(), id = r.id](std::error_code ec,
+                                                                 std::vector<std::uint8_t> data) {
+                        auto self = weak.lock();
+                        if (!self) return;
+                        self->impl_->on_read_done(id, ec, std::move(data));
+                      });
+      if (closed) return;
+    }
+  }
+
+  void on_read_done(std::uint64_t id, std::error_code ec, std::vector<std::uint8_t> data) {
+    --reads_in_flight;
+    if (closed) return;
+    const auto it = std::find_if(upload_queue.begin(), upload_queue.end(),
+                                 [id](const upload_request& r) { return r.id == id; });
+    if (it == upload_queue.end()) {  // cancelled, or dropped by a choke, while it was read
+      pump_uploads();
+      return;
+    }
+    if (!ec && data.size() != static_cast<std::size_t>(it->length)) {
+      ec = std::make_error_code(std::errc::io_error);
+    }
+    if (ec) {
+      spdlog::warn("peer {}: reading piece {} for upload failed: {}", label, it->piece.value, ec.message());
+      close(ec);
+      return;
+    }
+    wire::write_piece_header(send_buf, it->piece, it->begin, it->length);
+    send_buf.insert(send_buf.end(), data.begin(), data.end());
+    uploaded += it->length;
+    up.add(it->length, clock_type::now());
+    upload_queue.erase(it);
+    wake_writer();
+    pump_uploads();
+  }
+
+  void set_choking(bool choke) {
+    if (closed || !handshake_done || am_choking == choke) return;
+    am_choking = choke;
+    if (choke) {
+      wire::write_choke(send_buf);
+      upload_queue.clear();  // reads in flight find no entry and are discarded
+    } else {
+      wire::write_unchoke(send_buf);
+    }
+    wake_writer();
   }
 
   void on_message(const wire::piece& m) {
@@ -576,11 +731,23 @@ void peer_connection::start_outgoing() {
 void peer_connection::start_incoming(tcp::socket socket) {
   if (impl_->started || impl_->closed) return;
   impl_->started = true;
+  impl_->incoming = true;
   impl_->socket = std::move(socket);
   boost::system::error_code ignored;
   impl_->socket.set_option(tcp::no_delay(true), ignored);
   auto self = shared_from_this();
   asio::co_spawn(impl_->socket.get_executor(), impl::run_incoming(self), impl::completion());
+}
+
+void peer_connection::start_incoming(tcp::socket socket, const wire::handshake& h) {
+  if (impl_->started || impl_->closed) return;
+  impl_->started = true;
+  impl_->incoming = true;
+  impl_->socket = std::move(socket);
+  boost::system::error_code ignored;
+  impl_->socket.set_option(tcp::no_delay(true), ignored);
+  auto self = shared_from_this();
+  asio::co_spawn(impl_->socket.get_executor(), impl::run_incoming_known(self, h), impl::completion());
 }
 
 void peer_connection::close(std::error_code reason) { impl_->close(reason); }
@@ -608,6 +775,8 @@ void peer_connection::cancel_request(block_address b) {
 
 void peer_connection::update_interest() { impl_->update_interest(); }
 void peer_connection::request_more() { impl_->request_more(); }
+void peer_connection::choke() { impl_->set_choking(true); }
+void peer_connection::unchoke() { impl_->set_choking(false); }
 
 peer_key peer_connection::key() const { return impl_->key; }
 const tcp::endpoint& peer_connection::remote() const { return impl_->remote; }
@@ -621,6 +790,15 @@ std::string peer_connection::client_name() const { return client_name_from_peer_
 bool peer_connection::peer_choking() const { return impl_->peer_choking; }
 bool peer_connection::am_interested() const { return impl_->am_interested; }
 bool peer_connection::is_snubbed() const { return impl_->snubbed; }
+bool peer_connection::am_choking() const { return impl_->am_choking; }
+bool peer_connection::peer_interested() const { return impl_->peer_interested; }
+clock_type::time_point peer_connection::connected_at() const { return impl_->connected_at; }
+bool peer_connection::is_incoming() const { return impl_->incoming; }
+tcp::endpoint peer_connection::local_endpoint() const {
+  boost::system::error_code ec;
+  auto ep = impl_->socket.local_endpoint(ec);
+  return ec ? tcp::endpoint{} : ep;
+}
 
 peer_connection_stats peer_connection::stats() const {
   const auto now = clock_type::now();
@@ -631,6 +809,7 @@ peer_connection_stats peer_connection::stats() const {
   s.upload_rate = impl_->up.rate(now);
   s.outstanding_requests = static_cast<int>(impl_->outstanding.size());
   s.wasted = impl_->wasted;
+  s.queued_uploads = static_cast<int>(impl_->upload_queue.size());
   return s;
 }
 

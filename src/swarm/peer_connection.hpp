@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -40,7 +41,8 @@ class peer_host {
   /// The peer's handshake arrived and its info-hash matches. Return false to drop the connection
   /// (a connection to ourselves, a peer id already connected, too many peers).
   virtual bool on_handshake(peer_connection& c, const wire::handshake& h) = 0;
-  /// The peer's piece set grew: its first bitfield (or have-all) as `added` == whole set, or one
+  /// The peer's piece set grew: a bitfield as the whole new set (c.pieces() still holds the old
+  /// one during the call: empty for the first, the earlier set for a later bitfield), or one
   /// `have`. Used for availability and interest.
   virtual void on_peer_has(peer_connection& c, const bitfield& whole_set) = 0;
   virtual void on_peer_have(peer_connection& c, piece_index p) = 0;
@@ -55,6 +57,21 @@ class peer_host {
   /// The connection closed (any reason, including a failed connect). Its outstanding requests
   /// were already reported through on_request_aborted. Called exactly once per connection.
   virtual void on_disconnect(peer_connection& c, std::error_code reason) = 0;
+
+  // --- upload side ---
+  /// Completion of read_block: an error, or exactly the requested bytes.
+  using read_handler = std::function<void(std::error_code, std::vector<std::uint8_t>)>;
+  /// Reads `length` bytes at `begin` of our verified piece `p` (to serve a `request`) without
+  /// blocking; `done` runs later on the network thread, never inside this call. The range was
+  /// validated by the connection. `done` may run after the connection closed (it checks).
+  virtual void read_block(piece_index p, std::int32_t begin, std::int32_t length,
+                          read_handler done) = 0;
+  /// The peer sent interested (true) or not_interested (false) and its state changed. The torrent
+  /// uses it to rechoke early when a slot is free. Default: nothing.
+  virtual void on_peer_interest(peer_connection& c, bool interested) {
+    (void)c;
+    (void)interested;
+  }
 };
 
 /// Tuning of one connection; durations are std::chrono.
@@ -69,8 +86,26 @@ struct peer_connection_settings {
   /// requests go back to the picker (other peers take them) and it gets one request at a time.
   std::chrono::seconds snub_timeout{30};
   std::chrono::seconds keep_alive_interval{120};
-  /// Nothing received at all for this long: the connection is closed.
+  /// Nothing received at all for this long: the connection is closed. Peers send keep-alives
+  /// every 2 minutes, so a live peer never trips it.
   std::chrono::seconds inactivity_timeout{240};
+  /// Neither side interested for this long: the connection is useless and closed (libtorrent's
+  /// `inactivity_timeout`, 10 minutes). An interested peer that we choke is not idle: it waits
+  /// for an unchoke (a seed keeps a queue of such peers for its optimistic slot).
+  std::chrono::seconds idle_timeout{600};
+
+  // Upload side.
+  /// Requests queued from the peer (not yet answered) above which the connection is closed.
+  /// 500: libtorrent's max_allowed_in_request_queue, and our own max_request_depth, so a peer
+  /// pipelining like libtorrent or tessera at full speed never trips it.
+  int max_queued_requests = 500;
+  /// Disk reads in flight for this peer (read-ahead of its queued requests).
+  int max_reads_in_flight = 8;
+  /// No new disk read starts while this many bytes wait to be written to the socket.
+  std::size_t max_send_backlog = 512 * 1024;
+  /// Requests for pieces we do not have (a broken or hostile peer; they are ignored) tolerated
+  /// before the connection is closed.
+  int max_invalid_requests = 100;
 };
 
 /// Counters of one connection. Byte counts are payload bytes; rates are bytes/s over a few seconds.
@@ -83,15 +118,28 @@ struct peer_connection_stats {
   /// Payload bytes of `piece` messages that matched no outstanding request (late after a choke,
   /// cancel or snub, or never requested): dropped, never handed to the host.
   std::int64_t wasted = 0;
+  /// The peer's requests we still owe (queued or being read from disk).
+  int queued_uploads = 0;
 };
 
 /// Must be owned by a std::shared_ptr before start_*() (its coroutines hold a reference). Single
 /// network thread: every member is called on the executor passed at construction. Protocol
 /// decisions: a `piece` that matches no outstanding request exactly (piece, begin, length) is
 /// counted in stats().wasted and dropped, not a disconnect (late blocks after a choke or cancel are
-/// normal); a bitfield after a have or a second bitfield, a bitfield of the wrong size, a have out
-/// of range, a request/cancel outside the torrent or above 16 KiB, and any message the codec
+/// normal); a later bitfield (after haves, as aria2 sends it) replaces the piece set when it keeps
+/// every piece known so far, and closes the connection when it drops one; a bitfield of the wrong
+/// size, a have out of range, a request/cancel outside the torrent or above 16 KiB, and any message the codec
 /// rejects close the connection (reasons: peer_errc, wire_errc, or the socket's error code).
+///
+/// Upload side (BEP 3): we start choking. A `request` that is valid but arrives while we choke the
+/// peer is ignored (it may have been sent before our choke arrived); one for a piece we do not
+/// have is ignored and counted (closed after max_invalid_requests); a duplicate of a queued
+/// request is ignored; more than max_queued_requests queued closes (peer_errc::too_many_requests).
+/// Queued requests are read from disk through host.read_block, at most max_reads_in_flight at a
+/// time and only while the send backlog is below max_send_backlog, and answered with `piece`
+/// messages in the order the reads complete. `cancel` drops a request not sent yet (a read in
+/// flight is then discarded). Choking the peer drops its whole queue. A failed disk read closes
+/// the connection with the read's error code.
 class peer_connection : public std::enable_shared_from_this<peer_connection> {
  public:
   /// `host` must outlive the connection's open period (see peer_host). `key` identifies the
@@ -103,8 +151,12 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
 
   /// Connects, sends our handshake, then runs the reader and writer. Call once.
   void start_outgoing();
-  /// Takes an accepted socket whose handshake was not read yet. Call once (used by seeding).
+  /// Takes an accepted socket whose handshake was not read yet. Call once.
   void start_incoming(boost::asio::ip::tcp::socket socket);
+  /// Takes an accepted socket whose 68-byte handshake `h` the listener already read (and matched
+  /// to this torrent by info-hash): checks it like start_incoming would, replies with ours and our
+  /// bitfield, then runs the reader and writer. Call once.
+  void start_incoming(boost::asio::ip::tcp::socket socket, const wire::handshake& h);
 
   /// Closes the socket and stops the coroutines; reports outstanding requests as aborted and calls
   /// host.on_disconnect once. Idempotent; after it returns the host is never called again.
@@ -120,6 +172,10 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   void update_interest();
   /// Tops up the request pipeline (e.g. after blocks were returned to the picker).
   void request_more();
+  /// Choker decisions (no-ops when the state does not change or before the handshake). choke()
+  /// also drops the peer's queued requests (BEP 3: the peer knows they are discarded).
+  void choke();
+  void unchoke();
 
   // --- state ---
   peer_key key() const;
@@ -134,6 +190,14 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   std::string client_name() const;
   bool peer_choking() const;       ///< the peer chokes us
   bool am_interested() const;
+  bool am_choking() const;         ///< we choke the peer (true until the choker unchokes it)
+  bool peer_interested() const;    ///< the peer wants pieces from us
+  /// When the handshake completed (time_point{} before).
+  std::chrono::steady_clock::time_point connected_at() const;
+  /// The connection was accepted by us (not dialled).
+  bool is_incoming() const;
+  /// Our side's address of the socket (empty endpoint when not connected).
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
   bool is_snubbed() const;
   peer_connection_stats stats() const;
 

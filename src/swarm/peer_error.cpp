@@ -16,12 +16,16 @@ class peer_category_impl final : public std::error_category {
       case peer_errc::self_connection: return "connected to ourselves";
       case peer_errc::duplicate: return "peer id already connected";
       case peer_errc::bad_bitfield: return "bitfield of wrong length or with spare bits set";
-      case peer_errc::unexpected_bitfield: return "bitfield not sent as the first piece message";
+      case peer_errc::unexpected_bitfield: return "bitfield without a piece the peer announced before";
       case peer_errc::have_out_of_range: return "have for a piece index outside the torrent";
       case peer_errc::bad_request: return "request or cancel outside the torrent or too long";
       case peer_errc::timeout: return "connect or handshake timed out";
       case peer_errc::inactivity: return "nothing received from the peer for too long";
       case peer_errc::closed_by_host: return "connection closed by the torrent";
+      case peer_errc::too_many_requests: return "too many queued requests from the peer";
+      case peer_errc::invalid_requests: return "too many requests for pieces we do not have";
+      case peer_errc::idle: return "neither side interested for too long";
+      case peer_errc::both_seeds: return "both sides are seeds";
     }
     return "unknown peer error";
   }

@@ -14,12 +14,16 @@ enum class peer_errc {
   self_connection,         ///< the peer id is our own: we connected to ourselves (set by the host)
   duplicate,               ///< the peer id is already connected to this torrent (set by the host)
   bad_bitfield,            ///< bitfield of the wrong length or with spare bits set (BEP 3)
-  unexpected_bitfield,     ///< a bitfield after a bitfield or after a have (BEP 3: first only)
+  unexpected_bitfield,     ///< a later bitfield that drops a piece the peer announced before
   have_out_of_range,       ///< a have for a piece index outside the torrent
   bad_request,             ///< a request/cancel outside the torrent or above 16 KiB (BEP 3)
   timeout,                 ///< connect or handshake did not complete in time
   inactivity,              ///< nothing received for peer_connection_settings::inactivity_timeout
   closed_by_host,          ///< the torrent closed the connection (stopping, too many peers...)
+  too_many_requests,       ///< the peer queued more requests than we accept
+  invalid_requests,        ///< too many requests for pieces we do not have
+  idle,                    ///< neither side interested for peer_connection_settings::idle_timeout
+  both_seeds,              ///< we and the peer both have every piece: nothing to exchange
 };
 
 const std::error_category& peer_category() noexcept;

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "swarm/peer_error.hpp"
 #include "torrent/padding.hpp"
 
 namespace tessera::detail {
@@ -185,7 +186,16 @@ void torrent::become_seed() {
   for (auto& [k, c] : conns_) {
     if (c.conn->handshake_done() && c.conn->is_seed()) seeds.push_back(c.conn);
   }
-  for (auto& c : seeds) c->close(std::make_error_code(std::errc::operation_canceled));
+  for (auto& c : seeds) drop_if_both_seeds(*c);
+  // The choker ranks by upload rate from now on.
+  post_rechoke();
+}
+
+void torrent::drop_if_both_seeds(peer_connection& c) {
+  if (state_ != torrent_state::seeding || !c.is_seed() || c.is_closed()) return;
+  // A seed stays a seed: never dial it again while we seed.
+  if (auto it = conns_.find(c.key()); it != conns_.end()) it->second.retry = false;
+  c.close(peer_errc::both_seeds);
 }
 
 // --- timer, peers --------------------------------------------------------------------------
@@ -206,7 +216,106 @@ void torrent::on_tick() {
   upload_sampled_ = up;
   release_stuck_pieces();
   connect_candidates();
+  choker_settings cs;
+  if (rate_meter::clock::now() - last_rechoke_ >= cs.rechoke_interval) rechoke();
   schedule_tick();
+}
+
+void torrent::rechoke() {
+  if (stopped_ || state_ == torrent_state::error || state_ == torrent_state::checking) return;
+  const auto now = std::chrono::steady_clock::now();
+  last_rechoke_ = now;
+  std::vector<choker_peer> snapshot;
+  snapshot.reserve(conns_.size());
+  for (const auto& [k, c] : conns_) {
+    if (!c.counted || c.conn->is_closed() || !c.conn->handshake_done()) continue;
+    const auto st = c.conn->stats();
+    choker_peer p;
+    p.key = k;
+    p.peer_interested = c.conn->peer_interested();
+    p.download_rate = st.download_rate;
+    p.upload_rate = st.upload_rate;
+    p.connected_at = c.conn->connected_at();
+    p.snubbed = c.conn->is_snubbed();
+    p.is_seed = c.conn->is_seed();
+    p.am_choking = c.conn->am_choking();
+    snapshot.push_back(p);
+  }
+  choker_settings cs;
+  cs.regular_slots = std::max(0, ctx_.settings.unchoke_slots);
+  const auto mode = state_ == torrent_state::seeding ? choker_mode::seeding : choker_mode::leeching;
+  auto r = run_choker(snapshot, mode, now, cs, choker_state_, choker_rng_);
+  choker_state_ = std::move(r.state);
+  // choke()/unchoke() only queue messages: they never call back into the torrent.
+  for (peer_key k : r.to_choke) {
+    if (auto it = conns_.find(k); it != conns_.end()) it->second.conn->choke();
+  }
+  for (peer_key k : r.to_unchoke) {
+    if (auto it = conns_.find(k); it != conns_.end()) it->second.conn->unchoke();
+  }
+}
+
+void torrent::post_rechoke() {
+  if (rechoke_posted_ || stopped_) return;
+  rechoke_posted_ = true;
+  std::weak_ptr<torrent> weak = weak_from_this();
+  boost::asio::post(ctx_.ex, [weak] {
+    auto t = weak.lock();
+    if (!t) return;
+    t->rechoke_posted_ = false;
+    t->rechoke();
+  });
+}
+
+void torrent::on_peer_interest(peer_connection& c, bool interested) {
+  if (stopped_) return;
+  if (interested) {
+    if (!c.am_choking()) return;
+    // A free slot (regular or optimistic) should not wait for the next 10 s round.
+    int unchoked = 0;
+    for (const auto& [k, e] : conns_) unchoked += (e.counted && !e.conn->am_choking()) ? 1 : 0;
+    if (unchoked < std::max(0, ctx_.settings.unchoke_slots) + 1) post_rechoke();
+  } else if (!c.am_choking()) {
+    post_rechoke();  // its slot is free for an interested peer
+  }
+}
+
+void torrent::read_block(piece_index p, std::int32_t begin, std::int32_t length, read_handler done) {
+  ctx_.disk->async_read(storage_, ti_, p, begin, length, ctx_.ex,
+                        [done = std::move(done)](result<std::vector<std::uint8_t>, storage_error> r) {
+                          if (r) {
+                            done({}, std::move(*r));
+                          } else {
+                            done(r.error().ec ? r.error().ec : std::make_error_code(std::errc::io_error), {});
+                          }
+                        });
+}
+
+void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::handshake& h) {
+  boost::system::error_code ec;
+  const endpoint remote = socket.remote_endpoint(ec);
+  auto refuse = [&socket](const char* why) {
+    spdlog::debug("incoming peer refused: {}", why);
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  };
+  if (ec) return refuse("socket already closed");
+  if (stopped_ || state_ == torrent_state::error || state_ == torrent_state::checking) {
+    return refuse("torrent not running");
+  }
+  if (static_cast<int>(conns_.size()) >= ctx_.settings.max_connections_per_torrent) {
+    return refuse("torrent connection limit");
+  }
+  if (ctx_.budget && ctx_.budget->open >= ctx_.budget->max) return refuse("session connection limit");
+  if (peers_.is_banned(remote.address())) return refuse("banned address");
+  peer_key key = next_key_++;
+  auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, remote);
+  connection_entry e{conn, remote};
+  e.incoming = true;
+  conns_[key] = std::move(e);
+  key_addresses_[key] = remote.address();
+  if (ctx_.budget) ++ctx_.budget->open;
+  conn->start_incoming(std::move(socket), h);
 }
 
 void torrent::release_stuck_pieces() {
@@ -233,9 +342,8 @@ void torrent::add_peers(const std::vector<endpoint>& eps) {
 
 void torrent::connect_candidates() {
   if (stopped_ || state_ == torrent_state::error || state_ == torrent_state::checking) return;
-  // Seeding without a listen socket: outgoing connections would only reach peers that may want
-  // our pieces; uploading is not implemented yet, so a seed makes no connections.
-  if (state_ == torrent_state::seeding) return;
+  // A seed dials too: tracker peers may be leechers that cannot reach us (peers that turn out to
+  // be seeds are dropped after their bitfield).
   auto now = peer_list::clock::now();
   // Bound the attempts per tick so a huge peer list does not stall the network thread.
   for (int attempts = 0; attempts < 20; ++attempts) {
@@ -292,6 +400,13 @@ bool torrent::on_handshake(peer_connection& c, const wire::handshake& h) {
   if (it == conns_.end() || stopped_ || state_ == torrent_state::error) return false;
   if (h.id == ctx_.pid) {  // we connected to ourselves
     it->second.retry = false;
+    if (it->second.incoming) {
+      // Our own outgoing connection is the other end: never dial that address again (it would
+      // otherwise only see the close, not the handshake, and retry).
+      for (auto& [k, other] : conns_) {
+        if (!other.incoming && other.conn->local_endpoint() == it->second.remote) other.retry = false;
+      }
+    }
     return false;
   }
   for (const auto& [k, other] : conns_) {
@@ -325,6 +440,7 @@ void torrent::on_peer_has(peer_connection& c, const bitfield& whole_set) {
   }
   picker_.add_peer(whole_set);
   it->second.availability = true;
+  drop_if_both_seeds(c);
 }
 
 void torrent::on_peer_have(peer_connection& c, piece_index p) {
@@ -332,6 +448,7 @@ void torrent::on_peer_have(peer_connection& c, piece_index p) {
   if (it == conns_.end() || p.value < 0 || p.value >= ti_->num_pieces()) return;
   picker_.add_have(p);
   it->second.availability = true;
+  drop_if_both_seeds(c);
 }
 
 bool torrent::is_interesting(const bitfield& peer_has) const {
@@ -497,7 +614,8 @@ void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
   if (e.availability) picker_.remove_peer(c.pieces());
   closed_uploaded_ += c.stats().uploaded;
   if (!buffers_.references(c.key())) key_addresses_.erase(c.key());
-  peers_.on_closed(e.remote, e.counted, e.retry, peer_list::clock::now());
+  if (!e.incoming) peers_.on_closed(e.remote, e.counted, e.retry, peer_list::clock::now());
+  if (!c.am_choking() && !stopped_) post_rechoke();  // its upload slot is free
   if (e.counted && ctx_.emit) {
     ctx_.emit(events::peer_disconnected{ti_->info_hash, to_string(e.remote), reason.message()});
   }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -21,6 +22,7 @@
 #include "discovery/tracker.hpp"
 #include "disk/disk_io.hpp"
 #include "disk/storage.hpp"
+#include "swarm/choker.hpp"
 #include "swarm/peer_connection.hpp"
 #include "tessera/session.hpp"
 #include "swarm/rate_meter.hpp"
@@ -81,6 +83,14 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   std::int64_t peak_buffered_bytes() const { return peak_buffered_; }
   /// Adds peer addresses (tracker replies, user-given peers) and connects if there is room.
   void add_peers(const std::vector<endpoint>& peers);
+  /// An incoming connection whose handshake (`h`, naming this torrent) the listener read. Closed
+  /// at once while checking, stopped or in error, from a banned address, or beyond the
+  /// per-torrent or session connection limits; otherwise a connection is attached and the
+  /// handshake goes through on_handshake like an outgoing one (self and duplicate ids dropped).
+  void attach_incoming(boost::asio::ip::tcp::socket socket, const wire::handshake& h);
+  /// Runs one choking round now (normally every choker_settings::rechoke_interval, and early when
+  /// a peer becomes interested while a slot is free). Exposed for tests.
+  void rechoke();
 
   // --- peer_host ---
   const torrent_info& info() const override { return *ti_; }
@@ -94,6 +104,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void on_block(peer_connection& c, block_address b, std::span<const std::uint8_t> data) override;
   void on_request_aborted(peer_connection& c, block_address b) override;
   void on_disconnect(peer_connection& c, std::error_code reason) override;
+  void read_block(piece_index p, std::int32_t begin, std::int32_t length,
+                  read_handler done) override;
+  void on_peer_interest(peer_connection& c, bool interested) override;
 
  private:
   struct connection_entry {
@@ -102,6 +115,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
     bool counted = false;          // handshake accepted: counts in num_peers
     bool availability = false;     // its pieces were added to the picker
     bool retry = true;             // false: never reconnect (ourselves, duplicate)
+    bool incoming = false;         // accepted: `remote` is the peer's outgoing port, not listed
   };
 
   void on_checked(check_result r);
@@ -117,6 +131,10 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void fail(const storage_error& e);
   void close_all_connections(std::error_code reason);
   void request_more_all();
+  /// Posts a rechoke (coalesced): a slot is free and a peer may want it.
+  void post_rechoke();
+  /// Seeding: closes `c` when it is a seed too (nothing to exchange).
+  void drop_if_both_seeds(peer_connection& c);
   void set_have(piece_index p);
   std::int64_t wanted_bytes(piece_index p) const;  // piece size less padding
   std::int64_t total_uploaded() const;
@@ -154,6 +172,12 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   rate_meter upload_rate_{rate_meter::clock::now()};  // fed once per tick from the connections
   std::int64_t upload_sampled_ = 0;                   // total_uploaded() at the last tick
   std::vector<peer_key> scratch_keys_;
+
+  // Choking (see rechoke()).
+  choker_state choker_state_;
+  std::mt19937_64 choker_rng_{std::random_device{}()};
+  std::chrono::steady_clock::time_point last_rechoke_{};
+  bool rechoke_posted_ = false;
 };
 
 }  // namespace tessera::detail

@@ -38,6 +38,43 @@ TEST(ProgressLine, ShowsPercentSizesRatesPeersAndEta) {
   EXPECT_NE(line.find("eta 3s"), std::string::npos) << line;
 }
 
+TEST(ProgressLine, ShowsUploadRateAndUploadedTotal) {
+  torrent_status st;
+  st.state = torrent_state::downloading;
+  st.total_size = 4LL << 20;
+  st.upload_rate = 512 * 1024;
+  st.total_uploaded = 3LL << 20;
+  auto line = progress_line(st);
+  EXPECT_NE(line.find("up 512.0 KiB/s"), std::string::npos) << line;
+  EXPECT_NE(line.find("up 3.0 MiB "), std::string::npos) << line;
+}
+
+TEST(ProgressLine, SeedingShowsRatioUploadedRateAndPeers) {
+  torrent_status st;
+  st.state = torrent_state::seeding;
+  st.total_size = 4LL << 20;
+  st.total_done = st.total_size;
+  st.total_uploaded = 6LL << 20;
+  st.upload_rate = 1LL << 20;
+  st.num_peers = 2;
+  auto line = progress_line(st);
+  EXPECT_EQ(line.rfind("seeding", 0), 0u) << line;
+  EXPECT_NE(line.find("ratio 1.50"), std::string::npos) << line;
+  EXPECT_NE(line.find("up 6.0 MiB"), std::string::npos) << line;
+  EXPECT_NE(line.find("up 1.0 MiB/s"), std::string::npos) << line;
+  EXPECT_NE(line.find("peers 2"), std::string::npos) << line;
+}
+
+TEST(ShareRatio, IsUploadedOverTheLargerOfDownloadedAndSize) {
+  torrent_status st;
+  EXPECT_EQ(share_ratio(st), 0.0);
+  st.total_size = 100;
+  st.total_uploaded = 50;
+  EXPECT_DOUBLE_EQ(share_ratio(st), 0.5);
+  st.total_downloaded = 200;  // wasted bytes count: Transmission's rule
+  EXPECT_DOUBLE_EQ(share_ratio(st), 0.25);
+}
+
 TEST(ProgressLine, ShowsCheckingProgressWhileChecking) {
   torrent_status st;
   st.state = torrent_state::checking;

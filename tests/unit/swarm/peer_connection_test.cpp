@@ -13,6 +13,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -134,6 +135,42 @@ struct fake_host final : peer_host {
     note();
     disconnects.push_back(reason);
   }
+
+  // --- upload side: the torrent's bytes are a fixed pattern of their offset ---
+  asio::io_context* ioc = nullptr;  // set by the fixture: read completions are posted there
+  bool hold_reads = false;          // true: completions wait for release_reads()
+  std::vector<wire::request> reads;
+  std::vector<std::pair<wire::request, read_handler>> held;
+  std::vector<bool> interest_calls;
+
+  static std::uint8_t byte_at(std::int64_t offset) { return static_cast<std::uint8_t>(offset * 131 + 7); }
+  std::vector<std::uint8_t> data_of(const wire::request& r) const {
+    std::vector<std::uint8_t> out(static_cast<std::size_t>(r.length));
+    const std::int64_t base = std::int64_t{r.piece.value} * ti.piece_length + r.begin;
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = byte_at(base + static_cast<std::int64_t>(i));
+    return out;
+  }
+  void read_block(piece_index p, std::int32_t begin, std::int32_t length, read_handler done) override {
+    note();
+    const wire::request r{p, begin, length};
+    reads.push_back(r);
+    if (hold_reads) {
+      held.emplace_back(r, std::move(done));
+      return;
+    }
+    asio::post(*ioc, [done = std::move(done), data = data_of(r)]() mutable { done({}, std::move(data)); });
+  }
+  void release_reads() {
+    auto all = std::move(held);
+    held.clear();
+    for (auto& [r, done] : all) {
+      asio::post(*ioc, [done = std::move(done), data = data_of(r)]() mutable { done({}, std::move(data)); });
+    }
+  }
+  void on_peer_interest(peer_connection&, bool interested) override {
+    note();
+    interest_calls.push_back(interested);
+  }
 };
 
 /// The remote side: a raw socket speaking the wire protocol by hand.
@@ -239,6 +276,8 @@ class PeerConnection : public ::testing::Test {
   bool script_done = false;
   std::function<awaitable<void>()> script_;
   const peer_id their_id = id_of("-LT2080-theirpeerid0");
+
+  PeerConnection() { host.ioc = &ioc; }
 
   void make(peer_connection_settings s = {}) {
     conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash,
@@ -556,7 +595,24 @@ TEST_F(PeerConnection, BitfieldWithSpareBitsSetCloses) {
   EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::bad_bitfield));
 }
 
-TEST_F(PeerConnection, BitfieldAfterHaveCloses) {
+TEST_F(PeerConnection, HaveThenABitfieldKeepingItReplacesThePieceSet) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    // aria2 does this when it completes a piece while the handshake is in flight.
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{1}); }));
+    { auto m_ = bitfield_msg({0, 1, 3}); co_await p.send(std::move(m_)); }
+    { auto v_ = co_await eventually([&] { return host.has_calls.size() == 1; }); CO_ASSERT_TRUE(v_); }
+    EXPECT_TRUE(conn->pieces().get(0) && conn->pieces().get(1) && conn->pieces().get(3));
+    EXPECT_FALSE(conn->pieces().get(2));
+    EXPECT_FALSE(conn->is_closed());
+  });
+  EXPECT_TRUE(host.disconnects.empty());
+  EXPECT_EQ(host.haves.size(), 1u);
+}
+
+TEST_F(PeerConnection, BitfieldDroppingAnAnnouncedPieceCloses) {
   make();
   conn->start_outgoing();
   run([&]() -> awaitable<void> {
@@ -753,6 +809,251 @@ TEST_F(PeerConnection, LoopbackDownloadIsFast) {
               host.picked.size());
   // Loose floor: the machine is shared; the point is to catch a pathological slowdown.
   EXPECT_GT(mb_per_s, 20.0);
+}
+
+
+// --- upload side -------------------------------------------------------------------------------
+
+/// The peer's handshake, our bitfield read, then the peer declares interest and the host sees it.
+#define UPLOAD_PRELUDE(p)                                                                  \
+  auto p = co_await accept_and_handshake();                                                \
+  { auto v_ = co_await p.expect<wire::bitfield>(); CO_ASSERT_TRUE(v_.has_value()); }        \
+  co_await p.send(msg(wire::write_interested));                                            \
+  { auto v_ = co_await eventually([&] { return conn->peer_interested(); }); CO_ASSERT_TRUE(v_); }
+
+void have_everything(fake_host& host) {
+  for (int i = 0; i < num_pieces; ++i) host.our_bits.set(i);
+}
+
+TEST(PeerConnectionSettings, OurOwnFullPipelineFitsThePeersRequestQueueCap) {
+  // A tessera leecher at full speed keeps max_request_depth requests outstanding; a tessera seed
+  // must queue them all rather than close the connection.
+  const peer_connection_settings s;
+  EXPECT_GE(s.max_queued_requests, s.max_request_depth);
+}
+
+TEST_F(PeerConnection, UnchokedPeerGetsTheRequestedBlocksWithTheRightData) {
+  have_everything(host);
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    UPLOAD_PRELUDE(p);
+    EXPECT_EQ(host.interest_calls, std::vector<bool>{true});
+    EXPECT_TRUE(conn->am_choking());
+    conn->unchoke();
+    { auto v_ = co_await p.expect<wire::unchoke>(); CO_ASSERT_TRUE(v_.has_value()); }
+    const std::int32_t last_len = static_cast<std::int32_t>(total_size - 4 * piece_length - block_size);
+    const std::vector<wire::request> asked = {{piece_index{1}, block_size, block_size},
+                                              {piece_index{4}, block_size, last_len},
+                                              {piece_index{0}, 100, 1}};
+    for (const auto& r : asked) co_await p.send(msg([&](auto& o) { wire::write_request(o, r); }));
+    for (std::size_t i = 0; i < asked.size(); ++i) {
+      auto got = co_await p.expect<wire::piece>();
+      CO_ASSERT_TRUE(got.has_value());
+      const wire::request r{got->piece, got->begin, static_cast<std::int32_t>(got->data.size())};
+      CO_ASSERT_TRUE(std::find(asked.begin(), asked.end(), r) != asked.end()) << "unexpected block";
+      const auto want = host.data_of(r);
+      EXPECT_TRUE(std::equal(got->data.begin(), got->data.end(), want.begin(), want.end()));
+    }
+    EXPECT_EQ(conn->stats().uploaded, block_size + last_len + 1);
+    EXPECT_EQ(conn->stats().queued_uploads, 0);
+  });
+  EXPECT_TRUE(host.disconnects.empty());
+}
+
+TEST_F(PeerConnection, RequestWhileChokedIsIgnoredAndTheConnectionStays) {
+  have_everything(host);
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    UPLOAD_PRELUDE(p);
+    co_await p.send(msg([](auto& o) { wire::write_request(o, {piece_index{0}, 0, block_size}); }));
+    { auto v_ = co_await p.expect<wire::piece>(300ms); EXPECT_FALSE(v_.has_value()) << "served while choked"; }
+    EXPECT_TRUE(host.reads.empty());
+    EXPECT_FALSE(conn->is_closed());
+    // Unchoked, the same request is served: the connection is healthy.
+    conn->unchoke();
+    co_await p.send(msg([](auto& o) { wire::write_request(o, {piece_index{0}, 0, block_size}); }));
+    { auto v_ = co_await p.expect<wire::piece>(); EXPECT_TRUE(v_.has_value()); }
+  });
+  EXPECT_TRUE(host.disconnects.empty());
+}
+
+TEST_F(PeerConnection, RequestForAPieceWeDoNotHaveIsIgnored) {
+  host.our_bits.set(0);
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    UPLOAD_PRELUDE(p);
+    conn->unchoke();
+    co_await p.send(msg([](auto& o) { wire::write_request(o, {piece_index{2}, 0, block_size}); }));
+    co_await p.send(msg([](auto& o) { wire::write_request(o, {piece_index{0}, 0, block_size}); }));
+    auto got = co_await p.expect<wire::piece>();
+    CO_ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->piece, piece_index{0});
+  });
+  ASSERT_EQ(host.reads.size(), 1u);
+  EXPECT_EQ(host.reads[0].piece, piece_index{0});
+  EXPECT_TRUE(host.disconnects.empty());
+}
+
+class PeerConnectionBadRequest : public PeerConnection,
+                                 public ::testing::WithParamInterface<wire::request> {};
+
+TEST_P(PeerConnectionBadRequest, ClosesTheConnection) {
+  have_everything(host);
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    UPLOAD_PRELUDE(p);
+    conn->unchoke();
+    const wire::request r = GetParam();
+    co_await p.send(msg([&](auto& o) { wire::write_request(o, r); }));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::bad_request));
+  EXPECT_TRUE(host.reads.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    OutOfRangeOrOversized, PeerConnectionBadRequest,
+    ::testing::Values(wire::request{piece_index{num_pieces}, 0, block_size},      // no such piece
+                      wire::request{piece_index{-1}, 0, block_size},              // negative index
+                      wire::request{piece_index{4}, block_size, block_size},      // past the short last piece
+                      wire::request{piece_index{0}, piece_length - 10, 20},       // crosses the piece end
+                      wire::request{piece_index{0}, 0, block_size + 1},           // above 16 KiB
+                      wire::request{piece_index{0}, 0, 0}));                      // empty
+
+TEST_F(PeerConnection, CancelRemovesAQueuedRequestAndDiscardsAReadInFlight) {
+  have_everything(host);
+  host.hold_reads = true;
+  peer_connection_settings s;
+  s.max_reads_in_flight = 1;
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    UPLOAD_PRELUDE(p);
+    conn->unchoke();
+    const wire::request a{piece_index{0}, 0, block_size}, b{piece_index{1}, 0, block_size},
+        c{piece_index{2}, 0, block_size}, d{piece_index{3}, 0, block_size};
+    for (const auto& r : {a, b, c, d}) co_await p.send(msg([&](auto& o) { wire::write_request(o, r); }));
+    { auto v_ = co_await eventually([&] { return conn->stats().queued_uploads == 4; }); CO_ASSERT_TRUE(v_); }
+    EXPECT_EQ(host.reads.size(), 1u) << "read-ahead bound of 1";
+    // b is queued (not read yet), a is being read: both cancels drop them.
+    co_await p.send(msg([&](auto& o) { wire::write_cancel(o, {b.piece, b.begin, b.length}); }));
+    co_await p.send(msg([&](auto& o) { wire::write_cancel(o, {a.piece, a.begin, a.length}); }));
+    { auto v_ = co_await eventually([&] { return conn->stats().queued_uploads == 2; }); CO_ASSERT_TRUE(v_); }
+    host.release_reads();  // a's read completes: discarded; c's read starts
+    { auto v_ = co_await eventually([&] { return host.held.size() == 1; }); CO_ASSERT_TRUE(v_); }
+    host.release_reads();  // c
+    { auto v_ = co_await eventually([&] { return host.held.size() == 1; }); CO_ASSERT_TRUE(v_); }
+    host.release_reads();  // d
+    for (const auto& want : {c, d}) {
+      auto got = co_await p.expect<wire::piece>();
+      CO_ASSERT_TRUE(got.has_value());
+      EXPECT_EQ(got->piece, want.piece);
+    }
+    { auto v_ = co_await p.expect<wire::piece>(200ms); EXPECT_FALSE(v_.has_value()) << "a cancelled block was sent"; }
+    EXPECT_EQ(host.reads.size(), 3u);  // a, c, d: b was never read
+    EXPECT_EQ(conn->stats().uploaded, 2 * block_size);
+  });
+  EXPECT_TRUE(host.disconnects.empty());
+}
+
+TEST_F(PeerConnection, TooManyQueuedRequestsClose) {
+  have_everything(host);
+  host.hold_reads = true;
+  peer_connection_settings s;
+  s.max_queued_requests = 3;
+  s.max_reads_in_flight = 1;
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    UPLOAD_PRELUDE(p);
+    conn->unchoke();
+    for (int i = 0; i < 3; ++i) {
+      co_await p.send(msg([&](auto& o) { wire::write_request(o, {piece_index{i}, 0, block_size}); }));
+    }
+    // A duplicate of a queued request is not a new one.
+    co_await p.send(msg([&](auto& o) { wire::write_request(o, {piece_index{0}, 0, block_size}); }));
+    { auto v_ = co_await eventually([&] { return conn->stats().queued_uploads == 3; }); CO_ASSERT_TRUE(v_); }
+    EXPECT_FALSE(conn->is_closed());
+    co_await p.send(msg([&](auto& o) { wire::write_request(o, {piece_index{3}, 0, block_size}); }));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::too_many_requests));
+}
+
+TEST_F(PeerConnection, ChokingThePeerDropsItsQueuedRequests) {
+  have_everything(host);
+  host.hold_reads = true;
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    UPLOAD_PRELUDE(p);
+    conn->unchoke();
+    co_await p.send(msg([&](auto& o) { wire::write_request(o, {piece_index{0}, 0, block_size}); }));
+    { auto v_ = co_await eventually([&] { return host.held.size() == 1; }); CO_ASSERT_TRUE(v_); }
+    conn->choke();
+    EXPECT_EQ(conn->stats().queued_uploads, 0);
+    host.release_reads();
+    { auto v_ = co_await p.expect<wire::choke>(); CO_ASSERT_TRUE(v_.has_value()); }
+    { auto v_ = co_await p.expect<wire::piece>(300ms); EXPECT_FALSE(v_.has_value()) << "sent after choke"; }
+    EXPECT_EQ(conn->stats().uploaded, 0);
+  });
+}
+
+TEST_F(PeerConnection, IncomingWithHandshakeAlreadyReadRepliesAndServes) {
+  have_everything(host);
+  run([&]() -> awaitable<void> {
+    fake_peer p{tcp::socket(ioc), {}};
+    co_await p.sock.async_connect(acceptor.local_endpoint(), asio::use_awaitable);
+    auto accepted = co_await acceptor.async_accept(asio::use_awaitable);
+    // What the listener does: read the 68 bytes, then hand socket and handshake over.
+    co_await p.send(handshake_bytes(host.ti.info_hash, their_id));
+    std::vector<std::uint8_t> hs(wire::handshake_length);
+    co_await asio::async_read(accepted, asio::buffer(hs), asio::use_awaitable);
+    auto parsed = wire::parse_handshake(hs);
+    CO_ASSERT_TRUE(parsed.has_value());
+    conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash,
+                                             p.sock.local_endpoint());
+    conn->start_incoming(std::move(accepted), *parsed);
+    auto h = co_await p.read_handshake();
+    CO_ASSERT_TRUE(h.has_value());
+    EXPECT_EQ(h->id, host.ours);
+    EXPECT_TRUE(conn->is_incoming());
+    { auto v_ = co_await p.expect<wire::bitfield>(); CO_ASSERT_TRUE(v_.has_value()); }
+    co_await p.send(msg(wire::write_interested));
+    { auto v_ = co_await eventually([&] { return conn->peer_interested(); }); CO_ASSERT_TRUE(v_); }
+    conn->unchoke();
+    co_await p.send(msg([&](auto& o) { wire::write_request(o, {piece_index{2}, 0, block_size}); }));
+    auto got = co_await p.expect<wire::piece>();
+    CO_ASSERT_TRUE(got.has_value());
+    const auto want = host.data_of({piece_index{2}, 0, block_size});
+    EXPECT_TRUE(std::equal(got->data.begin(), got->data.end(), want.begin(), want.end()));
+  });
+  EXPECT_EQ(host.handshakes.size(), 1u);
+}
+
+TEST_F(PeerConnection, IdleConnectionClosesButAnInterestedPeerStays) {
+  peer_connection_settings s;
+  s.idle_timeout = 1s;
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    co_await p.send(msg(wire::write_interested));  // interested (and choked): waiting, not idle
+    asio::steady_timer t(ioc, 2500ms);
+    co_await t.async_wait(use_tuple);
+    EXPECT_FALSE(conn->is_closed()) << "an interested peer was closed as idle";
+    co_await p.send(msg(wire::write_not_interested));
+    { auto v_ = co_await p.sees_eof(4s); EXPECT_TRUE(v_); }
+  }, 10s);
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::idle));
+  EXPECT_EQ(host.interest_calls, (std::vector<bool>{true, false}));
 }
 
 }  // namespace

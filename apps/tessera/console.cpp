@@ -1,0 +1,101 @@
+#include "console.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <thread>
+#include <utility>
+#include <variant>
+
+#include "format.hpp"
+
+namespace tessera::cli {
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_signal(int) { g_interrupted.store(true); }
+}  // namespace
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool interrupted() { return g_interrupted.load(); }
+
+void event_queue::push(const event& e) {
+  std::lock_guard lock(mutex_);
+  events_.push_back(e);
+}
+
+std::deque<event> event_queue::take() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(events_, {});
+}
+
+progress_printer::progress_printer(bool quiet) : quiet_(quiet), tty_(isatty(STDOUT_FILENO)) {}
+
+void progress_printer::update(const std::string& line) {
+  if (quiet_) return;
+  auto now = std::chrono::steady_clock::now();
+  auto period = tty_ ? std::chrono::milliseconds(500) : std::chrono::milliseconds(2000);
+  if (now - last_ < period) return;
+  last_ = now;
+  if (tty_) {
+    std::printf("\r\033[K%s", line.c_str());
+    open_line_ = true;
+  } else {
+    std::printf("progress %s\n", line.c_str());
+  }
+  std::fflush(stdout);
+}
+
+void progress_printer::end_line() {
+  if (open_line_) std::printf("\n");
+  open_line_ = false;
+}
+
+seed_end seed_until(const torrent_handle& h, const seed_limits& limits, event_queue& events,
+                    progress_printer& out, torrent_status& last, std::string& error_text) {
+  const auto started = std::chrono::steady_clock::now();
+  for (;;) {
+    for (const auto& e : events.take()) {
+      if (auto* err = std::get_if<events::torrent_error>(&e)) {
+        error_text = err->message;
+        return seed_end::error;
+      }
+    }
+    auto st = h.status();
+    if (!st) {
+      error_text = st.error().message();
+      return seed_end::error;
+    }
+    last = *st;
+    if (last.state == torrent_state::error) {
+      error_text = last.error;
+      return seed_end::error;
+    }
+    if (limits.ratio > 0 && share_ratio(last) >= limits.ratio) return seed_end::ratio;
+    if (limits.seconds > 0 && std::chrono::steady_clock::now() - started >= std::chrono::seconds(limits.seconds)) {
+      return seed_end::time;
+    }
+    if (interrupted()) return seed_end::interrupted;
+    out.update(progress_line(last));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+const char* to_string(seed_end e) {
+  switch (e) {
+    case seed_end::ratio: return "ratio limit reached";
+    case seed_end::time: return "seed time reached";
+    case seed_end::interrupted: return "interrupted";
+    case seed_end::error: return "error";
+  }
+  return "?";
+}
+
+}  // namespace tessera::cli

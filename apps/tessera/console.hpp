@@ -1,0 +1,72 @@
+// What the session-running subcommands (download, seed) share: SIGINT/SIGTERM handling, the event
+// queue drained by the main thread, the progress printer, and the seeding phase with its limits.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <mutex>
+#include <string>
+
+#include "tessera/session.hpp"
+
+namespace tessera::cli {
+
+/// Installs SIGINT/SIGTERM handlers that set interrupted().
+void install_signal_handlers();
+bool interrupted();
+
+/// Events arrive on the session's network thread; the main thread drains them.
+class event_queue {
+ public:
+  void push(const event& e);
+  std::deque<event> take();
+
+ private:
+  std::mutex mutex_;
+  std::deque<event> events_;
+};
+
+/// Writes progress: one line rewritten in place on a terminal, plain `progress ...` lines every
+/// 2 s otherwise (so logs and pipes stay readable).
+class progress_printer {
+ public:
+  explicit progress_printer(bool quiet);
+  /// Prints `line` if the period since the last one passed.
+  void update(const std::string& line);
+  /// Prints a whole line, ending an in-place progress line first.
+  template <class... Args>
+  void line(const char* fmt, Args... args) {
+    end_line();
+    std::printf(fmt, args...);
+    std::fflush(stdout);
+  }
+  void end_line();
+
+ private:
+  bool quiet_;
+  bool tty_;
+  bool open_line_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+/// When seeding stops besides Ctrl+C. 0 means "no limit".
+struct seed_limits {
+  double ratio = 0;           ///< stop once share_ratio (see format.hpp) reaches this
+  std::int64_t seconds = 0;   ///< stop after this many seconds of seeding
+};
+
+/// Why seed_until returned.
+enum class seed_end { ratio, time, interrupted, error };
+
+/// Seeds `h` until a limit, Ctrl+C or a torrent error; prints the seeding progress line. `last`
+/// receives the final status; `error_text` the error when it returns seed_end::error.
+seed_end seed_until(const torrent_handle& h, const seed_limits& limits, event_queue& events,
+                    progress_printer& out, torrent_status& last, std::string& error_text);
+
+/// "ratio limit", "time limit", "interrupted", "error".
+const char* to_string(seed_end e);
+
+}  // namespace tessera::cli

@@ -1,0 +1,114 @@
+// `tessera seed FILE.torrent -d DIR`: verifies the data in DIR and seeds it until Ctrl+C, --ratio
+// or --seed-time. Incomplete data: what verifies is seeded (a warning says how much is missing)
+// and the rest is fetched from peers that have it, as libtorrent and Transmission do with a
+// partial download; no verified piece at all is an error (exit 3: most likely the wrong DIR).
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <variant>
+
+#include "commands.hpp"
+#include "console.hpp"
+#include "format.hpp"
+#include "tessera/session.hpp"
+
+namespace tessera::cli {
+
+int run_seed(const seed_command_options& opts) {
+  auto loaded = load_torrent_file(opts.torrent_path);
+  if (!loaded) {
+    std::fprintf(stderr, "tessera: error: %s: %s\n", opts.torrent_path.c_str(),
+                 loaded.error().message().c_str());
+    return exit_bad_input;
+  }
+  auto ti = std::make_shared<const torrent_info>(std::move(loaded).value());
+
+  session_settings settings;
+  settings.listen_port = opts.port;
+  settings.listen_interface = opts.interface;
+  settings.max_connections_per_torrent = opts.max_peers;
+  session ses(settings);
+  auto events = std::make_shared<event_queue>();
+  ses.set_event_handler([events](const event& e) { events->push(e); });
+
+  add_torrent_params params;
+  params.ti = ti;
+  params.save_path = opts.output_dir;
+  params.peers = opts.peers;
+  std::string add_error;
+  auto handle = ses.add_torrent(std::move(params), &add_error);
+  if (!handle) {
+    std::fprintf(stderr, "tessera: error: %s\n",
+                 add_error.empty() ? handle.error().message().c_str() : add_error.c_str());
+    return handle.error() == std::errc::invalid_argument ? exit_bad_input : exit_storage;
+  }
+
+  install_signal_handlers();
+  progress_printer out(opts.quiet);
+  std::string error_text;
+  torrent_status last;
+
+  // Phase 1: the check of the data on disk.
+  bool checked = false;
+  while (!checked) {
+    for (const auto& e : events->take()) {
+      if (auto* err = std::get_if<events::torrent_error>(&e)) error_text = err->message;
+      if (auto* c = std::get_if<events::torrent_checked>(&e)) {
+        checked = true;
+        out.line("tessera: checked %d/%d pieces already present\n", c->pieces_present, c->num_pieces);
+      }
+    }
+    auto st = handle->status();
+    if (st) last = *st;
+    if (!st || last.state == torrent_state::error || !error_text.empty()) {
+      if (error_text.empty()) error_text = st ? last.error : st.error().message();
+      out.end_line();
+      std::fprintf(stderr, "tessera: error: %s\n", error_text.c_str());
+      return exit_storage;
+    }
+    if (interrupted()) {
+      ses.stop();
+      out.line("tessera: interrupted while checking\n");
+      return exit_interrupted;
+    }
+    if (!checked) {
+      out.update(progress_line(last));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  if (auto st = handle->status()) last = *st;
+  if (last.pieces_done == 0 && last.num_pieces > 0) {
+    ses.stop();
+    std::fprintf(stderr, "tessera: error: no data of %s found under %s: nothing to seed\n",
+                 ti->name.c_str(), opts.output_dir.c_str());
+    return exit_storage;
+  }
+  if (last.state != torrent_state::seeding) {
+    out.line("tessera: warning: %d of %d pieces missing or corrupt (%s of %s); seeding what is "
+             "present and fetching the rest from peers\n",
+             last.num_pieces - last.pieces_done, last.num_pieces,
+             format_bytes(last.total_size - last.total_done).c_str(),
+             format_bytes(last.total_size).c_str());
+  }
+  out.line("tessera: seeding %s on port %u (Ctrl+C to stop)\n", ti->name.c_str(),
+           static_cast<unsigned>(ses.listen_port()));
+
+  // Phase 2: seed.
+  const auto started = std::chrono::steady_clock::now();
+  auto end = seed_until(*handle, {opts.seeding.ratio, opts.seeding.seed_time}, *events, out, last,
+                        error_text);
+  if (end == seed_end::interrupted) out.line("tessera: interrupted, stopping (announcing to trackers)\n");
+  ses.stop();
+  if (end == seed_end::error) {
+    out.end_line();
+    std::fprintf(stderr, "tessera: error: %s\n", error_text.c_str());
+    return exit_storage;
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  out.line("tessera: seeded %s for %.0f s (%s): uploaded %lld bytes, ratio %.2f\n", ti->name.c_str(),
+           secs, to_string(end), static_cast<long long>(last.total_uploaded), share_ratio(last));
+  return exit_ok;
+}
+
+}  // namespace tessera::cli

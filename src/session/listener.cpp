@@ -1,0 +1,190 @@
+// listener: bind with port fallback, accept loops, handshake reads with a deadline.
+#include "session/listener.hpp"
+
+#include <array>
+#include <exception>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <spdlog/spdlog.h>
+
+namespace tessera::detail {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+auto log_failure() {
+  return [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      spdlog::error("listener coroutine failed: {}", x.what());
+    } catch (...) {
+      spdlog::error("listener coroutine failed");
+    }
+  };
+}
+
+}  // namespace
+
+listener::listener(asio::any_io_executor ex, listener_settings settings, peer_handler on_peer)
+    : ex_(std::move(ex)), settings_(std::move(settings)), on_peer_(std::move(on_peer)) {}
+
+listener::~listener() {
+  boost::system::error_code ignored;
+  for (auto& a : acceptors_) a->close(ignored);
+}
+
+std::error_code listener::try_bind(const std::vector<asio::ip::address>& addrs, std::uint16_t port,
+                                   bool v6_optional) {
+  std::vector<acceptor_ptr> bound;
+  for (const auto& addr : addrs) {
+    const bool optional = v6_optional && addr.is_v6();
+    auto a = std::make_shared<tcp::acceptor>(ex_);
+    boost::system::error_code ec;
+    const tcp::endpoint ep(addr, port);
+    a->open(ep.protocol(), ec);
+    if (!ec && addr.is_v6()) a->set_option(asio::ip::v6_only(true), ec);
+    if (!ec) a->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) a->bind(ep, ec);
+    if (!ec) a->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      if (optional) {
+        spdlog::info("listen: no IPv6 socket on [{}]:{}: {}", addr.to_string(), port, ec.message());
+        continue;
+      }
+      return ec;
+    }
+    // Port 0: the first socket picked one; the others must use the same.
+    if (port == 0) port = a->local_endpoint().port();
+    bound.push_back(std::move(a));
+  }
+  acceptors_ = std::move(bound);
+  port_ = port;
+  return {};
+}
+
+result<std::uint16_t> listener::open() {
+  std::vector<asio::ip::address> addrs;
+  bool v6_optional = false;
+  if (settings_.interface.empty()) {
+    addrs = {asio::ip::address_v4::any(), asio::ip::address_v6::any()};
+    v6_optional = true;
+  } else {
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(settings_.interface, ec);
+    if (ec) {
+      spdlog::error("listen: bad interface address '{}'", settings_.interface);
+      return unexpected{std::make_error_code(std::errc::invalid_argument)};
+    }
+    addrs = {addr};
+  }
+  std::vector<std::uint16_t> ports;
+  if (settings_.port != 0) {
+    for (int i = 0; i <= settings_.fallback_ports && settings_.port + i <= 65535; ++i) {
+      ports.push_back(static_cast<std::uint16_t>(settings_.port + i));
+    }
+  }
+  ports.push_back(0);
+  std::error_code last;
+  for (std::uint16_t p : ports) {
+    last = try_bind(addrs, p, v6_optional);
+    if (last) {
+      // Only a busy port is worth another try; anything else fails the same way on every port.
+      if (last != std::errc::address_in_use && last != std::errc::permission_denied) break;
+      continue;
+    }
+    if (settings_.port != 0 && port_ != settings_.port) {
+      spdlog::warn("listen: port {} is not available; listening on port {} instead", settings_.port, port_);
+    }
+    for (const auto& ep : endpoints()) {
+      spdlog::info("listening on {}:{}", ep.address().to_string(), ep.port());
+    }
+    return port_;
+  }
+  spdlog::error("listen: cannot listen on '{}' port {}: {}", settings_.interface, settings_.port,
+                last.message());
+  return unexpected{last};
+}
+
+void listener::start() {
+  auto self = shared_from_this();
+  for (auto& a : acceptors_) asio::co_spawn(ex_, accept_loop(self, a), log_failure());
+}
+
+void listener::close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  for (auto& a : acceptors_) a->close(ignored);
+}
+
+std::vector<tcp::endpoint> listener::endpoints() const {
+  std::vector<tcp::endpoint> out;
+  for (const auto& a : acceptors_) {
+    boost::system::error_code ec;
+    auto ep = a->local_endpoint(ec);
+    if (!ec) out.push_back(ep);
+  }
+  return out;
+}
+
+asio::awaitable<void> listener::accept_loop(std::shared_ptr<listener> self, acceptor_ptr a) {
+  asio::steady_timer backoff(self->ex_);
+  while (!self->closed_ && a->is_open()) {
+    auto [ec, socket] = co_await a->async_accept(use_tuple);
+    if (self->closed_ || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      // Out of descriptors or the like: wait a little instead of spinning.
+      spdlog::warn("listen: accept failed: {}", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(200));
+      co_await backoff.async_wait(use_tuple);
+      continue;
+    }
+    if (self->pending_ >= self->settings_.max_pending_handshakes) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    asio::co_spawn(self->ex_, read_handshake(self, std::move(socket)), log_failure());
+  }
+}
+
+asio::awaitable<void> listener::read_handshake(std::shared_ptr<listener> self, tcp::socket socket) {
+  ++self->pending_;
+  auto sock = std::make_shared<tcp::socket>(std::move(socket));
+  asio::steady_timer deadline(self->ex_);
+  deadline.expires_after(self->settings_.handshake_timeout);
+  deadline.async_wait([sock](boost::system::error_code ec) {
+    if (ec) return;
+    boost::system::error_code ignored;
+    sock->close(ignored);  // the pending read fails
+  });
+  std::array<std::uint8_t, wire::handshake_length> buf{};
+  auto [ec, n] = co_await asio::async_read(*sock, asio::buffer(buf), use_tuple);
+  deadline.cancel();
+  --self->pending_;
+  if (ec || self->closed_) {
+    boost::system::error_code ignored;
+    sock->close(ignored);
+    co_return;
+  }
+  auto h = wire::parse_handshake(buf);
+  if (!h) {
+    boost::system::error_code ignored;
+    sock->close(ignored);
+    co_return;
+  }
+  if (self->on_peer_) self->on_peer_(std::move(*sock), *h);
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,83 @@
+// The session's listen sockets (BEP 3 "peers accept connections"): TCP on IPv4 and IPv6, an accept
+// loop, and the read of each incoming peer's 68-byte handshake so the session can route the
+// connection to the torrent named by its info-hash.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "core/wire.hpp"
+#include "tessera/result.hpp"
+
+namespace tessera::detail {
+
+/// Tuning of a listener.
+struct listener_settings {
+  /// "" listens on every address (0.0.0.0 and ::, the IPv6 socket with v6_only so both bind);
+  /// otherwise an IP literal ("127.0.0.1", "::1") and only that address.
+  std::string interface;
+  /// Preferred port; 0 lets the OS choose.
+  std::uint16_t port = 6881;
+  /// When `port` is taken: ports port+1 .. port+fallback_ports are tried in turn, then port 0.
+  int fallback_ports = 10;
+  /// An incoming peer must send its whole handshake within this time.
+  std::chrono::seconds handshake_timeout{10};
+  /// Connections whose handshake is still being read; more are closed at once (a flood of
+  /// silent connections cannot pin file descriptors).
+  int max_pending_handshakes = 64;
+};
+
+/// Must be owned by a std::shared_ptr (its coroutines hold a reference). open() may be called on
+/// any thread before the executor runs; everything else on the executor's (network) thread.
+class listener : public std::enable_shared_from_this<listener> {
+ public:
+  /// Receives each incoming connection whose handshake parsed; the receiver owns the socket
+  /// (it closes it to refuse the peer). Called on the network thread.
+  using peer_handler = std::function<void(boost::asio::ip::tcp::socket, const wire::handshake&)>;
+
+  listener(boost::asio::any_io_executor ex, listener_settings settings, peer_handler on_peer);
+  ~listener();
+  listener(const listener&) = delete;
+  listener& operator=(const listener&) = delete;
+
+  /// Opens, binds and listens (synchronous). Picks the port as listener_settings describes,
+  /// logging a warning when it is not the preferred one. With interface "" the IPv4 socket must
+  /// bind; an IPv6 socket that cannot (no IPv6, port taken on ::) is skipped with a log line.
+  /// Returns the bound port, or the error of the last attempt (e.g. address_not_available for an
+  /// interface the host does not have, invalid_argument for a malformed interface literal).
+  result<std::uint16_t> open();
+  /// Starts the accept loops (after a successful open()). Call once.
+  void start();
+  /// Closes the listen sockets; pending handshakes are dropped. Idempotent.
+  void close();
+  /// The bound port (0 before open() or when it failed).
+  std::uint16_t port() const { return port_; }
+  /// The bound endpoints (for diagnostics and tests).
+  std::vector<boost::asio::ip::tcp::endpoint> endpoints() const;
+
+ private:
+  using acceptor_ptr = std::shared_ptr<boost::asio::ip::tcp::acceptor>;
+  std::error_code try_bind(const std::vector<boost::asio::ip::address>& addrs, std::uint16_t port,
+                           bool v6_optional);
+  static boost::asio::awaitable<void> accept_loop(std::shared_ptr<listener> self, acceptor_ptr a);
+  static boost::asio::awaitable<void> read_handshake(std::shared_ptr<listener> self,
+                                                     boost::asio::ip::tcp::socket socket);
+
+  boost::asio::any_io_executor ex_;
+  listener_settings settings_;
+  peer_handler on_peer_;
+  std::vector<acceptor_ptr> acceptors_;
+  std::uint16_t port_ = 0;
+  int pending_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace tessera::detail
