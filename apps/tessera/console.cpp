@@ -27,13 +27,24 @@ void install_signal_handlers() {
 bool interrupted() { return g_interrupted.load(); }
 
 void event_queue::push(const event& e) {
-  std::lock_guard lock(mutex_);
-  events_.push_back(e);
+  bool notable = !std::holds_alternative<events::piece_verified>(e);
+  {
+    std::lock_guard lock(mutex_);
+    events_.push_back(e);
+    notable_ = notable_ || notable;
+  }
+  if (notable) cv_.notify_one();
 }
 
 std::deque<event> event_queue::take() {
   std::lock_guard lock(mutex_);
+  notable_ = false;
   return std::exchange(events_, {});
+}
+
+void event_queue::wait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  cv_.wait_for(lock, timeout, [this] { return notable_; });
 }
 
 progress_printer::progress_printer(bool quiet) : quiet_(quiet), tty_(isatty(STDOUT_FILENO)) {}
@@ -84,7 +95,7 @@ seed_end seed_until(const torrent_handle& h, const seed_limits& limits, event_qu
     }
     if (interrupted()) return seed_end::interrupted;
     out.update(progress_line(last));
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    events.wait(std::chrono::milliseconds(100));
   }
 }
 

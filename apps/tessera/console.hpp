@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 
@@ -23,10 +24,15 @@ class event_queue {
  public:
   void push(const event& e);
   std::deque<event> take();
+  /// Waits until an event other than piece_verified arrives (those come by the thousand and
+  /// need no prompt answer) or `timeout` passes, so the main loop reacts to completion at once.
+  void wait(std::chrono::milliseconds timeout);
 
  private:
   std::mutex mutex_;
+  std::condition_variable cv_;
   std::deque<event> events_;
+  bool notable_ = false;
 };
 
 /// Writes progress: one line rewritten in place on a terminal, plain `progress ...` lines every

@@ -97,7 +97,7 @@ int run_download(const download_options& opts) {
       break;
     }
     out.update(progress_line(last));
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    events->wait(std::chrono::milliseconds(100));
   }
 
   if (rc == exit_ok) {

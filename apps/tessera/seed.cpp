@@ -74,7 +74,7 @@ int run_seed(const seed_command_options& opts) {
     }
     if (!checked) {
       out.update(progress_line(last));
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      events->wait(std::chrono::milliseconds(50));
     }
   }
   if (auto st = handle->status()) last = *st;

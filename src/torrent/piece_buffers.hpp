@@ -68,6 +68,10 @@ class piece_buffers {
   /// True when `peer` is a contributor of some active or hashing piece.
   bool references(peer_key peer) const;
 
+  /// Takes back a buffer the disk is done with (piece_write_result::buffer), so the next piece
+  /// reuses its memory instead of allocating and zero-filling a new one.
+  void recycle(std::vector<std::uint8_t> buf) { release(std::move(buf)); }
+
  private:
   struct active_piece {
     int outstanding = 0;

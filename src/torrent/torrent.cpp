@@ -542,6 +542,7 @@ void torrent::hash_piece(piece_index p) {
 
 void torrent::on_piece_written(piece_write_result r) {
   std::vector<peer_key> contributors = buffers_.finish_hash(r.piece);
+  buffers_.recycle(std::move(r.buffer));
   if (stopped_ || state_ == torrent_state::error) return;
   if (r.error) {
     fail(*r.error);
