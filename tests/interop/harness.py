@@ -892,3 +892,66 @@ def snapshot_files(root, skip=()):
                 continue
             out.add(os.path.relpath(full, root))
     return out
+
+
+# ----------------------------------------------------------------------------------------------
+# mixed swarm (test_mixed_swarm.py): leechers that keep serving and report per-peer rates
+
+def start_aria2_leech_rpc(h, t, out_dir, seed_minutes=0.0, timeout=120, name='aria2_leech'):
+    """aria2c leecher with JSON-RPC on 127.0.0.1:<p.extra['rpc_port']>, so aria2_status,
+    aria2_uploaded and aria2_peers can read it while it runs. After completion it seeds for
+    `seed_minutes` (fractional minutes; 0 = exit on completion), then exits 0."""
+    os.makedirs(out_dir, exist_ok=True)
+    ip = h.next_ip()
+    port = h.free_port(ip)
+    rpc_port = h.free_port('127.0.0.1')
+    argv = _aria2_argv(h, name, ip, port, out_dir) + [
+        f'--seed-time={seed_minutes}', '--summary-interval=1', f'--bt-stop-timeout={int(timeout)}',
+        '--enable-rpc=true', '--rpc-listen-all=false', f'--rpc-listen-port={rpc_port}', t.path]
+    p = h.spawn(name, argv, ip=ip, port=port)
+    p.kind = 'aria2'
+    p.extra['rpc_port'] = rpc_port
+    return p
+
+
+def aria2_peers(p):
+    """aria2.getPeers of every active download of a running aria2c: list of dicts with ip, port,
+    downloadSpeed (bytes/s from that peer), uploadSpeed (bytes/s to it), seeder ..."""
+    url = f'http://127.0.0.1:{p.extra["rpc_port"]}/jsonrpc'
+    out = []
+    for st in aria2_status(p):
+        r = _json_rpc(url, {'jsonrpc': '2.0', 'id': '2', 'method': 'aria2.getPeers',
+                            'params': [st['gid']]})
+        out.extend(r.get('result', []))
+    return out
+
+
+def tracker_peer_list(tracker, info_hash, source_ip='127.0.0.254'):
+    """The peers opentracker hands out for info_hash, as a list of 'ip:port', by one HTTP announce
+    sent from `source_ip` (a 127.0.0.x no client uses) with port 1, followed by a `stopped`
+    announce that removes this fake peer again. Only call it after the clients' first announces:
+    a client announcing in between may be handed 127.0.0.x:1 (it would get a refused connection)."""
+    import http.client
+    peer_id = b'-XX0000-' + os.urandom(6).hex().encode()[:12]
+    q = lambda ev: ('/announce?info_hash=' + urllib.parse.quote_from_bytes(info_hash) +
+                    '&peer_id=' + urllib.parse.quote_from_bytes(peer_id) +
+                    f'&port=1&uploaded=0&downloaded=0&left=1&compact=1&numwant=200&event={ev}')
+    peers = []
+    for ev in ('started', 'stopped'):
+        c = http.client.HTTPConnection('127.0.0.1', tracker.port, timeout=5,
+                                       source_address=(source_ip, 0))
+        try:
+            c.request('GET', q(ev))
+            body = c.getresponse().read()
+        finally:
+            c.close()
+        if ev == 'started':
+            d = lt.bdecode(body) or {}
+            raw = d.get(b'peers', b'')
+            if isinstance(raw, bytes):
+                for i in range(0, len(raw) - len(raw) % 6, 6):
+                    peers.append(f'{socket.inet_ntoa(raw[i:i + 4])}:{int.from_bytes(raw[i + 4:i + 6], "big")}')
+            else:
+                for e in raw:
+                    peers.append(f'{e[b"ip"].decode()}:{e[b"port"]}')
+    return [x for x in peers if not x.startswith(f'{source_ip}:')]
