@@ -32,6 +32,9 @@ struct download_options {
   bool quiet = false;              ///< no progress lines, only the summary
   bool seed = false;               ///< --seed: keep seeding after completion
   seed_options seeding;
+  bool no_dht = false;                     ///< --no-dht: no DHT node (BEP 5)
+  std::vector<std::string> dht_bootstrap;  ///< --dht-bootstrap HOST:PORT, repeatable
+  std::string dht_state;                   ///< --dht-state FILE: routing table kept across runs
 };
 
 /// `tessera seed`: the same options; `output_dir` is where the data is (-d).

@@ -22,6 +22,9 @@ session_settings settings_of(const download_options& opts) {
   settings.listen_port = opts.port;
   settings.listen_interface = opts.interface;
   settings.max_connections_per_torrent = opts.max_peers;
+  settings.enable_dht = !opts.no_dht;
+  settings.dht_bootstrap_nodes = opts.dht_bootstrap;
+  settings.dht_state_file = opts.dht_state;
   return settings;
 }
 

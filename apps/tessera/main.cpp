@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   download->add_flag("--seed", dl.seed, "Keep seeding after the download completes");
   download->add_option("--ratio", dl.seeding.ratio, "With --seed: stop at this share ratio")
       ->check(CLI::NonNegativeNumber);
+  download->add_flag("--no-dht", dl.no_dht, "Do not use the DHT (trackerless peer discovery)");
+  download->add_option("--dht-bootstrap", dl.dht_bootstrap, "Join the DHT through this node (HOST:PORT); repeatable");
+  download->add_option("--dht-state", dl.dht_state, "Keep the DHT routing table in this file across runs");
   download->add_option("--seed-time", dl.seeding.seed_time, "With --seed: stop after seeding this many seconds")
       ->check(CLI::NonNegativeNumber);
 
@@ -39,6 +42,9 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   seed->add_option("--seed-time", sd.seeding.seed_time, "Stop after seeding this many seconds")
       ->check(CLI::NonNegativeNumber);
+  seed->add_flag("--no-dht", sd.no_dht, "Do not use the DHT (trackerless peer discovery)");
+  seed->add_option("--dht-bootstrap", sd.dht_bootstrap, "Join the DHT through this node (HOST:PORT); repeatable");
+  seed->add_option("--dht-state", sd.dht_state, "Keep the DHT routing table in this file across runs");
   seed->add_flag("-q,--quiet", sd.quiet, "Only print the final summary");
 
   std::string show_path;

@@ -28,6 +28,9 @@ int run_seed(const seed_command_options& opts) {
   settings.listen_port = opts.port;
   settings.listen_interface = opts.interface;
   settings.max_connections_per_torrent = opts.max_peers;
+  settings.enable_dht = !opts.no_dht;
+  settings.dht_bootstrap_nodes = opts.dht_bootstrap;
+  settings.dht_state_file = opts.dht_state;
   session ses(settings);
   auto events = std::make_shared<event_queue>();
   ses.set_event_handler([events](const event& e) { events->push(e); });

@@ -5,10 +5,13 @@ One command; prints a table. For each payload (a single file with 1 MiB pieces, 
 --files files), a libtorrent seeder and an aria2c seeder run together, and each leecher
 (tessera, aria2c, libtorrent; TCP only) downloads the payload from them --runs times, into a
 fresh directory each time. Then the self-swarm rows: X seeding to X for aria2c, libtorrent and
-tessera (the last only when `tessera seed` exists), on the single-file payload.
+tessera (the last only when `tessera seed` exists), on the single-file payload. Each swarm first
+serves one untimed warm-up download (--no-warmup skips it), then --runs rounds in which every
+leecher downloads once, in an order rotated per round.
 
 Per row: median wall seconds, MB/s (10^6 bytes/s), median CPU seconds (user+sys) and median peak
-RSS of the leecher process, from /usr/bin/time. Ratios tessera/aria2c and tessera/libtorrent
+RSS of the leecher process, from /usr/bin/time, and the median CPU seconds the row's seeders
+spent meanwhile (from /proc). Ratios tessera/aria2c and tessera/libtorrent
 follow the table. Every download is checked byte for byte (--no-verify skips that). Payloads are
 written under /tmp and deleted at the end (--keep keeps them).
 
@@ -47,6 +50,21 @@ def has_tessera_seed(tessera):
     return r.returncode == 0
 
 
+def proc_cpu_seconds(pid):
+    """user+system CPU seconds of process `pid` (all its threads), or None when it is gone."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def seeders_cpu(seeders):
+    vals = [proc_cpu_seconds(p.pid) for p in seeders]
+    return None if any(v is None for v in vals) else sum(vals)
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -58,9 +76,11 @@ class Bench:
     def time_left(self):
         return self.deadline - time.monotonic()
 
-    def one_download(self, kind, t, src, tag):
-        """One timed download; returns dict(wall, cpu, rss_kib) or None when it failed."""
+    def one_download(self, kind, t, src, tag, seeders=()):
+        """One timed download; returns dict(wall, cpu, rss_kib, seed_cpu) or None when it failed.
+        seed_cpu: CPU seconds the `seeders` processes used meanwhile (None if unknown)."""
         h = self.h
+        seed_cpu0 = seeders_cpu(seeders)
         out = h.path(f'out-{tag}')
         shutil.rmtree(out, ignore_errors=True)
         timing = h.path(f'time-{tag}.txt')
@@ -71,6 +91,8 @@ class Bench:
         t0 = time.monotonic()
         rc = p.wait(timeout)
         wall = time.monotonic() - t0
+        seed_cpu1 = seeders_cpu(seeders)
+        seed_cpu = None if seed_cpu0 is None or seed_cpu1 is None else seed_cpu1 - seed_cpu0
         if rc is None:
             p.stop()
             self.fail(f'{tag}: timeout after {timeout:.0f} s', p)
@@ -97,8 +119,10 @@ class Bench:
                 self.fail(f'{tag}: {ex}', p)
                 return None
         shutil.rmtree(out, ignore_errors=True)
-        H.log(f'{tag}: {e:.2f} s wall, {u + s:.2f} s CPU, {m / 1024:.0f} MiB RSS')
-        return {'wall': e if e > 0 else wall, 'cpu': u + s, 'rss_kib': m}  # %M is in KiB
+        H.log(f'{tag}: {e:.2f} s wall, {u + s:.2f} s CPU, {m / 1024:.0f} MiB RSS' +
+              (f', seeders {seed_cpu:.2f} s CPU' if seed_cpu is not None else ''))
+        return {'wall': e if e > 0 else wall, 'cpu': u + s, 'rss_kib': m,  # %M is in KiB
+                'seed_cpu': seed_cpu}
 
     @staticmethod
     def compare_file(a, b):
@@ -116,16 +140,26 @@ class Bench:
         H.log('FAILED ' + msg)
         print(p.tail(15), flush=True)
 
-    def runs(self, payload, swarm, kind, t, src, tag):
-        results = []
+    def runs(self, payload, swarm, kinds, t, src, tag, seeders):
+        """--runs rounds; each round runs every leecher in `kinds` once, in an order rotated per
+        round, so no leecher always meets the seeders first. One untimed warm-up download (the
+        first kind) goes before the rounds: the seeders then serve every timed run from warm
+        caches (page cache, libtorrent's mmap)."""
+        if self.args.warmup and self.time_left() > 30:
+            H.log(f'{tag}: warm-up download ({kinds[0]}, not timed)')
+            self.one_download(kinds[0], t, src, f'{tag}-warmup', seeders)
+        results = {k: [] for k in kinds}
         for i in range(self.args.runs):
-            if self.time_left() < 30:
-                self.notes.append(f'{payload}/{swarm}/{kind}: stopped early, --max-seconds reached')
-                break
-            r = self.one_download(kind, t, src, f'{tag}-{i}')
-            if r:
-                results.append(r)
-        self.rows.append((payload, swarm, kind, results, t.total_size))
+            order = kinds[i % len(kinds):] + kinds[:i % len(kinds)]
+            for kind in order:
+                if self.time_left() < 30:
+                    self.notes.append(f'{payload}/{swarm}/{kind}: stopped early, --max-seconds reached')
+                    break
+                r = self.one_download(kind, t, src, f'{tag}-{kind}-{i}', seeders)
+                if r:
+                    results[kind].append(r)
+        for kind in kinds:
+            self.rows.append((payload, swarm, kind, results[kind], t.total_size))
 
     def run(self):
         a = self.args
@@ -166,8 +200,8 @@ class Bench:
             lt_seed.wait_for(r'lt_seed: seeding', 60)
             H.aria2_wait_seeding(aria_seed, t, 300)
             tracker.wait_seeders(t.info_hash, 2, 60)
-            for kind in leechers:
-                self.runs(label, 'lt+aria2 seeders', kind, t, src, f'{name}-{kind}')
+            if leechers:
+                self.runs(label, 'lt+aria2 seeders', leechers, t, src, name, [lt_seed, aria_seed])
             lt_seed.stop()
             aria_seed.stop()
 
@@ -193,7 +227,7 @@ class Bench:
                     seed = H.start_lt_seed(h, t, seed_dir, name='seed-self-lt')
                     seed.wait_for(r'lt_seed: seeding', 60)
                 tracker.wait_seeders(t.info_hash, 1, 60)
-                self.runs(label, f'self: {LABEL[kind]}->{LABEL[kind]}', kind, t, src, f'self-{kind}')
+                self.runs(label, f'self: {LABEL[kind]}->{LABEL[kind]}', [kind], t, src, 'self', [seed])
                 seed.stop()
                 time.sleep(1)
         self.report()
@@ -201,7 +235,7 @@ class Bench:
     def report(self):
         print()
         hdr = f'{"payload":34} {"swarm":30} {"leecher":10} {"runs":>4} {"wall s":>8} {"MB/s":>8} ' \
-              f'{"CPU s":>7} {"RSS MiB":>8}'
+              f'{"CPU s":>7} {"RSS MiB":>8} {"seed CPU s":>10}'
         print(hdr)
         print('-' * len(hdr))
         med = {}
@@ -213,8 +247,10 @@ class Bench:
             c = statistics.median(r['cpu'] for r in res)
             m = statistics.median(r['rss_kib'] for r in res) / 1024
             med[(payload, swarm, kind)] = (w, c, m)
+            sc = [r['seed_cpu'] for r in res if r.get('seed_cpu') is not None]
+            sc_text = f'{statistics.median(sc):>10.2f}' if sc else f'{"-":>10}'
             print(f'{payload:34} {swarm:30} {LABEL[kind]:10} {len(res):>4} {w:>8.2f} '
-                  f'{total / w / 1e6:>8.1f} {c:>7.2f} {m:>8.1f}')
+                  f'{total / w / 1e6:>8.1f} {c:>7.2f} {m:>8.1f} {sc_text}')
         print()
         for (payload, swarm, kind), (w, c, m) in med.items():
             if kind != 'tessera' or swarm.startswith('self'):
@@ -224,9 +260,16 @@ class Bench:
                 if o:
                     print(f'{payload}: tessera/{LABEL[other]}: wall {w / o[0]:.2f}, CPU {c / o[1]:.2f}, '
                           f'RSS {m / o[2]:.2f}  (< 1 means tessera is better)')
+        selfs = {k: v for (p, sw, k), v in med.items() if sw.startswith('self')}
+        if 'tessera' in selfs and 'libtorrent' in selfs:
+            print(f'self-swarm throughput tessera->tessera / libtorrent->libtorrent: '
+                  f'{selfs["libtorrent"][0] / selfs["tessera"][0]:.2f}x  (> 1 means tessera is faster)')
         for n in self.notes:
             print('note:', n)
         print('note: libtorrent leecher RSS includes its Python interpreter; MB = 10^6 bytes')
+        print('note: seed CPU s = CPU seconds all seeders of the row spent during one download '
+              '(includes idle polling); rounds interleave the leechers'
+              + (', after one untimed warm-up download per swarm' if self.args.warmup else ''))
         sys.stdout.flush()
 
 
@@ -243,6 +286,8 @@ def main():
     ap.add_argument('--timeout', type=float, default=600, help='seconds per download')
     ap.add_argument('--max-seconds', type=float, default=3600, help='bound on the whole run')
     ap.add_argument('--no-verify', action='store_true')
+    ap.add_argument('--no-warmup', dest='warmup', action='store_false',
+                    help='skip the untimed warm-up download before each swarm\'s timed runs')
     ap.add_argument('--keep', action='store_true')
     args = ap.parse_args()
     b = Bench(args)

@@ -44,6 +44,40 @@ struct session_settings {
   int disk_threads = 2;                   ///< hashing/writing threads
   int numwant = 80;                       ///< peers asked of each tracker per announce
   std::chrono::seconds stop_announce_timeout{5};  ///< how long stop waits for `stopped` announces
+
+  // --- DHT (BEP 5) ---
+  /// Runs a DHT node: UDP on the same interface and port as the TCP listener (the port really
+  /// bound; when that UDP port is taken, one the OS picks, logged). Every torrent that is not
+  /// private (BEP 27) looks for peers with get_peers and announces our listen port. Peers that
+  /// set the DHT bit of the handshake get a `port` message, and the nodes from their `port`
+  /// messages join our routing table. Off: no UDP socket, no DHT bit, no `port` message.
+  /// One node, of the listen interface's family: IPv4 (0.0.0.0) when listen_interface is "".
+  bool enable_dht = true;
+  /// Nodes to join the DHT through, as "host:port" or "[v6]:port" (host names are resolved).
+  /// Empty by default: there are no built-in public routers, so give your own (e.g. a known node
+  /// of your network). With neither these nor a saved state the node only answers queries and
+  /// sends nothing, until peers' `port` messages name nodes.
+  std::vector<std::string> dht_bootstrap_nodes;
+  /// File holding the DHT node's id and routing table (node persistence): loaded at start when it
+  /// exists (a missing or malformed file is logged and ignored), written at stop. Empty: none.
+  std::string dht_state_file;
+  /// Period of each torrent's get_peers lookup with announce_peer (BEP 5 peers expire after
+  /// about 30 minutes at most nodes; 15 minutes keeps the announce fresh).
+  std::chrono::seconds dht_announce_interval{15 * 60};
+  /// Shorter period used while a torrent is downloading with fewer than 5 connected peers. While
+  /// the routing table is empty no lookup is sent; the first one follows within a second of the
+  /// first node joining.
+  std::chrono::seconds dht_few_peers_interval{90};
+};
+
+/// The session's DHT node at one moment (see session::dht). Counters are monotonic.
+struct dht_status {
+  std::uint16_t port = 0;              ///< UDP port of the node
+  int nodes = 0;                       ///< nodes in the routing table
+  std::uint64_t queries_sent = 0;      ///< KRPC queries we sent (ping, find_node, get_peers, announce)
+  std::uint64_t queries_received = 0;  ///< well-formed queries we answered
+  std::uint64_t announces_stored = 0;  ///< announce_peer queries we accepted
+  int lookups = 0;                     ///< get_peers lookups our torrents ran
 };
 
 /// What to add: a parsed .torrent and where to put its files.
@@ -160,6 +194,10 @@ class session {
   /// The TCP port the session accepts peers on (see session_settings::listen_port); 0 when it
   /// could not listen at all (the error is logged; outgoing connections still work).
   std::uint16_t listen_port() const;
+
+  /// The DHT node's status; nullopt when the DHT is off (settings().enable_dht false, or its
+  /// UDP socket could not be opened) or the session is stopped.
+  std::optional<dht_status> dht() const;
 
  private:
   std::shared_ptr<detail::session_impl> impl_;

@@ -35,4 +35,6 @@ const session_settings& session::settings() const { return impl_->settings(); }
 
 std::uint16_t session::listen_port() const { return impl_->listen_port(); }
 
+std::optional<dht_status> session::dht() const { return impl_->dht(); }
+
 }  // namespace tessera

@@ -8,6 +8,7 @@
 #include "discovery/tracker.hpp"
 #include "disk/disk_io.hpp"
 #include "disk/storage.hpp"
+#include "session/dht_driver.hpp"
 #include "session/listener.hpp"
 #include "torrent/torrent.hpp"
 
@@ -67,6 +68,16 @@ void session_impl::start() {
     listener_->start();
   } else {
     listener_.reset();
+  }
+  if (settings_.enable_dht) {
+    // Before the network thread runs, like the listener (the node only starts its coroutines).
+    auto d = dht_driver::create(io_.get_executor(), dht_driver_settings_from(settings_, listen_port_));
+    if (d) {
+      dht_ = std::move(*d);
+      dht_->start();
+    } else {
+      spdlog::warn("dht: disabled, UDP socket failed: {}", d.error().message());
+    }
   }
   work_.emplace(io_.get_executor());
   running_ = true;
@@ -135,10 +146,17 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     if (listen_port_ != 0) ctx.settings.listen_port = listen_port_;  // the port really bound
     ctx.budget = budget_;
     ctx.emit = [this](const event& e) { emit(e); };
+    if (dht_) {
+      ctx.dht_port = dht_->port();
+      ctx.on_dht_node = [weak = std::weak_ptr<dht_driver>(dht_)](const boost::asio::ip::address& a, std::uint16_t port) {
+        if (auto d = weak.lock()) d->add_node(a, port);
+      };
+    }
     auto t = std::make_shared<torrent>(std::move(ctx), ti, std::move(st), std::move(peers));
     torrents_[ti->info_hash] = t;
     emit(events::torrent_added{ti->info_hash});
     t->start();
+    if (dht_) dht_->add_torrent(t);
     return {{}, {}, torrent_handle(weak_from_this(), t, ti->info_hash)};
   });
   if (!r) return fail(std::make_error_code(std::errc::no_such_process), "the session is stopped");
@@ -177,6 +195,15 @@ result<torrent_status> session_impl::status(const std::weak_ptr<torrent>& weak) 
   return std::move(**r);
 }
 
+std::optional<dht_status> session_impl::dht() {
+  auto r = run_sync([this]() -> std::optional<dht_status> {
+    if (!dht_) return std::nullopt;
+    return dht_->status();
+  });
+  if (!r) return std::nullopt;
+  return *r;
+}
+
 bool session_impl::is_valid(const std::weak_ptr<torrent>& weak) {
   auto r = run_sync([&weak] { return !weak.expired(); });
   return r && *r;
@@ -201,12 +228,14 @@ void session_impl::stop() {
     work_.reset();
     torrents_.clear();
     if (listener_) listener_->close();
+    if (dht_) dht_->stop();  // the network thread is gone: safe from here
     return;
   }
   auto done = std::make_shared<std::promise<void>>();
   auto fut = done->get_future();
   boost::asio::post(io_, [this, done] {
     if (listener_) listener_->close();
+    if (dht_) dht_->stop();  // saves the node state; lookups end and add no more peers
     auto remaining = std::make_shared<std::size_t>(torrents_.size());
     if (*remaining == 0) {
       done->set_value();
@@ -230,6 +259,7 @@ void session_impl::stop() {
   thread_id_ = std::thread::id{};  // a later thread may get the same id
   torrents_.clear();  // the network thread is gone: safe from here
   if (listener_) listener_->close();
+  if (dht_) dht_->stop();  // idempotent; when the graceful part timed out
 }
 
 }  // namespace tessera::detail

@@ -28,6 +28,7 @@ namespace tessera::detail {
 class disk_io;
 class udp_tracker_client;
 class listener;
+class dht_driver;
 struct connection_budget;
 
 /// Parses "a.b.c.d:port" or "[v6]:port" into an endpoint; nullopt when malformed.
@@ -55,6 +56,8 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   const session_settings& settings() const { return settings_; }
   /// The bound listen port, 0 when not listening. Any thread.
   std::uint16_t listen_port() const { return listen_port_.load(); }
+  /// The DHT's status (see session::dht); nullopt when it is off or the session is stopped.
+  std::optional<dht_status> dht();
 
   /// For torrent_handle: no_such_process when the torrent or the session is gone.
   result<torrent_status> status(const std::weak_ptr<torrent>& t);
@@ -98,6 +101,7 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   peer_id pid_;
   std::shared_ptr<listener> listener_;
   std::atomic<std::uint16_t> listen_port_{0};
+  std::shared_ptr<dht_driver> dht_;  ///< null when the DHT is off (network thread after start())
 
   // Network thread only:
   std::function<void(const event&)> handler_;

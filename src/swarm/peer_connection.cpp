@@ -91,6 +91,7 @@ struct peer_connection::impl {
   bool started = false;
   bool closed = false;
   bool handshake_done = false;
+  bool peer_dht = false;  // the peer's handshake set the DHT bit (BEP 5)
   bool writer_waiting = false;
   bool pipeline_dirty = false;  // blocks arrived during a decode batch: top up after the batch
   bool peer_choking = true;
@@ -150,7 +151,8 @@ struct peer_connection::impl {
   }
 
   wire::handshake our_handshake() const {
-    wire::handshake h;  // reserved bits all zero: no extension is handled yet
+    wire::handshake h;  // reserved bits zero but the DHT one (BEP 5)
+    if (host.dht_port() != 0) h.reserved[7] |= 0x01;
     h.info_hash = info_hash;
     h.id = host.our_peer_id();
     return h;
@@ -291,6 +293,7 @@ struct peer_connection::impl {
       return false;
     }
     remote_id = h.id;
+    peer_dht = h.supports_dht();
     if (reply) wire::write_handshake(send_buf, our_handshake());
     const bool accepted = host.on_handshake(owner, h);
     if (closed) return false;  // the host closed it with its own reason
@@ -313,6 +316,7 @@ struct peer_connection::impl {
     impl& d = *this;
     const auto& ours = d.host.our_pieces();
     if (ours.size() == d.num_pieces() && !ours.none()) wire::write_bitfield(d.send_buf, ours.bytes());
+    if (d.peer_dht && d.host.dht_port() != 0) wire::write_port(d.send_buf, d.host.dht_port());
     if (d.last_send == clock_type::time_point{}) d.last_send = clock_type::now();
     auto ex = d.socket.get_executor();
     asio::co_spawn(ex, write_loop(self), completion());
@@ -583,16 +587,16 @@ struct peer_connection::impl {
       ++reads_in_flight;
       host.read_block(r.piece, r.begin, r.length,
                       [weak = owner.weak_from_this(), id = r.id](std::error_code ec,
-                                                                 std::vector<std::uint8_t> data) {
+                                                                 std::span<const std::uint8_t> data) {
                         auto self = weak.lock();
                         if (!self) return;
-                        self->impl_->on_read_done(id, ec, std::move(data));
+                        self->impl_->on_read_done(id, ec, data);
                       });
       if (closed) return;
     }
   }
 
-  void on_read_done(std::uint64_t id, std::error_code ec, std::vector<std::uint8_t> data) {
+  void on_read_done(std::uint64_t id, std::error_code ec, std::span<const std::uint8_t> data) {
     --reads_in_flight;
     if (closed) return;
     const auto it = std::find_if(upload_queue.begin(), upload_queue.end(),
@@ -654,7 +658,9 @@ struct peer_connection::impl {
     pipeline_dirty = true;
   }
 
-  void on_message(const wire::port&) {}      // DHT is not implemented yet
+  void on_message(const wire::port& m) {
+    if (m.port != 0) host.on_peer_dht_port(owner, m.port);
+  }
   void on_message(const wire::extended&) {}  // BEP 10 comes with the extension protocol
   void on_message(const wire::unknown&) {}
 

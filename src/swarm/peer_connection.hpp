@@ -59,8 +59,9 @@ class peer_host {
   virtual void on_disconnect(peer_connection& c, std::error_code reason) = 0;
 
   // --- upload side ---
-  /// Completion of read_block: an error, or exactly the requested bytes.
-  using read_handler = std::function<void(std::error_code, std::vector<std::uint8_t>)>;
+  /// Completion of read_block: an error, or exactly the requested bytes. The span is valid only
+  /// during the call (it may point into a shared read cache): copy what you keep.
+  using read_handler = std::function<void(std::error_code, std::span<const std::uint8_t>)>;
   /// Reads `length` bytes at `begin` of our verified piece `p` (to serve a `request`) without
   /// blocking; `done` runs later on the network thread, never inside this call. The range was
   /// validated by the connection. `done` may run after the connection closed (it checks).
@@ -71,6 +72,18 @@ class peer_host {
   virtual void on_peer_interest(peer_connection& c, bool interested) {
     (void)c;
     (void)interested;
+  }
+
+  // --- DHT (BEP 5) ---
+  /// Our DHT node's UDP port for this torrent, 0 when the DHT is off or the torrent is private
+  /// (BEP 27). Non-zero: our handshake sets the DHT bit (reserved[7] & 0x01) and, when the peer's
+  /// handshake sets it too, a `port` message follows our bitfield. Default: 0.
+  virtual std::uint16_t dht_port() const { return 0; }
+  /// The peer sent a `port` message: its DHT node listens on UDP `port` at the peer's address.
+  /// Default: nothing.
+  virtual void on_peer_dht_port(peer_connection& c, std::uint16_t port) {
+    (void)c;
+    (void)port;
   }
 };
 

@@ -30,6 +30,16 @@ std::string to_string(const boost::asio::ip::tcp::endpoint& ep) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
+// Answers a read of `length` bytes at `begin` from the whole piece in `piece`.
+void answer_read(const std::vector<std::uint8_t>& piece, std::int32_t begin, std::int32_t length,
+                 const peer_host::read_handler& done) {
+  if (begin < 0 || length < 0 || std::int64_t{begin} + length > static_cast<std::int64_t>(piece.size())) {
+    done(std::make_error_code(std::errc::invalid_argument), {});
+    return;
+  }
+  done({}, std::span<const std::uint8_t>(piece.data() + begin, static_cast<std::size_t>(length)));
+}
+
 // Length of block `b` of a piece of `piece_size` bytes.
 std::int32_t block_length(std::int32_t piece_size, block_index b) {
   std::int64_t begin = std::int64_t(b.value) * block_size;
@@ -46,6 +56,7 @@ torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
       storage_(std::move(st)),
       limits_(limits),
       picker_(make_picker(*ti_)),
+      read_cache_(limits.max_read_cache_bytes),
       tick_timer_(ctx_.ex) {
   total_wanted_ = payload_size(*ti_);
   pad_in_piece_ = padding_per_piece(*ti_);
@@ -153,6 +164,7 @@ boost::asio::awaitable<void> torrent::stop() {
   auto self = shared_from_this();  // keep alive across the awaits
   tick_timer_.cancel();
   close_all_connections(std::make_error_code(std::errc::operation_canceled));
+  read_cache_.clear();
   if (announcer_) {
     auto a = std::move(announcer_);
     co_await a->stop(ctx_.settings.stop_announce_timeout);
@@ -280,15 +292,32 @@ void torrent::on_peer_interest(peer_connection& c, bool interested) {
   }
 }
 
+// Requests are served from whole pieces: the first request of a piece reads all of it (one disk
+// job) and later ones, from this peer or others, are answered from the cache.
 void torrent::read_block(piece_index p, std::int32_t begin, std::int32_t length, read_handler done) {
-  ctx_.disk->async_read(storage_, ti_, p, begin, length, ctx_.ex,
-                        [done = std::move(done)](result<std::vector<std::uint8_t>, storage_error> r) {
-                          if (r) {
-                            done({}, std::move(*r));
-                          } else {
-                            done(r.error().ec ? r.error().ec : std::make_error_code(std::errc::io_error), {});
-                          }
+  if (auto buf = read_cache_.find(p)) {
+    boost::asio::post(ctx_.ex, [buf = std::move(buf), begin, length, done = std::move(done)] {
+      answer_read(*buf, begin, length, done);
+    });
+    return;
+  }
+  if (!read_cache_.wait(p, read_waiter{begin, length, std::move(done)})) return;  // read in flight
+  std::weak_ptr<torrent> weak = weak_from_this();
+  ctx_.disk->async_read(storage_, ti_, p, 0, ti_->piece_size(p), ctx_.ex,
+                        [weak, p](result<std::vector<std::uint8_t>, storage_error> r) {
+                          if (auto t = weak.lock()) t->on_piece_read(p, std::move(r));
                         });
+}
+
+void torrent::on_piece_read(piece_index p, result<std::vector<std::uint8_t>, storage_error> r) {
+  if (!r) {
+    const std::error_code ec = r.error().ec ? r.error().ec : std::make_error_code(std::errc::io_error);
+    for (auto& w : read_cache_.complete(p, nullptr)) w.done(ec, {});
+    return;
+  }
+  auto buf = std::make_shared<const std::vector<std::uint8_t>>(std::move(*r));
+  // The waiters are moved out first: answering one may queue further reads on the cache.
+  for (auto& w : read_cache_.complete(p, buf)) answer_read(*buf, w.begin, w.length, w.done);
 }
 
 void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::handshake& h) {

@@ -28,6 +28,7 @@
 #include "swarm/rate_meter.hpp"
 #include "torrent/peer_list.hpp"
 #include "torrent/piece_buffers.hpp"
+#include "torrent/read_cache.hpp"
 
 namespace tessera::detail {
 
@@ -47,6 +48,10 @@ struct torrent_context {
   session_settings settings;
   std::shared_ptr<connection_budget> budget;   ///< session-wide connection count
   std::function<void(event)> emit;             ///< event sink (network thread)
+  /// Our DHT node's UDP port (BEP 5); 0: no DHT. Ignored for private torrents (BEP 27).
+  std::uint16_t dht_port = 0;
+  /// A peer's `port` message named a DHT node at (address, UDP port); may be empty.
+  std::function<void(const boost::asio::ip::address&, std::uint16_t)> on_dht_node;
 };
 
 /// Memory bounds of the piece assembly (see torrent.cpp, pick_blocks).
@@ -56,6 +61,9 @@ struct torrent_limits {
   std::int64_t max_assembling_bytes = 16 << 20;
   /// Bytes handed to the disk and not yet written; no block is requested beyond this.
   std::int64_t max_disk_queue_bytes = 8 << 20;
+  /// Bytes of whole pieces kept in memory to serve peers' requests (see read_cache.hpp); at least
+  /// one piece is kept.
+  std::int64_t max_read_cache_bytes = 8 << 20;
 };
 
 class torrent final : public peer_host, public std::enable_shared_from_this<torrent> {
@@ -107,6 +115,10 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void read_block(piece_index p, std::int32_t begin, std::int32_t length,
                   read_handler done) override;
   void on_peer_interest(peer_connection& c, bool interested) override;
+  std::uint16_t dht_port() const override { return ti_->is_private ? 0 : ctx_.dht_port; }
+  void on_peer_dht_port(peer_connection& c, std::uint16_t port) override {
+    if (!ti_->is_private && ctx_.dht_port != 0 && ctx_.on_dht_node) ctx_.on_dht_node(c.remote().address(), port);
+  }
 
  private:
   struct connection_entry {
@@ -126,6 +138,8 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void release_stuck_pieces();
   void hash_piece(piece_index p);
   void on_piece_written(piece_write_result r);
+  /// A whole-piece read for upload (started by read_block) ended: answers its waiters.
+  void on_piece_read(piece_index p, result<std::vector<std::uint8_t>, storage_error> r);
   void on_hash_failed(piece_index p, const std::vector<peer_key>& contributors);
   void become_seed();
   void fail(const storage_error& e);
@@ -145,6 +159,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   torrent_limits limits_;
   piece_picker picker_;
   piece_buffers buffers_;
+  piece_read_cache read_cache_;
   peer_list peers_;
   std::shared_ptr<announcer> announcer_;
   boost::asio::steady_timer tick_timer_;

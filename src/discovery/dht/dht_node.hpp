@@ -110,6 +110,9 @@ class dht_node : public std::enable_shared_from_this<dht_node> {
   const sha1_hash& id() const { return id_; }
   const routing_table& table() const { return table_; }
   const dht_stats& stats() const { return stats_; }
+  /// The peers other nodes announced to us (announce_peer), e.g. to add them to our own
+  /// lookups' results: in a small DHT the node a peer announced to may be ourselves.
+  const peer_store& store() const { return store_; }
 
   /// Pings `ep` and adds it to the routing table if it answers (for BEP 5 `port` messages and
   /// the `nodes` of a .torrent). Endpoints of the other address family are ignored, and so are
