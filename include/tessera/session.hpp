@@ -36,7 +36,9 @@ struct session_settings {
   /// is the port announced to trackers. 0: let the OS pick.
   std::uint16_t listen_port = 6881;
   /// Address to listen on: "" for every address (IPv4 0.0.0.0 and IPv6 ::), or an IP literal
-  /// ("127.0.0.1", "::1") for that one only.
+  /// ("127.0.0.1", "::1") for that one only. An IP literal is also the source address of our
+  /// outgoing peer connections and tracker announces (HTTP(S) and UDP) to remotes of its family,
+  /// so trackers list us, and peers see us, at the address we listen on.
   std::string listen_interface;
   /// Regular upload slots of the choker (BEP 3: 4), plus one optimistic unchoke.
   int unchoke_slots = 4;

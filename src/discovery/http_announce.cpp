@@ -214,9 +214,40 @@ asio::awaitable<result<http_reply, tracker_error>> exchange(Stream& stream, cons
   co_return reply;
 }
 
-/// One GET of `url`, all of it before `deadline`.
+/// Connects `stream` (a beast::tcp_stream, whose expiry bounds it) to the first of `endpoints`
+/// that accepts. With `local`, each socket is bound to it (port 0) before connecting when the
+/// endpoint is of the same family; asio's range connect would reopen the socket and lose the bind.
+asio::awaitable<boost::system::error_code>
+connect_from(beast::tcp_stream& stream, const tcp::resolver::results_type& endpoints,
+             const std::optional<asio::ip::address>& local) {
+  if (!local) {
+    auto [cec, ep] = co_await stream.async_connect(endpoints, use_tuple);
+    co_return cec;
+  }
+  boost::system::error_code last = asio::error::not_found;
+  for (const auto& entry : endpoints) {
+    const tcp::endpoint ep = entry.endpoint();
+    auto& socket = stream.socket();
+    boost::system::error_code ec;
+    socket.close(ec);
+    socket.open(ep.protocol(), ec);
+    if (!ec && local->is_v4() == ep.address().is_v4()) socket.bind(tcp::endpoint(*local, 0), ec);
+    if (ec) {
+      last = ec;
+      continue;
+    }
+    auto [cec] = co_await stream.async_connect(ep, use_tuple);
+    if (!cec) co_return cec;
+    last = cec;
+    if (cec == beast::error::timeout) break;  // the deadline is spent for every endpoint
+  }
+  co_return last;
+}
+
+/// One GET of `url`, all of it before `deadline`, from `local` when set (see connect_from).
 asio::awaitable<result<http_reply, tracker_error>>
-http_get(const std::string& url, std::chrono::steady_clock::time_point deadline) {
+http_get(const std::string& url, std::chrono::steady_clock::time_point deadline,
+         const std::optional<asio::ip::address>& local) {
   auto parts = split_url(url);
   if (!parts) co_return unexpected{make_error(tracker_errc::unsupported_url, url)};
   auto endpoints = co_await resolve_with_deadline<tcp>(parts->host, parts->port_number, deadline);
@@ -226,7 +257,7 @@ http_get(const std::string& url, std::chrono::steady_clock::time_point deadline)
   if (!parts->tls) {
     beast::tcp_stream stream(ex);
     stream.expires_at(deadline);  // beast applies it to every operation below
-    auto [cec, ep] = co_await stream.async_connect(*endpoints, use_tuple);
+    auto cec = co_await connect_from(stream, *endpoints, local);
     if (cec) co_return unexpected{io_error(cec, "connecting")};
     co_return co_await exchange(stream, *parts);
   }
@@ -243,7 +274,7 @@ http_get(const std::string& url, std::chrono::steady_clock::time_point deadline)
   }
   stream.set_verify_callback(asio::ssl::host_name_verification(parts->host));
   beast::get_lowest_layer(stream).expires_at(deadline);
-  auto [cec, ep] = co_await beast::get_lowest_layer(stream).async_connect(*endpoints, use_tuple);
+  auto cec = co_await connect_from(beast::get_lowest_layer(stream), *endpoints, local);
   if (cec) co_return unexpected{io_error(cec, "connecting")};
   auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, use_tuple);
   if (hec) co_return unexpected{io_error(hec, "TLS handshake")};
@@ -261,7 +292,7 @@ announce_http(std::string url, announce_request req, std::chrono::seconds timeou
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string current = build_http_announce_url(url, req);
   for (int redirects = 0;; ++redirects) {
-    auto reply = co_await http_get(current, deadline);
+    auto reply = co_await http_get(current, deadline, req.local_address);
     if (!reply) co_return unexpected{reply.error()};
     if (is_redirect(reply->status) && !reply->location.empty()) {
       if (redirects == max_redirects) {

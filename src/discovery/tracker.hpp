@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include "tessera/result.hpp"
@@ -51,6 +53,11 @@ struct announce_request {
   int numwant = 50;
   std::uint32_t key = 0;           ///< random per session, lets a tracker recognise us across IPs
   std::string tracker_id;          ///< echoed `tracker id` from a previous HTTP response
+  /// Source address of the announce (session_settings::listen_interface when it is an IP
+  /// literal): HTTP(S) TCP sockets and UDP tracker sockets are bound to it, port 0, so the tracker
+  /// records the address we listen on. Used only for a tracker address of the same family;
+  /// otherwise, and when unset, the OS picks. Not sent in the request itself.
+  std::optional<boost::asio::ip::address> local_address;
 };
 
 struct announce_response {

@@ -209,6 +209,9 @@ udp_tracker_client::announce(std::string url, announce_request req, int max_retr
   udp::socket socket(self->ex);
   boost::system::error_code ec;
   socket.open(tracker.protocol(), ec);
+  if (!ec && req.local_address && req.local_address->is_v4() == tracker.address().is_v4()) {
+    socket.bind(udp::endpoint(*req.local_address, 0), ec);
+  }
   // connect() makes the kernel drop datagrams from any other sender and report ICMP
   // port-unreachable as connection_refused.
   if (!ec) socket.connect(tracker, ec);

@@ -223,6 +223,17 @@ struct peer_connection::impl {
   static awaitable<void> run_outgoing(std::shared_ptr<peer_connection> self) {
     impl& d = *self->impl_;
     d.arm_deadline(d.settings.connect_timeout);
+    // Bind to the source address first (port 0) when the remote is of its family.
+    const auto& local = d.settings.bind_address;
+    if (local && local->is_v4() == d.remote.address().is_v4()) {
+      boost::system::error_code bec;
+      d.socket.open(d.remote.protocol(), bec);
+      if (!bec) d.socket.bind(tcp::endpoint(*local, 0), bec);
+      if (bec) {
+        d.close(bec);
+        co_return;
+      }
+    }
     auto [cec] = co_await d.socket.async_connect(d.remote, use_tuple);
     if (d.closed) co_return;
     if (cec) {

@@ -9,12 +9,14 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include "core/bitfield.hpp"
@@ -106,6 +108,12 @@ struct peer_connection_settings {
   /// `inactivity_timeout`, 10 minutes). An interested peer that we choke is not idle: it waits
   /// for an unchoke (a seed keeps a queue of such peers for its optimistic slot).
   std::chrono::seconds idle_timeout{600};
+  /// Source address of outgoing connections (session_settings::listen_interface when it is an
+  /// IP literal): the socket is bound to it, port 0 (the OS picks), before connecting, so the
+  /// peer sees the address we listen on. Used only when the remote is of the same family (IPv4
+  /// or IPv6); otherwise, and when unset, the OS picks the source address. A failed bind closes
+  /// the connection with the bind error.
+  std::optional<boost::asio::ip::address> bind_address;
 
   // Upload side.
   /// Requests queued from the peer (not yet answered) above which the connection is closed.

@@ -1,6 +1,7 @@
 #include "torrent/torrent.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -23,6 +24,16 @@ int blocks_of(const torrent_info& ti, int piece) {
 piece_picker make_picker(const torrent_info& ti) {
   int n = ti.num_pieces();
   return piece_picker(n, blocks_of(ti, 0), blocks_of(ti, n - 1));
+}
+
+// Source address of outgoing peer connections and tracker announces: the listen interface when
+// it is an IP literal, so peers and trackers see the address we listen on; nullopt otherwise.
+std::optional<boost::asio::ip::address> outgoing_address(const session_settings& s) {
+  if (s.listen_interface.empty()) return std::nullopt;
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(s.listen_interface, ec);
+  if (ec || a.is_unspecified()) return std::nullopt;
+  return a;
 }
 
 std::string to_string(const boost::asio::ip::tcp::endpoint& ep) {
@@ -131,6 +142,7 @@ void torrent::start_swarm() {
       req.downloaded = t->downloaded_;
       req.left = t->total_wanted_ - t->done_bytes_;
       req.numwant = t->ctx_.settings.numwant;
+      req.local_address = outgoing_address(t->ctx_.settings);
       return req;
     };
     cb.on_peers = [weak](const std::vector<boost::asio::ip::tcp::endpoint>& eps) {
@@ -381,7 +393,9 @@ void torrent::connect_candidates() {
     auto ep = peers_.next_candidate(now);
     if (!ep) break;
     peer_key key = next_key_++;
-    auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep);
+    peer_connection_settings pcs;
+    pcs.bind_address = outgoing_address(ctx_.settings);
+    auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep, pcs);
     conns_[key] = connection_entry{conn, *ep};
     key_addresses_[key] = ep->address();
     if (ctx_.budget) ++ctx_.budget->open;

@@ -90,14 +90,19 @@ struct fake_http_tracker {
     return "http://127.0.0.1:" + std::to_string(port()) + path;
   }
   const std::vector<std::string>& targets() const { return state->targets; }
+  /// Source address of each accepted connection, in order.
+  const std::vector<asio::ip::address>& sources() const { return state->sources; }
 
   struct shared {
     handler_type handler;
     std::vector<std::string> targets;
     std::vector<std::string> hosts;
+    std::vector<asio::ip::address> sources;
   };
 
   static asio::awaitable<void> session(asio::ip::tcp::socket socket, std::shared_ptr<shared> st) {
+    boost::system::error_code rec;
+    st->sources.push_back(socket.remote_endpoint(rec).address());
     boost::beast::flat_buffer buffer;
     http::request<http::string_body> req;
     auto [ec, n] = co_await http::async_read(socket, buffer, req, use_tuple);
@@ -154,10 +159,13 @@ struct fake_udp_tracker {
     return "udp://" + host + ":" + std::to_string(port()) + "/announce";
   }
   const std::vector<bytes>& received() const { return state->received; }
+  /// Source address of each datagram received, in order.
+  const std::vector<asio::ip::address>& sources() const { return state->sources; }
 
   struct shared {
     handler_type handler;
     std::vector<bytes> received;
+    std::vector<asio::ip::address> sources;
   };
 
   static asio::awaitable<void> serve(asio::ip::udp::socket& socket, std::shared_ptr<shared> st) {
@@ -169,6 +177,7 @@ struct fake_udp_tracker {
       if (ec) continue;
       bytes request(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(n));
       st->received.push_back(request);
+      st->sources.push_back(from.address());
       for (const auto& out : st->handler(request)) {
         co_await socket.async_send_to(asio::buffer(out), from, use_tuple);
       }

@@ -206,6 +206,23 @@ TEST_F(HttpAnnounceLive, AnnouncesAndParsesTheReply) {
   EXPECT_EQ(tracker.state->hosts[0], "127.0.0.1:" + std::to_string(tracker.port()));
 }
 
+TEST_F(HttpAnnounceLive, LocalAddressIsTheSourceTheTrackerSees) {
+  test::fake_http_tracker tracker(io, [](const std::string&) {
+    bdict d{{"interval", 60}, {"peers", ""}};
+    return test::fake_http_tracker::reply{200, bencode(bvalue(d))};
+  });
+  auto req = sample_request();
+  auto r = test::run(io, announce_http(tracker.url(), req, 5s));  // unset: the OS picks 127.0.0.1
+  ASSERT_TRUE(r && *r) << (r ? r->error().message : "hung");
+  req.local_address = make_address("127.0.0.4");
+  r = test::run(io, announce_http(tracker.url(), req, 5s));
+  ASSERT_TRUE(r && *r) << (r ? r->error().message : "hung");
+  ASSERT_EQ(tracker.sources().size(), 2u);
+  EXPECT_EQ(tracker.sources()[0], make_address("127.0.0.1"));
+  EXPECT_EQ(tracker.sources()[1], make_address("127.0.0.4"));
+  EXPECT_EQ(tracker.targets()[1].find("127.0.0.4"), std::string::npos) << "not sent as ip=";
+}
+
 TEST_F(HttpAnnounceLive, FollowsRedirects) {
   test::fake_http_tracker target(io, [](const std::string&) {
     return test::fake_http_tracker::reply{200, "d8:intervali100e5:peers0:e"};

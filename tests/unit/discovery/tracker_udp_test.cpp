@@ -150,6 +150,31 @@ TEST_F(UdpTrackerLive, ConnectsThenAnnounces) {
   EXPECT_EQ(get32(tracker.received()[1], 80), 2u);
 }
 
+TEST_F(UdpTrackerLive, LocalAddressIsTheSourceTheTrackerSees) {
+  test::fake_udp_tracker tracker(io, honest);
+  auto req = sample_request();
+  req.local_address = make_address("127.0.0.4");
+  auto r = test::run(io, client->announce(tracker.url(), req, 2));
+  ASSERT_TRUE(r && *r) << (r ? r->error().message : "hung");
+  ASSERT_EQ(tracker.sources().size(), 2u);  // connect and announce
+  for (const auto& a : tracker.sources()) EXPECT_EQ(a, make_address("127.0.0.4"));
+}
+
+TEST_F(UdpTrackerLive, LocalAddressOfTheOtherFamilyIsNotUsed) {
+  std::unique_ptr<test::fake_udp_tracker> tracker;
+  try {
+    tracker = std::make_unique<test::fake_udp_tracker>(io, honest, "::1");
+  } catch (const boost::system::system_error&) {
+    GTEST_SKIP() << "no IPv6 loopback here";
+  }
+  auto req = sample_request();
+  req.local_address = make_address("127.0.0.4");  // IPv4: an IPv6 tracker is reached from ::1
+  auto r = test::run(io, client->announce(tracker->url(), req, 2));
+  ASSERT_TRUE(r && *r) << (r ? r->error().message : "hung");
+  ASSERT_FALSE(tracker->sources().empty());
+  EXPECT_EQ(tracker->sources()[0], make_address("::1"));
+}
+
 TEST_F(UdpTrackerLive, ConnectionIdIsReusedWithinAMinute) {
   test::fake_udp_tracker tracker(io, honest);
   for (int i = 0; i < 3; ++i) {

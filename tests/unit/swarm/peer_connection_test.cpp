@@ -363,6 +363,34 @@ TEST_F(PeerConnection, HandshakeWithMatchingInfoHashIsAccepted) {
   EXPECT_EQ(host.disconnects.size(), 1u);
 }
 
+TEST_F(PeerConnection, BindAddressIsTheSourceThePeerSees) {
+  acceptor.close();  // the fake peer listens on 127.0.0.2 instead
+  acceptor.open(tcp::v4());
+  acceptor.bind(tcp::endpoint(asio::ip::make_address("127.0.0.2"), 0));
+  acceptor.listen();
+  peer_connection_settings s;
+  s.bind_address = asio::ip::make_address("127.0.0.3");
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    EXPECT_EQ(p.sock.remote_endpoint().address(), asio::ip::make_address("127.0.0.3"));
+    { auto v_ = co_await eventually([&] { return conn->handshake_done(); }); EXPECT_TRUE(v_); }
+    EXPECT_EQ(conn->local_endpoint().address(), asio::ip::make_address("127.0.0.3"));
+  });
+}
+
+TEST_F(PeerConnection, BindAddressOfTheOtherFamilyIsNotUsed) {
+  peer_connection_settings s;
+  s.bind_address = asio::ip::make_address("::1");  // IPv6: an IPv4 peer is dialled from 127.0.0.1
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    EXPECT_EQ(p.sock.remote_endpoint().address(), asio::ip::make_address("127.0.0.1"));
+  });
+}
+
 TEST_F(PeerConnection, MismatchingInfoHashClosesWithoutAskingTheHost) {
   make();
   conn->start_outgoing();
