@@ -47,6 +47,44 @@ void event_queue::wait(std::chrono::milliseconds timeout) {
   cv_.wait_for(lock, timeout, [this] { return notable_; });
 }
 
+result<running_torrent, int> start_torrent(const download_options& opts) {
+  auto loaded = load_torrent_file(opts.torrent_path);
+  if (!loaded) {
+    std::fprintf(stderr, "tessera: error: %s: %s\n", opts.torrent_path.c_str(),
+                 loaded.error().message().c_str());
+    return unexpected{int{exit_bad_input}};
+  }
+  running_torrent rt;
+  rt.ti = std::make_shared<const torrent_info>(std::move(loaded).value());
+
+  session_settings settings;
+  settings.listen_port = opts.port;
+  settings.listen_interface = opts.interface;
+  settings.max_connections_per_torrent = opts.max_peers;
+  settings.enable_dht = !opts.no_dht;
+  settings.dht_bootstrap_nodes = opts.dht_bootstrap;
+  settings.dht_state_file = opts.dht_state;
+  rt.ses = std::make_unique<session>(settings);
+  rt.events = std::make_shared<event_queue>();
+  rt.ses->set_event_handler([events = rt.events](const event& e) { events->push(e); });
+
+  add_torrent_params params;
+  params.ti = rt.ti;
+  params.save_path = opts.output_dir;
+  params.peers = opts.peers;
+  std::string add_error;
+  auto handle = rt.ses->add_torrent(std::move(params), &add_error);
+  if (!handle) {
+    std::fprintf(stderr, "tessera: error: %s\n",
+                 add_error.empty() ? handle.error().message().c_str() : add_error.c_str());
+    // A malformed --peer is bad usage; anything else is the download directory.
+    return unexpected{handle.error() == std::errc::invalid_argument ? int{exit_bad_input}
+                                                                    : int{exit_storage}};
+  }
+  rt.handle = *handle;
+  return rt;
+}
+
 progress_printer::progress_printer(bool quiet) : quiet_(quiet), tty_(isatty(STDOUT_FILENO)) {}
 
 void progress_printer::update(const std::string& line) {

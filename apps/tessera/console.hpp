@@ -6,11 +6,14 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <deque>
 #include <condition_variable>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 
+#include "commands.hpp"
+#include "tessera/result.hpp"
 #include "tessera/session.hpp"
 
 namespace tessera::cli {
@@ -34,6 +37,20 @@ class event_queue {
   std::deque<event> events_;
   bool notable_ = false;
 };
+
+/// One torrent running in its own session, as `download` and `seed` use it.
+struct running_torrent {
+  std::shared_ptr<const torrent_info> ti;
+  std::unique_ptr<session> ses;
+  std::shared_ptr<event_queue> events;  ///< every session event, for the main thread
+  torrent_handle handle;
+};
+
+/// Loads opts.torrent_path, starts a session configured from `opts` (listen port and interface,
+/// peer limit, DHT) and adds the torrent to it with opts.output_dir and opts.peers. On failure it
+/// prints the one-line error and returns the exit code: exit_bad_input for a missing or malformed
+/// .torrent or a malformed --peer, exit_storage for an unusable directory.
+result<running_torrent, int> start_torrent(const download_options& opts);
 
 /// Writes progress: one line rewritten in place on a terminal, plain `progress ...` lines every
 /// 2 s otherwise (so logs and pipes stay readable).

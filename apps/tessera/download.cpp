@@ -15,46 +15,11 @@
 
 namespace tessera::cli {
 
-namespace {
-
-session_settings settings_of(const download_options& opts) {
-  session_settings settings;
-  settings.listen_port = opts.port;
-  settings.listen_interface = opts.interface;
-  settings.max_connections_per_torrent = opts.max_peers;
-  settings.enable_dht = !opts.no_dht;
-  settings.dht_bootstrap_nodes = opts.dht_bootstrap;
-  settings.dht_state_file = opts.dht_state;
-  return settings;
-}
-
-}  // namespace
-
 int run_download(const download_options& opts) {
-  auto loaded = load_torrent_file(opts.torrent_path);
-  if (!loaded) {
-    std::fprintf(stderr, "tessera: error: %s: %s\n", opts.torrent_path.c_str(),
-                 loaded.error().message().c_str());
-    return exit_bad_input;
-  }
-  auto ti = std::make_shared<const torrent_info>(std::move(loaded).value());
-
-  session ses(settings_of(opts));
-  auto events = std::make_shared<event_queue>();
-  ses.set_event_handler([events](const event& e) { events->push(e); });
-
-  add_torrent_params params;
-  params.ti = ti;
-  params.save_path = opts.output_dir;
-  params.peers = opts.peers;
-  std::string add_error;
-  auto handle = ses.add_torrent(std::move(params), &add_error);
-  if (!handle) {
-    std::fprintf(stderr, "tessera: error: %s\n",
-                 add_error.empty() ? handle.error().message().c_str() : add_error.c_str());
-    // A malformed --peer is bad usage; anything else is the download directory.
-    return handle.error() == std::errc::invalid_argument ? exit_bad_input : exit_storage;
-  }
+  auto running = start_torrent(opts);
+  if (!running) return running.error();
+  auto& [ti, ses_ptr, events, handle] = *running;
+  session& ses = *ses_ptr;
 
   install_signal_handlers();
   progress_printer out(opts.quiet);
@@ -79,7 +44,7 @@ int run_download(const download_options& opts) {
       }
     }
     if (rc >= 0) break;
-    auto st = handle->status();
+    auto st = handle.status();
     if (!st) {
       error_text = st.error().message();
       rc = exit_storage;
@@ -115,11 +80,11 @@ int run_download(const download_options& opts) {
     if (opts.seed) {
       out.line("tessera: seeding %s (Ctrl+C to stop)\n", ti->name.c_str());
       const auto seed_started = std::chrono::steady_clock::now();
-      auto end = seed_until(*handle, {opts.seeding.ratio, opts.seeding.seed_time}, *events, out, last,
+      auto end = seed_until(handle, {opts.seeding.ratio, opts.seeding.seed_time}, *events, out, last,
                             error_text);
       if (end == seed_end::error) rc = exit_storage;
       ses.stop();
-      if (auto st = handle->status()) last = *st;
+      if (auto st = handle.status()) last = *st;
       if (rc == exit_ok) {
         double seed_secs =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - seed_started).count();
@@ -135,7 +100,7 @@ int run_download(const download_options& opts) {
 
   if (rc == exit_interrupted) out.line("tessera: interrupted, stopping (announcing to trackers)\n");
   ses.stop();
-  if (auto st = handle->status()) last = *st;
+  if (auto st = handle.status()) last = *st;
   if (rc == exit_interrupted) {
     out.line("tessera: stopped at %.1f%%, downloaded %lld bytes, uploaded %lld bytes; run again to "
              "resume\n",

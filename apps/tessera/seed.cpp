@@ -16,36 +16,10 @@
 namespace tessera::cli {
 
 int run_seed(const seed_command_options& opts) {
-  auto loaded = load_torrent_file(opts.torrent_path);
-  if (!loaded) {
-    std::fprintf(stderr, "tessera: error: %s: %s\n", opts.torrent_path.c_str(),
-                 loaded.error().message().c_str());
-    return exit_bad_input;
-  }
-  auto ti = std::make_shared<const torrent_info>(std::move(loaded).value());
-
-  session_settings settings;
-  settings.listen_port = opts.port;
-  settings.listen_interface = opts.interface;
-  settings.max_connections_per_torrent = opts.max_peers;
-  settings.enable_dht = !opts.no_dht;
-  settings.dht_bootstrap_nodes = opts.dht_bootstrap;
-  settings.dht_state_file = opts.dht_state;
-  session ses(settings);
-  auto events = std::make_shared<event_queue>();
-  ses.set_event_handler([events](const event& e) { events->push(e); });
-
-  add_torrent_params params;
-  params.ti = ti;
-  params.save_path = opts.output_dir;
-  params.peers = opts.peers;
-  std::string add_error;
-  auto handle = ses.add_torrent(std::move(params), &add_error);
-  if (!handle) {
-    std::fprintf(stderr, "tessera: error: %s\n",
-                 add_error.empty() ? handle.error().message().c_str() : add_error.c_str());
-    return handle.error() == std::errc::invalid_argument ? exit_bad_input : exit_storage;
-  }
+  auto running = start_torrent(opts);
+  if (!running) return running.error();
+  auto& [ti, ses_ptr, events, handle] = *running;
+  session& ses = *ses_ptr;
 
   install_signal_handlers();
   progress_printer out(opts.quiet);
@@ -62,7 +36,7 @@ int run_seed(const seed_command_options& opts) {
         out.line("tessera: checked %d/%d pieces already present\n", c->pieces_present, c->num_pieces);
       }
     }
-    auto st = handle->status();
+    auto st = handle.status();
     if (st) last = *st;
     if (!st || last.state == torrent_state::error || !error_text.empty()) {
       if (error_text.empty()) error_text = st ? last.error : st.error().message();
@@ -80,7 +54,7 @@ int run_seed(const seed_command_options& opts) {
       events->wait(std::chrono::milliseconds(50));
     }
   }
-  if (auto st = handle->status()) last = *st;
+  if (auto st = handle.status()) last = *st;
   if (last.pieces_done == 0 && last.num_pieces > 0) {
     ses.stop();
     std::fprintf(stderr, "tessera: error: no data of %s found under %s: nothing to seed\n",
@@ -99,7 +73,7 @@ int run_seed(const seed_command_options& opts) {
 
   // Phase 2: seed.
   const auto started = std::chrono::steady_clock::now();
-  auto end = seed_until(*handle, {opts.seeding.ratio, opts.seeding.seed_time}, *events, out, last,
+  auto end = seed_until(handle, {opts.seeding.ratio, opts.seeding.seed_time}, *events, out, last,
                         error_text);
   if (end == seed_end::interrupted) out.line("tessera: interrupted, stopping (announcing to trackers)\n");
   ses.stop();
