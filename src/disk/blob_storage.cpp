@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "disk/file_ranges.hpp"
+#include "disk/positional_io.hpp"
 
 namespace tessera::detail {
 
@@ -157,41 +158,6 @@ class blob_storage final : public storage {
     }
     fd_ = std::make_shared<blob_fd>(fd, write);
     return fd_;
-  }
-
-  static std::error_code pwrite_all(int fd, const std::uint8_t* p, std::int64_t n,
-                                    std::int64_t off) {
-    while (n > 0) {
-      ssize_t w = ::pwrite(fd, p, static_cast<std::size_t>(n), off);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        return errno_code(errno);
-      }
-      if (w == 0) return errno_code(EIO);
-      p += w;
-      n -= w;
-      off += w;
-    }
-    return {};
-  }
-
-  // Reads until `n` bytes or the end of the blob; `got` is the count read.
-  static std::error_code pread_all(int fd, std::uint8_t* p, std::int64_t n, std::int64_t off,
-                                   std::size_t& got) {
-    got = 0;
-    while (n > 0) {
-      ssize_t r = ::pread(fd, p, static_cast<std::size_t>(n), off);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        return errno_code(errno);
-      }
-      if (r == 0) break;
-      p += r;
-      n -= r;
-      off += r;
-      got += static_cast<std::size_t>(r);
-    }
-    return {};
   }
 
   std::shared_ptr<const torrent_info> ti_;

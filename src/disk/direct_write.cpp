@@ -54,21 +54,6 @@ std::error_code pwrite_direct_all(int fd, const std::uint8_t* p, std::int64_t n,
 
 }  // namespace
 
-std::error_code pwrite_all(int fd, const std::uint8_t* p, std::int64_t n, std::int64_t off) {
-  while (n > 0) {
-    ssize_t w = ::pwrite(fd, p, static_cast<std::size_t>(n), off);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return errno_code(errno);
-    }
-    if (w == 0) return errno_code(EIO);  // no progress and no error: do not spin
-    p += w;
-    n -= w;
-    off += w;
-  }
-  return {};
-}
-
 std::error_code write_maybe_direct(int fd, int direct_fd, const std::uint8_t* p, std::int64_t n,
                                    std::int64_t off, std::atomic<bool>& direct_enabled) {
   const std::int64_t a = direct_io_alignment;

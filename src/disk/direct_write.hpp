@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <system_error>
 
+#include "disk/positional_io.hpp"
+
 namespace tessera::detail {
 
 /// File offsets, lengths and buffer addresses of direct writes are multiples of this (bytes); 4096
@@ -33,9 +35,5 @@ inline constexpr std::int64_t direct_io_min_length = 64 * 1024;
 /// of one storage.
 std::error_code write_maybe_direct(int fd, int direct_fd, const std::uint8_t* p, std::int64_t n,
                                    std::int64_t off, std::atomic<bool>& direct_enabled);
-
-/// Writes `n` bytes from `p` at `off` through `fd`, retrying short writes and EINTR; a write that
-/// makes no progress is EIO.
-std::error_code pwrite_all(int fd, const std::uint8_t* p, std::int64_t n, std::int64_t off);
 
 }  // namespace tessera::detail

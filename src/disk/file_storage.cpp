@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "disk/direct_write.hpp"
+#include "disk/positional_io.hpp"
 #include "disk/fd_cache.hpp"
 #include "disk/file_ranges.hpp"
 #include "disk/path_beneath.hpp"
@@ -239,25 +240,6 @@ class file_storage final : public storage {
       if (!h) return h.error();
     }
     return std::nullopt;
-  }
-
-  // Reads until `n` bytes or end of file; `got` is the count read.
-  static std::error_code pread_all(int fd, std::uint8_t* p, std::int64_t n, std::int64_t off,
-                                   std::size_t& got) {
-    got = 0;
-    while (n > 0) {
-      ssize_t r = ::pread(fd, p, static_cast<std::size_t>(n), off);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        return errno_code(errno);
-      }
-      if (r == 0) break;  // end of file
-      p += r;
-      n -= r;
-      off += r;
-      got += static_cast<std::size_t>(r);
-    }
-    return {};
   }
 
   std::shared_ptr<const torrent_info> ti_;
