@@ -16,10 +16,10 @@ announce; later ones have to dial it. tessera keeps seeding for TESSERA_SEED_TIM
 completes (`--seed --seed-time`), aria2c for ARIA2_SEED_MINUTES, so the slower ones can still
 fetch from them. uTP is off everywhere.
 
-tessera runs with `--interface <--tessera-ip>` (default 127.0.0.1, the address its tracker
-announces come from, where no other client is). With another 127.0.0.x its listen socket moves
-there but the tracker lists it under the announce's source address; the test prints the
-tracker's peer list and the addresses the other clients saw tessera's connections come from."""
+tessera runs with `--interface` on its own 127.0.0.x (or `--tessera-ip`): its listen socket,
+its outgoing peer connections and its tracker announces all use that address, so the tracker
+lists it there and the others can dial it. The test prints the tracker's peer list and the
+addresses the other clients saw tessera's connections come from."""
 import os
 import sys
 import time
@@ -65,7 +65,7 @@ def body(h, args):
     # 3. tessera and aria2c together.
     out_ts = h.path('out-tessera')
     os.makedirs(out_ts)
-    ts_ip = args.tessera_ip
+    ts_ip = args.tessera_ip or h.next_ip()
     ts_port = h.free_port(ts_ip)
     ts = h.spawn('tessera_leech', [args.tessera, 'download', t.path, '-o', out_ts,
                                    '--port', str(ts_port), '--interface', ts_ip,
@@ -74,7 +74,7 @@ def body(h, args):
     out_ar = h.path('out-aria2')
     ar = H.start_aria2_leech_rpc(h, t, out_ar, seed_minutes=ARIA2_SEED_MINUTES, timeout=DEADLINE)
     t0 = time.monotonic()
-    ts_addrs = {ts_ip, '127.0.0.1'}  # nobody else is on 127.0.0.1 (the tracker makes no peer connections)
+    ts_addrs = {ts_ip}
 
     done = {}                  # client -> seconds from t0 to completion
     from_ts = {'transmission': 0.0, 'aria2': 0.0}   # bytes received from tessera (rate x dt)
@@ -197,6 +197,6 @@ def body(h, args):
 
 if __name__ == '__main__':
     ap = H.common_args(__doc__)
-    ap.add_argument('--tessera-ip', default='127.0.0.1',
-                    help='address for tessera --interface (default 127.0.0.1)')
+    ap.add_argument('--tessera-ip', default='',
+                    help='address for tessera --interface (default: its own 127.0.0.x)')
     H.run_test('test_mixed_swarm', body, ap.parse_args())
