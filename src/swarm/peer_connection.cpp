@@ -746,26 +746,26 @@ void peer_connection::start_outgoing() {
   asio::co_spawn(impl_->socket.get_executor(), impl::run_outgoing(self), impl::completion());
 }
 
-void peer_connection::start_incoming(tcp::socket socket) {
-  if (impl_->started || impl_->closed) return;
+bool peer_connection::adopt_incoming(tcp::socket socket) {
+  if (impl_->started || impl_->closed) return false;
   impl_->started = true;
   impl_->incoming = true;
   impl_->socket = std::move(socket);
   boost::system::error_code ignored;
   impl_->socket.set_option(tcp::no_delay(true), ignored);
-  auto self = shared_from_this();
-  asio::co_spawn(impl_->socket.get_executor(), impl::run_incoming(self), impl::completion());
+  return true;
+}
+
+void peer_connection::start_incoming(tcp::socket socket) {
+  if (!adopt_incoming(std::move(socket))) return;
+  asio::co_spawn(impl_->socket.get_executor(), impl::run_incoming(shared_from_this()),
+                 impl::completion());
 }
 
 void peer_connection::start_incoming(tcp::socket socket, const wire::handshake& h) {
-  if (impl_->started || impl_->closed) return;
-  impl_->started = true;
-  impl_->incoming = true;
-  impl_->socket = std::move(socket);
-  boost::system::error_code ignored;
-  impl_->socket.set_option(tcp::no_delay(true), ignored);
-  auto self = shared_from_this();
-  asio::co_spawn(impl_->socket.get_executor(), impl::run_incoming_known(self, h), impl::completion());
+  if (!adopt_incoming(std::move(socket))) return;
+  asio::co_spawn(impl_->socket.get_executor(), impl::run_incoming_known(shared_from_this(), h),
+                 impl::completion());
 }
 
 void peer_connection::close(std::error_code reason) { impl_->close(reason); }

@@ -223,6 +223,9 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   peer_connection_stats stats() const;
 
  private:
+  /// Takes the accepted socket for an incoming connection; false when already started or closed.
+  bool adopt_incoming(boost::asio::ip::tcp::socket socket);
+
   struct impl;
   std::unique_ptr<impl> impl_;
 };
