@@ -69,11 +69,9 @@ class blob_storage final : public storage {
 
   result<std::size_t, storage_error> read(std::int64_t offset,
                                           std::span<std::uint8_t> out) override {
-    if (offset < 0 || offset > ti_->total_size)
-      return unexpected{
-          storage_error{std::make_error_code(std::errc::invalid_argument), op::read, {}}};
-    const std::int64_t length =
-        std::min<std::int64_t>(static_cast<std::int64_t>(out.size()), ti_->total_size - offset);
+    auto readable = readable_length(*ti_, offset, out.size());
+    if (!readable) return unexpected{readable.error()};
+    const std::int64_t length = *readable;
     auto h = open(false);
     if (!h) return unexpected{h.error()};
     std::size_t total = 0;

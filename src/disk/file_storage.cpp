@@ -79,11 +79,9 @@ class file_storage final : public storage {
 
   result<std::size_t, storage_error> read(std::int64_t offset,
                                           std::span<std::uint8_t> out) override {
-    if (offset < 0 || offset > ti_->total_size)
-      return unexpected{
-          storage_error{std::make_error_code(std::errc::invalid_argument), op::read, {}}};
-    std::int64_t length =
-        std::min<std::int64_t>(static_cast<std::int64_t>(out.size()), ti_->total_size - offset);
+    auto readable = readable_length(*ti_, offset, out.size());
+    if (!readable) return unexpected{readable.error()};
+    std::int64_t length = *readable;
     std::size_t total = 0;
     std::optional<storage_error> err;
     for_each_file_range(*ti_, offset, length, [&](file_range r) {

@@ -57,11 +57,9 @@ class memory_storage final : public storage {
 
   result<std::size_t, storage_error> read(std::int64_t offset,
                                           std::span<std::uint8_t> out) override {
-    if (offset < 0 || offset > ti_->total_size)
-      return unexpected{
-          storage_error{std::make_error_code(std::errc::invalid_argument), op::read, {}}};
-    const std::int64_t length =
-        std::min<std::int64_t>(static_cast<std::int64_t>(out.size()), ti_->total_size - offset);
+    auto readable = readable_length(*ti_, offset, out.size());
+    if (!readable) return unexpected{readable.error()};
+    const std::int64_t length = *readable;
     std::lock_guard lock(mutex_);
     std::size_t total = 0;
     for_each_file_range(*ti_, offset, length, [&](file_range r) {

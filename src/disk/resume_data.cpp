@@ -13,6 +13,7 @@
 #include "core/bencode.hpp"
 #include "disk/file_ranges.hpp"
 #include "disk/path_beneath.hpp"
+#include "disk/storage.hpp"
 
 namespace tessera::detail {
 
@@ -243,16 +244,7 @@ const char* to_string(file_io_error::operation op) {
   return "?";
 }
 
-std::string file_io_error::message() const {
-  std::string out = to_string(op);
-  if (!path.empty()) {
-    out += ' ';
-    out += path;
-  }
-  out += ": ";
-  out += ec.message();
-  return out;
-}
+std::string file_io_error::message() const { return format_io_error(to_string(op), path, ec); }
 
 result<bool, file_io_error> write_file_atomically(const std::filesystem::path& target,
                                                   std::string_view bytes) {

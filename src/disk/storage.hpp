@@ -34,6 +34,16 @@ struct storage_error {
 /// "open", "read", "write", "mkdir", "truncate" or "stat".
 const char* to_string(storage_error::operation op);
 
+/// "<operation> <path>: <OS message>" (the path part left out when empty): the one format of
+/// every disk error message.
+std::string format_io_error(const char* operation, const std::string& path, std::error_code ec);
+
+/// The checks every backend's read() starts with: how many bytes a read of `want` bytes at torrent
+/// byte `offset` can return (clamped at the end of the torrent), or an invalid_argument
+/// storage_error when `offset` is outside [0, total_size].
+result<std::int64_t, storage_error> readable_length(const torrent_info& ti, std::int64_t offset,
+                                                    std::size_t want);
+
 class storage {
  public:
   virtual ~storage() = default;
