@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -64,6 +65,9 @@ class blob_storage final : public storage {
       return true;
     });
     if (err) return unexpected{*err};
+    // A blob deleted while open would swallow every later write: refuse instead.
+    if (auto e = unlinked_error((*h)->fd, op::write)) return unexpected{*e};
+    dirty_.store(true, std::memory_order_release);
     return true;
   }
 
@@ -96,6 +100,22 @@ class blob_storage final : public storage {
     return total;
   }
 
+  result<bool, storage_error> flush() override {
+    // Cleared first: a write finishing during the fsync sets it again for the next flush.
+    if (!dirty_.exchange(false, std::memory_order_acq_rel)) return true;
+    auto h = open(false);
+    std::error_code ec;
+    if (!h) ec = h.error().ec;
+    else if (!*h) ec = errno_code(ENOENT);  // written, then deleted
+    else if (auto u = unlinked_error((*h)->fd, op::flush)) ec = u->ec;  // deleted while open
+    else if (::fsync((*h)->fd) != 0) ec = errno_code(errno);
+    if (ec) {
+      dirty_.store(true, std::memory_order_release);
+      return unexpected{storage_error{ec, op::flush, path_.string()}};
+    }
+    return true;
+  }
+
   void close_all() override {
     std::lock_guard lock(mutex_);
     fd_.reset();
@@ -121,6 +141,15 @@ class blob_storage final : public storage {
   std::filesystem::path parent() const {
     auto p = path_.parent_path();
     return p.empty() ? std::filesystem::path(".") : p;
+  }
+
+  // ENOENT (as `what`) when the blob open as `fd` has no name any more (deleted, or its directory
+  // removed). An fstat failure is op=stat.
+  std::optional<storage_error> unlinked_error(int fd, op what) const {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return storage_error{errno_code(errno), op::stat, path_.string()};
+    if (st.st_nlink == 0) return storage_error{errno_code(ENOENT), what, path_.string()};
+    return std::nullopt;
   }
 
   std::optional<storage_error> make_parent() {
@@ -162,13 +191,14 @@ class blob_storage final : public storage {
   std::filesystem::path path_;
   std::mutex mutex_;               ///< guards fd_
   std::shared_ptr<blob_fd> fd_;    ///< the open blob, if any
+  std::atomic<bool> dirty_{false};  ///< written since the last successful flush()
 };
 
 }  // namespace
 
-std::shared_ptr<storage> make_blob_storage(std::shared_ptr<const torrent_info> ti,
-                                           std::filesystem::path path) {
-  return std::make_shared<blob_storage>(std::move(ti), std::move(path));
-}
-
 }  // namespace tessera::detail
+
+std::shared_ptr<tessera::storage> tessera::make_blob_storage(
+    std::shared_ptr<const torrent_info> ti, std::filesystem::path path) {
+  return std::make_shared<detail::blob_storage>(std::move(ti), std::move(path));
+}

@@ -1,4 +1,5 @@
-// The files-on-disk storage backend (see make_file_storage in storage.hpp for its layout choices).
+// The files-on-disk storage backend (see make_file_storage in tessera/storage.hpp for its layout
+// rules).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@ class file_storage final : public storage {
       : ti_(std::move(ti)), save_path_(std::move(save_path)), cache_(max_open) {
     const auto& files = ti_->files;
     bad_path_.resize(files.size(), false);
+    dirty_ = std::make_unique<std::atomic<bool>[]>(files.size());
     for (std::size_t i = 0; i < files.size(); ++i) {
       if (files[i].pad) continue;  // never touches the file system
       bad_path_[i] = !split_relative_path(files[i].path).has_value();
@@ -69,6 +71,13 @@ class file_storage final : public storage {
         err = storage_error{e, op::write, full_path(r.file)};
         return false;
       }
+      // A file deleted while open (alone or with its directory) would swallow every later write
+      // and the torrent would call lost pieces verified: refuse instead (see make_file_storage).
+      if (auto e = unlinked_error((*h)->fd(), r.file, op::write)) {
+        err = *e;
+        return false;
+      }
+      dirty_[r.file].store(true, std::memory_order_release);
       return true;
     });
     if (err) return unexpected{*err};
@@ -109,6 +118,25 @@ class file_storage final : public storage {
     return total;
   }
 
+  result<bool, storage_error> flush() override {
+    for (std::size_t i = 0; i < ti_->files.size(); ++i) {
+      // Cleared first: a write finishing during the fdatasync sets it again for the next flush.
+      if (!dirty_[i].exchange(false, std::memory_order_acq_rel)) continue;
+      const int file = static_cast<int>(i);
+      auto h = open_file(file, false);
+      std::error_code ec;
+      if (!h) ec = h.error().ec;
+      else if (!*h) ec = errno_code(ENOENT);  // written, then deleted
+      else if (auto u = unlinked_error((*h)->fd(), file, op::flush)) ec = u->ec;  // still open
+      else if (::fdatasync((*h)->fd()) != 0) ec = errno_code(errno);
+      if (ec) {
+        dirty_[i].store(true, std::memory_order_release);
+        return unexpected{storage_error{ec, op::flush, full_path(file)}};
+      }
+    }
+    return true;
+  }
+
   void close_all() override { cache_.clear(); }
 
   std::vector<std::int64_t> on_disk_sizes() override {
@@ -138,6 +166,15 @@ class file_storage final : public storage {
   }
 
   std::string full_path(int file) const { return (save_path_ / ti_->files[file].path).string(); }
+
+  // ENOENT (as `what`) when `fd`, open for `file`, has no name any more: the file was deleted,
+  // alone or with its directory. An fstat failure is op=stat.
+  std::optional<storage_error> unlinked_error(int fd, int file, op what) const {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return storage_error{errno_code(errno), op::stat, full_path(file)};
+    if (st.st_nlink == 0) return storage_error{errno_code(ENOENT), what, full_path(file)};
+    return std::nullopt;
+  }
 
   storage_error bad_path_error(int file) const {
     // Not joined with std::filesystem: an absolute path would replace save_path in the message.
@@ -244,6 +281,7 @@ class file_storage final : public storage {
   std::filesystem::path save_path_;
   fd_cache cache_;
   std::vector<bool> bad_path_;    // per file: its path failed split_relative_path
+  std::unique_ptr<std::atomic<bool>[]> dirty_;  // per file: written since the last flush()
   std::vector<int> empty_files_;  // zero-length non-padding files, by offset
   std::mutex root_mutex_;
   int root_fd_ = -1;  // O_PATH descriptor of save_path_, once opened
@@ -252,10 +290,11 @@ class file_storage final : public storage {
 
 }  // namespace
 
-std::shared_ptr<storage> make_file_storage(std::shared_ptr<const torrent_info> ti,
-                                           std::filesystem::path save_path,
-                                           std::size_t max_open_files) {
-  return std::make_shared<file_storage>(std::move(ti), std::move(save_path), max_open_files);
-}
-
 }  // namespace tessera::detail
+
+std::shared_ptr<tessera::storage> tessera::make_file_storage(
+    std::shared_ptr<const torrent_info> ti, std::filesystem::path save_path,
+    std::size_t max_open_files) {
+  return std::make_shared<detail::file_storage>(std::move(ti), std::move(save_path),
+                                                max_open_files);
+}

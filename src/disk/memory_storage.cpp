@@ -79,6 +79,8 @@ class memory_storage final : public storage {
     return total;
   }
 
+  result<bool, storage_error> flush() override { return true; }  // nothing is durable
+
   void close_all() override {}
 
   std::vector<std::int64_t> on_disk_sizes() override {
@@ -96,8 +98,9 @@ class memory_storage final : public storage {
 
 }  // namespace
 
-std::shared_ptr<storage> make_memory_storage(std::shared_ptr<const torrent_info> ti) {
-  return std::make_shared<memory_storage>(std::move(ti));
-}
-
 }  // namespace tessera::detail
+
+std::shared_ptr<tessera::storage> tessera::make_memory_storage(
+    std::shared_ptr<const torrent_info> ti) {
+  return std::make_shared<detail::memory_storage>(std::move(ti));
+}

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace tessera::detail {
+namespace tessera {
 
 const char* to_string(storage_error::operation op) {
   switch (op) {
@@ -18,9 +18,41 @@ const char* to_string(storage_error::operation op) {
       return "truncate";
     case storage_error::operation::stat:
       return "stat";
+    case storage_error::operation::flush:
+      return "flush";
   }
   return "?";
 }
+
+std::string storage_error::message() const {
+  return detail::format_io_error(to_string(op), path, ec);
+}
+
+storage_factory file_storage_factory() {
+  return [](std::shared_ptr<const torrent_info> ti, const std::filesystem::path& save_path) {
+    return make_file_storage(std::move(ti), save_path);
+  };
+}
+
+storage_factory blob_storage_factory(std::filesystem::path blob_path) {
+  return [blob_path = std::move(blob_path)](std::shared_ptr<const torrent_info> ti,
+                                            const std::filesystem::path& save_path) {
+    // operator/ keeps an absolute right-hand side as it is.
+    std::filesystem::path p =
+        blob_path.empty() ? save_path / (ti->info_hash.to_hex() + ".blob") : save_path / blob_path;
+    return make_blob_storage(std::move(ti), std::move(p));
+  };
+}
+
+storage_factory memory_storage_factory() {
+  return [](std::shared_ptr<const torrent_info> ti, const std::filesystem::path&) {
+    return make_memory_storage(std::move(ti));
+  };
+}
+
+}  // namespace tessera
+
+namespace tessera::detail {
 
 std::string format_io_error(const char* operation, const std::string& path, std::error_code ec) {
   std::string out = operation;
@@ -33,8 +65,6 @@ std::string format_io_error(const char* operation, const std::string& path, std:
   return out;
 }
 
-std::string storage_error::message() const { return format_io_error(to_string(op), path, ec); }
-
 result<std::int64_t, storage_error> readable_length(const torrent_info& ti, std::int64_t offset,
                                                     std::size_t want) {
   if (offset < 0 || offset > ti.total_size) {
@@ -42,6 +72,13 @@ result<std::int64_t, storage_error> readable_length(const torrent_info& ti, std:
                                     storage_error::operation::read, {}}};
   }
   return std::min<std::int64_t>(static_cast<std::int64_t>(want), ti.total_size - offset);
+}
+
+std::shared_ptr<storage> create_storage(const storage_factory& factory,
+                                        std::shared_ptr<const torrent_info> ti,
+                                        const std::filesystem::path& save_path) {
+  if (!factory) return make_file_storage(std::move(ti), save_path);
+  return factory(std::move(ti), save_path);
 }
 
 }  // namespace tessera::detail

@@ -126,6 +126,34 @@ TEST_F(BlobStorage, OutOfRangeOffsetsAreInvalidArgument) {
   EXPECT_FALSE(fs::exists(blob));
 }
 
+TEST_F(BlobStorage, FlushBeforeAnyWriteCreatesNothing) {
+  ASSERT_TRUE(st->flush());
+  EXPECT_FALSE(fs::exists(blob));
+}
+
+TEST_F(BlobStorage, FlushWritesTheBlobBack) {
+  for (int p = 0; p < 3; ++p) write_piece(p);
+  if (test::dirty_kib(blob) <= 0) GTEST_SKIP() << "dirty page-cache pages cannot be observed here";
+  auto r = st->flush();
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(test::dirty_kib(blob), 0);
+}
+
+TEST_F(BlobStorage, BlobDeletedWhileOpenFailsWritesAndFlush) {
+  write_piece(0);
+  fs::remove(blob);
+  auto w = st->write(ti->piece_length, test::piece_bytes(*ti, content, 1));
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().op, storage_error::operation::write);
+  EXPECT_EQ(w.error().ec, std::errc::no_such_file_or_directory);
+  EXPECT_EQ(w.error().path, blob.string());
+  auto f = st->flush();
+  ASSERT_FALSE(f);
+  EXPECT_EQ(f.error().op, storage_error::operation::flush);
+  EXPECT_EQ(f.error().message(), "flush " + blob.string() + ": No such file or directory");
+  EXPECT_FALSE(fs::exists(blob));
+}
+
 TEST(BlobStorageErrors, ParentThatIsAFileIsAMkdirErrorWithItsPath) {
   temp_dir dir;
   { std::FILE* f = std::fopen((dir.path / "file").c_str(), "w"); std::fclose(f); }

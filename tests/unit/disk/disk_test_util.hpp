@@ -1,10 +1,13 @@
 // Helpers shared by the disk tests: temporary directories, hand-built torrent_info, test data.
 #pragma once
 
+#include <fcntl.h>
 #include <openssl/sha.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -86,6 +89,41 @@ inline std::vector<std::uint8_t> piece_bytes(const torrent_info& ti,
 inline std::vector<std::uint8_t> read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// KiB of `file`'s page-cache pages that are dirty (written, not yet written back), or -1 when
+/// that cannot be observed. Maps the file read-only and reads the mapping's Private_Dirty +
+/// Shared_Dirty from /proc/self/smaps, which count pages dirty in the page cache too.
+inline long dirty_kib(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  const auto size = static_cast<std::size_t>(std::filesystem::file_size(file));
+  void* map = size ? ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+  ::close(fd);
+  if (map == MAP_FAILED) return -1;
+  volatile std::uint8_t sink = 0;
+  const long page = ::sysconf(_SC_PAGESIZE);
+  for (std::size_t i = 0; i < size; i += static_cast<std::size_t>(page))
+    sink = sink + static_cast<const std::uint8_t*>(map)[i];  // map every page
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool in_map = false;
+  long kib = -1;
+  while (std::getline(smaps, line)) {
+    unsigned long start = 0;
+    if (line.find('-') != std::string::npos && std::sscanf(line.c_str(), "%lx-", &start) == 1 &&
+        line.find(':') > line.find(' ')) {  // a mapping's header line ("start-end perms ...")
+      in_map = start == reinterpret_cast<unsigned long>(map);
+      if (in_map) kib = 0;
+      continue;
+    }
+    long v = 0;
+    if (in_map && (std::sscanf(line.c_str(), "Private_Dirty: %ld", &v) == 1 ||
+                   std::sscanf(line.c_str(), "Shared_Dirty: %ld", &v) == 1))
+      kib += v;
+  }
+  ::munmap(map, size);
+  return kib;
 }
 
 }  // namespace tessera::detail::test

@@ -328,6 +328,68 @@ TEST(FileStorageCache, ConcurrentWritersAndReadersWithATinyCache) {
   EXPECT_EQ(back, content);
 }
 
+// --- flush, and files deleted under the storage ----------------------------------------------
+
+TEST_F(FileStorage, FlushWritesBackEveryFileWrittenSinceTheLastFlush) {
+  for (int p = 0; p < 3; ++p) write_piece(p);
+  const fs::path dl = dir.path / "dl";
+  for (const char* f : {"t/a", "t/b", "t/c"}) {
+    long d = test::dirty_kib(dl / f);
+    if (d <= 0) GTEST_SKIP() << "dirty page-cache pages cannot be observed here (" << f << ")";
+  }
+  auto r = st->flush();
+  ASSERT_TRUE(r) << r.error().message();
+  for (const char* f : {"t/a", "t/b", "t/c"}) EXPECT_EQ(test::dirty_kib(dl / f), 0) << f;
+}
+
+TEST_F(FileStorage, FlushWithNothingWrittenCreatesNothing) {
+  ASSERT_TRUE(st->initialize());
+  ASSERT_TRUE(st->flush());
+  EXPECT_TRUE(fs::is_empty(dir.path / "dl"));
+}
+
+TEST_F(FileStorage, FlushOfAWrittenFileThatWasDeletedIsAFlushError) {
+  write_piece(0);
+  ASSERT_TRUE(st->flush());
+  write_piece(1);  // t/b and t/c
+  fs::remove(dir.path / "dl/t/c");
+  auto r = st->flush();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().op, storage_error::operation::flush);
+  EXPECT_EQ(r.error().ec, std::errc::no_such_file_or_directory);
+  EXPECT_EQ(r.error().message(),
+            "flush " + (dir.path / "dl/t/c").string() + ": No such file or directory");
+  st->close_all();  // and with the descriptor gone too
+  EXPECT_EQ(st->flush().error().op, storage_error::operation::flush);
+}
+
+TEST_F(FileStorage, WriteToAFileDeletedWhileOpenFailsAndDoesNotRecreateIt) {
+  write_piece(0);  // t/a and t/b open now
+  fs::remove(dir.path / "dl/t/b");
+  auto r = st->write(ti->piece_length, test::piece_bytes(*ti, content, 1));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().op, storage_error::operation::write);
+  EXPECT_EQ(r.error().ec, std::errc::no_such_file_or_directory);
+  EXPECT_EQ(r.error().path, (dir.path / "dl/t/b").string());
+  EXPECT_FALSE(fs::exists(dir.path / "dl/t/b"));
+}
+
+TEST_F(FileStorage, WritesAfterTheDownloadDirectoryIsRemovedFailAndRecreateNothing) {
+  write_piece(0);
+  fs::remove_all(dir.path / "dl");
+  // t/b was open: the write finds it unlinked.
+  auto open_file = st->write(ti->piece_length, test::piece_bytes(*ti, content, 1));
+  ASSERT_FALSE(open_file);
+  EXPECT_EQ(open_file.error().ec, std::errc::no_such_file_or_directory);
+  EXPECT_EQ(open_file.error().path, (dir.path / "dl/t/b").string());
+  // t/c was never opened: creating it inside the removed directory fails.
+  auto new_file = st->write(2 * ti->piece_length, test::piece_bytes(*ti, content, 2));
+  ASSERT_FALSE(new_file);
+  EXPECT_EQ(new_file.error().ec, std::errc::no_such_file_or_directory);
+  EXPECT_EQ(new_file.error().path, (dir.path / "dl/t/c").string());
+  EXPECT_FALSE(fs::exists(dir.path / "dl"));
+}
+
 TEST(StorageError, MessageNamesOperationPathAndReason) {
   storage_error e{std::make_error_code(std::errc::permission_denied),
                   storage_error::operation::mkdir, "/x"};
@@ -335,6 +397,8 @@ TEST(StorageError, MessageNamesOperationPathAndReason) {
   e.path.clear();
   e.op = storage_error::operation::read;
   EXPECT_EQ(e.message(), "read: Permission denied");
+  e.op = storage_error::operation::flush;
+  EXPECT_EQ(e.message(), "flush: Permission denied");
 }
 
 }  // namespace

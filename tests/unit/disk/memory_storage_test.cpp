@@ -102,6 +102,15 @@ TEST_F(MemoryStorage, CloseAllKeepsTheData) {
   EXPECT_EQ(out, test::piece_bytes(*ti, content, 0));
 }
 
+TEST_F(MemoryStorage, FlushSucceedsAndKeepsTheData) {
+  ASSERT_TRUE(st->flush());  // nothing written yet
+  write_piece(1);
+  ASSERT_TRUE(st->flush());
+  std::vector<std::uint8_t> out(32);
+  ASSERT_EQ(*st->read(ti->piece_length, out), 32u);
+  EXPECT_EQ(out, test::piece_bytes(*ti, content, 1));
+}
+
 TEST(MemoryStorageThreads, ConcurrentWritersAndReadersKeepEveryByte) {
   std::vector<file_spec> many;
   for (int i = 0; i < 16; ++i) many.push_back({"t/f" + std::to_string(i), 10'000 + i});
