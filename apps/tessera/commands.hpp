@@ -23,7 +23,7 @@ struct seed_options {
 };
 
 struct download_options {
-  std::string torrent_path;
+  std::string torrent_path;        ///< a .torrent file, or (download only) a magnet URI
   std::string output_dir = ".";
   std::uint16_t port = 6881;       ///< preferred listen port (falls back to another, logged)
   std::string interface;           ///< listen address ("" = all)
@@ -35,7 +35,15 @@ struct download_options {
   bool no_dht = false;                     ///< --no-dht: no DHT node (BEP 5)
   std::vector<std::string> dht_bootstrap;  ///< --dht-bootstrap HOST:PORT, repeatable
   std::string dht_state;                   ///< --dht-state FILE: routing table kept across runs
+  bool no_lsd = false;                     ///< --no-lsd: no local service discovery (BEP 14)
+  /// --state-dir: where a magnet's fetched .torrent is saved (session_settings::state_dir).
+  std::string state_dir;
 };
+
+/// The default --state-dir: $XDG_STATE_HOME/tessera, else $HOME/.local/state/tessera, else "".
+std::string default_state_dir();
+/// True when `arg` is a magnet URI rather than a file name ("magnet:" in any case).
+bool is_magnet_uri(const std::string& arg);
 
 /// `tessera seed`: the same options; `output_dir` is where the data is (-d).
 using seed_command_options = download_options;

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <csignal>
+#include <cstdlib>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <variant>
@@ -47,15 +50,41 @@ void event_queue::wait(std::chrono::milliseconds timeout) {
   cv_.wait_for(lock, timeout, [this] { return notable_; });
 }
 
-result<running_torrent, int> start_torrent(const download_options& opts) {
-  auto loaded = load_torrent_file(opts.torrent_path);
-  if (!loaded) {
-    std::fprintf(stderr, "tessera: error: %s: %s\n", opts.torrent_path.c_str(),
-                 loaded.error().message().c_str());
-    return unexpected{int{exit_bad_input}};
+std::string default_state_dir() {
+  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) return std::string(x) + "/tessera";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/state/tessera";
+  return {};
+}
+
+bool is_magnet_uri(const std::string& arg) {
+  static constexpr std::string_view scheme = "magnet:";
+  if (arg.size() < scheme.size()) return false;
+  for (std::size_t i = 0; i < scheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(arg[i])) != scheme[i]) return false;
   }
+  return true;
+}
+
+result<running_torrent, int> start_torrent(const download_options& opts) {
   running_torrent rt;
-  rt.ti = std::make_shared<const torrent_info>(std::move(loaded).value());
+  add_torrent_params params;
+  if (is_magnet_uri(opts.torrent_path)) {
+    auto m = add_torrent_params::from_magnet(opts.torrent_path, opts.output_dir);
+    if (!m) {
+      std::fprintf(stderr, "tessera: error: bad magnet link: %s\n", m.error().message().c_str());
+      return unexpected{int{exit_bad_input}};
+    }
+    params = std::move(*m);
+  } else {
+    auto loaded = load_torrent_file(opts.torrent_path);
+    if (!loaded) {
+      std::fprintf(stderr, "tessera: error: %s: %s\n", opts.torrent_path.c_str(),
+                   loaded.error().message().c_str());
+      return unexpected{int{exit_bad_input}};
+    }
+    rt.ti = std::make_shared<const torrent_info>(std::move(loaded).value());
+    params.ti = rt.ti;
+  }
 
   session_settings settings;
   settings.listen_port = opts.port;
@@ -64,14 +93,14 @@ result<running_torrent, int> start_torrent(const download_options& opts) {
   settings.enable_dht = !opts.no_dht;
   settings.dht_bootstrap_nodes = opts.dht_bootstrap;
   settings.dht_state_file = opts.dht_state;
+  settings.enable_lsd = !opts.no_lsd;
+  settings.state_dir = opts.state_dir;
   rt.ses = std::make_unique<session>(settings);
   rt.events = std::make_shared<event_queue>();
   rt.ses->set_event_handler([events = rt.events](const event& e) { events->push(e); });
 
-  add_torrent_params params;
-  params.ti = rt.ti;
   params.save_path = opts.output_dir;
-  params.peers = opts.peers;
+  params.peers.insert(params.peers.end(), opts.peers.begin(), opts.peers.end());
   std::string add_error;
   auto handle = rt.ses->add_torrent(std::move(params), &add_error);
   if (!handle) {

@@ -40,14 +40,14 @@ class event_queue {
 
 /// One torrent running in its own session, as `download` and `seed` use it.
 struct running_torrent {
-  std::shared_ptr<const torrent_info> ti;
+  std::shared_ptr<const torrent_info> ti;  ///< null for a magnet link (no metadata yet)
   std::unique_ptr<session> ses;
   std::shared_ptr<event_queue> events;  ///< every session event, for the main thread
   torrent_handle handle;
 };
 
-/// Loads opts.torrent_path, starts a session configured from `opts` (listen port and interface,
-/// peer limit, DHT) and adds the torrent to it with opts.output_dir and opts.peers. On failure it
+/// Loads opts.torrent_path (or parses it as a magnet URI), starts a session configured from `opts` (listen port and interface,
+/// peer limit, DHT, LSD) and adds the torrent to it with opts.output_dir and opts.peers. On failure it
 /// prints the one-line error and returns the exit code: exit_bad_input for a missing or malformed
 /// .torrent or a malformed --peer, exit_storage for an unusable directory.
 result<running_torrent, int> start_torrent(const download_options& opts);

@@ -1,4 +1,4 @@
-// `tessera download FILE.torrent -o DIR`: downloads with a live progress line, exits once every
+// `tessera download FILE.torrent|MAGNET -o DIR`: downloads (a magnet's metadata first, BEP 9) with a live progress line, exits once every
 // piece is verified (or, with --seed, seeds on until Ctrl+C or --ratio/--seed-time). Ctrl+C (or
 // SIGTERM) stops cleanly: `stopped` is announced, files are closed, and a re-run resumes from the
 // verified pieces on disk.
@@ -18,7 +18,7 @@ namespace tessera::cli {
 int run_download(const download_options& opts) {
   auto running = start_torrent(opts);
   if (!running) return running.error();
-  auto& [ti, ses_ptr, events, handle] = *running;
+  auto& [ti, ses_ptr, events, handle] = *running;  // ti is null for a magnet: names come from status
   session& ses = *ses_ptr;
 
   install_signal_handlers();
@@ -33,6 +33,8 @@ int run_download(const download_options& opts) {
       if (auto* err = std::get_if<events::torrent_error>(&e)) {
         error_text = err->message;
         rc = exit_storage;
+      } else if (auto* md = std::get_if<events::metadata_received>(&e)) {
+        out.line("tessera: metadata received: %s\n", md->name.c_str());
       } else if (auto* checked = std::get_if<events::torrent_checked>(&e)) {
         out.line("tessera: checked %d/%d pieces already present\n", checked->pieces_present,
                  checked->num_pieces);
@@ -73,12 +75,12 @@ int run_download(const download_options& opts) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     out.line("tessera: complete %s: %lld bytes in %.2f s, downloaded %lld bytes (%s average), "
              "uploaded %lld bytes\n",
-             ti->name.c_str(), static_cast<long long>(last.total_size), secs,
+             last.name.c_str(), static_cast<long long>(last.total_size), secs,
              static_cast<long long>(last.total_downloaded),
              format_rate(secs > 0 ? static_cast<std::int64_t>(last.total_downloaded / secs) : 0).c_str(),
              static_cast<long long>(last.total_uploaded));
     if (opts.seed) {
-      out.line("tessera: seeding %s (Ctrl+C to stop)\n", ti->name.c_str());
+      out.line("tessera: seeding %s (Ctrl+C to stop)\n", last.name.c_str());
       const auto seed_started = std::chrono::steady_clock::now();
       auto end = seed_until(handle, {opts.seeding.ratio, opts.seeding.seed_time}, *events, out, last,
                             error_text);
@@ -89,7 +91,7 @@ int run_download(const download_options& opts) {
         double seed_secs =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - seed_started).count();
         out.line("tessera: seeded %s for %.0f s (%s): uploaded %lld bytes, ratio %.2f\n",
-                 ti->name.c_str(), seed_secs, to_string(end),
+                 last.name.c_str(), seed_secs, to_string(end),
                  static_cast<long long>(last.total_uploaded), share_ratio(last));
         return rc;
       }

@@ -50,6 +50,10 @@ std::string progress_line(const torrent_status& st) {
                   st.num_pieces);
     return buf;
   }
+  if (st.state == torrent_state::downloading_metadata) {
+    std::snprintf(buf, sizeof buf, "metadata  peers %d  known %d", st.num_peers, st.num_known_peers);
+    return buf;
+  }
   if (st.state == torrent_state::seeding) {
     std::snprintf(buf, sizeof buf, "seeding  ratio %.2f  up %s  up %s  peers %d", share_ratio(st),
                   format_bytes(st.total_uploaded).c_str(), format_rate(st.upload_rate).c_str(),

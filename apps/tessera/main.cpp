@@ -14,7 +14,10 @@ int main(int argc, char** argv) {
 
   download_options dl;
   auto* download = app.add_subcommand("download", "Download a .torrent into a directory");
-  download->add_option("torrent", dl.torrent_path, "The .torrent file")->required();
+  download->add_option("torrent", dl.torrent_path, "The .torrent file or a magnet: URI")->required();
+  dl.state_dir = default_state_dir();
+  download->add_option("--state-dir", dl.state_dir, "Where a magnet's fetched .torrent is saved")
+      ->capture_default_str();
   download->add_option("-o,--output", dl.output_dir, "Download directory")->capture_default_str();
   download->add_option("--port", dl.port, "TCP port announced to trackers")->capture_default_str();
   download->add_option("--max-peers", dl.max_peers, "Peer connections at most")->capture_default_str();
@@ -27,6 +30,7 @@ int main(int argc, char** argv) {
   download->add_flag("--no-dht", dl.no_dht, "Do not use the DHT (trackerless peer discovery)");
   download->add_option("--dht-bootstrap", dl.dht_bootstrap, "Join the DHT through this node (HOST:PORT); repeatable");
   download->add_option("--dht-state", dl.dht_state, "Keep the DHT routing table in this file across runs");
+  download->add_flag("--no-lsd", dl.no_lsd, "Do not use local service discovery (LAN multicast)");
   download->add_option("--seed-time", dl.seeding.seed_time, "With --seed: stop after seeding this many seconds")
       ->check(CLI::NonNegativeNumber);
 
@@ -45,6 +49,7 @@ int main(int argc, char** argv) {
   seed->add_flag("--no-dht", sd.no_dht, "Do not use the DHT (trackerless peer discovery)");
   seed->add_option("--dht-bootstrap", sd.dht_bootstrap, "Join the DHT through this node (HOST:PORT); repeatable");
   seed->add_option("--dht-state", sd.dht_state, "Keep the DHT routing table in this file across runs");
+  seed->add_flag("--no-lsd", sd.no_lsd, "Do not use local service discovery (LAN multicast)");
   seed->add_flag("-q,--quiet", sd.quiet, "Only print the final summary");
 
   std::string show_path;

@@ -16,6 +16,10 @@
 namespace tessera::cli {
 
 int run_seed(const seed_command_options& opts) {
+  if (is_magnet_uri(opts.torrent_path)) {
+    std::fprintf(stderr, "tessera: error: seed needs the .torrent file (a magnet link has no piece hashes to check the data against)\n");
+    return exit_bad_input;
+  }
   auto running = start_torrent(opts);
   if (!running) return running.error();
   auto& [ti, ses_ptr, events, handle] = *running;

@@ -13,10 +13,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "tessera/result.hpp"
+#include "tessera/storage.hpp"
 #include "tessera/torrent_info.hpp"
 #include "tessera/types.hpp"
 
@@ -46,6 +48,15 @@ struct session_settings {
   int disk_threads = 2;                   ///< hashing/writing threads
   int numwant = 80;                       ///< peers asked of each tracker per announce
   std::chrono::seconds stop_announce_timeout{5};  ///< how long stop waits for `stopped` announces
+  /// Directory for the session's own files: the .torrent of each magnet whose metadata arrived
+  /// (`<info-hash hex>.torrent`). Created when needed. Empty: nothing is saved.
+  std::string state_dir;
+  /// Peer exchange (BEP 11, ut_pex): tell connected peers about our other peers at most once a
+  /// minute and connect to the peers they tell us about. Never for private torrents (BEP 27).
+  bool enable_pex = true;
+  /// How often each peer gets a ut_pex message with what changed. BEP 11 asks for at most one a
+  /// minute; only tests shorten it.
+  std::chrono::seconds pex_interval{60};
 
   // --- DHT (BEP 5) ---
   /// Runs a DHT node: UDP on the same interface and port as the TCP listener (the port really
@@ -70,6 +81,20 @@ struct session_settings {
   /// the routing table is empty no lookup is sent; the first one follows within a second of the
   /// first node joining.
   std::chrono::seconds dht_few_peers_interval{90};
+
+  // --- Local service discovery (BEP 14) ---
+  /// Finds peers on the local network: joins the multicast group 239.192.152.143:6771 (and
+  /// [ff15::efc0:988f]:6771 when listen_interface is ""), announces every torrent that is not
+  /// private (BEP 27) when it is added and every 5 minutes after (at most once a minute per
+  /// torrent), and connects to the peers that announce our torrents, like peers from a tracker.
+  /// Our own announces are recognised by a random cookie and ignored. Multicast interface: the
+  /// listen_interface when it is an IPv4 literal (IPv4 group only then), else the kernel's choice
+  /// (the default route's interface). With an IPv6 literal listen_interface LSD stays off
+  /// (logged): peers found on the IPv4 group could not reach an IPv6-only listener.
+  bool enable_lsd = true;
+  /// UDP port of the LSD multicast group (BEP 14: 6771). Only tests change it, so that they
+  /// never mix with real LSD traffic.
+  std::uint16_t lsd_port = 6771;
 };
 
 /// The session's DHT node at one moment (see session::dht). Counters are monotonic.
@@ -82,16 +107,35 @@ struct dht_status {
   int lookups = 0;                     ///< get_peers lookups our torrents ran
 };
 
-/// What to add: a parsed .torrent and where to put its files.
+/// What to add: a parsed .torrent, or a magnet link's info-hash, and where to put its files.
 struct add_torrent_params {
-  std::shared_ptr<const torrent_info> ti;  ///< required
+  /// The torrent's metadata. Null: a magnet link (see info_hash); the info dictionary is then
+  /// fetched from peers (BEP 9), verified against info_hash, and saved as
+  /// `<state_dir>/<info-hash hex>.torrent` when session_settings::state_dir is set.
+  std::shared_ptr<const torrent_info> ti;
+  /// Used only when `ti` is null: the v1 info-hash of the magnet link (required then).
+  sha1_hash info_hash;
+  /// Used only when `ti` is null: a display name until the metadata arrives (magnet `dn`).
+  std::string name;
+  /// Used only when `ti` is null: tracker URLs, each its own tier (magnet `tr`).
+  std::vector<std::string> trackers;
   std::filesystem::path save_path;         ///< download directory (created if missing)
   /// Extra peers to dial, as "ip:port" ("[v6]:port" for IPv6), beside those from trackers.
   /// Entries that do not parse are ignored.
   std::vector<std::string> peers;
+  /// Where the torrent's bytes go (tessera/storage.hpp): empty = files on disk under save_path;
+  /// else called once with the metainfo and save_path on the network thread (for a magnet link
+  /// once the metadata arrived). E.g. memory_storage_factory() or blob_storage_factory().
+  storage_factory storage;
+
+  /// Parameters for a magnet link (BEP 9): info-hash, `dn`, `tr` and `x.pe` (peers) from `uri`;
+  /// `ws` is not used yet. Errors: magnet_errc (see tessera/magnet.hpp); a host name in `x.pe`
+  /// (only IP literals are dialled) fails with magnet_errc::bad_peer.
+  static result<add_torrent_params> from_magnet(std::string_view uri, std::filesystem::path save_path);
 };
 
 enum class torrent_state {
+  downloading_metadata,  ///< added from a magnet link: fetching the info dictionary (BEP 9)
   checking,     ///< hashing data already on disk
   downloading,
   seeding,      ///< every piece verified
@@ -133,13 +177,16 @@ struct torrent_error { sha1_hash info_hash; std::string message; };  ///< torren
 /// Every tracker of every tier failed in one round and no peer is connected.
 struct tracker_error { sha1_hash info_hash; std::string message; };
 struct piece_verified { sha1_hash info_hash; piece_index piece; };
+/// A magnet torrent's info dictionary arrived and passed the info-hash check (BEP 9): the torrent
+/// now has a name, pieces and files, and checks its data next.
+struct metadata_received { sha1_hash info_hash; std::string name; };
 struct peer_connected { sha1_hash info_hash; std::string endpoint; std::string client; };
 struct peer_disconnected { sha1_hash info_hash; std::string endpoint; std::string reason; };
 }  // namespace events
 
 using event = std::variant<events::torrent_added, events::torrent_checked, events::torrent_finished, events::torrent_error,
                            events::tracker_error, events::piece_verified, events::peer_connected,
-                           events::peer_disconnected>;
+                           events::peer_disconnected, events::metadata_received>;
 
 /// Refers to a torrent in a session. Cheap to copy. Once the torrent is removed (or the session is
 /// gone) every call fails with std::errc::no_such_process instead of touching freed state.

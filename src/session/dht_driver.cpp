@@ -147,7 +147,8 @@ asio::awaitable<void> dht_driver::run_loop(std::shared_ptr<loop> l) {
       sha1_hash ih;
       {
         auto t = l->t.lock();
-        if (!t || t->state() == torrent_state::error) break;
+        // A magnet's metadata may turn out private (BEP 27): the DHT lookups stop then.
+        if (!t || t->state() == torrent_state::error || t->info().is_private) break;
         ih = t->info_hash();
       }
       ++lookups_;

@@ -10,6 +10,9 @@
 #include "disk/storage.hpp"
 #include "session/dht_driver.hpp"
 #include "session/listener.hpp"
+#include "session/lsd_driver.hpp"
+#include "session/magnet_support.hpp"
+#include "session/torrent_dht_nodes.hpp"
 #include "torrent/torrent.hpp"
 
 namespace tessera::detail {
@@ -79,6 +82,12 @@ void session_impl::start() {
       spdlog::warn("dht: disabled, UDP socket failed: {}", d.error().message());
     }
   }
+  // BEP 14, after the listener (the announced port is the one bound). Peers go to the torrent
+  // like tracker peers; the sink runs on the network thread, where torrents_ lives.
+  lsd_ = lsd_driver::start_for(io_.get_executor(), settings_, listen_port_,
+                               [this](const sha1_hash& ih, const boost::asio::ip::tcp::endpoint& peer) {
+                                 if (auto it = torrents_.find(ih); it != torrents_.end()) it->second->add_peers({peer});
+                               });
   work_.emplace(io_.get_executor());
   running_ = true;
   thread_ = std::thread([this] {
@@ -116,7 +125,9 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     return unexpected{ec};
   };
   if (error_message) error_message->clear();
-  if (!params.ti) return fail(std::make_error_code(std::errc::invalid_argument), "no torrent_info given");
+  if (!params.ti && params.info_hash == sha1_hash{}) {
+    return fail(std::make_error_code(std::errc::invalid_argument), "neither torrent_info nor info-hash given");
+  }
   std::vector<boost::asio::ip::tcp::endpoint> peers;
   for (const auto& text : params.peers) {
     auto ep = parse_endpoint(text);
@@ -129,15 +140,37 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     torrent_handle handle;
   };
   auto r = run_sync([this, &params, &peers]() -> outcome {
-    auto ti = params.ti;
+    const bool magnet = !params.ti;
+    auto ti = magnet ? magnet_stand_in(params) : params.ti;
     if (torrents_.count(ti->info_hash)) {
       return {std::make_error_code(std::errc::file_exists),
               "torrent " + ti->info_hash.to_hex() + " is already in the session", {}};
     }
-    auto st = make_file_storage(ti, params.save_path);
-    auto init = st->initialize();
-    if (!init) return {init.error().ec, init.error().message(), {}};
+    std::shared_ptr<storage> st;
+    if (magnet) {
+      // The storage follows the metadata; the download directory is checked now.
+      if (!params.storage) {
+        auto init = make_file_storage(ti, params.save_path)->initialize();
+        if (!init) return {init.error().ec, init.error().message(), {}};
+      }
+    } else {
+      st = create_storage(params.storage, ti, params.save_path);
+      if (!st) return {std::make_error_code(std::errc::invalid_argument), "the storage factory returned no storage", {}};
+      auto init = st->initialize();
+      if (!init) return {init.error().ec, init.error().message(), {}};
+    }
     torrent_context ctx;
+    ctx.make_storage = [factory = params.storage, save = params.save_path](std::shared_ptr<const torrent_info> full)
+        -> result<std::shared_ptr<storage>, storage_error> {
+      auto created = create_storage(factory, std::move(full), save);
+      if (!created) return unexpected{storage_error{std::make_error_code(std::errc::invalid_argument), storage_error::operation::open, save.string()}};
+      auto init = created->initialize();
+      if (!init) return unexpected{init.error()};
+      return created;
+    };
+    ctx.on_metadata = [dir = settings_.state_dir](const torrent_info& full, const std::string& file) {
+      save_torrent_file(dir, full.info_hash, file);
+    };
     ctx.ex = io_.get_executor();
     ctx.disk = disk_.get();
     ctx.udp = udp_;
@@ -157,6 +190,8 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     emit(events::torrent_added{ti->info_hash});
     t->start();
     if (dht_) dht_->add_torrent(t);
+    if (dht_) add_torrent_dht_nodes(io_.get_executor(), dht_, *ti);  // BEP 5 `nodes`; not for private ones
+    if (lsd_) lsd_->add_torrent(*ti);  // BEP 14; never a private torrent (BEP 27)
     return {{}, {}, torrent_handle(weak_from_this(), t, ti->info_hash)};
   });
   if (!r) return fail(std::make_error_code(std::errc::no_such_process), "the session is stopped");
@@ -229,6 +264,7 @@ void session_impl::stop() {
     torrents_.clear();
     if (listener_) listener_->close();
     if (dht_) dht_->stop();  // the network thread is gone: safe from here
+    if (lsd_) lsd_->stop();
     return;
   }
   auto done = std::make_shared<std::promise<void>>();
@@ -236,6 +272,7 @@ void session_impl::stop() {
   boost::asio::post(io_, [this, done] {
     if (listener_) listener_->close();
     if (dht_) dht_->stop();  // saves the node state; lookups end and add no more peers
+    if (lsd_) lsd_->stop();  // no more announces, no more peers
     auto remaining = std::make_shared<std::size_t>(torrents_.size());
     if (*remaining == 0) {
       done->set_value();
@@ -260,6 +297,7 @@ void session_impl::stop() {
   torrents_.clear();  // the network thread is gone: safe from here
   if (listener_) listener_->close();
   if (dht_) dht_->stop();  // idempotent; when the graceful part timed out
+  if (lsd_) lsd_->stop();
 }
 
 }  // namespace tessera::detail

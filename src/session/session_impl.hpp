@@ -29,6 +29,7 @@ class disk_io;
 class udp_tracker_client;
 class listener;
 class dht_driver;
+class lsd_driver;
 struct connection_budget;
 
 /// Parses "a.b.c.d:port" or "[v6]:port" into an endpoint; nullopt when malformed.
@@ -102,6 +103,7 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   std::shared_ptr<listener> listener_;
   std::atomic<std::uint16_t> listen_port_{0};
   std::shared_ptr<dht_driver> dht_;  ///< null when the DHT is off (network thread after start())
+  std::shared_ptr<lsd_driver> lsd_;  ///< null when LSD is off (network thread after start())
 
   // Network thread only:
   std::function<void(const event&)> handler_;

@@ -22,6 +22,7 @@
 
 #include "core/request_policy.hpp"
 #include "swarm/client_name.hpp"
+#include "swarm/endpoint_conversion.hpp"
 #include "swarm/peer_error.hpp"
 #include "swarm/rate_meter.hpp"
 
@@ -44,6 +45,32 @@ constexpr std::size_t initial_receive_buffer = 256 * 1024;
 constexpr std::uint32_t extension_message_limit = 1024 * 1024;
 
 constexpr auto tick_interval = std::chrono::seconds(1);
+
+/// Extended message ids we ask peers to use for messages to us (BEP 10 `m`); the same numbers as
+/// libtorrent, which helps when reading captures.
+constexpr std::uint8_t our_ut_pex_id = 1;
+constexpr std::uint8_t our_ut_metadata_id = 2;
+/// Haves kept while the torrent has no metadata; beyond this they are dropped (the bitfield,
+/// kept whole, is what matters; a peer sending this many haves before metadata is odd).
+constexpr std::size_t max_pending_haves = 1 << 16;
+
+/// Counts events in one-minute windows (per-peer caps on ut_metadata requests and ut_pex).
+struct minute_counter {
+  std::chrono::steady_clock::time_point window_start{};
+  int count = 0;
+  /// Counts one event at `now`; returns the count in the current window including it.
+  int add(std::chrono::steady_clock::time_point now) {
+    if (now - window_start >= std::chrono::minutes(1)) {
+      window_start = now;
+      count = 0;
+    }
+    return ++count;
+  }
+};
+
+std::span<const std::uint8_t> as_bytes(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
 
 std::string endpoint_label(const tcp::endpoint& ep) {
   return ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -92,6 +119,7 @@ struct peer_connection::impl {
   bool closed = false;
   bool handshake_done = false;
   bool peer_dht = false;  // the peer's handshake set the DHT bit (BEP 5)
+  bool peer_ext = false;  // the peer's handshake set the extension protocol bit (BEP 10)
   bool writer_waiting = false;
   bool pipeline_dirty = false;  // blocks arrived during a decode batch: top up after the batch
   bool peer_choking = true;
@@ -120,6 +148,14 @@ struct peer_connection::impl {
   peer_id remote_id;
   bitfield pieces;
   int pieces_count = 0;
+
+  // Extension protocol (BEP 10).
+  std::optional<extension_handshake> peer_extensions;
+  minute_counter metadata_requests;
+  minute_counter pex_messages;
+  // Kept while the host has no metadata (magnet), replayed by metadata_ready().
+  std::optional<std::vector<std::uint8_t>> pending_bitfield;
+  std::vector<std::int32_t> pending_haves;
 
   std::deque<outstanding_request> outstanding;
   /// Later of the last block received and the moment the request queue became non-empty.
@@ -151,7 +187,8 @@ struct peer_connection::impl {
   }
 
   wire::handshake our_handshake() const {
-    wire::handshake h;  // reserved bits zero but the DHT one (BEP 5)
+    wire::handshake h;  // reserved bits zero but the extension protocol (BEP 10) and DHT (BEP 5)
+    h.reserved[5] |= 0x10;
     if (host.dht_port() != 0) h.reserved[7] |= 0x01;
     h.info_hash = info_hash;
     h.id = host.our_peer_id();
@@ -305,6 +342,7 @@ struct peer_connection::impl {
     }
     remote_id = h.id;
     peer_dht = h.supports_dht();
+    peer_ext = h.supports_extensions();
     if (reply) wire::write_handshake(send_buf, our_handshake());
     const bool accepted = host.on_handshake(owner, h);
     if (closed) return false;  // the host closed it with its own reason
@@ -328,6 +366,7 @@ struct peer_connection::impl {
     const auto& ours = d.host.our_pieces();
     if (ours.size() == d.num_pieces() && !ours.none()) wire::write_bitfield(d.send_buf, ours.bytes());
     if (d.peer_dht && d.host.dht_port() != 0) wire::write_port(d.send_buf, d.host.dht_port());
+    if (d.peer_ext) d.write_extension_handshake();
     if (d.last_send == clock_type::time_point{}) d.last_send = clock_type::now();
     auto ex = d.socket.get_executor();
     asio::co_spawn(ex, write_loop(self), completion());
@@ -487,6 +526,10 @@ struct peer_connection::impl {
   }
 
   void on_message(const wire::have& m) {
+    if (!host.has_metadata()) {
+      if (pending_haves.size() < max_pending_haves) pending_haves.push_back(m.piece.value);
+      return;
+    }
     const int p = m.piece.value;
     if (p < 0 || p >= num_pieces()) {
       close(peer_errc::have_out_of_range);
@@ -509,6 +552,11 @@ struct peer_connection::impl {
     // it completed while our handshake was in flight) before its bitfield, and libtorrent accepts
     // that, so a later bitfield replaces the set when it keeps every piece already known; one
     // that drops a known piece makes the set ambiguous and closes the connection.
+    if (!host.has_metadata()) {
+      pending_bitfield.emplace(m.bits.begin(), m.bits.end());
+      pending_haves.clear();  // the bitfield is the whole set; later haves add to it
+      return;
+    }
     if (!pieces_known) {
       if (!pieces.assign(m.bits, num_pieces())) {
         close(peer_errc::bad_bitfield);
@@ -548,6 +596,7 @@ struct peer_connection::impl {
   }
 
   void on_message(const wire::request& m) {
+    if (!host.has_metadata()) return;  // we have no pieces to serve yet
     if (!valid_block_range(m.piece, m.begin, m.length)) {
       close(peer_errc::bad_request);
       return;
@@ -574,6 +623,7 @@ struct peer_connection::impl {
   }
 
   void on_message(const wire::cancel& m) {
+    if (!host.has_metadata()) return;
     if (!valid_block_range(m.piece, m.begin, m.length)) {
       close(peer_errc::bad_request);
       return;
@@ -672,7 +722,108 @@ struct peer_connection::impl {
   void on_message(const wire::port& m) {
     if (m.port != 0) host.on_peer_dht_port(owner, m.port);
   }
-  void on_message(const wire::extended&) {}  // BEP 10 comes with the extension protocol
+  // --- extension protocol (BEP 10) ---
+
+  void write_extension_handshake() {
+    extension_handshake h;
+    h.ut_metadata = our_ut_metadata_id;
+    if (host.pex_enabled()) h.ut_pex = our_ut_pex_id;
+    h.client = settings.client_version;
+    if (host.listen_port() != 0) h.listen_port = host.listen_port();
+    h.reqq = settings.max_queued_requests;
+    const auto md = host.metadata();
+    if (!md.empty()) h.metadata_size = static_cast<std::int64_t>(md.size());
+    h.yourip = to_peer_endpoint(remote);
+    h.yourip->port = 0;
+    h.upload_only = false;
+    const std::string payload = make_extension_handshake(h);
+    wire::write_extended(send_buf, extended_handshake_id, as_bytes(payload));
+    wake_writer();
+  }
+
+  void write_extended_to_peer(std::uint8_t peer_id_for_it, std::string_view payload) {
+    wire::write_extended(send_buf, peer_id_for_it, as_bytes(payload));
+    wake_writer();
+  }
+
+  void on_message(const wire::extended& m) {
+    if (!peer_ext) return;  // the peer did not announce BEP 10: ignore, as BEP 10 asks
+    const std::string_view payload(reinterpret_cast<const char*>(m.payload.data()), m.payload.size());
+    if (m.id == extended_handshake_id) {
+      auto h = parse_extension_handshake(payload);
+      if (!h) {
+        spdlog::debug("peer {}: bad extended handshake: {}", label, h.error().message());
+        return;  // BEP 10: a peer may send a handshake we cannot use; it just gets no extensions
+      }
+      // A later handshake updates the earlier one (BEP 10 allows sending it again).
+      peer_extensions = std::move(*h);
+      host.on_extension_handshake(owner, *peer_extensions);
+      if (closed) return;
+      request_more();  // reqq may have changed the pipeline bound
+      return;
+    }
+    if (m.id == our_ut_metadata_id) {
+      on_metadata_payload(payload);
+    } else if (m.id == our_ut_pex_id && host.pex_enabled()) {
+      if (pex_messages.add(clock_type::now()) > settings.max_pex_per_minute) {
+        close(peer_errc::pex_flood);
+        return;
+      }
+      auto msg = parse_pex_message(payload);
+      if (!msg) {
+        close(msg.error());
+        return;
+      }
+      host.on_pex(owner, *msg);
+    }
+    // Any other id is one we never assigned: ignored.
+  }
+
+  void on_metadata_payload(std::string_view payload) {
+    auto msg = parse_metadata_message(payload);
+    if (!msg) {
+      close(msg.error());
+      return;
+    }
+    if (msg->type != metadata_msg_type::request) {
+      host.on_metadata_message(owner, *msg);
+      return;
+    }
+    if (!peer_extensions || peer_extensions->ut_metadata == 0) return;  // cannot answer
+    const std::uint8_t reply_id = peer_extensions->ut_metadata;
+    const auto md = host.metadata();
+    const std::int32_t count = metadata_piece_count(static_cast<std::int64_t>(md.size()));
+    if (md.empty() || msg->piece >= count ||
+        metadata_requests.add(clock_type::now()) > settings.max_metadata_requests_per_minute) {
+      write_extended_to_peer(reply_id, make_metadata_reject(msg->piece));
+      return;
+    }
+    const auto begin = static_cast<std::size_t>(msg->piece) * static_cast<std::size_t>(metadata_piece_size);
+    const auto piece = md.substr(begin, static_cast<std::size_t>(metadata_piece_size));
+    write_extended_to_peer(reply_id, make_metadata_data(msg->piece, static_cast<std::int64_t>(md.size()), piece));
+  }
+
+  void metadata_ready() {
+    if (closed || !handshake_done) return;
+    const auto& ours = host.our_pieces();
+    if (ours.size() == num_pieces() && !ours.none()) {
+      wire::write_bitfield(send_buf, ours.bytes());
+      wake_writer();
+    }
+    auto bits = std::move(pending_bitfield);
+    auto haves = std::move(pending_haves);
+    pending_bitfield.reset();
+    pending_haves.clear();
+    if (bits) {
+      on_message(wire::bitfield{std::span<const std::uint8_t>(*bits)});
+      if (closed) return;
+    }
+    for (const std::int32_t p : haves) {
+      on_message(wire::have{piece_index{p}});
+      if (closed) return;
+    }
+    update_interest();
+  }
   void on_message(const wire::unknown&) {}
 
   // --- request pipeline ---
@@ -680,10 +831,11 @@ struct peer_connection::impl {
   void request_more() {
     if (closed || !handshake_done || peer_choking || !am_interested) return;
     const auto now = clock_type::now();
-    const int depth =
-        snubbed ? 1
-                : request_queue_depth(down.rate(now), settings.request_queue_time,
-                                      settings.min_request_depth, settings.max_request_depth);
+    int depth = snubbed ? 1
+                        : request_queue_depth(down.rate(now), settings.request_queue_time,
+                                              settings.min_request_depth, settings.max_request_depth);
+    // The peer's `reqq` (BEP 10): it drops requests beyond its queue.
+    if (peer_extensions && peer_extensions->reqq) depth = std::min(depth, *peer_extensions->reqq);
     const int room = depth - static_cast<int>(outstanding.size());
     if (room <= 0) return;
     picked.clear();
@@ -792,6 +944,36 @@ void peer_connection::cancel_request(block_address b) {
 }
 
 void peer_connection::update_interest() { impl_->update_interest(); }
+void peer_connection::metadata_ready() { impl_->metadata_ready(); }
+
+bool peer_connection::send_metadata_request(std::int32_t piece) {
+  auto& d = *impl_;
+  if (d.closed || !d.peer_extensions || d.peer_extensions->ut_metadata == 0) return false;
+  d.write_extended_to_peer(d.peer_extensions->ut_metadata, make_metadata_request(piece));
+  return true;
+}
+
+bool peer_connection::send_pex(const pex_message& m) {
+  auto& d = *impl_;
+  if (d.closed || !d.host.pex_enabled() || !d.peer_extensions || d.peer_extensions->ut_pex == 0) {
+    return false;
+  }
+  d.write_extended_to_peer(d.peer_extensions->ut_pex, make_pex_message(m));
+  return true;
+}
+
+const std::optional<extension_handshake>& peer_connection::peer_extensions() const {
+  return impl_->peer_extensions;
+}
+
+std::optional<tcp::endpoint> peer_connection::listen_endpoint() const {
+  const auto& d = *impl_;
+  if (!d.incoming) return d.remote;
+  if (d.peer_extensions && d.peer_extensions->listen_port) {
+    return tcp::endpoint(d.remote.address(), *d.peer_extensions->listen_port);
+  }
+  return std::nullopt;
+}
 void peer_connection::request_more() { impl_->request_more(); }
 void peer_connection::choke() { impl_->set_choking(true); }
 void peer_connection::unchoke() { impl_->set_choking(false); }

@@ -20,7 +20,10 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "core/bitfield.hpp"
+#include "core/extension_messages.hpp"
 #include "core/piece_picker.hpp"
+#include "core/ut_metadata.hpp"
+#include "core/ut_pex.hpp"
 #include "core/wire.hpp"
 #include "tessera/torrent_info.hpp"
 
@@ -87,6 +90,39 @@ class peer_host {
     (void)c;
     (void)port;
   }
+
+  // --- extension protocol (BEP 10), metadata exchange (BEP 9), peer exchange (BEP 11) ---
+  /// False while the torrent has no metadata (added from a magnet link, BEP 9 fetch running):
+  /// info() then has no pieces, and the connection keeps the peer's bitfield and haves unchecked
+  /// until peer_connection::metadata_ready(), sends no bitfield, is never interested, and ignores
+  /// `request` and `cancel`. Default: true.
+  virtual bool has_metadata() const { return true; }
+  /// The raw info dictionary served to peers' ut_metadata requests; empty: requests are answered
+  /// with `reject`. Default: info().info_bytes once has_metadata().
+  virtual std::string_view metadata() const {
+    return has_metadata() ? std::string_view(info().info_bytes) : std::string_view();
+  }
+  /// Offer ut_pex in our extended handshake and accept the peer's ut_pex messages. False for
+  /// private torrents (BEP 27). Default: false.
+  virtual bool pex_enabled() const { return false; }
+  /// Our TCP listen port, sent as `p` in the extended handshake; 0 leaves it out. Default: 0.
+  virtual std::uint16_t listen_port() const { return 0; }
+  /// The peer's extended handshake arrived (also c.peer_extensions()). Default: nothing.
+  virtual void on_extension_handshake(peer_connection& c, const extension_handshake& h) {
+    (void)c;
+    (void)h;
+  }
+  /// A ut_metadata `data` or `reject` message arrived (requests are answered by the connection
+  /// itself from metadata()). For data, `m.data` is valid only during the call. Default: nothing.
+  virtual void on_metadata_message(peer_connection& c, const metadata_message& m) {
+    (void)c;
+    (void)m;
+  }
+  /// A ut_pex message arrived (only when pex_enabled()). Default: nothing.
+  virtual void on_pex(peer_connection& c, const pex_message& m) {
+    (void)c;
+    (void)m;
+  }
 };
 
 /// Tuning of one connection; durations are std::chrono.
@@ -127,6 +163,14 @@ struct peer_connection_settings {
   /// Requests for pieces we do not have (a broken or hostile peer; they are ignored) tolerated
   /// before the connection is closed.
   int max_invalid_requests = 100;
+  /// `v` of our extended handshake (BEP 10): client name and version.
+  std::string client_version = "tessera 0.1";
+  /// ut_metadata requests answered per peer per minute; more are rejected (BEP 9 `reject`), so
+  /// one peer cannot make us send the whole info dictionary in a loop.
+  int max_metadata_requests_per_minute = 500;
+  /// ut_pex messages accepted per peer per minute (BEP 11 asks for at most one); more close the
+  /// connection (peer_errc::pex_flood).
+  int max_pex_per_minute = 3;
 };
 
 /// Counters of one connection. Byte counts are payload bytes; rates are bytes/s over a few seconds.
@@ -161,6 +205,16 @@ struct peer_connection_stats {
 /// messages in the order the reads complete. `cancel` drops a request not sent yet (a read in
 /// flight is then discarded). Choking the peer drops its whole queue. A failed disk read closes
 /// the connection with the read's error code.
+///
+/// Extension protocol (BEP 10): our handshake sets the extension bit (reserved[5] & 0x10); when
+/// the peer's does too, our extended handshake follows the bitfield, with `m` {ut_metadata: 2,
+/// ut_pex: 1 (only when host.pex_enabled())}, `v`, `p` (host.listen_port()), `reqq`
+/// (max_queued_requests), `metadata_size` (when host.metadata() is not empty) and `yourip`. The
+/// peer's `reqq` caps our request pipeline to it. ut_metadata requests are answered from
+/// host.metadata() (reject when empty, out of range, or over the per-minute cap); data and reject
+/// messages go to host.on_metadata_message, ut_pex messages to host.on_pex. An extended message
+/// with an id we did not assign is ignored; a malformed ut_metadata or ut_pex payload closes the
+/// connection with its extension_errc.
 class peer_connection : public std::enable_shared_from_this<peer_connection> {
  public:
   /// `host` must outlive the connection's open period (see peer_host). `key` identifies the
@@ -197,6 +251,16 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   /// also drops the peer's queued requests (BEP 3: the peer knows they are discarded).
   void choke();
   void unchoke();
+  /// The host has its metadata now (it was a magnet): sizes the peer's piece set from info() and
+  /// replays the bitfield and haves kept meanwhile through the usual checks (a bad one closes
+  /// the connection), sends our bitfield if we have pieces, then re-evaluates interest.
+  void metadata_ready();
+  /// Sends a ut_metadata request for metadata piece `piece` (BEP 9). False (nothing sent) when
+  /// the peer did not offer ut_metadata in its extended handshake or the connection is closed.
+  bool send_metadata_request(std::int32_t piece);
+  /// Sends a ut_pex message (BEP 11). False (nothing sent) when the peer did not offer ut_pex,
+  /// we did not (host.pex_enabled() false), or the connection is closed.
+  bool send_pex(const pex_message& m);
 
   // --- state ---
   peer_key key() const;
@@ -221,6 +285,12 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   bool is_snubbed() const;
   peer_connection_stats stats() const;
+  /// The peer's extended handshake (BEP 10); nullopt until it arrived, and for peers without
+  /// the extension protocol.
+  const std::optional<extension_handshake>& peer_extensions() const;
+  /// Where the peer accepts connections: remote() for a connection we dialled; for an incoming
+  /// one its address with the `p` of its extended handshake; nullopt when unknown.
+  std::optional<boost::asio::ip::tcp::endpoint> listen_endpoint() const;
 
  private:
   /// Takes the accepted socket for an incoming connection; false when already started or closed.

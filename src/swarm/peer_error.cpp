@@ -26,6 +26,8 @@ class peer_category_impl final : public std::error_category {
       case peer_errc::invalid_requests: return "too many requests for pieces we do not have";
       case peer_errc::idle: return "neither side interested for too long";
       case peer_errc::both_seeds: return "both sides are seeds";
+      case peer_errc::pex_flood: return "too many peer exchange messages";
+      case peer_errc::metadata_mismatch: return "metadata does not match the info-hash";
     }
     return "unknown peer error";
   }

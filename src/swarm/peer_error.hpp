@@ -24,6 +24,8 @@ enum class peer_errc {
   invalid_requests,        ///< too many requests for pieces we do not have
   idle,                    ///< neither side interested for peer_connection_settings::idle_timeout
   both_seeds,              ///< we and the peer both have every piece: nothing to exchange
+  pex_flood,               ///< more ut_pex messages than peer_connection_settings allows (BEP 11)
+  metadata_mismatch,       ///< the metadata the peer sent did not hash to the info-hash (BEP 9)
 };
 
 const std::error_category& peer_category() noexcept;

@@ -72,6 +72,11 @@ torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
   total_wanted_ = payload_size(*ti_);
   pad_in_piece_ = padding_per_piece(*ti_);
   for (const auto& ep : initial_peers) peers_.add(ep);
+  if (!storage_) {  // a magnet link: the metadata comes from peers first
+    has_metadata_ = false;
+    metadata_fetch_ = std::make_unique<metadata_fetch>(ti_->info_hash);
+    state_ = torrent_state::downloading_metadata;
+  }
 }
 
 torrent::~torrent() = default;
@@ -93,6 +98,15 @@ void torrent::set_have(piece_index p) {
 void torrent::start() {
   if (started_) return;
   started_ = true;
+  schedule_tick();
+  if (!has_metadata_) {
+    start_swarm();  // trackers, then peers, for the metadata
+    return;
+  }
+  start_check();
+}
+
+void torrent::start_check() {
   state_ = torrent_state::checking;
   std::weak_ptr<torrent> weak = weak_from_this();
   ctx_.disk->async_check(
@@ -103,7 +117,6 @@ void torrent::start() {
       [weak](check_result r) {
         if (auto t = weak.lock()) t->on_checked(std::move(r));
       });
-  schedule_tick();
 }
 
 void torrent::on_checked(check_result r) {
@@ -125,10 +138,18 @@ void torrent::on_checked(check_result r) {
     state_ = torrent_state::downloading;
   }
   start_swarm();
+  // Connections kept from the metadata phase: interest and requests can start now.
+  std::vector<std::shared_ptr<peer_connection>> open;
+  for (auto& [k, c] : conns_) {
+    if (c.counted) open.push_back(c.conn);
+  }
+  for (auto& c : open) {
+    if (!c->is_closed()) c->update_interest();
+  }
 }
 
 void torrent::start_swarm() {
-  if (!ti_->trackers.empty()) {
+  if (!announcer_ && !ti_->trackers.empty()) {
     std::weak_ptr<torrent> weak = weak_from_this();
     announcer::callbacks cb;
     cb.make_request = [weak]() {
@@ -140,7 +161,8 @@ void torrent::start_swarm() {
       req.port = t->ctx_.settings.listen_port;
       req.uploaded = t->total_uploaded();
       req.downloaded = t->downloaded_;
-      req.left = t->total_wanted_ - t->done_bytes_;
+      // Without metadata the size is unknown; 0 would claim we are a seed.
+      req.left = t->has_metadata_ ? t->total_wanted_ - t->done_bytes_ : block_size;
       req.numwant = t->ctx_.settings.numwant;
       req.local_address = outgoing_address(t->ctx_.settings);
       return req;
@@ -181,13 +203,15 @@ boost::asio::awaitable<void> torrent::stop() {
     auto a = std::move(announcer_);
     co_await a->stop(ctx_.settings.stop_announce_timeout);
   }
-  storage_->close_all();
+  if (storage_) storage_->close_all();  // null: a magnet stopped before its metadata arrived
 }
 
-void torrent::fail(const storage_error& e) {
+void torrent::fail(const storage_error& e) { fail(e.message()); }
+
+void torrent::fail(const std::string& message) {
   if (state_ == torrent_state::error) return;
   state_ = torrent_state::error;
-  error_ = e.message();
+  error_ = message;
   spdlog::error("torrent {}: {}", ti_->name, error_);
   close_all_connections(std::make_error_code(std::errc::io_error));
   if (announcer_) {
@@ -240,13 +264,21 @@ void torrent::on_tick() {
   upload_sampled_ = up;
   release_stuck_pieces();
   connect_candidates();
+  if (metadata_fetch_) request_metadata();  // time-outs hand requests to other peers
+  if (std::chrono::steady_clock::now() >= next_pex_) {
+    next_pex_ = std::chrono::steady_clock::now() + ctx_.settings.pex_interval;  // BEP 11: once a minute
+    send_pex_all();
+  }
   choker_settings cs;
   if (rate_meter::clock::now() - last_rechoke_ >= cs.rechoke_interval) rechoke();
   schedule_tick();
 }
 
 void torrent::rechoke() {
-  if (stopped_ || state_ == torrent_state::error || state_ == torrent_state::checking) return;
+  if (stopped_ || state_ == torrent_state::error || state_ == torrent_state::checking ||
+      state_ == torrent_state::downloading_metadata) {
+    return;
+  }
   const auto now = std::chrono::steady_clock::now();
   last_rechoke_ = now;
   std::vector<choker_peer> snapshot;
@@ -656,6 +688,10 @@ void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
   if (ctx_.budget && ctx_.budget->open > 0) --ctx_.budget->open;
   picker_.abort_all(c.key());
   if (e.availability) picker_.remove_peer(c.pieces());
+  if (metadata_fetch_) {
+    metadata_fetch_->remove_peer(c.key());
+    if (!stopped_) request_metadata();
+  }
   closed_uploaded_ += c.stats().uploaded;
   if (!buffers_.references(c.key())) key_addresses_.erase(c.key());
   if (!e.incoming) peers_.on_closed(e.remote, e.counted, e.retry, peer_list::clock::now());

@@ -26,7 +26,9 @@
 #include "swarm/peer_connection.hpp"
 #include "tessera/session.hpp"
 #include "swarm/rate_meter.hpp"
+#include "torrent/metadata_fetch.hpp"
 #include "torrent/peer_list.hpp"
+#include "torrent/pex_history.hpp"
 #include "torrent/piece_buffers.hpp"
 #include "torrent/read_cache.hpp"
 
@@ -52,6 +54,13 @@ struct torrent_context {
   std::uint16_t dht_port = 0;
   /// A peer's `port` message named a DHT node at (address, UDP port); may be empty.
   std::function<void(const boost::asio::ip::address&, std::uint16_t)> on_dht_node;
+  /// Magnet torrents (constructed without storage): creates and initializes the storage once
+  /// the metadata arrived. An error puts the torrent into the error state.
+  std::function<result<std::shared_ptr<storage>, storage_error>(std::shared_ptr<const torrent_info>)>
+      make_storage;
+  /// Magnet torrents: the verified metadata arrived; `torrent_file` is a complete .torrent
+  /// (the info dictionary plus the trackers) to save. May be empty.
+  std::function<void(const torrent_info&, const std::string& torrent_file)> on_metadata;
 };
 
 /// Memory bounds of the piece assembly (see torrent.cpp, pick_blocks).
@@ -71,6 +80,10 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   using endpoint = boost::asio::ip::tcp::endpoint;
 
   /// `st` must be initialized already. `initial_peers` are connected to like tracker peers.
+  /// A magnet link: `st` null and `ti` a stand-in holding only the info-hash, the name and the
+  /// trackers; the torrent starts in downloading_metadata, fetches the info dictionary from its
+  /// peers (BEP 9, see metadata_fetch.hpp), then creates its storage with ctx.make_storage and
+  /// goes on like any torrent (check, download) keeping its connections.
   torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti, std::shared_ptr<storage> st,
           std::vector<endpoint> initial_peers, torrent_limits limits = {});
   ~torrent() override;
@@ -116,6 +129,12 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
                   read_handler done) override;
   void on_peer_interest(peer_connection& c, bool interested) override;
   std::uint16_t dht_port() const override { return ti_->is_private ? 0 : ctx_.dht_port; }
+  bool has_metadata() const override { return has_metadata_; }
+  bool pex_enabled() const override { return ctx_.settings.enable_pex && !ti_->is_private; }
+  std::uint16_t listen_port() const override { return ctx_.settings.listen_port; }
+  void on_extension_handshake(peer_connection& c, const extension_handshake& h) override;
+  void on_metadata_message(peer_connection& c, const metadata_message& m) override;
+  void on_pex(peer_connection& c, const pex_message& m) override;
   void on_peer_dht_port(peer_connection& c, std::uint16_t port) override {
     if (!ti_->is_private && ctx_.dht_port != 0 && ctx_.on_dht_node) ctx_.on_dht_node(c.remote().address(), port);
   }
@@ -128,9 +147,19 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
     bool availability = false;     // its pieces were added to the picker
     bool retry = true;             // false: never reconnect (ourselves, duplicate)
     bool incoming = false;         // accepted: `remote` is the peer's outgoing port, not listed
+    pex_history pex;               // what this peer was told through ut_pex (BEP 11)
   };
 
   void on_checked(check_result r);
+  /// Starts the check of existing data (also after a magnet's metadata arrived).
+  void start_check();
+  // Metadata phase and peer exchange (torrent_extensions.cpp).
+  /// Sends the ut_metadata requests metadata_fetch wants now.
+  void request_metadata();
+  /// The verified info dictionary arrived: become a full torrent.
+  void on_metadata_complete(std::string info_bytes);
+  /// Sends each ut_pex peer what changed since its last message (called every pex_interval).
+  void send_pex_all();
   void start_swarm();
   void schedule_tick();
   void on_tick();
@@ -143,6 +172,8 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void on_hash_failed(piece_index p, const std::vector<peer_key>& contributors);
   void become_seed();
   void fail(const storage_error& e);
+  /// Puts the torrent into the error state with `message` (closes connections, stops announcing).
+  void fail(const std::string& message);
   void close_all_connections(std::error_code reason);
   void request_more_all();
   /// Posts a rechoke (coalesced): a slot is free and a peer may want it.
@@ -169,6 +200,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   peer_key next_key_ = 1;
 
   torrent_state state_ = torrent_state::checking;
+  bool has_metadata_ = true;
+  std::unique_ptr<metadata_fetch> metadata_fetch_;  // magnet, until the metadata arrived
+  std::chrono::steady_clock::time_point next_pex_{};
   bool started_ = false;
   bool stopped_ = false;
   bool finished_emitted_ = false;

@@ -25,6 +25,7 @@ def main():
     ap.add_argument('--peer', action='append', default=[], help='IP:PORT to connect to directly')
     ap.add_argument('--timeout', type=float, default=600)
     ap.add_argument('--progress-interval', type=float, default=0.5)
+    ap.add_argument('--download-limit', type=int, default=0, help='bytes/s, 0 = unlimited')
     args = ap.parse_args()
 
     stop = []
@@ -48,6 +49,7 @@ def main():
         'announce_to_all_tiers': True,
         'alert_mask': int(lt.alert.category_t.error_notification
                           | lt.alert.category_t.status_notification),
+        'download_rate_limit': args.download_limit,
     })
     ti = lt.torrent_info(args.torrent)
     atp = lt.add_torrent_params()
@@ -94,7 +96,8 @@ def main():
             return 0
         if now >= next_progress:
             print(f'progress {st.num_pieces}/{n} pieces {100.0 * st.num_pieces / n:.1f}% '
-                  f'peers {st.num_peers} rate {st.download_payload_rate} B/s', flush=True)
+                  f'peers {st.num_peers} rate {st.download_payload_rate} B/s '
+                  f'uploaded {st.total_payload_upload}', flush=True)
             next_progress = now + args.progress_interval
         ses.wait_for_alert(50)
     if stop:

@@ -171,6 +171,31 @@ struct fake_host final : peer_host {
     note();
     interest_calls.push_back(interested);
   }
+
+  // --- extension protocol ---
+  bool metadata_mode = false;      // true: behave like a magnet torrent without metadata yet
+  std::string served_metadata;     // what ut_metadata requests are answered from
+  bool pex = true;
+  std::vector<extension_handshake> ext_handshakes;
+  std::vector<std::tuple<metadata_msg_type, std::int32_t, std::string>> metadata_msgs;
+  std::vector<pex_message> pex_msgs;
+
+  bool has_metadata() const override { return !metadata_mode; }
+  std::string_view metadata() const override { return served_metadata; }
+  bool pex_enabled() const override { return pex; }
+  std::uint16_t listen_port() const override { return 6881; }
+  void on_extension_handshake(peer_connection&, const extension_handshake& h) override {
+    note();
+    ext_handshakes.push_back(h);
+  }
+  void on_metadata_message(peer_connection&, const metadata_message& m) override {
+    note();
+    metadata_msgs.emplace_back(m.type, m.piece, std::string(m.data));
+  }
+  void on_pex(peer_connection&, const pex_message& m) override {
+    note();
+    pex_msgs.push_back(m);
+  }
 };
 
 /// The remote side: a raw socket speaking the wire protocol by hand.
@@ -242,10 +267,21 @@ struct fake_peer {
   }
 };
 
-std::vector<std::uint8_t> handshake_bytes(const sha1_hash& ih, const peer_id& id) {
+std::vector<std::uint8_t> handshake_bytes(const sha1_hash& ih, const peer_id& id,
+                                          bool extensions = false) {
   std::vector<std::uint8_t> out;
-  wire::write_handshake(out, {{}, ih, id});
+  wire::handshake h{{}, ih, id};
+  if (extensions) h.reserved[5] |= 0x10;  // BEP 10
+  wire::write_handshake(out, h);
   return out;
+}
+std::vector<std::uint8_t> extended_msg(std::uint8_t id, std::string_view payload) {
+  std::vector<std::uint8_t> out;
+  wire::write_extended(out, id, {reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
+  return out;
+}
+std::string_view payload_of(const wire::extended& m) {
+  return {reinterpret_cast<const char*>(m.payload.data()), m.payload.size()};
 }
 std::vector<std::uint8_t> bitfield_msg(std::initializer_list<int> pieces_set, int size = num_pieces) {
   bitfield b(size);
@@ -297,7 +333,8 @@ class PeerConnection : public ::testing::Test {
   }
 
   /// Accepts our outgoing connection, checks our handshake, answers with `ih`.
-  awaitable<fake_peer> accept_and_handshake(std::optional<sha1_hash> ih = std::nullopt) {
+  awaitable<fake_peer> accept_and_handshake(std::optional<sha1_hash> ih = std::nullopt,
+                                            bool extensions = false) {
     auto accepted_ = co_await acceptor.async_accept(asio::use_awaitable);
     fake_peer p{std::move(accepted_), {}};
     auto h = co_await p.read_handshake();
@@ -305,9 +342,10 @@ class PeerConnection : public ::testing::Test {
     if (h) {
       EXPECT_EQ(h->info_hash, host.ti.info_hash);
       EXPECT_EQ(h->id, host.ours);
-      EXPECT_EQ(h->reserved, (std::array<std::uint8_t, 8>{}));
+      // Only the extension protocol bit (BEP 10); the DHT bit needs a DHT port.
+      EXPECT_EQ(h->reserved, (std::array<std::uint8_t, 8>{0, 0, 0, 0, 0, 0x10, 0, 0}));
     }
-    co_await p.send(handshake_bytes(ih.value_or(host.ti.info_hash), their_id));
+    co_await p.send(handshake_bytes(ih.value_or(host.ti.info_hash), their_id, extensions));
     co_return p;
   }
 
@@ -1082,6 +1120,189 @@ TEST_F(PeerConnection, IdleConnectionClosesButAnInterestedPeerStays) {
   ASSERT_EQ(host.disconnects.size(), 1u);
   EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::idle));
   EXPECT_EQ(host.interest_calls, (std::vector<bool>{true, false}));
+}
+
+// --- extension protocol (BEP 10), ut_metadata (BEP 9), ut_pex (BEP 11) ---
+
+/// Connects, handshakes with the extension bit, and reads our extended handshake.
+#define EXT_CONNECT(p, ours)                                                           \
+  auto p = co_await accept_and_handshake(std::nullopt, true);                          \
+  auto ours##_msg = co_await p.expect<wire::extended>();                               \
+  CO_ASSERT_TRUE(ours##_msg.has_value() && ours##_msg->id == extended_handshake_id);   \
+  auto ours = parse_extension_handshake(payload_of(*ours##_msg));                      \
+  CO_ASSERT_TRUE(ours.has_value())
+
+TEST_F(PeerConnection, ExtendedHandshakeGoesToPeersThatSetTheBit) {
+  host.served_metadata = std::string(40000, 'm');
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    EXPECT_EQ(ours->ut_metadata, 2);
+    EXPECT_EQ(ours->ut_pex, 1);
+    EXPECT_EQ(ours->reqq, 500);
+    EXPECT_EQ(ours->metadata_size, 40000);
+    EXPECT_EQ(ours->listen_port, 6881);
+    EXPECT_EQ(ours->client, "tessera 0.1");
+    CO_ASSERT_TRUE(ours->yourip.has_value());
+    EXPECT_EQ(ours->yourip->address_string(), "127.0.0.1");
+  });
+}
+
+TEST_F(PeerConnection, NoExtendedHandshakeWithoutTheBitAndNoPexWhenDisabled) {
+  host.pex = false;
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();  // no extension bit
+    { auto v_ = co_await p.expect<wire::extended>(300ms); EXPECT_FALSE(v_.has_value()); }
+  });
+  EXPECT_FALSE(conn->send_pex({}));
+  EXPECT_FALSE(conn->send_metadata_request(0));
+}
+
+TEST_F(PeerConnection, PeersReqqCapsOurRequestPipeline) {
+  host.make_all_available();
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    extension_handshake theirs;
+    theirs.reqq = 3;
+    co_await p.send(extended_msg(0, make_extension_handshake(theirs)));
+    { auto m_ = bitfield_msg({0, 1, 2, 3, 4}); co_await p.send(std::move(m_)); }
+    co_await p.send(msg(wire::write_unchoke));
+    int requests = 0;
+    for (int i = 0; i < 10; ++i) {
+      auto r = co_await p.expect<wire::request>(300ms);
+      if (!r) break;
+      ++requests;
+    }
+    EXPECT_EQ(requests, 3) << "the peer queues only 3 requests";
+  });
+  ASSERT_EQ(host.ext_handshakes.size(), 1u);
+  EXPECT_EQ(conn->peer_extensions()->reqq, 3);
+}
+
+TEST_F(PeerConnection, MetadataRequestsAreServedAndOutOfRangeRejected) {
+  host.served_metadata = std::string(20000, 'x');
+  host.served_metadata[16384] = 'y';
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    extension_handshake theirs;
+    theirs.ut_metadata = 9;
+    co_await p.send(extended_msg(0, make_extension_handshake(theirs)));
+    co_await p.send(extended_msg(ours->ut_metadata, make_metadata_request(1)));
+    auto data = co_await p.expect<wire::extended>();
+    CO_ASSERT_TRUE(data.has_value());
+    EXPECT_EQ(data->id, 9);
+    auto m = parse_metadata_message(payload_of(*data));
+    CO_ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->type, metadata_msg_type::data);
+    EXPECT_EQ(m->piece, 1);
+    EXPECT_EQ(m->total_size, 20000);
+    EXPECT_EQ(m->data, host.served_metadata.substr(16384));
+    co_await p.send(extended_msg(ours->ut_metadata, make_metadata_request(2)));
+    auto rej = co_await p.expect<wire::extended>();
+    CO_ASSERT_TRUE(rej.has_value());
+    auto r = parse_metadata_message(payload_of(*rej));
+    CO_ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->type, metadata_msg_type::reject);
+    EXPECT_EQ(r->piece, 2);
+  });
+}
+
+TEST_F(PeerConnection, MetadataDataAndPexMessagesReachTheHost) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    extension_handshake theirs;
+    theirs.ut_metadata = 3;
+    theirs.ut_pex = 4;
+    co_await p.send(extended_msg(0, make_extension_handshake(theirs)));
+    { auto v_ = co_await eventually([&] { return !host.ext_handshakes.empty(); }); CO_ASSERT_TRUE(v_); }
+    // Our outgoing messages use the peer's ids.
+    EXPECT_TRUE(conn->send_metadata_request(0));
+    auto req = co_await p.expect<wire::extended>();
+    CO_ASSERT_TRUE(req.has_value());
+    EXPECT_EQ(req->id, 3);
+    pex_message out;
+    out.added.push_back({*peer_endpoint::from_string("127.0.0.9:7000"), pex_flags::seed});
+    EXPECT_TRUE(conn->send_pex(out));
+    auto pex = co_await p.expect<wire::extended>();
+    CO_ASSERT_TRUE(pex.has_value());
+    EXPECT_EQ(pex->id, 4);
+    EXPECT_EQ(parse_pex_message(payload_of(*pex)).value(), out);
+    // Theirs reach the host.
+    co_await p.send(extended_msg(ours->ut_metadata, make_metadata_data(0, 5, "abcde")));
+    co_await p.send(extended_msg(ours->ut_metadata, make_metadata_reject(0)));
+    pex_message in;
+    in.added.push_back({*peer_endpoint::from_string("127.0.0.8:6000"), 0});
+    co_await p.send(extended_msg(ours->ut_pex, make_pex_message(in)));
+    co_await p.send(extended_msg(77, "ignored: an id we never assigned"));
+    { auto v_ = co_await eventually([&] { return host.pex_msgs.size() == 1; }); CO_ASSERT_TRUE(v_); }
+    CO_ASSERT_TRUE(host.metadata_msgs.size() == 2);
+    EXPECT_EQ(std::get<0>(host.metadata_msgs[0]), metadata_msg_type::data);
+    EXPECT_EQ(std::get<2>(host.metadata_msgs[0]), "abcde");
+    EXPECT_EQ(std::get<0>(host.metadata_msgs[1]), metadata_msg_type::reject);
+    EXPECT_EQ(host.pex_msgs[0], in);
+    EXPECT_FALSE(conn->is_closed());
+  });
+}
+
+TEST_F(PeerConnection, PexFloodAndMalformedExtensionMessagesClose) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    for (int i = 0; i < 4; ++i) co_await p.send(extended_msg(ours->ut_pex, make_pex_message({})));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], peer_errc::pex_flood);
+  EXPECT_EQ(host.pex_msgs.size(), 3u);
+}
+
+TEST_F(PeerConnection, MalformedMetadataMessageCloses) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    co_await p.send(extended_msg(ours->ut_metadata, "d8:msg_typei7ee"));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], extension_errc::bad_msg_type);
+}
+
+TEST_F(PeerConnection, WithoutMetadataTheBitfieldIsKeptAndReplayedWhenReady) {
+  host.metadata_mode = true;
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    EXPECT_FALSE(ours->metadata_size.has_value());
+    { auto m_ = bitfield_msg({0, 2}); co_await p.send(std::move(m_)); }
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{3}); }));
+    // A request while we have no metadata is ignored, not a protocol error.
+    co_await p.send(msg([](auto& o) { wire::write_request(o, {piece_index{0}, 0, block_size}); }));
+    asio::steady_timer t(ioc, 200ms);
+    co_await t.async_wait(use_tuple);
+    EXPECT_TRUE(host.has_calls.empty());
+    EXPECT_TRUE(host.haves.empty());
+    EXPECT_FALSE(conn->is_closed());
+    host.metadata_mode = false;
+    conn->metadata_ready();
+    { auto v_ = co_await p.expect<wire::interested>(); CO_ASSERT_TRUE(v_.has_value()); }
+  });
+  ASSERT_EQ(host.has_calls.size(), 1u);
+  EXPECT_TRUE(host.has_calls[0].get(0));
+  EXPECT_TRUE(host.has_calls[0].get(2));
+  EXPECT_EQ(host.haves, (std::vector<piece_index>{piece_index{3}}));
+  EXPECT_EQ(conn->pieces().count(), 3);
 }
 
 }  // namespace

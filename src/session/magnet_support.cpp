@@ -1,0 +1,62 @@
+#include "session/magnet_support.hpp"
+
+#include <filesystem>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+#include "disk/resume_data.hpp"
+#include "session/session_impl.hpp"
+#include "tessera/magnet.hpp"
+
+namespace tessera {
+
+result<add_torrent_params> add_torrent_params::from_magnet(std::string_view uri,
+                                                           std::filesystem::path save_path) {
+  auto m = parse_magnet(uri);
+  if (!m) return unexpected{m.error()};
+  add_torrent_params p;
+  p.info_hash = m->info_hash;
+  p.name = m->name;
+  p.trackers = m->trackers;
+  p.save_path = std::move(save_path);
+  for (const auto& peer : m->peers) {
+    const std::string text =
+        peer.host.find(':') != std::string::npos ? "[" + peer.host + "]:" + std::to_string(peer.port)
+                                                 : peer.host + ":" + std::to_string(peer.port);
+    if (!detail::parse_endpoint(text)) return unexpected{make_error_code(magnet_errc::bad_peer)};
+    p.peers.push_back(text);
+  }
+  return p;
+}
+
+}  // namespace tessera
+
+namespace tessera::detail {
+
+std::shared_ptr<const torrent_info> magnet_stand_in(const add_torrent_params& params) {
+  auto ti = std::make_shared<torrent_info>();
+  ti->info_hash = params.info_hash;
+  ti->name = params.name.empty() ? params.info_hash.to_hex() : params.name;
+  for (const auto& url : params.trackers) ti->trackers.push_back({url});
+  return ti;
+}
+
+void save_torrent_file(const std::string& dir, const sha1_hash& info_hash, const std::string& torrent_file) {
+  if (dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    spdlog::warn("cannot save the fetched .torrent: mkdir {}: {}", dir, ec.message());
+    return;
+  }
+  const auto target = std::filesystem::path(dir) / (info_hash.to_hex() + ".torrent");
+  auto w = write_file_atomically(target, torrent_file);
+  if (!w) {
+    spdlog::warn("cannot save the fetched .torrent: {}", w.error().message());
+    return;
+  }
+  spdlog::info("saved the fetched metadata as {}", target.string());
+}
+
+}  // namespace tessera::detail

@@ -1,0 +1,179 @@
+// The torrent's extension-protocol side: the metadata phase of a magnet link (BEP 9) and peer
+// exchange (BEP 11). Members of `torrent`, kept apart from the download engine in torrent.cpp.
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "swarm/endpoint_conversion.hpp"
+#include "swarm/peer_error.hpp"
+#include "torrent/padding.hpp"
+#include "torrent/torrent.hpp"
+
+namespace tessera::detail {
+
+namespace {
+
+/// Peers learned through PEX are not added beyond this many known addresses: one peer's
+/// messages cannot grow the peer list without bound.
+constexpr int max_known_peers_for_pex = 1000;
+
+void append_string(std::string& out, std::string_view s) {
+  out += std::to_string(s.size());
+  out += ':';
+  out += s;
+}
+
+/// A complete .torrent for `info_bytes` with the trackers (one tier each, the first also as
+/// `announce`), keys in bencode's sorted order.
+std::string make_torrent_file(std::string_view info_bytes, const std::vector<std::vector<std::string>>& tiers) {
+  std::string out = "d";
+  if (!tiers.empty() && !tiers.front().empty()) {
+    append_string(out, "announce");
+    append_string(out, tiers.front().front());
+    append_string(out, "announce-list");
+    out += 'l';
+    for (const auto& tier : tiers) {
+      out += 'l';
+      for (const auto& url : tier) append_string(out, url);
+      out += 'e';
+    }
+    out += 'e';
+  }
+  append_string(out, "info");
+  out += info_bytes;
+  out += 'e';
+  return out;
+}
+
+}  // namespace
+
+// --- metadata (BEP 9) ----------------------------------------------------------------------
+
+void torrent::on_extension_handshake(peer_connection& c, const extension_handshake& h) {
+  if (!metadata_fetch_ || stopped_) return;
+  if (h.ut_metadata != 0 && h.metadata_size) {
+    metadata_fetch_->add_peer(c.key(), *h.metadata_size);
+    request_metadata();
+  }
+}
+
+void torrent::request_metadata() {
+  if (!metadata_fetch_ || stopped_) return;
+  for (const auto& r : metadata_fetch_->next_requests(std::chrono::steady_clock::now())) {
+    auto it = conns_.find(r.peer);
+    if (it == conns_.end() || !it->second.conn->send_metadata_request(r.piece)) {
+      metadata_fetch_->remove_peer(r.peer);
+    }
+  }
+}
+
+void torrent::on_metadata_message(peer_connection& c, const metadata_message& m) {
+  if (!metadata_fetch_ || stopped_) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (m.type == metadata_msg_type::reject) {
+    metadata_fetch_->on_reject(c.key(), m.piece, now);
+    request_metadata();
+    return;
+  }
+  auto r = metadata_fetch_->on_data(c.key(), m, now);
+  if (!r) {
+    spdlog::warn("torrent {}: metadata from {} rejected: {}", ti_->name, c.remote().address().to_string(),
+                 r.error().message());
+    if (r.error() == make_error_code(extension_errc::hash_mismatch)) {
+      // Whoever sent data for the failed attempt is not trusted for anything else either.
+      std::vector<std::shared_ptr<peer_connection>> liars;
+      for (peer_key k : metadata_fetch_->excluded()) {
+        if (auto it = conns_.find(k); it != conns_.end()) liars.push_back(it->second.conn);
+      }
+      for (auto& l : liars) {
+        if (auto it = conns_.find(l->key()); it != conns_.end()) it->second.retry = false;
+        l->close(peer_errc::metadata_mismatch);
+      }
+    }
+    request_metadata();
+    return;
+  }
+  if (!*r) {
+    request_metadata();
+    return;
+  }
+  on_metadata_complete(std::move(**r));
+}
+
+void torrent::on_metadata_complete(std::string info_bytes) {
+  std::vector<std::vector<std::string>> tiers;
+  for (const auto& t : ti_->trackers) tiers.push_back(t);
+  std::string file = make_torrent_file(info_bytes, tiers);
+  auto parsed = parse_torrent(std::string_view(file));
+  if (!parsed || parsed->info_hash != ti_->info_hash) {
+    const std::string why = parsed ? "info-hash differs" : parsed.error().message();
+    fail("the metadata from peers is not a usable torrent: " + why);
+    return;
+  }
+  auto ti = std::make_shared<const torrent_info>(std::move(*parsed));
+  if (!ctx_.make_storage) {
+    fail("no storage for the torrent's data");
+    return;
+  }
+  auto st = ctx_.make_storage(ti);
+  if (!st) {
+    fail(st.error());
+    return;
+  }
+  spdlog::info("torrent {}: metadata received ({} bytes, {} pieces)", ti->name, info_bytes.size(),
+               ti->num_pieces());
+  ti_ = std::move(ti);
+  storage_ = std::move(*st);
+  has_metadata_ = true;
+  metadata_fetch_.reset();
+  picker_ = piece_picker(ti_->num_pieces(), std::max(1, ti_->blocks_in_piece(piece_index{0})),
+                         std::max(1, ti_->blocks_in_piece(piece_index{ti_->num_pieces() - 1})));
+  total_wanted_ = payload_size(*ti_);
+  pad_in_piece_ = padding_per_piece(*ti_);
+  if (ctx_.on_metadata) ctx_.on_metadata(*ti_, file);
+  if (ctx_.emit) ctx_.emit(events::metadata_received{ti_->info_hash, ti_->name});
+  start_check();
+  // The connections kept their peers' bitfields: replay them into the new picker.
+  std::vector<std::shared_ptr<peer_connection>> open;
+  for (auto& [k, c] : conns_) open.push_back(c.conn);
+  for (auto& c : open) {
+    if (!c->is_closed()) c->metadata_ready();
+  }
+}
+
+// --- peer exchange (BEP 11) ----------------------------------------------------------------
+
+void torrent::send_pex_all() {
+  if (!pex_enabled() || stopped_) return;
+  std::vector<pex_peer> connected;
+  for (const auto& [k, c] : conns_) {
+    if (!c.counted || c.conn->is_closed()) continue;
+    const auto ep = c.conn->listen_endpoint();
+    if (!ep) continue;
+    std::uint8_t flags = 0;
+    if (c.conn->is_seed()) flags |= pex_flags::seed;
+    if (!c.incoming) flags |= pex_flags::outgoing;  // we reached it: it is reachable
+    connected.push_back({to_peer_endpoint(*ep), flags});
+  }
+  for (auto& [k, c] : conns_) {
+    if (!c.counted || c.conn->is_closed()) continue;
+    const auto& ext = c.conn->peer_extensions();
+    if (!ext || ext->ut_pex == 0) continue;
+    std::optional<peer_endpoint> recipient;
+    if (auto ep = c.conn->listen_endpoint()) recipient = to_peer_endpoint(*ep);
+    if (auto m = c.pex.next(connected, recipient)) c.conn->send_pex(*m);
+  }
+}
+
+void torrent::on_pex(peer_connection& c, const pex_message& m) {
+  if (!pex_enabled() || stopped_ || state_ == torrent_state::error) return;
+  std::vector<endpoint> eps;
+  for (const auto& p : m.added) {
+    if (peers_.num_known() + static_cast<int>(eps.size()) >= max_known_peers_for_pex) break;
+    eps.push_back(to_tcp_endpoint(p.endpoint));
+  }
+  spdlog::debug("torrent {}: {} peers from PEX of {}", ti_->name, eps.size(), c.remote().address().to_string());
+  if (!eps.empty()) add_peers(eps);
+}
+
+}  // namespace tessera::detail

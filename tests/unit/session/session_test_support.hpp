@@ -1,0 +1,87 @@
+// Helpers shared by the session-level tests (several sessions in one process on 127.0.0.x).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "core/bencode.hpp"
+#include "fake_peers.hpp"
+#include "tessera/session.hpp"
+
+namespace tessera::test {
+
+/// Polls `h` every 20 ms until `pred(status)` holds, the handle fails, or `limit` passes; returns
+/// the last status (or the handle's error).
+template <class Pred>
+result<torrent_status> wait_for_status(const torrent_handle& h, Pred pred,
+                                       std::chrono::seconds limit = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    auto s = h.status();
+    if (!s || pred(*s) || std::chrono::steady_clock::now() > deadline) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+/// A session listening on `address` only (an OS-chosen port unless given), with no DHT and no
+/// LSD (nothing leaves loopback), and a short stop.
+inline session_settings loopback_settings(const char* address, std::uint16_t port = 0) {
+  session_settings s;
+  s.stop_announce_timeout = std::chrono::seconds(1);
+  s.listen_interface = address;
+  s.listen_port = port;
+  s.enable_dht = false;
+  s.enable_lsd = false;
+  return s;
+}
+
+/// Writes the torrent's files (padding excluded) under `dir`, as a finished download would.
+inline void write_payload(const test_torrent& t, const std::filesystem::path& dir) {
+  for (const auto& f : t.ti->files) {
+    if (f.pad) continue;
+    std::filesystem::create_directories((dir / f.path).parent_path());
+    std::ofstream out(dir / f.path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(t.payload.data() + f.offset), f.size);
+  }
+}
+
+inline std::string endpoint_of(const char* address, std::uint16_t port) {
+  return std::string(address) + ":" + std::to_string(port);
+}
+
+/// make_torrent's torrent (no padding) with a real bencoded info dictionary: info_bytes and an
+/// info-hash that is its SHA-1, as a magnet link needs (the metadata is served from info_bytes).
+/// `is_private` sets `private=1` (BEP 27).
+inline test_torrent make_real_torrent(std::uint32_t seed, std::int64_t piece_length = default_piece_length,
+                                      std::int64_t first_size = 100000, std::int64_t last_size = 300000,
+                                      bool is_private = false) {
+  test_torrent t = make_torrent(seed, piece_length, first_size, last_size);
+  detail::bdict info;
+  info["name"] = t.ti->name;
+  info["piece length"] = t.ti->piece_length;
+  std::string pieces;
+  for (const auto& h : t.ti->piece_hashes) pieces.append(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size());
+  info["pieces"] = pieces;
+  if (is_private) info["private"] = 1;
+  detail::blist files;
+  for (const auto& f : t.ti->files) {
+    detail::bdict fd;
+    fd["length"] = f.size;
+    detail::blist path;
+    auto rel = std::filesystem::path(f.path).lexically_relative(t.ti->name);
+    for (const auto& part : rel) path.emplace_back(part.string());
+    fd["path"] = std::move(path);
+    files.emplace_back(std::move(fd));
+  }
+  info["files"] = std::move(files);
+  detail::bdict top;
+  top["info"] = std::move(info);
+  auto parsed = parse_torrent(std::string_view(detail::bencode(detail::bvalue(std::move(top)))));
+  if (!parsed) throw std::runtime_error("make_real_torrent: " + parsed.error().message());
+  t.ti = std::make_shared<torrent_info>(std::move(*parsed));
+  return t;
+}
+
+}  // namespace tessera::test
