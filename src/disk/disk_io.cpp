@@ -192,6 +192,15 @@ void disk_io::async_hash_and_write(std::shared_ptr<storage> st,
   });
 }
 
+void disk_io::async_storage_job(std::function<result<bool, storage_error>()> job,
+                                boost::asio::any_io_executor ex,
+                                std::function<void(result<bool, storage_error>)> done) {
+  impl_->pool.push([job = std::move(job), ex = std::move(ex), done = std::move(done)]() mutable {
+    auto r = job();
+    boost::asio::post(ex, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+  });
+}
+
 void disk_io::async_read(
     std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti, piece_index piece,
     std::int32_t begin, std::int32_t length, boost::asio::any_io_executor ex,

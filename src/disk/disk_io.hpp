@@ -78,6 +78,11 @@ class disk_io {
                    boost::asio::any_io_executor ex, std::function<void(int)> progress,
                    std::function<void(check_result)> done);
 
+  /// Runs a whole-storage job (storage::remove_files, storage::move_files, flush) on a worker,
+  /// then `done` with its result on `ex`. FIFO with the other jobs.
+  void async_storage_job(std::function<result<bool, storage_error>()> job, boost::asio::any_io_executor ex,
+                         std::function<void(result<bool, storage_error>)> done);
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;

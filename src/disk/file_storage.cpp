@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "disk/direct_write.hpp"
+#include "disk/file_layout_ops.hpp"
 #include "disk/positional_io.hpp"
 #include "disk/fd_cache.hpp"
 #include "disk/file_ranges.hpp"
@@ -277,6 +278,23 @@ class file_storage final : public storage {
     return std::nullopt;
   }
 
+  public:
+  result<bool, storage_error> remove_files() override {
+    close_all();
+    return delete_torrent_files(*ti_, save_path_);
+  }
+
+  result<bool, storage_error> move_files(const std::filesystem::path& new_save_path) override {
+    close_all();
+    {
+      std::lock_guard lock(root_mutex_);
+      if (root_fd_ >= 0) ::close(root_fd_);
+      root_fd_ = -1;  // reopened on the next use (the storage itself is replaced by the caller)
+    }
+    return move_torrent_files(*ti_, save_path_, new_save_path);
+  }
+
+ private:
   std::shared_ptr<const torrent_info> ti_;
   std::filesystem::path save_path_;
   fd_cache cache_;

@@ -1,5 +1,7 @@
 #include "disk/storage.hpp"
 
+#include "disk/part_file_storage.hpp"
+
 #include <algorithm>
 
 namespace tessera {
@@ -20,6 +22,10 @@ const char* to_string(storage_error::operation op) {
       return "stat";
     case storage_error::operation::flush:
       return "flush";
+    case storage_error::operation::remove:
+      return "remove";
+    case storage_error::operation::rename:
+      return "rename";
   }
   return "?";
 }
@@ -77,7 +83,11 @@ result<std::int64_t, storage_error> readable_length(const torrent_info& ti, std:
 std::shared_ptr<storage> create_storage(const storage_factory& factory,
                                         std::shared_ptr<const torrent_info> ti,
                                         const std::filesystem::path& save_path) {
-  if (!factory) return make_file_storage(std::move(ti), save_path);
+  if (!factory) {
+    // Files on disk keep skipped files' bytes in a part file (see part_file_storage.hpp).
+    auto parts = part_file_path(*ti, save_path);
+    return make_part_file_storage(make_file_storage(ti, save_path), ti, std::move(parts));
+  }
   return factory(std::move(ti), save_path);
 }
 

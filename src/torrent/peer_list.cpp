@@ -67,4 +67,10 @@ bool peer_list::is_connecting(const endpoint& ep) const {
   return it != peers_.end() && it->second.connecting;
 }
 
+void peer_list::allow_reconnect_now() {
+  for (auto& [ep, e] : peers_) {
+    if (e.failures < max_failures) e.retry_at = {};
+  }
+}
+
 }  // namespace tessera::detail

@@ -37,6 +37,9 @@ class peer_list {
   /// counts as a failed attempt. `retry` false forgets the address (a connection to ourselves, a
   /// duplicate peer id).
   void on_closed(const endpoint& ep, bool handshake_done, bool retry, clock::time_point now);
+  /// Lets every address not given up be dialled at once (ends backoffs and reconnect delays):
+  /// after a pause or a recheck, when the closed connections were our own doing.
+  void allow_reconnect_now();
   /// Never connects to `addr` again (any port) and forgets its entries.
   void ban(const boost::asio::ip::address& addr);
   bool is_banned(const boost::asio::ip::address& addr) const { return banned_.count(addr) != 0; }

@@ -1,0 +1,107 @@
+// A handle to one torrent of a session. Every member may be called from any thread, event
+// handlers included (they run on their own thread); each call goes to the session's network
+// thread and waits for it.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "tessera/events.hpp"
+#include "tessera/file_priority.hpp"
+#include "tessera/result.hpp"
+#include "tessera/torrent_status.hpp"
+#include "tessera/types.hpp"
+
+namespace tessera {
+
+namespace detail {
+class session_impl;
+class torrent;
+}  // namespace detail
+
+/// Refers to a torrent in a session. Cheap to copy. Once the torrent is removed (or the session is
+/// gone) every call fails with std::errc::no_such_process instead of touching freed state.
+class torrent_handle {
+ public:
+  torrent_handle() = default;
+  /// A snapshot of the torrent's state and counters.
+  result<torrent_status> status() const;
+  /// True while the torrent is in a running session.
+  bool is_valid() const;
+  sha1_hash info_hash() const { return info_hash_; }
+
+  /// Per-file progress, metainfo order; empty for a magnet without metadata yet.
+  result<std::vector<tessera::file_status>> files() const;
+  /// The connected peers.
+  result<std::vector<peer_status>> peers() const;
+  /// Every tracker URL with its tier and last outcome.
+  result<std::vector<tracker_status>> trackers() const;
+
+  /// Closes every connection, announces `stopped`, and stays idle until resume(); verified
+  /// pieces are kept. A pause during the check of existing data lets the check finish first.
+  /// Emits torrent_paused. No-op when paused already.
+  result<bool> pause() const;
+  /// Resumes a paused torrent (announce, connect). Emits torrent_resumed. No-op when not paused.
+  result<bool> resume() const;
+  /// Forgets which pieces are verified and hashes the data on disk again, then goes on as after
+  /// the start-up check (connections are closed meanwhile). Fails with
+  /// std::errc::operation_not_permitted for a magnet without metadata.
+  result<bool> force_recheck() const;
+  /// Adds a peer address ("ip:port", "[v6]:port") and dials it when there is room, like one
+  /// from a tracker. Errors: std::errc::invalid_argument for a malformed address.
+  result<bool> connect_peer(const std::string& endpoint) const;
+  /// Announces to the trackers now (tier rules as usual), as soon as their `min interval` allows.
+  result<bool> force_reannounce() const;
+  /// Moves the torrent's files under `new_save_path` (created if missing; a rename when on the
+  /// same file system, else copy then delete), then continues from there. Asynchronous: the
+  /// torrent is paused while its files move; storage_moved reports the outcome. Fails at once with
+  /// std::errc::operation_not_permitted for a magnet without metadata or a move in progress.
+  result<bool> move_storage(const std::filesystem::path& new_save_path) const;
+
+  // --- file selection and order. Each fails with std::errc::no_such_process once the torrent
+  // is gone. See tessera/file_priority.hpp and torrent_status::is_finished for the semantics.
+  /// Sets file `file`'s priority (metainfo order, padding files included) and recomputes every
+  /// piece's priority from the file priorities (replacing earlier set_piece_priority calls).
+  /// Skipping a file stops requesting its pieces (bytes already on disk stay); unskipping moves its
+  /// bytes from the part file into the file and resumes the download. Errors: invalid_argument for
+  /// an index out of range, operation_not_permitted for a magnet without metadata yet.
+  result<bool> set_file_priority(file_index file, file_priority priority) const;
+  /// One priority per file, metainfo order (padding files show as skip); empty for a magnet
+  /// without metadata yet.
+  result<std::vector<file_priority>> file_priorities() const;
+  /// Sets one piece's priority: 0 (skip) .. 7 (highest), 4 being normal. Errors: invalid_argument
+  /// for a piece index or priority out of range, operation_not_permitted without metadata.
+  result<bool> set_piece_priority(piece_index piece, int priority) const;
+  /// Sequential download: new pieces are requested lowest index first (within the highest
+  /// priority left) instead of rarest first; pieces already started are finished first. Off by
+  /// default; kept across the arrival of a magnet's metadata.
+  result<bool> set_sequential_download(bool on) const;
+  /// Gives the first and the last piece of every wanted file the highest priority (7), so a
+  /// media file's header and index arrive early for previewing. Off by default.
+  result<bool> set_first_last_pieces_first(bool on) const;
+
+  /// Receives this torrent's events (besides the session-wide handler), on the session's event
+  /// thread. An empty function removes it. Once it returns no event reaches an earlier handler.
+  /// Fails with std::errc::no_such_process when the torrent is gone.
+  result<bool> set_event_handler(std::function<void(const event&)> handler) const;
+
+  /// This torrent's own download / upload limit in bytes per second (0 or negative = unlimited),
+  /// applied on top of the session's limits (a connection moves bytes only when both allow; every
+  /// byte after the handshake counts, protocol overhead included). Takes effect at once; raising
+  /// or removing a limit wakes the connections waiting for quota. Returns true; fails with
+  /// std::errc::no_such_process when the torrent is gone.
+  result<bool> set_download_limit(std::int64_t bytes_per_second) const;
+  result<bool> set_upload_limit(std::int64_t bytes_per_second) const;
+
+ private:
+  friend class detail::session_impl;
+  torrent_handle(std::weak_ptr<detail::session_impl> s, std::weak_ptr<detail::torrent> t, sha1_hash ih)
+      : session_(std::move(s)), torrent_(std::move(t)), info_hash_(ih) {}
+  std::weak_ptr<detail::session_impl> session_;
+  std::weak_ptr<detail::torrent> torrent_;
+  sha1_hash info_hash_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,103 @@
+// What a torrent looks like at one moment: its state and counters, and the status of each of its
+// files, peers and trackers. Plain values, copied out of the session's network thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "tessera/types.hpp"
+
+namespace tessera {
+
+enum class torrent_state {
+  downloading_metadata,  ///< added from a magnet link: fetching the info dictionary (BEP 9)
+  checking,     ///< hashing data already on disk
+  downloading,
+  seeding,      ///< every piece verified
+  error,        ///< stopped by an error (see torrent_status::error)
+  paused,       ///< paused by the user: no connections, no announces (torrent_status only)
+};
+
+/// "downloading metadata", "checking", "downloading", "seeding", "error", "paused".
+const char* to_string(torrent_state s);
+
+/// A snapshot of one torrent. Byte counts are payload bytes; rates are bytes per second averaged
+/// over the last few seconds.
+struct torrent_status {
+  torrent_state state = torrent_state::checking;
+  sha1_hash info_hash;
+  std::string name;
+  std::int64_t total_size = 0;        ///< bytes in the torrent (padding excluded)
+  std::int64_t total_done = 0;        ///< verified bytes (padding excluded)
+  std::int64_t total_downloaded = 0;  ///< payload bytes received this session (incl. wasted)
+  std::int64_t total_uploaded = 0;    ///< payload bytes sent this session
+  std::int64_t total_wasted = 0;      ///< bytes received and discarded (hash failures, duplicates)
+  std::int64_t download_rate = 0;     ///< bytes/s
+  std::int64_t upload_rate = 0;       ///< bytes/s
+  int num_pieces = 0;
+  int pieces_done = 0;                ///< verified pieces
+  int pieces_checked = 0;             ///< while checking: pieces hashed so far
+  int num_peers = 0;                  ///< connected peers (handshake done)
+  int num_seeds = 0;                  ///< connected peers that have every piece
+  int num_known_peers = 0;            ///< addresses learned from trackers, not yet failed
+  std::string error;                  ///< what went wrong, when state == error
+  std::string tracker_message;        ///< last tracker error or warning, empty if none
+  bool is_paused = false;             ///< paused by the user (state is then `paused`)
+  std::filesystem::path save_path;    ///< the download directory
+  /// Bytes of the pieces of priority > 0 (padding excluded): a piece shared by a skipped and a
+  /// wanted file counts whole. Equals total_size when nothing is skipped; 0 for a magnet without
+  /// metadata.
+  std::int64_t total_wanted = 0;
+  std::int64_t total_wanted_done = 0;  ///< of total_wanted: bytes in verified pieces
+  /// Every wanted piece (priority > 0) verified: torrent_finished was emitted. A torrent with
+  /// skipped files stays `downloading` while finished; `seeding` needs every piece. Unskipping a
+  /// file makes it unfinished again and the download goes on.
+  bool is_finished = false;
+  double progress() const { return total_size ? double(total_done) / double(total_size) : 1.0; }
+  /// Estimated time left at the current download rate; nullopt when unknown (rate 0).
+  std::optional<std::chrono::seconds> eta() const;
+};
+
+/// One file of a torrent (metainfo order; padding files included, flagged).
+struct file_status {
+  std::string path;          ///< relative to the download directory ("name/dir/file")
+  std::int64_t size = 0;     ///< bytes
+  std::int64_t done = 0;     ///< bytes of it inside verified pieces
+  bool pad = false;          ///< a BEP 47 padding file (never on disk)
+  double progress() const { return size ? double(done) / double(size) : 1.0; }
+};
+
+/// One connected peer (handshake done).
+struct peer_status {
+  std::string endpoint;          ///< "ip:port" of the connection ("[v6]:port")
+  std::string client;            ///< from the peer id, e.g. "libtorrent 2080"
+  bool incoming = false;         ///< it connected to us
+  bool is_seed = false;          ///< it has every piece
+  bool am_choking = true;        ///< we choke it
+  bool am_interested = false;    ///< we want pieces from it
+  bool peer_choking = true;      ///< it chokes us
+  bool peer_interested = false;  ///< it wants pieces from us
+  bool snubbed = false;          ///< it stopped sending what we requested
+  int pieces = 0;                ///< pieces it has
+  std::int64_t downloaded = 0;   ///< payload bytes from it
+  std::int64_t uploaded = 0;     ///< payload bytes to it
+  std::int64_t download_rate = 0;  ///< bytes/s
+  std::int64_t upload_rate = 0;    ///< bytes/s
+};
+
+/// One tracker URL of the torrent (BEP 12 tiers).
+struct tracker_status {
+  std::string url;
+  int tier = 0;                   ///< 0-based tier index
+  int announces = 0;              ///< successful announces so far
+  int failures = 0;               ///< failed announces in a row
+  int peers = 0;                  ///< peers in its last reply
+  std::optional<int> seeders;     ///< `complete` of its last reply, when given
+  std::optional<int> leechers;    ///< `incomplete` of its last reply, when given
+  std::string message;            ///< last error or warning, empty if none
+};
+
+}  // namespace tessera

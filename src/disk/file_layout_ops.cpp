@@ -1,0 +1,162 @@
+#include "disk/file_layout_ops.hpp"
+
+#include <fcntl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "disk/path_beneath.hpp"
+
+namespace tessera::detail {
+
+namespace {
+
+using op = storage_error::operation;
+
+std::error_code errno_code(int e) { return {e, std::system_category()}; }
+
+/// An owned file descriptor.
+struct fd_guard {
+  int fd = -1;
+  explicit fd_guard(int f) : fd(f) {}
+  ~fd_guard() {
+    if (fd >= 0) ::close(fd);
+  }
+  fd_guard(const fd_guard&) = delete;
+  fd_guard& operator=(const fd_guard&) = delete;
+};
+
+std::string join(const std::vector<std::string>& parts, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i) out += '/';
+    out += parts[i];
+  }
+  return out;
+}
+
+/// Opens the directory holding `parts`' last component beneath `root` (O_PATH is not enough for
+/// unlinkat/renameat? it is: both accept an O_PATH directory descriptor).
+int open_parent(int root, const std::vector<std::string>& parts) {
+  if (parts.size() == 1) return ::fcntl(root, F_DUPFD_CLOEXEC, 0);
+  return open_beneath(root, join(parts, parts.size() - 1), O_PATH | O_DIRECTORY);
+}
+
+/// The relative directories of the layout, deepest first.
+std::vector<std::string> layout_dirs(const torrent_info& ti) {
+  std::set<std::string> dirs;
+  for (const auto& f : ti.files) {
+    auto parts = split_relative_path(f.path);
+    if (!parts) continue;
+    for (std::size_t n = 1; n < parts->size(); ++n) dirs.insert(join(*parts, n));
+  }
+  std::vector<std::string> out(dirs.begin(), dirs.end());
+  std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
+    return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
+  });
+  return out;
+}
+
+void remove_empty_dirs(int root, const torrent_info& ti) {
+  for (const auto& d : layout_dirs(ti)) {
+    auto parts = split_relative_path(d);
+    if (!parts) continue;
+    fd_guard parent(open_parent(root, *parts));
+    if (parent.fd >= 0) ::unlinkat(parent.fd, parts->back().c_str(), AT_REMOVEDIR);  // fails when not empty
+  }
+}
+
+result<bool, storage_error> copy_file(int from_dir, const std::string& from_name, int to_dir,
+                                      const std::string& to_name, const std::string& to_path) {
+  fd_guard in(::openat(from_dir, from_name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (in.fd < 0) return unexpected{storage_error{errno_code(errno), op::open, from_name}};
+  fd_guard out(::openat(to_dir, to_name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (out.fd < 0) return unexpected{storage_error{errno_code(errno), op::open, to_path}};
+  for (;;) {
+    const ssize_t n = ::sendfile(out.fd, in.fd, nullptr, 1 << 30);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return unexpected{storage_error{errno_code(errno), op::write, to_path}};
+    }
+  }
+  if (::fsync(out.fd) != 0) return unexpected{storage_error{errno_code(errno), op::flush, to_path}};
+  return true;
+}
+
+}  // namespace
+
+result<bool, storage_error> delete_torrent_files(const torrent_info& ti, const std::filesystem::path& save_path) {
+  fd_guard root(::open(save_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (root.fd < 0) {
+    if (errno == ENOENT) return true;  // nothing to delete
+    return unexpected{storage_error{errno_code(errno), op::open, save_path.string()}};
+  }
+  std::optional<storage_error> first;
+  for (const auto& f : ti.files) {
+    if (f.pad) continue;
+    auto parts = split_relative_path(f.path);
+    if (!parts) continue;
+    const std::string full = (save_path / f.path).string();
+    fd_guard parent(open_parent(root.fd, *parts));
+    if (parent.fd < 0) {
+      if (errno != ENOENT && !first) first = storage_error{errno_code(errno), op::open, full};
+      continue;
+    }
+    struct stat st {};
+    if (::fstatat(parent.fd, parts->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISREG(st.st_mode)) continue;  // not ours to delete
+    if (::unlinkat(parent.fd, parts->back().c_str(), 0) != 0 && errno != ENOENT && !first) {
+      first = storage_error{errno_code(errno), op::remove, full};
+    }
+  }
+  remove_empty_dirs(root.fd, ti);
+  if (first) return unexpected{*first};
+  return true;
+}
+
+result<bool, storage_error> move_torrent_files(const torrent_info& ti, const std::filesystem::path& from,
+                                               const std::filesystem::path& to) {
+  std::error_code ec;
+  std::filesystem::create_directories(to, ec);
+  if (ec) return unexpected{storage_error{ec, op::mkdir, to.string()}};
+  fd_guard src_root(::open(from.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (src_root.fd < 0) {
+    if (errno == ENOENT) return true;  // nothing written yet
+    return unexpected{storage_error{errno_code(errno), op::open, from.string()}};
+  }
+  fd_guard dst_root(::open(to.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (dst_root.fd < 0) return unexpected{storage_error{errno_code(errno), op::open, to.string()}};
+  for (const auto& f : ti.files) {
+    if (f.pad) continue;
+    auto parts = split_relative_path(f.path);
+    if (!parts) continue;
+    fd_guard sp(open_parent(src_root.fd, *parts));
+    if (sp.fd < 0) continue;  // its directory does not exist: nothing of it was written
+    struct stat st {};
+    if (::fstatat(sp.fd, parts->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+    const std::string target = (to / f.path).string();
+    if (auto e = make_dirs_beneath(dst_root.fd, *parts, parts->size() - 1)) {
+      return unexpected{storage_error{e, op::mkdir, target}};
+    }
+    fd_guard dp(open_parent(dst_root.fd, *parts));
+    if (dp.fd < 0) return unexpected{storage_error{errno_code(errno), op::open, target}};
+    const char* name = parts->back().c_str();
+    if (::renameat(sp.fd, name, dp.fd, name) == 0) continue;
+    if (errno != EXDEV) return unexpected{storage_error{errno_code(errno), op::rename, target}};
+    auto copied = copy_file(sp.fd, parts->back(), dp.fd, parts->back(), target);
+    if (!copied) return copied;
+    if (::unlinkat(sp.fd, name, 0) != 0) {
+      return unexpected{storage_error{errno_code(errno), op::remove, (from / f.path).string()}};
+    }
+  }
+  remove_empty_dirs(src_root.fd, ti);
+  return true;
+}
+
+}  // namespace tessera::detail

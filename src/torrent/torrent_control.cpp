@@ -1,0 +1,245 @@
+// The user's control of a torrent (pause, resume, recheck, reannounce, move storage), its status
+// details (files, peers, trackers), and the events that go with them. Members of `torrent`.
+#include <algorithm>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <spdlog/spdlog.h>
+
+#include "swarm/peer_error.hpp"
+#include "torrent/torrent.hpp"
+
+namespace tessera::detail {
+
+namespace {
+
+std::string endpoint_string(const boost::asio::ip::tcp::endpoint& ep) {
+  if (ep.address().is_v6()) return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+/// Pieces [first, last] that hold bytes of file `f` (none for an empty file: first > last).
+std::pair<int, int> piece_range(const torrent_info& ti, const file_entry& f) {
+  if (f.size <= 0 || ti.piece_length <= 0) return {1, 0};
+  return {static_cast<int>(f.offset / ti.piece_length), static_cast<int>((f.offset + f.size - 1) / ti.piece_length)};
+}
+
+}  // namespace
+
+void torrent::set_state(torrent_state s) {
+  if (state_ == s) return;
+  const torrent_state from = state_;
+  state_ = s;
+  if (ctx_.emit) ctx_.emit(events::state_changed{ti_->info_hash, from, s});
+}
+
+void torrent::stop_announcing() {
+  if (!announcer_) return;
+  auto a = std::move(announcer_);
+  boost::asio::co_spawn(
+      ctx_.ex, [a, t = ctx_.settings.stop_announce_timeout]() { return a->stop(t); },
+      boost::asio::detached);
+}
+
+// --- pause / resume ------------------------------------------------------------------------
+
+void torrent::pause() {
+  if (paused_ || stopped_) return;
+  paused_ = true;
+  close_all_connections(std::make_error_code(std::errc::operation_canceled));
+  stop_announcing();
+  read_cache_.clear();
+  if (ctx_.emit) ctx_.emit(events::torrent_paused{ti_->info_hash});
+}
+
+void torrent::resume() {
+  if (!paused_ || stopped_ || moving_) return;
+  paused_ = false;
+  if (ctx_.emit) ctx_.emit(events::torrent_resumed{ti_->info_hash});
+  // While checking, on_checked starts the swarm; in error there is nothing to run.
+  if (state_ == torrent_state::checking || state_ == torrent_state::error) return;
+  peers_.allow_reconnect_now();  // we closed those connections ourselves
+  start_swarm();
+}
+
+// --- recheck, reannounce, move -------------------------------------------------------------
+
+result<bool> torrent::force_recheck() {
+  if (!has_metadata_ || moving_) return unexpected{std::make_error_code(std::errc::operation_not_permitted)};
+  if (state_ == torrent_state::checking || recheck_pending_) return true;
+  recheck_pending_ = true;
+  close_all_connections(std::make_error_code(std::errc::operation_canceled));
+  peers_.allow_reconnect_now();  // reconnect once the check is done
+  run_pending_disk_work();
+  return true;
+}
+
+void torrent::force_reannounce() {
+  if (announcer_) announcer_->reannounce();
+}
+
+result<bool> torrent::move_storage(std::filesystem::path new_save_path) {
+  if (!has_metadata_ || moving_ || state_ == torrent_state::checking) {
+    return unexpected{std::make_error_code(std::errc::operation_not_permitted)};
+  }
+  moving_ = true;
+  paused_for_move_ = !paused_;
+  if (!paused_) {
+    paused_ = true;  // quietly: the move is one operation for the user
+    close_all_connections(std::make_error_code(std::errc::operation_canceled));
+    stop_announcing();
+    read_cache_.clear();
+  }
+  move_pending_ = std::move(new_save_path);
+  run_pending_disk_work();
+  return true;
+}
+
+void torrent::run_pending_disk_work() {
+  if (stopped_ || (!recheck_pending_ && !move_pending_)) return;
+  // Pieces still on their way to the disk would land in the old files (or race the check).
+  if (buffers_.bytes_at_disk() > 0 || buffers_.num_hashing() > 0) return;
+  // Blocks of partly received pieces are dropped: their peers are gone.
+  for (piece_index p : buffers_.idle_pieces()) {
+    picker_.piece_failed(p);
+    buffers_.discard(p);
+  }
+  read_cache_.clear();
+  if (recheck_pending_) {
+    recheck_pending_ = false;
+    picker_ = piece_picker(ti_->num_pieces(), std::max(1, ti_->blocks_in_piece(piece_index{0})),
+                           std::max(1, ti_->blocks_in_piece(piece_index{std::max(0, ti_->num_pieces() - 1)})));
+    done_bytes_ = 0;
+    finished_emitted_ = false;
+    file_pieces_left_.clear();
+    if (state_ == torrent_state::error) error_.clear();
+    spdlog::info("torrent {}: recheck", ti_->name);
+    start_check();
+    return;
+  }
+  auto target = std::move(*move_pending_);
+  move_pending_.reset();
+  auto st = storage_;
+  std::weak_ptr<torrent> weak = weak_from_this();
+  ctx_.disk->async_storage_job(
+      [st, target] { return st->move_files(target); }, ctx_.ex,
+      [weak, target](result<bool, storage_error> r) {
+        auto t = weak.lock();
+        if (!t || t->stopped_) return;
+        std::string error;
+        if (r) {
+          auto fresh = t->ctx_.make_storage ? t->ctx_.make_storage(t->ti_, target)
+                                            : result<std::shared_ptr<storage>, storage_error>(t->storage_);
+          if (fresh) {
+            t->storage_ = std::move(*fresh);
+            t->save_path_ = target;
+          } else {
+            error = fresh.error().message();
+          }
+        } else {
+          error = r.error().message();
+        }
+        if (!error.empty()) spdlog::warn("torrent {}: move to {} failed: {}", t->ti_->name, target.string(), error);
+        t->moving_ = false;
+        if (t->ctx_.emit) t->ctx_.emit(events::storage_moved{t->ti_->info_hash, target.string(), error});
+        if (t->paused_for_move_) {
+          t->paused_for_move_ = false;
+          t->paused_ = false;
+          t->peers_.allow_reconnect_now();
+          if (t->state_ != torrent_state::error && t->state_ != torrent_state::checking) t->start_swarm();
+        }
+      });
+}
+
+// --- file completion -----------------------------------------------------------------------
+
+void torrent::count_file_pieces() {
+  const auto& files = ti_->files;
+  file_pieces_left_.assign(files.size(), 0);
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (files[i].pad) continue;
+    auto [first, last] = piece_range(*ti_, files[i]);
+    for (int p = first; p <= last; ++p) file_pieces_left_[i] += picker_.have(piece_index{p}) ? 0 : 1;
+  }
+}
+
+void torrent::note_file_pieces(piece_index p) {
+  if (file_pieces_left_.empty()) return;
+  const auto& files = ti_->files;
+  const std::int64_t begin = std::int64_t{p.value} * ti_->piece_length;
+  const std::int64_t end = begin + ti_->piece_size(p);
+  // Files are in offset order: find the first that ends after `begin`.
+  auto it = std::lower_bound(files.begin(), files.end(), begin,
+                             [](const file_entry& f, std::int64_t b) { return f.offset + f.size <= b; });
+  for (; it != files.end() && it->offset < end; ++it) {
+    const auto i = static_cast<std::size_t>(it - files.begin());
+    if (it->pad || it->size == 0 || file_pieces_left_[i] <= 0) continue;
+    if (--file_pieces_left_[i] == 0 && ctx_.emit) {
+      ctx_.emit(events::file_completed{ti_->info_hash, file_index{static_cast<std::int32_t>(i)}});
+    }
+  }
+}
+
+// --- status details ------------------------------------------------------------------------
+
+std::vector<file_status> torrent::file_statuses() const {
+  std::vector<file_status> out;
+  if (!has_metadata_) return out;
+  for (const auto& f : ti_->files) {
+    file_status fs;
+    fs.path = f.path;
+    fs.size = f.size;
+    fs.pad = f.pad;
+    auto [first, last] = piece_range(*ti_, f);
+    for (int p = first; p <= last; ++p) {
+      if (!picker_.have(piece_index{p})) continue;
+      const std::int64_t pb = std::int64_t{p} * ti_->piece_length;
+      const std::int64_t pe = pb + ti_->piece_size(piece_index{p});
+      fs.done += std::min(pe, f.offset + f.size) - std::max(pb, f.offset);
+    }
+    out.push_back(std::move(fs));
+  }
+  return out;
+}
+
+std::vector<peer_status> torrent::peer_statuses() const {
+  std::vector<peer_status> out;
+  for (const auto& [k, c] : conns_) {
+    if (!c.counted || c.conn->is_closed()) continue;
+    const auto& conn = *c.conn;
+    const auto st = conn.stats();
+    peer_status p;
+    p.endpoint = endpoint_string(c.remote);
+    p.client = conn.client_name();
+    p.incoming = c.incoming;
+    p.is_seed = conn.is_seed();
+    p.am_choking = conn.am_choking();
+    p.am_interested = conn.am_interested();
+    p.peer_choking = conn.peer_choking();
+    p.peer_interested = conn.peer_interested();
+    p.snubbed = conn.is_snubbed();
+    p.pieces = conn.pieces().count();
+    p.downloaded = st.downloaded;
+    p.uploaded = st.uploaded;
+    p.download_rate = st.download_rate;
+    p.upload_rate = st.upload_rate;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<tracker_status> torrent::tracker_statuses() const {
+  std::vector<tracker_status> out;
+  for (std::size_t tier = 0; tier < ti_->trackers.size(); ++tier) {
+    for (const auto& url : ti_->trackers[tier]) {
+      tracker_status ts;
+      if (auto it = tracker_status_.find(url); it != tracker_status_.end()) ts = it->second;
+      ts.url = url;
+      ts.tier = static_cast<int>(tier);
+      out.push_back(std::move(ts));
+    }
+  }
+  return out;
+}
+
+}  // namespace tessera::detail
