@@ -36,8 +36,16 @@ struct download_options {
   std::vector<std::string> dht_bootstrap;  ///< --dht-bootstrap HOST:PORT, repeatable
   std::string dht_state;                   ///< --dht-state FILE: routing table kept across runs
   bool no_lsd = false;                     ///< --no-lsd: no local service discovery (BEP 14)
+  /// --download-limit / --upload-limit: session-wide rate limits in KiB/s (1024 bytes/s);
+  /// 0 = unlimited.
+  std::int64_t download_limit_kib = 0;
+  std::int64_t upload_limit_kib = 0;
   /// --state-dir: where a magnet's fetched .torrent is saved (session_settings::state_dir).
   std::string state_dir;
+  /// --select 1,3: download only these files (indexes as `tessera show` lists them); the others
+  /// are skipped. Empty: every file. Needs a .torrent file (not a magnet).
+  std::vector<int> select;
+  bool sequential = false;  ///< --sequential: pieces in order (torrent_handle::set_sequential_download)
 };
 
 /// The default --state-dir: $XDG_STATE_HOME/tessera, else $HOME/.local/state/tessera, else "".

@@ -94,11 +94,28 @@ result<running_torrent, int> start_torrent(const download_options& opts) {
   settings.dht_bootstrap_nodes = opts.dht_bootstrap;
   settings.dht_state_file = opts.dht_state;
   settings.enable_lsd = !opts.no_lsd;
+  settings.download_rate_limit = opts.download_limit_kib * 1024;
+  settings.upload_rate_limit = opts.upload_limit_kib * 1024;
   settings.state_dir = opts.state_dir;
   rt.ses = std::make_unique<session>(settings);
   rt.events = std::make_shared<event_queue>();
   rt.ses->set_event_handler([events = rt.events](const event& e) { events->push(e); });
 
+  if (!opts.select.empty()) {
+    if (!rt.ti) {
+      std::fprintf(stderr, "tessera: error: --select needs a .torrent file, not a magnet link\n");
+      return unexpected{int{exit_bad_input}};
+    }
+    params.file_priorities.assign(rt.ti->files.size(), file_priority::skip);
+    for (int i : opts.select) {
+      if (i < 0 || i >= static_cast<int>(rt.ti->files.size())) {
+        std::fprintf(stderr, "tessera: error: --select %d: the torrent has files 0..%zu\n", i,
+                     rt.ti->files.size() - 1);
+        return unexpected{int{exit_bad_input}};
+      }
+      params.file_priorities[static_cast<std::size_t>(i)] = file_priority::normal;
+    }
+  }
   params.save_path = opts.output_dir;
   params.peers.insert(params.peers.end(), opts.peers.begin(), opts.peers.end());
   std::string add_error;
@@ -111,6 +128,7 @@ result<running_torrent, int> start_torrent(const download_options& opts) {
                                                                     : int{exit_storage}};
   }
   rt.handle = *handle;
+  if (opts.sequential) (void)rt.handle.set_sequential_download(true);
   return rt;
 }
 

@@ -53,7 +53,8 @@ int run_download(const download_options& opts) {
       break;
     }
     last = *st;
-    if (last.state == torrent_state::seeding) {
+    // Finished: every selected file is verified (all of them without --select).
+    if (last.state == torrent_state::seeding || last.is_finished) {
       rc = exit_ok;
       break;
     }

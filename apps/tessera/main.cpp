@@ -31,6 +31,13 @@ int main(int argc, char** argv) {
   download->add_option("--dht-bootstrap", dl.dht_bootstrap, "Join the DHT through this node (HOST:PORT); repeatable");
   download->add_option("--dht-state", dl.dht_state, "Keep the DHT routing table in this file across runs");
   download->add_flag("--no-lsd", dl.no_lsd, "Do not use local service discovery (LAN multicast)");
+  download->add_option("--select", dl.select, "Download only these files (indexes from `tessera show`), e.g. 1,3")
+      ->delimiter(',');
+  download->add_flag("--sequential", dl.sequential, "Download pieces in order (for streaming)");
+  download->add_option("--download-limit", dl.download_limit_kib, "Download at most this many KiB/s (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  download->add_option("--upload-limit", dl.upload_limit_kib, "Upload at most this many KiB/s (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
   download->add_option("--seed-time", dl.seeding.seed_time, "With --seed: stop after seeding this many seconds")
       ->check(CLI::NonNegativeNumber);
 
@@ -50,6 +57,10 @@ int main(int argc, char** argv) {
   seed->add_option("--dht-bootstrap", sd.dht_bootstrap, "Join the DHT through this node (HOST:PORT); repeatable");
   seed->add_option("--dht-state", sd.dht_state, "Keep the DHT routing table in this file across runs");
   seed->add_flag("--no-lsd", sd.no_lsd, "Do not use local service discovery (LAN multicast)");
+  seed->add_option("--download-limit", sd.download_limit_kib, "Download at most this many KiB/s (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  seed->add_option("--upload-limit", sd.upload_limit_kib, "Upload at most this many KiB/s (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
   seed->add_flag("-q,--quiet", sd.quiet, "Only print the final summary");
 
   std::string show_path;

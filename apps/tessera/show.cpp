@@ -29,8 +29,11 @@ int run_show(const std::string& torrent_path) {
     std::printf("created:     %s\n", buf);
   }
   std::printf("files (%zu):\n", ti->files.size());
-  for (const auto& f : ti->files) {
-    std::printf("  %12lld  %s%s\n", static_cast<long long>(f.size), f.path.c_str(), f.pad ? "  (padding)" : "");
+  // The index is what `tessera download --select` takes.
+  for (std::size_t i = 0; i < ti->files.size(); ++i) {
+    const auto& f = ti->files[i];
+    std::printf("  %4zu %12lld  %s%s\n", i, static_cast<long long>(f.size), f.path.c_str(),
+                f.pad ? "  (padding)" : "");
   }
   std::printf("trackers:\n");
   for (std::size_t tier = 0; tier < ti->trackers.size(); ++tier) {

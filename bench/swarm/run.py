@@ -218,8 +218,9 @@ class Bench:
                         continue
                     ip = h.next_ip()
                     port = h.free_port(ip)
+                    # --no-lsd: without --interface, LSD would multicast on the default route.
                     seed = h.spawn('seed-self-tessera', [a.tessera, 'seed', t.path, '-o', seed_dir,
-                                                         '--port', str(port)], ip=ip, port=port)
+                                                         '--port', str(port), '--no-lsd'], ip=ip, port=port)
                 elif kind == 'aria2':
                     seed = H.start_aria2_seed(h, t, seed_dir, name='seed-self-aria2')
                     H.aria2_wait_seeding(seed, t, 300)

@@ -2,8 +2,10 @@
 //
 // Thread rules: every member function of `session` and `torrent_handle` may be called from any
 // thread. Calls are posted to the session's network thread; those returning a value wait for it.
-// Event callbacks run on the session's network thread: they must return quickly and must not call
-// blocking members of `session`/`torrent_handle` (post work elsewhere instead).
+// Event callbacks run on the session's event thread (one thread, events in order): a slow
+// callback delays only later events, never the engine, and callbacks may call any member of
+// `session` and `torrent_handle`, session::stop included (the session must not be destroyed from
+// a callback).
 #pragma once
 
 #include <chrono>
@@ -17,9 +19,13 @@
 #include <variant>
 #include <vector>
 
+#include "tessera/events.hpp"
+#include "tessera/file_priority.hpp"
 #include "tessera/result.hpp"
 #include "tessera/storage.hpp"
+#include "tessera/torrent_handle.hpp"
 #include "tessera/torrent_info.hpp"
+#include "tessera/torrent_status.hpp"
 #include "tessera/types.hpp"
 
 namespace tessera {
@@ -95,6 +101,19 @@ struct session_settings {
   /// UDP port of the LSD multicast group (BEP 14: 6771). Only tests change it, so that they
   /// never mix with real LSD traffic.
   std::uint16_t lsd_port = 6771;
+
+  // --- Rate limits and marking of peer traffic ---
+  /// Session-wide limits in bytes per second over all torrents (0 = unlimited), enforced with
+  /// token buckets: every byte a peer connection reads or writes after the handshake counts,
+  /// protocol overhead included. Torrents may have their own limits on top
+  /// (torrent_handle::set_download_limit). Changed at run time with
+  /// session::set_download_rate_limit / set_upload_rate_limit (this struct keeps the initial value).
+  std::int64_t download_rate_limit = 0;
+  std::int64_t upload_rate_limit = 0;
+  /// The IP TOS byte of peer sockets (IP_TOS; IPV6_TCLASS for IPv6), e.g. 0x20 for DSCP CS1
+  /// ("lower effort"), set on outgoing sockets before connecting and on accepted ones. 0: leave
+  /// the OS default. Values outside 0..255 are not applied (logged).
+  int peer_tos = 0;
 };
 
 /// The session's DHT node at one moment (see session::dht). Counters are monotonic.
@@ -127,6 +146,10 @@ struct add_torrent_params {
   /// else called once with the metainfo and save_path on the network thread (for a magnet link
   /// once the metadata arrived). E.g. memory_storage_factory() or blob_storage_factory().
   storage_factory storage;
+  /// Priority of each file, metainfo order (tessera/file_priority.hpp): empty = every file
+  /// normal; shorter than the file list = the rest normal; longer = the extra ones ignored. Skipped
+  /// files are not downloaded and not created. For a magnet link applied once the metadata arrived.
+  std::vector<file_priority> file_priorities;
 
   /// Parameters for a magnet link (BEP 9): info-hash, `dn`, `tr` and `x.pe` (peers) from `uri`;
   /// `ws` is not used yet. Errors: magnet_errc (see tessera/magnet.hpp); a host name in `x.pe`
@@ -134,76 +157,10 @@ struct add_torrent_params {
   static result<add_torrent_params> from_magnet(std::string_view uri, std::filesystem::path save_path);
 };
 
-enum class torrent_state {
-  downloading_metadata,  ///< added from a magnet link: fetching the info dictionary (BEP 9)
-  checking,     ///< hashing data already on disk
-  downloading,
-  seeding,      ///< every piece verified
-  error,        ///< stopped by an error (see torrent_status::error)
-};
-
-/// A snapshot of one torrent. Byte counts are payload bytes; rates are bytes per second averaged
-/// over the last few seconds.
-struct torrent_status {
-  torrent_state state = torrent_state::checking;
-  sha1_hash info_hash;
-  std::string name;
-  std::int64_t total_size = 0;        ///< bytes in the torrent (padding excluded)
-  std::int64_t total_done = 0;        ///< verified bytes (padding excluded)
-  std::int64_t total_downloaded = 0;  ///< payload bytes received this session (incl. wasted)
-  std::int64_t total_uploaded = 0;    ///< payload bytes sent this session
-  std::int64_t total_wasted = 0;      ///< bytes received and discarded (hash failures, duplicates)
-  std::int64_t download_rate = 0;     ///< bytes/s
-  std::int64_t upload_rate = 0;       ///< bytes/s
-  int num_pieces = 0;
-  int pieces_done = 0;                ///< verified pieces
-  int pieces_checked = 0;             ///< while checking: pieces hashed so far
-  int num_peers = 0;                  ///< connected peers (handshake done)
-  int num_seeds = 0;                  ///< connected peers that have every piece
-  int num_known_peers = 0;            ///< addresses learned from trackers, not yet failed
-  std::string error;                  ///< what went wrong, when state == error
-  std::string tracker_message;        ///< last tracker error or warning, empty if none
-  double progress() const { return total_size ? double(total_done) / double(total_size) : 1.0; }
-  /// Estimated time left at the current download rate; nullopt when unknown (rate 0).
-  std::optional<std::chrono::seconds> eta() const;
-};
-
-namespace events {
-struct torrent_added { sha1_hash info_hash; };
-/// The start-up check of data already on disk ended: `pieces_present` of `num_pieces` verified.
-struct torrent_checked { sha1_hash info_hash; int pieces_present = 0; int num_pieces = 0; };
-struct torrent_finished { sha1_hash info_hash; };                    ///< every piece verified
-struct torrent_error { sha1_hash info_hash; std::string message; };  ///< torrent stopped
-/// Every tracker of every tier failed in one round and no peer is connected.
-struct tracker_error { sha1_hash info_hash; std::string message; };
-struct piece_verified { sha1_hash info_hash; piece_index piece; };
-/// A magnet torrent's info dictionary arrived and passed the info-hash check (BEP 9): the torrent
-/// now has a name, pieces and files, and checks its data next.
-struct metadata_received { sha1_hash info_hash; std::string name; };
-struct peer_connected { sha1_hash info_hash; std::string endpoint; std::string client; };
-struct peer_disconnected { sha1_hash info_hash; std::string endpoint; std::string reason; };
-}  // namespace events
-
-using event = std::variant<events::torrent_added, events::torrent_checked, events::torrent_finished, events::torrent_error,
-                           events::tracker_error, events::piece_verified, events::peer_connected,
-                           events::peer_disconnected, events::metadata_received>;
-
-/// Refers to a torrent in a session. Cheap to copy. Once the torrent is removed (or the session is
-/// gone) every call fails with std::errc::no_such_process instead of touching freed state.
-class torrent_handle {
- public:
-  torrent_handle() = default;
-  result<torrent_status> status() const;
-  bool is_valid() const;
-  sha1_hash info_hash() const { return info_hash_; }
-
- private:
-  friend class detail::session_impl;
-  torrent_handle(std::weak_ptr<detail::session_impl> s, std::weak_ptr<detail::torrent> t, sha1_hash ih)
-      : session_(std::move(s)), torrent_(std::move(t)), info_hash_(ih) {}
-  std::weak_ptr<detail::session_impl> session_;
-  std::weak_ptr<detail::torrent> torrent_;
-  sha1_hash info_hash_;
+/// How session::remove_torrent treats the torrent's data.
+enum class remove_flags {
+  keep_data,    ///< leave the files on disk
+  delete_data,  ///< delete the torrent's files (only those, and the directories of its layout left empty)
 };
 
 class session {
@@ -226,16 +183,25 @@ class session {
 
   std::vector<torrent_handle> torrents() const;
 
-  /// Registers the callback that receives every event (replacing any earlier one). Runs on the
-  /// network thread; see the thread rules above. Events are emitted in order: torrent_added,
-  /// then (after the check of existing data) torrent_finished when every piece is verified --
-  /// also when the data was complete on disk already -- or torrent_error.
+  /// Removes a torrent: closes its connections, announces `stopped` (at most
+  /// settings.stop_announce_timeout), closes its files, and with remove_flags::delete_data deletes
+  /// them. Blocks until done; then emits torrent_removed and every handle to it fails with
+  /// std::errc::no_such_process. Fails with no_such_process when it is not in the session.
+  result<bool> remove_torrent(const torrent_handle& h, remove_flags flags = remove_flags::keep_data);
+
+  /// Registers the callback that receives every event (replacing any earlier one; empty: none).
+  /// Runs on the session's event thread (see the thread rules above); once this returns, no event
+  /// reaches the earlier callback. Events of one torrent come in order: torrent_added, then
+  /// (after the check of existing data) torrent_checked, then torrent_finished when every piece
+  /// is verified -- also when the data was complete on disk already -- or torrent_error.
+  /// Events are queued without bound except piece_verified and peer events, dropped beyond
+  /// 100000 queued (a listener that stopped reading cannot exhaust memory).
   void set_event_handler(std::function<void(const event&)> handler);
 
   /// Graceful shutdown: closes peer connections, announces `stopped` (waiting at most
   /// settings.stop_announce_timeout), closes files. Idempotent; blocks until done. Afterwards every
-  /// torrent_handle fails with std::errc::no_such_process. Called from an event handler it only
-  /// halts the network thread (no `stopped` announces); the destructor then finishes the job.
+  /// torrent_handle fails with std::errc::no_such_process, and every event emitted before was
+  /// delivered (when called from an event handler, the later ones follow after it returns).
   void stop();
 
   const session_settings& settings() const;
@@ -247,6 +213,13 @@ class session {
   /// The DHT node's status; nullopt when the DHT is off (settings().enable_dht false, or its
   /// UDP socket could not be opened) or the session is stopped.
   std::optional<dht_status> dht() const;
+
+  /// Changes the session-wide download / upload limit: bytes per second, 0 (or negative) =
+  /// unlimited. Applies at once to every open connection; raising or removing a limit wakes the
+  /// connections waiting for quota. Any thread (waits for the network thread); no-op once the
+  /// session is stopped.
+  void set_download_rate_limit(std::int64_t bytes_per_second);
+  void set_upload_rate_limit(std::int64_t bytes_per_second);
 
  private:
   std::shared_ptr<detail::session_impl> impl_;

@@ -40,6 +40,8 @@ struct storage_error {
     truncate,  ///< changing a file's size
     stat,      ///< asking a file's type or size
     flush,     ///< making written bytes durable (fsync/fdatasync)
+    remove,    ///< deleting a file (remove with data, move storage)
+    rename,    ///< moving a file (move storage)
   };
   std::error_code ec;            ///< the OS error (std::system_category) or a std::errc value
   operation op = operation::open;
@@ -47,7 +49,7 @@ struct storage_error {
   std::string message() const;   ///< e.g. "write /dl/a/b.bin: No space left on device"
 };
 
-/// "open", "read", "write", "mkdir", "truncate", "stat" or "flush".
+/// "open", "read", "write", "mkdir", "truncate", "stat", "flush", "remove" or "rename".
 const char* to_string(storage_error::operation op);
 
 /// The bytes of one torrent. A backend is created for one torrent_info and keeps its own reference
@@ -106,6 +108,19 @@ class storage {
   /// check uses it to skip, without reading, pieces that cannot be complete. An empty vector means
   /// "unknown" (every piece is read); that is what this default returns.
   virtual std::vector<std::int64_t> on_disk_sizes() { return {}; }
+
+  /// Deletes the torrent's data from the backend (session::remove_torrent with delete_data).
+  /// Called after close_all(), with no read or write running. Blocking. The default does nothing
+  /// (a backend whose data is not the session's to delete).
+  virtual result<bool, storage_error> remove_files() { return true; }
+
+  /// Moves the data so that a storage of the same kind created for `new_save_path` finds it
+  /// (torrent_handle::move_storage). Called after close_all(), with no read or write running.
+  /// Blocking. The default fails with std::errc::operation_not_supported.
+  virtual result<bool, storage_error> move_files(const std::filesystem::path& new_save_path) {
+    return unexpected{storage_error{std::make_error_code(std::errc::operation_not_supported),
+                                    storage_error::operation::rename, new_save_path.string()}};
+  }
 };
 
 /// Files on disk under `save_path`, laid out as in the metainfo (file_entry::path): the default

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -46,6 +47,14 @@ struct file_entry {
   bool hidden = false;      ///< BEP 47 `attr` 'h'
 };
 
+/// One entry of a .torrent's `nodes` list (BEP 5): a DHT node to join the DHT through.
+struct dht_node_address {
+  std::string host;        ///< IP literal or host name, as written in the .torrent
+  std::uint16_t port = 0;  ///< UDP port, 1..65535
+};
+/// Most `nodes` entries kept from one .torrent (the rest are ignored).
+inline constexpr std::size_t max_torrent_dht_nodes = 64;
+
 /// A parsed v1 .torrent. Immutable once built; share it as `std::shared_ptr<const torrent_info>`.
 struct torrent_info {
   sha1_hash info_hash;              ///< SHA-1 of the exact bytes of the `info` dictionary
@@ -60,6 +69,10 @@ struct torrent_info {
   std::vector<std::vector<std::string>> trackers;
   std::vector<std::string> web_seeds;   ///< `url-list` (BEP 19)
   bool is_private = false;              ///< `info.private` == 1 (BEP 27)
+  /// `nodes` (BEP 5): DHT bootstrap nodes, usually in trackerless torrents, in file order.
+  /// Entries that are not a [host, port] list with a non-empty host of at most 253 bytes and a
+  /// port in 1..65535 are ignored; at most max_torrent_dht_nodes are kept.
+  std::vector<dht_node_address> dht_nodes;
   std::string comment;
   std::string created_by;
   std::int64_t creation_date = 0;       ///< seconds since the Unix epoch, 0 if absent

@@ -1,5 +1,5 @@
 // Parsing and validation of v1 .torrent files: BEP 3 (metainfo), BEP 12 (announce-list),
-// BEP 19 (url-list), BEP 27 (private), BEP 47 (padding files and attributes).
+// BEP 19 (url-list), BEP 27 (private), BEP 47 (padding files and attributes), BEP 5 (`nodes`).
 //
 // Everything a .torrent says is untrusted: sizes are range checked, the piece count must match the
 // total size, and every path component is checked so that no file can land outside the download
@@ -113,6 +113,24 @@ void parse_web_seeds(const bvalue& root, torrent_info& ti) {
   } else if (const auto* l = root.find_list("url-list")) {
     for (const auto& url : *l)
       if (url.is_string() && !url.as_string().empty()) ti.web_seeds.push_back(url.as_string());
+  }
+}
+
+/// BEP 5 `nodes`: [["host", port], ...]. Malformed entries are skipped, not fatal: the key is a
+/// hint for the DHT, never a reason to reject the torrent.
+void parse_dht_nodes(const bvalue& root, torrent_info& ti) {
+  const auto* nodes = root.find_list("nodes");
+  if (!nodes) return;
+  for (const auto& n : *nodes) {
+    if (ti.dht_nodes.size() >= max_torrent_dht_nodes) break;
+    if (!n.is_list() || n.as_list().size() != 2) continue;
+    const auto& host = n.as_list()[0];
+    const auto& port = n.as_list()[1];
+    if (!host.is_string() || !port.is_int()) continue;
+    const auto& h = host.as_string();
+    if (h.empty() || h.size() > 253 || h.find('\0') != std::string::npos) continue;
+    if (port.as_int() < 1 || port.as_int() > 65535) continue;
+    ti.dht_nodes.push_back({h, static_cast<std::uint16_t>(port.as_int())});
   }
 }
 
@@ -243,6 +261,7 @@ result<torrent_info> parse_torrent(std::string_view data) {
 
   parse_trackers(*root, ti);
   parse_web_seeds(*root, ti);
+  parse_dht_nodes(*root, ti);
   if (const auto* s = root->find_string("comment")) ti.comment = *s;
   if (const auto* s = root->find_string("created by")) ti.created_by = *s;
   if (const auto* d = root->find_int("creation date")) ti.creation_date = *d;

@@ -1,7 +1,10 @@
-// Piece picker: rarest-first, partial pieces first, endgame (BEP 3 "End Game").
+// Piece picker: priorities, rarest-first or sequential, partial pieces first, endgame (BEP 3
+// "End Game").
 //
-// Every piece we lack is in exactly one of two places:
-// - fresh: nothing requested or received. Kept in buckets_[a] where a = avail_[p], the number of
+// Every piece we lack is in exactly one of three places:
+// - skipped: priority 0, nothing requested or received. In no list: never picked.
+// - fresh: nothing requested or received. Kept in buckets_[q][a] where q is its priority (1..7)
+//   and a = avail_[p], the number of
 //   non-seed peers having p. Inside a bucket the order is random: an inserted piece swaps with a
 //   uniformly chosen slot (inside-out Fisher-Yates), which is the random tie-break between equally
 //   rare pieces. An availability change moves the piece to the next/previous bucket in O(1).
@@ -11,9 +14,12 @@
 //   request is aborted with nothing received goes back to fresh, so partials_ holds only pieces
 //   with progress; it stays small (about one piece per unchoked peer).
 //
-// pick() first continues partial pieces the peer has, most progress first (finishing pieces lets
-// us verify and share them sooner and bounds the number of open pieces); then opens fresh pieces
-// walking the buckets from the rarest, stopping as soon as it has `max` blocks. The cost is
+// pick() first continues partial pieces the peer has, higher priority then most progress first
+// (finishing pieces lets us verify and share them sooner and bounds the number of open pieces;
+// the torrent caps the pieces in memory, so a started piece must not wait behind new ones); then
+// opens fresh pieces walking the priorities from 7 down to 1 and inside each the buckets from the
+// rarest, stopping as soon as it has `max` blocks. Sequential mode replaces the bucket walk with
+// an index scan from the first piece not had, per priority (see pick_sequential). The cost is
 // proportional to the partial pieces plus the fresh pieces inspected, not to num_pieces, for a
 // peer that has most pieces (the common case; a seed hits on the first piece it looks at).
 //
@@ -39,11 +45,14 @@ piece_picker::piece_picker(int num_pieces, int blocks_per_piece, int blocks_in_l
       blocks_in_last_piece_(std::clamp(blocks_in_last_piece, 1, std::max(blocks_per_piece, 1))),
       rng_state_(seed),
       avail_(num_pieces_, 0),
-      buckets_(1),
       bucket_pos_(num_pieces_, -1),
+      prio_(num_pieces_, static_cast<std::uint8_t>(default_priority)),
+      wanted_(num_pieces_, true),
+      num_wanted_missing_(num_pieces_),
       partial_slot_(num_pieces_, -1),
       have_(num_pieces_) {
-  buckets_[0].reserve(num_pieces_);
+  buckets_[default_priority].resize(1);
+  buckets_[default_priority][0].reserve(num_pieces_);
   for (int p = 0; p < num_pieces_; ++p) bucket_insert(p);
 }
 
@@ -63,9 +72,12 @@ std::uint64_t piece_picker::next_random() {
 }
 
 void piece_picker::bucket_insert(int p) {
+  const int q = prio_[p];
+  if (q == 0) return;  // skipped: in no bucket
   const auto a = static_cast<std::size_t>(avail_[p]);
-  if (buckets_.size() <= a) buckets_.resize(a + 1);
-  auto& bucket = buckets_[a];
+  auto& level = buckets_[q];
+  if (level.size() <= a) level.resize(a + 1);
+  auto& bucket = level[a];
   bucket.push_back(p);
   const std::size_t last = bucket.size() - 1;
   const std::size_t j = next_random() % bucket.size();
@@ -73,10 +85,12 @@ void piece_picker::bucket_insert(int p) {
   bucket_pos_[bucket[last]] = static_cast<int>(last);
   bucket_pos_[bucket[j]] = static_cast<int>(j);
   ++num_fresh_;
+  ++fresh_at_[q];
 }
 
 void piece_picker::bucket_erase(int p) {
-  auto& bucket = buckets_[static_cast<std::size_t>(avail_[p])];
+  const int q = prio_[p];
+  auto& bucket = buckets_[q][static_cast<std::size_t>(avail_[p])];
   const int pos = bucket_pos_[p];
   const int moved = bucket.back();
   bucket[pos] = moved;
@@ -84,6 +98,7 @@ void piece_picker::bucket_erase(int p) {
   bucket.pop_back();
   bucket_pos_[p] = -1;
   --num_fresh_;
+  --fresh_at_[q];
 }
 
 void piece_picker::change_availability(int p, int delta) {
@@ -130,6 +145,7 @@ void piece_picker::set_have(piece_index p) {
   if (!valid(p) || have_.get(p.value)) return;
   have_.set(p.value);
   ++num_have_;
+  if (wanted_.get(p.value)) --num_wanted_missing_;
   if (bucket_pos_[p.value] >= 0) bucket_erase(p.value);
   if (partial_slot_[p.value] >= 0) drop_partial(p.value);
 }
@@ -138,20 +154,46 @@ bool piece_picker::have(piece_index p) const { return valid(p) && have_.get(p.va
 const bitfield& piece_picker::have_pieces() const { return have_; }
 int piece_picker::num_have() const { return num_have_; }
 bool piece_picker::is_complete() const { return num_have_ == num_pieces_; }
+bool piece_picker::is_finished() const { return num_wanted_missing_ == 0; }
+int piece_picker::num_wanted_missing() const { return num_wanted_missing_; }
+
+void piece_picker::set_priority(piece_index p, int priority) {
+  if (!valid(p)) return;
+  const int i = p.value;
+  const int q = std::clamp(priority, 0, num_priorities - 1);
+  if (prio_[i] == q) return;
+  const bool fresh = bucket_pos_[i] >= 0;
+  if (fresh) bucket_erase(i);
+  const bool was_wanted = prio_[i] > 0;
+  prio_[i] = static_cast<std::uint8_t>(q);
+  if (was_wanted != (q > 0)) {
+    if (q > 0) wanted_.set(i);
+    else wanted_.clear(i);
+    if (!have_.get(i)) num_wanted_missing_ += q > 0 ? 1 : -1;
+  }
+  // A fresh or skipped piece goes to the bucket of its new priority (none for 0).
+  if (!have_.get(i) && partial_slot_[i] < 0) bucket_insert(i);
+}
+
+int piece_picker::priority(piece_index p) const { return valid(p) ? prio_[p.value] : 0; }
+
+void piece_picker::set_sequential(bool on) { sequential_ = on; }
 
 bool piece_picker::is_interesting(const bitfield& peer_has) const {
+  if (num_wanted_missing_ == 0) return false;
   if (peer_has.size() == num_pieces_) {
-    // Spare bits are zero in both, so whole bytes can be compared.
+    // Spare bits are zero in all three, so whole bytes can be compared.
     const auto theirs = peer_has.bytes();
     const auto ours = have_.bytes();
+    const auto wanted = wanted_.bytes();
     for (std::size_t i = 0; i < theirs.size(); ++i) {
-      if (theirs[i] & ~ours[i]) return true;
+      if (theirs[i] & wanted[i] & ~ours[i]) return true;
     }
     return false;
   }
   const int n = std::min(peer_has.size(), num_pieces_);
   for (int p = 0; p < n; ++p) {
-    if (peer_has.get(p) && !have_.get(p)) return true;
+    if (peer_has.get(p) && wanted_.get(p) && !have_.get(p)) return true;
   }
   return false;
 }
@@ -240,42 +282,69 @@ void piece_picker::pick(const bitfield& peer_has, int max, peer_key peer,
   // `max` counts blocks added by this call; out may already hold some.
   const int limit = static_cast<int>(out.size()) + max;
 
-  // 1. Partial pieces with unrequested blocks, most progress first.
+  // 1. Partial pieces with unrequested blocks, higher priority first, then most progress first.
+  // The sort key packs both: priority dominates (a piece has at most 2^16 blocks or so).
   if (unrequested_in_partials_ > 0) {
     scratch_.clear();
     for (std::size_t slot = 0; slot < partials_.size(); ++slot) {
       const auto& pp = partials_[slot];
       const int progress = pp.requested + pp.received;
-      if (progress < static_cast<int>(pp.blocks.size()) && has_piece(peer_has, pp.piece)) {
-        scratch_.emplace_back(-progress, static_cast<int>(slot));
+      const int q = prio_[pp.piece];
+      if (q > 0 && progress < static_cast<int>(pp.blocks.size()) && has_piece(peer_has, pp.piece)) {
+        scratch_.emplace_back(-(q * (1 << 24) + progress), static_cast<int>(slot));
       }
     }
     std::sort(scratch_.begin(), scratch_.end());
-    for (const auto& [neg_progress, slot] : scratch_) {
+    for (const auto& [key, slot] : scratch_) {
       if (pick_from(partials_[slot], limit, peer, out)) return;
     }
   }
 
-  // 2. Fresh pieces, rarest first. make_partial() moves the bucket's last piece into slot i, so
-  // i is only advanced past pieces the peer lacks.
-  for (auto& bucket : buckets_) {
-    std::size_t i = 0;
-    while (i < bucket.size()) {
-      const int p = bucket[i];
-      if (!has_piece(peer_has, p)) {
-        ++i;
-        continue;
+  // 2. Fresh pieces, highest priority first; inside a priority rarest first (or by index in
+  // sequential mode). make_partial() moves the bucket's last piece into slot i, so i is only
+  // advanced past pieces the peer lacks.
+  if (sequential_) {
+    if (pick_sequential(peer_has, limit, peer, out)) return;
+  } else {
+    for (int q = num_priorities - 1; q > 0; --q) {
+      if (fresh_at_[q] == 0) continue;
+      for (auto& bucket : buckets_[q]) {
+        std::size_t i = 0;
+        while (i < bucket.size()) {
+          const int p = bucket[i];
+          if (!has_piece(peer_has, p)) {
+            ++i;
+            continue;
+          }
+          if (pick_from(make_partial(p), limit, peer, out)) return;
+        }
       }
-      if (pick_from(make_partial(p), limit, peer, out)) return;
     }
   }
 
-  // 3. Endgame: duplicate requests for blocks still in flight elsewhere.
+  // 3. Endgame: duplicate requests for blocks still in flight elsewhere (wanted pieces only).
   if (in_endgame()) {
     for (auto& pp : partials_) {
-      if (has_piece(peer_has, pp.piece) && endgame_pick_from(pp, limit, peer, out)) return;
+      if (prio_[pp.piece] > 0 && has_piece(peer_has, pp.piece) &&
+          endgame_pick_from(pp, limit, peer, out)) {
+        return;
+      }
     }
   }
+}
+
+bool piece_picker::pick_sequential(const bitfield& peer_has, int limit, peer_key peer,
+                                   std::vector<block_address>& out) {
+  while (seq_cursor_ < num_pieces_ && have_.get(seq_cursor_)) ++seq_cursor_;
+  // One scan per priority that has fresh pieces: usually one or two. The scan starts at the first
+  // piece not had; partial and skipped pieces on the way are passed over.
+  for (int q = num_priorities - 1; q > 0; --q) {
+    for (int p = seq_cursor_; p < num_pieces_ && fresh_at_[q] > 0; ++p) {
+      if (bucket_pos_[p] < 0 || prio_[p] != q || !has_piece(peer_has, p)) continue;
+      if (pick_from(make_partial(p), limit, peer, out)) return true;
+    }
+  }
+  return false;
 }
 
 void piece_picker::abort_request(block_address b, peer_key peer) {
@@ -381,15 +450,31 @@ void piece_picker::piece_failed(piece_index p) {
   if (have_.get(i)) {
     have_.clear(i);
     --num_have_;
+    if (wanted_.get(i)) ++num_wanted_missing_;
   }
+  seq_cursor_ = std::min(seq_cursor_, i);
   if (partial_slot_[i] >= 0) drop_partial(i);
   if (bucket_pos_[i] < 0) bucket_insert(i);
 }
 
 bool piece_picker::in_endgame() const {
-  if (is_complete() || unrequested_in_partials_ > 0) return false;
+  if (is_finished()) return false;
+  if (unrequested_in_partials_ > 0) {
+    // Unrequested blocks of a partial piece lowered to priority 0 are never requested, so they
+    // do not hold endgame off.
+    for (const auto& pp : partials_) {
+      if (prio_[pp.piece] > 0 && pp.requested + pp.received < static_cast<int>(pp.blocks.size())) {
+        return false;
+      }
+    }
+  }
   // Fresh pieces nobody has cannot be requested, so they do not hold endgame off.
-  const int unavailable = seeds_ > 0 ? 0 : static_cast<int>(buckets_[0].size());
+  int unavailable = 0;
+  if (seeds_ == 0) {
+    for (const auto& level : buckets_) {
+      if (!level.empty()) unavailable += static_cast<int>(level[0].size());
+    }
+  }
   return num_fresh_ - unavailable == 0;
 }
 

@@ -1,7 +1,9 @@
-// Which blocks to request from which peer: rarest-first with a random tie-break, partial pieces
-// finished first, and endgame (BEP 3 "End Game"). Pure bookkeeping; no I/O, no clock.
+// Which blocks to request from which peer: piece priorities (0 = skip .. 7), rarest-first with a
+// random tie-break inside a priority, or sequential; partial pieces finished first, and endgame
+// (BEP 3 "End Game"). Pure bookkeeping; no I/O, no clock.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <random>
 #include <utility>
@@ -29,6 +31,11 @@ class piece_picker {
   piece_picker(int num_pieces, int blocks_per_piece, int blocks_in_last_piece,
                std::uint64_t seed = std::random_device{}());
 
+  /// Piece priorities: 0 = skip (never picked, not needed to be finished), 1 (lowest) .. 7
+  /// (highest). Every piece starts at default_priority.
+  static constexpr int num_priorities = 8;
+  static constexpr int default_priority = 4;
+
   int num_pieces() const;
   int blocks_in_piece(piece_index p) const;
 
@@ -45,15 +52,35 @@ class piece_picker {
   const bitfield& have_pieces() const;
   int num_have() const;
   bool is_complete() const;  ///< every piece verified
+  /// Every piece of priority > 0 verified (true also when every piece is skipped). A finished
+  /// picker picks nothing; raising a missing piece's priority makes it unfinished again.
+  bool is_finished() const;
+  /// Pieces of priority > 0 not verified yet.
+  int num_wanted_missing() const;
 
-  /// True when `peer_has` holds a piece we do not have (so we should be interested).
+  // --- priorities and order ---
+  /// Sets `p`'s priority, clamped to [0, 7]; an index out of range is ignored. Lowering a
+  /// partial piece to 0 keeps its requested and received blocks (they may still complete it) but
+  /// hands out no more of its blocks.
+  void set_priority(piece_index p, int priority);
+  /// `p`'s priority; 0 for an index out of range.
+  int priority(piece_index p) const;
+  /// Sequential mode: new pieces are opened lowest index first (within the highest priority that
+  /// has pieces left) instead of rarest first. Partial pieces are still continued first.
+  void set_sequential(bool on);
+  bool sequential() const { return sequential_; }
+
+  /// True when `peer_has` holds a piece of priority > 0 we do not have (so we should be
+  /// interested).
   bool is_interesting(const bitfield& peer_has) const;
 
   /// Appends to `out` up to `max` blocks that `peer_has` has, marking them requested by `peer`.
-  /// Order: blocks of partial pieces first (most complete first), then new pieces rarest-first
-  /// with a random tie-break. Outside endgame a block is handed to one peer only. When every
-  /// missing block is already requested, endgame: blocks requested by other peers (never twice
-  /// by the same peer) are handed out again. Blocks already received are never picked.
+  /// Order: blocks of partial pieces first (higher priority first, then most complete first),
+  /// then new pieces by priority, highest first, and inside a priority rarest-first with a random
+  /// tie-break (or lowest index first in sequential mode). Pieces of priority 0 are never picked.
+  /// Outside endgame a block is handed to one peer only. When every missing block of a wanted
+  /// piece is already requested, endgame: blocks requested by other peers (never twice by the
+  /// same peer) are handed out again. Blocks already received are never picked.
   void pick(const bitfield& peer_has, int max, peer_key peer, std::vector<block_address>& out);
 
   /// A request by `peer` ended without data (choke, reject, timeout, disconnect).
@@ -82,9 +109,11 @@ class piece_picker {
   // How it works (see piece_picker.cpp for the details):
   // - Availability: avail_[p] counts the non-seed peers that have p; seeds_ counts peers that
   //   joined with a complete bitfield and is added to every piece, so a seed costs O(1).
-  // - Fresh pieces (not had, nothing requested or received) sit in buckets_[avail_[p]], each
-  //   bucket in random order (inside-out Fisher-Yates on insert). Moving a piece between buckets
-  //   is O(1), and a pick walks the buckets rarest first, stopping once it has enough blocks.
+  // - Fresh pieces (not had, nothing requested or received, priority > 0) sit in
+  //   buckets_[priority][avail_[p]], each bucket in random order (inside-out Fisher-Yates on
+  //   insert). Moving a piece between buckets is O(1), and a pick walks the priorities from the
+  //   highest and inside each the buckets rarest first, stopping once it has enough blocks.
+  //   Fresh pieces of priority 0 are in no bucket (bucket_pos_ -1, not partial, not had).
   // - Partial pieces (some block requested or received) have a per-block state in partials_;
   //   they are few, so picks scan them linearly, most complete first.
   // - Endgame extra requesters live in a small side list, empty outside endgame.
@@ -114,6 +143,9 @@ class piece_picker {
   partial_piece& make_partial(int p);
   void drop_partial(int p);
   void release_if_untouched(int p);
+  /// Sequential mode, step 2 of pick(): fresh pieces lowest index first, by priority.
+  bool pick_sequential(const bitfield& peer_has, int limit, peer_key peer,
+                       std::vector<block_address>& out);
   void clear_extras(int piece);
   bool requested_by(const partial_piece& pp, int block, peer_key peer) const;
   /// Request unrequested blocks of `pp` until out.size() reaches `limit`; true when it has.
@@ -129,9 +161,16 @@ class piece_picker {
 
   std::vector<int> avail_;                 ///< per piece: non-seed peers that have it
   int seeds_ = 0;                          ///< peers added with a complete bitfield
-  std::vector<std::vector<int>> buckets_;  ///< fresh pieces by avail_, random order inside
+  /// Fresh pieces by priority, then by avail_, random order inside; [0] stays empty.
+  std::array<std::vector<std::vector<int>>, num_priorities> buckets_;
+  std::array<int, num_priorities> fresh_at_{};  ///< pieces in buckets_[priority]
   std::vector<int> bucket_pos_;            ///< per piece: index in its bucket, or -1 if not fresh
   int num_fresh_ = 0;                      ///< pieces in buckets_
+  std::vector<std::uint8_t> prio_;         ///< per piece: priority 0..7
+  bitfield wanted_;                        ///< per piece: priority > 0
+  int num_wanted_missing_ = 0;             ///< pieces with priority > 0 and not had
+  bool sequential_ = false;
+  int seq_cursor_ = 0;                     ///< every piece below it is had (sequential scans)
 
   std::vector<partial_piece> partials_;
   std::vector<int> partial_slot_;    ///< per piece: index in partials_, or -1

@@ -86,6 +86,8 @@ struct check_state {
   std::function<void(int)> progress;
   std::function<void(check_result)> done;
   std::vector<std::int64_t> sizes;  // storage::on_disk_sizes(), read once at the start
+  std::function<bitfield()> trust;  // pieces to take without hashing (resume data); may be empty
+  bitfield trusted;                 // its result, computed on a worker at the start
   std::vector<std::uint8_t> have;   // one byte per piece, each written by one task only
   std::atomic<int> next{0};         // next piece to claim
   std::atomic<int> checked{0};      // pieces finished (hashed or skipped)
@@ -126,6 +128,11 @@ void run_check_task(worker_pool& io, std::shared_ptr<check_state> s,
     int p = s->next.fetch_add(1);
     if (p >= ti.num_pieces()) break;
     std::int32_t piece_size = ti.piece_size(piece_index{p});
+    if (p < s->trusted.size() && s->trusted.get(p)) {  // the resume data vouches for it
+      s->have[p] = 1;
+      s->checked.fetch_add(1);
+      continue;
+    }
     // The size test only guards against an inconsistent torrent_info (the parser rules it out).
     if (piece_size > 0 && piece_size <= ti.piece_length && piece_may_exist(ti, s->sizes, p)) {
       auto size = static_cast<std::size_t>(piece_size);
@@ -231,8 +238,9 @@ void disk_io::async_read(
 
 void disk_io::async_check(std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti,
                           boost::asio::any_io_executor ex, std::function<void(int)> progress,
-                          std::function<void(check_result)> done) {
+                          std::function<void(check_result)> done, std::function<bitfield()> trust) {
   auto s = std::make_shared<check_state>();
+  s->trust = std::move(trust);
   s->st = std::move(st);
   s->ti = std::move(ti);
   s->ex = std::move(ex);
@@ -243,6 +251,7 @@ void disk_io::async_check(std::shared_ptr<storage> st, std::shared_ptr<const tor
   io->push([io, s] {
     if (io->abort_checks.load()) return;
     s->sizes = s->st->on_disk_sizes();
+    if (s->trust) s->trusted = s->trust();
     s->have.assign(static_cast<std::size_t>(s->ti->num_pieces()), 0);
     int tasks = static_cast<int>(io->workers.size());
     s->active_tasks.store(tasks);

@@ -74,9 +74,11 @@ class disk_io {
   /// Each worker yields to other queued jobs after every 8 MiB hashed, so writes and reads are
   /// not starved by a long check. A read error leaves that piece unset; the first one is
   /// reported in check_result::error and the check goes on.
+  /// `trust` (may be empty) runs first, on a worker (it may stat files): the pieces it returns
+  /// are reported present without reading them (resume data whose file stamps match).
   void async_check(std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti,
                    boost::asio::any_io_executor ex, std::function<void(int)> progress,
-                   std::function<void(check_result)> done);
+                   std::function<void(check_result)> done, std::function<bitfield()> trust = {});
 
   /// Runs a whole-storage job (storage::remove_files, storage::move_files, flush) on a worker,
   /// then `done` with its result on `ex`. FIFO with the other jobs.

@@ -31,7 +31,8 @@ result<std::int64_t, storage_error> readable_length(const torrent_info& ti, std:
                                                     std::size_t want);
 
 /// The storage add_torrent uses for a torrent: `factory(ti, save_path)`, or files on disk under
-/// `save_path` when `factory` is empty. Null when the factory returned null.
+/// `save_path` when `factory` is empty, wrapped in a part_file_storage (part_file_storage.hpp)
+/// so that skipped files are never created. Null when the factory returned null.
 std::shared_ptr<storage> create_storage(const storage_factory& factory,
                                         std::shared_ptr<const torrent_info> ti,
                                         const std::filesystem::path& save_path);

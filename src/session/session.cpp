@@ -5,6 +5,18 @@
 
 namespace tessera {
 
+const char* to_string(torrent_state s) {
+  switch (s) {
+    case torrent_state::downloading_metadata: return "downloading metadata";
+    case torrent_state::checking: return "checking";
+    case torrent_state::downloading: return "downloading";
+    case torrent_state::seeding: return "seeding";
+    case torrent_state::error: return "error";
+    case torrent_state::paused: return "paused";
+  }
+  return "?";
+}
+
 std::optional<std::chrono::seconds> torrent_status::eta() const {
   if (download_rate <= 0) return std::nullopt;
   std::int64_t left = total_size - total_done;
@@ -24,6 +36,10 @@ result<torrent_handle> session::add_torrent(add_torrent_params params, std::stri
 }
 
 std::vector<torrent_handle> session::torrents() const { return impl_->torrents(); }
+
+result<bool> session::remove_torrent(const torrent_handle& h, remove_flags flags) {
+  return impl_->remove_torrent(h, flags);
+}
 
 void session::set_event_handler(std::function<void(const event&)> handler) {
   impl_->set_event_handler(std::move(handler));

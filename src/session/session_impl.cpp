@@ -3,15 +3,18 @@
 #include <charconv>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
 #include "discovery/tracker.hpp"
 #include "disk/disk_io.hpp"
 #include "disk/storage.hpp"
 #include "session/dht_driver.hpp"
+#include "session/event_dispatcher.hpp"
 #include "session/listener.hpp"
 #include "session/lsd_driver.hpp"
 #include "session/magnet_support.hpp"
+#include "session/resume_loader.hpp"
 #include "session/torrent_dht_nodes.hpp"
 #include "torrent/torrent.hpp"
 
@@ -50,6 +53,7 @@ session_impl::session_impl(session_settings settings)
       disk_(std::make_unique<disk_io>(std::max(1, settings_.disk_threads))),
       udp_(std::make_shared<udp_tracker_client>(io_.get_executor())),
       budget_(std::make_shared<connection_budget>()),
+      events_(std::make_unique<event_dispatcher>()),
       pid_(make_peer_id(settings_.peer_id_version)) {
   budget_->max = settings_.max_connections;
 }
@@ -103,9 +107,7 @@ void session_impl::start() {
   });
 }
 
-void session_impl::emit(const event& e) {
-  if (handler_) handler_(e);
-}
+void session_impl::emit(const event& e) { events_->push(e); }
 
 void session_impl::on_incoming_peer(boost::asio::ip::tcp::socket socket, const wire::handshake& h) {
   auto it = torrents_.find(h.info_hash);
@@ -134,12 +136,21 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     if (!ep) return fail(std::make_error_code(std::errc::invalid_argument), "bad peer address: " + text);
     peers.push_back(*ep);
   }
+  // Resume data (read here, off the network thread). A magnet whose resume data holds the
+  // metadata becomes a full torrent at once.
+  const sha1_hash resume_ih = params.ti ? params.ti->info_hash : params.info_hash;
+  auto loaded = load_resume(settings_.state_dir, resume_ih, params.ti.get(), params.save_path);
+  if (!params.ti && loaded.info) {
+    auto full = std::make_shared<torrent_info>(*loaded.info);
+    for (const auto& url : params.trackers) full->trackers.push_back({url});
+    params.ti = std::move(full);
+  }
   struct outcome {
     std::error_code ec;
     std::string message;
     torrent_handle handle;
   };
-  auto r = run_sync([this, &params, &peers]() -> outcome {
+  auto r = run_sync([this, &params, &peers, &loaded]() -> outcome {
     const bool magnet = !params.ti;
     auto ti = magnet ? magnet_stand_in(params) : params.ti;
     if (torrents_.count(ti->info_hash)) {
@@ -160,7 +171,11 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
       if (!init) return {init.error().ec, init.error().message(), {}};
     }
     torrent_context ctx;
-    ctx.make_storage = [factory = params.storage, save = params.save_path](std::shared_ptr<const torrent_info> full)
+    ctx.save_path = params.save_path;
+    ctx.resume = loaded.data;
+    ctx.resume_file = resume_path(settings_.state_dir, ti->info_hash);
+    ctx.make_storage = [factory = params.storage](std::shared_ptr<const torrent_info> full,
+                                                  const std::filesystem::path& save)
         -> result<std::shared_ptr<storage>, storage_error> {
       auto created = create_storage(factory, std::move(full), save);
       if (!created) return unexpected{storage_error{std::make_error_code(std::errc::invalid_argument), storage_error::operation::open, save.string()}};
@@ -172,12 +187,17 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
       save_torrent_file(dir, full.info_hash, file);
     };
     ctx.ex = io_.get_executor();
+    ctx.file_priorities = params.file_priorities;
+    if (ctx.file_priorities.empty() && loaded.data) {  // the priorities of the last run
+      for (auto p : loaded.data->file_priorities) ctx.file_priorities.push_back(static_cast<file_priority>(p));
+    }
     ctx.disk = disk_.get();
     ctx.udp = udp_;
     ctx.pid = pid_;
     ctx.settings = settings_;
     if (listen_port_ != 0) ctx.settings.listen_port = listen_port_;  // the port really bound
     ctx.budget = budget_;
+    ctx.bandwidth = bandwidth_;
     ctx.emit = [this](const event& e) { emit(e); };
     if (dht_) {
       ctx.dht_port = dht_->port();
@@ -191,7 +211,7 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     t->start();
     if (dht_) dht_->add_torrent(t);
     if (dht_) add_torrent_dht_nodes(io_.get_executor(), dht_, *ti);  // BEP 5 `nodes`; not for private ones
-    if (lsd_) lsd_->add_torrent(*ti);  // BEP 14; never a private torrent (BEP 27)
+    if (lsd_) lsd_->add_torrent(t);  // BEP 14, once checked; never a private torrent (BEP 27)
     return {{}, {}, torrent_handle(weak_from_this(), t, ti->info_hash)};
   });
   if (!r) return fail(std::make_error_code(std::errc::no_such_process), "the session is stopped");
@@ -209,20 +229,73 @@ std::vector<torrent_handle> session_impl::torrents() {
 }
 
 void session_impl::set_event_handler(std::function<void(const event&)> handler) {
-  if (on_network_thread()) {
-    handler_ = std::move(handler);
-    return;
-  }
-  // Waits so that no event reaches the old handler once this returns.
-  (void)run_sync([this, h = std::move(handler)]() mutable {
-    handler_ = std::move(h);
+  events_->set_handler(std::move(handler));
+}
+
+void session_impl::set_torrent_event_handler(const sha1_hash& ih, std::function<void(const event&)> handler) {
+  events_->set_torrent_handler(ih, std::move(handler));
+}
+
+result<bool> session_impl::remove_torrent(const torrent_handle& h, remove_flags flags) {
+  const auto gone = std::make_error_code(std::errc::no_such_process);
+  if (on_network_thread()) return unexpected{std::make_error_code(std::errc::resource_deadlock_would_occur)};
+  auto done = std::make_shared<std::promise<result<bool>>>();
+  auto fut = done->get_future();
+  auto started = run_sync([this, &h, flags, done]() -> bool {
+    auto t = h.torrent_.lock();
+    if (!t) return false;
+    auto it = torrents_.find(t->info_hash());
+    if (it == torrents_.end() || it->second != t) return false;
+    torrents_.erase(it);
+    if (lsd_) lsd_->remove_torrent(t->info_hash());
+    boost::asio::co_spawn(
+        io_,
+        [this, t, flags, done]() -> boost::asio::awaitable<void> {
+          co_await t->stop();
+          const sha1_hash ih = t->info_hash();
+          // A removed torrent leaves no resume data behind (re-adding it checks the data).
+          if (auto rp = resume_path(settings_.state_dir, ih); !rp.empty()) {
+            std::error_code ignored;
+            std::filesystem::remove(rp, ignored);
+          }
+          auto st = t->storage_ptr();
+          if (flags != remove_flags::delete_data || !st) {
+            emit(events::torrent_removed{ih, false});
+            done->set_value(true);
+            co_return;
+          }
+          disk_->async_storage_job([st] { return st->remove_files(); }, io_.get_executor(),
+                                   [this, ih, done](result<bool, storage_error> r) {
+                                     if (!r) spdlog::warn("remove: {}", r.error().message());
+                                     emit(events::torrent_removed{ih, bool(r)});
+                                     if (r) {
+                                       done->set_value(true);
+                                     } else {
+                                       done->set_value(unexpected{r.error().ec});
+                                     }
+                                   });
+        },
+        boost::asio::detached);
     return true;
   });
+  if (!started || !*started) return unexpected{gone};
+  // stop() bounds the `stopped` announces; deleting files is bounded by the disk.
+  if (fut.wait_for(settings_.stop_announce_timeout + std::chrono::seconds(60)) != std::future_status::ready) {
+    return unexpected{std::make_error_code(std::errc::timed_out)};
+  }
+  return fut.get();
+}
+
+std::shared_ptr<torrent> session_impl::live(const std::weak_ptr<torrent>& weak) const {
+  auto t = weak.lock();
+  if (!t) return nullptr;
+  auto it = torrents_.find(t->info_hash());
+  return it != torrents_.end() && it->second == t ? t : nullptr;
 }
 
 result<torrent_status> session_impl::status(const std::weak_ptr<torrent>& weak) {
-  auto r = run_sync([&weak]() -> std::optional<torrent_status> {
-    auto t = weak.lock();
+  auto r = run_sync([this, &weak]() -> std::optional<torrent_status> {
+    auto t = live(weak);
     if (!t) return std::nullopt;
     return t->status();
   });
@@ -240,7 +313,7 @@ std::optional<dht_status> session_impl::dht() {
 }
 
 bool session_impl::is_valid(const std::weak_ptr<torrent>& weak) {
-  auto r = run_sync([&weak] { return !weak.expired(); });
+  auto r = run_sync([this, &weak] { return live(weak) != nullptr; });
   return r && *r;
 }
 
@@ -298,6 +371,7 @@ void session_impl::stop() {
   if (listener_) listener_->close();
   if (dht_) dht_->stop();  // idempotent; when the graceful part timed out
   if (lsd_) lsd_->stop();
+  events_->drain();  // every event of the torrents' stop reaches the handlers before we return
 }
 
 }  // namespace tessera::detail

@@ -21,6 +21,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/wire.hpp"
+#include "swarm/bandwidth.hpp"
 #include "tessera/session.hpp"
 
 namespace tessera::detail {
@@ -30,6 +31,7 @@ class udp_tracker_client;
 class listener;
 class dht_driver;
 class lsd_driver;
+class event_dispatcher;
 struct connection_budget;
 
 /// Parses "a.b.c.d:port" or "[v6]:port" into an endpoint; nullopt when malformed.
@@ -49,8 +51,12 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   // Public API, callable from any thread but the network thread unless noted.
   result<torrent_handle> add_torrent(add_torrent_params params, std::string* error_message);
   std::vector<torrent_handle> torrents();
-  /// Any thread (the handler is swapped on the network thread).
+  /// Any thread; see session::set_event_handler.
   void set_event_handler(std::function<void(const event&)> handler);
+  /// Any thread; see torrent_handle::set_event_handler.
+  void set_torrent_event_handler(const sha1_hash& ih, std::function<void(const event&)> handler);
+  /// See session::remove_torrent. Not from the network thread.
+  result<bool> remove_torrent(const torrent_handle& h, remove_flags flags);
   /// Graceful shutdown (see session::stop). Idempotent. From the network thread it only stops
   /// the io_context (it cannot wait for itself).
   void stop();
@@ -59,12 +65,33 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   std::uint16_t listen_port() const { return listen_port_.load(); }
   /// The DHT's status (see session::dht); nullopt when it is off or the session is stopped.
   std::optional<dht_status> dht();
+  /// See session::set_download_rate_limit / set_upload_rate_limit (rate_limits.cpp). Any thread.
+  void set_download_rate_limit(std::int64_t bytes_per_second);
+  void set_upload_rate_limit(std::int64_t bytes_per_second);
 
   /// For torrent_handle: no_such_process when the torrent or the session is gone.
   result<torrent_status> status(const std::weak_ptr<torrent>& t);
+
+  /// For torrent_handle members: runs `f(torrent&)` on the network thread and returns its
+  /// result (f returns result<T>); std::errc::no_such_process when the torrent was removed or the
+  /// session is stopped. Any thread (inline on the network thread).
+  template <class F>
+  auto with_torrent(const std::weak_ptr<torrent>& weak, F f) -> decltype(f(std::declval<torrent&>())) {
+    using R = decltype(f(std::declval<torrent&>()));
+    auto r = run_sync([this, &weak, &f]() -> std::optional<R> {
+      auto t = live(weak);
+      if (!t) return std::nullopt;
+      return f(*t);
+    });
+    if (!r || !*r) return unexpected{std::make_error_code(std::errc::no_such_process)};
+    return std::move(**r);
+  }
   bool is_valid(const std::weak_ptr<torrent>& t);
 
  private:
+  /// The torrent when it is still in the session (a removed one may linger while it stops).
+  /// Network thread.
+  std::shared_ptr<torrent> live(const std::weak_ptr<torrent>& weak) const;
   bool on_network_thread() const { return std::this_thread::get_id() == thread_id_.load(); }
   void emit(const event& e);
   /// An incoming peer's handshake arrived: hand the socket to the torrent it names, or close it.
@@ -104,9 +131,14 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   std::atomic<std::uint16_t> listen_port_{0};
   std::shared_ptr<dht_driver> dht_;  ///< null when the DHT is off (network thread after start())
   std::shared_ptr<lsd_driver> lsd_;  ///< null when LSD is off (network thread after start())
+  /// Rate limiting: per-direction managers and the session-wide channels (network thread).
+  session_bandwidth bandwidth_ = session_bandwidth::create(
+      io_.get_executor(), settings_.download_rate_limit, settings_.upload_rate_limit);
+
+  /// Delivers events on its own thread (created first, destroyed last: see the destructor).
+  std::unique_ptr<event_dispatcher> events_;
 
   // Network thread only:
-  std::function<void(const event&)> handler_;
   std::unordered_map<sha1_hash, std::shared_ptr<torrent>> torrents_;
 };
 

@@ -10,6 +10,7 @@
 #include <deque>
 #include <exception>
 #include <limits>
+#include <tuple>
 #include <variant>
 
 #include <boost/asio/as_tuple.hpp>
@@ -25,6 +26,7 @@
 #include "swarm/endpoint_conversion.hpp"
 #include "swarm/peer_error.hpp"
 #include "swarm/rate_meter.hpp"
+#include "swarm/socket_options.hpp"
 
 namespace tessera::detail {
 
@@ -114,6 +116,9 @@ struct peer_connection::impl {
   unsigned deadline_generation = 0; // a fired-but-queued deadline of an older phase is ignored
   asio::steady_timer write_signal;  // the idle writer waits on it; cancel() wakes it
   asio::steady_timer tick_timer;
+  // Rate limits (bandwidth.hpp): asked before each read / write when a limit is set.
+  bandwidth_request down_quota{socket.get_executor(), settings.download_bandwidth};
+  bandwidth_request up_quota{socket.get_executor(), settings.upload_bandwidth};
 
   bool started = false;
   bool closed = false;
@@ -241,6 +246,8 @@ struct peer_connection::impl {
     socket.close(ignored);
     deadline.cancel();
     write_signal.cancel();
+    down_quota.cancel();
+    up_quota.cancel();
     tick_timer.cancel();
     upload_queue.clear();
     // One at a time, so a reentrant host still sees the remaining ones here exactly once.
@@ -261,11 +268,14 @@ struct peer_connection::impl {
     impl& d = *self->impl_;
     d.arm_deadline(d.settings.connect_timeout);
     // Bind to the source address first (port 0) when the remote is of its family.
+    // The TOS byte is set before connecting, so that the SYN is marked too.
     const auto& local = d.settings.bind_address;
-    if (local && local->is_v4() == d.remote.address().is_v4()) {
+    const bool bind = local && local->is_v4() == d.remote.address().is_v4();
+    if (bind || d.settings.tos != 0) {
       boost::system::error_code bec;
       d.socket.open(d.remote.protocol(), bec);
-      if (!bec) d.socket.bind(tcp::endpoint(*local, 0), bec);
+      if (!bec && d.settings.tos != 0) d.apply_tos();
+      if (!bec && bind) d.socket.bind(tcp::endpoint(*local, 0), bec);
       if (bec) {
         d.close(bec);
         co_return;
@@ -405,8 +415,13 @@ struct peer_connection::impl {
         d.recv_end = pending;
       }
       if (needed > d.recv_buf.size()) d.recv_buf.resize(needed);  // bounded by max_length + 4
+      std::size_t room = d.recv_buf.size() - d.recv_end;
+      if (!d.down_quota.unlimited()) {
+        room = co_await download_quota(d, room);
+        if (d.closed) co_return;
+      }
       auto [ec, n] = co_await d.socket.async_read_some(
-          asio::buffer(d.recv_buf.data() + d.recv_end, d.recv_buf.size() - d.recv_end), use_tuple);
+          asio::buffer(d.recv_buf.data() + d.recv_end, room), use_tuple);
       if (d.closed) co_return;
       if (ec) {
         d.close(ec);
@@ -431,7 +446,12 @@ struct peer_connection::impl {
       // keep their capacity, so the steady state allocates nothing.
       std::swap(d.send_buf, d.write_buf);
       d.send_buf.clear();
-      auto [ec, n] = co_await asio::async_write(d.socket, asio::buffer(d.write_buf), use_tuple);
+      boost::system::error_code ec;
+      if (d.up_quota.unlimited()) {
+        std::tie(ec, std::ignore) = co_await asio::async_write(d.socket, asio::buffer(d.write_buf), use_tuple);
+      } else {
+        ec = co_await write_limited(d);
+      }
       if (d.closed) co_return;
       if (ec) {
         d.close(ec);
@@ -440,6 +460,41 @@ struct peer_connection::impl {
       d.write_buf.clear();
       d.last_send = clock_type::now();
       d.pump_uploads();  // the backlog shrank: start more disk reads
+    }
+  }
+
+  /// Limited download: waits until the socket has bytes, then for download quota for them.
+  /// Returns how many bytes the next read may take (1..room); `room` when the socket reports an
+  /// error or end of stream (the read then reports it). Asking only for bytes that arrived keeps
+  /// idle connections from holding quota that busy ones need.
+  static awaitable<std::size_t> download_quota(impl& d, std::size_t room) {
+    auto [wec] = co_await d.socket.async_wait(tcp::socket::wait_read, use_tuple);
+    if (d.closed || wec) co_return room;
+    boost::system::error_code aec;
+    const std::size_t ready = d.socket.available(aec);
+    if (aec || ready == 0) co_return room;
+    const auto granted = co_await d.down_quota.acquire(static_cast<std::int64_t>(std::min(room, ready)));
+    co_return static_cast<std::size_t>(granted);
+  }
+
+  /// Limited upload: writes write_buf in pieces of the upload quota granted. The error of the
+  /// write, or none (also when the connection closed meanwhile: the caller checks).
+  static awaitable<boost::system::error_code> write_limited(impl& d) {
+    std::size_t done = 0;
+    while (done < d.write_buf.size()) {
+      const auto granted = co_await d.up_quota.acquire(static_cast<std::int64_t>(d.write_buf.size() - done));
+      if (d.closed || granted <= 0) co_return boost::system::error_code{};
+      auto [ec, n] = co_await asio::async_write(
+          d.socket, asio::buffer(d.write_buf.data() + done, static_cast<std::size_t>(granted)), use_tuple);
+      if (ec || d.closed) co_return ec;
+      done += n;
+    }
+    co_return boost::system::error_code{};
+  }
+
+  void apply_tos() {
+    if (const auto ec = set_traffic_class(socket, settings.tos)) {
+      spdlog::warn("peer {}: cannot set TOS {:#x}: {}", label, settings.tos, ec.message());
     }
   }
 
@@ -905,6 +960,7 @@ bool peer_connection::adopt_incoming(tcp::socket socket) {
   impl_->socket = std::move(socket);
   boost::system::error_code ignored;
   impl_->socket.set_option(tcp::no_delay(true), ignored);
+  if (impl_->settings.tos != 0) impl_->apply_tos();
   return true;
 }
 

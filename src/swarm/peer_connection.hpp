@@ -25,6 +25,7 @@
 #include "core/ut_metadata.hpp"
 #include "core/ut_pex.hpp"
 #include "core/wire.hpp"
+#include "swarm/bandwidth.hpp"
 #include "tessera/torrent_info.hpp"
 
 namespace tessera::detail {
@@ -150,6 +151,15 @@ struct peer_connection_settings {
   /// or IPv6); otherwise, and when unset, the OS picks the source address. A failed bind closes
   /// the connection with the bind error.
   std::optional<boost::asio::ip::address> bind_address;
+  /// IP TOS byte (DSCP << 2 | ECN bits; e.g. 0x20 for DSCP CS1) of the peer socket: IP_TOS for
+  /// IPv4, IPV6_TCLASS (and IP_TOS, for IPv4-mapped peers) for IPv6; set before connecting, or
+  /// when an accepted socket is adopted. 0: left as the OS sets it. A failure is logged only.
+  int tos = 0;
+  /// Rate limits (swarm/bandwidth.hpp): download quota is awaited before each socket read (for
+  /// the bytes waiting in the socket), upload quota before each socket write; every byte after
+  /// the handshake counts, protocol overhead included. Default: unlimited (nothing awaited).
+  bandwidth_path download_bandwidth;
+  bandwidth_path upload_bandwidth;
 
   // Upload side.
   /// Requests queued from the peer (not yet answered) above which the connection is closed.

@@ -72,6 +72,9 @@ torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
   total_wanted_ = payload_size(*ti_);
   pad_in_piece_ = padding_per_piece(*ti_);
   for (const auto& ep : initial_peers) peers_.add(ep);
+  save_path_ = ctx_.save_path;
+  file_prios_ = ctx_.file_priorities;
+  if (storage_) apply_priorities();  // a magnet applies them once its metadata arrived
   if (!storage_) {  // a magnet link: the metadata comes from peers first
     has_metadata_ = false;
     metadata_fetch_ = std::make_unique<metadata_fetch>(ti_->info_hash);
@@ -107,7 +110,7 @@ void torrent::start() {
 }
 
 void torrent::start_check() {
-  state_ = torrent_state::checking;
+  set_state(torrent_state::checking);
   std::weak_ptr<torrent> weak = weak_from_this();
   ctx_.disk->async_check(
       storage_, ti_, ctx_.ex,
@@ -116,7 +119,8 @@ void torrent::start_check() {
       },
       [weak](check_result r) {
         if (auto t = weak.lock()) t->on_checked(std::move(r));
-      });
+      },
+      resume_trust());
 }
 
 void torrent::on_checked(check_result r) {
@@ -135,8 +139,12 @@ void torrent::on_checked(check_result r) {
   if (picker_.is_complete()) {
     become_seed();
   } else {
-    state_ = torrent_state::downloading;
+    set_state(torrent_state::downloading);
+    check_finished();  // every wanted piece may be on disk already
   }
+  count_file_pieces();
+  resume_dirty_ = true;
+  if (paused_) return;  // resume() starts the swarm
   start_swarm();
   // Connections kept from the metadata phase: interest and requests can start now.
   std::vector<std::shared_ptr<peer_connection>> open;
@@ -181,10 +189,25 @@ void torrent::start_swarm() {
       }
     };
     cb.on_reply = [weak](const std::string& url, const announce_response& r) {
-      if (auto t = weak.lock()) t->tracker_message_ = r.warning.empty() ? "" : url + ": " + r.warning;
+      auto t = weak.lock();
+      if (!t) return;
+      t->tracker_message_ = r.warning.empty() ? "" : url + ": " + r.warning;
+      auto& ts = t->tracker_status_[url];
+      ++ts.announces;
+      ts.failures = 0;
+      ts.peers = static_cast<int>(r.peers.size());
+      ts.seeders = r.complete >= 0 ? std::optional<int>(static_cast<int>(r.complete)) : std::nullopt;
+      ts.leechers = r.incomplete >= 0 ? std::optional<int>(static_cast<int>(r.incomplete)) : std::nullopt;
+      ts.message = r.warning;
+      if (t->ctx_.emit) t->ctx_.emit(events::tracker_reply{t->ti_->info_hash, url, ts.peers});
     };
     cb.on_error = [weak](const std::string& url, const tracker_error& e) {
-      if (auto t = weak.lock()) t->tracker_message_ = url + ": " + e.message;
+      auto t = weak.lock();
+      if (!t) return;
+      t->tracker_message_ = url + ": " + e.message;
+      auto& ts = t->tracker_status_[url];
+      ++ts.failures;
+      ts.message = e.message;
     };
     announcer_ = std::make_shared<announcer>(ctx_.ex, ctx_.udp, ti_->trackers, std::move(cb));
     announcer_->start();
@@ -203,6 +226,7 @@ boost::asio::awaitable<void> torrent::stop() {
     auto a = std::move(announcer_);
     co_await a->stop(ctx_.settings.stop_announce_timeout);
   }
+  if (state_ != torrent_state::error) co_await save_resume_now();
   if (storage_) storage_->close_all();  // null: a magnet stopped before its metadata arrived
 }
 
@@ -210,21 +234,18 @@ void torrent::fail(const storage_error& e) { fail(e.message()); }
 
 void torrent::fail(const std::string& message) {
   if (state_ == torrent_state::error) return;
-  state_ = torrent_state::error;
+  set_state(torrent_state::error);
   error_ = message;
   spdlog::error("torrent {}: {}", ti_->name, error_);
   close_all_connections(std::make_error_code(std::errc::io_error));
-  if (announcer_) {
-    auto a = std::move(announcer_);
-    boost::asio::co_spawn(
-        ctx_.ex, [a, t = ctx_.settings.stop_announce_timeout]() { return a->stop(t); },
-        boost::asio::detached);
-  }
+  stop_announcing();
   if (ctx_.emit) ctx_.emit(events::torrent_error{ti_->info_hash, error_});
 }
 
 void torrent::become_seed() {
-  state_ = torrent_state::seeding;
+  set_state(torrent_state::seeding);
+  resume_dirty_ = true;
+  save_resume();  // the finished state is worth keeping at once
   if (!finished_emitted_) {
     finished_emitted_ = true;
     if (ctx_.emit) ctx_.emit(events::torrent_finished{ti_->info_hash});
@@ -263,6 +284,8 @@ void torrent::on_tick() {
   if (up > upload_sampled_) upload_rate_.add(up - upload_sampled_, rate_meter::clock::now());
   upload_sampled_ = up;
   release_stuck_pieces();
+  run_pending_disk_work();
+  maybe_save_resume();
   connect_candidates();
   if (metadata_fetch_) request_metadata();  // time-outs hand requests to other peers
   if (std::chrono::steady_clock::now() >= next_pex_) {
@@ -373,7 +396,7 @@ void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::h
     socket.close(ignored);
   };
   if (ec) return refuse("socket already closed");
-  if (stopped_ || state_ == torrent_state::error || state_ == torrent_state::checking) {
+  if (stopped_ || paused_ || state_ == torrent_state::error || state_ == torrent_state::checking) {
     return refuse("torrent not running");
   }
   if (static_cast<int>(conns_.size()) >= ctx_.settings.max_connections_per_torrent) {
@@ -382,7 +405,8 @@ void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::h
   if (ctx_.budget && ctx_.budget->open >= ctx_.budget->max) return refuse("session connection limit");
   if (peers_.is_banned(remote.address())) return refuse("banned address");
   peer_key key = next_key_++;
-  auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, remote);
+  auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, remote,
+                                               connection_settings());
   connection_entry e{conn, remote};
   e.incoming = true;
   conns_[key] = std::move(e);
@@ -414,7 +438,7 @@ void torrent::add_peers(const std::vector<endpoint>& eps) {
 }
 
 void torrent::connect_candidates() {
-  if (stopped_ || state_ == torrent_state::error || state_ == torrent_state::checking) return;
+  if (stopped_ || paused_ || state_ == torrent_state::error || state_ == torrent_state::checking) return;
   // A seed dials too: tracker peers may be leechers that cannot reach us (peers that turn out to
   // be seeds are dropped after their bitfield).
   auto now = peer_list::clock::now();
@@ -425,14 +449,22 @@ void torrent::connect_candidates() {
     auto ep = peers_.next_candidate(now);
     if (!ep) break;
     peer_key key = next_key_++;
-    peer_connection_settings pcs;
-    pcs.bind_address = outgoing_address(ctx_.settings);
-    auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep, pcs);
+    auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep,
+                                                  connection_settings());
     conns_[key] = connection_entry{conn, *ep};
     key_addresses_[key] = ep->address();
     if (ctx_.budget) ++ctx_.budget->open;
     conn->start_outgoing();
   }
+}
+
+peer_connection_settings torrent::connection_settings() const {
+  peer_connection_settings pcs;
+  pcs.bind_address = outgoing_address(ctx_.settings);
+  pcs.tos = ctx_.settings.peer_tos;
+  pcs.download_bandwidth = {ctx_.bandwidth.download_manager, download_limit_, ctx_.bandwidth.download};
+  pcs.upload_bandwidth = {ctx_.bandwidth.upload_manager, upload_limit_, ctx_.bandwidth.upload};
+  return pcs;
 }
 
 void torrent::close_all_connections(std::error_code reason) {
@@ -484,12 +516,24 @@ bool torrent::on_handshake(peer_connection& c, const wire::handshake& h) {
     }
     return false;
   }
-  for (const auto& [k, other] : conns_) {
-    if (k != c.key() && other.counted && other.conn->remote_peer_id() == h.id) {
-      it->second.retry = false;  // the same peer under another address
-      return false;
+  for (auto& [k, other] : conns_) {
+    if (k == c.key() || !other.counted || other.conn->remote_peer_id() != h.id) continue;
+    // The same peer twice: another address, or both sides dialled each other at once (after a
+    // PEX message that told each about the other). Both sides must keep the same one, or each
+    // drops the one the other kept: keep the connection dialled by the lower peer id.
+    const auto initiator = [&](bool incoming) -> const peer_id& { return incoming ? h.id : ctx_.pid; };
+    const bool new_incoming = it->second.incoming;
+    if (new_incoming != other.incoming && initiator(new_incoming) < initiator(other.incoming)) {
+      other.retry = false;
+      auto old = other.conn;
+      old->close(peer_errc::duplicate);
+      break;  // `other` may be gone now; the new connection is kept
     }
+    it->second.retry = false;
+    return false;
   }
+  it = conns_.find(c.key());
+  if (it == conns_.end()) return false;
   it->second.counted = true;
   if (ctx_.emit) {
     // The connection records the peer id after this call returns: read the client name later.
@@ -630,6 +674,7 @@ void torrent::on_piece_written(piece_write_result r) {
   }
   picker_.piece_passed(r.piece);
   done_bytes_ += wanted_bytes(r.piece);
+  resume_dirty_ = true;
   std::vector<std::shared_ptr<peer_connection>> all;
   for (auto& [k, c] : conns_) {
     if (c.counted) all.push_back(c.conn);
@@ -640,10 +685,12 @@ void torrent::on_piece_written(piece_write_result r) {
     c->update_interest();
   }
   if (ctx_.emit) ctx_.emit(events::piece_verified{ti_->info_hash, r.piece});
+  note_file_pieces(r.piece);
   if (picker_.is_complete()) {
     become_seed();
     if (announcer_) announcer_->completed();
   } else {
+    check_finished();
     request_more_all();  // the disk queue shrank: resume picking
   }
 }
@@ -708,7 +755,9 @@ void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
 
 torrent_status torrent::status() const {
   torrent_status s;
-  s.state = state_;
+  s.state = paused_ ? torrent_state::paused : state_;
+  s.is_paused = paused_;
+  s.save_path = save_path_;
   s.info_hash = ti_->info_hash;
   s.name = ti_->name;
   s.total_size = total_wanted_;
@@ -730,6 +779,7 @@ torrent_status torrent::status() const {
   s.num_known_peers = peers_.num_known();
   s.error = error_;
   s.tracker_message = tracker_message_;
+  fill_wanted_status(s);
   return s;
 }
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
+#include <optional>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,11 +23,13 @@
 #include "core/piece_picker.hpp"
 #include "discovery/tracker.hpp"
 #include "disk/disk_io.hpp"
+#include "disk/resume_data.hpp"
 #include "disk/storage.hpp"
 #include "swarm/choker.hpp"
 #include "swarm/peer_connection.hpp"
 #include "tessera/session.hpp"
 #include "swarm/rate_meter.hpp"
+#include "tessera/file_priority.hpp"
 #include "torrent/metadata_fetch.hpp"
 #include "torrent/peer_list.hpp"
 #include "torrent/pex_history.hpp"
@@ -54,9 +58,23 @@ struct torrent_context {
   std::uint16_t dht_port = 0;
   /// A peer's `port` message named a DHT node at (address, UDP port); may be empty.
   std::function<void(const boost::asio::ip::address&, std::uint16_t)> on_dht_node;
-  /// Magnet torrents (constructed without storage): creates and initializes the storage once
-  /// the metadata arrived. An error puts the torrent into the error state.
-  std::function<result<std::shared_ptr<storage>, storage_error>(std::shared_ptr<const torrent_info>)>
+  /// The session's rate limiting (swarm/bandwidth.hpp): managers and session-wide channels.
+  /// Empty (no managers): no limit applies, and set_download_limit/set_upload_limit do nothing.
+  session_bandwidth bandwidth;
+  /// The download directory (add_torrent_params::save_path).
+  std::filesystem::path save_path;
+  /// Where this torrent's resume data is written (session_settings::state_dir/<hex>.resume);
+  /// empty: none is kept.
+  std::filesystem::path resume_file;
+  /// Resume data loaded at add time (decoded against the torrent); null when none or unusable.
+  /// Its pieces are trusted by the start-up check when the files' stamps match (resume_data.hpp).
+  std::shared_ptr<const resume_data> resume;
+  /// add_torrent_params::file_priorities (applied once the metadata is known).
+  std::vector<file_priority> file_priorities;
+  /// Creates and initializes the torrent's storage for a download directory: for a magnet once
+  /// its metadata arrived, and after move_storage. An error puts the torrent into the error state.
+  std::function<result<std::shared_ptr<storage>, storage_error>(std::shared_ptr<const torrent_info>,
+                                                                 const std::filesystem::path&)>
       make_storage;
   /// Magnet torrents: the verified metadata arrived; `torrent_file` is a complete .torrent
   /// (the info dictionary plus the trackers) to save. May be empty.
@@ -97,6 +115,33 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   boost::asio::awaitable<void> stop();
 
   torrent_status status() const;
+
+  // --- control (torrent_control.cpp); network thread ---
+  /// See torrent_handle::pause / resume (emit torrent_paused / torrent_resumed).
+  void pause();
+  void resume();
+  bool is_paused() const { return paused_; }
+  /// See torrent_handle::force_recheck. Errors: operation_not_permitted without metadata.
+  result<bool> force_recheck();
+  /// See torrent_handle::force_reannounce.
+  void force_reannounce();
+  /// See torrent_handle::move_storage. Errors: operation_not_permitted without metadata or while
+  /// a move runs.
+  result<bool> move_storage(std::filesystem::path new_save_path);
+  std::vector<file_status> file_statuses() const;
+  std::vector<peer_status> peer_statuses() const;
+  std::vector<tracker_status> tracker_statuses() const;
+  /// The storage (null for a magnet without metadata); for session::remove_torrent.
+  std::shared_ptr<storage> storage_ptr() const { return storage_; }
+  const std::filesystem::path& save_path() const { return save_path_; }
+  // --- priorities (torrent_priorities.cpp); network thread; see torrent_handle ---
+  /// Errors: invalid_argument for an index out of range, operation_not_permitted without metadata.
+  result<bool> set_file_priority(file_index f, file_priority p);
+  std::vector<file_priority> file_priorities() const;  ///< empty without metadata
+  result<bool> set_piece_priority(piece_index p, int priority);
+  void set_sequential_download(bool on);
+  void set_first_last_pieces_first(bool on);
+
   const sha1_hash& info_hash() const { return ti_->info_hash; }
   torrent_state state() const { return state_; }
   /// Highest piece-buffer memory seen so far: assembling plus queued at the disk, in bytes (for
@@ -112,6 +157,13 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// Runs one choking round now (normally every choker_settings::rechoke_interval, and early when
   /// a peer becomes interested while a slot is free). Exposed for tests.
   void rechoke();
+  /// This torrent's own limits (bytes/s, 0 = unlimited; negative taken as 0), on top of the
+  /// session's: a connection moves bytes only when both allow. Applies at once to open
+  /// connections; raising or removing a limit wakes the ones waiting (torrent_bandwidth.cpp).
+  void set_download_limit(std::int64_t bytes_per_second);
+  void set_upload_limit(std::int64_t bytes_per_second);
+  std::int64_t download_limit() const { return download_limit_->rate(); }  ///< bytes/s
+  std::int64_t upload_limit() const { return upload_limit_->rate(); }      ///< bytes/s
 
   // --- peer_host ---
   const torrent_info& info() const override { return *ti_; }
@@ -160,6 +212,36 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void on_metadata_complete(std::string info_bytes);
   /// Sends each ut_pex peer what changed since its last message (called every pex_interval).
   void send_pex_all();
+  /// Changes state_ and emits state_changed.
+  void set_state(torrent_state s);
+  /// Stops the announcer (sending `stopped` in the background).
+  void stop_announcing();
+  /// A pending recheck or move starts once no piece is waiting for the disk (called every tick).
+  void run_pending_disk_work();
+  /// Counts the pieces of each file still missing (after a check) for file_completed events.
+  void count_file_pieces();
+  /// Piece `p` was verified by download: files it completes get file_completed.
+  void note_file_pieces(piece_index p);
+  // Resume data (torrent_resume.cpp).
+  /// The trust rule for the first check: pieces the loaded resume data vouches for. Empty
+  /// function when there is no resume data (or after a recheck).
+  std::function<bitfield()> resume_trust();
+  /// Writes the resume file on a disk thread (flush, stamps, atomic write); `done` (may be
+  /// empty) runs on the network thread after. A save asked for while one runs follows it.
+  void save_resume(std::function<void()> done = {});
+  /// Saves when something changed and the last save is older than resume_save_interval.
+  void maybe_save_resume();
+  /// Awaits a final save (stop()).
+  boost::asio::awaitable<void> save_resume_now();
+  /// Recomputes piece priorities from file_prios_ (and first_last_) into the picker and the skip
+  /// flags of the part-file storage; moves part-file bytes of files no longer skipped.
+  void apply_priorities();
+  /// After a priority change: interest, requests, and finished/unfinished.
+  void on_priorities_changed();
+  /// Every wanted piece verified: emits torrent_finished once (again after an unskip).
+  void check_finished();
+  /// total_wanted, total_wanted_done and is_finished of `s`.
+  void fill_wanted_status(torrent_status& s) const;
   void start_swarm();
   void schedule_tick();
   void on_tick();
@@ -201,6 +283,22 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
 
   torrent_state state_ = torrent_state::checking;
   bool has_metadata_ = true;
+  bool resume_dirty_ = false;                       // pieces or state changed since the last save
+  bool resume_saving_ = false;                      // a save runs on the disk
+  std::vector<std::function<void()>> resume_waiters_;  // run when the save in progress ends
+  bool resume_again_ = false;                       // another save was asked for meanwhile
+  std::chrono::steady_clock::time_point last_resume_save_{};
+  bool paused_ = false;
+  bool recheck_pending_ = false;
+  std::optional<std::filesystem::path> move_pending_;  // target of a move waiting for the disk queue
+  bool moving_ = false;                                // a move is pending or running
+  bool paused_for_move_ = false;                       // resume when the move ends
+  std::filesystem::path save_path_;
+  std::vector<int> file_pieces_left_;                  // per file; empty before the first check
+  std::unordered_map<std::string, tracker_status> tracker_status_;  // by URL
+  std::vector<file_priority> file_prios_;  // one per file once the metadata is known
+  bool first_last_ = false;                // first and last pieces of wanted files first
+  bool sequential_ = false;
   std::unique_ptr<metadata_fetch> metadata_fetch_;  // magnet, until the metadata arrived
   std::chrono::steady_clock::time_point next_pex_{};
   bool started_ = false;
@@ -227,6 +325,12 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   std::mt19937_64 choker_rng_{std::random_device{}()};
   std::chrono::steady_clock::time_point last_rechoke_{};
   bool rechoke_posted_ = false;
+
+  // Rate limits (torrent_bandwidth.cpp).
+  /// Settings of a new connection: source address, TOS byte, bandwidth paths.
+  peer_connection_settings connection_settings() const;
+  std::shared_ptr<bandwidth_channel> download_limit_ = std::make_shared<bandwidth_channel>();
+  std::shared_ptr<bandwidth_channel> upload_limit_ = std::make_shared<bandwidth_channel>();
 };
 
 }  // namespace tessera::detail

@@ -49,6 +49,7 @@ void torrent::pause() {
   close_all_connections(std::make_error_code(std::errc::operation_canceled));
   stop_announcing();
   read_cache_.clear();
+  save_resume();
   if (ctx_.emit) ctx_.emit(events::torrent_paused{ti_->info_hash});
 }
 
@@ -111,6 +112,8 @@ void torrent::run_pending_disk_work() {
                            std::max(1, ti_->blocks_in_piece(piece_index{std::max(0, ti_->num_pieces() - 1)})));
     done_bytes_ = 0;
     finished_emitted_ = false;
+    ctx_.resume.reset();  // a recheck hashes everything
+    apply_priorities();   // the new picker takes the file priorities again
     file_pieces_left_.clear();
     if (state_ == torrent_state::error) error_.clear();
     spdlog::info("torrent {}: recheck", ti_->name);
@@ -133,6 +136,7 @@ void torrent::run_pending_disk_work() {
           if (fresh) {
             t->storage_ = std::move(*fresh);
             t->save_path_ = target;
+            t->apply_priorities();  // skipped files stay skipped in the new storage
           } else {
             error = fresh.error().message();
           }

@@ -115,7 +115,7 @@ void torrent::on_metadata_complete(std::string info_bytes) {
     fail("no storage for the torrent's data");
     return;
   }
-  auto st = ctx_.make_storage(ti);
+  auto st = ctx_.make_storage(ti, save_path_);
   if (!st) {
     fail(st.error());
     return;
@@ -130,6 +130,7 @@ void torrent::on_metadata_complete(std::string info_bytes) {
                          std::max(1, ti_->blocks_in_piece(piece_index{ti_->num_pieces() - 1})));
   total_wanted_ = payload_size(*ti_);
   pad_in_piece_ = padding_per_piece(*ti_);
+  apply_priorities();
   if (ctx_.on_metadata) ctx_.on_metadata(*ti_, file);
   if (ctx_.emit) ctx_.emit(events::metadata_received{ti_->info_hash, ti_->name});
   start_check();

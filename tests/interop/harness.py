@@ -783,9 +783,11 @@ def start_leecher(h, kind, t, out_dir, tessera=None, peers=(), timeout=600, name
     os.makedirs(out_dir, exist_ok=True)
     name = name or f'{kind}_leech'
     if kind == 'tessera':
-        ip = '127.0.0.1'  # the CLI has no bind-address option
+        ip = '127.0.0.1'
         port = h.free_port(ip)
-        argv = [tessera, 'download', t.path, '-o', out_dir, '--port', str(port)]
+        # Listening on every address, LSD would multicast on the default route's interface:
+        # off (test_lsd_libtorrent covers LSD, bound to loopback).
+        argv = [tessera, 'download', t.path, '-o', out_dir, '--port', str(port), '--no-lsd']
         for pe in peers:
             argv += ['--peer', pe]
         argv += list(extra)
@@ -869,7 +871,8 @@ def start_tessera_download(h, tessera, t, out_dir, peers=(), log_level=None, cwd
     argv = [tessera]
     if log_level:
         argv += ['--log-level', log_level]
-    argv += ['download', t.path, '-o', out_dir, '--port', str(port)]
+    # --no-lsd: without --interface, LSD would multicast on the default route's interface.
+    argv += ['download', t.path, '-o', out_dir, '--port', str(port), '--no-lsd']
     for pe in peers:
         argv += ['--peer', pe]
     argv += list(extra)

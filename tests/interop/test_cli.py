@@ -47,16 +47,18 @@ def body(h, args):
     H.check(t.name in out, 'show does not print the name')
 
     # Bad input.
-    expect_error(args, [tessera, 'download', h.path('missing.torrent'), '-o', h.path('o1')],
+    # --no-lsd on every download here: without --interface, LSD would multicast on the default
+    # route's interface.
+    expect_error(args, [tessera, 'download', h.path('missing.torrent'), '-o', h.path('o1'), '--no-lsd'],
                  1, 'missing .torrent')
     bad = h.path('bad.torrent')
     with open(bad, 'wb') as f:
         f.write(b'd8:announce3:abc4:infod4:name1:x12:piece lengthi-5eee')
-    expect_error(args, [tessera, 'download', bad, '-o', h.path('o2')], 1, 'malformed .torrent')
+    expect_error(args, [tessera, 'download', bad, '-o', h.path('o2'), '--no-lsd'], 1, 'malformed .torrent')
     blocker = h.path('a-file')
     with open(blocker, 'w') as f:
         f.write('not a directory')
-    expect_error(args, [tessera, 'download', t.path, '-o', os.path.join(blocker, 'sub')], 3,
+    expect_error(args, [tessera, 'download', t.path, '-o', os.path.join(blocker, 'sub'), '--no-lsd'], 3,
                  'unwritable directory')
 
     # Every tracker unreachable: a closed HTTP port and a closed UDP port.
@@ -64,7 +66,7 @@ def body(h, args):
     t_dead = H.make_torrent(src, h.path('dead.torrent'),
                             [f'http://127.0.0.1:{dead}/announce', f'udp://127.0.0.1:{dead}/announce'],
                             PIECE)
-    secs = expect_error(args, [tessera, 'download', t_dead.path, '-o', h.path('o3')], 2,
+    secs = expect_error(args, [tessera, 'download', t_dead.path, '-o', h.path('o3'), '--no-lsd'], 2,
                         'unreachable trackers', timeout=120)
     H.check(secs < 90, f'unreachable trackers took {secs:.0f} s to report')
 

@@ -1,4 +1,4 @@
-// Tests for .torrent parsing and validation (BEP 3, 12, 19, 27, 47).
+// Tests for .torrent parsing and validation (BEP 3, 5 `nodes`, 12, 19, 27, 47).
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
@@ -231,6 +231,53 @@ TEST(Metainfo, UrlListAsList) {
   auto r = parse_torrent(torrent(single_info(), extra));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->web_seeds, (std::vector<std::string>{"http://127.0.0.1:8000/a", "http://127.0.0.1:8001/b"}));
+}
+
+TEST(Metainfo, DhtNodesAreHostPortPairsAndMalformedEntriesAreSkipped) {
+  bdict extra;
+  extra["nodes"] = blist{
+      blist{"127.0.0.1", bvalue(6881)},
+      blist{"localhost", bvalue(7000)},
+      blist{"::1", bvalue(65535)},
+      bvalue("127.0.0.1:6881"),                     // not a list
+      blist{"127.0.0.1"},                           // no port
+      blist{bvalue(6881), "127.0.0.1"},             // swapped
+      blist{"", bvalue(6881)},                      // empty host
+      blist{std::string(254, 'h'), bvalue(6881)},   // host longer than a DNS name
+      blist{std::string("a\0b", 3), bvalue(6881)}, // NUL inside
+      blist{"127.0.0.1", bvalue(0)},                // port out of range
+      blist{"127.0.0.1", bvalue(65536)},
+      blist{"127.0.0.1", bvalue(6881), bvalue(1)},  // not a pair
+  };
+  auto r = parse_torrent(torrent(single_info(), extra));
+  ASSERT_TRUE(r) << r.error().message();
+  ASSERT_EQ(r->dht_nodes.size(), 3u);
+  EXPECT_EQ(r->dht_nodes[0].host, "127.0.0.1");
+  EXPECT_EQ(r->dht_nodes[0].port, 6881);
+  EXPECT_EQ(r->dht_nodes[1].host, "localhost");
+  EXPECT_EQ(r->dht_nodes[1].port, 7000);
+  EXPECT_EQ(r->dht_nodes[2].host, "::1");
+  EXPECT_EQ(r->dht_nodes[2].port, 65535);
+}
+
+TEST(Metainfo, DhtNodesAreBoundedAndAbsentOrNonListNodesGiveNone) {
+  blist many;
+  for (int i = 0; i < 1000; ++i) many.push_back(blist{"127.0.0.1", bvalue(1000 + i)});
+  bdict extra;
+  extra["nodes"] = std::move(many);
+  auto r = parse_torrent(torrent(single_info(), extra));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->dht_nodes.size(), max_torrent_dht_nodes);
+  EXPECT_EQ(r->dht_nodes.back().port, 1000 + max_torrent_dht_nodes - 1);
+
+  auto none = parse_torrent(torrent(single_info()));
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->dht_nodes.empty());
+  bdict not_list;
+  not_list["nodes"] = "127.0.0.1:6881";
+  auto odd = parse_torrent(torrent(single_info(), not_list));
+  ASSERT_TRUE(odd) << "a malformed `nodes` never rejects the torrent";
+  EXPECT_TRUE(odd->dht_nodes.empty());
 }
 
 TEST(Metainfo, InfoHashIsOverRawBytesEvenWhenKeysAreUnsorted) {

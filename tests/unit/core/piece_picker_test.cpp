@@ -434,5 +434,149 @@ TEST(PiecePicker, FullDownloadWithChurnFinishes) {
   EXPECT_EQ(pp.num_partial(), 0);
 }
 
+// --- priorities, sequential ---
+
+// Pieces of the blocks in `got`, in order of first appearance.
+std::vector<int> pieces_of(const std::vector<block_address>& got) {
+  std::vector<int> out;
+  for (const auto& b : got) {
+    if (out.empty() || out.back() != b.piece.value) out.push_back(b.piece.value);
+  }
+  return out;
+}
+
+TEST(PiecePickerPriority, SkippedPiecesAreNeverPickedNorInteresting) {
+  piece_picker pp(4, 2, 2, 1);
+  pp.set_priority(piece_index{1}, 0);
+  pp.set_priority(piece_index{3}, 0);
+  EXPECT_EQ(pp.priority(piece_index{1}), 0);
+  EXPECT_FALSE(pp.is_interesting(bits_of(4, {1, 3})));
+  EXPECT_TRUE(pp.is_interesting(bits_of(4, {1, 2})));
+  auto got = pick(pp, all_of(4), 100, 1);
+  EXPECT_EQ(got.size(), 4u);
+  for (const auto& b : got) EXPECT_TRUE(b.piece.value == 0 || b.piece.value == 2);
+  EXPECT_TRUE(pick(pp, bits_of(4, {1, 3}), 100, 2).empty());
+}
+
+TEST(PiecePickerPriority, HigherPriorityFirstAndRarestFirstInsideAPriority) {
+  piece_picker pp(6, 1, 1, 7);
+  // Availability: piece p is had by p+1 peers (piece 0 rarest).
+  for (int p = 0; p < 6; ++p) {
+    for (int k = 0; k <= p; ++k) pp.add_have(piece_index{p});
+  }
+  pp.set_priority(piece_index{4}, 7);
+  pp.set_priority(piece_index{5}, 7);
+  pp.set_priority(piece_index{3}, 6);
+  pp.set_priority(piece_index{0}, 1);
+  auto got = pieces_of(pick(pp, all_of(6), 6, 1));
+  EXPECT_EQ(got, (std::vector{4, 5, 3, 1, 2, 0}));
+}
+
+TEST(PiecePickerPriority, PartialPiecesComeFirstHigherPriorityFirst) {
+  piece_picker pp(4, 4, 4, 3);
+  // Start pieces 0 and 2 (one block each), then raise 2 and a fresh piece above them.
+  std::vector<block_address> out;
+  pp.pick(bits_of(4, {0}), 1, 1, out);
+  pp.pick(bits_of(4, {2}), 1, 1, out);
+  pp.set_priority(piece_index{2}, 6);
+  pp.set_priority(piece_index{3}, 7);
+  auto got = pieces_of(pick(pp, all_of(4), 14, 2));  // every unrequested block, no endgame
+  EXPECT_EQ(got, (std::vector{2, 0, 3, 1}));
+}
+
+TEST(PiecePickerPriority, SequentialOpensPiecesLowestIndexFirst) {
+  piece_picker pp(8, 2, 2, 11);
+  pp.set_sequential(true);
+  // Availability must not matter: make the last pieces the rarest.
+  for (int p = 0; p < 6; ++p) pp.add_have(piece_index{p});
+  pp.set_priority(piece_index{2}, 0);
+  auto got = pieces_of(pick(pp, all_of(8), 16, 1));
+  EXPECT_EQ(got, (std::vector{0, 1, 3, 4, 5, 6, 7}));
+}
+
+TEST(PiecePickerPriority, SequentialStillFinishesPartialPiecesFirst) {
+  piece_picker pp(6, 2, 2, 5);
+  pp.set_sequential(true);
+  std::vector<block_address> out;
+  pp.pick(bits_of(6, {4}), 1, 1, out);  // piece 4, block 0 requested by peer 1
+  auto got = pick(pp, all_of(6), 3, 2);
+  EXPECT_EQ(got, (std::vector{blk(4, 1), blk(0, 0), blk(0, 1)}));
+}
+
+TEST(PiecePickerPriority, SequentialHonoursPrioritiesThenIndex) {
+  piece_picker pp(6, 1, 1, 5);
+  pp.set_sequential(true);
+  pp.set_priority(piece_index{5}, 7);  // e.g. the last piece of a file, boosted
+  pp.set_priority(piece_index{3}, 7);
+  auto got = pieces_of(pick(pp, all_of(6), 6, 1));
+  EXPECT_EQ(got, (std::vector{3, 5, 0, 1, 2, 4}));
+}
+
+TEST(PiecePickerPriority, SequentialGoesBackToAFailedPiece) {
+  piece_picker pp(4, 1, 1, 5);
+  pp.set_sequential(true);
+  for (int p = 0; p < 3; ++p) {
+    ASSERT_TRUE(pp.mark_received(blk(p, 0), 1));
+    pp.piece_passed(piece_index{p});
+  }
+  pp.piece_failed(piece_index{1});
+  EXPECT_EQ(pick(pp, all_of(4), 2, 1), (std::vector{blk(1, 0), blk(3, 0)}));
+}
+
+TEST(PiecePickerPriority, FinishedWhenEveryWantedPieceIsHadAndUnskippingUndoesIt) {
+  piece_picker pp(3, 1, 1, 5);
+  pp.set_priority(piece_index{2}, 0);
+  EXPECT_EQ(pp.num_wanted_missing(), 2);
+  for (int p = 0; p < 2; ++p) {
+    ASSERT_TRUE(pp.mark_received(blk(p, 0), 1));
+    pp.piece_passed(piece_index{p});
+  }
+  EXPECT_TRUE(pp.is_finished());
+  EXPECT_FALSE(pp.is_complete());
+  EXPECT_FALSE(pp.in_endgame());
+  EXPECT_FALSE(pp.is_interesting(all_of(3)));
+  EXPECT_TRUE(pick(pp, all_of(3), 10, 1).empty());
+
+  pp.set_priority(piece_index{2}, 1);
+  EXPECT_FALSE(pp.is_finished());
+  EXPECT_EQ(pp.num_wanted_missing(), 1);
+  EXPECT_TRUE(pp.is_interesting(all_of(3)));
+  EXPECT_EQ(pick(pp, all_of(3), 10, 1), (std::vector{blk(2, 0)}));
+  // A verified piece lowered to 0 and failing later does not count as missing.
+  pp.set_priority(piece_index{0}, 0);
+  pp.piece_failed(piece_index{0});
+  EXPECT_EQ(pp.num_wanted_missing(), 1);
+}
+
+TEST(PiecePickerPriority, PartialPieceLoweredToZeroGetsNoMoreRequestsAndNoEndgame) {
+  piece_picker pp(2, 4, 4, 5);
+  std::vector<block_address> out;
+  pp.pick(bits_of(2, {0}), 1, 1, out);  // piece 0 partial, 3 blocks unrequested
+  pp.set_priority(piece_index{0}, 0);
+  // Piece 1 is all that is wanted: four blocks, then endgame on piece 1 only.
+  auto got = pick(pp, all_of(2), 10, 2);
+  EXPECT_EQ(pieces_of(got), (std::vector{1}));
+  EXPECT_EQ(got.size(), 4u);
+  EXPECT_TRUE(pp.in_endgame());
+  auto dup = pick(pp, all_of(2), 10, 3);
+  EXPECT_EQ(pieces_of(dup), (std::vector{1}));
+  // The block already requested for piece 0 may still arrive and be kept.
+  EXPECT_TRUE(pp.mark_received(blk(0, 0), 1));
+}
+
+TEST(PiecePickerPriority, AvailabilityChangesKeepAPieceInItsPriority) {
+  piece_picker pp(3, 1, 1, 9);
+  pp.set_priority(piece_index{1}, 7);
+  pp.add_peer(bits_of(3, {0, 1, 2}));  // not a seed: size 3 all set counts as seed; use haves
+  pp.add_have(piece_index{1});
+  pp.add_have(piece_index{1});
+  pp.remove_peer(bits_of(3, {1}));
+  EXPECT_EQ(pieces_of(pick(pp, all_of(3), 1, 1)), (std::vector{1}));
+  EXPECT_EQ(pp.priority(piece_index{9}), 0);
+  pp.set_priority(piece_index{9}, 3);  // out of range: ignored
+  pp.set_priority(piece_index{2}, 99);  // clamped
+  EXPECT_EQ(pp.priority(piece_index{2}), 7);
+}
+
 }  // namespace
 }  // namespace tessera::detail

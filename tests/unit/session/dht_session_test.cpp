@@ -47,6 +47,7 @@ session_settings dht_loopback(const char* address, std::vector<std::string> boot
   s.dht_bootstrap_nodes = std::move(bootstrap);
   s.dht_announce_interval = 2s;
   s.dht_few_peers_interval = 1s;
+  s.enable_lsd = false;  // peers from the DHT alone (LSD would find the other session too)
   return s;
 }
 

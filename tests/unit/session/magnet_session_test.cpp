@@ -36,7 +36,10 @@ torrent_handle add_almost_seed(session& ses, const test_torrent& t, const std::f
   write_payload(t, dir);
   const auto last = dir / t.ti->files.back().path;
   std::filesystem::resize_file(last, std::filesystem::file_size(last) - 1);
-  return add_seed_without_writing(ses, t, dir);
+  auto h = add_seed_without_writing(ses, t, dir);
+  // Peers that dial during the check are turned away (and retried only 30 s later).
+  EXPECT_TRUE(wait_for_status(h, [](const torrent_status& s) { return s.state != torrent_state::checking; }));
+  return h;
 }
 
 std::string magnet_for(const test_torrent& t, const std::vector<std::string>& peers) {

@@ -38,6 +38,7 @@ session_settings loopback(const char* address, std::uint16_t port = 0) {
   s.stop_announce_timeout = 1s;
   s.listen_interface = address;
   s.listen_port = port;
+  s.enable_lsd = false;  // LSD finds other sessions on this host; lsd_session_test covers it
   return s;
 }
 

@@ -1,0 +1,54 @@
+#include "session/resume_loader.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace tessera::detail {
+
+std::filesystem::path resume_path(const std::string& state_dir, const sha1_hash& info_hash) {
+  if (state_dir.empty()) return {};
+  return std::filesystem::path(state_dir) / (info_hash.to_hex() + ".resume");
+}
+
+loaded_resume load_resume(const std::string& state_dir, const sha1_hash& info_hash, const torrent_info* ti,
+                          const std::filesystem::path& save_path) {
+  loaded_resume out;
+  const auto path = resume_path(state_dir, info_hash);
+  if (path.empty()) return out;
+  auto bytes = read_small_file(path);
+  if (!bytes) {
+    if (bytes.error().ec != std::errc::no_such_file_or_directory) {
+      spdlog::warn("resume data {} unreadable ({}): checking every piece", path.string(), bytes.error().message());
+    }
+    return out;
+  }
+  auto rd = ti ? decode_resume_data(*bytes, *ti) : decode_resume_data(*bytes);
+  if (!rd) {
+    spdlog::warn("resume data {} is corrupt ({}): checking every piece", path.string(), rd.error().message());
+    return out;
+  }
+  if (rd->info_hash != info_hash) {
+    spdlog::warn("resume data {} is for another torrent: ignored", path.string());
+    return out;
+  }
+  if (std::filesystem::path(rd->save_path).lexically_normal() != save_path.lexically_normal()) {
+    spdlog::info("resume data {} is for {}, not {}: ignored", path.string(), rd->save_path, save_path.string());
+    return out;
+  }
+  if (!ti && !rd->info_bytes.empty()) {
+    auto parsed = parse_torrent(std::string_view("d4:info" + rd->info_bytes + "e"));
+    if (parsed && parsed->info_hash == info_hash) {
+      out.info = std::make_shared<const torrent_info>(std::move(*parsed));
+      // Decoded without the torrent: check it against the metadata now.
+      auto again = decode_resume_data(*bytes, *out.info);
+      if (!again) {
+        out.info.reset();
+        return out;
+      }
+      rd = std::move(again);
+    }
+  }
+  out.data = std::make_shared<const resume_data>(std::move(*rd));
+  return out;
+}
+
+}  // namespace tessera::detail

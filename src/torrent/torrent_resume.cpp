@@ -1,0 +1,102 @@
+// Resume data of a torrent (see disk/resume_data.hpp): the start-up trust rule and the periodic,
+// crash-safe save. Members of `torrent`.
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <spdlog/spdlog.h>
+
+#include "torrent/torrent.hpp"
+
+namespace tessera::detail {
+
+namespace {
+
+/// How often the resume file is rewritten at most while pieces keep arriving.
+constexpr auto resume_save_interval = std::chrono::seconds(5);
+
+}  // namespace
+
+std::function<bitfield()> torrent::resume_trust() {
+  auto rd = ctx_.resume;
+  if (!rd || !has_metadata_ || rd->pieces.size() != ti_->num_pieces()) return {};
+  return [ti = ti_, rd, save = save_path_]() {
+    auto current = read_file_stamps(*ti, save);
+    auto trust = decide_trusted_pieces(*ti, *rd, current);
+    spdlog::info("torrent {}: resume data vouches for {} pieces, {} to re-verify", ti->name, trust.trusted.count(),
+                 trust.reverify.count());
+    return trust.trusted;
+  };
+}
+
+void torrent::maybe_save_resume() {
+  if (!resume_dirty_ || resume_saving_) return;
+  if (std::chrono::steady_clock::now() - last_resume_save_ < resume_save_interval) return;
+  save_resume();
+}
+
+void torrent::save_resume(std::function<void()> done) {
+  if (ctx_.resume_file.empty() || !has_metadata_ || !storage_ || state_ == torrent_state::checking) {
+    if (done) done();
+    return;
+  }
+  if (done) resume_waiters_.push_back(std::move(done));
+  if (resume_saving_) {
+    resume_again_ = true;
+    return;
+  }
+  resume_saving_ = true;
+  resume_dirty_ = false;
+  last_resume_save_ = std::chrono::steady_clock::now();
+  resume_data rd;
+  rd.info_hash = ti_->info_hash;
+  rd.pieces = picker_.have_pieces();  // pieces verified and written: the flush below makes them durable
+  rd.save_path = save_path_.string();
+  rd.uploaded = (ctx_.resume ? ctx_.resume->uploaded : 0) + total_uploaded();
+  rd.downloaded = (ctx_.resume ? ctx_.resume->downloaded : 0) + downloaded_;
+  rd.info_bytes = ti_->info_bytes;  // a magnet needs no metadata fetch next time
+  for (auto p : file_prios_) rd.file_priorities.push_back(static_cast<std::int8_t>(p));
+  auto st = storage_;
+  auto ti = ti_;
+  auto target = ctx_.resume_file;
+  auto save = save_path_;
+  std::weak_ptr<torrent> weak = weak_from_this();
+  ctx_.disk->async_storage_job(
+      [st, ti, target, save, rd = std::move(rd)]() mutable -> result<bool, storage_error> {
+        // Claimed pieces must be durable before the file claims them.
+        if (auto f = st->flush(); !f) return unexpected{f.error()};
+        rd.file_stamps = read_file_stamps(*ti, save);
+        std::error_code ec;
+        std::filesystem::create_directories(target.parent_path(), ec);
+        auto w = write_file_atomically(target, encode_resume_data(rd));
+        if (!w) {
+          return unexpected{storage_error{w.error().ec, storage_error::operation::write, w.error().path}};
+        }
+        return true;
+      },
+      ctx_.ex,
+      [weak](result<bool, storage_error> r) {
+        auto t = weak.lock();
+        if (!t) return;
+        if (!r) spdlog::warn("torrent {}: resume data not saved: {}", t->ti_->name, r.error().message());
+        t->resume_saving_ = false;
+        auto waiters = std::move(t->resume_waiters_);
+        t->resume_waiters_.clear();
+        if (t->resume_again_) {
+          t->resume_again_ = false;
+          t->save_resume();
+        }
+        for (auto& w : waiters) w();
+      });
+}
+
+boost::asio::awaitable<void> torrent::save_resume_now() {
+  boost::asio::steady_timer done(ctx_.ex, std::chrono::steady_clock::time_point::max());
+  bool finished = false;
+  save_resume([&done, &finished] {
+    finished = true;
+    done.cancel();
+  });
+  if (!finished) co_await done.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+}
+
+}  // namespace tessera::detail
