@@ -37,7 +37,9 @@ class torrent;
 
 /// Session-wide settings. Durations are std::chrono types; counts are plain ints.
 struct session_settings {
-  int max_connections = 200;              ///< peer connections across all torrents
+  /// Peer connections across all torrents. Running torrents share them evenly: each may open
+  /// max_connections / (running torrents), at least 4, at most max_connections_per_torrent.
+  int max_connections = 200;
   int max_connections_per_torrent = 60;   ///< peer connections per torrent
   /// TCP port to listen on for incoming peers (BEP 3). When it is taken, the next 10 ports are
   /// tried, then one the OS picks (logged); session::listen_port() tells the port in use, and that
@@ -48,10 +50,12 @@ struct session_settings {
   /// outgoing peer connections and tracker announces (HTTP(S) and UDP) to remotes of its family,
   /// so trackers list us, and peers see us, at the address we listen on.
   std::string listen_interface;
-  /// Regular upload slots of the choker (BEP 3: 4), plus one optimistic unchoke.
+  /// Regular upload slots of the choker for the whole session (BEP 3: 4), shared evenly by the
+  /// running torrents (each gets unchoke_slots / running rounded up, at least 1), plus one
+  /// optimistic unchoke per torrent.
   int unchoke_slots = 4;
-  std::string peer_id_version = "0001";   ///< four characters after "-TS" in our peer id
-  int disk_threads = 2;                   ///< hashing/writing threads
+  std::string peer_id_version = "0001";   ///< four characters after "-TS" in our peer id (BEP 20)
+  int disk_threads = 2;                   ///< hashing/writing/reading threads of the disk pool (at least 1)
   int numwant = 80;                       ///< peers asked of each tracker per announce
   std::chrono::seconds stop_announce_timeout{5};  ///< how long stop waits for `stopped` announces
   /// Directory for the session's own files: the .torrent of each magnet whose metadata arrived
@@ -165,7 +169,8 @@ enum class remove_flags {
 
 class session {
  public:
-  /// Starts the network thread and the disk pool.
+  /// Starts the network thread, the disk pool and the event thread, and listens (see
+  /// listen_port). Failures to listen or to open the DHT/LSD sockets are logged, not fatal.
   explicit session(session_settings settings = {});
   /// Same as stop(), then joins the threads.
   ~session();
@@ -181,6 +186,8 @@ class session {
   /// Must not be called from an event handler (it waits for the network thread).
   result<torrent_handle> add_torrent(add_torrent_params params, std::string* error_message = nullptr);
 
+  /// Handles to every torrent in the session, in no particular order; empty once stopped. Any
+  /// thread (waits for the network thread).
   std::vector<torrent_handle> torrents() const;
 
   /// Removes a torrent: closes its connections, announces `stopped` (at most
@@ -204,6 +211,8 @@ class session {
   /// delivered (when called from an event handler, the later ones follow after it returns).
   void stop();
 
+  /// The settings given to the constructor (rate limits changed later are not reflected here).
+  /// The reference lives as long as the session; any thread.
   const session_settings& settings() const;
 
   /// The TCP port the session accepts peers on (see session_settings::listen_port); 0 when it
@@ -219,6 +228,7 @@ class session {
   /// connections waiting for quota. Any thread (waits for the network thread); no-op once the
   /// session is stopped.
   void set_download_rate_limit(std::int64_t bytes_per_second);
+  /// Same as set_download_rate_limit, for what the session sends.
   void set_upload_rate_limit(std::int64_t bytes_per_second);
 
  private:

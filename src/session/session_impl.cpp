@@ -56,6 +56,7 @@ session_impl::session_impl(session_settings settings)
       events_(std::make_unique<event_dispatcher>()),
       pid_(make_peer_id(settings_.peer_id_version)) {
   budget_->max = settings_.max_connections;
+  budget_->unchoke_slots = settings_.unchoke_slots;
 }
 
 session_impl::~session_impl() { stop(); }

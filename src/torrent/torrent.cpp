@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "swarm/endpoint_conversion.hpp"
 #include "swarm/peer_error.hpp"
 #include "torrent/padding.hpp"
 
@@ -34,11 +35,6 @@ std::optional<boost::asio::ip::address> outgoing_address(const session_settings&
   auto a = boost::asio::ip::make_address(s.listen_interface, ec);
   if (ec || a.is_unspecified()) return std::nullopt;
   return a;
-}
-
-std::string to_string(const boost::asio::ip::tcp::endpoint& ep) {
-  if (ep.address().is_v6()) return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
 // Answers a read of `length` bytes at `begin` from the whole piece in `piece`.
@@ -101,6 +97,7 @@ void torrent::set_have(piece_index p) {
 void torrent::start() {
   if (started_) return;
   started_ = true;
+  set_running(true);
   schedule_tick();
   if (!has_metadata_) {
     start_swarm();  // trackers, then peers, for the metadata
@@ -218,6 +215,7 @@ void torrent::start_swarm() {
 boost::asio::awaitable<void> torrent::stop() {
   if (stopped_) co_return;
   stopped_ = true;
+  set_running(false);
   auto self = shared_from_this();  // keep alive across the awaits
   tick_timer_.cancel();
   close_all_connections(std::make_error_code(std::errc::operation_canceled));
@@ -235,6 +233,7 @@ void torrent::fail(const storage_error& e) { fail(e.message()); }
 void torrent::fail(const std::string& message) {
   if (state_ == torrent_state::error) return;
   set_state(torrent_state::error);
+  set_running(false);
   error_ = message;
   spdlog::error("torrent {}: {}", ti_->name, error_);
   close_all_connections(std::make_error_code(std::errc::io_error));
@@ -321,7 +320,7 @@ void torrent::rechoke() {
     snapshot.push_back(p);
   }
   choker_settings cs;
-  cs.regular_slots = std::max(0, ctx_.settings.unchoke_slots);
+  cs.regular_slots = unchoke_slots();
   const auto mode = state_ == torrent_state::seeding ? choker_mode::seeding : choker_mode::leeching;
   auto r = run_choker(snapshot, mode, now, cs, choker_state_, choker_rng_);
   choker_state_ = std::move(r.state);
@@ -353,7 +352,7 @@ void torrent::on_peer_interest(peer_connection& c, bool interested) {
     // A free slot (regular or optimistic) should not wait for the next 10 s round.
     int unchoked = 0;
     for (const auto& [k, e] : conns_) unchoked += (e.counted && !e.conn->am_choking()) ? 1 : 0;
-    if (unchoked < std::max(0, ctx_.settings.unchoke_slots) + 1) post_rechoke();
+    if (unchoked < unchoke_slots() + 1) post_rechoke();
   } else if (!c.am_choking()) {
     post_rechoke();  // its slot is free for an interested peer
   }
@@ -399,7 +398,7 @@ void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::h
   if (stopped_ || paused_ || state_ == torrent_state::error || state_ == torrent_state::checking) {
     return refuse("torrent not running");
   }
-  if (static_cast<int>(conns_.size()) >= ctx_.settings.max_connections_per_torrent) {
+  if (static_cast<int>(conns_.size()) >= connection_limit()) {
     return refuse("torrent connection limit");
   }
   if (ctx_.budget && ctx_.budget->open >= ctx_.budget->max) return refuse("session connection limit");
@@ -444,7 +443,7 @@ void torrent::connect_candidates() {
   auto now = peer_list::clock::now();
   // Bound the attempts per tick so a huge peer list does not stall the network thread.
   for (int attempts = 0; attempts < 20; ++attempts) {
-    if (static_cast<int>(conns_.size()) >= ctx_.settings.max_connections_per_torrent) break;
+    if (static_cast<int>(conns_.size()) >= connection_limit()) break;
     if (ctx_.budget && ctx_.budget->open >= ctx_.budget->max) break;
     auto ep = peers_.next_candidate(now);
     if (!ep) break;
@@ -539,7 +538,7 @@ bool torrent::on_handshake(peer_connection& c, const wire::handshake& h) {
     // The connection records the peer id after this call returns: read the client name later.
     std::weak_ptr<torrent> weak = weak_from_this();
     std::weak_ptr<peer_connection> wc = it->second.conn;
-    std::string ep = to_string(it->second.remote);
+    std::string ep = endpoint_to_string(it->second.remote);
     boost::asio::post(ctx_.ex, [weak, wc, ep] {
       auto t = weak.lock();
       auto conn = wc.lock();
@@ -744,7 +743,7 @@ void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
   if (!e.incoming) peers_.on_closed(e.remote, e.counted, e.retry, peer_list::clock::now());
   if (!c.am_choking() && !stopped_) post_rechoke();  // its upload slot is free
   if (e.counted && ctx_.emit) {
-    ctx_.emit(events::peer_disconnected{ti_->info_hash, to_string(e.remote), reason.message()});
+    ctx_.emit(events::peer_disconnected{ti_->info_hash, endpoint_to_string(e.remote), reason.message()});
   }
   // The connection's own coroutines may still be running this call: release our reference later.
   boost::asio::post(ctx_.ex, [conn = std::move(e.conn)] {});

@@ -30,6 +30,7 @@
 #include "tessera/session.hpp"
 #include "swarm/rate_meter.hpp"
 #include "tessera/file_priority.hpp"
+#include "torrent/connection_budget.hpp"
 #include "torrent/metadata_fetch.hpp"
 #include "torrent/peer_list.hpp"
 #include "torrent/pex_history.hpp"
@@ -38,11 +39,6 @@
 
 namespace tessera::detail {
 
-/// Connections open across the whole session (shared by every torrent of a session).
-struct connection_budget {
-  int max = 200;  ///< session_settings::max_connections
-  int open = 0;   ///< connections currently open (connecting included)
-};
 
 /// What a torrent gets from its session. The session outlives its torrents' running period
 /// (it awaits torrent::stop before it goes away).
@@ -214,6 +210,11 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void send_pex_all();
   /// Changes state_ and emits state_changed.
   void set_state(torrent_state s);
+  /// Counts this torrent in (or out of) connection_budget::running, for the fair shares.
+  void set_running(bool running);
+  /// This torrent's share of the session's connections and regular unchoke slots.
+  int connection_limit() const;
+  int unchoke_slots() const;
   /// Stops the announcer (sending `stopped` in the background).
   void stop_announcing();
   /// A pending recheck or move starts once no piece is waiting for the disk (called every tick).
@@ -283,6 +284,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
 
   torrent_state state_ = torrent_state::checking;
   bool has_metadata_ = true;
+  bool counted_running_ = false;  // counted in ctx_.budget->running
   bool resume_dirty_ = false;                       // pieces or state changed since the last save
   bool resume_saving_ = false;                      // a save runs on the disk
   std::vector<std::function<void()>> resume_waiters_;  // run when the save in progress ends

@@ -6,17 +6,13 @@
 #include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
+#include "swarm/endpoint_conversion.hpp"
 #include "swarm/peer_error.hpp"
 #include "torrent/torrent.hpp"
 
 namespace tessera::detail {
 
 namespace {
-
-std::string endpoint_string(const boost::asio::ip::tcp::endpoint& ep) {
-  if (ep.address().is_v6()) return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
 
 /// Pieces [first, last] that hold bytes of file `f` (none for an empty file: first > last).
 std::pair<int, int> piece_range(const torrent_info& ti, const file_entry& f) {
@@ -33,6 +29,21 @@ void torrent::set_state(torrent_state s) {
   if (ctx_.emit) ctx_.emit(events::state_changed{ti_->info_hash, from, s});
 }
 
+void torrent::set_running(bool running) {
+  if (running == counted_running_ || !ctx_.budget) return;
+  counted_running_ = running;
+  ctx_.budget->running += running ? 1 : -1;
+}
+
+int torrent::connection_limit() const {
+  return ctx_.budget ? ctx_.budget->connection_share(ctx_.settings.max_connections_per_torrent)
+                     : ctx_.settings.max_connections_per_torrent;
+}
+
+int torrent::unchoke_slots() const {
+  return ctx_.budget ? ctx_.budget->unchoke_share() : std::max(0, ctx_.settings.unchoke_slots);
+}
+
 void torrent::stop_announcing() {
   if (!announcer_) return;
   auto a = std::move(announcer_);
@@ -46,6 +57,7 @@ void torrent::stop_announcing() {
 void torrent::pause() {
   if (paused_ || stopped_) return;
   paused_ = true;
+  set_running(false);
   close_all_connections(std::make_error_code(std::errc::operation_canceled));
   stop_announcing();
   read_cache_.clear();
@@ -56,6 +68,7 @@ void torrent::pause() {
 void torrent::resume() {
   if (!paused_ || stopped_ || moving_) return;
   paused_ = false;
+  if (state_ != torrent_state::error) set_running(true);
   if (ctx_.emit) ctx_.emit(events::torrent_resumed{ti_->info_hash});
   // While checking, on_checked starts the swarm; in error there is nothing to run.
   if (state_ == torrent_state::checking || state_ == torrent_state::error) return;
@@ -213,7 +226,7 @@ std::vector<peer_status> torrent::peer_statuses() const {
     const auto& conn = *c.conn;
     const auto st = conn.stats();
     peer_status p;
-    p.endpoint = endpoint_string(c.remote);
+    p.endpoint = endpoint_to_string(c.remote);
     p.client = conn.client_name();
     p.incoming = c.incoming;
     p.is_seed = conn.is_seed();
