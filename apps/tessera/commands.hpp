@@ -40,7 +40,7 @@ struct download_options {
   /// 0 = unlimited.
   std::int64_t download_limit_kib = 0;
   std::int64_t upload_limit_kib = 0;
-  /// --state-dir: where a magnet's fetched .torrent is saved (session_settings::state_dir).
+  /// --state-dir: resume data and a magnet's fetched .torrent (session_settings::state_dir).
   std::string state_dir;
   /// --select 1,3: download only these files (indexes as `tessera show` lists them); the others
   /// are skipped. Empty: every file. Needs a .torrent file (not a magnet).

@@ -68,9 +68,6 @@ std::string progress_line(const torrent_status& st) {
   return buf;
 }
 
-double share_ratio(const torrent_status& st) {
-  const std::int64_t base = std::max(st.total_downloaded, st.total_size);
-  return base > 0 ? static_cast<double>(st.total_uploaded) / static_cast<double>(base) : 0.0;
-}
+double share_ratio(const torrent_status& st) { return st.ratio(); }
 
 }  // namespace tessera::cli

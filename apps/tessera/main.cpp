@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   auto* download = app.add_subcommand("download", "Download a .torrent into a directory");
   download->add_option("torrent", dl.torrent_path, "The .torrent file or a magnet: URI")->required();
   dl.state_dir = default_state_dir();
-  download->add_option("--state-dir", dl.state_dir, "Where a magnet's fetched .torrent is saved")
+  download->add_option("--state-dir", dl.state_dir, "Where resume data and a magnet's fetched .torrent are kept")
       ->capture_default_str();
   download->add_option("-o,--output", dl.output_dir, "Download directory")->capture_default_str();
   download->add_option("--port", dl.port, "TCP port announced to trackers")->capture_default_str();
@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
   seed->add_option("--dht-bootstrap", sd.dht_bootstrap, "Join the DHT through this node (HOST:PORT); repeatable");
   seed->add_option("--dht-state", sd.dht_state, "Keep the DHT routing table in this file across runs");
   seed->add_flag("--no-lsd", sd.no_lsd, "Do not use local service discovery (LAN multicast)");
+  sd.state_dir = default_state_dir();
+  seed->add_option("--state-dir", sd.state_dir, "Where resume data is kept (a re-run skips hashing)")
+      ->capture_default_str();
   seed->add_option("--download-limit", sd.download_limit_kib, "Download at most this many KiB/s (0: no limit)")
       ->check(CLI::NonNegativeNumber);
   seed->add_option("--upload-limit", sd.upload_limit_kib, "Upload at most this many KiB/s (0: no limit)")

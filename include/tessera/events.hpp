@@ -1,5 +1,6 @@
 // The session's typed events. Every event names its torrent by info-hash. They are delivered on
 // the session's event thread (see session::set_event_handler, torrent_handle::set_event_handler).
+// Plain values: a handler may copy or keep them. Endpoints are "ip:port" ("[v6]:port").
 #pragma once
 
 #include <string>
@@ -11,23 +12,36 @@
 namespace tessera {
 
 namespace events {
+/// session::add_torrent accepted the torrent; the check of data on disk starts next.
 struct torrent_added { sha1_hash info_hash; };
 /// The start-up check of data already on disk ended: `pieces_present` of `num_pieces` verified.
 struct torrent_checked { sha1_hash info_hash; int pieces_present = 0; int num_pieces = 0; };
-struct torrent_finished { sha1_hash info_hash; };                    ///< completed: every piece verified
-struct torrent_error { sha1_hash info_hash; std::string message; };  ///< torrent stopped
+/// Completed: every wanted piece (priority > 0) verified -- every piece when nothing is skipped.
+/// Also sent when the data was complete on disk already, and again after an unskipped file is done.
+struct torrent_finished { sha1_hash info_hash; };
+/// The torrent stopped in torrent_state::error; `message` is torrent_status::error (e.g. a
+/// storage_error's message()). Other torrents go on.
+struct torrent_error { sha1_hash info_hash; std::string message; };
 /// Every tracker of every tier failed in one round and no peer is connected.
 struct tracker_error { sha1_hash info_hash; std::string message; };
+/// Piece `piece` passed its SHA-1 check (BEP 3) and is written. Dropped when the queue is full.
 struct piece_verified { sha1_hash info_hash; piece_index piece; };
 /// A magnet torrent's info dictionary arrived and passed the info-hash check (BEP 9): the torrent
 /// now has a name, pieces and files, and checks its data next.
 struct metadata_received { sha1_hash info_hash; std::string name; };
+/// A peer finished the handshake (either direction); `client` is read from its peer id (BEP 20).
+/// Dropped when the queue is full.
 struct peer_connected { sha1_hash info_hash; std::string endpoint; std::string client; };
+/// A connected peer went away; `reason` is the error's message (e.g. "End of file").
+/// Dropped when the queue is full.
 struct peer_disconnected { sha1_hash info_hash; std::string endpoint; std::string reason; };
 /// The torrent left the session (session::remove_torrent); `data_deleted` when its files were
 /// deleted too. Its handles fail from now on.
 struct torrent_removed { sha1_hash info_hash; bool data_deleted = false; };
+/// torrent_handle::pause took effect (connections closed, `stopped` announced). Not sent for the
+/// quiet pause while move_storage moves the files.
 struct torrent_paused { sha1_hash info_hash; };
+/// torrent_handle::resume took effect (announces and connections start again).
 struct torrent_resumed { sha1_hash info_hash; };
 /// The torrent's state changed (not sent for `paused`, which has its own events).
 struct state_changed { sha1_hash info_hash; torrent_state from{}; torrent_state to{}; };
@@ -40,6 +54,7 @@ struct file_completed { sha1_hash info_hash; file_index file; };
 struct storage_moved { sha1_hash info_hash; std::string path; std::string error; };
 }  // namespace events
 
+/// Any one event; visit it or test with std::holds_alternative / std::get_if.
 using event = std::variant<events::torrent_added, events::torrent_checked, events::torrent_finished, events::torrent_error,
                            events::tracker_error, events::piece_verified, events::peer_connected,
                            events::peer_disconnected, events::metadata_received, events::torrent_removed,

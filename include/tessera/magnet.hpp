@@ -25,7 +25,9 @@ enum class magnet_errc {
   bad_peer,                ///< an `x.pe` that is not host:port, [v6]:port or has a bad port
   bad_tracker,             ///< an empty `tr` or `ws` value
 };
+/// The category of magnet_errc values ("tessera.magnet"); one static object, any thread.
 const std::error_category& magnet_category() noexcept;
+/// Lets a magnet_errc compare with and convert to std::error_code.
 inline std::error_code make_error_code(magnet_errc e) { return {static_cast<int>(e), magnet_category()}; }
 
 /// Longest magnet URI accepted, in bytes (far above real links; bounds work on hostile input).
@@ -36,8 +38,8 @@ inline constexpr std::size_t max_magnet_list_entries = 200;
 /// A peer from `x.pe` (BEP 9): a host name, an IPv4 literal or an IPv6 literal (without the
 /// brackets) and a port in 1..65535. Not resolved here.
 struct magnet_peer {
-  std::string host;
-  std::uint16_t port = 0;
+  std::string host;        ///< host name or IP literal (IPv6 without brackets)
+  std::uint16_t port = 0;  ///< TCP port, 1..65535
   bool operator==(const magnet_peer&) const = default;
 };
 

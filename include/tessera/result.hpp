@@ -26,13 +26,19 @@ struct bad_result_access : std::logic_error {
 template <class T, class E = std::error_code>
 class [[nodiscard]] result {
  public:
+  /// A success holding `value` (implicit, so `return value;` works).
   result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
+  /// A failure holding E(e.error) (implicit, so `return unexpected{errc::foo};` works).
   template <class U>
   result(unexpected<U> e) : v_(std::in_place_index<1>, E(std::move(e.error))) {}
 
+  /// True on success.
   bool has_value() const noexcept { return v_.index() == 0; }
+  /// Same as has_value(): `if (auto r = f()) use(*r); else log(r.error());`.
   explicit operator bool() const noexcept { return has_value(); }
 
+  /// The value; throws bad_result_access on a failed result (a caller bug: check first).
+  /// operator* and operator-> do the same.
   T& value() & { check(); return std::get<0>(v_); }
   const T& value() const& { check(); return std::get<0>(v_); }
   T&& value() && { check(); return std::get<0>(std::move(v_)); }

@@ -154,6 +154,9 @@ struct add_torrent_params {
   /// normal; shorter than the file list = the rest normal; longer = the extra ones ignored. Skipped
   /// files are not downloaded and not created. For a magnet link applied once the metadata arrived.
   std::vector<file_priority> file_priorities;
+  /// Added paused (torrent_handle::resume starts it): the data is checked, but nothing is
+  /// announced and no peer is connected until then. No torrent_paused event for this.
+  bool paused = false;
 
   /// Parameters for a magnet link (BEP 9): info-hash, `dn`, `tr` and `x.pe` (peers) from `uri`;
   /// `ws` is not used yet. Errors: magnet_errc (see tessera/magnet.hpp); a host name in `x.pe`

@@ -25,11 +25,15 @@ class torrent;
 /// gone) every call fails with std::errc::no_such_process instead of touching freed state.
 class torrent_handle {
  public:
+  /// An empty handle: refers to no torrent; every call fails with std::errc::no_such_process.
   torrent_handle() = default;
-  /// A snapshot of the torrent's state and counters.
+  /// A snapshot of the torrent's state and counters. Errors: no_such_process once it is gone.
   result<torrent_status> status() const;
-  /// True while the torrent is in a running session.
+  /// True while the torrent is in a running session (asks the network thread). The answer may be
+  /// stale by the time it is used: the other calls' no_such_process errors are the reliable test.
   bool is_valid() const;
+  /// The v1 info-hash the handle was created for (kept after the torrent is gone; zero for an
+  /// empty handle). Never fails, never waits.
   sha1_hash info_hash() const { return info_hash_; }
 
   /// Per-file progress, metainfo order; empty for a magnet without metadata yet.
@@ -93,6 +97,7 @@ class torrent_handle {
   /// or removing a limit wakes the connections waiting for quota. Returns true; fails with
   /// std::errc::no_such_process when the torrent is gone.
   result<bool> set_download_limit(std::int64_t bytes_per_second) const;
+  /// Same as set_download_limit, for what this torrent sends.
   result<bool> set_upload_limit(std::int64_t bytes_per_second) const;
 
  private:

@@ -30,7 +30,9 @@ enum class metainfo_errc {
   no_files,               ///< both `length` and `files`, or neither
   duplicate_path,         ///< two files map to the same path on disk
 };
+/// The category of metainfo_errc values ("tessera.metainfo"); one static object, any thread.
 const std::error_category& metainfo_category() noexcept;
+/// Lets a metainfo_errc compare with and convert to std::error_code.
 inline std::error_code make_error_code(metainfo_errc e) { return {static_cast<int>(e), metainfo_category()}; }
 
 /// One file of the torrent, in metainfo order.
@@ -73,11 +75,12 @@ struct torrent_info {
   /// Entries that are not a [host, port] list with a non-empty host of at most 253 bytes and a
   /// port in 1..65535 are ignored; at most max_torrent_dht_nodes are kept.
   std::vector<dht_node_address> dht_nodes;
-  std::string comment;
-  std::string created_by;
+  std::string comment;                  ///< `comment`, empty if absent
+  std::string created_by;               ///< `created by`, empty if absent
   std::int64_t creation_date = 0;       ///< seconds since the Unix epoch, 0 if absent
-  std::string info_bytes;               ///< the raw bencoded `info` dictionary
+  std::string info_bytes;               ///< the raw bencoded `info` dictionary (served for BEP 9)
 
+  /// Number of pieces (one per entry of piece_hashes).
   int num_pieces() const { return static_cast<int>(piece_hashes.size()); }
   /// Size in bytes of piece `p`: piece_length, except for the last piece.
   std::int32_t piece_size(piece_index p) const;
@@ -90,7 +93,8 @@ struct torrent_info {
 result<torrent_info> parse_torrent(std::span<const std::byte> data);
 result<torrent_info> parse_torrent(std::string_view data);
 
-/// Reads and parses a .torrent file from disk. I/O errors come back as std::errc values.
+/// Reads and parses a .torrent file from disk (blocking; any thread). I/O errors come back as
+/// std::errc values (e.g. no_such_file_or_directory), malformed content as metainfo_errc.
 result<torrent_info> load_torrent_file(const std::string& path);
 
 }  // namespace tessera

@@ -12,24 +12,26 @@
 
 namespace tessera {
 
+/// The phase a torrent is in (torrent_status::state, events::state_changed).
 enum class torrent_state {
   downloading_metadata,  ///< added from a magnet link: fetching the info dictionary (BEP 9)
   checking,     ///< hashing data already on disk
-  downloading,
+  downloading,  ///< requesting pieces from peers (also while finished with files skipped)
   seeding,      ///< every piece verified
   error,        ///< stopped by an error (see torrent_status::error)
   paused,       ///< paused by the user: no connections, no announces (torrent_status only)
 };
 
-/// "downloading metadata", "checking", "downloading", "seeding", "error", "paused".
+/// "downloading metadata", "checking", "downloading", "seeding", "error", "paused": a static
+/// string, never null ("?" for a value outside the enum).
 const char* to_string(torrent_state s);
 
 /// A snapshot of one torrent. Byte counts are payload bytes; rates are bytes per second averaged
 /// over the last few seconds.
 struct torrent_status {
   torrent_state state = torrent_state::checking;
-  sha1_hash info_hash;
-  std::string name;
+  sha1_hash info_hash;                ///< v1 info-hash (BEP 3)
+  std::string name;                   ///< `info.name`; for a magnet without metadata, its `dn`
   std::int64_t total_size = 0;        ///< bytes in the torrent (padding excluded)
   std::int64_t total_done = 0;        ///< verified bytes (padding excluded)
   std::int64_t total_downloaded = 0;  ///< payload bytes received this session (incl. wasted)
@@ -37,7 +39,7 @@ struct torrent_status {
   std::int64_t total_wasted = 0;      ///< bytes received and discarded (hash failures, duplicates)
   std::int64_t download_rate = 0;     ///< bytes/s
   std::int64_t upload_rate = 0;       ///< bytes/s
-  int num_pieces = 0;
+  int num_pieces = 0;                 ///< pieces in the torrent; 0 for a magnet without metadata
   int pieces_done = 0;                ///< verified pieces
   int pieces_checked = 0;             ///< while checking: pieces hashed so far
   int num_peers = 0;                  ///< connected peers (handshake done)
@@ -56,9 +58,17 @@ struct torrent_status {
   /// skipped files stays `downloading` while finished; `seeding` needs every piece. Unskipping a
   /// file makes it unfinished again and the download goes on.
   bool is_finished = false;
-  double progress() const { return total_size ? double(total_done) / double(total_size) : 1.0; }
+  /// total_done / total_size in 0..1; 0 while the size is unknown (a magnet whose metadata has
+  /// not arrived: num_pieces is 0).
+  double progress() const {
+    if (total_size) return double(total_done) / double(total_size);
+    return num_pieces == 0 ? 0.0 : 1.0;
+  }
   /// Estimated time left at the current download rate; nullopt when unknown (rate 0).
   std::optional<std::chrono::seconds> eta() const;
+  /// Share ratio: total_uploaded / max(total_downloaded, total_size), 0 when both are 0 (a seed
+  /// that downloaded nothing this session divides by the torrent's size, as Transmission does).
+  double ratio() const;
 };
 
 /// One file of a torrent (metainfo order; padding files included, flagged).
@@ -67,6 +77,7 @@ struct file_status {
   std::int64_t size = 0;     ///< bytes
   std::int64_t done = 0;     ///< bytes of it inside verified pieces
   bool pad = false;          ///< a BEP 47 padding file (never on disk)
+  /// done / size in 0..1 (1 for an empty file).
   double progress() const { return size ? double(done) / double(size) : 1.0; }
 };
 
@@ -90,7 +101,7 @@ struct peer_status {
 
 /// One tracker URL of the torrent (BEP 12 tiers).
 struct tracker_status {
-  std::string url;
+  std::string url;                ///< as in the metainfo or magnet `tr`
   int tier = 0;                   ///< 0-based tier index
   int announces = 0;              ///< successful announces so far
   int failures = 0;               ///< failed announces in a row

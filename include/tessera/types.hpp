@@ -15,10 +15,11 @@ namespace tessera {
 /// index). `Tag` only distinguishes the types; `value` is the plain number.
 template <class Tag, class T = std::int32_t>
 struct strong_index {
-  T value{};
+  T value{};  ///< the plain number
 
-  constexpr strong_index() = default;
-  constexpr explicit strong_index(T v) : value(v) {}
+  constexpr strong_index() = default;  ///< index 0
+  constexpr explicit strong_index(T v) : value(v) {}  ///< explicit: no silent int -> index
+  /// Compares the numbers; only indexes of the same kind compare.
   constexpr auto operator<=>(const strong_index&) const = default;
   constexpr strong_index& operator++() { ++value; return *this; }
   constexpr strong_index operator++(int) { auto old = *this; ++value; return old; }
@@ -36,8 +37,9 @@ inline constexpr std::int32_t block_size = 16 * 1024;
 
 /// A 20-byte SHA-1 digest: a v1 info-hash or a piece hash.
 struct sha1_hash {
-  std::array<std::uint8_t, 20> bytes{};
+  std::array<std::uint8_t, 20> bytes{};  ///< the digest, most significant byte first
 
+  /// Byte-wise (lexicographic) order, so hashes can key ordered containers.
   auto operator<=>(const sha1_hash&) const = default;
   /// 40 lowercase hex digits.
   std::string to_hex() const;
@@ -47,6 +49,7 @@ struct sha1_hash {
   static std::optional<sha1_hash> from_hex(std::string_view hex);
   /// Takes exactly 20 raw bytes; nullopt if `raw` has another length.
   static std::optional<sha1_hash> from_bytes(std::string_view raw);
+  /// True for all 20 bytes zero: the default value, "no hash".
   bool is_zero() const { return *this == sha1_hash{}; }
 };
 

@@ -14,6 +14,7 @@
 
 #include "disk/file_ranges.hpp"
 #include "disk/positional_io.hpp"
+#include "disk/posix.hpp"
 
 namespace tessera::detail {
 
@@ -21,16 +22,10 @@ namespace {
 
 using op = storage_error::operation;
 
-std::error_code errno_code(int e) { return {e, std::system_category()}; }
-
 // One open descriptor of the blob; closed when the last user lets go.
-struct blob_fd {
-  int fd;
+struct blob_fd : fd_guard {
   bool writable;
-  blob_fd(int f, bool w) : fd(f), writable(w) {}
-  ~blob_fd() { ::close(fd); }
-  blob_fd(const blob_fd&) = delete;
-  blob_fd& operator=(const blob_fd&) = delete;
+  blob_fd(int f, bool w) : fd_guard(f), writable(w) {}
 };
 
 class blob_storage final : public storage {

@@ -7,13 +7,13 @@
 #include <cstring>
 #include <memory>
 
+#include "disk/posix.hpp"
+
 namespace tessera::detail {
 
 namespace {
 
 constexpr std::size_t bounce_size = 1024 * 1024;
-
-std::error_code errno_code(int e) { return {e, std::system_category()}; }
 
 struct free_deleter {
   void operator()(std::uint8_t* p) const { std::free(p); }

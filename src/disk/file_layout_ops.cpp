@@ -11,25 +11,13 @@
 #include <vector>
 
 #include "disk/path_beneath.hpp"
+#include "disk/posix.hpp"
 
 namespace tessera::detail {
 
 namespace {
 
 using op = storage_error::operation;
-
-std::error_code errno_code(int e) { return {e, std::system_category()}; }
-
-/// An owned file descriptor.
-struct fd_guard {
-  int fd = -1;
-  explicit fd_guard(int f) : fd(f) {}
-  ~fd_guard() {
-    if (fd >= 0) ::close(fd);
-  }
-  fd_guard(const fd_guard&) = delete;
-  fd_guard& operator=(const fd_guard&) = delete;
-};
 
 std::string join(const std::vector<std::string>& parts, std::size_t count) {
   std::string out;

@@ -16,6 +16,7 @@
 #include "disk/fd_cache.hpp"
 #include "disk/file_ranges.hpp"
 #include "disk/path_beneath.hpp"
+#include "disk/posix.hpp"
 #include "disk/storage.hpp"
 
 namespace tessera::detail {
@@ -23,8 +24,6 @@ namespace tessera::detail {
 namespace {
 
 using op = storage_error::operation;
-
-std::error_code errno_code(int e) { return {e, std::system_category()}; }
 
 class file_storage final : public storage {
  public:

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "disk/positional_io.hpp"
+#include "disk/posix.hpp"
 
 namespace tessera::detail {
 
@@ -44,7 +45,7 @@ part_file::part_file(std::filesystem::path path, int num_pieces, std::int64_t pi
 part_file::~part_file() { close(); }
 
 storage_error part_file::error(storage_error::operation what, int e) const {
-  return storage_error{std::error_code(e, std::system_category()), what, path_.string()};
+  return storage_error{errno_code(e), what, path_.string()};
 }
 
 result<int, storage_error> part_file::open_locked(bool create) {

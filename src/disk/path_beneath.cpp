@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cerrno>
 
+#include "disk/posix.hpp"
+
 namespace tessera::detail {
 
 namespace {
@@ -98,13 +100,13 @@ std::error_code make_dirs_beneath(int dirfd, const std::vector<std::string>& com
     int fd = open_beneath(dirfd, prefix, O_PATH | O_DIRECTORY);
     if (fd < 0 && errno == ENOENT) {
       if (::mkdirat(parent, components[i].c_str(), 0755) != 0 && errno != EEXIST) {
-        ec = {errno, std::system_category()};
+        ec = errno_code(errno);
         break;
       }
       fd = open_beneath(dirfd, prefix, O_PATH | O_DIRECTORY);
     }
     if (fd < 0) {
-      ec = {errno, std::system_category()};
+      ec = errno_code(errno);
       break;
     }
     if (parent != dirfd) ::close(parent);

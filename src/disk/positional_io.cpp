@@ -4,11 +4,9 @@
 
 #include <cerrno>
 
-namespace tessera::detail {
+#include "disk/posix.hpp"
 
-namespace {
-std::error_code errno_code(int e) { return {e, std::system_category()}; }
-}  // namespace
+namespace tessera::detail {
 
 std::error_code pwrite_all(int fd, const std::uint8_t* p, std::int64_t n, std::int64_t off) {
   while (n > 0) {

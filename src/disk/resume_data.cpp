@@ -13,6 +13,7 @@
 #include "core/bencode.hpp"
 #include "disk/file_ranges.hpp"
 #include "disk/path_beneath.hpp"
+#include "disk/posix.hpp"
 #include "disk/storage.hpp"
 
 namespace tessera::detail {
@@ -47,8 +48,6 @@ class resume_category_impl final : public std::error_category {
     return "unknown resume error";
   }
 };
-
-std::error_code errno_code(int e) { return {e, std::system_category()}; }
 
 sha1_hash sha1_of(std::string_view bytes) {
   sha1_hash h;

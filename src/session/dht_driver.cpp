@@ -143,7 +143,11 @@ asio::awaitable<void> dht_driver::run_loop(std::shared_ptr<loop> l) {
   auto self = shared_from_this();
   while (!stopped_) {
     std::chrono::steady_clock::duration wait = settings_.wait_for_nodes;
-    if (node_->table().size() != 0) {
+    bool paused = false;
+    if (auto t = l->t.lock()) paused = t->is_paused();
+    if (paused) {
+      wait = settings_.few_peers_interval;  // no lookup, no announce while paused
+    } else if (node_->table().size() != 0) {
       sha1_hash ih;
       {
         auto t = l->t.lock();

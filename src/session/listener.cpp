@@ -12,6 +12,8 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <spdlog/spdlog.h>
 
+#include "swarm/coroutine_failure.hpp"
+
 namespace tessera::detail {
 
 namespace asio = boost::asio;
@@ -21,18 +23,7 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-auto log_failure() {
-  return [](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& x) {
-      spdlog::error("listener coroutine failed: {}", x.what());
-    } catch (...) {
-      spdlog::error("listener coroutine failed");
-    }
-  };
-}
+auto log_failure() { return log_coroutine_failure("listener"); }
 
 }  // namespace
 

@@ -1,6 +1,8 @@
 // The public session: forwards to session_impl.
 #include "tessera/session.hpp"
 
+#include <algorithm>
+
 #include "session/session_impl.hpp"
 
 namespace tessera {
@@ -15,6 +17,11 @@ const char* to_string(torrent_state s) {
     case torrent_state::paused: return "paused";
   }
   return "?";
+}
+
+double torrent_status::ratio() const {
+  const std::int64_t base = std::max(total_downloaded, total_size);
+  return base > 0 ? static_cast<double>(total_uploaded) / static_cast<double>(base) : 0.0;
 }
 
 std::optional<std::chrono::seconds> torrent_status::eta() const {

@@ -173,6 +173,7 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     }
     torrent_context ctx;
     ctx.save_path = params.save_path;
+    ctx.start_paused = params.paused;
     ctx.resume = loaded.data;
     ctx.resume_file = resume_path(settings_.state_dir, ti->info_hash);
     ctx.make_storage = [factory = params.storage](std::shared_ptr<const torrent_info> full,

@@ -1,8 +1,9 @@
 // Conversions between the codecs' compact peer_endpoint (core/compact_peer.hpp, no Asio) and
-// Asio's TCP endpoints, for the swarm layer (PEX, yourip).
+// Asio's TCP endpoints, for the swarm layer (PEX, yourip), and an endpoint's text form.
 #pragma once
 
 #include <cstring>
+#include <string>
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -39,6 +40,14 @@ inline boost::asio::ip::tcp::endpoint to_tcp_endpoint(const peer_endpoint& ep) {
   boost::asio::ip::address_v4::bytes_type b;
   std::memcpy(b.data(), ep.addr.data(), b.size());
   return {boost::asio::ip::address_v4(b), ep.port};
+}
+
+/// `ep` as text: "1.2.3.4:6881", or "[::1]:6881" for IPv6 (bracketed, as in a URL), the form of
+/// add_torrent_params::peers, peer events, peer status and log lines. The address is written as
+/// Asio gives it (an IPv4-mapped address stays "[::ffff:1.2.3.4]").
+inline std::string endpoint_to_string(const boost::asio::ip::tcp::endpoint& ep) {
+  if (ep.address().is_v6()) return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
 }  // namespace tessera::detail

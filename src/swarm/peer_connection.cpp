@@ -23,6 +23,7 @@
 
 #include "core/request_policy.hpp"
 #include "swarm/client_name.hpp"
+#include "swarm/coroutine_failure.hpp"
 #include "swarm/endpoint_conversion.hpp"
 #include "swarm/peer_error.hpp"
 #include "swarm/rate_meter.hpp"
@@ -74,10 +75,6 @@ std::span<const std::uint8_t> as_bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-std::string endpoint_label(const tcp::endpoint& ep) {
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
-
 }  // namespace
 
 struct peer_connection::impl {
@@ -102,7 +99,7 @@ struct peer_connection::impl {
         tick_timer(ex),
         down(clock_type::now()),
         up(clock_type::now()),
-        label(endpoint_label(remote)) {}
+        label(endpoint_to_string(remote)) {}
 
   peer_connection& owner;
   peer_host& host;
@@ -200,18 +197,7 @@ struct peer_connection::impl {
     return h;
   }
 
-  static auto completion() {
-    return [](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& x) {
-        spdlog::error("peer connection coroutine failed: {}", x.what());
-      } catch (...) {
-        spdlog::error("peer connection coroutine failed");
-      }
-    };
-  }
+  static auto completion() { return log_coroutine_failure("peer connection"); }
 
   /// Closes with peer_errc::timeout when `d` passes before the next arm/disarm.
   void arm_deadline(std::chrono::steady_clock::duration d) {

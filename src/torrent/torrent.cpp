@@ -69,6 +69,7 @@ torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
   pad_in_piece_ = padding_per_piece(*ti_);
   for (const auto& ep : initial_peers) peers_.add(ep);
   save_path_ = ctx_.save_path;
+  paused_ = ctx_.start_paused;
   file_prios_ = ctx_.file_priorities;
   if (storage_) apply_priorities();  // a magnet applies them once its metadata arrived
   if (!storage_) {  // a magnet link: the metadata comes from peers first
@@ -97,10 +98,10 @@ void torrent::set_have(piece_index p) {
 void torrent::start() {
   if (started_) return;
   started_ = true;
-  set_running(true);
+  set_running(!paused_);
   schedule_tick();
   if (!has_metadata_) {
-    start_swarm();  // trackers, then peers, for the metadata
+    if (!paused_) start_swarm();  // trackers, then peers, for the metadata
     return;
   }
   start_check();

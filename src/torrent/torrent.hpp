@@ -59,6 +59,8 @@ struct torrent_context {
   session_bandwidth bandwidth;
   /// The download directory (add_torrent_params::save_path).
   std::filesystem::path save_path;
+  /// add_torrent_params::paused: start paused (the check runs; no announce, no peers).
+  bool start_paused = false;
   /// Where this torrent's resume data is written (session_settings::state_dir/<hex>.resume);
   /// empty: none is kept.
   std::filesystem::path resume_file;

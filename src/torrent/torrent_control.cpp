@@ -71,7 +71,7 @@ void torrent::resume() {
   if (state_ != torrent_state::error) set_running(true);
   if (ctx_.emit) ctx_.emit(events::torrent_resumed{ti_->info_hash});
   // While checking, on_checked starts the swarm; in error there is nothing to run.
-  if (state_ == torrent_state::checking || state_ == torrent_state::error) return;
+  if (!started_ || state_ == torrent_state::checking || state_ == torrent_state::error) return;
   peers_.allow_reconnect_now();  // we closed those connections ourselves
   start_swarm();
 }

@@ -267,6 +267,10 @@ class Harness:
         while os.path.exists(log_path):
             n += 1
             log_path = self.path(f'{name}.{n}.log')
+        # tessera's default --state-dir is $XDG_STATE_HOME/tessera: keep every process's state
+        # (resume data, fetched .torrent files) inside this test's work dir.
+        env = dict(os.environ if env is None else env)
+        env.setdefault('XDG_STATE_HOME', self.path('xdg-state'))
         p = Proc(name, argv, log_path, cwd=cwd, env=env, ip=ip, port=port)
         self.procs.append(p)
         with open(self._pgids_path, 'a') as f:
@@ -775,6 +779,21 @@ class Transmission:
 # ----------------------------------------------------------------------------------------------
 # leechers (all print the tessera CLI contract lines, except aria2c)
 
+def tessera_state_dir_args(h, out_dir, extra=()):
+    """['--state-dir', DIR] unless `extra` already has a --state-dir: every tessera the harness
+    starts keeps its resume data in the test's work dir, never in the shared
+    ~/.local/state/tessera (a resume file left there by another test or run would change what a
+    fresh download finds). DIR is `<work dir>/<out_dir relative to the work dir, / -> _>-state`:
+    keyed by the download directory, so a tessera restarted on the same directory (test_resume,
+    test_crash_resume) finds the resume data of the one before, as a user's would."""
+    if any(str(a) == '--state-dir' or str(a).startswith('--state-dir=') for a in extra):
+        return []
+    rel = os.path.relpath(os.path.abspath(out_dir), h.workdir)
+    if rel.startswith('..'):
+        rel = 'ext-' + hashlib.sha1(os.path.abspath(out_dir).encode()).hexdigest()[:12]
+    return ['--state-dir', h.path(rel.replace(os.sep, '_') + '-state')]
+
+
 def start_leecher(h, kind, t, out_dir, tessera=None, peers=(), timeout=600, name=None, extra=(),
                   wrap=()):
     """Start a leecher of `kind` (tessera | aria2 | libtorrent) downloading t into out_dir.
@@ -790,7 +809,7 @@ def start_leecher(h, kind, t, out_dir, tessera=None, peers=(), timeout=600, name
         argv = [tessera, 'download', t.path, '-o', out_dir, '--port', str(port), '--no-lsd']
         for pe in peers:
             argv += ['--peer', pe]
-        argv += list(extra)
+        argv += list(extra) + tessera_state_dir_args(h, out_dir, extra)
     elif kind == 'libtorrent':
         ip = h.next_ip()
         port = h.free_port(ip)
@@ -875,7 +894,7 @@ def start_tessera_download(h, tessera, t, out_dir, peers=(), log_level=None, cwd
     argv += ['download', t.path, '-o', out_dir, '--port', str(port), '--no-lsd']
     for pe in peers:
         argv += ['--peer', pe]
-    argv += list(extra)
+    argv += list(extra) + tessera_state_dir_args(h, out_dir, extra)
     p = h.spawn(name, argv, cwd=cwd, ip='127.0.0.1', port=port)
     p.kind = 'tessera'
     p.extra['cwd'] = cwd

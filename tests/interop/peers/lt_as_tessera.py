@@ -16,6 +16,7 @@ ap.add_argument('--port', type=int, default=6881)
 ap.add_argument('--peer', action='append', default=[])
 ap.add_argument('--max-peers', type=int, default=0)
 ap.add_argument('--no-lsd', action='store_true', help='accepted; lt_leech.py never uses LSD')
+ap.add_argument('--state-dir', help='accepted; lt_leech.py keeps no resume data')
 a = ap.parse_args()
 argv = [sys.executable, '-u', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lt_leech.py'),
         '--torrent', a.torrent, '--save-path', a.output, '--ip', '127.0.0.1', '--port', str(a.port),

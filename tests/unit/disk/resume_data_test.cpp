@@ -119,6 +119,28 @@ TEST(ResumeDataCorrupt, EveryTruncationIsAnError) {
   EXPECT_EQ(decode_error(enc + "x"), resume_errc::bencode);
 }
 
+// What a crash in the middle of a non-atomic write would leave: a prefix of a valid file, read
+// back from disk, decoded against the torrent as the session does at add time.
+TEST(ResumeDataCorrupt, EveryTruncatedFileOnDiskIsRejectedWithAResumeError) {
+  std::vector<std::uint8_t> content;
+  auto ti = test::make_torrent({{"a.bin", 100}}, 32, content);
+  resume_data rd = sample(false);
+  rd.info_hash = ti->info_hash;
+  const std::string enc = encode_resume_data(rd);
+  ASSERT_TRUE(decode_resume_data(enc, *ti));
+  temp_dir dir;
+  const fs::path file = dir.path / "x.resume";
+  for (std::size_t n = 0; n < enc.size(); ++n) {
+    std::ofstream(file, std::ios::binary | std::ios::trunc).write(enc.data(), static_cast<std::streamsize>(n));
+    auto bytes = read_small_file(file);
+    ASSERT_TRUE(bytes) << bytes.error().message();
+    ASSERT_EQ(bytes->size(), n);
+    auto r = decode_resume_data(*bytes, *ti);
+    ASSERT_FALSE(r) << "prefix of " << n << " bytes was accepted";
+    EXPECT_EQ(&r.error().category(), &resume_category()) << "prefix of " << n << " bytes";
+  }
+}
+
 TEST(ResumeDataCorrupt, RandomBytesAndBitFlipsNeverCrash) {
   std::mt19937 rng(42);
   for (int i = 0; i < 2000; ++i) {

@@ -6,8 +6,7 @@
 #include <fstream>
 #include <thread>
 
-#include "fake_peers.hpp"
-#include "tessera/session.hpp"
+#include "session_test_support.hpp"
 
 namespace tessera {
 namespace {
@@ -16,63 +15,19 @@ using namespace test;
 using namespace std::chrono_literals;
 namespace wire = detail::wire;
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
-
-result<torrent_status> wait_state(const torrent_handle& h, torrent_state want, std::chrono::seconds limit = 30s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    auto s = h.status();
-    if (!s || s->state == want || s->state == torrent_state::error ||
-        std::chrono::steady_clock::now() > deadline) {
-      return s;
-    }
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
-/// DHT on, short lookup intervals so that a test sees several rounds.
+/// loopback_settings with the DHT on and short lookup intervals, so that a test sees several
+/// rounds. LSD stays off: peers come from the DHT alone (LSD would find the other session too).
 session_settings dht_loopback(const char* address, std::vector<std::string> bootstrap = {}) {
-  session_settings s;
-  s.stop_announce_timeout = 1s;
-  s.listen_interface = address;
-  s.listen_port = 0;
+  auto s = loopback_settings(address);
+  s.enable_dht = true;
   s.dht_bootstrap_nodes = std::move(bootstrap);
   s.dht_announce_interval = 2s;
   s.dht_few_peers_interval = 1s;
-  s.enable_lsd = false;  // peers from the DHT alone (LSD would find the other session too)
   return s;
 }
 
-void write_payload(const test_torrent& t, const std::filesystem::path& dir) {
-  for (const auto& f : t.ti->files) {
-    if (f.pad) continue;
-    std::filesystem::create_directories((dir / f.path).parent_path());
-    std::ofstream out(dir / f.path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(t.payload.data() + f.offset), f.size);
-  }
-}
-
-torrent_handle add(session& ses, const test_torrent& t, const std::filesystem::path& dir,
-                   std::vector<std::string> peers = {}) {
-  add_torrent_params p;
-  p.ti = t.ti;
-  p.save_path = dir;
-  p.peers = std::move(peers);
-  auto h = ses.add_torrent(p);
-  EXPECT_TRUE(h) << h.error().message();
-  return h ? *h : torrent_handle{};
-}
-
 std::string node_of(const char* address, const session& s) {
-  return std::string(address) + ":" + std::to_string(s.dht()->port);
+  return endpoint_of(address, s.dht()->port);
 }
 
 TEST(DhtSession, NodeSharesTheListenPortAndIsOffWhenDisabled) {
@@ -92,8 +47,8 @@ TEST(DhtSession, WithoutBootstrapNodesNothingIsSent) {
   temp_dir dir;
   write_payload(t, dir.path);
   session ses(dht_loopback("127.0.0.1"));
-  auto h = add(ses, t, dir.path);
-  ASSERT_EQ(wait_state(h, torrent_state::seeding)->state, torrent_state::seeding);
+  auto h = add_test_torrent(ses, t, dir.path);
+  ASSERT_EQ(wait_for_status(h, is_settled)->state, torrent_state::seeding);
   std::this_thread::sleep_for(3s);  // several lookup periods
   auto st = ses.dht();
   ASSERT_TRUE(st);
@@ -107,13 +62,13 @@ TEST(DhtSession, LeecherFindsATrackerlessSeederThroughTheDhtAlone) {
   temp_dir seed_dir, leech_dir;
   write_payload(t, seed_dir.path);
   session seeder(dht_loopback("127.0.0.1"));
-  auto sh = add(seeder, t, seed_dir.path);
-  ASSERT_EQ(wait_state(sh, torrent_state::seeding)->state, torrent_state::seeding);
+  auto sh = add_test_torrent(seeder, t, seed_dir.path);
+  ASSERT_EQ(wait_for_status(sh, is_settled)->state, torrent_state::seeding);
 
   // No tracker and no peer given: the leecher only knows the seeder's DHT node.
   session leecher(dht_loopback("127.0.0.2", {node_of("127.0.0.1", seeder)}));
-  auto lh = add(leecher, t, leech_dir.path);
-  auto ls = wait_state(lh, torrent_state::seeding, 40s);
+  auto lh = add_test_torrent(leecher, t, leech_dir.path);
+  auto ls = wait_for_status(lh, is_settled, 40s);
   ASSERT_TRUE(ls);
   ASSERT_EQ(ls->state, torrent_state::seeding) << ls->error;
   EXPECT_GE(leecher.dht()->lookups, 1);
@@ -136,8 +91,8 @@ TEST(DhtSession, PrivateTorrentNeverQueriesTheDht) {
   priv.ti->is_private = true;
   temp_dir priv_dir;
   write_payload(priv, priv_dir.path);
-  auto ph = add(ses, priv, priv_dir.path);
-  ASSERT_EQ(wait_state(ph, torrent_state::seeding)->state, torrent_state::seeding);
+  auto ph = add_test_torrent(ses, priv, priv_dir.path);
+  ASSERT_EQ(wait_for_status(ph, is_settled)->state, torrent_state::seeding);
   std::this_thread::sleep_for(3s);  // several lookup periods of a public torrent
   EXPECT_EQ(ses.dht()->lookups, 0);
   EXPECT_EQ(ses.dht()->queries_sent, sent_before);
@@ -147,8 +102,8 @@ TEST(DhtSession, PrivateTorrentNeverQueriesTheDht) {
   auto pub = make_torrent(54);
   temp_dir pub_dir;
   write_payload(pub, pub_dir.path);
-  auto uh = add(ses, pub, pub_dir.path);
-  ASSERT_EQ(wait_state(uh, torrent_state::seeding)->state, torrent_state::seeding);
+  auto uh = add_test_torrent(ses, pub, pub_dir.path);
+  ASSERT_EQ(wait_for_status(uh, is_settled)->state, torrent_state::seeding);
   EXPECT_TRUE(eventually([&] { return boot.dht()->announces_stored >= 1; }, 10s));
   EXPECT_GE(ses.dht()->lookups, 1);
   EXPECT_GT(ses.dht()->queries_sent, sent_before);
@@ -207,8 +162,8 @@ TEST(DhtSession, HandshakeSetsTheDhtBitAndSendsPortExceptForPrivateTorrents) {
   write_payload(pub, pub_dir.path);
   write_payload(priv, priv_dir.path);
   session ses(dht_loopback("127.0.0.1"));
-  ASSERT_EQ(wait_state(add(ses, pub, pub_dir.path), torrent_state::seeding)->state, torrent_state::seeding);
-  ASSERT_EQ(wait_state(add(ses, priv, priv_dir.path), torrent_state::seeding)->state, torrent_state::seeding);
+  ASSERT_EQ(wait_for_status(add_test_torrent(ses, pub, pub_dir.path), is_settled)->state, torrent_state::seeding);
+  ASSERT_EQ(wait_for_status(add_test_torrent(ses, priv, priv_dir.path), is_settled)->state, torrent_state::seeding);
 
   auto p = probe("127.0.0.1", ses.listen_port(), pub.ti->info_hash);
   ASSERT_TRUE(p.answered);
@@ -226,7 +181,7 @@ TEST(DhtSession, HandshakeSetsTheDhtBitAndSendsPortExceptForPrivateTorrents) {
   session off(off_settings);
   temp_dir off_dir;
   write_payload(pub, off_dir.path);
-  ASSERT_EQ(wait_state(add(off, pub, off_dir.path), torrent_state::seeding)->state, torrent_state::seeding);
+  ASSERT_EQ(wait_for_status(add_test_torrent(off, pub, off_dir.path), is_settled)->state, torrent_state::seeding);
   auto r = probe("127.0.0.2", off.listen_port(), pub.ti->info_hash);
   ASSERT_TRUE(r.answered);
   EXPECT_FALSE(r.dht_bit);
@@ -238,11 +193,11 @@ TEST(DhtSession, PeersPortMessagesAddNodesToTheRoutingTable) {
   temp_dir seed_dir, leech_dir;
   write_payload(t, seed_dir.path);
   session seeder(dht_loopback("127.0.0.1"));
-  auto sh = add(seeder, t, seed_dir.path);
-  ASSERT_EQ(wait_state(sh, torrent_state::seeding)->state, torrent_state::seeding);
+  auto sh = add_test_torrent(seeder, t, seed_dir.path);
+  ASSERT_EQ(wait_for_status(sh, is_settled)->state, torrent_state::seeding);
   // No bootstrap nodes on either side: the nodes come from the `port` messages only.
   session leecher(dht_loopback("127.0.0.2"));
-  add(leecher, t, leech_dir.path, {"127.0.0.1:" + std::to_string(seeder.listen_port())});
+  add_test_torrent(leecher, t, leech_dir.path, {endpoint_of("127.0.0.1", seeder.listen_port())});
   EXPECT_TRUE(eventually([&] { return seeder.dht()->nodes >= 1 && leecher.dht()->nodes >= 1; }, 15s))
       << "seeder nodes " << seeder.dht()->nodes << ", leecher nodes " << leecher.dht()->nodes;
 }

@@ -63,13 +63,7 @@ torrent_handle add(session& s, const test_torrent& t, const fs::path& dir,
   p.save_path = dir;
   p.peers = std::move(peers);
   p.file_priorities = std::move(prios);
-  auto h = s.add_torrent(std::move(p));
-  EXPECT_TRUE(h) << (h ? "" : h.error().message());
-  return h ? *h : torrent_handle{};
-}
-
-bool is_seeding(const torrent_status& s) {
-  return s.state == torrent_state::seeding || s.state == torrent_state::error;
+  return add_checked(s, std::move(p));
 }
 
 TEST(FilePriority, SkippedMiddleFileIsNotCreatedAndUnskippingCompletesIt) {
@@ -78,7 +72,7 @@ TEST(FilePriority, SkippedMiddleFileIsNotCreatedAndUnskippingCompletesIt) {
   write_payload(t, seed_dir.path);
   session seeder(loopback_settings("127.0.0.2"));
   auto sh = add(seeder, t, seed_dir.path);
-  auto ss = wait_for_status(sh, is_seeding);
+  auto ss = wait_for_status(sh, is_settled);
   ASSERT_TRUE(ss);
   ASSERT_EQ(ss->state, torrent_state::seeding) << ss->error;
 
@@ -123,7 +117,7 @@ TEST(FilePriority, SkippedMiddleFileIsNotCreatedAndUnskippingCompletesIt) {
 
   // Unskip: b is downloaded, its part-file bytes move into it, and the torrent seeds.
   ASSERT_TRUE(lh.set_file_priority(file_index{1}, file_priority::high));
-  ls = wait_for_status(lh, is_seeding);
+  ls = wait_for_status(lh, is_settled);
   ASSERT_TRUE(ls);
   ASSERT_EQ(ls->state, torrent_state::seeding) << ls->error;
   EXPECT_TRUE(ls->is_finished);
@@ -178,7 +172,7 @@ TEST(FilePriority, SequentialDownloadVerifiesPiecesInIncreasingOrder) {
   ss_settings.disk_threads = 1;  // nor the seeder's reads reorder the blocks it sends
   session seeder(ss_settings);
   auto sh = add(seeder, t, seed_dir.path, {endpoint_of("127.0.0.3", leecher.listen_port())});
-  auto ls = wait_for_status(lh, is_seeding);
+  auto ls = wait_for_status(lh, is_settled);
   ASSERT_TRUE(ls);
   ASSERT_EQ(ls->state, torrent_state::seeding) << ls->error;
   leecher.stop();

@@ -7,9 +7,8 @@
 #include <fstream>
 #include <thread>
 
-#include "fake_peers.hpp"
 #include "session/lsd_driver.hpp"
-#include "tessera/session.hpp"
+#include "session_test_support.hpp"
 
 #include <boost/asio/ip/multicast.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -57,16 +56,6 @@ std::string loopback_multicast_problem(std::uint16_t port) {
   if (auto why = loopback_multicast_problem(port); !why.empty()) {                       \
     GTEST_SKIP() << "this sandbox cannot multicast on loopback: " << why;                \
   }
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Settings: which interface, which groups
@@ -165,32 +154,13 @@ TEST(LsdDriver, DeliversPeersOfPublicTorrentsAndNeverAnnouncesPrivateOnes) {
 // ---------------------------------------------------------------------------------------------
 // Sessions
 
+/// loopback_settings with LSD on, its multicast group on `group_port` (never 6771). The listen
+/// interface is also the multicast interface, so every announce stays on loopback.
 session_settings lsd_loopback(const char* address, std::uint16_t group_port) {
-  session_settings s;
-  s.stop_announce_timeout = 1s;
-  s.listen_interface = address;  // also the multicast interface: loopback only
-  s.listen_port = 0;
-  s.enable_dht = false;
+  auto s = loopback_settings(address);
+  s.enable_lsd = true;
   s.lsd_port = group_port;
   return s;
-}
-
-void write_payload(const test_torrent& t, const std::filesystem::path& dir) {
-  for (const auto& f : t.ti->files) {
-    if (f.pad) continue;
-    std::filesystem::create_directories((dir / f.path).parent_path());
-    std::ofstream out(dir / f.path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(t.payload.data() + f.offset), f.size);
-  }
-}
-
-torrent_handle add(session& ses, const test_torrent& t, const std::filesystem::path& dir) {
-  add_torrent_params p;
-  p.ti = t.ti;
-  p.save_path = dir;
-  auto h = ses.add_torrent(p);
-  EXPECT_TRUE(h) << h.error().message();
-  return h ? *h : torrent_handle{};
 }
 
 bool is_state(const torrent_handle& h, torrent_state want) {
@@ -211,13 +181,13 @@ TEST(LsdSession, LeecherFindsASeederThroughLsdAloneAndDownloads) {
   temp_dir seed_dir, leech_dir;
   write_payload(t, seed_dir.path);
   session seeder(lsd_loopback("127.0.0.2", port));
-  auto sh = add(seeder, t, seed_dir.path);
+  auto sh = add_test_torrent(seeder, t, seed_dir.path);
   ASSERT_TRUE(eventually([&] { return is_state(sh, torrent_state::seeding); }, 30s));
 
   // No tracker, no DHT, no peer given: only the LSD announces name the seeder.
   session leecher(lsd_loopback("127.0.0.3", port));
   ASSERT_FALSE(leecher.dht());
-  auto lh = add(leecher, t, leech_dir.path);
+  auto lh = add_test_torrent(leecher, t, leech_dir.path);
   ASSERT_TRUE(eventually([&] { return is_state(lh, torrent_state::seeding); }, 30s))
       << "leecher peers: " << peers_of(lh) << ", seeder peers: " << peers_of(sh);
   leecher.stop();
@@ -239,14 +209,14 @@ TEST(LsdSession, PrivateTorrentsAndSessionsWithLsdOffAreNotFound) {
   auto off_settings = lsd_loopback("127.0.0.4", port);
   off_settings.enable_lsd = false;
   session off(off_settings);
-  auto priv_seed = add(a, priv, d1.path);
-  auto priv_leech = add(b, priv, d2.path);
-  auto pub_seed = add(a, pub, d3.path);
-  auto pub_off = add(off, pub, d4.path);
+  auto priv_seed = add_test_torrent(a, priv, d1.path);
+  auto priv_leech = add_test_torrent(b, priv, d2.path);
+  auto pub_seed = add_test_torrent(a, pub, d3.path);
+  auto pub_off = add_test_torrent(off, pub, d4.path);
   ASSERT_TRUE(eventually([&] { return is_state(priv_seed, torrent_state::seeding) && is_state(pub_seed, torrent_state::seeding); }, 30s));
   // Announces are sent at once when a torrent is added: a second is plenty on loopback, and
   // the public torrent in the same sessions shows that LSD runs.
-  auto pub_leech = add(b, pub, d5.path);
+  auto pub_leech = add_test_torrent(b, pub, d5.path);
   ASSERT_TRUE(eventually([&] { return is_state(pub_leech, torrent_state::seeding); }, 10s))
       << "LSD works between a and b";
   std::this_thread::sleep_for(1s);

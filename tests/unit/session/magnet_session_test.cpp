@@ -2,6 +2,7 @@
 // session (BEP 9), then the data; peer exchange (BEP 11) introducing a third session; private
 // torrents keeping PEX off (BEP 27).
 #include <atomic>
+#include <memory>
 #include <mutex>
 
 #include <gtest/gtest.h>
@@ -16,18 +17,9 @@ namespace {
 using namespace test;
 using namespace std::chrono_literals;
 
-torrent_handle add_seed_without_writing(session& ses, const test_torrent& t, const std::filesystem::path& dir) {
-  add_torrent_params p;
-  p.ti = t.ti;
-  p.save_path = dir;
-  auto h = ses.add_torrent(p);
-  EXPECT_TRUE(h) << h.error().message();
-  return h ? *h : torrent_handle{};
-}
-
 torrent_handle add_seed(session& ses, const test_torrent& t, const std::filesystem::path& dir) {
   write_payload(t, dir);
-  return add_seed_without_writing(ses, t, dir);
+  return add_test_torrent(ses, t, dir);
 }
 
 /// Like add_seed, but the last byte of the last file is missing: nobody in the swarm can finish,
@@ -36,7 +28,7 @@ torrent_handle add_almost_seed(session& ses, const test_torrent& t, const std::f
   write_payload(t, dir);
   const auto last = dir / t.ti->files.back().path;
   std::filesystem::resize_file(last, std::filesystem::file_size(last) - 1);
-  auto h = add_seed_without_writing(ses, t, dir);
+  auto h = add_test_torrent(ses, t, dir);
   // Peers that dial during the check are turned away (and retried only 30 s later).
   EXPECT_TRUE(wait_for_status(h, [](const torrent_status& s) { return s.state != torrent_state::checking; }));
   return h;
@@ -131,38 +123,44 @@ TEST(MagnetSession, BadMagnetLinksAreRefusedWithTheirReason) {
   EXPECT_EQ(ses.add_torrent(none).error(), std::errc::invalid_argument);
 }
 
+/// A session that sends PEX messages every second, so that a test sees one soon.
+session_settings fast_pex(const char* address) {
+  auto s = loopback_settings(address);
+  s.pex_interval = 1s;
+  return s;
+}
+
+/// Three sessions sharing `t`: A (127.0.0.2) has all of it but the last byte; B (127.0.0.3)
+/// dials A; once B has a status, C (127.0.0.4) is added knowing only B. Any other peer C finds
+/// came from B's PEX messages.
+struct pex_chain {
+  temp_dir a_dir, b_dir, c_dir;
+  session a{fast_pex("127.0.0.2")};
+  std::unique_ptr<session> b, c;
+  torrent_handle hc;
+  bool b_ready = false;  ///< B's status was readable after its wait for A
+
+  explicit pex_chain(const test_torrent& t) {
+    add_almost_seed(a, t, a_dir.path);
+    b = std::make_unique<session>(fast_pex("127.0.0.3"));
+    auto hb = add_test_torrent(*b, t, b_dir.path, {endpoint_of("127.0.0.2", a.listen_port())});
+    b_ready = bool(wait_for_status(hb, [](const torrent_status& s) { return s.num_peers >= 1; }));
+    if (!b_ready) return;
+    c = std::make_unique<session>(fast_pex("127.0.0.4"));
+    hc = add_test_torrent(*c, t, c_dir.path, {endpoint_of("127.0.0.3", b->listen_port())});
+  }
+};
+
 // A has all but the last piece; B connects to A; C knows only B. B tells C about A through PEX
 // and C connects to both.
 TEST(MagnetSession, PeerExchangeIntroducesASecondPeer) {
   auto t = make_real_torrent(43, 32 * 1024, 1500000, 100000);
-  temp_dir a_dir, b_dir, c_dir;
-  auto fast_pex = [](const char* addr) {
-    auto s = loopback_settings(addr);
-    s.pex_interval = 1s;
-    return s;
-  };
-  session a(fast_pex("127.0.0.2"));
-  add_almost_seed(a, t, a_dir.path);
-  session b(fast_pex("127.0.0.3"));
-  add_torrent_params pb;
-  pb.ti = t.ti;
-  pb.save_path = b_dir.path;
-  pb.peers = {endpoint_of("127.0.0.2", a.listen_port())};
-  auto hb = b.add_torrent(pb);
-  ASSERT_TRUE(hb);
-  ASSERT_TRUE(wait_for_status(*hb, [](const torrent_status& s) { return s.num_peers >= 1; }));
-
-  session c(fast_pex("127.0.0.4"));
-  add_torrent_params pc;
-  pc.ti = t.ti;
-  pc.save_path = c_dir.path;
-  pc.peers = {endpoint_of("127.0.0.3", b.listen_port())};
-  auto hc = c.add_torrent(pc);
-  ASSERT_TRUE(hc);
-  auto two = wait_for_status(*hc, [](const torrent_status& s) { return s.num_peers >= 2; });
+  pex_chain chain(t);
+  ASSERT_TRUE(chain.b_ready);
+  auto two = wait_for_status(chain.hc, [](const torrent_status& s) { return s.num_peers >= 2; });
   ASSERT_TRUE(two);
   EXPECT_GE(two->num_peers, 2) << "C learned A from B's PEX message";
-  auto got = wait_for_status(*hc, [&](const torrent_status& s) { return s.pieces_done == t.ti->num_pieces() - 1; });
+  auto got = wait_for_status(chain.hc, [&](const torrent_status& s) { return s.pieces_done == t.ti->num_pieces() - 1; });
   ASSERT_TRUE(got);
   EXPECT_EQ(got->pieces_done, t.ti->num_pieces() - 1) << "every piece the swarm has";
 }
@@ -170,30 +168,9 @@ TEST(MagnetSession, PeerExchangeIntroducesASecondPeer) {
 TEST(MagnetSession, PrivateTorrentsDoNotExchangePeers) {
   auto t = make_real_torrent(44, 32 * 1024, 600000, 100000, /*is_private=*/true);
   ASSERT_TRUE(t.ti->is_private);
-  temp_dir a_dir, b_dir, c_dir;
-  auto fast_pex = [](const char* addr) {
-    auto s = loopback_settings(addr);
-    s.pex_interval = 1s;
-    return s;
-  };
-  session a(fast_pex("127.0.0.2"));
-  add_almost_seed(a, t, a_dir.path);
-  session b(fast_pex("127.0.0.3"));
-  add_torrent_params pb;
-  pb.ti = t.ti;
-  pb.save_path = b_dir.path;
-  pb.peers = {endpoint_of("127.0.0.2", a.listen_port())};
-  auto hb = b.add_torrent(pb);
-  ASSERT_TRUE(hb);
-  ASSERT_TRUE(wait_for_status(*hb, [](const torrent_status& s) { return s.num_peers >= 1; }));
-  session c(fast_pex("127.0.0.4"));
-  add_torrent_params pc;
-  pc.ti = t.ti;
-  pc.save_path = c_dir.path;
-  pc.peers = {endpoint_of("127.0.0.3", b.listen_port())};
-  auto hc = c.add_torrent(pc);
-  ASSERT_TRUE(hc);
-  auto s = wait_for_status(*hc, [](const torrent_status& st) { return st.num_peers >= 2; }, 4s);
+  pex_chain chain(t);
+  ASSERT_TRUE(chain.b_ready);
+  auto s = wait_for_status(chain.hc, [](const torrent_status& st) { return st.num_peers >= 2; }, 4s);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->num_peers, 1) << "a private torrent learned a peer through PEX";
 }

@@ -60,15 +60,10 @@ std::optional<int> wait_for_tos(const std::optional<tcp::endpoint>& local, const
 
 torrent_handle add_seeding(session& ses, const test_torrent& t, const std::filesystem::path& dir) {
   write_payload(t, dir);
-  add_torrent_params p;
-  p.ti = t.ti;
-  p.save_path = dir;
-  auto h = ses.add_torrent(p);
-  EXPECT_TRUE(h);
-  if (!h) return {};
-  auto s = wait_for_status(*h, [](const torrent_status& st) { return st.state == torrent_state::seeding; }, 10s);
+  auto h = add_test_torrent(ses, t, dir);
+  auto s = wait_for_status(h, [](const torrent_status& st) { return st.state == torrent_state::seeding; }, 10s);
   EXPECT_TRUE(s && s->state == torrent_state::seeding);
-  return *h;
+  return h;
 }
 
 /// An incoming peer's socket is marked once the session adopts it (after its handshake).

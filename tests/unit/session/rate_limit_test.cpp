@@ -32,24 +32,11 @@ struct swarm {
   explicit swarm(session_settings seed_settings, session_settings leech_settings) {
     write_payload(t, seed_dir.path);
     seeder = std::make_unique<session>(seed_settings);
-    add_torrent_params sp;
-    sp.ti = t.ti;
-    sp.save_path = seed_dir.path;
-    auto sh = seeder->add_torrent(sp);
-    EXPECT_TRUE(sh);
-    if (sh) seed_handle = *sh;
-    auto seeding = wait_for_status(seed_handle, [](const torrent_status& s) {
-      return s.state == torrent_state::seeding || s.state == torrent_state::error;
-    });
+    seed_handle = add_test_torrent(*seeder, t, seed_dir.path);
+    auto seeding = wait_for_status(seed_handle, is_settled);
     EXPECT_TRUE(seeding && seeding->state == torrent_state::seeding);
     leecher = std::make_unique<session>(leech_settings);
-    add_torrent_params lp;
-    lp.ti = t.ti;
-    lp.save_path = leech_dir.path;
-    lp.peers = {endpoint_of(seed_address, seeder->listen_port())};
-    auto lh = leecher->add_torrent(lp);
-    EXPECT_TRUE(lh);
-    if (lh) leech_handle = *lh;
+    leech_handle = add_test_torrent(*leecher, t, leech_dir.path, {endpoint_of(seed_address, seeder->listen_port())});
   }
 
   std::int64_t downloaded() const {

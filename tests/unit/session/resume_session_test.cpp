@@ -34,13 +34,8 @@ int checked_pieces(const test_torrent& t, const std::filesystem::path& dir, cons
       present = c->pieces_present;
     }
   });
-  add_torrent_params p;
-  p.ti = t.ti;
-  p.save_path = dir;
-  p.peers = std::move(peers);
-  auto h = ses.add_torrent(p);
-  EXPECT_TRUE(h);
-  wait_for_status(*h, [&](const torrent_status& s) {
+  auto h = add_test_torrent(ses, t, dir, std::move(peers));
+  wait_for_status(h, [&](const torrent_status& s) {
     std::lock_guard lock(mu);
     return present >= 0 && (!wait_seeding || is_seeding(s));
   }, 20s);
@@ -71,11 +66,7 @@ struct seeded {
   session seeder{loopback_settings("127.0.0.2")};
   seeded() {
     write_payload(t, seed_dir.path);
-    add_torrent_params p;
-    p.ti = t.ti;
-    p.save_path = seed_dir.path;
-    auto h = seeder.add_torrent(p);
-    EXPECT_TRUE(h && wait_for_status(*h, is_seeding));
+    EXPECT_TRUE(wait_for_status(add_test_torrent(seeder, t, seed_dir.path), is_seeding));
   }
   std::vector<std::string> peers() const { return {endpoint_of("127.0.0.2", seeder.listen_port())}; }
 };

@@ -12,9 +12,8 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
-#include "fake_peers.hpp"
 #include "session/listener.hpp"
-#include "tessera/session.hpp"
+#include "session_test_support.hpp"
 
 namespace tessera {
 namespace {
@@ -23,52 +22,12 @@ using namespace test;
 using namespace std::chrono_literals;
 namespace wire = detail::wire;
 
-template <class Pred>
-result<torrent_status> wait_for(const torrent_handle& h, Pred pred, std::chrono::seconds limit = 30s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    auto s = h.status();
-    if (!s || pred(*s) || std::chrono::steady_clock::now() > deadline) return s;
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
+/// loopback_settings with the DHT left on, as in a default session: these sessions seed to each
+/// other with the handshake's DHT bit and `port` message exchanged, as real clients do.
 session_settings loopback(const char* address, std::uint16_t port = 0) {
-  session_settings s;
-  s.stop_announce_timeout = 1s;
-  s.listen_interface = address;
-  s.listen_port = port;
-  s.enable_lsd = false;  // LSD finds other sessions on this host; lsd_session_test covers it
+  auto s = loopback_settings(address, port);
+  s.enable_dht = true;
   return s;
-}
-
-/// Writes the torrent's files (padding excluded) under `dir`, as a finished download would.
-void write_payload(const test_torrent& t, const std::filesystem::path& dir) {
-  for (const auto& f : t.ti->files) {
-    if (f.pad) continue;
-    std::filesystem::create_directories((dir / f.path).parent_path());
-    std::ofstream out(dir / f.path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(t.payload.data() + f.offset), f.size);
-  }
-}
-
-std::string endpoint_of(const char* address, std::uint16_t port) {
-  return std::string(address) + ":" + std::to_string(port);
-}
-
-torrent_handle add(session& ses, const test_torrent& t, const std::filesystem::path& dir,
-                   std::vector<std::string> peers = {}) {
-  add_torrent_params p;
-  p.ti = t.ti;
-  p.save_path = dir;
-  p.peers = std::move(peers);
-  auto h = ses.add_torrent(p);
-  EXPECT_TRUE(h) << h.error().message();
-  return h ? *h : torrent_handle{};
-}
-
-bool seeding(const torrent_status& s) {
-  return s.state == torrent_state::seeding || s.state == torrent_state::error;
 }
 
 TEST(Seeding, SessionSeedsAThreeFileTorrentToAnotherSession) {
@@ -80,15 +39,15 @@ TEST(Seeding, SessionSeedsAThreeFileTorrentToAnotherSession) {
 
   session seeder(loopback("127.0.0.1"));
   ASSERT_NE(seeder.listen_port(), 0);
-  auto sh = add(seeder, t, seed_dir.path);
-  auto ss = wait_for(sh, seeding);
+  auto sh = add_test_torrent(seeder, t, seed_dir.path);
+  auto ss = wait_for_status(sh, is_settled);
   ASSERT_TRUE(ss);
   ASSERT_EQ(ss->state, torrent_state::seeding) << ss->error;
 
   session leecher(loopback("127.0.0.2"));
-  auto lh = add(leecher, t, leech_dir.path, {endpoint_of("127.0.0.1", seeder.listen_port())});
+  auto lh = add_test_torrent(leecher, t, leech_dir.path, {endpoint_of("127.0.0.1", seeder.listen_port())});
   const auto started = std::chrono::steady_clock::now();
-  auto ls = wait_for(lh, seeding);
+  auto ls = wait_for_status(lh, is_settled);
   ASSERT_TRUE(ls);
   ASSERT_EQ(ls->state, torrent_state::seeding) << ls->error;
   // The leecher's interest unchokes it at once (a free slot), not at the 10 s rechoke.
@@ -100,7 +59,7 @@ TEST(Seeding, SessionSeedsAThreeFileTorrentToAnotherSession) {
   EXPECT_GE(up->total_uploaded, t.ti->total_size);
   EXPECT_EQ(up->total_downloaded, 0);
   // Both are seeds now: the connection is dropped.
-  auto gone = wait_for(sh, [](const torrent_status& s) { return s.num_peers == 0; }, 10s);
+  auto gone = wait_for_status(sh, [](const torrent_status& s) { return s.num_peers == 0; }, 10s);
   ASSERT_TRUE(gone);
   EXPECT_EQ(gone->num_peers, 0);
   leecher.stop();
@@ -115,15 +74,15 @@ TEST(Seeding, LeechersAlsoUploadToEachOther) {
   temp_dir seed_dir, a_dir, b_dir;
   write_payload(t, seed_dir.path);
   session seeder(loopback("127.0.0.1"));
-  auto sh = add(seeder, t, seed_dir.path);
-  ASSERT_TRUE(wait_for(sh, seeding));
+  auto sh = add_test_torrent(seeder, t, seed_dir.path);
+  ASSERT_TRUE(wait_for_status(sh, is_settled));
 
   session a(loopback("127.0.0.3"));
   session b(loopback("127.0.0.4"));
-  auto ah = add(a, t, a_dir.path, {endpoint_of("127.0.0.1", seeder.listen_port())});
-  auto bh = add(b, t, b_dir.path, {endpoint_of("127.0.0.3", a.listen_port())});
-  auto as = wait_for(ah, seeding);
-  auto bs = wait_for(bh, seeding, 40s);
+  auto ah = add_test_torrent(a, t, a_dir.path, {endpoint_of("127.0.0.1", seeder.listen_port())});
+  auto bh = add_test_torrent(b, t, b_dir.path, {endpoint_of("127.0.0.3", a.listen_port())});
+  auto as = wait_for_status(ah, is_settled);
+  auto bs = wait_for_status(bh, is_settled, 40s);
   ASSERT_TRUE(as && bs);
   ASSERT_EQ(as->state, torrent_state::seeding) << as->error;
   ASSERT_EQ(bs->state, torrent_state::seeding) << bs->error;
@@ -169,8 +128,8 @@ TEST(Seeding, IncomingHandshakeIsRoutedByInfoHashAndUnknownOnesAreClosed) {
   temp_dir dir;
   write_payload(t, dir.path);
   session ses(loopback("127.0.0.1"));
-  auto h = add(ses, t, dir.path);
-  ASSERT_TRUE(wait_for(h, seeding));
+  auto h = add_test_torrent(ses, t, dir.path);
+  ASSERT_TRUE(wait_for_status(h, is_settled));
   EXPECT_TRUE(handshake_answered(ses.listen_port(), t.ti->info_hash));
   sha1_hash other = t.ti->info_hash;
   other.bytes[0] ^= 0xff;
@@ -239,8 +198,8 @@ TEST(Seeding, ChokerUnchokesRegularSlotsPlusOneOptimisticAtOnce) {
   auto settings = loopback("127.0.0.1");
   settings.unchoke_slots = 2;
   session ses(settings);
-  auto h = add(ses, t, dir.path);
-  ASSERT_TRUE(wait_for(h, seeding));
+  auto h = add_test_torrent(ses, t, dir.path);
+  ASSERT_TRUE(wait_for_status(h, is_settled));
   std::vector<std::unique_ptr<raw_leecher>> peers;
   for (int i = 0; i < 5; ++i) {
     peers.push_back(std::make_unique<raw_leecher>());
@@ -266,8 +225,8 @@ TEST(Seeding, IncomingPeersObeyTheConnectionLimitAndDuplicateIdsAreDropped) {
   auto settings = loopback("127.0.0.1");
   settings.max_connections_per_torrent = 2;
   session ses(settings);
-  auto h = add(ses, t, dir.path);
-  ASSERT_TRUE(wait_for(h, seeding));
+  auto h = add_test_torrent(ses, t, dir.path);
+  ASSERT_TRUE(wait_for_status(h, is_settled));
   auto connect = [&](const char* id) {
     auto p = std::make_unique<raw_leecher>();
     EXPECT_TRUE(p->connect(ses.listen_port(), t.ti->info_hash, id));

@@ -22,7 +22,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "fake_peers.hpp"
+#include "session_test_support.hpp"
 #include "session/session_impl.hpp"
 
 namespace tessera {
@@ -47,28 +47,11 @@ struct event_log {
   }
 };
 
-// Polls the handle until `pred(status)` holds or `limit` passes.
-template <class Pred>
-result<torrent_status> wait_for(const torrent_handle& h, Pred pred, std::chrono::seconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    auto s = h.status();
-    if (!s || pred(*s) || std::chrono::steady_clock::now() > deadline) return s;
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
-bool is_done(const torrent_status& s) {
-  return s.state == torrent_state::seeding || s.state == torrent_state::error;
-}
-
-
+/// loopback_settings on 127.0.0.1 with the DHT left on, as in a default session (these tests
+/// download as a user's session would; the DHT has no bootstrap nodes, so it stays on loopback).
 session_settings test_settings() {
-  session_settings s;
-  s.stop_announce_timeout = 1s;
-  s.listen_interface = "127.0.0.1";  // loopback only, a port the OS picks
-  s.listen_port = 0;
-  s.enable_lsd = false;  // LSD finds other sessions on this host; lsd_session_test covers it
+  auto s = loopback_settings("127.0.0.1");
+  s.enable_dht = true;
   return s;
 }
 
@@ -86,7 +69,7 @@ TEST(Session, DownloadsThreeFileTorrentFromSeederThenFindsItVerifiedOnRestart) {
     p.peers = {seeder.endpoint()};
     auto h = ses.add_torrent(p);
     ASSERT_TRUE(h) << h.error().message();
-    auto s = wait_for(*h, is_done);
+    auto s = wait_for_status(*h, is_settled);
     ASSERT_TRUE(s);
     ASSERT_EQ(s->state, torrent_state::seeding) << s->error;
     EXPECT_EQ(s->total_size, t.ti->total_size);
@@ -114,7 +97,7 @@ TEST(Session, DownloadsThreeFileTorrentFromSeederThenFindsItVerifiedOnRestart) {
   p.peers = {seeder.endpoint()};
   auto h = ses.add_torrent(p);
   ASSERT_TRUE(h);
-  auto s = wait_for(*h, is_done);
+  auto s = wait_for_status(*h, is_settled);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->state, torrent_state::seeding);
   EXPECT_EQ(s->pieces_checked, t.ti->num_pieces());
@@ -140,7 +123,7 @@ TEST(Session, CorruptPieceFailsTheHashAndIsFetchedAgainFromAnHonestSeeder) {
   p.peers = {liar.endpoint(), honest.endpoint()};
   auto h = ses.add_torrent(p);
   ASSERT_TRUE(h);
-  auto s = wait_for(*h, is_done);
+  auto s = wait_for_status(*h, is_settled);
   ASSERT_TRUE(s);
   ASSERT_EQ(s->state, torrent_state::seeding) << s->error;
   EXPECT_GT(liar.bytes_served(), 0);
@@ -166,7 +149,7 @@ TEST(Session, PaddingFilesAreNeitherWrittenNorCountedInSizes) {
   auto s = h->status();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->total_size, payload);
-  s = wait_for(*h, is_done);
+  s = wait_for_status(*h, is_settled);
   ASSERT_TRUE(s);
   ASSERT_EQ(s->state, torrent_state::seeding) << s->error;
   EXPECT_EQ(s->total_size, payload);
@@ -191,7 +174,7 @@ TEST(Session, RejectsConnectionsToItselfAndDuplicatePeerIds) {
   p.peers = {mirror.endpoint(), first.endpoint(), second.endpoint()};
   auto h = ses.add_torrent(p);
   ASSERT_TRUE(h);
-  auto s = wait_for(*h, is_done);
+  auto s = wait_for_status(*h, is_settled);
   ASSERT_TRUE(s);
   ASSERT_EQ(s->state, torrent_state::seeding) << s->error;
   EXPECT_EQ(mirror.bytes_served(), 0);
@@ -276,7 +259,7 @@ TEST(Session, TorrentWithoutPeersStaysDownloadingAndReportsProgressFields) {
   p.save_path = dir.path;
   auto h = ses.add_torrent(p);
   ASSERT_TRUE(h);
-  auto s = wait_for(*h, [](const torrent_status& st) { return st.state != torrent_state::checking; }, 5s);
+  auto s = wait_for_status(*h, [](const torrent_status& st) { return st.state != torrent_state::checking; }, 5s);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->state, torrent_state::downloading);
   EXPECT_EQ(s->total_done, 0);
@@ -300,21 +283,18 @@ TEST(Session, FindsPeersThroughTheTrackerAndAnnouncesStartedCompletedStopped) {
     p.save_path = dir.path;
     auto h = ses.add_torrent(p);
     ASSERT_TRUE(h);
-    auto s = wait_for(*h, is_done);
+    auto s = wait_for_status(*h, is_settled);
     ASSERT_TRUE(s);
     ASSERT_EQ(s->state, torrent_state::seeding) << s->error << " / " << s->tracker_message;
     EXPECT_EQ(s->tracker_message, "");
     // `completed` follows the finish asynchronously.
-    auto deadline = std::chrono::steady_clock::now() + 5s;
     auto has = [&](const std::string& what) {
       for (const auto& r : tracker.requests()) {
         if (r.find(what) != std::string::npos) return true;
       }
       return false;
     };
-    while (!has("event=completed") && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(20ms);
-    }
+    eventually([&] { return has("event=completed"); }, 5s);
     ses.stop();
     EXPECT_TRUE(has("event=started"));
     EXPECT_TRUE(has("left=" + std::to_string(t.ti->total_size)));
@@ -345,7 +325,7 @@ TEST(Session, EveryTrackerFailingWithoutPeersRaisesTrackerError) {
   p.save_path = dir.path;
   auto h = ses.add_torrent(p);
   ASSERT_TRUE(h);
-  auto s = wait_for(*h, [&](const torrent_status&) { return log->count<events::tracker_error>() > 0; }, 15s);
+  auto s = wait_for_status(*h, [&](const torrent_status&) { return log->count<events::tracker_error>() > 0; }, 15s);
   ASSERT_TRUE(s);
   EXPECT_EQ(log->count<events::tracker_error>(), 1);
   s = h->status();

@@ -4,7 +4,11 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
 
 #include "core/bencode.hpp"
 #include "fake_peers.hpp"
@@ -23,6 +27,22 @@ result<torrent_status> wait_for_status(const torrent_handle& h, Pred pred,
     if (!s || pred(*s) || std::chrono::steady_clock::now() > deadline) return s;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+/// Polls `pred()` every 20 ms until it holds or `limit` passes; its last answer.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return pred();
+}
+
+/// True once a torrent has nothing left to download or has failed: the end of a transfer test.
+inline bool is_settled(const torrent_status& s) {
+  return s.state == torrent_state::seeding || s.state == torrent_state::error;
 }
 
 /// A session listening on `address` only (an OS-chosen port unless given), with no DHT and no
@@ -47,6 +67,24 @@ inline void write_payload(const test_torrent& t, const std::filesystem::path& di
   }
 }
 
+/// Adds `p` to `ses`; a failure is a test failure (and an empty handle, which fails every call).
+inline torrent_handle add_checked(session& ses, add_torrent_params p) {
+  auto h = ses.add_torrent(std::move(p));
+  EXPECT_TRUE(h) << (h ? "" : h.error().message());
+  return h ? *h : torrent_handle{};
+}
+
+/// Adds `t` saved under `dir`, dialling `peers` ("address:port").
+inline torrent_handle add_test_torrent(session& ses, const test_torrent& t, const std::filesystem::path& dir,
+                                       std::vector<std::string> peers = {}) {
+  add_torrent_params p;
+  p.ti = t.ti;
+  p.save_path = dir;
+  p.peers = std::move(peers);
+  return add_checked(ses, std::move(p));
+}
+
+/// "address:port", as add_torrent_params::peers and torrent_handle::connect_peer take it.
 inline std::string endpoint_of(const char* address, std::uint16_t port) {
   return std::string(address) + ":" + std::to_string(port);
 }

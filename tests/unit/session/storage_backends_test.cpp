@@ -4,8 +4,7 @@
 #include <fstream>
 #include <thread>
 
-#include "fake_peers.hpp"
-#include "tessera/session.hpp"
+#include "session_test_support.hpp"
 #include "tessera/storage.hpp"
 
 namespace tessera {
@@ -14,43 +13,6 @@ namespace {
 using namespace test;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-template <class Pred>
-result<torrent_status> wait_for(const torrent_handle& h, Pred pred, std::chrono::seconds limit = 30s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    auto s = h.status();
-    if (!s || pred(*s) || std::chrono::steady_clock::now() > deadline) return s;
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
-bool settled(const torrent_status& s) {
-  return s.state == torrent_state::seeding || s.state == torrent_state::error;
-}
-
-session_settings loopback(const char* address) {
-  session_settings s;
-  s.stop_announce_timeout = 1s;
-  s.listen_interface = address;
-  s.listen_port = 0;
-  s.enable_dht = false;
-  s.enable_lsd = false;
-  return s;
-}
-
-void write_payload(const test_torrent& t, const fs::path& dir) {
-  for (const auto& f : t.ti->files) {
-    if (f.pad) continue;
-    fs::create_directories((dir / f.path).parent_path());
-    std::ofstream out(dir / f.path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(t.payload.data() + f.offset), f.size);
-  }
-}
-
-std::string endpoint_of(const char* address, const session& s) {
-  return std::string(address) + ":" + std::to_string(s.listen_port());
-}
 
 /// Adds `t` with `factory`, keeping the storage it creates in `*created`.
 torrent_handle add(session& ses, const test_torrent& t, const fs::path& dir, storage_factory factory,
@@ -66,9 +28,7 @@ torrent_handle add(session& ses, const test_torrent& t, const fs::path& dir, sto
       return st;
     };
   }
-  auto h = ses.add_torrent(p);
-  EXPECT_TRUE(h) << h.error().message();
-  return h ? *h : torrent_handle{};
+  return add_checked(ses, std::move(p));
 }
 
 /// The whole byte stream read back through `st` (padding reads as zeros, as in the payload).
@@ -82,12 +42,12 @@ std::vector<std::uint8_t> read_all(storage& st, std::int64_t size) {
 
 /// A seeder session (127.0.0.1) with `t` complete on disk under `dir`.
 struct file_seeder {
-  session ses{loopback("127.0.0.1")};
+  session ses{loopback_settings("127.0.0.1")};
   torrent_handle h;
   file_seeder(const test_torrent& t, const fs::path& dir) {
     write_payload(t, dir);
     h = add(ses, t, dir, {}, nullptr);
-    auto s = wait_for(h, settled);
+    auto s = wait_for_status(h, is_settled);
     EXPECT_TRUE(s && s->state == torrent_state::seeding);
   }
 };
@@ -97,21 +57,21 @@ TEST(StorageBackends, TorrentDownloadsIntoTheMemoryBackendAndSeedsFromIt) {
   temp_dir seed_dir, mem_dir, last_dir;
   file_seeder seed(t, seed_dir.path);
 
-  session mem(loopback("127.0.0.2"));
+  session mem(loopback_settings("127.0.0.2"));
   std::shared_ptr<storage> st;
   auto mh = add(mem, t, mem_dir.path, memory_storage_factory(), &st,
-                {endpoint_of("127.0.0.1", seed.ses)});
+                {endpoint_of("127.0.0.1", seed.ses.listen_port())});
   ASSERT_TRUE(st);
-  auto ms = wait_for(mh, settled);
+  auto ms = wait_for_status(mh, is_settled);
   ASSERT_TRUE(ms);
   ASSERT_EQ(ms->state, torrent_state::seeding) << ms->error;
   EXPECT_TRUE(read_all(*st, t.ti->total_size) == t.payload);
   EXPECT_FALSE(fs::exists(mem_dir.path / "multi"));  // nothing on disk
 
   // The memory torrent serves a third session that knows only it.
-  session last(loopback("127.0.0.3"));
-  auto lh = add(last, t, last_dir.path, {}, nullptr, {endpoint_of("127.0.0.2", mem)});
-  auto ls = wait_for(lh, settled);
+  session last(loopback_settings("127.0.0.3"));
+  auto lh = add(last, t, last_dir.path, {}, nullptr, {endpoint_of("127.0.0.2", mem.listen_port())});
+  auto ls = wait_for_status(lh, is_settled);
   ASSERT_TRUE(ls);
   ASSERT_EQ(ls->state, torrent_state::seeding) << ls->error;
   last.stop();
@@ -123,12 +83,12 @@ TEST(StorageBackends, TorrentDownloadsIntoOneBlobNamedAfterTheInfoHash) {
   temp_dir seed_dir, blob_dir;
   file_seeder seed(t, seed_dir.path);
 
-  session leecher(loopback("127.0.0.4"));
+  session leecher(loopback_settings("127.0.0.4"));
   std::shared_ptr<storage> st;
   auto h = add(leecher, t, blob_dir.path, blob_storage_factory(), &st,
-               {endpoint_of("127.0.0.1", seed.ses)});
+               {endpoint_of("127.0.0.1", seed.ses.listen_port())});
   ASSERT_TRUE(st);
-  auto s = wait_for(h, settled);
+  auto s = wait_for_status(h, is_settled);
   ASSERT_TRUE(s);
   ASSERT_EQ(s->state, torrent_state::seeding) << s->error;
   EXPECT_TRUE(read_all(*st, t.ti->total_size) == t.payload);
@@ -159,7 +119,7 @@ TEST(StorageBackends, BlobPathRelativeToTheSavePathOrAbsolute) {
 TEST(StorageBackends, FactoryReturningNoStorageIsRefused) {
   auto t = make_torrent(94);
   temp_dir dir;
-  session ses(loopback("127.0.0.5"));
+  session ses(loopback_settings("127.0.0.5"));
   add_torrent_params p;
   p.ti = t.ti;
   p.save_path = dir.path;
@@ -178,9 +138,9 @@ TEST(StorageBackends, EmptyFactoryMeansFilesOnDisk) {
   auto t = make_torrent(95);
   temp_dir seed_dir, dir;
   file_seeder seed(t, seed_dir.path);
-  session leecher(loopback("127.0.0.6"));
-  auto h = add(leecher, t, dir.path, {}, nullptr, {endpoint_of("127.0.0.1", seed.ses)});
-  auto s = wait_for(h, settled);
+  session leecher(loopback_settings("127.0.0.6"));
+  auto h = add(leecher, t, dir.path, {}, nullptr, {endpoint_of("127.0.0.1", seed.ses.listen_port())});
+  auto s = wait_for_status(h, is_settled);
   ASSERT_TRUE(s);
   ASSERT_EQ(s->state, torrent_state::seeding) << s->error;
   leecher.stop();

@@ -10,8 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "fake_peers.hpp"
-#include "tessera/session.hpp"
+#include "session_test_support.hpp"
 #include "tessera/storage.hpp"
 
 namespace tessera {
@@ -21,39 +20,6 @@ using namespace test;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-template <class Pred>
-result<torrent_status> wait_for(const torrent_handle& h, Pred pred, std::chrono::seconds limit = 30s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    auto s = h.status();
-    if (!s || pred(*s) || std::chrono::steady_clock::now() > deadline) return s;
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
-bool settled(const torrent_status& s) {
-  return s.state == torrent_state::seeding || s.state == torrent_state::error;
-}
-
-session_settings loopback(const char* address) {
-  session_settings s;
-  s.stop_announce_timeout = 1s;
-  s.listen_interface = address;
-  s.listen_port = 0;
-  s.enable_dht = false;
-  s.enable_lsd = false;
-  return s;
-}
-
-void write_payload(const test_torrent& t, const fs::path& dir) {
-  for (const auto& f : t.ti->files) {
-    if (f.pad) continue;
-    fs::create_directories((dir / f.path).parent_path());
-    std::ofstream out(dir / f.path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(t.payload.data() + f.offset), f.size);
-  }
-}
-
 torrent_handle add(session& ses, const test_torrent& t, const fs::path& dir,
                    std::vector<std::string> peers = {}, storage_factory factory = {}) {
   add_torrent_params p;
@@ -61,25 +27,23 @@ torrent_handle add(session& ses, const test_torrent& t, const fs::path& dir,
   p.save_path = dir;
   p.peers = std::move(peers);
   p.storage = std::move(factory);
-  auto h = ses.add_torrent(p);
-  EXPECT_TRUE(h) << h.error().message();
-  return h ? *h : torrent_handle{};
+  return add_checked(ses, std::move(p));
 }
 
 /// A seeder session on 127.0.0.1 with every torrent of `ts` complete, torrent i under `dir`/i.
 struct seeder {
-  session ses{loopback("127.0.0.1")};
+  session ses{loopback_settings("127.0.0.1")};
   std::vector<torrent_handle> handles;
   seeder(const std::vector<const test_torrent*>& ts, const fs::path& dir) {
     for (const auto* t : ts) {
       const fs::path sub = dir / std::to_string(handles.size());
       write_payload(*t, sub);
       handles.push_back(add(ses, *t, sub));
-      auto s = wait_for(handles.back(), settled);
+      auto s = wait_for_status(handles.back(), is_settled);
       EXPECT_TRUE(s && s->state == torrent_state::seeding);
     }
   }
-  std::string endpoint() const { return "127.0.0.1:" + std::to_string(ses.listen_port()); }
+  std::string endpoint() const { return endpoint_of("127.0.0.1", ses.listen_port()); }
 };
 
 /// The files-on-disk backend, but a write that would take the bytes written past `limit` fails
@@ -134,7 +98,7 @@ TEST(StorageErrors, DiskFullStopsThatTorrentAndTheOtherOneCompletes) {
   temp_dir seed_dir, leech_dir;
   seeder seed({&full, &other}, seed_dir.path);
 
-  session leecher(loopback("127.0.0.2"));
+  session leecher(loopback_settings("127.0.0.2"));
   std::mutex m;
   std::vector<std::string> error_events;
   leecher.set_event_handler([&](const event& e) {
@@ -150,14 +114,14 @@ TEST(StorageErrors, DiskFullStopsThatTorrentAndTheOtherOneCompletes) {
                 });
   auto oh = add(leecher, other, leech_dir.path / "other", {seed.endpoint()});
 
-  auto full_status = wait_for(fh, settled);
+  auto full_status = wait_for_status(fh, is_settled);
   ASSERT_TRUE(full_status);
   ASSERT_EQ(full_status->state, torrent_state::error);
   EXPECT_TRUE(names_file_and_reason(full_status->error, full_dir, {"write"}, "No space left on device"));
   EXPECT_GT(full_status->pieces_done, 0);  // the pieces written before the disk filled are kept
   EXPECT_LT(full_status->pieces_done, full_status->num_pieces);
 
-  auto os = wait_for(oh, settled);
+  auto os = wait_for_status(oh, is_settled);
   ASSERT_TRUE(os);
   ASSERT_EQ(os->state, torrent_state::seeding) << os->error;
   {
@@ -181,11 +145,11 @@ std::string run_tmpfs_download(const fs::path& seed_dir, const fs::path& tmpfs_d
   auto big = make_torrent(71, 64 * 1024, 1'500'000, 1'500'000);  // 3 MB into 1 MiB
   auto other = make_torrent(72, 32 * 1024, 200'000, 300'000);
   seeder seed({&big, &other}, seed_dir);
-  session leecher(loopback("127.0.0.3"));
+  session leecher(loopback_settings("127.0.0.3"));
   auto bh = add(leecher, big, tmpfs_dir, {seed.endpoint()});
   auto oh = add(leecher, other, other_dir, {seed.endpoint()});
-  auto bs = wait_for(bh, settled);
-  auto os = wait_for(oh, settled);
+  auto bs = wait_for_status(bh, is_settled);
+  auto os = wait_for_status(oh, is_settled);
   if (!bs || !os) return "a torrent handle failed";
   if (bs->state != torrent_state::error) return "the torrent on the full tmpfs did not stop";
   if (auto r = names_file_and_reason(bs->error, tmpfs_dir, {"write"}, "No space left on device"); !r)
@@ -279,7 +243,7 @@ TEST(StorageErrors, RemovedDownloadDirectoryStopsThatTorrentAndIsNotRecreated) {
   temp_dir seed_dir, victim_dir, other_dir;
   seeder seed({&victim, &other}, seed_dir.path);
 
-  session leecher(loopback("127.0.0.4"));
+  session leecher(loopback_settings("127.0.0.4"));
   std::shared_ptr<gated_storage> gate;
   auto vh = add(leecher, victim, victim_dir.path, {seed.endpoint()},
                 [&gate](std::shared_ptr<const torrent_info> ti, const fs::path& save_path) {
@@ -288,22 +252,19 @@ TEST(StorageErrors, RemovedDownloadDirectoryStopsThatTorrentAndIsNotRecreated) {
                 });
   ASSERT_TRUE(gate);
   auto oh = add(leecher, other, other_dir.path, {seed.endpoint()});
-  const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!gate->first_done_ && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(5ms);
-  ASSERT_TRUE(gate->first_done_);
+  ASSERT_TRUE(eventually([&] { return bool(gate->first_done_); }, 20s));
   ASSERT_TRUE(fs::exists(victim_dir.path / "multi"));
   fs::remove_all(victim_dir.path);  // while the torrent has files open there
   gate->open();
 
-  auto vs = wait_for(vh, settled);
+  auto vs = wait_for_status(vh, is_settled);
   ASSERT_TRUE(vs);
   ASSERT_EQ(vs->state, torrent_state::error);
   // A file open before the removal fails the write; a new one fails to get its directory.
   EXPECT_TRUE(names_file_and_reason(vs->error, victim_dir.path, {"write", "mkdir", "open"},
                                     "No such file or directory"));
   EXPECT_FALSE(fs::exists(victim_dir.path));
-  auto os = wait_for(oh, settled);
+  auto os = wait_for_status(oh, is_settled);
   ASSERT_TRUE(os);
   ASSERT_EQ(os->state, torrent_state::seeding) << os->error;
   leecher.stop();

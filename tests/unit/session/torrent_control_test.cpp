@@ -88,6 +88,26 @@ TEST(TorrentControl, PausedTorrentConnectsToNobodyUntilResumed) {
   EXPECT_EQ(rec.count<events::file_completed>(), 3);
 }
 
+TEST(TorrentControl, AddedPausedChecksButWaitsForResume) {
+  swarm s(71);
+  auto p = s.leech_params();
+  p.paused = true;
+  auto h = *s.leecher.add_torrent(p);
+  std::this_thread::sleep_for(500ms);
+  auto st = h.status();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->state, torrent_state::paused);
+  EXPECT_EQ(st->num_peers, 0);
+  EXPECT_EQ(st->pieces_checked, s.t.ti->num_pieces()) << "the check runs while paused";
+  EXPECT_EQ(st->total_downloaded, 0);
+  ASSERT_TRUE(h.resume());
+  auto done = wait_for_status(h, is_seeding);
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->state, torrent_state::seeding);
+  EXPECT_GT(done->ratio(), -1.0);
+  EXPECT_EQ(s.seed_handle.status()->ratio(), 1.0) << "uploaded once the torrent's size";
+}
+
 TEST(TorrentControl, RemoveWithDataDeletesOnlyTheTorrentsFilesAndHandlesFailAfterwards) {
   swarm s(62);
   auto h = *s.leecher.add_torrent(s.leech_params());

@@ -3,8 +3,7 @@
 // named here is a session of this test on 127.0.0.x ("localhost" resolves from /etc/hosts).
 #include <thread>
 
-#include "fake_peers.hpp"
-#include "tessera/session.hpp"
+#include "session_test_support.hpp"
 
 namespace tessera {
 namespace {
@@ -12,31 +11,11 @@ namespace {
 using namespace test;
 using namespace std::chrono_literals;
 
+/// loopback_settings with the DHT on: peers and nodes come from the .torrent only (LSD off).
 session_settings dht_only(const char* address) {
-  session_settings s;
-  s.stop_announce_timeout = 1s;
-  s.listen_interface = address;
-  s.listen_port = 0;
-  s.enable_lsd = false;  // peers and nodes come from the .torrent only
+  auto s = loopback_settings(address);
+  s.enable_dht = true;
   return s;
-}
-
-template <class Pred>
-bool eventually(Pred pred, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
-
-void add(session& ses, const test_torrent& t, const std::filesystem::path& dir) {
-  add_torrent_params p;
-  p.ti = t.ti;
-  p.save_path = dir;
-  auto h = ses.add_torrent(p);
-  ASSERT_TRUE(h) << h.error().message();
 }
 
 TEST(TorrentDhtNodes, IpLiteralNodesOfATorrentJoinTheRoutingTable) {
@@ -47,7 +26,7 @@ TEST(TorrentDhtNodes, IpLiteralNodesOfATorrentJoinTheRoutingTable) {
   // A node that does not answer (nothing listens on port 9 of 127.0.0.8), then the real one.
   t.ti->dht_nodes = {{"127.0.0.8", 9}, {"127.0.0.6", boot.dht()->port}};
   temp_dir dir;
-  add(ses, t, dir.path);
+  add_test_torrent(ses, t, dir.path);
   EXPECT_TRUE(eventually([&] { return ses.dht()->nodes >= 1; }, 10s));
 }
 
@@ -57,7 +36,7 @@ TEST(TorrentDhtNodes, HostNameNodesAreResolved) {
   auto t = make_torrent(72);
   t.ti->dht_nodes = {{"localhost", boot.dht()->port}};  // from /etc/hosts: no DNS query
   temp_dir dir;
-  add(ses, t, dir.path);
+  add_test_torrent(ses, t, dir.path);
   EXPECT_TRUE(eventually([&] { return ses.dht()->nodes >= 1; }, 10s));
 }
 
@@ -68,7 +47,7 @@ TEST(TorrentDhtNodes, PrivateTorrentsNodesAreIgnored) {
   t.ti->is_private = true;
   t.ti->dht_nodes = {{"127.0.0.10", boot.dht()->port}};
   temp_dir dir;
-  add(ses, t, dir.path);
+  add_test_torrent(ses, t, dir.path);
   std::this_thread::sleep_for(2s);  // a ping on loopback answers within milliseconds
   EXPECT_EQ(ses.dht()->nodes, 0);
   EXPECT_EQ(ses.dht()->queries_sent, 0u);
