@@ -162,6 +162,11 @@ struct add_torrent_params {
   /// `ws` is not used yet. Errors: magnet_errc (see tessera/magnet.hpp); a host name in `x.pe`
   /// (only IP literals are dialled) fails with magnet_errc::bad_peer.
   static result<add_torrent_params> from_magnet(std::string_view uri, std::filesystem::path save_path);
+  /// Parameters for a .torrent file (parsed with load_torrent_file). Errors: as load_torrent_file
+  /// (metainfo_errc, or the OS error reading the file).
+  static result<add_torrent_params> from_torrent_file(const std::string& path, std::filesystem::path save_path);
+  /// Parameters for the bytes of a .torrent (parsed with parse_torrent). Errors: metainfo_errc.
+  static result<add_torrent_params> from_torrent_bytes(std::string_view bytes, std::filesystem::path save_path);
 };
 
 /// How session::remove_torrent treats the torrent's data.

@@ -6,31 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include "disk/resume_data.hpp"
-#include "session/session_impl.hpp"
-#include "tessera/magnet.hpp"
-
-namespace tessera {
-
-result<add_torrent_params> add_torrent_params::from_magnet(std::string_view uri,
-                                                           std::filesystem::path save_path) {
-  auto m = parse_magnet(uri);
-  if (!m) return unexpected{m.error()};
-  add_torrent_params p;
-  p.info_hash = m->info_hash;
-  p.name = m->name;
-  p.trackers = m->trackers;
-  p.save_path = std::move(save_path);
-  for (const auto& peer : m->peers) {
-    const std::string text =
-        peer.host.find(':') != std::string::npos ? "[" + peer.host + "]:" + std::to_string(peer.port)
-                                                 : peer.host + ":" + std::to_string(peer.port);
-    if (!detail::parse_endpoint(text)) return unexpected{make_error_code(magnet_errc::bad_peer)};
-    p.peers.push_back(text);
-  }
-  return p;
-}
-
-}  // namespace tessera
 
 namespace tessera::detail {
 

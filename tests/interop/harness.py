@@ -39,6 +39,9 @@ except ImportError:
 PYTHON = sys.executable
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS_DIR = os.path.join(HERE, 'peers')
+# Sub-directory of a test's work dir holding every tessera state dir (resume data, fetched
+# .torrent files); tests that watch the work dir for stray files skip it.
+STATE_SUBDIR = 'state'
 KIB = 1024
 MIB = 1024 * 1024
 
@@ -270,7 +273,7 @@ class Harness:
         # tessera's default --state-dir is $XDG_STATE_HOME/tessera: keep every process's state
         # (resume data, fetched .torrent files) inside this test's work dir.
         env = dict(os.environ if env is None else env)
-        env.setdefault('XDG_STATE_HOME', self.path('xdg-state'))
+        env.setdefault('XDG_STATE_HOME', self.path(STATE_SUBDIR, 'xdg'))
         p = Proc(name, argv, log_path, cwd=cwd, env=env, ip=ip, port=port)
         self.procs.append(p)
         with open(self._pgids_path, 'a') as f:
@@ -783,15 +786,16 @@ def tessera_state_dir_args(h, out_dir, extra=()):
     """['--state-dir', DIR] unless `extra` already has a --state-dir: every tessera the harness
     starts keeps its resume data in the test's work dir, never in the shared
     ~/.local/state/tessera (a resume file left there by another test or run would change what a
-    fresh download finds). DIR is `<work dir>/<out_dir relative to the work dir, / -> _>-state`:
-    keyed by the download directory, so a tessera restarted on the same directory (test_resume,
-    test_crash_resume) finds the resume data of the one before, as a user's would."""
+    fresh download finds). DIR is `<work dir>/state/<out_dir relative to the work dir, / -> _>-state`
+    (STATE_SUBDIR), keyed by the download directory, so a tessera restarted on the same
+    directory (test_resume, test_crash_resume) finds the resume data of the one before, as a
+    user's would."""
     if any(str(a) == '--state-dir' or str(a).startswith('--state-dir=') for a in extra):
         return []
     rel = os.path.relpath(os.path.abspath(out_dir), h.workdir)
     if rel.startswith('..'):
         rel = 'ext-' + hashlib.sha1(os.path.abspath(out_dir).encode()).hexdigest()[:12]
-    return ['--state-dir', h.path(rel.replace(os.sep, '_') + '-state')]
+    return ['--state-dir', h.path(STATE_SUBDIR, rel.replace(os.sep, '_') + '-state')]
 
 
 def start_leecher(h, kind, t, out_dir, tessera=None, peers=(), timeout=600, name=None, extra=(),

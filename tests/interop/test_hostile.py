@@ -149,7 +149,7 @@ def body(h, args):
     cwd_files = H.snapshot_files(leech.extra['cwd'])
     if cwd_files:
         problems.append(f'(c) tessera wrote into its working dir: {sorted(cwd_files)[:10]}')
-    after = H.snapshot_files(h.workdir, skip=[out, leech.extra['cwd']])
+    after = H.snapshot_files(h.workdir, skip=[out, leech.extra['cwd'], h.path(H.STATE_SUBDIR)])
     new = sorted(x for x in after - before if not x.endswith('.log') and x != os.path.basename(out))
     if new:
         problems.append(f'(c) new files in the work dir outside the download dir: {new[:10]}')

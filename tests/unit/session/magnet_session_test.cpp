@@ -2,6 +2,7 @@
 // session (BEP 9), then the data; peer exchange (BEP 11) introducing a third session; private
 // torrents keeping PEX off (BEP 27).
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <mutex>
 
@@ -107,6 +108,25 @@ TEST(MagnetSession, WithoutPeersItWaitsInDownloadingMetadata) {
   EXPECT_EQ(s->name, t.ti->info_hash.to_hex()) << "no dn: the info-hash names it";
   EXPECT_EQ(s->num_pieces, 0);
   EXPECT_TRUE(std::filesystem::is_empty(dir.path)) << "nothing is created before the metadata";
+}
+
+TEST(AddTorrentParams, FromATorrentFileOrItsBytes) {
+  auto t = make_real_torrent(45);
+  temp_dir dir;
+  std::filesystem::create_directories(dir.path);
+  const auto file = dir.path / "t.torrent";
+  const std::string bytes = "d4:info" + t.ti->info_bytes + "e";
+  { std::ofstream(file, std::ios::binary) << bytes; }
+  auto a = add_torrent_params::from_torrent_file(file.string(), "/dl");
+  ASSERT_TRUE(a) << a.error().message();
+  EXPECT_EQ(a->ti->info_hash, t.ti->info_hash);
+  EXPECT_EQ(a->save_path, "/dl");
+  auto b = add_torrent_params::from_torrent_bytes(bytes, "/dl");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->ti->info_hash, t.ti->info_hash);
+  EXPECT_FALSE(add_torrent_params::from_torrent_bytes("d4:infoi1ee", "/dl"));
+  EXPECT_EQ(add_torrent_params::from_torrent_file((dir.path / "missing").string(), "/dl").error(),
+            std::errc::no_such_file_or_directory);
 }
 
 TEST(MagnetSession, BadMagnetLinksAreRefusedWithTheirReason) {
