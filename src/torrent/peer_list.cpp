@@ -15,9 +15,10 @@ bool peer_list::add(const endpoint& ep) {
   return peers_.emplace(ep, entry{}).second;
 }
 
-std::optional<peer_list::endpoint> peer_list::next_candidate(clock::time_point now) {
+std::optional<peer_list::endpoint> peer_list::next_candidate(clock::time_point now, bool skip_seeds) {
   for (auto& [ep, e] : peers_) {
     if (e.connecting || e.failures >= max_failures || e.retry_at > now) continue;
+    if (skip_seeds && e.seed) continue;
     e.connecting = true;
     return ep;
   }
@@ -41,6 +42,10 @@ void peer_list::on_closed(const endpoint& ep, bool handshake_done, bool retry,
     ++e.failures;
     e.retry_at = now + backoff(e.failures);
   }
+}
+
+void peer_list::mark_seed(const endpoint& ep) {
+  if (auto it = peers_.find(ep); it != peers_.end()) it->second.seed = true;
 }
 
 void peer_list::ban(const boost::asio::ip::address& addr) {

@@ -30,8 +30,11 @@ class peer_list {
   /// unspecified address).
   bool add(const endpoint& ep);
   /// The next address to connect to at `now` (not connected, not banned, backoff elapsed, not
-  /// given up); marks it as connecting. nullopt when none.
-  std::optional<endpoint> next_candidate(clock::time_point now);
+  /// given up, and with `skip_seeds` not marked a seed); marks it as connecting. nullopt when none.
+  std::optional<endpoint> next_candidate(clock::time_point now, bool skip_seeds = false);
+  /// `ep` is a seed (we closed it because both sides were seeds): next_candidate with
+  /// skip_seeds passes it over.
+  void mark_seed(const endpoint& ep);
   /// The connection to `ep` ended. `handshake_done` says whether it got past the handshake (then
   /// the failure count resets and a reconnect is allowed after reconnect_delay); otherwise it
   /// counts as a failed attempt. `retry` false forgets the address (a connection to ourselves, a
@@ -53,6 +56,7 @@ class peer_list {
  private:
   struct entry {
     bool connecting = false;  // a connection exists (connecting or connected)
+    bool seed = false;        // see mark_seed
     int failures = 0;
     clock::time_point retry_at{};
   };

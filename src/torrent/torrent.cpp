@@ -168,7 +168,14 @@ void torrent::start_swarm() {
       req.uploaded = t->total_uploaded();
       req.downloaded = t->downloaded_;
       // Without metadata the size is unknown; 0 would claim we are a seed.
-      req.left = t->has_metadata_ ? t->total_wanted_ - t->done_bytes_ : block_size;
+      // BEP 3 `left`: what we still mean to download (skipped files excluded).
+      if (t->has_metadata_) {
+        torrent_status wanted;
+        t->fill_wanted_status(wanted);
+        req.left = wanted.total_wanted - wanted.total_wanted_done;
+      } else {
+        req.left = block_size;
+      }
       req.numwant = t->ctx_.settings.numwant;
       req.local_address = outgoing_address(t->ctx_.settings);
       return req;
@@ -262,8 +269,9 @@ void torrent::become_seed() {
 
 void torrent::drop_if_both_seeds(peer_connection& c) {
   if (state_ != torrent_state::seeding || !c.is_seed() || c.is_closed()) return;
-  // A seed stays a seed: never dial it again while we seed.
-  if (auto it = conns_.find(c.key()); it != conns_.end()) it->second.retry = false;
+  // A seed stays a seed: never dial it again while we seed (again after a recheck or an
+  // unskipped file makes us download).
+  if (auto it = conns_.find(c.key()); it != conns_.end()) it->second.seed = true;
   c.close(peer_errc::both_seeds);
 }
 
@@ -446,7 +454,7 @@ void torrent::connect_candidates() {
   for (int attempts = 0; attempts < 20; ++attempts) {
     if (static_cast<int>(conns_.size()) >= connection_limit()) break;
     if (ctx_.budget && ctx_.budget->open >= ctx_.budget->max) break;
-    auto ep = peers_.next_candidate(now);
+    auto ep = peers_.next_candidate(now, state_ == torrent_state::seeding);
     if (!ep) break;
     peer_key key = next_key_++;
     auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep,
@@ -741,7 +749,10 @@ void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
   }
   closed_uploaded_ += c.stats().uploaded;
   if (!buffers_.references(c.key())) key_addresses_.erase(c.key());
-  if (!e.incoming) peers_.on_closed(e.remote, e.counted, e.retry, peer_list::clock::now());
+  if (!e.incoming) {
+    peers_.on_closed(e.remote, e.counted, e.retry, peer_list::clock::now());
+    if (e.seed) peers_.mark_seed(e.remote);
+  }
   if (!c.am_choking() && !stopped_) post_rechoke();  // its upload slot is free
   if (e.counted && ctx_.emit) {
     ctx_.emit(events::peer_disconnected{ti_->info_hash, endpoint_to_string(e.remote), reason.message()});

@@ -198,6 +198,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
     bool retry = true;             // false: never reconnect (ourselves, duplicate)
     bool incoming = false;         // accepted: `remote` is the peer's outgoing port, not listed
     pex_history pex;               // what this peer was told through ut_pex (BEP 11)
+    bool seed = false;             // closed as a seed while we seed: not redialled until we download
   };
 
   void on_checked(check_result r);

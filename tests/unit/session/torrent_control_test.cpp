@@ -180,9 +180,10 @@ TEST(TorrentControl, RecheckFindsADamagedPieceAndDownloadsItAgain) {
   recorder rec;
   s.leecher.set_event_handler(rec.handler());
   ASSERT_TRUE(h.force_recheck());
-  // As both seeds, the two dropped each other for good; a tracker would name the seeder again.
-  ASSERT_TRUE(h.connect_peer(endpoint_of("127.0.0.2", s.seeder.listen_port())));
+  // As both seeds, the two closed their connection; once the recheck finds a piece missing the
+  // seeder is dialled again (no tracker needed).
   EXPECT_EQ(h.connect_peer("not an address").error(), std::errc::invalid_argument);
+  EXPECT_TRUE(h.connect_peer(endpoint_of("127.0.0.2", s.seeder.listen_port())));  // known already: fine
   auto back = wait_for_status(h, [&](const torrent_status& st) { return rec.count<events::torrent_checked>() > 0 && is_seeding(st); });
   ASSERT_TRUE(back);
   EXPECT_EQ(back->state, torrent_state::seeding);

@@ -90,5 +90,18 @@ TEST(PeerList, BannedAddressIsForgottenAndNeverAddedAgain) {
   EXPECT_EQ(c->address(), boost::asio::ip::make_address("127.0.0.8"));
 }
 
+TEST(PeerList, SeedsArePassedOverOnlyWhileWeSeed) {
+  peer_list pl;
+  const auto now = peer_list::clock::now();
+  const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("10.0.0.1"), 6881);
+  ASSERT_TRUE(pl.add(ep));
+  ASSERT_EQ(pl.next_candidate(now), ep);
+  pl.on_closed(ep, true, true, now);
+  pl.mark_seed(ep);
+  pl.allow_reconnect_now();
+  EXPECT_EQ(pl.next_candidate(now, true), std::nullopt) << "we seed: a seed has nothing for us";
+  EXPECT_EQ(pl.next_candidate(now, false), ep) << "we download again: the seed is wanted";
+}
+
 }  // namespace
 }  // namespace tessera::detail
