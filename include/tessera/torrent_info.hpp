@@ -93,6 +93,16 @@ struct torrent_info {
 result<torrent_info> parse_torrent(std::span<const std::byte> data);
 result<torrent_info> parse_torrent(std::string_view data);
 
+/// Parses a bare bencoded info dictionary (what BEP 9 ut_metadata carries, and what resume data
+/// stores), as parse_torrent would parse a .torrent holding only it: no trackers. Errors: as
+/// parse_torrent.
+result<torrent_info> parse_info_dictionary(std::string_view info_bytes);
+
+/// A complete .torrent around the raw info dictionary `info_bytes` (kept byte for byte, so the
+/// info-hash is unchanged) with `tiers` as `announce-list` (BEP 12) and its first URL as
+/// `announce`; no tracker keys when `tiers` is empty.
+std::string make_torrent_file(std::string_view info_bytes, const std::vector<std::vector<std::string>>& tiers);
+
 /// Reads and parses a .torrent file from disk (blocking; any thread). I/O errors come back as
 /// std::errc values (e.g. no_such_file_or_directory), malformed content as metainfo_errc.
 result<torrent_info> load_torrent_file(const std::string& path);

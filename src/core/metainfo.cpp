@@ -291,4 +291,32 @@ result<torrent_info> load_torrent_file(const std::string& path) {
   return parse_torrent(std::string_view(data));
 }
 
+result<torrent_info> parse_info_dictionary(std::string_view info_bytes) {
+  std::string wrapped = "d4:info";
+  wrapped += info_bytes;
+  wrapped += 'e';
+  return parse_torrent(std::string_view(wrapped));
+}
+
+std::string make_torrent_file(std::string_view info_bytes, const std::vector<std::vector<std::string>>& tiers) {
+  detail::bdict top;
+  if (!tiers.empty() && !tiers.front().empty()) {
+    top["announce"] = tiers.front().front();
+    detail::blist list;
+    for (const auto& tier : tiers) {
+      detail::blist urls(tier.begin(), tier.end());
+      list.emplace_back(std::move(urls));
+    }
+    top["announce-list"] = std::move(list);
+  }
+  // bencode cannot splice raw bytes: encode without `info`, then insert it as the last key
+  // ("info" sorts after "announce" and "announce-list").
+  std::string out = detail::bencode(detail::bvalue(std::move(top)));
+  out.pop_back();  // the dictionary's 'e'
+  out += "4:info";
+  out += info_bytes;
+  out += 'e';
+  return out;
+}
+
 }  // namespace tessera

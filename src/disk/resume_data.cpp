@@ -149,10 +149,7 @@ std::optional<resume_errc> decode_fields(std::string_view bytes, resume_data& rd
     std::string_view raw = find_raw_value(bytes, "info");
     if (raw.empty()) return resume_errc::bad_info;
     if (sha1_of(raw) != rd.info_hash) return resume_errc::info_hash_mismatch;
-    std::string wrapped = "d4:info";
-    wrapped += raw;
-    wrapped += 'e';
-    auto ti = parse_torrent(std::string_view(wrapped));
+    auto ti = parse_info_dictionary(raw);
     if (!ti) return resume_errc::bad_info;
     if (ti->num_pieces() != rd.pieces.size()) return resume_errc::piece_count_mismatch;
     const std::size_t files = ti->files.size();

@@ -35,18 +35,14 @@ void session::set_upload_rate_limit(std::int64_t bytes_per_second) {
 }
 
 result<bool> torrent_handle::set_download_limit(std::int64_t bytes_per_second) const {
-  auto s = session_.lock();
-  if (!s) return unexpected{std::make_error_code(std::errc::no_such_process)};
-  return s->with_torrent(torrent_, [bytes_per_second](detail::torrent& t) -> result<bool> {
+  return detail::session_impl::call(*this, [bytes_per_second](detail::torrent& t) -> result<bool> {
     t.set_download_limit(bytes_per_second);
     return true;
   });
 }
 
 result<bool> torrent_handle::set_upload_limit(std::int64_t bytes_per_second) const {
-  auto s = session_.lock();
-  if (!s) return unexpected{std::make_error_code(std::errc::no_such_process)};
-  return s->with_torrent(torrent_, [bytes_per_second](detail::torrent& t) -> result<bool> {
+  return detail::session_impl::call(*this, [bytes_per_second](detail::torrent& t) -> result<bool> {
     t.set_upload_limit(bytes_per_second);
     return true;
   });

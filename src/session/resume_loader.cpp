@@ -35,7 +35,7 @@ loaded_resume load_resume(const std::string& state_dir, const sha1_hash& info_ha
     return out;
   }
   if (!ti && !rd->info_bytes.empty()) {
-    auto parsed = parse_torrent(std::string_view("d4:info" + rd->info_bytes + "e"));
+    auto parsed = parse_info_dictionary(rd->info_bytes);
     if (parsed && parsed->info_hash == info_hash) {
       out.info = std::make_shared<const torrent_info>(std::move(*parsed));
       // Decoded without the torrent: check it against the metadata now.

@@ -295,16 +295,6 @@ std::shared_ptr<torrent> session_impl::live(const std::weak_ptr<torrent>& weak) 
   return it != torrents_.end() && it->second == t ? t : nullptr;
 }
 
-result<torrent_status> session_impl::status(const std::weak_ptr<torrent>& weak) {
-  auto r = run_sync([this, &weak]() -> std::optional<torrent_status> {
-    auto t = live(weak);
-    if (!t) return std::nullopt;
-    return t->status();
-  });
-  if (!r || !*r) return unexpected{std::make_error_code(std::errc::no_such_process)};
-  return std::move(**r);
-}
-
 std::optional<dht_status> session_impl::dht() {
   auto r = run_sync([this]() -> std::optional<dht_status> {
     if (!dht_) return std::nullopt;
@@ -312,11 +302,6 @@ std::optional<dht_status> session_impl::dht() {
   });
   if (!r) return std::nullopt;
   return *r;
-}
-
-bool session_impl::is_valid(const std::weak_ptr<torrent>& weak) {
-  auto r = run_sync([this, &weak] { return live(weak) != nullptr; });
-  return r && *r;
 }
 
 void session_impl::stop() {

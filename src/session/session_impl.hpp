@@ -69,8 +69,15 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   void set_download_rate_limit(std::int64_t bytes_per_second);
   void set_upload_rate_limit(std::int64_t bytes_per_second);
 
-  /// For torrent_handle: no_such_process when the torrent or the session is gone.
-  result<torrent_status> status(const std::weak_ptr<torrent>& t);
+
+  /// The body of a torrent_handle member: with_torrent on the handle's session, or
+  /// std::errc::no_such_process when the session is gone.
+  template <class F>
+  static auto call(const torrent_handle& h, F f) -> decltype(f(std::declval<torrent&>())) {
+    auto s = h.session_.lock();
+    if (!s) return unexpected{std::make_error_code(std::errc::no_such_process)};
+    return s->with_torrent(h.torrent_, std::move(f));
+  }
 
   /// For torrent_handle members: runs `f(torrent&)` on the network thread and returns its
   /// result (f returns result<T>); std::errc::no_such_process when the torrent was removed or the
@@ -86,7 +93,6 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
     if (!r || !*r) return unexpected{std::make_error_code(std::errc::no_such_process)};
     return std::move(**r);
   }
-  bool is_valid(const std::weak_ptr<torrent>& t);
 
  private:
   /// The torrent when it is still in the session (a removed one may linger while it stops).

@@ -6,100 +6,73 @@
 
 namespace tessera {
 
-namespace {
-
-std::error_code gone() { return std::make_error_code(std::errc::no_such_process); }
-
-}  // namespace
-
 result<torrent_status> torrent_handle::status() const {
-  auto s = session_.lock();
-  if (!s) return unexpected{gone()};
-  return s->status(torrent_);
+  return detail::session_impl::call(*this, [](detail::torrent& t) -> result<torrent_status> { return t.status(); });
 }
 
 bool torrent_handle::is_valid() const {
-  auto s = session_.lock();
-  return s && s->is_valid(torrent_);
+  return detail::session_impl::call(*this, [](detail::torrent&) -> result<bool> { return true; }).has_value();
 }
 
 result<std::vector<file_status>> torrent_handle::files() const {
-  auto s = session_.lock();
-  if (!s) return unexpected{gone()};
-  return s->with_torrent(torrent_, [](detail::torrent& t) -> result<std::vector<tessera::file_status>> {
+  return detail::session_impl::call(*this, [](detail::torrent& t) -> result<std::vector<tessera::file_status>> {
     return t.file_statuses();
   });
 }
 
 result<std::vector<peer_status>> torrent_handle::peers() const {
-  auto s = session_.lock();
-  if (!s) return unexpected{gone()};
-  return s->with_torrent(torrent_, [](detail::torrent& t) -> result<std::vector<peer_status>> { return t.peer_statuses(); });
+  return detail::session_impl::call(*this, [](detail::torrent& t) -> result<std::vector<peer_status>> { return t.peer_statuses(); });
 }
 
 result<std::vector<tracker_status>> torrent_handle::trackers() const {
-  auto s = session_.lock();
-  if (!s) return unexpected{gone()};
-  return s->with_torrent(torrent_, [](detail::torrent& t) -> result<std::vector<tracker_status>> {
+  return detail::session_impl::call(*this, [](detail::torrent& t) -> result<std::vector<tracker_status>> {
     return t.tracker_statuses();
   });
 }
 
 result<bool> torrent_handle::pause() const {
-  auto s = session_.lock();
-  if (!s) return unexpected{gone()};
-  return s->with_torrent(torrent_, [](detail::torrent& t) -> result<bool> {
+  return detail::session_impl::call(*this, [](detail::torrent& t) -> result<bool> {
     t.pause();
     return true;
   });
 }
 
 result<bool> torrent_handle::resume() const {
-  auto s = session_.lock();
-  if (!s) return unexpected{gone()};
-  return s->with_torrent(torrent_, [](detail::torrent& t) -> result<bool> {
+  return detail::session_impl::call(*this, [](detail::torrent& t) -> result<bool> {
     t.resume();
     return true;
   });
 }
 
 result<bool> torrent_handle::force_recheck() const {
-  auto s = session_.lock();
-  if (!s) return unexpected{gone()};
-  return s->with_torrent(torrent_, [](detail::torrent& t) { return t.force_recheck(); });
+  return detail::session_impl::call(*this, [](detail::torrent& t) { return t.force_recheck(); });
 }
 
 result<bool> torrent_handle::connect_peer(const std::string& endpoint) const {
   auto ep = detail::parse_endpoint(endpoint);
   if (!ep) return unexpected{std::make_error_code(std::errc::invalid_argument)};
-  auto s = session_.lock();
-  if (!s) return unexpected{gone()};
-  return s->with_torrent(torrent_, [&ep](detail::torrent& t) -> result<bool> {
+  return detail::session_impl::call(*this, [&ep](detail::torrent& t) -> result<bool> {
     t.add_peers({*ep});
     return true;
   });
 }
 
 result<bool> torrent_handle::force_reannounce() const {
-  auto s = session_.lock();
-  if (!s) return unexpected{gone()};
-  return s->with_torrent(torrent_, [](detail::torrent& t) -> result<bool> {
+  return detail::session_impl::call(*this, [](detail::torrent& t) -> result<bool> {
     t.force_reannounce();
     return true;
   });
 }
 
 result<bool> torrent_handle::move_storage(const std::filesystem::path& new_save_path) const {
-  auto s = session_.lock();
-  if (!s) return unexpected{gone()};
-  return s->with_torrent(torrent_, [&new_save_path](detail::torrent& t) { return t.move_storage(new_save_path); });
+  return detail::session_impl::call(*this, [&new_save_path](detail::torrent& t) { return t.move_storage(new_save_path); });
 }
 
 result<bool> torrent_handle::set_event_handler(std::function<void(const event&)> handler) const {
-  auto s = session_.lock();
-  if (!s) return unexpected{gone()};
-  if (!s->is_valid(torrent_)) return unexpected{gone()};
-  s->set_torrent_event_handler(info_hash_, std::move(handler));
+  // Checked on the network thread, then set on the dispatcher (which any thread may do).
+  auto alive = detail::session_impl::call(*this, [](detail::torrent&) -> result<bool> { return true; });
+  if (!alive) return alive;
+  if (auto s = session_.lock()) s->set_torrent_event_handler(info_hash_, std::move(handler));
   return true;
 }
 

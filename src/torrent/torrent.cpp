@@ -65,13 +65,11 @@ torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
       picker_(make_picker(*ti_)),
       read_cache_(limits.max_read_cache_bytes),
       tick_timer_(ctx_.ex) {
-  total_wanted_ = payload_size(*ti_);
-  pad_in_piece_ = padding_per_piece(*ti_);
   for (const auto& ep : initial_peers) peers_.add(ep);
   save_path_ = ctx_.save_path;
   paused_ = ctx_.start_paused;
   file_prios_ = ctx_.file_priorities;
-  if (storage_) apply_priorities();  // a magnet applies them once its metadata arrived
+  reset_pieces();  // also applies the priorities (a magnet's once its metadata arrived)
   if (!storage_) {  // a magnet link: the metadata comes from peers first
     has_metadata_ = false;
     metadata_fetch_ = std::make_unique<metadata_fetch>(ti_->info_hash);
@@ -80,6 +78,15 @@ torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
 }
 
 torrent::~torrent() = default;
+
+void torrent::reset_pieces() {
+  picker_ = make_picker(*ti_);
+  done_bytes_ = 0;
+  total_wanted_ = payload_size(*ti_);
+  pad_in_piece_ = padding_per_piece(*ti_);
+  file_pieces_left_.clear();
+  apply_priorities();  // the new picker takes the file priorities (no-op without storage)
+}
 
 std::int64_t torrent::wanted_bytes(piece_index p) const {
   std::int64_t size = ti_->piece_size(p);

@@ -211,6 +211,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void on_metadata_complete(std::string info_bytes);
   /// Sends each ut_pex peer what changed since its last message (called every pex_interval).
   void send_pex_all();
+  /// Forgets every verified piece: a fresh picker for ti_ (with the file priorities), the byte
+  /// counts and padding layout of ti_. For the constructor, a magnet's metadata, and recheck.
+  void reset_pieces();
   /// Changes state_ and emits state_changed.
   void set_state(torrent_state s);
   /// Counts this torrent in (or out of) connection_budget::running, for the fair shares.

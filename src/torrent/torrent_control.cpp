@@ -121,13 +121,9 @@ void torrent::run_pending_disk_work() {
   read_cache_.clear();
   if (recheck_pending_) {
     recheck_pending_ = false;
-    picker_ = piece_picker(ti_->num_pieces(), std::max(1, ti_->blocks_in_piece(piece_index{0})),
-                           std::max(1, ti_->blocks_in_piece(piece_index{std::max(0, ti_->num_pieces() - 1)})));
-    done_bytes_ = 0;
+    reset_pieces();
     finished_emitted_ = false;
     ctx_.resume.reset();  // a recheck hashes everything
-    apply_priorities();   // the new picker takes the file priorities again
-    file_pieces_left_.clear();
     if (state_ == torrent_state::error) error_.clear();
     spdlog::info("torrent {}: recheck", ti_->name);
     start_check();

@@ -17,34 +17,6 @@ namespace {
 /// messages cannot grow the peer list without bound.
 constexpr int max_known_peers_for_pex = 1000;
 
-void append_string(std::string& out, std::string_view s) {
-  out += std::to_string(s.size());
-  out += ':';
-  out += s;
-}
-
-/// A complete .torrent for `info_bytes` with the trackers (one tier each, the first also as
-/// `announce`), keys in bencode's sorted order.
-std::string make_torrent_file(std::string_view info_bytes, const std::vector<std::vector<std::string>>& tiers) {
-  std::string out = "d";
-  if (!tiers.empty() && !tiers.front().empty()) {
-    append_string(out, "announce");
-    append_string(out, tiers.front().front());
-    append_string(out, "announce-list");
-    out += 'l';
-    for (const auto& tier : tiers) {
-      out += 'l';
-      for (const auto& url : tier) append_string(out, url);
-      out += 'e';
-    }
-    out += 'e';
-  }
-  append_string(out, "info");
-  out += info_bytes;
-  out += 'e';
-  return out;
-}
-
 }  // namespace
 
 // --- metadata (BEP 9) ----------------------------------------------------------------------
@@ -101,15 +73,13 @@ void torrent::on_metadata_message(peer_connection& c, const metadata_message& m)
 }
 
 void torrent::on_metadata_complete(std::string info_bytes) {
-  std::vector<std::vector<std::string>> tiers;
-  for (const auto& t : ti_->trackers) tiers.push_back(t);
-  std::string file = make_torrent_file(info_bytes, tiers);
-  auto parsed = parse_torrent(std::string_view(file));
+  auto parsed = parse_info_dictionary(info_bytes);
   if (!parsed || parsed->info_hash != ti_->info_hash) {
     const std::string why = parsed ? "info-hash differs" : parsed.error().message();
     fail("the metadata from peers is not a usable torrent: " + why);
     return;
   }
+  parsed->trackers = ti_->trackers;  // the magnet's, which the info dictionary does not carry
   auto ti = std::make_shared<const torrent_info>(std::move(*parsed));
   if (!ctx_.make_storage) {
     fail("no storage for the torrent's data");
@@ -126,12 +96,8 @@ void torrent::on_metadata_complete(std::string info_bytes) {
   storage_ = std::move(*st);
   has_metadata_ = true;
   metadata_fetch_.reset();
-  picker_ = piece_picker(ti_->num_pieces(), std::max(1, ti_->blocks_in_piece(piece_index{0})),
-                         std::max(1, ti_->blocks_in_piece(piece_index{ti_->num_pieces() - 1})));
-  total_wanted_ = payload_size(*ti_);
-  pad_in_piece_ = padding_per_piece(*ti_);
-  apply_priorities();
-  if (ctx_.on_metadata) ctx_.on_metadata(*ti_, file);
+  reset_pieces();
+  if (ctx_.on_metadata) ctx_.on_metadata(*ti_, make_torrent_file(ti_->info_bytes, ti_->trackers));
   if (ctx_.emit) ctx_.emit(events::metadata_received{ti_->info_hash, ti_->name});
   start_check();
   // The connections kept their peers' bitfields: replay them into the new picker.

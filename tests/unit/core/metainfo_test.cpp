@@ -102,6 +102,25 @@ TEST(Metainfo, ParsesSingleFileTorrent) {
   EXPECT_EQ(r->info_hash, sha1(bencode(info)));
 }
 
+TEST(Metainfo, InfoDictionaryAloneParsesAndWrapsIntoATorrentFileWithTheSameInfoHash) {
+  const std::string info = bencode(single_info(40000));
+  auto bare = parse_info_dictionary(info);
+  ASSERT_TRUE(bare) << bare.error().message();
+  EXPECT_EQ(bare->info_hash, sha1(info));
+  EXPECT_TRUE(bare->trackers.empty());
+  EXPECT_FALSE(parse_info_dictionary("i1e"));
+
+  const std::vector<std::vector<std::string>> tiers = {{"http://a/announce", "udp://b:1"}, {"http://c/x"}};
+  auto file = parse_torrent(make_torrent_file(info, tiers));
+  ASSERT_TRUE(file) << file.error().message();
+  EXPECT_EQ(file->info_hash, sha1(info));
+  EXPECT_EQ(file->info_bytes, info);
+  EXPECT_EQ(file->trackers, tiers);
+  auto no_trackers = parse_torrent(make_torrent_file(info, {}));
+  ASSERT_TRUE(no_trackers);
+  EXPECT_TRUE(no_trackers->trackers.empty());
+}
+
 TEST(Metainfo, SpanOverloadMatchesStringOverload) {
   const std::string data = torrent(single_info());
   auto a = parse_torrent(data);

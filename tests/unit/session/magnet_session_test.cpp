@@ -115,7 +115,7 @@ TEST(AddTorrentParams, FromATorrentFileOrItsBytes) {
   temp_dir dir;
   std::filesystem::create_directories(dir.path);
   const auto file = dir.path / "t.torrent";
-  const std::string bytes = "d4:info" + t.ti->info_bytes + "e";
+  const std::string bytes = make_torrent_file(t.ti->info_bytes, {});
   { std::ofstream(file, std::ios::binary) << bytes; }
   auto a = add_torrent_params::from_torrent_file(file.string(), "/dl");
   ASSERT_TRUE(a) << a.error().message();
