@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "torrent/torrent.hpp"
 
 namespace tessera::detail {
 
@@ -33,8 +32,8 @@ std::optional<lsd_driver_settings> lsd_driver_settings_from(const session_settin
   return d;
 }
 
-lsd_driver::lsd_driver(asio::any_io_executor ex, lsd_driver_settings settings, std::shared_ptr<lsd> service)
-    : settings_(settings), service_(std::move(service)), poll_timer_(std::move(ex)) {}
+lsd_driver::lsd_driver(lsd_driver_settings settings, std::shared_ptr<lsd> service)
+    : settings_(settings), service_(std::move(service)) {}
 
 lsd_driver::~lsd_driver() { stop(); }
 
@@ -53,7 +52,7 @@ result<std::shared_ptr<lsd_driver>> lsd_driver::start(asio::any_io_executor ex, 
                               if (sink) sink(ih, peer);
                             });
   if (!service) return unexpected{service.error()};
-  return std::shared_ptr<lsd_driver>(new lsd_driver(std::move(ex), settings, std::move(*service)));
+  return std::shared_ptr<lsd_driver>(new lsd_driver(settings, std::move(*service)));
 }
 
 std::shared_ptr<lsd_driver> lsd_driver::start_for(asio::any_io_executor ex, const session_settings& s,
@@ -86,46 +85,14 @@ bool lsd_driver::add_torrent(const torrent_info& ti) {
   return true;
 }
 
-void lsd_driver::add_torrent(const std::shared_ptr<torrent>& t) {
-  if (stopped_ || !t || t->info().is_private) return;
-  const bool checking = t->state() == torrent_state::checking;
-  if (!checking) add_torrent(t->info());  // ready, or a magnet link still fetching metadata
-  if (!checking && t->has_metadata()) return;
-  pending_.push_back(t);
-  if (pending_.size() == 1) poll_pending();
-}
-
-void lsd_driver::poll_pending() {
-  if (stopped_) return;
-  std::erase_if(pending_, [this](const std::weak_ptr<torrent>& weak) {
-    auto t = weak.lock();
-    if (!t || t->state() == torrent_state::error) return true;
-    if (t->state() == torrent_state::checking || !t->has_metadata()) return false;
-    add_torrent(t->info());  // announces, or withdraws a magnet link that turned out private
-    return true;
-  });
-  if (pending_.empty()) return;
-  poll_timer_.expires_after(check_poll);
-  poll_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
-    auto self = weak.lock();
-    if (!ec && self) self->poll_pending();
-  });
-}
-
 void lsd_driver::remove_torrent(const sha1_hash& info_hash) {
   if (stopped_) return;
-  std::erase_if(pending_, [&info_hash](const std::weak_ptr<torrent>& weak) {
-    auto t = weak.lock();
-    return !t || t->info_hash() == info_hash;  // a removed torrent is not announced after its check
-  });
   service_->remove(info_hash);
 }
 
 void lsd_driver::stop() {
   if (stopped_) return;
   stopped_ = true;
-  poll_timer_.cancel();
-  pending_.clear();
   service_->stop();
 }
 

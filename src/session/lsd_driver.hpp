@@ -25,7 +25,6 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "discovery/lsd.hpp"
 #include "tessera/result.hpp"
@@ -33,8 +32,6 @@
 #include "tessera/torrent_info.hpp"
 
 namespace tessera::detail {
-
-class torrent;
 
 /// What the driver needs of the session settings.
 struct lsd_driver_settings {
@@ -71,13 +68,7 @@ class lsd_driver : public std::enable_shared_from_this<lsd_driver> {
   /// Returns false for a private torrent (BEP 27), which is also withdrawn if it was announced
   /// (a magnet link's metadata can reveal `private` late), and after stop().
   bool add_torrent(const torrent_info& ti);
-  /// The session's form: announces `t` once it can take peers. While it checks its data, peers
-  /// that heard an announce would be turned away, so the announce waits for the check to end
-  /// (polled every check_poll). A magnet link without metadata is announced at once (LSD may be
-  /// its only source of peers) and looked at again when its metadata arrived: withdrawn if it
-  /// turned out private. Private torrents are ignored.
-  void add_torrent(const std::shared_ptr<torrent>& t);
-  /// No more announces or reports for `info_hash` (also when it still waits for its check).
+  /// No more announces or reports for `info_hash`.
   void remove_torrent(const sha1_hash& info_hash);
   /// Closes the sockets; no sink call after it. Idempotent.
   void stop();
@@ -86,16 +77,9 @@ class lsd_driver : public std::enable_shared_from_this<lsd_driver> {
   const lsd_driver_settings& settings() const { return settings_; }
 
  private:
-  static constexpr std::chrono::milliseconds check_poll{250};
-
-  lsd_driver(boost::asio::any_io_executor ex, lsd_driver_settings settings, std::shared_ptr<lsd> service);
-  /// Announces the pending torrents that are ready; re-arms the timer while some are not.
-  void poll_pending();
-
+  lsd_driver(lsd_driver_settings settings, std::shared_ptr<lsd> service);
   lsd_driver_settings settings_;
   std::shared_ptr<lsd> service_;
-  boost::asio::steady_timer poll_timer_;
-  std::vector<std::weak_ptr<torrent>> pending_;  ///< checking, or waiting for metadata
   bool stopped_ = false;
 };
 

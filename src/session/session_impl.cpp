@@ -110,6 +110,13 @@ void session_impl::start() {
 
 void session_impl::emit(const event& e) { events_->push(e); }
 
+void session_impl::on_torrent_event(const event& e) {
+  const auto* changed = std::get_if<events::state_changed>(&e);
+  if (!lsd_ || !changed || changed->from != torrent_state::checking || changed->to == torrent_state::error) return;
+  // The check ended: announce now. A magnet whose metadata turned out private is withdrawn here.
+  if (auto it = torrents_.find(changed->info_hash); it != torrents_.end()) lsd_->add_torrent(it->second->info());
+}
+
 void session_impl::on_incoming_peer(boost::asio::ip::tcp::socket socket, const wire::handshake& h) {
   auto it = torrents_.find(h.info_hash);
   if (it == torrents_.end()) {
@@ -200,7 +207,10 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     if (listen_port_ != 0) ctx.settings.listen_port = listen_port_;  // the port really bound
     ctx.budget = budget_;
     ctx.bandwidth = bandwidth_;
-    ctx.emit = [this](const event& e) { emit(e); };
+    ctx.emit = [this](const event& e) {
+      on_torrent_event(e);
+      emit(e);
+    };
     if (dht_) {
       ctx.dht_port = dht_->port();
       ctx.on_dht_node = [weak = std::weak_ptr<dht_driver>(dht_)](const boost::asio::ip::address& a, std::uint16_t port) {
@@ -213,7 +223,9 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     t->start();
     if (dht_) dht_->add_torrent(t);
     if (dht_) add_torrent_dht_nodes(io_.get_executor(), dht_, *ti);  // BEP 5 `nodes`; not for private ones
-    if (lsd_) lsd_->add_torrent(t);  // BEP 14, once checked; never a private torrent (BEP 27)
+    // BEP 14: a torrent checking its data would turn peers away, so it is announced when the
+    // check ends (on_torrent_event); a magnet at once (LSD may be its only source of peers).
+    if (lsd_ && t->state() != torrent_state::checking) lsd_->add_torrent(t->info());
     return {{}, {}, torrent_handle(weak_from_this(), t, ti->info_hash)};
   });
   if (!r) return fail(std::make_error_code(std::errc::no_such_process), "the session is stopped");

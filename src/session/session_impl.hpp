@@ -100,6 +100,9 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   std::shared_ptr<torrent> live(const std::weak_ptr<torrent>& weak) const;
   bool on_network_thread() const { return std::this_thread::get_id() == thread_id_.load(); }
   void emit(const event& e);
+  /// What the session itself does with a torrent's event before it is delivered (network
+  /// thread): a torrent whose check ended is announced to LSD.
+  void on_torrent_event(const event& e);
   /// An incoming peer's handshake arrived: hand the socket to the torrent it names, or close it.
   void on_incoming_peer(boost::asio::ip::tcp::socket socket, const wire::handshake& h);
 
