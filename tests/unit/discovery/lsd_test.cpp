@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/multicast_probe.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/multicast.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -198,38 +200,9 @@ TEST(LsdSchedule, RemovedHashIsNeitherDueNorInteresting) {
 // Service over multicast on loopback
 
 const auto loopback_v4 = asio::ip::make_address_v4("127.0.0.1");
-const auto group_v4 = asio::ip::make_address_v4("239.192.152.143");
-
-/// A free UDP port number on 127.0.0.1, used as the group port so that unit tests never mix
-/// with real LSD traffic on 6771.
-std::uint16_t free_udp_port() {
-  asio::io_context io;
-  udp::socket s(io, udp::endpoint(loopback_v4, 0));
-  return s.local_endpoint().port();
-}
-
-/// Whether a datagram sent to the group with IP_MULTICAST_IF=127.0.0.1 comes back to a socket
-/// that joined the group on 127.0.0.1. Empty string if yes, else why not.
-std::string loopback_multicast_problem(std::uint16_t port) {
-  asio::io_context io;
-  boost::system::error_code ec;
-  udp::socket r(io), w(io);
-  r.open(udp::v4(), ec);
-  if (!ec) r.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) r.bind(udp::endpoint(group_v4, port), ec);
-  if (!ec) r.set_option(asio::ip::multicast::join_group(group_v4, loopback_v4), ec);
-  if (ec) return "cannot join 239.192.152.143 on 127.0.0.1: " + ec.message();
-  w.open(udp::v4(), ec);
-  if (!ec) w.set_option(asio::ip::multicast::outbound_interface(loopback_v4), ec);
-  if (!ec) w.set_option(asio::ip::multicast::enable_loopback(true), ec);
-  if (!ec) w.send_to(asio::buffer("probe", 5), udp::endpoint(group_v4, port), 0, ec);
-  if (ec) return "cannot send to 239.192.152.143 via 127.0.0.1: " + ec.message();
-  char buf[16];
-  bool got = false;
-  r.async_receive(asio::buffer(buf), [&](boost::system::error_code e, std::size_t) { got = !e; });
-  io.run_for(1s);
-  return got ? "" : "a multicast datagram sent on 127.0.0.1 did not come back within 1 s";
-}
+const auto group_v4 = test::lsd_group_v4;
+using test::free_udp_port;
+using test::loopback_multicast_problem;
 
 struct heard {
   sha1_hash ih;

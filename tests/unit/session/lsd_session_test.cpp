@@ -7,11 +7,9 @@
 #include <fstream>
 #include <thread>
 
+#include "../support/multicast_probe.hpp"
 #include "session/lsd_driver.hpp"
 #include "session_test_support.hpp"
-
-#include <boost/asio/ip/multicast.hpp>
-#include <boost/asio/ip/udp.hpp>
 
 namespace tessera {
 namespace {
@@ -20,40 +18,8 @@ using namespace test;
 using namespace std::chrono_literals;
 using udp = asio::ip::udp;
 
-const auto group_v4 = asio::ip::make_address_v4("239.192.152.143");
-
-/// A free UDP port number, used as the group port of one test.
-std::uint16_t free_udp_port() {
-  asio::io_context io;
-  udp::socket s(io, udp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 0));
-  return s.local_endpoint().port();
-}
-
-/// Empty when a datagram sent to the group via 127.0.0.3 reaches a socket that joined it on
-/// 127.0.0.2; else why not (then the multicast tests skip).
-std::string loopback_multicast_problem(std::uint16_t port) {
-  asio::io_context io;
-  boost::system::error_code ec;
-  udp::socket r(io), w(io);
-  r.open(udp::v4(), ec);
-  if (!ec) r.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) r.bind(udp::endpoint(group_v4, port), ec);
-  if (!ec) r.set_option(asio::ip::multicast::join_group(group_v4, asio::ip::make_address_v4("127.0.0.2")), ec);
-  if (ec) return "cannot join the group on 127.0.0.2: " + ec.message();
-  w.open(udp::v4(), ec);
-  if (!ec) w.set_option(asio::ip::multicast::outbound_interface(asio::ip::make_address_v4("127.0.0.3")), ec);
-  if (!ec) w.set_option(asio::ip::multicast::enable_loopback(true), ec);
-  if (!ec) w.send_to(asio::buffer("probe", 5), udp::endpoint(group_v4, port), 0, ec);
-  if (ec) return "cannot send to the group via 127.0.0.3: " + ec.message();
-  char buf[16];
-  bool got = false;
-  r.async_receive(asio::buffer(buf), [&](boost::system::error_code e, std::size_t) { got = !e; });
-  io.run_for(1s);
-  return got ? "" : "a multicast datagram sent on loopback did not come back within 1 s";
-}
-
 #define SKIP_WITHOUT_LOOPBACK_MULTICAST(port)                                            \
-  if (auto why = loopback_multicast_problem(port); !why.empty()) {                       \
+  if (auto why = loopback_multicast_problem(port, "127.0.0.2", "127.0.0.3"); !why.empty()) {                       \
     GTEST_SKIP() << "this sandbox cannot multicast on loopback: " << why;                \
   }
 
