@@ -22,59 +22,11 @@ import harness as H  # noqa: E402
 import libtorrent as lt  # noqa: E402
 from test_dht_node import LT_DHT, raw_get_peers, wait  # noqa: E402
 
+# A libtorrent seeder with the DHT on and nothing else (peers/lt_discovery_seed.py --mode dht).
+LT_DHT_SEED = os.path.join(H.PEERS_DIR, 'lt_discovery_seed.py')
+
 PIECE = 64 * H.KIB
 TOTAL = 3 * H.MIB + 4321
-
-# A libtorrent seeder with the DHT on (and nothing else), bootstrapping from --bootstrap.
-LT_DHT_SEED = r"""
-import argparse, signal, time
-import libtorrent as lt
-ap = argparse.ArgumentParser()
-ap.add_argument('--ip'); ap.add_argument('--port', type=int)
-ap.add_argument('--bootstrap'); ap.add_argument('--torrent'); ap.add_argument('--save-path')
-ap.add_argument('--timeout', type=float, default=300)
-a = ap.parse_args()
-stop = []
-signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-s = lt.session({
-    'listen_interfaces': f'{a.ip}:{a.port}', 'outgoing_interfaces': a.ip,
-    'enable_incoming_utp': False, 'enable_outgoing_utp': False,
-    'enable_dht': True, 'dht_bootstrap_nodes': '',
-    'enable_lsd': False, 'enable_upnp': False, 'enable_natpmp': False,
-    'dht_restrict_routing_ips': False, 'dht_restrict_search_ips': False,
-    'dht_prefer_verified_node_ids': False, 'dht_enforce_node_id': False,
-    'dht_ignore_dark_internet': False, 'dht_aggressive_lookups': True,
-    'dht_announce_interval': 3,
-    'allow_multiple_connections_per_ip': True,
-    'out_enc_policy': int(lt.enc_policy.pe_disabled), 'in_enc_policy': int(lt.enc_policy.pe_enabled),
-    'alert_mask': int(lt.alert.category_t.all_categories),
-})
-host, port = a.bootstrap.rsplit(':', 1)
-s.add_dht_node((host, int(port)))
-atp = lt.add_torrent_params()
-atp.ti = lt.torrent_info(a.torrent)
-atp.save_path = a.save_path
-atp.flags &= ~lt.torrent_flags.auto_managed
-atp.flags &= ~lt.torrent_flags.paused
-atp.flags |= lt.torrent_flags.seed_mode
-h = s.add_torrent(atp)
-print(f'lt_dht_seed: listening {a.ip}:{a.port}', flush=True)
-end = time.monotonic() + a.timeout
-next_stats = 0.0
-while not stop and time.monotonic() < end:
-    now = time.monotonic()
-    if now >= next_stats:
-        st = h.status()
-        print(f'lt_dht_seed: seeding {int(st.is_seeding)} uploaded {st.total_payload_upload} peers {st.num_peers}',
-              flush=True)
-        next_stats = now + 1
-    s.wait_for_alert(200)
-    for al in s.pop_alerts():
-        if isinstance(al, (lt.dht_announce_alert, lt.dht_get_peers_alert)):
-            print(f'lt_dht_seed: incoming {al.message()}', flush=True)
-print('lt_dht_seed: exiting', flush=True)
-"""
-
 
 def make_trackerless(h, name, seed, private):
     src = h.path(name, 'payload')
@@ -105,7 +57,7 @@ def body(h, args):
     src, t = make_trackerless(h, 'pub', 21, False)
     ip_s = h.next_ip()
     port_s = h.free_port(ip_s)
-    s = h.spawn('lt_dht_seed', [H.PYTHON, '-c', LT_DHT_SEED, '--ip', ip_s, '--port', str(port_s),
+    s = h.spawn('lt_dht_seed', [H.PYTHON, '-u', LT_DHT_SEED, '--mode', 'dht', '--ip', ip_s, '--port', str(port_s),
                                 '--bootstrap', f'{ip_a}:{port_a}', '--torrent', t.path,
                                 '--save-path', os.path.dirname(src)], ip=ip_s, port=port_s)
     s.wait_for(r'lt_dht_seed: seeding 1', 30)

@@ -29,52 +29,6 @@ TOTAL = 2 * H.MIB + 777
 GROUP = '239.192.152.143'
 SKIP_CODE = 77
 
-# A libtorrent seeder with LSD on and nothing else (no DHT, no UPnP/NAT-PMP, no uTP), bound to
-# one loopback address. local_service_announce_interval is short so that tessera hears it soon.
-LT_LSD_SEED = r"""
-import argparse, signal, time
-import libtorrent as lt
-ap = argparse.ArgumentParser()
-ap.add_argument('--ip'); ap.add_argument('--port', type=int)
-ap.add_argument('--torrent'); ap.add_argument('--save-path')
-ap.add_argument('--timeout', type=float, default=300)
-a = ap.parse_args()
-stop = []
-signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-s = lt.session({
-    'listen_interfaces': f'{a.ip}:{a.port}', 'outgoing_interfaces': a.ip,
-    'enable_incoming_utp': False, 'enable_outgoing_utp': False,
-    'enable_dht': False, 'enable_lsd': True, 'enable_upnp': False, 'enable_natpmp': False,
-    'local_service_announce_interval': 2,
-    'allow_multiple_connections_per_ip': True,
-    'out_enc_policy': int(lt.enc_policy.pe_disabled), 'in_enc_policy': int(lt.enc_policy.pe_enabled),
-    'alert_mask': int(lt.alert.category_t.all_categories),
-})
-atp = lt.add_torrent_params()
-atp.ti = lt.torrent_info(a.torrent)
-atp.save_path = a.save_path
-atp.flags &= ~lt.torrent_flags.auto_managed
-atp.flags &= ~lt.torrent_flags.paused
-atp.flags |= lt.torrent_flags.seed_mode
-h = s.add_torrent(atp)
-print(f'lt_lsd_seed: listening {a.ip}:{a.port}', flush=True)
-end = time.monotonic() + a.timeout
-next_stats = 0.0
-while not stop and time.monotonic() < end:
-    now = time.monotonic()
-    if now >= next_stats:
-        st = h.status()
-        print(f'lt_lsd_seed: seeding {int(st.is_seeding)} uploaded {st.total_payload_upload} peers {st.num_peers}',
-              flush=True)
-        next_stats = now + 1
-    s.wait_for_alert(200)
-    for al in s.pop_alerts():
-        m = al.message()
-        if 'LSD' in m or 'local service discovery' in m:
-            print(f'lt_lsd_seed: {type(al).__name__}: {m}', flush=True)
-print('lt_lsd_seed: exiting', flush=True)
-"""
-
 
 def loopback_multicast_problem(ip_from, ip_to):
     """'' when a datagram sent to the group via ip_from reaches a socket that joined it on ip_to
@@ -139,7 +93,8 @@ def body(h, args):
 
     src, t = make_trackerless(h)
     port_lt = h.free_port(ip_lt)
-    seed = h.spawn('lt_lsd_seed', [H.PYTHON, '-c', LT_LSD_SEED, '--ip', ip_lt, '--port', str(port_lt),
+    seed = h.spawn('lt_lsd_seed', [H.PYTHON, '-u', os.path.join(H.PEERS_DIR, 'lt_discovery_seed.py'), '--mode', 'lsd',
+                                   '--ip', ip_lt, '--port', str(port_lt),
                                    '--torrent', t.path, '--save-path', os.path.dirname(src)],
                    ip=ip_lt, port=port_lt)
     seed.wait_for(r'lt_lsd_seed: seeding 1', 30)

@@ -71,7 +71,7 @@ def trackerless_magnet(h, args, a_ep, seeder_kind):
     ip_s = h.next_ip()
     port_s = h.free_port(ip_s)
     if seeder_kind == 'libtorrent':
-        s = h.spawn('lt_dht_seed', [H.PYTHON, '-c', LT_DHT_SEED, '--ip', ip_s, '--port', str(port_s),
+        s = h.spawn('lt_dht_seed', [H.PYTHON, '-u', LT_DHT_SEED, '--mode', 'dht', '--ip', ip_s, '--port', str(port_s),
                                     '--bootstrap', a_ep, '--torrent', t.path,
                                     '--save-path', os.path.dirname(src)], ip=ip_s, port=port_s)
         s.wait_for(r'lt_dht_seed: seeding 1', 30)

@@ -16,7 +16,6 @@ namespace {
 
 using namespace test;
 using namespace std::chrono_literals;
-using udp = asio::ip::udp;
 
 #define SKIP_WITHOUT_LOOPBACK_MULTICAST(port)                                            \
   if (auto why = loopback_multicast_problem(port, "127.0.0.2", "127.0.0.3"); !why.empty()) {                       \
