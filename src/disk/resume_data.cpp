@@ -21,7 +21,10 @@ namespace tessera::detail {
 namespace {
 
 constexpr std::string_view format_name = "tessera resume data";
-constexpr std::int64_t format_version = 1;
+/// Version 2 added the inode and ctime to the file stamps and the owned-files record. Version 1
+/// files are still read (their stamps are dropped, see resume_data::legacy_stamps).
+constexpr std::int64_t format_version = 2;
+constexpr std::int64_t legacy_format_version = 1;
 
 class resume_category_impl final : public std::error_category {
  public:
@@ -83,6 +86,18 @@ std::optional<resume_errc> get_list(const bvalue& d, std::string_view key, const
   return std::nullopt;
 }
 
+// owned-files is ceil(files / 8) bytes: true when `owned` (8 bits per byte, as decoded) has that
+// many bytes and no bit set past `files`; then it is cut to `files` entries. An empty record
+// (no key) passes as it is, and so does one cut to `files` already.
+bool trim_owned_files(std::vector<bool>& owned, std::size_t files) {
+  if (owned.empty() || owned.size() == files) return true;
+  if (owned.size() != (files + 7) / 8 * 8) return false;
+  for (std::size_t i = files; i < owned.size(); ++i)
+    if (owned[i]) return false;
+  owned.resize(files);
+  return true;
+}
+
 std::optional<resume_errc> decode_fields(std::string_view bytes, resume_data& rd) {
   auto doc = bdecode(bytes);
   if (!doc) return resume_errc::bencode;
@@ -94,7 +109,10 @@ std::optional<resume_errc> decode_fields(std::string_view bytes, resume_data& rd
   if (*s != format_name) return resume_errc::not_resume_data;
   std::int64_t version = 0;
   if (get_int(d, "file-version", &version)) return resume_errc::unsupported_version;
-  if (version != format_version) return resume_errc::unsupported_version;
+  if (version != format_version && version != legacy_format_version)
+    return resume_errc::unsupported_version;
+  const bool legacy = version == legacy_format_version;
+  const std::size_t stamp_fields = legacy ? 3 : 6;
 
   if (auto e = get_string(d, "info-hash", &s)) return e;
   auto ih = sha1_hash::from_bytes(*s);
@@ -127,17 +145,40 @@ std::optional<resume_errc> decode_fields(std::string_view bytes, resume_data& rd
   if (auto e = get_list(d, "file-stamps", &l)) return e;
   rd.file_stamps.reserve(l->size());
   for (const bvalue& v : *l) {
-    if (!v.is_list() || v.as_list().size() != 3) return resume_errc::bad_file_stamp;
+    if (!v.is_list() || v.as_list().size() != stamp_fields) return resume_errc::bad_file_stamp;
     const blist& t = v.as_list();
-    if (!t[0].is_int() || !t[1].is_int() || !t[2].is_int()) return resume_errc::bad_file_stamp;
+    for (const bvalue& field : t)
+      if (!field.is_int()) return resume_errc::bad_file_stamp;
     file_stamp st{t[0].as_int(), t[1].as_int(), t[2].as_int()};
-    if (st.size < -1 || st.mtime_nsec < 0 || st.mtime_nsec >= 1'000'000'000)
+    if (!legacy) {
+      st.inode = t[3].as_int();
+      st.ctime_sec = t[4].as_int();
+      st.ctime_nsec = t[5].as_int();
+    }
+    if (st.size < -1 || st.mtime_nsec < 0 || st.mtime_nsec >= 1'000'000'000 ||
+        st.ctime_nsec < 0 || st.ctime_nsec >= 1'000'000'000)
       return resume_errc::bad_file_stamp;
     rd.file_stamps.push_back(st);
   }
   if (!rd.file_priorities.empty() && !rd.file_stamps.empty() &&
       rd.file_priorities.size() != rd.file_stamps.size())
     return resume_errc::file_count_mismatch;
+  const std::size_t num_files = rd.file_priorities.empty() ? rd.file_stamps.size() : rd.file_priorities.size();
+  if (legacy) {
+    // Size and mtime alone do not prove a file unchanged: hash every claimed piece once.
+    rd.file_stamps.clear();
+    rd.legacy_stamps = true;
+  }
+
+  if (const bvalue* owned = d.find("owned-files")) {
+    if (!owned->is_string()) return resume_errc::wrong_type;
+    const std::string& bits = owned->as_string();
+    rd.owned_files.resize(bits.size() * 8);
+    for (std::size_t i = 0; i < rd.owned_files.size(); ++i)
+      rd.owned_files[i] = (static_cast<std::uint8_t>(bits[i / 8]) >> (7 - i % 8)) & 1;
+    if (num_files != 0 && !trim_owned_files(rd.owned_files, num_files))
+      return resume_errc::file_count_mismatch;
+  }
 
   if (auto e = get_int(d, "uploaded", &rd.uploaded)) return e;
   if (auto e = get_int(d, "downloaded", &rd.downloaded)) return e;
@@ -154,7 +195,8 @@ std::optional<resume_errc> decode_fields(std::string_view bytes, resume_data& rd
     if (ti->num_pieces() != rd.pieces.size()) return resume_errc::piece_count_mismatch;
     const std::size_t files = ti->files.size();
     if ((!rd.file_priorities.empty() && rd.file_priorities.size() != files) ||
-        (!rd.file_stamps.empty() && rd.file_stamps.size() != files))
+        (!rd.file_stamps.empty() && rd.file_stamps.size() != files) ||
+        !trim_owned_files(rd.owned_files, files))
       return resume_errc::file_count_mismatch;
     rd.info_bytes = std::string(raw);
   }
@@ -180,12 +222,19 @@ std::string encode_resume_data(const resume_data& rd) {
   before["file-priority"] = std::move(prio);
   blist stamps;
   for (const auto& s : rd.file_stamps)
-    stamps.emplace_back(blist{bvalue(s.size), bvalue(s.mtime_sec), bvalue(s.mtime_nsec)});
+    stamps.emplace_back(blist{bvalue(s.size), bvalue(s.mtime_sec), bvalue(s.mtime_nsec),
+                              bvalue(s.inode), bvalue(s.ctime_sec), bvalue(s.ctime_nsec)});
   before["file-stamps"] = std::move(stamps);
   before["file-version"] = format_version;
 
   after["info-hash"] = rd.info_hash.to_bytes();
   after["num-pieces"] = static_cast<std::int64_t>(rd.pieces.size());
+  if (!rd.owned_files.empty()) {
+    std::string owned((rd.owned_files.size() + 7) / 8, '\0');
+    for (std::size_t i = 0; i < rd.owned_files.size(); ++i)
+      if (rd.owned_files[i]) owned[i / 8] = static_cast<char>(owned[i / 8] | (0x80 >> (i % 8)));
+    after["owned-files"] = std::move(owned);
+  }
   auto bits = rd.pieces.bytes();
   after["pieces"] = std::string(reinterpret_cast<const char*>(bits.data()), bits.size());
   after["save-path"] = rd.save_path;
@@ -218,7 +267,8 @@ result<resume_data> decode_resume_data(std::string_view bytes, const torrent_inf
     return unexpected{make_error_code(resume_errc::piece_count_mismatch)};
   const std::size_t files = ti.files.size();
   if ((!rd->file_priorities.empty() && rd->file_priorities.size() != files) ||
-      (!rd->file_stamps.empty() && rd->file_stamps.size() != files))
+      (!rd->file_stamps.empty() && rd->file_stamps.size() != files) ||
+      !trim_owned_files(rd->owned_files, files))
     return unexpected{make_error_code(resume_errc::file_count_mismatch)};
   return rd;
 }
@@ -331,7 +381,7 @@ std::vector<file_stamp> read_file_stamps(const torrent_info& ti,
   for (std::size_t i = 0; i < ti.files.size(); ++i) {
     const file_entry& f = ti.files[i];
     if (f.pad) {
-      out[i] = {f.size, 0, 0};
+      out[i] = file_stamp{f.size, 0, 0, 0, 0, 0};
       continue;
     }
     if (root < 0 || !split_relative_path(f.path)) continue;
@@ -339,7 +389,12 @@ std::vector<file_stamp> read_file_stamps(const torrent_info& ti,
     if (fd < 0) continue;
     struct stat st {};
     if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-      out[i] = {st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
+      out[i] = file_stamp{st.st_size,
+                          st.st_mtim.tv_sec,
+                          st.st_mtim.tv_nsec,
+                          static_cast<std::int64_t>(st.st_ino),
+                          st.st_ctim.tv_sec,
+                          st.st_ctim.tv_nsec};
     ::close(fd);
   }
   if (root >= 0) ::close(root);

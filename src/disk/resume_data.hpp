@@ -31,23 +31,30 @@ enum class resume_errc {
   bad_info_hash,        ///< `info-hash` is not 20 bytes
   bad_bitfield,         ///< `pieces` length is not ceil(num-pieces / 8), or a spare bit is set
   bad_priority,         ///< a file priority outside 0..7
-  bad_file_stamp,       ///< a file stamp that is not [size, mtime s, mtime ns] in range
+  bad_file_stamp,       ///< a file stamp that is not [size, mtime s, mtime ns, inode, ctime s, ctime ns] in range
   bad_counter,          ///< a negative counter or piece count
   info_hash_mismatch,   ///< SHA-1 of `info` is not `info-hash`, or not the expected torrent
   bad_info,             ///< `info` is not a valid info dictionary
   piece_count_mismatch, ///< num-pieces disagrees with the torrent (or with `info`)
-  file_count_mismatch,  ///< priorities or stamps given for a different number of files
+  file_count_mismatch,  ///< priorities, stamps or owned files given for a different number of files
   too_large,            ///< the file is larger than the reader's limit
 };
 const std::error_category& resume_category() noexcept;
 inline std::error_code make_error_code(resume_errc e) { return {static_cast<int>(e), resume_category()}; }
 
-/// A file's size and modification time as the storage saw them (stat(2) st_size, st_mtim).
-/// size == -1: the file did not exist.
+/// A file's size, modification time and identity as the storage saw them (stat(2) st_size,
+/// st_mtim, st_ino, st_ctim). size == -1: the file did not exist.
+/// Size and mtime alone can be forged by accident (another file of the same size copied with
+/// `touch -r`, or `cp -p`): the inode number tells a replaced file, and the change time, which
+/// no user call can set back, tells a file rewritten in place and stamped back. Transmission and
+/// libtorrent keep their own stamps for the same reason.
 struct file_stamp {
   std::int64_t size = -1;       ///< bytes, or -1 when missing
   std::int64_t mtime_sec = 0;   ///< seconds since the Unix epoch
   std::int64_t mtime_nsec = 0;  ///< 0 .. 999,999,999
+  std::int64_t inode = 0;       ///< st_ino (as a signed 64-bit value)
+  std::int64_t ctime_sec = 0;   ///< st_ctim seconds since the Unix epoch
+  std::int64_t ctime_nsec = 0;  ///< 0 .. 999,999,999
   bool operator==(const file_stamp&) const = default;
 };
 
@@ -60,9 +67,19 @@ struct resume_data {
   /// Per-file priority in metainfo order, 0 = skip .. 7 = highest (4 = normal); empty = all normal.
   std::vector<std::int8_t> file_priorities;
   std::string save_path;           ///< download directory, as given to the storage
-  /// Per file (metainfo order): size and mtime as seen when `pieces` was last saved; empty when
-  /// unknown (then no claimed piece is trusted without hashing).
+  /// Per file (metainfo order): size, mtime, inode and ctime as seen when `pieces` was last
+  /// saved; empty when unknown (then no claimed piece is trusted without hashing). A version-1
+  /// file's stamps (size and mtime only) are dropped when decoded: see legacy_stamps.
   std::vector<file_stamp> file_stamps;
+  /// Set by the decoder for a version-1 file, whose stamps lack the inode and the ctime: they are
+  /// not used (file_stamps is empty), so every claimed piece is hashed once; the next save
+  /// writes version 2.
+  bool legacy_stamps = false;
+  /// Per file (metainfo order): the torrent's own files (file_ownership.hpp) when saved: files it
+  /// created or whose pieces verified, which it may write into and remove-with-data deletes on
+  /// the next run even before a piece of them verifies. Empty: no record (a version-1 file, or a
+  /// backend that does not track it); ownership then comes from the check alone.
+  std::vector<bool> owned_files;
   std::int64_t uploaded = 0;         ///< payload bytes sent, all sessions together
   std::int64_t downloaded = 0;       ///< payload bytes received, all sessions together
   std::int64_t active_seconds = 0;   ///< seconds the torrent was running (not paused)
@@ -75,22 +92,26 @@ struct resume_data {
 };
 
 /// Encodes `rd` as a bencoded dictionary:
-///   file-format "tessera resume data", file-version 1, info-hash (20 bytes), num-pieces,
+///   file-format "tessera resume data", file-version 2, info-hash (20 bytes), num-pieces,
 ///   pieces (bitfield bytes), file-priority (list of int), save-path, file-stamps (list of
-///   [size, mtime s, mtime ns]), uploaded, downloaded, active-seconds, seeding-seconds, and
-///   info (the raw info dictionary, only when info_bytes is set; spliced in byte for byte so that
-///   its SHA-1 is kept).
+///   [size, mtime s, mtime ns, inode, ctime s, ctime ns]), owned-files (one bit per file, BEP 3
+///   bitfield layout; only when owned_files is not empty), uploaded, downloaded, active-seconds,
+///   seeding-seconds, and info (the raw info dictionary, only when info_bytes is set; spliced in
+///   byte for byte so that its SHA-1 is kept).
 std::string encode_resume_data(const resume_data& rd);
 
 /// Decodes a resume file strictly: every listed key present with the right type and range (info
-/// optional), the bitfield exactly ceil(num-pieces/8) bytes with spare bits zero, and, when
+/// and owned-files optional), the bitfield exactly ceil(num-pieces/8) bytes with spare bits zero,
+/// owned-files ceil(files/8) bytes with spare bits zero when the file count is known (from
+/// `info`, or the overload below), and, when
 /// `info` is present, SHA-1(info) == info-hash and info parses as a v1 info dictionary whose
 /// piece and file counts agree with num-pieces, the priorities and the stamps. Unknown keys are
-/// ignored (a later version may add some). Never throws; any bad input is a resume_errc.
+/// ignored (a later version may add some). Version 1 (stamps of three integers, no owned-files)
+/// is still read: see resume_data::legacy_stamps. Never throws; any bad input is a resume_errc.
 result<resume_data> decode_resume_data(std::string_view bytes);
 
 /// As above, and also checks the data against the torrent it is meant for: the same info-hash,
-/// ti.num_pieces() bits, and priorities/stamps either empty or one per file of `ti`.
+/// ti.num_pieces() bits, and priorities/stamps/owned files either empty or one per file of `ti`.
 result<resume_data> decode_resume_data(std::string_view bytes, const torrent_info& ti);
 
 // --- files --------------------------------------------------------------------------------------
@@ -124,9 +145,9 @@ result<std::string, file_io_error> read_small_file(const std::filesystem::path& 
                                                    std::size_t max_size = 64 << 20);
 
 /// Stamps of `ti`'s files under `save_path`, in metainfo order, as write_file_atomically's
-/// callers store them. Padding files (BEP 47, never on disk) get {size, 0, 0}. Files are looked
-/// up without leaving save_path (open_beneath); a missing file, a symlink that escapes, or
-/// anything but a regular file gets size -1. Blocking (one stat per file): call it off the
+/// callers store them. Padding files (BEP 47, never on disk) get {size, 0, ...}. Files are looked
+/// up without leaving save_path and without following symlinks (open_beneath); a missing file, a
+/// symlink, or anything but a regular file gets size -1. Blocking (one stat per file): call it off the
 /// session thread.
 std::vector<file_stamp> read_file_stamps(const torrent_info& ti,
                                          const std::filesystem::path& save_path);
@@ -149,7 +170,7 @@ struct piece_trust {
 /// start-up check skip, given the files' stamps now (`current`, from read_file_stamps).
 ///
 /// The rule: a file is unchanged when its recorded stamp and its current stamp are equal (same
-/// size, same mtime to the nanosecond) and it existed then. A claimed piece is trusted when every
+/// size, same mtime and ctime to the nanosecond, same inode) and it existed then. A claimed piece is trusted when every
 /// non-padding file holding any of its bytes is unchanged and is long enough to hold the piece's
 /// bytes in it; a piece spanning several files therefore needs all of them unchanged. Padding
 /// files never disqualify a piece (they are zeros, not on disk). When `rd` has no stamps, the

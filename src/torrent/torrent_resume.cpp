@@ -20,6 +20,10 @@ std::function<bitfield()> torrent::resume_trust() {
   auto rd = ctx_.resume;
   if (!rd || !has_metadata_ || rd->pieces.size() != ti_->num_pieces()) return {};
   return [ti = ti_, rd, save = save_path_]() {
+    if (rd->legacy_stamps) {
+      spdlog::info("torrent {}: resume data from an older tessera has no inode/ctime stamps: "
+                   "hashing every claimed piece once", ti->name);
+    }
     auto current = read_file_stamps(*ti, save);
     auto trust = decide_trusted_pieces(*ti, *rd, current);
     spdlog::info("torrent {}: resume data vouches for {} pieces, {} to re-verify", ti->name, trust.trusted.count(),

@@ -47,7 +47,8 @@ resume_data sample(bool with_info = true) {
   rd.pieces.set(3);
   rd.file_priorities = {4};
   rd.save_path = "/srv/downloads";
-  rd.file_stamps = {{100, 1'700'000'000, 123'456'789}};
+  rd.file_stamps = {{100, 1'700'000'000, 123'456'789, 4242, 1'700'000'001, 5}};
+  rd.owned_files = {true};
   rd.uploaded = 5'000'000'000;
   rd.downloaded = 100;
   rd.active_seconds = 3600;
@@ -180,7 +181,7 @@ std::error_code mutated(Edit edit, bool with_info = true) {
 TEST(ResumeDataCorrupt, FormatAndVersionAreChecked) {
   EXPECT_EQ(mutated([](bdict& d) { d["file-format"] = "other"; }), resume_errc::not_resume_data);
   EXPECT_EQ(mutated([](bdict& d) { d["file-format"] = 1; }), resume_errc::not_resume_data);
-  EXPECT_EQ(mutated([](bdict& d) { d["file-version"] = 2; }), resume_errc::unsupported_version);
+  EXPECT_EQ(mutated([](bdict& d) { d["file-version"] = 3; }), resume_errc::unsupported_version);
   EXPECT_EQ(mutated([](bdict& d) { d.erase("file-version"); }), resume_errc::unsupported_version);
 }
 
@@ -235,23 +236,57 @@ TEST(ResumeDataCorrupt, FileStampsMustBeWellFormed) {
   auto with_stamp = [](blist stamp) {
     return mutated([&](bdict& d) { d["file-stamps"] = blist{bvalue(std::move(stamp))}; });
   };
-  EXPECT_EQ(with_stamp({1, 2}), resume_errc::bad_file_stamp);
-  EXPECT_EQ(with_stamp({1, 2, 3, 4}), resume_errc::bad_file_stamp);
-  EXPECT_EQ(with_stamp({1, "2", 3}), resume_errc::bad_file_stamp);
-  EXPECT_EQ(with_stamp({-2, 2, 3}), resume_errc::bad_file_stamp);
-  EXPECT_EQ(with_stamp({1, 2, 1'000'000'000}), resume_errc::bad_file_stamp);
-  EXPECT_EQ(with_stamp({1, 2, -1}), resume_errc::bad_file_stamp);
+  EXPECT_EQ(with_stamp({1, 2, 3}), resume_errc::bad_file_stamp);  // version 1's stamp in version 2
+  EXPECT_EQ(with_stamp({1, 2, 3, 4, 5, 6, 7}), resume_errc::bad_file_stamp);
+  EXPECT_EQ(with_stamp({1, "2", 3, 4, 5, 6}), resume_errc::bad_file_stamp);
+  EXPECT_EQ(with_stamp({-2, 2, 3, 4, 5, 6}), resume_errc::bad_file_stamp);
+  EXPECT_EQ(with_stamp({1, 2, 1'000'000'000, 4, 5, 6}), resume_errc::bad_file_stamp);
+  EXPECT_EQ(with_stamp({1, 2, -1, 4, 5, 6}), resume_errc::bad_file_stamp);
+  EXPECT_EQ(with_stamp({1, 2, 3, 4, 5, 1'000'000'000}), resume_errc::bad_file_stamp);
+  EXPECT_EQ(with_stamp({1, 2, 3, 4, 5, -1}), resume_errc::bad_file_stamp);
   EXPECT_EQ(mutated([](bdict& d) { d["file-stamps"] = blist{7}; }), resume_errc::bad_file_stamp);
-  EXPECT_FALSE(with_stamp({-1, 0, 0}));  // a missing file is a valid stamp
+  EXPECT_FALSE(with_stamp({-1, 0, 0, 0, 0, 0}));  // a missing file is a valid stamp
   // Priorities and stamps for different numbers of files.
   EXPECT_EQ(mutated([](bdict& d) { d["file-priority"] = blist{4, 4}; }, false),
             resume_errc::file_count_mismatch);
   // With metadata: one file, so two stamps are wrong even without priorities.
   EXPECT_EQ(mutated([](bdict& d) {
               d["file-priority"] = blist{};
-              d["file-stamps"] = blist{blist{1, 2, 3}, blist{1, 2, 3}};
+              d["file-stamps"] = blist{blist{1, 2, 3, 4, 5, 6}, blist{1, 2, 3, 4, 5, 6}};
             }),
             resume_errc::file_count_mismatch);
+}
+
+TEST(ResumeDataCorrupt, OwnedFilesMustMatchTheFileCount) {
+  // One file: one byte, only its high bit may be set.
+  EXPECT_EQ(mutated([](bdict& d) { d["owned-files"] = std::string(2, '\0'); }),
+            resume_errc::file_count_mismatch);
+  EXPECT_EQ(mutated([](bdict& d) { d["owned-files"] = std::string(1, '\x40'); }),
+            resume_errc::file_count_mismatch);
+  EXPECT_EQ(mutated([](bdict& d) { d["owned-files"] = 1; }), resume_errc::wrong_type);
+  EXPECT_FALSE(mutated([](bdict& d) { d.erase("owned-files"); }));  // optional
+  // Without metadata the priorities tell the file count.
+  EXPECT_EQ(mutated([](bdict& d) { d["owned-files"] = std::string(1, '\x40'); }, false),
+            resume_errc::file_count_mismatch);
+}
+
+TEST(ResumeData, VersionOneFilesAreReadButTheirStampsAreNotTrusted) {
+  auto doc = bdecode(encode_resume_data(sample()));
+  ASSERT_TRUE(doc);
+  bdict& d = doc->as_dict();
+  d["file-version"] = 1;
+  d["file-stamps"] = blist{blist{100, 1'700'000'000, 123'456'789}};
+  d.erase("owned-files");
+  auto rd = decode_resume_data(bencode(*doc));
+  ASSERT_TRUE(rd) << rd.error().message();
+  EXPECT_TRUE(rd->legacy_stamps);
+  EXPECT_TRUE(rd->file_stamps.empty()) << "size and mtime alone must not vouch for a piece";
+  EXPECT_TRUE(rd->owned_files.empty());
+  EXPECT_EQ(rd->pieces, sample().pieces);
+  EXPECT_EQ(rd->file_priorities, sample().file_priorities);
+  EXPECT_EQ(rd->uploaded, sample().uploaded);
+  // The next save writes version 2.
+  EXPECT_NE(encode_resume_data(*rd).find("12:file-versioni2e"), std::string::npos);
 }
 
 // Builds a resume file by hand with `info` spliced in and `hash` as info-hash.
@@ -449,8 +484,11 @@ TEST_F(TrustedPieces, StampsReflectTheFilesOnDisk) {
   auto stamps = read_file_stamps(*ti, dir.path);
   ASSERT_EQ(stamps.size(), 4u);
   EXPECT_EQ(stamps[0].size, 10);
-  EXPECT_EQ(stamps[1], (file_stamp{6, 0, 0}));  // padding: never on disk
-  EXPECT_EQ(stamps[2], (file_stamp{20, 1'600'000'000, 987'654'321}));
+  EXPECT_EQ(stamps[1], (file_stamp{6, 0, 0, 0, 0, 0}));  // padding: never on disk
+  struct stat st {};
+  ASSERT_EQ(::stat((dir.path / "t/b").c_str(), &st), 0);
+  EXPECT_EQ(stamps[2], (file_stamp{20, 1'600'000'000, 987'654'321, static_cast<std::int64_t>(st.st_ino),
+                                   st.st_ctim.tv_sec, st.st_ctim.tv_nsec}));
   fs::remove(dir.path / "t/c");
   EXPECT_EQ(read_file_stamps(*ti, dir.path)[3].size, -1);
   EXPECT_EQ(read_file_stamps(*ti, dir.path / "nowhere")[0].size, -1);
@@ -490,10 +528,60 @@ TEST_F(TrustedPieces, AFileShorterThanTheClaimedPieceIsNotTrustedEvenIfUnchanged
   EXPECT_EQ(bits(t.reverify), (std::vector<int>{2}));
 }
 
+// Item 11 of issue 9: size and mtime can be matched by another file (cp -p, touch -r).
+TEST_F(TrustedPieces, AFileReplacedByAnotherOfTheSameSizeAndMtimeIsNotTrusted) {
+  resume_data rd = saved();
+  const fs::path c = dir.path / "t/c";
+  const fs::path other = dir.path / "other";
+  std::ofstream(other, std::ios::binary) << std::string(30, 'x');  // same size, other bytes
+  struct stat st {};
+  ASSERT_EQ(::stat(c.c_str(), &st), 0);
+  const struct timespec times[2] = {st.st_atim, st.st_mtim};  // touch -r t/c other
+  ASSERT_EQ(::utimensat(AT_FDCWD, other.c_str(), times, 0), 0);
+  fs::rename(other, c);
+  auto now = read_file_stamps(*ti, dir.path);
+  ASSERT_EQ(now[3].size, rd.file_stamps[3].size);
+  ASSERT_EQ(now[3].mtime_sec, rd.file_stamps[3].mtime_sec);
+  ASSERT_EQ(now[3].mtime_nsec, rd.file_stamps[3].mtime_nsec);
+  auto t = decide_trusted_pieces(*ti, rd, now);
+  EXPECT_EQ(bits(t.trusted), (std::vector<int>{0}));
+  EXPECT_EQ(bits(t.reverify), (std::vector<int>{1, 2}));
+}
+
+TEST_F(TrustedPieces, AFileRewrittenInPlaceAndStampedBackIsNotTrusted) {
+  resume_data rd = saved();
+  const fs::path c = dir.path / "t/c";
+  // The file system's clock must move past the recorded ctime first (it ticks every few ms), or
+  // the rewrite could land on the same ctime; a scratch file shows when it has.
+  const fs::path tick = dir.path / "tick";
+  for (;;) {
+    std::ofstream(tick) << 'x';
+    struct stat ts {};
+    ASSERT_EQ(::stat(tick.c_str(), &ts), 0);
+    if (ts.st_ctim.tv_sec != rd.file_stamps[3].ctime_sec ||
+        ts.st_ctim.tv_nsec != rd.file_stamps[3].ctime_nsec)
+      break;
+  }
+  struct stat st {};
+  ASSERT_EQ(::stat(c.c_str(), &st), 0);
+  {
+    std::fstream f(c, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(5);
+    f.put('!');
+  }
+  const struct timespec times[2] = {st.st_atim, st.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, c.c_str(), times, 0), 0);
+  auto now = read_file_stamps(*ti, dir.path);
+  ASSERT_EQ(now[3].mtime_nsec, rd.file_stamps[3].mtime_nsec);
+  ASSERT_EQ(now[3].inode, rd.file_stamps[3].inode);
+  auto t = decide_trusted_pieces(*ti, rd, now);
+  EXPECT_EQ(bits(t.reverify), (std::vector<int>{1, 2}));
+}
+
 TEST_F(TrustedPieces, MissingFilesAreNeverTrusted) {
   resume_data rd = saved();
   fs::remove(dir.path / "t/a");
-  rd.file_stamps[0] = {-1, 0, 0};  // recorded missing and missing now: still not trusted
+  rd.file_stamps[0] = {-1, 0, 0, 0, 0, 0};  // recorded missing and missing now: still not trusted
   auto t = decide_trusted_pieces(*ti, rd, read_file_stamps(*ti, dir.path));
   EXPECT_EQ(bits(t.reverify), (std::vector<int>{0}));
 }

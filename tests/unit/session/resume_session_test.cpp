@@ -1,6 +1,6 @@
 // Resume data end to end: written by one session, used by the next one with the same state_dir.
-// The start-up check trusts claimed pieces whose files kept their size and mtime, re-hashes
-// files that changed, survives a corrupt resume file, and brings a magnet's metadata back.
+// The start-up check trusts claimed pieces whose files kept their size, mtime, inode and ctime,
+// re-hashes files that changed, survives a corrupt resume file, and brings a magnet's metadata back.
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -60,6 +60,21 @@ void corrupt_keeping_mtime(const std::filesystem::path& file, std::int64_t offse
   ASSERT_EQ(::utimensat(AT_FDCWD, file.c_str(), times, 0), 0);
 }
 
+/// Waits until the file system's clock (which stamps ctimes, in ticks of a few ms) has moved
+/// past `file`'s ctime, so that the next change to it gets another ctime.
+void wait_for_ctime_tick(const std::filesystem::path& file) {
+  struct stat st {};
+  ASSERT_EQ(::stat(file.c_str(), &st), 0);
+  const auto tick = file.parent_path() / ".tick";
+  for (;;) {
+    std::ofstream(tick) << 'x';
+    struct stat ts {};
+    ASSERT_EQ(::stat(tick.c_str(), &ts), 0);
+    if (ts.st_ctim.tv_sec != st.st_ctim.tv_sec || ts.st_ctim.tv_nsec != st.st_ctim.tv_nsec) break;
+  }
+  std::filesystem::remove(tick);
+}
+
 struct seeded {
   test_torrent t = make_real_torrent(81, 32 * 1024, 400000, 200000);
   temp_dir seed_dir, dir, state;
@@ -71,17 +86,39 @@ struct seeded {
   std::vector<std::string> peers() const { return {endpoint_of("127.0.0.2", seeder.listen_port())}; }
 };
 
-TEST(ResumeSession, ClaimedPiecesOfUnchangedFilesAreNotHashedAgain) {
+TEST(ResumeSession, ClaimedPiecesOfUnchangedFilesAreTrusted) {
   seeded s;
   const int n = s.t.ti->num_pieces();
   EXPECT_EQ(checked_pieces(s.t, s.dir.path, s.state.path, s.peers(), true), 0);
   ASSERT_TRUE(std::filesystem::exists(s.state.path / (s.t.ti->info_hash.to_hex() + ".resume")));
-  // A byte changes behind our back but size and mtime stay: the resume data vouches for the
-  // piece, so it is not hashed (that is the point of the cheap check).
-  corrupt_keeping_mtime(s.dir.path / "multi/a.bin", 1000);
   EXPECT_EQ(checked_pieces(s.t, s.dir.path, s.state.path), n);
-  // Without the resume file every piece is hashed and the damage is found.
-  std::filesystem::remove(s.state.path / (s.t.ti->info_hash.to_hex() + ".resume"));
+}
+
+// Issue 9, item 11: a byte changed in place with the mtime put back used to pass for unchanged
+// (size and mtime matched); the ctime, which cannot be put back, now tells.
+TEST(ResumeSession, AByteChangedBehindOurBackKeepingTheMtimeIsFound) {
+  seeded s;
+  const int n = s.t.ti->num_pieces();
+  EXPECT_EQ(checked_pieces(s.t, s.dir.path, s.state.path, s.peers(), true), 0);
+  wait_for_ctime_tick(s.dir.path / "multi/a.bin");
+  corrupt_keeping_mtime(s.dir.path / "multi/a.bin", 1000);
+  EXPECT_EQ(checked_pieces(s.t, s.dir.path, s.state.path), n - 1);
+}
+
+// Issue 9, item 11: another file of the same size given the same mtime (touch -r) in its place.
+TEST(ResumeSession, AFileReplacedByAnotherOfTheSameSizeAndMtimeIsHashed) {
+  seeded s;
+  const int n = s.t.ti->num_pieces();
+  EXPECT_EQ(checked_pieces(s.t, s.dir.path, s.state.path, s.peers(), true), 0);
+  const auto a = s.dir.path / "multi/a.bin";
+  const auto other = s.dir.path / "multi/a.bin.other";
+  std::filesystem::copy_file(a, other);
+  corrupt_keeping_mtime(other, 1000);  // one byte differs
+  struct stat st {};
+  ASSERT_EQ(::stat(a.c_str(), &st), 0);
+  const struct timespec times[2] = {st.st_atim, st.st_mtim};  // touch -r a.bin a.bin.other
+  ASSERT_EQ(::utimensat(AT_FDCWD, other.c_str(), times, 0), 0);
+  std::filesystem::rename(other, a);
   EXPECT_EQ(checked_pieces(s.t, s.dir.path, s.state.path), n - 1);
 }
 
