@@ -78,7 +78,9 @@ int open_beneath(int dirfd, const std::string& rel, int flags, mode_t mode) {
     open_how how{};
     how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
     how.mode = (flags & O_CREAT) ? mode : 0;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    // No symlink at all, not even one staying inside: a link planted in the download directory
+    // must not make a write land in some other file of it (or outside it).
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
     long fd;
     do fd = ::syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how);
     while (fd < 0 && errno == EINTR);
@@ -87,6 +89,37 @@ int open_beneath(int dirfd, const std::string& rel, int flags, mode_t mode) {
     // EPERM may be a seccomp filter or a real permission problem: the walk tells them apart.
   }
   return open_walk(dirfd, rel, flags, mode);
+}
+
+int open_parent_beneath(int dirfd, const std::vector<std::string>& components) {
+  if (components.size() <= 1) return ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  std::string parent;
+  for (std::size_t i = 0; i + 1 < components.size(); ++i) {
+    if (i) parent += '/';
+    parent += components[i];
+  }
+  return open_beneath(dirfd, parent, O_PATH | O_DIRECTORY);
+}
+
+int symlink_component_beneath(int dirfd, const std::vector<std::string>& components,
+                              std::size_t count) {
+  int parent = dirfd;
+  int found = -1;
+  for (std::size_t i = 0; i < count && i < components.size(); ++i) {
+    struct stat st {};
+    if (::fstatat(parent, components[i].c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) break;
+    if (S_ISLNK(st.st_mode)) {
+      found = static_cast<int>(i);
+      break;
+    }
+    if (!S_ISDIR(st.st_mode)) break;
+    int next = retry_openat(parent, components[i].c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (parent != dirfd) ::close(parent);
+    parent = next;
+    if (parent < 0) break;
+  }
+  if (parent >= 0 && parent != dirfd) ::close(parent);
+  return found;
 }
 
 std::error_code make_dirs_beneath(int dirfd, const std::vector<std::string>& components,

@@ -20,12 +20,25 @@ namespace tessera::detail {
 result<std::vector<std::string>> split_relative_path(std::string_view path);
 
 /// Like openat(2) on `rel` (a path checked by split_relative_path) relative to the directory
-/// `dirfd`, but never resolves to anything outside `dirfd`: uses openat2 with RESOLVE_BENEATH
-/// (symlinks that stay inside are followed; an escape fails with EXDEV). Where the kernel has no
-/// openat2 (ENOSYS, or EPERM from a seccomp filter), walks the components with O_NOFOLLOW, so every
-/// symlink is refused (ELOOP/ENOTDIR). O_CLOEXEC is always added. Retries on EINTR.
-/// Returns the new descriptor, or -1 with errno set.
+/// `dirfd`, but never resolves to anything outside `dirfd` and never follows a symbolic link:
+/// uses openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, so a symlink anywhere on the path
+/// fails with ELOOP, whether it points inside or outside (with O_CREAT|O_EXCL a symlink as the
+/// last component fails with EEXIST, as with openat). Where the kernel has no openat2 (ENOSYS,
+/// or EPERM from a seccomp filter), walks the components with O_NOFOLLOW, which refuses every
+/// symlink the same way (ELOOP, or ENOTDIR for a directory component). O_CLOEXEC is always
+/// added. Retries on EINTR. Returns the new descriptor, or -1 with errno set.
 int open_beneath(int dirfd, const std::string& rel, int flags, mode_t mode = 0);
+
+/// The directory holding the last of `components` beneath `dirfd` (a duplicate of `dirfd` for a
+/// single component), opened O_PATH|O_DIRECTORY with open_beneath's rules; -1 with errno set.
+int open_parent_beneath(int dirfd, const std::vector<std::string>& components);
+
+/// The index of the first of components[0 .. count) that is a symbolic link beneath `dirfd`
+/// (looked at without following anything), or -1 when none is (or the walk stops at a missing
+/// component or at one that is not a directory). For error messages: tells "a directory on the
+/// path is a symlink" from other failures.
+int symlink_component_beneath(int dirfd, const std::vector<std::string>& components,
+                              std::size_t count);
 
 /// Creates (mode 0755) every missing directory of components[0 .. count) beneath `dirfd`, each
 /// one resolved with open_beneath. A directory created concurrently by another thread is fine.
