@@ -118,6 +118,22 @@ struct session_settings {
   /// ("lower effort"), set on outgoing sockets before connecting and on accepted ones. 0: leave
   /// the OS default. Values outside 0..255 are not applied (logged).
   int peer_tos = 0;
+
+  // --- Files that were there before ---
+  /// The default of add_torrent_params::overwrite_existing_files for every torrent: false keeps
+  /// a download from writing into, or deleting, a file it did not put there. With files on disk,
+  /// a file at one of a torrent's paths is the torrent's own only when the torrent created it, a
+  /// piece read from it verified in the start-up check, or the torrent's resume data records it
+  /// as its own (files partly downloaded by an earlier run keep resuming). Any other file there
+  /// stops the torrent in the error state before a byte is written into it
+  /// (storage_errc::existing_file, the message naming the file), and so does a symlink at a
+  /// file's path (storage_errc::symlink, never followed). With true, such files are written into
+  /// (a symlink is replaced by a new file; its target is left alone) and become the torrent's.
+  /// Hard-linked files (storage_errc::hard_linked) and symlinked directories
+  /// (storage_errc::symlinked_directory) are refused either way. remove_flags::delete_data
+  /// deletes only the torrent's own files. Files of other backends (blob, memory) are not
+  /// concerned.
+  bool overwrite_existing_files = false;
 };
 
 /// The session's DHT node at one moment (see session::dht). Counters are monotonic.
@@ -157,6 +173,10 @@ struct add_torrent_params {
   /// Added paused (torrent_handle::resume starts it): the data is checked, but nothing is
   /// announced and no peer is connected until then. No torrent_paused event for this.
   bool paused = false;
+  /// Whether this torrent may write into files that were at its paths before it and are not its
+  /// own (see session_settings::overwrite_existing_files, which applies when this is empty).
+  /// Also decides whether move_storage may replace files at the new place.
+  std::optional<bool> overwrite_existing_files;
 
   /// Parameters for a magnet link (BEP 9): info-hash, `dn`, `tr` and `x.pe` (peers) from `uri`;
   /// `ws` is not used yet. Errors: magnet_errc (see tessera/magnet.hpp); a host name in `x.pe`
@@ -172,7 +192,10 @@ struct add_torrent_params {
 /// How session::remove_torrent treats the torrent's data.
 enum class remove_flags {
   keep_data,    ///< leave the files on disk
-  delete_data,  ///< delete the torrent's files (only those, and the directories of its layout left empty)
+  /// Delete the torrent's own files (with files on disk: those it created or whose pieces
+  /// verified, see session_settings::overwrite_existing_files; never a file that was there
+  /// before and is not its own), its part file, and the directories of its layout left empty.
+  delete_data,
 };
 
 class session {

@@ -23,14 +23,41 @@
 
 namespace tessera {
 
+/// Why the files-on-disk backend refused a file (storage_error::ec; category "tessera.storage").
+/// Each message says why, after the operation and the file's full path, e.g.
+/// "open /home/u/.bashrc: exists and is not part of this download (no piece of it verifies)".
+enum class storage_errc {
+  /// A file is at the path of one of the torrent's files, but the torrent did not create it, no
+  /// piece read from it verified, and no resume data records it as the torrent's: it is neither
+  /// written into nor deleted. Allow overwriting (session_settings::overwrite_existing_files,
+  /// add_torrent_params::overwrite_existing_files, `tessera --overwrite`) to replace it.
+  existing_file = 1,
+  /// The file's path ends in a symbolic link. Links are never followed (openat2
+  /// RESOLVE_NO_SYMLINKS); with overwriting allowed the link itself is replaced by a new file
+  /// and its target is left alone.
+  symlink,
+  /// A directory on the file's path is a symbolic link. Never followed, never replaced, even with
+  /// overwriting allowed: move it away, or download elsewhere.
+  symlinked_directory,
+  /// The file has more than one hard link (st_nlink > 1): a write would change the other names'
+  /// contents too, perhaps outside the download directory. Never written into, even with
+  /// overwriting allowed.
+  hard_linked,
+};
+/// The category of storage_errc (name "tessera.storage").
+const std::error_category& storage_category() noexcept;
+inline std::error_code make_error_code(storage_errc e) {
+  return {static_cast<int>(e), storage_category()};
+}
+
 /// A failed storage operation: the OS error, which operation, and on which file. This is what puts
 /// a torrent into torrent_state::error; torrent_status::error then holds message().
 /// Backends refuse metainfo paths that could escape the download directory: a file path that is
-/// absolute or has an empty, "." or ".." component gives op=open and ec=std::errc::invalid_argument;
-/// a path that would resolve outside the download directory through a symlink gives op=open and
-/// ec=std::errc::cross_device_link (EXDEV, what openat2(RESOLVE_BENEATH) reports) or
-/// too_many_symbolic_link_levels (ELOOP). A path that names something other than a regular file (a
-/// FIFO, a device) gives op=open and ec=std::errc::invalid_argument.
+/// absolute or has an empty, "." or ".." component gives op=open and ec=std::errc::invalid_argument.
+/// The files-on-disk backend never follows a symlink and never writes into a file that is not the
+/// torrent's own: such refusals are op=write with a storage_errc (see above). A path that names
+/// something other than a regular file (a FIFO, a device) gives op=open and
+/// ec=std::errc::invalid_argument.
 struct storage_error {
   enum class operation {
     open,      ///< opening or creating a file (or the download directory)
@@ -110,13 +137,17 @@ class storage {
   virtual std::vector<std::int64_t> on_disk_sizes() { return {}; }
 
   /// Deletes the torrent's data from the backend (session::remove_torrent with delete_data).
-  /// Called after close_all(), with no read or write running. Blocking. The default does nothing
-  /// (a backend whose data is not the session's to delete).
+  /// Called after close_all(), with no read or write running (the disk pool runs it alone: every
+  /// job of this storage queued before it has finished). Blocking. The default does nothing (a
+  /// backend whose data is not the session's to delete). Files on disk: only the torrent's own
+  /// files (see make_file_storage).
   virtual result<bool, storage_error> remove_files() { return true; }
 
   /// Moves the data so that a storage of the same kind created for `new_save_path` finds it
-  /// (torrent_handle::move_storage). Called after close_all(), with no read or write running.
-  /// Blocking. The default fails with std::errc::operation_not_supported.
+  /// (torrent_handle::move_storage). Called after close_all(), with no read or write running (run
+  /// alone, like remove_files). Blocking. The default fails with
+  /// std::errc::operation_not_supported. Files on disk: only the torrent's own files move, and a
+  /// file at a target is not replaced (storage_errc::existing_file) unless overwriting is allowed.
   virtual result<bool, storage_error> move_files(const std::filesystem::path& new_save_path) {
     return unexpected{storage_error{std::make_error_code(std::errc::operation_not_supported),
                                     storage_error::operation::rename, new_save_path.string()}};
@@ -132,14 +163,25 @@ class storage {
 /// Layout rules:
 /// - Files are sparse and never pre-allocated or truncated: a file grows as pieces are written and
 ///   has its final size once every piece overlapping it is written. Zero-length files are created
-///   when a write touches their offset. A partly downloaded file is short on disk, which lets the
-///   start-up check skip its missing tail cheaply.
-/// - Every open resolves the path beneath save_path (openat2 RESOLVE_BENEATH; where the kernel
-///   lacks it, a component walk that refuses every symlink): a symlink inside the download
-///   directory that points outside it is never followed. Directories are created with mode 0755,
-///   files with 0644 (both less the umask).
-/// - A write opens the file O_RDWR|O_CREAT; a read opens it O_RDONLY when it is not open already,
-///   and a missing file reads as a short count.
+///   when a write touches their offset (whatever is at such a path already is left alone and is
+///   not the torrent's). A partly downloaded file is short on disk, which lets the start-up check
+///   skip its missing tail cheaply.
+/// - Every open resolves the path beneath save_path and follows no symlink at all (openat2
+///   RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS; where the kernel lacks it, a component walk that
+///   refuses every symlink). save_path itself may be a symlink. Directories are created with mode
+///   0755, files with 0644 (both less the umask). Only writes (and initialize) create
+///   directories: reads, on_disk_sizes and flush never do, not even save_path.
+/// - Files that were there before (docs/hardening.md, "Files on disk"): a file is the torrent's
+///   own once this storage created it (a new file is opened O_CREAT|O_EXCL), a piece read from it
+///   verified in the start-up check, the resume data records it, or a write replaced it with
+///   overwriting allowed (session_settings::overwrite_existing_files). A write into any other
+///   file fails with storage_errc::existing_file; a symlink at a file's path with
+///   storage_errc::symlink (with overwriting allowed the link is replaced by a new file); a
+///   symlinked directory with storage_errc::symlinked_directory; a file with other hard links
+///   with storage_errc::hard_linked (the last two even with overwriting allowed). Existing files
+///   are never truncated. remove_files() deletes, and move_files() moves, only the torrent's own.
+/// - A read opens the file O_RDONLY when it is not open already; a missing file, or a symlink,
+///   reads as a short count.
 /// - A file deleted while open (or whose directory was removed, e.g. `rm -rf` of the download
 ///   directory) is never written into silently: the write that finds it unlinked fails with
 ///   op=write, ec=ENOENT, and nothing is re-created (pieces already verified there are gone, so
@@ -196,3 +238,6 @@ storage_factory blob_storage_factory(std::filesystem::path blob_path = {});
 storage_factory memory_storage_factory();
 
 }  // namespace tessera
+
+template <>
+struct std::is_error_code_enum<tessera::storage_errc> : std::true_type {};

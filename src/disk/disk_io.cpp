@@ -12,6 +12,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "disk/file_ranges.hpp"
 
@@ -46,34 +47,99 @@ bool piece_may_exist(const torrent_info& ti, const std::vector<std::int64_t>& si
   return ok;
 }
 
+/// One queued job: what to run and which storage it uses (null: none).
+struct queued_job {
+  const storage* key = nullptr;
+  bool exclusive = false;
+  std::function<void()> run;
+};
+
+/// Per storage with a job running or an exclusive job queued (see disk_io's ordering rules).
+struct storage_jobs {
+  int running = 0;               // jobs of the storage running now (an exclusive one included)
+  int exclusive_queued = 0;      // exclusive jobs of the storage waiting in the queue
+  bool exclusive_running = false;
+};
+
 /// The job queue and its threads.
 struct worker_pool {
   std::mutex mutex;
   std::condition_variable wake;
-  std::deque<std::function<void()>> jobs;
+  std::deque<queued_job> jobs;          // guarded by mutex
+  /// Storages with a job running or an exclusive job queued; guarded by mutex.
+  std::unordered_map<const storage*, storage_jobs> busy;
+  int exclusive_pending = 0;            // exclusive jobs queued or running; guarded by mutex
   bool stopping = false;  // guarded by mutex
   std::atomic<bool> abort_checks{false};
   std::vector<std::thread> workers;
 
-  void push(std::function<void()> job) {
+  void push(const storage* key, std::function<void()> job, bool exclusive = false) {
     {
       std::lock_guard lock(mutex);
-      jobs.push_back(std::move(job));
+      jobs.push_back(queued_job{key, exclusive, std::move(job)});
+      if (exclusive && key) {
+        ++busy[key].exclusive_queued;
+        ++exclusive_pending;
+      }
     }
     wake.notify_one();
   }
 
+  // The first job that may start now, or jobs.end(). Without exclusive jobs: the front.
+  std::deque<queued_job>::iterator pick_locked() {
+    if (exclusive_pending == 0 || jobs.empty()) return jobs.begin();
+    std::vector<const storage*> fenced;  // storages with an exclusive job waiting ahead
+    for (auto it = jobs.begin(); it != jobs.end(); ++it) {
+      if (!it->key) return it;
+      if (std::find(fenced.begin(), fenced.end(), it->key) != fenced.end()) continue;
+      auto b = busy.find(it->key);
+      const bool blocked = b != busy.end() && (b->second.exclusive_running ||
+                                               (it->exclusive && b->second.running > 0));
+      if (!blocked) return it;
+      if (it->exclusive) fenced.push_back(it->key);  // later jobs of it wait behind it
+    }
+    return jobs.end();
+  }
+
   void run() {
     for (;;) {
-      std::function<void()> job;
+      queued_job job;
       {
         std::unique_lock lock(mutex);
-        wake.wait(lock, [&] { return stopping || !jobs.empty(); });
-        if (jobs.empty()) return;  // stopping, and every queued job is done
-        job = std::move(jobs.front());
-        jobs.pop_front();
+        for (;;) {
+          if (auto it = pick_locked(); it != jobs.end()) {
+            job = std::move(*it);
+            jobs.erase(it);
+            break;
+          }
+          if (stopping && jobs.empty()) return;  // every queued job is done
+          wake.wait(lock);
+        }
+        // Every job of a storage is counted, so that an exclusive one queued later waits for it.
+        if (job.key) {
+          auto& b = busy[job.key];
+          ++b.running;
+          if (job.exclusive) {
+            --b.exclusive_queued;
+            b.exclusive_running = true;
+          }
+        }
       }
-      job();
+      job.run();
+      if (!job.key) continue;
+      bool notify = false;
+      {
+        std::lock_guard lock(mutex);
+        auto b = busy.find(job.key);
+        --b->second.running;
+        if (job.exclusive) {
+          b->second.exclusive_running = false;
+          --exclusive_pending;
+        }
+        notify = job.exclusive || (b->second.exclusive_queued > 0 && b->second.running == 0);
+        if (b->second.running == 0 && b->second.exclusive_queued == 0) busy.erase(b);
+      }
+      if (notify) wake.notify_all();  // a waiting exclusive job, or the jobs behind one, may go
     }
   }
 };
@@ -87,6 +153,8 @@ struct check_state {
   std::function<void(check_result)> done;
   std::vector<std::int64_t> sizes;  // storage::on_disk_sizes(), read once at the start
   std::function<bitfield()> trust;  // pieces to take without hashing (resume data); may be empty
+  // Runs after the last piece, with the pieces found (may be empty; see async_check).
+  std::function<std::optional<storage_error>(const bitfield&)> finish;
   bitfield trusted;                 // its result, computed on a worker at the start
   std::vector<std::uint8_t> have;   // one byte per piece, each written by one task only
   std::atomic<int> next{0};         // next piece to claim
@@ -105,6 +173,10 @@ void finish_check(check_state& s) {
   {
     std::lock_guard lock(s.report_mutex);
     res.error = s.error;
+  }
+  if (s.finish) {
+    auto e = s.finish(res.have);
+    if (e && !res.error) res.error = std::move(e);
   }
   boost::asio::post(
       s.ex, [done = std::move(s.done), r = std::move(res)]() mutable { done(std::move(r)); });
@@ -148,7 +220,7 @@ void run_check_task(worker_pool& io, std::shared_ptr<check_state> s,
     s->checked.fetch_add(1);
     maybe_report(*s);
     if (hashed >= check_slice_bytes) {
-      io.push([&io, s, buf] { run_check_task(io, s, buf); });
+      io.push(s->st.get(), [&io, s, buf] { run_check_task(io, s, buf); });
       return;
     }
   }
@@ -182,8 +254,9 @@ void disk_io::async_hash_and_write(std::shared_ptr<storage> st,
                                    std::shared_ptr<const torrent_info> ti, piece_index piece,
                                    std::vector<std::uint8_t> data, boost::asio::any_io_executor ex,
                                    std::function<void(piece_write_result)> done) {
-  impl_->pool.push([st = std::move(st), ti = std::move(ti), piece, data = std::move(data),
-                    ex = std::move(ex), done = std::move(done)]() mutable {
+  const storage* key = st.get();
+  impl_->pool.push(key, [st = std::move(st), ti = std::move(ti), piece, data = std::move(data),
+                         ex = std::move(ex), done = std::move(done)]() mutable {
     piece_write_result res;
     res.piece = piece;
     bool valid = piece.value >= 0 && piece.value < ti->num_pieces() &&
@@ -199,21 +272,28 @@ void disk_io::async_hash_and_write(std::shared_ptr<storage> st,
   });
 }
 
-void disk_io::async_storage_job(std::function<result<bool, storage_error>()> job,
+void disk_io::async_storage_job(std::shared_ptr<storage> st, storage_access access,
+                                std::function<result<bool, storage_error>()> job,
                                 boost::asio::any_io_executor ex,
                                 std::function<void(result<bool, storage_error>)> done) {
-  impl_->pool.push([job = std::move(job), ex = std::move(ex), done = std::move(done)]() mutable {
-    auto r = job();
-    boost::asio::post(ex, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
-  });
+  const storage* key = st.get();
+  impl_->pool.push(
+      key,
+      [st = std::move(st), job = std::move(job), ex = std::move(ex), done = std::move(done)]() mutable {
+        auto r = job();
+        boost::asio::post(ex,
+                          [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); });
+      },
+      access == storage_access::exclusive);
 }
 
 void disk_io::async_read(
     std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti, piece_index piece,
     std::int32_t begin, std::int32_t length, boost::asio::any_io_executor ex,
     std::function<void(result<std::vector<std::uint8_t>, storage_error>)> done) {
-  impl_->pool.push([st = std::move(st), ti = std::move(ti), piece, begin, length,
-                    ex = std::move(ex), done = std::move(done)]() mutable {
+  const storage* key = st.get();
+  impl_->pool.push(key, [st = std::move(st), ti = std::move(ti), piece, begin, length,
+                         ex = std::move(ex), done = std::move(done)]() mutable {
     auto fail = [&](std::errc e) {
       boost::asio::post(ex, [done = std::move(done), e]() mutable {
         done(unexpected{storage_error{std::make_error_code(e), op::read, {}}});
@@ -238,9 +318,11 @@ void disk_io::async_read(
 
 void disk_io::async_check(std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti,
                           boost::asio::any_io_executor ex, std::function<void(int)> progress,
-                          std::function<void(check_result)> done, std::function<bitfield()> trust) {
+                          std::function<void(check_result)> done, std::function<bitfield()> trust,
+                          std::function<std::optional<storage_error>(const bitfield&)> finish) {
   auto s = std::make_shared<check_state>();
   s->trust = std::move(trust);
+  s->finish = std::move(finish);
   s->st = std::move(st);
   s->ti = std::move(ti);
   s->ex = std::move(ex);
@@ -248,7 +330,8 @@ void disk_io::async_check(std::shared_ptr<storage> st, std::shared_ptr<const tor
   s->done = std::move(done);
   worker_pool* io = &impl_->pool;
   // First job: the file sizes (one stat per file), then one task per worker.
-  io->push([io, s] {
+  const storage* key = s->st.get();
+  io->push(key, [io, s] {
     if (io->abort_checks.load()) return;
     s->sizes = s->st->on_disk_sizes();
     if (s->trust) s->trusted = s->trust();
@@ -258,7 +341,7 @@ void disk_io::async_check(std::shared_ptr<storage> st, std::shared_ptr<const tor
     for (int i = 0; i < tasks; ++i) {
       auto buf = std::make_shared<std::vector<std::uint8_t>>(
           static_cast<std::size_t>(std::max<std::int64_t>(s->ti->piece_length, 0)));
-      io->push([io, s, buf] { run_check_task(*io, s, buf); });
+      io->push(s->st.get(), [io, s, buf] { run_check_task(*io, s, buf); });
     }
   });
 }

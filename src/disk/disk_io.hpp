@@ -26,12 +26,29 @@ struct piece_write_result {
   std::vector<std::uint8_t> buffer;
 };
 
+/// How a whole-storage job (disk_io::async_storage_job) shares its storage with other jobs.
+enum class storage_access {
+  /// Runs beside the storage's other jobs (resume-data save, part-file moves): the storage's own
+  /// locking is enough.
+  shared,
+  /// Runs alone: only once every job of the same storage queued before it has finished, and
+  /// before any queued after it starts (remove_files, move_files, which delete or move the files
+  /// and close the descriptors the other jobs use).
+  exclusive,
+};
+
 /// Progress and outcome of the start-up check of existing data.
 struct check_result {
   bitfield have;                       ///< pieces present on disk with a matching hash
   std::optional<storage_error> error;  ///< a read error other than "file missing"
 };
 
+/// Ordering: jobs start in FIFO order, except that a job of a storage never starts while an
+/// exclusive job of the same storage (storage_access::exclusive) runs or waits ahead of it in the
+/// queue, and an exclusive job starts only when no other job of its storage is running. Jobs of
+/// other storages overtake a waiting exclusive job, so one torrent's remove never stalls the
+/// others. The check's tasks and the job that follows a check's last task count as jobs of the
+/// checked storage.
 class disk_io {
  public:
   /// Starts `threads` worker threads (at least one).
@@ -76,13 +93,20 @@ class disk_io {
   /// reported in check_result::error and the check goes on.
   /// `trust` (may be empty) runs first, on a worker (it may stat files): the pieces it returns
   /// are reported present without reading them (resume data whose file stamps match).
+  /// `finish` (may be empty) runs last, on a worker, with the pieces found present (it may stat
+  /// files); an error it returns becomes check_result::error unless a read error came first.
   void async_check(std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti,
                    boost::asio::any_io_executor ex, std::function<void(int)> progress,
-                   std::function<void(check_result)> done, std::function<bitfield()> trust = {});
+                   std::function<void(check_result)> done, std::function<bitfield()> trust = {},
+                   std::function<std::optional<storage_error>(const bitfield&)> finish = {});
 
-  /// Runs a whole-storage job (storage::remove_files, storage::move_files, flush) on a worker,
-  /// then `done` with its result on `ex`. FIFO with the other jobs.
-  void async_storage_job(std::function<result<bool, storage_error>()> job, boost::asio::any_io_executor ex,
+  /// Runs a whole-storage job of `st` (storage::remove_files, storage::move_files, a flush) on a
+  /// worker, then `done` with its result on `ex`. `access` says whether it may run beside the
+  /// storage's other jobs (see the ordering rules above). `st` may be null for a job that touches
+  /// no storage (then `access` is ignored).
+  void async_storage_job(std::shared_ptr<storage> st, storage_access access,
+                         std::function<result<bool, storage_error>()> job,
+                         boost::asio::any_io_executor ex,
                          std::function<void(result<bool, storage_error>)> done);
 
  private:

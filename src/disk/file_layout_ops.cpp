@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <string>
 #include <vector>
@@ -60,10 +61,14 @@ void remove_empty_dirs(int root, const torrent_info& ti) {
 }
 
 result<bool, storage_error> copy_file(int from_dir, const std::string& from_name, int to_dir,
-                                      const std::string& to_name, const std::string& to_path) {
+                                      const std::string& to_name, const std::string& to_path,
+                                      bool replace_existing) {
   fd_guard in(::openat(from_dir, from_name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (in.fd < 0) return unexpected{storage_error{errno_code(errno), op::open, from_name}};
-  fd_guard out(::openat(to_dir, to_name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
+  const int excl = replace_existing ? O_TRUNC : O_EXCL;
+  fd_guard out(::openat(to_dir, to_name.c_str(), O_WRONLY | O_CREAT | excl | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (out.fd < 0 && errno == EEXIST)
+    return unexpected{storage_error{make_error_code(storage_errc::existing_file), op::open, to_path}};
   if (out.fd < 0) return unexpected{storage_error{errno_code(errno), op::open, to_path}};
   for (;;) {
     const ssize_t n = ::sendfile(out.fd, in.fd, nullptr, 1 << 30);
@@ -79,15 +84,18 @@ result<bool, storage_error> copy_file(int from_dir, const std::string& from_name
 
 }  // namespace
 
-result<bool, storage_error> delete_torrent_files(const torrent_info& ti, const std::filesystem::path& save_path) {
+result<bool, storage_error> delete_torrent_files(const torrent_info& ti,
+                                                 const std::filesystem::path& save_path,
+                                                 const std::vector<bool>& files) {
   fd_guard root(::open(save_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (root.fd < 0) {
     if (errno == ENOENT) return true;  // nothing to delete
     return unexpected{storage_error{errno_code(errno), op::open, save_path.string()}};
   }
   std::optional<storage_error> first;
-  for (const auto& f : ti.files) {
-    if (f.pad) continue;
+  for (std::size_t i = 0; i < ti.files.size(); ++i) {
+    const file_entry& f = ti.files[i];
+    if (f.pad || i >= files.size() || !files[i]) continue;  // not the torrent's to delete
     auto parts = split_relative_path(f.path);
     if (!parts) continue;
     const std::string full = (save_path / f.path).string();
@@ -109,7 +117,8 @@ result<bool, storage_error> delete_torrent_files(const torrent_info& ti, const s
 }
 
 result<bool, storage_error> move_torrent_files(const torrent_info& ti, const std::filesystem::path& from,
-                                               const std::filesystem::path& to) {
+                                               const std::filesystem::path& to,
+                                               const std::vector<bool>& files, bool replace_existing) {
   std::error_code ec;
   std::filesystem::create_directories(to, ec);
   if (ec) return unexpected{storage_error{ec, op::mkdir, to.string()}};
@@ -120,8 +129,31 @@ result<bool, storage_error> move_torrent_files(const torrent_info& ti, const std
   }
   fd_guard dst_root(::open(to.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (dst_root.fd < 0) return unexpected{storage_error{errno_code(errno), op::open, to.string()}};
-  for (const auto& f : ti.files) {
-    if (f.pad) continue;
+  struct stat src_st {}, dst_st {};
+  if (::fstat(src_root.fd, &src_st) == 0 && ::fstat(dst_root.fd, &dst_st) == 0 &&
+      src_st.st_dev == dst_st.st_dev && src_st.st_ino == dst_st.st_ino)
+    return true;  // the same directory: nothing to move
+  auto selected = [&](std::size_t i) { return !ti.files[i].pad && i < files.size() && files[i]; };
+  if (!replace_existing) {
+    // Refuse before moving anything: a file already at a target is someone else's.
+    for (std::size_t i = 0; i < ti.files.size(); ++i) {
+      if (!selected(i)) continue;
+      auto parts = split_relative_path(ti.files[i].path);
+      if (!parts) continue;
+      fd_guard sp(open_parent_beneath(src_root.fd, *parts));
+      fd_guard dp(open_parent_beneath(dst_root.fd, *parts));
+      struct stat st {};
+      const bool moves = sp.fd >= 0 &&
+                         ::fstatat(sp.fd, parts->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                         S_ISREG(st.st_mode);
+      if (moves && dp.fd >= 0 && ::fstatat(dp.fd, parts->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return unexpected{storage_error{make_error_code(storage_errc::existing_file), op::rename,
+                                        (to / ti.files[i].path).string()}};
+    }
+  }
+  for (std::size_t i = 0; i < ti.files.size(); ++i) {
+    if (!selected(i)) continue;  // padding, or not the torrent's own: stays where it is
+    const file_entry& f = ti.files[i];
     auto parts = split_relative_path(f.path);
     if (!parts) continue;
     fd_guard sp(open_parent(src_root.fd, *parts));
@@ -135,9 +167,19 @@ result<bool, storage_error> move_torrent_files(const torrent_info& ti, const std
     fd_guard dp(open_parent(dst_root.fd, *parts));
     if (dp.fd < 0) return unexpected{storage_error{errno_code(errno), op::open, target}};
     const char* name = parts->back().c_str();
-    if (::renameat(sp.fd, name, dp.fd, name) == 0) continue;
+    const unsigned rename_flags = replace_existing ? 0u : RENAME_NOREPLACE;
+    int rc = ::renameat2(sp.fd, name, dp.fd, name, rename_flags);
+    if (rc != 0 && errno == EINVAL && rename_flags != 0) {
+      // A file system without RENAME_NOREPLACE: look, then rename (the pre-check above looked too).
+      struct stat there {};
+      if (::fstatat(dp.fd, name, &there, AT_SYMLINK_NOFOLLOW) == 0) errno = EEXIST;
+      else rc = ::renameat(sp.fd, name, dp.fd, name);
+    }
+    if (rc == 0) continue;
+    if (errno == EEXIST)
+      return unexpected{storage_error{make_error_code(storage_errc::existing_file), op::rename, target}};
     if (errno != EXDEV) return unexpected{storage_error{errno_code(errno), op::rename, target}};
-    auto copied = copy_file(sp.fd, parts->back(), dp.fd, parts->back(), target);
+    auto copied = copy_file(sp.fd, parts->back(), dp.fd, parts->back(), target, replace_existing);
     if (!copied) return copied;
     if (::unlinkat(sp.fd, name, 0) != 0) {
       return unexpected{storage_error{errno_code(errno), op::remove, (from / f.path).string()}};

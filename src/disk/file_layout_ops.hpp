@@ -5,23 +5,31 @@
 #pragma once
 
 #include <filesystem>
+#include <vector>
 
 #include "disk/storage.hpp"
 
 namespace tessera::detail {
 
-/// Deletes the torrent's files under `save_path` (padding files are never on disk), then the
+/// Deletes the torrent's files under `save_path` that `files` selects (files[i] true: file i;
+/// the torrent's own, see file_ownership.hpp; padding files are never on disk), then the
 /// directories of its layout that end up empty, deepest first; a missing file is fine. Files that
 /// are not regular files are left alone. Errors: the first failure (op and path), after trying
 /// every file. Blocking; call it from a thread that may wait for the disk.
-result<bool, storage_error> delete_torrent_files(const torrent_info& ti, const std::filesystem::path& save_path);
+result<bool, storage_error> delete_torrent_files(const torrent_info& ti,
+                                                 const std::filesystem::path& save_path,
+                                                 const std::vector<bool>& files);
 
-/// Moves the torrent's existing files from `from` to the same relative paths under `to`
-/// (created as needed): rename(2) when both are on one file system, else copy, fsync, then
-/// delete the original. Files missing under `from` are skipped. An existing file at the target
-/// is replaced. On failure the files moved so far stay moved and the error says which file
-/// failed; a later retry finishes the job. Empty directories left under `from` are removed.
+/// Moves the existing files that `files` selects (the torrent's own) from `from` to the same
+/// relative paths under `to` (created as needed): rename(2) when both are on one file system,
+/// else copy, fsync, then delete the original. Files missing under `from` are skipped. A file
+/// already at a target is never replaced unless `replace_existing` (the torrent's
+/// overwrite_existing_files): the move then fails with storage_errc::existing_file naming that
+/// target before anything is moved (a target appearing during the move fails the same way, the
+/// files moved so far staying moved). On failure the error says which file failed; a later retry
+/// finishes the job. Empty directories left under `from` are removed.
 result<bool, storage_error> move_torrent_files(const torrent_info& ti, const std::filesystem::path& from,
-                                               const std::filesystem::path& to);
+                                               const std::filesystem::path& to,
+                                               const std::vector<bool>& files, bool replace_existing);
 
 }  // namespace tessera::detail

@@ -12,6 +12,7 @@
 
 #include "disk/direct_write.hpp"
 #include "disk/file_layout_ops.hpp"
+#include "disk/file_ownership.hpp"
 #include "disk/positional_io.hpp"
 #include "disk/fd_cache.hpp"
 #include "disk/file_ranges.hpp"
@@ -25,7 +26,11 @@ namespace {
 
 using op = storage_error::operation;
 
-class file_storage final : public storage {
+/// The O_PATH descriptor of the download directory, shared by the threads using it: a move that
+/// lets it go never closes it under a thread still opening a file through it.
+using root_handle = std::shared_ptr<const fd_guard>;
+
+class file_storage final : public storage, public file_ownership {
  public:
   file_storage(std::shared_ptr<const torrent_info> ti, std::filesystem::path save_path,
                std::size_t max_open)
@@ -33,6 +38,8 @@ class file_storage final : public storage {
     const auto& files = ti_->files;
     bad_path_.resize(files.size(), false);
     dirty_ = std::make_unique<std::atomic<bool>[]>(files.size());
+    owned_ = std::make_unique<std::atomic<bool>[]>(files.size());
+    empty_settled_.resize(files.size(), false);
     for (std::size_t i = 0; i < files.size(); ++i) {
       if (files[i].pad) continue;  // never touches the file system
       bad_path_[i] = !split_relative_path(files[i].path).has_value();
@@ -40,14 +47,10 @@ class file_storage final : public storage {
     }
   }
 
-  ~file_storage() override {
-    if (root_fd_ >= 0) ::close(root_fd_);
-  }
-
   result<bool, storage_error> initialize() override {
     for (std::size_t i = 0; i < bad_path_.size(); ++i)
       if (bad_path_[i]) return unexpected{bad_path_error(static_cast<int>(i))};
-    auto r = root();
+    auto r = root(true);
     if (!r) return unexpected{r.error()};
     return true;
   }
@@ -65,16 +68,17 @@ class file_storage final : public storage {
         err = h.error();
         return false;
       }
+      // A file deleted while open (alone or with its directory) would swallow every later write
+      // and the torrent would call lost pieces verified; a file hard-linked since it was opened
+      // would pass the bytes on to its other names: refuse both (see make_file_storage).
+      if (auto e = link_count_error((*h)->fd(), r.file, op::write)) {
+        err = *e;
+        return false;
+      }
       const int dfd = wants_direct(r.file_offset, r.length) ? direct_fd(r.file, **h) : -1;
       if (auto e = write_maybe_direct((*h)->fd(), dfd, data.data() + r.buffer_offset, r.length,
                                       r.file_offset, direct_enabled_)) {
         err = storage_error{e, op::write, full_path(r.file)};
-        return false;
-      }
-      // A file deleted while open (alone or with its directory) would swallow every later write
-      // and the torrent would call lost pieces verified: refuse instead (see make_file_storage).
-      if (auto e = unlinked_error((*h)->fd(), r.file, op::write)) {
-        err = *e;
         return false;
       }
       dirty_[r.file].store(true, std::memory_order_release);
@@ -127,7 +131,7 @@ class file_storage final : public storage {
       std::error_code ec;
       if (!h) ec = h.error().ec;
       else if (!*h) ec = errno_code(ENOENT);  // written, then deleted
-      else if (auto u = unlinked_error((*h)->fd(), file, op::flush)) ec = u->ec;  // still open
+      else if (auto u = link_count_error((*h)->fd(), file, op::flush, false)) ec = u->ec;  // still open
       else if (::fdatasync((*h)->fd()) != 0) ec = errno_code(errno);
       if (ec) {
         dirty_[i].store(true, std::memory_order_release);
@@ -142,14 +146,14 @@ class file_storage final : public storage {
   std::vector<std::int64_t> on_disk_sizes() override {
     const auto& files = ti_->files;
     std::vector<std::int64_t> sizes(files.size(), -1);
-    auto r = root();
+    auto r = root(false);
     for (std::size_t i = 0; i < files.size(); ++i) {
       if (files[i].pad) {
         sizes[i] = files[i].size;
         continue;
       }
-      if (!r || bad_path_[i]) continue;
-      int fd = open_beneath(*r, files[i].path, O_PATH);
+      if (!r || !*r || bad_path_[i]) continue;
+      int fd = open_beneath((*r)->fd, files[i].path, O_PATH);  // a symlink: missing
       if (fd < 0) continue;
       struct stat st {};
       if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
@@ -168,11 +172,16 @@ class file_storage final : public storage {
   std::string full_path(int file) const { return (save_path_ / ti_->files[file].path).string(); }
 
   // ENOENT (as `what`) when `fd`, open for `file`, has no name any more: the file was deleted,
-  // alone or with its directory. An fstat failure is op=stat.
-  std::optional<storage_error> unlinked_error(int fd, int file, op what) const {
+  // alone or with its directory. With `refuse_hard_links`, storage_errc::hard_linked when it has
+  // more than one (a flush need not refuse: the bytes are written already). An fstat failure is
+  // op=stat.
+  std::optional<storage_error> link_count_error(int fd, int file, op what,
+                                                bool refuse_hard_links = true) const {
     struct stat st {};
     if (::fstat(fd, &st) != 0) return storage_error{errno_code(errno), op::stat, full_path(file)};
     if (st.st_nlink == 0) return storage_error{errno_code(ENOENT), what, full_path(file)};
+    if (refuse_hard_links && st.st_nlink > 1)
+      return storage_error{make_error_code(storage_errc::hard_linked), what, full_path(file)};
     return std::nullopt;
   }
 
@@ -182,61 +191,154 @@ class file_storage final : public storage {
             save_path_.string() + "/" + ti_->files[file].path};
   }
 
-  // Opens (creating it if needed, once) the download directory and returns its descriptor.
-  result<int, storage_error> root() {
-    std::lock_guard lock(root_mutex_);
-    if (root_fd_ >= 0) return root_fd_;
-    std::error_code ec;
-    std::filesystem::create_directories(save_path_, ec);
-    if (ec) return unexpected{storage_error{ec, op::mkdir, save_path_.string()}};
-    int fd = ::open(save_path_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return unexpected{storage_error{errno_code(errno), op::open, save_path_.string()}};
-    // Root is not denied by permission bits, but a read-only mount still says EROFS here.
-    if (::faccessat(AT_FDCWD, save_path_.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
-      int e = errno;
-      ::close(fd);
-      return unexpected{storage_error{errno_code(e), op::write, save_path_.string()}};
-    }
-    root_fd_ = fd;
-    return root_fd_;
+  storage_error refusal(storage_errc why, int file) const {
+    return {make_error_code(why), op::write, full_path(file)};
   }
 
-  // A descriptor for `file`: read-write (created with its parent directories when missing) when
-  // `write`, else read-only; a null handle when reading a file that does not exist.
+  // The download directory's descriptor. With `create` (writes, initialize), the directory is
+  // created when missing and checked to be writable; without (reads, flush, sizes), a missing
+  // directory is a null handle: reading never creates anything.
+  result<root_handle, storage_error> root(bool create) {
+    std::lock_guard lock(root_mutex_);
+    if (root_) return root_;
+    if (create) {
+      std::error_code ec;
+      std::filesystem::create_directories(save_path_, ec);
+      if (ec) return unexpected{storage_error{ec, op::mkdir, save_path_.string()}};
+    }
+    int fd = ::open(save_path_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      if (!create && errno == ENOENT) return root_handle{};
+      return unexpected{storage_error{errno_code(errno), op::open, save_path_.string()}};
+    }
+    auto handle = std::make_shared<const fd_guard>(fd);
+    // Root is not denied by permission bits, but a read-only mount still says EROFS here.
+    if (create && ::faccessat(AT_FDCWD, save_path_.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+      return unexpected{storage_error{errno_code(errno), op::write, save_path_.string()}};
+    root_ = std::move(handle);
+    return root_;
+  }
+
+  // A descriptor for `file`: read-write when `write` (see open_for_write), else read-only; a
+  // null handle when reading a file that does not exist (or lies behind a symlink, which is
+  // never followed: not the torrent's data).
   result<std::shared_ptr<file_handle>, storage_error> open_file(int file, bool write) {
     if (bad_path_[file]) return unexpected{bad_path_error(file)};
     if (auto h = cache_.find(file, write)) return h;
-    auto r = root();
+    auto r = root(write);
     if (!r) return unexpected{r.error()};
-    const std::string& rel = ti_->files[file].path;
-    int flags = (write ? O_RDWR | O_CREAT : O_RDONLY) | O_NONBLOCK;
-    int fd = open_beneath(*r, rel, flags, 0644);
-    if (fd < 0 && errno == ENOENT && write) {
-      auto comps = split_relative_path(rel);
-      if (auto ec = make_dirs_beneath(*r, *comps, comps->size() - 1))
-        return unexpected{storage_error{ec, op::mkdir, full_path(file)}};
-      fd = open_beneath(*r, rel, flags, 0644);
+    if (!*r) return std::shared_ptr<file_handle>{};
+    if (write) {
+      std::lock_guard lock(open_mutex_);
+      if (auto h = cache_.find(file, true)) return h;  // another writer opened it meanwhile
+      auto fd = open_for_write((*r)->fd, file);
+      if (!fd) return unexpected{fd.error()};
+      auto h = std::make_shared<file_handle>(*fd, true);
+      cache_.insert(file, h);
+      return h;
     }
+    int fd = open_beneath((*r)->fd, ti_->files[file].path, O_RDONLY | O_NONBLOCK);
     if (fd < 0) {
-      if (!write && errno == ENOENT) return std::shared_ptr<file_handle>{};
+      if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR) return std::shared_ptr<file_handle>{};
       return unexpected{storage_error{errno_code(errno), op::open, full_path(file)}};
     }
-    // Only regular files: a FIFO or a device placed in the download directory is refused. (The
-    // open was O_NONBLOCK so that a FIFO cannot block it; regular files ignore that flag.)
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-      int e = errno;
+    if (auto e = regular_file_error(fd, file)) {
       ::close(fd);
-      return unexpected{storage_error{errno_code(e), op::stat, full_path(file)}};
+      return unexpected{*e};
     }
-    if (!S_ISREG(st.st_mode)) {
-      ::close(fd);
-      return unexpected{storage_error{std::make_error_code(std::errc::invalid_argument), op::open,
-                                      full_path(file)}};
-    }
-    auto h = std::make_shared<file_handle>(fd, write);
+    auto h = std::make_shared<file_handle>(fd, false);
     cache_.insert(file, h);
     return h;
+  }
+
+  // Only regular files: a FIFO or a device placed in the download directory is refused. (Opens
+  // are O_NONBLOCK so that a FIFO cannot block them; regular files ignore that flag.)
+  std::optional<storage_error> regular_file_error(int fd, int file) const {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return storage_error{errno_code(errno), op::stat, full_path(file)};
+    if (!S_ISREG(st.st_mode))
+      return storage_error{std::make_error_code(std::errc::invalid_argument), op::open, full_path(file)};
+    return std::nullopt;
+  }
+
+  // Opens `file` read-write, under open_mutex_. A file the torrent owns is opened (created when
+  // missing); any other is created with O_EXCL, so that a file already there is found instead
+  // of written into: it is refused (storage_errc::existing_file, or symlink) unless overwriting
+  // is allowed, in which case a regular file is opened as it is and a symlink is replaced by a
+  // new file. Either way the file is the torrent's own afterwards. Hard-linked files are refused.
+  result<int, storage_error> open_for_write(int root_fd, int file) {
+    const std::string& rel = ti_->files[file].path;
+    const bool owned = owned_[file].load(std::memory_order_acquire);
+    const int flags = O_RDWR | O_CREAT | O_NONBLOCK | (owned ? 0 : O_EXCL);
+    int fd = open_beneath(root_fd, rel, flags, 0644);
+    if (fd < 0 && errno == ENOENT) {
+      auto comps = split_relative_path(rel);
+      if (auto ec = make_dirs_beneath(root_fd, *comps, comps->size() - 1)) {
+        if (ec == std::errc::too_many_symbolic_link_levels || ec == std::errc::not_a_directory) {
+          if (auto e = symlinked_directory_error(root_fd, file)) return unexpected{*e};
+        }
+        return unexpected{storage_error{ec, op::mkdir, full_path(file)}};
+      }
+      fd = open_beneath(root_fd, rel, flags, 0644);
+    }
+    if (fd < 0) {
+      const int e = errno;
+      if (e != EEXIST && e != ELOOP && e != ENOTDIR)
+        return unexpected{storage_error{errno_code(e), op::open, full_path(file)}};
+      auto replaced = open_existing(root_fd, file, owned);
+      if (!replaced) return unexpected{replaced.error()};
+      fd = *replaced;
+    }
+    if (auto e = regular_file_error(fd, file)) {
+      ::close(fd);
+      return unexpected{*e};
+    }
+    if (auto e = link_count_error(fd, file, op::write)) {
+      ::close(fd);
+      return unexpected{*e};
+    }
+    owned_[file].store(true, std::memory_order_release);
+    return fd;
+  }
+
+  // open_for_write found something at the path (EEXIST from O_EXCL, or ELOOP/ENOTDIR: a
+  // symlink): tells which, refuses it, or (overwriting allowed) opens or replaces it.
+  result<int, storage_error> open_existing(int root_fd, int file, bool owned) {
+    const std::string& rel = ti_->files[file].path;
+    auto comps = split_relative_path(rel);
+    fd_guard parent(open_parent_beneath(root_fd, *comps));
+    if (parent.fd < 0) {
+      const int e = errno;
+      if (auto err = symlinked_directory_error(root_fd, file)) return unexpected{*err};
+      return unexpected{storage_error{errno_code(e), op::open, full_path(file)}};
+    }
+    struct stat st {};
+    if (::fstatat(parent.fd, comps->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+      return unexpected{storage_error{errno_code(errno), op::stat, full_path(file)}};
+    const bool overwrite = overwrite_.load(std::memory_order_acquire);
+    if (S_ISLNK(st.st_mode)) {
+      if (!overwrite) return unexpected{refusal(storage_errc::symlink, file)};
+      // The link goes, its target stays as it is.
+      if (::unlinkat(parent.fd, comps->back().c_str(), 0) != 0 && errno != ENOENT)
+        return unexpected{storage_error{errno_code(errno), op::remove, full_path(file)}};
+      int fd = open_beneath(root_fd, rel, O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK, 0644);
+      if (fd < 0) return unexpected{storage_error{errno_code(errno), op::open, full_path(file)}};
+      return fd;
+    }
+    if (!S_ISREG(st.st_mode))
+      return unexpected{storage_error{std::make_error_code(std::errc::invalid_argument), op::open, full_path(file)}};
+    if (!owned && !overwrite) return unexpected{refusal(storage_errc::existing_file, file)};
+    int fd = open_beneath(root_fd, rel, O_RDWR | O_NONBLOCK);
+    if (fd < 0) return unexpected{storage_error{errno_code(errno), op::open, full_path(file)}};
+    return fd;
+  }
+
+  // storage_errc::symlinked_directory when a directory on `file`'s path is a symlink.
+  std::optional<storage_error> symlinked_directory_error(int root_fd, int file) const {
+    auto comps = split_relative_path(ti_->files[file].path);
+    if (symlink_component_beneath(root_fd, *comps, comps->size() - 1) >= 0)
+      return refusal(storage_errc::symlinked_directory, file);
+    return std::nullopt;
   }
 
   // True when a write of `length` bytes at `file_offset` has an aligned middle worth a direct
@@ -254,8 +356,8 @@ class file_storage final : public storage {
   int direct_fd(int file, file_handle& h) {
     int d = h.direct_fd();
     if (d != file_handle::no_direct_fd_yet) return d;
-    auto r = root();
-    int fd = r ? open_beneath(*r, ti_->files[file].path, O_RDWR | O_DIRECT | O_NONBLOCK) : -1;
+    auto r = root(true);
+    int fd = r && *r ? open_beneath((*r)->fd, ti_->files[file].path, O_RDWR | O_DIRECT | O_NONBLOCK) : -1;
     struct stat st {}, st2 {};
     if (fd >= 0 && (::fstat(h.fd(), &st) != 0 || ::fstat(fd, &st2) != 0 ||
                     st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)) {
@@ -266,31 +368,109 @@ class file_storage final : public storage {
   }
 
   // Zero-length files have no bytes to write: they are created when a write reaches their offset.
+  // Whatever is at such a path already is left as it is (nothing would be written into it) and is
+  // not the torrent's own.
   std::optional<storage_error> create_empty_files(std::int64_t begin, std::int64_t end) {
     const auto& files = ti_->files;
     auto lo = std::lower_bound(empty_files_.begin(), empty_files_.end(), begin,
                                [&](int i, std::int64_t v) { return files[i].offset < v; });
     for (auto it = lo; it != empty_files_.end() && files[*it].offset <= end; ++it) {
-      auto h = open_file(*it, true);
-      if (!h) return h.error();
+      if (auto e = create_empty_file(*it)) return e;
     }
+    return std::nullopt;
+  }
+
+  std::optional<storage_error> create_empty_file(int file) {
+    auto r = root(true);
+    if (!r) return r.error();
+    std::lock_guard lock(open_mutex_);
+    if (empty_settled_[static_cast<std::size_t>(file)]) return std::nullopt;
+    const std::string& rel = ti_->files[file].path;
+    const int flags = O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK;
+    int fd = open_beneath((*r)->fd, rel, flags, 0644);
+    if (fd < 0 && errno == ENOENT) {
+      auto comps = split_relative_path(rel);
+      if (auto ec = make_dirs_beneath((*r)->fd, *comps, comps->size() - 1)) {
+        if (ec != std::errc::too_many_symbolic_link_levels && ec != std::errc::not_a_directory)
+          return storage_error{ec, op::mkdir, full_path(file)};
+        errno = ELOOP;  // behind a symlink: left alone like an existing file
+      } else {
+        fd = open_beneath((*r)->fd, rel, flags, 0644);
+      }
+    }
+    if (fd >= 0) {
+      ::close(fd);
+      owned_[file].store(true, std::memory_order_release);
+    } else if (errno != EEXIST && errno != ELOOP && errno != ENOTDIR) {
+      return storage_error{errno_code(errno), op::open, full_path(file)};
+    }
+    empty_settled_[static_cast<std::size_t>(file)] = true;
     return std::nullopt;
   }
 
   public:
   result<bool, storage_error> remove_files() override {
     close_all();
-    return delete_torrent_files(*ti_, save_path_);
+    return delete_torrent_files(*ti_, save_path_, owned_files());
   }
 
   result<bool, storage_error> move_files(const std::filesystem::path& new_save_path) override {
     close_all();
     {
       std::lock_guard lock(root_mutex_);
-      if (root_fd_ >= 0) ::close(root_fd_);
-      root_fd_ = -1;  // reopened on the next use (the storage itself is replaced by the caller)
+      root_.reset();  // closed once no thread uses it (the storage itself is replaced by the caller)
     }
-    return move_torrent_files(*ti_, save_path_, new_save_path);
+    return move_torrent_files(*ti_, save_path_, new_save_path, owned_files(),
+                              overwrite_.load(std::memory_order_acquire));
+  }
+
+  // --- file_ownership ---
+
+  std::vector<bool> owned_files() const override {
+    std::vector<bool> out(ti_->files.size(), false);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = owned_[i].load(std::memory_order_acquire);
+    return out;
+  }
+
+  void adopt_files(const std::vector<bool>& files) override {
+    for (std::size_t i = 0; i < files.size() && i < ti_->files.size(); ++i)
+      if (files[i] && !ti_->files[i].pad) owned_[i].store(true, std::memory_order_release);
+  }
+
+  void set_overwrite_existing(bool allow) override {
+    overwrite_.store(allow, std::memory_order_release);
+  }
+
+  result<bool, storage_error> check_writable(const std::vector<bool>& files) override {
+    auto r = root(false);
+    if (!r) return unexpected{r.error()};
+    if (!*r) return true;  // nothing there yet
+    const int root_fd = (*r)->fd;
+    const bool overwrite = overwrite_.load(std::memory_order_acquire);
+    for (std::size_t i = 0; i < files.size() && i < ti_->files.size(); ++i) {
+      if (!files[i] || ti_->files[i].pad || bad_path_[i]) continue;
+      const int file = static_cast<int>(i);
+      auto comps = split_relative_path(ti_->files[i].path);
+      fd_guard parent(open_parent_beneath(root_fd, *comps));
+      if (parent.fd < 0) {
+        if (errno == ENOENT) continue;  // its directory is created by the first write
+        if (auto e = symlinked_directory_error(root_fd, file)) return unexpected{*e};
+        continue;  // e.g. a file where a directory should be: the write says so
+      }
+      struct stat st {};
+      if (::fstatat(parent.fd, comps->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (S_ISLNK(st.st_mode)) {
+        if (!overwrite) return unexpected{refusal(storage_errc::symlink, file)};
+        continue;
+      }
+      if (!S_ISREG(st.st_mode))
+        return unexpected{storage_error{std::make_error_code(std::errc::invalid_argument), op::open,
+                                        full_path(file)}};
+      if (st.st_nlink > 1) return unexpected{refusal(storage_errc::hard_linked, file)};
+      if (!overwrite && !owned_[i].load(std::memory_order_acquire))
+        return unexpected{refusal(storage_errc::existing_file, file)};
+    }
+    return true;
   }
 
  private:
@@ -300,8 +480,15 @@ class file_storage final : public storage {
   std::vector<bool> bad_path_;    // per file: its path failed split_relative_path
   std::unique_ptr<std::atomic<bool>[]> dirty_;  // per file: written since the last flush()
   std::vector<int> empty_files_;  // zero-length non-padding files, by offset
+  /// Per file: the torrent's own (see file_ownership.hpp).
+  std::unique_ptr<std::atomic<bool>[]> owned_;
+  std::atomic<bool> overwrite_{false};  // see set_overwrite_existing
+  /// Serialises opens for writing, so that two threads writing the first pieces of a new file
+  /// do not both try to create it (the second would find it "existing").
+  std::mutex open_mutex_;
+  std::vector<bool> empty_settled_;  // per file: a zero-length file created or left alone; open_mutex_
   std::mutex root_mutex_;
-  int root_fd_ = -1;  // O_PATH descriptor of save_path_, once opened
+  root_handle root_;  // save_path_, once opened; guarded by root_mutex_
   std::atomic<bool> direct_enabled_{true};  // cleared when the file system refuses O_DIRECT
 };
 

@@ -20,6 +20,7 @@ part_file_storage::part_file_storage(std::shared_ptr<storage> inner,
                                      std::shared_ptr<const torrent_info> ti,
                                      std::filesystem::path part_path)
     : inner_(std::move(inner)),
+      inner_ownership_(ownership_of(*inner_)),
       ti_(std::move(ti)),
       parts_(std::move(part_path), ti_->num_pieces(), ti_->piece_length),
       skipped_(std::make_shared<const flags>(ti_->files.size(), false)) {}
@@ -213,6 +214,24 @@ result<bool, storage_error> part_file_storage::move_files(const std::filesystem:
   }
   if (ec) return unexpected{storage_error{ec, op::rename, to.string()}};
   return true;
+}
+
+std::vector<bool> part_file_storage::owned_files() const {
+  if (!inner_ownership_) return {};
+  return inner_ownership_->owned_files();
+}
+
+void part_file_storage::adopt_files(const std::vector<bool>& files) {
+  if (inner_ownership_) inner_ownership_->adopt_files(files);
+}
+
+void part_file_storage::set_overwrite_existing(bool allow) {
+  if (inner_ownership_) inner_ownership_->set_overwrite_existing(allow);
+}
+
+result<bool, storage_error> part_file_storage::check_writable(const std::vector<bool>& files) {
+  if (!inner_ownership_) return true;
+  return inner_ownership_->check_writable(files);
 }
 
 std::shared_ptr<part_file_storage> make_part_file_storage(std::shared_ptr<storage> inner,

@@ -9,6 +9,7 @@
 #include <shared_mutex>
 #include <vector>
 
+#include "disk/file_ownership.hpp"
 #include "disk/part_file.hpp"
 #include "disk/storage.hpp"
 
@@ -27,7 +28,9 @@ namespace tessera::detail {
 ///   empty).
 /// Thread rules: as for any storage (tessera/storage.hpp); set_skipped() from any thread;
 /// move_unskipped() on a disk thread (it waits for running reads and writes).
-class part_file_storage final : public storage {
+/// File ownership (file_ownership.hpp) is the inner storage's: every member forwards to it, and
+/// does nothing (refuses nothing; owned_files() is empty) when the inner storage does not track it.
+class part_file_storage final : public storage, public file_ownership {
  public:
   part_file_storage(std::shared_ptr<storage> inner, std::shared_ptr<const torrent_info> ti,
                     std::filesystem::path part_path);
@@ -55,6 +58,11 @@ class part_file_storage final : public storage {
   /// The inner storage's files, then the part file to part_file_path(ti, new_save_path).
   result<bool, storage_error> move_files(const std::filesystem::path& new_save_path) override;
 
+  std::vector<bool> owned_files() const override;
+  void adopt_files(const std::vector<bool>& files) override;
+  void set_overwrite_existing(bool allow) override;
+  result<bool, storage_error> check_writable(const std::vector<bool>& files) override;
+
  private:
   using flags = std::vector<bool>;
   /// The skip flags now (an immutable snapshot: set_skipped swaps in a new vector).
@@ -67,6 +75,7 @@ class part_file_storage final : public storage {
                                            std::span<const std::uint8_t> data);
 
   std::shared_ptr<storage> inner_;
+  file_ownership* inner_ownership_;  // ownership_of(*inner_), or null
   std::shared_ptr<const torrent_info> ti_;
   part_file parts_;
   /// Shared by reads and writes, exclusive for move_unskipped, so that a move never races a write

@@ -6,6 +6,33 @@
 
 namespace tessera {
 
+namespace {
+
+class storage_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "tessera.storage"; }
+  std::string message(int ev) const override {
+    switch (static_cast<storage_errc>(ev)) {
+      case storage_errc::existing_file:
+        return "exists and is not part of this download (no piece of it verifies)";
+      case storage_errc::symlink:
+        return "is a symbolic link (never followed)";
+      case storage_errc::symlinked_directory:
+        return "lies under a symbolic link to a directory (never followed)";
+      case storage_errc::hard_linked:
+        return "has other hard links (writing would change them too)";
+    }
+    return "unknown storage error";
+  }
+};
+
+}  // namespace
+
+const std::error_category& storage_category() noexcept {
+  static const storage_category_impl category;
+  return category;
+}
+
 const char* to_string(storage_error::operation op) {
   switch (op) {
     case storage_error::operation::open:

@@ -8,6 +8,7 @@
 
 #include "discovery/tracker.hpp"
 #include "disk/disk_io.hpp"
+#include "disk/file_ownership.hpp"
 #include "disk/storage.hpp"
 #include "session/dht_driver.hpp"
 #include "session/event_dispatcher.hpp"
@@ -160,6 +161,7 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
   };
   auto r = run_sync([this, &params, &peers, &loaded]() -> outcome {
     const bool magnet = !params.ti;
+    const bool overwrite = params.overwrite_existing_files.value_or(settings_.overwrite_existing_files);
     auto ti = magnet ? magnet_stand_in(params) : params.ti;
     if (torrents_.count(ti->info_hash)) {
       return {std::make_error_code(std::errc::file_exists),
@@ -175,6 +177,7 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     } else {
       st = create_storage(params.storage, ti, params.save_path);
       if (!st) return {std::make_error_code(std::errc::invalid_argument), "the storage factory returned no storage", {}};
+      if (auto* own = ownership_of(*st)) own->set_overwrite_existing(overwrite);
       auto init = st->initialize();
       if (!init) return {init.error().ec, init.error().message(), {}};
     }
@@ -183,11 +186,12 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     ctx.start_paused = params.paused;
     ctx.resume = loaded.data;
     ctx.resume_file = resume_path(settings_.state_dir, ti->info_hash);
-    ctx.make_storage = [factory = params.storage](std::shared_ptr<const torrent_info> full,
-                                                  const std::filesystem::path& save)
+    ctx.make_storage = [factory = params.storage, overwrite](std::shared_ptr<const torrent_info> full,
+                                                             const std::filesystem::path& save)
         -> result<std::shared_ptr<storage>, storage_error> {
       auto created = create_storage(factory, std::move(full), save);
       if (!created) return unexpected{storage_error{std::make_error_code(std::errc::invalid_argument), storage_error::operation::open, save.string()}};
+      if (auto* own = ownership_of(*created)) own->set_overwrite_existing(overwrite);
       auto init = created->initialize();
       if (!init) return unexpected{init.error()};
       return created;
@@ -278,7 +282,10 @@ result<bool> session_impl::remove_torrent(const torrent_handle& h, remove_flags 
             done->set_value(true);
             co_return;
           }
-          disk_->async_storage_job([st] { return st->remove_files(); }, io_.get_executor(),
+          // Exclusive: hash-and-write or read jobs of the torrent still queued or running finish
+          // first, so none re-creates a file after it was deleted.
+          disk_->async_storage_job(st, storage_access::exclusive, [st] { return st->remove_files(); },
+                                   io_.get_executor(),
                                    [this, ih, done](result<bool, storage_error> r) {
                                      if (!r) spdlog::warn("remove: {}", r.error().message());
                                      emit(events::torrent_removed{ih, bool(r)});

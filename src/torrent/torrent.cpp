@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "disk/file_ownership.hpp"
 #include "swarm/endpoint_conversion.hpp"
 #include "swarm/peer_error.hpp"
 #include "torrent/padding.hpp"
@@ -125,7 +126,22 @@ void torrent::start_check() {
       [weak](check_result r) {
         if (auto t = weak.lock()) t->on_checked(std::move(r));
       },
-      resume_trust());
+      resume_trust(), claim_files());
+}
+
+std::function<std::optional<storage_error>(const bitfield&)> torrent::claim_files() {
+  file_ownership* own = storage_ ? ownership_of(*storage_) : nullptr;
+  if (!own) return {};
+  // The files an earlier run recorded as its own (first check only: a recheck has no resume data).
+  if (ctx_.resume) own->adopt_files(ctx_.resume->owned_files);
+  std::vector<bool> wanted(ti_->files.size(), true);
+  for (std::size_t i = 0; i < file_prios_.size() && i < wanted.size(); ++i)
+    wanted[i] = file_prios_[i] != file_priority::skip;
+  // Runs on the disk thread that ends the check: files of verified pieces become the torrent's,
+  // and a file still to be written that is someone else's stops the torrent before any write.
+  return [st = storage_, ti = ti_, wanted = std::move(wanted)](const bitfield& have) {
+    return claim_checked_files(*st, *ti, have, wanted);
+  };
 }
 
 void torrent::on_checked(check_result r) {

@@ -65,7 +65,8 @@ struct torrent_context {
   /// empty: none is kept.
   std::filesystem::path resume_file;
   /// Resume data loaded at add time (decoded against the torrent); null when none or unusable.
-  /// Its pieces are trusted by the start-up check when the files' stamps match (resume_data.hpp).
+  /// Its pieces are trusted by the start-up check when the files' stamps match (resume_data.hpp),
+  /// and the files it records as the torrent's own are adopted (file_ownership.hpp).
   std::shared_ptr<const resume_data> resume;
   /// add_torrent_params::file_priorities (applied once the metadata is known).
   std::vector<file_priority> file_priorities;
@@ -233,6 +234,11 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// The trust rule for the first check: pieces the loaded resume data vouches for. Empty
   /// function when there is no resume data (or after a recheck).
   std::function<bitfield()> resume_trust();
+  /// The end of the check for file ownership (disk/file_ownership.hpp): adopts the files the
+  /// resume data records now, and returns the hook that adopts the files of verified pieces and
+  /// refuses files still to be written that are not the torrent's own. Empty function when the
+  /// storage does not track ownership.
+  std::function<std::optional<storage_error>(const bitfield&)> claim_files();
   /// Writes the resume file on a disk thread (flush, stamps, atomic write); `done` (may be
   /// empty) runs on the network thread after. A save asked for while one runs follows it.
   void save_resume(std::function<void()> done = {});

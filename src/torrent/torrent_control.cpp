@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
+#include "disk/file_ownership.hpp"
 #include "swarm/endpoint_conversion.hpp"
 #include "swarm/peer_error.hpp"
 #include "torrent/torrent.hpp"
@@ -133,9 +134,10 @@ void torrent::run_pending_disk_work() {
   move_pending_.reset();
   auto st = storage_;
   std::weak_ptr<torrent> weak = weak_from_this();
+  // Exclusive: no other job of the storage runs while its files move and its descriptors close.
   ctx_.disk->async_storage_job(
-      [st, target] { return st->move_files(target); }, ctx_.ex,
-      [weak, target](result<bool, storage_error> r) {
+      st, storage_access::exclusive, [st, target] { return st->move_files(target); }, ctx_.ex,
+      [weak, target, st](result<bool, storage_error> r) {
         auto t = weak.lock();
         if (!t || t->stopped_) return;
         std::string error;
@@ -143,6 +145,10 @@ void torrent::run_pending_disk_work() {
           auto fresh = t->ctx_.make_storage ? t->ctx_.make_storage(t->ti_, target)
                                             : result<std::shared_ptr<storage>, storage_error>(t->storage_);
           if (fresh) {
+            // The files that moved are still the torrent's own in their new place.
+            auto* before = ownership_of(*st);
+            auto* after = ownership_of(**fresh);
+            if (before && after) after->adopt_files(before->owned_files());
             t->storage_ = std::move(*fresh);
             t->save_path_ = target;
             t->apply_priorities();  // skipped files stay skipped in the new storage

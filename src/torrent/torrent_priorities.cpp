@@ -30,7 +30,7 @@ void torrent::apply_priorities() {
   // start, for files unskipped between two runs). A disk job: FIFO with writes and the check.
   if (!ctx_.disk || parts->held_pieces().empty()) return;
   std::weak_ptr<torrent> weak = weak_from_this();
-  ctx_.disk->async_storage_job([parts] { return parts->move_unskipped(); }, ctx_.ex,
+  ctx_.disk->async_storage_job(storage_, storage_access::shared, [parts] { return parts->move_unskipped(); }, ctx_.ex,
                                [weak](result<bool, storage_error> r) {
                                  auto t = weak.lock();
                                  if (t && !r) t->fail(r.error());

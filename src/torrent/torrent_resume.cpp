@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <spdlog/spdlog.h>
 
+#include "disk/file_ownership.hpp"
 #include "torrent/torrent.hpp"
 
 namespace tessera::detail {
@@ -65,10 +66,11 @@ void torrent::save_resume(std::function<void()> done) {
   auto save = save_path_;
   std::weak_ptr<torrent> weak = weak_from_this();
   ctx_.disk->async_storage_job(
-      [st, ti, target, save, rd = std::move(rd)]() mutable -> result<bool, storage_error> {
+      st, storage_access::shared, [st, ti, target, save, rd = std::move(rd)]() mutable -> result<bool, storage_error> {
         // Claimed pieces must be durable before the file claims them.
         if (auto f = st->flush(); !f) return unexpected{f.error()};
         rd.file_stamps = read_file_stamps(*ti, save);
+        if (auto* own = ownership_of(*st)) rd.owned_files = own->owned_files();
         std::error_code ec;
         std::filesystem::create_directories(target.parent_path(), ec);
         auto w = write_file_atomically(target, encode_resume_data(rd));

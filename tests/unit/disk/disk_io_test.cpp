@@ -7,6 +7,8 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "disk_test_util.hpp"
@@ -35,6 +37,55 @@ struct counting_storage : storage {
   }
   void close_all() override { inner->close_all(); }
   std::vector<std::int64_t> on_disk_sizes() override { return inner->on_disk_sizes(); }
+};
+
+/// Wraps a storage: write() waits at a gate (until open()) before it writes, and
+/// remove_files()/move_files() note whether a write was in flight when they ran.
+struct gated_storage : storage {
+  std::shared_ptr<storage> inner;
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool gate_open = false;
+  int writes_waiting = 0;               // writes stopped at the gate now
+  std::atomic<int> writes_in_flight{0};
+  std::atomic<bool> overlapped{false};  // remove/move ran while a write was in flight
+  explicit gated_storage(std::shared_ptr<storage> s) : inner(std::move(s)) {}
+  result<bool, storage_error> initialize() override { return inner->initialize(); }
+  result<bool, storage_error> write(std::int64_t o, std::span<const std::uint8_t> d) override {
+    ++writes_in_flight;
+    {
+      std::unique_lock lock(mutex);
+      ++writes_waiting;
+      cv.notify_all();
+      cv.wait(lock, [&] { return gate_open; });
+      --writes_waiting;
+    }
+    auto r = inner->write(o, d);
+    --writes_in_flight;
+    return r;
+  }
+  result<std::size_t, storage_error> read(std::int64_t o, std::span<std::uint8_t> out) override {
+    return inner->read(o, out);
+  }
+  void close_all() override { inner->close_all(); }
+  result<bool, storage_error> remove_files() override {
+    if (writes_in_flight.load() > 0) overlapped = true;
+    return inner->remove_files();
+  }
+  result<bool, storage_error> move_files(const std::filesystem::path& to) override {
+    if (writes_in_flight.load() > 0) overlapped = true;
+    return inner->move_files(to);
+  }
+  /// Waits (at most 10 s) until a write stands at the gate.
+  bool wait_for_write() {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, std::chrono::seconds(10), [&] { return writes_waiting > 0; });
+  }
+  void open() {
+    std::lock_guard lock(mutex);
+    gate_open = true;
+    cv.notify_all();
+  }
 };
 
 /// Runs `ctx` until `pred` holds (or 10 s pass).
@@ -209,6 +260,82 @@ TEST_F(DiskIo, CheckReportsRisingProgressAboutEvery100Milliseconds) {
   EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
   EXPECT_GE(progress.front(), 1);
   EXPECT_LE(progress.back(), 7);
+}
+
+// Issue 9, item 9: remove_files was queued while a write of the same torrent still ran on the
+// other disk thread, which then re-created the file after it was deleted.
+TEST_F(DiskIo, RemoveWaitsForTheStoragesWriteInFlightAndOtherStoragesDoNotWait) {
+  auto gated = std::make_shared<gated_storage>(st);
+  std::optional<piece_write_result> written;
+  io.async_hash_and_write(gated, ti, piece_index{0}, test::piece_bytes(*ti, content, 0),
+                          ctx.get_executor(), [&](piece_write_result r) { written = std::move(r); });
+  ASSERT_TRUE(gated->wait_for_write());  // one worker holds the write at the gate
+  std::optional<result<bool, storage_error>> removed;
+  io.async_storage_job(gated, storage_access::exclusive, [gated] { return gated->remove_files(); },
+                       ctx.get_executor(), [&](result<bool, storage_error> r) { removed = r; });
+  // A job of no storage queued after the remove runs on the other worker: by FIFO that worker
+  // took the remove first, unless the remove waits for the write.
+  bool other_ran = false;
+  io.async_storage_job(nullptr, storage_access::shared, [] { return result<bool, storage_error>(true); },
+                       ctx.get_executor(), [&](result<bool, storage_error>) { other_ran = true; });
+  ASSERT_TRUE(run_until(ctx, [&] { return other_ran; }));
+  EXPECT_FALSE(removed.has_value()) << "the remove ran beside the write";
+  gated->open();
+  ASSERT_TRUE(run_until(ctx, [&] { return written.has_value() && removed.has_value(); }));
+  EXPECT_TRUE(written->hash_passed);
+  EXPECT_FALSE(written->error);
+  EXPECT_TRUE(*removed);
+  EXPECT_FALSE(gated->overlapped.load());
+  EXPECT_FALSE(fs::exists(dir.path / "t/a")) << "the write re-created the file after the remove";
+}
+
+// The same for move_files, which also let go of the download directory's descriptor that the
+// write was about to use: the write then landed in the old directory.
+TEST_F(DiskIo, MoveWaitsForTheStoragesWriteInFlight) {
+  auto gated = std::make_shared<gated_storage>(st);
+  std::optional<piece_write_result> written;
+  io.async_hash_and_write(gated, ti, piece_index{0}, test::piece_bytes(*ti, content, 0),
+                          ctx.get_executor(), [&](piece_write_result r) { written = std::move(r); });
+  ASSERT_TRUE(gated->wait_for_write());
+  const fs::path target = dir.path / "moved";
+  std::optional<result<bool, storage_error>> moved;
+  io.async_storage_job(gated, storage_access::exclusive,
+                       [gated, target] { return gated->move_files(target); }, ctx.get_executor(),
+                       [&](result<bool, storage_error> r) { moved = r; });
+  bool other_ran = false;
+  io.async_storage_job(nullptr, storage_access::shared, [] { return result<bool, storage_error>(true); },
+                       ctx.get_executor(), [&](result<bool, storage_error>) { other_ran = true; });
+  ASSERT_TRUE(run_until(ctx, [&] { return other_ran; }));
+  gated->open();
+  ASSERT_TRUE(run_until(ctx, [&] { return written.has_value() && moved.has_value(); }));
+  EXPECT_TRUE(*moved);
+  EXPECT_FALSE(gated->overlapped.load());
+  EXPECT_TRUE(fs::exists(target / "t/a")) << "the piece was written after the move";
+  EXPECT_FALSE(fs::exists(dir.path / "t/a"));
+}
+
+TEST_F(DiskIo, JobsOfAStorageQueuedAfterAnExclusiveJobWaitForIt) {
+  ASSERT_TRUE(st->write(0, test::piece_bytes(*ti, content, 0)));
+  auto gated = std::make_shared<gated_storage>(st);
+  std::optional<piece_write_result> written;
+  io.async_hash_and_write(gated, ti, piece_index{2}, test::piece_bytes(*ti, content, 2),
+                          ctx.get_executor(), [&](piece_write_result r) { written = std::move(r); });
+  ASSERT_TRUE(gated->wait_for_write());
+  std::optional<result<bool, storage_error>> removed;
+  io.async_storage_job(gated, storage_access::exclusive, [gated] { return gated->remove_files(); },
+                       ctx.get_executor(), [&](result<bool, storage_error> r) { removed = r; });
+  std::optional<result<std::vector<std::uint8_t>, storage_error>> read;
+  io.async_read(gated, ti, piece_index{0}, 0, 100, ctx.get_executor(),
+                [&](result<std::vector<std::uint8_t>, storage_error> r) { read = std::move(r); });
+  bool other_ran = false;
+  io.async_storage_job(nullptr, storage_access::shared, [] { return result<bool, storage_error>(true); },
+                       ctx.get_executor(), [&](result<bool, storage_error>) { other_ran = true; });
+  ASSERT_TRUE(run_until(ctx, [&] { return other_ran; }));
+  EXPECT_FALSE(read.has_value()) << "the read overtook the remove queued before it";
+  gated->open();
+  ASSERT_TRUE(run_until(ctx, [&] { return read.has_value() && removed.has_value(); }));
+  ASSERT_FALSE(*read);
+  EXPECT_EQ(read->error().ec, std::errc::no_message_available);  // removed before it ran
 }
 
 TEST(DiskIoShutdown, QueuedWritesFinishBeforeTheDestructorReturns) {

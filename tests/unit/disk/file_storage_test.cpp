@@ -105,6 +105,20 @@ TEST_F(FileStorage, OnDiskSizesReportMissingShortAndPaddingFiles) {
   EXPECT_EQ(sizes, (std::vector<std::int64_t>{10, 6, 16, -1}));
 }
 
+// Issue 9, item 9: only writes create directories. A read (the check, a peer's request), the
+// sizes the check starts with, or a flush must not bring back a download directory that is gone.
+TEST_F(FileStorage, ReadsSizesAndFlushesCreateNoDirectory) {
+  std::vector<std::uint8_t> buf(66);
+  auto n = st->read(0, buf);
+  ASSERT_TRUE(n) << n.error().message();
+  EXPECT_EQ(*n, 0u);
+  EXPECT_EQ(st->on_disk_sizes(), (std::vector<std::int64_t>{-1, 6, -1, -1}));
+  EXPECT_TRUE(st->flush());
+  EXPECT_FALSE(fs::exists(dir.path / "dl"));
+  write_piece(0);  // a write does create it
+  EXPECT_TRUE(fs::is_regular_file(dir.path / "dl/t/a"));
+}
+
 TEST_F(FileStorage, RangesOutsideTheTorrentAreRefused) {
   std::vector<std::uint8_t> buf(8);
   EXPECT_FALSE(st->write(60, buf));  // 60 + 8 > 66
@@ -227,7 +241,9 @@ TEST(FileStorageEscape, SymlinkPointingOutsideIsNotFollowed) {
 
   auto w = st->write(0, std::span(content.data(), 8));
   ASSERT_FALSE(w);
-  EXPECT_EQ(w.error().op, storage_error::operation::open);
+  EXPECT_EQ(w.error().ec, storage_errc::symlinked_directory);
+  EXPECT_EQ(w.error().message(), "write " + (dir.path / "dl/t/x").string() +
+                                     ": lies under a symbolic link to a directory (never followed)");
   EXPECT_FALSE(fs::exists(dir.path / "outside/x"));
 
   std::vector<std::uint8_t> buf(8);
