@@ -46,6 +46,10 @@ struct download_options {
   /// are skipped. Empty: every file. Needs a .torrent file (not a magnet).
   std::vector<int> select;
   bool sequential = false;  ///< --sequential: pieces in order (torrent_handle::set_sequential_download)
+  /// --overwrite: write into files at the torrent's paths that it did not create and that no
+  /// verified piece shows to be its own (add_torrent_params::overwrite_existing_files); without
+  /// it such a file stops the download with an error naming it.
+  bool overwrite = false;
 };
 
 /// The default --state-dir: $XDG_STATE_HOME/tessera, else $HOME/.local/state/tessera, else "".

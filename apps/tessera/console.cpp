@@ -117,6 +117,7 @@ result<running_torrent, int> start_torrent(const download_options& opts) {
     }
   }
   params.save_path = opts.output_dir;
+  params.overwrite_existing_files = opts.overwrite;
   params.peers.insert(params.peers.end(), opts.peers.begin(), opts.peers.end());
   std::string add_error;
   auto handle = rt.ses->add_torrent(std::move(params), &add_error);
@@ -130,6 +131,14 @@ result<running_torrent, int> start_torrent(const download_options& opts) {
   rt.handle = *handle;
   if (opts.sequential) (void)rt.handle.set_sequential_download(true);
   return rt;
+}
+
+std::string with_overwrite_hint(const std::string& message) {
+  for (auto e : {storage_errc::existing_file, storage_errc::symlink}) {
+    if (message.find(make_error_code(e).message()) != std::string::npos)
+      return message + "; pass --overwrite to replace it";
+  }
+  return message;
 }
 
 progress_printer::progress_printer(bool quiet) : quiet_(quiet), tty_(isatty(STDOUT_FILENO)) {}

@@ -52,6 +52,11 @@ struct running_torrent {
 /// .torrent or a malformed --peer, exit_storage for an unusable directory.
 result<running_torrent, int> start_torrent(const download_options& opts);
 
+/// `message` (a torrent's error), followed by "; pass --overwrite to replace it" when it is the
+/// refusal of a file that was there before or of a symlink (tessera::storage_errc), which
+/// --overwrite would lift.
+std::string with_overwrite_hint(const std::string& message);
+
 /// Writes progress: one line rewritten in place on a terminal, plain `progress ...` lines every
 /// 2 s otherwise (so logs and pipes stay readable).
 class progress_printer {

@@ -111,7 +111,7 @@ int run_download(const download_options& opts) {
              static_cast<long long>(last.total_uploaded));
   } else {
     out.end_line();
-    std::fprintf(stderr, "tessera: error: %s\n", error_text.c_str());
+    std::fprintf(stderr, "tessera: error: %s\n", with_overwrite_hint(error_text).c_str());
   }
   return rc;
 }

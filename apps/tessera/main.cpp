@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   download->add_option("--select", dl.select, "Download only these files (indexes from `tessera show`), e.g. 1,3")
       ->delimiter(',');
   download->add_flag("--sequential", dl.sequential, "Download pieces in order (for streaming)");
+  download->add_flag("--overwrite", dl.overwrite,
+                     "Write into files already at the torrent's paths that it did not create (and replace "
+                     "symlinks there); without it such a file stops the download");
   download->add_option("--download-limit", dl.download_limit_kib, "Download at most this many KiB/s (0: no limit)")
       ->check(CLI::NonNegativeNumber);
   download->add_option("--upload-limit", dl.upload_limit_kib, "Upload at most this many KiB/s (0: no limit)")
@@ -65,6 +68,9 @@ int main(int argc, char** argv) {
   seed->add_option("--upload-limit", sd.upload_limit_kib, "Upload at most this many KiB/s (0: no limit)")
       ->check(CLI::NonNegativeNumber);
   seed->add_flag("-q,--quiet", sd.quiet, "Only print the final summary");
+  seed->add_flag("--overwrite", sd.overwrite,
+                 "Write missing pieces into files that no verified piece shows to be the torrent's (and "
+                 "replace symlinks there); without it such a file stops seeding");
 
   std::string show_path;
   auto* show = app.add_subcommand("show", "Print what a .torrent contains");

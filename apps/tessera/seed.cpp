@@ -45,7 +45,7 @@ int run_seed(const seed_command_options& opts) {
     if (!st || last.state == torrent_state::error || !error_text.empty()) {
       if (error_text.empty()) error_text = st ? last.error : st.error().message();
       out.end_line();
-      std::fprintf(stderr, "tessera: error: %s\n", error_text.c_str());
+      std::fprintf(stderr, "tessera: error: %s\n", with_overwrite_hint(error_text).c_str());
       return exit_storage;
     }
     if (interrupted()) {
@@ -83,7 +83,7 @@ int run_seed(const seed_command_options& opts) {
   ses.stop();
   if (end == seed_end::error) {
     out.end_line();
-    std::fprintf(stderr, "tessera: error: %s\n", error_text.c_str());
+    std::fprintf(stderr, "tessera: error: %s\n", with_overwrite_hint(error_text).c_str());
     return exit_storage;
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
