@@ -43,6 +43,9 @@ enum class storage_errc {
   /// contents too, perhaps outside the download directory. Never written into, even with
   /// overwriting allowed.
   hard_linked,
+  /// move storage: a file is already at the new place of one of the torrent's files. It is not
+  /// replaced (nothing is moved) unless the torrent may overwrite existing files.
+  target_exists,
 };
 /// The category of storage_errc (name "tessera.storage").
 const std::error_category& storage_category() noexcept;
@@ -147,7 +150,7 @@ class storage {
   /// (torrent_handle::move_storage). Called after close_all(), with no read or write running (run
   /// alone, like remove_files). Blocking. The default fails with
   /// std::errc::operation_not_supported. Files on disk: only the torrent's own files move, and a
-  /// file at a target is not replaced (storage_errc::existing_file) unless overwriting is allowed.
+  /// file at a target is not replaced (storage_errc::target_exists) unless overwriting is allowed.
   virtual result<bool, storage_error> move_files(const std::filesystem::path& new_save_path) {
     return unexpected{storage_error{std::make_error_code(std::errc::operation_not_supported),
                                     storage_error::operation::rename, new_save_path.string()}};

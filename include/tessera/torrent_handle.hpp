@@ -62,7 +62,7 @@ class torrent_handle {
   /// same file system, else copy then delete), then continues from there. Asynchronous: the
   /// torrent is paused while its files move; storage_moved reports the outcome. Only the
   /// torrent's own files move (see session_settings::overwrite_existing_files); a file already at
-  /// a target is not replaced (the move fails with storage_errc::existing_file before moving
+  /// a target is not replaced (the move fails with storage_errc::target_exists before moving
   /// anything) unless the torrent may overwrite existing files. Fails at once with
   /// std::errc::operation_not_permitted for a magnet without metadata or a move in progress.
   result<bool> move_storage(const std::filesystem::path& new_save_path) const;

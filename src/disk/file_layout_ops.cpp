@@ -68,7 +68,7 @@ result<bool, storage_error> copy_file(int from_dir, const std::string& from_name
   const int excl = replace_existing ? O_TRUNC : O_EXCL;
   fd_guard out(::openat(to_dir, to_name.c_str(), O_WRONLY | O_CREAT | excl | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (out.fd < 0 && errno == EEXIST)
-    return unexpected{storage_error{make_error_code(storage_errc::existing_file), op::open, to_path}};
+    return unexpected{storage_error{make_error_code(storage_errc::target_exists), op::open, to_path}};
   if (out.fd < 0) return unexpected{storage_error{errno_code(errno), op::open, to_path}};
   for (;;) {
     const ssize_t n = ::sendfile(out.fd, in.fd, nullptr, 1 << 30);
@@ -147,7 +147,7 @@ result<bool, storage_error> move_torrent_files(const torrent_info& ti, const std
                          ::fstatat(sp.fd, parts->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
                          S_ISREG(st.st_mode);
       if (moves && dp.fd >= 0 && ::fstatat(dp.fd, parts->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
-        return unexpected{storage_error{make_error_code(storage_errc::existing_file), op::rename,
+        return unexpected{storage_error{make_error_code(storage_errc::target_exists), op::rename,
                                         (to / ti.files[i].path).string()}};
     }
   }
@@ -177,7 +177,7 @@ result<bool, storage_error> move_torrent_files(const torrent_info& ti, const std
     }
     if (rc == 0) continue;
     if (errno == EEXIST)
-      return unexpected{storage_error{make_error_code(storage_errc::existing_file), op::rename, target}};
+      return unexpected{storage_error{make_error_code(storage_errc::target_exists), op::rename, target}};
     if (errno != EXDEV) return unexpected{storage_error{errno_code(errno), op::rename, target}};
     auto copied = copy_file(sp.fd, parts->back(), dp.fd, parts->back(), target, replace_existing);
     if (!copied) return copied;

@@ -24,7 +24,7 @@ result<bool, storage_error> delete_torrent_files(const torrent_info& ti,
 /// relative paths under `to` (created as needed): rename(2) when both are on one file system,
 /// else copy, fsync, then delete the original. Files missing under `from` are skipped. A file
 /// already at a target is never replaced unless `replace_existing` (the torrent's
-/// overwrite_existing_files): the move then fails with storage_errc::existing_file naming that
+/// overwrite_existing_files): the move then fails with storage_errc::target_exists naming that
 /// target before anything is moved (a target appearing during the move fails the same way, the
 /// files moved so far staying moved). On failure the error says which file failed; a later retry
 /// finishes the job. Empty directories left under `from` are removed.

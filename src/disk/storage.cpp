@@ -21,6 +21,8 @@ class storage_category_impl final : public std::error_category {
         return "lies under a symbolic link to a directory (never followed)";
       case storage_errc::hard_linked:
         return "has other hard links (writing would change them too)";
+      case storage_errc::target_exists:
+        return "already exists at the new place (not replaced)";
     }
     return "unknown storage error";
   }

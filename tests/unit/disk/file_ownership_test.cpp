@@ -222,8 +222,9 @@ TEST_F(FileOwnership, MoveFilesMovesOnlyOwnFilesAndNeverReplacesATarget) {
   put(dir.path / "new/t/a", "already at the target");
   auto r = st->move_files(dir.path / "new");
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().ec, storage_errc::existing_file);
-  EXPECT_EQ(r.error().path, (dir.path / "new/t/a").string());
+  EXPECT_EQ(r.error().ec, storage_errc::target_exists);
+  EXPECT_EQ(r.error().message(),
+            "rename " + (dir.path / "new/t/a").string() + ": already exists at the new place (not replaced)");
   EXPECT_EQ(slurp(dir.path / "new/t/a"), "already at the target");
   EXPECT_TRUE(fs::exists(dl / "t/a")) << "nothing moved before the refusal";
   fs::remove(dir.path / "new/t/a");

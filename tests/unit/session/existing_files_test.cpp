@@ -215,6 +215,57 @@ TEST(ExistingFiles, TheResumeDataRemembersTheTorrentsOwnFiles) {
   EXPECT_EQ(st->state, torrent_state::error);
 }
 
+TEST(ExistingFiles, MoveStorageMovesOnlyTheTorrentsFilesAndReplacesNothingAtTheTarget) {
+  test_torrent t = make_torrent(100);
+  seed_session seeder(t);
+  temp_dir dir, target;
+  put(dir.path / "multi/sub/b.txt", "the user's own b.txt");  // skipped: not the torrent's
+  put(target.path / "multi/c.dat", "already at the target");
+  session ses(loopback_settings("127.0.0.3"));
+  std::mutex mu;
+  std::vector<std::string> moves;  // storage_moved errors, in order
+  ses.set_event_handler([&](const event& e) {
+    if (auto* m = std::get_if<events::storage_moved>(&e)) {
+      std::lock_guard lock(mu);
+      moves.push_back(m->error);
+    }
+  });
+  auto p = params_for(t, dir.path, {seeder.endpoint()});
+  p.file_priorities = {file_priority::normal, file_priority::skip, file_priority::normal};
+  auto h = add_checked(ses, std::move(p));
+  ASSERT_TRUE(wait_for_status(h, [](const torrent_status& s) { return s.is_finished; }));
+  auto moved = [&](std::size_t n) {
+    return eventually([&] {
+      std::lock_guard lock(mu);
+      return moves.size() >= n;
+    }, 10s);
+  };
+  ASSERT_TRUE(h.move_storage(target.path));
+  ASSERT_TRUE(moved(1));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(moves[0], "rename " + (target.path / "multi/c.dat").string() +
+                            ": already exists at the new place (not replaced)");
+  }
+  EXPECT_EQ(slurp(target.path / "multi/c.dat"), "already at the target");
+  EXPECT_TRUE(fs::exists(dir.path / "multi/a.bin")) << "nothing moved";
+  fs::remove(target.path / "multi/c.dat");
+  ASSERT_TRUE(h.move_storage(target.path));
+  ASSERT_TRUE(moved(2));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(moves[1], "");
+  }
+  EXPECT_TRUE(fs::exists(target.path / "multi/a.bin"));
+  EXPECT_TRUE(fs::exists(target.path / "multi/c.dat"));
+  EXPECT_FALSE(fs::exists(target.path / "multi/sub/b.txt"));
+  EXPECT_EQ(slurp(dir.path / "multi/sub/b.txt"), "the user's own b.txt");
+  // Still the torrent's own in their new place: remove-with-data deletes them.
+  ASSERT_TRUE(ses.remove_torrent(h, remove_flags::delete_data));
+  EXPECT_FALSE(fs::exists(target.path / "multi/a.bin"));
+  EXPECT_FALSE(fs::exists(target.path / "multi/c.dat"));
+}
+
 TEST(ExistingFiles, ASymlinkAtATorrentPathIsRefusedOrReplacedButNeverFollowed) {
   test_torrent t = make_torrent(98);
   seed_session seeder(t);
