@@ -46,7 +46,8 @@ struct swarm {
   }
 };
 
-/// Collects events of the leecher, thread-safe.
+/// Collects events of the leecher, thread-safe. Declare it before the swarm whose events it
+/// records: the session's event thread may call it until the session is destroyed.
 struct recorder {
   std::mutex mu;
   std::vector<event> all;
@@ -64,8 +65,8 @@ struct recorder {
 };
 
 TEST(TorrentControl, PausedTorrentConnectsToNobodyUntilResumed) {
+  recorder rec;  // outlives the sessions, which call it
   swarm s(61);
-  recorder rec;
   s.leecher.set_event_handler(rec.handler());
   auto h = *s.leecher.add_torrent(s.leech_params());
   ASSERT_TRUE(h.pause());
@@ -109,6 +110,7 @@ TEST(TorrentControl, AddedPausedChecksButWaitsForResume) {
 }
 
 TEST(TorrentControl, RemoveWithDataDeletesOnlyTheTorrentsFilesAndHandlesFailAfterwards) {
+  recorder rec;  // outlives the sessions, which call it
   swarm s(62);
   auto h = *s.leecher.add_torrent(s.leech_params());
   ASSERT_TRUE(wait_for_status(h, is_seeding));
@@ -118,7 +120,6 @@ TEST(TorrentControl, RemoveWithDataDeletesOnlyTheTorrentsFilesAndHandlesFailAfte
   std::filesystem::create_directories(outside.path);
   { std::ofstream(s.leech_dir.path / "mine.txt") << "keep"; }
   { std::ofstream(outside.path / "victim.txt") << "keep"; }
-  recorder rec;
   s.leecher.set_event_handler(rec.handler());
   auto removed = s.leecher.remove_torrent(h, remove_flags::delete_data);
   ASSERT_TRUE(removed) << removed.error().message();
@@ -169,6 +170,7 @@ TEST(TorrentControl, RemoveKeepingDataLeavesTheFiles) {
 }
 
 TEST(TorrentControl, RecheckFindsADamagedPieceAndDownloadsItAgain) {
+  recorder rec;  // outlives the sessions, which call it
   swarm s(65);
   auto h = *s.leecher.add_torrent(s.leech_params());
   ASSERT_TRUE(wait_for_status(h, is_seeding));
@@ -177,7 +179,6 @@ TEST(TorrentControl, RecheckFindsADamagedPieceAndDownloadsItAgain) {
     f.seekp(40000);
     f.put('\x5a' ^ static_cast<char>(s.t.payload[40000]));
   }
-  recorder rec;
   s.leecher.set_event_handler(rec.handler());
   ASSERT_TRUE(h.force_recheck());
   // As both seeds, the two closed their connection; once the recheck finds a piece missing the
@@ -197,10 +198,10 @@ TEST(TorrentControl, RecheckFindsADamagedPieceAndDownloadsItAgain) {
 }
 
 TEST(TorrentControl, MoveStorageMovesTheFilesAndSeedingGoesOn) {
+  recorder rec;  // outlives the sessions, which call it
   swarm s(66);
   auto h = *s.leecher.add_torrent(s.leech_params());
   ASSERT_TRUE(wait_for_status(h, is_seeding));
-  recorder rec;
   s.leecher.set_event_handler(rec.handler());
   temp_dir target;
   const auto dest = target.path / "moved" / "here";
