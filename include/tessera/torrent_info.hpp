@@ -45,9 +45,10 @@ const std::error_category& metainfo_category() noexcept;
 /// Lets a metainfo_errc compare with and convert to std::error_code.
 inline std::error_code make_error_code(metainfo_errc e) { return {static_cast<int>(e), metainfo_category()}; }
 
-/// Limits on the paths of a .torrent's files (parse_torrent). Linux's, so that every path a
-/// torrent names can be created: deeper or longer paths are refused (path_too_deep,
-/// path_too_long), longer components truncated.
+// Limits on the paths of a .torrent's files (parse_torrent). Linux's, so that every path a
+// torrent names can be created: deeper or longer paths are refused (path_too_deep,
+// path_too_long), longer components truncated. See docs/hardening.md, "Metainfo paths".
+
 /// Bytes of one path component (and of the name) after sanitising: NAME_MAX. A longer one is
 /// truncated to this, keeping its extension (libtorrent truncates too, at 240 bytes); see
 /// file_entry::path.
