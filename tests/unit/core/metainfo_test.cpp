@@ -516,8 +516,8 @@ TEST(MetainfoPaths, ManyDeepFilesParseInBoundedMemory) {
   blist files;
   for (int i = 0; i < 1500; ++i) {
     blist path;
-    for (int d = 0; d < 99; ++d) path.push_back(std::to_string(i) + "-" + std::string(30, 'x') + std::to_string(d));
-    path.push_back("file");
+    for (int d = 0; d < 99; ++d) path.emplace_back(std::to_string(i) + "-" + std::string(30, 'x') + std::to_string(d));
+    path.emplace_back("file");
     files.push_back(file(1, path));
   }
   const std::string data = torrent(multi_info(files));
