@@ -208,6 +208,8 @@ void disk_io::async_storage_job(std::function<result<bool, storage_error>()> job
   });
 }
 
+void disk_io::async_run(std::function<void()> job) { impl_->pool.push(std::move(job)); }
+
 void disk_io::async_read(
     std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti, piece_index piece,
     std::int32_t begin, std::int32_t length, boost::asio::any_io_executor ex,

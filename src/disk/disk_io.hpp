@@ -85,6 +85,12 @@ class disk_io {
   void async_storage_job(std::function<result<bool, storage_error>()> job, boost::asio::any_io_executor ex,
                          std::function<void(result<bool, storage_error>)> done);
 
+  /// Runs `job` on a worker, FIFO with the other jobs: CPU work on bytes from the network that
+  /// must not hold up the network thread (parsing a magnet's fetched metadata). `job` posts its
+  /// own result where it belongs. Like a queued write, a queued job still runs when disk_io is
+  /// destroyed, so what it posts to must outlive disk_io (see ~disk_io).
+  void async_run(std::function<void()> job);
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;

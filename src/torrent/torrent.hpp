@@ -207,8 +207,10 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   // Metadata phase and peer exchange (torrent_extensions.cpp).
   /// Sends the ut_metadata requests metadata_fetch wants now.
   void request_metadata();
-  /// The verified info dictionary arrived: become a full torrent.
+  /// The verified info dictionary arrived: ends the fetch and parses it on the disk pool.
   void on_metadata_complete(std::string info_bytes);
+  /// The parse of on_metadata_complete ended (network thread): become a full torrent, or fail.
+  void on_metadata_parsed(result<torrent_info> parsed);
   /// Sends each ut_pex peer what changed since its last message (called every pex_interval).
   void send_pex_all();
   /// Forgets every verified piece: a fresh picker for ti_ (with the file priorities), the byte
