@@ -37,7 +37,7 @@ std::optional<boost::asio::ip::address> outgoing_address(const session_settings&
   return a;
 }
 
-// Answers a read of `length` bytes at `begin` from the whole piece in `piece`.
+// Answers a read of `length` bytes at `begin` of the window (or piece) in `piece`.
 void answer_read(const std::vector<std::uint8_t>& piece, std::int32_t begin, std::int32_t length,
                  const peer_host::read_handler& done) {
   if (begin < 0 || length < 0 || std::int64_t{begin} + length > static_cast<std::int64_t>(piece.size())) {
@@ -374,32 +374,68 @@ void torrent::on_peer_interest(peer_connection& c, bool interested) {
   }
 }
 
-// Requests are served from whole pieces: the first request of a piece reads all of it (one disk
-// job) and later ones, from this peer or others, are answered from the cache.
+// Requests are served from read windows (read_cache.hpp): the first request of a window reads
+// all of it (one disk job) and later ones, from this peer or others, are answered from the cache.
+// When reads in flight fill the cache's budget, the request reads just its own bytes: memory
+// stays bounded by the budget plus one block per read in flight (peer_connection_settings::
+// max_reads_in_flight per peer), whatever the peers ask for.
 void torrent::read_block(piece_index p, std::int32_t begin, std::int32_t length, read_handler done) {
-  if (auto buf = read_cache_.find(p)) {
-    boost::asio::post(ctx_.ex, [buf = std::move(buf), begin, length, done = std::move(done)] {
-      answer_read(*buf, begin, length, done);
-    });
-    return;
+  if (const auto w = read_window_for(ti_->piece_size(p), begin, length, limits_.read_windows)) {
+    if (auto buf = read_cache_.find(p, *w)) {
+      boost::asio::post(ctx_.ex, [buf = std::move(buf), at = begin - w->start, length, done = std::move(done)] {
+        answer_read(*buf, at, length, done);
+      });
+      return;
+    }
+    read_waiter waiter{begin, length, std::move(done)};
+    switch (read_cache_.wait(p, *w, std::move(waiter))) {
+      case piece_read_cache::wait_result::joined:
+        return;
+      case piece_read_cache::wait_result::start_read: {
+        note_upload_read_bytes();
+        std::weak_ptr<torrent> weak = weak_from_this();
+        ctx_.disk->async_read(storage_, ti_, p, w->start, w->length, ctx_.ex,
+                              [weak, p, w = *w](result<std::vector<std::uint8_t>, storage_error> r) {
+                                if (auto t = weak.lock()) t->on_window_read(p, w, std::move(r));
+                              });
+        return;
+      }
+      case piece_read_cache::wait_result::over_budget:
+        done = std::move(waiter.done);  // not taken: read the block alone below
+        break;
+    }
   }
-  if (!read_cache_.wait(p, read_waiter{begin, length, std::move(done)})) return;  // read in flight
+  ++block_reads_;
+  block_read_bytes_ += length;
+  note_upload_read_bytes();
   std::weak_ptr<torrent> weak = weak_from_this();
-  ctx_.disk->async_read(storage_, ti_, p, 0, ti_->piece_size(p), ctx_.ex,
-                        [weak, p](result<std::vector<std::uint8_t>, storage_error> r) {
-                          if (auto t = weak.lock()) t->on_piece_read(p, std::move(r));
+  ctx_.disk->async_read(storage_, ti_, p, begin, length, ctx_.ex,
+                        [weak, length, done = std::move(done)](result<std::vector<std::uint8_t>, storage_error> r) {
+                          if (auto t = weak.lock()) t->block_read_bytes_ -= length;
+                          if (!r) {
+                            done(r.error().ec ? r.error().ec : std::make_error_code(std::errc::io_error), {});
+                            return;
+                          }
+                          done({}, std::span<const std::uint8_t>(*r));
                         });
 }
 
-void torrent::on_piece_read(piece_index p, result<std::vector<std::uint8_t>, storage_error> r) {
+void torrent::on_window_read(piece_index p, read_window w,
+                             result<std::vector<std::uint8_t>, storage_error> r) {
   if (!r) {
     const std::error_code ec = r.error().ec ? r.error().ec : std::make_error_code(std::errc::io_error);
-    for (auto& w : read_cache_.complete(p, nullptr)) w.done(ec, {});
+    for (auto& waiter : read_cache_.complete(p, w, nullptr)) waiter.done(ec, {});
     return;
   }
   auto buf = std::make_shared<const std::vector<std::uint8_t>>(std::move(*r));
   // The waiters are moved out first: answering one may queue further reads on the cache.
-  for (auto& w : read_cache_.complete(p, buf)) answer_read(*buf, w.begin, w.length, w.done);
+  for (auto& waiter : read_cache_.complete(p, w, buf)) {
+    answer_read(*buf, waiter.begin - w.start, waiter.length, waiter.done);
+  }
+}
+
+void torrent::note_upload_read_bytes() {
+  peak_upload_read_bytes_ = std::max(peak_upload_read_bytes_, read_cache_.bytes() + block_read_bytes_);
 }
 
 void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::handshake& h) {

@@ -86,9 +86,13 @@ struct torrent_limits {
   std::int64_t max_assembling_bytes = 16 << 20;
   /// Bytes handed to the disk and not yet written; no block is requested beyond this.
   std::int64_t max_disk_queue_bytes = 8 << 20;
-  /// Bytes of whole pieces kept in memory to serve peers' requests (see read_cache.hpp); at least
-  /// one piece is kept.
+  /// Bytes of read windows kept in memory or being read to serve peers' requests (see
+  /// read_cache.hpp). When reads in flight use it up, a request reads just its block (16 KiB).
+  /// 8 MiB: libtorrent 1.2's default cache (cache_size 1024 blocks of 16 KiB) is 16 MiB for
+  /// reads and writes together; this is the read half.
   std::int64_t max_read_cache_bytes = 8 << 20;
+  /// What one upload read covers: whole pieces up to 1 MiB, else aligned 512 KiB windows.
+  read_window_policy read_windows;
 };
 
 class torrent final : public peer_host, public std::enable_shared_from_this<torrent> {
@@ -145,6 +149,12 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// Highest piece-buffer memory seen so far: assembling plus queued at the disk, in bytes (for
   /// tests and diagnostics of the memory bound).
   std::int64_t peak_buffered_bytes() const { return peak_buffered_; }
+  /// Highest memory the upload reads held so far: read windows cached or being read plus blocks
+  /// read outside the cache, in bytes (for tests of the read budget).
+  std::int64_t peak_upload_read_bytes() const { return peak_upload_read_bytes_; }
+  /// Requests read outside the read cache (the budget was used up by reads in flight, or the
+  /// request straddled two windows).
+  std::int64_t block_reads() const { return block_reads_; }
   /// Adds peer addresses (tracker replies, user-given peers) and connects if there is room.
   void add_peers(const std::vector<endpoint>& peers);
   /// An incoming connection whose handshake (`h`, naming this torrent) the listener read. Closed
@@ -256,8 +266,10 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void release_stuck_pieces();
   void hash_piece(piece_index p);
   void on_piece_written(piece_write_result r);
-  /// A whole-piece read for upload (started by read_block) ended: answers its waiters.
-  void on_piece_read(piece_index p, result<std::vector<std::uint8_t>, storage_error> r);
+  /// A window read for upload (started by read_block) ended: answers its waiters.
+  void on_window_read(piece_index p, read_window w, result<std::vector<std::uint8_t>, storage_error> r);
+  /// Updates peak_upload_read_bytes_ after the read cache or the block reads grew.
+  void note_upload_read_bytes();
   void on_hash_failed(piece_index p, const std::vector<peer_key>& contributors);
   void become_seed();
   void fail(const storage_error& e);
@@ -323,6 +335,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   std::int64_t wasted_ = 0;
   std::int64_t closed_uploaded_ = 0;        // uploaded by connections already closed
   std::int64_t peak_buffered_ = 0;
+  std::int64_t block_read_bytes_ = 0;        // blocks being read outside the read cache
+  std::int64_t block_reads_ = 0;             // see block_reads()
+  std::int64_t peak_upload_read_bytes_ = 0;  // see peak_upload_read_bytes()
   rate_meter download_rate_{rate_meter::clock::now()};
   rate_meter upload_rate_{rate_meter::clock::now()};  // fed once per tick from the connections
   std::int64_t upload_sampled_ = 0;                   // total_uploaded() at the last tick
