@@ -32,10 +32,12 @@
 #include "tessera/file_priority.hpp"
 #include "torrent/connection_budget.hpp"
 #include "torrent/metadata_fetch.hpp"
+#include "torrent/parole.hpp"
 #include "torrent/peer_list.hpp"
 #include "torrent/pex_history.hpp"
 #include "torrent/piece_buffers.hpp"
 #include "torrent/read_cache.hpp"
+#include "torrent/smart_ban.hpp"
 
 namespace tessera::detail {
 
@@ -270,7 +272,19 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void on_window_read(piece_index p, read_window w, result<std::vector<std::uint8_t>, storage_error> r);
   /// Updates peak_upload_read_bytes_ after the read cache or the block reads grew.
   void note_upload_read_bytes();
-  void on_hash_failed(piece_index p, const std::vector<peer_key>& contributors);
+  /// Piece `p` failed its hash check: `block_from` is the sender of each block
+  /// (piece_buffers::finish_hash), `block_hashes` their SHA-1s (piece_write_result). Bans the
+  /// single sender of a piece that came from one peer; otherwise records the blocks for the smart
+  /// ban, and paroles the piece.
+  void on_hash_failed(piece_index p, const std::vector<peer_key>& block_from,
+                      const std::vector<sha1_hash>& block_hashes);
+  /// Piece `p` passed after a failure: the smart ban names the senders of differing blocks.
+  void on_hash_passed_after_failure(piece_index p, const std::vector<sha1_hash>& block_hashes);
+  /// Drops the addresses of `block_from`'s peers that are gone and sent no block still in memory.
+  void forget_gone_senders(const std::vector<peer_key>& block_from);
+  /// Bans ban_prefix(addr) for this torrent (peer_list::ban) and closes its connections; logs
+  /// "banning <addr>: <why>". Nothing when it is banned already.
+  void ban_peer(const boost::asio::ip::address& addr, const std::string& why);
   void become_seed();
   void fail(const storage_error& e);
   /// Puts the torrent into the error state with `message` (closes connections, stops announcing).
@@ -293,11 +307,13 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   piece_buffers buffers_;
   piece_read_cache read_cache_;
   peer_list peers_;
+  smart_ban smart_ban_;     // block hashes of failed pieces, per sender
+  piece_parole parole_;     // failed pieces: downloaded again from one peer
   std::shared_ptr<announcer> announcer_;
   boost::asio::steady_timer tick_timer_;
 
   std::unordered_map<peer_key, connection_entry> conns_;
-  std::unordered_map<peer_key, boost::asio::ip::address> key_addresses_;  // for strikes
+  std::unordered_map<peer_key, boost::asio::ip::address> key_addresses_;  // for the smart ban
   peer_key next_key_ = 1;
 
   torrent_state state_ = torrent_state::checking;
