@@ -2,6 +2,15 @@
 
 namespace tessera::detail {
 
+boost::asio::ip::address ban_prefix(const boost::asio::ip::address& addr) {
+  if (addr.is_v4()) return addr;
+  const auto v6 = addr.to_v6();
+  if (v6.is_v4_mapped()) return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6);
+  auto bytes = v6.to_bytes();
+  for (std::size_t i = 8; i < bytes.size(); ++i) bytes[i] = 0;
+  return boost::asio::ip::address_v6(bytes);
+}
+
 peer_list::clock::duration peer_list::backoff(int failures) {
   if (failures < 1) return clock::duration::zero();
   int shift = failures - 1 > 6 ? 6 : failures - 1;
@@ -49,9 +58,10 @@ void peer_list::mark_seed(const endpoint& ep) {
 }
 
 void peer_list::ban(const boost::asio::ip::address& addr) {
-  banned_.insert(addr);
+  const auto prefix = ban_prefix(addr);
+  banned_.insert(prefix);
   for (auto it = peers_.begin(); it != peers_.end();) {
-    if (it->first.address() == addr) {
+    if (ban_prefix(it->first.address()) == prefix) {
       it = peers_.erase(it);
     } else {
       ++it;

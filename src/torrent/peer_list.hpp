@@ -11,6 +11,10 @@
 
 namespace tessera::detail {
 
+/// What a ban covers: an IPv4 address itself (also when written IPv4-mapped, ::ffff:a.b.c.d), an
+/// IPv6 address's /64 (one subscriber's network: a host picks any address inside it at will).
+boost::asio::ip::address ban_prefix(const boost::asio::ip::address& addr);
+
 class peer_list {
  public:
   using clock = std::chrono::steady_clock;
@@ -43,11 +47,12 @@ class peer_list {
   /// Lets every address not given up be dialled at once (ends backoffs and reconnect delays):
   /// after a pause or a recheck, when the closed connections were our own doing.
   void allow_reconnect_now();
-  /// Never connects to `addr` again (any port) and forgets its entries.
+  /// Never connects to ban_prefix(addr) again (any address inside it, any port) and forgets its
+  /// entries. The torrent bans peers proven to send bad data (smart_ban.hpp).
   void ban(const boost::asio::ip::address& addr);
-  bool is_banned(const boost::asio::ip::address& addr) const { return banned_.count(addr) != 0; }
-  /// Adds a hash-failure strike against `addr`; returns the strike count.
-  int strike(const boost::asio::ip::address& addr) { return ++strikes_[addr]; }
+  /// True when `addr` is inside a banned prefix.
+  bool is_banned(const boost::asio::ip::address& addr) const { return banned_.count(ban_prefix(addr)) != 0; }
+  int num_banned() const { return static_cast<int>(banned_.size()); }
 
   /// Addresses not given up (connected ones included).
   int num_known() const;
@@ -61,8 +66,7 @@ class peer_list {
     clock::time_point retry_at{};
   };
   std::map<endpoint, entry> peers_;
-  std::set<boost::asio::ip::address> banned_;
-  std::map<boost::asio::ip::address, int> strikes_;
+  std::set<boost::asio::ip::address> banned_;  // ban_prefix() values
   std::optional<endpoint> self_;
 };
 

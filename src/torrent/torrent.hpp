@@ -32,10 +32,12 @@
 #include "tessera/file_priority.hpp"
 #include "torrent/connection_budget.hpp"
 #include "torrent/metadata_fetch.hpp"
+#include "torrent/parole.hpp"
 #include "torrent/peer_list.hpp"
 #include "torrent/pex_history.hpp"
 #include "torrent/piece_buffers.hpp"
 #include "torrent/read_cache.hpp"
+#include "torrent/smart_ban.hpp"
 
 namespace tessera::detail {
 
@@ -86,9 +88,13 @@ struct torrent_limits {
   std::int64_t max_assembling_bytes = 16 << 20;
   /// Bytes handed to the disk and not yet written; no block is requested beyond this.
   std::int64_t max_disk_queue_bytes = 8 << 20;
-  /// Bytes of whole pieces kept in memory to serve peers' requests (see read_cache.hpp); at least
-  /// one piece is kept.
+  /// Bytes of read windows kept in memory or being read to serve peers' requests (see
+  /// read_cache.hpp). When reads in flight use it up, a request reads just its block (16 KiB).
+  /// 8 MiB: libtorrent 1.2's default cache (cache_size 1024 blocks of 16 KiB) is 16 MiB for
+  /// reads and writes together; this is the read half.
   std::int64_t max_read_cache_bytes = 8 << 20;
+  /// What one upload read covers: whole pieces up to 1 MiB, else aligned 512 KiB windows.
+  read_window_policy read_windows;
 };
 
 class torrent final : public peer_host, public std::enable_shared_from_this<torrent> {
@@ -145,6 +151,12 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// Highest piece-buffer memory seen so far: assembling plus queued at the disk, in bytes (for
   /// tests and diagnostics of the memory bound).
   std::int64_t peak_buffered_bytes() const { return peak_buffered_; }
+  /// Highest memory the upload reads held so far: read windows cached or being read plus blocks
+  /// read outside the cache, in bytes (for tests of the read budget).
+  std::int64_t peak_upload_read_bytes() const { return peak_upload_read_bytes_; }
+  /// Requests read outside the read cache (the budget was used up by reads in flight, or the
+  /// request straddled two windows).
+  std::int64_t block_reads() const { return block_reads_; }
   /// Adds peer addresses (tracker replies, user-given peers) and connects if there is room.
   void add_peers(const std::vector<endpoint>& peers);
   /// An incoming connection whose handshake (`h`, naming this torrent) the listener read. Closed
@@ -258,9 +270,23 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void release_stuck_pieces();
   void hash_piece(piece_index p);
   void on_piece_written(piece_write_result r);
-  /// A whole-piece read for upload (started by read_block) ended: answers its waiters.
-  void on_piece_read(piece_index p, result<std::vector<std::uint8_t>, storage_error> r);
-  void on_hash_failed(piece_index p, const std::vector<peer_key>& contributors);
+  /// A window read for upload (started by read_block) ended: answers its waiters.
+  void on_window_read(piece_index p, read_window w, result<std::vector<std::uint8_t>, storage_error> r);
+  /// Updates peak_upload_read_bytes_ after the read cache or the block reads grew.
+  void note_upload_read_bytes();
+  /// Piece `p` failed its hash check: `block_from` is the sender of each block
+  /// (piece_buffers::finish_hash), `block_hashes` their SHA-1s (piece_write_result). Bans the
+  /// single sender of a piece that came from one peer; otherwise records the blocks for the smart
+  /// ban, and paroles the piece.
+  void on_hash_failed(piece_index p, const std::vector<peer_key>& block_from,
+                      const std::vector<sha1_hash>& block_hashes);
+  /// Piece `p` passed after a failure: the smart ban names the senders of differing blocks.
+  void on_hash_passed_after_failure(piece_index p, const std::vector<sha1_hash>& block_hashes);
+  /// Drops the addresses of `block_from`'s peers that are gone and sent no block still in memory.
+  void forget_gone_senders(const std::vector<peer_key>& block_from);
+  /// Bans ban_prefix(addr) for this torrent (peer_list::ban) and closes its connections; logs
+  /// "banning <addr>: <why>". Nothing when it is banned already.
+  void ban_peer(const boost::asio::ip::address& addr, const std::string& why);
   void become_seed();
   void fail(const storage_error& e);
   /// Puts the torrent into the error state with `message` (closes connections, stops announcing).
@@ -283,11 +309,13 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   piece_buffers buffers_;
   piece_read_cache read_cache_;
   peer_list peers_;
+  smart_ban smart_ban_;     // block hashes of failed pieces, per sender
+  piece_parole parole_;     // failed pieces: downloaded again from one peer
   std::shared_ptr<announcer> announcer_;
   boost::asio::steady_timer tick_timer_;
 
   std::unordered_map<peer_key, connection_entry> conns_;
-  std::unordered_map<peer_key, boost::asio::ip::address> key_addresses_;  // for strikes
+  std::unordered_map<peer_key, boost::asio::ip::address> key_addresses_;  // for the smart ban
   peer_key next_key_ = 1;
 
   torrent_state state_ = torrent_state::checking;
@@ -325,6 +353,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   std::int64_t wasted_ = 0;
   std::int64_t closed_uploaded_ = 0;        // uploaded by connections already closed
   std::int64_t peak_buffered_ = 0;
+  std::int64_t block_read_bytes_ = 0;        // blocks being read outside the read cache
+  std::int64_t block_reads_ = 0;             // see block_reads()
+  std::int64_t peak_upload_read_bytes_ = 0;  // see peak_upload_read_bytes()
   rate_meter download_rate_{rate_meter::clock::now()};
   rate_meter upload_rate_{rate_meter::clock::now()};  // fed once per tick from the connections
   std::int64_t upload_sampled_ = 0;                   // total_uploaded() at the last tick

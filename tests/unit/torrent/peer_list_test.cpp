@@ -79,8 +79,6 @@ TEST(PeerList, BannedAddressIsForgottenAndNeverAddedAgain) {
   pl.add(ep("127.0.0.9", 1));
   pl.add(ep("127.0.0.9", 2));
   pl.add(ep("127.0.0.8", 1));
-  EXPECT_EQ(pl.strike(addr), 1);
-  EXPECT_EQ(pl.strike(addr), 2);
   pl.ban(addr);
   EXPECT_TRUE(pl.is_banned(addr));
   EXPECT_EQ(pl.num_known(), 1);
@@ -88,6 +86,31 @@ TEST(PeerList, BannedAddressIsForgottenAndNeverAddedAgain) {
   auto c = pl.next_candidate(peer_list::clock::now());
   ASSERT_TRUE(c);
   EXPECT_EQ(c->address(), boost::asio::ip::make_address("127.0.0.8"));
+}
+
+TEST(PeerList, AnIPv6BanCoversItsWholeSlash64) {
+  peer_list pl;
+  pl.add(ep("2001:db8:1:2::5", 1));
+  pl.add(ep("2001:db8:1:2:ffff::9", 2));  // same /64, another host
+  pl.add(ep("2001:db8:1:3::5", 3));       // the next /64
+  pl.ban(boost::asio::ip::make_address("2001:db8:1:2:abcd::1"));
+  EXPECT_TRUE(pl.is_banned(boost::asio::ip::make_address("2001:db8:1:2::5")));
+  EXPECT_TRUE(pl.is_banned(boost::asio::ip::make_address("2001:db8:1:2:ffff:ffff:ffff:ffff")));
+  EXPECT_FALSE(pl.is_banned(boost::asio::ip::make_address("2001:db8:1:3::5")));
+  EXPECT_FALSE(pl.add(ep("2001:db8:1:2::77", 4)));
+  EXPECT_EQ(pl.num_known(), 1);  // both entries inside the /64 were forgotten
+  EXPECT_EQ(pl.num_banned(), 1);
+}
+
+TEST(PeerList, AnIPv4BanCoversOneAddressWrittenEitherWay) {
+  peer_list pl;
+  pl.ban(boost::asio::ip::make_address("::ffff:10.1.2.3"));
+  EXPECT_TRUE(pl.is_banned(boost::asio::ip::make_address("10.1.2.3")));
+  EXPECT_TRUE(pl.is_banned(boost::asio::ip::make_address("::ffff:10.1.2.3")));
+  EXPECT_FALSE(pl.is_banned(boost::asio::ip::make_address("10.1.2.4")));
+  EXPECT_FALSE(pl.is_banned(boost::asio::ip::make_address("::ffff:10.1.2.4")));
+  EXPECT_EQ(ban_prefix(boost::asio::ip::make_address("192.0.2.7")), boost::asio::ip::make_address("192.0.2.7"));
+  EXPECT_EQ(ban_prefix(boost::asio::ip::make_address("2001:db8::1:2:3:4")), boost::asio::ip::make_address("2001:db8::"));
 }
 
 TEST(PeerList, SeedsArePassedOverOnlyWhileWeSeed) {
