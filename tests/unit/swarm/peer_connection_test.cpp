@@ -1375,6 +1375,27 @@ TEST_F(PeerConnection, MetadataSizeArrivingAfterALongerBitfieldCloses) {
   EXPECT_EQ(host.disconnects[0], peer_errc::bad_bitfield);
 }
 
+TEST_F(PeerConnection, HaveBeforeMetadataBeyondThePeersMetadataSizeCloses) {
+  host.metadata_mode = true;
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    extension_handshake theirs;
+    theirs.ut_metadata = 3;
+    theirs.metadata_size = 20 * 100;  // room for 100 pieces, which the bitfield bound rounds to 104
+    co_await p.send(extended_msg(0, make_extension_handshake(theirs)));
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{103}); }));
+    co_await p.send(msg(wire::write_interested));
+    { auto v_ = co_await eventually([&] { return conn->peer_interested(); }); CO_ASSERT_TRUE(v_); }
+    EXPECT_FALSE(conn->is_closed());
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{104}); }));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], peer_errc::have_out_of_range);
+}
+
 TEST_F(PeerConnection, ExceptionFromTheHostClosesTheConnectionOnce) {
   host.throw_from = "on_peer_have";
   make();
