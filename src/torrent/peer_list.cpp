@@ -14,12 +14,15 @@ peer_list::peer_list(options opts)
     : max_size_(std::max(1, opts.max_size)), loopback_allowed_(opts.loopback_allowed) {}
 
 std::optional<peer_list::evict_key> peer_list::eviction_rank(const entry& e) {
-  if (e.connecting || e.was_connected) return std::nullopt;  // good peers stay
+  if (e.connecting) return std::nullopt;  // a connection exists
   // ~seq: among equals the newest goes first, so a flood of new addresses replaces itself
   // rather than the addresses that were queued before it.
   if (e.failures >= max_failures) return evict_key{0, 0, ~e.seq};
   if (e.failures > 0) return evict_key{1, -e.failures, ~e.seq};
-  return evict_key{2, 0, ~e.seq};
+  if (!e.was_connected) return evict_key{2, 0, ~e.seq};
+  // Its last connection got past the handshake: a good peer, kept. (Should its next connects
+  // fail, it becomes evictable like any other.)
+  return std::nullopt;
 }
 
 void peer_list::unindex(peer_map::iterator it) {

@@ -4,8 +4,9 @@
 //
 // Bounded: at most max_size addresses are kept (libtorrent's max_peerlist_size, 3,000). When
 // full, a new address takes the place of, in this order: an address given up (max_failures),
-// the one that failed most, the newest address never tried; an address connected now or
-// connected before is never evicted, and with no evictable entry the new address is dropped.
+// the one that failed most, the newest address never tried. An address connected now, or whose
+// last connection got past the handshake, is never evicted; with no evictable entry the new
+// address is dropped.
 // The next address to dial comes from a queue ordered by retry time (then by arrival), so
 // next_candidate is O(log n) however many addresses wait in backoff.
 #pragma once
@@ -90,7 +91,7 @@ class peer_list {
   struct entry {
     bool connecting = false;     // a connection exists (connecting or connected)
     bool seed = false;           // see mark_seed
-    bool was_connected = false;  // some connection to it got past the handshake
+    bool was_connected = false;  // a connection to it got past the handshake
     int failures = 0;
     clock::time_point retry_at{};
     std::uint64_t seq = 0;       // arrival order

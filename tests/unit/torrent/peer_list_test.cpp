@@ -180,6 +180,22 @@ TEST(PeerList, FullOfGoodPeersDropsTheNewAddress) {
   EXPECT_EQ(pl.next_candidate(now + peer_list::reconnect_delay), b);
 }
 
+TEST(PeerList, AGoodPeerThatStartsFailingBecomesEvictable) {
+  // Otherwise a long-lived list could fill with peers that once worked and are gone for good.
+  test_list pl(peer_list::options{.max_size = 1, .loopback_allowed = true});
+  auto now = peer_list::clock::now();
+  const ep_t once_good = ep("127.0.0.2", 1);
+  pl.add_user(once_good);
+  ASSERT_EQ(pl.next_candidate(now), once_good);
+  pl.on_closed(once_good, true, true, now);
+  EXPECT_FALSE(pl.add_user(ep("127.0.0.3", 1))) << "kept while its last connection was good";
+  now += peer_list::reconnect_delay;
+  ASSERT_EQ(pl.next_candidate(now), once_good);
+  pl.on_closed(once_good, false, true, now);  // gone
+  EXPECT_TRUE(pl.add_user(ep("127.0.0.3", 1)));
+  EXPECT_FALSE(pl.is_known(once_good));
+}
+
 TEST(PeerList, GivenUpEntriesAreEvictedBeforeAnyOther) {
   test_list pl(peer_list::options{.max_size = 2, .loopback_allowed = true});
   auto now = peer_list::clock::now();
