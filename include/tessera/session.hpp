@@ -48,7 +48,10 @@ struct session_settings {
   /// Address to listen on: "" for every address (IPv4 0.0.0.0 and IPv6 ::), or an IP literal
   /// ("127.0.0.1", "::1") for that one only. An IP literal is also the source address of our
   /// outgoing peer connections and tracker announces (HTTP(S) and UDP) to remotes of its family,
-  /// so trackers list us, and peers see us, at the address we listen on.
+  /// so trackers list us, and peers see us, at the address we listen on. Peers at loopback
+  /// addresses (127.0.0.0/8, ::1) heard from trackers, the DHT, LSD or PEX are dialled only when
+  /// this is a loopback address; peers given explicitly (add_torrent_params::peers,
+  /// torrent_handle::connect_peer) always are (docs/hardening.md, "Trackers and the peer list").
   std::string listen_interface;
   /// Regular upload slots of the choker for the whole session (BEP 3: 4), shared evenly by the
   /// running torrents (each gets unchoke_slots / running rounded up, at least 1), plus one

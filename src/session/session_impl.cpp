@@ -91,7 +91,7 @@ void session_impl::start() {
   // like tracker peers; the sink runs on the network thread, where torrents_ lives.
   lsd_ = lsd_driver::start_for(io_.get_executor(), settings_, listen_port_,
                                [this](const sha1_hash& ih, const boost::asio::ip::tcp::endpoint& peer) {
-                                 if (auto it = torrents_.find(ih); it != torrents_.end()) it->second->add_peers({peer});
+                                 if (auto it = torrents_.find(ih); it != torrents_.end()) it->second->add_peers({peer}, peer_source::lsd);
                                });
   work_.emplace(io_.get_executor());
   running_ = true;

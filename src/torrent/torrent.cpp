@@ -37,6 +37,13 @@ std::optional<boost::asio::ip::address> outgoing_address(const session_settings&
   return a;
 }
 
+// Our listen interface is a loopback address: peers we hear of on loopback are reachable and
+// legitimate (a test swarm on 127.0.0.x), so the peer list accepts them (is_dialable_peer).
+bool on_loopback(const session_settings& s) {
+  auto a = outgoing_address(s);
+  return a && is_loopback_address(*a);
+}
+
 // Answers a read of `length` bytes at `begin` of the window (or piece) in `piece`.
 void answer_read(const std::vector<std::uint8_t>& piece, std::int32_t begin, std::int32_t length,
                  const peer_host::read_handler& done) {
@@ -64,8 +71,9 @@ torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
       limits_(limits),
       picker_(make_picker(*ti_)),
       read_cache_(limits.max_read_cache_bytes),
+      peers_(peer_list::options{.loopback_allowed = on_loopback(ctx_.settings)}),
       tick_timer_(ctx_.ex) {
-  for (const auto& ep : initial_peers) peers_.add(ep);
+  for (const auto& ep : initial_peers) peers_.add(ep, peer_source::user);
   save_path_ = ctx_.save_path;
   paused_ = ctx_.start_paused;
   file_prios_ = ctx_.file_priorities;
@@ -190,7 +198,7 @@ void torrent::start_swarm() {
       return req;
     };
     cb.on_peers = [weak](const std::vector<boost::asio::ip::tcp::endpoint>& eps) {
-      if (auto t = weak.lock()) t->add_peers(eps);
+      if (auto t = weak.lock()) t->add_peers(eps, peer_source::tracker);
     };
     cb.on_all_failed = [weak](const tracker_error& e) {
       auto t = weak.lock();
@@ -485,8 +493,8 @@ void torrent::release_stuck_pieces() {
   if (released) request_more_all();
 }
 
-void torrent::add_peers(const std::vector<endpoint>& eps) {
-  for (const auto& ep : eps) peers_.add(ep);
+void torrent::add_peers(const std::vector<endpoint>& eps, peer_source source) {
+  for (const auto& ep : eps) peers_.add(ep, source);
   connect_candidates();
 }
 
@@ -504,7 +512,10 @@ void torrent::connect_candidates() {
     peer_key key = next_key_++;
     auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep,
                                                   connection_settings());
-    conns_[key] = connection_entry{conn, *ep};
+    connection_entry e;
+    e.conn = conn;
+    e.remote = *ep;
+    conns_[key] = std::move(e);
     key_addresses_[key] = ep->address();
     if (ctx_.budget) ++ctx_.budget->open;
     conn->start_outgoing();

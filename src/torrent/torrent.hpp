@@ -157,8 +157,11 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// Requests read outside the read cache (the budget was used up by reads in flight, or the
   /// request straddled two windows).
   std::int64_t block_reads() const { return block_reads_; }
-  /// Adds peer addresses (tracker replies, user-given peers) and connects if there is room.
-  void add_peers(const std::vector<endpoint>& peers);
+  /// Adds peer addresses and connects if there is room. `source` says who named them: only
+  /// peer_source::user addresses skip the address filter (is_dialable_peer: no multicast,
+  /// broadcast, unspecified or port 0, and loopback only when we listen on loopback); the peer
+  /// list keeps at most peer_list::default_max_size addresses.
+  void add_peers(const std::vector<endpoint>& peers, peer_source source);
   /// An incoming connection whose handshake (`h`, naming this torrent) the listener read. Closed
   /// at once while checking, stopped or in error, from a banned address, or beyond the
   /// per-torrent or session connection limits; otherwise a connection is attached and the

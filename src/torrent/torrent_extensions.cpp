@@ -14,8 +14,9 @@ namespace tessera::detail {
 
 namespace {
 
-/// Peers learned through PEX are not added beyond this many known addresses: one peer's
-/// messages cannot grow the peer list without bound.
+/// Peers learned through PEX are not added beyond this many known addresses: the peer list holds
+/// at most peer_list::default_max_size, and PEX peers (any connected peer can send them) must
+/// not be able to fill it, leaving trackers, the DHT and LSD no room.
 constexpr int max_known_peers_for_pex = 1000;
 
 }  // namespace
@@ -154,7 +155,7 @@ void torrent::on_pex(peer_connection& c, const pex_message& m) {
     eps.push_back(to_tcp_endpoint(p.endpoint));
   }
   spdlog::debug("torrent {}: {} peers from PEX of {}", ti_->name, eps.size(), c.remote().address().to_string());
-  if (!eps.empty()) add_peers(eps);
+  if (!eps.empty()) add_peers(eps, peer_source::pex);
 }
 
 }  // namespace tessera::detail
