@@ -118,6 +118,29 @@ struct session_settings {
   /// ("lower effort"), set on outgoing sockets before connecting and on accepted ones. 0: leave
   /// the OS default. Values outside 0..255 are not applied (logged).
   int peer_tos = 0;
+
+  // --- Connections per host (docs/hardening.md) ---
+  // A "host" is one IP address (an IPv4-mapped IPv6 address counts as its IPv4 address); a
+  // "subnet" is an IPv4 /24 or an IPv6 /64. No address is exempt, loopback and LAN included.
+  /// Incoming connections whose 68-byte handshake is still being read (each for at most 10 s),
+  /// over every listen socket. When a new connection arrives and the table is full, the OLDEST
+  /// pending connection is closed to make room, so silent connections cannot lock honest peers out.
+  /// At least 1.
+  int max_pending_handshakes = 64;
+  /// Pending handshakes from one host; a further one closes the oldest of that host. 0: no cap.
+  int max_pending_handshakes_per_ip = 4;
+  /// Pending handshakes from one subnet; a further one closes the oldest of that subnet. 0: no cap.
+  int max_pending_handshakes_per_subnet = 16;
+  /// false (libtorrent's default): a torrent keeps at most one connection with each host, incoming
+  /// and outgoing alike; a second one is closed (incoming) or not dialled (another port of the
+  /// same host). true: only the session-wide caps below apply.
+  bool allow_multiple_connections_per_ip = false;
+  /// Connections past the handshake with one host, over all torrents, incoming and outgoing:
+  /// beyond it a further one is closed after its handshake and the host is not dialled. 0: no cap.
+  int max_connections_per_ip = 8;
+  /// The same over one subnet. 0: no cap.
+  int max_connections_per_subnet = 32;
+
 };
 
 /// The session's DHT node at one moment (see session::dht). Counters are monotonic.

@@ -11,6 +11,7 @@
 
 #include "swarm/endpoint_conversion.hpp"
 #include "swarm/peer_error.hpp"
+#include "torrent/host_counts.hpp"
 #include "torrent/padding.hpp"
 
 namespace tessera::detail {
@@ -419,6 +420,15 @@ void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::h
   }
   if (ctx_.budget && ctx_.budget->open >= ctx_.budget->max) return refuse("session connection limit");
   if (peers_.is_banned(remote.address())) return refuse("banned address");
+  // One connection per host and torrent (libtorrent's default), so that one host cannot fill the
+  // torrent's slots. Our own dial to that host does not count while its handshake is not through:
+  // when both sides dial at once, on_handshake's duplicate rule picks the one both sides keep.
+  if (!ctx_.settings.allow_multiple_connections_per_ip && connections_with(remote.address(), true, false) > 0) {
+    return refuse("a connection with this address exists");
+  }
+  if (ctx_.budget && !ctx_.budget->host_has_room(remote.address())) {
+    return refuse("session connections per address or subnet");
+  }
   peer_key key = next_key_++;
   auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, remote,
                                                connection_settings());
@@ -463,6 +473,13 @@ void torrent::connect_candidates() {
     if (ctx_.budget && ctx_.budget->open >= ctx_.budget->max) break;
     auto ep = peers_.next_candidate(now, state_ == torrent_state::seeding);
     if (!ep) break;
+    // The host has a connection already (another port of it, or it dialled us), or its address or
+    // subnet has its share of the session: not dialled now, and not counted as a failed attempt.
+    if ((!ctx_.settings.allow_multiple_connections_per_ip && connections_with(ep->address(), true, true) > 0) ||
+        (ctx_.budget && !ctx_.budget->host_has_room(ep->address()))) {
+      peers_.on_closed(*ep, true, true, now);
+      continue;
+    }
     peer_key key = next_key_++;
     auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep,
                                                   connection_settings());
@@ -471,6 +488,16 @@ void torrent::connect_candidates() {
     if (ctx_.budget) ++ctx_.budget->open;
     conn->start_outgoing();
   }
+}
+
+int torrent::connections_with(const boost::asio::ip::address& a, bool pending_incoming, bool dialling) const {
+  const auto host = host_address(a);
+  int n = 0;
+  for (const auto& [k, c] : conns_) {
+    if (host_address(c.remote.address()) != host) continue;
+    if (c.counted || (c.incoming ? pending_incoming : dialling)) ++n;
+  }
+  return n;
 }
 
 peer_connection_settings torrent::connection_settings() const {
@@ -549,7 +576,21 @@ bool torrent::on_handshake(peer_connection& c, const wire::handshake& h) {
   }
   it = conns_.find(c.key());
   if (it == conns_.end()) return false;
+  // Per-host caps, counted past the handshake and after the duplicate rule above, so that of two
+  // connections between the same two peers exactly the one both sides keep is counted.
+  const auto addr = it->second.remote.address();
+  if (!ctx_.settings.allow_multiple_connections_per_ip && connections_with(addr, false, false) > 0) {
+    spdlog::debug("torrent {}: {} refused: another peer of this address is connected", ti_->name,
+                  endpoint_to_string(it->second.remote));
+    return false;
+  }
+  if (ctx_.budget && !ctx_.budget->host_has_room(addr)) {
+    spdlog::debug("torrent {}: {} refused: the session's connections per address or subnet are taken",
+                  ti_->name, endpoint_to_string(it->second.remote));
+    return false;
+  }
   it->second.counted = true;
+  if (ctx_.budget) ctx_.budget->established.add(addr);
   if (ctx_.emit) {
     // The connection records the peer id after this call returns: read the client name later.
     std::weak_ptr<torrent> weak = weak_from_this();
@@ -748,6 +789,7 @@ void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
   connection_entry e = std::move(it->second);
   conns_.erase(it);
   if (ctx_.budget && ctx_.budget->open > 0) --ctx_.budget->open;
+  if (ctx_.budget && e.counted) ctx_.budget->established.remove(e.remote.address());
   picker_.abort_all(c.key());
   if (e.availability) picker_.remove_peer(c.pieces());
   if (metadata_fetch_) {
