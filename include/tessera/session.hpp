@@ -141,6 +141,12 @@ struct session_settings {
   /// The same over one subnet. 0: no cap.
   int max_connections_per_subnet = 32;
 
+  // --- Events (tessera/events.hpp, docs/hardening.md) ---
+  /// Droppable events (piece_verified, peer and tracker events, file_completed) that may wait for
+  /// slow handlers; one more drops the oldest waiting and an events_dropped event reports it.
+  /// Must-deliver events are never dropped and not counted here. libtorrent's alert_queue_size
+  /// default. At least 1.
+  int event_queue_size = 2000;
 };
 
 /// The session's DHT node at one moment (see session::dht). Counters are monotonic.

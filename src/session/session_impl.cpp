@@ -53,7 +53,7 @@ session_impl::session_impl(session_settings settings)
       disk_(std::make_unique<disk_io>(std::max(1, settings_.disk_threads))),
       udp_(std::make_shared<udp_tracker_client>(io_.get_executor())),
       budget_(std::make_shared<connection_budget>()),
-      events_(std::make_unique<event_dispatcher>()),
+      events_(std::make_unique<event_dispatcher>(static_cast<std::size_t>(std::max(1, settings_.event_queue_size)))),
       pid_(make_peer_id(settings_.peer_id_version)) {
   budget_->max = settings_.max_connections;
   budget_->unchoke_slots = settings_.unchoke_slots;
