@@ -432,7 +432,9 @@ void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::h
   peer_key key = next_key_++;
   auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, remote,
                                                connection_settings());
-  connection_entry e{conn, remote};
+  connection_entry e;
+  e.conn = conn;
+  e.remote = remote;
   e.incoming = true;
   conns_[key] = std::move(e);
   key_addresses_[key] = remote.address();
@@ -483,7 +485,10 @@ void torrent::connect_candidates() {
     peer_key key = next_key_++;
     auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep,
                                                   connection_settings());
-    conns_[key] = connection_entry{conn, *ep};
+    connection_entry e;
+    e.conn = conn;
+    e.remote = *ep;
+    conns_[key] = std::move(e);
     key_addresses_[key] = ep->address();
     if (ctx_.budget) ++ctx_.budget->open;
     conn->start_outgoing();

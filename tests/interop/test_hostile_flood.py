@@ -30,7 +30,7 @@ FLOOD_IP = '127.0.0.200'        # one address, in the same /24 as every other pe
 FLOOD_COUNT = 500
 FLOOD_KEPT_MAX = 1
 B_MIN_SHARE = 0.10
-RSS_BOUND_MIB = 96
+RSS_BOUND_MIB = 64
 TIMEOUT = 180
 
 

@@ -123,10 +123,14 @@ TEST(ConnectionCaps, ATorrentDialsOnePortOfAHost) {
   session ses(loopback_settings("127.0.0.1"));
   temp_dir dir;
   auto h = add_test_torrent(ses, t, dir.path, {a.endpoint(), b.endpoint()});
-  auto st = wait_for_status(h, [](const torrent_status& x) { return x.num_peers == 1; });
-  ASSERT_TRUE(st && st->num_peers == 1);
+  auto st = wait_for_status(h, [](const torrent_status& x) { return x.num_peers >= 1; });
+  ASSERT_TRUE(st && st->num_peers >= 1);
   // Both were candidates of the same connect round: a second dial would have come with the first.
-  EXPECT_FALSE(eventually([&] { return a.connections() + b.connections() > 1; }, 1s));
+  EXPECT_FALSE(eventually([&] { return a.connections() + b.connections() > 1; }, 1s))
+      << a.connections() + b.connections() << " connections with 127.0.0.44";
+  st = h.status();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->num_peers, 1);
 }
 
 }  // namespace

@@ -251,7 +251,9 @@ TEST(Listener, AllAddressesBindsIPv4AndIPv6OnTheSamePort) {
   EXPECT_TRUE(eps[0].address().is_v4());
   for (const auto& ep : eps) EXPECT_EQ(ep.port(), *got);
   // Where the host has IPv6, the second socket is on ::.
-  if (eps.size() == 2) EXPECT_TRUE(eps[1].address().is_v6());
+  if (eps.size() == 2) {
+    EXPECT_TRUE(eps[1].address().is_v6());
+  }
 }
 
 TEST(Listener, HandsOverTheSocketWithTheParsedHandshakeOverIPv4AndIPv6) {
