@@ -131,9 +131,10 @@ struct session_settings {
   int max_pending_handshakes_per_ip = 4;
   /// Pending handshakes from one subnet; a further one closes the oldest of that subnet. 0: no cap.
   int max_pending_handshakes_per_subnet = 16;
-  /// false (libtorrent's default): a torrent keeps at most one connection with each host, incoming
-  /// and outgoing alike; a second one is closed (incoming) or not dialled (another port of the
-  /// same host). true: only the session-wide caps below apply.
+  /// false (libtorrent's default): a torrent accepts one connection opened by each host (a second
+  /// one is closed at once) and dials a host only while it has no connection with it (another
+  /// port of the same host waits). When both sides dial each other at once, the two peers'
+  /// duplicate rules keep one. true: only the session-wide caps below apply.
   bool allow_multiple_connections_per_ip = false;
   /// Connections past the handshake with one host, over all torrents, incoming and outgoing:
   /// beyond it a further one is closed after its handshake and the host is not dialled. 0: no cap.

@@ -420,11 +420,15 @@ void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::h
   }
   if (ctx_.budget && ctx_.budget->open >= ctx_.budget->max) return refuse("session connection limit");
   if (peers_.is_banned(remote.address())) return refuse("banned address");
-  // One connection per host and torrent (libtorrent's default), so that one host cannot fill the
-  // torrent's slots. Our own dial to that host does not count while its handshake is not through:
-  // when both sides dial at once, on_handshake's duplicate rule picks the one both sides keep.
-  if (!ctx_.settings.allow_multiple_connections_per_ip && connections_with(remote.address(), true, false) > 0) {
-    return refuse("a connection with this address exists");
+  // One connection opened by each host per torrent (libtorrent's default), so that one host
+  // cannot fill the torrent's slots: a second one from the host goes at once. Our own connection
+  // to the host does not refuse this one: when both sides dial at once, closing either here could
+  // meet the other side closing the other (libtorrent decides by listen ports or by peer ids,
+  // depending on its settings, and sends a new peer id on every connection). So the two sides'
+  // duplicate rules settle it (ours: on_handshake, for a matching peer id), and a host holds at
+  // most one connection it opened and one we opened.
+  if (!ctx_.settings.allow_multiple_connections_per_ip && connections_with(remote.address(), true) > 0) {
+    return refuse("the address has a connection open already");
   }
   if (ctx_.budget && !ctx_.budget->host_has_room(remote.address())) {
     return refuse("session connections per address or subnet");
@@ -477,7 +481,7 @@ void torrent::connect_candidates() {
     if (!ep) break;
     // The host has a connection already (another port of it, or it dialled us), or its address or
     // subnet has its share of the session: not dialled now, and not counted as a failed attempt.
-    if ((!ctx_.settings.allow_multiple_connections_per_ip && connections_with(ep->address(), true, true) > 0) ||
+    if ((!ctx_.settings.allow_multiple_connections_per_ip && connections_with(ep->address(), false) > 0) ||
         (ctx_.budget && !ctx_.budget->host_has_room(ep->address()))) {
       peers_.on_closed(*ep, true, true, now);
       continue;
@@ -495,12 +499,11 @@ void torrent::connect_candidates() {
   }
 }
 
-int torrent::connections_with(const boost::asio::ip::address& a, bool pending_incoming, bool dialling) const {
+int torrent::connections_with(const boost::asio::ip::address& a, bool incoming_only) const {
   const auto host = host_address(a);
   int n = 0;
   for (const auto& [k, c] : conns_) {
-    if (host_address(c.remote.address()) != host) continue;
-    if (c.counted || (c.incoming ? pending_incoming : dialling)) ++n;
+    if (host_address(c.remote.address()) == host && (c.incoming || !incoming_only)) ++n;
   }
   return n;
 }
@@ -581,14 +584,9 @@ bool torrent::on_handshake(peer_connection& c, const wire::handshake& h) {
   }
   it = conns_.find(c.key());
   if (it == conns_.end()) return false;
-  // Per-host caps, counted past the handshake and after the duplicate rule above, so that of two
-  // connections between the same two peers exactly the one both sides keep is counted.
+  // The session's per-host caps, after the duplicate rule, so that of two connections between
+  // the same two peers the one kept is counted.
   const auto addr = it->second.remote.address();
-  if (!ctx_.settings.allow_multiple_connections_per_ip && connections_with(addr, false, false) > 0) {
-    spdlog::debug("torrent {}: {} refused: another peer of this address is connected", ti_->name,
-                  endpoint_to_string(it->second.remote));
-    return false;
-  }
   if (ctx_.budget && !ctx_.budget->host_has_room(addr)) {
     spdlog::debug("torrent {}: {} refused: the session's connections per address or subnet are taken",
                   ti_->name, endpoint_to_string(it->second.remote));

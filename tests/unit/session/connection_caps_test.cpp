@@ -133,5 +133,29 @@ TEST(ConnectionCaps, ATorrentDialsOnePortOfAHost) {
   EXPECT_EQ(st->num_peers, 1);
 }
 
+TEST(ConnectionCaps, AHostWeDialledMayDialUsOnce) {
+  // When both sides dial each other, the peers' duplicate rules keep one of the two connections;
+  // refusing the host's own connection here could meet the host closing ours (libtorrent does,
+  // by its own rule). A second connection the host opens is refused.
+  auto t = make_torrent(97, default_piece_length, 20000, 20000);
+  fake_seeder them(t, "127.0.0.46", -1, std::chrono::milliseconds(10min));
+  session ses(loopback_settings("127.0.0.1"));
+  temp_dir dir;
+  auto h = add_test_torrent(ses, t, dir.path, {them.endpoint()});
+  auto st = wait_for_status(h, [](const torrent_status& x) { return x.num_peers == 1; });
+  ASSERT_TRUE(st && st->num_peers == 1) << "our connection to them did not come up";
+  raw_leecher first, second;
+  ASSERT_TRUE(first.connect(ses.listen_port(), t.ti->info_hash, "THEIRS1", "127.0.0.46"));
+  for (int i = 0; i < 100 && !first.handshake_seen && !first.eof; ++i) first.pump(20ms);
+  ASSERT_TRUE(second.connect(ses.listen_port(), t.ti->info_hash, "THEIRS2", "127.0.0.46"));
+  for (int i = 0; i < 100 && !second.handshake_seen && !second.eof; ++i) second.pump(20ms);
+  first.pump(50ms);
+  EXPECT_TRUE(first.handshake_seen && !first.eof) << "the host's first connection, beside ours";
+  EXPECT_TRUE(second.eof && !second.handshake_seen) << "the host's second connection";
+  st = h.status();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->num_peers, 2);
+}
+
 }  // namespace
 }  // namespace tessera
