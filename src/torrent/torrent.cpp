@@ -11,6 +11,7 @@
 
 #include "swarm/endpoint_conversion.hpp"
 #include "swarm/peer_error.hpp"
+#include "torrent/host_counts.hpp"
 #include "torrent/padding.hpp"
 
 namespace tessera::detail {
@@ -465,10 +466,25 @@ void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::h
   }
   if (ctx_.budget && ctx_.budget->open >= ctx_.budget->max) return refuse("session connection limit");
   if (peers_.is_banned(remote.address())) return refuse("banned address");
+  // One connection opened by each host per torrent (libtorrent's default), so that one host
+  // cannot fill the torrent's slots: a second one from the host goes at once. Our own connection
+  // to the host does not refuse this one: when both sides dial at once, closing either here could
+  // meet the other side closing the other (libtorrent decides by listen ports or by peer ids,
+  // depending on its settings, and sends a new peer id on every connection). So the two sides'
+  // duplicate rules settle it (ours: on_handshake, for a matching peer id), and a host holds at
+  // most one connection it opened and one we opened.
+  if (!ctx_.settings.allow_multiple_connections_per_ip && connections_with(remote.address(), true) > 0) {
+    return refuse("the address has a connection open already");
+  }
+  if (ctx_.budget && !ctx_.budget->host_has_room(remote.address())) {
+    return refuse("session connections per address or subnet");
+  }
   peer_key key = next_key_++;
   auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, remote,
                                                connection_settings());
-  connection_entry e{conn, remote};
+  connection_entry e;
+  e.conn = conn;
+  e.remote = remote;
   e.incoming = true;
   conns_[key] = std::move(e);
   key_addresses_[key] = remote.address();
@@ -509,6 +525,13 @@ void torrent::connect_candidates() {
     if (ctx_.budget && ctx_.budget->open >= ctx_.budget->max) break;
     auto ep = peers_.next_candidate(now, state_ == torrent_state::seeding);
     if (!ep) break;
+    // The host has a connection already (another port of it, or it dialled us), or its address or
+    // subnet has its share of the session: not dialled now, and not counted as a failed attempt.
+    if ((!ctx_.settings.allow_multiple_connections_per_ip && connections_with(ep->address(), false) > 0) ||
+        (ctx_.budget && !ctx_.budget->host_has_room(ep->address()))) {
+      peers_.on_closed(*ep, true, true, now);
+      continue;
+    }
     peer_key key = next_key_++;
     auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep,
                                                   connection_settings());
@@ -520,6 +543,15 @@ void torrent::connect_candidates() {
     if (ctx_.budget) ++ctx_.budget->open;
     conn->start_outgoing();
   }
+}
+
+int torrent::connections_with(const boost::asio::ip::address& a, bool incoming_only) const {
+  const auto host = host_address(a);
+  int n = 0;
+  for (const auto& [k, c] : conns_) {
+    if (host_address(c.remote.address()) == host && (c.incoming || !incoming_only)) ++n;
+  }
+  return n;
 }
 
 peer_connection_settings torrent::connection_settings() const {
@@ -598,7 +630,16 @@ bool torrent::on_handshake(peer_connection& c, const wire::handshake& h) {
   }
   it = conns_.find(c.key());
   if (it == conns_.end()) return false;
+  // The session's per-host caps, after the duplicate rule, so that of two connections between
+  // the same two peers the one kept is counted.
+  const auto addr = it->second.remote.address();
+  if (ctx_.budget && !ctx_.budget->host_has_room(addr)) {
+    spdlog::debug("torrent {}: {} refused: the session's connections per address or subnet are taken",
+                  ti_->name, endpoint_to_string(it->second.remote));
+    return false;
+  }
   it->second.counted = true;
+  if (ctx_.budget) ctx_.budget->established.add(addr);
   if (ctx_.emit) {
     // The connection records the peer id after this call returns: read the client name later.
     std::weak_ptr<torrent> weak = weak_from_this();
@@ -860,6 +901,7 @@ void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
   connection_entry e = std::move(it->second);
   conns_.erase(it);
   if (ctx_.budget && ctx_.budget->open > 0) --ctx_.budget->open;
+  if (ctx_.budget && e.counted) ctx_.budget->established.remove(e.remote.address());
   picker_.abort_all(c.key());
   parole_.release_all(c.key());
   if (e.availability) picker_.remove_peer(c.pieces());

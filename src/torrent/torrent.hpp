@@ -163,8 +163,10 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// list keeps at most peer_list::default_max_size addresses.
   void add_peers(const std::vector<endpoint>& peers, peer_source source);
   /// An incoming connection whose handshake (`h`, naming this torrent) the listener read. Closed
-  /// at once while checking, stopped or in error, from a banned address, or beyond the
-  /// per-torrent or session connection limits; otherwise a connection is attached and the
+  /// at once while checking, stopped or in error, from a banned address, beyond the per-torrent
+  /// or session connection limits, or beyond the per-host caps (a second connection opened by
+  /// the same address without session_settings::allow_multiple_connections_per_ip; the
+  /// session's max_connections_per_ip / _per_subnet); otherwise a connection is attached and the
   /// handshake goes through on_handshake like an outgoing one (self and duplicate ids dropped).
   void attach_incoming(boost::asio::ip::tcp::socket socket, const wire::handshake& h);
   /// Runs one choking round now (normally every choker_settings::rechoke_interval, and early when
@@ -238,6 +240,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// This torrent's share of the session's connections and regular unchoke slots.
   int connection_limit() const;
   int unchoke_slots() const;
+  /// Connections of this torrent with host `a` (host_address): `incoming_only` counts only those
+  /// the host opened (past the handshake or not), else every one (ours still dialling included).
+  int connections_with(const boost::asio::ip::address& a, bool incoming_only) const;
   /// Stops the announcer (sending `stopped` in the background).
   void stop_announcing();
   /// A pending recheck or move starts once no piece is waiting for the disk (called every tick).
