@@ -87,6 +87,15 @@ std::optional<peer_list::endpoint> peer_list::next_candidate(clock::time_point n
   return ep;
 }
 
+void peer_list::defer(const endpoint& ep, clock::time_point now) {
+  auto it = peers_.find(ep);
+  if (it == peers_.end()) return;
+  unindex(it);
+  it->second.connecting = false;
+  it->second.retry_at = now + reconnect_delay;
+  index(it);
+}
+
 void peer_list::on_closed(const endpoint& ep, bool handshake_done, bool retry,
                           clock::time_point now) {
   auto it = peers_.find(ep);

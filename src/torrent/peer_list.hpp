@@ -73,6 +73,10 @@ class peer_list {
   /// counts as a failed attempt. `retry` false forgets the address (a connection to ourselves, a
   /// duplicate peer id).
   void on_closed(const endpoint& ep, bool handshake_done, bool retry, clock::time_point now);
+  /// A candidate next_candidate handed out was not dialled after all (its host is at a
+  /// connection cap): back in the queue, due again at `now` + reconnect_delay, its failure count
+  /// and history untouched.
+  void defer(const endpoint& ep, clock::time_point now);
   /// Lets every address not given up be dialled at once (ends backoffs and reconnect delays):
   /// after a pause or a recheck, when the closed connections were our own doing.
   void allow_reconnect_now();

@@ -529,7 +529,7 @@ void torrent::connect_candidates() {
     // subnet has its share of the session: not dialled now, and not counted as a failed attempt.
     if ((!ctx_.settings.allow_multiple_connections_per_ip && connections_with(ep->address(), false) > 0) ||
         (ctx_.budget && !ctx_.budget->host_has_room(ep->address()))) {
-      peers_.on_closed(*ep, true, true, now);
+      peers_.defer(*ep, now);
       continue;
     }
     peer_key key = next_key_++;

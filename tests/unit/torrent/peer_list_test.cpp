@@ -126,6 +126,20 @@ TEST(PeerList, AnIPv4BanCoversOneAddressWrittenEitherWay) {
   EXPECT_EQ(ban_prefix(boost::asio::ip::make_address("2001:db8::1:2:3:4")), boost::asio::ip::make_address("2001:db8::"));
 }
 
+TEST(PeerList, ADeferredCandidateComesBackLaterWithoutAFailure) {
+  test_list pl;
+  const auto now = peer_list::clock::now();
+  ASSERT_TRUE(pl.add_user(ep("10.0.0.1", 1)));
+  ASSERT_EQ(pl.next_candidate(now), ep("10.0.0.1", 1));
+  pl.defer(ep("10.0.0.1", 1), now);
+  EXPECT_FALSE(pl.is_connecting(ep("10.0.0.1", 1)));
+  EXPECT_FALSE(pl.next_candidate(now));
+  EXPECT_EQ(pl.next_candidate(now + peer_list::reconnect_delay), ep("10.0.0.1", 1));
+  // Deferring many times never gives the address up.
+  for (int i = 0; i < 2 * peer_list::max_failures; ++i) pl.defer(ep("10.0.0.1", 1), now);
+  EXPECT_EQ(pl.num_known(), 1);
+}
+
 TEST(PeerList, SeedsArePassedOverOnlyWhileWeSeed) {
   test_list pl;
   const auto now = peer_list::clock::now();
