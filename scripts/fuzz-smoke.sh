@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Fuzz smoke run: builds the libFuzzer targets (tests/fuzz, tessera_core only: no Asio) with
-# clang++ and ASan+UBSan, then runs each for FUZZ_SECONDS (default 20) from a small generated seed
-# corpus. Exits non-zero if a target fails to build or any run finds a crash, leak, timeout or
-# sanitizer report; crash inputs are kept in $FUZZ_BUILD_DIR/fuzz/artifacts/.
+# Fuzz smoke run: builds the libFuzzer targets (tests/fuzz: the parsers need tessera_core only,
+# the stateful fuzz_peer_connection links tessera_swarm and so Asio) with clang++ and ASan+UBSan,
+# then runs each for FUZZ_SECONDS (default 20) from a small seed corpus (generated below, or
+# committed under tests/fuzz/corpus/<target>/). Exits non-zero if a target fails to build or any
+# run finds a crash, leak, timeout or sanitizer report; crash inputs are kept in
+# $FUZZ_BUILD_DIR/fuzz/artifacts/.
 # Environment: FUZZ_BUILD_DIR (default <repo>/build-fuzz), FUZZ_SECONDS, JOBS (default 2),
-# FUZZ_TARGETS (default: all six targets, see below).
+# FUZZ_TARGETS (default: all seven targets, see below).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 seconds=${FUZZ_SECONDS:-20}
 jobs=${JOBS:-2}
-targets=${FUZZ_TARGETS:-"fuzz_bencode fuzz_metainfo fuzz_wire fuzz_magnet fuzz_extension fuzz_krpc"}
+targets=${FUZZ_TARGETS:-"fuzz_bencode fuzz_metainfo fuzz_wire fuzz_magnet fuzz_extension fuzz_krpc fuzz_peer_connection"}
 start=$(date +%s)
 
 if [ ! -f "$build/build.ninja" ]; then
@@ -73,10 +75,13 @@ failed=()
 for t in $targets; do
   corpus=$build/fuzz/corpus/$t  # grows across runs; new inputs land here, seeds stay untouched
   mkdir -p "$corpus"
+  seed_dirs=()
+  [ -d "$seeds/$t" ] && seed_dirs+=("$seeds/$t")
+  [ -d "$root/tests/fuzz/corpus/$t" ] && seed_dirs+=("$root/tests/fuzz/corpus/$t")
   echo "== $t: ${seconds}s"
   if ! "$build/fuzz/$t" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
        -print_final_stats=1 -artifact_prefix="$build/fuzz/artifacts/$t-" \
-       "$corpus" "$seeds/$t" >"$build/fuzz/$t.log" 2>&1; then
+       "$corpus" "${seed_dirs[@]}" >"$build/fuzz/$t.log" 2>&1; then
     failed+=("$t")
     tail -n 60 "$build/fuzz/$t.log"
   else

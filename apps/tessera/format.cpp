@@ -2,9 +2,70 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdio>
 
 namespace tessera::cli {
+
+namespace {
+
+/// Bytes of the valid UTF-8 character at text[i] and its code point, or 0 when the bytes there
+/// are not valid UTF-8 (overlong, surrogate, above U+10FFFF, stray or truncated).
+std::size_t utf8_length(std::string_view text, std::size_t i, std::uint32_t& cp) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  std::size_t len = 0;
+  std::uint32_t min = 0;
+  if (b(0) < 0x80) {
+    cp = b(0);
+    return 1;
+  } else if ((b(0) & 0xe0) == 0xc0) {
+    len = 2, cp = b(0) & 0x1fu, min = 0x80;
+  } else if ((b(0) & 0xf0) == 0xe0) {
+    len = 3, cp = b(0) & 0x0fu, min = 0x800;
+  } else if ((b(0) & 0xf8) == 0xf0) {
+    len = 4, cp = b(0) & 0x07u, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (text.size() - i < len) return 0;
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((b(k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (b(k) & 0x3fu);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return len;
+}
+
+bool needs_escape(std::uint32_t cp) {
+  if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) return true;
+  return cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+}  // namespace
+
+std::string printable(std::string_view text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    std::uint32_t cp = 0;
+    std::size_t len = utf8_length(text, i, cp);
+    const bool escape = len == 0 || needs_escape(cp);
+    if (len == 0) len = 1;  // one invalid byte at a time
+    for (std::size_t k = i; k < i + len; ++k) {
+      if (!escape) {
+        out += text[k];
+        continue;
+      }
+      const auto c = static_cast<unsigned char>(text[k]);
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    }
+    i += len;
+  }
+  return out;
+}
 
 std::string format_bytes(std::int64_t bytes) {
   static constexpr std::array<const char*, 5> units = {"KiB", "MiB", "GiB", "TiB", "PiB"};

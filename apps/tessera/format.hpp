@@ -5,10 +5,18 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tessera/session.hpp"
 
 namespace tessera::cli {
+
+/// `text` (bytes from a .torrent or a peer: a name, a path, a comment, a URL) made safe to print
+/// on a terminal: every byte of a control character (C0, DEL, C1: ESC and the CSI that start
+/// escape sequences among them), of a bidirectional formatting mark (U+200E/F, U+202A..E,
+/// U+2066..9) and of invalid UTF-8 is written as `\xNN` (two lower-case hex digits); printable
+/// UTF-8 is kept as it is. Meant for reading, not for parsing back: a backslash is not doubled.
+std::string printable(std::string_view text);
 
 /// 1536 -> "1.5 KiB"; binary units, one decimal above bytes.
 std::string format_bytes(std::int64_t bytes);

@@ -48,7 +48,10 @@ struct session_settings {
   /// Address to listen on: "" for every address (IPv4 0.0.0.0 and IPv6 ::), or an IP literal
   /// ("127.0.0.1", "::1") for that one only. An IP literal is also the source address of our
   /// outgoing peer connections and tracker announces (HTTP(S) and UDP) to remotes of its family,
-  /// so trackers list us, and peers see us, at the address we listen on.
+  /// so trackers list us, and peers see us, at the address we listen on. Peers at loopback
+  /// addresses (127.0.0.0/8, ::1) heard from trackers, the DHT, LSD or PEX are dialled only when
+  /// this is a loopback address; peers given explicitly (add_torrent_params::peers,
+  /// torrent_handle::connect_peer) always are (docs/hardening.md, "Trackers and the peer list").
   std::string listen_interface;
   /// Regular upload slots of the choker for the whole session (BEP 3: 4), shared evenly by the
   /// running torrents (each gets unchoke_slots / running rounded up, at least 1), plus one
@@ -118,6 +121,36 @@ struct session_settings {
   /// ("lower effort"), set on outgoing sockets before connecting and on accepted ones. 0: leave
   /// the OS default. Values outside 0..255 are not applied (logged).
   int peer_tos = 0;
+
+  // --- Connections per host (docs/hardening.md) ---
+  // A "host" is one IP address (an IPv4-mapped IPv6 address counts as its IPv4 address); a
+  // "subnet" is an IPv4 /24 or an IPv6 /64. No address is exempt, loopback and LAN included.
+  /// Incoming connections whose 68-byte handshake is still being read (each for at most 10 s),
+  /// over every listen socket. When a new connection arrives and the table is full, the OLDEST
+  /// pending connection is closed to make room, so silent connections cannot lock honest peers out.
+  /// At least 1.
+  int max_pending_handshakes = 64;
+  /// Pending handshakes from one host; a further one closes the oldest of that host. 0: no cap.
+  int max_pending_handshakes_per_ip = 4;
+  /// Pending handshakes from one subnet; a further one closes the oldest of that subnet. 0: no cap.
+  int max_pending_handshakes_per_subnet = 16;
+  /// false (libtorrent's default): a torrent accepts one connection opened by each host (a second
+  /// one is closed at once) and dials a host only while it has no connection with it (another
+  /// port of the same host waits). When both sides dial each other at once, the two peers'
+  /// duplicate rules keep one. true: only the session-wide caps below apply.
+  bool allow_multiple_connections_per_ip = false;
+  /// Connections past the handshake with one host, over all torrents, incoming and outgoing:
+  /// beyond it a further one is closed after its handshake and the host is not dialled. 0: no cap.
+  int max_connections_per_ip = 8;
+  /// The same over one subnet. 0: no cap.
+  int max_connections_per_subnet = 32;
+
+  // --- Events (tessera/events.hpp, docs/hardening.md) ---
+  /// Droppable events (piece_verified, peer and tracker events, file_completed) that may wait for
+  /// slow handlers; one more drops the oldest waiting and an events_dropped event reports it.
+  /// Must-deliver events are never dropped and not counted here. libtorrent's alert_queue_size
+  /// default. At least 1.
+  int event_queue_size = 2000;
 
   // --- Files that were there before ---
   /// The default of add_torrent_params::overwrite_existing_files for every torrent: false keeps

@@ -54,7 +54,9 @@ class torrent_handle {
   /// std::errc::operation_not_permitted for a magnet without metadata.
   result<bool> force_recheck() const;
   /// Adds a peer address ("ip:port", "[v6]:port") and dials it when there is room, like one
-  /// from a tracker. Errors: std::errc::invalid_argument for a malformed address.
+  /// from a tracker but exempt from the address filter (a loopback address is dialled even when
+  /// we do not listen on loopback; port 0 and the unspecified address are still ignored).
+  /// Errors: std::errc::invalid_argument for a malformed address.
   result<bool> connect_peer(const std::string& endpoint) const;
   /// Announces to the trackers now (tier rules as usual), as soon as their `min interval` allows.
   result<bool> force_reannounce() const;

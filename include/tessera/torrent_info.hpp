@@ -26,21 +26,51 @@ enum class metainfo_errc {
   piece_count_mismatch,   ///< the number of hashes does not match the total length
   bad_length,             ///< a file length is missing or negative, or the total overflows
   bad_files,              ///< `files` is not a list of dictionaries
-  bad_path,               ///< a path is empty, absolute, has `..`/`.`/empty components
+  /// the name or a path component is empty, "." or "..", or holds '/', '\\' or NUL (ways
+  /// out of the download directory; refused, never rewritten), or a `path` list is empty or
+  /// holds a non-string
+  bad_path,
   no_files,               ///< both `length` and `files`, or neither
-  duplicate_path,         ///< two files map to the same path on disk
+  /// two files map to the same path on disk, or a file to a folder another file needs; compared
+  /// after sanitising and truncation, so names that differ only there collide too
+  duplicate_path,
+  /// a file's `path` list has more than max_path_components entries; checked before any of
+  /// them is looked at, so such a list costs no more than its bencode
+  path_too_deep,
+  /// a file's path ("name/" and its components, sanitised) is longer than max_path_bytes
+  path_too_long,
 };
 /// The category of metainfo_errc values ("tessera.metainfo"); one static object, any thread.
 const std::error_category& metainfo_category() noexcept;
 /// Lets a metainfo_errc compare with and convert to std::error_code.
 inline std::error_code make_error_code(metainfo_errc e) { return {static_cast<int>(e), metainfo_category()}; }
 
+// Limits on the paths of a .torrent's files (parse_torrent). Linux's, so that every path a
+// torrent names can be created: deeper or longer paths are refused (path_too_deep,
+// path_too_long), longer components truncated. See docs/hardening.md, "Metainfo paths".
+
+/// Bytes of one path component (and of the name) after sanitising: NAME_MAX. A longer one is
+/// truncated to this, keeping its extension (libtorrent truncates too, at 240 bytes); see
+/// file_entry::path.
+inline constexpr std::size_t max_path_component_bytes = 255;
+/// Bytes of a file's whole relative path ("name/a/b"): PATH_MAX (4,096) less its NUL.
+inline constexpr std::size_t max_path_bytes = 4095;
+/// Entries of one file's `path` list. libtorrent refuses a v2 file tree deeper than 100
+/// folders; a real torrent is nowhere near.
+inline constexpr std::size_t max_path_components = 100;
+
 /// One file of the torrent, in metainfo order.
 struct file_entry {
   /// Path relative to the download directory, components joined by '/'. For a multi-file torrent
-  /// it starts with the torrent's name (the folder), for a single file it is the name. Every
-  /// component is sanitised: never empty, never "." or "..", no '/', '\\' or NUL inside, so the
-  /// path cannot leave the download directory. `name.utf-8`/`path.utf-8` are preferred when valid.
+  /// it starts with the torrent's name (the folder), for a single file it is the name.
+  /// `name.utf-8`/`path.utf-8` are preferred when present. Every component is checked: never
+  /// empty, never "." or "..", no '/', '\\' or NUL inside, so the path cannot leave the
+  /// download directory (such a torrent is refused with bad_path). Every component is
+  /// sanitised as libtorrent does: a byte of invalid UTF-8, a control character (C0, DEL, C1)
+  /// and a bidirectional formatting mark (U+200E/F, U+202A..E, U+2066..9) each become '_', so
+  /// no name on disk holds a terminal escape or a newline. A component longer than
+  /// max_path_component_bytes is truncated to it, keeping an extension of up to 16 bytes. At
+  /// most max_path_components components after the name, at most max_path_bytes in all.
   std::string path;
   std::int64_t size = 0;    ///< bytes
   std::int64_t offset = 0;  ///< byte offset of the file's first byte in the torrent's byte stream
@@ -60,7 +90,7 @@ inline constexpr std::size_t max_torrent_dht_nodes = 64;
 /// A parsed v1 .torrent. Immutable once built; share it as `std::shared_ptr<const torrent_info>`.
 struct torrent_info {
   sha1_hash info_hash;              ///< SHA-1 of the exact bytes of the `info` dictionary
-  std::string name;                 ///< `info.name` (sanitised like a path component)
+  std::string name;                 ///< `info.name`, sanitised and bounded like a path component
   std::int64_t piece_length = 0;    ///< bytes per piece (the last piece may be shorter)
   std::vector<sha1_hash> piece_hashes;  ///< one per piece
   std::vector<file_entry> files;    ///< in metainfo order; a single-file torrent has one entry
@@ -75,8 +105,11 @@ struct torrent_info {
   /// Entries that are not a [host, port] list with a non-empty host of at most 253 bytes and a
   /// port in 1..65535 are ignored; at most max_torrent_dht_nodes are kept.
   std::vector<dht_node_address> dht_nodes;
-  std::string comment;                  ///< `comment`, empty if absent
-  std::string created_by;               ///< `created by`, empty if absent
+  /// `comment`, empty if absent. Raw bytes from the file (any encoding, control characters
+  /// included): escape before showing it on a terminal. So are `created_by`, the tracker and
+  /// web seed URLs.
+  std::string comment;
+  std::string created_by;               ///< `created by`, empty if absent (raw, like comment)
   std::int64_t creation_date = 0;       ///< seconds since the Unix epoch, 0 if absent
   std::string info_bytes;               ///< the raw bencoded `info` dictionary (served for BEP 9)
 
@@ -88,8 +121,11 @@ struct torrent_info {
   int blocks_in_piece(piece_index p) const { return (piece_size(p) + block_size - 1) / block_size; }
 };
 
-/// Parses a whole .torrent file. Errors are `metainfo_errc` values; nothing is thrown for bad
-/// input. Limits: nesting depth 100, at most 10 MiB of metainfo, at most 1,000,000 files.
+/// Parses a whole .torrent file. Errors are `metainfo_errc` values (std::errc::file_too_large
+/// above 10 MiB); nothing is thrown for bad input. Limits: nesting depth 100, at most 10 MiB of
+/// metainfo and 4,000,000 bencoded values, at most 1,000,000 files, paths as file_entry::path
+/// says. Time and memory are linear in the input. Pure; any thread. (A session parses metadata
+/// fetched from peers on its disk pool, never on its network thread.)
 result<torrent_info> parse_torrent(std::span<const std::byte> data);
 result<torrent_info> parse_torrent(std::string_view data);
 

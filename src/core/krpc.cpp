@@ -133,6 +133,7 @@ result<message> parse_response(const bvalue& root, std::string transaction) {
     if (token->size() > max_token_length) return fail(krpc_errc::bad_token);
     out.token = *token;
   }
+  if (const auto* ip = root.find_string("ip")) out.ip = parse_compact_endpoint(*ip);
   return message{std::move(out)};
 }
 
@@ -245,6 +246,11 @@ std::string encode(const response& r, std::string_view version) {
   if (r.token) body["token"] = bvalue(*r.token);
   bdict d;
   d["r"] = bvalue(std::move(body));
+  if (r.ip) {
+    std::string ip;
+    append_compact_endpoint(ip, *r.ip);
+    d["ip"] = bvalue(std::move(ip));
+  }
   finish(d, r.transaction, "r", version);
   return bencode(bvalue(std::move(d)));
 }

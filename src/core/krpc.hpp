@@ -84,6 +84,9 @@ struct response {
   std::vector<node_entry> nodes;      ///< `nodes` (IPv4) then `nodes6` (IPv6), closest first
   std::vector<peer_endpoint> values;  ///< get_peers peers (IPv4 and IPv6)
   std::optional<std::string> token;   ///< get_peers token
+  /// BEP 42 top-level `ip`: the address (and port) the responder saw our query come from, in
+  /// the compact form; ignored when it is not 6 or 18 bytes.
+  std::optional<peer_endpoint> ip;
   bool operator==(const response&) const = default;
 };
 

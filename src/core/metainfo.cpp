@@ -4,15 +4,19 @@
 // Everything a .torrent says is untrusted: sizes are range checked, the piece count must match the
 // total size, and every path component is checked so that no file can land outside the download
 // directory (absolute paths, "..", ".", empty components, separators and NUL are rejected, not
-// silently rewritten: a torrent that tries it is broken or hostile).
+// silently rewritten: a torrent that tries it is broken or hostile). Control characters and
+// invalid UTF-8 are replaced and over-long names truncated (core/path_component.hpp); paths are
+// bounded in depth and length, and every check is linear in the size of the input.
 #include <openssl/evp.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <memory>
-#include <unordered_set>
 
 #include "core/bencode.hpp"
+#include "core/metainfo_limits.hpp"
+#include "core/path_component.hpp"
+#include "core/path_tree.hpp"
 #include "tessera/torrent_info.hpp"
 
 namespace tessera {
@@ -23,8 +27,7 @@ using detail::bdecode_limits;
 using detail::blist;
 using detail::bvalue;
 
-constexpr std::size_t max_metainfo_bytes = 10 * 1024 * 1024;
-constexpr std::size_t max_files = 1'000'000;
+using detail::max_metainfo_bytes;
 constexpr std::int64_t max_piece_length = 64 * 1024 * 1024;
 
 class metainfo_category_impl final : public std::error_category {
@@ -44,26 +47,15 @@ class metainfo_category_impl final : public std::error_category {
       case metainfo_errc::bad_path: return "invalid or unsafe file path";
       case metainfo_errc::no_files: return "needs exactly one of length and files";
       case metainfo_errc::duplicate_path: return "two files map to the same path";
+      case metainfo_errc::path_too_deep:
+        return "a file path has more than " + std::to_string(max_path_components) + " components";
+      case metainfo_errc::path_too_long:
+        return "a file path is longer than " + std::to_string(max_path_bytes) + " bytes";
     }
     return "unknown metainfo error";
   }
 };
 
-bdecode_limits metainfo_limits() {
-  bdecode_limits l;
-  l.max_depth = 100;
-  // The smallest file entry ("d6:lengthi0e4:pathl1:aee", 24 bytes) holds six values, so 10 MiB
-  // of real metainfo stays under 3M values; the limit bounds memory for hostile input made of
-  // 2-byte values ("le" repeated) while leaving room for every real torrent of that size.
-  l.max_items = 4'000'000;
-  return l;
-}
-
-/// One path component that is safe to join under the download directory.
-bool safe_component(std::string_view c) {
-  if (c.empty() || c == "." || c == "..") return false;
-  return c.find_first_of(std::string_view("/\\\0", 3)) == std::string_view::npos;
-}
 
 /// The string under `key`, preferring `key.utf-8` when that is present as a string.
 const std::string* find_utf8_string(const bvalue& dict, std::string_view key) {
@@ -145,12 +137,12 @@ void parse_attr(const bvalue& file, file_entry& fe) {
 /// Fills ti.files from the `files` list of a multi-file torrent (name already set).
 std::error_code parse_files(const blist& files, torrent_info& ti) {
   if (files.empty()) return metainfo_errc::no_files;
-  if (files.size() > max_files) return metainfo_errc::bad_files;
+  if (files.size() > detail::max_metainfo_files) return metainfo_errc::bad_files;
+  // Never grows past this: the path_tree below keeps views into the paths of ti.files.
   ti.files.reserve(files.size());
-  // Paths of real files, and every folder they imply: a file may not share its path with another
-  // file, nor with a folder that another file needs.
-  std::unordered_set<std::string> file_paths;
-  std::unordered_set<std::string> dir_paths;
+  // Real files and every folder they imply: a file may not share its path with another file,
+  // nor with a folder that another file needs.
+  detail::path_tree tree;
   std::int64_t offset = 0;
   for (const auto& f : files) {
     if (!f.is_dict()) return metainfo_errc::bad_files;
@@ -164,27 +156,23 @@ std::error_code parse_files(const blist& files, torrent_info& ti) {
 
     const blist* path = find_path(f);
     if (!path || path->empty()) return metainfo_errc::bad_path;
+    // Refused before any work on its components: a hostile path of 50,000 components costs
+    // nothing more than its bencode.
+    if (path->size() > max_path_components) return metainfo_errc::path_too_deep;
     fe.path = ti.name;
-    std::vector<std::string> dirs;
     for (const auto& c : *path) {
-      if (!c.is_string() || !safe_component(c.as_string())) return metainfo_errc::bad_path;
-      dirs.push_back(fe.path);
       fe.path += '/';
-      fe.path += c.as_string();
+      if (!c.is_string() || !detail::append_path_component(fe.path, c.as_string()))
+        return metainfo_errc::bad_path;
+      if (fe.path.size() > max_path_bytes) return metainfo_errc::path_too_long;
     }
     parse_attr(f, fe);
-    // BEP 47 padding files are never written, and several may carry the same conventional
-    // ".pad/<size>" path, so they take no part in the collision check.
-    if (!fe.pad) {
-      if (file_paths.contains(fe.path) || dir_paths.contains(fe.path))
-        return metainfo_errc::duplicate_path;
-      for (auto& d : dirs) {
-        if (file_paths.contains(d)) return metainfo_errc::duplicate_path;
-        dir_paths.insert(std::move(d));
-      }
-      file_paths.insert(fe.path);
-    }
     ti.files.push_back(std::move(fe));
+    // BEP 47 padding files are never written, and several may carry the same conventional
+    // ".pad/<size>" path, so they take no part in the collision check. The check runs on the
+    // sanitised paths: two names that sanitise to the same string collide.
+    const file_entry& added = ti.files.back();
+    if (!added.pad && !tree.add_file(added.path)) return metainfo_errc::duplicate_path;
   }
   ti.total_size = offset;
   return {};
@@ -193,8 +181,7 @@ std::error_code parse_files(const blist& files, torrent_info& ti) {
 std::error_code parse_info(const bvalue& info, torrent_info& ti) {
   const auto* name = find_utf8_string(info, "name");
   if (!name) return metainfo_errc::missing_name;
-  if (!safe_component(*name)) return metainfo_errc::bad_path;
-  ti.name = *name;
+  if (!detail::append_path_component(ti.name, *name)) return metainfo_errc::bad_path;
 
   const auto* piece_length = info.find_int("piece length");
   if (!piece_length || *piece_length <= 0 || *piece_length > max_piece_length)
@@ -235,6 +222,20 @@ std::error_code parse_info(const bvalue& info, torrent_info& ti) {
 
 }  // namespace
 
+namespace detail {
+
+bdecode_limits metainfo_bdecode_limits() {
+  bdecode_limits l;
+  l.max_depth = 100;
+  // The smallest file entry ("d6:lengthi0e4:pathl1:aee", 24 bytes) holds six values, so 10 MiB
+  // of real metainfo stays under 3M values; the limit bounds memory for hostile input made of
+  // 2-byte values ("le" repeated) while leaving room for every real torrent of that size.
+  l.max_items = 4'000'000;
+  return l;
+}
+
+}  // namespace detail
+
 const std::error_category& metainfo_category() noexcept {
   static const metainfo_category_impl instance;
   return instance;
@@ -242,7 +243,7 @@ const std::error_category& metainfo_category() noexcept {
 
 result<torrent_info> parse_torrent(std::string_view data) {
   if (data.size() > max_metainfo_bytes) return unexpected{std::make_error_code(std::errc::file_too_large)};
-  const bdecode_limits limits = metainfo_limits();
+  const bdecode_limits limits = detail::metainfo_bdecode_limits();
   auto root = detail::bdecode(data, limits);
   if (!root) return unexpected{make_error_code(metainfo_errc::bencode)};
   if (!root->is_dict()) return unexpected{make_error_code(metainfo_errc::not_a_dictionary)};

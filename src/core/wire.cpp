@@ -83,6 +83,24 @@ bool length_fits(std::uint8_t id, std::uint32_t length) {
   }
 }
 
+bool is_known(std::uint8_t id) {
+  switch (static_cast<msg_id>(id)) {
+    case msg_id::choke:
+    case msg_id::unchoke:
+    case msg_id::interested:
+    case msg_id::not_interested:
+    case msg_id::have:
+    case msg_id::bitfield:
+    case msg_id::request:
+    case msg_id::piece:
+    case msg_id::cancel:
+    case msg_id::port:
+    case msg_id::extended:
+      return true;
+  }
+  return false;
+}
+
 decode_result failed(wire_errc e) {
   decode_result r;
   r.ec = make_error_code(e);
@@ -135,6 +153,13 @@ decode_result decode_message(std::span<const std::uint8_t> in, std::uint32_t max
   if (in.size() >= 5 && !length_fits(in[4], length)) return failed(wire_errc::bad_message_length);
   const std::size_t total = std::size_t{4} + length;
   if (in.size() < total) {
+    if (in.size() >= 5 && !is_known(in[4])) {
+      // Nothing in it is used: hand back what is here and let the rest stream past unbuffered.
+      r.consumed = in.size();
+      r.msg = unknown{in[4], in.subspan(5)};
+      r.skip = total - in.size();
+      return r;
+    }
     r.needed = total;
     return r;
   }

@@ -66,6 +66,7 @@ struct piece { piece_index piece; std::int32_t begin = 0; std::span<const std::u
 struct port { std::uint16_t port = 0; bool operator==(const struct port&) const = default; };  ///< BEP 5
 struct extended { std::uint8_t id = 0; std::span<const std::uint8_t> payload; };          ///< BEP 10
 /// Any other id (e.g. BEP 6 messages before that extension is supported): skipped, not fatal.
+/// `payload` is what of it was in the input (all of it unless decode_result::skip is set).
 struct unknown { std::uint8_t id = 0; std::span<const std::uint8_t> payload; };
 
 using message = std::variant<keep_alive, choke, unchoke, interested, not_interested, have, bitfield,
@@ -79,10 +80,16 @@ struct decode_result {
   /// When more bytes are needed: the total the whole message will take (length prefix + body),
   /// or 4 when even the prefix is incomplete. Lets the reader size its next read.
   std::size_t needed = 0;
+  /// Set when the front message has an id this codec does not know and is not complete in the
+  /// input: `msg` is `unknown` with the payload bytes present, `consumed` is the whole input, and
+  /// the next `skip` bytes to arrive belong to the same message: the reader discards them as they
+  /// stream in instead of buffering up to `max_length` bytes only to drop them. 0 otherwise.
+  std::size_t skip = 0;
 };
 
 /// Decodes one message from the front of `in`. `max_length` bounds the length prefix (body size)
-/// and should be max(16 KiB + 9, bitfield bytes + 1) plus what extensions need.
+/// and should be max(16 KiB + 9, bitfield bytes + 1) plus what extensions need; it applies to
+/// unknown ids too (a longer one is an error, even though its bytes would only be skipped).
 decode_result decode_message(std::span<const std::uint8_t> in, std::uint32_t max_length);
 
 // Encoders append one complete message (length prefix included) to `out`.

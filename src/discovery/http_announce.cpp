@@ -17,8 +17,9 @@
 #include <boost/url/url.hpp>
 
 #include "core/bencode.hpp"
-#include "discovery/tracker.hpp"
+#include "discovery/peer_address.hpp"
 #include "discovery/resolve.hpp"
+#include "discovery/tracker.hpp"
 #include "discovery/tracker_parse.hpp"
 
 namespace tessera::detail {
@@ -33,8 +34,6 @@ namespace {
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 /// A tracker reply is a small bencoded dictionary; anything bigger is hostile or broken.
 constexpr std::uint64_t max_body_bytes = 2 * 1024 * 1024;
-/// BEP 3 does not bound redirects; three is what browsers' patience for trackers looks like.
-constexpr int max_redirects = 3;
 
 tracker_error make_error(tracker_errc e, std::string message) {
   return {make_error_code(e), std::move(message)};
@@ -78,13 +77,15 @@ result<announce_response, tracker_error> parse_http_announce_response(std::strin
     // BEP 3 requires `peers`; a reply without any peer list is not an announce reply.
     return unexpected{bad_response("no peers in response")};
   }
+  reply_peer_collector collected(resp.peers);
   if (peers != nullptr) {
     if (peers->is_string()) {
-      if (!append_compact_peers(peers->as_string(), 6, resp.peers)) {
+      if (!append_compact_peers(peers->as_string(), 6, collected)) {
         return unexpected{bad_response("compact peer list length is not a multiple of 6")};
       }
     } else if (peers->is_list()) {
       for (const bvalue& entry : peers->as_list()) {
+        if (collected.full()) break;
         const auto* ip_text = entry.find_string("ip");
         const auto* port = entry.find_int("port");
         if (ip_text == nullptr || port == nullptr || *port <= 0 || *port > 65535) continue;
@@ -93,14 +94,14 @@ result<announce_response, tracker_error> parse_http_announce_response(std::strin
         // DNS queries of its choosing.
         auto addr = asio::ip::make_address(*ip_text, ec);
         if (ec) continue;
-        append_peer(tcp::endpoint(addr, static_cast<std::uint16_t>(*port)), resp.peers);
+        collected.add(tcp::endpoint(addr, static_cast<std::uint16_t>(*port)));
       }
     } else {
       return unexpected{bad_response("peers is neither a string nor a list")};
     }
   }
   if (peers6 != nullptr && peers6->is_string()) {
-    if (!append_compact_peers(peers6->as_string(), 18, resp.peers)) {
+    if (!append_compact_peers(peers6->as_string(), 18, collected)) {
       return unexpected{bad_response("peers6 length is not a multiple of 18")};
     }
   }
@@ -141,6 +142,7 @@ std::string build_http_announce_url(const std::string& announce_url, const annou
 namespace {
 
 struct http_reply {
+  std::optional<tcp::endpoint> remote;  ///< the address that answered, when the OS could tell
   unsigned status = 0;
   std::string location;  ///< Location header (redirects)
   std::string body;
@@ -218,15 +220,14 @@ asio::awaitable<result<http_reply, tracker_error>> exchange(Stream& stream, cons
 /// that accepts. With `local`, each socket is bound to it (port 0) before connecting when the
 /// endpoint is of the same family; asio's range connect would reopen the socket and lose the bind.
 asio::awaitable<boost::system::error_code>
-connect_from(beast::tcp_stream& stream, const tcp::resolver::results_type& endpoints,
+connect_from(beast::tcp_stream& stream, const std::vector<tcp::endpoint>& endpoints,
              const std::optional<asio::ip::address>& local) {
   if (!local) {
     auto [cec, ep] = co_await stream.async_connect(endpoints, use_tuple);
     co_return cec;
   }
   boost::system::error_code last = asio::error::not_found;
-  for (const auto& entry : endpoints) {
-    const tcp::endpoint ep = entry.endpoint();
+  for (const tcp::endpoint& ep : endpoints) {
     auto& socket = stream.socket();
     boost::system::error_code ec;
     socket.close(ec);
@@ -245,21 +246,40 @@ connect_from(beast::tcp_stream& stream, const tcp::resolver::results_type& endpo
 }
 
 /// One GET of `url`, all of it before `deadline`, from `local` when set (see connect_from).
+/// With `refuse_local` set, resolved addresses for which it is true are not connected to (a
+/// redirect from a public tracker, see redirect_policy); none left is redirect_refused.
 asio::awaitable<result<http_reply, tracker_error>>
 http_get(const std::string& url, std::chrono::steady_clock::time_point deadline,
-         const std::optional<asio::ip::address>& local) {
+         const std::optional<asio::ip::address>& local,
+         bool (*refuse_local)(const asio::ip::address&)) {
   auto parts = split_url(url);
   if (!parts) co_return unexpected{make_error(tracker_errc::unsupported_url, url)};
-  auto endpoints = co_await resolve_with_deadline<tcp>(parts->host, parts->port_number, deadline);
-  if (!endpoints) co_return unexpected{endpoints.error()};
+  auto resolved = co_await resolve_with_deadline<tcp>(parts->host, parts->port_number, deadline);
+  if (!resolved) co_return unexpected{resolved.error()};
+  std::vector<tcp::endpoint> endpoints;
+  for (const auto& entry : *resolved) {
+    if (refuse_local != nullptr && refuse_local(entry.endpoint().address())) continue;
+    endpoints.push_back(entry.endpoint());
+  }
+  if (endpoints.empty()) {
+    co_return unexpected{make_error(tracker_errc::redirect_refused,
+                                    "redirect from a public tracker to a local address: " + url)};
+  }
   auto ex = co_await asio::this_coro::executor;
+  // The address that answers, read right after the connect (the server may close first later).
+  boost::system::error_code remote_ec;
+  auto answered = [&remote_ec](const tcp::endpoint& remote, result<http_reply, tracker_error> r) {
+    if (r && !remote_ec) r->remote = remote;
+    return r;
+  };
 
   if (!parts->tls) {
     beast::tcp_stream stream(ex);
     stream.expires_at(deadline);  // beast applies it to every operation below
-    auto cec = co_await connect_from(stream, *endpoints, local);
+    auto cec = co_await connect_from(stream, endpoints, local);
     if (cec) co_return unexpected{io_error(cec, "connecting")};
-    co_return co_await exchange(stream, *parts);
+    const tcp::endpoint remote = stream.socket().remote_endpoint(remote_ec);
+    co_return answered(remote, co_await exchange(stream, *parts));
   }
 
   asio::ssl::context ctx(asio::ssl::context::tls_client);
@@ -274,11 +294,12 @@ http_get(const std::string& url, std::chrono::steady_clock::time_point deadline,
   }
   stream.set_verify_callback(asio::ssl::host_name_verification(parts->host));
   beast::get_lowest_layer(stream).expires_at(deadline);
-  auto cec = co_await connect_from(beast::get_lowest_layer(stream), *endpoints, local);
+  auto cec = co_await connect_from(beast::get_lowest_layer(stream), endpoints, local);
   if (cec) co_return unexpected{io_error(cec, "connecting")};
+  const tcp::endpoint remote = beast::get_lowest_layer(stream).socket().remote_endpoint(remote_ec);
   auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, use_tuple);
   if (hec) co_return unexpected{io_error(hec, "TLS handshake")};
-  co_return co_await exchange(stream, *parts);
+  co_return answered(remote, co_await exchange(stream, *parts));
 }
 
 bool is_redirect(unsigned status) {
@@ -288,14 +309,19 @@ bool is_redirect(unsigned status) {
 }  // namespace
 
 asio::awaitable<result<announce_response, tracker_error>>
-announce_http(std::string url, announce_request req, std::chrono::seconds timeout) {
+announce_http(std::string url, announce_request req, std::chrono::seconds timeout,
+              redirect_policy policy) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto* const is_local = policy.is_local != nullptr ? policy.is_local : &is_local_network_address;
   std::string current = build_http_announce_url(url, req);
+  bool tls_seen = false;     // a hop of the chain was https: no http after it
+  bool public_seen = false;  // a hop answered from a public address: no local hop after it
   for (int redirects = 0;; ++redirects) {
-    auto reply = co_await http_get(current, deadline, req.local_address);
+    auto reply = co_await http_get(current, deadline, req.local_address,
+                                   public_seen ? is_local : nullptr);
     if (!reply) co_return unexpected{reply.error()};
     if (is_redirect(reply->status) && !reply->location.empty()) {
-      if (redirects == max_redirects) {
+      if (redirects >= policy.max_redirects) {
         co_return unexpected{make_error(tracker_errc::http_status, "too many redirects")};
       }
       auto base = boost::urls::parse_uri(current);
@@ -306,6 +332,14 @@ announce_http(std::string url, announce_request req, std::chrono::seconds timeou
       boost::urls::url target;
       if (!boost::urls::resolve(*base, *ref, target)) {
         co_return unexpected{make_error(tracker_errc::unsupported_url, reply->location)};
+      }
+      tls_seen = tls_seen || base->scheme_id() == boost::urls::scheme::https;
+      // An address we could not read counts as public: the stricter reading.
+      public_seen = public_seen || !reply->remote || !is_local(reply->remote->address());
+      if (tls_seen && target.scheme_id() != boost::urls::scheme::https) {
+        co_return unexpected{make_error(tracker_errc::redirect_refused,
+                                        "redirect from https to " + std::string(target.scheme()) +
+                                            " refused: " + std::string(target.buffer()))};
       }
       current = std::string(target.buffer());
       continue;

@@ -30,6 +30,7 @@ enum class tracker_errc {
   unsupported_url,      ///< not http://, https:// or udp://, or an unparsable URL
   udp_error,            ///< BEP 15 error action (text in tracker_error)
   resolve_failed,       ///< the host name did not resolve
+  redirect_refused,     ///< an HTTP redirect broke redirect_policy (text says which rule)
 };
 const std::error_category& tracker_category() noexcept;
 inline std::error_code make_error_code(tracker_errc e) { return {static_cast<int>(e), tracker_category()}; }
@@ -63,7 +64,9 @@ struct announce_request {
 struct announce_response {
   std::chrono::seconds interval{1800};
   std::chrono::seconds min_interval{0};        ///< 0 when absent
-  std::vector<boost::asio::ip::tcp::endpoint> peers;  ///< IPv4 and IPv6 (BEP 7), deduplicated
+  /// IPv4 and IPv6 (BEP 7), deduplicated, in the tracker's order, at most max_peers_per_reply
+  /// (tracker_parse.hpp) of them; port 0 and unspecified addresses dropped.
+  std::vector<boost::asio::ip::tcp::endpoint> peers;
   std::string tracker_id;
   std::string warning;                         ///< `warning message`, if any
   std::int64_t complete = -1;                  ///< seeds, -1 if unknown
@@ -78,9 +81,28 @@ result<announce_response, tracker_error> parse_http_announce_response(std::strin
 /// are appended with '&' then. info_hash and peer_id are percent-encoded bytes. Pure.
 std::string build_http_announce_url(const std::string& announce_url, const announce_request& req);
 
-/// One HTTP(S) announce, with `timeout` for the whole exchange.
+/// Which HTTP redirects (301, 302, 303, 307, 308) an announce follows. BEP 3 says nothing of
+/// redirects; these rules are libtorrent's (its `ssrf_mitigation`) plus a downgrade rule:
+/// - at most `max_redirects` in a chain (then tracker_errc::http_status "too many redirects");
+/// - never from https to http: once a hop of the chain was https, an http:// target is refused,
+///   so a redirect cannot strip TLS from an announce that asked for it;
+/// - once a hop was answered from an address that is not `is_local` (a public tracker), later
+///   hops may not connect to an `is_local` address (loopback or private network): the host name
+///   is resolved and such addresses are dropped, and with none left the redirect is refused. A
+///   public tracker cannot make us send requests to our own host or LAN. A tracker that is itself
+///   local (as the user configured it) may redirect anywhere.
+/// Violations fail the announce with tracker_errc::redirect_refused.
+struct redirect_policy {
+  int max_redirects = 3;
+  /// What counts as local; tests substitute a predicate to play a "public" tracker on loopback.
+  bool (*is_local)(const boost::asio::ip::address&) = nullptr;  ///< null: is_local_network_address
+};
+
+/// One HTTP(S) announce, with `timeout` for the whole exchange (redirects included), following
+/// redirects as `policy` allows.
 boost::asio::awaitable<result<announce_response, tracker_error>>
-announce_http(std::string url, announce_request req, std::chrono::seconds timeout);
+announce_http(std::string url, announce_request req, std::chrono::seconds timeout,
+              redirect_policy policy = {});
 
 /// BEP 15 client. One per session: keeps connection ids per tracker endpoint for up to 60 s.
 /// Each announce opens its own UDP socket (of the tracker address's family) and closes it when

@@ -16,6 +16,7 @@ class tracker_category_impl final : public std::error_category {
       case tracker_errc::unsupported_url: return "unsupported or unparsable tracker URL";
       case tracker_errc::udp_error: return "UDP tracker sent an error";
       case tracker_errc::resolve_failed: return "tracker host name did not resolve";
+      case tracker_errc::redirect_refused: return "tracker redirect refused";
     }
     return "unknown tracker error";
   }

@@ -16,19 +16,41 @@ std::chrono::seconds clamp_tracker_min_interval(std::int64_t seconds) {
   return std::chrono::seconds(std::clamp<std::int64_t>(seconds, 0, tracker_interval_ceiling.count()));
 }
 
-void append_peer(const ip::tcp::endpoint& ep, std::vector<ip::tcp::endpoint>& out) {
-  if (ep.port() == 0 || ep.address().is_unspecified()) return;
-  // Peer lists are at most a few hundred entries: a linear scan is cheaper than a set.
-  if (std::find(out.begin(), out.end(), ep) != out.end()) return;
-  out.push_back(ep);
+std::size_t reply_peer_collector::endpoint_hash::operator()(const ip::tcp::endpoint& ep) const noexcept {
+  // FNV-1a over the address bytes and the port: cheap, and a tracker choosing colliding
+  // addresses gains nothing since at most `cap` entries are ever stored.
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  auto mix = [&h](unsigned char c) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  };
+  if (ep.address().is_v4()) {
+    for (unsigned char c : ep.address().to_v4().to_bytes()) mix(c);
+  } else {
+    for (unsigned char c : ep.address().to_v6().to_bytes()) mix(c);
+  }
+  mix(static_cast<unsigned char>(ep.port() >> 8));
+  mix(static_cast<unsigned char>(ep.port()));
+  return static_cast<std::size_t>(h);
 }
 
-bool append_compact_peers(std::string_view bytes, std::size_t stride,
-                          std::vector<ip::tcp::endpoint>& out) {
+reply_peer_collector::reply_peer_collector(std::vector<ip::tcp::endpoint>& out, std::size_t cap)
+    : out_(out), cap_(cap) {
+  seen_.insert(out_.begin(), out_.end());
+}
+
+void reply_peer_collector::add(const ip::tcp::endpoint& ep) {
+  if (full()) return;
+  if (ep.port() == 0 || ep.address().is_unspecified()) return;
+  if (!seen_.insert(ep).second) return;
+  out_.push_back(ep);
+}
+
+bool append_compact_peers(std::string_view bytes, std::size_t stride, reply_peer_collector& out) {
   if (stride != 6 && stride != 18) return false;
   if (bytes.size() % stride != 0) return false;
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  for (std::size_t off = 0; off < bytes.size(); off += stride) {
+  for (std::size_t off = 0; off < bytes.size() && !out.full(); off += stride) {
     const unsigned char* e = p + off;
     ip::address addr;
     if (stride == 6) {
@@ -39,7 +61,7 @@ bool append_compact_peers(std::string_view bytes, std::size_t stride,
       addr = ip::address_v6(b);
     }
     const auto port = static_cast<std::uint16_t>((e[stride - 2] << 8) | e[stride - 1]);
-    append_peer(ip::tcp::endpoint(addr, port), out);
+    out.add(ip::tcp::endpoint(addr, port));
   }
   return true;
 }

@@ -103,8 +103,9 @@ reply parse_reply(std::span<const std::uint8_t> datagram, std::uint32_t transact
   const std::size_t stride = ipv6_peers ? 18 : 6;
   auto peers = datagram.subspan(20);
   const std::size_t whole = peers.size() - peers.size() % stride;
+  reply_peer_collector collected(r.response.peers);
   append_compact_peers(std::string_view(reinterpret_cast<const char*>(peers.data()), whole), stride,
-                       r.response.peers);
+                       collected);
   return r;
 }
 

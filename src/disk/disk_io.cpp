@@ -1,6 +1,7 @@
 // The disk worker pool: a mutex + condition-variable job queue served by std::threads.
 #include "disk/disk_io.hpp"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -33,6 +34,21 @@ sha1_hash sha1_of(const std::uint8_t* p, std::size_t n) {
   sha1_hash h;
   ::SHA1(p, n, h.bytes.data());
   return h;
+}
+
+/// SHA-1 of each 16 KiB block of `data` (the last one may be shorter), through EVP.
+std::vector<sha1_hash> block_hashes_of(std::span<const std::uint8_t> data) {
+  std::vector<sha1_hash> out;
+  out.reserve((data.size() + block_size - 1) / block_size);
+  for (std::size_t at = 0; at < data.size(); at += block_size) {
+    const std::size_t n = std::min<std::size_t>(block_size, data.size() - at);
+    sha1_hash h;
+    unsigned int len = 0;
+    // EVP_Digest fails only when it cannot allocate; a zero hash then matches no real block.
+    if (EVP_Digest(data.data() + at, n, h.bytes.data(), &len, EVP_sha1(), nullptr) != 1) h = sha1_hash{};
+    out.push_back(h);
+  }
+  return out;
 }
 
 /// True when every byte of piece `p` can exist according to `sizes` (storage::on_disk_sizes);
@@ -253,15 +269,17 @@ disk_io::~disk_io() {
 void disk_io::async_hash_and_write(std::shared_ptr<storage> st,
                                    std::shared_ptr<const torrent_info> ti, piece_index piece,
                                    std::vector<std::uint8_t> data, boost::asio::any_io_executor ex,
-                                   std::function<void(piece_write_result)> done) {
+                                   std::function<void(piece_write_result)> done,
+                                   bool hash_blocks_on_pass) {
   const storage* key = st.get();
   impl_->pool.push(key, [st = std::move(st), ti = std::move(ti), piece, data = std::move(data),
-                         ex = std::move(ex), done = std::move(done)]() mutable {
+                         ex = std::move(ex), done = std::move(done), hash_blocks_on_pass]() mutable {
     piece_write_result res;
     res.piece = piece;
     bool valid = piece.value >= 0 && piece.value < ti->num_pieces() &&
                  data.size() == static_cast<std::size_t>(ti->piece_size(piece));
     res.hash_passed = valid && sha1_of(data.data(), data.size()) == ti->piece_hashes[piece.value];
+    if (valid && (!res.hash_passed || hash_blocks_on_pass)) res.block_hashes = block_hashes_of(data);
     if (res.hash_passed) {
       auto w = st->write(piece.value * ti->piece_length, data);
       if (!w) res.error = w.error();
@@ -286,6 +304,8 @@ void disk_io::async_storage_job(std::shared_ptr<storage> st, storage_access acce
       },
       access == storage_access::exclusive);
 }
+
+void disk_io::async_run(std::function<void()> job) { impl_->pool.push(nullptr, std::move(job)); }
 
 void disk_io::async_read(
     std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti, piece_index piece,

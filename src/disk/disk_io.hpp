@@ -24,6 +24,11 @@ struct piece_write_result {
   /// reuse its memory for the next piece instead of allocating (and page-faulting) a new one.
   /// Its contents are unspecified.
   std::vector<std::uint8_t> buffer;
+  /// SHA-1 of each 16 KiB block of the piece as hashed (the last one may be shorter), for the
+  /// smart ban (torrent/smart_ban.hpp): filled when the piece failed its hash, and when it passed
+  /// if async_hash_and_write was asked for them; empty otherwise, or when `data` had the wrong
+  /// size.
+  std::vector<sha1_hash> block_hashes;
 };
 
 /// How a whole-storage job (disk_io::async_storage_job) shares its storage with other jobs.
@@ -67,12 +72,15 @@ class disk_io {
   /// Hashes the whole piece in `data` (its blocks assembled in memory, piece_size bytes) and,
   /// when it matches the metainfo, writes it at the piece's offset. `done` runs on `ex`.
   /// A piece index out of range or `data` of the wrong size gives hash_passed=false; a failed
-  /// hash writes nothing. Jobs run in FIFO order on any worker: two jobs may run concurrently.
-  /// Thread-safe (any thread may call every async_ member).
+  /// hash writes nothing. A failed piece comes back with its block_hashes, a passed one only
+  /// with `hash_blocks_on_pass` (hashing each block costs a second pass over the piece, so it is
+  /// done only where the smart ban needs it). Jobs run in FIFO order on any worker: two jobs may
+  /// run concurrently. Thread-safe (any thread may call every async_ member).
   void async_hash_and_write(std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti,
                             piece_index piece, std::vector<std::uint8_t> data,
                             boost::asio::any_io_executor ex,
-                            std::function<void(piece_write_result)> done);
+                            std::function<void(piece_write_result)> done,
+                            bool hash_blocks_on_pass = false);
 
   /// Reads `length` bytes at byte `begin` of `piece` (for serving a `request`). `done` runs on `ex`
   /// with the bytes, or an error (a short read is an error here: op=read,
@@ -108,6 +116,12 @@ class disk_io {
                          std::function<result<bool, storage_error>()> job,
                          boost::asio::any_io_executor ex,
                          std::function<void(result<bool, storage_error>)> done);
+
+  /// Runs `job` on a worker, FIFO with the other jobs: CPU work on bytes from the network that
+  /// must not hold up the network thread (parsing a magnet's fetched metadata). `job` posts its
+  /// own result where it belongs. Like a queued write, a queued job still runs when disk_io is
+  /// destroyed, so what it posts to must outlive disk_io (see ~disk_io).
+  void async_run(std::function<void()> job);
 
  private:
   struct impl;

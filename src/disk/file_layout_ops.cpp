@@ -5,12 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
-#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/path_tree.hpp"
 #include "disk/path_beneath.hpp"
 #include "disk/posix.hpp"
 
@@ -36,27 +36,27 @@ int open_parent(int root, const std::vector<std::string>& parts) {
   return open_beneath(root, join(parts, parts.size() - 1), O_PATH | O_DIRECTORY);
 }
 
-/// The relative directories of the layout, deepest first.
-std::vector<std::string> layout_dirs(const torrent_info& ti) {
-  std::set<std::string> dirs;
+/// The relative directories of the layout, deepest first, as views into ti's file paths. Linear
+/// in the length of the paths (path_tree interns each component once; a set of joined prefixes
+/// was quadratic in a path's depth). A path longer than max_path_bytes is skipped: the kernel
+/// refuses it (ENAMETOOLONG), so none of its folders was made through it.
+std::vector<std::string_view> layout_dirs(const torrent_info& ti) {
+  path_tree tree;
   for (const auto& f : ti.files) {
-    auto parts = split_relative_path(f.path);
-    if (!parts) continue;
-    for (std::size_t n = 1; n < parts->size(); ++n) dirs.insert(join(*parts, n));
+    if (f.path.size() > max_path_bytes || !split_relative_path(f.path)) continue;
+    tree.add_file(f.path);  // a collision only means a folder is missing: fine here
   }
-  std::vector<std::string> out(dirs.begin(), dirs.end());
-  std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
-    return std::count(a.begin(), a.end(), '/') > std::count(b.begin(), b.end(), '/');
-  });
-  return out;
+  return tree.folders_deepest_first();
 }
 
 void remove_empty_dirs(int root, const torrent_info& ti) {
-  for (const auto& d : layout_dirs(ti)) {
-    auto parts = split_relative_path(d);
-    if (!parts) continue;
-    fd_guard parent(open_parent(root, *parts));
-    if (parent.fd >= 0) ::unlinkat(parent.fd, parts->back().c_str(), AT_REMOVEDIR);  // fails when not empty
+  for (std::string_view d : layout_dirs(ti)) {
+    const std::size_t slash = d.rfind('/');
+    fd_guard parent(slash == std::string_view::npos
+                        ? ::fcntl(root, F_DUPFD_CLOEXEC, 0)
+                        : open_beneath(root, std::string(d.substr(0, slash)), O_PATH | O_DIRECTORY));
+    const std::string name(slash == std::string_view::npos ? d : d.substr(slash + 1));
+    if (parent.fd >= 0) ::unlinkat(parent.fd, name.c_str(), AT_REMOVEDIR);  // fails when not empty
   }
 }
 

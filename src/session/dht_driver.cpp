@@ -167,7 +167,7 @@ asio::awaitable<void> dht_driver::run_loop(std::shared_ptr<loop> l) {
       auto t = l->t.lock();
       if (!t) break;
       spdlog::debug("dht: lookup for {} found {} peers", ih.to_hex(), peers.size());
-      if (!peers.empty()) t->add_peers(peers);
+      if (!peers.empty()) t->add_peers(peers, peer_source::dht);
       const auto st = t->status();
       const bool few = st.state != torrent_state::seeding && st.num_peers < settings_.few_peers;
       wait = few ? settings_.few_peers_interval : settings_.announce_interval;

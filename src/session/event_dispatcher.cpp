@@ -1,6 +1,10 @@
 #include "session/event_dispatcher.hpp"
 
+#include <algorithm>
 #include <exception>
+#include <iterator>
+#include <optional>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -10,16 +14,29 @@ const sha1_hash& info_hash_of(const event& e) {
   return std::visit([](const auto& x) -> const sha1_hash& { return x.info_hash; }, e);
 }
 
+bool is_droppable(const event& e) {
+  return std::holds_alternative<events::piece_verified>(e) || std::holds_alternative<events::peer_connected>(e) ||
+         std::holds_alternative<events::peer_disconnected>(e) || std::holds_alternative<events::tracker_reply>(e) ||
+         std::holds_alternative<events::tracker_error>(e) || std::holds_alternative<events::file_completed>(e);
+}
+
 namespace {
 
-bool droppable(const event& e) {
-  return std::holds_alternative<events::piece_verified>(e) || std::holds_alternative<events::peer_connected>(e) ||
-         std::holds_alternative<events::peer_disconnected>(e);
+void call(const std::function<void(const event&)>& h, const event& e) {
+  if (!h) return;
+  try {
+    h(e);
+  } catch (const std::exception& x) {
+    spdlog::error("event handler threw: {}", x.what());
+  } catch (...) {
+    spdlog::error("event handler threw");
+  }
 }
 
 }  // namespace
 
-event_dispatcher::event_dispatcher() : thread_([this] { run(); }) {}
+event_dispatcher::event_dispatcher(std::size_t queue_size)
+    : queue_size_(std::max<std::size_t>(1, queue_size)), thread_([this] { run(); }) {}
 
 event_dispatcher::~event_dispatcher() {
   {
@@ -33,14 +50,29 @@ event_dispatcher::~event_dispatcher() {
 void event_dispatcher::push(event e) {
   {
     std::lock_guard lock(mutex_);
-    if (queue_.size() >= max_queued && droppable(e)) {
-      ++dropped_;
-      return;
-    }
-    queue_.push_back(std::move(e));
+    const bool droppable = is_droppable(e);
+    if (droppable && droppable_.size() >= queue_size_) drop_oldest_droppable();
+    queue_.push_back(slot{std::move(e), droppable});
+    if (droppable) droppable_.push_back(std::prev(queue_.end()));
     ++queued_;
   }
   cv_.notify_one();
+}
+
+void event_dispatcher::drop_oldest_droppable() {
+  auto it = droppable_.front();
+  droppable_.pop_front();
+  ++unreported_;
+  ++unreported_by_torrent_[info_hash_of(it->e)];
+  ++dropped_;
+  queue_.erase(it);
+  ++delivered_;  // done with, as far as drain() is concerned
+  drained_.notify_all();
+}
+
+std::size_t event_dispatcher::queued_now() {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
 }
 
 void event_dispatcher::set_handler(handler h) {
@@ -75,32 +107,49 @@ void event_dispatcher::drain() {
   drained_.wait(lock, [&] { return delivered_ >= target || stop_; });
 }
 
+void event_dispatcher::deliver(const event& e) {
+  // A handler may replace handlers (set_* skip the lock on this thread): call copies.
+  handler global = global_;
+  handler mine;
+  if (auto it = per_torrent_.find(info_hash_of(e)); it != per_torrent_.end()) mine = it->second;
+  call(mine, e);
+  call(global, e);
+}
+
 void event_dispatcher::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-    if (queue_.empty() && stop_) return;
-    event e = std::move(queue_.front());
-    queue_.pop_front();
+    cv_.wait(lock, [&] { return stop_ || !queue_.empty() || unreported_ > 0; });
+    if (queue_.empty() && unreported_ == 0 && stop_) return;
+    // Drops are reported before the next event, so the handler learns of the gap first.
+    const std::uint64_t gap = std::exchange(unreported_, 0);
+    auto gap_by_torrent = std::exchange(unreported_by_torrent_, {});
+    const std::uint64_t total = dropped_.load();
+    std::optional<event> e;
+    if (!queue_.empty()) {
+      if (queue_.front().droppable) droppable_.pop_front();  // the front is the oldest droppable
+      e = std::move(queue_.front().e);
+      queue_.pop_front();
+    }
     lock.unlock();
     {
       std::lock_guard hl(handlers_mutex_);
-      // A handler may replace handlers (set_* skip the lock on this thread): call copies.
-      handler global = global_;
-      handler mine;
-      if (auto it = per_torrent_.find(info_hash_of(e)); it != per_torrent_.end()) mine = it->second;
-      try {
-        if (mine) mine(e);
-        if (global) global(e);
-      } catch (const std::exception& x) {
-        spdlog::error("event handler threw: {}", x.what());
-      } catch (...) {
-        spdlog::error("event handler threw");
+      if (gap > 0) {
+        deliver(events::events_dropped{sha1_hash{}, gap, total});
+        for (const auto& [ih, n] : gap_by_torrent) {
+          auto it = per_torrent_.find(ih);
+          if (it == per_torrent_.end()) continue;
+          handler mine = it->second;
+          call(mine, events::events_dropped{ih, n, total});
+        }
       }
+      if (e) deliver(*e);
     }
     lock.lock();
-    ++delivered_;
-    drained_.notify_all();
+    if (e) {
+      ++delivered_;
+      drained_.notify_all();
+    }
   }
 }
 

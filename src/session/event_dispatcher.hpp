@@ -1,5 +1,5 @@
 // Delivers the session's events to user callbacks on a thread of their own, so a slow callback
-// never stalls the network thread: the network thread only appends to a queue.
+// never stalls the network thread: the network thread only appends to a bounded queue.
 #pragma once
 
 #include <atomic>
@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <list>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -18,16 +19,20 @@ namespace tessera::detail {
 /// The info-hash every event carries.
 const sha1_hash& info_hash_of(const event& e);
 
+/// Whether an event may be dropped when the handler falls behind: the frequent, informational
+/// kinds, whose news torrent_status and the status calls still tell (piece_verified,
+/// peer_connected, peer_disconnected, tracker_reply, tracker_error, file_completed). Every other
+/// kind is must-deliver (see events.hpp).
+bool is_droppable(const event& e);
+
 class event_dispatcher {
  public:
   using handler = std::function<void(const event&)>;
 
-  /// Events beyond this many queued are dropped when they are piece_verified or peer events
-  /// (the frequent, informational ones), counted in dropped(); others are always queued.
-  static constexpr std::size_t max_queued = 100000;
-
-  /// Starts the delivery thread.
-  event_dispatcher();
+  /// Starts the delivery thread. `queue_size` (session_settings::event_queue_size, at least 1):
+  /// droppable events kept queued at most; when one more comes, the OLDEST droppable event queued
+  /// is dropped. Must-deliver events are never dropped and do not count against it.
+  explicit event_dispatcher(std::size_t queue_size = 2000);
   /// Delivers what is queued, then joins the thread.
   ~event_dispatcher();
   event_dispatcher(const event_dispatcher&) = delete;
@@ -40,23 +45,41 @@ class event_dispatcher {
   void set_handler(handler h);
   /// Replaces the handler for one torrent's events (empty: removes it). Same guarantee.
   void set_torrent_handler(const sha1_hash& ih, handler h);
-  /// Waits until every event queued before the call was delivered (not from a handler).
+  /// Waits until every event queued before the call was delivered or dropped (not from a
+  /// handler).
   void drain();
-  /// Events dropped because the queue was full.
+  /// Events dropped because the queue was full, since the start.
   std::uint64_t dropped() const { return dropped_.load(); }
+  /// Events queued now (droppable and must-deliver). Any thread.
+  std::size_t queued_now();
 
  private:
+  /// One queued event. Droppable ones are also listed, oldest first, in droppable_.
+  struct slot {
+    event e;
+    bool droppable = false;
+  };
+  using slot_list = std::list<slot>;
+
   void run();
   bool on_delivery_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
+  /// Drops the oldest droppable event queued (mutex_ held).
+  void drop_oldest_droppable();
+  /// Calls the handlers for `e` (handlers_mutex_ held): the torrent's, then the session's.
+  void deliver(const event& e);
 
-  std::mutex mutex_;                 // queue_, stop_, delivered_/queued_ counters
+  const std::size_t queue_size_;
+  std::mutex mutex_;                 // queue_, droppable_, stop_, counters, unreported drops
   std::condition_variable cv_;       // wakes the delivery thread
   std::condition_variable drained_;  // wakes drain()
-  std::deque<event> queue_;
+  slot_list queue_;
+  std::deque<slot_list::iterator> droppable_;  // the droppable slots of queue_, oldest first
   std::uint64_t queued_ = 0;         // events ever queued
-  std::uint64_t delivered_ = 0;      // events ever delivered (or dropped at delivery)
+  std::uint64_t delivered_ = 0;      // events ever delivered or dropped once queued
   bool stop_ = false;
   std::atomic<std::uint64_t> dropped_{0};
+  std::uint64_t unreported_ = 0;     // dropped since the last events_dropped
+  std::unordered_map<sha1_hash, std::uint64_t> unreported_by_torrent_;
 
   std::mutex handlers_mutex_;  // held while a handler runs, and to swap handlers
   handler global_;

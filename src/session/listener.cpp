@@ -1,6 +1,7 @@
 // listener: bind with port fallback, accept loops, handshake reads with a deadline.
 #include "session/listener.hpp"
 
+#include <algorithm>
 #include <array>
 #include <exception>
 
@@ -117,6 +118,11 @@ void listener::close() {
   closed_ = true;
   boost::system::error_code ignored;
   for (auto& a : acceptors_) a->close(ignored);
+  while (!pending_.empty()) {
+    auto p = pending_.front();
+    forget(*p);
+    p->socket.close(ignored);
+  }
 }
 
 std::vector<tcp::endpoint> listener::endpoints() const {
@@ -141,41 +147,87 @@ asio::awaitable<void> listener::accept_loop(std::shared_ptr<listener> self, acce
       co_await backoff.async_wait(use_tuple);
       continue;
     }
-    if (self->pending_ >= self->settings_.max_pending_handshakes) {
+    boost::system::error_code rec;
+    const auto remote = socket.remote_endpoint(rec);
+    if (rec) {  // reset before we got to it
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
     }
-    asio::co_spawn(self->ex_, read_handshake(self, std::move(socket)), log_failure());
+    const auto host = host_address(remote.address());
+    self->make_room(host);
+    auto p = std::make_shared<pending_handshake>(pending_handshake{std::move(socket), host, {}, true});
+    p->pos = self->pending_.insert(self->pending_.end(), p);
+    self->pending_hosts_.add(host);
+    asio::co_spawn(self->ex_, read_handshake(self, std::move(p)), log_failure());
   }
 }
 
-asio::awaitable<void> listener::read_handshake(std::shared_ptr<listener> self, tcp::socket socket) {
-  ++self->pending_;
-  auto sock = std::make_shared<tcp::socket>(std::move(socket));
+void listener::make_room(const asio::ip::address& host) {
+  // The new connection is the newest: whoever has to go is older. The host's own first, then its
+  // subnet's, then anyone's, so a flood from one host or network mostly displaces itself.
+  const int per_ip = settings_.max_pending_handshakes_per_ip;
+  const int per_subnet = settings_.max_pending_handshakes_per_subnet;
+  while (per_ip > 0 && pending_hosts_.on_host(host) >= per_ip &&
+         evict_oldest([&](const pending_handshake& p) { return p.host == host; })) {
+  }
+  const auto subnet = subnet_of(host);
+  while (per_subnet > 0 && pending_hosts_.on_subnet(host) >= per_subnet &&
+         evict_oldest([&](const pending_handshake& p) { return subnet_of(p.host) == subnet; })) {
+  }
+  const auto max_total = static_cast<std::size_t>(std::max(1, settings_.max_pending_handshakes));
+  while (pending_.size() >= max_total && evict_oldest([](const pending_handshake&) { return true; })) {
+  }
+}
+
+template <class Pred>
+bool listener::evict_oldest(Pred pred) {
+  for (const auto& p : pending_) {
+    if (!pred(*p)) continue;
+    auto victim = p;  // forget() erases the list's reference
+    forget(*victim);
+    boost::system::error_code ignored;
+    victim->socket.close(ignored);  // its read fails; read_handshake finds it forgotten
+    ++evicted_;
+    return true;
+  }
+  return false;
+}
+
+void listener::forget(pending_handshake& p) {
+  if (!p.in_table) return;
+  p.in_table = false;
+  pending_hosts_.remove(p.host);
+  pending_.erase(p.pos);
+}
+
+asio::awaitable<void> listener::read_handshake(std::shared_ptr<listener> self, pending_ptr p) {
   asio::steady_timer deadline(self->ex_);
   deadline.expires_after(self->settings_.handshake_timeout);
-  deadline.async_wait([sock](boost::system::error_code ec) {
+  deadline.async_wait([p](boost::system::error_code ec) {
     if (ec) return;
     boost::system::error_code ignored;
-    sock->close(ignored);  // the pending read fails
+    p->socket.close(ignored);  // the pending read fails
   });
   std::array<std::uint8_t, wire::handshake_length> buf{};
-  auto [ec, n] = co_await asio::async_read(*sock, asio::buffer(buf), use_tuple);
+  auto [ec, n] = co_await asio::async_read(p->socket, asio::buffer(buf), use_tuple);
   deadline.cancel();
-  --self->pending_;
-  if (ec || self->closed_) {
+  const bool evicted = !p->in_table;
+  self->forget(*p);
+  auto close = [&p] {
     boost::system::error_code ignored;
-    sock->close(ignored);
+    p->socket.close(ignored);
+  };
+  if (ec || evicted || self->closed_) {
+    close();
     co_return;
   }
   auto h = wire::parse_handshake(buf);
   if (!h) {
-    boost::system::error_code ignored;
-    sock->close(ignored);
+    close();
     co_return;
   }
-  if (self->on_peer_) self->on_peer_(std::move(*sock), *h);
+  if (self->on_peer_) self->on_peer_(std::move(p->socket), *h);
 }
 
 }  // namespace tessera::detail

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 
 #include "core/wire.hpp"
 #include "tessera/result.hpp"
+#include "torrent/host_counts.hpp"
 
 namespace tessera::detail {
 
@@ -30,9 +32,16 @@ struct listener_settings {
   int fallback_ports = 10;
   /// An incoming peer must send its whole handshake within this time.
   std::chrono::seconds handshake_timeout{10};
-  /// Connections whose handshake is still being read; more are closed at once (a flood of
-  /// silent connections cannot pin file descriptors).
+  /// Connections whose handshake is still being read (at least 1). A new connection beyond it
+  /// closes the OLDEST pending one: a flood of silent connections can neither pin file
+  /// descriptors nor keep honest peers out (theirs complete in a round trip, the flood's never).
   int max_pending_handshakes = 64;
+  /// Pending handshakes from one host (host_address); a new one beyond it closes that host's
+  /// oldest, so one host only ever displaces its own connections. <= 0: no cap.
+  int max_pending_handshakes_per_ip = 4;
+  /// Pending handshakes from one IPv4 /24 or IPv6 /64 (subnet_of); a new one beyond it closes that
+  /// subnet's oldest. <= 0: no cap.
+  int max_pending_handshakes_per_subnet = 16;
 };
 
 /// Must be owned by a std::shared_ptr (its coroutines hold a reference). open() may be called on
@@ -62,21 +71,42 @@ class listener : public std::enable_shared_from_this<listener> {
   std::uint16_t port() const { return port_; }
   /// The bound endpoints (for diagnostics and tests).
   std::vector<boost::asio::ip::tcp::endpoint> endpoints() const;
+  /// Connections whose handshake is being read now.
+  int pending() const { return static_cast<int>(pending_.size()); }
+  /// Pending connections closed so far to make room for newer ones (diagnostics and tests).
+  std::uint64_t evicted() const { return evicted_; }
 
  private:
   using acceptor_ptr = std::shared_ptr<boost::asio::ip::tcp::acceptor>;
+  /// One connection whose handshake is being read, in pending_ (oldest first) until its read
+  /// ends or it is evicted.
+  struct pending_handshake {
+    boost::asio::ip::tcp::socket socket;
+    boost::asio::ip::address host;  ///< host_address of the remote
+    std::list<std::shared_ptr<pending_handshake>>::iterator pos;
+    bool in_table = false;
+  };
+  using pending_ptr = std::shared_ptr<pending_handshake>;
+  /// Closes pending connections, oldest first, until a new one from `host` fits every cap.
+  void make_room(const boost::asio::ip::address& host);
+  /// Closes the oldest pending connection for which `pred` holds; false when there is none.
+  template <class Pred>
+  bool evict_oldest(Pred pred);
+  /// Takes `p` out of the table and the counts (idempotent).
+  void forget(pending_handshake& p);
   std::error_code try_bind(const std::vector<boost::asio::ip::address>& addrs, std::uint16_t port,
                            bool v6_optional);
   static boost::asio::awaitable<void> accept_loop(std::shared_ptr<listener> self, acceptor_ptr a);
-  static boost::asio::awaitable<void> read_handshake(std::shared_ptr<listener> self,
-                                                     boost::asio::ip::tcp::socket socket);
+  static boost::asio::awaitable<void> read_handshake(std::shared_ptr<listener> self, pending_ptr p);
 
   boost::asio::any_io_executor ex_;
   listener_settings settings_;
   peer_handler on_peer_;
   std::vector<acceptor_ptr> acceptors_;
   std::uint16_t port_ = 0;
-  int pending_ = 0;
+  std::list<pending_ptr> pending_;  ///< oldest first
+  host_counts pending_hosts_;       ///< pending_ by host and subnet
+  std::uint64_t evicted_ = 0;
   bool closed_ = false;
 };
 

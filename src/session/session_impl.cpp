@@ -54,10 +54,12 @@ session_impl::session_impl(session_settings settings)
       disk_(std::make_unique<disk_io>(std::max(1, settings_.disk_threads))),
       udp_(std::make_shared<udp_tracker_client>(io_.get_executor())),
       budget_(std::make_shared<connection_budget>()),
-      events_(std::make_unique<event_dispatcher>()),
+      events_(std::make_unique<event_dispatcher>(static_cast<std::size_t>(std::max(1, settings_.event_queue_size)))),
       pid_(make_peer_id(settings_.peer_id_version)) {
   budget_->max = settings_.max_connections;
   budget_->unchoke_slots = settings_.unchoke_slots;
+  budget_->max_per_host = settings_.max_connections_per_ip;
+  budget_->max_per_subnet = settings_.max_connections_per_subnet;
 }
 
 session_impl::~session_impl() { stop(); }
@@ -68,6 +70,9 @@ void session_impl::start() {
   listener_settings ls;
   ls.interface = settings_.listen_interface;
   ls.port = settings_.listen_port;
+  ls.max_pending_handshakes = settings_.max_pending_handshakes;
+  ls.max_pending_handshakes_per_ip = settings_.max_pending_handshakes_per_ip;
+  ls.max_pending_handshakes_per_subnet = settings_.max_pending_handshakes_per_subnet;
   listener_ = std::make_shared<listener>(
       io_.get_executor(), ls, [this](boost::asio::ip::tcp::socket s, const wire::handshake& h) {
         on_incoming_peer(std::move(s), h);
@@ -92,7 +97,7 @@ void session_impl::start() {
   // like tracker peers; the sink runs on the network thread, where torrents_ lives.
   lsd_ = lsd_driver::start_for(io_.get_executor(), settings_, listen_port_,
                                [this](const sha1_hash& ih, const boost::asio::ip::tcp::endpoint& peer) {
-                                 if (auto it = torrents_.find(ih); it != torrents_.end()) it->second->add_peers({peer});
+                                 if (auto it = torrents_.find(ih); it != torrents_.end()) it->second->add_peers({peer}, peer_source::lsd);
                                });
   work_.emplace(io_.get_executor());
   running_ = true;

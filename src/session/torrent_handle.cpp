@@ -52,7 +52,7 @@ result<bool> torrent_handle::connect_peer(const std::string& endpoint) const {
   auto ep = detail::parse_endpoint(endpoint);
   if (!ep) return unexpected{std::make_error_code(std::errc::invalid_argument)};
   return detail::session_impl::call(*this, [&ep](detail::torrent& t) -> result<bool> {
-    t.add_peers({*ep});
+    t.add_peers({*ep}, detail::peer_source::user);
     return true;
   });
 }

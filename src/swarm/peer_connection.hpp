@@ -168,8 +168,24 @@ struct peer_connection_settings {
   int max_queued_requests = 500;
   /// Disk reads in flight for this peer (read-ahead of its queued requests).
   int max_reads_in_flight = 8;
-  /// No new disk read starts while this many bytes wait to be written to the socket.
+  /// The send backlog is what we hold for the peer: every queued message (pieces, metadata
+  /// answers and rejects, haves, pex, requests...) plus the write in flight. While it is at or
+  /// above this many bytes no new disk read starts and ut_metadata requests are answered with
+  /// `reject` instead of 16 KiB of data. 512 KiB: about libtorrent's send_buffer_watermark
+  /// (500 KiB), the point where it stops reading blocks for a peer.
   std::size_t max_send_backlog = 512 * 1024;
+  /// A send backlog above this many bytes closes the connection (peer_errc::send_backlog): the
+  /// peer keeps asking (each reject, have or pex message counts) but does not read. 2 MiB: four
+  /// times max_send_backlog, far above what an honest connection holds (max_send_backlog, plus
+  /// max_reads_in_flight blocks whose reads were already running, plus one metadata piece).
+  /// Never below max_send_backlog + our bitfield, which goes out whole at the start.
+  std::size_t max_send_backlog_hard = 2 * 1024 * 1024;
+  /// A socket write that takes no byte for this long closes the connection
+  /// (peer_errc::send_stalled): the peer stopped reading (a zero TCP window) while we have data
+  /// for it. 120 s: libtorrent's peer_timeout, the time it gives a peer that sends nothing; a
+  /// peer that takes nothing gets the same. Only time inside socket writes counts: waiting for
+  /// upload quota (a rate limit) is not a stall.
+  std::chrono::seconds send_stall_timeout{120};
   /// Requests for pieces we do not have (a broken or hostile peer; they are ignored) tolerated
   /// before the connection is closed.
   int max_invalid_requests = 100;
@@ -195,6 +211,13 @@ struct peer_connection_stats {
   std::int64_t wasted = 0;
   /// The peer's requests we still owe (queued or being read from disk).
   int queued_uploads = 0;
+  /// Every byte read from the socket (handshake and protocol overhead included).
+  std::int64_t received_bytes = 0;
+  /// Bytes held for the peer (see peer_connection_settings::max_send_backlog).
+  std::size_t send_backlog = 0;
+  /// Bytes allocated for received, undecoded data: 256 KiB, more only while a longer message
+  /// (at most the message limit) is being received.
+  std::size_t receive_buffer = 0;
 };
 
 /// Must be owned by a std::shared_ptr before start_*() (its coroutines hold a reference). Single
@@ -216,15 +239,27 @@ struct peer_connection_stats {
 /// flight is then discarded). Choking the peer drops its whole queue. A failed disk read closes
 /// the connection with the read's error code.
 ///
+/// Bounds: the send backlog (every message queued for the peer plus the write in flight) closes
+/// the connection above max_send_backlog_hard (peer_errc::send_backlog), and a socket write that
+/// takes nothing for send_stall_timeout closes it too (peer_errc::send_stalled). The receive
+/// buffer grows only for a message longer than it (up to the message limit) and shrinks back
+/// after; a message with an id we do not know is skipped as it streams in, never buffered. An
+/// exception escaping the connection's code (a broken invariant, or thrown by the host) is
+/// logged and closes the connection (peer_errc::internal_error).
+///
 /// Extension protocol (BEP 10): our handshake sets the extension bit (reserved[5] & 0x10); when
 /// the peer's does too, our extended handshake follows the bitfield, with `m` {ut_metadata: 2,
 /// ut_pex: 1 (only when host.pex_enabled())}, `v`, `p` (host.listen_port()), `reqq`
 /// (max_queued_requests), `metadata_size` (when host.metadata() is not empty) and `yourip`. The
 /// peer's `reqq` caps our request pipeline to it. ut_metadata requests are answered from
-/// host.metadata() (reject when empty, out of range, or over the per-minute cap); data and reject
+/// host.metadata() (reject when empty, out of range, over the per-minute cap, or while the send
+/// backlog is at max_send_backlog); data and reject
 /// messages go to host.on_metadata_message, ut_pex messages to host.on_pex. An extended message
 /// with an id we did not assign is ignored; a malformed ut_metadata or ut_pex payload closes the
-/// connection with its extension_errc.
+/// connection with its extension_errc. Before the host has metadata (magnet), a bitfield longer
+/// than the peer's `metadata_size` allows (a torrent has at most one piece per 20 bytes of info
+/// dictionary; max_metadata_size while it has not said) closes the connection (bad_bitfield), as
+/// does a have beyond that bound (have_out_of_range).
 class peer_connection : public std::enable_shared_from_this<peer_connection> {
  public:
   /// `host` must outlive the connection's open period (see peer_host). `key` identifies the

@@ -28,6 +28,9 @@ class peer_category_impl final : public std::error_category {
       case peer_errc::both_seeds: return "both sides are seeds";
       case peer_errc::pex_flood: return "too many peer exchange messages";
       case peer_errc::metadata_mismatch: return "metadata does not match the info-hash";
+      case peer_errc::send_backlog: return "send backlog over its limit: the peer does not read";
+      case peer_errc::send_stalled: return "the peer has not read anything for too long";
+      case peer_errc::internal_error: return "internal error in the peer connection";
     }
     return "unknown peer error";
   }

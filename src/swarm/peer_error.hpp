@@ -26,6 +26,9 @@ enum class peer_errc {
   both_seeds,              ///< we and the peer both have every piece: nothing to exchange
   pex_flood,               ///< more ut_pex messages than peer_connection_settings allows (BEP 11)
   metadata_mismatch,       ///< the metadata the peer sent did not hash to the info-hash (BEP 9)
+  send_backlog,            ///< what we queued for the peer passed max_send_backlog_hard: it does not read
+  send_stalled,            ///< a write to the peer took no byte for send_stall_timeout
+  internal_error,          ///< an exception escaped the connection's code (a broken invariant)
 };
 
 const std::error_category& peer_category() noexcept;

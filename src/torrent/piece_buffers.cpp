@@ -32,11 +32,10 @@ bool piece_buffers::store(piece_index p, std::int32_t piece_size, std::int32_t o
   if (a.buffer.empty()) {
     a.buffer = allocate(piece_size);
     bytes_in_memory_ += piece_size;
+    a.block_from.assign(static_cast<std::size_t>((piece_size + block_size - 1) / block_size), 0);
   }
   if (!data.empty()) std::memcpy(a.buffer.data() + offset, data.data(), data.size());
-  if (std::find(a.contributors.begin(), a.contributors.end(), from) == a.contributors.end()) {
-    a.contributors.push_back(from);
-  }
+  a.block_from[static_cast<std::size_t>(offset / block_size)] = from;
   return true;
 }
 
@@ -46,7 +45,7 @@ std::vector<std::uint8_t> piece_buffers::take_for_hash(piece_index p) {
   std::vector<std::uint8_t> buf = std::move(it->second.buffer);
   auto& h = hashing_[p];
   h.bytes = static_cast<std::int64_t>(buf.size());
-  h.contributors = std::move(it->second.contributors);
+  h.block_from = std::move(it->second.block_from);
   bytes_in_memory_ -= h.bytes;
   bytes_at_disk_ += h.bytes;
   active_.erase(it);
@@ -56,7 +55,7 @@ std::vector<std::uint8_t> piece_buffers::take_for_hash(piece_index p) {
 std::vector<peer_key> piece_buffers::finish_hash(piece_index p) {
   auto it = hashing_.find(p);
   if (it == hashing_.end()) return {};
-  std::vector<peer_key> out = std::move(it->second.contributors);
+  std::vector<peer_key> out = std::move(it->second.block_from);
   bytes_at_disk_ -= it->second.bytes;
   hashing_.erase(it);
   return out;
@@ -90,10 +89,10 @@ bool piece_buffers::references(peer_key peer) const {
     return std::find(v.begin(), v.end(), peer) != v.end();
   };
   for (const auto& [p, a] : active_) {
-    if (has(a.contributors)) return true;
+    if (has(a.block_from)) return true;
   }
   for (const auto& [p, h] : hashing_) {
-    if (has(h.contributors)) return true;
+    if (has(h.block_from)) return true;
   }
   return false;
 }

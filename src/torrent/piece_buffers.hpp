@@ -1,6 +1,7 @@
 // Bookkeeping of the pieces a torrent is downloading: outstanding request counts, the in-memory
-// buffer each piece is assembled in, which peers contributed blocks, and the pieces handed to the
-// disk for hashing. Pure bookkeeping (no I/O, no clock) so the memory bounds can be tested alone.
+// buffer each piece is assembled in, which peer sent each block (for the smart ban,
+// smart_ban.hpp), and the pieces handed to the disk for hashing. Pure bookkeeping (no I/O, no
+// clock) so the memory bounds can be tested alone.
 #pragma once
 
 #include <cstddef>
@@ -35,16 +36,18 @@ class piece_buffers {
 
   // --- assembly ---
   /// Copies `data` (a received block at byte `offset` of `p`) into p's buffer, allocating a buffer
-  /// of `piece_size` bytes on the first block, and records `from` as a contributor. Returns false
-  /// (storing nothing) when the block does not fit inside the piece or `p` is hashing.
+  /// of `piece_size` bytes on the first block, and records `from` (never 0) as the sender of block
+  /// offset / block_size (a later block at the same index replaces it). Returns false (storing
+  /// nothing) when the block does not fit inside the piece or `p` is hashing.
   bool store(piece_index p, std::int32_t piece_size, std::int32_t offset,
              std::span<const std::uint8_t> data, peer_key from);
-  /// Moves p's buffer out for hashing; its contributors are kept until finish_hash(p). The
-  /// buffer's bytes count in bytes_at_disk() until then. Returns an empty vector if p had none.
+  /// Moves p's buffer out for hashing; its senders are kept until finish_hash(p). The buffer's
+  /// bytes count in bytes_at_disk() until then. Returns an empty vector if p had none.
   std::vector<std::uint8_t> take_for_hash(piece_index p);
-  /// The disk reported back on `p`: returns its contributors (distinct) and forgets the piece.
+  /// The disk reported back on `p`: returns the sender of each block (index = block; 0 for a
+  /// block never stored) and forgets the piece.
   std::vector<peer_key> finish_hash(piece_index p);
-  /// Drops p's buffer and contributors (e.g. the piece is not wanted any more); keeps the buffer
+  /// Drops p's buffer and senders (e.g. the piece is not wanted any more); keeps the buffer
   /// for reuse.
   void discard(piece_index p);
 
@@ -65,7 +68,7 @@ class piece_buffers {
   /// Active pieces holding received data but no outstanding request (their progress depends on
   /// someone requesting them again).
   std::vector<piece_index> idle_pieces() const;
-  /// True when `peer` is a contributor of some active or hashing piece.
+  /// True when `peer` sent a block of some active or hashing piece.
   bool references(peer_key peer) const;
 
   /// Takes back a buffer the disk is done with (piece_write_result::buffer), so the next piece
@@ -76,11 +79,11 @@ class piece_buffers {
   struct active_piece {
     int outstanding = 0;
     std::vector<std::uint8_t> buffer;  // empty until the first block
-    std::vector<peer_key> contributors;
+    std::vector<peer_key> block_from;  // sender of each block, 0: none yet
   };
   struct hashing_piece {
     std::int64_t bytes = 0;
-    std::vector<peer_key> contributors;
+    std::vector<peer_key> block_from;
   };
   void erase_if_idle(piece_index p);
   std::vector<std::uint8_t> allocate(std::int32_t size);

@@ -12,6 +12,7 @@
 #include "disk/file_ownership.hpp"
 #include "swarm/endpoint_conversion.hpp"
 #include "swarm/peer_error.hpp"
+#include "torrent/host_counts.hpp"
 #include "torrent/padding.hpp"
 
 namespace tessera::detail {
@@ -38,7 +39,14 @@ std::optional<boost::asio::ip::address> outgoing_address(const session_settings&
   return a;
 }
 
-// Answers a read of `length` bytes at `begin` from the whole piece in `piece`.
+// Our listen interface is a loopback address: peers we hear of on loopback are reachable and
+// legitimate (a test swarm on 127.0.0.x), so the peer list accepts them (is_dialable_peer).
+bool on_loopback(const session_settings& s) {
+  auto a = outgoing_address(s);
+  return a && is_loopback_address(*a);
+}
+
+// Answers a read of `length` bytes at `begin` of the window (or piece) in `piece`.
 void answer_read(const std::vector<std::uint8_t>& piece, std::int32_t begin, std::int32_t length,
                  const peer_host::read_handler& done) {
   if (begin < 0 || length < 0 || std::int64_t{begin} + length > static_cast<std::int64_t>(piece.size())) {
@@ -65,8 +73,9 @@ torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
       limits_(limits),
       picker_(make_picker(*ti_)),
       read_cache_(limits.max_read_cache_bytes),
+      peers_(peer_list::options{.loopback_allowed = on_loopback(ctx_.settings)}),
       tick_timer_(ctx_.ex) {
-  for (const auto& ep : initial_peers) peers_.add(ep);
+  for (const auto& ep : initial_peers) peers_.add(ep, peer_source::user);
   save_path_ = ctx_.save_path;
   paused_ = ctx_.start_paused;
   file_prios_ = ctx_.file_priorities;
@@ -86,6 +95,8 @@ void torrent::reset_pieces() {
   total_wanted_ = payload_size(*ti_);
   pad_in_piece_ = padding_per_piece(*ti_);
   file_pieces_left_.clear();
+  smart_ban_.clear();  // the pieces are fetched afresh: no record refers to a live download
+  parole_.clear();
   apply_priorities();  // the new picker takes the file priorities (no-op without storage)
 }
 
@@ -204,7 +215,7 @@ void torrent::start_swarm() {
       return req;
     };
     cb.on_peers = [weak](const std::vector<boost::asio::ip::tcp::endpoint>& eps) {
-      if (auto t = weak.lock()) t->add_peers(eps);
+      if (auto t = weak.lock()) t->add_peers(eps, peer_source::tracker);
     };
     cb.on_all_failed = [weak](const tracker_error& e) {
       auto t = weak.lock();
@@ -390,32 +401,68 @@ void torrent::on_peer_interest(peer_connection& c, bool interested) {
   }
 }
 
-// Requests are served from whole pieces: the first request of a piece reads all of it (one disk
-// job) and later ones, from this peer or others, are answered from the cache.
+// Requests are served from read windows (read_cache.hpp): the first request of a window reads
+// all of it (one disk job) and later ones, from this peer or others, are answered from the cache.
+// When reads in flight fill the cache's budget, the request reads just its own bytes: memory
+// stays bounded by the budget plus one block per read in flight (peer_connection_settings::
+// max_reads_in_flight per peer), whatever the peers ask for.
 void torrent::read_block(piece_index p, std::int32_t begin, std::int32_t length, read_handler done) {
-  if (auto buf = read_cache_.find(p)) {
-    boost::asio::post(ctx_.ex, [buf = std::move(buf), begin, length, done = std::move(done)] {
-      answer_read(*buf, begin, length, done);
-    });
-    return;
+  if (const auto w = read_window_for(ti_->piece_size(p), begin, length, limits_.read_windows)) {
+    if (auto buf = read_cache_.find(p, *w)) {
+      boost::asio::post(ctx_.ex, [buf = std::move(buf), at = begin - w->start, length, done = std::move(done)] {
+        answer_read(*buf, at, length, done);
+      });
+      return;
+    }
+    read_waiter waiter{begin, length, std::move(done)};
+    switch (read_cache_.wait(p, *w, std::move(waiter))) {
+      case piece_read_cache::wait_result::joined:
+        return;
+      case piece_read_cache::wait_result::start_read: {
+        note_upload_read_bytes();
+        std::weak_ptr<torrent> weak = weak_from_this();
+        ctx_.disk->async_read(storage_, ti_, p, w->start, w->length, ctx_.ex,
+                              [weak, p, w = *w](result<std::vector<std::uint8_t>, storage_error> r) {
+                                if (auto t = weak.lock()) t->on_window_read(p, w, std::move(r));
+                              });
+        return;
+      }
+      case piece_read_cache::wait_result::over_budget:
+        done = std::move(waiter.done);  // not taken: read the block alone below
+        break;
+    }
   }
-  if (!read_cache_.wait(p, read_waiter{begin, length, std::move(done)})) return;  // read in flight
+  ++block_reads_;
+  block_read_bytes_ += length;
+  note_upload_read_bytes();
   std::weak_ptr<torrent> weak = weak_from_this();
-  ctx_.disk->async_read(storage_, ti_, p, 0, ti_->piece_size(p), ctx_.ex,
-                        [weak, p](result<std::vector<std::uint8_t>, storage_error> r) {
-                          if (auto t = weak.lock()) t->on_piece_read(p, std::move(r));
+  ctx_.disk->async_read(storage_, ti_, p, begin, length, ctx_.ex,
+                        [weak, length, done = std::move(done)](result<std::vector<std::uint8_t>, storage_error> r) {
+                          if (auto t = weak.lock()) t->block_read_bytes_ -= length;
+                          if (!r) {
+                            done(r.error().ec ? r.error().ec : std::make_error_code(std::errc::io_error), {});
+                            return;
+                          }
+                          done({}, std::span<const std::uint8_t>(*r));
                         });
 }
 
-void torrent::on_piece_read(piece_index p, result<std::vector<std::uint8_t>, storage_error> r) {
+void torrent::on_window_read(piece_index p, read_window w,
+                             result<std::vector<std::uint8_t>, storage_error> r) {
   if (!r) {
     const std::error_code ec = r.error().ec ? r.error().ec : std::make_error_code(std::errc::io_error);
-    for (auto& w : read_cache_.complete(p, nullptr)) w.done(ec, {});
+    for (auto& waiter : read_cache_.complete(p, w, nullptr)) waiter.done(ec, {});
     return;
   }
   auto buf = std::make_shared<const std::vector<std::uint8_t>>(std::move(*r));
   // The waiters are moved out first: answering one may queue further reads on the cache.
-  for (auto& w : read_cache_.complete(p, buf)) answer_read(*buf, w.begin, w.length, w.done);
+  for (auto& waiter : read_cache_.complete(p, w, buf)) {
+    answer_read(*buf, waiter.begin - w.start, waiter.length, waiter.done);
+  }
+}
+
+void torrent::note_upload_read_bytes() {
+  peak_upload_read_bytes_ = std::max(peak_upload_read_bytes_, read_cache_.bytes() + block_read_bytes_);
 }
 
 void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::handshake& h) {
@@ -435,10 +482,25 @@ void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::h
   }
   if (ctx_.budget && ctx_.budget->open >= ctx_.budget->max) return refuse("session connection limit");
   if (peers_.is_banned(remote.address())) return refuse("banned address");
+  // One connection opened by each host per torrent (libtorrent's default), so that one host
+  // cannot fill the torrent's slots: a second one from the host goes at once. Our own connection
+  // to the host does not refuse this one: when both sides dial at once, closing either here could
+  // meet the other side closing the other (libtorrent decides by listen ports or by peer ids,
+  // depending on its settings, and sends a new peer id on every connection). So the two sides'
+  // duplicate rules settle it (ours: on_handshake, for a matching peer id), and a host holds at
+  // most one connection it opened and one we opened.
+  if (!ctx_.settings.allow_multiple_connections_per_ip && connections_with(remote.address(), true) > 0) {
+    return refuse("the address has a connection open already");
+  }
+  if (ctx_.budget && !ctx_.budget->host_has_room(remote.address())) {
+    return refuse("session connections per address or subnet");
+  }
   peer_key key = next_key_++;
   auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, remote,
                                                connection_settings());
-  connection_entry e{conn, remote};
+  connection_entry e;
+  e.conn = conn;
+  e.remote = remote;
   e.incoming = true;
   conns_[key] = std::move(e);
   key_addresses_[key] = remote.address();
@@ -463,8 +525,8 @@ void torrent::release_stuck_pieces() {
   if (released) request_more_all();
 }
 
-void torrent::add_peers(const std::vector<endpoint>& eps) {
-  for (const auto& ep : eps) peers_.add(ep);
+void torrent::add_peers(const std::vector<endpoint>& eps, peer_source source) {
+  for (const auto& ep : eps) peers_.add(ep, source);
   connect_candidates();
 }
 
@@ -479,14 +541,33 @@ void torrent::connect_candidates() {
     if (ctx_.budget && ctx_.budget->open >= ctx_.budget->max) break;
     auto ep = peers_.next_candidate(now, state_ == torrent_state::seeding);
     if (!ep) break;
+    // The host has a connection already (another port of it, or it dialled us), or its address or
+    // subnet has its share of the session: not dialled now, and not counted as a failed attempt.
+    if ((!ctx_.settings.allow_multiple_connections_per_ip && connections_with(ep->address(), false) > 0) ||
+        (ctx_.budget && !ctx_.budget->host_has_room(ep->address()))) {
+      peers_.defer(*ep, now);
+      continue;
+    }
     peer_key key = next_key_++;
     auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep,
                                                   connection_settings());
-    conns_[key] = connection_entry{conn, *ep};
+    connection_entry e;
+    e.conn = conn;
+    e.remote = *ep;
+    conns_[key] = std::move(e);
     key_addresses_[key] = ep->address();
     if (ctx_.budget) ++ctx_.budget->open;
     conn->start_outgoing();
   }
+}
+
+int torrent::connections_with(const boost::asio::ip::address& a, bool incoming_only) const {
+  const auto host = host_address(a);
+  int n = 0;
+  for (const auto& [k, c] : conns_) {
+    if (host_address(c.remote.address()) == host && (c.incoming || !incoming_only)) ++n;
+  }
+  return n;
 }
 
 peer_connection_settings torrent::connection_settings() const {
@@ -565,7 +646,16 @@ bool torrent::on_handshake(peer_connection& c, const wire::handshake& h) {
   }
   it = conns_.find(c.key());
   if (it == conns_.end()) return false;
+  // The session's per-host caps, after the duplicate rule, so that of two connections between
+  // the same two peers the one kept is counted.
+  const auto addr = it->second.remote.address();
+  if (ctx_.budget && !ctx_.budget->host_has_room(addr)) {
+    spdlog::debug("torrent {}: {} refused: the session's connections per address or subnet are taken",
+                  ti_->name, endpoint_to_string(it->second.remote));
+    return false;
+  }
   it->second.counted = true;
+  if (ctx_.budget) ctx_.budget->established.add(addr);
   if (ctx_.emit) {
     // The connection records the peer id after this call returns: read the client name later.
     std::weak_ptr<torrent> weak = weak_from_this();
@@ -627,7 +717,13 @@ void torrent::pick_blocks(peer_connection& c, int max, std::vector<block_address
   max = static_cast<int>(std::min<std::int64_t>(max, allowance));
   if (max <= 0) return;
   std::size_t first = out.size();
-  picker_.pick(c.pieces(), max, c.key(), out);
+  if (parole_.empty()) {
+    picker_.pick(c.pieces(), max, c.key(), out);
+  } else {
+    bitfield visible = c.pieces();  // a paroled piece another peer owns is not this peer's to fetch
+    parole_.hide_owned_by_others(visible, c.key());
+    picker_.pick(visible, max, c.key(), out);
+  }
   std::size_t kept = first;
   for (std::size_t i = first; i < out.size(); ++i) {
     block_address b = out[i];
@@ -637,6 +733,7 @@ void torrent::pick_blocks(peer_connection& c, int max, std::vector<block_address
       continue;
     }
     buffers_.request_sent(b.piece);
+    parole_.claim(b.piece, c.key());
     out[kept++] = b;
   }
   out.resize(kept);
@@ -684,14 +781,17 @@ void torrent::on_block(peer_connection& c, block_address b, std::span<const std:
 void torrent::hash_piece(piece_index p) {
   std::vector<std::uint8_t> data = buffers_.take_for_hash(p);
   std::weak_ptr<torrent> weak = weak_from_this();
-  ctx_.disk->async_hash_and_write(storage_, ti_, p, std::move(data), ctx_.ex,
-                                  [weak](piece_write_result r) {
-                                    if (auto t = weak.lock()) t->on_piece_written(std::move(r));
-                                  });
+  // A piece that failed before comes back with its block hashes for the smart ban.
+  ctx_.disk->async_hash_and_write(
+      storage_, ti_, p, std::move(data), ctx_.ex,
+      [weak](piece_write_result r) {
+        if (auto t = weak.lock()) t->on_piece_written(std::move(r));
+      },
+      smart_ban_.has_records(p));
 }
 
 void torrent::on_piece_written(piece_write_result r) {
-  std::vector<peer_key> contributors = buffers_.finish_hash(r.piece);
+  std::vector<peer_key> block_from = buffers_.finish_hash(r.piece);
   buffers_.recycle(std::move(r.buffer));
   if (stopped_ || state_ == torrent_state::error) return;
   if (r.error) {
@@ -699,10 +799,15 @@ void torrent::on_piece_written(piece_write_result r) {
     return;
   }
   if (!r.hash_passed) {
-    on_hash_failed(r.piece, contributors);
+    on_hash_failed(r.piece, block_from, r.block_hashes);
+    forget_gone_senders(block_from);
     request_more_all();
     return;
   }
+  if (smart_ban_.has_records(r.piece) || parole_.contains(r.piece)) {
+    on_hash_passed_after_failure(r.piece, r.block_hashes);
+  }
+  forget_gone_senders(block_from);
   picker_.piece_passed(r.piece);
   done_bytes_ += wanted_bytes(r.piece);
   resume_dirty_ = true;
@@ -726,36 +831,84 @@ void torrent::on_piece_written(piece_write_result r) {
   }
 }
 
-void torrent::on_hash_failed(piece_index p, const std::vector<peer_key>& contributors) {
+// Hash failures (smart_ban.hpp, parole.hpp). Every block of a piece from one peer: that peer sent
+// the bad data, banned at once (libtorrent does the same). Blocks from several peers: any may have
+// lied, so nobody is punished yet; each sender's block hashes are kept, the piece is downloaded
+// again from one peer, and when it passes, the senders whose blocks differ from the verified ones
+// are banned at once (a differing block is proof, no strike count needed). An honest peer's
+// blocks always match, so no number of failures caused by others gets it banned.
+void torrent::on_hash_failed(piece_index p, const std::vector<peer_key>& block_from,
+                             const std::vector<sha1_hash>& block_hashes) {
   picker_.piece_failed(p);
   wasted_ += ti_->piece_size(p);
-  spdlog::warn("torrent {}: piece {} failed the hash check ({} contributing peers)", ti_->name,
-               p.value, contributors.size());
-  // Strike every peer that sent a block of the piece; ban at three strikes.
-  constexpr int ban_strikes = 3;
-  for (peer_key k : contributors) {
-    auto ait = key_addresses_.find(k);
-    if (ait == key_addresses_.end()) continue;
-    auto addr = ait->second;
-    if (peers_.is_banned(addr)) continue;
-    if (peers_.strike(addr) < ban_strikes) continue;
-    spdlog::warn("torrent {}: banning {} after {} hash failures", ti_->name, addr.to_string(), ban_strikes);
-    peers_.ban(addr);
-    std::vector<std::shared_ptr<peer_connection>> victims;
-    for (auto& [key, c] : conns_) {
-      if (c.remote.address() == addr) victims.push_back(c.conn);
+  std::vector<std::optional<boost::asio::ip::address>> senders(block_from.size());
+  std::vector<std::pair<boost::asio::ip::address, int>> counts;  // distinct senders, blocks each
+  bool every_block_known = true;
+  for (std::size_t i = 0; i < block_from.size(); ++i) {
+    auto ait = block_from[i] != 0 ? key_addresses_.find(block_from[i]) : key_addresses_.end();
+    if (ait == key_addresses_.end()) {
+      every_block_known = false;
+      continue;
     }
-    for (auto& v : victims) v->close(std::make_error_code(std::errc::permission_denied));
+    senders[i] = ait->second;
+    auto c = std::find_if(counts.begin(), counts.end(), [&](const auto& e) { return e.first == ait->second; });
+    if (c == counts.end()) {
+      counts.emplace_back(ait->second, 1);
+    } else {
+      ++c->second;
+    }
   }
-  // Forget addresses of peers that are gone and no longer referenced.
-  for (peer_key k : contributors) {
-    if (!conns_.count(k) && !buffers_.references(k)) key_addresses_.erase(k);
+  std::string who;
+  for (const auto& [addr, n] : counts) {
+    who += (who.empty() ? "" : ", ") + addr.to_string() + " x" + std::to_string(n);
   }
+  spdlog::warn("torrent {}: piece {} failed the hash check (blocks from {})", ti_->name, p.value,
+               who.empty() ? "unknown peers" : who);
+  if (counts.size() == 1 && every_block_known) {
+    ban_peer(counts.front().first,
+             "sent every block of piece " + std::to_string(p.value) + ", which failed the hash check");
+  } else {
+    for (const auto& liar : smart_ban_.on_piece_failed(p, block_hashes, senders)) {
+      ban_peer(liar, "sent two different versions of a block of piece " + std::to_string(p.value));
+    }
+  }
+  parole_.add(p);
+}
+
+void torrent::forget_gone_senders(const std::vector<peer_key>& block_from) {
+  for (peer_key k : block_from) {
+    if (k != 0 && !conns_.count(k) && !buffers_.references(k)) key_addresses_.erase(k);
+  }
+}
+
+void torrent::on_hash_passed_after_failure(piece_index p, const std::vector<sha1_hash>& block_hashes) {
+  parole_.remove(p);
+  if (block_hashes.empty()) {  // records made while this download's hash job was queued
+    smart_ban_.on_piece_passed(p, {});
+    return;
+  }
+  for (const auto& liar : smart_ban_.on_piece_passed(p, block_hashes)) {
+    ban_peer(liar, "sent a block of piece " + std::to_string(p.value) +
+                       " that differs from the verified piece");
+  }
+}
+
+void torrent::ban_peer(const boost::asio::ip::address& addr, const std::string& why) {
+  if (peers_.is_banned(addr)) return;
+  spdlog::warn("torrent {}: banning {}: {}", ti_->name, addr.to_string(), why);
+  peers_.ban(addr);
+  std::vector<std::shared_ptr<peer_connection>> victims;
+  for (auto& [key, c] : conns_) {
+    if (peers_.is_banned(c.remote.address())) victims.push_back(c.conn);
+  }
+  for (auto& v : victims) v->close(std::make_error_code(std::errc::permission_denied));
 }
 
 void torrent::on_request_aborted(peer_connection& c, block_address b) {
   picker_.abort_request(b, c.key());
   buffers_.request_ended(b.piece);
+  // The owner of a paroled piece stopped serving it: another peer may take it over.
+  if (parole_.release(b.piece, c.key())) request_more_all();
 }
 
 void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
@@ -764,7 +917,9 @@ void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
   connection_entry e = std::move(it->second);
   conns_.erase(it);
   if (ctx_.budget && ctx_.budget->open > 0) --ctx_.budget->open;
+  if (ctx_.budget && e.counted) ctx_.budget->established.remove(e.remote.address());
   picker_.abort_all(c.key());
+  parole_.release_all(c.key());
   if (e.availability) picker_.remove_peer(c.pieces());
   if (metadata_fetch_) {
     metadata_fetch_->remove_peer(c.key());

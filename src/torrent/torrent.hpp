@@ -32,10 +32,12 @@
 #include "tessera/file_priority.hpp"
 #include "torrent/connection_budget.hpp"
 #include "torrent/metadata_fetch.hpp"
+#include "torrent/parole.hpp"
 #include "torrent/peer_list.hpp"
 #include "torrent/pex_history.hpp"
 #include "torrent/piece_buffers.hpp"
 #include "torrent/read_cache.hpp"
+#include "torrent/smart_ban.hpp"
 
 namespace tessera::detail {
 
@@ -87,9 +89,13 @@ struct torrent_limits {
   std::int64_t max_assembling_bytes = 16 << 20;
   /// Bytes handed to the disk and not yet written; no block is requested beyond this.
   std::int64_t max_disk_queue_bytes = 8 << 20;
-  /// Bytes of whole pieces kept in memory to serve peers' requests (see read_cache.hpp); at least
-  /// one piece is kept.
+  /// Bytes of read windows kept in memory or being read to serve peers' requests (see
+  /// read_cache.hpp). When reads in flight use it up, a request reads just its block (16 KiB).
+  /// 8 MiB: libtorrent 1.2's default cache (cache_size 1024 blocks of 16 KiB) is 16 MiB for
+  /// reads and writes together; this is the read half.
   std::int64_t max_read_cache_bytes = 8 << 20;
+  /// What one upload read covers: whole pieces up to 1 MiB, else aligned 512 KiB windows.
+  read_window_policy read_windows;
 };
 
 class torrent final : public peer_host, public std::enable_shared_from_this<torrent> {
@@ -146,11 +152,22 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// Highest piece-buffer memory seen so far: assembling plus queued at the disk, in bytes (for
   /// tests and diagnostics of the memory bound).
   std::int64_t peak_buffered_bytes() const { return peak_buffered_; }
-  /// Adds peer addresses (tracker replies, user-given peers) and connects if there is room.
-  void add_peers(const std::vector<endpoint>& peers);
+  /// Highest memory the upload reads held so far: read windows cached or being read plus blocks
+  /// read outside the cache, in bytes (for tests of the read budget).
+  std::int64_t peak_upload_read_bytes() const { return peak_upload_read_bytes_; }
+  /// Requests read outside the read cache (the budget was used up by reads in flight, or the
+  /// request straddled two windows).
+  std::int64_t block_reads() const { return block_reads_; }
+  /// Adds peer addresses and connects if there is room. `source` says who named them: only
+  /// peer_source::user addresses skip the address filter (is_dialable_peer: no multicast,
+  /// broadcast, unspecified or port 0, and loopback only when we listen on loopback); the peer
+  /// list keeps at most peer_list::default_max_size addresses.
+  void add_peers(const std::vector<endpoint>& peers, peer_source source);
   /// An incoming connection whose handshake (`h`, naming this torrent) the listener read. Closed
-  /// at once while checking, stopped or in error, from a banned address, or beyond the
-  /// per-torrent or session connection limits; otherwise a connection is attached and the
+  /// at once while checking, stopped or in error, from a banned address, beyond the per-torrent
+  /// or session connection limits, or beyond the per-host caps (a second connection opened by
+  /// the same address without session_settings::allow_multiple_connections_per_ip; the
+  /// session's max_connections_per_ip / _per_subnet); otherwise a connection is attached and the
   /// handshake goes through on_handshake like an outgoing one (self and duplicate ids dropped).
   void attach_incoming(boost::asio::ip::tcp::socket socket, const wire::handshake& h);
   /// Runs one choking round now (normally every choker_settings::rechoke_interval, and early when
@@ -208,8 +225,10 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   // Metadata phase and peer exchange (torrent_extensions.cpp).
   /// Sends the ut_metadata requests metadata_fetch wants now.
   void request_metadata();
-  /// The verified info dictionary arrived: become a full torrent.
+  /// The verified info dictionary arrived: ends the fetch and parses it on the disk pool.
   void on_metadata_complete(std::string info_bytes);
+  /// The parse of on_metadata_complete ended (network thread): become a full torrent, or fail.
+  void on_metadata_parsed(result<torrent_info> parsed);
   /// Sends each ut_pex peer what changed since its last message (called every pex_interval).
   void send_pex_all();
   /// Forgets every verified piece: a fresh picker for ti_ (with the file priorities), the byte
@@ -222,6 +241,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// This torrent's share of the session's connections and regular unchoke slots.
   int connection_limit() const;
   int unchoke_slots() const;
+  /// Connections of this torrent with host `a` (host_address): `incoming_only` counts only those
+  /// the host opened (past the handshake or not), else every one (ours still dialling included).
+  int connections_with(const boost::asio::ip::address& a, bool incoming_only) const;
   /// Stops the announcer (sending `stopped` in the background).
   void stop_announcing();
   /// A pending recheck or move starts once no piece is waiting for the disk (called every tick).
@@ -262,9 +284,23 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void release_stuck_pieces();
   void hash_piece(piece_index p);
   void on_piece_written(piece_write_result r);
-  /// A whole-piece read for upload (started by read_block) ended: answers its waiters.
-  void on_piece_read(piece_index p, result<std::vector<std::uint8_t>, storage_error> r);
-  void on_hash_failed(piece_index p, const std::vector<peer_key>& contributors);
+  /// A window read for upload (started by read_block) ended: answers its waiters.
+  void on_window_read(piece_index p, read_window w, result<std::vector<std::uint8_t>, storage_error> r);
+  /// Updates peak_upload_read_bytes_ after the read cache or the block reads grew.
+  void note_upload_read_bytes();
+  /// Piece `p` failed its hash check: `block_from` is the sender of each block
+  /// (piece_buffers::finish_hash), `block_hashes` their SHA-1s (piece_write_result). Bans the
+  /// single sender of a piece that came from one peer; otherwise records the blocks for the smart
+  /// ban, and paroles the piece.
+  void on_hash_failed(piece_index p, const std::vector<peer_key>& block_from,
+                      const std::vector<sha1_hash>& block_hashes);
+  /// Piece `p` passed after a failure: the smart ban names the senders of differing blocks.
+  void on_hash_passed_after_failure(piece_index p, const std::vector<sha1_hash>& block_hashes);
+  /// Drops the addresses of `block_from`'s peers that are gone and sent no block still in memory.
+  void forget_gone_senders(const std::vector<peer_key>& block_from);
+  /// Bans ban_prefix(addr) for this torrent (peer_list::ban) and closes its connections; logs
+  /// "banning <addr>: <why>". Nothing when it is banned already.
+  void ban_peer(const boost::asio::ip::address& addr, const std::string& why);
   void become_seed();
   void fail(const storage_error& e);
   /// Puts the torrent into the error state with `message` (closes connections, stops announcing).
@@ -287,11 +323,13 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   piece_buffers buffers_;
   piece_read_cache read_cache_;
   peer_list peers_;
+  smart_ban smart_ban_;     // block hashes of failed pieces, per sender
+  piece_parole parole_;     // failed pieces: downloaded again from one peer
   std::shared_ptr<announcer> announcer_;
   boost::asio::steady_timer tick_timer_;
 
   std::unordered_map<peer_key, connection_entry> conns_;
-  std::unordered_map<peer_key, boost::asio::ip::address> key_addresses_;  // for strikes
+  std::unordered_map<peer_key, boost::asio::ip::address> key_addresses_;  // for the smart ban
   peer_key next_key_ = 1;
 
   torrent_state state_ = torrent_state::checking;
@@ -329,6 +367,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   std::int64_t wasted_ = 0;
   std::int64_t closed_uploaded_ = 0;        // uploaded by connections already closed
   std::int64_t peak_buffered_ = 0;
+  std::int64_t block_read_bytes_ = 0;        // blocks being read outside the read cache
+  std::int64_t block_reads_ = 0;             // see block_reads()
+  std::int64_t peak_upload_read_bytes_ = 0;  // see peak_upload_read_bytes()
   rate_meter download_rate_{rate_meter::clock::now()};
   rate_meter upload_rate_{rate_meter::clock::now()};  // fed once per tick from the connections
   std::int64_t upload_sampled_ = 0;                   // total_uploaded() at the last tick

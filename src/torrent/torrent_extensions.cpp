@@ -6,6 +6,7 @@
 
 #include "swarm/endpoint_conversion.hpp"
 #include "swarm/peer_error.hpp"
+#include "torrent/metadata_parse.hpp"
 #include "torrent/padding.hpp"
 #include "torrent/torrent.hpp"
 
@@ -13,8 +14,9 @@ namespace tessera::detail {
 
 namespace {
 
-/// Peers learned through PEX are not added beyond this many known addresses: one peer's
-/// messages cannot grow the peer list without bound.
+/// Peers learned through PEX are not added beyond this many known addresses: the peer list holds
+/// at most peer_list::default_max_size, and PEX peers (any connected peer can send them) must
+/// not be able to fill it, leaving trackers, the DHT and LSD no room.
 constexpr int max_known_peers_for_pex = 1000;
 
 }  // namespace
@@ -73,7 +75,21 @@ void torrent::on_metadata_message(peer_connection& c, const metadata_message& m)
 }
 
 void torrent::on_metadata_complete(std::string info_bytes) {
-  auto parsed = parse_info_dictionary(info_bytes);
+  // The fetch is over: later ut_metadata messages and extension handshakes are ignored while
+  // the parse runs on the disk pool (metadata_parse.hpp), and the metadata is never asked for
+  // again, whatever the parse says.
+  metadata_fetch_.reset();
+  std::weak_ptr<torrent> weak = weak_from_this();
+  async_parse_metadata(*ctx_.disk, std::move(info_bytes), ctx_.ex, [weak](result<torrent_info> parsed) {
+    if (auto t = weak.lock()) t->on_metadata_parsed(std::move(parsed));
+  });
+}
+
+void torrent::on_metadata_parsed(result<torrent_info> parsed) {
+  // Stopped (removed, or the session stopping) meanwhile: nothing to become. Paused meanwhile:
+  // the metadata is still taken, and start_check below runs while paused as it does for a
+  // paused .torrent; the swarm waits for resume().
+  if (stopped_ || state_ == torrent_state::error) return;
   if (!parsed || parsed->info_hash != ti_->info_hash) {
     const std::string why = parsed ? "info-hash differs" : parsed.error().message();
     fail("the metadata from peers is not a usable torrent: " + why);
@@ -90,12 +106,11 @@ void torrent::on_metadata_complete(std::string info_bytes) {
     fail(st.error());
     return;
   }
-  spdlog::info("torrent {}: metadata received ({} bytes, {} pieces)", ti->name, info_bytes.size(),
+  spdlog::info("torrent {}: metadata received ({} bytes, {} pieces)", ti->name, ti->info_bytes.size(),
                ti->num_pieces());
   ti_ = std::move(ti);
   storage_ = std::move(*st);
   has_metadata_ = true;
-  metadata_fetch_.reset();
   reset_pieces();
   if (ctx_.on_metadata) ctx_.on_metadata(*ti_, make_torrent_file(ti_->info_bytes, ti_->trackers));
   if (ctx_.emit) ctx_.emit(events::metadata_received{ti_->info_hash, ti_->name});
@@ -140,7 +155,7 @@ void torrent::on_pex(peer_connection& c, const pex_message& m) {
     eps.push_back(to_tcp_endpoint(p.endpoint));
   }
   spdlog::debug("torrent {}: {} peers from PEX of {}", ti_->name, eps.size(), c.remote().address().to_string());
-  if (!eps.empty()) add_peers(eps);
+  if (!eps.empty()) add_peers(eps, peer_source::pex);
 }
 
 }  // namespace tessera::detail

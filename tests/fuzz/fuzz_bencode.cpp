@@ -11,6 +11,8 @@
 #include <string_view>
 
 #include "core/bencode.hpp"
+#include "core/extension_messages.hpp"
+#include "core/metainfo_limits.hpp"
 
 using namespace tessera::detail;
 
@@ -23,9 +25,9 @@ void check(bool ok) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
 
-  bdecode_limits limits;
-  limits.max_depth = 64;
-  limits.max_items = 100000;
+  // The limits production decodes .torrent files with (the most permissive of tessera's), taken
+  // from the code rather than copied, so the target cannot drift from what it guards.
+  const bdecode_limits limits = metainfo_bdecode_limits();
   auto lax = bdecode(in, limits);
   if (lax) {
     const std::string once = bencode(*lax);
@@ -42,6 +44,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto r = bdecode(in, strict)) {
     check(lax.has_value());
     check(bencode(*r) == in);
+  }
+
+  // Tighter production limits (BEP 10 extension messages) only ever refuse more: what they
+  // accept decodes to the same value.
+  if (auto small = bdecode(in, extension_bdecode_limits())) {
+    check(lax.has_value());
+    check(bencode(*small) == bencode(*lax));
   }
 
   std::size_t consumed = 0;

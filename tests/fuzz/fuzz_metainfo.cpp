@@ -1,12 +1,15 @@
 // libFuzzer target for .torrent parsing (BEP 3/12/19/27/47). A torrent that parses must satisfy
-// what the rest of the engine relies on: safe relative paths, consistent offsets and sizes, one
-// hash per piece, and an info-hash over the exact `info` bytes.
+// what the rest of the engine relies on: safe relative paths within the path limits (no control
+// character, valid UTF-8), consistent offsets and sizes, one hash per piece, and an info-hash
+// over the exact `info` bytes. It calls parse_torrent itself, so it runs with the production
+// limits (core/metainfo_limits.hpp, tessera/torrent_info.hpp) by construction.
 #include <openssl/evp.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "tessera/torrent_info.hpp"
@@ -16,18 +19,50 @@ void check(bool ok) {
   if (!ok) std::abort();
 }
 
+/// Valid UTF-8 without C0/DEL/C1 controls or bidirectional marks, written apart from the parser's decoder so that the
+/// two check each other. Two-byte C1 controls are C2 80..C2 9F.
+bool clean_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x20 || b == 0x7f) return false;
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t len = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc2 ? 2 : 0;
+    if (len == 0 || b > 0xf4 || s.size() - i < len) return false;
+    for (std::size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    const auto b1 = static_cast<unsigned char>(s[i + 1]);
+    if (b == 0xc2 && b1 <= 0x9f) return false;                 // C1 control
+    if (b == 0xe0 && b1 < 0xa0) return false;                  // overlong
+    if (b == 0xed && b1 >= 0xa0) return false;                 // surrogate
+    if (b == 0xf0 && b1 < 0x90) return false;                  // overlong
+    if (b == 0xf4 && b1 >= 0x90) return false;                 // above U+10FFFF
+    if (b == 0xe2) {  // bidirectional marks U+200E/F, U+202A..E, U+2066..9
+      const auto b2 = static_cast<unsigned char>(s[i + 2]);
+      if (b1 == 0x80 && (b2 == 0x8e || b2 == 0x8f || (b2 >= 0xaa && b2 <= 0xae))) return false;
+      if (b1 == 0x81 && b2 >= 0xa6 && b2 <= 0xa9) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
 bool safe_relative_path(std::string_view p) {
-  if (p.empty() || p.front() == '/' || p.back() == '/') return false;
-  if (p.find('\\') != std::string_view::npos || p.find('\0') != std::string_view::npos) return false;
+  if (p.empty() || p.size() > tessera::max_path_bytes || p.front() == '/' || p.back() == '/') return false;
+  if (p.find('\\') != std::string_view::npos || !clean_utf8(p)) return false;
   std::size_t start = 0;
+  std::size_t components = 0;
   while (start <= p.size()) {
     std::size_t end = p.find('/', start);
     if (end == std::string_view::npos) end = p.size();
     const std::string_view c = p.substr(start, end - start);
-    if (c.empty() || c == "." || c == "..") return false;
+    if (c.empty() || c == "." || c == ".." || c.size() > tessera::max_path_component_bytes) return false;
+    ++components;
     start = end + 1;
   }
-  return true;
+  return components <= tessera::max_path_components + 1;  // the name, then the `path` list
 }
 }  // namespace
 
@@ -36,6 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!r) return 0;
   const tessera::torrent_info& ti = *r;
 
+  check(safe_relative_path(ti.name) && ti.name.find('/') == std::string::npos);
   std::int64_t offset = 0;
   for (const auto& f : ti.files) {
     check(safe_relative_path(f.path));

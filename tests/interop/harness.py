@@ -798,6 +798,15 @@ def tessera_state_dir_args(h, out_dir, extra=()):
     return ['--state-dir', h.path(STATE_SUBDIR, rel.replace(os.sep, '_') + '-state')]
 
 
+def tessera_interface_args(ip, extra=()):
+    """['--interface', ip] unless `extra` already has an --interface. tessera dials loopback peers
+    heard from trackers, the DHT, LSD and PEX only when its own listen interface is a loopback
+    address (docs/hardening.md); every swarm here is on loopback."""
+    if any(str(a) == '--interface' or str(a).startswith('--interface=') for a in extra):
+        return []
+    return ['--interface', ip]
+
+
 def start_leecher(h, kind, t, out_dir, tessera=None, peers=(), timeout=600, name=None, extra=(),
                   wrap=()):
     """Start a leecher of `kind` (tessera | aria2 | libtorrent) downloading t into out_dir.
@@ -808,9 +817,10 @@ def start_leecher(h, kind, t, out_dir, tessera=None, peers=(), timeout=600, name
     if kind == 'tessera':
         ip = '127.0.0.1'
         port = h.free_port(ip)
-        # Listening on every address, LSD would multicast on the default route's interface:
-        # off (test_lsd_libtorrent covers LSD, bound to loopback).
+        # --no-lsd: test_lsd_libtorrent covers LSD. --interface (tessera_interface_args): peers on
+        # loopback from trackers, the DHT and PEX are dialled only when tessera is on loopback.
         argv = [tessera, 'download', t.path, '-o', out_dir, '--port', str(port), '--no-lsd']
+        argv += tessera_interface_args(ip, extra)
         for pe in peers:
             argv += ['--peer', pe]
         argv += list(extra) + tessera_state_dir_args(h, out_dir, extra)
@@ -894,8 +904,9 @@ def start_tessera_download(h, tessera, t, out_dir, peers=(), log_level=None, cwd
     argv = [tessera]
     if log_level:
         argv += ['--log-level', log_level]
-    # --no-lsd: without --interface, LSD would multicast on the default route's interface.
+    # --no-lsd: test_lsd_libtorrent covers LSD; --interface: see tessera_interface_args.
     argv += ['download', t.path, '-o', out_dir, '--port', str(port), '--no-lsd']
+    argv += tessera_interface_args('127.0.0.1', extra)
     for pe in peers:
         argv += ['--peer', pe]
     argv += list(extra) + tessera_state_dir_args(h, out_dir, extra)

@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """The command line's contract, with the real binary: `show` agrees with libtorrent on a
-.torrent; a missing or malformed .torrent, an unwritable directory and unreachable trackers each
-give a one-line error and their exit code; Ctrl+C (SIGINT) during a download exits 130 after
-announcing `stopped` to a real tracker (opentracker's scrape count drops back to zero)."""
+.torrent; `show` of a hostile .torrent (one path of 50,000 components) fails at once with a clear
+error in bounded memory, and `show` never prints a control character from a .torrent; a missing
+or malformed .torrent, an unwritable directory and unreachable trackers each give a one-line error
+and their exit code; Ctrl+C (SIGINT) during a download exits 130 after announcing `stopped` to a
+real tracker (opentracker's scrape count drops back to zero)."""
 import os
+import re
+import resource
 import signal
 import subprocess
 import sys
@@ -32,8 +36,85 @@ def expect_error(args, argv, code, what, timeout=90):
     return secs
 
 
+def bencode(v):
+    """Enough bencode for hand-made hostile .torrents (bytes, str, int, list, dict)."""
+    if isinstance(v, int):
+        return b'i%de' % v
+    if isinstance(v, str):
+        v = v.encode()
+    if isinstance(v, bytes):
+        return b'%d:%s' % (len(v), v)
+    if isinstance(v, list):
+        return b'l' + b''.join(bencode(x) for x in v) + b'e'
+    items = sorted((k.encode() if isinstance(k, str) else k, x) for k, x in v.items())
+    return b'd' + b''.join(bencode(k) + bencode(x) for k, x in items) + b'e'
+
+
+def is_sanitized_build(binary):
+    """ASan/TSan reserve terabytes of address space: RLIMIT_AS cannot be used with them."""
+    with open(binary, 'rb') as f:
+        data = f.read()
+    return b'__asan_init' in data or b'__tsan_init' in data
+
+
+# Address space for `tessera show` of a hostile .torrent: the old parser needed ~2.5 GB for it.
+SHOW_ADDRESS_SPACE = 512 * H.MIB
+
+
+def show_bounded(tessera, path, limit_memory):
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (SHOW_ADDRESS_SPACE, SHOW_ADDRESS_SPACE))
+    t0 = time.monotonic()
+    # A generous timeout only to end a regression: the run itself takes milliseconds.
+    r = subprocess.run([tessera, 'show', path], capture_output=True, timeout=10,
+                       preexec_fn=cap if limit_memory else None)
+    return r.returncode, r.stdout, r.stderr, time.monotonic() - t0
+
+
+def check_hostile_torrents(h, tessera):
+    limit = not is_sanitized_build(tessera)
+    if not limit:
+        H.log('sanitized tessera: show runs without RLIMIT_AS')
+
+    # One file whose path has 50,000 components: ~150 KB of .torrent.
+    deep = h.path('deep.torrent')
+    with open(deep, 'wb') as f:
+        f.write(bencode({'announce': 'http://127.0.0.1:1/announce',
+                         'info': {'name': 'deep', 'piece length': 16384, 'pieces': b'\0' * 20,
+                                  'files': [{'length': 1, 'path': ['a'] * 50000}]}}))
+    size = os.path.getsize(deep)
+    rc, out, err, secs = show_bounded(tessera, deep, limit)
+    err = err.decode(errors='replace')
+    lines = [l for l in err.splitlines() if l.strip()]
+    H.check(rc == 1, f'show of a 50,000-component path: exit {rc}, expected 1; stderr: {err!r}')
+    H.check(len(lines) == 1 and lines[0].startswith('tessera: error: ') and 'more than 100 components' in lines[0],
+            f'show of a 50,000-component path: not one clear error line: {err!r}')
+    H.log(f'show of a {size // 1024} KiB .torrent with a 50,000-component path: exit {rc} in {secs:.2f} s '
+          f'(address space capped at {SHOW_ADDRESS_SPACE // H.MIB} MiB: {limit}): {lines[0]}')
+
+    # Terminal escape sequences in every string show prints.
+    esc = h.path('escape.torrent')
+    with open(esc, 'wb') as f:
+        f.write(bencode({'announce': 'http://127.0.0.1:1/\x1b[2J',
+                         'comment': '\x1b]0;pwned\x07 \x9b', 'created by': b'\x1b[31mred\xc2\x9b',
+                         'url-list': 'http://127.0.0.1:1/\x1b[5m',
+                         'info': {'name': '\x1b[2J', 'piece length': 16384, 'pieces': b'\0' * 20,
+                                  'files': [{'length': 1, 'path': ['\x1b[1mbold', 'f\x07']}]}}))
+    rc, out, err, _ = show_bounded(tessera, esc, limit)
+    H.check(rc == 0, f'show of a torrent full of escapes: exit {rc}; stderr: {err!r}')
+    bad = re.findall(rb'[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]', out)
+    H.check(not bad, f'show printed control characters {bad!r}:\n{out!r}')
+    text = out.decode()
+    for expected in ('name:        _[2J', 'comment:     \\x1b]0;pwned\\x07 \\xc2\\x9b',
+                     'created by:  \\x1b[31mred\\xc2\\x9b', '_[2J/_[1mbold/f_',
+                     'tier 0: http://127.0.0.1:1/\\x1b[2J', 'web seed:    http://127.0.0.1:1/\\x1b[5m'):
+        H.check(expected in text, f'show does not print {expected!r}:\n{text}')
+    H.log('show of a torrent full of terminal escapes: every control character escaped or replaced')
+
+
 def body(h, args):
     tessera = args.tessera
+    check_hostile_torrents(h, tessera)
     src = h.path('seed', 'payload')
     H.make_payload(src, H.multi_file_layout(TOTAL, PIECE), seed=5)
     port = h.free_port('127.0.0.1')

@@ -25,12 +25,13 @@ TOTAL = 5 * H.MIB + 777
 
 
 def start_tessera_magnet(h, tessera, uri, out_dir, name, extra=()):
-    """`tessera download MAGNET -o out_dir` on 127.0.0.1 with its own state dir, LSD off."""
+    """`tessera download MAGNET -o out_dir` on 127.0.0.1 (--interface) with its own state dir, LSD
+    off."""
     os.makedirs(out_dir, exist_ok=True)
     port = h.free_port('127.0.0.1')
     state = h.mkdir(f'{name}-state')
     argv = [tessera, 'download', uri, '-o', out_dir, '--port', str(port), '--no-lsd',
-            '--state-dir', state] + list(extra)
+            '--state-dir', state] + H.tessera_interface_args('127.0.0.1', extra) + list(extra)
     p = h.spawn(name, argv, ip='127.0.0.1', port=port)
     p.kind = 'tessera'
     p.extra['state'] = state

@@ -2,6 +2,7 @@
 #include "discovery/dht/dht_node.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include <boost/asio/as_tuple.hpp>
@@ -12,6 +13,8 @@
 
 #include "discovery/resolve.hpp"
 #include "discovery/dht/lookup_state.hpp"
+#include "discovery/dht/node_id_security.hpp"
+#include "discovery/dht/secure_random.hpp"
 
 namespace tessera::detail::dht {
 
@@ -123,14 +126,9 @@ struct dht_node::lookup_run {
 
 dht_node::dht_node(asio::any_io_executor ex, dht_settings settings)
     : ex_(ex), settings_(std::move(settings)), socket_(ex), maintenance_timer_(ex),
-      v6_(settings_.bind.address().is_v6()), rng_(std::random_device{}()),
-      id_(settings_.node_id.value_or(sha1_hash{})), table_(id_, v6_), tokens_(rng_(), clock::now()),
-      store_(settings_.store_limits), limiter_(settings_.incoming_limit) {
-  if (!settings_.node_id) {
-    id_ = random_id();
-    table_ = routing_table(id_, v6_);
-  }
-}
+      v6_(settings_.bind.address().is_v6()), id_(settings_.node_id.value_or(random_id())),
+      table_(id_, v6_, settings_.table), tokens_(clock::now()), store_(settings_.store_limits),
+      limiter_(settings_.incoming_limit) {}
 
 dht_node::~dht_node() {
   boost::system::error_code ec;
@@ -150,8 +148,18 @@ result<std::shared_ptr<dht_node>> dht_node::create(asio::any_io_executor ex, dht
 
 sha1_hash dht_node::random_id() {
   sha1_hash h;
-  for (auto& b : h.bytes) b = static_cast<std::uint8_t>(rng_());
+  secure_random_bytes(h.bytes);
   return h;
+}
+
+void dht_node::on_external_ip(const peer_endpoint& voter, const peer_endpoint& reported) {
+  if (reported.v6 != v6_) return;
+  const auto decided = ip_voter_.vote(voter, reported);
+  if (!decided || settings_.node_id || bep42_valid(id_, *decided)) return;
+  std::array<std::uint8_t, 20> random{};
+  secure_random_bytes(random);
+  id_ = bep42_node_id(*decided, random);
+  table_ = table_.rebuilt(id_, clock::now());
 }
 
 std::error_code dht_node::load_state(std::string_view saved) {
@@ -159,7 +167,7 @@ std::error_code dht_node::load_state(std::string_view saved) {
   if (!s) return s.error();
   if (!settings_.node_id && !started_) {
     id_ = s->id;
-    table_ = routing_table(id_, v6_);
+    table_ = routing_table(id_, v6_, settings_.table);
   }
   saved_nodes_.clear();
   for (const auto& n : s->nodes) {
@@ -256,8 +264,12 @@ void dht_node::handle_datagram(std::string_view data, const udp::endpoint& from)
                                : std::get<krpc::error>(*parsed).transaction;
   auto it = pending_.find(tid);
   if (it == pending_.end() || it->second->to != from) return;  // late, unknown or spoofed
-  if (auto* r = std::get_if<krpc::response>(&*parsed)) it->second->response = std::move(*r);
-  else it->second->error_reply = true;
+  if (auto* r = std::get_if<krpc::response>(&*parsed)) {
+    if (r->ip) on_external_ip(source, *r->ip);
+    it->second->response = std::move(*r);
+  } else {
+    it->second->error_reply = true;
+  }
   it->second->timer.cancel();
 }
 
@@ -267,6 +279,7 @@ void dht_node::handle_query(const krpc::query& q, const udp::endpoint& from, clo
   krpc::response r;
   r.transaction = q.transaction;
   r.id = id_;
+  r.ip = source;  // BEP 42: tell the requester the address we see
   switch (q.method) {
     case krpc::query_method::ping:
       break;
@@ -299,10 +312,12 @@ void dht_node::handle_query(const krpc::query& q, const udp::endpoint& from, clo
 // ---- client side -----------------------------------------------------------------------------
 
 std::string dht_node::next_transaction() {
-  // 2 bytes; skip ids still in flight (at most a few hundred are, of 65536).
-  for (int i = 0; i < 65536; ++i) {
-    const std::uint16_t v = next_tid_++;
-    std::string t{static_cast<char>(v >> 8), static_cast<char>(v & 0xff)};
+  // 2 random bytes, so an off-path spoofer must guess among 65536; draw again while the id is
+  // in flight (at most a few hundred are, so a free one comes within a few draws).
+  for (int i = 0; i < 64; ++i) {
+    std::array<std::uint8_t, 2> b{};
+    secure_random_bytes(b);
+    std::string t{static_cast<char>(b[0]), static_cast<char>(b[1])};
     if (!pending_.contains(t)) return t;
   }
   return {};

@@ -25,7 +25,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -38,6 +37,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/krpc.hpp"
+#include "discovery/dht/external_ip.hpp"
 #include "discovery/dht/peer_store.hpp"
 #include "discovery/dht/rate_limiter.hpp"
 #include "discovery/dht/routing_table.hpp"
@@ -51,8 +51,12 @@ struct dht_settings {
   boost::asio::ip::udp::endpoint bind{boost::asio::ip::address_v4::loopback(), 0};
   /// Bootstrap nodes as "host:port" or "[v6addr]:port"; host names are resolved (5 s limit).
   std::vector<std::string> bootstrap_nodes;
-  /// Our node id; nullopt: random, or the one given by load_state().
+  /// Our node id; nullopt: random (OpenSSL's CSPRNG), or the one given by load_state(), and
+  /// replaced by a BEP 42 id once the nodes we query agree on our external address and the
+  /// current id is not valid for it. A fixed id is never replaced.
   std::optional<sha1_hash> node_id;
+  /// Routing-table admission (one node per IP, BEP 42 node ids).
+  table_policy table{};
   /// How long a query waits for its answer.
   std::chrono::milliseconds query_timeout{3000};
   /// Upper bound on one whole lookup (find_node or get_peers).
@@ -164,7 +168,11 @@ class dht_node : public std::enable_shared_from_this<dht_node> {
 
   bool same_family(const peer_endpoint& ep) const { return ep.v6 == v6_; }
   std::string next_transaction();
-  sha1_hash random_id();
+  /// 20 bytes from OpenSSL's CSPRNG.
+  static sha1_hash random_id();
+  /// A node we queried reports our address as `reported` (BEP 42 `ip`): vote, and when the
+  /// vote decides an address our id is not valid for, take a BEP 42 id for it.
+  void on_external_ip(const peer_endpoint& voter, const peer_endpoint& reported);
 
   boost::asio::any_io_executor ex_;
   dht_settings settings_;
@@ -173,7 +181,6 @@ class dht_node : public std::enable_shared_from_this<dht_node> {
   bool v6_ = false;
   bool started_ = false;
   bool stopped_ = false;
-  std::mt19937_64 rng_;
   sha1_hash id_;
   routing_table table_;
   token_issuer tokens_;
@@ -181,7 +188,7 @@ class dht_node : public std::enable_shared_from_this<dht_node> {
   rate_limiter limiter_;
   std::vector<krpc::node_entry> saved_nodes_;  ///< from load_state, contacted at bootstrap
   std::map<std::string, std::shared_ptr<pending>> pending_;  ///< by transaction id
-  std::uint16_t next_tid_ = 0;
+  external_ip_voter ip_voter_;
   std::size_t add_node_in_flight_ = 0;
   dht_stats stats_;
 };

@@ -5,23 +5,21 @@
 
 namespace tessera::detail::dht {
 
-void rate_limiter::make_room(clock::time_point now) {
-  // Drop the buckets that are full again: forgetting them changes nothing.
-  std::erase_if(buckets_, [&](const auto& kv) {
-    const double elapsed = std::chrono::duration<double>(now - kv.second.updated).count();
-    return kv.second.tokens + elapsed * limit_.per_second >= limit_.burst;
-  });
-  // Still full (a flood from many addresses): start over rather than refuse everyone.
-  if (buckets_.size() >= limit_.max_sources) buckets_.clear();
-}
-
 bool rate_limiter::allow(const peer_endpoint& source, clock::time_point now) {
   peer_endpoint key = source;
   key.port = 0;
   auto it = buckets_.find(key);
   if (it == buckets_.end()) {
-    if (buckets_.size() >= limit_.max_sources) make_room(now);
-    it = buckets_.emplace(key, bucket{limit_.burst, now}).first;
+    // Forget the least recently seen address: it is the likeliest to have refilled, and a
+    // source that keeps querying stays tracked (and limited) however many others appear.
+    while (!buckets_.empty() && buckets_.size() >= std::max<std::size_t>(limit_.max_sources, 1)) {
+      buckets_.erase(lru_.front());
+      lru_.pop_front();
+    }
+    lru_.push_back(key);
+    it = buckets_.emplace(key, bucket{limit_.burst, now, std::prev(lru_.end())}).first;
+  } else {
+    lru_.splice(lru_.end(), lru_, it->second.order);
   }
   auto& b = it->second;
   const double elapsed = std::max(0.0, std::chrono::duration<double>(now - b.updated).count());

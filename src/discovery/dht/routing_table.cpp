@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/bencode.hpp"
+#include "discovery/dht/node_id_security.hpp"
 
 namespace tessera::detail::dht {
 
@@ -14,8 +15,44 @@ node_state node_info::state(clock::time_point now) const {
   return node_state::questionable;
 }
 
-routing_table::routing_table(const sha1_hash& own_id, bool ipv6) : own_id_(own_id), ipv6_(ipv6) {
+routing_table::routing_table(const sha1_hash& own_id, bool ipv6, table_policy policy)
+    : own_id_(own_id), ipv6_(ipv6), policy_(policy) {
   buckets_.emplace_back();
+}
+
+routing_table routing_table::rebuilt(const sha1_hash& new_own_id, clock::time_point now) const {
+  routing_table t(new_own_id, ipv6_, policy_);
+  for (const auto& b : buckets_) {
+    for (const auto* list : {&b.nodes, &b.replacements}) {
+      for (const auto& n : *list) {
+        if (n.node.id != new_own_id) t.insert(n, now);
+      }
+    }
+  }
+  return t;
+}
+
+void routing_table::insert(const node_info& n, clock::time_point now) {
+  // Responded nodes take precedence over query-only ones, as with node_seen.
+  const auto how = n.last_response ? contact::response : contact::query;
+  if (node_seen(n.node, how, now) == add_result::rejected) return;
+  bucket& b = buckets_[bucket_index(n.node.id)];
+  for (auto* list : {&b.nodes, &b.replacements}) {
+    for (auto& m : *list) {
+      if (m.node == n.node) m = n;
+    }
+  }
+}
+
+bool routing_table::address_taken(const krpc::node_entry& node) const {
+  for (const auto& b : buckets_) {
+    for (const auto* list : {&b.nodes, &b.replacements}) {
+      for (const auto& n : *list) {
+        if (n.node.endpoint.addr == node.endpoint.addr && n.node != node) return true;
+      }
+    }
+  }
+  return false;
 }
 
 std::size_t routing_table::bucket_index(const sha1_hash& id) const {
@@ -52,6 +89,7 @@ void routing_table::promote_replacement(bucket& b) {
 
 add_result routing_table::node_seen(const krpc::node_entry& node, contact how, clock::time_point now) {
   if (node.id == own_id_ || node.endpoint.port == 0 || node.endpoint.v6 != ipv6_) return add_result::rejected;
+  if (policy_.enforce_node_id && !bep42_valid(node.id, node.endpoint)) return add_result::rejected;
   auto refresh = [&](node_info& n) {
     if (how == contact::response) {
       n.last_response = now;
@@ -75,6 +113,7 @@ add_result routing_table::node_seen(const krpc::node_entry& node, contact how, c
       if (n.node.endpoint == node.endpoint) return add_result::rejected;
     }
   }
+  if (policy_.one_node_per_ip && address_taken(node)) return add_result::rejected;
   node_info fresh{node, {}, {}, 0};
   refresh(fresh);
   // Each pass either inserts, gives up, or splits the last bucket (at most id_bits times).
@@ -234,7 +273,7 @@ result<saved_state> decode_state(std::string_view bytes) {
     const auto* s = root->find_string(key);
     if (!s) continue;
     if (s->size() % size != 0) return unexpected{make_error_code(krpc::krpc_errc::bad_nodes)};
-    for (std::size_t i = 0; i < s->size(); i += size) {
+    for (std::size_t i = 0; i < s->size() && out.nodes.size() < max_saved_nodes; i += size) {
       std::string_view e = std::string_view(*s).substr(i, size);
       out.nodes.push_back({*sha1_hash::from_bytes(e.substr(0, 20)), *parse_compact_endpoint(e.substr(20))});
     }

@@ -7,6 +7,10 @@
 // last bucket splits when full, so far-away ranges hold at most K nodes and the table resolves
 // our own neighbourhood finely, as BEP 5 describes. One table holds one address family (BEP 32
 // keeps separate tables for IPv4 and IPv6).
+//
+// Admission rules against routing-table poisoning: one node per IP address (whatever its port;
+// libtorrent's restrict_routing_ips), and node ids must satisfy BEP 42 for their address
+// (node_id_security.hpp; local-network addresses are exempt). Both can be turned off.
 #pragma once
 
 #include <chrono>
@@ -54,7 +58,16 @@ enum class add_result {
   updated,   ///< already in the table: its record was refreshed
   replaced,  ///< took the place of a bad (or never-verified) node
   pending,   ///< bucket full of live nodes: kept as a replacement candidate
-  rejected,  ///< our own id, a zero port, another family, or an id/endpoint clash
+  rejected,  ///< our own id, a zero port, another family, an id/endpoint clash, a second node
+             ///< on one IP address, or an id invalid for its address (BEP 42)
+};
+
+/// Admission rules of a routing table (see the file comment).
+struct table_policy {
+  /// At most one node (bucket or replacement entry) per IP address.
+  bool one_node_per_ip = true;
+  /// Reject nodes whose id is not valid for their address under BEP 42 (local networks exempt).
+  bool enforce_node_id = true;
 };
 
 /// How we heard from a node.
@@ -63,13 +76,19 @@ enum class contact { response, query };
 class routing_table {
  public:
   /// `own_id`: our node id. `ipv6`: which address family this table holds.
-  explicit routing_table(const sha1_hash& own_id, bool ipv6 = false);
+  explicit routing_table(const sha1_hash& own_id, bool ipv6 = false, table_policy policy = {});
+
+  /// The same nodes under a new own id (after our id changed, BEP 42): every node is inserted
+  /// again in the new bucket layout (with its liveness record), replacements included; `now`
+  /// stamps the buckets' last change.
+  routing_table rebuilt(const sha1_hash& new_own_id, clock::time_point now) const;
 
   const sha1_hash& own_id() const { return own_id_; }
   bool ipv6() const { return ipv6_; }
 
   /// Records that `node` answered one of our queries (contact::response) or sent us a query
-  /// (contact::query) at `now`, inserting it when there is room. A node that only queried us is
+  /// (contact::query) at `now`, inserting it when there is room (and the table_policy admits it:
+  /// else rejected). A node that only queried us is
   /// inserted unverified (questionable) and loses its place to a verified node. A node whose id
   /// is in the table under another endpoint is rejected (the first one stays: a spoofer cannot
   /// move a node), as is a known endpoint claiming a new id.
@@ -116,9 +135,14 @@ class routing_table {
   std::size_t bucket_index(const sha1_hash& id) const;
   void split_last();
   void promote_replacement(bucket& b);
+  /// Another entry (node or replacement) with `node`'s IP address but not its id and endpoint.
+  bool address_taken(const krpc::node_entry& node) const;
+  /// Inserts a node record as node_seen would for a node first seen with that record.
+  void insert(const node_info& n, clock::time_point now);
 
   sha1_hash own_id_;
   bool ipv6_;
+  table_policy policy_;
   std::vector<bucket> buckets_;
 };
 
@@ -128,10 +152,14 @@ struct saved_state {
   std::vector<krpc::node_entry> nodes;  ///< IPv4 and IPv6
 };
 
+/// Most nodes decode_state keeps from a state file (a full table holds at most
+/// bucket_size * id_bits); the rest are ignored, so a huge file cannot take memory.
+inline constexpr std::size_t max_saved_nodes = bucket_size * id_bits;
+
 /// Encodes a saved state as a bencoded dictionary {"id": 20 bytes, "nodes": compact IPv4 nodes
 /// (26 bytes each), "nodes6": compact IPv6 nodes (38 bytes each)}, the KRPC compact forms.
 std::string encode_state(const saved_state& s);
-/// Decodes encode_state's output. Errors: krpc_errc::bad_bencode (not a dictionary of that
+/// Decodes encode_state's output, keeping at most max_saved_nodes nodes. Errors: krpc_errc::bad_bencode (not a dictionary of that
 /// shape), bad_node_id (id missing or not 20 bytes), bad_nodes (a list of the wrong length).
 result<saved_state> decode_state(std::string_view bytes);
 

@@ -1,18 +1,21 @@
 // announce_peer tokens (BEP 5).
 #include "discovery/dht/tokens.hpp"
 
+#include <utility>
+
 #include <openssl/evp.h>
 
 namespace tessera::detail::dht {
 
-token_issuer::token_issuer(std::uint64_t seed, clock::time_point now) : rng_(seed), rotated_(now) {
+token_issuer::token_issuer(clock::time_point now, random_source random)
+    : random_(std::move(random)), rotated_(now) {
   current_ = fresh_secret();
   previous_ = fresh_secret();
 }
 
 token_issuer::secret token_issuer::fresh_secret() {
-  secret s;
-  for (auto& b : s) b = static_cast<std::uint8_t>(rng_());
+  secret s{};
+  random_(s);
   return s;
 }
 

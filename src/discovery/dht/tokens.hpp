@@ -1,18 +1,19 @@
 // announce_peer write tokens (BEP 5 "get_peers"/"announce_peer"): a token is the SHA-1 of a
 // secret and the requester's IP address; the secret changes every 5 minutes and the previous one
 // is still accepted, so a token works for 5 to 10 minutes and only from the address it was
-// given to. Pure: the caller passes the time and the randomness.
+// given to. Pure: the caller passes the time; the secrets come from a random_source (OpenSSL's
+// CSPRNG in production), never from a seeded PRNG whose outputs would reveal the next secret.
 #pragma once
 
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <random>
 #include <string>
 #include <string_view>
 
 #include "core/compact_peer.hpp"
 #include "discovery/dht/node_id.hpp"
+#include "discovery/dht/secure_random.hpp"
 
 namespace tessera::detail::dht {
 
@@ -23,9 +24,8 @@ inline constexpr std::size_t token_length = 8;
 
 class token_issuer {
  public:
-  /// `seed` feeds the secret generator (use std::random_device in production, a constant in
-  /// tests). `now` starts the first rotation period.
-  token_issuer(std::uint64_t seed, clock::time_point now);
+  /// `now` starts the first rotation period; `random` makes each 16-byte secret.
+  explicit token_issuer(clock::time_point now, random_source random = secure_random_bytes);
 
   /// The token for a requester at `ip` (the port is ignored). Rotates the secret first if due.
   std::string make(const peer_endpoint& ip, clock::time_point now);
@@ -39,7 +39,7 @@ class token_issuer {
   secret fresh_secret();
   static std::string compute(const secret& s, const peer_endpoint& ip);
 
-  std::mt19937_64 rng_;
+  random_source random_;
   secret current_{};
   secret previous_{};
   clock::time_point rotated_;

@@ -33,6 +33,11 @@ Modes (what is sent after the handshake):
   garbage_handshake  68 random bytes instead of a handshake
   wrong_infohash     a well-formed handshake with another info-hash
   idle               correct handshake, then nothing at all (keep-alive / timeout test)
+  backlog_flood      a listener with a tiny receive buffer (SO_RCVBUF 4 KiB, set before listen);
+                     handshake with the extension bit, reads the dialer's messages up to its
+                     extended handshake (for its ut_metadata id), sends its own, then never
+                     reads again and streams ut_metadata requests and block requests as fast as
+                     it can (up to --flood-bytes, then one request every 0.5 s to notice a close)
 
 Runs until SIGTERM/SIGINT or --timeout seconds.
 """
@@ -40,7 +45,9 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import signal
+import socket
 import struct
 import sys
 import time
@@ -62,6 +69,7 @@ class Torrent:
         self.piece_length = a.piece_length
         self.total_size = a.total_size
         self.data = a.data
+        self.flood_bytes = a.flood_bytes
 
     def piece_size(self, p):
         return min(self.piece_length, self.total_size - p * self.piece_length)
@@ -84,9 +92,12 @@ def msg(mid, body=b''):
     return struct.pack('>IB', 1 + len(body), mid) + body
 
 
-def handshake(info_hash):
+def handshake(info_hash, extensions=False):
     pid = b'-HO0001-' + bytes(random.randrange(256) for _ in range(12))
-    return PSTR + bytes(8) + info_hash + pid
+    reserved = bytearray(8)
+    if extensions:
+        reserved[5] |= 0x10  # BEP 10
+    return PSTR + bytes(reserved) + info_hash + pid
 
 
 class Conn:
@@ -123,8 +134,11 @@ class Conn:
             self.log(f'ended: unexpected handshake from the dialer {hs[:48].hex()}')
             return self.finish()
         try:
-            await self.behave()
-            await self.read_until_closed()
+            if self.mode == 'backlog_flood':
+                await self.backlog_flood()
+            else:
+                await self.behave()
+                await self.read_until_closed()
         except (ConnectionError, OSError) as e:
             self.report_closed('reset', e)
         except asyncio.CancelledError:
@@ -193,6 +207,52 @@ class Conn:
             await self.send(msg(5, t.full_bitfield()) + msg(1))
         else:
             raise SystemExit(f'unknown mode {m}')
+
+    async def backlog_flood(self):
+        """Mode backlog_flood: a peer that asks and asks but never reads (its window stays shut)."""
+        t = self.tor
+        rcvbuf = self.writer.get_extra_info('socket').getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+        await self.send(handshake(t.info_hash, extensions=True))
+        their_id = await self.read_extended_handshake_id()
+        await self.send(msg(20, b'\x00' + b'd1:md11:ut_metadatai3eee'))
+        chunk = bytearray()
+        req = msg(20, bytes([their_id]) + b'd8:msg_typei0e5:piecei0ee')  # every torrent has piece 0
+        for i in range(2000):
+            chunk += req
+            if i % 4 == 0:
+                p = (i // 4) % t.num_pieces
+                chunk += msg(6, struct.pack('>III', p, 0, min(BLOCK, t.piece_size(p))))
+        chunk = bytes(chunk)
+        self.mark(f'receive buffer {rcvbuf} bytes, never reads; streams ut_metadata requests '
+                  f'(id {their_id}) and block requests, {len(chunk)} bytes a batch')
+        sent = 0
+        next_report = 1 << 20
+        try:
+            while sent < t.flood_bytes:
+                await self.send(chunk)
+                sent += len(chunk)
+                if sent >= next_report:
+                    self.log(f'flood sent {sent} bytes')
+                    next_report *= 2
+            self.log(f'flood sent {sent} bytes (budget reached)')
+            while True:  # a write fails once the other side closed: that is how we notice
+                await asyncio.sleep(0.5)
+                await self.send(req)
+        finally:
+            self.log(f'flood total {sent} bytes')
+
+    async def read_extended_handshake_id(self):
+        """Reads the dialer's messages until its extended handshake; its ut_metadata id."""
+        deadline = time.monotonic() + 20
+        while True:
+            (ln,) = struct.unpack('>I', await asyncio.wait_for(
+                self.reader.readexactly(4), max(0.1, deadline - time.monotonic())))
+            body = await self.reader.readexactly(ln) if ln else b''
+            if len(body) >= 2 and body[0] == 20 and body[1] == 0:
+                m = re.search(rb'11:ut_metadatai(\d+)e', body)
+                if not m:
+                    raise SystemExit('the dialer offers no ut_metadata')
+                return int(m.group(1))
 
     async def unsolicited(self):
         blocks = []
@@ -311,7 +371,17 @@ async def main_async(a):
             conns.append(c)
             return c.run()
 
-        srv = await asyncio.start_server(handler, ip, int(port))
+        if mode == 'backlog_flood':
+            # The receive buffer must be small before listen(): the window scale of the
+            # connection is chosen from it in the SYN-ACK, and accepted sockets inherit it.
+            ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            ls.bind((ip, int(port)))
+            ls.listen(16)
+            srv = await asyncio.start_server(handler, sock=ls)
+        else:
+            srv = await asyncio.start_server(handler, ip, int(port))
         servers.append(srv)
         out(f'hostile {mode} listening {ip}:{port}')
     try:
@@ -333,6 +403,8 @@ def main():
     ap.add_argument('--total-size', type=int, required=True)
     ap.add_argument('--data', help='the single file of the torrent (stall mode serves from it)')
     ap.add_argument('--timeout', type=float, default=300)
+    ap.add_argument('--flood-bytes', type=int, default=256 << 20,
+                    help='backlog_flood: bytes of requests sent before slowing down')
     a = ap.parse_args()
     asyncio.run(main_async(a))
 

@@ -4,7 +4,8 @@
 Seeds a v1 torrent whose data is already in --save-path, announces to the torrent's trackers and
 runs until killed (SIGTERM/SIGINT/SIGKILL) or until --timeout seconds. Prints, flushed, one line
 `lt_seed: uploaded <payload bytes> peers <n>` every --stats-interval seconds, so a harness can
-read how much it served.
+read how much it served. With --connect ip:port it also dials that peer itself (connect_peer),
+again every second while it has no peer, as an honest peer that wants in keeps trying.
 """
 import argparse
 import signal
@@ -53,6 +54,7 @@ def main():
     ap.add_argument('--recheck', action='store_true', help='hash the data instead of seed_mode')
     ap.add_argument('--stats-interval', type=float, default=0.5)
     ap.add_argument('--timeout', type=float, default=3600)
+    ap.add_argument('--connect', help='ip:port of a peer to dial (again every second while no peer)')
     args = ap.parse_args()
 
     stop = []
@@ -78,6 +80,11 @@ def main():
 
     deadline = time.monotonic() + args.timeout
     next_stats = 0.0
+    next_connect = 0.0
+    connect_to = None
+    if args.connect:
+        chost, cport = args.connect.rsplit(':', 1)
+        connect_to = (chost, int(cport))
     seeding_said = False
     while not stop and time.monotonic() < deadline:
         for a in ses.pop_alerts():
@@ -90,6 +97,10 @@ def main():
             print('lt_seed: seeding', flush=True)
             seeding_said = True
         now = time.monotonic()
+        if connect_to and st.num_peers == 0 and now >= next_connect:
+            h.connect_peer(connect_to)
+            print(f'lt_seed: connect_peer {args.connect}', flush=True)
+            next_connect = now + 1.0
         if now >= next_stats:
             print(f'lt_seed: uploaded {st.total_payload_upload} peers {st.num_peers}', flush=True)
             next_stats = now + args.stats_interval

@@ -83,3 +83,19 @@ TEST(ProgressLine, ShowsCheckingProgressWhileChecking) {
   EXPECT_NE(progress_line(st).find("checking  25.0% (50/200 pieces)"), std::string::npos)
       << progress_line(st);
 }
+
+TEST(Printable, EscapesEveryControlCharacterAsHexBytes) {
+  EXPECT_EQ(printable("\x1b[2J"), "\\x1b[2J");
+  EXPECT_EQ(printable("a\x1b]0;title\x07z"), "a\\x1b]0;title\\x07z");
+  EXPECT_EQ(printable(std::string("nul\0tab\tnl\ncr\rdel\x7f", 18)), "nul\\x00tab\\x09nl\\x0acr\\x0ddel\\x7f");
+  EXPECT_EQ(printable("csi\xc2\x9b" "2J"), "csi\\xc2\\x9b2J");  // U+009B: the 8-bit CSI
+}
+
+TEST(Printable, EscapesBidiMarksAndInvalidUtf8ButKeepsText) {
+  EXPECT_EQ(printable("gpj.\xe2\x80\xae" "exe"), "gpj.\\xe2\\x80\\xaeexe");
+  EXPECT_EQ(printable("bad\xff\xc3"), "bad\\xff\\xc3");
+  EXPECT_EQ(printable("\xc0\xae"), "\\xc0\\xae");  // overlong '.'
+  const std::string text = "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80 http://t/a?x=1\\y";
+  EXPECT_EQ(printable(text), text);
+  EXPECT_EQ(printable(""), "");
+}

@@ -96,6 +96,24 @@ TEST(Krpc, ResponsesRoundTripWithNodesNodes6ValuesAndToken) {
   EXPECT_EQ(std::get<response>(*back), r);
 }
 
+// BEP 42: a response carries the requester's address as a top-level compact `ip`.
+TEST(Krpc, ResponseIpRoundTripsAtTopLevel) {
+  response r;
+  r.transaction = "aa";
+  r.id = id_of('z');
+  r.ip = ep("124.31.75.21:6881");
+  const std::string bytes = encode(r);
+  EXPECT_NE(bytes.find("2:ip6:"), std::string::npos);
+  EXPECT_EQ(bytes.find("1:rd2:ip"), std::string::npos);  // not inside `r`
+  auto back = parse(bytes);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(std::get<response>(*back), r);
+  // A malformed `ip` is ignored, not a reason to drop the answer.
+  auto odd = parse("d2:ip3:abc1:rd2:id20:zzzzzzzzzzzzzzzzzzzze1:t2:aa1:y1:re");
+  ASSERT_TRUE(odd) << odd.error().message();
+  EXPECT_FALSE(std::get<response>(*odd).ip);
+}
+
 TEST(Krpc, ErrorsRoundTrip) {
   auto m = parse("d1:eli201e23:A Generic Error Ocurrede1:t2:aa1:y1:ee");
   ASSERT_TRUE(m);

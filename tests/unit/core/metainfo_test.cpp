@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <string>
 
+#include "../support/address_space_limit.hpp"
 #include "core/bencode.hpp"
 #include "tessera/torrent_info.hpp"
 
@@ -459,8 +461,153 @@ TEST(Metainfo, RejectsOversizedInput) {
 
 TEST(Metainfo, ErrorCategoryNamesEveryValue) {
   EXPECT_STREQ(metainfo_category().name(), "tessera.metainfo");
-  for (int e = 1; e <= static_cast<int>(metainfo_errc::duplicate_path); ++e)
+  for (int e = 1; e <= static_cast<int>(metainfo_errc::path_too_long); ++e)
     EXPECT_NE(make_error_code(static_cast<metainfo_errc>(e)).message(), "unknown metainfo error");
+}
+
+// --- path limits, sanitising (issue 9) ------------------------------------------------------
+
+/// `n` path components, each `component`.
+blist components(std::size_t n, const std::string& component = "a") { return blist(n, bvalue(component)); }
+
+TEST(MetainfoPaths, APathOfFiftyThousandComponentsIsRefusedAsTooDeepWithinBoundedMemory) {
+  // About 150 KB of .torrent. Copying the growing prefix once per component, as the parser
+  // did, needs 50,000^2 bytes (2.5 GB): the child below has 256 MiB.
+  const std::string data = torrent(multi_info({file(1, components(50'000))}));
+  ASSERT_LT(data.size(), 200'000u);
+  if (test::address_space_limit_problem().empty()) {
+    const int status = test::run_with_address_space_limit(256u << 20, [&] {
+      return parse_error(data) == metainfo_errc::path_too_deep;
+    });
+    // Not parsed here when it failed there: it would take the gigabytes.
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << test::describe_wait_status(status);
+  }
+  EXPECT_EQ(parse_error(data), metainfo_errc::path_too_deep);
+}
+
+TEST(MetainfoPaths, ComponentCountIsCappedAtMaxPathComponents) {
+  auto ok = parse_torrent(torrent(multi_info({file(1, components(max_path_components))})));
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(std::count(ok->files[0].path.begin(), ok->files[0].path.end(), '/'),
+            static_cast<long>(max_path_components));
+  EXPECT_EQ(info_error(multi_info({file(1, components(max_path_components + 1))})),
+            metainfo_errc::path_too_deep);
+  // The `path.utf-8` list is bounded the same way.
+  bdict f = file(1, {"a"});
+  f["path.utf-8"] = components(max_path_components + 1);
+  EXPECT_EQ(info_error(multi_info({f})), metainfo_errc::path_too_deep);
+}
+
+TEST(MetainfoPaths, PathBytesAreCappedAtMaxPathBytes) {
+  // "folder" (6) + 16 x ("/" + 254 bytes) = 4,086; the last component fills the rest.
+  blist path = components(16, std::string(254, 'd'));
+  const std::size_t used = 6 + 16 * 255;
+  path.push_back(std::string(max_path_bytes - used - 1, 'f'));  // "/" + this: exactly the limit
+  auto ok = parse_torrent(torrent(multi_info({file(1, path)})));
+  ASSERT_TRUE(ok) << ok.error().message();
+  EXPECT_EQ(ok->files[0].path.size(), max_path_bytes);
+  path.back() = path.back().as_string() + "f";
+  EXPECT_EQ(info_error(multi_info({file(1, path)})), metainfo_errc::path_too_long);
+}
+
+TEST(MetainfoPaths, ManyDeepFilesParseInBoundedMemory) {
+  // 1,500 files 100 folders deep, each path ~4 KB and every folder distinct: collision sets of
+  // joined prefixes held ~300 MB here; interned components take a few MB.
+  blist files;
+  for (int i = 0; i < 1500; ++i) {
+    blist path;
+    for (int d = 0; d < 99; ++d) path.emplace_back(std::to_string(i) + "-" + std::string(30, 'x') + std::to_string(d));
+    path.emplace_back("file");
+    files.push_back(file(1, path));
+  }
+  const std::string data = torrent(multi_info(files));
+  if (test::address_space_limit_problem().empty()) {
+    const int status = test::run_with_address_space_limit(160u << 20, [&] {
+      auto r = parse_torrent(data);
+      return r && r->files.size() == 1500u;
+    });
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << test::describe_wait_status(status);
+  }
+  auto r = parse_torrent(data);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->files.size(), 1500u);
+  EXPECT_EQ(r->files[1499].path.substr(r->files[1499].path.size() - 5), "/file");
+}
+
+TEST(MetainfoPaths, LongComponentsAreTruncatedKeepingTheExtension) {
+  auto r = parse_torrent(torrent(multi_info({
+      file(1, {std::string(300, 'x') + ".mkv"}),
+      file(1, {std::string(300, 'y') + "." + std::string(20, 'e')}),  // too long to be an extension
+  })));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->files[0].path, "folder/" + std::string(251, 'x') + ".mkv");
+  EXPECT_EQ(r->files[1].path, "folder/" + std::string(255, 'y'));
+
+  bdict info = single_info();
+  info["name"] = std::string(400, 'n') + ".iso";
+  auto single = parse_torrent(torrent(info));
+  ASSERT_TRUE(single) << single.error().message();
+  EXPECT_EQ(single->name, std::string(251, 'n') + ".iso");
+  EXPECT_EQ(single->files[0].path, single->name);
+}
+
+TEST(MetainfoPaths, TruncationCutsAtACodePointBoundary) {
+  std::string e_acute;
+  for (int i = 0; i < 200; ++i) e_acute += "\xc3\xa9";  // 400 bytes
+  auto r = parse_torrent(torrent(multi_info({file(1, {e_acute}), file(1, {e_acute + ".txt"})})));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->files[0].path, "folder/" + e_acute.substr(0, 254));  // 255 would split a character
+  EXPECT_EQ(r->files[1].path, "folder/" + e_acute.substr(0, 250) + ".txt");
+}
+
+TEST(MetainfoPaths, ControlCharactersAndInvalidUtf8BecomeUnderscores) {
+  bdict info = multi_info({
+      file(1, {"a\x1b[2Jb", "tab\there"}),
+      file(1, {"nl\nx\x7f"}),
+      file(1, {"c1\xc2\x9b" "csi"}),           // U+009B, the 8-bit CSI
+      file(1, {"bad\xff\xfe"}),                // not UTF-8 at all
+      file(1, {"overlong\xc0\xae"}),           // '.' in a forbidden overlong form
+      file(1, {"gpj.\xe2\x80\xae" "exe"}),     // U+202E RIGHT-TO-LEFT OVERRIDE
+      file(1, {"caf\xc3\xa9 \xe6\x97\xa5"}),  // real UTF-8 stays as it is
+  });
+  info["name"] = "\x1b[2J";
+  auto r = parse_torrent(torrent(info));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->name, "_[2J");
+  EXPECT_EQ(r->files[0].path, "_[2J/a_[2Jb/tab_here");
+  EXPECT_EQ(r->files[1].path, "_[2J/nl_x_");
+  EXPECT_EQ(r->files[2].path, "_[2J/c1_csi");
+  EXPECT_EQ(r->files[3].path, "_[2J/bad__");
+  EXPECT_EQ(r->files[4].path, "_[2J/overlong__");
+  EXPECT_EQ(r->files[5].path, "_[2J/gpj._exe");
+  EXPECT_EQ(r->files[6].path, "_[2J/caf\xc3\xa9 \xe6\x97\xa5");
+}
+
+TEST(MetainfoPaths, NamesThatSanitiseOrTruncateAlikeCollide) {
+  EXPECT_EQ(info_error(multi_info({file(1, {"a\x01"}), file(2, {"a\x02"})})), metainfo_errc::duplicate_path);
+  EXPECT_EQ(info_error(multi_info({file(1, {"a_"}), file(2, {"a\x7f"})})), metainfo_errc::duplicate_path);
+  EXPECT_EQ(info_error(multi_info({file(1, {"d\x1b", "x"}), file(2, {"d_"})})),
+            metainfo_errc::duplicate_path);  // a file where a sanitised folder is
+  const std::string stem(300, 's');
+  EXPECT_EQ(info_error(multi_info({file(1, {stem + "1.bin"}), file(2, {stem + "2.bin"})})),
+            metainfo_errc::duplicate_path);
+}
+
+TEST(MetainfoPaths, SanitisingNeverOpensAWayOut) {
+  // Separators, NUL, "." and ".." are still refused, not replaced.
+  const blist bad[] = {{"a\x01/b"}, {std::string("\x01\0", 2)}, {"..", "\x1b"}, {"\x1b", "."}};
+  for (const auto& path : bad)
+    EXPECT_EQ(info_error(multi_info({file(1, path)})), metainfo_errc::bad_path) << bencode(bvalue(path));
+}
+
+TEST(MetainfoPaths, DeepFoldersStillCollideWithFiles) {
+  blist deep = components(60, "d");
+  blist as_file = components(30, "d");
+  EXPECT_EQ(info_error(multi_info({file(1, deep), file(2, as_file)})), metainfo_errc::duplicate_path);
+  EXPECT_EQ(info_error(multi_info({file(1, as_file), file(2, deep)})), metainfo_errc::duplicate_path);
+  blist sibling = components(59, "d");
+  sibling.push_back("e");
+  EXPECT_TRUE(parse_torrent(torrent(multi_info({file(1, deep), file(2, sibling)}))));
 }
 
 TEST(Metainfo, LoadReportsMissingFile) {

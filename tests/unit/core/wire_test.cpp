@@ -149,6 +149,42 @@ TEST(Wire, UnknownIdIsSkippedWithItsPayload) {
   EXPECT_EQ(u2.payload[1], 0xbb);
 }
 
+TEST(Wire, IncompleteUnknownIdIsHandedBackWithTheBytesToSkip) {
+  // id 0x63 announcing 1000 bytes of body, 10 of them here: nothing to wait for.
+  bytes in{0, 0, 0x03, 0xe8, 0x63};
+  in.resize(in.size() + 10, 0xaa);
+  auto r = decode_message(in, limit);
+  ASSERT_FALSE(r.ec);
+  EXPECT_EQ(r.consumed, in.size());
+  EXPECT_EQ(r.skip, 4u + 1000u - in.size());
+  auto u = std::get<unknown>(r.msg);
+  EXPECT_EQ(u.id, 0x63);
+  EXPECT_EQ(u.payload.size(), 10u);
+  EXPECT_EQ(r.needed, 0u);
+}
+
+TEST(Wire, CompleteUnknownIdNeedsNoSkip) {
+  bytes in{0, 0, 0, 3, 0x63, 1, 2, 0, 0, 0, 0};  // a keep-alive follows
+  auto r = decode_message(in, limit);
+  ASSERT_FALSE(r.ec);
+  EXPECT_EQ(r.consumed, 7u);
+  EXPECT_EQ(r.skip, 0u);
+}
+
+TEST(Wire, IncompleteKnownIdIsBufferedNotSkipped) {
+  bytes in;
+  write_piece_header(in, piece_index{0}, 0, 100);
+  auto r = decode_message(in, limit);
+  EXPECT_EQ(r.consumed, 0u);
+  EXPECT_EQ(r.skip, 0u);
+  EXPECT_EQ(r.needed, in.size() + 100);
+}
+
+TEST(Wire, UnknownIdLongerThanTheLimitIsStillAnError) {
+  bytes in{0, 0x10, 0, 0, 0x63, 0};
+  EXPECT_EQ(decode_message(in, limit).ec, wire_errc::message_too_long);
+}
+
 TEST(Wire, SeveralMessagesInOneBufferDecodeInOrder) {
   bytes buf;
   write_unchoke(buf);

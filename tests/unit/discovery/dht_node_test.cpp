@@ -4,9 +4,12 @@
 #include <algorithm>
 #include <random>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include "discovery/dht/dht_node.hpp"
+#include "discovery/dht/node_id_security.hpp"
 #include "discovery_test_support.hpp"
 
 namespace tessera::detail::dht {
@@ -440,6 +443,113 @@ TEST_F(DhtNode, StopEndsPendingLookupsPromptly) {
   test::run_for(io, 50ms);
   a->stop();
   EXPECT_TRUE(run_until(io, [&] { return done; }, 1s));
+}
+
+// BEP 42: every response tells the requester the address it came from.
+TEST_F(DhtNode, ResponsesCarryTheRequestersAddress) {
+  auto a = make("127.0.0.2");
+  a->start();
+  raw_peer raw(io, "127.0.0.9");
+  raw.send(ping_query("p1"), a->local_endpoint());
+  auto pong = raw.receive_for(io, 300ms);
+  ASSERT_EQ(pong.size(), 1u);
+  auto m = krpc::parse(pong[0]);
+  ASSERT_TRUE(m);
+  const auto& r = std::get<krpc::response>(*m);
+  ASSERT_TRUE(r.ip);
+  EXPECT_EQ(r.ip->to_string(), "127.0.0.9:" + std::to_string(raw.socket.local_endpoint().port()));
+}
+
+/// Answers every query arriving on `socket` with a response from `id` that reports our
+/// address as `reported` (BEP 42 `ip`); records the transaction ids seen.
+asio::awaitable<void> answer_queries(udp::socket& socket, sha1_hash id, peer_endpoint reported,
+                                     std::vector<std::string>* tids) {
+  std::vector<char> buf(65536);
+  udp::endpoint from;
+  for (;;) {
+    auto [ec, n] = co_await socket.async_receive_from(asio::buffer(buf), from, test::use_tuple);
+    if (ec) co_return;
+    auto m = krpc::parse(std::string_view(buf.data(), n));
+    if (!m || !std::holds_alternative<krpc::query>(*m)) continue;
+    const auto& q = std::get<krpc::query>(*m);
+    if (tids) tids->push_back(q.transaction);
+    krpc::response r;
+    r.transaction = q.transaction;
+    r.id = id;
+    r.ip = reported;
+    socket.send_to(asio::buffer(krpc::encode(r)), from);
+  }
+}
+
+// Transaction ids are drawn at random, not counted up: an off-path attacker cannot predict
+// which id the next answer must carry.
+TEST_F(DhtNode, TransactionIdsAreUnpredictable) {
+  auto a = make("127.0.0.2");
+  a->start();
+  raw_peer raw(io, "127.0.0.9");
+  std::vector<std::string> tids;
+  asio::co_spawn(io, answer_queries(raw.socket, some_hash(9), *peer_endpoint::from_string("127.0.0.2:1"), &tids),
+                 asio::detached);
+  for (int i = 0; i < 24; ++i) ASSERT_TRUE(*run(io, a->ping(raw.socket.local_endpoint())));
+  ASSERT_EQ(tids.size(), 24u);
+  int successors = 0;
+  for (std::size_t i = 1; i < tids.size(); ++i) {
+    ASSERT_EQ(tids[i].size(), 2u);
+    const auto value = [](const std::string& t) {
+      return (static_cast<unsigned>(static_cast<std::uint8_t>(t[0])) << 8) | static_cast<std::uint8_t>(t[1]);
+    };
+    if (value(tids[i]) == value(tids[i - 1]) + 1) ++successors;
+  }
+  // Sequential ids would give 23 successors; random ones almost never give more than one.
+  EXPECT_LE(successors, 2);
+  raw.socket.close();
+}
+
+// When the nodes we query agree on a global address for us, our id becomes valid for it under
+// BEP 42, and the nodes we knew stay in the table.
+TEST_F(DhtNode, TakesABep42IdOnceNodesAgreeOnOurAddress) {
+  auto a = make("127.0.0.2");
+  a->start();
+  const auto external = *peer_endpoint::from_string("124.31.75.21:6881");
+  const auto old_id = a->id();
+  ASSERT_FALSE(bep42_valid(old_id, external));  // a random id is valid with probability 2^-21
+  std::vector<std::unique_ptr<raw_peer>> voters;
+  for (int i = 0; i < static_cast<int>(external_ip_voter::votes_needed); ++i) {
+    const std::string addr = "127.0.0." + std::to_string(30 + i);
+    voters.push_back(std::make_unique<raw_peer>(io, addr.c_str()));
+    asio::co_spawn(io, answer_queries(voters.back()->socket, some_hash(static_cast<std::uint8_t>(0x10 + i)),
+                                      external, nullptr),
+                   asio::detached);
+  }
+  for (std::size_t i = 0; i < voters.size(); ++i) {
+    if (i + 1 < voters.size()) EXPECT_EQ(a->id(), old_id);
+    ASSERT_TRUE(*run(io, a->ping(voters[i]->socket.local_endpoint())));
+  }
+  EXPECT_NE(a->id(), old_id);
+  EXPECT_TRUE(bep42_valid(a->id(), external));
+  EXPECT_EQ(a->table().own_id(), a->id());
+  EXPECT_EQ(a->table().size(), voters.size());
+  for (auto& v : voters) v->socket.close();
+}
+
+// A fixed node id (dht_settings::node_id) is never replaced.
+TEST_F(DhtNode, AFixedIdIsKept) {
+  dht_settings s;
+  s.node_id = some_hash(0x55);
+  auto a = make("127.0.0.2", {}, s);
+  a->start();
+  const auto external = *peer_endpoint::from_string("124.31.75.21:6881");
+  std::vector<std::unique_ptr<raw_peer>> voters;
+  for (int i = 0; i < static_cast<int>(external_ip_voter::votes_needed); ++i) {
+    const std::string addr = "127.0.0." + std::to_string(40 + i);
+    voters.push_back(std::make_unique<raw_peer>(io, addr.c_str()));
+    asio::co_spawn(io, answer_queries(voters.back()->socket, some_hash(static_cast<std::uint8_t>(0x20 + i)),
+                                      external, nullptr),
+                   asio::detached);
+    ASSERT_TRUE(*run(io, a->ping(voters.back()->socket.local_endpoint())));
+  }
+  EXPECT_EQ(a->id(), some_hash(0x55));
+  for (auto& v : voters) v->socket.close();
 }
 
 }  // namespace

@@ -43,5 +43,23 @@ TEST(DhtRateLimiter, TrackedSourcesStayBounded) {
   }
 }
 
+// A flooding source stays limited while queries from ever new addresses fill the table: only the
+// least recently seen entry is forgotten, never the flooder's (a full reset would refill it).
+TEST(DhtRateLimiter, NewSourcesDoNotResetAFloodersBucket) {
+  rate_limiter r({1.0, 2.0, 16});
+  const auto flooder = src(200);
+  while (r.allow(flooder, t0)) {
+  }
+  int allowed = 0;
+  for (int i = 0; i < 1000; ++i) {
+    peer_endpoint e;
+    e.addr = {10, 2, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
+    r.allow(e, t0);
+    if (r.allow(flooder, t0)) ++allowed;
+  }
+  EXPECT_EQ(allowed, 0);
+  EXPECT_LE(r.tracked(), 16u);
+}
+
 }  // namespace
 }  // namespace tessera::detail::dht

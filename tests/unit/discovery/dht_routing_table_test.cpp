@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "discovery/dht/node_id_security.hpp"
 #include "discovery/dht/routing_table.hpp"
 
 namespace tessera::detail::dht {
@@ -217,6 +218,58 @@ TEST(DhtRoutingTable, QuestionableNodesOldestFirst) {
   EXPECT_EQ(q[0].id, id_with({0x40}));
   EXPECT_EQ(q[1].id, id_with({0x80}));
   EXPECT_EQ(t.questionable_nodes(t0 + 17min, 1).size(), 1u);
+}
+
+// One node per IP address: a second id from the same address (another port) is refused, so one
+// host cannot fill the buckets around a target.
+TEST(DhtRoutingTable, OneNodePerAddress) {
+  routing_table t(id_with({0x00}));
+  EXPECT_EQ(t.node_seen({id_with({0x80}), ep(7, 1000)}, contact::response, t0), add_result::added);
+  EXPECT_EQ(t.node_seen({id_with({0x40}), ep(7, 1001)}, contact::response, t0), add_result::rejected);
+  EXPECT_EQ(t.node_seen({id_with({0x20}), ep(7, 1000)}, contact::query, t0), add_result::rejected);
+  EXPECT_EQ(t.node_seen({id_with({0x80}), ep(7, 1000)}, contact::response, t0), add_result::updated);
+  EXPECT_EQ(t.size(), 1u);
+  // Replacement candidates count too: fill the far bucket, then one address twice as candidates.
+  for (std::uint8_t i = 0; i < 7; ++i) {
+    t.node_seen(node(id_with({static_cast<std::uint8_t>(0x81 + i)}), 20 + i), contact::response, t0);
+  }
+  EXPECT_EQ(t.node_seen(node(id_with({0x90}), 50), contact::response, t0), add_result::pending);
+  EXPECT_EQ(t.node_seen({id_with({0x91}), ep(50, 9)}, contact::response, t0), add_result::rejected);
+  routing_table loose(id_with({0x00}), false, table_policy{false, true});
+  EXPECT_EQ(loose.node_seen({id_with({0x80}), ep(7, 1000)}, contact::response, t0), add_result::added);
+  EXPECT_EQ(loose.node_seen({id_with({0x40}), ep(7, 1001)}, contact::response, t0), add_result::added);
+}
+
+// BEP 42: a node on a global address must have an id derived from it; local networks are exempt.
+TEST(DhtRoutingTable, EnforcesBep42NodeIds) {
+  routing_table t(id_with({0x00}));
+  auto global = *peer_endpoint::from_string("124.31.75.21:6881");
+  std::array<std::uint8_t, 20> random{};
+  random.fill(0x33);
+  const auto good = bep42_node_id(global, random);
+  EXPECT_EQ(t.node_seen({id_with({0x80}), global}, contact::response, t0), add_result::rejected);
+  EXPECT_EQ(t.node_seen({good, global}, contact::response, t0), add_result::added);
+  EXPECT_EQ(t.node_seen(node(id_with({0x40}), 1), contact::response, t0), add_result::added);  // 10.0.0.1
+  routing_table off(id_with({0x00}), false, table_policy{true, false});
+  EXPECT_EQ(off.node_seen({id_with({0x80}), global}, contact::response, t0), add_result::added);
+}
+
+TEST(DhtRoutingTable, RebuiltUnderANewIdKeepsNodesAndRecords) {
+  routing_table t(id_with({0x00}));
+  // Eight nodes no bucket overflows with, under either id: four on each side of the first bit.
+  for (std::uint8_t i = 0; i < 8; ++i) {
+    t.node_seen(node(id_with({static_cast<std::uint8_t>(0x10 + i * 0x20)}), i + 1), contact::response, t0);
+  }
+  ASSERT_EQ(t.size(), 8u);
+  t.node_failed(t.all_nodes().front());
+  const auto before = t.all_nodes();
+  const auto failed = before.front();
+  auto r = t.rebuilt(id_with({0xff}), t0 + 1s);
+  EXPECT_EQ(r.own_id(), id_with({0xff}));
+  for (const auto& n : before) EXPECT_NE(r.find(n.id), nullptr);
+  EXPECT_EQ(r.size(), before.size());
+  ASSERT_NE(r.find(failed.id), nullptr);
+  EXPECT_EQ(r.find(failed.id)->failures, 1);
 }
 
 TEST(DhtRoutingTable, StateRoundTripsThroughBencode) {

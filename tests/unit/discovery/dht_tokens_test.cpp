@@ -17,7 +17,7 @@ peer_endpoint ip(std::uint8_t a, std::uint16_t port = 1) {
 }
 
 TEST(DhtTokens, TokenVerifiesForSameAddressAnyPort) {
-  token_issuer t(42, t0);
+  token_issuer t(t0);
   auto tok = t.make(ip(1, 1000), t0);
   EXPECT_EQ(tok.size(), token_length);
   EXPECT_TRUE(t.verify(tok, ip(1, 2000), t0 + 1s));
@@ -25,7 +25,7 @@ TEST(DhtTokens, TokenVerifiesForSameAddressAnyPort) {
 }
 
 TEST(DhtTokens, PreviousSecretStillAcceptedThenExpires) {
-  token_issuer t(42, t0);
+  token_issuer t(t0);
   auto tok = t.make(ip(1), t0);
   EXPECT_TRUE(t.verify(tok, ip(1), t0 + 4min));
   EXPECT_TRUE(t.verify(tok, ip(1), t0 + 6min));    // one rotation: previous secret
@@ -36,25 +36,49 @@ TEST(DhtTokens, PreviousSecretStillAcceptedThenExpires) {
 }
 
 TEST(DhtTokens, LongIdleInvalidatesEverything) {
-  token_issuer t(42, t0);
+  token_issuer t(t0);
   auto tok = t.make(ip(1), t0);
   EXPECT_FALSE(t.verify(tok, ip(1), t0 + 10min));
 }
 
 TEST(DhtTokens, RejectsForgedAndMalformedTokens) {
-  token_issuer t(42, t0);
+  token_issuer t(t0);
   auto tok = t.make(ip(1), t0);
   auto forged = tok;
   forged[0] = static_cast<char>(forged[0] ^ 1);
   EXPECT_FALSE(t.verify(forged, ip(1), t0));
   EXPECT_FALSE(t.verify("", ip(1), t0));
   EXPECT_FALSE(t.verify(tok + "x", ip(1), t0));
-  token_issuer other(43, t0);
+  token_issuer other(t0);
   EXPECT_FALSE(other.verify(tok, ip(1), t0));
 }
 
+// The secrets come wholly from the random source (OpenSSL's CSPRNG in production): issuers fed
+// the same bytes agree, issuers fed different bytes do not, and each secret takes 16 bytes.
+TEST(DhtTokens, SecretsComeFromTheRandomSource) {
+  std::size_t drawn = 0;
+  auto constant = [&drawn](std::uint8_t v) {
+    return [&drawn, v](std::span<std::uint8_t> out) {
+      drawn += out.size();
+      for (auto& b : out) b = v;
+    };
+  };
+  token_issuer a(t0, constant(1));
+  token_issuer b(t0, constant(1));
+  token_issuer c(t0, constant(2));
+  EXPECT_EQ(drawn, 3u * 2u * 16u);  // current and previous secret of each issuer
+  EXPECT_EQ(a.make(ip(1), t0), b.make(ip(1), t0));
+  EXPECT_NE(a.make(ip(1), t0), c.make(ip(1), t0));
+}
+
+TEST(DhtTokens, DefaultSourceGivesEachIssuerItsOwnSecret) {
+  token_issuer a(t0);
+  token_issuer b(t0);
+  EXPECT_NE(a.make(ip(1), t0), b.make(ip(1), t0));
+}
+
 TEST(DhtTokens, Ipv6AddressesAreDistinct) {
-  token_issuer t(7, t0);
+  token_issuer t(t0);
   peer_endpoint a;
   a.v6 = true;
   a.addr[15] = 1;

@@ -75,8 +75,8 @@ struct fake_http_tracker {
   };
   using handler_type = std::function<reply(const std::string& target)>;
 
-  fake_http_tracker(asio::io_context& io, handler_type h)
-      : acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+  fake_http_tracker(asio::io_context& io, handler_type h, const char* address = "127.0.0.1")
+      : acceptor(io, asio::ip::tcp::endpoint(asio::ip::make_address(address), 0)),
         state(std::make_shared<shared>()) {
     state->handler = std::move(h);
     asio::co_spawn(io, serve(acceptor, state), asio::detached);
@@ -87,7 +87,7 @@ struct fake_http_tracker {
   }
   std::uint16_t port() const { return acceptor.local_endpoint().port(); }
   std::string url(const std::string& path = "/announce") const {
-    return "http://127.0.0.1:" + std::to_string(port()) + path;
+    return "http://" + acceptor.local_endpoint().address().to_string() + ":" + std::to_string(port()) + path;
   }
   const std::vector<std::string>& targets() const { return state->targets; }
   /// Source address of each accepted connection, in order.

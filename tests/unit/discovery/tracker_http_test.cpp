@@ -92,6 +92,77 @@ TEST(HttpAnnounceParse, CompactPeersWithPortZeroAreDropped) {
   EXPECT_EQ(r->peers[0], ep("10.0.0.2", 5));
 }
 
+/// A compact IPv4 list of `n` distinct peers in 127.0.0.0/8, in order: peer i is nth_compact(i).
+std::string many_compact_peers(std::size_t n) {
+  std::string s;
+  s.reserve(n * 6);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto a = static_cast<std::uint32_t>(0x7F000000u | (i & 0xFFFFFF));
+    for (int shift = 24; shift >= 0; shift -= 8) s += static_cast<char>(a >> shift);
+    s += static_cast<char>(0x1A);  // port 6666
+    s += static_cast<char>(0x0A);
+  }
+  return s;
+}
+
+tcp::endpoint nth_compact(std::size_t i) {
+  return {boost::asio::ip::address_v4(static_cast<std::uint32_t>(0x7F000000u | (i & 0xFFFFFF))), 6666};
+}
+
+TEST(HttpAnnounceParse, TwoMebibyteReplyYieldsAtMostTheCapInTheTrackersOrder) {
+  // The largest body announce_http accepts (2 MiB) filled with distinct compact peers: 349,520
+  // of them. Only the first max_peers_per_reply are taken. (Before the cap, every one of them was
+  // compared with all before it: ~6e10 comparisons.)
+  const std::size_t n = ((2u << 20) - 64) / 6;
+  bdict d{{"interval", 1800}, {"peers", many_compact_peers(n)}};
+  const std::string body = bencode(bvalue(d));
+  ASSERT_LE(body.size(), 2u << 20);
+  auto r = parse_http_announce_response(body);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->peers.size(), max_peers_per_reply);
+  EXPECT_EQ(max_peers_per_reply, 200u) << "libtorrent's num_want; docs/hardening.md says 200";
+  for (std::size_t i = 0; i < r->peers.size(); ++i) ASSERT_EQ(r->peers[i], nth_compact(i)) << i;
+}
+
+TEST(HttpAnnounceParse, DuplicatesDoNotUseUpTheCap) {
+  std::string peers;
+  for (int i = 0; i < 1000; ++i) peers += compact4("10.0.0.1", 6881);
+  peers += compact4("10.0.0.2", 6881) + compact4("10.0.0.1", 6881);
+  bdict d{{"interval", 1800},
+          {"peers", peers},
+          {"peers6", compact6("2001:db8::1", 1) + compact6("2001:db8::1", 1)}};
+  auto r = parse_http_announce_response(bencode(bvalue(d)));
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->peers.size(), 3u);
+  EXPECT_EQ(r->peers[0], ep("10.0.0.1", 6881));
+  EXPECT_EQ(r->peers[1], ep("10.0.0.2", 6881));
+  EXPECT_EQ(r->peers[2], ep("2001:db8::1", 1));
+}
+
+TEST(HttpAnnounceParse, CapCountsPeersAndPeers6AndDictionaryListsTogether) {
+  // 150 IPv4 + 150 IPv6: 200 in all, the IPv4 ones first.
+  std::string v6;
+  for (int i = 1; i <= 150; ++i) v6 += compact6(("2001:db8::" + std::to_string(i)).c_str(), 1);
+  bdict d{{"interval", 1800}, {"peers", many_compact_peers(150)}, {"peers6", v6}};
+  auto r = parse_http_announce_response(bencode(bvalue(d)));
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->peers.size(), max_peers_per_reply);
+  EXPECT_EQ(r->peers[149], nth_compact(149));
+  EXPECT_EQ(r->peers[150], ep("2001:db8::1", 1));
+  EXPECT_EQ(r->peers[199], ep("2001:db8::50", 1));
+
+  std::string list = "d8:intervali1800e5:peersl";  // 1,000 dictionary entries, written out
+  for (int i = 0; i < 1000; ++i) {
+    const std::string ip = "10.9." + std::to_string(i / 250) + "." + std::to_string(i % 250);
+    list += "d2:ip" + std::to_string(ip.size()) + ":" + ip + "4:porti7ee";
+  }
+  list += "ee";
+  auto rl = parse_http_announce_response(list);
+  ASSERT_TRUE(rl) << rl.error().message;
+  ASSERT_EQ(rl->peers.size(), max_peers_per_reply);
+  EXPECT_EQ(rl->peers.back(), ep("10.9.0.199", 7));
+}
+
 TEST(HttpAnnounceParse, FailureReasonIsAnErrorWithItsText) {
   auto r = parse_http_announce_response("d14:failure reason17:torrent not founde");
   ASSERT_FALSE(r);
@@ -248,6 +319,78 @@ TEST_F(HttpAnnounceLive, GivesUpAfterThreeRedirects) {
   ASSERT_FALSE(*r);
   EXPECT_EQ(r->error().ec, tracker_errc::http_status);
   EXPECT_EQ(loop.targets().size(), 4u);  // the first request and three redirects
+}
+
+/// Test policy: 127.0.0.2 is "local", every other address (127.0.0.1 included) plays a public one.
+bool only_127_0_0_2_is_local(const boost::asio::ip::address& a) { return a == make_address("127.0.0.2"); }
+
+TEST_F(HttpAnnounceLive, PublicTrackerMayNotRedirectToALocalAddress) {
+  test::fake_http_tracker local(io, [](const std::string&) {
+    return test::fake_http_tracker::reply{200, "d8:intervali100e5:peers0:e"};
+  }, "127.0.0.2");
+  const std::string local_url = local.url("/internal");
+  test::fake_http_tracker public_tracker(io, [local_url](const std::string&) {
+    return test::fake_http_tracker::reply{302, "", local_url};
+  });
+  redirect_policy policy;
+  policy.is_local = &only_127_0_0_2_is_local;
+  auto r = test::run(io, announce_http(public_tracker.url(), sample_request(), 5s, policy));
+  ASSERT_TRUE(r);
+  ASSERT_FALSE(*r) << "followed a public tracker's redirect to a local address";
+  EXPECT_EQ(r->error().ec, tracker_errc::redirect_refused);
+  EXPECT_NE(r->error().message.find("local address"), std::string::npos) << r->error().message;
+  EXPECT_EQ(public_tracker.targets().size(), 1u);
+  EXPECT_TRUE(local.targets().empty()) << "a request reached the local address";
+}
+
+TEST_F(HttpAnnounceLive, PublicToPublicAndLocalToLocalRedirectsAreFollowed) {
+  test::fake_http_tracker second(io, [](const std::string&) {
+    return test::fake_http_tracker::reply{200, "d8:intervali100e5:peers0:e"};
+  });
+  const std::string second_url = second.url("/second");
+  test::fake_http_tracker first(io, [second_url](const std::string&) {
+    return test::fake_http_tracker::reply{302, "", second_url};
+  });
+  redirect_policy policy;
+  policy.is_local = &only_127_0_0_2_is_local;  // both on 127.0.0.1: public to public
+  auto r = test::run(io, announce_http(first.url(), sample_request(), 5s, policy));
+  ASSERT_TRUE(r && *r) << (r ? r->error().message : "hung");
+  EXPECT_EQ(second.targets().size(), 1u);
+
+  // The default policy: 127.0.0.1 is local, and a local tracker may redirect anywhere.
+  test::fake_http_tracker other_local(io, [](const std::string&) {
+    return test::fake_http_tracker::reply{200, "d8:intervali100e5:peers0:e"};
+  }, "127.0.0.2");
+  const std::string other_url = other_local.url();
+  test::fake_http_tracker local_first(io, [other_url](const std::string&) {
+    return test::fake_http_tracker::reply{307, "", other_url};
+  });
+  r = test::run(io, announce_http(local_first.url(), sample_request(), 5s));
+  ASSERT_TRUE(r && *r) << (r ? r->error().message : "hung");
+  EXPECT_EQ(other_local.targets().size(), 1u);
+}
+
+TEST_F(HttpAnnounceLive, OncePublicEveryLaterHopMustBePublic) {
+  // public 127.0.0.1 -> public 127.0.0.1 -> local 127.0.0.2: the second redirect is refused.
+  test::fake_http_tracker local(io, [](const std::string&) {
+    return test::fake_http_tracker::reply{200, "d8:intervali100e5:peers0:e"};
+  }, "127.0.0.2");
+  const std::string local_url = local.url();
+  test::fake_http_tracker hop2(io, [local_url](const std::string&) {
+    return test::fake_http_tracker::reply{301, "", local_url};
+  });
+  const std::string hop2_url = hop2.url();
+  test::fake_http_tracker hop1(io, [hop2_url](const std::string&) {
+    return test::fake_http_tracker::reply{301, "", hop2_url};
+  });
+  redirect_policy policy;
+  policy.is_local = &only_127_0_0_2_is_local;
+  auto r = test::run(io, announce_http(hop1.url(), sample_request(), 5s, policy));
+  ASSERT_TRUE(r);
+  ASSERT_FALSE(*r);
+  EXPECT_EQ(r->error().ec, tracker_errc::redirect_refused);
+  EXPECT_EQ(hop2.targets().size(), 1u);
+  EXPECT_TRUE(local.targets().empty());
 }
 
 TEST_F(HttpAnnounceLive, ErrorStatusIsReported) {

@@ -103,6 +103,7 @@ struct fake_https_tracker {
     }
     ssl::context ctx;
     std::string body;
+    std::string location;  ///< when set, every GET gets a 302 to it instead of `body`
     std::vector<std::string> targets;
     std::vector<std::string> server_names;  ///< per successful handshake
     int failed_handshakes = 0;
@@ -137,7 +138,12 @@ struct fake_https_tracker {
     if (rec) co_return;
     st->targets.push_back(std::string(req.target()));
     http::response<http::string_body> res{http::status::ok, 11};
-    res.body() = st->body;
+    if (!st->location.empty()) {
+      res.result(http::status::found);
+      res.set(http::field::location, st->location);
+    } else {
+      res.body() = st->body;
+    }
     res.prepare_payload();
     co_await http::async_write(stream, res, use_tuple);
     co_await stream.async_shutdown(use_tuple);  // ends when the client closes
@@ -266,6 +272,63 @@ TEST_F(HttpsAnnounce, CertificateForAnotherNameFails) {
   ASSERT_TRUE(r.has_value());
   expect_verify_failure(*r);
   EXPECT_TRUE(tracker.state->targets.empty());
+}
+
+TEST_F(HttpsAnnounce, RedirectFromHttpsToHttpIsRefused) {
+  // A trusted https tracker redirects to plain http: following would send the announce (and any
+  // passkey in the URL) in clear text. Refused; the http tracker never hears from us.
+  auto cert = make_self_signed("DNS:localhost,IP:127.0.0.1");
+  ASSERT_TRUE(cert.cert);
+  trust(cert);
+  test::fake_http_tracker plain(io, [](const std::string&) {
+    return test::fake_http_tracker::reply{200, tracker_body()};
+  });
+  fake_https_tracker tracker(io, cert, "");
+  tracker.state->location = plain.url("/announce?passkey=secret");
+  auto r = test::run(io, announce_http(tracker.url(), sample_request(), 5s));
+  ASSERT_TRUE(r.has_value());
+  ASSERT_FALSE(*r) << "followed a redirect from https to http";
+  EXPECT_EQ(r->error().ec, tracker_errc::redirect_refused);
+  EXPECT_NE(r->error().message.find("https to http"), std::string::npos) << r->error().message;
+  EXPECT_EQ(tracker.state->targets.size(), 1u);
+  EXPECT_TRUE(plain.targets().empty()) << "the announce went out over plain http";
+}
+
+TEST_F(HttpsAnnounce, HttpToHttpsIsFollowedButNotBackToHttp) {
+  // http -> https is an upgrade and allowed; the https hop then redirects to http: refused.
+  auto cert = make_self_signed("DNS:localhost,IP:127.0.0.1");
+  ASSERT_TRUE(cert.cert);
+  trust(cert);
+  test::fake_http_tracker plain_end(io, [](const std::string&) {
+    return test::fake_http_tracker::reply{200, tracker_body()};
+  });
+  fake_https_tracker tls_hop(io, cert, "");
+  tls_hop.state->location = plain_end.url();
+  const std::string tls_url = tls_hop.url();
+  test::fake_http_tracker plain_start(io, [tls_url](const std::string&) {
+    return test::fake_http_tracker::reply{302, "", tls_url};
+  });
+  auto r = test::run(io, announce_http(plain_start.url(), sample_request(), 5s));
+  ASSERT_TRUE(r.has_value());
+  ASSERT_FALSE(*r);
+  EXPECT_EQ(r->error().ec, tracker_errc::redirect_refused);
+  EXPECT_EQ(plain_start.targets().size(), 1u);
+  EXPECT_EQ(tls_hop.state->targets.size(), 1u) << "http to https is followed";
+  EXPECT_TRUE(plain_end.targets().empty());
+}
+
+TEST_F(HttpsAnnounce, RedirectFromHttpsToHttpsIsFollowed) {
+  auto cert = make_self_signed("DNS:localhost,IP:127.0.0.1");
+  ASSERT_TRUE(cert.cert);
+  trust(cert);
+  fake_https_tracker end(io, cert, tracker_body());
+  fake_https_tracker start(io, cert, "");
+  start.state->location = end.url("localhost");
+  auto r = test::run(io, announce_http(start.url(), sample_request(), 5s));
+  ASSERT_TRUE(r.has_value());
+  ASSERT_TRUE(*r) << r->error().message;
+  EXPECT_EQ((*r)->peers.size(), 2u);
+  EXPECT_EQ(end.state->targets.size(), 1u);
 }
 
 }  // namespace

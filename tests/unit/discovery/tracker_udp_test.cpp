@@ -1,6 +1,7 @@
 // BEP 15 UDP tracker: the packet codec, and udp_tracker_client against an in-process fake tracker.
 #include <gtest/gtest.h>
 
+#include "discovery/tracker_parse.hpp"
 #include "discovery/udp_tracker_wire.hpp"
 #include "discovery_test_support.hpp"
 
@@ -124,6 +125,22 @@ TEST(UdpTrackerWire, HostileAnnounceValuesAreClamped) {
   ASSERT_EQ(r.what, udp_wire::reply::kind::announced);
   EXPECT_EQ(r.response.interval, 86400s);
   EXPECT_TRUE(r.response.peers.empty()) << "port 0 is rejected";
+}
+
+TEST(UdpTrackerWire, FullDatagramOfPeersYieldsAtMostTheCapWithoutDuplicates) {
+  // The largest datagram the client reads (64 KiB): 10,919 IPv4 entries, every second one a
+  // repeat of the one before it.
+  bytes peers;
+  for (std::size_t i = 0; (i + 1) * 6 <= 65536 - 20; ++i) {
+    const auto n = static_cast<std::uint16_t>(i / 2 + 1);
+    const bytes one{10, 1, static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n), 0x1A, 0xE1};
+    peers.insert(peers.end(), one.begin(), one.end());
+  }
+  auto r = udp_wire::parse_reply(announce_reply(5, 1800, peers), 5, udp_wire::action::announce, false);
+  ASSERT_EQ(r.what, udp_wire::reply::kind::announced);
+  ASSERT_EQ(r.response.peers.size(), max_peers_per_reply);
+  EXPECT_EQ(r.response.peers[0], tcp::endpoint(make_address("10.1.0.1"), 6881));
+  EXPECT_EQ(r.response.peers[199], tcp::endpoint(make_address("10.1.0.200"), 6881));
 }
 
 // ---- client against a fake tracker ---------------------------------------------------------

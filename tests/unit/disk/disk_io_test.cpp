@@ -2,6 +2,7 @@
 #include "disk/disk_io.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <atomic>
@@ -151,6 +152,45 @@ TEST_F(DiskIo, PieceBufferComesBackForReuseWhetherTheHashPassesOrNot) {
     EXPECT_EQ(res->buffer.data(), memory);  // the same allocation, not a copy
     EXPECT_EQ(res->buffer.size(), size);
   }
+}
+
+TEST_F(DiskIo, BlockHashesComeBackForAFailedPieceAndOnRequestForAPassedOne) {
+  // Pieces of two blocks and 1000 bytes: the last block of each is short.
+  std::vector<std::uint8_t> bytes;
+  auto t = test::make_torrent({{"u/a", 100000}}, 2 * block_size + 1000, bytes);
+  auto s = make_file_storage(t, dir.path);
+  auto good = test::piece_bytes(*t, bytes, 1);
+  auto sha1 = [](std::span<const std::uint8_t> d) {
+    sha1_hash h;
+    ::SHA1(d.data(), d.size(), h.bytes.data());
+    return h;
+  };
+  const std::vector<sha1_hash> good_hashes = {
+      sha1(std::span(good).subspan(0, block_size)), sha1(std::span(good).subspan(block_size, block_size)),
+      sha1(std::span(good).subspan(2 * block_size))};
+  auto run = [&](std::vector<std::uint8_t> data, bool on_pass) {
+    std::optional<piece_write_result> res;
+    io.async_hash_and_write(s, t, piece_index{1}, std::move(data), ctx.get_executor(),
+                            [&](piece_write_result r) { res = std::move(r); }, on_pass);
+    EXPECT_TRUE(run_until(ctx, [&] { return res.has_value(); }));
+    return res.value_or(piece_write_result{});
+  };
+  auto bad = good;
+  bad[block_size + 7] ^= 0x40;  // block 1 is a lie
+  auto failed = run(bad, false);
+  EXPECT_FALSE(failed.hash_passed);
+  ASSERT_EQ(failed.block_hashes.size(), 3u);
+  EXPECT_EQ(failed.block_hashes[0], good_hashes[0]);
+  EXPECT_NE(failed.block_hashes[1], good_hashes[1]);
+  EXPECT_EQ(failed.block_hashes[1], sha1(std::span(bad).subspan(block_size, block_size)));
+  EXPECT_EQ(failed.block_hashes[2], good_hashes[2]);
+
+  auto passed = run(good, false);
+  EXPECT_TRUE(passed.hash_passed);
+  EXPECT_TRUE(passed.block_hashes.empty());  // not asked for: no second pass over the piece
+  auto asked = run(good, true);
+  EXPECT_TRUE(asked.hash_passed);
+  EXPECT_EQ(asked.block_hashes, good_hashes);
 }
 
 TEST_F(DiskIo, HashMismatchWritesNothing) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -103,9 +104,12 @@ inline test_torrent make_torrent(std::uint32_t seed, std::int64_t piece_length =
 }
 
 // A seeder that has every piece: answers the handshake, sends a full bitfield and unchoke (after
-// `unchoke_delay`), and serves every request from memory, flipping bytes of `corrupt_piece`.
+// `unchoke_delay`), and serves every request from memory, flipping the first byte of every block
+// of `corrupt_piece` (of every piece with corrupt_every_piece).
 class fake_seeder {
  public:
+  static constexpr int corrupt_every_piece = -2;
+
   /// `fixed_id`: the peer id to answer with (random per connection when zero). `echo_id`: answer
   /// with the connecting client's own peer id (looks like a connection to itself).
   fake_seeder(const test_torrent& t, const char* ip, int corrupt_piece = -1,
@@ -125,6 +129,12 @@ class fake_seeder {
     return ep.address().to_string() + ":" + std::to_string(ep.port());
   }
   tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  /// Answers each request by choking the peer (dropping its other requests, as BEP 3 allows) and
+  /// unchoking it `pause` later, and serves at most one block of each piece per connection (the
+  /// first one asked for; later requests of the piece only get the choke): a peer that never
+  /// sends a whole piece alone. Zero (the default): serves every request, never chokes. Call
+  /// before peers connect.
+  void choke_after_each_block(std::chrono::milliseconds pause) { choke_pause_ms_ = pause.count(); }
   std::int64_t bytes_served() const { return served_; }
   int connections() const { return connections_; }
 
@@ -158,6 +168,7 @@ class fake_seeder {
       out.clear();
       detail::wire::write_unchoke(out);
       co_await asio::async_write(sock, asio::buffer(out), asio::use_awaitable);
+      std::set<std::int64_t> served_pieces;  // with choke_after_each_block
       for (;;) {
         std::uint8_t len_bytes[4];
         co_await asio::async_read(sock, asio::buffer(len_bytes), asio::use_awaitable);
@@ -175,12 +186,32 @@ class fake_seeder {
         std::int64_t at = piece * t_.ti->piece_length + begin;
         if (length <= 0 || length > 16384 || at + length > std::int64_t(t_.payload.size())) co_return;
         std::vector<std::uint8_t> data(t_.payload.begin() + at, t_.payload.begin() + at + length);
-        if (piece == corrupt_piece_) data[0] ^= 0xff;
+        if (piece == corrupt_piece_ || corrupt_piece_ == corrupt_every_piece) data[0] ^= 0xff;
+        const auto pause = std::chrono::milliseconds(choke_pause_ms_.load());
         out.clear();
-        detail::wire::write_piece_header(out, piece_index{int(piece)}, int(begin), int(length));
-        out.insert(out.end(), data.begin(), data.end());
+        if (pause == 0ms || served_pieces.insert(piece).second) {
+          detail::wire::write_piece_header(out, piece_index{int(piece)}, int(begin), int(length));
+          out.insert(out.end(), data.begin(), data.end());
+          served_ += length;
+        }
+        if (pause > 0ms) detail::wire::write_choke(out);
         co_await asio::async_write(sock, asio::buffer(out), asio::use_awaitable);
-        served_ += length;
+        if (pause > 0ms) {
+          asio::steady_timer timer(io_, pause);
+          co_await timer.async_wait(asio::use_awaitable);
+          // Requests sent before our choke arrived were dropped by the choke (BEP 3).
+          while (sock.available() >= 4) {
+            co_await asio::async_read(sock, asio::buffer(len_bytes), asio::use_awaitable);
+            std::uint32_t n = std::uint32_t(len_bytes[0]) << 24 | std::uint32_t(len_bytes[1]) << 16 |
+                              std::uint32_t(len_bytes[2]) << 8 | len_bytes[3];
+            if (n > (1u << 20)) co_return;
+            std::vector<std::uint8_t> skipped(n);
+            co_await asio::async_read(sock, asio::buffer(skipped), asio::use_awaitable);
+          }
+          out.clear();
+          detail::wire::write_unchoke(out);
+          co_await asio::async_write(sock, asio::buffer(out), asio::use_awaitable);
+        }
       }
     } catch (const std::exception&) {
       // the session hung up
@@ -189,6 +220,7 @@ class fake_seeder {
 
   const test_torrent& t_;
   int corrupt_piece_;
+  std::atomic<long long> choke_pause_ms_{0};
   std::chrono::milliseconds unchoke_delay_;
   peer_id fixed_id_;
   bool echo_id_;

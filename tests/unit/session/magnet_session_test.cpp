@@ -2,6 +2,7 @@
 // session (BEP 9), then the data; peer exchange (BEP 11) introducing a third session; private
 // torrents keeping PEX off (BEP 27).
 #include <atomic>
+#include <condition_variable>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -11,6 +12,7 @@
 #include "disk/resume_data.hpp"
 #include "session_test_support.hpp"
 #include "tessera/magnet.hpp"
+#include "torrent/metadata_parse.hpp"
 
 namespace tessera {
 namespace {
@@ -90,6 +92,156 @@ TEST(MagnetSession, FetchesTheMetadataThenTheDataAndSavesTheTorrentFile) {
   ASSERT_TRUE(saved) << saved.error().message();
   EXPECT_EQ(saved->info_hash, t.ti->info_hash);
   EXPECT_EQ(saved->info_bytes, t.ti->info_bytes);
+}
+
+/// Holds every parse of fetched metadata (torrent/metadata_parse.hpp) until release(), on the
+/// thread that parses. While one is held, a call that needs the network thread shows whether
+/// that thread is free: only a parse off the network thread lets it answer.
+class metadata_parse_gate {
+ public:
+  metadata_parse_gate() {
+    detail::set_metadata_parse_hook_for_testing([this] { hold(); });
+  }
+  ~metadata_parse_gate() {
+    release();
+    detail::set_metadata_parse_hook_for_testing({});
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return inside_ == 0; });  // a hold still returning uses *this
+  }
+  metadata_parse_gate(const metadata_parse_gate&) = delete;
+  metadata_parse_gate& operator=(const metadata_parse_gate&) = delete;
+
+  /// True once a parse is being held (false after `limit`).
+  bool wait_held(std::chrono::seconds limit) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, limit, [&] { return holding_; });
+  }
+  void release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  /// A hold ended by its own time-out instead of release().
+  bool gave_up() const {
+    std::lock_guard lock(mu_);
+    return gave_up_;
+  }
+
+ private:
+  void hold() {
+    std::unique_lock lock(mu_);
+    ++inside_;
+    holding_ = true;
+    cv_.notify_all();
+    // Normally ended by release(). The time-out only ends a regression: a parse on the network
+    // thread, which the test cannot release while its own call waits for that thread.
+    if (!cv_.wait_for(lock, 20s, [&] { return released_; })) gave_up_ = true;
+    --inside_;
+    cv_.notify_all();
+  }
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  int inside_ = 0;
+  bool holding_ = false;
+  bool released_ = false;
+  bool gave_up_ = false;
+};
+
+TEST(MagnetSession, TheFetchedMetadataIsParsedOffTheNetworkThread) {
+  auto t = make_real_torrent(47, 32 * 1024, 700000, 90000);
+  temp_dir seed_dir, leech_dir;
+  session seeder(loopback_settings("127.0.0.2"));
+  auto sh = add_seed(seeder, t, seed_dir.path);
+  ASSERT_TRUE(wait_for_status(sh, [](const torrent_status& s) { return s.state == torrent_state::seeding; }));
+
+  metadata_parse_gate gate;
+  session leecher(loopback_settings("127.0.0.3"));
+  auto params = add_torrent_params::from_magnet(magnet_for(t, {endpoint_of("127.0.0.2", seeder.listen_port())}),
+                                                leech_dir.path);
+  ASSERT_TRUE(params);
+  auto h = leecher.add_torrent(*params);
+  ASSERT_TRUE(h) << h.error().message();
+  ASSERT_TRUE(gate.wait_held(60s)) << "the metadata never reached the parser";
+  // The session answers while the parse is held: status() runs on the network thread.
+  auto during = h->status();
+  EXPECT_FALSE(gate.gave_up()) << "status() waited for the parse: it ran on the network thread";
+  ASSERT_TRUE(during);
+  EXPECT_EQ(during->state, torrent_state::downloading_metadata);
+  EXPECT_EQ(during->num_pieces, 0);
+  gate.release();
+  auto done = wait_for_status(*h, is_settled);
+  ASSERT_TRUE(done);
+  ASSERT_EQ(done->state, torrent_state::seeding) << done->error;
+  expect_files_match(t, leech_dir.path);
+}
+
+TEST(MagnetSession, PausedWhileItsMetadataIsParsedItTakesTheMetadataAndStaysPaused) {
+  auto t = make_real_torrent(48, 32 * 1024, 700000, 90000);
+  temp_dir seed_dir, leech_dir;
+  session seeder(loopback_settings("127.0.0.2"));
+  auto sh = add_almost_seed(seeder, t, seed_dir.path);  // stays connected: something to drop
+
+  metadata_parse_gate gate;
+  session leecher(loopback_settings("127.0.0.3"));
+  auto params = add_torrent_params::from_magnet(magnet_for(t, {endpoint_of("127.0.0.2", seeder.listen_port())}),
+                                                leech_dir.path);
+  ASSERT_TRUE(params);
+  auto h = leecher.add_torrent(*params);
+  ASSERT_TRUE(h) << h.error().message();
+  ASSERT_TRUE(gate.wait_held(60s)) << "the metadata never reached the parser";
+  ASSERT_TRUE(h->pause());
+  EXPECT_FALSE(gate.gave_up()) << "pause() waited for the parse: it ran on the network thread";
+  gate.release();
+  // The metadata is taken and its data checked, but nothing connects until resume().
+  auto checked = wait_for_status(*h, [&](const torrent_status& s) {
+    return s.num_pieces == t.ti->num_pieces() && s.pieces_checked == s.num_pieces;
+  });
+  ASSERT_TRUE(checked);
+  EXPECT_EQ(checked->num_pieces, t.ti->num_pieces());
+  EXPECT_EQ(checked->name, t.ti->name);
+  EXPECT_EQ(checked->state, torrent_state::paused);
+  EXPECT_EQ(checked->num_peers, 0);
+  ASSERT_TRUE(h->resume());
+  // All but the seeder's missing last byte arrives: every piece but the last.
+  auto most = wait_for_status(*h, [&](const torrent_status& s) { return s.pieces_done >= s.num_pieces - 1; });
+  ASSERT_TRUE(most);
+  EXPECT_EQ(most->pieces_done, t.ti->num_pieces() - 1) << most->error;
+}
+
+TEST(MagnetSession, RemovedWhileItsMetadataIsParsedTheResultIsDropped) {
+  auto t = make_real_torrent(49, 32 * 1024, 700000, 90000);
+  temp_dir seed_dir, leech_dir, state_dir;
+  session seeder(loopback_settings("127.0.0.2"));
+  auto sh = add_seed(seeder, t, seed_dir.path);
+  ASSERT_TRUE(wait_for_status(sh, [](const torrent_status& s) { return s.state == torrent_state::seeding; }));
+
+  metadata_parse_gate gate;
+  auto ls = loopback_settings("127.0.0.3");
+  ls.state_dir = state_dir.path.string();
+  session leecher(ls);
+  std::atomic<int> metadata_events{0};
+  leecher.set_event_handler([&](const event& e) {
+    if (std::holds_alternative<events::metadata_received>(e)) ++metadata_events;
+  });
+  auto params = add_torrent_params::from_magnet(magnet_for(t, {endpoint_of("127.0.0.2", seeder.listen_port())}),
+                                                leech_dir.path);
+  ASSERT_TRUE(params);
+  auto h = leecher.add_torrent(*params);
+  ASSERT_TRUE(h) << h.error().message();
+  ASSERT_TRUE(gate.wait_held(60s)) << "the metadata never reached the parser";
+  ASSERT_TRUE(leecher.remove_torrent(*h));
+  EXPECT_FALSE(gate.gave_up()) << "remove_torrent() waited for the parse: it ran on the network thread";
+  gate.release();
+  // Added again, the same magnet goes all the way; the first parse's result went nowhere.
+  auto again = leecher.add_torrent(*params);
+  ASSERT_TRUE(again) << again.error().message();
+  auto done = wait_for_status(*again, is_settled);
+  ASSERT_TRUE(done);
+  ASSERT_EQ(done->state, torrent_state::seeding) << done->error;
+  EXPECT_FALSE(h->status()) << "the removed handle stays removed";
+  EXPECT_TRUE(eventually([&] { return metadata_events.load() == 1; }, 5s));
+  EXPECT_EQ(metadata_events.load(), 1);
 }
 
 TEST(MagnetSession, WithoutPeersItWaitsInDownloadingMetadata) {

@@ -12,6 +12,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include "raw_peer.hpp"
 #include "session/listener.hpp"
 #include "session_test_support.hpp"
 
@@ -136,61 +137,6 @@ TEST(Seeding, IncomingHandshakeIsRoutedByInfoHashAndUnknownOnesAreClosed) {
   EXPECT_FALSE(handshake_answered(ses.listen_port(), other));
 }
 
-/// A hand-driven leecher over a blocking socket (reads time out after 20 ms): handshakes with a
-/// session and records the choke state it is told.
-struct raw_leecher {
-  asio::io_context io;
-  tcp::socket s{io};
-  bool unchoked = false;
-  std::vector<std::uint8_t> buf;
-
-  bool connect(std::uint16_t port, const sha1_hash& ih, const char* id) {
-    boost::system::error_code ec;
-    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
-    if (ec) return false;
-    timeval tv{0, 20 * 1000};
-    ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    std::vector<std::uint8_t> out;
-    peer_id pid;  // exactly `id`, zero-padded: the same id twice is a duplicate
-    for (std::size_t i = 0; i < pid.bytes.size() && id[i] != 0; ++i) pid.bytes[i] = static_cast<std::uint8_t>(id[i]);
-    wire::write_handshake(out, {{}, ih, pid});
-    wire::write_interested(out);
-    asio::write(s, asio::buffer(out), ec);
-    return !ec;
-  }
-  /// Reads and decodes whatever arrives for about `d` (raw recv: Asio's blocking read would
-  /// wait past SO_RCVTIMEO).
-  void pump(std::chrono::milliseconds d) {
-    const auto end = std::chrono::steady_clock::now() + d;
-    std::vector<std::uint8_t> chunk(64 * 1024);
-    while (std::chrono::steady_clock::now() < end) {
-      const ssize_t n = ::recv(s.native_handle(), chunk.data(), chunk.size(), 0);
-      if (n == 0) {  // closed by the session
-        eof = true;
-        return;
-      }
-      if (n < 0) continue;  // timeout
-      buf.insert(buf.end(), chunk.begin(), chunk.begin() + n);
-      std::size_t at = 0;
-      if (!handshake_seen) {
-        if (buf.size() < wire::handshake_length) continue;
-        at = wire::handshake_length;
-        handshake_seen = true;
-      }
-      for (;;) {
-        auto r = wire::decode_message({buf.data() + at, buf.size() - at}, 1 << 20);
-        if (r.ec || r.consumed == 0) break;
-        at += r.consumed;
-        if (std::holds_alternative<wire::unchoke>(r.msg)) unchoked = true;
-        if (std::holds_alternative<wire::choke>(r.msg)) unchoked = false;
-      }
-      buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(at));
-    }
-  }
-  bool handshake_seen = false;
-  bool eof = false;
-};
-
 TEST(Seeding, ChokerUnchokesRegularSlotsPlusOneOptimisticAtOnce) {
   auto t = make_torrent(24);
   temp_dir dir;
@@ -204,7 +150,9 @@ TEST(Seeding, ChokerUnchokesRegularSlotsPlusOneOptimisticAtOnce) {
   for (int i = 0; i < 5; ++i) {
     peers.push_back(std::make_unique<raw_leecher>());
     const std::string id = "RAW" + std::to_string(i);
-    ASSERT_TRUE(peers.back()->connect(ses.listen_port(), t.ti->info_hash, id.c_str()));
+    // Each from its own address: a torrent keeps one connection per address.
+    const std::string from = "127.0.0." + std::to_string(20 + i);
+    ASSERT_TRUE(peers.back()->connect(ses.listen_port(), t.ti->info_hash, id.c_str(), from.c_str()));
   }
   // Interested peers and free slots: unchoked well before the 10 s round.
   for (int round = 0; round < 4; ++round) {
@@ -227,16 +175,17 @@ TEST(Seeding, IncomingPeersObeyTheConnectionLimitAndDuplicateIdsAreDropped) {
   session ses(settings);
   auto h = add_test_torrent(ses, t, dir.path);
   ASSERT_TRUE(wait_for_status(h, is_settled));
-  auto connect = [&](const char* id) {
+  // Each from its own address: a torrent keeps one connection per address.
+  auto connect = [&](const char* id, const char* from) {
     auto p = std::make_unique<raw_leecher>();
-    EXPECT_TRUE(p->connect(ses.listen_port(), t.ti->info_hash, id));
+    EXPECT_TRUE(p->connect(ses.listen_port(), t.ti->info_hash, id, from));
     p->pump(300ms);
     return p;
   };
-  auto first = connect("AAAA");
-  auto same_id = connect("AAAA");
-  auto second = connect("BBBB");
-  auto over_limit = connect("CCCC");
+  auto first = connect("AAAA", "127.0.0.31");
+  auto same_id = connect("AAAA", "127.0.0.32");
+  auto second = connect("BBBB", "127.0.0.33");
+  auto over_limit = connect("CCCC", "127.0.0.34");
   EXPECT_FALSE(first->eof);
   EXPECT_TRUE(same_id->eof) << "a peer id already connected is dropped";
   EXPECT_FALSE(second->eof);
@@ -302,7 +251,9 @@ TEST(Listener, AllAddressesBindsIPv4AndIPv6OnTheSamePort) {
   EXPECT_TRUE(eps[0].address().is_v4());
   for (const auto& ep : eps) EXPECT_EQ(ep.port(), *got);
   // Where the host has IPv6, the second socket is on ::.
-  if (eps.size() == 2) EXPECT_TRUE(eps[1].address().is_v6());
+  if (eps.size() == 2) {
+    EXPECT_TRUE(eps[1].address().is_v6());
+  }
 }
 
 TEST(Listener, HandsOverTheSocketWithTheParsedHandshakeOverIPv4AndIPv6) {

@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "swarm/peer_error.hpp"
+#include "../support/fake_peer_host.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -40,163 +41,12 @@ using namespace asio::experimental::awaitable_operators;
     ::testing::Message()
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-constexpr int piece_length = 2 * block_size;
-constexpr int num_pieces = 5;
-constexpr std::int64_t total_size = std::int64_t{piece_length} * (num_pieces - 1) + 20000;
-
-peer_id id_of(std::string_view s) {
-  peer_id id;
-  for (std::size_t i = 0; i < id.bytes.size() && i < s.size(); ++i) id.bytes[i] = s[i];
-  return id;
-}
-
-torrent_info make_info() {
-  torrent_info ti;
-  ti.info_hash = id_of("info-hash-of-test-01");
-  ti.name = "test";
-  ti.piece_length = piece_length;
-  ti.piece_hashes.resize(num_pieces);
-  ti.total_size = total_size;
-  return ti;
-}
-
-/// Records every call; hands out blocks from `available` in order.
-struct fake_host final : peer_host {
-  torrent_info ti = make_info();
-  peer_id ours = id_of("-TS0001-ourpeeridxyz");
-  bitfield our_bits{num_pieces};
-  bool accept = true;
-
-  std::deque<block_address> available;
-  std::vector<wire::handshake> handshakes;
-  std::vector<bitfield> has_calls;
-  std::vector<piece_index> haves;
-  std::vector<block_address> picked;
-  std::vector<std::pair<block_address, std::vector<std::uint8_t>>> blocks;
-  std::vector<block_address> aborted;
-  std::vector<std::error_code> disconnects;
-  int calls_after_disconnect = 0;
-  std::int64_t bytes_received = 0;
-  bool keep_blocks = true;  // false: only count bytes (throughput test)
-
-  void note() {
-    if (!disconnects.empty()) ++calls_after_disconnect;
-  }
-  void make_all_available() {
-    for (int p = 0; p < ti.num_pieces(); ++p) {
-      for (int b = 0; b < ti.blocks_in_piece(piece_index{p}); ++b) {
-        available.push_back({piece_index{p}, block_index{b}});
-      }
-    }
-  }
-
-  const torrent_info& info() const override { return ti; }
-  const peer_id& our_peer_id() const override { return ours; }
-  const bitfield& our_pieces() const override { return our_bits; }
-  bool on_handshake(peer_connection&, const wire::handshake& h) override {
-    note();
-    handshakes.push_back(h);
-    return accept;
-  }
-  void on_peer_has(peer_connection&, const bitfield& whole_set) override {
-    note();
-    has_calls.push_back(whole_set);
-  }
-  void on_peer_have(peer_connection&, piece_index p) override {
-    note();
-    haves.push_back(p);
-  }
-  bool is_interesting(const bitfield& peer_has) const override {
-    for (int i = 0; i < peer_has.size(); ++i) {
-      if (peer_has.get(i) && !our_bits.get(i)) return true;
-    }
-    return false;
-  }
-  void pick_blocks(peer_connection&, int max, std::vector<block_address>& out) override {
-    note();
-    for (int i = 0; i < max && !available.empty(); ++i) {
-      out.push_back(available.front());
-      picked.push_back(available.front());
-      available.pop_front();
-    }
-  }
-  void on_block(peer_connection&, block_address b, std::span<const std::uint8_t> data) override {
-    note();
-    bytes_received += static_cast<std::int64_t>(data.size());
-    if (!keep_blocks) return;
-    blocks.emplace_back(b, std::vector<std::uint8_t>(data.begin(), data.end()));
-  }
-  void on_request_aborted(peer_connection&, block_address b) override {
-    note();
-    aborted.push_back(b);
-    available.push_front(b);
-  }
-  void on_disconnect(peer_connection&, std::error_code reason) override {
-    note();
-    disconnects.push_back(reason);
-  }
-
-  // --- upload side: the torrent's bytes are a fixed pattern of their offset ---
-  asio::io_context* ioc = nullptr;  // set by the fixture: read completions are posted there
-  bool hold_reads = false;          // true: completions wait for release_reads()
-  std::vector<wire::request> reads;
-  std::vector<std::pair<wire::request, read_handler>> held;
-  std::vector<bool> interest_calls;
-
-  static std::uint8_t byte_at(std::int64_t offset) { return static_cast<std::uint8_t>(offset * 131 + 7); }
-  std::vector<std::uint8_t> data_of(const wire::request& r) const {
-    std::vector<std::uint8_t> out(static_cast<std::size_t>(r.length));
-    const std::int64_t base = std::int64_t{r.piece.value} * ti.piece_length + r.begin;
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = byte_at(base + static_cast<std::int64_t>(i));
-    return out;
-  }
-  void read_block(piece_index p, std::int32_t begin, std::int32_t length, read_handler done) override {
-    note();
-    const wire::request r{p, begin, length};
-    reads.push_back(r);
-    if (hold_reads) {
-      held.emplace_back(r, std::move(done));
-      return;
-    }
-    asio::post(*ioc, [done = std::move(done), data = data_of(r)]() mutable { done({}, std::move(data)); });
-  }
-  void release_reads() {
-    auto all = std::move(held);
-    held.clear();
-    for (auto& [r, done] : all) {
-      asio::post(*ioc, [done = std::move(done), data = data_of(r)]() mutable { done({}, std::move(data)); });
-    }
-  }
-  void on_peer_interest(peer_connection&, bool interested) override {
-    note();
-    interest_calls.push_back(interested);
-  }
-
-  // --- extension protocol ---
-  bool metadata_mode = false;      // true: behave like a magnet torrent without metadata yet
-  std::string served_metadata;     // what ut_metadata requests are answered from
-  bool pex = true;
-  std::vector<extension_handshake> ext_handshakes;
-  std::vector<std::tuple<metadata_msg_type, std::int32_t, std::string>> metadata_msgs;
-  std::vector<pex_message> pex_msgs;
-
-  bool has_metadata() const override { return !metadata_mode; }
-  std::string_view metadata() const override { return served_metadata; }
-  bool pex_enabled() const override { return pex; }
-  std::uint16_t listen_port() const override { return 6881; }
-  void on_extension_handshake(peer_connection&, const extension_handshake& h) override {
-    note();
-    ext_handshakes.push_back(h);
-  }
-  void on_metadata_message(peer_connection&, const metadata_message& m) override {
-    note();
-    metadata_msgs.emplace_back(m.type, m.piece, std::string(m.data));
-  }
-  void on_pex(peer_connection&, const pex_message& m) override {
-    note();
-    pex_msgs.push_back(m);
-  }
-};
+using test::fake_host;
+using test::id_of;
+using test::make_info;
+using test::num_pieces;
+using test::piece_length;
+using test::total_size;
 
 /// The remote side: a raw socket speaking the wire protocol by hand.
 struct fake_peer {
@@ -1303,6 +1153,280 @@ TEST_F(PeerConnection, WithoutMetadataTheBitfieldIsKeptAndReplayedWhenReady) {
   EXPECT_TRUE(host.has_calls[0].get(2));
   EXPECT_EQ(host.haves, (std::vector<piece_index>{piece_index{3}}));
   EXPECT_EQ(conn->pieces().count(), 3);
+}
+
+// --- bounds on what a peer can make us hold (issue 9) ---
+
+/// A receive buffer so small that the peer's TCP window stays (nearly) shut: set on the acceptor
+/// before the connection, so the accepted socket starts with it.
+void shrink_peer_window(tcp::acceptor& a) {
+  a.set_option(asio::socket_base::receive_buffer_size(4096));
+}
+
+/// `n` ut_metadata requests for piece `piece`, with the peer-side id `id` we told it.
+std::vector<std::uint8_t> metadata_requests(std::uint8_t id, std::int32_t piece, int n) {
+  std::vector<std::uint8_t> out;
+  const std::string one = make_metadata_request(piece);
+  for (int i = 0; i < n; ++i) {
+    wire::write_extended(out, id, {reinterpret_cast<const std::uint8_t*>(one.data()), one.size()});
+  }
+  return out;
+}
+
+TEST_F(PeerConnection, PeerThatAsksWithoutReadingIsClosedAtTheHardBacklogLimit) {
+  shrink_peer_window(acceptor);
+  host.served_metadata = std::string(200 * 1024, 'm');
+  peer_connection_settings s;
+  s.max_send_backlog = 64 * 1024;
+  s.max_send_backlog_hard = 256 * 1024;
+  s.max_metadata_requests_per_minute = 1 << 30;  // only the backlog limits apply
+  make(s);
+  conn->start_outgoing();
+  std::size_t peak = 0;
+  int sent = 0;
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    extension_handshake theirs;
+    theirs.ut_metadata = 9;
+    co_await p.send(extended_msg(0, make_extension_handshake(theirs)));
+    // Never reads again: every answer stays with the connection. 200,000 requests would queue
+    // about 3 MiB of rejects (and 16 KiB answers before them) without a limit.
+    while (host.disconnects.empty() && sent < 200000) {
+      if (!co_await p.send(metadata_requests(ours->ut_metadata, sent % 13, 500))) break;
+      sent += 500;
+      peak = std::max(peak, conn->stats().send_backlog);
+    }
+    { auto v_ = co_await eventually([&] { return !host.disconnects.empty(); }); EXPECT_TRUE(v_); }
+  }, 30s);
+  ASSERT_EQ(host.disconnects.size(), 1u) << "after " << sent << " requests, backlog " << peak;
+  EXPECT_EQ(host.disconnects[0], peer_errc::send_backlog);
+  // One message (a 16 KiB metadata piece) may pass the limit before the check closes.
+  EXPECT_LE(peak, 256u * 1024 + 20 * 1024);
+  EXPECT_EQ(host.calls_after_disconnect, 0);
+}
+
+TEST_F(PeerConnection, MetadataRequestOverTheSoftBacklogGetsARejectNotData) {
+  host.served_metadata = std::string(40 * 1024, 'm');
+  peer_connection_settings s;
+  s.max_send_backlog = 64 * 1024;
+  s.max_metadata_requests_per_minute = 1 << 30;
+  // An upload limit of 1 byte/s: whatever we queue stays queued, whatever the kernel would take.
+  auto manager = std::make_shared<bandwidth_manager>(ioc.get_executor());
+  s.upload_bandwidth = {manager, std::make_shared<bandwidth_channel>(1), nullptr};
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, true);
+    extension_handshake theirs;
+    theirs.ut_metadata = 9;
+    co_await p.send(extended_msg(0, make_extension_handshake(theirs)));
+    { auto v_ = co_await eventually([&] { return conn->peer_extensions().has_value(); }); CO_ASSERT_TRUE(v_); }
+    constexpr std::uint8_t our_ut_metadata = 2;  // what our extended handshake tells peers
+    // Below the soft limit each request queues a 16 KiB answer: four of them pass 64 KiB.
+    for (int i = 0; i < 4; ++i) {
+      const auto before = conn->stats().send_backlog;
+      co_await p.send(metadata_requests(our_ut_metadata, 0, 1));
+      auto v_ = co_await eventually([&] { return conn->stats().send_backlog > before; });
+      CO_ASSERT_TRUE(v_);
+      EXPECT_GT(conn->stats().send_backlog - before, 16u * 1024) << "request " << i;
+    }
+    const auto backlog = conn->stats().send_backlog;
+    CO_ASSERT_TRUE(backlog >= s.max_send_backlog) << "backlog " << backlog;
+    co_await p.send(metadata_requests(our_ut_metadata, 1, 1));
+    { auto v_ = co_await eventually([&] { return conn->stats().send_backlog > backlog; }); CO_ASSERT_TRUE(v_); }
+    EXPECT_LT(conn->stats().send_backlog - backlog, 100u) << "a 16 KiB answer was queued over the soft limit";
+    EXPECT_FALSE(conn->is_closed());
+  });
+}
+
+TEST_F(PeerConnection, WriteThatMakesNoProgressClosesAfterTheStallTimeout) {
+  shrink_peer_window(acceptor);
+  host.served_metadata = std::string(40 * 1024, 'm');
+  peer_connection_settings s;
+  s.send_stall_timeout = 1s;
+  // Nothing else may close it: every request gets 16 KiB of data, none of it is rejected.
+  s.max_send_backlog = 16 << 20;
+  s.max_send_backlog_hard = 32 << 20;
+  s.max_metadata_requests_per_minute = 1 << 30;
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    extension_handshake theirs;
+    theirs.ut_metadata = 9;
+    co_await p.send(extended_msg(0, make_extension_handshake(theirs)));
+    // 6.4 MiB of answers: more than the kernel's send buffer holds (Linux: at most tcp_wmem's
+    // 4 MiB), and the peer's window is shut, so a write stays pending.
+    for (int i = 0; i < 8; ++i) {
+      const auto before = conn->stats().received_bytes;
+      co_await p.send(metadata_requests(ours->ut_metadata, 0, 50));
+      auto v_ = co_await eventually([&] { return conn->stats().received_bytes > before; });
+      CO_ASSERT_TRUE(v_);
+    }
+    { auto v_ = co_await eventually([&] { return conn->stats().received_bytes >= 68 + 8 * 50 * 31; }); CO_ASSERT_TRUE(v_); }
+    CO_ASSERT_TRUE(conn->stats().send_backlog > 0);
+    // The peer is not inactive (it sent just now) but never reads.
+    { auto v_ = co_await eventually([&] { return !host.disconnects.empty(); }, 5s); EXPECT_TRUE(v_); }
+  }, 10s);
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], peer_errc::send_stalled);
+}
+
+TEST_F(PeerConnection, ReceiveBufferShrinksBackAfterALongMessage) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, true);
+    { auto v_ = co_await eventually([&] { return conn->handshake_done(); }); CO_ASSERT_TRUE(v_); }
+    EXPECT_EQ(conn->stats().receive_buffer, 256u * 1024);
+    // An extension message with an id we never assigned: read whole (the codec cannot skip a
+    // known id), then ignored.
+    co_await p.send(extended_msg(77, std::string(700 * 1024, 'x')));
+    co_await p.send(msg(wire::write_interested));
+    { auto v_ = co_await eventually([&] { return conn->peer_interested(); }); CO_ASSERT_TRUE(v_); }
+    EXPECT_EQ(conn->stats().receive_buffer, 256u * 1024);
+    EXPECT_FALSE(conn->is_closed());
+  });
+}
+
+TEST_F(PeerConnection, UnknownMessageIdIsSkippedAsItArrivesNotBuffered) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    { auto v_ = co_await eventually([&] { return conn->handshake_done(); }); CO_ASSERT_TRUE(v_); }
+    // id 0x63, 900 KiB of body (under the 1 MiB message limit): the first 100 KiB now.
+    constexpr std::uint32_t body = 900 * 1024;
+    std::vector<std::uint8_t> head{static_cast<std::uint8_t>(body >> 24), static_cast<std::uint8_t>(body >> 16),
+                                   static_cast<std::uint8_t>(body >> 8), static_cast<std::uint8_t>(body), 0x63};
+    head.resize(5 + 100 * 1024, 0xab);
+    const auto before = conn->stats().received_bytes;
+    co_await p.send(head);
+    {
+      auto v_ = co_await eventually([&] { return conn->stats().received_bytes >= before + std::int64_t(head.size()); });
+      CO_ASSERT_TRUE(v_);
+    }
+    EXPECT_EQ(conn->stats().receive_buffer, 256u * 1024) << "the unknown message is being buffered";
+    co_await p.send(std::vector<std::uint8_t>(body - 1 - 100 * 1024, 0xcd));
+    co_await p.send(msg(wire::write_interested));  // decoded right after the skipped bytes
+    { auto v_ = co_await eventually([&] { return conn->peer_interested(); }); CO_ASSERT_TRUE(v_); }
+    EXPECT_EQ(conn->stats().receive_buffer, 256u * 1024);
+    EXPECT_FALSE(conn->is_closed());
+  });
+}
+
+TEST_F(PeerConnection, BitfieldBeforeMetadataLongerThanTheFixedCeilingCloses) {
+  host.metadata_mode = true;
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    // No metadata_size from the peer: at most max_metadata_size / 20 pieces (104,858 bytes).
+    std::vector<std::uint8_t> big;
+    wire::write_bitfield(big, std::vector<std::uint8_t>(104858 + 1, 0xff));
+    co_await p.send(big);
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], peer_errc::bad_bitfield);
+}
+
+TEST_F(PeerConnection, BitfieldBeforeMetadataIsBoundedByThePeersMetadataSize) {
+  host.metadata_mode = true;
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    extension_handshake theirs;
+    theirs.ut_metadata = 3;
+    theirs.metadata_size = 20 * 100 + 150;  // at most 108 pieces: 14 bytes of bitfield
+    co_await p.send(extended_msg(0, make_extension_handshake(theirs)));
+    std::vector<std::uint8_t> fits;
+    wire::write_bitfield(fits, std::vector<std::uint8_t>(14, 0xff));
+    co_await p.send(fits);
+    co_await p.send(msg(wire::write_interested));
+    { auto v_ = co_await eventually([&] { return conn->peer_interested(); }); CO_ASSERT_TRUE(v_); }
+    EXPECT_FALSE(conn->is_closed());
+    std::vector<std::uint8_t> too_long;
+    wire::write_bitfield(too_long, std::vector<std::uint8_t>(15, 0xff));
+    co_await p.send(too_long);
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], peer_errc::bad_bitfield);
+}
+
+TEST_F(PeerConnection, MetadataSizeArrivingAfterALongerBitfieldCloses) {
+  host.metadata_mode = true;
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    std::vector<std::uint8_t> bits;
+    wire::write_bitfield(bits, std::vector<std::uint8_t>(1000, 0xff));  // 8,000 pieces
+    co_await p.send(bits);
+    extension_handshake theirs;
+    theirs.ut_metadata = 3;
+    theirs.metadata_size = 20 * 100;  // but an info dictionary with room for 100
+    co_await p.send(extended_msg(0, make_extension_handshake(theirs)));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], peer_errc::bad_bitfield);
+}
+
+TEST_F(PeerConnection, HaveBeforeMetadataBeyondThePeersMetadataSizeCloses) {
+  host.metadata_mode = true;
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    EXT_CONNECT(p, ours);
+    extension_handshake theirs;
+    theirs.ut_metadata = 3;
+    theirs.metadata_size = 20 * 100;  // room for 100 pieces, which the bitfield bound rounds to 104
+    co_await p.send(extended_msg(0, make_extension_handshake(theirs)));
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{103}); }));
+    co_await p.send(msg(wire::write_interested));
+    { auto v_ = co_await eventually([&] { return conn->peer_interested(); }); CO_ASSERT_TRUE(v_); }
+    EXPECT_FALSE(conn->is_closed());
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{104}); }));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], peer_errc::have_out_of_range);
+}
+
+TEST_F(PeerConnection, ExceptionFromTheHostClosesTheConnectionOnce) {
+  host.throw_from = "on_peer_have";
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{1}); }));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  EXPECT_EQ(host.thrown, 1);
+  ASSERT_EQ(host.disconnects.size(), 1u) << "the torrent would keep counting the connection";
+  EXPECT_EQ(host.disconnects[0], peer_errc::internal_error);
+  EXPECT_EQ(host.calls_after_disconnect, 0);
+  EXPECT_TRUE(conn->is_closed());
+}
+
+TEST_F(PeerConnection, HostThrowingFromEveryAbortStillHearsOfTheDisconnectOnce) {
+  host.make_all_available();
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await unchoked_seed();
+    { auto v_ = co_await p.expect<wire::request>(); CO_ASSERT_TRUE(v_.has_value()); }
+    { auto v_ = co_await eventually([&] { return conn->stats().outstanding_requests >= 2; }); CO_ASSERT_TRUE(v_); }
+    host.throw_from = "on_request_aborted";
+    co_await p.send(msg(wire::write_choke));  // the first abort throws; close() aborts the rest
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  EXPECT_GE(host.thrown, 2);
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], peer_errc::internal_error);
 }
 
 }  // namespace

@@ -50,7 +50,7 @@ TEST(PieceBuffers, BufferIsAllocatedOnFirstBlockAndAssemblesBlocksAtTheirOffsets
   EXPECT_FALSE(pb.is_active(p));
 }
 
-TEST(PieceBuffers, ContributorsAreDistinctAndReturnedWhenTheHashIsDone) {
+TEST(PieceBuffers, TheSenderOfEachBlockIsReturnedWhenTheHashIsDone) {
   piece_buffers pb;
   piece_index p{1};
   auto data = block_of(9);
@@ -61,12 +61,32 @@ TEST(PieceBuffers, ContributorsAreDistinctAndReturnedWhenTheHashIsDone) {
   EXPECT_TRUE(pb.references(2));
   EXPECT_FALSE(pb.references(3));
   (void)pb.take_for_hash(p);
-  EXPECT_TRUE(pb.references(2));  // still needed to strike peers if the hash fails
+  EXPECT_TRUE(pb.references(2));  // still needed for the smart ban if the hash fails
   auto who = pb.finish_hash(p);
-  EXPECT_EQ(who, (std::vector<peer_key>{1, 2}));
+  EXPECT_EQ(who, (std::vector<peer_key>{1, 2, 1, 0}));  // block 3 never arrived
   EXPECT_EQ(pb.bytes_at_disk(), 0);
   EXPECT_FALSE(pb.is_hashing(p));
   EXPECT_FALSE(pb.references(1));
+}
+
+TEST(PieceBuffers, ABlockStoredTwiceKeepsItsLastSender) {
+  piece_buffers pb;
+  piece_index p{1};
+  auto data = block_of(9);
+  ASSERT_TRUE(pb.store(p, piece_size, block_size, data, 1));
+  ASSERT_TRUE(pb.store(p, piece_size, block_size, data, 2));
+  (void)pb.take_for_hash(p);
+  EXPECT_EQ(pb.finish_hash(p), (std::vector<peer_key>{0, 2, 0, 0}));
+  EXPECT_FALSE(pb.references(1));
+}
+
+TEST(PieceBuffers, AShortLastPieceHasOneSenderSlotPerBlock) {
+  piece_buffers pb;
+  piece_index p{7};
+  auto tail = block_of(3, 100);
+  ASSERT_TRUE(pb.store(p, block_size + 100, block_size, tail, 5));
+  (void)pb.take_for_hash(p);
+  EXPECT_EQ(pb.finish_hash(p), (std::vector<peer_key>{0, 5}));
 }
 
 TEST(PieceBuffers, RefusesBlocksOutsideThePieceOrWhileHashing) {

@@ -1,0 +1,239 @@
+// The state of one peer connection (peer_connection::impl), shared by the files that implement
+// it: peer_connection.cpp (lifetime, coroutines, the BEP 3 messages, upload, request pipeline) and
+// peer_connection_extensions.cpp (BEP 10 extension protocol: ut_metadata, ut_pex, the magnet
+// phase). Internal to the swarm library: include it only from those files.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "swarm/peer_connection.hpp"
+#include "swarm/rate_meter.hpp"
+#include "swarm/receive_buffer.hpp"
+#include "swarm/send_queue.hpp"
+
+namespace tessera::detail {
+
+/// Counts events in one-minute windows (per-peer caps on ut_metadata requests and ut_pex).
+struct minute_counter {
+  std::chrono::steady_clock::time_point window_start{};
+  int count = 0;
+  /// Counts one event at `now`; returns the count in the current window including it.
+  int add(std::chrono::steady_clock::time_point now) {
+    if (now - window_start >= std::chrono::minutes(1)) {
+      window_start = now;
+      count = 0;
+    }
+    return ++count;
+  }
+};
+
+struct peer_connection::impl {
+  using clock_type = std::chrono::steady_clock;
+  using tcp = boost::asio::ip::tcp;
+  template <class T>
+  using awaitable = boost::asio::awaitable<T>;
+
+  /// A request we sent and still expect a `piece` for.
+  struct outstanding_request {
+    block_address block;
+    std::int32_t begin = 0;
+    std::int32_t length = 0;
+  };
+
+  impl(peer_connection& o, boost::asio::any_io_executor ex, peer_host& h, peer_key k, sha1_hash ih,
+       tcp::endpoint r, peer_connection_settings s);
+
+  peer_connection& owner;
+  peer_host& host;
+  peer_key key;
+  sha1_hash info_hash;
+  tcp::endpoint remote;
+  peer_connection_settings settings;
+
+  tcp::socket socket;
+  boost::asio::steady_timer deadline;  // connect and handshake timeouts
+  unsigned deadline_generation = 0;    // a fired-but-queued deadline of an older phase is ignored
+  boost::asio::steady_timer write_signal;  // the idle writer waits on it; cancel() wakes it
+  boost::asio::steady_timer tick_timer;
+  // Rate limits (bandwidth.hpp): asked before each read / write when a limit is set.
+  bandwidth_request down_quota{socket.get_executor(), settings.download_bandwidth};
+  bandwidth_request up_quota{socket.get_executor(), settings.upload_bandwidth};
+
+  bool started = false;
+  bool closed = false;
+  /// close() is posted (the send backlog passed its hard limit): the reader decodes nothing more.
+  bool close_scheduled = false;
+  bool handshake_done = false;
+  bool peer_dht = false;  // the peer's handshake set the DHT bit (BEP 5)
+  bool peer_ext = false;  // the peer's handshake set the extension protocol bit (BEP 10)
+  bool writer_waiting = false;
+  bool pipeline_dirty = false;  // blocks arrived during a decode batch: top up after the batch
+  bool peer_choking = true;
+  bool peer_interested = false;
+  bool am_interested = false;
+  bool snubbed = false;
+  bool pieces_known = false;  // a bitfield or a have arrived (pieces is sized)
+  bool am_choking = true;
+  bool incoming = false;
+  clock_type::time_point connected_at{};
+  clock_type::time_point last_interest{};  // last tick at which either side was interested
+
+  /// A request from the peer we still owe a `piece` for.
+  struct upload_request {
+    std::uint64_t id = 0;  // matches a disk read's completion to its entry
+    piece_index piece;
+    std::int32_t begin = 0;
+    std::int32_t length = 0;
+    bool reading = false;  // a disk read for it is in flight
+  };
+  std::deque<upload_request> upload_queue;
+  std::uint64_t next_upload_id = 1;
+  int reads_in_flight = 0;  // includes reads whose request was cancelled meanwhile
+  int invalid_requests = 0;
+
+  peer_id remote_id;
+  bitfield pieces;
+  int pieces_count = 0;
+
+  // Extension protocol (BEP 10).
+  std::optional<extension_handshake> peer_extensions;
+  minute_counter metadata_requests;
+  minute_counter pex_messages;
+  // Kept while the host has no metadata (magnet), replayed by metadata_ready().
+  std::optional<std::vector<std::uint8_t>> pending_bitfield;
+  std::vector<std::int32_t> pending_haves;
+
+  std::deque<outstanding_request> outstanding;
+  /// Later of the last block received and the moment the request queue became non-empty.
+  clock_type::time_point last_progress{};
+  std::vector<block_address> picked;  // scratch for pick_blocks, reused
+
+  receive_buffer recv;
+  send_queue sendq;
+
+  clock_type::time_point last_receive{};
+  clock_type::time_point last_send{};
+  rate_meter down;
+  rate_meter up;
+  std::int64_t downloaded = 0;
+  std::int64_t uploaded = 0;
+  std::int64_t wasted = 0;
+  std::int64_t received_bytes = 0;  // everything read from the socket
+  std::string label;
+
+  // --- helpers ---
+
+  int num_pieces() const;
+  std::uint32_t max_message_length() const;
+  wire::handshake our_handshake() const;
+
+  /// Closes with peer_errc::timeout when `d` passes before the next arm/disarm.
+  void arm_deadline(std::chrono::steady_clock::duration d);
+  void disarm_deadline();
+
+  /// Call after appending messages to sendq.queued(): wakes the writer and enforces the hard
+  /// limit of the backlog (settings.max_send_backlog_hard): above it, close() is posted (never
+  /// run inside the call, which may come from the host iterating its connections).
+  void queued();
+  /// The backlog is above settings.max_send_backlog: answer nothing that is optional.
+  bool send_backlog_full() const;
+
+  // --- lifetime ---
+
+  /// Idempotent. Reports outstanding requests as aborted and calls host.on_disconnect exactly
+  /// once, even when a host callback throws on the way (the first exception is rethrown after).
+  void close(std::error_code reason);
+
+  // --- coroutines ---
+
+  // The coroutines are static and reach the state through `self` (or a reference the caller's
+  // `self` keeps alive) rather than member coroutines: with GCC 12.2 a member coroutine started
+  // from start_incoming saw the owner's address as `this` and crashed; static ones are immune.
+  static awaitable<void> run_outgoing(std::shared_ptr<peer_connection> self);
+  static awaitable<void> run_incoming(std::shared_ptr<peer_connection> self);
+  /// Incoming connection whose handshake the listener read already.
+  static awaitable<void> run_incoming_known(std::shared_ptr<peer_connection> self, wire::handshake h);
+  /// Reads and checks the peer's 68-byte handshake. Bytes after it stay in the receive buffer for
+  /// the reader. `reply`: queue our handshake once theirs names our torrent (incoming side).
+  /// `d` is kept alive by the caller's `self`.
+  static awaitable<bool> read_handshake(impl& d, bool reply);
+  /// Checks the peer's parsed handshake and asks the host. `reply`: queue our handshake first.
+  bool accept_handshake(const wire::handshake& h, bool reply);
+  /// After an accepted handshake: queue our bitfield, start the writer and the tick.
+  void start_session(const std::shared_ptr<peer_connection>& self);
+  static awaitable<void> read_loop(impl& d);
+  static awaitable<void> write_loop(std::shared_ptr<peer_connection> self);
+  /// Limited download: waits until the socket has bytes, then for download quota for them.
+  /// Returns how many bytes the next read may take (1..room); `room` when the socket reports an
+  /// error or end of stream (the read then reports it). Asking only for bytes that arrived keeps
+  /// idle connections from holding quota that busy ones need.
+  static awaitable<std::size_t> download_quota(impl& d, std::size_t room);
+  /// Writes the next `n` unwritten bytes of the write in flight, one socket write at a time, so
+  /// that the stall clock (send_queue::stalled_for) sees each byte the socket takes. The error of
+  /// the write, or none (also when the connection closed meanwhile: the caller checks).
+  static awaitable<boost::system::error_code> write_to_socket(impl& d, std::size_t n);
+  /// Limited upload: writes the write in flight in pieces of the upload quota granted.
+  static awaitable<boost::system::error_code> write_limited(impl& d);
+  void apply_tos();
+  static awaitable<void> tick_loop(std::shared_ptr<peer_connection> self);
+  void on_tick(clock_type::time_point now);
+
+  // --- messages ---
+
+  void on_message(const wire::keep_alive&);
+  void on_message(const wire::choke&);
+  void on_message(const wire::unchoke&);
+  void on_message(const wire::interested&);
+  void on_message(const wire::not_interested&);
+  void ensure_pieces_sized();
+  void on_message(const wire::have& m);
+  void on_message(const wire::bitfield& m);
+  /// Fields a request/cancel may carry: inside the torrent, inside the piece, 1..16 KiB (BEP 3:
+  /// implementations close connections asking for more than 2^14 bytes).
+  bool valid_block_range(piece_index piece, std::int32_t begin, std::int32_t length) const;
+  void on_message(const wire::request& m);
+  void on_message(const wire::cancel& m);
+  void on_message(const wire::piece& m);
+  void on_message(const wire::port& m);
+  void on_message(const wire::unknown&);
+
+  // --- upload side ---
+
+  /// Starts disk reads for queued requests, within the read-ahead and send-backlog bounds.
+  void pump_uploads();
+  void on_read_done(std::uint64_t id, std::error_code ec, std::span<const std::uint8_t> data);
+  void set_choking(bool choke);
+
+  // --- extension protocol (BEP 10; peer_connection_extensions.cpp) ---
+
+  void write_extension_handshake();
+  void write_extended_to_peer(std::uint8_t peer_id_for_it, std::string_view payload);
+  void on_message(const wire::extended& m);
+  void on_metadata_payload(std::string_view payload);
+  /// The longest bitfield kept before we have metadata: a torrent has at most one piece per 20
+  /// bytes of its info dictionary, so the peer's `metadata_size` (BEP 9) bounds it, and
+  /// max_metadata_size does while the peer has not said.
+  std::size_t pending_bitfield_limit() const;
+  /// A bitfield (or have) arriving before the metadata (magnet): kept for metadata_ready().
+  void keep_pending_bitfield(std::span<const std::uint8_t> bits);
+  void keep_pending_have(std::int32_t piece);
+  void metadata_ready();
+
+  // --- request pipeline ---
+
+  void request_more();
+  void update_interest();
+};
+
+}  // namespace tessera::detail
