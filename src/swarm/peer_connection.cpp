@@ -145,6 +145,7 @@ void peer_connection::impl::close(std::error_code reason) {
   up_quota.cancel();
   tick_timer.cancel();
   upload_queue.clear();
+  ready_uploads = 0;
   // One at a time, so a reentrant host still sees the remaining ones here exactly once. A host
   // that throws (a broken invariant) must not cost the on_disconnect that frees its slot.
   std::exception_ptr failure;
@@ -576,13 +577,16 @@ void peer_connection::impl::on_message(const wire::cancel& m) {
   const auto it = std::find_if(upload_queue.begin(), upload_queue.end(), [&](const upload_request& r) {
     return r.piece == m.piece && r.begin == m.begin && r.length == m.length;
   });
-  if (it != upload_queue.end()) upload_queue.erase(it);
+  if (it == upload_queue.end()) return;
+  if (it->ready) --ready_uploads;
+  upload_queue.erase(it);
+  send_ready_uploads();  // the requests behind it may be waiting for it only
 }
 
 void peer_connection::impl::pump_uploads() {
   if (closed || am_choking) return;
   for (auto& r : upload_queue) {
-    if (reads_in_flight >= settings.max_reads_in_flight) return;
+    if (reads_in_flight + ready_uploads >= settings.max_reads_in_flight) return;
     if (send_backlog_full()) return;
     if (r.reading) continue;
     r.reading = true;
@@ -615,13 +619,29 @@ void peer_connection::impl::on_read_done(std::uint64_t id, std::error_code ec, s
     close(ec);
     return;
   }
-  wire::write_piece_header(sendq.queued(), it->piece, it->begin, it->length);
-  sendq.queued().insert(sendq.queued().end(), data.begin(), data.end());
-  uploaded += it->length;
-  up.add(it->length, clock_type::now());
-  upload_queue.erase(it);
-  queued();
+  // Held until the requests ahead of it are answered: the peer gets its blocks in the order it
+  // asked for them (a block served from the read cache must not overtake one read from disk; a
+  // sequential or streaming peer relies on the order).
+  it->data.assign(data.begin(), data.end());
+  it->ready = true;
+  ++ready_uploads;
+  send_ready_uploads();
   pump_uploads();
+}
+
+void peer_connection::impl::send_ready_uploads() {
+  bool sent = false;
+  while (!upload_queue.empty() && upload_queue.front().ready) {
+    auto& r = upload_queue.front();
+    wire::write_piece_header(sendq.queued(), r.piece, r.begin, r.length);
+    sendq.queued().insert(sendq.queued().end(), r.data.begin(), r.data.end());
+    uploaded += r.length;
+    up.add(r.length, clock_type::now());
+    --ready_uploads;
+    upload_queue.pop_front();
+    sent = true;
+  }
+  if (sent) queued();
 }
 
 void peer_connection::impl::set_choking(bool choke) {
@@ -630,6 +650,7 @@ void peer_connection::impl::set_choking(bool choke) {
   if (choke) {
     wire::write_choke(sendq.queued());
     upload_queue.clear();  // reads in flight find no entry and are discarded
+    ready_uploads = 0;
   } else {
     wire::write_unchoke(sendq.queued());
   }

@@ -234,8 +234,9 @@ struct peer_connection_stats {
 /// have is ignored and counted (closed after max_invalid_requests); a duplicate of a queued
 /// request is ignored; more than max_queued_requests queued closes (peer_errc::too_many_requests).
 /// Queued requests are read from disk through host.read_block, at most max_reads_in_flight at a
-/// time and only while the send backlog is below max_send_backlog, and answered with `piece`
-/// messages in the order the reads complete. `cancel` drops a request not sent yet (a read in
+/// time (reads done but not sent yet included) and only while the send backlog is below
+/// max_send_backlog, and answered with `piece` messages in the order they were requested (a block
+/// read sooner waits for the ones asked for before it). `cancel` drops a request not sent yet (a read in
 /// flight is then discarded). Choking the peer drops its whole queue. A failed disk read closes
 /// the connection with the read's error code.
 ///

@@ -95,11 +95,14 @@ struct peer_connection::impl {
     piece_index piece;
     std::int32_t begin = 0;
     std::int32_t length = 0;
-    bool reading = false;  // a disk read for it is in flight
+    bool reading = false;  // a disk read for it was started (it may have completed: `ready`)
+    bool ready = false;    // read: `data` waits for the requests ahead of it to be sent
+    std::vector<std::uint8_t> data;
   };
   std::deque<upload_request> upload_queue;
   std::uint64_t next_upload_id = 1;
   int reads_in_flight = 0;  // includes reads whose request was cancelled meanwhile
+  int ready_uploads = 0;    // entries holding read data not sent yet (count against the reads)
   int invalid_requests = 0;
 
   peer_id remote_id;
@@ -212,6 +215,8 @@ struct peer_connection::impl {
 
   /// Starts disk reads for queued requests, within the read-ahead and send-backlog bounds.
   void pump_uploads();
+  /// Sends the read blocks at the front of upload_queue, in request order.
+  void send_ready_uploads();
   void on_read_done(std::uint64_t id, std::error_code ec, std::span<const std::uint8_t> data);
   void set_choking(bool choke);
 

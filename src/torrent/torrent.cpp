@@ -178,12 +178,17 @@ void torrent::on_checked(check_result r) {
   resume_dirty_ = true;
   if (paused_) return;  // resume() starts the swarm
   start_swarm();
-  // Connections kept from the metadata phase: interest and requests can start now.
+  // Connections made during the check (incoming, or kept from a magnet's metadata phase) were
+  // sent no bitfield, or an empty one: they learn the checked pieces as `have`s (BEP 3 allows a
+  // bitfield only right after the handshake). Then interest and requests can start.
   std::vector<std::shared_ptr<peer_connection>> open;
   for (auto& [k, c] : conns_) {
     if (c.counted) open.push_back(c.conn);
   }
   for (auto& c : open) {
+    for (int i = 0; i < ti_->num_pieces() && !c->is_closed(); ++i) {
+      if (picker_.have(piece_index{i})) c->send_have(piece_index{i});
+    }
     if (!c->is_closed()) c->update_interest();
   }
 }
@@ -474,9 +479,10 @@ void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::h
     socket.close(ignored);
   };
   if (ec) return refuse("socket already closed");
-  if (stopped_ || paused_ || state_ == torrent_state::error || state_ == torrent_state::checking) {
-    return refuse("torrent not running");
-  }
+  // Accepted while the data is being checked too (a magnet's connections live through the check
+  // as well): the peer learns our pieces through `have`s once the check ends (on_checked). A
+  // refused peer would only come back after its back-off, typically 30 s or more.
+  if (stopped_ || paused_ || state_ == torrent_state::error) return refuse("torrent not running");
   if (static_cast<int>(conns_.size()) >= connection_limit()) {
     return refuse("torrent connection limit");
   }

@@ -164,11 +164,12 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// list keeps at most peer_list::default_max_size addresses.
   void add_peers(const std::vector<endpoint>& peers, peer_source source);
   /// An incoming connection whose handshake (`h`, naming this torrent) the listener read. Closed
-  /// at once while checking, stopped or in error, from a banned address, beyond the per-torrent
+  /// at once while paused, stopped or in error, from a banned address, beyond the per-torrent
   /// or session connection limits, or beyond the per-host caps (a second connection opened by
   /// the same address without session_settings::allow_multiple_connections_per_ip; the
   /// session's max_connections_per_ip / _per_subnet); otherwise a connection is attached and the
   /// handshake goes through on_handshake like an outgoing one (self and duplicate ids dropped).
+  /// Accepted while checking: the peer gets `have`s for the checked pieces when the check ends.
   void attach_incoming(boost::asio::ip::tcp::socket socket, const wire::handshake& h);
   /// Runs one choking round now (normally every choker_settings::rechoke_interval, and early when
   /// a peer becomes interested while a slot is free). Exposed for tests.

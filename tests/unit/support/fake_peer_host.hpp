@@ -3,6 +3,7 @@
 // torrent offset (completions posted to an io_context), and can throw from a chosen callback.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <span>
@@ -151,9 +152,11 @@ struct fake_host final : peer_host {
     }
     asio::post(*ioc, [done = std::move(done), data = data_of(r)]() mutable { done({}, std::move(data)); });
   }
-  void release_reads() {
+  /// Completes the held reads, the last one held first when `newest_first`.
+  void release_reads(bool newest_first = false) {
     auto all = std::move(held);
     held.clear();
+    if (newest_first) std::reverse(all.begin(), all.end());
     for (auto& [r, done] : all) {
       asio::post(*ioc, [done = std::move(done), data = data_of(r)]() mutable { done({}, std::move(data)); });
     }

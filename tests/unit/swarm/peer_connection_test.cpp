@@ -877,6 +877,39 @@ TEST_F(PeerConnection, CancelRemovesAQueuedRequestAndDiscardsAReadInFlight) {
   EXPECT_TRUE(host.disconnects.empty());
 }
 
+// Blocks go out in the order the peer asked for them, whatever order the reads complete in (a
+// block from the read cache must not overtake one still read from disk).
+TEST_F(PeerConnection, BlocksAreSentInRequestOrderWhateverOrderTheReadsComplete) {
+  have_everything(host);
+  host.hold_reads = true;
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    UPLOAD_PRELUDE(p);
+    conn->unchoke();
+    const std::vector<wire::request> asked = {{piece_index{0}, 0, block_size},
+                                              {piece_index{2}, 0, block_size},
+                                              {piece_index{1}, block_size, block_size},
+                                              {piece_index{3}, 0, block_size}};
+    for (const auto& r : asked) co_await p.send(msg([&](auto& o) { wire::write_request(o, r); }));
+    { auto v_ = co_await eventually([&] { return host.held.size() == asked.size(); }); CO_ASSERT_TRUE(v_); }
+    // The second request is cancelled while the others wait: it must not hold back the rest.
+    co_await p.send(msg([&](auto& o) { wire::write_cancel(o, {asked[1].piece, asked[1].begin, asked[1].length}); }));
+    { auto v_ = co_await eventually([&] { return conn->stats().queued_uploads == 3; }); CO_ASSERT_TRUE(v_); }
+    host.release_reads(/*newest_first=*/true);
+    for (const auto& want : {asked[0], asked[2], asked[3]}) {
+      auto got = co_await p.expect<wire::piece>();
+      CO_ASSERT_TRUE(got.has_value());
+      EXPECT_EQ(got->piece, want.piece);
+      EXPECT_EQ(got->begin, want.begin);
+    }
+    { auto v_ = co_await p.expect<wire::piece>(200ms); EXPECT_FALSE(v_.has_value()) << "the cancelled block was sent"; }
+    EXPECT_EQ(conn->stats().queued_uploads, 0);
+    EXPECT_EQ(conn->stats().uploaded, 3 * block_size);
+  });
+  EXPECT_TRUE(host.disconnects.empty());
+}
+
 TEST_F(PeerConnection, TooManyQueuedRequestsClose) {
   have_everything(host);
   host.hold_reads = true;
