@@ -30,6 +30,8 @@ std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(std::string_view te
   if (ec != std::errc{} || ptr != port.data() + port.size() || value == 0 || value > 65535) {
     return std::nullopt;
   }
+  // make_address reads a C string: a NUL inside `host` would hide the bytes after it.
+  if (host.find('\0') != std::string_view::npos) return std::nullopt;
   boost::system::error_code aec;
   auto addr = boost::asio::ip::make_address(std::string(host), aec);
   if (aec) return std::nullopt;
