@@ -30,6 +30,8 @@ std::optional<peer_endpoint> peer_endpoint::from_string(std::string_view s) {
   unsigned value = 0;
   auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (ec != std::errc{} || end != port.data() + port.size() || value > 65535) return std::nullopt;
+  // inet_pton reads a C string: a NUL inside `host` would hide the bytes after it.
+  if (host.find('\0') != std::string_view::npos) return std::nullopt;
   peer_endpoint ep;
   ep.port = static_cast<std::uint16_t>(value);
   char text[INET6_ADDRSTRLEN + 1] = {};

@@ -199,7 +199,9 @@ bool piece_picker::is_interesting(const bitfield& peer_has) const {
 }
 
 piece_picker::partial_piece& piece_picker::make_partial(int p) {
-  bucket_erase(p);
+  // A skipped piece (priority 0) is in no bucket; mark_received makes one partial when a block
+  // of it arrives anyway.
+  if (bucket_pos_[p] >= 0) bucket_erase(p);
   partial_piece pp;
   pp.piece = p;
   if (!spare_blocks_.empty()) {

@@ -33,6 +33,33 @@ std::uint32_t get_u32(const std::uint8_t* p) {
 
 }  // namespace
 
+std::int64_t part_file_index_bytes(int num_pieces) {
+  return index_offset + 4 * std::int64_t{std::max(num_pieces, 0)};
+}
+
+std::optional<part_file_index> parse_part_file_header(std::span<const std::uint8_t> header,
+                                                      int num_pieces, std::int64_t piece_length) {
+  if (num_pieces < 0 || piece_length < 1) return std::nullopt;
+  if (static_cast<std::int64_t>(header.size()) < part_file_index_bytes(num_pieces) ||
+      std::memcmp(header.data(), magic, sizeof magic) != 0 ||
+      get_u32(header.data() + 8) != static_cast<std::uint32_t>(num_pieces) ||
+      get_u32(header.data() + 12) != static_cast<std::uint32_t>(piece_length)) {
+    return std::nullopt;
+  }
+  part_file_index index;
+  index.slot_of.assign(static_cast<std::size_t>(num_pieces), -1);
+  for (int p = 0; p < num_pieces; ++p) {
+    const std::uint32_t v = get_u32(header.data() + index_offset + 4 * std::int64_t{p});
+    if (v == 0 || v > static_cast<std::uint32_t>(num_pieces)) continue;  // none, or nonsense
+    const auto slot = static_cast<std::size_t>(v - 1);
+    if (index.slot_used.size() <= slot) index.slot_used.resize(slot + 1, false);
+    if (index.slot_used[slot]) continue;  // two pieces naming one slot: keep the first
+    index.slot_used[slot] = true;
+    index.slot_of[static_cast<std::size_t>(p)] = static_cast<int>(slot);
+  }
+  return index;
+}
+
 part_file::part_file(std::filesystem::path path, int num_pieces, std::int64_t piece_length)
     : path_(std::move(path)),
       num_pieces_(std::max(num_pieces, 0)),
@@ -75,25 +102,15 @@ result<bool, storage_error> part_file::load() {
   }
   auto fd = open_locked(false);
   if (!fd) return unexpected{fd.error()};
-  std::vector<std::uint8_t> header(static_cast<std::size_t>(index_offset + 4 * std::int64_t{num_pieces_}));
+  std::vector<std::uint8_t> header(static_cast<std::size_t>(part_file_index_bytes(num_pieces_)));
   std::size_t got = 0;
   if (auto ec = pread_all(*fd, header.data(), static_cast<std::int64_t>(header.size()), 0, got))
     return unexpected{storage_error{ec, op::read, path_.string()}};
-  if (got != header.size() || std::memcmp(header.data(), magic, sizeof magic) != 0 ||
-      get_u32(header.data() + 8) != static_cast<std::uint32_t>(num_pieces_) ||
-      get_u32(header.data() + 12) != static_cast<std::uint32_t>(piece_length_)) {
-    return true;  // not ours: empty, rewritten on the next write
-  }
+  auto index = parse_part_file_header(std::span(header.data(), got), num_pieces_, piece_length_);
+  if (!index) return true;  // not ours: empty, rewritten on the next write
   valid_header_ = true;
-  for (int p = 0; p < num_pieces_; ++p) {
-    const std::uint32_t v = get_u32(header.data() + index_offset + 4 * p);
-    if (v == 0 || v > static_cast<std::uint32_t>(num_pieces_)) continue;  // none, or nonsense
-    const auto slot = static_cast<std::size_t>(v - 1);
-    if (slot_used_.size() <= slot) slot_used_.resize(slot + 1, false);
-    if (slot_used_[slot]) continue;  // two pieces naming one slot: keep the first
-    slot_used_[slot] = true;
-    slot_of_[static_cast<std::size_t>(p)] = static_cast<int>(slot);
-  }
+  slot_of_ = std::move(index->slot_of);
+  slot_used_ = std::move(index->slot_used);
   return true;
 }
 

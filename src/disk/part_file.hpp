@@ -16,12 +16,32 @@
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "disk/storage.hpp"
 
 namespace tessera::detail {
+
+/// What a part file's header says: which slot holds which piece.
+struct part_file_index {
+  std::vector<int> slot_of;     ///< per piece: its slot, or -1 when the piece is not held
+  std::vector<bool> slot_used;  ///< per slot up to the highest one held: true when a piece has it
+};
+
+/// Bytes at the start of a part file for `num_pieces` pieces that hold the magic, the two sizes
+/// and the index (16 + 4 * num_pieces; the header is then padded to 4 KiB).
+std::int64_t part_file_index_bytes(int num_pieces);
+
+/// Reads the first bytes of a part file meant for a torrent of `num_pieces` pieces (>= 0) of
+/// `piece_length` bytes (>= 1). nullopt when `header` is shorter than
+/// part_file_index_bytes(num_pieces), has another magic or names other sizes (another torrent's
+/// file, or a damaged one): the caller treats the file as empty. Index entries naming no slot or
+/// a slot >= num_pieces are ignored, and so is an entry naming a slot a lower piece already has.
+/// Bytes past the index are ignored. Pure: part_file::load reads the bytes, this parses them.
+std::optional<part_file_index> parse_part_file_header(std::span<const std::uint8_t> header,
+                                                      int num_pieces, std::int64_t piece_length);
 
 class part_file {
  public:

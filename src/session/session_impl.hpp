@@ -21,6 +21,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/wire.hpp"
+#include "session/endpoint_text.hpp"
 #include "swarm/bandwidth.hpp"
 #include "tessera/session.hpp"
 
@@ -33,9 +34,6 @@ class dht_driver;
 class lsd_driver;
 class event_dispatcher;
 struct connection_budget;
-
-/// Parses "a.b.c.d:port" or "[v6]:port" into an endpoint; nullopt when malformed.
-std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(std::string_view text);
 
 class session_impl : public std::enable_shared_from_this<session_impl> {
  public:

@@ -564,6 +564,31 @@ TEST(PiecePickerPriority, PartialPieceLoweredToZeroGetsNoMoreRequestsAndNoEndgam
   EXPECT_TRUE(pp.mark_received(blk(0, 0), 1));
 }
 
+TEST(PiecePickerPriority, ABlockOfASkippedPieceArrivingUnrequestedIsKept) {
+  // Found by fuzz_piece_picker: the request was given up after the piece was skipped (so the
+  // piece went back to no list at all), then the block arrived anyway.
+  piece_picker pp(3, 2, 2, 5);
+  std::vector<block_address> out;
+  pp.pick(all_of(3), 1, 1, out);
+  ASSERT_EQ(out.size(), 1u);
+  const block_address b = out[0];
+  pp.set_priority(b.piece, 0);
+  pp.abort_request(b, 1);
+  EXPECT_EQ(pp.num_partial(), 0);
+  EXPECT_TRUE(pp.mark_received(b, 1));
+  EXPECT_EQ(pp.num_partial(), 1);
+  EXPECT_FALSE(pp.mark_received(b, 1));  // now a duplicate
+  // A skipped piece never requested at all: its block is kept as well.
+  const piece_index other{b.piece.value == 0 ? 1 : 0};
+  pp.set_priority(other, 0);
+  EXPECT_TRUE(pp.mark_received({other, block_index{1}}, 2));
+  // Neither is picked again while skipped.
+  for (const auto& got : pick(pp, all_of(3), 10, 3)) {
+    EXPECT_NE(got.piece, b.piece);
+    EXPECT_NE(got.piece, other);
+  }
+}
+
 TEST(PiecePickerPriority, AvailabilityChangesKeepAPieceInItsPriority) {
   piece_picker pp(3, 1, 1, 9);
   pp.set_priority(piece_index{1}, 7);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <iterator>
 #include <optional>
 
 #include "disk/disk_io.hpp"
@@ -72,6 +73,56 @@ TEST(PartFile, AReleasedSlotIsReusedAndAForeignFileIsIgnored) {
   ASSERT_EQ(*pf.read(2, 0, out), 16u);
   EXPECT_EQ(out, std::vector<std::uint8_t>(16, 3));
   EXPECT_FALSE(pf.write(1, 10, std::vector<std::uint8_t>(7, 0)));  // past the piece end
+}
+
+/// A part file header as the format comment in part_file.hpp describes it.
+std::vector<std::uint8_t> header(std::uint32_t pieces, std::uint32_t piece_length,
+                                 std::initializer_list<std::uint32_t> index) {
+  std::vector<std::uint8_t> out = {'T', 'S', 'P', 'A', 'R', 'T', 'S', '1'};
+  auto put = [&](std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  };
+  put(pieces);
+  put(piece_length);
+  for (auto v : index) put(v);
+  return out;
+}
+
+TEST(PartFileHeader, ReadsTheIndexAndIgnoresNonsenseEntries) {
+  // Piece 0 in slot 1, piece 1 none, piece 2 slot 1 again (taken: ignored), piece 3 a slot past
+  // the piece count (ignored), piece 4 slot 0.
+  auto index = parse_part_file_header(header(5, 16, {2, 0, 2, 6, 1}), 5, 16);
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->slot_of, (std::vector<int>{1, -1, -1, -1, 0}));
+  EXPECT_EQ(index->slot_used, (std::vector<bool>{true, true}));
+  EXPECT_EQ(part_file_index_bytes(5), 16 + 4 * 5);
+}
+
+TEST(PartFileHeader, AnotherTorrentsOrATruncatedHeaderIsNotOurs) {
+  EXPECT_TRUE(parse_part_file_header(header(2, 16, {1, 0}), 2, 16));
+  EXPECT_FALSE(parse_part_file_header(header(2, 16, {1, 0}), 3, 16));  // other piece count
+  EXPECT_FALSE(parse_part_file_header(header(2, 16, {1, 0}), 2, 32));  // other piece length
+  EXPECT_FALSE(parse_part_file_header(header(2, 16, {1}), 2, 16));     // index cut short
+  auto bad_magic = header(2, 16, {1, 0});
+  bad_magic[7] = '2';
+  EXPECT_FALSE(parse_part_file_header(bad_magic, 2, 16));
+  EXPECT_FALSE(parse_part_file_header({}, 0, 16));
+  EXPECT_FALSE(parse_part_file_header(header(0, 16, {}), -1, 16));
+}
+
+TEST(PartFileHeader, IsWhatAPartFileWritesAndLoads) {
+  temp_dir dir;
+  const auto path = dir.path / ".z.parts";
+  {
+    part_file pf(path, 3, 8);
+    ASSERT_TRUE(pf.write(2, 0, bytes({1})));
+    ASSERT_TRUE(pf.write(0, 0, bytes({2})));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::vector<std::uint8_t> raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto index = parse_part_file_header(raw, 3, 8);
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->slot_of, (std::vector<int>{1, -1, 0}));
 }
 
 TEST(PartFile, ASymlinkAtItsPathIsNotFollowed) {
