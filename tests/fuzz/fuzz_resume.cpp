@@ -59,8 +59,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(alone.error().category() == td::resume_category());
   } else {
     check_ranges(*alone);
+    // encode writes the current version: a version-1 input comes back without legacy_stamps
+    // (its stamps were dropped when it was decoded), everything else unchanged.
+    auto expect = *alone;
+    expect.legacy_stamps = false;
     auto back = td::decode_resume_data(td::encode_resume_data(*alone));
-    FUZZ_CHECK(back && *back == *alone);
+    FUZZ_CHECK(back && *back == expect);
   }
 
   auto for_torrent = td::decode_resume_data(in, ti);
