@@ -89,7 +89,7 @@ struct lsd::impl {
   asio::steady_timer wake{ex};
   family v4{udp::socket(ex), udp::socket(ex), {}, {}, false};
   family v6{udp::socket(ex), udp::socket(ex), {}, {}, false};
-  lsd_stats stats;
+  lsd_stats stats{};
   bool stopped = false;
 
   void log(const std::string& text) const {
@@ -168,7 +168,8 @@ struct lsd::impl {
 
 namespace {
 
-asio::awaitable<void> receive_loop(std::shared_ptr<lsd> self, lsd::impl& s, family& f) {
+// `self` keeps the service alive while the coroutine runs.
+asio::awaitable<void> receive_loop([[maybe_unused]] std::shared_ptr<lsd> self, lsd::impl& s, family& f) {
   // One byte more than the largest accepted message, so an oversize datagram is seen as such.
   std::array<char, lsd_max_message + 1> buffer;
   udp::endpoint sender;
@@ -201,7 +202,7 @@ asio::awaitable<void> send_batch(lsd::impl& s, const std::vector<sha1_hash>& due
   }
 }
 
-asio::awaitable<void> announce_loop(std::shared_ptr<lsd> self, lsd::impl& s) {
+asio::awaitable<void> announce_loop([[maybe_unused]] std::shared_ptr<lsd> self, lsd::impl& s) {
   // Each pass sleeps until the next due time (or until announce() wakes it) and sends what is
   // due; the schedule keeps sends at most one per hash per min_interval.
   while (!s.stopped) {

@@ -26,8 +26,8 @@ session_impl::session_impl(session_settings settings)
       disk_(std::make_unique<disk_io>(std::max(1, settings_.disk_threads))),
       udp_(std::make_shared<udp_tracker_client>(io_.get_executor())),
       budget_(std::make_shared<connection_budget>()),
-      events_(std::make_unique<event_dispatcher>(static_cast<std::size_t>(std::max(1, settings_.event_queue_size)))),
-      pid_(make_peer_id(settings_.peer_id_version)) {
+      pid_(make_peer_id(settings_.peer_id_version)),
+      events_(std::make_unique<event_dispatcher>(static_cast<std::size_t>(std::max(1, settings_.event_queue_size)))) {
   budget_->max = settings_.max_connections;
   budget_->unchoke_slots = settings_.unchoke_slots;
   budget_->max_per_host = settings_.max_connections_per_ip;

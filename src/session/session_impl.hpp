@@ -142,7 +142,8 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   session_bandwidth bandwidth_ = session_bandwidth::create(
       io_.get_executor(), settings_.download_rate_limit, settings_.upload_rate_limit);
 
-  /// Delivers events on its own thread (created first, destroyed last: see the destructor).
+  /// Delivers events on its own thread; stop() delivers what is queued and ends that thread
+  /// before any member is destroyed.
   std::unique_ptr<event_dispatcher> events_;
 
   // Network thread only:

@@ -563,7 +563,12 @@ void peer_connection::impl::on_message(const wire::request& m) {
     close(peer_errc::too_many_requests);
     return;
   }
-  upload_queue.push_back({next_upload_id++, m.piece, m.begin, m.length, false});
+  upload_request r;
+  r.id = next_upload_id++;
+  r.piece = m.piece;
+  r.begin = m.begin;
+  r.length = m.length;
+  upload_queue.push_back(std::move(r));
   pump_uploads();
 }
 

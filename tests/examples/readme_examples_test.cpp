@@ -38,8 +38,8 @@ struct seeded_swarm {
     p.save_path = seed_dir.path;
     auto h = seeder.add_torrent(p);
     if (!h) throw std::runtime_error("seeder: " + h.error().message());
-    auto s = wait_for_status(*h, [](const torrent_status& s) { return s.state == torrent_state::seeding; });
-    if (!s || s->state != torrent_state::seeding) throw std::runtime_error("seeder did not seed");
+    auto st = wait_for_status(*h, [](const torrent_status& s) { return s.state == torrent_state::seeding; });
+    if (!st || st->state != torrent_state::seeding) throw std::runtime_error("seeder did not seed");
     std::filesystem::create_directories(torrent_dir.path);
     torrent_file = torrent_dir.path / "test.torrent";
     std::ofstream(torrent_file, std::ios::binary) << "d4:info" << t.ti->info_bytes << "e";

@@ -164,7 +164,9 @@ void write_message(input& in, std::vector<std::uint8_t>& out) {
       const std::uint8_t id = static_cast<std::uint8_t>(10 + in.u8() % 10);
       const std::uint8_t head[5] = {static_cast<std::uint8_t>(len >> 24), static_cast<std::uint8_t>(len >> 16),
                                     static_cast<std::uint8_t>(len >> 8), static_cast<std::uint8_t>(len), id};
-      out.insert(out.end(), std::begin(head), std::end(head));
+      // One byte at a time: GCC 12 -O2 reports a -Wstringop-overflow false positive for a range
+      // insert of this small array.
+      for (const auto b : head) out.push_back(b);
       const auto body = in.bytes(in.u8());
       out.insert(out.end(), body.begin(), body.end());
       break;

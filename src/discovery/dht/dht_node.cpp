@@ -112,9 +112,9 @@ struct dht_node::join {
 };
 
 struct dht_node::lookup_run {
-  lookup_run(const asio::any_io_executor& ex, const sha1_hash& target, const sha1_hash& own, std::size_t alpha,
+  lookup_run(const asio::any_io_executor& ex, const sha1_hash& wanted, const sha1_hash& own, std::size_t alpha,
              bool peers)
-      : state(target, own, bucket_size, alpha), target(target), get_peers(peers), wake(ex) {}
+      : state(wanted, own, bucket_size, alpha), target(wanted), get_peers(peers), wake(ex) {}
   lookup_state state;
   sha1_hash target;
   bool get_peers;

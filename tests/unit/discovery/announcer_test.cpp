@@ -44,8 +44,8 @@ struct AnnouncerTest : ::testing::Test {
     return std::make_shared<announcer>(io.get_executor(), nullptr, std::move(tiers), callbacks(), fast());
   }
   void stop(announcer& a) {
-    auto stopped = [](announcer* a) -> boost::asio::awaitable<bool> {
-      co_await a->stop(2s);
+    auto stopped = [](announcer* an) -> boost::asio::awaitable<bool> {
+      co_await an->stop(2s);
       co_return true;
     };
     ASSERT_TRUE(test::run(io, stopped(&a), 5s));
@@ -141,8 +141,8 @@ TEST_F(AnnouncerTest, StopIsBoundedByItsTimeout) {
   auto a = make({{t.url()}});
   a->start();
   ASSERT_TRUE(test::run_until(io, [&] { return replies.size() == 1; }));
-  auto stopped = [](announcer* a) -> boost::asio::awaitable<bool> {
-    co_await a->stop(1s);
+  auto stopped = [](announcer* an) -> boost::asio::awaitable<bool> {
+    co_await an->stop(1s);
     co_return true;
   };
   const auto begin = std::chrono::steady_clock::now();

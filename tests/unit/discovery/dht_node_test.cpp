@@ -522,7 +522,9 @@ TEST_F(DhtNode, TakesABep42IdOnceNodesAgreeOnOurAddress) {
                    asio::detached);
   }
   for (std::size_t i = 0; i < voters.size(); ++i) {
-    if (i + 1 < voters.size()) EXPECT_EQ(a->id(), old_id);
+    if (i + 1 < voters.size()) {
+      EXPECT_EQ(a->id(), old_id);
+    }
     ASSERT_TRUE(*run(io, a->ping(voters[i]->socket.local_endpoint())));
   }
   EXPECT_NE(a->id(), old_id);

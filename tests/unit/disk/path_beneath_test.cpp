@@ -105,7 +105,7 @@ TEST_P(OpenBeneath, SymlinkStayingInsideIsNotFollowedEither) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Openat2AndWalk, OpenBeneath, ::testing::Values(true, false),
-                         [](const auto& info) { return info.param ? "openat2" : "walk"; });
+                         [](const auto& p) { return p.param ? "openat2" : "walk"; });
 
 }  // namespace
 }  // namespace tessera::detail
