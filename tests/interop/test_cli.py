@@ -50,13 +50,6 @@ def bencode(v):
     return b'd' + b''.join(bencode(k) + bencode(x) for k, x in items) + b'e'
 
 
-def is_sanitized_build(binary):
-    """ASan/TSan reserve terabytes of address space: RLIMIT_AS cannot be used with them."""
-    with open(binary, 'rb') as f:
-        data = f.read()
-    return b'__asan_init' in data or b'__tsan_init' in data
-
-
 # Address space for `tessera show` of a hostile .torrent: the old parser needed ~2.5 GB for it.
 SHOW_ADDRESS_SPACE = 512 * H.MIB
 
@@ -72,7 +65,8 @@ def show_bounded(tessera, path, limit_memory):
 
 
 def check_hostile_torrents(h, tessera):
-    limit = not is_sanitized_build(tessera)
+    # ASan/TSan reserve terabytes of address space: RLIMIT_AS cannot be used with them.
+    limit = H.sanitizer_of(tessera) is None
     if not limit:
         H.log('sanitized tessera: show runs without RLIMIT_AS')
 

@@ -46,8 +46,6 @@ TIMEOUT = 90
 # Measured: 18.5 MiB with the fix (a 2 MiB reply adds a few MiB while it is read and decoded);
 # 349,520 entries in the peer list (about 100 bytes each) alone would be 35 MiB more.
 RSS_BOUND_MIB = 48
-# An ASan build (the sanitized interop pass) keeps shadow memory and quarantined frees: 3x.
-ASAN_RSS_FACTOR = 3
 MAX_REDIRECTS = 3
 
 
@@ -60,15 +58,6 @@ def make_cert(h, ip):
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
     H.check(r.returncode == 0, f'openssl req failed: {r.stdout.decode(errors="replace")[-500:]}')
     return cert, key
-
-
-def links_asan(binary):
-    """True when `binary` is linked against libasan (a -fsanitize=address build)."""
-    try:
-        r = subprocess.run(['ldd', binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return b'libasan' in r.stdout
 
 
 def wait_sampling_hwm(p, timeout):
@@ -169,7 +158,7 @@ def body(h, args):
         pass
     if rss_kib is None:
         rss_kib = hwm_kib
-    bound = RSS_BOUND_MIB * (ASAN_RSS_FACTOR if links_asan(args.tessera) else 1)
+    bound = H.rss_bound_mib(args.tessera, RSS_BOUND_MIB)  # MiB; math.inf for a sanitized build
     if rss_kib is None:
         problems.append('(b) no peak RSS: neither /usr/bin/time nor /proc gave one')
     else:

@@ -223,8 +223,10 @@ TEST_F(PartFileStorage, TheStartUpCheckSeesHeldPieces) {
   ASSERT_EQ(sizes.size(), 3u);
   EXPECT_GE(sizes[0], 20);  // a's bytes exist, in the part file
   EXPECT_EQ(sizes[1], 50);
-  disk_io io(2);
+  // The io_context outlives the pool (declared first): a disk thread may still be inside the
+  // post() of the result when the handler has run here.
   boost::asio::io_context ctx;
+  disk_io io(2);
   std::optional<check_result> result;
   io.async_check(again, ti, ctx.get_executor(), {}, [&](check_result r) { result = std::move(r); });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
