@@ -638,10 +638,13 @@ bool torrent::on_handshake(peer_connection& c, const wire::handshake& h) {
     if (k == c.key() || !other.counted || other.conn->remote_peer_id() != h.id) continue;
     // The same peer twice: another address, or both sides dialled each other at once (after a
     // PEX message that told each about the other). Both sides must keep the same one, or each
-    // drops the one the other kept: keep the connection dialled by the lower peer id.
+    // drops the one the other kept: keep the connection dialled by the greater peer id, as
+    // libtorrent does (bt_peer_connection: "the peer with greatest peer-id is the one allowed to
+    // initiate connections"). BEP 3 names no rule; the opposite one lost both connections to a
+    // libtorrent peer that dialled us as we dialled it.
     const auto initiator = [&](bool incoming) -> const peer_id& { return incoming ? h.id : ctx_.pid; };
     const bool new_incoming = it->second.incoming;
-    if (new_incoming != other.incoming && initiator(new_incoming) < initiator(other.incoming)) {
+    if (new_incoming != other.incoming && initiator(other.incoming) < initiator(new_incoming)) {
       other.retry = false;
       auto old = other.conn;
       old->close(peer_errc::duplicate);

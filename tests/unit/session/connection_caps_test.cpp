@@ -157,5 +157,42 @@ TEST(ConnectionCaps, AHostWeDialledMayDialUsOnce) {
   EXPECT_EQ(st->num_peers, 2);
 }
 
+peer_id padded_id(const char* text) {  // zero-padded, as raw_leecher sends it
+  peer_id id;
+  for (std::size_t i = 0; i < id.bytes.size() && text[i] != 0; ++i) id.bytes[i] = static_cast<std::uint8_t>(text[i]);
+  return id;
+}
+
+// Both sides dialled each other (as after PEX): the connection dialled by the greater peer id
+// is kept, libtorrent's rule, so that both sides keep the same one. Ours is "-TS...": "zzzz" is
+// greater, "!!!!" smaller.
+void both_sides_dial(const char* their_id, const char* ip, bool theirs_kept) {
+  auto t = make_torrent(98, default_piece_length, 20000, 20000);
+  fake_seeder them(t, ip, -1, std::chrono::milliseconds(10min), padded_id(their_id));
+  session ses(loopback_settings("127.0.0.1"));
+  temp_dir dir;
+  auto h = add_test_torrent(ses, t, dir.path, {them.endpoint()});
+  auto st = wait_for_status(h, [](const torrent_status& x) { return x.num_peers == 1; });
+  ASSERT_TRUE(st && st->num_peers == 1) << "our connection to them did not come up";
+  raw_leecher theirs;
+  ASSERT_TRUE(theirs.connect(ses.listen_port(), t.ti->info_hash, their_id, ip));
+  for (int i = 0; i < 100 && !theirs.handshake_seen && !theirs.eof; ++i) theirs.pump(20ms);
+  theirs.pump(100ms);
+  EXPECT_EQ(theirs.eof, !theirs_kept) << "the connection they dialled";
+  EXPECT_FALSE(eventually([&] {
+    auto now = h.status();
+    return !now || now->num_peers != 1;
+  }, 300ms)) << "exactly one of the two connections is kept";
+  EXPECT_EQ(them.connections(), 1) << "the one we dialled is not dialled again";
+}
+
+TEST(ConnectionCaps, WhenBothSidesDialTheGreaterPeerIdsConnectionIsKept) {
+  both_sides_dial("zzzz", "127.0.0.47", true);
+}
+
+TEST(ConnectionCaps, WhenBothSidesDialOursIsKeptAgainstASmallerPeerId) {
+  both_sides_dial("!!!!", "127.0.0.48", false);
+}
+
 }  // namespace
 }  // namespace tessera
