@@ -26,13 +26,15 @@ def main():
     ap.add_argument('--timeout', type=float, default=600)
     ap.add_argument('--progress-interval', type=float, default=0.5)
     ap.add_argument('--download-limit', type=int, default=0, help='bytes/s, 0 = unlimited')
+    ap.add_argument('--no-pex', action='store_true',
+                    help='no ut_pex (BEP 11): learn no peers from others, so dial none of them')
     args = ap.parse_args()
 
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
 
-    ses = lt.session({
+    settings = {
         'listen_interfaces': f'{args.ip}:{args.port}',
         'outgoing_interfaces': args.ip,
         'enable_incoming_utp': False,
@@ -48,9 +50,16 @@ def main():
         'announce_to_all_trackers': True,
         'announce_to_all_tiers': True,
         'alert_mask': int(lt.alert.category_t.error_notification
-                          | lt.alert.category_t.status_notification),
+                          | lt.alert.category_t.status_notification
+                          | lt.alert.category_t.connect_notification),
         'download_rate_limit': args.download_limit,
-    })
+    }
+    if args.no_pex:  # the default plugins but ut_pex
+        ses = lt.session(settings, 0)
+        ses.add_extension('ut_metadata')
+        ses.add_extension('smart_ban')
+    else:
+        ses = lt.session(settings)
     ti = lt.torrent_info(args.torrent)
     atp = lt.add_torrent_params()
     atp.ti = ti
@@ -69,7 +78,8 @@ def main():
     deadline = t0 + args.timeout
     while not stop and time.monotonic() < deadline:
         for a in ses.pop_alerts():
-            if isinstance(a, (lt.torrent_error_alert, lt.file_error_alert, lt.listen_failed_alert)):
+            if isinstance(a, (lt.torrent_error_alert, lt.file_error_alert, lt.listen_failed_alert,
+                              lt.peer_disconnected_alert)):
                 print(f'lt_leech: alert {a.what()}: {a.message()}', flush=True)
         st = h.status()
         if not checked_said and st.state not in (lt.torrent_status.checking_files,
