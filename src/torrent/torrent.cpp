@@ -640,8 +640,8 @@ bool torrent::on_handshake(peer_connection& c, const wire::handshake& h) {
     // PEX message that told each about the other). Both sides must keep the same one, or each
     // drops the one the other kept: keep the connection dialled by the greater peer id, as
     // libtorrent does (bt_peer_connection: "the peer with greatest peer-id is the one allowed to
-    // initiate connections"). BEP 3 names no rule; the opposite one lost both connections to a
-    // libtorrent peer that dialled us as we dialled it.
+    // initiate connections"). BEP 3 names no rule; with the reverse one each side closed the
+    // connection the other kept.
     const auto initiator = [&](bool incoming) -> const peer_id& { return incoming ? h.id : ctx_.pid; };
     const bool new_incoming = it->second.incoming;
     if (new_incoming != other.incoming && initiator(other.incoming) < initiator(new_incoming)) {
