@@ -69,6 +69,11 @@ class harness {
  private:
   int blocks_in(int p) const { return p == n_ - 1 ? in_last_ : per_piece_; }
   bool valid(int p) const { return p >= 0 && p < n_; }
+  // The model after a piece was verified (`has`) or dropped: no block of it is asked or held.
+  void model_piece(int p, bool has) {
+    have_[static_cast<std::size_t>(p)] = has;
+    for (auto& b : blocks_[static_cast<std::size_t>(p)]) b = block_model{};
+  }
   block_model& block(int p, int b) { return blocks_[static_cast<std::size_t>(p)][static_cast<std::size_t>(b)]; }
   bool partial(int p) const {
     if (have_[static_cast<std::size_t>(p)]) return false;
@@ -200,21 +205,19 @@ class harness {
         }
         if (complete.empty()) break;
         const int p = complete[in.u8() % complete.size()];
-        if (in.flag()) {
+        const bool passed = in.flag();  // `p` is not had yet: a failure leaves it so
+        if (passed) {
           picker_.piece_passed(piece_index{p});
-          have_[static_cast<std::size_t>(p)] = true;
         } else {
           picker_.piece_failed(piece_index{p});
         }
-        for (auto& b : blocks_[static_cast<std::size_t>(p)]) b = block_model{};
+        model_piece(p, passed);
         break;
       }
       case 10: {  // the start-up check or a recheck found a piece
         const int p = any_piece(in);
         picker_.set_have(piece_index{p});
-        if (!valid(p)) break;
-        have_[static_cast<std::size_t>(p)] = true;
-        for (auto& b : blocks_[static_cast<std::size_t>(p)]) b = block_model{};
+        if (valid(p)) model_piece(p, true);
         break;
       }
       case 11: {
@@ -230,9 +233,7 @@ class harness {
       case 13: {  // a recheck failed a piece we had (torrent_control drops partial pieces so)
         const int p = any_piece(in);
         picker_.piece_failed(piece_index{p});
-        if (!valid(p)) break;
-        have_[static_cast<std::size_t>(p)] = false;
-        for (auto& b : blocks_[static_cast<std::size_t>(p)]) b = block_model{};
+        if (valid(p)) model_piece(p, false);
         break;
       }
     }

@@ -320,13 +320,14 @@ def sanitizer_of(binary):
     """'address' for an ASan(+UBSan) build of `binary`, 'thread' for TSan, None otherwise."""
     if binary not in _sanitizer_cache:
         kind = None
-        try:
+        markers = ((b'__asan_init', 'address'), (b'__tsan_init', 'thread'))
+        try:  # scanned in 1 MiB chunks: an ASan tessera is ~240 MB
             with open(binary, 'rb') as f:
-                data = f.read()
-            if b'__asan_init' in data:
-                kind = 'address'
-            elif b'__tsan_init' in data:
-                kind = 'thread'
+                tail = b''
+                while kind is None and (chunk := f.read(1 << 20)):
+                    window = tail + chunk
+                    kind = next((k for m, k in markers if m in window), None)
+                    tail = window[-16:]
         except OSError:
             pass
         _sanitizer_cache[binary] = kind
