@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdarg>
 #include <csignal>
 #include <cstdlib>
 #include <string_view>
@@ -155,6 +156,15 @@ void progress_printer::update(const std::string& line) {
   } else {
     std::printf("progress %s\n", line.c_str());
   }
+  std::fflush(stdout);
+}
+
+void progress_printer::line(const char* fmt, ...) {
+  end_line();
+  va_list args;
+  va_start(args, fmt);
+  std::vprintf(fmt, args);
+  va_end(args);
   std::fflush(stdout);
 }
 

@@ -64,13 +64,9 @@ class progress_printer {
   explicit progress_printer(bool quiet);
   /// Prints `line` if the period since the last one passed.
   void update(const std::string& line);
-  /// Prints a whole line, ending an in-place progress line first.
-  template <class... Args>
-  void line(const char* fmt, Args... args) {
-    end_line();
-    std::printf(fmt, args...);
-    std::fflush(stdout);
-  }
+  /// Prints a whole line (printf format, checked by the compiler), ending an in-place progress
+  /// line first.
+  void line(const char* fmt, ...) __attribute__((format(printf, 2, 3)));
   void end_line();
 
  private:
