@@ -1,0 +1,169 @@
+#include "rpc/catalogue.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <system_error>
+
+#include "disk/resume_data.hpp"
+#include "rpc/json_args.hpp"
+
+namespace tessera::rpc {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::size_t max_record_bytes = 1 << 20;
+constexpr std::size_t max_torrent_bytes = 64 << 20;
+
+result<bool, std::string> as_result(const result<bool, detail::file_io_error>& r) {
+  if (!r) return unexpected{r.error().message()};
+  return true;
+}
+}  // namespace
+
+result<bool, std::string> catalogue::open() {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return unexpected{"mkdir " + dir_.string() + ": " + ec.message()};
+  fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::replace, ec);
+  return true;
+}
+
+fs::path catalogue::file(const sha1_hash& ih, const char* ext) const { return dir_ / (ih.to_hex() + ext); }
+fs::path catalogue::torrent_path(const sha1_hash& ih) const { return file(ih, ".torrent"); }
+
+std::string catalogue::to_json(const torrent_record& r) {
+  json::object o;
+  o["info_hash"] = r.info_hash.to_hex();
+  if (!r.magnet_uri.empty()) o["magnet"] = r.magnet_uri;
+  o["download_dir"] = r.download_dir;
+  o["paused"] = r.paused;
+  o["finished"] = r.finished;
+  o["added_date"] = r.added_date;
+  o["done_date"] = r.done_date;
+  o["activity_date"] = r.activity_date;
+  o["uploaded"] = r.uploaded_before;
+  o["downloaded"] = r.downloaded_before;
+  o["corrupt"] = r.corrupt_before;
+  o["seconds_downloading"] = r.seconds_downloading;
+  o["seconds_seeding"] = r.seconds_seeding;
+  json::array labels;
+  for (const auto& l : r.labels) labels.emplace_back(l);
+  o["labels"] = std::move(labels);
+  json::array prios;
+  for (int p : r.file_priorities) prios.emplace_back(p);
+  o["file_priorities"] = std::move(prios);
+  o["download_limit"] = r.download_limit_kbps;
+  o["download_limited"] = r.download_limited;
+  o["upload_limit"] = r.upload_limit_kbps;
+  o["upload_limited"] = r.upload_limited;
+  o["honors_session_limits"] = r.honors_session_limits;
+  o["bandwidth_priority"] = r.bandwidth_priority;
+  o["peer_limit"] = r.peer_limit;
+  o["seed_ratio_limit"] = r.seed_ratio_limit;
+  o["seed_ratio_mode"] = static_cast<int>(r.seed_ratio_mode);
+  o["seed_idle_limit"] = r.seed_idle_limit;
+  o["seed_idle_mode"] = static_cast<int>(r.seed_idle_mode);
+  o["queue_position"] = r.queue_position;
+  return json::serialize(o);
+}
+
+std::optional<torrent_record> catalogue::from_json(std::string_view text) {
+  std::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.get_object();
+  torrent_record r;
+  auto hex = arg_string(o, "info_hash");
+  if (!hex) return std::nullopt;
+  auto ih = sha1_hash::from_hex(*hex);
+  if (!ih) return std::nullopt;
+  r.info_hash = *ih;
+  r.magnet_uri = arg_string(o, "magnet").value_or("");
+  r.download_dir = arg_string(o, "download_dir").value_or("");
+  if (r.download_dir.empty() || !fs::path(r.download_dir).is_absolute()) return std::nullopt;
+  r.paused = arg_bool(o, "paused").value_or(false);
+  r.finished = arg_bool(o, "finished").value_or(false);
+  auto nonneg = [&](const char* k) { return std::max<std::int64_t>(0, arg_int(o, k).value_or(0)); };
+  r.added_date = nonneg("added_date");
+  r.done_date = nonneg("done_date");
+  r.activity_date = nonneg("activity_date");
+  r.uploaded_before = nonneg("uploaded");
+  r.downloaded_before = nonneg("downloaded");
+  r.corrupt_before = nonneg("corrupt");
+  r.seconds_downloading = nonneg("seconds_downloading");
+  r.seconds_seeding = nonneg("seconds_seeding");
+  r.labels = arg_string_list(o, "labels").value_or(std::vector<std::string>{});
+  for (auto p : arg_int_list(o, "file_priorities").value_or(std::vector<std::int64_t>{})) {
+    r.file_priorities.push_back(static_cast<int>(std::clamp<std::int64_t>(p, 0, 7)));
+  }
+  r.download_limit_kbps = nonneg("download_limit");
+  r.download_limited = arg_bool(o, "download_limited").value_or(false);
+  r.upload_limit_kbps = nonneg("upload_limit");
+  r.upload_limited = arg_bool(o, "upload_limited").value_or(false);
+  r.honors_session_limits = arg_bool(o, "honors_session_limits").value_or(true);
+  r.bandwidth_priority = static_cast<int>(std::clamp<std::int64_t>(arg_int(o, "bandwidth_priority").value_or(0), -1, 1));
+  r.peer_limit = static_cast<int>(std::clamp<std::int64_t>(arg_int(o, "peer_limit").value_or(50), 1, 10000));
+  r.seed_ratio_limit = std::max(0.0, arg_real(o, "seed_ratio_limit").value_or(2.0));
+  auto mode = [&](const char* k) {
+    return static_cast<limit_mode>(std::clamp<std::int64_t>(arg_int(o, k).value_or(0), 0, 2));
+  };
+  r.seed_ratio_mode = mode("seed_ratio_mode");
+  r.seed_idle_limit = nonneg("seed_idle_limit");
+  r.seed_idle_mode = mode("seed_idle_mode");
+  r.queue_position = static_cast<int>(std::clamp<std::int64_t>(arg_int(o, "queue_position").value_or(0), 0, 1 << 30));
+  return r;
+}
+
+std::vector<catalogue::loaded> catalogue::load_all(std::vector<std::string>& problems) const {
+  std::vector<loaded> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto& path = it->path();
+    if (path.extension() != ".json") continue;
+    auto text = detail::read_small_file(path, max_record_bytes);
+    if (!text) {
+      problems.push_back(text.error().message());
+      continue;
+    }
+    auto rec = from_json(*text);
+    if (!rec || path.stem() != rec->info_hash.to_hex()) {
+      problems.push_back(path.string() + ": not a torrent record, skipped");
+      continue;
+    }
+    loaded l{*rec, {}};
+    if (auto bytes = detail::read_small_file(file(rec->info_hash, ".torrent"), max_torrent_bytes)) {
+      l.torrent_bytes = std::move(*bytes);
+    } else if (rec->magnet_uri.empty()) {
+      problems.push_back(path.string() + ": neither its .torrent nor a magnet link is there, skipped");
+      continue;
+    }
+    out.push_back(std::move(l));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const loaded& a, const loaded& b) {
+    if (a.record.queue_position != b.record.queue_position) return a.record.queue_position < b.record.queue_position;
+    return a.record.added_date < b.record.added_date;
+  });
+  return out;
+}
+
+result<bool, std::string> catalogue::save(const torrent_record& r) const {
+  return as_result(detail::write_file_atomically(file(r.info_hash, ".json"), to_json(r)));
+}
+
+result<bool, std::string> catalogue::save_torrent(const sha1_hash& ih, std::string_view bytes) const {
+  return as_result(detail::write_file_atomically(file(ih, ".torrent"), bytes));
+}
+
+result<bool, std::string> catalogue::save_magnet(const sha1_hash& ih, std::string_view uri) const {
+  return as_result(detail::write_file_atomically(file(ih, ".magnet"), uri));
+}
+
+void catalogue::erase(const sha1_hash& ih) const {
+  std::error_code ec;
+  for (const char* ext : {".json", ".torrent", ".magnet", ".resume"}) fs::remove(file(ih, ext), ec);
+}
+
+}  // namespace tessera::rpc

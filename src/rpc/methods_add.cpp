@@ -1,0 +1,91 @@
+// torrent-add (shared/transmission-rpc.md §4): by `metainfo` (base64 of a .torrent) or by
+// `filename` (a magnet URI, or a path on the daemon's machine).
+#include <boost/json.hpp>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+
+#include "disk/resume_data.hpp"
+#include "rpc/json_args.hpp"
+#include "rpc/rpc_methods.hpp"
+
+namespace tessera::rpc {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t max_torrent_file_bytes = 64u << 20;
+
+// RFC 4648 base64, whitespace ignored (some clients wrap lines); nullopt on anything else.
+std::optional<std::string> decode_base64(std::string_view in) {
+  std::string clean;
+  clean.reserve(in.size());
+  for (char ch : in) {
+    if (!std::isspace(static_cast<unsigned char>(ch))) clean += ch;
+  }
+  if (clean.size() % 4 != 0) return std::nullopt;
+  std::string out(clean.size() / 4 * 3, '\0');
+  EVP_ENCODE_CTX* ctx = EVP_ENCODE_CTX_new();
+  if (!ctx) return std::nullopt;
+  EVP_DecodeInit(ctx);
+  int n = 0, tail = 0;
+  const bool ok = EVP_DecodeUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &n,
+                                   reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size())) >= 0 &&
+                  EVP_DecodeFinal(ctx, reinterpret_cast<unsigned char*>(out.data()) + n, &tail) == 1;
+  EVP_ENCODE_CTX_free(ctx);
+  if (!ok) return std::nullopt;
+  out.resize(static_cast<std::size_t>(n + tail));
+  return out;
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), s.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+std::vector<std::int64_t> ints(const json::object& a, const char* key) {
+  return arg_int_list(a, key).value_or(std::vector<std::int64_t>{});
+}
+
+}  // namespace
+
+std::string torrent_add(method_context& c) {
+  const auto& a = c.args;
+  add_request req;
+  if (auto meta = arg_string(a, "metainfo")) {
+    auto bytes = decode_base64(*meta);
+    if (!bytes) return "invalid or corrupt torrent file";
+    req.torrent_bytes = std::move(*bytes);
+  } else if (auto filename = arg_string(a, "filename")) {
+    if (starts_with_nocase(*filename, "magnet:")) {
+      req.magnet = *filename;
+    } else if (starts_with_nocase(*filename, "http://") || starts_with_nocase(*filename, "https://")) {
+      return "adding a torrent by URL is not supported yet; send its metainfo";
+    } else {
+      auto bytes = detail::read_small_file(*filename, max_torrent_file_bytes);
+      if (!bytes) return "invalid or corrupt torrent file";
+      req.torrent_bytes = std::move(*bytes);
+    }
+  } else {
+    return "no filename or metainfo specified";
+  }
+  if (auto dir = arg_string(a, "download-dir")) req.download_dir = *dir;
+  req.paused = arg_bool(a, "paused");
+  req.files_unwanted = ints(a, "files-unwanted");
+  req.priority_high = ints(a, "priority-high");
+  req.priority_low = ints(a, "priority-low");
+  req.priority_normal = ints(a, "priority-normal");
+  req.labels = arg_string_list(a, "labels").value_or(std::vector<std::string>{});
+  auto r = c.d.add(req);
+  if (!r) return r.error();
+  json::object t{{"id", r->id}, {"name", r->name}, {"hashString", r->info_hash.to_hex()}};
+  c.reply[r->duplicate ? "torrent-duplicate" : "torrent-added"] = std::move(t);
+  return "success";
+}
+
+}  // namespace tessera::rpc

@@ -1,0 +1,509 @@
+#include "rpc/torrent_daemon.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "disk/resume_data.hpp"
+#include "rpc/json_args.hpp"
+#include "rpc/torrent_fields.hpp"
+#include "tessera/magnet.hpp"
+
+namespace tessera::rpc {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+constexpr std::int64_t full_save_period = 60;  // seconds between saves of every record's counters
+
+fs::path settings_path(const fs::path& config_dir) { return config_dir / "settings.json"; }
+fs::path stats_path(const fs::path& config_dir) { return config_dir / "stats.json"; }
+
+transfer_stats load_stats(const fs::path& path) {
+  transfer_stats s;
+  auto text = detail::read_small_file(path, 1 << 16);
+  if (!text) return s;
+  std::error_code ec;
+  json::value v = json::parse(*text, ec);
+  if (ec || !v.is_object()) return s;
+  const auto& o = v.get_object();
+  s.uploaded = std::max<std::int64_t>(0, arg_int(o, "uploaded-bytes").value_or(0));
+  s.downloaded = std::max<std::int64_t>(0, arg_int(o, "downloaded-bytes").value_or(0));
+  s.files_added = std::max<std::int64_t>(0, arg_int(o, "files-added").value_or(0));
+  s.session_count = std::max<std::int64_t>(0, arg_int(o, "session-count").value_or(0));
+  s.seconds_active = std::max<std::int64_t>(0, arg_int(o, "seconds-active").value_or(0));
+  return s;
+}
+}  // namespace
+
+torrent_daemon::torrent_daemon(daemon_options options)
+    : options_(std::move(options)), catalogue_(options_.config_dir / "torrents") {}
+
+torrent_daemon::~torrent_daemon() { stop(); }
+
+daemon_torrent* torrent_daemon::find(int id) {
+  auto it = torrents_.find(id);
+  return it == torrents_.end() ? nullptr : &it->second;
+}
+
+daemon_torrent* torrent_daemon::find_hash(const sha1_hash& ih) {
+  auto id = table_.id_of(ih);
+  return id ? find(*id) : nullptr;
+}
+
+session_settings torrent_daemon::engine_settings() const {
+  session_settings s;
+  s.listen_port = static_cast<std::uint16_t>(std::clamp<std::int64_t>(settings_.integer("peer-port"), 0, 65535));
+  s.listen_interface = settings_.string("bind-address-ipv4");
+  s.max_connections = static_cast<int>(std::clamp<std::int64_t>(settings_.integer("peer-limit-global"), 1, 100000));
+  s.max_connections_per_torrent =
+      static_cast<int>(std::clamp<std::int64_t>(settings_.integer("peer-limit-per-torrent"), 1, 100000));
+  s.enable_dht = settings_.boolean("dht-enabled");
+  s.enable_pex = settings_.boolean("pex-enabled");
+  s.enable_lsd = settings_.boolean("lpd-enabled");
+  s.dht_bootstrap_nodes = settings_.strings("dht-bootstrap-nodes");
+  s.dht_state_file = settings_.string("dht-state-file");
+  if (s.dht_state_file.empty()) s.dht_state_file = (options_.config_dir / "dht.dat").string();
+  s.disk_threads = static_cast<int>(std::clamp<std::int64_t>(settings_.integer("disk-threads"), 1, 64));
+  s.state_dir = catalogue_.dir().string();
+  return s;
+}
+
+result<bool, std::string> torrent_daemon::start(std::vector<std::string>& problems) {
+  std::scoped_lock lk(mu_);
+  std::error_code ec;
+  fs::create_directories(options_.config_dir, ec);
+  if (ec) return unexpected{"mkdir " + options_.config_dir.string() + ": " + ec.message()};
+  if (auto r = settings_.load(settings_path(options_.config_dir), problems); !r) return unexpected{r.error()};
+  if (options_.download_dir) settings_.set("download-dir", json::value(*options_.download_dir));
+  if (options_.peer_port) settings_.set("peer-port", json::value(std::int64_t{*options_.peer_port}));
+  if (options_.rpc_bind) settings_.set("rpc-bind-address", json::value(*options_.rpc_bind));
+  if (options_.rpc_port) settings_.set("rpc-port", json::value(std::int64_t{*options_.rpc_port}));
+  if (!fs::path(settings_.string("download-dir")).is_absolute()) {
+    return unexpected{"download-dir \"" + settings_.string("download-dir") + "\" is not an absolute path"};
+  }
+  if (auto r = settings_.save(settings_path(options_.config_dir)); !r) return unexpected{r.error()};
+  if (auto r = catalogue_.open(); !r) return unexpected{r.error()};
+
+  cumulative_before_ = load_stats(stats_path(options_.config_dir));
+  run_.session_count = 1;
+  started_at_ = unix_now();
+  last_full_save_ = started_at_;
+
+  session_ = std::make_unique<tessera::session>(engine_settings());
+  apply_runtime_settings();
+  auto loaded = catalogue_.load_all(problems);
+  for (auto& l : loaded) restore(std::move(l), problems);
+  // Events last: restoring needs no event, and the handler takes mu_ (held here).
+  session_->set_event_handler([this](const event& e) { on_event(e); });
+  save_stats();
+  return true;
+}
+
+void torrent_daemon::stop() {
+  std::unique_ptr<tessera::session> s;
+  {
+    std::scoped_lock lk(mu_);
+    if (stopped_ || !session_) return;
+    stopped_ = true;
+    for (auto& [id, t] : torrents_) save_record(t);
+    save_stats();
+    s = std::move(session_);
+  }
+  // Outside the mutex: stopping delivers the last events, whose handler takes it.
+  s->stop();
+}
+
+void torrent_daemon::restore(catalogue::loaded&& l, std::vector<std::string>& problems) {
+  daemon_torrent t;
+  t.record = std::move(l.record);
+  if (!l.torrent_bytes.empty()) {
+    auto ti = parse_torrent(std::string_view(l.torrent_bytes));
+    if (!ti || ti->info_hash != t.record.info_hash) {
+      problems.push_back(catalogue_.torrent_path(t.record.info_hash).string() + ": not the torrent's metainfo, skipped");
+      return;
+    }
+    t.ti = std::make_shared<const torrent_info>(std::move(*ti));
+  }
+  if (!t.ti) {
+    auto m = add_torrent_params::from_magnet(t.record.magnet_uri, t.record.download_dir);
+    if (!m || m->info_hash != t.record.info_hash) {
+      problems.push_back("torrent " + t.record.info_hash.to_hex() + ": bad magnet link in its record, skipped");
+      return;
+    }
+    t.magnet_name = m->name;
+  }
+  const bool paused = t.record.paused;
+  t.id = table_.add(t.record.info_hash, unix_now());
+  auto h = add_to_session(t, paused);
+  if (!h) {
+    problems.push_back("torrent " + t.record.info_hash.to_hex() + ": " + h.error());
+    table_.remove(t.id, unix_now());
+    return;
+  }
+  t.handle = *h;
+  if (!paused) t.start_date = t.counted_until = unix_now();
+  auto id = t.id;
+  torrents_.emplace(id, std::move(t));
+  apply_torrent_limits(torrents_.at(id));
+}
+
+result<torrent_handle, std::string> torrent_daemon::add_to_session(daemon_torrent& t, bool paused) {
+  add_torrent_params p;
+  if (t.ti) {
+    p.ti = t.ti;
+  } else {
+    auto m = add_torrent_params::from_magnet(t.record.magnet_uri, t.record.download_dir);
+    if (!m) return unexpected{std::string("invalid magnet link")};
+    p = std::move(*m);
+  }
+  p.save_path = t.record.download_dir;
+  p.paused = paused;
+  for (int prio : t.record.file_priorities) p.file_priorities.push_back(static_cast<file_priority>(prio));
+  std::string message;
+  auto h = session_->add_torrent(std::move(p), &message);
+  if (!h) return unexpected{message.empty() ? h.error().message() : message};
+  return *h;
+}
+
+result<add_outcome, std::string> torrent_daemon::add(const add_request& req) {
+  daemon_torrent t;
+  if (!req.torrent_bytes.empty()) {
+    auto ti = parse_torrent(std::string_view(req.torrent_bytes));
+    if (!ti) return unexpected{std::string("invalid or corrupt torrent file")};
+    t.ti = std::make_shared<const torrent_info>(std::move(*ti));
+    t.record.info_hash = t.ti->info_hash;
+  } else {
+    auto m = add_torrent_params::from_magnet(req.magnet, "/");
+    if (!m) return unexpected{std::string("invalid or corrupt torrent file")};
+    t.record.info_hash = m->info_hash;
+    t.record.magnet_uri = req.magnet;
+    t.magnet_name = m->name;
+  }
+  if (auto* dup = find_hash(t.record.info_hash)) {
+    add_outcome o;
+    o.id = dup->id;
+    o.name = dup->ti ? dup->ti->name : dup->magnet_name;
+    o.info_hash = dup->record.info_hash;
+    o.duplicate = true;
+    return o;
+  }
+  const std::string dir = req.download_dir.value_or(settings_.string("download-dir"));
+  if (!fs::path(dir).is_absolute()) return unexpected{std::string("download directory path is not absolute")};
+  t.record.download_dir = fs::path(dir).lexically_normal().string();
+  const bool paused = req.paused.value_or(!settings_.boolean("start-added-torrents"));
+  t.record.paused = paused;
+  t.record.added_date = unix_now();
+  t.record.labels = req.labels;
+  t.record.queue_position = static_cast<int>(torrents_.size());
+  if (t.ti) {
+    // RPC file indexes count the files the RPC shows (padding files hidden).
+    const auto visible = visible_files(*t.ti);
+    const auto n = static_cast<std::int64_t>(visible.size());
+    std::vector<int> prios(t.ti->files.size(), static_cast<int>(file_priority::normal));
+    auto apply = [&](const std::vector<std::int64_t>& idx, file_priority p) {
+      for (auto i : idx) {
+        if (i >= 0 && i < n) prios[static_cast<std::size_t>(visible[static_cast<std::size_t>(i)])] = static_cast<int>(p);
+      }
+    };
+    apply(req.priority_low, file_priority::low);
+    apply(req.priority_high, file_priority::high);
+    apply(req.priority_normal, file_priority::normal);
+    apply(req.files_unwanted, file_priority::skip);
+    if (std::any_of(prios.begin(), prios.end(), [](int p) { return p != static_cast<int>(file_priority::normal); })) {
+      t.record.file_priorities = std::move(prios);
+    }
+  }
+  // The catalogue first: once the engine has the torrent, a crash must find it on restart.
+  if (t.ti) {
+    if (auto r = catalogue_.save_torrent(t.record.info_hash, req.torrent_bytes); !r) return unexpected{r.error()};
+  } else if (auto r = catalogue_.save_magnet(t.record.info_hash, t.record.magnet_uri); !r) {
+    return unexpected{r.error()};
+  }
+  if (auto r = catalogue_.save(t.record); !r) {
+    catalogue_.erase(t.record.info_hash);
+    return unexpected{r.error()};
+  }
+  const auto now = unix_now();
+  t.id = table_.add(t.record.info_hash, now);
+  auto h = add_to_session(t, paused);
+  if (!h) {
+    table_.remove(t.id, now);
+    catalogue_.erase(t.record.info_hash);
+    return unexpected{h.error()};
+  }
+  t.handle = *h;
+  if (!paused) t.start_date = t.counted_until = now;
+  add_outcome o;
+  o.id = t.id;
+  o.name = t.ti ? t.ti->name : t.magnet_name;
+  o.info_hash = t.record.info_hash;
+  ++run_.files_added;
+  auto id = t.id;
+  torrents_.emplace(id, std::move(t));
+  changed(torrents_.at(id));
+  return o;
+}
+
+void torrent_daemon::remove(int id, bool delete_data) {
+  auto it = torrents_.find(id);
+  if (it == torrents_.end()) return;
+  auto& t = it->second;
+  auto st = t.handle.status();
+  if (st) {  // fold this run's bytes into the session's totals
+    run_.uploaded += t.run_uploaded + std::max<std::int64_t>(0, st->total_uploaded - t.last_uploaded);
+    run_.downloaded += t.run_downloaded + std::max<std::int64_t>(0, st->total_downloaded - t.last_downloaded);
+  }
+  (void)session_->remove_torrent(t.handle, delete_data ? remove_flags::delete_data : remove_flags::keep_data);
+  catalogue_.erase(t.record.info_hash);
+  table_.remove(id, unix_now());
+  torrents_.erase(it);
+  // Renumber the queue.
+  std::vector<daemon_torrent*> order;
+  for (auto& [i, x] : torrents_) order.push_back(&x);
+  std::stable_sort(order.begin(), order.end(),
+                   [](auto* a, auto* b) { return a->record.queue_position < b->record.queue_position; });
+  for (std::size_t q = 0; q < order.size(); ++q) {
+    if (order[q]->record.queue_position != static_cast<int>(q)) {
+      order[q]->record.queue_position = static_cast<int>(q);
+      order[q]->dirty = true;
+    }
+  }
+}
+
+result<bool, std::string> torrent_daemon::relocate(daemon_torrent& t) {
+  (void)session_->remove_torrent(t.handle, remove_flags::keep_data);
+  auto h = add_to_session(t, t.record.paused);
+  if (!h) return unexpected{h.error()};
+  t.handle = *h;
+  t.last_uploaded = t.last_downloaded = 0;  // the engine counts afresh
+  apply_torrent_limits(t);
+  return true;
+}
+
+void torrent_daemon::start_torrent(daemon_torrent& t) {
+  (void)t.handle.resume();
+  if (t.record.paused || t.start_date == 0) t.start_date = t.counted_until = unix_now();
+  t.record.paused = false;
+  t.record.finished = false;
+  changed(t);
+}
+
+void torrent_daemon::stop_torrent(daemon_torrent& t) {
+  (void)t.handle.pause();
+  t.record.paused = true;
+  t.start_date = 0;
+  changed(t);
+}
+
+void torrent_daemon::changed(daemon_torrent& t) {
+  table_.touch(t.id, unix_now());
+  t.dirty = true;
+}
+
+void torrent_daemon::apply_runtime_settings() {
+  if (!session_) return;
+  const bool alt = settings_.boolean("alt-speed-enabled");
+  auto limit = [&](const char* normal, const char* enabled, const char* alt_key) -> std::int64_t {
+    if (alt) return settings_.integer(alt_key) * 1000;
+    return settings_.boolean(enabled) ? settings_.integer(normal) * 1000 : 0;
+  };
+  session_->set_download_rate_limit(limit("speed-limit-down", "speed-limit-down-enabled", "alt-speed-down"));
+  session_->set_upload_rate_limit(limit("speed-limit-up", "speed-limit-up-enabled", "alt-speed-up"));
+}
+
+void torrent_daemon::apply_torrent_limits(daemon_torrent& t) {
+  const auto& r = t.record;
+  (void)t.handle.set_download_limit(r.download_limited ? std::max<std::int64_t>(1, r.download_limit_kbps) * 1000 : 0);
+  (void)t.handle.set_upload_limit(r.upload_limited ? std::max<std::int64_t>(1, r.upload_limit_kbps) * 1000 : 0);
+}
+
+void torrent_daemon::move_queue(const std::vector<int>& ids, queue_move how) {
+  std::vector<daemon_torrent*> order;
+  for (auto& [i, x] : torrents_) order.push_back(&x);
+  std::stable_sort(order.begin(), order.end(),
+                   [](auto* a, auto* b) { return a->record.queue_position < b->record.queue_position; });
+  auto selected = [&](daemon_torrent* x) { return std::find(ids.begin(), ids.end(), x->id) != ids.end(); };
+  switch (how) {
+    case queue_move::top: std::stable_partition(order.begin(), order.end(), selected); break;
+    case queue_move::bottom:
+      std::stable_partition(order.begin(), order.end(), [&](auto* x) { return !selected(x); });
+      break;
+    case queue_move::up:
+      for (std::size_t i = 1; i < order.size(); ++i) {
+        if (selected(order[i]) && !selected(order[i - 1])) std::swap(order[i], order[i - 1]);
+      }
+      break;
+    case queue_move::down:
+      for (std::size_t i = order.size(); i-- > 1;) {
+        if (selected(order[i - 1]) && !selected(order[i])) std::swap(order[i], order[i - 1]);
+      }
+      break;
+  }
+  for (std::size_t q = 0; q < order.size(); ++q) {
+    if (order[q]->record.queue_position != static_cast<int>(q)) {
+      order[q]->record.queue_position = static_cast<int>(q);
+      changed(*order[q]);
+    }
+  }
+}
+
+void torrent_daemon::on_event(const event& e) {
+  std::scoped_lock lk(mu_);
+  if (stopped_) return;
+  std::visit(
+      [&](const auto& ev) {
+        using E = std::decay_t<decltype(ev)>;
+        if constexpr (requires { ev.info_hash; }) {
+          auto* t = find_hash(ev.info_hash);
+          if (!t) return;
+          if constexpr (std::is_same_v<E, events::metadata_received>) {
+            auto ti = load_torrent_file(catalogue_.torrent_path(t->record.info_hash).string());
+            if (ti && ti->info_hash == t->record.info_hash) t->ti = std::make_shared<const torrent_info>(std::move(*ti));
+            changed(*t);
+          } else if constexpr (std::is_same_v<E, events::torrent_finished>) {
+            if (t->record.done_date == 0) t->record.done_date = unix_now();
+            changed(*t);
+          } else if constexpr (std::is_same_v<E, events::state_changed> || std::is_same_v<E, events::torrent_error> ||
+                               std::is_same_v<E, events::torrent_checked> ||
+                               std::is_same_v<E, events::tracker_error> || std::is_same_v<E, events::storage_moved>) {
+            changed(*t);
+          } else if constexpr (std::is_same_v<E, events::piece_verified>) {
+            table_.touch(t->id, unix_now());
+          }
+        }
+      },
+      e);
+}
+
+void torrent_daemon::check_seeding_goals(daemon_torrent& t, const torrent_status& st, std::int64_t now) {
+  if (t.record.paused || !st.is_finished || st.state == torrent_state::error) return;
+  const auto& r = t.record;
+  std::optional<double> ratio_limit;
+  if (r.seed_ratio_mode == limit_mode::single) {
+    ratio_limit = r.seed_ratio_limit;
+  } else if (r.seed_ratio_mode == limit_mode::global && settings_.boolean("seedRatioLimited")) {
+    ratio_limit = settings_.real("seedRatioLimit");
+  }
+  std::optional<std::int64_t> idle_minutes;
+  if (r.seed_idle_mode == limit_mode::single) {
+    idle_minutes = r.seed_idle_limit;
+  } else if (r.seed_idle_mode == limit_mode::global && settings_.boolean("idle-seeding-limit-enabled")) {
+    idle_minutes = settings_.integer("idle-seeding-limit");
+  }
+  bool reached = false;
+  if (ratio_limit) {
+    const auto up = r.uploaded_before + t.run_uploaded;
+    const auto down = r.downloaded_before + t.run_downloaded;
+    const double base = static_cast<double>(down > 0 ? down : std::max<std::int64_t>(1, st.total_wanted));
+    reached = static_cast<double>(up) / base >= *ratio_limit;
+  }
+  if (!reached && idle_minutes) {
+    const auto since = std::max({r.activity_date, t.start_date, r.done_date});
+    reached = since > 0 && now - since >= *idle_minutes * 60;
+  }
+  if (reached) {
+    spdlog::info("torrent {} reached its seeding goal, stopping", r.info_hash.to_hex());
+    stop_torrent(t);
+    t.record.finished = true;
+  }
+}
+
+void torrent_daemon::tick() {
+  std::scoped_lock lk(mu_);
+  if (stopped_ || !session_) return;
+  const auto now = unix_now();
+  for (auto& [id, t] : torrents_) {
+    auto st = t.handle.status();
+    if (!st) continue;
+    // Engine counters are per run of the engine's torrent; fold their growth into ours.
+    const auto up = std::max<std::int64_t>(0, st->total_uploaded - t.last_uploaded);
+    const auto down = std::max<std::int64_t>(0, st->total_downloaded - t.last_downloaded);
+    t.last_uploaded = st->total_uploaded;
+    t.last_downloaded = st->total_downloaded;
+    t.run_uploaded += up;
+    t.run_downloaded += down;
+    t.run_corrupt = st->total_wasted;
+    if (up > 0 || down > 0) {
+      t.record.activity_date = now;
+      table_.touch(id, now);
+    }
+    if (t.start_date > 0 && t.counted_until > 0 && now > t.counted_until) {
+      const auto dt = now - t.counted_until;
+      if (st->state == torrent_state::seeding || st->is_finished) {
+        t.record.seconds_seeding += dt;
+      } else if (st->state == torrent_state::downloading || st->state == torrent_state::downloading_metadata) {
+        t.record.seconds_downloading += dt;
+      }
+      t.counted_until = now;
+    }
+    check_seeding_goals(t, *st, now);
+  }
+  const bool full = now - last_full_save_ >= full_save_period;
+  for (auto& [id, t] : torrents_) {
+    if (t.dirty || full) save_record(t);
+  }
+  if (full) {
+    last_full_save_ = now;
+    save_stats();
+  }
+}
+
+void torrent_daemon::save_record(daemon_torrent& t) {
+  torrent_record r = t.record;
+  r.uploaded_before += t.run_uploaded;
+  r.downloaded_before += t.run_downloaded;
+  r.corrupt_before += t.run_corrupt;
+  if (auto w = catalogue_.save(r); !w) {
+    spdlog::error("cannot save the record of {}: {}", r.info_hash.to_hex(), w.error());
+    return;
+  }
+  t.dirty = false;
+}
+
+transfer_stats torrent_daemon::current_stats() const {
+  transfer_stats s = run_;
+  for (const auto& [id, t] : torrents_) {
+    s.uploaded += t.run_uploaded;
+    s.downloaded += t.run_downloaded;
+  }
+  s.seconds_active = unix_now() - started_at_;
+  return s;
+}
+
+transfer_stats torrent_daemon::cumulative_stats() const {
+  transfer_stats s = current_stats();
+  s.uploaded += cumulative_before_.uploaded;
+  s.downloaded += cumulative_before_.downloaded;
+  s.files_added += cumulative_before_.files_added;
+  s.session_count += cumulative_before_.session_count;
+  s.seconds_active += cumulative_before_.seconds_active;
+  return s;
+}
+
+void torrent_daemon::save_stats() {
+  const auto s = cumulative_stats();
+  json::object o{{"uploaded-bytes", s.uploaded},   {"downloaded-bytes", s.downloaded},
+                 {"files-added", s.files_added},   {"session-count", s.session_count},
+                 {"seconds-active", s.seconds_active}};
+  if (auto w = detail::write_file_atomically(stats_path(options_.config_dir), json::serialize(o)); !w) {
+    spdlog::warn("cannot save stats.json: {}", w.error().message());
+  }
+}
+
+void torrent_daemon::save_settings() {
+  if (auto w = settings_.save(settings_path(options_.config_dir)); !w) {
+    spdlog::error("cannot save settings.json: {}", w.error());
+  }
+}
+
+std::uint16_t torrent_daemon::peer_port() const { return session_ ? session_->listen_port() : 0; }
+
+}  // namespace tessera::rpc

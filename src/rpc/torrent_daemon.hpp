@@ -1,0 +1,158 @@
+// The daemon's session: the public tessera::session plus what Transmission's RPC needs on top of
+// it (docs/daemon.md): integer ids, the catalogue that survives restarts and kill -9, settings
+// changeable at run time, per-torrent limits, labels, seeding goals (ratio and idle limits),
+// queue positions, lifetime counters, session statistics.
+//
+// Threads: every public member may be called from any thread; they serialise on one mutex (the
+// RPC front calls one request at a time anyway). Session events arrive on the session's event
+// thread and take the same mutex. `tick()` is called by the owner about once a second.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rpc/catalogue.hpp"
+#include "rpc/daemon_settings.hpp"
+#include "rpc/torrent_table.hpp"
+#include "tessera/session.hpp"
+
+namespace tessera::rpc {
+
+/// Command-line overrides of settings.json (tessera daemon's flags); unset = keep the file's value.
+struct daemon_options {
+  std::filesystem::path config_dir;           ///< settings.json, stats.json, torrents/
+  std::optional<std::string> download_dir;    ///< --download-dir
+  std::optional<std::uint16_t> peer_port;     ///< --port
+  std::optional<std::string> rpc_bind;        ///< --rpc-bind
+  std::optional<std::uint16_t> rpc_port;      ///< --rpc-port
+};
+
+/// One torrent of the daemon.
+struct daemon_torrent {
+  int id = 0;
+  torrent_record record;
+  torrent_handle handle;
+  std::shared_ptr<const torrent_info> ti;  ///< null while a magnet has no metadata
+  std::string magnet_name;                 ///< the magnet's `dn`, until metadata arrives
+  std::int64_t start_date = 0;             ///< last start (Unix s), 0 while stopped
+  std::int64_t counted_until = 0;          ///< seconds_downloading/seeding counted up to here
+  std::int64_t last_uploaded = 0;          ///< engine counters (this run) at the last tick
+  std::int64_t last_downloaded = 0;
+  std::int64_t run_uploaded = 0;           ///< payload bytes this run, survives pause/resume
+  std::int64_t run_downloaded = 0;
+  std::int64_t run_corrupt = 0;
+  bool dirty = false;                      ///< record changed since last saved
+};
+
+/// What torrent-add asks for (after the RPC decoded it).
+struct add_request {
+  std::string torrent_bytes;              ///< a .torrent's bytes, or
+  std::string magnet;                     ///< a magnet URI
+  std::optional<std::string> download_dir;
+  std::optional<bool> paused;
+  std::vector<std::int64_t> files_unwanted, priority_high, priority_low, priority_normal;
+  std::vector<std::string> labels;
+};
+
+struct add_outcome {
+  int id = 0;
+  std::string name;
+  sha1_hash info_hash;
+  bool duplicate = false;
+};
+
+/// Transmission's session-stats counters.
+struct transfer_stats {
+  std::int64_t uploaded = 0, downloaded = 0, files_added = 0, session_count = 0, seconds_active = 0;
+};
+
+class torrent_daemon {
+ public:
+  explicit torrent_daemon(daemon_options options);
+  ~torrent_daemon();
+  torrent_daemon(const torrent_daemon&) = delete;
+  torrent_daemon& operator=(const torrent_daemon&) = delete;
+
+  /// Loads settings.json (applying the options), starts the session and re-adds every torrent
+  /// of the catalogue in its saved state. Error: settings.json unreadable, the config dir not
+  /// writable, or the session's listen port taken. `problems` lists what was skipped.
+  result<bool, std::string> start(std::vector<std::string>& problems);
+  /// Saves every record and the stats, stops the session (announces `stopped`). Idempotent.
+  void stop();
+  /// Once a second: seeding goals, seconds downloading/seeding, saving changed records (and
+  /// every record's counters once a minute), stats.
+  void tick();
+
+  /// The mutex every member below (except settings()) expects its caller to hold; the RPC
+  /// methods lock it once per request.
+  std::mutex& mutex() { return mu_; }
+
+  // --- for the RPC methods (mutex held) ---
+  tessera::session& session() { return *session_; }
+  daemon_settings& settings() { return settings_; }
+  torrent_table& table() { return table_; }
+  std::map<int, daemon_torrent>& torrents() { return torrents_; }
+  daemon_torrent* find(int id);
+  const std::filesystem::path& config_dir() const { return options_.config_dir; }
+  /// Adds a torrent. Errors are Transmission's texts ("invalid or corrupt torrent file",
+  /// "download directory path is not absolute", ...).
+  result<add_outcome, std::string> add(const add_request& req);
+  /// Removes (and with `delete_data` deletes the torrent's own files). Does not wait for the
+  /// stopped announce.
+  void remove(int id, bool delete_data);
+  /// Re-adds `t` to the engine at its record's download_dir (torrent-set-location without
+  /// `move`: look for the data there); the data found there is checked.
+  result<bool, std::string> relocate(daemon_torrent& t);
+  void start_torrent(daemon_torrent& t);
+  void stop_torrent(daemon_torrent& t);
+  /// Records a change (for recently-active) and marks the record to be saved.
+  void changed(daemon_torrent& t);
+  /// Applies the settings that act at run time (rate limits, alt speed) after session-set.
+  void apply_runtime_settings();
+  /// Moves `ids` in the queue (top/up/down/bottom) and renumbers queue positions 0..n-1.
+  enum class queue_move { top, up, down, bottom };
+  void move_queue(const std::vector<int>& ids, queue_move how);
+  /// Effective per-torrent engine limits from the record (kB/s -> B/s) pushed to the engine.
+  void apply_torrent_limits(daemon_torrent& t);
+  transfer_stats current_stats() const;
+  transfer_stats cumulative_stats() const;
+  /// The session's settings as configured at start (listen port etc.).
+  std::uint16_t peer_port() const;
+  std::int64_t started_at() const { return started_at_; }
+  /// Saves settings.json (after session-set).
+  void save_settings();
+
+ private:
+  void on_event(const event& e);
+  void restore(catalogue::loaded&& l, std::vector<std::string>& problems);
+  result<torrent_handle, std::string> add_to_session(daemon_torrent& t, bool paused);
+  void save_record(daemon_torrent& t);
+  void save_stats();
+  void check_seeding_goals(daemon_torrent& t, const torrent_status& st, std::int64_t now);
+  session_settings engine_settings() const;
+  daemon_torrent* find_hash(const sha1_hash& ih);
+
+  daemon_options options_;
+  mutable std::mutex mu_;
+  daemon_settings settings_;
+  catalogue catalogue_;
+  std::unique_ptr<tessera::session> session_;
+  torrent_table table_;
+  std::map<int, daemon_torrent> torrents_;
+  transfer_stats cumulative_before_;  ///< stats.json at start
+  transfer_stats run_;                ///< this run (files_added, bytes of removed torrents)
+  std::int64_t started_at_ = 0;
+  std::int64_t last_full_save_ = 0;
+  bool stopped_ = false;
+};
+
+/// Unix time now, in seconds.
+std::int64_t unix_now();
+
+}  // namespace tessera::rpc

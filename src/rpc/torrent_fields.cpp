@@ -1,0 +1,334 @@
+#include "rpc/torrent_fields.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
+namespace tessera::rpc {
+
+namespace json = boost::json;
+
+int transmission_status(const daemon_torrent& t, const torrent_status& st) {
+  if (t.record.paused || st.is_paused || st.state == torrent_state::error) return 0;  // stopped
+  switch (st.state) {
+    case torrent_state::checking: return 2;  // verifying
+    case torrent_state::downloading_metadata: return 4;
+    case torrent_state::downloading: return st.is_finished ? 6 : 4;  // a finished partial torrent seeds
+    case torrent_state::seeding: return 6;
+    default: return 0;
+  }
+}
+
+std::vector<int> visible_files(const torrent_info& ti) {
+  std::vector<int> out;
+  for (std::size_t i = 0; i < ti.files.size(); ++i) {
+    if (!ti.files[i].pad) out.push_back(static_cast<int>(i));
+  }
+  return out;
+}
+
+namespace {
+
+std::string percent_encode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// "ip:port" or "[v6]:port" -> (ip, port).
+std::pair<std::string, int> split_endpoint(const std::string& ep) {
+  const auto colon = ep.rfind(':');
+  if (colon == std::string::npos) return {ep, 0};
+  std::string host = ep.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = 0;
+  for (char c : ep.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) return {host, 0};
+    port = port * 10 + (c - '0');
+  }
+  return {host, port};
+}
+
+// "http://host:port" of a tracker URL (Transmission's `host`).
+std::string tracker_host(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const auto end = url.find('/', scheme + 3);
+  return url.substr(0, end);
+}
+
+// BEP 48's convention: the last path component "announce..." becomes "scrape..."; else none.
+std::string scrape_url(const std::string& announce) {
+  const auto slash = announce.rfind('/');
+  if (slash == std::string::npos || announce.compare(slash + 1, 8, "announce") != 0) return "";
+  return announce.substr(0, slash + 1) + "scrape" + announce.substr(slash + 9);
+}
+
+std::string flag_string(const peer_status& p) {
+  std::string f;
+  const bool downloading = p.download_rate > 0 && !p.peer_choking;
+  const bool uploading = p.upload_rate > 0 && !p.am_choking;
+  if (downloading) f += 'D';
+  else if (p.am_interested && p.peer_choking) f += 'd';
+  if (uploading) f += 'U';
+  else if (p.peer_interested && p.am_choking) f += 'u';
+  if (!p.peer_choking && !p.am_interested) f += 'K';
+  if (!p.am_choking && !p.peer_interested) f += '?';
+  if (p.incoming) f += 'I';
+  return f;
+}
+
+template <class T>
+T value_or_empty(result<T> r) {
+  return r ? std::move(*r) : T{};
+}
+
+// What one torrent-get call fetched of a torrent beyond its status, each at most once.
+struct lazy_lists {
+  daemon_torrent& t;
+  std::optional<std::vector<file_status>> files_;
+  std::optional<std::vector<peer_status>> peers_;
+  std::optional<std::vector<tracker_status>> trackers_;
+  std::optional<std::vector<file_priority>> prios_;
+  const std::vector<file_status>& files() {
+    if (!files_) files_ = value_or_empty(t.handle.files());
+    return *files_;
+  }
+  const std::vector<peer_status>& peers() {
+    if (!peers_) peers_ = value_or_empty(t.handle.peers());
+    return *peers_;
+  }
+  const std::vector<tracker_status>& trackers() {
+    if (!trackers_) trackers_ = value_or_empty(t.handle.trackers());
+    return *trackers_;
+  }
+  const std::vector<file_priority>& priorities() {
+    if (!prios_) prios_ = value_or_empty(t.handle.file_priorities());
+    return *prios_;
+  }
+};
+
+int rpc_priority(file_priority p) {
+  if (p == file_priority::high) return 1;
+  if (p == file_priority::low) return -1;
+  return 0;
+}
+
+}  // namespace
+
+std::string magnet_link(const daemon_torrent& t) {
+  std::string m = "magnet:?xt=urn:btih:" + t.record.info_hash.to_hex();
+  const std::string name = t.ti ? t.ti->name : t.magnet_name;
+  if (!name.empty()) m += "&dn=" + percent_encode(name);
+  if (t.ti) {
+    for (const auto& tier : t.ti->trackers) {
+      for (const auto& url : tier) m += "&tr=" + percent_encode(url);
+    }
+  }
+  return m;
+}
+
+json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_status& st,
+                            const std::vector<std::string>& fields, std::int64_t now) {
+  json::object o;
+  lazy_lists lists{t, {}, {}, {}, {}};
+  const auto& r = t.record;
+  const torrent_info* ti = t.ti.get();
+  const std::int64_t uploaded_ever = r.uploaded_before + t.run_uploaded;
+  const std::int64_t downloaded_ever = r.downloaded_before + t.run_downloaded;
+  const std::int64_t left = std::max<std::int64_t>(0, st.total_wanted - st.total_wanted_done);
+  const int status = transmission_status(t, st);
+  auto visible = [&] { return ti ? visible_files(*ti) : std::vector<int>{}; };
+
+  for (const auto& f : fields) {
+    if (o.contains(f)) continue;
+    if (f == "id") o[f] = t.id;
+    else if (f == "hashString") o[f] = r.info_hash.to_hex();
+    else if (f == "name") o[f] = ti ? ti->name : (t.magnet_name.empty() ? r.info_hash.to_hex() : t.magnet_name);
+    else if (f == "magnetLink") o[f] = magnet_link(t);
+    else if (f == "torrentFile") o[f] = d.config_dir().string() + "/torrents/" + r.info_hash.to_hex() + ".torrent";
+    else if (f == "labels") {
+      json::array a;
+      for (const auto& l : r.labels) a.emplace_back(l);
+      o[f] = std::move(a);
+    }
+    else if (f == "totalSize") o[f] = st.total_size;
+    else if (f == "pieceCount") o[f] = ti ? ti->num_pieces() : 0;
+    else if (f == "pieceSize") o[f] = ti ? ti->piece_length : 0;
+    else if (f == "comment") o[f] = ti ? ti->comment : "";
+    else if (f == "creator") o[f] = ti ? ti->created_by : "";
+    else if (f == "dateCreated") o[f] = ti ? ti->creation_date : 0;
+    else if (f == "isPrivate") o[f] = ti && ti->is_private;
+    else if (f == "webseeds") {
+      json::array a;
+      if (ti) {
+        for (const auto& w : ti->web_seeds) a.emplace_back(w);
+      }
+      o[f] = std::move(a);
+    }
+    else if (f == "webseedsSendingToUs") o[f] = 0;  // no web seed support yet
+    else if (f == "status") o[f] = status;
+    else if (f == "error") o[f] = st.state == torrent_state::error ? 3 : (st.tracker_message.empty() ? 0 : 2);
+    else if (f == "errorString") {
+      o[f] = st.state == torrent_state::error ? st.error
+                                              : (st.tracker_message.empty() ? "" : "Tracker gave an error: " + st.tracker_message);
+    }
+    else if (f == "isFinished") o[f] = r.finished;
+    else if (f == "isStalled") {
+      const auto since = std::max(r.activity_date, t.start_date);
+      const auto stalled = d.settings().integer("queue-stalled-minutes") * 60;
+      o[f] = (status == 4 || status == 6) && since > 0 && now - since > stalled;
+    }
+    else if (f == "queuePosition") o[f] = r.queue_position;
+    else if (f == "recheckProgress") {
+      o[f] = st.state == torrent_state::checking && st.num_pieces > 0
+                 ? static_cast<double>(st.pieces_checked) / st.num_pieces : 0.0;
+    }
+    else if (f == "metadataPercentComplete") o[f] = ti ? 1.0 : 0.0;
+    else if (f == "percentDone") {
+      o[f] = st.total_wanted > 0 ? static_cast<double>(st.total_wanted_done) / static_cast<double>(st.total_wanted)
+                                 : (ti ? 1.0 : 0.0);
+    }
+    else if (f == "sizeWhenDone") o[f] = st.total_wanted;
+    else if (f == "leftUntilDone") o[f] = left;
+    else if (f == "desiredAvailable") o[f] = st.num_seeds > 0 ? left : 0;  // a lower bound: what a connected seed has
+    else if (f == "haveValid") o[f] = st.total_done;
+    else if (f == "haveUnchecked") o[f] = 0;  // blocks are held in memory until their piece verifies
+    else if (f == "corruptEver") o[f] = r.corrupt_before + t.run_corrupt;
+    else if (f == "downloadedEver") o[f] = downloaded_ever;
+    else if (f == "uploadedEver") o[f] = uploaded_ever;
+    else if (f == "uploadRatio") {
+      const auto base = downloaded_ever > 0 ? downloaded_ever : st.total_done;
+      o[f] = base > 0 ? static_cast<double>(uploaded_ever) / static_cast<double>(base) : (uploaded_ever > 0 ? -2 : -1);
+    }
+    else if (f == "eta") {
+      auto eta = st.eta();
+      o[f] = status == 4 && eta ? static_cast<std::int64_t>(eta->count()) : -1;
+    }
+    else if (f == "etaIdle") o[f] = -1;
+    else if (f == "rateDownload") o[f] = st.download_rate;
+    else if (f == "rateUpload") o[f] = st.upload_rate;
+    else if (f == "peersConnected") o[f] = st.num_peers;
+    else if (f == "peersGettingFromUs" || f == "peersSendingToUs") {
+      int n = 0;
+      for (const auto& p : lists.peers()) {
+        if (f == "peersGettingFromUs" ? (p.upload_rate > 0 && !p.am_choking) : (p.download_rate > 0 && !p.peer_choking)) ++n;
+      }
+      o[f] = n;
+    }
+    else if (f == "addedDate") o[f] = r.added_date;
+    else if (f == "startDate") o[f] = t.start_date;
+    else if (f == "doneDate") o[f] = r.done_date;
+    else if (f == "activityDate") o[f] = r.activity_date;
+    else if (f == "editDate") o[f] = 0;
+    else if (f == "manualAnnounceTime") o[f] = 0;
+    else if (f == "secondsDownloading") o[f] = r.seconds_downloading;
+    else if (f == "secondsSeeding") o[f] = r.seconds_seeding;
+    else if (f == "downloadDir") o[f] = r.download_dir;
+    else if (f == "downloadLimit") o[f] = r.download_limit_kbps;
+    else if (f == "downloadLimited") o[f] = r.download_limited;
+    else if (f == "uploadLimit") o[f] = r.upload_limit_kbps;
+    else if (f == "uploadLimited") o[f] = r.upload_limited;
+    else if (f == "honorsSessionLimits") o[f] = r.honors_session_limits;
+    else if (f == "bandwidthPriority") o[f] = r.bandwidth_priority;
+    else if (f == "peer-limit" || f == "maxConnectedPeers") o[f] = r.peer_limit;
+    else if (f == "seedRatioLimit") o[f] = r.seed_ratio_limit;
+    else if (f == "seedRatioMode") o[f] = static_cast<int>(r.seed_ratio_mode);
+    else if (f == "seedIdleLimit") o[f] = r.seed_idle_limit;
+    else if (f == "seedIdleMode") o[f] = static_cast<int>(r.seed_idle_mode);
+    else if (f == "fileCount") o[f] = static_cast<std::int64_t>(visible().size());
+    else if (f == "files" || f == "fileStats" || f == "priorities" || f == "wanted") {
+      json::array a;
+      const auto& files = lists.files();
+      const auto& prios = lists.priorities();
+      for (int i : visible()) {
+        const auto idx = static_cast<std::size_t>(i);
+        const std::int64_t done = idx < files.size() ? files[idx].done : 0;
+        const file_priority p = idx < prios.size() ? prios[idx] : file_priority::normal;
+        if (f == "files") {
+          a.emplace_back(json::object{{"bytesCompleted", done}, {"length", ti->files[idx].size}, {"name", ti->files[idx].path}});
+        } else if (f == "fileStats") {
+          a.emplace_back(json::object{{"bytesCompleted", done}, {"wanted", p != file_priority::skip}, {"priority", rpc_priority(p)}});
+        } else if (f == "priorities") {
+          a.emplace_back(rpc_priority(p));
+        } else {
+          a.emplace_back(p != file_priority::skip ? 1 : 0);  // 0/1 integers, not booleans (§8)
+        }
+      }
+      o[f] = std::move(a);
+    }
+    else if (f == "trackers" || f == "trackerStats") {
+      json::array a;
+      int id = 0;
+      for (const auto& tr : lists.trackers()) {
+        json::object x{{"announce", tr.url}, {"id", id++}, {"scrape", scrape_url(tr.url)}, {"tier", tr.tier}};
+        if (f == "trackerStats") {
+          const bool ok = tr.announces > 0 && tr.failures == 0;
+          x["announceState"] = status == 0 ? 0 : 1;
+          x["downloadCount"] = -1;
+          x["hasAnnounced"] = tr.announces > 0 || tr.failures > 0;
+          x["hasScraped"] = false;
+          x["host"] = tracker_host(tr.url);
+          x["isBackup"] = false;
+          x["lastAnnouncePeerCount"] = tr.peers;
+          x["lastAnnounceResult"] = tr.message.empty() ? (tr.announces > 0 ? "Success" : "") : tr.message;
+          x["lastAnnounceStartTime"] = 0;
+          x["lastAnnounceSucceeded"] = ok;
+          x["lastAnnounceTime"] = 0;
+          x["lastAnnounceTimedOut"] = false;
+          x["lastScrapeResult"] = "";
+          x["lastScrapeStartTime"] = 0;
+          x["lastScrapeSucceeded"] = false;
+          x["lastScrapeTime"] = 0;
+          x["lastScrapeTimedOut"] = false;
+          x["leecherCount"] = tr.leechers.value_or(-1);
+          x["nextAnnounceTime"] = 0;
+          x["nextScrapeTime"] = 0;
+          x["scrapeState"] = 0;
+          x["seederCount"] = tr.seeders.value_or(-1);
+        }
+        a.emplace_back(std::move(x));
+      }
+      o[f] = std::move(a);
+    }
+    else if (f == "peers") {
+      json::array a;
+      for (const auto& p : lists.peers()) {
+        auto [host, port] = split_endpoint(p.endpoint);
+        a.emplace_back(json::object{
+            {"address", host},
+            {"clientName", p.client},
+            {"clientIsChoked", p.am_choking},
+            {"clientIsInterested", p.am_interested},
+            {"flagStr", flag_string(p)},
+            {"isDownloadingFrom", p.download_rate > 0 && !p.peer_choking},
+            {"isEncrypted", false},
+            {"isIncoming", p.incoming},
+            {"isUploadingTo", p.upload_rate > 0 && !p.am_choking},
+            {"isUTP", false},
+            {"peerIsChoked", p.peer_choking},
+            {"peerIsInterested", p.peer_interested},
+            {"port", port},
+            {"progress", st.num_pieces > 0 ? static_cast<double>(p.pieces) / st.num_pieces : 0.0},
+            {"rateToClient", p.download_rate},
+            {"rateToPeer", p.upload_rate},
+        });
+      }
+      o[f] = std::move(a);
+    }
+    // anything else: not a field tessera has (E8), skipped
+  }
+  return o;
+}
+
+}  // namespace tessera::rpc
