@@ -147,7 +147,7 @@ daemon_settings::daemon_settings() {
       {"bind-address-ipv4", ""}, {"rpc-authentication-required", false}, {"rpc-bind-address", "127.0.0.1"},
       {"rpc-host-whitelist", ""}, {"rpc-host-whitelist-enabled", true}, {"rpc-password", ""},
       {"rpc-port", 9091}, {"rpc-url", "/transmission/"}, {"rpc-username", ""},
-      {"rpc-whitelist", "127.0.0.1,::1"}, {"rpc-whitelist-enabled", true}, {"rpc-lockout-threshold", 20},
+      {"rpc-whitelist", "127.0.0.1,::1"}, {"rpc-whitelist-enabled", true}, {"rpc-lockout-threshold", 10},
       {"rpc-max-body-mb", 64}, {"rpc-tls-cert", ""}, {"rpc-tls-key", ""},
       {"dht-bootstrap-nodes", json::array{}}, {"dht-state-file", ""}, {"disk-threads", 2},
       {"max-open-files", 40}, {"message-level", 2},

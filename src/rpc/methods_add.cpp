@@ -41,12 +41,16 @@ std::optional<std::string> decode_base64(std::string_view in) {
   return out;
 }
 
+}  // namespace
+
 bool starts_with_nocase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() &&
          std::equal(prefix.begin(), prefix.end(), s.begin(), [](char a, char b) {
            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
          });
 }
+
+namespace {
 
 std::vector<std::int64_t> ints(const json::object& a, const char* key) {
   return arg_int_list(a, key).value_or(std::vector<std::int64_t>{});
@@ -65,7 +69,10 @@ std::string torrent_add(method_context& c) {
     if (starts_with_nocase(*filename, "magnet:")) {
       req.magnet = *filename;
     } else if (starts_with_nocase(*filename, "http://") || starts_with_nocase(*filename, "https://")) {
-      return "adding a torrent by URL is not supported yet; send its metainfo";
+      // Fetched by rpc_methods::handle before it took the daemon's mutex (a fetch may take long).
+      if (!c.fetched) return "fetching " + *filename + ": not fetched";
+      if (!*c.fetched) return c.fetched->error();
+      req.torrent_bytes = std::move(**c.fetched);
     } else {
       auto bytes = detail::read_small_file(*filename, max_torrent_file_bytes);
       if (!bytes) return "invalid or corrupt torrent file";

@@ -5,6 +5,8 @@
 
 #include <exception>
 
+#include "rpc/torrent_url.hpp"
+
 namespace tessera::rpc {
 
 namespace json = boost::json;
@@ -67,8 +69,16 @@ std::string rpc_methods::handle(std::string_view body) {
         static const json::object no_args;
         const auto* a = req.if_contains("arguments");
         const json::object& args = a && a->is_object() ? a->get_object() : no_args;
+        method_context c{d_, args, reply_args, session_id_, false, std::nullopt};
+        if (method->get_string() == "torrent-add" && !args.contains("metainfo")) {
+          if (const auto* f = args.if_contains("filename"); f && f->is_string()) {
+            const std::string url(f->get_string());
+            if (starts_with_nocase(url, "http://") || starts_with_nocase(url, "https://")) {
+              c.fetched = fetch_torrent_url(url);
+            }
+          }
+        }
         std::scoped_lock lk(d_.mutex());
-        method_context c{d_, args, reply_args, session_id_};
         try {
           result = dispatch(c, std::string_view(method->get_string()));
         } catch (const std::exception& e) {

@@ -11,6 +11,7 @@
 #include <boost/json/object.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,7 +48,12 @@ struct method_context {
   boost::json::object& reply;  ///< the reply's `arguments`
   std::function<std::string()>& session_id;
   bool close_requested = false;
+  /// torrent-add by http(s) URL: the .torrent fetched before the daemon's mutex was taken.
+  std::optional<result<std::string, std::string>> fetched;
 };
+
+/// True when `s` starts with `prefix`, ASCII case ignored.
+bool starts_with_nocase(std::string_view s, std::string_view prefix);
 
 /// Each method returns "success" or Transmission's error text (methods_*.cpp).
 std::string torrent_get(method_context& c);

@@ -504,6 +504,15 @@ void torrent_daemon::save_settings() {
   }
 }
 
+result<bool, std::string> torrent_daemon::reload_settings(std::vector<std::string>& problems) {
+  std::scoped_lock lk(mu_);
+  daemon_settings fresh;
+  if (auto r = fresh.load(settings_path(options_.config_dir), problems); !r) return unexpected{r.error()};
+  settings_ = std::move(fresh);
+  apply_runtime_settings();
+  return true;
+}
+
 std::uint16_t torrent_daemon::peer_port() const { return session_ ? session_->listen_port() : 0; }
 
 }  // namespace tessera::rpc

@@ -127,6 +127,9 @@ class torrent_daemon {
   std::int64_t started_at() const { return started_at_; }
   /// Saves settings.json (after session-set).
   void save_settings();
+  /// SIGHUP: re-reads settings.json and applies what acts at run time (docs/daemon.md). Takes
+  /// the mutex. Error: the file is not a JSON object (the settings in use are kept).
+  result<bool, std::string> reload_settings(std::vector<std::string>& problems);
 
  private:
   void on_event(const event& e);
