@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,5 +68,26 @@ int run_download(const download_options& opts);
 /// exit_storage (a wrong directory is the likely cause). Ends on Ctrl+C (exit 0) or a limit.
 int run_seed(const seed_command_options& opts);
 int run_show(const std::string& torrent_path);
+
+/// `tessera daemon` (docs/daemon.md): a long-running session driven over Transmission's RPC.
+/// Unset optionals keep settings.json's value.
+struct daemon_command_options {
+  std::string config_dir;                  ///< --config-dir; default default_config_dir()
+  std::optional<std::string> download_dir; ///< --download-dir (absolute or made absolute)
+  std::optional<std::uint16_t> port;       ///< --port: peer listen port
+  std::optional<std::string> rpc_bind;     ///< --rpc-bind: RPC address (default 127.0.0.1)
+  std::optional<std::uint16_t> rpc_port;   ///< --rpc-port (default 9091; 0 = any free port)
+  std::string web_home;                    ///< --web-home, else $TRANSMISSION_WEB_HOME
+  bool rpc_insecure = false;               ///< --rpc-insecure: non-loopback RPC without auth
+  std::string rpc_cert, rpc_key;           ///< --rpc-cert / --rpc-key: HTTPS
+  std::optional<std::string> rpc_password; ///< --rpc-password: stored hashed in settings.json
+  std::optional<std::string> rpc_username; ///< --rpc-username (turns authentication on)
+};
+/// $XDG_CONFIG_HOME/tessera, else $HOME/.config/tessera.
+std::string default_config_dir();
+/// Runs until SIGTERM/SIGINT or the RPC's session-close; SIGHUP re-reads settings.json. Exit 0 on
+/// a clean stop, exit_bad_input on bad settings, exit_storage when the config dir or a port
+/// cannot be used.
+int run_daemon(const daemon_command_options& opts);
 
 }  // namespace tessera::cli

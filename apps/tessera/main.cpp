@@ -10,7 +10,8 @@ int main(int argc, char** argv) {
   CLI::App app{"tessera: a BitTorrent client"};
   app.require_subcommand(1);
   std::string log_level = "warn";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")->capture_default_str();
+  auto* log_level_option = app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off (daemon: info)")
+                               ->capture_default_str();
 
   download_options dl;
   auto* download = app.add_subcommand("download", "Download a .torrent into a directory");
@@ -76,6 +77,23 @@ int main(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "Print what a .torrent contains");
   show->add_option("torrent", show_path, "The .torrent file")->required();
 
+  daemon_command_options dm;
+  auto* daemon = app.add_subcommand("daemon", "Run a torrent daemon driven over Transmission's RPC (docs/daemon.md)");
+  dm.config_dir = default_config_dir();
+  daemon->add_option("--config-dir", dm.config_dir, "settings.json, stats.json and torrents/")->capture_default_str();
+  daemon->add_option("--download-dir", dm.download_dir, "Where new torrents are saved (default ~/Downloads)");
+  daemon->add_option("--port", dm.port, "Peer listen port (default 51413)");
+  daemon->add_option("--rpc-bind", dm.rpc_bind, "RPC address (default 127.0.0.1; another needs authentication)");
+  daemon->add_option("--rpc-port", dm.rpc_port, "RPC port (default 9091; 0: any free port)");
+  daemon->add_option("--web-home", dm.web_home, "Serve this web client at /transmission/web/ (or $TRANSMISSION_WEB_HOME)");
+  daemon->add_flag("--rpc-insecure", dm.rpc_insecure, "Allow a non-loopback RPC address without authentication");
+  daemon->add_option("--rpc-cert", dm.rpc_cert, "PEM certificate: serve the RPC over HTTPS (with --rpc-key)");
+  daemon->add_option("--rpc-key", dm.rpc_key, "PEM private key of --rpc-cert");
+  daemon->add_option("--rpc-username", dm.rpc_username, "Require this user name (HTTP Basic auth)");
+  daemon->add_option("--rpc-password", dm.rpc_password, "Set the RPC password (stored hashed in settings.json)");
+  bool foreground = true;
+  daemon->add_flag("-f,--foreground", foreground, "Run in the foreground (always; for systemd and scripts)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -90,5 +108,9 @@ int main(int argc, char** argv) {
   if (*download) return run_download(dl);
   if (*seed) return run_seed(sd);
   if (*show) return run_show(show_path);
+  if (*daemon) {
+    if (log_level_option->count() == 0) spdlog::set_level(spdlog::level::info);  // a service logs what it does
+    return run_daemon(dm);
+  }
   return exit_bad_input;
 }

@@ -1046,3 +1046,95 @@ def tracker_peer_list(tracker, info_hash, source_ip='127.0.0.254'):
                 for e in raw:
                     peers.append(f'{e[b"ip"].decode()}:{e[b"port"]}')
     return [x for x in peers if not x.startswith(f'{source_ip}:')]
+
+
+# ----------------------------------------------------------------------------------------------
+# tessera's daemon and the Transmission clients that drive it
+
+def start_tessera_daemon(h, tessera, name='tessera_daemon', config_dir=None, download_dir=None,
+                         settings=None, extra=(), rpc_port=None):
+    """`tessera daemon` on 127.0.0.1: RPC and peer ports free ones (or `rpc_port`), no DHT and no
+    LSD (nothing leaves loopback), peers on 127.0.0.1. `settings` are merged into the config
+    dir's settings.json (kept across restarts: pass the same config_dir). Waits for the
+    "RPC on" line; p.extra['rpc'] is "127.0.0.1:PORT", p.extra['url'] the RPC URL."""
+    config_dir = config_dir or h.mkdir(f'{name}-config')
+    download_dir = download_dir or h.mkdir(f'{name}-downloads')
+    path = os.path.join(config_dir, 'settings.json')
+    s = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            s = json.load(f)
+    s.update({'dht-enabled': False, 'lpd-enabled': False, 'bind-address-ipv4': '127.0.0.1',
+              'download-dir': download_dir})
+    s.update(settings or {})
+    with open(path, 'w') as f:
+        json.dump(s, f)
+    rpc_port = rpc_port or h.free_port('127.0.0.1')
+    peer_port = h.free_port('127.0.0.1')
+    argv = [tessera, 'daemon', '--config-dir', config_dir, '--rpc-port', str(rpc_port),
+            '--port', str(peer_port)] + list(extra)
+    p = h.spawn(name, argv, ip='127.0.0.1', port=rpc_port)
+    p.kind = 'tessera'
+    p.wait_for(r'tessera daemon: RPC on', 60)
+    p.extra.update(rpc=f'127.0.0.1:{rpc_port}', url=f'http://127.0.0.1:{rpc_port}/transmission/rpc',
+                   config_dir=config_dir, download_dir=download_dir, rpc_port=rpc_port)
+    return p
+
+
+def transmission_remote(daemon, *args, auth=None, timeout=60):
+    """Runs Debian's transmission-remote 3.00 against `daemon` (a Proc with extra['rpc']);
+    returns (exit code, stdout + stderr)."""
+    argv = ['transmission-remote', daemon.extra['rpc']]
+    if auth:
+        argv += ['-n', auth]
+    argv += list(args)
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    return r.returncode, r.stdout + r.stderr
+
+
+def remote_ok(daemon, *args, auth=None):
+    """transmission-remote that must succeed; returns its output."""
+    rc, out = transmission_remote(daemon, *args, auth=auth)
+    check(rc == 0, f'transmission-remote {" ".join(args)}: exit {rc}: {out}')
+    return out
+
+
+def remote_list(daemon, auth=None):
+    """`transmission-remote -l` parsed: {id: {'done': '100%', 'have': '301.0 kB', 'status': ..., 'name': ...}}."""
+    out = remote_ok(daemon, '-l', auth=auth)
+    rows = {}
+    rx = re.compile(r'^\s*(\d+)\*?\s+(n/a|\d+%)\s+(None|[\d.]+ \w+)\s+(.+?)\s+([\d.]+)\s+([\d.]+)\s+'
+                    r'(None|Inf|[\d.]+)\s+(Up & Down|Downloading|Seeding|Idle|Stopped|Finished|Queued|'
+                    r'Will Verify|Verifying|Unknown)\s+(.*)$')
+    for line in out.splitlines():
+        m = rx.match(line)
+        if m:
+            rows[int(m.group(1))] = {'done': m.group(2), 'have': m.group(3), 'eta': m.group(4),
+                                     'status': m.group(8), 'name': m.group(9).strip()}
+    check('Sum:' in out, f'transmission-remote -l: no Sum line: {out}')
+    return rows
+
+
+def wait_remote(daemon, what, pred, timeout=120, auth=None):
+    """Polls remote_list until pred(rows) holds; returns the rows."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = remote_list(daemon, auth=auth)
+        if pred(rows):
+            return rows
+        if time.monotonic() > deadline:
+            raise TestFailure(f'{what}: not within {timeout} s; last list: {rows}\n{daemon.tail()}')
+        time.sleep(0.3)
+
+
+def wait_port(ip, port, timeout=15):
+    """Waits until a TCP server accepts on ip:port."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection((ip, port), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TestFailure(f'nothing accepts on {ip}:{port} after {timeout} s')
+            time.sleep(0.05)
