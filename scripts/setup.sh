@@ -13,6 +13,9 @@ build_pkgs=(
 # Real clients and a real tracker for the interop tests and the swarm benchmark.
 test_pkgs=(
   python3 python3-libtorrent aria2 transmission-cli transmission-daemon opentracker time
+  # the daemon's clients: Transmission's web client (transmission-common) in headless Chromium,
+  # and a Python RPC client
+  transmission-common python3-transmissionrpc chromium chromium-driver python3-selenium
 )
 
 want=("${build_pkgs[@]}")

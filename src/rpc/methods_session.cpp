@@ -77,8 +77,11 @@ std::string session_stats(method_context& c) {
   for (auto& [id, t] : c.d.torrents()) {
     auto st = t.handle.status();
     if (!st) continue;
-    if (t.record.paused) ++paused;
-    else ++active;
+    if (t.record.paused) {
+      ++paused;
+      continue;  // a stopped torrent moves nothing (its rate estimate decays)
+    }
+    ++active;
     down += st->download_rate;
     up += st->upload_rate;
   }

@@ -216,8 +216,8 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
       o[f] = status == 4 && eta ? static_cast<std::int64_t>(eta->count()) : -1;
     }
     else if (f == "etaIdle") o[f] = -1;
-    else if (f == "rateDownload") o[f] = st.download_rate;
-    else if (f == "rateUpload") o[f] = st.upload_rate;
+    else if (f == "rateDownload") o[f] = status == 0 ? 0 : st.download_rate;  // the estimate decays; a stopped torrent moves nothing
+    else if (f == "rateUpload") o[f] = status == 0 ? 0 : st.upload_rate;
     else if (f == "peersConnected") o[f] = st.num_peers;
     else if (f == "peersGettingFromUs" || f == "peersSendingToUs") {
       int n = 0;
