@@ -78,7 +78,7 @@ std::string torrent_get(method_context& c) {
 std::string torrent_action(method_context& c, std::string_view method) {
   for (auto* t : selected(c)) {
     if (method == "torrent-start" || method == "torrent-start-now") {
-      c.d.start_torrent(*t);
+      c.d.start_torrent(*t, method == "torrent-start-now");
     } else if (method == "torrent-stop") {
       c.d.stop_torrent(*t);
     } else if (method == "torrent-verify") {

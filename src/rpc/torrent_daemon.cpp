@@ -101,6 +101,7 @@ result<bool, std::string> torrent_daemon::start(std::vector<std::string>& proble
   apply_runtime_settings();
   auto loaded = catalogue_.load_all(problems);
   for (auto& l : loaded) restore(std::move(l), problems);
+  apply_queue();
   // Events last: restoring needs no event, and the handler takes mu_ (held here).
   session_->set_event_handler([this](const event& e) { on_event(e); });
   save_stats();
@@ -140,7 +141,10 @@ void torrent_daemon::restore(catalogue::loaded&& l, std::vector<std::string>& pr
     }
     t.magnet_name = m->name;
   }
-  const bool paused = t.record.paused;
+  // Started torrents come back queued (engine paused, data checked); the queue starts the first
+  // ones at once (start() ends with apply_queue).
+  t.queued = !t.record.paused;
+  const bool paused = true;
   t.id = table_.add(t.record.info_hash, unix_now());
   auto h = add_to_session(t, paused);
   if (!h) {
@@ -149,7 +153,6 @@ void torrent_daemon::restore(catalogue::loaded&& l, std::vector<std::string>& pr
     return;
   }
   t.handle = *h;
-  if (!paused) t.start_date = t.counted_until = unix_now();
   auto id = t.id;
   torrents_.emplace(id, std::move(t));
   apply_torrent_limits(torrents_.at(id));
@@ -232,15 +235,16 @@ result<add_outcome, std::string> torrent_daemon::add(const add_request& req) {
     return unexpected{r.error()};
   }
   const auto now = unix_now();
+  t.queued = !paused && download_queue_full();
   t.id = table_.add(t.record.info_hash, now);
-  auto h = add_to_session(t, paused);
+  auto h = add_to_session(t, paused || t.queued);
   if (!h) {
     table_.remove(t.id, now);
     catalogue_.erase(t.record.info_hash);
     return unexpected{h.error()};
   }
   t.handle = *h;
-  if (!paused) t.start_date = t.counted_until = now;
+  if (!paused && !t.queued) t.start_date = t.counted_until = now;
   add_outcome o;
   o.id = t.id;
   o.name = t.ti ? t.ti->name : t.magnet_name;
@@ -288,19 +292,95 @@ result<bool, std::string> torrent_daemon::relocate(daemon_torrent& t) {
   return true;
 }
 
-void torrent_daemon::start_torrent(daemon_torrent& t) {
-  (void)t.handle.resume();
-  if (t.record.paused || t.start_date == 0) t.start_date = t.counted_until = unix_now();
+void torrent_daemon::start_torrent(daemon_torrent& t, bool now) {
+  const bool was_stopped = t.record.paused;
   t.record.paused = false;
   t.record.finished = false;
+  t.forced = t.forced || now;
+  if (was_stopped) {
+    if (!t.forced && download_queue_full()) {
+      t.queued = true;  // apply_queue starts it when its turn comes (or sees it is a seed)
+    } else {
+      t.queued = false;
+      (void)t.handle.resume();
+      t.start_date = t.counted_until = unix_now();
+    }
+  } else if (t.queued && t.forced) {
+    t.queued = false;
+    (void)t.handle.resume();
+    t.start_date = t.counted_until = unix_now();
+  }
   changed(t);
 }
 
 void torrent_daemon::stop_torrent(daemon_torrent& t) {
   (void)t.handle.pause();
   t.record.paused = true;
+  t.queued = false;
+  t.forced = false;
   t.start_date = 0;
   changed(t);
+}
+
+bool torrent_daemon::download_queue_full() {
+  if (!settings_.boolean("download-queue-enabled")) return false;
+  std::int64_t running = 0;
+  for (auto& [id, x] : torrents_) {
+    if (x.record.paused || x.queued || x.forced) continue;
+    auto st = x.handle.status();
+    if (st && !st->is_finished && st->state != torrent_state::error) ++running;
+  }
+  return running >= settings_.integer("download-queue-size");
+}
+
+void torrent_daemon::apply_queue() {
+  std::map<int, torrent_status> statuses;
+  for (auto& [id, t] : torrents_) {
+    if (auto st = t.handle.status()) statuses.emplace(id, std::move(*st));
+  }
+  apply_queue(statuses, unix_now());
+}
+
+void torrent_daemon::apply_queue(const std::map<int, torrent_status>& statuses, std::int64_t now) {
+  queue_limits limits;
+  limits.download_enabled = settings_.boolean("download-queue-enabled");
+  limits.download_size = settings_.integer("download-queue-size");
+  limits.seed_enabled = settings_.boolean("seed-queue-enabled");
+  limits.seed_size = settings_.integer("seed-queue-size");
+  const bool stall_rule = settings_.boolean("queue-stalled-enabled");
+  const std::int64_t stall_after = settings_.integer("queue-stalled-minutes") * 60;
+  std::vector<queue_entry> entries;
+  for (auto& [id, t] : torrents_) {
+    if (t.record.paused) continue;
+    auto it = statuses.find(id);
+    if (it == statuses.end() || it->second.state == torrent_state::error) continue;
+    const auto& st = it->second;
+    queue_entry e;
+    e.id = id;
+    e.position = t.record.queue_position;
+    e.wants_download = !t.ti || !st.is_finished;
+    e.running = !t.queued;
+    const auto since = std::max(t.record.activity_date, t.start_date);
+    e.stalled = stall_rule && e.running && since > 0 && now - since > stall_after;
+    e.forced = t.forced;
+    entries.push_back(e);
+  }
+  const auto active = choose_active(entries, limits);
+  for (const auto& e : entries) {
+    auto& t = torrents_.at(e.id);
+    const bool run = std::find(active.begin(), active.end(), e.id) != active.end();
+    if (run && t.queued) {
+      (void)t.handle.resume();
+      t.queued = false;
+      t.start_date = t.counted_until = now;
+      changed(t);
+    } else if (!run && !t.queued) {
+      (void)t.handle.pause();
+      t.queued = true;
+      t.start_date = 0;
+      changed(t);
+    }
+  }
 }
 
 void torrent_daemon::changed(daemon_torrent& t) {
@@ -384,7 +464,7 @@ void torrent_daemon::on_event(const event& e) {
 }
 
 void torrent_daemon::check_seeding_goals(daemon_torrent& t, const torrent_status& st, std::int64_t now) {
-  if (t.record.paused || !st.is_finished || st.state == torrent_state::error) return;
+  if (t.record.paused || t.queued || !st.is_finished || st.state == torrent_state::error) return;
   const auto& r = t.record;
   std::optional<double> ratio_limit;
   if (r.seed_ratio_mode == limit_mode::single) {
@@ -420,6 +500,7 @@ void torrent_daemon::tick() {
   std::scoped_lock lk(mu_);
   if (stopped_ || !session_) return;
   const auto now = unix_now();
+  std::map<int, torrent_status> statuses;
   for (auto& [id, t] : torrents_) {
     auto st = t.handle.status();
     if (!st) continue;
@@ -445,7 +526,9 @@ void torrent_daemon::tick() {
       t.counted_until = now;
     }
     check_seeding_goals(t, *st, now);
+    statuses.emplace(id, std::move(*st));
   }
+  apply_queue(statuses, now);
   const bool full = now - last_full_save_ >= full_save_period;
   for (auto& [id, t] : torrents_) {
     if (t.dirty || full) save_record(t);

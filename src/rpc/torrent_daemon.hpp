@@ -19,6 +19,7 @@
 
 #include "rpc/catalogue.hpp"
 #include "rpc/daemon_settings.hpp"
+#include "rpc/queue_policy.hpp"
 #include "rpc/torrent_table.hpp"
 #include "tessera/session.hpp"
 
@@ -48,6 +49,8 @@ struct daemon_torrent {
   std::int64_t run_downloaded = 0;
   std::int64_t run_corrupt = 0;
   bool dirty = false;                      ///< record changed since last saved
+  bool queued = false;                     ///< started, but held back by a queue (engine paused)
+  bool forced = false;                     ///< started with torrent-start-now: never queued
 };
 
 /// What torrent-add asks for (after the RPC decoded it).
@@ -109,8 +112,12 @@ class torrent_daemon {
   /// Re-adds `t` to the engine at its record's download_dir (torrent-set-location without
   /// `move`: look for the data there); the data found there is checked.
   result<bool, std::string> relocate(daemon_torrent& t);
-  void start_torrent(daemon_torrent& t);
+  /// Starts `t` (clears a seeding goal's stop); `now` = torrent-start-now, past the queue.
+  void start_torrent(daemon_torrent& t, bool now = false);
   void stop_torrent(daemon_torrent& t);
+  /// Applies the download and seed queues (rpc/queue_policy.hpp) to the started torrents:
+  /// pauses in the engine those beyond the queue sizes, resumes those whose turn came.
+  void apply_queue();
   /// Records a change (for recently-active) and marks the record to be saved.
   void changed(daemon_torrent& t);
   /// Applies the settings that act at run time (rate limits, alt speed) after session-set.
@@ -138,6 +145,9 @@ class torrent_daemon {
   void save_record(daemon_torrent& t);
   void save_stats();
   void check_seeding_goals(daemon_torrent& t, const torrent_status& st, std::int64_t now);
+  void apply_queue(const std::map<int, torrent_status>& statuses, std::int64_t now);
+  /// Whether a torrent started now would wait in the download queue.
+  bool download_queue_full();
   session_settings engine_settings() const;
   daemon_torrent* find_hash(const sha1_hash& ih);
 

@@ -11,7 +11,9 @@ namespace tessera::rpc {
 namespace json = boost::json;
 
 int transmission_status(const daemon_torrent& t, const torrent_status& st) {
-  if (t.record.paused || st.is_paused || st.state == torrent_state::error) return 0;  // stopped
+  if (t.record.paused || st.state == torrent_state::error) return 0;  // stopped
+  if (t.queued) return t.ti && st.is_finished ? 5 : 3;                 // queued to seed / download
+  if (st.is_paused) return 0;
   switch (st.state) {
     case torrent_state::checking: return 2;  // verifying
     case torrent_state::downloading_metadata: return 4;

@@ -281,3 +281,51 @@ TEST(RpcCatalogue, RecordRoundTripsAndRejectsJunk) {
 
 }  // namespace
 }  // namespace tessera::test
+
+namespace tessera::test {
+namespace {
+
+namespace json = boost::json;
+using RpcQueue = daemon_fixture;
+
+TEST_F(RpcQueue, DownloadQueueHoldsTorrentsBeyondItsSize) {
+  ok("session-set", {{"download-queue-enabled", true}, {"download-queue-size", 1}});
+  // No peer has these: they stay downloading (status 4) or queued (3).
+  const int first = add(make_real_torrent(81));
+  const int second = add(make_real_torrent(82), {{"download-dir", (downloads / "b").string()}});
+  auto status = [&](int id) { return get_one(id, {"status"})["status"].as_int64(); };
+  EXPECT_EQ(status(first), 4);
+  EXPECT_EQ(status(second), 3);
+  ok("torrent-stop", {{"ids", first}});
+  daemon->tick();
+  EXPECT_EQ(status(first), 0);
+  EXPECT_EQ(status(second), 4);
+  ok("torrent-start", {{"ids", first}});  // the queue is full again: first waits
+  daemon->tick();
+  EXPECT_EQ(status(first), 3);
+  ok("torrent-start-now", {{"ids", first}});  // past the queue
+  EXPECT_EQ(status(first), 4);
+  EXPECT_EQ(status(second), 4);
+  ok("session-set", {{"download-queue-enabled", false}});
+  daemon->tick();
+  EXPECT_EQ(status(second), 4);
+}
+
+TEST_F(RpcQueue, CompleteTorrentsLeaveTheDownloadQueue) {
+  ok("session-set", {{"download-queue-size", 1}});
+  const int busy = add(make_real_torrent(91));  // takes the one download slot
+  auto t = make_real_torrent(92);
+  write_payload(t, downloads / "done");
+  const int done = add(t, {{"download-dir", (downloads / "done").string()}});
+  // Queued: to download until its check ends (3), to seed once it found the data complete (5).
+  const auto queued = get_one(done, {"status"})["status"].as_int64();
+  EXPECT_TRUE(queued == 3 || queued == 5) << queued;
+  EXPECT_TRUE(eventually([&] {
+    daemon->tick();
+    return get_one(done, {"status"})["status"] == 6;  // checked complete: a seed, no queue for seeds
+  }, std::chrono::seconds(20)));
+  EXPECT_EQ(get_one(busy, {"status"})["status"], 4);
+}
+
+}  // namespace
+}  // namespace tessera::test
