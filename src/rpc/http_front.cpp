@@ -21,6 +21,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -53,6 +54,8 @@ constexpr std::uint64_t discard_body_limit = 1 << 20;
 /// still sends for at most this long before closing: closing with unread bytes would make the
 /// kernel reset the connection, and the client could lose the reply (a 413) in the reset.
 constexpr std::chrono::seconds linger_time{5};
+/// After a failed accept (out of file descriptors), the wait before accepting again.
+constexpr std::chrono::milliseconds accept_retry_delay{100};
 
 class front_category_impl final : public std::error_category {
  public:
@@ -150,6 +153,7 @@ struct http_front::impl {
   std::unique_ptr<http_gate> gate;
   // Front thread only: the open connections (closed by stop) and whether stop has begun.
   std::list<beast::tcp_stream*> live;
+  std::size_t connections = 0;  // counted when accepted, so a burst cannot overshoot the limit
   bool closing = false;
   std::thread thread;
 
@@ -168,28 +172,35 @@ asio::awaitable<void> http_front::impl::accept_loop() {
     auto [ec, socket] = co_await acceptor->async_accept(use_tuple);
     if (closing || ec == asio::error::operation_aborted) co_return;
     if (ec) {
-      // EMFILE and the like: the connection is lost, the listener is not.
+      // EMFILE and the like: the connection is lost, the listener is not. Pause before the next
+      // accept, which would otherwise fail again at once and spin.
       spdlog::warn("rpc http front: accept: {}", ec.message());
+      asio::steady_timer pause(ioc, accept_retry_delay);
+      co_await pause.async_wait(use_tuple);
       continue;
     }
-    if (live.size() >= options.max_connections) {
+    if (connections >= options.max_connections) {
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
     }
+    ++connections;
     asio::co_spawn(ioc, run_connection(std::move(socket)), log_exception);
   }
 }
 
 asio::awaitable<void> http_front::impl::run_connection(tcp::socket socket) {
+  struct counted {
+    std::size_t& n;
+    ~counted() { --n; }
+  } count{connections};
   if (closing) co_return;
   boost::system::error_code ec;
   const auto endpoint = socket.remote_endpoint(ec);
   if (ec) co_return;
   const std::string remote = endpoint.address().to_string();
 
-  // Registers the connection's TCP layer so stop() can close it; counts it against
-  // max_connections.
+  // Registers the connection's TCP layer so stop() can close it.
   struct registration {
     std::list<beast::tcp_stream*>& list;
     std::list<beast::tcp_stream*>::iterator it;
@@ -309,6 +320,9 @@ asio::awaitable<void> http_front::impl::serve(Stream& stream, const std::string&
             reply = rpc_reply(handler(parser.get().body()), session_id, std::time(nullptr));
           } catch (const std::exception& e) {
             spdlog::warn("rpc http front: the RPC handler failed: {}", e.what());
+            reply = internal_error(now);
+          } catch (...) {
+            spdlog::warn("rpc http front: the RPC handler failed");
             reply = internal_error(now);
           }
         }

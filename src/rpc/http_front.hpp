@@ -4,8 +4,9 @@
 // what the RPC means is the handler's business. Beast and Asio stay in http_front.cpp (pimpl).
 //
 // Threads: the front runs its own thread (one io_context). start(), stop(), session_id() and the
-// destructor may be called from any thread but not concurrently with each other; the handler is
-// called on the front's thread, one request at a time.
+// destructor may be called from any thread but not concurrently with each other, and stop() and
+// the destructor not from the handler (they wait for it); the handler is called on the front's
+// thread, one request at a time.
 //
 // Limits (each a member of http_front_options): a request head of at most max_header_bytes
 // (431 beyond), a body of at most max_body_bytes (413, checked from Content-Length before any
@@ -104,7 +105,8 @@ inline std::error_code make_error_code(front_errc e) {
 
 /// Called for every authorised RPC POST with its body, one call at a time, on the front's own
 /// thread; may block (other connections wait). Returns the JSON text of the reply, sent with
-/// HTTP 200. An exception thrown from it gives the client a 500; the front stays up.
+/// HTTP 200. An exception thrown from it gives the client a 500; the front stays up. It must not
+/// call http_front::stop() or destroy the front (stop() waits for the handler to return).
 using rpc_handler = std::function<std::string(std::string_view body)>;
 
 class http_front {

@@ -373,6 +373,20 @@ TEST_F(HttpFront, OversizedBodyGets413WithoutBeingRead) {
   EXPECT_EQ(handler_calls(), 0u);
 }
 
+TEST_F(HttpFront, OversizedBodySentInFullStillGetsItsAnswer) {
+  // A client that writes the whole body before reading (Python's http.client, requests) must
+  // still read the 413: the front drops what follows instead of resetting the connection.
+  start();
+  client c(port);
+  constexpr std::size_t total = std::size_t{100} << 20;
+  c.send_raw("POST /transmission/rpc HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Transmission-Session-Id: " +
+             front->session_id() + "\r\nContent-Length: " + std::to_string(total) + "\r\n\r\n");
+  const std::string mebibyte(std::size_t{1} << 20, '{');
+  for (std::size_t sent = 0; sent < total; sent += mebibyte.size()) c.send_raw(mebibyte);
+  EXPECT_EQ(c.receive().result_int(), 413u);
+  EXPECT_EQ(handler_calls(), 0u);
+}
+
 TEST_F(HttpFront, OversizedChunkedBodyGets413WhileReading) {
   options.max_body_bytes = 1000;
   start();
