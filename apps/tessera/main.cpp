@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "remote_commands.hpp"
 
 int main(int argc, char** argv) {
   using namespace tessera::cli;
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "Print what a .torrent contains");
   show->add_option("torrent", show_path, "The .torrent file")->required();
 
+  // add, list, info, files, start, stop, verify, reannounce, remove, set, session, stats.
+  const remote_commands remote = add_remote_commands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -90,5 +94,6 @@ int main(int argc, char** argv) {
   if (*download) return run_download(dl);
   if (*seed) return run_seed(sd);
   if (*show) return run_show(show_path);
+  if (auto rc = remote.run()) return *rc;
   return exit_bad_input;
 }
