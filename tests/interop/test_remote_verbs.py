@@ -338,6 +338,59 @@ def auth_session(h, start, tessera, dl, alpha):
     v.error('list', auth='u:bad', contains='user or password refused')
 
 
+def start_fake_rpc(h, name, tls=None):
+    """peers/fake_rpc.py on 127.0.0.1 (HTTPS when tls = (cert, key)); returns its base URL."""
+    port = h.free_port()
+    argv = [H.PYTHON, os.path.join(H.PEERS_DIR, 'fake_rpc.py'), '--port', str(port)]
+    if tls:
+        argv += ['--cert', tls[0], '--key', tls[1]]
+    p = h.spawn(name, argv)
+    p.wait_for(r'fake_rpc: listening on', timeout=20)
+    return f'{"https" if tls else "http"}://127.0.0.1:{port}'
+
+
+def client_edge_cases(h, tessera):
+    """What transmission-daemon never does: the client's bounds and its clear errors."""
+    base = start_fake_rpc(h, 'fake_rpc')
+    v = Verbs(h, tessera, base)
+    for path, contains in (('/always409', 'the daemon kept answering 409 (session id refused 3 times)'),
+                           ('/no-session-id', '409 Conflict without a usable X-Transmission-Session-Id'),
+                           ('/not-json', 'the reply is not a JSON object'),
+                           ('/wrong-tag', "the reply's tag does not match the request's"),
+                           ('/error-result', 'session-get: no fields specified'),
+                           ('/huge', 'the reply is larger than 64 MiB'),
+                           ('/digest', '401 Unauthorized: the daemon wants a user and password'),
+                           ('/forbidden', '403 Forbidden: the daemon refuses this client'),
+                           ('/misdirected', '421 Misdirected Request'),
+                           ('/nowhere', 'HTTP 404 Not Found')):
+        v.url = base + path
+        v.error('session', contains=contains)
+
+    # Credentials from --auth and TESSERA_AUTH go with the first request; those of ~/.netrc only
+    # after a Basic challenge (this server never sends one).
+    v.url = base + '/ok'
+    H.check(json.loads(v.ok('session', '--json')) == {'authorization': '', 'method': 'session-get'}, 'no credentials')
+    H.check(json.loads(v.ok('session', '--json', auth='a:b'))['authorization'] == 'Basic YTpi', '--auth up front')
+    H.check(json.loads(v.ok('stats', '--json', env={'TESSERA_AUTH': 'a:b'})) ==
+            {'authorization': 'Basic YTpi', 'method': 'session-stats'}, 'TESSERA_AUTH up front')
+    netrc = os.path.join(v.home, '.netrc')
+    with open(netrc, 'w') as f:
+        f.write('machine 127.0.0.1 login a password b\n')
+    H.check(json.loads(v.ok('session', '--json'))['authorization'] == '', 'netrc credentials sent unasked')
+    os.remove(netrc)
+
+    # HTTPS: the certificate is checked against the system's CAs (SSL_CERT_FILE adds ours).
+    cert, key = h.path('cert.pem'), h.path('key.pem')
+    r = subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+                        '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1',
+                        '-addext', 'subjectAltName=IP:127.0.0.1'], capture_output=True, text=True)
+    H.check(r.returncode == 0, f'openssl req: {r.stderr}')
+    v.url = start_fake_rpc(h, 'fake_rpc_tls', tls=(cert, key)) + '/ok'
+    v.error('session', contains='TLS handshake with 127.0.0.1:')
+    H.check(json.loads(v.ok('session', '--json', env={'SSL_CERT_FILE': cert}))['method'] == 'session-get',
+            'https with a trusted certificate')
+
+
 def body(h, args):
     tessera = args.tessera
     start = DAEMONS[args.daemon]
@@ -356,6 +409,8 @@ def body(h, args):
     v0.error('list', contains='only http:// and https:// URLs are supported')
     v0.url = f'http://127.0.0.1:{h.free_port()}/transmission/rpc'
     v0.error('list', contains='connecting to 127.0.0.1')
+
+    client_edge_cases(h, tessera)
 
     url = start(h, 'daemon', dl)
     scripted_session(h, Verbs(h, tessera, url), dl, alpha, beta)
