@@ -290,6 +290,10 @@ result<json::object, rpc_error> rpc_client::call(std::string_view method, json::
         return unexpected{rpc_error{where + ": 401 Unauthorized: the daemon wants a user and password "
                                     "(--auth USER:PASS, TESSERA_AUTH or ~/.netrc)", {}}};
       }
+      if (!s.send_credentials) {  // never sent: the challenge is not Basic
+        return unexpected{rpc_error{where + ": 401 Unauthorized: the daemon asks for an authentication "
+                                    "scheme other than Basic ('" + reply->www_authenticate.substr(0, 40) + "')", {}}};
+      }
       return unexpected{rpc_error{where + ": 401 Unauthorized: user or password refused", {}}};
     }
     if (reply->status == 403) {

@@ -84,12 +84,13 @@ class rpc_client {
   ///
   /// HTTP: one connection per exchange (`Connection: close`); a 409 with
   /// X-Transmission-Session-Id is answered by resending with that id, at most 3 times; a 401
-  /// is answered once with the credentials when the client has some and has not sent them yet,
-  /// otherwise it fails with a message that says how to give credentials (or that they were
-  /// refused); 403 and 421 say why the daemon refuses (whitelists); any other status than 200
-  /// fails with its code and reason. A reply that is not a JSON object with a string `result`,
-  /// or whose tag differs from the one sent, fails; a `result` other than "success" fails
-  /// with rpc_error::result set to it.
+  /// with a `WWW-Authenticate: Basic` challenge is answered once with the credentials when the
+  /// client has some and has not sent them yet, otherwise it fails with a message that says how
+  /// to give credentials, that they were refused, or that the scheme asked for is not Basic;
+  /// 403 and 421 say why the daemon refuses (whitelists); any other status than 200 fails with
+  /// its code and reason. A reply that is not a JSON object with a string `result`, or whose
+  /// tag differs from the one sent, fails; a `result` other than "success" fails with
+  /// rpc_error::result set to it. Errors are never thrown.
   result<boost::json::object, rpc_error> call(std::string_view method, boost::json::object arguments = {});
 
   /// The URL this client talks to, as given.

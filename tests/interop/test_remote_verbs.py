@@ -377,6 +377,8 @@ def client_edge_cases(h, tessera):
     with open(netrc, 'w') as f:
         f.write('machine 127.0.0.1 login a password b\n')
     H.check(json.loads(v.ok('session', '--json'))['authorization'] == '', 'netrc credentials sent unasked')
+    v.url = base + '/digest'
+    v.error('session', contains="the daemon asks for an authentication scheme other than Basic ('Digest realm=")
     os.remove(netrc)
 
     # HTTPS: the certificate is checked against the system's CAs (SSL_CERT_FILE adds ours).
