@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`tessera` verbs that drive a daemon, against a real daemon speaking Transmission's RPC (3.00):
-add (a .torrent, --select, --paused, a duplicate), list (the table parsed: names, sizes, percent,
+add (a .torrent, a magnet, a URL the daemon fetches, --select, --paused, a duplicate), list (the table parsed: names, sizes, percent,
 status), info, files, stop, start, verify, reannounce, set (limits, ratio, wanted files,
 priorities), session and session --set, stats, remove and remove --delete-data (the data file
 gone), IDs by number and by info-hash prefix, unknown IDs; then HTTP basic auth against a daemon
@@ -209,7 +209,7 @@ def added(out):
 
 # ----------------------------------------------------------------------------------------------
 
-def scripted_session(h, v, dl, alpha, beta):
+def scripted_session(h, v, dl, alpha, beta, delta):
     # add: a .torrent whose data is there, and one with --select and --paused.
     kind, a_id, a_hash, a_name = added(v.ok('add', alpha.path))
     H.check((kind, a_hash, a_name) == ('added', alpha.info_hash_hex, 'alpha.bin'), f'add alpha: {kind} {a_hash} {a_name}')
@@ -217,6 +217,26 @@ def scripted_session(h, v, dl, alpha, beta):
     H.check((kind, b_hash, b_name) == ('added', beta.info_hash_hex, 'beta'), f'add beta: {kind} {b_hash} {b_name}')
     kind, dup_id, _, _ = added(v.ok('add', alpha.path))
     H.check(kind == 'already there' and dup_id == a_id, f'a duplicate add is reported: {kind} {dup_id}')
+    # A magnet and a URL go to the daemon as `filename`: it keeps the magnet waiting for its
+    # metadata (no peers here) and fetches the .torrent from the URL itself.
+    magnet_hash = '5' * 40
+    kind, m_id, m_hash, m_name = added(v.ok('add', f'magnet:?xt=urn:btih:{magnet_hash}&dn=gamma', '--paused'))
+    H.check((kind, m_hash, m_name) == ('added', magnet_hash, 'gamma'), f'add magnet: {kind} {m_hash} {m_name}')
+    rows, _ = parse_list(v.ok('list'))
+    H.check((rows[m_id]['done'], rows[m_id]['have'], rows[m_id]['name']) == ('n/a', '0 B', 'gamma'),
+            f'list of a magnet without metadata: {rows[m_id]}')
+    served = h.mkdir('served')
+    shutil.copy(delta.path, os.path.join(served, 'delta.torrent'))
+    web_port = h.free_port()
+    web = h.spawn('http_server', [H.PYTHON, '-m', 'http.server', '--bind', '127.0.0.1', '--directory', served,
+                                  str(web_port)])
+    wait_rpc_up(web, f'http://127.0.0.1:{web_port}/')
+    kind, d_id, d_hash, d_name = added(v.ok('add', f'http://127.0.0.1:{web_port}/delta.torrent', '--paused'))
+    H.check((kind, d_hash, d_name) == ('added', delta.info_hash_hex, 'delta.bin'), f'add URL: {kind} {d_hash} {d_name}')
+    H.check(v.ok('remove', str(m_id), d_hash[:8]) == f'removed: {m_id}, {d_id}\n', 'remove magnet and URL torrent')
+    web.stop()
+    v.error('add', f'http://127.0.0.1:{web_port}/delta.torrent', '--select', '0', contains='a URL is fetched by the daemon')
+
     v.error('add', beta.path, '--select', '0,9', contains='--select: file 9 does not exist')
     v.error('add', 'magnet:?xt=urn:btih:' + '1' * 40, '--select', '1', contains='--select needs a .torrent file')
     v.error('add', h.path('missing.torrent'), contains='missing.torrent: no such file')
@@ -405,6 +425,8 @@ def body(h, args):
     beta_src = os.path.join(src, 'beta')
     H.make_payload(beta_src, H.multi_file_layout(BETA_TOTAL, PIECE), seed=12)
     beta = H.make_torrent(beta_src, h.path('beta.torrent'), [], PIECE)
+    H.make_payload(src, [('delta.bin', 100000)], seed=13)
+    delta = H.make_torrent(os.path.join(src, 'delta.bin'), h.path('delta.torrent'), [], PIECE)
 
     # Clear errors before any daemon: a bad URL, nothing listening.
     v0 = Verbs(h, tessera, 'ftp://127.0.0.1/x')
@@ -415,7 +437,7 @@ def body(h, args):
     client_edge_cases(h, tessera)
 
     url = start(h, 'daemon', dl)
-    scripted_session(h, Verbs(h, tessera, url), dl, alpha, beta)
+    scripted_session(h, Verbs(h, tessera, url), dl, alpha, beta, delta)
     auth_session(h, start, tessera, h.mkdir('dl-auth'), alpha)
 
 
