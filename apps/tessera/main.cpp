@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "commands.hpp"
+#include "remote_commands.hpp"
 
 int main(int argc, char** argv) {
   using namespace tessera::cli;
@@ -93,6 +94,8 @@ int main(int argc, char** argv) {
   daemon->add_option("--rpc-password", dm.rpc_password, "Set the RPC password (stored hashed in settings.json)");
   bool foreground = true;
   daemon->add_flag("-f,--foreground", foreground, "Run in the foreground (always; for systemd and scripts)");
+  // add, list, info, files, start, stop, verify, reannounce, remove, set, session, stats.
+  const remote_commands remote = add_remote_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -112,5 +115,6 @@ int main(int argc, char** argv) {
     if (log_level_option->count() == 0) spdlog::set_level(spdlog::level::info);  // a service logs what it does
     return run_daemon(dm);
   }
+  if (auto rc = remote.run()) return *rc;
   return exit_bad_input;
 }

@@ -1,0 +1,115 @@
+// The pure parts of the RPC client: URL parsing, credential choice, base64.
+#include <gtest/gtest.h>
+
+#include "base64.hpp"
+#include "remote_context.hpp"
+#include "rpc_client.hpp"
+
+using namespace tessera::cli;
+
+TEST(RpcUrl, HttpWithPortAndPath) {
+  auto u = parse_rpc_url("http://127.0.0.1:9091/transmission/rpc");
+  ASSERT_TRUE(u) << u.error();
+  EXPECT_FALSE(u->tls);
+  EXPECT_EQ(u->host, "127.0.0.1");
+  EXPECT_EQ(u->port, 9091);
+  EXPECT_EQ(u->host_header, "127.0.0.1:9091");
+  EXPECT_EQ(u->target, "/transmission/rpc");
+  EXPECT_FALSE(u->user);
+}
+
+TEST(RpcUrl, DefaultPortsIpv6AndUserinfo) {
+  auto u = parse_rpc_url("https://user:p%40ss@[::1]/rpc/?x=1");
+  ASSERT_TRUE(u) << u.error();
+  EXPECT_TRUE(u->tls);
+  EXPECT_EQ(u->host, "::1");
+  EXPECT_EQ(u->port, 443);
+  EXPECT_EQ(u->host_header, "[::1]");
+  EXPECT_EQ(u->target, "/rpc/?x=1");
+  ASSERT_TRUE(u->user && u->password);
+  EXPECT_EQ(*u->user, "user");
+  EXPECT_EQ(*u->password, "p@ss");
+  u = parse_rpc_url("http://localhost");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->port, 80);
+  EXPECT_EQ(u->target, "/");
+}
+
+TEST(RpcUrl, BadUrlsAreClearErrors) {
+  auto message = [](std::string_view url) {
+    auto u = parse_rpc_url(url);
+    EXPECT_FALSE(u) << url;
+    return u ? std::string() : u.error();
+  };
+  EXPECT_EQ(message("ftp://h/x"), "'ftp://h/x': only http:// and https:// URLs are supported");
+  EXPECT_EQ(message("not a url"), "'not a url' is not a URL (expected http://HOST:PORT/transmission/rpc)");
+  EXPECT_EQ(message("http:///x"), "'http:///x': no host");
+  EXPECT_EQ(message("http://h:0/x"), "'http://h:0/x': bad port");
+}
+
+TEST(RpcClient, CreateRefusesABadUrlAndSendsNothing) {
+  rpc_options options;
+  options.url = "gopher://h";
+  auto c = rpc_client::create(std::move(options));
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error(), "--rpc: 'gopher://h': only http:// and https:// URLs are supported");
+}
+
+TEST(Credentials, FlagThenEnvironmentThenNetrc) {
+  const std::optional<std::string> netrc = "machine h login n password np\n";
+  auto c = choose_credentials("f:fp", "e:ep", netrc, "h");
+  ASSERT_TRUE(c && *c);
+  EXPECT_EQ((*c)->user, "f");
+  EXPECT_EQ((*c)->password, "fp");
+  EXPECT_TRUE((*c)->up_front);
+
+  c = choose_credentials("", "e:ep:with:colons", netrc, "h");
+  ASSERT_TRUE(c && *c);
+  EXPECT_EQ((*c)->user, "e");
+  EXPECT_EQ((*c)->password, "ep:with:colons");
+  EXPECT_TRUE((*c)->up_front);
+
+  c = choose_credentials("", "", netrc, "h");
+  ASSERT_TRUE(c && *c);
+  EXPECT_EQ((*c)->user, "n");
+  EXPECT_EQ((*c)->password, "np");
+  EXPECT_FALSE((*c)->up_front);  // sent only when the daemon asks
+
+  c = choose_credentials("", nullptr, netrc, "other");
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(*c);
+  c = choose_credentials("", nullptr, std::nullopt, "h");
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(*c);
+}
+
+TEST(Credentials, MissingColonIsAnError) {
+  auto c = choose_credentials("useronly", nullptr, std::nullopt, "h");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error(), "--auth: expected USER:PASSWORD");
+  c = choose_credentials("", "useronly", std::nullopt, "h");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error(), "TESSERA_AUTH: expected USER:PASSWORD");
+}
+
+TEST(Base64, Rfc4648Vectors) {
+  EXPECT_EQ(base64_encode(""), "");
+  EXPECT_EQ(base64_encode("f"), "Zg==");
+  EXPECT_EQ(base64_encode("fo"), "Zm8=");
+  EXPECT_EQ(base64_encode("foo"), "Zm9v");
+  EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(base64_encode("fooba"), "Zm9vYmE=");
+  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64_encode("u:p"), "dTpw");
+}
+
+TEST(Base64, LargeInputAcrossChunksMatchesSmallPieces) {
+  std::string big(7 * 1024 * 1024 + 4, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 + 7);
+  const std::string encoded = base64_encode(big);
+  EXPECT_EQ(encoded.size(), 4 * ((big.size() + 2) / 3));
+  // Any 3-byte-aligned slice encodes to the matching slice of the whole.
+  const std::size_t at = 3 * 1048576 - 3;  // across the first chunk boundary
+  EXPECT_EQ(encoded.substr(at / 3 * 4, 8), base64_encode(big.substr(at, 6)));
+  EXPECT_EQ(encoded.substr(encoded.size() - 4), base64_encode(big.substr(big.size() - 2)));
+}
