@@ -254,6 +254,18 @@ class session {
   /// thread (waits for the network thread).
   std::vector<torrent_handle> torrents() const;
 
+  /// A snapshot of every torrent in the session, taken in ONE visit to the network thread (so
+  /// the statuses are consistent with each other and the cost is one round trip, not one per
+  /// torrent: libtorrent's post_torrent_updates idea). No particular order; match them to
+  /// handles by torrent_status::info_hash (find_torrent). Empty once stopped. Any thread (waits
+  /// for the network thread).
+  std::vector<torrent_status> get_torrent_status() const;
+
+  /// The handle of the torrent with v1 info-hash `info_hash`, or nullopt when no such torrent is
+  /// in the session (never added, removed, or the session is stopped). Any thread (waits for
+  /// the network thread).
+  std::optional<torrent_handle> find_torrent(const sha1_hash& info_hash) const;
+
   /// Removes a torrent: closes its connections, announces `stopped` (at most
   /// settings.stop_announce_timeout), closes its files, and with remove_flags::delete_data deletes
   /// them. Blocks until done; then emits torrent_removed and every handle to it fails with

@@ -58,6 +58,19 @@ struct torrent_status {
   /// skipped files stays `downloading` while finished; `seeding` needs every piece. Unskipping a
   /// file makes it unfinished again and the download goes on.
   bool is_finished = false;
+  /// Connected peers that sent us payload over the last few seconds (their download rate is
+  /// above 0): Transmission's peersSendingToUs.
+  int peers_sending_to_us = 0;
+  /// Connected peers we sent payload to over the last few seconds (their upload rate is above
+  /// 0): Transmission's peersGettingFromUs.
+  int peers_getting_from_us = 0;
+  /// Bytes of the downloaded pieces that failed the hash check this session (whole pieces,
+  /// counted once per failure; also part of total_wasted): Transmission's corruptEver.
+  std::int64_t total_failed_bytes = 0;
+  /// While state is `checking` (the start-up check or a recheck): the fraction of the pieces
+  /// hashed so far, in 0..1 (pieces_checked / num_pieces). 0 in every other state, including a
+  /// check interrupted by a pause (state `paused`): Transmission's recheckProgress.
+  double checking_progress = 0.0;
   /// total_done / total_size in 0..1; 0 while the size is unknown (a magnet whose metadata has
   /// not arrived: num_pieces is 0).
   double progress() const {

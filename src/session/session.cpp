@@ -44,6 +44,12 @@ result<torrent_handle> session::add_torrent(add_torrent_params params, std::stri
 
 std::vector<torrent_handle> session::torrents() const { return impl_->torrents(); }
 
+std::vector<torrent_status> session::get_torrent_status() const { return impl_->get_torrent_status(); }
+
+std::optional<torrent_handle> session::find_torrent(const sha1_hash& info_hash) const {
+  return impl_->find_torrent(info_hash);
+}
+
 result<bool> session::remove_torrent(const torrent_handle& h, remove_flags flags) {
   return impl_->remove_torrent(h, flags);
 }

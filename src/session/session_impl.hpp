@@ -49,6 +49,9 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   // Public API, callable from any thread but the network thread unless noted.
   result<torrent_handle> add_torrent(add_torrent_params params, std::string* error_message);
   std::vector<torrent_handle> torrents();
+  /// See session::get_torrent_status / find_torrent (session_queries.cpp). Any thread.
+  std::vector<torrent_status> get_torrent_status();
+  std::optional<torrent_handle> find_torrent(const sha1_hash& info_hash);
   /// Any thread; see session::set_event_handler.
   void set_event_handler(std::function<void(const event&)> handler);
   /// Any thread; see torrent_handle::set_event_handler.

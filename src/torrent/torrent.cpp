@@ -127,6 +127,7 @@ void torrent::start() {
 }
 
 void torrent::start_check() {
+  pieces_checked_ = 0;  // a recheck counts from the start again
   set_state(torrent_state::checking);
   std::weak_ptr<torrent> weak = weak_from_this();
   ctx_.disk->async_check(
@@ -850,6 +851,7 @@ void torrent::on_hash_failed(piece_index p, const std::vector<peer_key>& block_f
                              const std::vector<sha1_hash>& block_hashes) {
   picker_.piece_failed(p);
   wasted_ += ti_->piece_size(p);
+  failed_bytes_ += ti_->piece_size(p);
   std::vector<std::optional<boost::asio::ip::address>> senders(block_from.size());
   std::vector<std::pair<boost::asio::ip::address, int>> counts;  // distinct senders, blocks each
   bool every_block_known = true;
@@ -973,7 +975,13 @@ torrent_status torrent::status() const {
     if (!c.counted) continue;
     ++s.num_peers;
     if (c.conn->is_seed()) ++s.num_seeds;
+    const auto st = c.conn->stats();
+    if (st.download_rate > 0) ++s.peers_sending_to_us;
+    if (st.upload_rate > 0) ++s.peers_getting_from_us;
   }
+  s.total_failed_bytes = failed_bytes_;
+  if (s.state == torrent_state::checking && s.num_pieces > 0)
+    s.checking_progress = std::min(1.0, double(pieces_checked_) / double(s.num_pieces));
   s.num_known_peers = peers_.num_known();
   s.error = error_;
   s.tracker_message = tracker_message_;

@@ -366,6 +366,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   int pieces_checked_ = 0;
   std::int64_t downloaded_ = 0;
   std::int64_t wasted_ = 0;
+  std::int64_t failed_bytes_ = 0;           // pieces that failed the hash check (total_failed_bytes)
   std::int64_t closed_uploaded_ = 0;        // uploaded by connections already closed
   std::int64_t peak_buffered_ = 0;
   std::int64_t block_read_bytes_ = 0;        // blocks being read outside the read cache
