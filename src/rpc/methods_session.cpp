@@ -74,9 +74,11 @@ std::string session_set(method_context& c) {
 std::string session_stats(method_context& c) {
   int active = 0, paused = 0;
   std::int64_t down = 0, up = 0;
+  auto statuses = c.d.statuses();
   for (auto& [id, t] : c.d.torrents()) {
-    auto st = t.handle.status();
-    if (!st) continue;
+    auto found = statuses.find(id);
+    if (found == statuses.end()) continue;
+    const torrent_status* st = &found->second;
     if (t.record.paused) {
       ++paused;
       continue;  // a stopped torrent moves nothing (its rate estimate decays)

@@ -47,11 +47,13 @@ std::string torrent_get(method_context& c) {
     for (const auto& f : *fields) header.emplace_back(f);
     torrents.emplace_back(std::move(header));
   }
+  auto statuses = c.d.statuses();
   for (auto& [id, t] : c.d.torrents()) {
     const bool pick = chosen.count(id) > 0;
     if (!pick && !sel.recently_active) continue;
-    auto st = t.handle.status();
-    if (!st) continue;
+    auto found = statuses.find(id);
+    if (found == statuses.end()) continue;
+    const torrent_status* st = &found->second;
     // recently-active: changed in the last 60 s, or moving right now.
     if (!pick && !is_active_now(*st)) continue;
     auto obj = torrent_fields(c.d, t, *st, *fields, now);

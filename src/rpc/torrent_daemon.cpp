@@ -53,6 +53,15 @@ daemon_torrent* torrent_daemon::find(int id) {
   return it == torrents_.end() ? nullptr : &it->second;
 }
 
+std::map<int, torrent_status> torrent_daemon::statuses() {
+  std::map<int, torrent_status> out;
+  if (!session_) return out;
+  for (auto& st : session_->get_torrent_status()) {
+    if (auto id = table_.id_of(st.info_hash); id && torrents_.count(*id)) out.emplace(*id, std::move(st));
+  }
+  return out;
+}
+
 daemon_torrent* torrent_daemon::find_hash(const sha1_hash& ih) {
   auto id = table_.id_of(ih);
   return id ? find(*id) : nullptr;
@@ -325,21 +334,16 @@ void torrent_daemon::stop_torrent(daemon_torrent& t) {
 bool torrent_daemon::download_queue_full() {
   if (!settings_.boolean("download-queue-enabled")) return false;
   std::int64_t running = 0;
+  const auto all = statuses();
   for (auto& [id, x] : torrents_) {
     if (x.record.paused || x.queued || x.forced) continue;
-    auto st = x.handle.status();
-    if (st && !st->is_finished && st->state != torrent_state::error) ++running;
+    auto st = all.find(id);
+    if (st != all.end() && !st->second.is_finished && st->second.state != torrent_state::error) ++running;
   }
   return running >= settings_.integer("download-queue-size");
 }
 
-void torrent_daemon::apply_queue() {
-  std::map<int, torrent_status> statuses;
-  for (auto& [id, t] : torrents_) {
-    if (auto st = t.handle.status()) statuses.emplace(id, std::move(*st));
-  }
-  apply_queue(statuses, unix_now());
-}
+void torrent_daemon::apply_queue() { apply_queue(statuses(), unix_now()); }
 
 void torrent_daemon::apply_queue(const std::map<int, torrent_status>& statuses, std::int64_t now) {
   queue_limits limits;
@@ -500,10 +504,11 @@ void torrent_daemon::tick() {
   std::scoped_lock lk(mu_);
   if (stopped_ || !session_) return;
   const auto now = unix_now();
-  std::map<int, torrent_status> statuses;
+  auto all = statuses();
   for (auto& [id, t] : torrents_) {
-    auto st = t.handle.status();
-    if (!st) continue;
+    auto found = all.find(id);
+    if (found == all.end()) continue;
+    const torrent_status* st = &found->second;
     // Engine counters are per run of the engine's torrent; fold their growth into ours.
     const auto up = std::max<std::int64_t>(0, st->total_uploaded - t.last_uploaded);
     const auto down = std::max<std::int64_t>(0, st->total_downloaded - t.last_downloaded);
@@ -511,7 +516,7 @@ void torrent_daemon::tick() {
     t.last_downloaded = st->total_downloaded;
     t.run_uploaded += up;
     t.run_downloaded += down;
-    t.run_corrupt = st->total_wasted;
+    t.run_corrupt = st->total_failed_bytes;
     if (up > 0 || down > 0) {
       t.record.activity_date = now;
       table_.touch(id, now);
@@ -526,9 +531,8 @@ void torrent_daemon::tick() {
       t.counted_until = now;
     }
     check_seeding_goals(t, *st, now);
-    statuses.emplace(id, std::move(*st));
   }
-  apply_queue(statuses, now);
+  apply_queue(all, now);
   const bool full = now - last_full_save_ >= full_save_period;
   for (auto& [id, t] : torrents_) {
     if (t.dirty || full) save_record(t);

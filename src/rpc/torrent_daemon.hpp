@@ -102,6 +102,8 @@ class torrent_daemon {
   torrent_table& table() { return table_; }
   std::map<int, daemon_torrent>& torrents() { return torrents_; }
   daemon_torrent* find(int id);
+  /// Every torrent's status, by id, in one visit to the engine (session::get_torrent_status).
+  std::map<int, torrent_status> statuses();
   const std::filesystem::path& config_dir() const { return options_.config_dir; }
   /// Adds a torrent. Errors are Transmission's texts ("invalid or corrupt torrent file",
   /// "download directory path is not absolute", ...).

@@ -193,8 +193,7 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
     }
     else if (f == "queuePosition") o[f] = r.queue_position;
     else if (f == "recheckProgress") {
-      o[f] = st.state == torrent_state::checking && st.num_pieces > 0
-                 ? static_cast<double>(st.pieces_checked) / st.num_pieces : 0.0;
+      o[f] = st.state == torrent_state::checking ? st.checking_progress : 0.0;
     }
     else if (f == "metadataPercentComplete") o[f] = ti ? 1.0 : 0.0;
     else if (f == "percentDone") {
@@ -221,13 +220,8 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
     else if (f == "rateDownload") o[f] = status == 0 ? 0 : st.download_rate;  // the estimate decays; a stopped torrent moves nothing
     else if (f == "rateUpload") o[f] = status == 0 ? 0 : st.upload_rate;
     else if (f == "peersConnected") o[f] = st.num_peers;
-    else if (f == "peersGettingFromUs" || f == "peersSendingToUs") {
-      int n = 0;
-      for (const auto& p : lists.peers()) {
-        if (f == "peersGettingFromUs" ? (p.upload_rate > 0 && !p.am_choking) : (p.download_rate > 0 && !p.peer_choking)) ++n;
-      }
-      o[f] = n;
-    }
+    else if (f == "peersGettingFromUs") o[f] = st.peers_getting_from_us;
+    else if (f == "peersSendingToUs") o[f] = st.peers_sending_to_us;
     else if (f == "addedDate") o[f] = r.added_date;
     else if (f == "startDate") o[f] = t.start_date;
     else if (f == "doneDate") o[f] = r.done_date;
