@@ -263,6 +263,17 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
       }
       o[f] = std::move(a);
     }
+    else if (f == "trackers" && ti) {
+      // From the metainfo: no visit to the engine (the web client asks this of every torrent).
+      json::array a;
+      int id = 0;
+      for (std::size_t tier = 0; tier < ti->trackers.size(); ++tier) {
+        for (const auto& url : ti->trackers[tier]) {
+          a.emplace_back(json::object{{"announce", url}, {"id", id++}, {"scrape", scrape_url(url)}, {"tier", tier}});
+        }
+      }
+      o[f] = std::move(a);
+    }
     else if (f == "trackers" || f == "trackerStats") {
       json::array a;
       int id = 0;
