@@ -57,8 +57,6 @@ class remote_context {
   /// Prints `arguments` as one line of compact JSON on stdout.
   static void print_json(const boost::json::object& arguments);
 
-  rpc_client& client() { return client_; }
-
  private:
   remote_context(rpc_client client, bool json) : client_(std::move(client)), json_(json) {}
   rpc_client client_;

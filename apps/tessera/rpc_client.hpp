@@ -75,6 +75,7 @@ class rpc_client {
   /// parse_rpc_url, prefixed with "--rpc: ".
   static result<rpc_client, std::string> create(rpc_options options);
 
+  /// Moves the connection state (session id, credentials) along; the moved-from client is unusable.
   rpc_client(rpc_client&&) noexcept;
   rpc_client& operator=(rpc_client&&) noexcept;
   ~rpc_client();
