@@ -53,6 +53,9 @@ CLI::App* verb(CLI::App& app, remote_commands::state& s, const char* name, const
   sub->add_option("--rpc", s.common.rpc_url, "The daemon's RPC URL (http:// or https://)")->capture_default_str();
   sub->add_option("--auth", s.common.auth, "USER:PASS for the daemon (else TESSERA_AUTH, else ~/.netrc)");
   sub->add_flag("--json", s.common.json, "Print the daemon's reply (its arguments object) as JSON");
+  sub->add_option("--timeout", s.common.timeout_seconds,
+                  "Seconds to wait for each HTTP exchange with the daemon (connect, send, reply)")
+      ->capture_default_str();
   sub->footer(footer);
   return sub;
 }

@@ -20,6 +20,7 @@ struct remote_options {
   std::string rpc_url{default_rpc_url};  ///< --rpc URL
   std::string auth;                      ///< --auth USER:PASS ("" = not given)
   bool json = false;                     ///< --json: print the reply's raw arguments object
+  double timeout_seconds = 60;           ///< --timeout: bound on each HTTP exchange (> 0)
 };
 
 /// The credentials to use for `host`, first found of: `auth_flag` (--auth USER:PASS), then

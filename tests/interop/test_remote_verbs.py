@@ -386,6 +386,12 @@ def client_edge_cases(h, tessera):
         v.url = base + path
         v.error('session', contains=contains)
 
+    v.url = base + '/silent'
+    t0 = time.monotonic()
+    v.error('session', '--timeout', '1.5', contains='reading the reply: timed out')
+    H.check(1.4 < time.monotonic() - t0 < 10, f'--timeout 1.5 took {time.monotonic() - t0:.1f} s')
+    v.error('session', '--timeout', '0', contains='--timeout: expected seconds')
+
     # Credentials from --auth and TESSERA_AUTH go with the first request; those of ~/.netrc only
     # after a Basic challenge (this server never sends one).
     v.url = base + '/ok'
