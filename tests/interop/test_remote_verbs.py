@@ -414,13 +414,16 @@ def client_edge_cases(h, tessera):
     H.check(1.4 < time.monotonic() - t0 < 10, f'--timeout 1.5 took {time.monotonic() - t0:.1f} s')
     v.error('session', '--timeout', '0', contains='--timeout: expected seconds')
 
-    # Credentials from --auth and TESSERA_AUTH go with the first request; those of ~/.netrc only
-    # after a Basic challenge (this server never sends one).
+    # Credentials from --auth, TESSERA_AUTH and the URL go with the first request; those of
+    # ~/.netrc only after a Basic challenge (this server never sends one).
     v.url = base + '/ok'
     H.check(json.loads(v.ok('session', '--json')) == {'authorization': '', 'method': 'session-get'}, 'no credentials')
     H.check(json.loads(v.ok('session', '--json', auth='a:b'))['authorization'] == 'Basic YTpi', '--auth up front')
     H.check(json.loads(v.ok('stats', '--json', env={'TESSERA_AUTH': 'a:b'})) ==
             {'authorization': 'Basic YTpi', 'method': 'session-stats'}, 'TESSERA_AUTH up front')
+    v.url = base.replace('http://', 'http://a:b@') + '/ok'
+    H.check(json.loads(v.ok('session', '--json'))['authorization'] == 'Basic YTpi', 'credentials in the URL')
+    v.url = base + '/ok'
     netrc = os.path.join(v.home, '.netrc')
     with open(netrc, 'w') as f:
         f.write('machine 127.0.0.1 login a password b\n')
