@@ -53,12 +53,15 @@ CLI::App* verb(CLI::App& app, remote_commands::state& s, const char* name, const
   sub->add_option("--rpc", s.common.rpc_url, "The daemon's RPC URL (http:// or https://)")->capture_default_str();
   sub->add_option("--auth", s.common.auth, "USER:PASS for the daemon (else TESSERA_AUTH, else ~/.netrc)");
   sub->add_flag("--json", s.common.json, "Print the daemon's reply (its arguments object) as JSON");
+  sub->add_option("--timeout", s.common.timeout_seconds,
+                  "Seconds to wait for each HTTP exchange with the daemon (connect, send, reply)")
+      ->capture_default_str();
   sub->footer(footer);
   return sub;
 }
 
 void add_ids(CLI::App* sub, std::vector<std::string>& ids, bool allow_all) {
-  sub->add_option("ids", ids, std::string(ids_help) + (allow_all ? "; `all` for every torrent" : ""))
+  sub->add_option("ID", ids, std::string(ids_help) + (allow_all ? "; `all` for every torrent" : ""))
       ->required();
 }
 
@@ -69,7 +72,7 @@ remote_commands add_remote_commands(CLI::App& app) {
   const std::string group = "Drive a daemon";
 
   s->add_cmd = verb(app, *s, "add", "Add torrents to a daemon: .torrent files, magnet links or http(s) URLs");
-  s->add_cmd->add_option("sources", s->add.sources,
+  s->add_cmd->add_option("SOURCE", s->add.sources,
                          "A .torrent file (sent to the daemon), a magnet: link or an http(s) URL (the daemon fetches it)")
       ->required();
   s->add_cmd->add_flag("--paused", s->add.paused, "Add them stopped");

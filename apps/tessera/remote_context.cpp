@@ -73,8 +73,12 @@ result<remote_context, int> remote_context::open(const remote_options& options) 
   auto credentials = choose_credentials(options.auth, std::getenv("TESSERA_AUTH"),
                                         explicit_auth ? std::nullopt : read_netrc(), url->host);
   if (!credentials) return unexpected{fail(credentials.error())};
+  if (!(options.timeout_seconds > 0 && options.timeout_seconds <= 86400)) {
+    return unexpected{fail("--timeout: expected seconds, more than 0 and at most 86400")};
+  }
   rpc_options ro;
   ro.url = options.rpc_url;
+  ro.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(options.timeout_seconds * 1000));
   ro.credentials = std::move(*credentials);
   auto client = rpc_client::create(std::move(ro));
   if (!client) return unexpected{fail(client.error())};

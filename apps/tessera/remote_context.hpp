@@ -20,6 +20,7 @@ struct remote_options {
   std::string rpc_url{default_rpc_url};  ///< --rpc URL
   std::string auth;                      ///< --auth USER:PASS ("" = not given)
   bool json = false;                     ///< --json: print the reply's raw arguments object
+  double timeout_seconds = 60;           ///< --timeout: bound on each HTTP exchange (> 0)
 };
 
 /// The credentials to use for `host`, first found of: `auth_flag` (--auth USER:PASS), then
@@ -56,8 +57,6 @@ class remote_context {
   bool json() const { return json_; }
   /// Prints `arguments` as one line of compact JSON on stdout.
   static void print_json(const boost::json::object& arguments);
-
-  rpc_client& client() { return client_; }
 
  private:
   remote_context(rpc_client client, bool json) : client_(std::move(client)), json_(json) {}

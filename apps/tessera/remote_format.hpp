@@ -59,10 +59,12 @@ enum class column_align { left, right };
 /// printable() first.
 class text_table {
  public:
+  /// One column: its header text and how its cells line up.
   struct column {
     std::string title;
     column_align align = column_align::left;
   };
+  /// A table with these columns, in order, and no rows yet.
   explicit text_table(std::vector<column> columns);
 
   /// Adds a row; missing cells are empty, extra cells are dropped.

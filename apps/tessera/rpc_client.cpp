@@ -225,6 +225,8 @@ result<http_reply, std::string> rpc_client::impl::post_blocking(std::string body
       std::rethrow_exception(e);
     } catch (const std::exception& ex) {
       failure = ex.what();
+    } catch (...) {
+      failure = "an unknown exception";
     }
   });
   io.restart();

@@ -71,10 +71,12 @@ struct rpc_error {
 /// later calls (checklist H6, H7).
 class rpc_client {
  public:
-  /// A client for `options` (the URL is parsed here, nothing is sent). Errors: those of
-  /// parse_rpc_url, prefixed with "--rpc: ".
+  /// A client for `options` (the URL is parsed here, nothing is sent). Without
+  /// options.credentials, a user and password written in the URL are used, sent up front.
+  /// Errors: those of parse_rpc_url, prefixed with "--rpc: ".
   static result<rpc_client, std::string> create(rpc_options options);
 
+  /// Moves the connection state (session id, credentials) along; the moved-from client is unusable.
   rpc_client(rpc_client&&) noexcept;
   rpc_client& operator=(rpc_client&&) noexcept;
   ~rpc_client();

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
@@ -201,6 +202,26 @@ def wait_status(v, tid, status, done=None, timeout=60):
         time.sleep(0.3)
 
 
+def compare_with_transmission_remote(v, rows):
+    """`transmission-remote -l` (3.00) sees the same IDs, Done, Have and names as `tessera list`."""
+    if not shutil.which('transmission-remote'):
+        H.log('transmission-remote not installed: list not compared with it')
+        return
+    u = urllib.parse.urlsplit(v.url)
+    r = subprocess.run(['transmission-remote', f'{u.hostname}:{u.port}', '-l'], capture_output=True, text=True,
+                       timeout=60, env={**os.environ, 'HOME': v.home})
+    H.check(r.returncode == 0, f'transmission-remote -l: exit {r.returncode}: {r.stderr}')
+    theirs = {}
+    for line in r.stdout.splitlines()[1:]:
+        m = re.match(r'^\s*(\d+)\*?\s+(\S+%|n/a)\s+(None|\S+ \S+)\s+\S+\s+\S+\s+\S+\s+\S+\s+'
+                     r'(?:Up & Down|Will Verify|\S+)\s+(.+)$', line)
+        if m:
+            theirs[int(m.group(1))] = (m.group(2), '0 B' if m.group(3) == 'None' else m.group(3), m.group(4))
+    ours = {i: (row['done'], row['have'], row['name']) for i, row in rows.items()}
+    H.check(theirs == ours, f'transmission-remote -l:\n{r.stdout}\ndiffers from tessera list: {ours}')
+    H.log(f'transmission-remote -l agrees: {theirs}')
+
+
 def added(out):
     m = re.match(r'^(added|already there): ID (\d+)  ([0-9a-f]{40})  (.+)$', out.strip())
     H.check(m, f'add: unexpected output {out!r}')
@@ -250,6 +271,7 @@ def scripted_session(h, v, dl, alpha, beta, delta):
     H.check((b['done'], b['have'], b['status'], b['name']) == ('0%', '0 B', 'Stopped', 'beta'), f'list beta: {b}')
     _, total = parse_list(v.ok('list'))
     H.check(total[0] == '1.23 MB', f'list Sum have: {total}')
+    compare_with_transmission_remote(v, rows)
     listed = json.loads(v.ok('list', '--json'))
     names = sorted((t['id'], t['name'], t['hashString']) for t in listed['torrents'])
     H.check(names == sorted([(a_id, 'alpha.bin', a_hash), (b_id, 'beta', b_hash)]), f'list --json: {names}')
@@ -386,13 +408,22 @@ def client_edge_cases(h, tessera):
         v.url = base + path
         v.error('session', contains=contains)
 
-    # Credentials from --auth and TESSERA_AUTH go with the first request; those of ~/.netrc only
-    # after a Basic challenge (this server never sends one).
+    v.url = base + '/silent'
+    t0 = time.monotonic()
+    v.error('session', '--timeout', '1.5', contains='reading the reply: timed out')
+    H.check(1.4 < time.monotonic() - t0 < 10, f'--timeout 1.5 took {time.monotonic() - t0:.1f} s')
+    v.error('session', '--timeout', '0', contains='--timeout: expected seconds')
+
+    # Credentials from --auth, TESSERA_AUTH and the URL go with the first request; those of
+    # ~/.netrc only after a Basic challenge (this server never sends one).
     v.url = base + '/ok'
     H.check(json.loads(v.ok('session', '--json')) == {'authorization': '', 'method': 'session-get'}, 'no credentials')
     H.check(json.loads(v.ok('session', '--json', auth='a:b'))['authorization'] == 'Basic YTpi', '--auth up front')
     H.check(json.loads(v.ok('stats', '--json', env={'TESSERA_AUTH': 'a:b'})) ==
             {'authorization': 'Basic YTpi', 'method': 'session-stats'}, 'TESSERA_AUTH up front')
+    v.url = base.replace('http://', 'http://a:b@') + '/ok'
+    H.check(json.loads(v.ok('session', '--json'))['authorization'] == 'Basic YTpi', 'credentials in the URL')
+    v.url = base + '/ok'
     netrc = os.path.join(v.home, '.netrc')
     with open(netrc, 'w') as f:
         f.write('machine 127.0.0.1 login a password b\n')

@@ -12,6 +12,7 @@ Listens on --bind:--port (HTTP, or HTTPS with --cert/--key) and answers every PO
   /error-result  200, `result` = "no fields specified" (an RPC-level failure)
   /huge          200 announcing a 70 MiB body (only its first bytes are sent)
   /digest        401 with a Digest (not Basic) challenge
+  /silent        never answers (the connection stays open)
   /forbidden     403
   /misdirected   421
 Prints `fake_rpc: listening on PORT` when ready. Stdlib only.
@@ -22,6 +23,7 @@ import json
 import os
 import ssl
 import sys
+import time
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -68,6 +70,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(b'{"result":"success"' + b' ' * 4096)
         elif path == '/digest':
             self.reply(401, b'unauthorized', [('WWW-Authenticate', 'Digest realm="x", nonce="abc"')])
+        elif path == '/silent':
+            time.sleep(3600)
         elif path == '/forbidden':
             self.reply(403, b'forbidden')
         elif path == '/misdirected':
