@@ -8,8 +8,9 @@ that requires it: 401 without credentials is a clear error; --auth, TESSERA_AUTH
 each work; a wrong password is a clear error.
 
 The daemon under test is a parameter (--daemon): a function that starts one on loopback in the
-test's work dir and returns its RPC URL. transmission-daemon 3.00 is the reference; the protocol
-is the contract."""
+test's work dir and returns its RPC URL. By default the same scripted session, with the same
+expected results, runs against transmission-daemon 3.00 (the reference) and against tessera's own
+daemon (issue 10, test 3): the protocol is the contract."""
 import json
 import os
 import re
@@ -62,7 +63,17 @@ def start_transmission(h, name, download_dir, auth=None):
     return url
 
 
-DAEMONS = {'transmission': start_transmission}
+def start_tessera(h, name, download_dir, auth=None):
+    """tessera's own daemon on 127.0.0.1 (harness.start_tessera_daemon: no DHT, LSD; peers on
+    127.0.0.1), its own config dir."""
+    extra = ['--rpc-username', auth[0], '--rpc-password', auth[1]] if auth else []
+    p = H.start_tessera_daemon(h, TESSERA, name=name, download_dir=download_dir, extra=extra,
+                               settings={'pex-enabled': False})
+    return p.extra['url']
+
+
+TESSERA = None  # the tessera binary (body sets it): the verbs' and tessera daemon's
+DAEMONS = {'transmission': start_transmission, 'tessera': start_tessera}
 
 
 def wait_rpc_up(p, url, timeout=20):
@@ -89,11 +100,11 @@ class Verbs:
     """Runs `tessera VERB ... --rpc URL` with a clean environment: HOME is an empty directory of
     the test (no ~/.netrc unless a test writes one) and TESSERA_AUTH is unset unless given."""
 
-    def __init__(self, h, tessera, url):
+    def __init__(self, h, tessera, url, home='home'):
         self.h = h
         self.tessera = tessera
         self.url = url
-        self.home = h.mkdir('home')
+        self.home = h.mkdir(home)
 
     def run(self, *argv, env=None, auth=None):
         e = {k: v for k, v in os.environ.items() if k != 'TESSERA_AUTH'}
@@ -360,9 +371,9 @@ def scripted_session(h, v, dl, alpha, beta, delta):
     H.check(rows == {}, f'after removing both: {rows}')
 
 
-def auth_session(h, start, tessera, dl, alpha):
-    url = start(h, 'daemon-auth', dl, auth=('u', 'p'))
-    v = Verbs(h, tessera, url)
+def auth_session(h, start, tessera, dl, alpha, name='daemon-auth'):
+    url = start(h, name, dl, auth=('u', 'p'))
+    v = Verbs(h, tessera, url, home=f'home-{name}')  # its own ~ (the ~/.netrc below)
     v.error('list', contains='401 Unauthorized: the daemon wants a user and password')
     v.error('list', auth='u:wrong', contains='401 Unauthorized: user or password refused')
     v.error('list', auth='nocolon', contains='--auth: expected USER:PASSWORD')
@@ -445,8 +456,8 @@ def client_edge_cases(h, tessera):
 
 
 def body(h, args):
-    tessera = args.tessera
-    start = DAEMONS[args.daemon]
+    global TESSERA
+    tessera = TESSERA = args.tessera
     dl = h.mkdir('dl')
     src = h.mkdir('src')
     alpha_src = os.path.join(src, 'alpha.bin')
@@ -467,13 +478,19 @@ def body(h, args):
 
     client_edge_cases(h, tessera)
 
-    url = start(h, 'daemon', dl)
-    scripted_session(h, Verbs(h, tessera, url), dl, alpha, beta, delta)
-    auth_session(h, start, tessera, h.mkdir('dl-auth'), alpha)
+    # The same scripted session, with the same expected results, against each daemon.
+    for kind in (sorted(DAEMONS) if args.daemon == 'all' else [args.daemon]):
+        start = DAEMONS[kind]
+        kind_dl = h.mkdir(f'dl-{kind}')
+        shutil.copy(alpha_src, os.path.join(kind_dl, 'alpha.bin'))
+        url = start(h, f'daemon-{kind}', kind_dl)
+        H.log(f'--- scripted session against {kind}')
+        scripted_session(h, Verbs(h, tessera, url), kind_dl, alpha, beta, delta)
+        auth_session(h, start, tessera, h.mkdir(f'dl-auth-{kind}'), alpha, name=f'daemon-auth-{kind}')
 
 
 if __name__ == '__main__':
     ap = H.common_args(__doc__)
-    ap.add_argument('--daemon', choices=sorted(DAEMONS), default='transmission',
-                    help='the daemon the verbs drive')
+    ap.add_argument('--daemon', choices=sorted(DAEMONS) + ['all'], default='all',
+                    help='the daemon the verbs drive (default: each in turn)')
     H.run_test('test_remote_verbs', body, ap.parse_args())
