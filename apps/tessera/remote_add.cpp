@@ -8,7 +8,7 @@
 #include <sstream>
 #include <sys/stat.h>
 
-#include "base64.hpp"
+#include "rpc/base64_text.hpp"
 #include "commands.hpp"
 #include "format.hpp"
 #include "remote_json.hpp"
@@ -109,7 +109,7 @@ int run_add(remote_context& ctx, const add_options& opts) {
         }
         if (!unwanted.empty()) args["files-unwanted"] = std::move(unwanted);
       }
-      args["metainfo"] = base64_encode(*bytes);
+      args["metainfo"] = rpc::detail::base64_encode(*bytes);
     }
     if (opts.paused) args["paused"] = true;
     if (!opts.download_dir.empty()) args["download-dir"] = opts.download_dir;

@@ -20,7 +20,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 
-#include "base64.hpp"
+#include "rpc/base64_text.hpp"
 
 namespace tessera::cli {
 
@@ -156,7 +156,7 @@ asio::awaitable<result<http_reply, std::string>> rpc_client::impl::post(std::str
   if (!session_id.empty()) request.set("X-Transmission-Session-Id", session_id);
   if (send_credentials && options.credentials) {
     request.set(http::field::authorization,
-                "Basic " + base64_encode(options.credentials->user + ":" + options.credentials->password));
+                "Basic " + rpc::detail::base64_encode(options.credentials->user + ":" + options.credentials->password));
   }
   request.body() = std::move(body);
   request.prepare_payload();

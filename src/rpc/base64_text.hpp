@@ -1,5 +1,6 @@
-// Standard base64 (RFC 4648 section 4, alphabet A-Z a-z 0-9 + /) for the HTTP front: the
-// credentials of a Basic Authorization header and the salt and key of a password hash. Pure.
+// Standard base64 (RFC 4648 section 4, alphabet A-Z a-z 0-9 + /): the HTTP front (the
+// credentials of a Basic Authorization header, the salt and key of a password hash), torrent-add's
+// `metainfo`, and the tessera verbs' requests. Pure.
 #pragma once
 
 #include <optional>

@@ -1,13 +1,13 @@
 // torrent-add (shared/transmission-rpc.md §4): by `metainfo` (base64 of a .torrent) or by
 // `filename` (a magnet URI, or a path on the daemon's machine).
 #include <boost/json.hpp>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
 #include <optional>
 
 #include "disk/resume_data.hpp"
+#include "rpc/base64_text.hpp"
 #include "rpc/json_args.hpp"
 #include "rpc/rpc_methods.hpp"
 
@@ -19,26 +19,14 @@ namespace {
 
 constexpr std::size_t max_torrent_file_bytes = 64u << 20;
 
-// RFC 4648 base64, whitespace ignored (some clients wrap lines); nullopt on anything else.
+// RFC 4648 base64 (base64_text's strict decoder), whitespace ignored: some clients wrap lines.
 std::optional<std::string> decode_base64(std::string_view in) {
   std::string clean;
   clean.reserve(in.size());
   for (char ch : in) {
     if (!std::isspace(static_cast<unsigned char>(ch))) clean += ch;
   }
-  if (clean.size() % 4 != 0) return std::nullopt;
-  std::string out(clean.size() / 4 * 3, '\0');
-  EVP_ENCODE_CTX* ctx = EVP_ENCODE_CTX_new();
-  if (!ctx) return std::nullopt;
-  EVP_DecodeInit(ctx);
-  int n = 0, tail = 0;
-  const bool ok = EVP_DecodeUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &n,
-                                   reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size())) >= 0 &&
-                  EVP_DecodeFinal(ctx, reinterpret_cast<unsigned char*>(out.data()) + n, &tail) == 1;
-  EVP_ENCODE_CTX_free(ctx);
-  if (!ok) return std::nullopt;
-  out.resize(static_cast<std::size_t>(n + tail));
-  return out;
+  return detail::base64_decode(clean);
 }
 
 }  // namespace
@@ -74,7 +62,7 @@ std::string torrent_add(method_context& c) {
       if (!*c.fetched) return c.fetched->error();
       req.torrent_bytes = std::move(**c.fetched);
     } else {
-      auto bytes = detail::read_small_file(*filename, max_torrent_file_bytes);
+      auto bytes = tessera::detail::read_small_file(*filename, max_torrent_file_bytes);
       if (!bytes) return "invalid or corrupt torrent file";
       req.torrent_bytes = std::move(*bytes);
     }

@@ -1,7 +1,6 @@
-// The pure parts of the RPC client: URL parsing, credential choice, base64.
+// The pure parts of the RPC client: URL parsing, credential choice.
 #include <gtest/gtest.h>
 
-#include "base64.hpp"
 #include "remote_context.hpp"
 #include "rpc_client.hpp"
 
@@ -92,24 +91,3 @@ TEST(Credentials, MissingColonIsAnError) {
   EXPECT_EQ(c.error(), "TESSERA_AUTH: expected USER:PASSWORD");
 }
 
-TEST(Base64, Rfc4648Vectors) {
-  EXPECT_EQ(base64_encode(""), "");
-  EXPECT_EQ(base64_encode("f"), "Zg==");
-  EXPECT_EQ(base64_encode("fo"), "Zm8=");
-  EXPECT_EQ(base64_encode("foo"), "Zm9v");
-  EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
-  EXPECT_EQ(base64_encode("fooba"), "Zm9vYmE=");
-  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(base64_encode("u:p"), "dTpw");
-}
-
-TEST(Base64, LargeInputAcrossChunksMatchesSmallPieces) {
-  std::string big(7 * 1024 * 1024 + 4, '\0');
-  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 + 7);
-  const std::string encoded = base64_encode(big);
-  EXPECT_EQ(encoded.size(), 4 * ((big.size() + 2) / 3));
-  // Any 3-byte-aligned slice encodes to the matching slice of the whole.
-  const std::size_t at = 3 * 1048576 - 3;  // across the first chunk boundary
-  EXPECT_EQ(encoded.substr(at / 3 * 4, 8), base64_encode(big.substr(at, 6)));
-  EXPECT_EQ(encoded.substr(encoded.size() - 4), base64_encode(big.substr(big.size() - 2)));
-}
