@@ -179,6 +179,10 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// connections; raising or removing a limit wakes the ones waiting (torrent_bandwidth.cpp).
   void set_download_limit(std::int64_t bytes_per_second);
   void set_upload_limit(std::int64_t bytes_per_second);
+  /// Settings changed at run time (session::apply_settings): takes enable_pex,
+  /// max_connections_per_torrent and listen_port (the port announced from the next announce on)
+  /// from `s`, and connects to more peers when the limit grew. Network thread.
+  void apply_settings(const session_settings& s);
   std::int64_t download_limit() const { return download_limit_->rate(); }  ///< bytes/s
   std::int64_t upload_limit() const { return upload_limit_->rate(); }      ///< bytes/s
 
