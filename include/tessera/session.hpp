@@ -53,9 +53,12 @@ struct session_settings {
   /// this is a loopback address; peers given explicitly (add_torrent_params::peers,
   /// torrent_handle::connect_peer) always are (docs/hardening.md, "Trackers and the peer list").
   std::string listen_interface;
-  /// Regular upload slots of the choker for the whole session (BEP 3: 4), shared evenly by the
-  /// running torrents (each gets unchoke_slots / running rounded up, at least 1), plus one
-  /// optimistic unchoke per torrent.
+  /// Regular upload slots of the choker for the whole session (BEP 3: 4), plus optimistic
+  /// unchokes: one per five regular slots, at least one, also for the whole session
+  /// (libtorrent's model). One choking round every 10 s (and when a peer becomes interested or
+  /// loses interest) ranks the interested peers of every running torrent together: peers of
+  /// downloading torrents by the rate they send us (tit-for-tat), peers of seeding torrents by
+  /// the rate they take from us. So 500 torrents unchoke 4 + 1 peers, not 500 or 1,000.
   int unchoke_slots = 4;
   std::string peer_id_version = "0001";   ///< four characters after "-TS" in our peer id (BEP 20)
   int disk_threads = 2;                   ///< hashing/writing/reading threads of the disk pool (at least 1)

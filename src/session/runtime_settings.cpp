@@ -25,6 +25,7 @@ void session_impl::apply_settings(const session_settings& s) {
     live.upload_rate_limit = s.upload_rate_limit;
 
     budget_->max = live.max_connections = s.max_connections;
+    const int settings_before_slots = live.unchoke_slots;
     budget_->unchoke_slots = live.unchoke_slots = s.unchoke_slots;
     budget_->max_per_host = live.max_connections_per_ip = s.max_connections_per_ip;
     budget_->max_per_subnet = live.max_connections_per_subnet = s.max_connections_per_subnet;
@@ -85,6 +86,7 @@ void session_impl::apply_settings(const session_settings& s) {
     session_settings for_torrents = live;
     if (listen_port_ != 0) for_torrents.listen_port = listen_port_;
     for (const auto& [ih, t] : torrents_) t->apply_settings(for_torrents);
+    if (s.unchoke_slots != settings_before_slots) request_rechoke();
     return true;
   });
 }

@@ -82,6 +82,7 @@ void session_impl::start() {
   // Before the network thread runs, like the listener (the node only starts its coroutines).
   if (settings_.enable_dht) start_dht();
   start_lsd();
+  schedule_choke_round();
   work_.emplace(io_.get_executor());
   running_ = true;
   thread_ = std::thread([this] {
@@ -202,6 +203,8 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     ctx.settings = live_settings_;  // with the changes made at run time (apply_settings)
     if (listen_port_ != 0) ctx.settings.listen_port = listen_port_;  // the port really bound
     ctx.budget = budget_;
+    ctx.request_rechoke = [this] { request_rechoke(); };
+    ctx.serial = next_torrent_serial_++;
     ctx.bandwidth = bandwidth_;
     ctx.emit = [this](const event& e) {
       on_torrent_event(e);
@@ -340,6 +343,7 @@ void session_impl::stop() {
   auto done = std::make_shared<std::promise<void>>();
   auto fut = done->get_future();
   boost::asio::post(io_, [this, done] {
+    choke_timer_.cancel();
     if (listener_) listener_->close();
     if (dht_) dht_->stop();  // saves the node state; lookups end and add no more peers
     if (lsd_) lsd_->stop();  // no more announces, no more peers

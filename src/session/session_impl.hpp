@@ -20,10 +20,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "core/wire.hpp"
 #include "session/endpoint_text.hpp"
 #include "swarm/bandwidth.hpp"
+#include "torrent/global_choker.hpp"
 #include "tessera/session.hpp"
 
 namespace tessera::detail {
@@ -173,6 +175,18 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   std::unordered_set<sha1_hash> removing_;
   /// Run once removing_ is empty (stop() waits for the removals in flight).
   std::vector<std::function<void()>> removal_waiters_;
+  // The session's choker (session_choker.cpp): one round over every torrent's peers every
+  // choker_settings::rechoke_interval, and when a torrent asks (coalesced), with
+  // live_settings_.unchoke_slots regular slots in all.
+  global_choker choker_;
+  boost::asio::steady_timer choke_timer_{io_};
+  bool choke_posted_ = false;
+  std::uint64_t next_torrent_serial_ = 1;
+  /// A torrent asks for a round: one is posted unless one is pending already.
+  void request_rechoke();
+  void run_choke_round();
+  /// Arms the periodic round (start(), then after each round of the timer).
+  void schedule_choke_round();
   /// The end of a background removal: emits torrent_removed, wakes removal_waiters_.
   void removal_done(const sha1_hash& ih, bool data_deleted);
 };
