@@ -50,14 +50,15 @@ int main(int argc, char** argv) {
     if (!cv.wait_for(lock, std::chrono::minutes(2), [&] { return finished; })) return 1;
   }
 
-  // Blocks until the torrent is gone: connections closed, `stopped` announced, files deleted
-  // (only the torrent's own files, and the directories of its layout left empty).
+  // Returns once the torrent is detached; in the background its connections close, `stopped`
+  // is announced and its files are deleted (only the torrent's own files, and the directories
+  // of its layout left empty), then torrent_removed comes.
   auto r = ses.remove_torrent(*h, tessera::remove_flags::delete_data);
   if (!r) {
     std::fprintf(stderr, "remove_torrent: %s\n", r.error().message().c_str());
     return 1;
   }
-  // The handle now fails cleanly instead of touching freed state.
+  // The handle fails cleanly from now on instead of touching freed state.
   if (h->status() || h->is_valid()) return 1;
   std::unique_lock lock(mu);
   if (!cv.wait_for(lock, std::chrono::seconds(30), [&] { return removed; })) return 1;

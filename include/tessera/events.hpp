@@ -48,8 +48,9 @@ struct peer_connected { sha1_hash info_hash; std::string endpoint; std::string c
 /// A connected peer went away; `reason` is the error's message (e.g. "End of file").
 /// Droppable.
 struct peer_disconnected { sha1_hash info_hash; std::string endpoint; std::string reason; };
-/// The torrent left the session (session::remove_torrent); `data_deleted` when its files were
-/// deleted too. Its handles fail from now on.
+/// A removed torrent (session::remove_torrent) finished stopping in the background: `stopped`
+/// announced, files closed, and `data_deleted` when its files were deleted too. Its handles
+/// failed already since remove_torrent returned; its info-hash may be added again from now on.
 struct torrent_removed { sha1_hash info_hash; bool data_deleted = false; };
 /// torrent_handle::pause took effect (connections closed, `stopped` announced). Not sent for the
 /// quiet pause while move_storage moves the files.

@@ -53,12 +53,24 @@ struct session_settings {
   /// this is a loopback address; peers given explicitly (add_torrent_params::peers,
   /// torrent_handle::connect_peer) always are (docs/hardening.md, "Trackers and the peer list").
   std::string listen_interface;
-  /// Regular upload slots of the choker for the whole session (BEP 3: 4), shared evenly by the
-  /// running torrents (each gets unchoke_slots / running rounded up, at least 1), plus one
-  /// optimistic unchoke per torrent.
+  /// Regular upload slots of the choker for the whole session (BEP 3: 4), plus optimistic
+  /// unchokes: one per five regular slots, at least one, also for the whole session
+  /// (libtorrent's model). One choking round every 10 s (and when a peer becomes interested or
+  /// loses interest) ranks the interested peers of every running torrent together: peers of
+  /// downloading torrents by the rate they send us (tit-for-tat), peers of seeding torrents by
+  /// the rate they take from us. So 500 torrents unchoke 4 + 1 peers, not 500 or 1,000.
   int unchoke_slots = 4;
   std::string peer_id_version = "0001";   ///< four characters after "-TS" in our peer id (BEP 20)
   int disk_threads = 2;                   ///< hashing/writing/reading threads of the disk pool (at least 1)
+  /// Files kept open at once by the whole session, over every torrent stored as files on disk
+  /// (the default backend): a least-recently-used pool, so the number of torrents is not bounded
+  /// by the process's descriptor limit (libtorrent keeps 40, Transmission 32). A file is reopened
+  /// when it is needed again; one in use by a disk job is never closed under it (the bound may
+  /// be passed by the files evicted while a job still reads or writes them, until it ends). No
+  /// torrent holds its download directory open. Each pooled file may hold a second descriptor
+  /// while it is written (O_DIRECT). At least 1. Blob, memory and custom storages are not
+  /// concerned.
+  int max_open_files = 40;
   int numwant = 80;                       ///< peers asked of each tracker per announce
   std::chrono::seconds stop_announce_timeout{5};  ///< how long stop waits for `stopped` announces
   /// Directory for the session's own files: the .torrent of each magnet whose metadata arrived
@@ -243,6 +255,8 @@ class session {
 
   /// Adds a torrent and starts it (check existing data, announce, connect). Fails with
   /// std::errc::file_exists when the info-hash is already in the session,
+  /// std::errc::device_or_resource_busy while a torrent of that info-hash is still being removed
+  /// (until its torrent_removed event),
   /// std::errc::invalid_argument when `ti` is null or a `peers` entry is malformed, or with the
   /// storage's OS error when the download directory cannot be created or written. When
   /// `error_message` is given it receives a human-readable explanation on failure (e.g.
@@ -266,10 +280,16 @@ class session {
   /// the network thread).
   std::optional<torrent_handle> find_torrent(const sha1_hash& info_hash) const;
 
-  /// Removes a torrent: closes its connections, announces `stopped` (at most
-  /// settings.stop_announce_timeout), closes its files, and with remove_flags::delete_data deletes
-  /// them. Blocks until done; then emits torrent_removed and every handle to it fails with
-  /// std::errc::no_such_process. Fails with no_such_process when it is not in the session.
+  /// Removes a torrent. Returns as soon as the torrent is detached from the session (one visit
+  /// to the network thread, never waiting for trackers or the disk): from then on every handle to
+  /// it fails with std::errc::no_such_process, torrents(), get_torrent_status() and find_torrent()
+  /// no longer list it, and no peer reaches it. The rest runs in the background: its connections
+  /// close, `stopped` is announced (at most settings.stop_announce_timeout), its files are closed
+  /// and, with remove_flags::delete_data, deleted; then torrent_removed is emitted, its
+  /// data_deleted telling whether the deletion succeeded (a failure is also logged). Until that
+  /// event, adding the same info-hash again fails with std::errc::device_or_resource_busy;
+  /// stop() waits for removals in flight. Fails with no_such_process when the torrent is not in
+  /// the session (removed already, or the session is stopped). Any thread.
   result<bool> remove_torrent(const torrent_handle& h, remove_flags flags = remove_flags::keep_data);
 
   /// Registers the callback that receives every event (replacing any earlier one; empty: none).
@@ -287,9 +307,35 @@ class session {
   /// delivered (when called from an event handler, the later ones follow after it returns).
   void stop();
 
-  /// The settings given to the constructor (rate limits changed later are not reflected here).
-  /// The reference lives as long as the session; any thread.
+  /// The settings given to the constructor (changes made later with apply_settings or the rate
+  /// limit setters are not reflected here: see current_settings). The reference lives as long
+  /// as the session; any thread.
   const session_settings& settings() const;
+
+  /// The settings in effect now: those given to the constructor with every change applied since
+  /// (apply_settings, set_download_rate_limit, set_upload_rate_limit). listen_port is the port
+  /// asked for (listen_port() tells the one bound). Any thread (waits for the network thread);
+  /// settings() once the session is stopped.
+  session_settings current_settings() const;
+
+  /// Changes settings at run time; the others keep their value. Takes effect at once for:
+  /// - download_rate_limit, upload_rate_limit (as set_download_rate_limit / set_upload_rate_limit);
+  /// - max_connections, max_connections_per_torrent, max_connections_per_ip,
+  ///   max_connections_per_subnet: new connections are counted against the new limits (a
+  ///   lowered limit closes no open connection; they drain as peers leave);
+  /// - unchoke_slots: from each torrent's next choking round;
+  /// - enable_pex: peer exchange messages stop (or start) being sent and received for every
+  ///   torrent (a peer keeps what our extended handshake told it);
+  /// - enable_dht, enable_lsd: the DHT node / LSD service is stopped or started (the DHT state
+  ///   file is written on stop and read on start), and every torrent joins the new one;
+  ///   dht_bootstrap_nodes, dht_state_file, lsd_port are read when it starts;
+  /// - listen_port, listen_interface: a new listener is opened (the same fallbacks as at start);
+  ///   on success the old one is closed and later announces carry the new port; on failure the
+  ///   old one stays (logged);
+  /// - max_open_files: the open-file pool grows or shrinks (closing the least recently used).
+  /// Every other field is ignored (construction-time only). Any thread (waits for the network
+  /// thread); no-op once the session is stopped.
+  void apply_settings(const session_settings& s);
 
   /// The TCP port the session accepts peers on (see session_settings::listen_port); 0 when it
   /// could not listen at all (the error is logged; outgoing connections still work).

@@ -26,17 +26,19 @@ namespace {
 
 using op = storage_error::operation;
 
-/// The O_PATH descriptor of the download directory, shared by the threads using it: a move that
-/// lets it go never closes it under a thread still opening a file through it.
+/// An O_PATH descriptor of the download directory, opened for one use (opening files beneath it,
+/// sizes, checks) and closed when the last thread using it lets go: a storage holds no directory
+/// open between uses, so thousands of torrents cost no descriptors while idle.
 using root_handle = std::shared_ptr<const fd_guard>;
 
 class file_storage final : public storage, public file_ownership {
  public:
   file_storage(std::shared_ptr<const torrent_info> ti, std::filesystem::path save_path,
-               std::size_t max_open)
-      : ti_(std::move(ti)), save_path_(std::move(save_path)), cache_(max_open) {
+               std::shared_ptr<fd_cache> pool)
+      : ti_(std::move(ti)), save_path_(std::move(save_path)), cache_(std::move(pool)) {
     const auto& files = ti_->files;
     bad_path_.resize(files.size(), false);
+    opened_for_write_.resize(files.size(), false);
     dirty_ = std::make_unique<std::atomic<bool>[]>(files.size());
     owned_ = std::make_unique<std::atomic<bool>[]>(files.size());
     empty_settled_.resize(files.size(), false);
@@ -195,13 +197,15 @@ class file_storage final : public storage, public file_ownership {
     return {make_error_code(why), op::write, full_path(file)};
   }
 
-  // The download directory's descriptor. With `create` (writes, initialize), the directory is
-  // created when missing and checked to be writable; without (reads, flush, sizes), a missing
-  // directory is a null handle: reading never creates anything.
+  // The download directory's descriptor, opened for this use (see root_handle). With `create`
+  // (writes, initialize), the directory is created when missing and checked to be writable --
+  // only until it was opened once: a download directory removed afterwards is never re-created
+  // (the pieces verified there are gone), the open fails with ENOENT instead. Without `create`
+  // (reads, flush, sizes), a missing directory is a null handle: reading never creates anything.
   result<root_handle, storage_error> root(bool create) {
     std::lock_guard lock(root_mutex_);
-    if (root_) return root_;
-    if (create) {
+    const bool first = !root_opened_;
+    if (create && first) {
       std::error_code ec;
       std::filesystem::create_directories(save_path_, ec);
       if (ec) return unexpected{storage_error{ec, op::mkdir, save_path_.string()}};
@@ -213,10 +217,10 @@ class file_storage final : public storage, public file_ownership {
     }
     auto handle = std::make_shared<const fd_guard>(fd);
     // Root is not denied by permission bits, but a read-only mount still says EROFS here.
-    if (create && ::faccessat(AT_FDCWD, save_path_.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+    if (create && first && ::faccessat(AT_FDCWD, save_path_.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
       return unexpected{storage_error{errno_code(errno), op::write, save_path_.string()}};
-    root_ = std::move(handle);
-    return root_;
+    root_opened_ = true;
+    return handle;
   }
 
   // A descriptor for `file`: read-write when `write` (see open_for_write), else read-only; a
@@ -226,7 +230,13 @@ class file_storage final : public storage, public file_ownership {
     if (bad_path_[file]) return unexpected{bad_path_error(file)};
     if (auto h = cache_.find(file, write)) return h;
     auto r = root(write);
-    if (!r) return unexpected{r.error()};
+    if (!r) {
+      // The download directory is gone (removed after it was opened): name the file that cannot
+      // be reached, as an open beneath a deleted directory would.
+      auto e = r.error();
+      if (e.ec == std::errc::no_such_file_or_directory) e.path = full_path(file);
+      return unexpected{e};
+    }
     if (!*r) return std::shared_ptr<file_handle>{};
     if (write) {
       std::lock_guard lock(open_mutex_);
@@ -266,8 +276,12 @@ class file_storage final : public storage, public file_ownership {
   // of written into: it is refused (storage_errc::existing_file, or symlink) unless overwriting
   // is allowed, in which case a regular file is opened as it is and a symlink is replaced by a
   // new file. Either way the file is the torrent's own afterwards. Hard-linked files are refused.
+  // A file this storage had open for writing before (its descriptor since closed by the pool)
+  // is reopened as it is, never created: when it is gone, it was deleted under the torrent, and
+  // the write fails with ENOENT as a write through a still-open descriptor would.
   result<int, storage_error> open_for_write(int root_fd, int file) {
     const std::string& rel = ti_->files[file].path;
+    if (opened_for_write_[static_cast<std::size_t>(file)]) return reopen_for_write(root_fd, file);
     const bool owned = owned_[file].load(std::memory_order_acquire);
     const int flags = O_RDWR | O_CREAT | O_NONBLOCK | (owned ? 0 : O_EXCL);
     int fd = open_beneath(root_fd, rel, flags, 0644);
@@ -298,6 +312,25 @@ class file_storage final : public storage, public file_ownership {
       return unexpected{*e};
     }
     owned_[file].store(true, std::memory_order_release);
+    opened_for_write_[static_cast<std::size_t>(file)] = true;
+    return fd;
+  }
+
+  // open_for_write of a file opened for writing before: no O_CREAT (see there).
+  result<int, storage_error> reopen_for_write(int root_fd, int file) {
+    int fd = open_beneath(root_fd, ti_->files[file].path, O_RDWR | O_NONBLOCK);
+    if (fd < 0) {
+      const int e = errno;
+      return unexpected{storage_error{errno_code(e), e == ENOENT ? op::write : op::open, full_path(file)}};
+    }
+    if (auto e = regular_file_error(fd, file)) {
+      ::close(fd);
+      return unexpected{*e};
+    }
+    if (auto e = link_count_error(fd, file, op::write)) {
+      ::close(fd);
+      return unexpected{*e};
+    }
     return fd;
   }
 
@@ -415,11 +448,7 @@ class file_storage final : public storage, public file_ownership {
   }
 
   result<bool, storage_error> move_files(const std::filesystem::path& new_save_path) override {
-    close_all();
-    {
-      std::lock_guard lock(root_mutex_);
-      root_.reset();  // closed once no thread uses it (the storage itself is replaced by the caller)
-    }
+    close_all();  // the storage itself is replaced by the caller
     return move_torrent_files(*ti_, save_path_, new_save_path, owned_files(),
                               overwrite_.load(std::memory_order_acquire));
   }
@@ -476,7 +505,7 @@ class file_storage final : public storage, public file_ownership {
  private:
   std::shared_ptr<const torrent_info> ti_;
   std::filesystem::path save_path_;
-  fd_cache cache_;
+  fd_cache_client cache_;  // this storage's files in the (session-wide) pool
   std::vector<bool> bad_path_;    // per file: its path failed split_relative_path
   std::unique_ptr<std::atomic<bool>[]> dirty_;  // per file: written since the last flush()
   std::vector<int> empty_files_;  // zero-length non-padding files, by offset
@@ -487,8 +516,10 @@ class file_storage final : public storage, public file_ownership {
   /// do not both try to create it (the second would find it "existing").
   std::mutex open_mutex_;
   std::vector<bool> empty_settled_;  // per file: a zero-length file created or left alone; open_mutex_
+  /// Per file: opened for writing by this storage before (see open_for_write); open_mutex_.
+  std::vector<bool> opened_for_write_;
   std::mutex root_mutex_;
-  root_handle root_;  // save_path_, once opened; guarded by root_mutex_
+  bool root_opened_ = false;  // save_path_ was opened once (see root()); root_mutex_
   std::atomic<bool> direct_enabled_{true};  // cleared when the file system refuses O_DIRECT
 };
 
@@ -500,5 +531,11 @@ std::shared_ptr<tessera::storage> tessera::make_file_storage(
     std::shared_ptr<const torrent_info> ti, std::filesystem::path save_path,
     std::size_t max_open_files) {
   return std::make_shared<detail::file_storage>(std::move(ti), std::move(save_path),
-                                                max_open_files);
+                                                std::make_shared<detail::fd_cache>(max_open_files));
+}
+
+std::shared_ptr<tessera::storage> tessera::detail::make_file_storage(
+    std::shared_ptr<const torrent_info> ti, std::filesystem::path save_path,
+    std::shared_ptr<fd_cache> open_files) {
+  return std::make_shared<file_storage>(std::move(ti), std::move(save_path), std::move(open_files));
 }

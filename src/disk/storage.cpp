@@ -111,11 +111,14 @@ result<std::int64_t, storage_error> readable_length(const torrent_info& ti, std:
 
 std::shared_ptr<storage> create_storage(const storage_factory& factory,
                                         std::shared_ptr<const torrent_info> ti,
-                                        const std::filesystem::path& save_path) {
+                                        const std::filesystem::path& save_path,
+                                        std::shared_ptr<fd_cache> open_files) {
   if (!factory) {
     // Files on disk keep skipped files' bytes in a part file (see part_file_storage.hpp).
     auto parts = part_file_path(*ti, save_path);
-    return make_part_file_storage(make_file_storage(ti, save_path), ti, std::move(parts));
+    auto files = open_files ? make_file_storage(ti, save_path, std::move(open_files))
+                            : make_file_storage(ti, save_path);
+    return make_part_file_storage(std::move(files), ti, std::move(parts));
   }
   return factory(std::move(ti), save_path);
 }

@@ -13,6 +13,7 @@ namespace detail {
 void session_impl::set_download_rate_limit(std::int64_t bytes_per_second) {
   (void)run_sync([this, bytes_per_second] {
     bandwidth_.download_manager->set_rate(*bandwidth_.download, bytes_per_second);
+    live_settings_.download_rate_limit = bytes_per_second;
     return true;
   });
 }
@@ -20,6 +21,7 @@ void session_impl::set_download_rate_limit(std::int64_t bytes_per_second) {
 void session_impl::set_upload_rate_limit(std::int64_t bytes_per_second) {
   (void)run_sync([this, bytes_per_second] {
     bandwidth_.upload_manager->set_rate(*bandwidth_.upload, bytes_per_second);
+    live_settings_.upload_rate_limit = bytes_per_second;
     return true;
   });
 }

@@ -8,6 +8,7 @@
 
 #include "discovery/tracker.hpp"
 #include "disk/disk_io.hpp"
+#include "disk/fd_cache.hpp"
 #include "disk/file_ownership.hpp"
 #include "disk/storage.hpp"
 #include "session/dht_driver.hpp"
@@ -24,6 +25,7 @@ namespace tessera::detail {
 session_impl::session_impl(session_settings settings)
     : settings_(std::move(settings)),
       disk_(std::make_unique<disk_io>(std::max(1, settings_.disk_threads))),
+      open_files_(std::make_shared<fd_cache>(static_cast<std::size_t>(std::max(1, settings_.max_open_files)))),
       udp_(std::make_shared<udp_tracker_client>(io_.get_executor())),
       budget_(std::make_shared<connection_budget>()),
       pid_(make_peer_id(settings_.peer_id_version)),
@@ -36,41 +38,51 @@ session_impl::session_impl(session_settings settings)
 
 session_impl::~session_impl() { stop(); }
 
-void session_impl::start() {
-  // Listen before the network thread runs, so listen_port() is known when the constructor of
-  // `session` returns.
+std::shared_ptr<listener> session_impl::open_listener(const std::string& interface, std::uint16_t port) {
   listener_settings ls;
-  ls.interface = settings_.listen_interface;
-  ls.port = settings_.listen_port;
+  ls.interface = interface;
+  ls.port = port;
   ls.max_pending_handshakes = settings_.max_pending_handshakes;
   ls.max_pending_handshakes_per_ip = settings_.max_pending_handshakes_per_ip;
   ls.max_pending_handshakes_per_subnet = settings_.max_pending_handshakes_per_subnet;
-  listener_ = std::make_shared<listener>(
+  auto l = std::make_shared<listener>(
       io_.get_executor(), ls, [this](boost::asio::ip::tcp::socket s, const wire::handshake& h) {
         on_incoming_peer(std::move(s), h);
       });
-  if (auto port = listener_->open()) {
-    listen_port_ = *port;
-    listener_->start();
-  } else {
-    listener_.reset();
+  auto bound = l->open();
+  if (!bound) return nullptr;
+  listen_port_ = *bound;
+  return l;
+}
+
+void session_impl::start_dht() {
+  auto d = dht_driver::create(io_.get_executor(), dht_driver_settings_from(live_settings_, listen_port_));
+  if (!d) {
+    spdlog::warn("dht: disabled, UDP socket failed: {}", d.error().message());
+    return;
   }
-  if (settings_.enable_dht) {
-    // Before the network thread runs, like the listener (the node only starts its coroutines).
-    auto d = dht_driver::create(io_.get_executor(), dht_driver_settings_from(settings_, listen_port_));
-    if (d) {
-      dht_ = std::move(*d);
-      dht_->start();
-    } else {
-      spdlog::warn("dht: disabled, UDP socket failed: {}", d.error().message());
-    }
-  }
+  dht_ = std::move(*d);
+  dht_->start();
+}
+
+void session_impl::start_lsd() {
   // BEP 14, after the listener (the announced port is the one bound). Peers go to the torrent
   // like tracker peers; the sink runs on the network thread, where torrents_ lives.
-  lsd_ = lsd_driver::start_for(io_.get_executor(), settings_, listen_port_,
+  lsd_ = lsd_driver::start_for(io_.get_executor(), live_settings_, listen_port_,
                                [this](const sha1_hash& ih, const boost::asio::ip::tcp::endpoint& peer) {
                                  if (auto it = torrents_.find(ih); it != torrents_.end()) it->second->add_peers({peer}, peer_source::lsd);
                                });
+}
+
+void session_impl::start() {
+  // Listen before the network thread runs, so listen_port() is known when the constructor of
+  // `session` returns.
+  listener_ = open_listener(settings_.listen_interface, settings_.listen_port);
+  if (listener_) listener_->start();
+  // Before the network thread runs, like the listener (the node only starts its coroutines).
+  if (settings_.enable_dht) start_dht();
+  start_lsd();
+  schedule_choke_round();
   work_.emplace(io_.get_executor());
   running_ = true;
   thread_ = std::thread([this] {
@@ -144,6 +156,10 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
       return {std::make_error_code(std::errc::file_exists),
               "torrent " + ti->info_hash.to_hex() + " is already in the session", {}};
     }
+    if (removing_.count(ti->info_hash)) {
+      return {std::make_error_code(std::errc::device_or_resource_busy),
+              "torrent " + ti->info_hash.to_hex() + " is still being removed", {}};
+    }
     std::shared_ptr<storage> st;
     if (magnet) {
       // The storage follows the metadata; the download directory is checked now.
@@ -152,7 +168,7 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
         if (!init) return {init.error().ec, init.error().message(), {}};
       }
     } else {
-      st = create_storage(params.storage, ti, params.save_path);
+      st = create_storage(params.storage, ti, params.save_path, open_files_);
       if (!st) return {std::make_error_code(std::errc::invalid_argument), "the storage factory returned no storage", {}};
       if (auto* own = ownership_of(*st)) own->set_overwrite_existing(overwrite);
       auto init = st->initialize();
@@ -163,10 +179,10 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     ctx.start_paused = params.paused;
     ctx.resume = loaded.data;
     ctx.resume_file = resume_path(settings_.state_dir, ti->info_hash);
-    ctx.make_storage = [factory = params.storage, overwrite](std::shared_ptr<const torrent_info> full,
-                                                             const std::filesystem::path& save)
+    ctx.make_storage = [factory = params.storage, overwrite, pool = open_files_](
+                           std::shared_ptr<const torrent_info> full, const std::filesystem::path& save)
         -> result<std::shared_ptr<storage>, storage_error> {
-      auto created = create_storage(factory, std::move(full), save);
+      auto created = create_storage(factory, std::move(full), save, pool);
       if (!created) return unexpected{storage_error{std::make_error_code(std::errc::invalid_argument), storage_error::operation::open, save.string()}};
       if (auto* own = ownership_of(*created)) own->set_overwrite_existing(overwrite);
       auto init = created->initialize();
@@ -184,9 +200,11 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     ctx.disk = disk_.get();
     ctx.udp = udp_;
     ctx.pid = pid_;
-    ctx.settings = settings_;
+    ctx.settings = live_settings_;  // with the changes made at run time (apply_settings)
     if (listen_port_ != 0) ctx.settings.listen_port = listen_port_;  // the port really bound
     ctx.budget = budget_;
+    ctx.request_rechoke = [this] { request_rechoke(); };
+    ctx.serial = next_torrent_serial_++;
     ctx.bandwidth = bandwidth_;
     ctx.emit = [this](const event& e) {
       on_torrent_event(e);
@@ -232,20 +250,20 @@ void session_impl::set_torrent_event_handler(const sha1_hash& ih, std::function<
 }
 
 result<bool> session_impl::remove_torrent(const torrent_handle& h, remove_flags flags) {
-  const auto gone = std::make_error_code(std::errc::no_such_process);
-  if (on_network_thread()) return unexpected{std::make_error_code(std::errc::resource_deadlock_would_occur)};
-  auto done = std::make_shared<std::promise<result<bool>>>();
-  auto fut = done->get_future();
-  auto started = run_sync([this, &h, flags, done]() -> bool {
+  // Returns once the torrent is detached (no handle reaches it, no peer is routed to it); the
+  // stop (`stopped` announces bounded by stop_announce_timeout, the last resume save, closing
+  // files) and the deletion of its files run on in the background and end with torrent_removed.
+  auto started = run_sync([this, &h, flags]() -> bool {
     auto t = h.torrent_.lock();
     if (!t) return false;
     auto it = torrents_.find(t->info_hash());
     if (it == torrents_.end() || it->second != t) return false;
     torrents_.erase(it);
+    removing_.insert(t->info_hash());
     if (lsd_) lsd_->remove_torrent(t->info_hash());
     boost::asio::co_spawn(
         io_,
-        [this, t, flags, done]() -> boost::asio::awaitable<void> {
+        [this, t, flags]() -> boost::asio::awaitable<void> {
           co_await t->stop();
           const sha1_hash ih = t->info_hash();
           // A removed torrent leaves no resume data behind (re-adding it checks the data).
@@ -255,33 +273,32 @@ result<bool> session_impl::remove_torrent(const torrent_handle& h, remove_flags 
           }
           auto st = t->storage_ptr();
           if (flags != remove_flags::delete_data || !st) {
-            emit(events::torrent_removed{ih, false});
-            done->set_value(true);
+            removal_done(ih, false);
             co_return;
           }
           // Exclusive: hash-and-write or read jobs of the torrent still queued or running finish
           // first, so none re-creates a file after it was deleted.
           disk_->async_storage_job(st, storage_access::exclusive, [st] { return st->remove_files(); },
                                    io_.get_executor(),
-                                   [this, ih, done](result<bool, storage_error> r) {
+                                   [this, ih](result<bool, storage_error> r) {
                                      if (!r) spdlog::warn("remove: {}", r.error().message());
-                                     emit(events::torrent_removed{ih, bool(r)});
-                                     if (r) {
-                                       done->set_value(true);
-                                     } else {
-                                       done->set_value(unexpected{r.error().ec});
-                                     }
+                                     removal_done(ih, bool(r));
                                    });
         },
         boost::asio::detached);
     return true;
   });
-  if (!started || !*started) return unexpected{gone};
-  // stop() bounds the `stopped` announces; deleting files is bounded by the disk.
-  if (fut.wait_for(settings_.stop_announce_timeout + std::chrono::seconds(60)) != std::future_status::ready) {
-    return unexpected{std::make_error_code(std::errc::timed_out)};
-  }
-  return fut.get();
+  if (!started || !*started) return unexpected{std::make_error_code(std::errc::no_such_process)};
+  return true;
+}
+
+void session_impl::removal_done(const sha1_hash& ih, bool data_deleted) {
+  removing_.erase(ih);
+  emit(events::torrent_removed{ih, data_deleted});
+  if (!removing_.empty()) return;
+  auto waiters = std::move(removal_waiters_);
+  removal_waiters_.clear();
+  for (auto& w : waiters) w();
 }
 
 std::shared_ptr<torrent> session_impl::live(const std::weak_ptr<torrent>& weak) const {
@@ -326,13 +343,20 @@ void session_impl::stop() {
   auto done = std::make_shared<std::promise<void>>();
   auto fut = done->get_future();
   boost::asio::post(io_, [this, done] {
+    choke_timer_.cancel();
     if (listener_) listener_->close();
     if (dht_) dht_->stop();  // saves the node state; lookups end and add no more peers
     if (lsd_) lsd_->stop();  // no more announces, no more peers
-    auto remaining = std::make_shared<std::size_t>(torrents_.size());
+    // Every torrent's stop, and the removals still in flight (as one).
+    auto remaining = std::make_shared<std::size_t>(torrents_.size() + (removing_.empty() ? 0 : 1));
     if (*remaining == 0) {
       done->set_value();
       return;
+    }
+    if (!removing_.empty()) {
+      removal_waiters_.push_back([remaining, done] {
+        if (--*remaining == 0) done->set_value();
+      });
     }
     for (auto& [ih, t] : torrents_) {
       boost::asio::co_spawn(io_, t->stop(), [remaining, done](std::exception_ptr) {

@@ -13,21 +13,25 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "core/wire.hpp"
 #include "session/endpoint_text.hpp"
 #include "swarm/bandwidth.hpp"
+#include "torrent/global_choker.hpp"
 #include "tessera/session.hpp"
 
 namespace tessera::detail {
 
 class disk_io;
+class fd_cache;
 class udp_tracker_client;
 class listener;
 class dht_driver;
@@ -56,7 +60,7 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   void set_event_handler(std::function<void(const event&)> handler);
   /// Any thread; see torrent_handle::set_event_handler.
   void set_torrent_event_handler(const sha1_hash& ih, std::function<void(const event&)> handler);
-  /// See session::remove_torrent. Not from the network thread.
+  /// See session::remove_torrent. Any thread (never waits for the torrent's stop).
   result<bool> remove_torrent(const torrent_handle& h, remove_flags flags);
   /// Graceful shutdown (see session::stop). Idempotent. From the network thread it only stops
   /// the io_context (it cannot wait for itself).
@@ -69,6 +73,9 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   /// See session::set_download_rate_limit / set_upload_rate_limit (rate_limits.cpp). Any thread.
   void set_download_rate_limit(std::int64_t bytes_per_second);
   void set_upload_rate_limit(std::int64_t bytes_per_second);
+  /// See session::apply_settings / current_settings (runtime_settings.cpp). Any thread.
+  void apply_settings(const session_settings& s);
+  session_settings current_settings();
 
 
   /// The body of a torrent_handle member: with_torrent on the handle's session, or
@@ -125,6 +132,15 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   }
 
   const session_settings settings_;
+  /// settings_ with the changes made at run time (network thread; see apply_settings).
+  session_settings live_settings_ = settings_;
+  /// Opens a listener on `interface`:`port` (see session_settings::listen_port); null when it
+  /// could not listen (logged). Not started.
+  std::shared_ptr<listener> open_listener(const std::string& interface, std::uint16_t port);
+  /// Starts the DHT node / LSD service for live_settings_ (network thread, or before it runs);
+  /// null members when off or failed.
+  void start_dht();
+  void start_lsd();
   boost::asio::io_context io_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;
@@ -134,6 +150,8 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   bool stopped_ = false;
 
   std::unique_ptr<disk_io> disk_;
+  /// The open files of every torrent stored as files (session_settings::max_open_files).
+  std::shared_ptr<fd_cache> open_files_;
   std::shared_ptr<udp_tracker_client> udp_;
   std::shared_ptr<connection_budget> budget_;
   peer_id pid_;
@@ -151,6 +169,26 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
 
   // Network thread only:
   std::unordered_map<sha1_hash, std::shared_ptr<torrent>> torrents_;
+  /// Removed torrents still stopping in the background (remove_torrent returned already):
+  /// announcing `stopped`, closing or deleting files. Until torrent_removed, adding the same
+  /// info-hash fails (std::errc::device_or_resource_busy).
+  std::unordered_set<sha1_hash> removing_;
+  /// Run once removing_ is empty (stop() waits for the removals in flight).
+  std::vector<std::function<void()>> removal_waiters_;
+  // The session's choker (session_choker.cpp): one round over every torrent's peers every
+  // choker_settings::rechoke_interval, and when a torrent asks (coalesced), with
+  // live_settings_.unchoke_slots regular slots in all.
+  global_choker choker_;
+  boost::asio::steady_timer choke_timer_{io_};
+  bool choke_posted_ = false;
+  std::uint64_t next_torrent_serial_ = 1;
+  /// A torrent asks for a round: one is posted unless one is pending already.
+  void request_rechoke();
+  void run_choke_round();
+  /// Arms the periodic round (start(), then after each round of the timer).
+  void schedule_choke_round();
+  /// The end of a background removal: emits torrent_removed, wakes removal_waiters_.
+  void removal_done(const sha1_hash& ih, bool data_deleted);
 };
 
 }  // namespace tessera::detail

@@ -341,19 +341,20 @@ void torrent::on_tick() {
     send_pex_all();
   }
   choker_settings cs;
-  if (rate_meter::clock::now() - last_rechoke_ >= cs.rechoke_interval) rechoke();
+  // With the session's choker, the session's own timer runs the rounds.
+  if (!ctx_.request_rechoke && rate_meter::clock::now() - last_rechoke_ >= cs.rechoke_interval) rechoke();
   schedule_tick();
 }
 
-void torrent::rechoke() {
+bool torrent::choke_snapshot(torrent_choke_input& out) const {
   if (stopped_ || state_ == torrent_state::error || state_ == torrent_state::checking ||
       state_ == torrent_state::downloading_metadata) {
-    return;
+    return false;
   }
-  const auto now = std::chrono::steady_clock::now();
-  last_rechoke_ = now;
-  std::vector<choker_peer> snapshot;
-  snapshot.reserve(conns_.size());
+  out.torrent = ctx_.serial;
+  out.seeding = state_ == torrent_state::seeding;
+  out.peers.clear();
+  out.peers.reserve(conns_.size());
   for (const auto& [k, c] : conns_) {
     if (!c.counted || c.conn->is_closed() || !c.conn->handshake_done()) continue;
     const auto st = c.conn->stats();
@@ -366,20 +367,36 @@ void torrent::rechoke() {
     p.snubbed = c.conn->is_snubbed();
     p.is_seed = c.conn->is_seed();
     p.am_choking = c.conn->am_choking();
-    snapshot.push_back(p);
+    out.peers.push_back(p);
   }
-  choker_settings cs;
-  cs.regular_slots = unchoke_slots();
-  const auto mode = state_ == torrent_state::seeding ? choker_mode::seeding : choker_mode::leeching;
-  auto r = run_choker(snapshot, mode, now, cs, choker_state_, choker_rng_);
-  choker_state_ = std::move(r.state);
+  return true;
+}
+
+void torrent::apply_choke(const torrent_choke_output& decision) {
   // choke()/unchoke() only queue messages: they never call back into the torrent.
-  for (peer_key k : r.to_choke) {
+  for (peer_key k : decision.to_choke) {
     if (auto it = conns_.find(k); it != conns_.end()) it->second.conn->choke();
   }
-  for (peer_key k : r.to_unchoke) {
+  for (peer_key k : decision.to_unchoke) {
     if (auto it = conns_.find(k); it != conns_.end()) it->second.conn->unchoke();
   }
+}
+
+void torrent::rechoke() {
+  if (ctx_.request_rechoke) {  // the session's choker decides for every torrent at once
+    ctx_.request_rechoke();
+    return;
+  }
+  torrent_choke_input in;
+  if (!choke_snapshot(in)) return;
+  const auto now = std::chrono::steady_clock::now();
+  last_rechoke_ = now;
+  choker_settings cs;
+  cs.regular_slots = unchoke_slots();
+  const auto mode = in.seeding ? choker_mode::seeding : choker_mode::leeching;
+  auto r = run_choker(in.peers, mode, now, cs, choker_state_, choker_rng_);
+  choker_state_ = std::move(r.state);
+  apply_choke({in.torrent, std::move(r.to_choke), std::move(r.to_unchoke)});
 }
 
 void torrent::post_rechoke() {
@@ -401,7 +418,7 @@ void torrent::on_peer_interest(peer_connection& c, bool interested) {
     // A free slot (regular or optimistic) should not wait for the next 10 s round.
     int unchoked = 0;
     for (const auto& [k, e] : conns_) unchoked += (e.counted && !e.conn->am_choking()) ? 1 : 0;
-    if (unchoked < unchoke_slots() + 1) post_rechoke();
+    if (ctx_.request_rechoke || unchoked < unchoke_slots() + 1) post_rechoke();
   } else if (!c.am_choking()) {
     post_rechoke();  // its slot is free for an interested peer
   }

@@ -31,6 +31,7 @@
 #include "swarm/rate_meter.hpp"
 #include "tessera/file_priority.hpp"
 #include "torrent/connection_budget.hpp"
+#include "torrent/global_choker.hpp"
 #include "torrent/metadata_fetch.hpp"
 #include "torrent/parole.hpp"
 #include "torrent/peer_list.hpp"
@@ -77,6 +78,13 @@ struct torrent_context {
   std::function<result<std::shared_ptr<storage>, storage_error>(std::shared_ptr<const torrent_info>,
                                                                  const std::filesystem::path&)>
       make_storage;
+  /// The session's choker (torrent/global_choker.hpp): when set, the torrent runs no choking
+  /// round of its own; where it would, it calls this (the session coalesces the requests and
+  /// runs one round over every torrent: choke_snapshot, then apply_choke). Empty: the torrent
+  /// chokes alone with its share of the slots (connection_budget::unchoke_share).
+  std::function<void()> request_rechoke;
+  /// The torrent's identity in the session's choker: unique in the session.
+  std::uint64_t serial = 0;
   /// Magnet torrents: the verified metadata arrived; `torrent_file` is a complete .torrent
   /// (the info dictionary plus the trackers) to save. May be empty.
   std::function<void(const torrent_info&, const std::string& torrent_file)> on_metadata;
@@ -172,13 +180,24 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// Accepted while checking: the peer gets `have`s for the checked pieces when the check ends.
   void attach_incoming(boost::asio::ip::tcp::socket socket, const wire::handshake& h);
   /// Runs one choking round now (normally every choker_settings::rechoke_interval, and early when
-  /// a peer becomes interested while a slot is free). Exposed for tests.
+  /// a peer becomes interested while a slot is free). Exposed for tests. With the session's
+  /// choker (torrent_context::request_rechoke) it asks the session for a round instead.
   void rechoke();
+  /// The session's choker: this torrent's part of a round (identity, seeding or not, its peers
+  /// past the handshake); false when it takes no part now (checking, fetching metadata, error,
+  /// stopped). Network thread.
+  bool choke_snapshot(torrent_choke_input& out) const;
+  /// The session's choker: sends `choke` / `unchoke` as a round decided. Network thread.
+  void apply_choke(const torrent_choke_output& decision);
   /// This torrent's own limits (bytes/s, 0 = unlimited; negative taken as 0), on top of the
   /// session's: a connection moves bytes only when both allow. Applies at once to open
   /// connections; raising or removing a limit wakes the ones waiting (torrent_bandwidth.cpp).
   void set_download_limit(std::int64_t bytes_per_second);
   void set_upload_limit(std::int64_t bytes_per_second);
+  /// Settings changed at run time (session::apply_settings): takes enable_pex,
+  /// max_connections_per_torrent and listen_port (the port announced from the next announce on)
+  /// from `s`, and connects to more peers when the limit grew. Network thread.
+  void apply_settings(const session_settings& s);
   std::int64_t download_limit() const { return download_limit_->rate(); }  ///< bytes/s
   std::int64_t upload_limit() const { return upload_limit_->rate(); }      ///< bytes/s
 

@@ -221,6 +221,13 @@ std::vector<file_status> torrent::file_statuses() const {
   return out;
 }
 
+void torrent::apply_settings(const session_settings& s) {
+  ctx_.settings.enable_pex = s.enable_pex;
+  ctx_.settings.max_connections_per_torrent = s.max_connections_per_torrent;
+  ctx_.settings.listen_port = s.listen_port;
+  connect_candidates();  // nothing while checking, paused, stopped or in error
+}
+
 std::vector<peer_status> torrent::peer_statuses() const {
   std::vector<peer_status> out;
   for (const auto& [k, c] : conns_) {

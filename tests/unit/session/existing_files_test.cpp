@@ -168,7 +168,11 @@ TEST(ExistingFiles, RemoveWithDataDeletesOnlyTheTorrentsOwnFiles) {
   ASSERT_TRUE(st);
   ASSERT_TRUE(st->is_finished) << st->error;
   ASSERT_TRUE(fs::exists(dir.path / "multi/a.bin"));
-  ASSERT_TRUE(ses.remove_torrent(h, remove_flags::delete_data));
+  {
+    auto removed = remove_and_wait(ses, h, remove_flags::delete_data);
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_TRUE(*removed) << "the files were deleted";
+  }
   EXPECT_FALSE(fs::exists(dir.path / "multi/a.bin"));
   EXPECT_FALSE(fs::exists(dir.path / "multi/c.dat"));
   EXPECT_EQ(slurp(dir.path / "multi/sub/b.txt"), "the user's own b.txt");
@@ -181,7 +185,11 @@ TEST(ExistingFiles, RemoveWithDataDeletesFilesAdoptedByTheCheck) {
   session ses(loopback_settings("127.0.0.3"));
   auto h = add_checked(ses, params_for(t, dir.path));
   ASSERT_TRUE(wait_for_status(h, is_seeding));
-  ASSERT_TRUE(ses.remove_torrent(h, remove_flags::delete_data));
+  {
+    auto removed = remove_and_wait(ses, h, remove_flags::delete_data);
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_TRUE(*removed) << "the files were deleted";
+  }
   EXPECT_FALSE(fs::exists(dir.path / "multi"));
 }
 
@@ -261,7 +269,11 @@ TEST(ExistingFiles, MoveStorageMovesOnlyTheTorrentsFilesAndReplacesNothingAtTheT
   EXPECT_FALSE(fs::exists(target.path / "multi/sub/b.txt"));
   EXPECT_EQ(slurp(dir.path / "multi/sub/b.txt"), "the user's own b.txt");
   // Still the torrent's own in their new place: remove-with-data deletes them.
-  ASSERT_TRUE(ses.remove_torrent(h, remove_flags::delete_data));
+  {
+    auto removed = remove_and_wait(ses, h, remove_flags::delete_data);
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_TRUE(*removed) << "the files were deleted";
+  }
   EXPECT_FALSE(fs::exists(target.path / "multi/a.bin"));
   EXPECT_FALSE(fs::exists(target.path / "multi/c.dat"));
 }

@@ -2,8 +2,11 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -82,6 +85,32 @@ inline torrent_handle add_test_torrent(session& ses, const test_torrent& t, cons
   p.save_path = dir;
   p.peers = std::move(peers);
   return add_checked(ses, std::move(p));
+}
+
+/// session::remove_torrent, then waits (at most `limit`) for the background part to end: the
+/// torrent_removed event, seen through a per-torrent handler set on `h` (replacing any). Its
+/// data_deleted; the removal's error; or std::errc::timed_out when the event did not come.
+inline result<bool> remove_and_wait(session& ses, const torrent_handle& h, remove_flags flags = remove_flags::keep_data,
+                                    std::chrono::seconds limit = std::chrono::seconds(30)) {
+  struct seen {
+    std::mutex m;
+    std::condition_variable cv;
+    std::optional<bool> deleted;
+  };
+  auto state = std::make_shared<seen>();
+  (void)h.set_event_handler([state](const event& e) {
+    if (const auto* r = std::get_if<events::torrent_removed>(&e)) {
+      std::lock_guard lock(state->m);
+      state->deleted = r->data_deleted;
+      state->cv.notify_all();
+    }
+  });
+  auto r = ses.remove_torrent(h, flags);
+  if (!r) return r;
+  std::unique_lock lock(state->m);
+  if (!state->cv.wait_for(lock, limit, [&] { return state->deleted.has_value(); }))
+    return unexpected{std::make_error_code(std::errc::timed_out)};
+  return *state->deleted;
 }
 
 /// "address:port", as add_torrent_params::peers and torrent_handle::connect_peer take it.

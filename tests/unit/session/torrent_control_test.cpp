@@ -123,6 +123,9 @@ TEST(TorrentControl, RemoveWithDataDeletesOnlyTheTorrentsFilesAndHandlesFailAfte
   s.leecher.set_event_handler(rec.handler());
   auto removed = s.leecher.remove_torrent(h, remove_flags::delete_data);
   ASSERT_TRUE(removed) << removed.error().message();
+  EXPECT_FALSE(h.is_valid()) << "detached at once";
+  // The files go in the background; torrent_removed says when.
+  ASSERT_TRUE(eventually([&] { return rec.count<events::torrent_removed>() == 1; }, 30s));
   EXPECT_FALSE(std::filesystem::exists(s.leech_dir.path / "multi")) << "its files and directories are gone";
   EXPECT_TRUE(std::filesystem::exists(s.leech_dir.path / "mine.txt"));
   EXPECT_TRUE(std::filesystem::exists(outside.path / "victim.txt"));
@@ -155,7 +158,7 @@ TEST(TorrentControl, RemoveWithDataNeverFollowsASymlinkOutOfTheDownloadDirectory
   auto h = ses.add_torrent(p);
   ASSERT_TRUE(h);
   ASSERT_TRUE(wait_for_status(*h, [](const torrent_status& st) { return st.state != torrent_state::checking; }));
-  (void)ses.remove_torrent(*h, remove_flags::delete_data);
+  ASSERT_TRUE(remove_and_wait(ses, *h, remove_flags::delete_data));
   EXPECT_TRUE(std::filesystem::exists(outside.path / "a.bin"));
   EXPECT_TRUE(std::filesystem::exists(outside.path / "c.dat"));
 }

@@ -1,0 +1,127 @@
+// session::apply_settings: settings changed at run time take effect -- the listen port (a new
+// listener, announced from then on), the DHT on and off, the upload limit, the connections per
+// torrent -- and current_settings() reports them.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "session_test_support.hpp"
+#include "tessera/session.hpp"
+
+namespace tessera {
+namespace {
+
+using namespace test;
+using namespace std::chrono_literals;
+
+bool is_seeding(const torrent_status& s) { return s.state == torrent_state::seeding; }
+
+/// Whether a TCP connection to 127.0.0.1:`port` is accepted.
+bool accepts(std::uint16_t port) {
+  asio::io_context io;
+  tcp::socket sock(io);
+  boost::system::error_code ec;
+  sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  return !ec;
+}
+
+/// A port free on 127.0.0.1 a moment ago.
+std::uint16_t free_port() {
+  asio::io_context io;
+  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+TEST(RuntimeSettings, ANewListenPortIsBoundAnnouncedAndTheOldOneClosed) {
+  auto t = make_torrent(321, 32 * 1024, 50000, 40000);
+  fake_tracker tracker({});
+  t.ti->trackers = {{tracker.url()}};
+  temp_dir dir;
+  write_payload(t, dir.path);
+  session ses(loopback_settings("127.0.0.1"));
+  const std::uint16_t old_port = ses.listen_port();
+  ASSERT_NE(old_port, 0);
+  auto h = add_test_torrent(ses, t, dir.path);
+  ASSERT_TRUE(wait_for_status(h, is_seeding));
+  auto sent = [&](const std::string& what) {
+    for (const auto& r : tracker.requests())
+      if (r.find(what) != std::string::npos) return true;
+    return false;
+  };
+  ASSERT_TRUE(eventually([&] { return sent("port=" + std::to_string(old_port)); }, 10s));
+
+  auto s = ses.current_settings();
+  const std::uint16_t new_port = free_port();
+  ASSERT_NE(new_port, old_port);
+  s.listen_port = new_port;
+  ses.apply_settings(s);
+  EXPECT_EQ(ses.listen_port(), new_port);
+  EXPECT_EQ(ses.current_settings().listen_port, new_port);
+  EXPECT_TRUE(accepts(new_port));
+  EXPECT_FALSE(accepts(old_port)) << "the old listener is closed";
+  ASSERT_TRUE(h.force_reannounce());
+  EXPECT_TRUE(eventually([&] { return sent("port=" + std::to_string(new_port)); }, 10s))
+      << "the tracker learns the new port";
+}
+
+TEST(RuntimeSettings, TheDhtIsTurnedOffAndOnAgain) {
+  auto settings = loopback_settings("127.0.0.1");
+  settings.enable_dht = true;
+  session ses(settings);
+  ASSERT_TRUE(ses.dht().has_value());
+  auto s = ses.current_settings();
+  s.enable_dht = false;
+  ses.apply_settings(s);
+  EXPECT_FALSE(ses.dht().has_value());
+  EXPECT_FALSE(ses.current_settings().enable_dht);
+  s.enable_dht = true;
+  ses.apply_settings(s);
+  auto d = ses.dht();
+  ASSERT_TRUE(d.has_value());
+  EXPECT_NE(d->port, 0);
+  EXPECT_TRUE(ses.current_settings().enable_dht);
+}
+
+TEST(RuntimeSettings, AnUploadLimitSetAtRunTimeSlowsTheTransfer) {
+  auto t = make_torrent(322, 32 * 1024, 200000, 100000);  // 300,001 bytes
+  temp_dir seed_dir, leech_dir;
+  write_payload(t, seed_dir.path);
+  session seeder(loopback_settings("127.0.0.2"));
+  auto sh = add_test_torrent(seeder, t, seed_dir.path);
+  ASSERT_TRUE(wait_for_status(sh, is_seeding));
+  auto s = seeder.current_settings();
+  s.upload_rate_limit = 100'000;
+  seeder.apply_settings(s);
+  EXPECT_EQ(seeder.current_settings().upload_rate_limit, 100'000);
+
+  session leecher(loopback_settings("127.0.0.3"));
+  const auto start = std::chrono::steady_clock::now();
+  auto lh = add_test_torrent(leecher, t, leech_dir.path, {endpoint_of("127.0.0.2", seeder.listen_port())});
+  auto done = wait_for_status(lh, is_settled, 60s);
+  ASSERT_TRUE(done);
+  ASSERT_EQ(done->state, torrent_state::seeding) << done->error;
+  // At 100 kB/s, 300 kB need about 3 s (less a first burst of the bucket); unlimited, loopback
+  // moves them in a few milliseconds.
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 1500ms);
+}
+
+TEST(RuntimeSettings, FewerConnectionsPerTorrentAreDialled) {
+  auto t = make_torrent(323);
+  fake_seeder a(t, "127.0.0.4"), b(t, "127.0.0.5"), c(t, "127.0.0.6");
+  temp_dir dir;
+  session ses(loopback_settings("127.0.0.1"));
+  auto s = ses.current_settings();
+  s.max_connections_per_torrent = 1;
+  ses.apply_settings(s);
+  EXPECT_EQ(ses.current_settings().max_connections_per_torrent, 1);
+  auto h = add_test_torrent(ses, t, dir.path, {a.endpoint(), b.endpoint(), c.endpoint()});
+  auto done = wait_for_status(h, is_settled);
+  ASSERT_TRUE(done);
+  ASSERT_EQ(done->state, torrent_state::seeding) << done->error;
+  EXPECT_EQ(a.connections() + b.connections() + c.connections(), 1)
+      << "one connection at a time: the first seeder served everything";
+}
+
+}  // namespace
+}  // namespace tessera
