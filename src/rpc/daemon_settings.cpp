@@ -78,7 +78,7 @@ constexpr std::array<setting_key, 62> key_table{{
     {"dht-bootstrap-nodes", K::string_list, false, false, true},
     {"dht-state-file", K::string, false, false, true},
     {"disk-threads", K::integer, false, false, true},
-    {"max-open-files", K::integer, false, false, false},
+    {"max-open-files", K::integer, false, false, true},
     {"message-level", K::integer, false, false, false},
 }};
 

@@ -82,6 +82,7 @@ session_settings torrent_daemon::engine_settings() const {
   if (s.dht_state_file.empty()) s.dht_state_file = (options_.config_dir / "dht.dat").string();
   s.disk_threads = static_cast<int>(std::clamp<std::int64_t>(settings_.integer("disk-threads"), 1, 64));
   s.state_dir = catalogue_.dir().string();
+  s.max_open_files = static_cast<int>(std::clamp<std::int64_t>(settings_.integer("max-open-files"), 4, 4096));
   return s;
 }
 
@@ -394,13 +395,25 @@ void torrent_daemon::changed(daemon_torrent& t) {
 
 void torrent_daemon::apply_runtime_settings() {
   if (!session_) return;
+  // Everything the engine can change at run time, from settings.json's keys; apply_settings
+  // leaves unchanged what is unchanged (the listener is rebound only for a new port).
+  session_settings s = session_->current_settings();
+  const session_settings wanted = engine_settings();
+  s.listen_port = wanted.listen_port;
+  s.listen_interface = wanted.listen_interface;
+  s.max_connections = wanted.max_connections;
+  s.max_connections_per_torrent = wanted.max_connections_per_torrent;
+  s.enable_dht = wanted.enable_dht;
+  s.enable_pex = wanted.enable_pex;
+  s.enable_lsd = wanted.enable_lsd;
   const bool alt = settings_.boolean("alt-speed-enabled");
   auto limit = [&](const char* normal, const char* enabled, const char* alt_key) -> std::int64_t {
     if (alt) return settings_.integer(alt_key) * 1000;
     return settings_.boolean(enabled) ? settings_.integer(normal) * 1000 : 0;
   };
-  session_->set_download_rate_limit(limit("speed-limit-down", "speed-limit-down-enabled", "alt-speed-down"));
-  session_->set_upload_rate_limit(limit("speed-limit-up", "speed-limit-up-enabled", "alt-speed-up"));
+  s.download_rate_limit = limit("speed-limit-down", "speed-limit-down-enabled", "alt-speed-down");
+  s.upload_rate_limit = limit("speed-limit-up", "speed-limit-up-enabled", "alt-speed-up");
+  session_->apply_settings(s);
 }
 
 void torrent_daemon::apply_torrent_limits(daemon_torrent& t) {

@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <fstream>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include "rpc/catalogue.hpp"
 #include "rpc_test_support.hpp"
 
@@ -325,6 +328,35 @@ TEST_F(RpcQueue, CompleteTorrentsLeaveTheDownloadQueue) {
     return get_one(done, {"status"})["status"] == 6;  // checked complete: a seed, no queue for seeds
   }, std::chrono::seconds(20)));
   EXPECT_EQ(get_one(busy, {"status"})["status"], 4);
+}
+
+}  // namespace
+}  // namespace tessera::test
+
+namespace tessera::test {
+namespace {
+
+namespace json = boost::json;
+using RpcRuntimeSettings = daemon_fixture;
+
+std::uint16_t unused_tcp_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+TEST_F(RpcRuntimeSettings, PeerPortAndSwitchesApplyAtOnce) {
+  const auto port = unused_tcp_port();
+  ok("session-set", {{"peer-port", port}, {"pex-enabled", false}, {"peer-limit-global", 17},
+                     {"speed-limit-up", 30}, {"speed-limit-up-enabled", true}});
+  EXPECT_EQ(ok("session-get", {{"fields", json::array{"peer-port"}}})["peer-port"], port);
+  EXPECT_EQ(daemon->session().listen_port(), port);
+  const auto live = daemon->session().current_settings();
+  EXPECT_FALSE(live.enable_pex);
+  EXPECT_EQ(live.max_connections, 17);
+  EXPECT_EQ(live.upload_rate_limit, 30000);  // kB/s of 1,000 bytes
+  ok("session-set", {{"alt-speed-enabled", true}, {"alt-speed-up", 5}});
+  EXPECT_EQ(daemon->session().current_settings().upload_rate_limit, 5000);
 }
 
 }  // namespace
