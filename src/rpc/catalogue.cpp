@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <unordered_map>
 #include <system_error>
 
 #include "disk/resume_data.hpp"
@@ -117,7 +118,34 @@ std::optional<torrent_record> catalogue::from_json(std::string_view text) {
   return r;
 }
 
+result<bool, std::string> catalogue::save_counters(
+    const std::vector<std::pair<sha1_hash, torrent_counters>>& all) const {
+  json::object o;
+  for (const auto& [ih, c] : all) {
+    o[ih.to_hex()] = json::array{c.uploaded, c.downloaded, c.corrupt, c.seconds_downloading, c.seconds_seeding,
+                                 c.activity_date};
+  }
+  return as_result(detail::write_file_atomically(counters_path(), json::serialize(o)));
+}
+
 std::vector<catalogue::loaded> catalogue::load_all(std::vector<std::string>& problems) const {
+  // counters.json: hash -> [uploaded, downloaded, corrupt, seconds downloading, seeding, activity].
+  std::unordered_map<sha1_hash, torrent_counters> counters;
+  if (auto text = detail::read_small_file(counters_path(), 64u << 20)) {
+    std::error_code ec;
+    json::value v = json::parse(*text, ec);
+    if (ec || !v.is_object()) {
+      problems.push_back(counters_path().string() + ": not a JSON object, ignored (counters from the records)");
+    } else {
+      for (const auto& [key, value] : v.get_object()) {
+        auto ih = sha1_hash::from_hex(std::string_view(key.data(), key.size()));
+        if (!ih || !value.is_array() || value.get_array().size() != 6) continue;
+        std::int64_t n[6];
+        for (std::size_t i = 0; i < 6; ++i) n[i] = std::max<std::int64_t>(0, as_int(value.get_array()[i]).value_or(0));
+        counters[*ih] = torrent_counters{n[0], n[1], n[2], n[3], n[4], n[5]};
+      }
+    }
+  }
   std::vector<loaded> out;
   std::error_code ec;
   for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
@@ -132,6 +160,14 @@ std::vector<catalogue::loaded> catalogue::load_all(std::vector<std::string>& pro
     if (!rec || path.stem() != rec->info_hash.to_hex()) {
       problems.push_back(path.string() + ": not a torrent record, skipped");
       continue;
+    }
+    if (auto c = counters.find(rec->info_hash); c != counters.end()) {
+      rec->uploaded_before = std::max(rec->uploaded_before, c->second.uploaded);
+      rec->downloaded_before = std::max(rec->downloaded_before, c->second.downloaded);
+      rec->corrupt_before = std::max(rec->corrupt_before, c->second.corrupt);
+      rec->seconds_downloading = std::max(rec->seconds_downloading, c->second.seconds_downloading);
+      rec->seconds_seeding = std::max(rec->seconds_seeding, c->second.seconds_seeding);
+      rec->activity_date = std::max(rec->activity_date, c->second.activity_date);
     }
     loaded l{*rec, {}};
     if (auto bytes = detail::read_small_file(file(rec->info_hash, ".torrent"), max_torrent_bytes)) {

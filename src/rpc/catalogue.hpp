@@ -5,6 +5,7 @@
 //   <hex>.magnet    the magnet URI of a torrent added by magnet (kept after metadata arrives)
 //   <hex>.json      the torrent_record below
 //   <hex>.resume    the engine's resume data (tessera/session.hpp state_dir)
+//   ../counters.json  every torrent's byte totals, seconds and activity date (torrent_counters)
 // Every file is written atomically (temporary file, fsync, rename, fsync of the directory), so a
 // crash leaves the old or the new contents. A record that does not parse is skipped with a
 // message naming it; the others load. Not thread-safe: the daemon serialises its calls.
@@ -56,6 +57,18 @@ struct torrent_record {
   int queue_position = 0;
 };
 
+/// The counters of one torrent that change all the time (a torrent_record's byte totals,
+/// seconds and activity date). Saved for every torrent at once in <config-dir>/counters.json, so
+/// that keeping them costs one atomic write a minute, not one per torrent.
+struct torrent_counters {
+  std::int64_t uploaded = 0;
+  std::int64_t downloaded = 0;
+  std::int64_t corrupt = 0;
+  std::int64_t seconds_downloading = 0;
+  std::int64_t seconds_seeding = 0;
+  std::int64_t activity_date = 0;
+};
+
 class catalogue {
  public:
   /// `dir` is <config-dir>/torrents; created (0700) by open().
@@ -68,14 +81,17 @@ class catalogue {
     torrent_record record;
     std::string torrent_bytes;  ///< the .torrent, empty when only the magnet is known
   };
-  /// Every record with its metainfo or magnet, in queue order. `problems` receives one line per
-  /// file skipped (unparsable record, neither .torrent nor magnet).
+  /// Every record with its metainfo or magnet, in queue order, its counters the larger of the
+  /// record's and counters.json's (counters only grow). `problems` receives one line per file
+  /// skipped (unparsable record, neither .torrent nor magnet).
   std::vector<loaded> load_all(std::vector<std::string>& problems) const;
 
   /// Writers; an error is a message naming the file and the step that failed.
   result<bool, std::string> save(const torrent_record& r) const;
   result<bool, std::string> save_torrent(const sha1_hash& ih, std::string_view bytes) const;
   result<bool, std::string> save_magnet(const sha1_hash& ih, std::string_view uri) const;
+  /// Replaces counters.json with these counters (atomically; one write for every torrent).
+  result<bool, std::string> save_counters(const std::vector<std::pair<sha1_hash, torrent_counters>>& all) const;
   /// Deletes every file of `ih` (record, metainfo, magnet, resume data).
   void erase(const sha1_hash& ih) const;
   std::filesystem::path torrent_path(const sha1_hash& ih) const;
@@ -87,6 +103,7 @@ class catalogue {
 
  private:
   std::filesystem::path file(const sha1_hash& ih, const char* ext) const;
+  std::filesystem::path counters_path() const { return dir_.parent_path() / "counters.json"; }
   std::filesystem::path dir_;
 };
 

@@ -21,7 +21,7 @@ std::int64_t unix_now() {
 }
 
 namespace {
-constexpr std::int64_t full_save_period = 60;  // seconds between saves of every record's counters
+constexpr std::int64_t full_save_period = 60;  // seconds between saves of counters.json
 
 fs::path settings_path(const fs::path& config_dir) { return config_dir / "settings.json"; }
 fs::path stats_path(const fs::path& config_dir) { return config_dir / "stats.json"; }
@@ -124,7 +124,10 @@ void torrent_daemon::stop() {
     std::scoped_lock lk(mu_);
     if (stopped_ || !session_) return;
     stopped_ = true;
-    for (auto& [id, t] : torrents_) save_record(t);
+    for (auto& [id, t] : torrents_) {
+      if (t.dirty) save_record(t);
+    }
+    save_counters();
     save_stats();
     s = std::move(session_);
   }
@@ -374,16 +377,17 @@ void torrent_daemon::apply_queue(const std::map<int, torrent_status>& statuses, 
   for (const auto& e : entries) {
     auto& t = torrents_.at(e.id);
     const bool run = std::find(active.begin(), active.end(), e.id) != active.end();
+    // Queueing is not saved (a restart queues again): recently-active only.
     if (run && t.queued) {
       (void)t.handle.resume();
       t.queued = false;
       t.start_date = t.counted_until = now;
-      changed(t);
+      table_.touch(t.id, now);
     } else if (!run && !t.queued) {
       (void)t.handle.pause();
       t.queued = true;
       t.start_date = 0;
-      changed(t);
+      table_.touch(t.id, now);
     }
   }
 }
@@ -464,15 +468,19 @@ void torrent_daemon::on_event(const event& e) {
           if constexpr (std::is_same_v<E, events::metadata_received>) {
             auto ti = load_torrent_file(catalogue_.torrent_path(t->record.info_hash).string());
             if (ti && ti->info_hash == t->record.info_hash) t->ti = std::make_shared<const torrent_info>(std::move(*ti));
-            changed(*t);
+            table_.touch(t->id, unix_now());
           } else if constexpr (std::is_same_v<E, events::torrent_finished>) {
-            if (t->record.done_date == 0) t->record.done_date = unix_now();
-            changed(*t);
+            if (t->record.done_date == 0) {
+              t->record.done_date = unix_now();
+              changed(*t);  // the record changed: saved within a second
+            } else {
+              table_.touch(t->id, unix_now());
+            }
           } else if constexpr (std::is_same_v<E, events::state_changed> || std::is_same_v<E, events::torrent_error> ||
                                std::is_same_v<E, events::torrent_checked> ||
-                               std::is_same_v<E, events::tracker_error> || std::is_same_v<E, events::storage_moved>) {
-            changed(*t);
-          } else if constexpr (std::is_same_v<E, events::piece_verified>) {
+                               std::is_same_v<E, events::tracker_error> || std::is_same_v<E, events::storage_moved> ||
+                               std::is_same_v<E, events::piece_verified>) {
+            // Shown by recently-active; nothing of the record changed.
             table_.touch(t->id, unix_now());
           }
         }
@@ -546,14 +554,26 @@ void torrent_daemon::tick() {
     check_seeding_goals(t, *st, now);
   }
   apply_queue(all, now);
-  const bool full = now - last_full_save_ >= full_save_period;
   for (auto& [id, t] : torrents_) {
-    if (t.dirty || full) save_record(t);
+    if (t.dirty) save_record(t);
   }
-  if (full) {
+  if (now - last_full_save_ >= full_save_period) {
     last_full_save_ = now;
+    save_counters();
     save_stats();
   }
+}
+
+void torrent_daemon::save_counters() {
+  std::vector<std::pair<sha1_hash, torrent_counters>> all;
+  all.reserve(torrents_.size());
+  for (const auto& [id, t] : torrents_) {
+    const auto& r = t.record;
+    all.emplace_back(r.info_hash, torrent_counters{r.uploaded_before + t.run_uploaded, r.downloaded_before + t.run_downloaded,
+                                                   r.corrupt_before + t.run_corrupt, r.seconds_downloading,
+                                                   r.seconds_seeding, r.activity_date});
+  }
+  if (auto w = catalogue_.save_counters(all); !w) spdlog::error("cannot save the counters: {}", w.error());
 }
 
 void torrent_daemon::save_record(daemon_torrent& t) {

@@ -145,6 +145,8 @@ class torrent_daemon {
   void restore(catalogue::loaded&& l, std::vector<std::string>& problems);
   result<torrent_handle, std::string> add_to_session(daemon_torrent& t, bool paused);
   void save_record(daemon_torrent& t);
+  /// counters.json: every torrent's counters in one write.
+  void save_counters();
   void save_stats();
   void check_seeding_goals(daemon_torrent& t, const torrent_status& st, std::int64_t now);
   void apply_queue(const std::map<int, torrent_status>& statuses, std::int64_t now);
