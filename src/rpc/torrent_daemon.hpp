@@ -86,7 +86,8 @@ class torrent_daemon {
   /// of the catalogue in its saved state. Error: settings.json unreadable, the config dir not
   /// writable, or the session's listen port taken. `problems` lists what was skipped.
   result<bool, std::string> start(std::vector<std::string>& problems);
-  /// Saves every record and the stats, stops the session (announces `stopped`). Idempotent.
+  /// Stops the session (announces `stopped`; its last events are still handled), then saves the
+  /// records that changed, the counters and the stats. Idempotent.
   void stop();
   /// Once a second: seeding goals, seconds downloading/seeding, saving changed records (and
   /// every record's counters once a minute), stats.
@@ -149,6 +150,9 @@ class torrent_daemon {
   void save_counters();
   void save_stats();
   void check_seeding_goals(daemon_torrent& t, const torrent_status& st, std::int64_t now);
+  /// Folds the engine's counters (this run) into the torrents' records: bytes, activity date,
+  /// seconds downloading/seeding, the done date.
+  void fold(const std::map<int, torrent_status>& all, std::int64_t now);
   void apply_queue(const std::map<int, torrent_status>& statuses, std::int64_t now);
   /// Whether a torrent started now would wait in the download queue.
   bool download_queue_full();
@@ -166,7 +170,8 @@ class torrent_daemon {
   transfer_stats run_;                ///< this run (files_added, bytes of removed torrents)
   std::int64_t started_at_ = 0;
   std::int64_t last_full_save_ = 0;
-  bool stopped_ = false;
+  bool stopping_ = false;  ///< stop() began: no more ticks
+  bool stopped_ = false;   ///< the session stopped: events are ignored
 };
 
 /// Unix time now, in seconds.
