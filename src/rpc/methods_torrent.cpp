@@ -52,8 +52,15 @@ std::string torrent_get(method_context& c) {
     const bool pick = chosen.count(id) > 0;
     if (!pick && !sel.recently_active) continue;
     auto found = statuses.find(id);
-    if (found == statuses.end()) continue;
-    const torrent_status* st = &found->second;
+    torrent_status relocating;  // out of the engine for a moment (torrent-set-location, no move)
+    if (found == statuses.end() && !t.relocating) continue;
+    if (found == statuses.end()) {
+      relocating.info_hash = t.record.info_hash;
+      relocating.total_size = t.ti ? t.ti->total_size : 0;
+      relocating.num_pieces = t.ti ? t.ti->num_pieces() : 0;
+      relocating.save_path = t.record.download_dir;
+    }
+    const torrent_status* st = found == statuses.end() ? &relocating : &found->second;
     // recently-active: changed in the last 60 s, or moving right now.
     if (!pick && !is_active_now(*st)) continue;
     auto obj = torrent_fields(c.d, t, *st, *fields, now);
@@ -113,10 +120,7 @@ std::string torrent_set_location(method_context& c) {
       if (!r) return "cannot move " + t->record.info_hash.to_hex() + ": " + r.error().message();
     }
     t->record.download_dir = std::filesystem::path(*location).lexically_normal().string();
-    if (!move) {
-      // "Look for the data there": the engine re-adds the torrent on the new path and checks it.
-      if (auto r = c.d.relocate(*t); !r) return r.error();
-    }
+    if (!move) c.d.relocate(*t);  // "look for the data there": added again there and checked
     c.d.changed(*t);
   }
   return "success";

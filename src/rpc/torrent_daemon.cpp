@@ -295,14 +295,25 @@ void torrent_daemon::remove(int id, bool delete_data) {
   }
 }
 
-result<bool, std::string> torrent_daemon::relocate(daemon_torrent& t) {
+void torrent_daemon::relocate(daemon_torrent& t) {
+  fold(statuses(), unix_now());  // keep this run's counters: the engine counts afresh after
   (void)session_->remove_torrent(t.handle, remove_flags::keep_data);
-  auto h = add_to_session(t, t.record.paused);
-  if (!h) return unexpected{h.error()};
+  t.handle = {};
+  t.relocating = true;
+}
+
+void torrent_daemon::finish_relocation(daemon_torrent& t) {
+  t.relocating = false;
+  auto h = add_to_session(t, t.record.paused || t.queued);
+  if (!h) {
+    spdlog::error("torrent {}: cannot add it again at {}: {}", t.record.info_hash.to_hex(), t.record.download_dir,
+                  h.error());
+    return;
+  }
   t.handle = *h;
-  t.last_uploaded = t.last_downloaded = 0;  // the engine counts afresh
+  t.last_uploaded = t.last_downloaded = 0;
   apply_torrent_limits(t);
-  return true;
+  changed(t);
 }
 
 void torrent_daemon::start_torrent(daemon_torrent& t, bool now) {
@@ -419,6 +430,8 @@ void torrent_daemon::on_event(const event& e) {
             } else {
               table_.touch(t->id, unix_now());
             }
+          } else if constexpr (std::is_same_v<E, events::torrent_removed>) {
+            if (t->relocating) finish_relocation(*t);
           } else if constexpr (std::is_same_v<E, events::state_changed> || std::is_same_v<E, events::torrent_error> ||
                                std::is_same_v<E, events::torrent_checked> ||
                                std::is_same_v<E, events::tracker_error> || std::is_same_v<E, events::storage_moved> ||

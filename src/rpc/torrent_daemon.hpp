@@ -51,6 +51,8 @@ struct daemon_torrent {
   bool dirty = false;                      ///< record changed since last saved
   bool queued = false;                     ///< started, but held back by a queue (engine paused)
   bool forced = false;                     ///< started with torrent-start-now: never queued
+  bool relocating = false;                 ///< removed from the engine, re-added at its new
+                                           ///< download_dir once the engine reports it gone
 };
 
 /// What torrent-add asks for (after the RPC decoded it).
@@ -112,9 +114,11 @@ class torrent_daemon {
   /// Removes (and with `delete_data` deletes the torrent's own files). Does not wait for the
   /// stopped announce.
   void remove(int id, bool delete_data);
-  /// Re-adds `t` to the engine at its record's download_dir (torrent-set-location without
-  /// `move`: look for the data there); the data found there is checked.
-  result<bool, std::string> relocate(daemon_torrent& t);
+  /// torrent-set-location without `move` (look for the data there): takes `t` out of the engine
+  /// and adds it again at its record's download_dir once the engine reports it removed (a
+  /// removal finishes in the background); the data found there is then checked. Meanwhile the
+  /// torrent has no status (torrent-get skips it).
+  void relocate(daemon_torrent& t);
   /// Starts `t` (clears a seeding goal's stop); `now` = torrent-start-now, past the queue.
   void start_torrent(daemon_torrent& t, bool now = false);
   void stop_torrent(daemon_torrent& t);
@@ -143,6 +147,8 @@ class torrent_daemon {
 
  private:
   void on_event(const event& e);
+  /// The engine reported a relocating torrent removed: add it at its new place.
+  void finish_relocation(daemon_torrent& t);
   void restore(catalogue::loaded&& l, std::vector<std::string>& problems);
   result<torrent_handle, std::string> add_to_session(daemon_torrent& t, bool paused);
   void save_record(daemon_torrent& t);

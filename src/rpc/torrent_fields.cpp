@@ -11,6 +11,7 @@ namespace tessera::rpc {
 namespace json = boost::json;
 
 int transmission_status(const daemon_torrent& t, const torrent_status& st) {
+  if (t.relocating) return 1;  // queued to verify: added again at its new place in a moment
   if (t.record.paused || st.state == torrent_state::error) return 0;  // stopped
   if (t.queued) return t.ti && st.is_finished ? 5 : 3;                 // queued to seed / download
   if (st.is_paused) return 0;

@@ -363,3 +363,27 @@ TEST_F(RpcRuntimeSettings, PeerPortAndSwitchesApplyAtOnce) {
 
 }  // namespace
 }  // namespace tessera::test
+
+namespace tessera::test {
+namespace {
+
+namespace json = boost::json;
+using RpcLocation = daemon_fixture;
+
+TEST_F(RpcLocation, SetLocationWithoutMoveFindsTheDataThere) {
+  auto t = make_real_torrent(101);
+  const auto elsewhere = root / "elsewhere";
+  write_payload(t, elsewhere);
+  const int id = add(t, {{"paused", true}});
+  ok("torrent-set-location", {{"ids", id}, {"location", elsewhere.string()}, {"move", false}});
+  ok("torrent-start", {{"ids", id}});
+  auto o = wait_for(id, {"status", "downloadDir", "haveValid"}, [](json::object& x) { return x["status"] == 6; });
+  EXPECT_EQ(o["status"], 6);
+  EXPECT_EQ(o["downloadDir"], json::value(elsewhere.string()));
+  EXPECT_EQ(o["haveValid"], t.ti->total_size);
+  EXPECT_EQ(call("torrent-set-location", {{"ids", id}, {"location", "relative"}})["result"],
+            "new location path is not absolute");
+}
+
+}  // namespace
+}  // namespace tessera::test
