@@ -3,7 +3,9 @@
 // torrent -- and current_settings() reports them.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "session_test_support.hpp"
@@ -121,6 +123,61 @@ TEST(RuntimeSettings, FewerConnectionsPerTorrentAreDialled) {
   ASSERT_EQ(done->state, torrent_state::seeding) << done->error;
   EXPECT_EQ(a.connections() + b.connections() + c.connections(), 1)
       << "one connection at a time: the first seeder served everything";
+}
+
+TEST(RuntimeSettings, FewerConnectionsInTheSessionAreDialled) {
+  auto t = make_torrent(324);
+  fake_seeder a(t, "127.0.0.7"), b(t, "127.0.0.8"), c(t, "127.0.0.9");
+  temp_dir dir;
+  session ses(loopback_settings("127.0.0.1"));
+  auto s = ses.current_settings();
+  s.max_connections = 1;
+  ses.apply_settings(s);
+  EXPECT_EQ(ses.current_settings().max_connections, 1);
+  auto h = add_test_torrent(ses, t, dir.path, {a.endpoint(), b.endpoint(), c.endpoint()});
+  auto done = wait_for_status(h, is_settled);
+  ASSERT_TRUE(done);
+  ASSERT_EQ(done->state, torrent_state::seeding) << done->error;
+  EXPECT_EQ(a.connections() + b.connections() + c.connections(), 1) << "one connection in the whole session";
+}
+
+/// Descriptors of this process open on files under `dir`.
+int files_open_under(const std::filesystem::path& dir) {
+  int n = 0;
+  std::error_code ec;
+  const std::string prefix = std::filesystem::canonical(dir, ec).string() + "/";
+  for (auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    auto target = std::filesystem::read_symlink(e.path(), ec);
+    if (!ec && target.string().rfind(prefix, 0) == 0) ++n;
+  }
+  return n;
+}
+
+TEST(RuntimeSettings, ASmallerOpenFilePoolClosesFiles) {
+  auto t = make_torrent(325);  // three files, all read by the check
+  temp_dir dir;
+  write_payload(t, dir.path);
+  session ses(loopback_settings("127.0.0.1"));
+  auto h = add_test_torrent(ses, t, dir.path);
+  ASSERT_TRUE(wait_for_status(h, is_seeding));
+  EXPECT_EQ(files_open_under(dir.path), 3) << "the pool (40 files) keeps the three files the check read";
+  auto s = ses.current_settings();
+  s.max_open_files = 1;
+  ses.apply_settings(s);
+  EXPECT_EQ(ses.current_settings().max_open_files, 1);
+  EXPECT_LE(files_open_under(dir.path), 1);
+  // Files are reopened when needed: a recheck still verifies every piece.
+  auto checks = std::make_shared<std::atomic<int>>(0);
+  ASSERT_TRUE(h.set_event_handler([checks](const event& e) {
+    if (std::holds_alternative<events::torrent_checked>(e)) ++*checks;
+  }));
+  ASSERT_TRUE(h.force_recheck());
+  ASSERT_TRUE(eventually([&] { return checks->load() == 1; }, 10s)) << "the recheck ended";
+  auto again = wait_for_status(h, is_seeding);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->state, torrent_state::seeding) << again->error;
+  EXPECT_EQ(again->pieces_done, t.ti->num_pieces());
+  EXPECT_LE(files_open_under(dir.path), 1);
 }
 
 }  // namespace
