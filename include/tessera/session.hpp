@@ -68,8 +68,9 @@ struct session_settings {
   /// when it is needed again; one in use by a disk job is never closed under it (the bound may
   /// be passed by the files evicted while a job still reads or writes them, until it ends). No
   /// torrent holds its download directory open. Each pooled file may hold a second descriptor
-  /// while it is written (O_DIRECT). At least 1. Blob, memory and custom storages are not
-  /// concerned.
+  /// while it is written (O_DIRECT). At least 1. Not pooled yet: the part file (`.parts`) of a
+  /// torrent with skipped files, open from its first use until the torrent stops, and the files
+  /// of blob, memory and custom storages.
   int max_open_files = 40;
   int numwant = 80;                       ///< peers asked of each tracker per announce
   std::chrono::seconds stop_announce_timeout{5};  ///< how long stop waits for `stopped` announces

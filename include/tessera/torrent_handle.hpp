@@ -93,7 +93,9 @@ class torrent_handle {
 
   /// Receives this torrent's events (besides the session-wide handler), on the session's event
   /// thread. An empty function removes it. Once it returns no event reaches an earlier handler.
-  /// Fails with std::errc::no_such_process when the torrent is gone.
+  /// The handler is dropped after it received the torrent's torrent_removed (it never sees a
+  /// torrent added again with the same info-hash). Fails with std::errc::no_such_process when the
+  /// torrent is gone.
   result<bool> set_event_handler(std::function<void(const event&)> handler) const;
 
   /// This torrent's own download / upload limit in bytes per second (0 or negative = unlimited),

@@ -48,11 +48,16 @@ event_dispatcher::~event_dispatcher() {
 }
 
 void event_dispatcher::push(event e) {
+  std::uint64_t generation = 0;
+  if (std::holds_alternative<events::torrent_removed>(e)) {
+    std::lock_guard lock(generations_mutex_);
+    if (auto it = generations_.find(info_hash_of(e)); it != generations_.end()) generation = it->second;
+  }
   {
     std::lock_guard lock(mutex_);
     const bool droppable = is_droppable(e);
     if (droppable && droppable_.size() >= queue_size_) drop_oldest_droppable();
-    queue_.push_back(slot{std::move(e), droppable});
+    queue_.push_back(slot{std::move(e), droppable, generation});
     if (droppable) droppable_.push_back(std::prev(queue_.end()));
     ++queued_;
   }
@@ -86,10 +91,14 @@ void event_dispatcher::set_handler(handler h) {
 
 void event_dispatcher::set_torrent_handler(const sha1_hash& ih, handler h) {
   auto apply = [&] {
+    std::lock_guard lock(generations_mutex_);
     if (h) {
-      per_torrent_[ih] = std::move(h);
+      const std::uint64_t g = next_generation_++;
+      per_torrent_[ih] = torrent_handler{std::move(h), g};
+      generations_[ih] = g;
     } else {
       per_torrent_.erase(ih);
+      generations_.erase(ih);
     }
   };
   if (on_delivery_thread()) {
@@ -107,13 +116,26 @@ void event_dispatcher::drain() {
   drained_.wait(lock, [&] { return delivered_ >= target || stop_; });
 }
 
-void event_dispatcher::deliver(const event& e) {
+void event_dispatcher::deliver(const slot& s) {
+  const event& e = s.e;
   // A handler may replace handlers (set_* skip the lock on this thread): call copies.
   handler global = global_;
   handler mine;
-  if (auto it = per_torrent_.find(info_hash_of(e)); it != per_torrent_.end()) mine = it->second;
+  const bool removed = std::holds_alternative<events::torrent_removed>(e);
+  auto it = per_torrent_.find(info_hash_of(e));
+  // A torrent_removed goes to the handler of the removed torrent only, not to one set since.
+  const bool its_own = it != per_torrent_.end() && (!removed || it->second.generation == s.handler_generation);
+  if (its_own) mine = it->second.h;
   call(mine, e);
   call(global, e);
+  if (!removed || !its_own) return;
+  // The torrent is gone: its handler goes too, unless it was replaced during the call.
+  std::lock_guard lock(generations_mutex_);
+  it = per_torrent_.find(info_hash_of(e));
+  if (it == per_torrent_.end() || it->second.generation != s.handler_generation) return;
+  per_torrent_.erase(it);
+  if (auto g = generations_.find(info_hash_of(e)); g != generations_.end() && g->second == s.handler_generation)
+    generations_.erase(g);
 }
 
 void event_dispatcher::run() {
@@ -125,21 +147,21 @@ void event_dispatcher::run() {
     const std::uint64_t gap = std::exchange(unreported_, 0);
     auto gap_by_torrent = std::exchange(unreported_by_torrent_, {});
     const std::uint64_t total = dropped_.load();
-    std::optional<event> e;
+    std::optional<slot> e;
     if (!queue_.empty()) {
       if (queue_.front().droppable) droppable_.pop_front();  // the front is the oldest droppable
-      e = std::move(queue_.front().e);
+      e = std::move(queue_.front());
       queue_.pop_front();
     }
     lock.unlock();
     {
       std::lock_guard hl(handlers_mutex_);
       if (gap > 0) {
-        deliver(events::events_dropped{sha1_hash{}, gap, total});
+        deliver(slot{events::events_dropped{sha1_hash{}, gap, total}});
         for (const auto& [ih, n] : gap_by_torrent) {
           auto it = per_torrent_.find(ih);
           if (it == per_torrent_.end()) continue;
-          handler mine = it->second;
+          handler mine = it->second.h;
           call(mine, events::events_dropped{ih, n, total});
         }
       }

@@ -43,7 +43,10 @@ class event_dispatcher {
   /// Replaces the session-wide handler (empty: none). Once it returns, no event reaches the old
   /// handler (it waits for a delivery in progress, except when called from a handler itself).
   void set_handler(handler h);
-  /// Replaces the handler for one torrent's events (empty: removes it). Same guarantee.
+  /// Replaces the handler for one torrent's events (empty: removes it). Same guarantee. A
+  /// torrent's handler is dropped once it got the torrent's torrent_removed: a handler set before
+  /// the removal never sees a torrent added again with the same info-hash, and one set after it
+  /// (for the new torrent) neither gets the old torrent_removed nor is dropped by it.
   void set_torrent_handler(const sha1_hash& ih, handler h);
   /// Waits until every event queued before the call was delivered or dropped (not from a
   /// handler).
@@ -58,6 +61,13 @@ class event_dispatcher {
   struct slot {
     event e;
     bool droppable = false;
+    /// torrent_removed: the generation of the torrent's handler when it was queued (0: none).
+    std::uint64_t handler_generation = 0;
+  };
+  /// A torrent's handler and its generation (set_torrent_handler numbers them from 1).
+  struct torrent_handler {
+    handler h;
+    std::uint64_t generation = 0;
   };
   using slot_list = std::list<slot>;
 
@@ -66,7 +76,7 @@ class event_dispatcher {
   /// Drops the oldest droppable event queued (mutex_ held).
   void drop_oldest_droppable();
   /// Calls the handlers for `e` (handlers_mutex_ held): the torrent's, then the session's.
-  void deliver(const event& e);
+  void deliver(const slot& s);
 
   const std::size_t queue_size_;
   std::mutex mutex_;                 // queue_, droppable_, stop_, counters, unreported drops
@@ -83,7 +93,13 @@ class event_dispatcher {
 
   std::mutex handlers_mutex_;  // held while a handler runs, and to swap handlers
   handler global_;
-  std::unordered_map<sha1_hash, handler> per_torrent_;
+  std::unordered_map<sha1_hash, torrent_handler> per_torrent_;
+
+  // The generation of each torrent's current handler, readable by push() without waiting for a
+  // handler to return (handlers_mutex_ is held while one runs; this mutex never is).
+  std::mutex generations_mutex_;
+  std::unordered_map<sha1_hash, std::uint64_t> generations_;
+  std::uint64_t next_generation_ = 1;
 
   std::thread thread_;  // last: starts after everything above exists
 };

@@ -186,3 +186,87 @@ TEST(EventQueue, ASessionWhoseHandlerIsStuckKeepsDownloadingAndBoundsItsEvents) 
 
 }  // namespace
 }  // namespace tessera
+
+namespace tessera {
+namespace {
+
+/// Records the kinds of the events it gets (index into the event variant).
+struct kinds {
+  std::mutex mu;
+  std::vector<std::size_t> got;
+  std::function<void(const event&)> fn() {
+    return [this](const event& e) {
+      std::lock_guard lock(mu);
+      got.push_back(e.index());
+    };
+  }
+  std::vector<std::size_t> all() {
+    std::lock_guard lock(mu);
+    return got;
+  }
+};
+
+std::size_t kind_of(const event& e) { return e.index(); }
+
+TEST(EventQueue, ARemovedTorrentsHandlerGoesWithItsLastEventAndSparesTheNextOnes) {
+  const sha1_hash ih = hash_of(7);
+  const auto added = kind_of(events::torrent_added{ih});
+  const auto removed = kind_of(events::torrent_removed{ih, false});
+  const auto checked = kind_of(events::torrent_checked{ih, 1, 1});
+  {
+    // The torrent added again registers its handler after the old torrent_removed was delivered.
+    kinds old_handler, new_handler;
+    detail::event_dispatcher d;
+    d.set_torrent_handler(ih, old_handler.fn());
+    d.push(events::torrent_added{ih});
+    d.push(events::torrent_removed{ih, true});
+    d.drain();
+    d.set_torrent_handler(ih, new_handler.fn());
+    d.push(events::torrent_added{ih});
+    d.push(events::torrent_checked{ih, 1, 1});
+    d.drain();
+    EXPECT_EQ(old_handler.all(), (std::vector<std::size_t>{added, removed}));
+    EXPECT_EQ(new_handler.all(), (std::vector<std::size_t>{added, checked})) << "not dropped by the old removal";
+  }
+  {
+    // ... or while the old torrent_removed is still queued: that event is not the new handler's,
+    // and does not drop it. (Set from the delivery thread, in the old handler's first call, once
+    // the removal is queued: the order is then certain.)
+    kinds new_handler;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool removal_queued = false;
+    std::vector<std::size_t> old_got;
+    detail::event_dispatcher d;
+    d.set_torrent_handler(ih, [&](const event& e) {
+      std::unique_lock lock(mu);
+      old_got.push_back(e.index());
+      cv.wait(lock, [&] { return removal_queued; });
+      d.set_torrent_handler(ih, new_handler.fn());  // the torrent was added again
+    });
+    d.push(events::torrent_added{ih});
+    d.push(events::torrent_removed{ih, true});
+    {
+      std::lock_guard lock(mu);
+      removal_queued = true;
+      cv.notify_all();
+    }
+    d.push(events::torrent_added{ih});
+    d.push(events::torrent_checked{ih, 1, 1});
+    d.drain();
+    std::lock_guard lock(mu);
+    EXPECT_EQ(old_got, (std::vector<std::size_t>{added}));
+    EXPECT_EQ(new_handler.all(), (std::vector<std::size_t>{added, checked}));
+  }
+  // With no new handler, the removed torrent's handler gets nothing more.
+  kinds gone;
+  detail::event_dispatcher d;
+  d.set_torrent_handler(ih, gone.fn());
+  d.push(events::torrent_removed{ih, false});
+  d.push(events::torrent_added{ih});
+  d.drain();
+  EXPECT_EQ(gone.all(), (std::vector<std::size_t>{removed}));
+}
+
+}  // namespace
+}  // namespace tessera

@@ -1,11 +1,18 @@
 // session::apply_settings: settings changed at run time take effect -- the listen port (a new
 // listener, announced from then on), the DHT on and off, the upload limit, the connections per
 // torrent -- and current_settings() reports them.
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <string>
 
+#include "core/extension_messages.hpp"
+#include "core/wire.hpp"
 #include "session_test_support.hpp"
 #include "tessera/session.hpp"
 
@@ -121,6 +128,138 @@ TEST(RuntimeSettings, FewerConnectionsPerTorrentAreDialled) {
   ASSERT_EQ(done->state, torrent_state::seeding) << done->error;
   EXPECT_EQ(a.connections() + b.connections() + c.connections(), 1)
       << "one connection at a time: the first seeder served everything";
+}
+
+TEST(RuntimeSettings, FewerConnectionsInTheSessionAreDialled) {
+  auto t = make_torrent(324);
+  fake_seeder a(t, "127.0.0.7"), b(t, "127.0.0.8"), c(t, "127.0.0.9");
+  temp_dir dir;
+  session ses(loopback_settings("127.0.0.1"));
+  auto s = ses.current_settings();
+  s.max_connections = 1;
+  ses.apply_settings(s);
+  EXPECT_EQ(ses.current_settings().max_connections, 1);
+  auto h = add_test_torrent(ses, t, dir.path, {a.endpoint(), b.endpoint(), c.endpoint()});
+  auto done = wait_for_status(h, is_settled);
+  ASSERT_TRUE(done);
+  ASSERT_EQ(done->state, torrent_state::seeding) << done->error;
+  EXPECT_EQ(a.connections() + b.connections() + c.connections(), 1) << "one connection in the whole session";
+}
+
+/// Descriptors of this process open on files under `dir`.
+int files_open_under(const std::filesystem::path& dir) {
+  int n = 0;
+  std::error_code ec;
+  const std::string prefix = std::filesystem::canonical(dir, ec).string() + "/";
+  for (auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+    auto target = std::filesystem::read_symlink(e.path(), ec);
+    if (!ec && target.string().rfind(prefix, 0) == 0) ++n;
+  }
+  return n;
+}
+
+TEST(RuntimeSettings, ASmallerOpenFilePoolClosesFiles) {
+  auto t = make_torrent(325);  // three files, all read by the check
+  temp_dir dir;
+  write_payload(t, dir.path);
+  session ses(loopback_settings("127.0.0.1"));
+  auto h = add_test_torrent(ses, t, dir.path);
+  ASSERT_TRUE(wait_for_status(h, is_seeding));
+  EXPECT_EQ(files_open_under(dir.path), 3) << "the pool (40 files) keeps the three files the check read";
+  auto s = ses.current_settings();
+  s.max_open_files = 1;
+  ses.apply_settings(s);
+  EXPECT_EQ(ses.current_settings().max_open_files, 1);
+  EXPECT_LE(files_open_under(dir.path), 1);
+  // Files are reopened when needed: a recheck still verifies every piece.
+  auto checks = std::make_shared<std::atomic<int>>(0);
+  ASSERT_TRUE(h.set_event_handler([checks](const event& e) {
+    if (std::holds_alternative<events::torrent_checked>(e)) ++*checks;
+  }));
+  ASSERT_TRUE(h.force_recheck());
+  ASSERT_TRUE(eventually([&] { return checks->load() == 1; }, 10s)) << "the recheck ended";
+  auto again = wait_for_status(h, is_seeding);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->state, torrent_state::seeding) << again->error;
+  EXPECT_EQ(again->pieces_done, t.ti->num_pieces());
+  EXPECT_LE(files_open_under(dir.path), 1);
+}
+
+/// Connects to a seeding session as a peer that speaks the extension protocol (BEP 10) and
+/// returns the ut_pex id of the session's extended handshake (0: PEX off); nullopt when no
+/// extended handshake came within `limit`.
+std::optional<int> ut_pex_offered(std::uint16_t port, const sha1_hash& ih, const char* from, const char* id,
+                                  std::chrono::milliseconds limit = 5000ms) {
+  namespace wire = detail::wire;
+  asio::io_context io;
+  tcp::socket s(io);
+  boost::system::error_code ec;
+  s.open(tcp::v4(), ec);
+  if (!ec) s.bind(tcp::endpoint(asio::ip::make_address(from), 0), ec);
+  if (!ec) s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return std::nullopt;
+  timeval tv{0, 20 * 1000};
+  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  wire::handshake h;
+  h.reserved[5] |= 0x10;  // BEP 10
+  h.info_hash = ih;
+  for (std::size_t i = 0; i < h.id.bytes.size() && id[i] != 0; ++i) h.id.bytes[i] = static_cast<std::uint8_t>(id[i]);
+  std::vector<std::uint8_t> out;
+  wire::write_handshake(out, h);
+  asio::write(s, asio::buffer(out), ec);
+  if (ec) return std::nullopt;
+  std::vector<std::uint8_t> buf, chunk(64 * 1024);
+  bool handshake_seen = false;
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    const ssize_t n = ::recv(s.native_handle(), chunk.data(), chunk.size(), 0);
+    if (n == 0) return std::nullopt;
+    if (n < 0) continue;
+    buf.insert(buf.end(), chunk.begin(), chunk.begin() + n);
+    std::size_t at = 0;
+    if (!handshake_seen) {
+      if (buf.size() < wire::handshake_length) continue;
+      at = wire::handshake_length;
+      handshake_seen = true;
+    }
+    for (;;) {
+      auto r = wire::decode_message({buf.data() + at, buf.size() - at}, 1 << 20);
+      if (r.ec || r.consumed == 0) break;
+      at += r.consumed;
+      if (const auto* x = std::get_if<wire::extended>(&r.msg); x && x->id == detail::extended_handshake_id) {
+        auto eh = detail::parse_extension_handshake(
+            std::string_view(reinterpret_cast<const char*>(x->payload.data()), x->payload.size()));
+        if (!eh) return std::nullopt;
+        return eh->ut_pex;
+      }
+    }
+    buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(at));
+  }
+  return std::nullopt;
+}
+
+TEST(RuntimeSettings, PeerExchangeIsWithdrawnAndOfferedAgain) {
+  auto t = make_torrent(326);
+  temp_dir dir;
+  write_payload(t, dir.path);
+  session ses(loopback_settings("127.0.0.1"));
+  auto h = add_test_torrent(ses, t, dir.path);
+  ASSERT_TRUE(wait_for_status(h, is_seeding));
+  auto on = ut_pex_offered(ses.listen_port(), t.ti->info_hash, "127.0.3.1", "PEX-A");
+  ASSERT_TRUE(on.has_value()) << "no extended handshake";
+  EXPECT_NE(*on, 0) << "PEX is on by default";
+  auto s = ses.current_settings();
+  s.enable_pex = false;
+  ses.apply_settings(s);
+  EXPECT_FALSE(ses.current_settings().enable_pex);
+  auto off = ut_pex_offered(ses.listen_port(), t.ti->info_hash, "127.0.3.2", "PEX-B");
+  ASSERT_TRUE(off.has_value());
+  EXPECT_EQ(*off, 0) << "a torrent of a session without PEX offers no ut_pex";
+  s.enable_pex = true;
+  ses.apply_settings(s);
+  auto again = ut_pex_offered(ses.listen_port(), t.ti->info_hash, "127.0.3.3", "PEX-C");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_NE(*again, 0);
 }
 
 }  // namespace
