@@ -75,6 +75,7 @@ std::string session_stats(method_context& c) {
   int active = 0, paused = 0;
   std::int64_t down = 0, up = 0;
   auto statuses = c.d.statuses();
+  c.d.fold(statuses, unix_now());
   for (auto& [id, t] : c.d.torrents()) {
     auto found = statuses.find(id);
     if (found == statuses.end()) continue;

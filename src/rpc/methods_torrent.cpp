@@ -48,6 +48,7 @@ std::string torrent_get(method_context& c) {
     torrents.emplace_back(std::move(header));
   }
   auto statuses = c.d.statuses();
+  c.d.fold(statuses, now);
   for (auto& [id, t] : c.d.torrents()) {
     const bool pick = chosen.count(id) > 0;
     if (!pick && !sel.recently_active) continue;

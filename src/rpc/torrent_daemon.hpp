@@ -107,6 +107,10 @@ class torrent_daemon {
   daemon_torrent* find(int id);
   /// Every torrent's status, by id, in one visit to the engine (session::get_torrent_status).
   std::map<int, torrent_status> statuses();
+  /// Folds the engine's counters (this run) into the torrents' records: bytes, activity date,
+  /// seconds downloading/seeding, the done date. The tick does it every second; torrent-get and
+  /// session-stats do it first, so what they report is current.
+  void fold(const std::map<int, torrent_status>& all, std::int64_t now);
   const std::filesystem::path& config_dir() const { return options_.config_dir; }
   /// Adds a torrent. Errors are Transmission's texts ("invalid or corrupt torrent file",
   /// "download directory path is not absolute", ...).
@@ -156,9 +160,7 @@ class torrent_daemon {
   void save_counters();
   void save_stats();
   void check_seeding_goals(daemon_torrent& t, const torrent_status& st, std::int64_t now);
-  /// Folds the engine's counters (this run) into the torrents' records: bytes, activity date,
-  /// seconds downloading/seeding, the done date.
-  void fold(const std::map<int, torrent_status>& all, std::int64_t now);
+
   void apply_queue(const std::map<int, torrent_status>& statuses, std::int64_t now);
   /// Whether a torrent started now would wait in the download queue.
   bool download_queue_full();
