@@ -86,6 +86,15 @@ session_settings torrent_daemon::engine_settings() const {
 }
 
 result<bool, std::string> torrent_daemon::start(std::vector<std::string>& problems) {
+  if (auto r = start_locked(problems); !r) return r;
+  // Outside mu_: the event dispatcher calls the handler under its own lock, and the handler
+  // takes mu_; taking the dispatcher's lock under mu_ would invert that order. Restoring needs
+  // no event.
+  session_->set_event_handler([this](const event& e) { on_event(e); });
+  return true;
+}
+
+result<bool, std::string> torrent_daemon::start_locked(std::vector<std::string>& problems) {
   std::scoped_lock lk(mu_);
   std::error_code ec;
   fs::create_directories(options_.config_dir, ec);
@@ -111,8 +120,6 @@ result<bool, std::string> torrent_daemon::start(std::vector<std::string>& proble
   auto loaded = catalogue_.load_all(problems);
   for (auto& l : loaded) restore(std::move(l), problems);
   apply_queue();
-  // Events last: restoring needs no event, and the handler takes mu_ (held here).
-  session_->set_event_handler([this](const event& e) { on_event(e); });
   save_stats();
   return true;
 }

@@ -151,6 +151,7 @@ class torrent_daemon {
 
  private:
   void on_event(const event& e);
+  result<bool, std::string> start_locked(std::vector<std::string>& problems);
   /// The engine reported a relocating torrent removed: add it at its new place.
   void finish_relocation(daemon_torrent& t);
   void restore(catalogue::loaded&& l, std::vector<std::string>& problems);
