@@ -142,7 +142,6 @@ class torrent_daemon {
   transfer_stats cumulative_stats() const;
   /// The session's settings as configured at start (listen port etc.).
   std::uint16_t peer_port() const;
-  std::int64_t started_at() const { return started_at_; }
   /// Saves settings.json (after session-set).
   void save_settings();
   /// SIGHUP: re-reads settings.json and applies what acts at run time (docs/daemon.md). Takes
