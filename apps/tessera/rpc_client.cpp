@@ -18,8 +18,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/url/parse.hpp>
 
+#include "discovery/http_read.hpp"
 #include "rpc/base64_text.hpp"
 
 namespace tessera::cli {
@@ -70,16 +70,9 @@ asio::awaitable<result<http_reply, std::string>> exchange(Stream& stream,
                                                           std::size_t max_body) {
   auto [wec, written] = co_await http::async_write(stream, request, use_tuple);
   if (wec) co_return unexpected{io_message(wec, "sending the request")};
-  beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(max_body);
-  auto [rec, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
-  if (rec == asio::ssl::error::stream_truncated && !parser.is_done()) {
-    // A server closing TLS without close_notify ends a body that runs to the end of the stream.
-    boost::system::error_code eof_ec;
-    parser.put_eof(eof_ec);
-    if (!eof_ec) rec = {};
-  }
+  const auto rec = co_await detail::read_http_response(stream, parser);
   if (rec == http::error::body_limit) {
     co_return unexpected{"the reply is larger than " + std::to_string(max_body >> 20) + " MiB"};
   }
@@ -101,31 +94,18 @@ asio::awaitable<result<http_reply, std::string>> exchange(Stream& stream,
 }  // namespace
 
 result<rpc_url, std::string> parse_rpc_url(std::string_view text) {
-  auto parsed = boost::urls::parse_uri(text);
+  auto url = detail::parse_http_url(text);
+  if (url) return *url;
   const std::string quoted = "'" + std::string(text) + "'";
-  if (!parsed) return unexpected{quoted + " is not a URL (expected http://HOST:PORT/transmission/rpc)"};
-  rpc_url url;
-  if (parsed->scheme_id() == boost::urls::scheme::https) {
-    url.tls = true;
-  } else if (parsed->scheme_id() != boost::urls::scheme::http) {
-    return unexpected{quoted + ": only http:// and https:// URLs are supported"};
+  switch (url.error()) {
+    case detail::http_url_errc::not_a_url:
+      return unexpected{quoted + " is not a URL (expected http://HOST:PORT/transmission/rpc)"};
+    case detail::http_url_errc::unsupported_scheme:
+      return unexpected{quoted + ": only http:// and https:// URLs are supported"};
+    case detail::http_url_errc::no_host: return unexpected{quoted + ": no host"};
+    case detail::http_url_errc::bad_port: break;
   }
-  if (!parsed->has_authority() || parsed->encoded_host().empty()) return unexpected{quoted + ": no host"};
-  url.host = parsed->host_address();
-  if (parsed->has_port()) {
-    if (parsed->port().empty() || parsed->port_number() == 0) return unexpected{quoted + ": bad port"};
-    url.port = parsed->port_number();
-  } else {
-    url.port = url.tls ? 443 : 80;
-  }
-  url.host_header = std::string(parsed->encoded_host_and_port());
-  url.target = std::string(parsed->encoded_target());
-  if (url.target.empty() || url.target.front() != '/') url.target.insert(0, "/");
-  if (parsed->has_userinfo()) {
-    url.user = std::string(parsed->user());
-    if (parsed->has_password()) url.password = std::string(parsed->password());
-  }
-  return url;
+  return unexpected{quoted + ": bad port"};
 }
 
 struct rpc_client::impl {

@@ -13,6 +13,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "discovery/http_url.hpp"
 #include "tessera/result.hpp"
 
 namespace tessera::cli {
@@ -20,17 +21,8 @@ namespace tessera::cli {
 /// The default daemon: Transmission's default RPC address (checklist H1).
 inline constexpr std::string_view default_rpc_url = "http://127.0.0.1:9091/transmission/rpc";
 
-/// What the client needs from an RPC URL.
-struct rpc_url {
-  bool tls = false;          ///< https
-  std::string host;          ///< host name or IP literal, IPv6 without brackets
-  std::uint16_t port = 0;    ///< from the URL, else 80 / 443
-  std::string host_header;   ///< Host: host[:port] as written in the URL (IPv6 in brackets)
-  std::string target;        ///< path and query, percent-encoded, "/" at least
-  /// User and password written in the URL (`http://user:pass@host/...`), decoded; nullopt
-  /// without userinfo.
-  std::optional<std::string> user, password;
-};
+/// What the client needs from an RPC URL (discovery/http_url.hpp).
+using rpc_url = detail::http_url;
 
 /// Parses an http:// or https:// URL. Errors (a one-line message naming the URL): not a URL,
 /// another scheme, no host, port 0. Pure; any thread.

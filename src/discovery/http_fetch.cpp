@@ -16,6 +16,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
 
+#include "discovery/http_read.hpp"
+#include "discovery/http_url.hpp"
 #include "discovery/peer_address.hpp"
 #include "discovery/resolve.hpp"
 
@@ -45,37 +47,6 @@ struct http_reply {
   std::string body;
 };
 
-struct url_parts {
-  bool tls = false;
-  std::string host;         ///< without brackets, for resolving and SNI
-  std::uint16_t port_number = 0;
-  std::string host_header;  ///< as in the URL, with brackets and port when given
-  std::string target;       ///< path and query, percent-encoded as in the URL
-};
-
-std::optional<url_parts> split_url(const std::string& url) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed) return std::nullopt;
-  url_parts parts;
-  if (parsed->scheme_id() == boost::urls::scheme::https) {
-    parts.tls = true;
-  } else if (parsed->scheme_id() != boost::urls::scheme::http) {
-    return std::nullopt;
-  }
-  if (!parsed->has_authority() || parsed->encoded_host().empty()) return std::nullopt;
-  parts.host = parsed->host_address();
-  if (parsed->has_port()) {
-    if (parsed->port_number() == 0) return std::nullopt;
-    parts.port_number = parsed->port_number();
-  } else {
-    parts.port_number = parts.tls ? 443 : 80;
-  }
-  parts.host_header = std::string(parsed->encoded_host_and_port());
-  parts.target = std::string(parsed->encoded_target());
-  if (parts.target.empty() || parts.target.front() != '/') parts.target.insert(0, "/");
-  return parts;
-}
-
 tracker_error io_error(const boost::system::error_code& ec, const char* what) {
   if (ec == beast::error::timeout) return make_error(tracker_errc::timeout, what);
   return {std::error_code(ec), std::string(what) + ": " + ec.message()};
@@ -83,7 +54,7 @@ tracker_error io_error(const boost::system::error_code& ec, const char* what) {
 
 /// Sends the GET and reads the reply on a connected (and, for TLS, handshaken) stream.
 template <class Stream>
-asio::awaitable<result<http_reply, tracker_error>> exchange(Stream& stream, const url_parts& parts,
+asio::awaitable<result<http_reply, tracker_error>> exchange(Stream& stream, const http_url& parts,
                                                              std::uint64_t max_body) {
   http::request<http::empty_body> request{http::verb::get, parts.target, 11};
   request.set(http::field::host, parts.host_header);
@@ -93,16 +64,9 @@ asio::awaitable<result<http_reply, tracker_error>> exchange(Stream& stream, cons
   auto [wec, written] = co_await http::async_write(stream, request, use_tuple);
   if (wec) co_return unexpected{io_error(wec, "sending request")};
 
-  beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(max_body);
-  auto [rec, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
-  if (rec == asio::ssl::error::stream_truncated && !parser.is_done()) {
-    // A server closing TLS without close_notify ends a body that runs to end of stream.
-    boost::system::error_code eof_ec;
-    parser.put_eof(eof_ec);
-    if (!eof_ec) rec = {};
-  }
+  const auto rec = co_await read_http_response(stream, parser);
   if (rec) co_return unexpected{io_error(rec, "reading response")};
   const auto& response = parser.get();
   http_reply reply;
@@ -150,9 +114,9 @@ asio::awaitable<result<http_reply, tracker_error>>
 http_get(const std::string& url, std::chrono::steady_clock::time_point deadline,
          const std::optional<asio::ip::address>& local,
          bool (*refuse_local)(const asio::ip::address&), std::uint64_t max_body) {
-  auto parts = split_url(url);
+  auto parts = parse_http_url(url);
   if (!parts) co_return unexpected{make_error(tracker_errc::unsupported_url, url)};
-  auto resolved = co_await resolve_with_deadline<tcp>(parts->host, parts->port_number, deadline);
+  auto resolved = co_await resolve_with_deadline<tcp>(parts->host, parts->port, deadline);
   if (!resolved) co_return unexpected{resolved.error()};
   std::vector<tcp::endpoint> endpoints;
   for (const auto& entry : *resolved) {
