@@ -55,12 +55,13 @@ tracker_error io_error(const boost::system::error_code& ec, const char* what) {
 /// Sends the GET and reads the reply on a connected (and, for TLS, handshaken) stream.
 template <class Stream>
 asio::awaitable<result<http_reply, tracker_error>> exchange(Stream& stream, const http_url& parts,
-                                                             std::uint64_t max_body) {
+                                                             std::uint64_t max_body, const std::string& cookie) {
   http::request<http::empty_body> request{http::verb::get, parts.target, 11};
   request.set(http::field::host, parts.host_header);
   request.set(http::field::user_agent, "tessera/0.1");
   request.set(http::field::accept_encoding, "identity");
   request.set(http::field::connection, "close");
+  if (!cookie.empty()) request.set(http::field::cookie, cookie);
   auto [wec, written] = co_await http::async_write(stream, request, use_tuple);
   if (wec) co_return unexpected{io_error(wec, "sending request")};
 
@@ -107,13 +108,14 @@ connect_from(beast::tcp_stream& stream, const std::vector<tcp::endpoint>& endpoi
   co_return last;
 }
 
-/// One GET of `url`, all of it before `deadline`, from `local` when set (see connect_from).
+/// One GET of `url`, all of it before `deadline`, from `local` when set (see connect_from), with
+/// a Cookie header when `cookie` is not empty.
 /// With `refuse_local` set, resolved addresses for which it is true are not connected to (a
 /// redirect from a public tracker, see redirect_policy); none left is redirect_refused.
 asio::awaitable<result<http_reply, tracker_error>>
 http_get(const std::string& url, std::chrono::steady_clock::time_point deadline,
          const std::optional<asio::ip::address>& local,
-         bool (*refuse_local)(const asio::ip::address&), std::uint64_t max_body) {
+         bool (*refuse_local)(const asio::ip::address&), std::uint64_t max_body, const std::string& cookie) {
   auto parts = parse_http_url(url);
   if (!parts) co_return unexpected{make_error(tracker_errc::unsupported_url, url)};
   auto resolved = co_await resolve_with_deadline<tcp>(parts->host, parts->port, deadline);
@@ -141,7 +143,7 @@ http_get(const std::string& url, std::chrono::steady_clock::time_point deadline,
     auto cec = co_await connect_from(stream, endpoints, local);
     if (cec) co_return unexpected{io_error(cec, "connecting")};
     const tcp::endpoint remote = stream.socket().remote_endpoint(remote_ec);
-    co_return answered(remote, co_await exchange(stream, *parts, max_body));
+    co_return answered(remote, co_await exchange(stream, *parts, max_body, cookie));
   }
 
   asio::ssl::context ctx(asio::ssl::context::tls_client);
@@ -161,8 +163,17 @@ http_get(const std::string& url, std::chrono::steady_clock::time_point deadline,
   const tcp::endpoint remote = beast::get_lowest_layer(stream).socket().remote_endpoint(remote_ec);
   auto [hec] = co_await stream.async_handshake(asio::ssl::stream_base::client, use_tuple);
   if (hec) co_return unexpected{io_error(hec, "TLS handshake")};
-  co_return answered(remote, co_await exchange(stream, *parts, max_body));
+  co_return answered(remote, co_await exchange(stream, *parts, max_body, cookie));
 }
+
+/// scheme://host:port of an http(s) URL, empty when it is not one.
+std::string origin_of(const std::string& url) {
+  auto parts = parse_http_url(url);
+  if (!parts) return {};
+  return (parts->tls ? "https://" : "http://") + parts->host + ":" + std::to_string(parts->port);
+}
+
+const std::string no_cookie;
 
 bool is_redirect(unsigned status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -173,14 +184,21 @@ bool is_redirect(unsigned status) {
 
 asio::awaitable<result<http_fetch_reply, tracker_error>>
 http_fetch(std::string url, std::chrono::seconds timeout, redirect_policy policy,
-           std::optional<asio::ip::address> local, std::uint64_t max_body) {
+           std::optional<asio::ip::address> local, std::uint64_t max_body, std::string cookie) {
+  if (cookie.size() > max_cookie_bytes || cookie.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+    co_return unexpected{make_error(tracker_errc::unsupported_url,
+                                    "cookies: longer than 8 KiB or holding a line break or NUL")};
+  }
+  const auto first_origin = origin_of(url);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto* const is_local = policy.is_local != nullptr ? policy.is_local : &is_local_network_address;
   std::string current = std::move(url);
   bool tls_seen = false;     // a hop of the chain was https: no http after it
   bool public_seen = false;  // a hop answered from a public address: no local hop after it
   for (int redirects = 0;; ++redirects) {
-    auto reply = co_await http_get(current, deadline, local, public_seen ? is_local : nullptr, max_body);
+    // The cookies belong to the first URL's origin: a redirect elsewhere goes without them.
+    const std::string& hop_cookie = origin_of(current) == first_origin ? cookie : no_cookie;
+    auto reply = co_await http_get(current, deadline, local, public_seen ? is_local : nullptr, max_body, hop_cookie);
     if (!reply) co_return unexpected{reply.error()};
     if (is_redirect(reply->status) && !reply->location.empty()) {
       if (redirects >= policy.max_redirects) {

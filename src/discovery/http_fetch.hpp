@@ -9,6 +9,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,12 +23,18 @@ struct http_fetch_reply {
   std::string body;
 };
 
-/// GETs `url`. With `local`, connects from that address. Errors (tracker_error, category
-/// "tessera.tracker"): unsupported_url (not http/https, or a bad redirect target), timeout,
+/// Longest `cookie` http_fetch sends.
+inline constexpr std::size_t max_cookie_bytes = 8192;
+
+/// GETs `url`. With `local`, connects from that address. A non-empty `cookie` (the value of a
+/// Cookie header, `name=value; name2=value2`, as Transmission's torrent-add `cookies`) goes with
+/// the requests to the first URL's origin (scheme, host and port) only, never to a redirect
+/// elsewhere; one over max_cookie_bytes or holding CR, LF or NUL is refused (unsupported_url).
+/// Errors (tracker_error, category "tessera.tracker"): unsupported_url (not http/https, or a bad redirect target), timeout,
 /// http_status ("too many redirects"), redirect_refused, a resolve/connect/TLS/read failure, and
 /// a body over max_body (Beast's body_limit). Runs on the caller's executor.
 boost::asio::awaitable<result<http_fetch_reply, tracker_error>>
 http_fetch(std::string url, std::chrono::seconds timeout, redirect_policy policy,
-           std::optional<boost::asio::ip::address> local, std::uint64_t max_body);
+           std::optional<boost::asio::ip::address> local, std::uint64_t max_body, std::string cookie = {});
 
 }  // namespace tessera::detail

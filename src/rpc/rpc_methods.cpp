@@ -74,7 +74,8 @@ std::string rpc_methods::handle(std::string_view body) {
           if (const auto* f = args.if_contains("filename"); f && f->is_string()) {
             const std::string url(f->get_string());
             if (starts_with_nocase(url, "http://") || starts_with_nocase(url, "https://")) {
-              c.fetched = fetch_torrent_url(url);
+              const auto* cookies = args.if_contains("cookies");
+              c.fetched = fetch_torrent_url(url, cookies && cookies->is_string() ? std::string(cookies->get_string()) : "");
             }
           }
         }

@@ -10,14 +10,15 @@
 
 namespace tessera::rpc {
 
-result<std::string, std::string> fetch_torrent_url(const std::string& url, std::chrono::seconds timeout) {
+result<std::string, std::string> fetch_torrent_url(const std::string& url, const std::string& cookies,
+                                                   std::chrono::seconds timeout) {
   boost::asio::io_context io;
   std::optional<result<detail::http_fetch_reply, detail::tracker_error>> outcome;
   boost::asio::co_spawn(
       io,
       [&]() -> boost::asio::awaitable<void> {
         outcome = co_await detail::http_fetch(url, timeout, detail::redirect_policy{}, std::nullopt,
-                                              max_torrent_url_bytes);
+                                              max_torrent_url_bytes, cookies);
       },
       boost::asio::detached);
   io.run();

@@ -90,6 +90,8 @@ struct fake_http_tracker {
     return "http://" + acceptor.local_endpoint().address().to_string() + ":" + std::to_string(port()) + path;
   }
   const std::vector<std::string>& targets() const { return state->targets; }
+  /// The Cookie header of each request, in order ("" without one).
+  const std::vector<std::string>& cookies() const { return state->cookies; }
   /// Source address of each accepted connection, in order.
   const std::vector<asio::ip::address>& sources() const { return state->sources; }
 
@@ -97,6 +99,7 @@ struct fake_http_tracker {
     handler_type handler;
     std::vector<std::string> targets;
     std::vector<std::string> hosts;
+    std::vector<std::string> cookies;
     std::vector<asio::ip::address> sources;
   };
 
@@ -109,6 +112,7 @@ struct fake_http_tracker {
     if (ec) co_return;
     st->targets.push_back(std::string(req.target()));
     st->hosts.push_back(std::string(req[http::field::host]));
+    st->cookies.push_back(std::string(req[http::field::cookie]));
     reply r = st->handler(std::string(req.target()));
     if (r.never_answer) {
       asio::steady_timer t(socket.get_executor(), 30s);
