@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "tessera/events.hpp"
@@ -20,6 +22,11 @@ namespace detail {
 class session_impl;
 class torrent;
 }  // namespace detail
+
+/// Whether `url` is a tracker URL a torrent may announce to: an `http://`, `https://` or `udp://`
+/// URL (scheme in any case) with a non-empty host, at most 2,048 bytes, without spaces or control
+/// characters. Pure; any thread.
+bool is_valid_tracker_url(std::string_view url);
 
 /// Refers to a torrent in a session. Cheap to copy. Once the torrent is removed (or the session is
 /// gone) every call fails with std::errc::no_such_process instead of touching freed state.
@@ -42,6 +49,17 @@ class torrent_handle {
   result<std::vector<peer_status>> peers() const;
   /// Every tracker URL with its tier and last outcome.
   result<std::vector<tracker_status>> trackers() const;
+  /// Replaces the torrent's tracker list at run time (BEP 12 tiers of announce URLs; the outer
+  /// order is the tier order). Empty tiers and repeated URLs (the later ones) are dropped; an
+  /// empty list leaves the torrent to the DHT, LSD and PEX. When the torrent announces (or would,
+  /// were the list not empty), the announcer restarts with the new list: `stopped` goes to the
+  /// old trackers that answered, `started` to every tracker of the new one. The list is kept
+  /// when a magnet's metadata arrives and in torrent_status/trackers(); the status of a URL kept
+  /// from the old list is kept too. It is not stored in the resume data: a program that wants the
+  /// edit after a restart keeps it and calls this again after add_torrent (add it paused to
+  /// announce only to the new list). Errors: std::errc::invalid_argument when a URL is not
+  /// is_valid_tracker_url (nothing changes then), no_such_process once the torrent is gone.
+  result<bool> replace_trackers(std::vector<std::vector<std::string>> tiers) const;
 
   /// Closes every connection, announces `stopped`, and stays idle until resume(); verified
   /// pieces are kept. A pause during the check of existing data lets the check finish first.

@@ -9,6 +9,7 @@
 #include "rpc/json_args.hpp"
 #include "rpc/rpc_methods.hpp"
 #include "rpc/torrent_fields.hpp"
+#include "rpc/tracker_list.hpp"
 
 namespace tessera::rpc {
 
@@ -188,6 +189,38 @@ std::string set_files(method_context& c, daemon_torrent& t) {
   return "success";
 }
 
+// trackerAdd, then trackerRemove, then trackerReplace, each as Transmission 3.00 (an edit that
+// applies to nothing is "invalid argument" and ends the edits; those before it stay). The
+// engine gets the new list at once and the record is saved at once.
+std::string edit_trackers(method_context& c, daemon_torrent& t) {
+  const auto* add = c.args.if_contains("trackerAdd");
+  const auto* remove = c.args.if_contains("trackerRemove");
+  const auto* replace = c.args.if_contains("trackerReplace");
+  if (!add && !remove && !replace) return "success";
+  auto list = current_trackers(t);
+  int next_id = next_tracker_id(t);
+  std::string result = "success";
+  bool changed = false;
+  if (add) {
+    if (add_trackers(list, next_id, *add)) changed = true;
+    else result = "invalid argument";
+  }
+  if (remove && result == "success") {
+    if (remove_trackers(list, *remove)) changed = true;
+    else result = "invalid argument";
+  }
+  if (replace && result == "success") {
+    if (replace_trackers(list, *replace)) changed = true;
+    else result = "invalid argument";
+  }
+  if (!changed) return result;
+  if (auto r = t.handle.replace_trackers(tracker_tiers(list)); !r) return "error setting announce list";
+  t.record.trackers = std::move(list);
+  t.record.next_tracker_id = next_id;
+  c.d.save_now(t);
+  return result;
+}
+
 }  // namespace
 
 std::string torrent_set(method_context& c) {
@@ -224,9 +257,7 @@ std::string torrent_set(method_context& c) {
     }
     c.d.apply_torrent_limits(*t);
     if (auto f = set_files(c, *t); f != "success") result = f;
-    if (a.contains("trackerAdd") || a.contains("trackerRemove") || a.contains("trackerReplace")) {
-      result = "editing the tracker list is not supported yet";
-    }
+    if (auto e = edit_trackers(c, *t); e != "success") result = e;
     c.d.changed(*t);
   }
   return result;

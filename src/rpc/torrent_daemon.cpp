@@ -9,6 +9,7 @@
 #include "disk/resume_data.hpp"
 #include "rpc/json_args.hpp"
 #include "rpc/torrent_fields.hpp"
+#include "rpc/tracker_list.hpp"
 #include "tessera/magnet.hpp"
 
 namespace tessera::rpc {
@@ -188,11 +189,22 @@ result<torrent_handle, std::string> torrent_daemon::add_to_session(daemon_torren
     p = std::move(*m);
   }
   p.save_path = t.record.download_dir;
-  p.paused = paused;
+  // An edited tracker list replaces the metainfo's before the torrent may announce: added
+  // paused, edited, then resumed.
+  const bool edited = t.record.trackers.has_value();
+  p.paused = paused || edited;
   for (int prio : t.record.file_priorities) p.file_priorities.push_back(static_cast<file_priority>(prio));
   std::string message;
   auto h = session_->add_torrent(std::move(p), &message);
   if (!h) return unexpected{message.empty() ? h.error().message() : message};
+  if (edited) {
+    if (auto r = h->replace_trackers(tracker_tiers(*t.record.trackers)); !r) {
+      spdlog::warn("torrent {}: its edited tracker list is refused ({}); the metainfo's is used",
+                   t.record.info_hash.to_hex(), r.error().message());
+      t.record.trackers.reset();
+    }
+    if (!paused) (void)h->resume();
+  }
   return *h;
 }
 
@@ -356,6 +368,11 @@ void torrent_daemon::stop_torrent(daemon_torrent& t) {
 void torrent_daemon::changed(daemon_torrent& t) {
   table_.touch(t.id, unix_now());
   t.dirty = true;
+}
+
+void torrent_daemon::save_now(daemon_torrent& t) {
+  table_.touch(t.id, unix_now());
+  save_record(t);
 }
 
 void torrent_daemon::apply_runtime_settings() {

@@ -131,6 +131,9 @@ class torrent_daemon {
   void apply_queue();
   /// Records a change (for recently-active) and marks the record to be saved.
   void changed(daemon_torrent& t);
+  /// Records a change and saves the record now (for edits a crash must not lose: the tracker
+  /// list, file names).
+  void save_now(daemon_torrent& t);
   /// Applies the settings that act at run time (rate limits, alt speed) after session-set.
   void apply_runtime_settings();
   /// Moves `ids` in the queue (top/up/down/bottom) and renumbers queue positions 0..n-1.

@@ -195,6 +195,11 @@ void torrent::on_checked(check_result r) {
 }
 
 void torrent::start_swarm() {
+  start_announcing();
+  connect_candidates();
+}
+
+void torrent::start_announcing() {
   if (!announcer_ && !ti_->trackers.empty()) {
     std::weak_ptr<torrent> weak = weak_from_this();
     announcer::callbacks cb;
@@ -257,7 +262,6 @@ void torrent::start_swarm() {
     announcer_ = std::make_shared<announcer>(ctx_.ex, ctx_.udp, ti_->trackers, std::move(cb));
     announcer_->start();
   }
-  connect_candidates();
 }
 
 boost::asio::awaitable<void> torrent::stop() {

@@ -141,6 +141,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// See torrent_handle::move_storage. Errors: operation_not_permitted without metadata or while
   /// a move runs.
   result<bool> move_storage(std::filesystem::path new_save_path);
+  /// See torrent_handle::replace_trackers; `tiers` is valid and normalised already (no empty
+  /// tier, no duplicate URL). Restarts the announcer when one runs (or would run).
+  void replace_trackers(std::vector<std::vector<std::string>> tiers);
   std::vector<file_status> file_statuses() const;
   std::vector<peer_status> peer_statuses() const;
   std::vector<tracker_status> tracker_statuses() const;
@@ -266,6 +269,11 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   int connections_with(const boost::asio::ip::address& a, bool incoming_only) const;
   /// Stops the announcer (sending `stopped` in the background).
   void stop_announcing();
+  /// Starts an announcer for ti_->trackers (announcing `started`) unless one runs or there is no
+  /// tracker. Part of start_swarm.
+  void start_announcing();
+  /// Whether the torrent announces now: started, not paused, stopped, checking or in error.
+  bool swarm_running() const;
   /// A pending recheck or move starts once no piece is waiting for the disk (called every tick).
   void run_pending_disk_work();
   /// Counts the pieces of each file still missing (after a check) for file_completed events.
