@@ -3,6 +3,7 @@
 // thread and waits for it.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -45,6 +46,10 @@ class torrent_handle {
 
   /// Per-file progress, metainfo order; empty for a magnet without metadata yet.
   result<std::vector<tessera::file_status>> files() const;
+  /// The verified pieces as a BEP 3 bitfield: bit 7 (the high bit) of byte 0 is piece 0,
+  /// ceil(num_pieces / 8) bytes, spare bits zero. During the check of existing data: the pieces
+  /// checked good so far. Empty for a magnet without metadata yet. O(num_pieces / 8).
+  result<std::vector<std::uint8_t>> have_pieces() const;
   /// The connected peers.
   result<std::vector<peer_status>> peers() const;
   /// Every tracker URL with its tier and last outcome.

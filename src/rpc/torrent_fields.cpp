@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "rpc/base64_text.hpp"
 #include "rpc/tracker_list.hpp"
 
 namespace tessera::rpc {
@@ -306,6 +307,21 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
         a.emplace_back(std::move(x));
       }
       o[f] = std::move(a);
+    }
+    else if (f == "pieces") {
+      // Asked for only by `transmission-remote -ic` and clients that ask for every field: one
+      // visit to the engine for this torrent, none when the field is not asked for.
+      auto bits = value_or_empty(t.handle.have_pieces());
+      o[f] = detail::base64_encode(std::string_view(reinterpret_cast<const char*>(bits.data()), bits.size()));
+    }
+    else if (f == "peersFrom") {
+      std::int64_t from[6] = {};  // indexed by peer_origin
+      for (const auto& p : lists.peers()) ++from[static_cast<int>(p.origin)];
+      auto n = [&](peer_origin origin) { return from[static_cast<int>(origin)]; };
+      o[f] = json::object{{"fromCache", n(peer_origin::user)}, {"fromDht", n(peer_origin::dht)},
+                          {"fromIncoming", n(peer_origin::incoming)}, {"fromLpd", n(peer_origin::lsd)},
+                          {"fromLtep", 0}, {"fromPex", n(peer_origin::pex)},
+                          {"fromTracker", n(peer_origin::tracker)}};
     }
     else if (f == "peers") {
       json::array a;

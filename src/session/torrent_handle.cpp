@@ -22,6 +22,14 @@ result<std::vector<file_status>> torrent_handle::files() const {
   });
 }
 
+result<std::vector<std::uint8_t>> torrent_handle::have_pieces() const {
+  return detail::session_impl::call(*this, [](detail::torrent& t) -> result<std::vector<std::uint8_t>> {
+    if (!t.has_metadata()) return std::vector<std::uint8_t>{};
+    auto bytes = t.our_pieces().bytes();
+    return std::vector<std::uint8_t>(bytes.begin(), bytes.end());
+  });
+}
+
 result<std::vector<peer_status>> torrent_handle::peers() const {
   return detail::session_impl::call(*this, [](detail::torrent& t) -> result<std::vector<peer_status>> { return t.peer_statuses(); });
 }

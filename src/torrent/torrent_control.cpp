@@ -238,6 +238,16 @@ std::vector<peer_status> torrent::peer_statuses() const {
     p.endpoint = endpoint_to_string(c.remote);
     p.client = conn.client_name();
     p.incoming = c.incoming;
+    p.origin = peer_origin::incoming;
+    if (!c.incoming) {
+      switch (peers_.source_of(c.remote).value_or(peer_source::user)) {
+        case peer_source::tracker: p.origin = peer_origin::tracker; break;
+        case peer_source::dht: p.origin = peer_origin::dht; break;
+        case peer_source::lsd: p.origin = peer_origin::lsd; break;
+        case peer_source::pex: p.origin = peer_origin::pex; break;
+        case peer_source::user: p.origin = peer_origin::user; break;
+      }
+    }
     p.is_seed = conn.is_seed();
     p.am_choking = conn.am_choking();
     p.am_interested = conn.am_interested();

@@ -2,7 +2,7 @@
 """Debian's transmission-remote 3.00 drives `tessera daemon` unchanged (issue 10, test 1): with a
 real tracker (opentracker) and real seeders (libtorrent), `-a` of a .torrent and of a magnet
 downloads both with verified data; `-l`, `-t N -i`, `-f`, `-g`/`-G`, `-ph`/`-pl`, `-S`/`-s`, `-v`,
-`--reannounce`, `-d`/`-u` with and without `-t`, `-si`, `-st`, `-it`, `-td`/`-tr`, `-pi`, `--move`, `-r` and
+`--reannounce`, `-d`/`-u` with and without `-t`, `-si`, `-st`, `-it`, `-td`/`-tr`, `-ic`, `-pi`, `--move`, `-r` and
 `-rad` each do what they say, `-a URL` fetches the .torrent over HTTP, and their outputs are parsed and checked. The daemon is then
 restarted with a password: both torrents come back (state and tracker edits survive a restart), `-l` without
 credentials fails with the 401, `-n user:pass` works."""
@@ -133,6 +133,10 @@ def body(h, args):
     H.remote_ok(d, '-t', '1', '-tr', '0')
     it = H.remote_ok(d, '-t', '1', '-it')
     H.check('Tracker 0:' not in it and f'Tracker 1: http://localhost:{trk_port}' in it, f'-tr: {it}')
+    # -ic: torrent-get `pieces` (base64 of the have-bitfield), printed as 0/1 per piece.
+    ic = H.remote_ok(d, '-t', '1', '-ic')
+    bits = ''.join(c for c in ic if c in '01')
+    H.check(bits == '1' * ta.num_pieces, f'-ic of a complete torrent: {ic}')
     pi = H.remote_ok(d, '-t', '1', '-pi')
     H.check(pi.splitlines()[0].startswith('Address'), f'-pi: {pi}')
 
