@@ -92,6 +92,25 @@ class torrent_handle {
   /// std::errc::operation_not_permitted for a magnet without metadata or a move in progress.
   result<bool> move_storage(const std::filesystem::path& new_save_path) const;
 
+  /// Renames the file or folder at `path` (relative to the save path, as tessera::file_status
+  /// and file_entry::path name it: "name" for a multi-file torrent's top folder or a single
+  /// file, "name/sub/file") to `new_name`, its new last component: on disk when it is there, and
+  /// in the torrent, whose later reads and writes use the new names (a rename of the top folder or
+  /// single file also renames the torrent: torrent_status::name). The semantics and the refusals
+  /// are those of rename_torrent_path (tessera/torrent_info.hpp); what the storage does is
+  /// storage::rename_path's: files on disk are renamed beneath the save path, never over an
+  /// existing entry, and a file that is not the torrent's own stays where it is. A running
+  /// torrent closes its connections for the rename (pieces on their way to the disk are written
+  /// first) and reconnects after it; the announcer keeps running. Blocks until the rename is
+  /// done. Not kept in the resume data: a program that wants it after a restart applies
+  /// rename_torrent_path to the torrent_info it adds. Errors: rename_torrent_path's
+  /// (invalid_argument, no_such_file_or_directory, file_exists; nothing changed);
+  /// operation_not_permitted for a magnet without metadata or while checking, moving or renaming;
+  /// storage_errc::target_exists when something not of the torrent is at the new path on disk, or
+  /// the OS error of the rename (nothing renamed); operation_canceled when the session stopped
+  /// first; no_such_process once the torrent is gone.
+  result<bool> rename_path(const std::string& path, const std::string& new_name) const;
+
   // --- file selection and order. Each fails with std::errc::no_such_process once the torrent
   // is gone. See tessera/file_priority.hpp and torrent_status::is_finished for the semantics.
   /// Sets file `file`'s priority (metainfo order, padding files included) and recomputes every

@@ -74,6 +74,11 @@ std::string catalogue::to_json(const torrent_record& r) {
     o["trackers"] = std::move(trackers);
     o["next_tracker_id"] = r.next_tracker_id;
   }
+  if (!r.renames.empty()) {
+    json::array renames;
+    for (const auto& [path, name] : r.renames) renames.emplace_back(json::array{json::string(path), json::string(name)});
+    o["renames"] = std::move(renames);
+  }
   return json::serialize(o);
 }
 
@@ -140,6 +145,15 @@ std::optional<torrent_record> catalogue::from_json(std::string_view text) {
     for (const auto& t : trackers) next = std::max(next, t.id + 1);
     r.next_tracker_id = static_cast<int>(std::clamp<std::int64_t>(arg_int(o, "next_tracker_id").value_or(0), next, 1 << 30));
     r.trackers = std::move(trackers);
+  }
+  if (const auto* list = o.if_contains("renames"); list && list->is_array()) {
+    for (const auto& item : list->get_array()) {
+      if (!item.is_array() || item.get_array().size() != 2 || !item.get_array()[0].is_string() ||
+          !item.get_array()[1].is_string()) {
+        continue;
+      }
+      r.renames.emplace_back(std::string(item.get_array()[0].get_string()), std::string(item.get_array()[1].get_string()));
+    }
   }
   return r;
 }

@@ -68,6 +68,9 @@ struct torrent_record {
   /// (or the magnet's), with ids 0, 1, ... in its order. Applied to the engine at every add.
   std::optional<std::vector<tracker_entry>> trackers;
   int next_tracker_id = 0;              ///< the id the next added tracker gets (when edited)
+  /// torrent-rename-path calls that succeeded, in order: (path, new name). Applied to the
+  /// metainfo (tessera::rename_torrent_path) before every add.
+  std::vector<std::pair<std::string, std::string>> renames;
 };
 
 /// The counters of one torrent that change all the time (a torrent_record's byte totals,

@@ -128,6 +128,34 @@ std::string torrent_set_location(method_context& c) {
   return "success";
 }
 
+std::string torrent_rename_path(method_context& c) {
+  auto ts = selected(c);
+  if (ts.size() != 1) return "torrent-rename-path requires 1 torrent";
+  auto& t = *ts.front();
+  const std::string path = arg_string(c.args, "path").value_or("");
+  const std::string name = arg_string(c.args, "name").value_or("");
+  // As 3.00, the reply names the torrent and echoes the arguments, also with an error.
+  c.reply["path"] = path;
+  c.reply["name"] = name;
+  c.reply["id"] = t.id;
+  auto r = t.handle.rename_path(path, name);
+  if (!r) {
+    const auto ec = r.error();
+    // 3.00 answers strerror(EINVAL) for bad arguments and for a path that is not in the torrent.
+    if (ec == std::errc::invalid_argument || ec == std::errc::no_such_file_or_directory) return "Invalid argument";
+    if (ec == std::errc::file_exists || ec == make_error_code(storage_errc::target_exists)) return "File exists";
+    return ec.message();
+  }
+  if (t.ti) {
+    auto renamed = std::make_shared<torrent_info>(*t.ti);
+    (void)rename_torrent_path(*renamed, path, name);  // as the engine did it
+    t.ti = std::move(renamed);
+  }
+  t.record.renames.emplace_back(path, name);
+  c.d.save_now(t);
+  return "success";
+}
+
 std::string queue_move(method_context& c, std::string_view method) {
   std::vector<int> ids;
   for (auto* t : selected(c)) ids.push_back(t->id);

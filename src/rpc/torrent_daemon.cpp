@@ -43,6 +43,18 @@ transfer_stats load_stats(const fs::path& path) {
 }
 }  // namespace
 
+std::shared_ptr<const torrent_info> renamed_info(std::shared_ptr<const torrent_info> ti, const torrent_record& r) {
+  if (!ti || r.renames.empty()) return ti;
+  auto copy = std::make_shared<torrent_info>(*ti);
+  for (const auto& [path, name] : r.renames) {
+    if (auto done = rename_torrent_path(*copy, path, name); !done) {
+      spdlog::warn("torrent {}: the rename of {} to {} no longer applies: {}", r.info_hash.to_hex(), path, name,
+                   done.error().message());
+    }
+  }
+  return copy;
+}
+
 torrent_daemon::torrent_daemon(daemon_options options)
     : options_(std::move(options)), catalogue_(options_.config_dir / "torrents") {}
 
@@ -152,7 +164,7 @@ void torrent_daemon::restore(catalogue::loaded&& l, std::vector<std::string>& pr
       problems.push_back(catalogue_.torrent_path(t.record.info_hash).string() + ": not the torrent's metainfo, skipped");
       return;
     }
-    t.ti = std::make_shared<const torrent_info>(std::move(*ti));
+    t.ti = renamed_info(std::make_shared<const torrent_info>(std::move(*ti)), t.record);
   }
   if (!t.ti) {
     auto m = add_torrent_params::from_magnet(t.record.magnet_uri, t.record.download_dir);
@@ -445,7 +457,9 @@ void torrent_daemon::on_event(const event& e) {
           if (!t) return;
           if constexpr (std::is_same_v<E, events::metadata_received>) {
             auto ti = load_torrent_file(catalogue_.torrent_path(t->record.info_hash).string());
-            if (ti && ti->info_hash == t->record.info_hash) t->ti = std::make_shared<const torrent_info>(std::move(*ti));
+            if (ti && ti->info_hash == t->record.info_hash) {
+              t->ti = renamed_info(std::make_shared<const torrent_info>(std::move(*ti)), t->record);
+            }
             table_.touch(t->id, unix_now());
           } else if constexpr (std::is_same_v<E, events::torrent_finished>) {
             if (t->record.done_date == 0) {

@@ -55,6 +55,10 @@ struct daemon_torrent {
                                            ///< download_dir once the engine reports it gone
 };
 
+/// `ti` with the record's renames applied (tessera::rename_torrent_path, in order); a rename that
+/// no longer applies is skipped with a warning. `ti` itself when there is none.
+std::shared_ptr<const torrent_info> renamed_info(std::shared_ptr<const torrent_info> ti, const torrent_record& r);
+
 /// What torrent-add asks for (after the RPC decoded it).
 struct add_request {
   std::string torrent_bytes;              ///< a .torrent's bytes, or

@@ -1,5 +1,6 @@
 // torrent_handle: a weak reference to a torrent; every call goes through the session's network
 // thread and fails with std::errc::no_such_process once the torrent or the session is gone.
+#include <future>
 #include <unordered_set>
 
 #include "session/session_impl.hpp"
@@ -82,6 +83,26 @@ result<bool> torrent_handle::replace_trackers(std::vector<std::vector<std::strin
     t.replace_trackers(std::move(clean));
     return true;
   });
+}
+
+result<bool> torrent_handle::rename_path(const std::string& path, const std::string& new_name) const {
+  // Started on the network thread; the disk job's outcome comes back through the promise. A
+  // torrent destroyed before it answers drops `done`, and with it the promise (broken_promise).
+  auto promise = std::make_shared<std::promise<std::error_code>>();
+  auto outcome = promise->get_future();
+  auto started = detail::session_impl::call(*this, [&](detail::torrent& t) -> result<bool> {
+    t.rename_path(path, new_name, [promise](std::error_code ec) { promise->set_value(ec); });
+    return true;
+  });
+  if (!started) return started;
+  std::error_code ec;
+  try {
+    ec = outcome.get();
+  } catch (const std::future_error&) {
+    ec = std::make_error_code(std::errc::operation_canceled);
+  }
+  if (ec) return unexpected{ec};
+  return true;
 }
 
 result<bool> torrent_handle::pause() const {

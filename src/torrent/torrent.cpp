@@ -267,6 +267,11 @@ void torrent::start_announcing() {
 boost::asio::awaitable<void> torrent::stop() {
   if (stopped_) co_return;
   stopped_ = true;
+  if (rename_pending_) {  // never started: tell its caller
+    auto done = std::move(rename_pending_->done);
+    rename_pending_.reset();
+    done(std::make_error_code(std::errc::operation_canceled));
+  }
   set_running(false);
   auto self = shared_from_this();  // keep alive across the awaits
   tick_timer_.cancel();

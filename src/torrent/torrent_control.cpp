@@ -111,7 +111,7 @@ result<bool> torrent::move_storage(std::filesystem::path new_save_path) {
 }
 
 void torrent::run_pending_disk_work() {
-  if (stopped_ || (!recheck_pending_ && !move_pending_)) return;
+  if (stopped_ || (!recheck_pending_ && !move_pending_ && !rename_pending_)) return;
   // Pieces still on their way to the disk would land in the old files (or race the check).
   if (buffers_.bytes_at_disk() > 0 || buffers_.num_hashing() > 0) return;
   // Blocks of partly received pieces are dropped: their peers are gone.
@@ -128,6 +128,10 @@ void torrent::run_pending_disk_work() {
     if (state_ == torrent_state::error) error_.clear();
     spdlog::info("torrent {}: recheck", ti_->name);
     start_check();
+    return;
+  }
+  if (!move_pending_) {
+    run_rename();
     return;
   }
   auto target = std::move(*move_pending_);
@@ -159,15 +163,18 @@ void torrent::run_pending_disk_work() {
           error = r.error().message();
         }
         if (!error.empty()) spdlog::warn("torrent {}: move to {} failed: {}", t->ti_->name, target.string(), error);
-        t->moving_ = false;
         if (t->ctx_.emit) t->ctx_.emit(events::storage_moved{t->ti_->info_hash, target.string(), error});
-        if (t->paused_for_move_) {
-          t->paused_for_move_ = false;
-          t->paused_ = false;
-          t->peers_.allow_reconnect_now();
-          if (t->state_ != torrent_state::error && t->state_ != torrent_state::checking) t->start_swarm();
-        }
+        t->end_file_operation();
       });
+}
+
+void torrent::end_file_operation() {
+  moving_ = false;
+  if (!paused_for_move_) return;
+  paused_for_move_ = false;
+  paused_ = false;
+  peers_.allow_reconnect_now();
+  if (state_ != torrent_state::error && state_ != torrent_state::checking) start_swarm();
 }
 
 // --- file completion -----------------------------------------------------------------------
