@@ -101,11 +101,13 @@ class torrent_handle {
   /// storage::rename_path's: files on disk are renamed beneath the save path, never over an
   /// existing entry, and a file that is not the torrent's own stays where it is. A running
   /// torrent closes its connections for the rename (pieces on their way to the disk are written
-  /// first) and reconnects after it; the announcer keeps running. Blocks until the rename is
-  /// done. Not kept in the resume data: a program that wants it after a restart applies
+  /// first) and reconnects after it; the announcer keeps running. During the check of existing
+  /// data the rename waits for the check to end (about a second after it). Blocks until the
+  /// rename is done. Not kept in the resume data: a program that wants it after a restart applies
   /// rename_torrent_path to the torrent_info it adds. Errors: rename_torrent_path's
   /// (invalid_argument, no_such_file_or_directory, file_exists; nothing changed);
-  /// operation_not_permitted for a magnet without metadata or while checking, moving or renaming;
+  /// operation_not_permitted for a magnet without metadata, while moving or renaming, or with a
+  /// recheck pending;
   /// storage_errc::target_exists when something not of the torrent is at the new path on disk, or
   /// the OS error of the rename (nothing renamed); operation_canceled when the session stopped
   /// first; no_such_process once the torrent is gone.

@@ -146,7 +146,8 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void replace_trackers(std::vector<std::vector<std::string>> tiers);
   /// See torrent_handle::rename_path. `done` gets the outcome on the network thread: at once for
   /// a refusal (rename_torrent_path's errors; operation_not_permitted without metadata, while
-  /// checking, moving or renaming), else once the disk job ended.
+  /// moving or renaming, or with a recheck pending), else once the disk job ended (after the
+  /// check in progress, if any).
   void rename_path(const std::string& path, const std::string& new_name, std::function<void(std::error_code)> done);
   std::vector<file_status> file_statuses() const;
   std::vector<peer_status> peer_statuses() const;

@@ -112,6 +112,8 @@ result<bool> torrent::move_storage(std::filesystem::path new_save_path) {
 
 void torrent::run_pending_disk_work() {
   if (stopped_ || (!recheck_pending_ && !move_pending_ && !rename_pending_)) return;
+  // A rename waits for the check in progress: the check reads the files under their old names.
+  if (!recheck_pending_ && !move_pending_ && state_ == torrent_state::checking) return;
   // Pieces still on their way to the disk would land in the old files (or race the check).
   if (buffers_.bytes_at_disk() > 0 || buffers_.num_hashing() > 0) return;
   // Blocks of partly received pieces are dropped: their peers are gone.

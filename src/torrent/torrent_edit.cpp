@@ -40,7 +40,7 @@ void torrent::replace_trackers(std::vector<std::vector<std::string>> tiers) {
 // torrent_info in a new storage (the files it owned are still its own: same indexes).
 void torrent::rename_path(const std::string& path, const std::string& new_name,
                           std::function<void(std::error_code)> done) {
-  if (!has_metadata_ || !storage_ || moving_ || recheck_pending_ || stopped_ || state_ == torrent_state::checking) {
+  if (!has_metadata_ || !storage_ || moving_ || recheck_pending_ || stopped_) {
     done(std::make_error_code(std::errc::operation_not_permitted));
     return;
   }

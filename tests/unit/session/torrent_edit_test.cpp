@@ -1,6 +1,7 @@
 // Edits of a torrent at run time through the public API: replacing its tracker list, renaming
 // its files and folders.
 // Sessions on 127.0.0.x, no DHT, no LSD; trackers are fake_tracker on loopback.
+#include <atomic>
 #include <fstream>
 #include <iterator>
 
@@ -218,12 +219,16 @@ TEST(RenamePath, RenamesBeforeTheFilesExistAndDownloadsUnderTheNewNames) {
   fake_seeder seeder(t, "127.0.0.5");
   temp_dir dir;
   session ses(loopback_settings("127.0.0.1"));
+  std::atomic<bool> checked{false};  // a paused torrent's status hides its check: wait for the event
+  ses.set_event_handler([&](const event& e) {
+    if (std::holds_alternative<events::torrent_checked>(e)) checked = true;
+  });
   add_torrent_params p;
   p.ti = t.ti;
   p.save_path = dir.path;
   p.paused = true;
   auto h = add_checked(ses, p);
-  ASSERT_TRUE(wait_for_status(h, [](const torrent_status& s) { return s.state != torrent_state::checking; }));
+  ASSERT_TRUE(eventually([&] { return checked.load(); }, 10s));
   ASSERT_TRUE(h.rename_path("multi", "fresh"));
   ASSERT_TRUE(h.resume());
   ASSERT_TRUE(h.connect_peer(endpoint_of("127.0.0.5", seeder.local_endpoint().port())));
@@ -232,6 +237,20 @@ TEST(RenamePath, RenamesBeforeTheFilesExistAndDownloadsUnderTheNewNames) {
   EXPECT_EQ(s->state, torrent_state::seeding) << s->error;
   EXPECT_FALSE(std::filesystem::exists(dir.path / "multi"));
   EXPECT_EQ(std::filesystem::file_size(dir.path / "fresh/c.dat"), static_cast<std::uintmax_t>(t.ti->files[2].size));
+}
+
+TEST(RenamePath, ARenameDuringTheCheckWaitsForIt) {
+  auto t = make_torrent(76, default_piece_length, 4 << 20, 4 << 20);  // 8 MiB to check
+  temp_dir dir;
+  write_payload(t, dir.path);
+  session ses(loopback_settings("127.0.0.1"));
+  auto h = add_test_torrent(ses, t, dir.path);
+  ASSERT_TRUE(h.rename_path("multi", "after"));  // the check has just begun, or is over
+  EXPECT_TRUE(std::filesystem::is_directory(dir.path / "after"));
+  auto s = wait_for_status(h, [](const torrent_status& x) { return x.state == torrent_state::seeding; });
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->state, torrent_state::seeding) << s->error;
+  EXPECT_EQ(s->total_done, t.ti->total_size);
 }
 
 }  // namespace
