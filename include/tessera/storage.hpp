@@ -155,6 +155,20 @@ class storage {
     return unexpected{storage_error{std::make_error_code(std::errc::operation_not_supported),
                                     storage_error::operation::rename, new_save_path.string()}};
   }
+  /// Renames the file or folder at `from` to `to`, both relative to the save path and differing
+  /// only in their last component (torrent_handle::rename_path; see rename_torrent_path). Called
+  /// like move_files: after close_all(), with no read or write running. The torrent then creates
+  /// a new storage for the renamed torrent_info, so this only moves what the backend keeps under
+  /// the old name. Blocking. The default does nothing and succeeds (for backends that keep no
+  /// names: memory, blob). Files on disk: renamed in place beneath the save path (no symlink
+  /// followed on the way), never over something already at `to` (storage_errc::target_exists);
+  /// nothing at `from` is fine (nothing to rename); a file that is not the torrent's own is
+  /// left where it is. A folder is renamed whole, with whatever else it holds.
+  virtual result<bool, storage_error> rename_path(const std::string& from, const std::string& to) {
+    (void)from;
+    (void)to;
+    return true;
+  }
 };
 
 /// Files on disk under `save_path`, laid out as in the metainfo (file_entry::path): the default

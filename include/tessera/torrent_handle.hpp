@@ -3,9 +3,12 @@
 // thread and waits for it.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "tessera/events.hpp"
@@ -20,6 +23,11 @@ namespace detail {
 class session_impl;
 class torrent;
 }  // namespace detail
+
+/// Whether `url` is a tracker URL a torrent may announce to: an `http://`, `https://` or `udp://`
+/// URL (scheme in any case) with a non-empty host, at most 2,048 bytes, without spaces or control
+/// characters. Pure; any thread.
+bool is_valid_tracker_url(std::string_view url);
 
 /// Refers to a torrent in a session. Cheap to copy. Once the torrent is removed (or the session is
 /// gone) every call fails with std::errc::no_such_process instead of touching freed state.
@@ -38,10 +46,25 @@ class torrent_handle {
 
   /// Per-file progress, metainfo order; empty for a magnet without metadata yet.
   result<std::vector<tessera::file_status>> files() const;
+  /// The verified pieces as a BEP 3 bitfield: bit 7 (the high bit) of byte 0 is piece 0,
+  /// ceil(num_pieces / 8) bytes, spare bits zero. During the check of existing data: the pieces
+  /// checked good so far. Empty for a magnet without metadata yet. O(num_pieces / 8).
+  result<std::vector<std::uint8_t>> have_pieces() const;
   /// The connected peers.
   result<std::vector<peer_status>> peers() const;
   /// Every tracker URL with its tier and last outcome.
   result<std::vector<tracker_status>> trackers() const;
+  /// Replaces the torrent's tracker list at run time (BEP 12 tiers of announce URLs; the outer
+  /// order is the tier order). Empty tiers and repeated URLs (the later ones) are dropped; an
+  /// empty list leaves the torrent to the DHT, LSD and PEX. When the torrent announces (or would,
+  /// were the list not empty), the announcer restarts with the new list: `stopped` goes to the
+  /// old trackers that answered, `started` to every tracker of the new one. The list is kept
+  /// when a magnet's metadata arrives and in torrent_status/trackers(); the status of a URL kept
+  /// from the old list is kept too. It is not stored in the resume data: a program that wants the
+  /// edit after a restart keeps it and calls this again after add_torrent (add it paused to
+  /// announce only to the new list). Errors: std::errc::invalid_argument when a URL is not
+  /// is_valid_tracker_url (nothing changes then), no_such_process once the torrent is gone.
+  result<bool> replace_trackers(std::vector<std::vector<std::string>> tiers) const;
 
   /// Closes every connection, announces `stopped`, and stays idle until resume(); verified
   /// pieces are kept. A pause during the check of existing data lets the check finish first.
@@ -68,6 +91,27 @@ class torrent_handle {
   /// anything) unless the torrent may overwrite existing files. Fails at once with
   /// std::errc::operation_not_permitted for a magnet without metadata or a move in progress.
   result<bool> move_storage(const std::filesystem::path& new_save_path) const;
+
+  /// Renames the file or folder at `path` (relative to the save path, as tessera::file_status
+  /// and file_entry::path name it: "name" for a multi-file torrent's top folder or a single
+  /// file, "name/sub/file") to `new_name`, its new last component: on disk when it is there, and
+  /// in the torrent, whose later reads and writes use the new names (a rename of the top folder or
+  /// single file also renames the torrent: torrent_status::name). The semantics and the refusals
+  /// are those of rename_torrent_path (tessera/torrent_info.hpp); what the storage does is
+  /// storage::rename_path's: files on disk are renamed beneath the save path, never over an
+  /// existing entry, and a file that is not the torrent's own stays where it is. A running
+  /// torrent closes its connections for the rename (pieces on their way to the disk are written
+  /// first) and reconnects after it; the announcer keeps running. During the check of existing
+  /// data the rename waits for the check to end (about a second after it). Blocks until the
+  /// rename is done. Not kept in the resume data: a program that wants it after a restart applies
+  /// rename_torrent_path to the torrent_info it adds. Errors: rename_torrent_path's
+  /// (invalid_argument, no_such_file_or_directory, file_exists; nothing changed);
+  /// operation_not_permitted for a magnet without metadata, while moving or renaming, or with a
+  /// recheck pending;
+  /// storage_errc::target_exists when something not of the torrent is at the new path on disk, or
+  /// the OS error of the rename (nothing renamed); operation_canceled when the session stopped
+  /// first; no_such_process once the torrent is gone.
+  result<bool> rename_path(const std::string& path, const std::string& new_name) const;
 
   // --- file selection and order. Each fails with std::errc::no_such_process once the torrent
   // is gone. See tessera/file_priority.hpp and torrent_status::is_finished for the semantics.

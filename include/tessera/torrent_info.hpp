@@ -139,6 +139,21 @@ result<torrent_info> parse_info_dictionary(std::string_view info_bytes);
 /// `announce`; no tracker keys when `tiers` is empty.
 std::string make_torrent_file(std::string_view info_bytes, const std::vector<std::vector<std::string>>& tiers);
 
+/// Renames, in `ti`, the file or folder at `path` to `new_name` (its last component), as
+/// torrent_handle::rename_path does in a running torrent (which calls this); a program that
+/// keeps renames across restarts applies them with this to the torrent_info it adds. `path` is
+/// relative to the download directory as in file_entry::path: a file's path, or a folder that
+/// holds files ("name" for a multi-file torrent's top folder, "name/sub"); one trailing '/' is
+/// ignored. Every file at or beneath `path` (padding files included) gets the new prefix; when
+/// `path` is the torrent's name (its top folder, or its single file), `ti.name` becomes
+/// `new_name` too. The info dictionary (info_bytes, info_hash) is not changed: peers still see the
+/// original names. Renaming to the current name changes nothing and succeeds. Errors (ti
+/// unchanged): std::errc::invalid_argument when `new_name` is empty, ".", "..", holds '/', '\'
+/// or NUL, or is longer than max_path_component_bytes, or a new path would be longer than
+/// max_path_bytes; std::errc::no_such_file_or_directory when no file is at or beneath `path`;
+/// std::errc::file_exists when another file of the torrent is at, or beneath, the new path. Pure.
+result<bool> rename_torrent_path(torrent_info& ti, std::string_view path, std::string_view new_name);
+
 /// Reads and parses a .torrent file from disk (blocking; any thread). I/O errors come back as
 /// std::errc values (e.g. no_such_file_or_directory), malformed content as metainfo_errc.
 result<torrent_info> load_torrent_file(const std::string& path);

@@ -95,10 +95,21 @@ struct file_status {
 };
 
 /// One connected peer (handshake done).
+/// Where a torrent learned of a connected peer (Transmission's `peersFrom`).
+enum class peer_origin {
+  incoming,  ///< it connected to us
+  tracker,   ///< a tracker's announce reply
+  dht,       ///< the DHT (BEP 5)
+  lsd,       ///< local service discovery (BEP 14)
+  pex,       ///< another peer's ut_pex message (BEP 11)
+  user,      ///< the application: add_torrent_params::peers, a magnet's x.pe, connect_peer
+};
+
 struct peer_status {
   std::string endpoint;          ///< "ip:port" of the connection ("[v6]:port")
   std::string client;            ///< from the peer id, e.g. "libtorrent 2080"
   bool incoming = false;         ///< it connected to us
+  peer_origin origin = peer_origin::user;  ///< where we learned of it (incoming when it connected)
   bool is_seed = false;          ///< it has every piece
   bool am_choking = true;        ///< we choke it
   bool am_interested = false;    ///< we want pieces from it

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -186,6 +187,51 @@ result<bool, storage_error> move_torrent_files(const torrent_info& ti, const std
     }
   }
   remove_empty_dirs(src_root.fd, ti);
+  return true;
+}
+
+}  // namespace tessera::detail
+
+namespace tessera::detail {
+
+result<bool, storage_error> rename_beneath(const std::filesystem::path& save_path, const std::string& from,
+                                           const std::string& to) {
+  const std::string target = (save_path / to).string();
+  auto fc = split_relative_path(from);
+  auto tc = split_relative_path(to);
+  if (!fc || !tc || fc->size() != tc->size() || !std::equal(fc->begin(), fc->end() - 1, tc->begin())) {
+    return unexpected{storage_error{std::make_error_code(std::errc::invalid_argument), op::rename, target}};
+  }
+  auto failed = [&](int err) -> result<bool, storage_error> {
+    if (err == ENOENT) return true;  // no download directory, or no parent: nothing on disk yet
+    return unexpected{storage_error{errno_code(err), op::rename, target}};
+  };
+  fd_guard root(::open(save_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (root.fd < 0) return failed(errno);
+  fd_guard parent(open_parent(root.fd, *fc));
+  if (parent.fd < 0) return failed(errno);
+  struct stat st {};
+  if (::fstatat(parent.fd, fc->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return failed(errno);
+  if (::renameat2(parent.fd, fc->back().c_str(), parent.fd, tc->back().c_str(), RENAME_NOREPLACE) != 0) {
+    int err = errno;
+    if (err == EINVAL) {  // a file system without RENAME_NOREPLACE: check, then rename
+      struct stat there {};
+      if (::fstatat(parent.fd, tc->back().c_str(), &there, AT_SYMLINK_NOFOLLOW) == 0) {
+        err = EEXIST;
+      } else if (::renameat(parent.fd, fc->back().c_str(), parent.fd, tc->back().c_str()) == 0) {
+        err = 0;
+      } else {
+        err = errno;
+      }
+    }
+    if (err == EEXIST || err == ENOTEMPTY) {
+      return unexpected{storage_error{make_error_code(storage_errc::target_exists), op::rename, target}};
+    }
+    if (err != 0) return unexpected{storage_error{errno_code(err), op::rename, target}};
+  }
+  // The rename itself durable (best effort): the daemon records it right after.
+  fd_guard dir(::openat(parent.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir.fd >= 0) ::fsync(dir.fd);
   return true;
 }
 

@@ -32,4 +32,13 @@ result<bool, storage_error> move_torrent_files(const torrent_info& ti, const std
                                                const std::filesystem::path& to,
                                                const std::vector<bool>& files, bool replace_existing);
 
+/// Renames `from` to `to` (relative paths differing only in their last component) beneath
+/// `save_path`: the parent directory is resolved with open_beneath's rules (no symlink followed),
+/// and renameat2(RENAME_NOREPLACE) renames the entry itself (a symlink there is renamed, not
+/// followed). Nothing at `from` (or no save_path, or no parent directory): nothing to do, true.
+/// Errors: op=rename with storage_errc::target_exists when something is at `to`, otherwise the
+/// OS error; invalid_argument for paths that are not a valid pair. Blocking.
+result<bool, storage_error> rename_beneath(const std::filesystem::path& save_path, const std::string& from,
+                                           const std::string& to);
+
 }  // namespace tessera::detail

@@ -447,6 +447,15 @@ class file_storage final : public storage, public file_ownership {
     return delete_torrent_files(*ti_, save_path_, owned_files());
   }
 
+  result<bool, storage_error> rename_path(const std::string& from, const std::string& to) override {
+    close_all();
+    // A file at `from` that is not the torrent's own stays where it is (as move_files leaves it).
+    for (std::size_t i = 0; i < ti_->files.size(); ++i) {
+      if (ti_->files[i].path == from && !owned_[i].load(std::memory_order_acquire)) return true;
+    }
+    return rename_beneath(save_path_, from, to);
+  }
+
   result<bool, storage_error> move_files(const std::filesystem::path& new_save_path) override {
     close_all();  // the storage itself is replaced by the caller
     return move_torrent_files(*ti_, save_path_, new_save_path, owned_files(),

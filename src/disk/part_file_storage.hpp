@@ -57,6 +57,10 @@ class part_file_storage final : public storage, public file_ownership {
   result<bool, storage_error> remove_files() override;
   /// The inner storage's files, then the part file to part_file_path(ti, new_save_path).
   result<bool, storage_error> move_files(const std::filesystem::path& new_save_path) override;
+  /// The inner storage's (the part file is named after the info-hash: it stays).
+  result<bool, storage_error> rename_path(const std::string& from, const std::string& to) override {
+    return inner_->rename_path(from, to);
+  }
 
   std::vector<bool> owned_files() const override;
   void adopt_files(const std::vector<bool>& files) override;

@@ -68,6 +68,17 @@ std::string catalogue::to_json(const torrent_record& r) {
   o["seed_idle_limit"] = r.seed_idle_limit;
   o["seed_idle_mode"] = static_cast<int>(r.seed_idle_mode);
   o["queue_position"] = r.queue_position;
+  if (r.trackers) {
+    json::array trackers;
+    for (const auto& t : *r.trackers) trackers.emplace_back(json::object{{"id", t.id}, {"tier", t.tier}, {"url", t.url}});
+    o["trackers"] = std::move(trackers);
+    o["next_tracker_id"] = r.next_tracker_id;
+  }
+  if (!r.renames.empty()) {
+    json::array renames;
+    for (const auto& [path, name] : r.renames) renames.emplace_back(json::array{json::string(path), json::string(name)});
+    o["renames"] = std::move(renames);
+  }
   return json::serialize(o);
 }
 
@@ -115,6 +126,35 @@ std::optional<torrent_record> catalogue::from_json(std::string_view text) {
   r.seed_idle_limit = nonneg("seed_idle_limit");
   r.seed_idle_mode = mode("seed_idle_mode");
   r.queue_position = static_cast<int>(std::clamp<std::int64_t>(arg_int(o, "queue_position").value_or(0), 0, 1 << 30));
+  if (const auto* list = o.if_contains("trackers"); list && list->is_array()) {
+    // Entries that do not read as {id >= 0, tier >= 0, url} are dropped, as are repeated ids and
+    // URLs; the engine refuses the list at load if a URL is not a tracker URL.
+    std::vector<tracker_entry> trackers;
+    for (const auto& item : list->get_array()) {
+      if (!item.is_object()) continue;
+      auto id = arg_int(item.get_object(), "id");
+      auto tier = arg_int(item.get_object(), "tier");
+      auto url = arg_string(item.get_object(), "url");
+      if (!id || !tier || !url || *id < 0 || *id >= (1 << 30) || *tier < 0 || *tier >= (1 << 30)) continue;
+      const bool repeated = std::any_of(trackers.begin(), trackers.end(), [&](const tracker_entry& t) {
+        return t.id == *id || t.url == *url;
+      });
+      if (!repeated) trackers.push_back({static_cast<int>(*id), static_cast<int>(*tier), *url});
+    }
+    int next = 0;
+    for (const auto& t : trackers) next = std::max(next, t.id + 1);
+    r.next_tracker_id = static_cast<int>(std::clamp<std::int64_t>(arg_int(o, "next_tracker_id").value_or(0), next, 1 << 30));
+    r.trackers = std::move(trackers);
+  }
+  if (const auto* list = o.if_contains("renames"); list && list->is_array()) {
+    for (const auto& item : list->get_array()) {
+      if (!item.is_array() || item.get_array().size() != 2 || !item.get_array()[0].is_string() ||
+          !item.get_array()[1].is_string()) {
+        continue;
+      }
+      r.renames.emplace_back(std::string(item.get_array()[0].get_string()), std::string(item.get_array()[1].get_string()));
+    }
+  }
   return r;
 }
 

@@ -25,6 +25,15 @@ namespace tessera::rpc {
 /// Transmission's per-torrent modes for seedRatioMode / seedIdleMode.
 enum class limit_mode : int { global = 0, single = 1, unlimited = 2 };
 
+/// One tracker of a torrent as the RPC shows it (`trackers`, `trackerStats`) and edits it
+/// (torrent-set trackerAdd / trackerRemove / trackerReplace).
+struct tracker_entry {
+  int id = 0;       ///< stable while the tracker is in the torrent's list; never reused for it
+  int tier = 0;     ///< 0-based, dense (no empty tier)
+  std::string url;
+  bool operator==(const tracker_entry&) const = default;
+};
+
 /// One torrent as the daemon keeps it. Times are Unix seconds (0 = never); byte counts are
 /// totals of earlier runs of the daemon (the engine counts the current run).
 struct torrent_record {
@@ -55,6 +64,13 @@ struct torrent_record {
   std::int64_t seed_idle_limit = 30;    ///< minutes
   limit_mode seed_idle_mode = limit_mode::global;
   int queue_position = 0;
+  /// The tracker list once edited through torrent-set, in tier order; nullopt: the metainfo's
+  /// (or the magnet's), with ids 0, 1, ... in its order. Applied to the engine at every add.
+  std::optional<std::vector<tracker_entry>> trackers;
+  int next_tracker_id = 0;              ///< the id the next added tracker gets (when edited)
+  /// torrent-rename-path calls that succeeded, in order: (path, new name). Applied to the
+  /// metainfo (tessera::rename_torrent_path) before every add.
+  std::vector<std::pair<std::string, std::string>> renames;
 };
 
 /// The counters of one torrent that change all the time (a torrent_record's byte totals,

@@ -9,6 +9,7 @@
 #include "rpc/json_args.hpp"
 #include "rpc/rpc_methods.hpp"
 #include "rpc/torrent_fields.hpp"
+#include "rpc/tracker_list.hpp"
 
 namespace tessera::rpc {
 
@@ -127,6 +128,34 @@ std::string torrent_set_location(method_context& c) {
   return "success";
 }
 
+std::string torrent_rename_path(method_context& c) {
+  auto ts = selected(c);
+  if (ts.size() != 1) return "torrent-rename-path requires 1 torrent";
+  auto& t = *ts.front();
+  const std::string path = arg_string(c.args, "path").value_or("");
+  const std::string name = arg_string(c.args, "name").value_or("");
+  // As 3.00, the reply names the torrent and echoes the arguments, also with an error.
+  c.reply["path"] = path;
+  c.reply["name"] = name;
+  c.reply["id"] = t.id;
+  auto r = t.handle.rename_path(path, name);
+  if (!r) {
+    const auto ec = r.error();
+    // 3.00 answers strerror(EINVAL) for bad arguments and for a path that is not in the torrent.
+    if (ec == std::errc::invalid_argument || ec == std::errc::no_such_file_or_directory) return "Invalid argument";
+    if (ec == std::errc::file_exists || ec == make_error_code(storage_errc::target_exists)) return "File exists";
+    return ec.message();
+  }
+  if (t.ti) {
+    auto renamed = std::make_shared<torrent_info>(*t.ti);
+    (void)rename_torrent_path(*renamed, path, name);  // as the engine did it
+    t.ti = std::move(renamed);
+  }
+  t.record.renames.emplace_back(path, name);
+  c.d.save_now(t);
+  return "success";
+}
+
 std::string queue_move(method_context& c, std::string_view method) {
   std::vector<int> ids;
   for (auto* t : selected(c)) ids.push_back(t->id);
@@ -188,6 +217,38 @@ std::string set_files(method_context& c, daemon_torrent& t) {
   return "success";
 }
 
+// trackerAdd, then trackerRemove, then trackerReplace, each as Transmission 3.00 (an edit that
+// applies to nothing is "invalid argument" and ends the edits; those before it stay). The
+// engine gets the new list at once and the record is saved at once.
+std::string edit_trackers(method_context& c, daemon_torrent& t) {
+  const auto* add = c.args.if_contains("trackerAdd");
+  const auto* remove = c.args.if_contains("trackerRemove");
+  const auto* replace = c.args.if_contains("trackerReplace");
+  if (!add && !remove && !replace) return "success";
+  auto list = current_trackers(t);
+  int next_id = next_tracker_id(t);
+  std::string result = "success";
+  bool changed = false;
+  if (add) {
+    if (add_trackers(list, next_id, *add)) changed = true;
+    else result = "invalid argument";
+  }
+  if (remove && result == "success") {
+    if (remove_trackers(list, *remove)) changed = true;
+    else result = "invalid argument";
+  }
+  if (replace && result == "success") {
+    if (replace_trackers(list, *replace)) changed = true;
+    else result = "invalid argument";
+  }
+  if (!changed) return result;
+  if (auto r = t.handle.replace_trackers(tracker_tiers(list)); !r) return "error setting announce list";
+  t.record.trackers = std::move(list);
+  t.record.next_tracker_id = next_id;
+  c.d.save_now(t);
+  return result;
+}
+
 }  // namespace
 
 std::string torrent_set(method_context& c) {
@@ -224,9 +285,7 @@ std::string torrent_set(method_context& c) {
     }
     c.d.apply_torrent_limits(*t);
     if (auto f = set_files(c, *t); f != "success") result = f;
-    if (a.contains("trackerAdd") || a.contains("trackerRemove") || a.contains("trackerReplace")) {
-      result = "editing the tracker list is not supported yet";
-    }
+    if (auto e = edit_trackers(c, *t); e != "success") result = e;
     c.d.changed(*t);
   }
   return result;

@@ -43,9 +43,16 @@ std::string dispatch(method_context& c, std::string_view m) {
     return "success";
   }
   if (m == "free-space") return free_space(c);
+  if (m == "torrent-rename-path") return torrent_rename_path(c);
+  // No third party is asked whether our port is reachable; the web client then shows the port as
+  // closed (its prefs dialog reads a missing `port-is-open` as false).
   if (m == "port-test") return "port-test is not supported: tessera does not ask a third-party service";
-  if (m == "blocklist-update") return "blocklists are not supported yet";
-  if (m == "torrent-rename-path") return "torrent-rename-path is not supported yet";
+  if (m == "blocklist-update") {
+    // No blocklist: nothing is fetched. The size (0, as session-get's blocklist-size) is still
+    // answered for clients that read it; the web client re-reads session-get after this call.
+    c.reply["blocklist-size"] = 0;
+    return "blocklists are not supported: tessera fetches no blocklist";
+  }
   return "method name not recognized";
 }
 

@@ -61,6 +61,7 @@ std::string torrent_set(method_context& c);
 std::string torrent_action(method_context& c, std::string_view method);  // start, start-now, stop, verify, reannounce
 std::string torrent_remove(method_context& c);
 std::string torrent_set_location(method_context& c);
+std::string torrent_rename_path(method_context& c);
 std::string torrent_add(method_context& c);
 std::string queue_move(method_context& c, std::string_view method);
 std::string session_get(method_context& c);

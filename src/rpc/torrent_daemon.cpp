@@ -9,6 +9,7 @@
 #include "disk/resume_data.hpp"
 #include "rpc/json_args.hpp"
 #include "rpc/torrent_fields.hpp"
+#include "rpc/tracker_list.hpp"
 #include "tessera/magnet.hpp"
 
 namespace tessera::rpc {
@@ -41,6 +42,18 @@ transfer_stats load_stats(const fs::path& path) {
   return s;
 }
 }  // namespace
+
+std::shared_ptr<const torrent_info> renamed_info(std::shared_ptr<const torrent_info> ti, const torrent_record& r) {
+  if (!ti || r.renames.empty()) return ti;
+  auto copy = std::make_shared<torrent_info>(*ti);
+  for (const auto& [path, name] : r.renames) {
+    if (auto done = rename_torrent_path(*copy, path, name); !done) {
+      spdlog::warn("torrent {}: the rename of {} to {} no longer applies: {}", r.info_hash.to_hex(), path, name,
+                   done.error().message());
+    }
+  }
+  return copy;
+}
 
 torrent_daemon::torrent_daemon(daemon_options options)
     : options_(std::move(options)), catalogue_(options_.config_dir / "torrents") {}
@@ -151,7 +164,7 @@ void torrent_daemon::restore(catalogue::loaded&& l, std::vector<std::string>& pr
       problems.push_back(catalogue_.torrent_path(t.record.info_hash).string() + ": not the torrent's metainfo, skipped");
       return;
     }
-    t.ti = std::make_shared<const torrent_info>(std::move(*ti));
+    t.ti = renamed_info(std::make_shared<const torrent_info>(std::move(*ti)), t.record);
   }
   if (!t.ti) {
     auto m = add_torrent_params::from_magnet(t.record.magnet_uri, t.record.download_dir);
@@ -188,11 +201,22 @@ result<torrent_handle, std::string> torrent_daemon::add_to_session(daemon_torren
     p = std::move(*m);
   }
   p.save_path = t.record.download_dir;
-  p.paused = paused;
+  // An edited tracker list replaces the metainfo's before the torrent may announce: added
+  // paused, edited, then resumed.
+  const bool edited = t.record.trackers.has_value();
+  p.paused = paused || edited;
   for (int prio : t.record.file_priorities) p.file_priorities.push_back(static_cast<file_priority>(prio));
   std::string message;
   auto h = session_->add_torrent(std::move(p), &message);
   if (!h) return unexpected{message.empty() ? h.error().message() : message};
+  if (edited) {
+    if (auto r = h->replace_trackers(tracker_tiers(*t.record.trackers)); !r) {
+      spdlog::warn("torrent {}: its edited tracker list is refused ({}); the metainfo's is used",
+                   t.record.info_hash.to_hex(), r.error().message());
+      t.record.trackers.reset();
+    }
+    if (!paused) (void)h->resume();
+  }
   return *h;
 }
 
@@ -358,6 +382,11 @@ void torrent_daemon::changed(daemon_torrent& t) {
   t.dirty = true;
 }
 
+void torrent_daemon::save_now(daemon_torrent& t) {
+  table_.touch(t.id, unix_now());
+  save_record(t);
+}
+
 void torrent_daemon::apply_runtime_settings() {
   if (!session_) return;
   // Everything the engine can change at run time, from settings.json's keys; apply_settings
@@ -428,7 +457,9 @@ void torrent_daemon::on_event(const event& e) {
           if (!t) return;
           if constexpr (std::is_same_v<E, events::metadata_received>) {
             auto ti = load_torrent_file(catalogue_.torrent_path(t->record.info_hash).string());
-            if (ti && ti->info_hash == t->record.info_hash) t->ti = std::make_shared<const torrent_info>(std::move(*ti));
+            if (ti && ti->info_hash == t->record.info_hash) {
+              t->ti = renamed_info(std::make_shared<const torrent_info>(std::move(*ti)), t->record);
+            }
             table_.touch(t->id, unix_now());
           } else if constexpr (std::is_same_v<E, events::torrent_finished>) {
             if (t->record.done_date == 0) {

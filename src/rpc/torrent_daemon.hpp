@@ -55,6 +55,10 @@ struct daemon_torrent {
                                            ///< download_dir once the engine reports it gone
 };
 
+/// `ti` with the record's renames applied (tessera::rename_torrent_path, in order); a rename that
+/// no longer applies is skipped with a warning. `ti` itself when there is none.
+std::shared_ptr<const torrent_info> renamed_info(std::shared_ptr<const torrent_info> ti, const torrent_record& r);
+
 /// What torrent-add asks for (after the RPC decoded it).
 struct add_request {
   std::string torrent_bytes;              ///< a .torrent's bytes, or
@@ -131,6 +135,9 @@ class torrent_daemon {
   void apply_queue();
   /// Records a change (for recently-active) and marks the record to be saved.
   void changed(daemon_torrent& t);
+  /// Records a change and saves the record now (for edits a crash must not lose: the tracker
+  /// list, file names).
+  void save_now(daemon_torrent& t);
   /// Applies the settings that act at run time (rate limits, alt speed) after session-set.
   void apply_runtime_settings();
   /// Moves `ids` in the queue (top/up/down/bottom) and renumbers queue positions 0..n-1.

@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <optional>
 
+#include "rpc/base64_text.hpp"
+#include "rpc/tracker_list.hpp"
+
 namespace tessera::rpc {
 
 namespace json = boost::json;
@@ -133,11 +136,7 @@ std::string magnet_link(const daemon_torrent& t) {
   std::string m = "magnet:?xt=urn:btih:" + t.record.info_hash.to_hex();
   const std::string name = t.ti ? t.ti->name : t.magnet_name;
   if (!name.empty()) m += "&dn=" + percent_encode(name);
-  if (t.ti) {
-    for (const auto& tier : t.ti->trackers) {
-      for (const auto& url : tier) m += "&tr=" + percent_encode(url);
-    }
-  }
+  for (const auto& tr : current_trackers(t)) m += "&tr=" + percent_encode(tr.url);
   return m;
 }
 
@@ -264,50 +263,65 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
       }
       o[f] = std::move(a);
     }
-    else if (f == "trackers" && ti) {
-      // From the metainfo: no visit to the engine (the web client asks this of every torrent).
+    else if (f == "trackers") {
+      // The daemon's list: no visit to the engine (the web client asks this of every torrent).
       json::array a;
-      int id = 0;
-      for (std::size_t tier = 0; tier < ti->trackers.size(); ++tier) {
-        for (const auto& url : ti->trackers[tier]) {
-          a.emplace_back(json::object{{"announce", url}, {"id", id++}, {"scrape", scrape_url(url)}, {"tier", tier}});
-        }
+      for (const auto& tr : current_trackers(t)) {
+        a.emplace_back(json::object{{"announce", tr.url}, {"id", tr.id}, {"scrape", scrape_url(tr.url)}, {"tier", tr.tier}});
       }
       o[f] = std::move(a);
     }
-    else if (f == "trackers" || f == "trackerStats") {
+    else if (f == "trackerStats") {
       json::array a;
-      int id = 0;
-      for (const auto& tr : lists.trackers()) {
-        json::object x{{"announce", tr.url}, {"id", id++}, {"scrape", scrape_url(tr.url)}, {"tier", tr.tier}};
-        if (f == "trackerStats") {
-          const bool ok = tr.announces > 0 && tr.failures == 0;
-          x["announceState"] = status == 0 ? 0 : 1;
-          x["downloadCount"] = -1;
-          x["hasAnnounced"] = tr.announces > 0 || tr.failures > 0;
-          x["hasScraped"] = false;
-          x["host"] = tracker_host(tr.url);
-          x["isBackup"] = false;
-          x["lastAnnouncePeerCount"] = tr.peers;
-          x["lastAnnounceResult"] = tr.message.empty() ? (tr.announces > 0 ? "Success" : "") : tr.message;
-          x["lastAnnounceStartTime"] = 0;
-          x["lastAnnounceSucceeded"] = ok;
-          x["lastAnnounceTime"] = 0;
-          x["lastAnnounceTimedOut"] = false;
-          x["lastScrapeResult"] = "";
-          x["lastScrapeStartTime"] = 0;
-          x["lastScrapeSucceeded"] = false;
-          x["lastScrapeTime"] = 0;
-          x["lastScrapeTimedOut"] = false;
-          x["leecherCount"] = tr.leechers.value_or(-1);
-          x["nextAnnounceTime"] = 0;
-          x["nextScrapeTime"] = 0;
-          x["scrapeState"] = 0;
-          x["seederCount"] = tr.seeders.value_or(-1);
+      const auto& engine = lists.trackers();
+      for (const auto& entry : current_trackers(t)) {
+        tracker_status tr;  // the engine's outcome for this URL (none yet: a fresh status)
+        for (const auto& e : engine) {
+          if (e.url == entry.url) tr = e;
         }
+        tr.url = entry.url;
+        json::object x{{"announce", tr.url}, {"id", entry.id}, {"scrape", scrape_url(tr.url)}, {"tier", entry.tier}};
+        const bool ok = tr.announces > 0 && tr.failures == 0;
+        x["announceState"] = status == 0 ? 0 : 1;
+        x["downloadCount"] = -1;
+        x["hasAnnounced"] = tr.announces > 0 || tr.failures > 0;
+        x["hasScraped"] = false;
+        x["host"] = tracker_host(tr.url);
+        x["isBackup"] = false;
+        x["lastAnnouncePeerCount"] = tr.peers;
+        x["lastAnnounceResult"] = tr.message.empty() ? (tr.announces > 0 ? "Success" : "") : tr.message;
+        x["lastAnnounceStartTime"] = 0;
+        x["lastAnnounceSucceeded"] = ok;
+        x["lastAnnounceTime"] = 0;
+        x["lastAnnounceTimedOut"] = false;
+        x["lastScrapeResult"] = "";
+        x["lastScrapeStartTime"] = 0;
+        x["lastScrapeSucceeded"] = false;
+        x["lastScrapeTime"] = 0;
+        x["lastScrapeTimedOut"] = false;
+        x["leecherCount"] = tr.leechers.value_or(-1);
+        x["nextAnnounceTime"] = 0;
+        x["nextScrapeTime"] = 0;
+        x["scrapeState"] = 0;
+        x["seederCount"] = tr.seeders.value_or(-1);
         a.emplace_back(std::move(x));
       }
       o[f] = std::move(a);
+    }
+    else if (f == "pieces") {
+      // Asked for only by `transmission-remote -ic` and clients that ask for every field: one
+      // visit to the engine for this torrent, none when the field is not asked for.
+      auto bits = value_or_empty(t.handle.have_pieces());
+      o[f] = detail::base64_encode(std::string_view(reinterpret_cast<const char*>(bits.data()), bits.size()));
+    }
+    else if (f == "peersFrom") {
+      std::int64_t from[6] = {};  // indexed by peer_origin
+      for (const auto& p : lists.peers()) ++from[static_cast<int>(p.origin)];
+      auto n = [&](peer_origin origin) { return from[static_cast<int>(origin)]; };
+      o[f] = json::object{{"fromCache", n(peer_origin::user)}, {"fromDht", n(peer_origin::dht)},
+                          {"fromIncoming", n(peer_origin::incoming)}, {"fromLpd", n(peer_origin::lsd)},
+                          {"fromLtep", 0}, {"fromPex", n(peer_origin::pex)},
+                          {"fromTracker", n(peer_origin::tracker)}};
     }
     else if (f == "peers") {
       json::array a;

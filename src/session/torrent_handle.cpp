@@ -1,5 +1,8 @@
 // torrent_handle: a weak reference to a torrent; every call goes through the session's network
 // thread and fails with std::errc::no_such_process once the torrent or the session is gone.
+#include <future>
+#include <unordered_set>
+
 #include "session/session_impl.hpp"
 #include "tessera/session.hpp"
 #include "torrent/torrent.hpp"
@@ -20,6 +23,14 @@ result<std::vector<file_status>> torrent_handle::files() const {
   });
 }
 
+result<std::vector<std::uint8_t>> torrent_handle::have_pieces() const {
+  return detail::session_impl::call(*this, [](detail::torrent& t) -> result<std::vector<std::uint8_t>> {
+    if (!t.has_metadata()) return std::vector<std::uint8_t>{};
+    auto bytes = t.our_pieces().bytes();
+    return std::vector<std::uint8_t>(bytes.begin(), bytes.end());
+  });
+}
+
 result<std::vector<peer_status>> torrent_handle::peers() const {
   return detail::session_impl::call(*this, [](detail::torrent& t) -> result<std::vector<peer_status>> { return t.peer_statuses(); });
 }
@@ -28,6 +39,70 @@ result<std::vector<tracker_status>> torrent_handle::trackers() const {
   return detail::session_impl::call(*this, [](detail::torrent& t) -> result<std::vector<tracker_status>> {
     return t.tracker_statuses();
   });
+}
+
+bool is_valid_tracker_url(std::string_view url) {
+  if (url.size() > 2048) return false;
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  }
+  auto lower_prefix = [&](std::string_view scheme) {
+    if (url.size() < scheme.size()) return false;
+    for (std::size_t i = 0; i < scheme.size(); ++i) {
+      char c = url[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != scheme[i]) return false;
+    }
+    return true;
+  };
+  std::size_t rest = 0;
+  for (std::string_view scheme : {"http://", "https://", "udp://"}) {
+    if (lower_prefix(scheme)) rest = scheme.size();
+  }
+  if (rest == 0) return false;
+  // The authority: up to the first '/', '?' or '#'; its host part (after any user info) must
+  // not be empty.
+  const auto end = url.find_first_of("/?#", rest);
+  auto authority = url.substr(rest, end == std::string_view::npos ? std::string_view::npos : end - rest);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  return !authority.empty() && authority.front() != ':';
+}
+
+result<bool> torrent_handle::replace_trackers(std::vector<std::vector<std::string>> tiers) const {
+  std::vector<std::vector<std::string>> clean;
+  std::unordered_set<std::string> seen;
+  for (auto& tier : tiers) {
+    std::vector<std::string> urls;
+    for (auto& url : tier) {
+      if (!is_valid_tracker_url(url)) return unexpected{std::make_error_code(std::errc::invalid_argument)};
+      if (seen.insert(url).second) urls.push_back(std::move(url));
+    }
+    if (!urls.empty()) clean.push_back(std::move(urls));
+  }
+  return detail::session_impl::call(*this, [&clean](detail::torrent& t) -> result<bool> {
+    t.replace_trackers(std::move(clean));
+    return true;
+  });
+}
+
+result<bool> torrent_handle::rename_path(const std::string& path, const std::string& new_name) const {
+  // Started on the network thread; the disk job's outcome comes back through the promise. A
+  // torrent destroyed before it answers drops `done`, and with it the promise (broken_promise).
+  auto promise = std::make_shared<std::promise<std::error_code>>();
+  auto outcome = promise->get_future();
+  auto started = detail::session_impl::call(*this, [&](detail::torrent& t) -> result<bool> {
+    t.rename_path(path, new_name, [promise](std::error_code ec) { promise->set_value(ec); });
+    return true;
+  });
+  if (!started) return started;
+  std::error_code ec;
+  try {
+    ec = outcome.get();
+  } catch (const std::future_error&) {
+    ec = std::make_error_code(std::errc::operation_canceled);
+  }
+  if (ec) return unexpected{ec};
+  return true;
 }
 
 result<bool> torrent_handle::pause() const {

@@ -66,8 +66,15 @@ bool peer_list::add(const endpoint& ep, peer_source source) {
   }
   auto [it, inserted] = peers_.emplace(ep, entry{});
   it->second.seq = next_seq_++;
+  it->second.source = source;
   index(it);
   return inserted;
+}
+
+std::optional<peer_source> peer_list::source_of(const endpoint& ep) const {
+  auto it = peers_.find(ep);
+  if (it == peers_.end()) return std::nullopt;
+  return it->second.source;
 }
 
 std::optional<peer_list::endpoint> peer_list::next_candidate(clock::time_point now, bool skip_seeds) {

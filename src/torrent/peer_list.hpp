@@ -93,6 +93,9 @@ class peer_list {
   int size() const { return static_cast<int>(peers_.size()); }
   int max_size() const { return max_size_; }
   bool is_connecting(const endpoint& ep) const;
+  /// Who named `ep` first (a later source naming it again does not change it); nullopt when it
+  /// is not held.
+  std::optional<peer_source> source_of(const endpoint& ep) const;
   /// `ep` is held (given up or not).
   bool is_known(const endpoint& ep) const { return peers_.count(ep) != 0; }
 
@@ -104,6 +107,7 @@ class peer_list {
     int failures = 0;
     clock::time_point retry_at{};
     std::uint64_t seq = 0;       // arrival order
+    peer_source source = peer_source::user;  // who named it first
   };
   using peer_map = std::map<endpoint, entry>;
   /// Dial order: retry time, then arrival.

@@ -195,6 +195,11 @@ void torrent::on_checked(check_result r) {
 }
 
 void torrent::start_swarm() {
+  start_announcing();
+  connect_candidates();
+}
+
+void torrent::start_announcing() {
   if (!announcer_ && !ti_->trackers.empty()) {
     std::weak_ptr<torrent> weak = weak_from_this();
     announcer::callbacks cb;
@@ -257,12 +262,16 @@ void torrent::start_swarm() {
     announcer_ = std::make_shared<announcer>(ctx_.ex, ctx_.udp, ti_->trackers, std::move(cb));
     announcer_->start();
   }
-  connect_candidates();
 }
 
 boost::asio::awaitable<void> torrent::stop() {
   if (stopped_) co_return;
   stopped_ = true;
+  if (rename_pending_) {  // never started: tell its caller
+    auto done = std::move(rename_pending_->done);
+    rename_pending_.reset();
+    done(std::make_error_code(std::errc::operation_canceled));
+  }
   set_running(false);
   auto self = shared_from_this();  // keep alive across the awaits
   tick_timer_.cancel();

@@ -141,6 +141,14 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// See torrent_handle::move_storage. Errors: operation_not_permitted without metadata or while
   /// a move runs.
   result<bool> move_storage(std::filesystem::path new_save_path);
+  /// See torrent_handle::replace_trackers; `tiers` is valid and normalised already (no empty
+  /// tier, no duplicate URL). Restarts the announcer when one runs (or would run).
+  void replace_trackers(std::vector<std::vector<std::string>> tiers);
+  /// See torrent_handle::rename_path. `done` gets the outcome on the network thread: at once for
+  /// a refusal (rename_torrent_path's errors; operation_not_permitted without metadata, while
+  /// moving or renaming, or with a recheck pending), else once the disk job ended (after the
+  /// check in progress, if any).
+  void rename_path(const std::string& path, const std::string& new_name, std::function<void(std::error_code)> done);
   std::vector<file_status> file_statuses() const;
   std::vector<peer_status> peer_statuses() const;
   std::vector<tracker_status> tracker_statuses() const;
@@ -266,8 +274,18 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   int connections_with(const boost::asio::ip::address& a, bool incoming_only) const;
   /// Stops the announcer (sending `stopped` in the background).
   void stop_announcing();
-  /// A pending recheck or move starts once no piece is waiting for the disk (called every tick).
+  /// Starts an announcer for ti_->trackers (announcing `started`) unless one runs or there is no
+  /// tracker. Part of start_swarm.
+  void start_announcing();
+  /// Whether the torrent announces now: started, not paused, stopped, checking or in error.
+  bool swarm_running() const;
+  /// A pending recheck, move or rename starts once no piece is waiting for the disk (called every
+  /// tick).
   void run_pending_disk_work();
+  /// The rename of run_pending_disk_work (torrent_edit.cpp).
+  void run_rename();
+  /// A move or rename ended: resumes the torrent if the operation paused it.
+  void end_file_operation();
   /// Counts the pieces of each file still missing (after a check) for file_completed events.
   void count_file_pieces();
   /// Piece `p` was verified by download: files it completes get file_completed.
@@ -364,7 +382,13 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   bool recheck_pending_ = false;
   std::optional<std::filesystem::path> move_pending_;  // target of a move waiting for the disk queue
   bool moving_ = false;                                // a move is pending or running
-  bool paused_for_move_ = false;                       // resume when the move ends
+  bool paused_for_move_ = false;                       // resume when the move (or rename) ends
+  struct pending_rename {
+    std::string from, to;                                // relative paths on disk
+    std::shared_ptr<const torrent_info> renamed;         // ti_ once renamed
+    std::function<void(std::error_code)> done;
+  };
+  std::optional<pending_rename> rename_pending_;        // a rename waiting for the disk queue
   std::filesystem::path save_path_;
   std::vector<int> file_pieces_left_;                  // per file; empty before the first check
   std::unordered_map<std::string, tracker_status> tracker_status_;  // by URL

@@ -111,7 +111,9 @@ result<bool> torrent::move_storage(std::filesystem::path new_save_path) {
 }
 
 void torrent::run_pending_disk_work() {
-  if (stopped_ || (!recheck_pending_ && !move_pending_)) return;
+  if (stopped_ || (!recheck_pending_ && !move_pending_ && !rename_pending_)) return;
+  // A rename waits for the check in progress: the check reads the files under their old names.
+  if (!recheck_pending_ && !move_pending_ && state_ == torrent_state::checking) return;
   // Pieces still on their way to the disk would land in the old files (or race the check).
   if (buffers_.bytes_at_disk() > 0 || buffers_.num_hashing() > 0) return;
   // Blocks of partly received pieces are dropped: their peers are gone.
@@ -128,6 +130,10 @@ void torrent::run_pending_disk_work() {
     if (state_ == torrent_state::error) error_.clear();
     spdlog::info("torrent {}: recheck", ti_->name);
     start_check();
+    return;
+  }
+  if (!move_pending_) {
+    run_rename();
     return;
   }
   auto target = std::move(*move_pending_);
@@ -159,15 +165,18 @@ void torrent::run_pending_disk_work() {
           error = r.error().message();
         }
         if (!error.empty()) spdlog::warn("torrent {}: move to {} failed: {}", t->ti_->name, target.string(), error);
-        t->moving_ = false;
         if (t->ctx_.emit) t->ctx_.emit(events::storage_moved{t->ti_->info_hash, target.string(), error});
-        if (t->paused_for_move_) {
-          t->paused_for_move_ = false;
-          t->paused_ = false;
-          t->peers_.allow_reconnect_now();
-          if (t->state_ != torrent_state::error && t->state_ != torrent_state::checking) t->start_swarm();
-        }
+        t->end_file_operation();
       });
+}
+
+void torrent::end_file_operation() {
+  moving_ = false;
+  if (!paused_for_move_) return;
+  paused_for_move_ = false;
+  paused_ = false;
+  peers_.allow_reconnect_now();
+  if (state_ != torrent_state::error && state_ != torrent_state::checking) start_swarm();
 }
 
 // --- file completion -----------------------------------------------------------------------
@@ -238,6 +247,16 @@ std::vector<peer_status> torrent::peer_statuses() const {
     p.endpoint = endpoint_to_string(c.remote);
     p.client = conn.client_name();
     p.incoming = c.incoming;
+    p.origin = peer_origin::incoming;
+    if (!c.incoming) {
+      switch (peers_.source_of(c.remote).value_or(peer_source::user)) {
+        case peer_source::tracker: p.origin = peer_origin::tracker; break;
+        case peer_source::dht: p.origin = peer_origin::dht; break;
+        case peer_source::lsd: p.origin = peer_origin::lsd; break;
+        case peer_source::pex: p.origin = peer_origin::pex; break;
+        case peer_source::user: p.origin = peer_origin::user; break;
+      }
+    }
     p.is_seed = conn.is_seed();
     p.am_choking = conn.am_choking();
     p.am_interested = conn.am_interested();

@@ -2,7 +2,7 @@
 """A Python client, Debian's python3-transmissionrpc (the library FlexGet-era scripts use), drives
 `tessera daemon` (issue 10, test 4): it connects (session-get: version, rpc-version), adds a
 .torrent whose data is already in the download dir, lists it with every field it knows for RPC 16,
-sees it reach 100% and seeding, stops it, reads the session statistics, and removes it with its
+sees it reach 100% and seeding, renames its folder (torrent-rename-path), stops it, reads the session statistics, and removes it with its
 data; then the same against a daemon with a password, with and without credentials."""
 import os
 import shutil
@@ -56,13 +56,20 @@ def body(h, args):
             f'files: {names}')
     tid = listed[0].id
     wait_torrent(c, tid, 'seeding from disk', lambda x: x.percentDone == 1 and x.status == 'seeding')
+    # torrent-rename-path of the top folder: renamed on disk and in the torrent, still seeding.
+    renamed = c.rename_torrent_path(tid, 'gamma', 'delta')
+    H.check(tuple(renamed) == ('gamma', 'delta'), f'rename_torrent_path answered {renamed}')
+    H.check(os.path.isdir(os.path.join(dl, 'delta')) and not os.path.exists(os.path.join(dl, 'gamma')),
+            f'after the rename: {sorted(os.listdir(dl))}')
+    t_renamed = wait_torrent(c, tid, 'seeding after the rename', lambda x: x.status == 'seeding')
+    H.check(t_renamed.name == 'delta', f'name after the rename: {t_renamed.name}')
     c.stop_torrent(tid)
     wait_torrent(c, tid, 'stopped', lambda x: x.status == 'stopped')
     stats = c.session_stats()
     H.check(stats.torrentCount == 1 and stats.pausedTorrentCount == 1, f'session_stats: {stats}')
     c.remove_torrent(tid, delete_data=True)
     H.check(c.get_torrents() == [], 'removed torrent still listed')
-    readme = os.path.join(dl, 'gamma', 'docs', 'readme.txt')
+    readme = os.path.join(dl, 'delta', 'docs', 'readme.txt')
     deadline = time.monotonic() + 20
     while os.path.exists(readme) and time.monotonic() < deadline:
         time.sleep(0.1)

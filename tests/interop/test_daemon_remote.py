@@ -2,9 +2,9 @@
 """Debian's transmission-remote 3.00 drives `tessera daemon` unchanged (issue 10, test 1): with a
 real tracker (opentracker) and real seeders (libtorrent), `-a` of a .torrent and of a magnet
 downloads both with verified data; `-l`, `-t N -i`, `-f`, `-g`/`-G`, `-ph`/`-pl`, `-S`/`-s`, `-v`,
-`--reannounce`, `-d`/`-u` with and without `-t`, `-si`, `-st`, `-it`, `-pi`, `--move`, `-r` and
+`--reannounce`, `-d`/`-u` with and without `-t`, `-si`, `-st`, `-it`, `-td`/`-tr`, `-ic`, `-pi`, `--move`, `-r` and
 `-rad` each do what they say, `-a URL` fetches the .torrent over HTTP, and their outputs are parsed and checked. The daemon is then
-restarted with a password: both torrents come back (state survives a restart), `-l` without
+restarted with a password: both torrents come back (state and tracker edits survive a restart), `-l` without
 credentials fails with the 401, `-n user:pass` works."""
 import os
 import sys
@@ -121,6 +121,22 @@ def body(h, args):
     H.check('Started 1 times' in st and field(st, 'Downloaded') != 'None', st)
     it = H.remote_ok(d, '-t', '1', '-it')
     H.check(f'Tracker 0: http://127.0.0.1:{trk_port}' in it, f'-it: {it}')
+    # -td / -tr: torrent-set trackerAdd / trackerRemove; ids stay with their trackers.
+    # (-it prints each tracker's `host`: scheme, host and port.)
+    edited = f'http://localhost:{trk_port}/announce'
+    H.remote_ok(d, '-t', '1', '-td', edited)
+    it = H.remote_ok(d, '-t', '1', '-it')
+    H.check(f'Tracker 0: http://127.0.0.1:{trk_port}' in it and f'Tracker 1: http://localhost:{trk_port}' in it,
+            f'-td: {it}')
+    rc, out = H.transmission_remote(d, '-t', '1', '-td', 'ftp://127.0.0.1/announce')
+    H.check(rc != 0 and 'invalid argument' in out, f'-td of an ftp URL: exit {rc}: {out}')
+    H.remote_ok(d, '-t', '1', '-tr', '0')
+    it = H.remote_ok(d, '-t', '1', '-it')
+    H.check('Tracker 0:' not in it and f'Tracker 1: http://localhost:{trk_port}' in it, f'-tr: {it}')
+    # -ic: torrent-get `pieces` (base64 of the have-bitfield), printed as 0/1 per piece.
+    ic = H.remote_ok(d, '-t', '1', '-ic')
+    bits = ''.join(c for c in ic if c in '01')
+    H.check(bits == '1' * ta.num_pieces, f'-ic of a complete torrent: {ic}')
     pi = H.remote_ok(d, '-t', '1', '-pi')
     H.check(pi.splitlines()[0].startswith('Address'), f'-pi: {pi}')
 
@@ -141,6 +157,9 @@ def body(h, args):
     H.check({rows[1]['name'], rows[2]['name']} == {'alpha', 'beta'}, f'after restart: {rows}')
     alpha_id = 1 if rows[1]['name'] == 'alpha' else 2
     beta_id = 3 - alpha_id
+    it = H.remote_ok(d, '-t', str(alpha_id), '-it', auth=auth)
+    H.check('Tracker 0:' not in it and f'Tracker 1: http://localhost:{trk_port}' in it,
+            f'tracker edits after the restart: {it}')
 
     moved = h.mkdir('moved')
     H.remote_ok(d, '-t', str(alpha_id), '--move', moved, auth=auth)

@@ -34,6 +34,16 @@ TEST(PeerList, DeduplicatesAndRejectsSelfAndUnusableAddresses) {
   EXPECT_EQ(pl.num_known(), 1);
 }
 
+TEST(PeerList, RemembersWhoNamedAnAddressFirst) {
+  test_list l;
+  EXPECT_TRUE(l.add(ep("127.0.0.5", 6881), peer_source::dht));
+  EXPECT_FALSE(l.add(ep("127.0.0.5", 6881), peer_source::tracker));
+  EXPECT_TRUE(l.add(ep("127.0.0.6", 6881), peer_source::pex));
+  EXPECT_EQ(l.source_of(ep("127.0.0.5", 6881)), peer_source::dht);
+  EXPECT_EQ(l.source_of(ep("127.0.0.6", 6881)), peer_source::pex);
+  EXPECT_FALSE(l.source_of(ep("127.0.0.7", 6881)));
+}
+
 TEST(PeerList, CandidateIsHandedOutOnceWhileConnecting) {
   test_list pl;
   auto now = peer_list::clock::now();
