@@ -3,6 +3,9 @@
 #include <future>
 #include <unordered_set>
 
+#include <boost/url/grammar/ci_string.hpp>
+#include <boost/url/parse.hpp>
+
 #include "session/session_impl.hpp"
 #include "tessera/session.hpp"
 #include "torrent/torrent.hpp"
@@ -43,29 +46,12 @@ result<std::vector<tracker_status>> torrent_handle::trackers() const {
 
 bool is_valid_tracker_url(std::string_view url) {
   if (url.size() > 2048) return false;
-  for (char c : url) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
-  }
-  auto lower_prefix = [&](std::string_view scheme) {
-    if (url.size() < scheme.size()) return false;
-    for (std::size_t i = 0; i < scheme.size(); ++i) {
-      char c = url[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != scheme[i]) return false;
-    }
-    return true;
-  };
-  std::size_t rest = 0;
-  for (std::string_view scheme : {"http://", "https://", "udp://"}) {
-    if (lower_prefix(scheme)) rest = scheme.size();
-  }
-  if (rest == 0) return false;
-  // The authority: up to the first '/', '?' or '#'; its host part (after any user info) must
-  // not be empty.
-  const auto end = url.find_first_of("/?#", rest);
-  auto authority = url.substr(rest, end == std::string_view::npos ? std::string_view::npos : end - rest);
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
-  return !authority.empty() && authority.front() != ':';
+  auto parsed = boost::urls::parse_uri(url);  // RFC 3986: no spaces or control characters
+  if (!parsed) return false;
+  const bool http = parsed->scheme_id() == boost::urls::scheme::http ||
+                    parsed->scheme_id() == boost::urls::scheme::https;
+  if (!http && !boost::urls::grammar::ci_is_equal(parsed->scheme(), "udp")) return false;
+  return parsed->has_authority() && !parsed->encoded_host().empty();
 }
 
 result<bool> torrent_handle::replace_trackers(std::vector<std::vector<std::string>> tiers) const {
