@@ -33,6 +33,7 @@ namespace tessera {
 namespace detail {
 class session_impl;
 class torrent;
+struct session_access;
 }  // namespace detail
 
 /// Session-wide settings. Durations are std::chrono types; counts are plain ints.
@@ -355,6 +356,7 @@ class session {
   void set_upload_rate_limit(std::int64_t bytes_per_second);
 
  private:
+  friend struct detail::session_access;  // tests reach the internals through it
   std::shared_ptr<detail::session_impl> impl_;
 };
 

@@ -73,8 +73,7 @@ torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
       limits_(limits),
       picker_(make_picker(*ti_)),
       read_cache_(limits.max_read_cache_bytes),
-      peers_(peer_list::options{.loopback_allowed = on_loopback(ctx_.settings)}),
-      tick_timer_(ctx_.ex) {
+      peers_(peer_list::options{.loopback_allowed = on_loopback(ctx_.settings)}) {
   for (const auto& ep : initial_peers) peers_.add(ep, peer_source::user);
   save_path_ = ctx_.save_path;
   paused_ = ctx_.start_paused;
@@ -118,7 +117,6 @@ void torrent::start() {
   if (started_) return;
   started_ = true;
   set_running(!paused_);
-  schedule_tick();
   if (!has_metadata_) {
     if (!paused_) start_swarm();  // trackers, then peers, for the metadata
     return;
@@ -265,7 +263,6 @@ boost::asio::awaitable<void> torrent::stop() {
   stopped_ = true;
   set_running(false);
   auto self = shared_from_this();  // keep alive across the awaits
-  tick_timer_.cancel();
   close_all_connections(std::make_error_code(std::errc::operation_canceled));
   read_cache_.clear();
   if (announcer_) {
@@ -315,19 +312,11 @@ void torrent::drop_if_both_seeds(peer_connection& c) {
   c.close(peer_errc::both_seeds);
 }
 
-// --- timer, peers --------------------------------------------------------------------------
+// --- tick, peers ---------------------------------------------------------------------------
 
-void torrent::schedule_tick() {
-  tick_timer_.expires_after(std::chrono::seconds(1));
-  std::weak_ptr<torrent> weak = weak_from_this();
-  tick_timer_.async_wait([weak](boost::system::error_code ec) {
-    if (ec) return;
-    if (auto t = weak.lock()) t->on_tick();
-  });
-}
-
-void torrent::on_tick() {
-  if (stopped_) return;
+void torrent::tick() {
+  if (!started_ || stopped_) return;
+  ++ticks_;
   std::int64_t up = total_uploaded();
   if (up > upload_sampled_) upload_rate_.add(up - upload_sampled_, rate_meter::clock::now());
   upload_sampled_ = up;
@@ -343,7 +332,6 @@ void torrent::on_tick() {
   choker_settings cs;
   // With the session's choker, the session's own timer runs the rounds.
   if (!ctx_.request_rechoke && rate_meter::clock::now() - last_rechoke_ >= cs.rechoke_interval) rechoke();
-  schedule_tick();
 }
 
 bool torrent::choke_snapshot(torrent_choke_input& out) const {

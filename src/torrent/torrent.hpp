@@ -126,6 +126,14 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// Graceful stop: closes peer connections, announces `stopped` (at most
   /// settings.stop_announce_timeout), closes files. Idempotent.
   boost::asio::awaitable<void> stop();
+  /// The torrent's once-a-second work, called by its session's tick (session_impl: one timer for
+  /// every torrent, not one per torrent): samples the upload rate, releases stuck pieces, starts a
+  /// pending recheck or move, dials candidates, re-asks for timed-out metadata pieces, sends PEX
+  /// every pex_interval, and rechokes when it chokes alone. Nothing before start() or after
+  /// stop(). A torrent driven without a session (tests) calls it itself. Network thread.
+  void tick();
+  /// Times tick() did its work (for tests of the session's tick).
+  std::uint64_t ticks() const { return ticks_; }
 
   torrent_status status() const;
 
@@ -298,8 +306,6 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// total_wanted, total_wanted_done and is_finished of `s`.
   void fill_wanted_status(torrent_status& s) const;
   void start_swarm();
-  void schedule_tick();
-  void on_tick();
   void connect_candidates();
   void release_stuck_pieces();
   void hash_piece(piece_index p);
@@ -346,7 +352,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   smart_ban smart_ban_;     // block hashes of failed pieces, per sender
   piece_parole parole_;     // failed pieces: downloaded again from one peer
   std::shared_ptr<announcer> announcer_;
-  boost::asio::steady_timer tick_timer_;
+  std::uint64_t ticks_ = 0;  // see ticks()
 
   std::unordered_map<peer_key, connection_entry> conns_;
   std::unordered_map<peer_key, boost::asio::ip::address> key_addresses_;  // for the smart ban
