@@ -43,6 +43,8 @@ struct connection_budget;
 struct session_tick_stats {
   std::uint64_t ticks = 0;          ///< session ticks run
   std::uint64_t torrent_ticks = 0;  ///< torrent::tick calls made by them
+  std::uint64_t resume_saves = 0;   ///< resume saves the ticks started
+  int most_resume_saves_in_a_tick = 0;
 };
 
 class session_impl : public std::enable_shared_from_this<session_impl> {
@@ -205,8 +207,13 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   session_tick_stats tick_stats_;
   /// Arms the next tick (start(), then after each tick).
   void schedule_tick();
-  /// One tick: torrent::tick on a snapshot of torrents_ (a tick may add, remove or alter them).
+  /// One tick: torrent::tick on a snapshot of torrents_ (a tick may add, remove or alter them),
+  /// then the resume saves that are due (save_due_resume_data).
   void run_tick();
+  /// Saves the resume data of the torrents of tick_scratch_ whose save is due
+  /// (torrent::resume_save_due with session_settings::resume_save_interval): at most
+  /// resume_saves_per_tick of them, those dirty longest first; the others wait for a later tick.
+  void save_due_resume_data();
 
  public:
   /// What the session's tick has done so far (tests and diagnostics). Any thread; zeros once the

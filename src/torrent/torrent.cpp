@@ -174,7 +174,7 @@ void torrent::on_checked(check_result r) {
     check_finished();  // every wanted piece may be on disk already
   }
   count_file_pieces();
-  resume_dirty_ = true;
+  mark_resume_dirty();
   if (paused_) return;  // resume() starts the swarm
   start_swarm();
   // Connections made during the check (incoming, or kept from a magnet's metadata phase) were
@@ -288,7 +288,7 @@ void torrent::fail(const std::string& message) {
 
 void torrent::become_seed() {
   set_state(torrent_state::seeding);
-  resume_dirty_ = true;
+  mark_resume_dirty();
   save_resume();  // the finished state is worth keeping at once
   if (!finished_emitted_) {
     finished_emitted_ = true;
@@ -322,7 +322,6 @@ void torrent::tick() {
   upload_sampled_ = up;
   release_stuck_pieces();
   run_pending_disk_work();
-  maybe_save_resume();
   connect_candidates();
   if (metadata_fetch_) request_metadata();  // time-outs hand requests to other peers
   if (std::chrono::steady_clock::now() >= next_pex_) {
@@ -825,7 +824,7 @@ void torrent::on_piece_written(piece_write_result r) {
   forget_gone_senders(block_from);
   picker_.piece_passed(r.piece);
   done_bytes_ += wanted_bytes(r.piece);
-  resume_dirty_ = true;
+  mark_resume_dirty();
   std::vector<std::shared_ptr<peer_connection>> all;
   for (auto& [k, c] : conns_) {
     if (c.counted) all.push_back(c.conn);

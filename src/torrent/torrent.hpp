@@ -135,6 +135,19 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// Times tick() did its work (for tests of the session's tick).
   std::uint64_t ticks() const { return ticks_; }
 
+  // --- resume data (torrent_resume.cpp); network thread ---
+  /// When a save of the resume data is due at `now`: the resume data changed since the last save
+  /// (pieces verified, the check ended, a file priority set), that save is at least `interval`
+  /// old, no save runs, and one can run (a resume file, metadata, a storage, not checking, not
+  /// stopped, not in error). Returns the moment it became dirty (the session's tick saves the
+  /// longest dirty first), nullopt when no save is due.
+  std::optional<std::chrono::steady_clock::time_point> resume_save_due(std::chrono::steady_clock::time_point now,
+                                                                       std::chrono::steady_clock::duration interval) const;
+  /// Writes the resume file on a disk thread (flush, stamps, atomic write); `done` (may be
+  /// empty) runs on the network thread after. A save asked for while one runs follows it. The
+  /// session's tick calls it for dirty torrents; becoming a seed, pause and stop call it at once.
+  void save_resume(std::function<void()> done = {});
+
   torrent_status status() const;
 
   // --- control (torrent_control.cpp); network thread ---
@@ -289,11 +302,8 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// refuses files still to be written that are not the torrent's own. Empty function when the
   /// storage does not track ownership.
   std::function<std::optional<storage_error>(const bitfield&)> claim_files();
-  /// Writes the resume file on a disk thread (flush, stamps, atomic write); `done` (may be
-  /// empty) runs on the network thread after. A save asked for while one runs follows it.
-  void save_resume(std::function<void()> done = {});
-  /// Saves when something changed and the last save is older than resume_save_interval.
-  void maybe_save_resume();
+  /// The resume data changed: the session's tick will save it (see resume_save_due).
+  void mark_resume_dirty();
   /// Awaits a final save (stop()).
   boost::asio::awaitable<void> save_resume_now();
   /// Recomputes piece priorities from file_prios_ (and first_last_) into the picker and the skip
@@ -362,6 +372,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   bool has_metadata_ = true;
   bool counted_running_ = false;  // counted in ctx_.budget->running
   bool resume_dirty_ = false;                       // pieces or state changed since the last save
+  std::chrono::steady_clock::time_point resume_dirty_since_{};  // when resume_dirty_ became true
   bool resume_saving_ = false;                      // a save runs on the disk
   std::vector<std::function<void()>> resume_waiters_;  // run when the save in progress ends
   bool resume_again_ = false;                       // another save was asked for meanwhile

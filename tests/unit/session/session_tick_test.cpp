@@ -69,5 +69,51 @@ TEST(SessionTick, OneSessionTickDrivesEveryOneOf200Torrents) {
   for (const auto& [ih, n] : ticks) EXPECT_LE(n, stats.ticks) << ih.to_hex();
 }
 
+TEST(SessionTick, ResumeSavesOfManyDirtyTorrentsAreSpreadOverTicks) {
+  temp_dir dir;
+  temp_dir state;
+  auto settings = loopback_settings("127.0.0.1");
+  settings.state_dir = state.path.string();
+  settings.resume_save_interval = 1s;
+  settings.resume_saves_per_tick = 4;
+  session ses(settings);
+  auto& impl = detail::session_access::impl(ses);
+  // 20 torrents whose check finds nothing: each is dirty once checked (downloading from nobody).
+  auto hs = add_missing_torrents(ses, 20, dir.path);
+  auto resume_files = [&] {
+    int n = 0;
+    std::error_code ec;  // the session creates the directory with the first save
+    for (fs::directory_iterator it(state.path, ec), end; !ec && it != end; it.increment(ec))
+      n += it->path().extension() == ".resume" ? 1 : 0;
+    return n;
+  };
+  ASSERT_TRUE(eventually([&] { return resume_files() == 20; }, 20s)) << resume_files() << " resume files";
+  const auto stats = impl.tick_stats();
+  EXPECT_GE(stats.resume_saves, 20u);
+  EXPECT_LE(stats.most_resume_saves_in_a_tick, 4);
+  // Nothing changed since: no torrent is saved again, however many ticks pass.
+  const auto ticks = stats.ticks;
+  ASSERT_TRUE(eventually([&] { return impl.tick_stats().ticks >= ticks + 3; }, 10s));
+  EXPECT_EQ(impl.tick_stats().resume_saves, stats.resume_saves);
+}
+
+TEST(SessionTick, ADirtyTorrentIsNotSavedAgainWithinTheInterval) {
+  temp_dir dir;
+  temp_dir state;
+  auto settings = loopback_settings("127.0.0.1");
+  settings.state_dir = state.path.string();
+  settings.resume_save_interval = 3600s;
+  session ses(settings);
+  auto& impl = detail::session_access::impl(ses);
+  auto hs = add_missing_torrents(ses, 3, dir.path);
+  // The first save comes at once (never saved before)...
+  ASSERT_TRUE(eventually([&] { return impl.tick_stats().resume_saves == 3; }, 10s));
+  // ...a change made after it waits for the interval.
+  ASSERT_TRUE(hs[0].set_file_priority(file_index{0}, file_priority::high));
+  const auto ticks = impl.tick_stats().ticks;
+  ASSERT_TRUE(eventually([&] { return impl.tick_stats().ticks >= ticks + 3; }, 10s));
+  EXPECT_EQ(impl.tick_stats().resume_saves, 3u);
+}
+
 }  // namespace
 }  // namespace tessera
