@@ -585,8 +585,8 @@ peer_connection_settings torrent::connection_settings() const {
   peer_connection_settings pcs;
   pcs.bind_address = outgoing_address(ctx_.settings);
   pcs.tos = ctx_.settings.peer_tos;
-  pcs.download_bandwidth = {ctx_.bandwidth.download_manager, download_limit_, ctx_.bandwidth.download};
-  pcs.upload_bandwidth = {ctx_.bandwidth.upload_manager, upload_limit_, ctx_.bandwidth.upload};
+  pcs.download_bandwidth = {ctx_.bandwidth.download_manager, download_limit_, ctx_.bandwidth.download, bandwidth_share_};
+  pcs.upload_bandwidth = {ctx_.bandwidth.upload_manager, upload_limit_, ctx_.bandwidth.upload, bandwidth_share_};
   return pcs;
 }
 

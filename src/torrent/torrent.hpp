@@ -221,6 +221,13 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void apply_settings(const session_settings& s);
   std::int64_t download_limit() const { return download_limit_->rate(); }  ///< bytes/s
   std::int64_t upload_limit() const { return upload_limit_->rate(); }      ///< bytes/s
+  /// See torrent_handle::set_honors_session_limits / set_bandwidth_priority: this torrent's
+  /// bandwidth_share, applied at once to open connections (the managers serve their queues).
+  void set_honors_session_limits(bool honors);
+  void set_bandwidth_priority(int priority);
+  /// See torrent_handle::set_max_connections (torrent_control.cpp): this torrent's own cap, 0 or
+  /// negative for none; closes the connections beyond the resulting limit, dials when it grew.
+  void set_max_connections(int max);
 
   // --- peer_host ---
   const torrent_info& info() const override { return *ti_; }
@@ -279,8 +286,12 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void set_state(torrent_state s);
   /// Counts this torrent in (or out of) connection_budget::running, for the fair shares.
   void set_running(bool running);
-  /// This torrent's share of the session's connections and regular unchoke slots.
+  /// This torrent's share of the session's connections (capped by set_max_connections) and of
+  /// the regular unchoke slots.
   int connection_limit() const;
+  /// Closes the connections beyond connection_limit(): those still handshaking first, then those
+  /// that sent us the fewest bytes.
+  void trim_connections();
   int unchoke_slots() const;
   /// Connections of this torrent with host `a` (host_address): `incoming_only` counts only those
   /// the host opened (past the handshake or not), else every one (ours still dialling included).
@@ -424,6 +435,8 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   peer_connection_settings connection_settings() const;
   std::shared_ptr<bandwidth_channel> download_limit_ = std::make_shared<bandwidth_channel>();
   std::shared_ptr<bandwidth_channel> upload_limit_ = std::make_shared<bandwidth_channel>();
+  std::shared_ptr<bandwidth_share> bandwidth_share_ = std::make_shared<bandwidth_share>();
+  int max_connections_ = 0;  // set_max_connections; 0: no cap of its own
 };
 
 }  // namespace tessera::detail
