@@ -84,7 +84,11 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   /// See session::apply_settings / current_settings (runtime_settings.cpp). Any thread.
   void apply_settings(const session_settings& s);
   session_settings current_settings();
-
+  /// What the session's tick has done so far (session_tick.cpp; tests and diagnostics). Any
+  /// thread; zeros once the session is stopped.
+  session_tick_stats tick_stats();
+  /// Every torrent's torrent::ticks(), by info-hash (tests of the session's tick). Any thread.
+  std::vector<std::pair<sha1_hash, std::uint64_t>> torrent_ticks();
 
   /// The body of a torrent_handle member: with_torrent on the handle's session, or
   /// std::errc::no_such_process when the session is gone.
@@ -215,12 +219,6 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   /// resume_saves_per_tick of them, those dirty longest first; the others wait for a later tick.
   void save_due_resume_data();
 
- public:
-  /// What the session's tick has done so far (tests and diagnostics). Any thread; zeros once the
-  /// session is stopped.
-  session_tick_stats tick_stats();
-  /// Every torrent's torrent::ticks(), by info-hash (tests of the session's tick). Any thread.
-  std::vector<std::pair<sha1_hash, std::uint64_t>> torrent_ticks();
 };
 
 /// Access to a session's internals for tests (tests/unit/session). Not part of the public API.

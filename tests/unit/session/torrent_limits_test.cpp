@@ -152,14 +152,17 @@ TEST(TorrentLimits, ATorrentNotHonoringTheSessionLimitDownloadsAboveIt) {
 }
 
 TEST(TorrentLimits, AHighPriorityTorrentGetsMoreOfASharedLimitThanALowOne) {
-  constexpr std::int64_t limit = 600'000;
+  // Low enough that the limit binds, not the processing of the blocks: under TSan, at 200 kB/s
+  // the connections could not always take their grants within a round, and the quota they left
+  // went to whichever asked first (the immediate grants are not weighted).
+  constexpr std::int64_t limit = 80'000;
   two_torrents s(limit);
   ASSERT_TRUE(s.a.set_bandwidth_priority(1));
   ASSERT_TRUE(s.b.set_bandwidth_priority(-1));
   s.start();
-  s.wait_both(100'000);
+  s.wait_both(50'000);
   const std::int64_t a0 = downloaded(s.a), b0 = downloaded(s.b);
-  ASSERT_TRUE(eventually([&] { return downloaded(s.a) - a0 >= 1'500'000; }, 60s)) << downloaded(s.a) - a0;
+  ASSERT_TRUE(eventually([&] { return downloaded(s.a) - a0 >= 300'000; }, 60s)) << downloaded(s.a) - a0;
   const std::int64_t a_gain = downloaded(s.a) - a0, b_gain = downloaded(s.b) - b0;
   // Weights 4 and 1: about four times as much; 1.3 leaves room for the ramp-up and the timing of
   // the rounds.
