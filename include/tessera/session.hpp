@@ -33,6 +33,7 @@ namespace tessera {
 namespace detail {
 class session_impl;
 class torrent;
+struct session_access;
 }  // namespace detail
 
 /// Session-wide settings. Durations are std::chrono types; counts are plain ints.
@@ -75,8 +76,21 @@ struct session_settings {
   int numwant = 80;                       ///< peers asked of each tracker per announce
   std::chrono::seconds stop_announce_timeout{5};  ///< how long stop waits for `stopped` announces
   /// Directory for the session's own files: the .torrent of each magnet whose metadata arrived
-  /// (`<info-hash hex>.torrent`). Created when needed. Empty: nothing is saved.
+  /// (`<info-hash hex>.torrent`) and each torrent's resume data (`<info-hash hex>.resume`).
+  /// Created when needed. Empty: nothing is saved.
   std::string state_dir;
+  /// Resume data is saved when it changed (pieces verified, the check ended, a file priority
+  /// set), by the session's once-a-second tick: a torrent whose last save is at least this old,
+  /// at most resume_saves_per_tick torrents per tick, those changed longest ago first, so that a
+  /// thousand downloading torrents do not flush their files (fsync) at once. Becoming a seed,
+  /// pause and stopping (session::stop) save at once. A crash loses no verified piece with a longer
+  /// interval: the start-up check hashes the pieces the resume data does not claim (it only
+  /// trusts those it claims), so the interval trades start-up hashing against disk syncs.
+  /// Construction time only.
+  std::chrono::seconds resume_save_interval{30};
+  /// The most resume files the session's tick writes in one tick (at least 1; see
+  /// resume_save_interval). Construction time only.
+  int resume_saves_per_tick = 8;
   /// Peer exchange (BEP 11, ut_pex): tell connected peers about our other peers at most once a
   /// minute and connect to the peers they tell us about. Never for private torrents (BEP 27).
   bool enable_pex = true;
@@ -355,6 +369,7 @@ class session {
   void set_upload_rate_limit(std::int64_t bytes_per_second);
 
  private:
+  friend struct detail::session_access;  // tests reach the internals through it
   std::shared_ptr<detail::session_impl> impl_;
 };
 

@@ -150,6 +150,30 @@ class torrent_handle {
   result<bool> set_download_limit(std::int64_t bytes_per_second) const;
   /// Same as set_download_limit, for what this torrent sends.
   result<bool> set_upload_limit(std::int64_t bytes_per_second) const;
+  /// Whether the session-wide rate limits (session_settings::download_rate_limit and
+  /// upload_rate_limit, session::set_download_rate_limit ...) apply to this torrent: true by
+  /// default (Transmission's `honorsSessionLimits`). false: its connections skip the session's
+  /// channels, so only this torrent's own limits (set_download_limit, set_upload_limit) hold, and
+  /// its bytes take nothing from the session's quota (the other torrents keep all of it). Takes
+  /// effect at once on open connections (waiting ones are served). Returns true; fails with
+  /// std::errc::no_such_process when the torrent is gone.
+  result<bool> set_honors_session_limits(bool honors) const;
+  /// How this torrent competes for a session limit (Transmission's `bandwidthPriority`): -1 low,
+  /// 0 normal (the default), 1 high; other values count as the nearest. While connections wait
+  /// for a session limit's quota, each gets a share weighted 1 (low), 2 (normal) or 4 (high): under
+  /// a saturated limit a high-priority torrent's connection receives about four times a low one's
+  /// (per connection: a torrent with more connections waiting takes more in all). No effect where
+  /// no session limit binds, or on this torrent's own limits. Takes effect at once. Returns true;
+  /// fails with std::errc::no_such_process when the torrent is gone.
+  result<bool> set_bandwidth_priority(int priority) const;
+  /// This torrent's own cap on peer connections (Transmission's `peer-limit`): incoming and
+  /// outgoing, those still connecting or handshaking included; 0 or negative: no cap of its own
+  /// (the default). The session's caps still hold: the torrent keeps at most the smallest of this,
+  /// session_settings::max_connections_per_torrent and its even share of max_connections, and the
+  /// per-host caps apply as before. Lowering it below the open connections closes the surplus
+  /// (those still handshaking first, then those that sent us the fewest bytes); raising it dials
+  /// more peers. Returns true; fails with std::errc::no_such_process when the torrent is gone.
+  result<bool> set_max_connections(int max_connections) const;
 
  private:
   friend class detail::session_impl;

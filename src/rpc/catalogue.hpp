@@ -56,9 +56,9 @@ struct torrent_record {
   bool download_limited = false;
   std::int64_t upload_limit_kbps = 100;
   bool upload_limited = false;
-  bool honors_session_limits = true;    ///< stored; the engine's session limit always applies (docs/rpc.md)
-  int bandwidth_priority = 0;           ///< -1, 0, 1; stored, not yet effective
-  int peer_limit = 50;                  ///< stored, not yet effective per torrent
+  bool honors_session_limits = true;    ///< false: the session's speed limits skip this torrent
+  int bandwidth_priority = 0;           ///< -1, 0, 1: its weight under the session's limits
+  int peer_limit = 50;                  ///< its own connection cap (the session's caps still hold)
   double seed_ratio_limit = 2.0;
   limit_mode seed_ratio_mode = limit_mode::global;
   std::int64_t seed_idle_limit = 30;    ///< minutes

@@ -76,6 +76,8 @@ std::string torrent_add(method_context& c) {
   req.priority_low = ints(a, "priority-low");
   req.priority_normal = ints(a, "priority-normal");
   req.labels = arg_string_list(a, "labels").value_or(std::vector<std::string>{});
+  req.peer_limit = arg_int(a, "peer-limit");
+  req.bandwidth_priority = arg_int(a, "bandwidthPriority");
   auto r = c.d.add(req);
   if (!r) return r.error();
   json::object t{{"id", r->id}, {"name", r->name}, {"hashString", r->info_hash.to_hex()}};

@@ -249,6 +249,10 @@ result<add_outcome, std::string> torrent_daemon::add(const add_request& req) {
   t.record.paused = paused;
   t.record.added_date = unix_now();
   t.record.labels = req.labels;
+  // Transmission's defaults for a new torrent: the session's per-torrent peer limit, normal priority.
+  t.record.peer_limit = static_cast<int>(std::clamp<std::int64_t>(
+      req.peer_limit.value_or(settings_.integer("peer-limit-per-torrent")), 1, 10000));
+  t.record.bandwidth_priority = static_cast<int>(std::clamp<std::int64_t>(req.bandwidth_priority.value_or(0), -1, 1));
   t.record.queue_position = static_cast<int>(torrents_.size());
   if (t.ti) {
     // RPC file indexes count the files the RPC shows (padding files hidden).
@@ -296,6 +300,7 @@ result<add_outcome, std::string> torrent_daemon::add(const add_request& req) {
   ++run_.files_added;
   auto id = t.id;
   torrents_.emplace(id, std::move(t));
+  apply_torrent_limits(torrents_.at(id));
   changed(torrents_.at(id));
   return o;
 }
@@ -414,6 +419,9 @@ void torrent_daemon::apply_torrent_limits(daemon_torrent& t) {
   const auto& r = t.record;
   (void)t.handle.set_download_limit(r.download_limited ? std::max<std::int64_t>(1, r.download_limit_kbps) * 1000 : 0);
   (void)t.handle.set_upload_limit(r.upload_limited ? std::max<std::int64_t>(1, r.upload_limit_kbps) * 1000 : 0);
+  (void)t.handle.set_honors_session_limits(r.honors_session_limits);
+  (void)t.handle.set_bandwidth_priority(r.bandwidth_priority);
+  (void)t.handle.set_max_connections(r.peer_limit);
 }
 
 void torrent_daemon::move_queue(const std::vector<int>& ids, queue_move how) {

@@ -67,6 +67,8 @@ struct add_request {
   std::optional<bool> paused;
   std::vector<std::int64_t> files_unwanted, priority_high, priority_low, priority_normal;
   std::vector<std::string> labels;
+  std::optional<std::int64_t> peer_limit;          ///< `peer-limit`; default peer-limit-per-torrent
+  std::optional<std::int64_t> bandwidth_priority;  ///< `bandwidthPriority` (-1, 0, 1); default 0
 };
 
 struct add_outcome {
@@ -143,7 +145,8 @@ class torrent_daemon {
   /// Moves `ids` in the queue (top/up/down/bottom) and renumbers queue positions 0..n-1.
   enum class queue_move { top, up, down, bottom };
   void move_queue(const std::vector<int>& ids, queue_move how);
-  /// Effective per-torrent engine limits from the record (kB/s -> B/s) pushed to the engine.
+  /// The record's per-torrent engine settings pushed to the engine: speed limits (kB/s -> B/s),
+  /// honoring the session's limits, bandwidth priority, peer limit. At add/load and torrent-set.
   void apply_torrent_limits(daemon_torrent& t);
   transfer_stats current_stats() const;
   transfer_stats cumulative_stats() const;

@@ -83,6 +83,7 @@ void session_impl::start() {
   if (settings_.enable_dht) start_dht();
   start_lsd();
   schedule_choke_round();
+  schedule_tick();
   work_.emplace(io_.get_executor());
   running_ = true;
   thread_ = std::thread([this] {
@@ -344,6 +345,7 @@ void session_impl::stop() {
   auto fut = done->get_future();
   boost::asio::post(io_, [this, done] {
     choke_timer_.cancel();
+    tick_timer_.cancel();
     if (listener_) listener_->close();
     if (dht_) dht_->stop();  // saves the node state; lookups end and add no more peers
     if (lsd_) lsd_->stop();  // no more announces, no more peers

@@ -39,6 +39,14 @@ class lsd_driver;
 class event_dispatcher;
 struct connection_budget;
 
+/// What the session's tick did so far (session_impl::tick_stats). Counters are monotonic.
+struct session_tick_stats {
+  std::uint64_t ticks = 0;          ///< session ticks run
+  std::uint64_t torrent_ticks = 0;  ///< torrent::tick calls made by them
+  std::uint64_t resume_saves = 0;   ///< resume saves the ticks started
+  int most_resume_saves_in_a_tick = 0;
+};
+
 class session_impl : public std::enable_shared_from_this<session_impl> {
  public:
   explicit session_impl(session_settings settings);
@@ -76,7 +84,11 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   /// See session::apply_settings / current_settings (runtime_settings.cpp). Any thread.
   void apply_settings(const session_settings& s);
   session_settings current_settings();
-
+  /// What the session's tick has done so far (session_tick.cpp; tests and diagnostics). Any
+  /// thread; zeros once the session is stopped.
+  session_tick_stats tick_stats();
+  /// Every torrent's torrent::ticks(), by info-hash (tests of the session's tick). Any thread.
+  std::vector<std::pair<sha1_hash, std::uint64_t>> torrent_ticks();
 
   /// The body of a torrent_handle member: with_torrent on the handle's session, or
   /// std::errc::no_such_process when the session is gone.
@@ -189,6 +201,29 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   void schedule_choke_round();
   /// The end of a background removal: emits torrent_removed, wakes removal_waiters_.
   void removal_done(const sha1_hash& ih, bool data_deleted);
+
+  // The session's tick (session_tick.cpp): one timer for the whole session, every tick_interval,
+  // that drives every torrent's once-a-second work (torrent::tick), instead of a timer per
+  // torrent.
+  static constexpr std::chrono::seconds tick_interval{1};
+  boost::asio::steady_timer tick_timer_{io_};
+  std::vector<std::shared_ptr<torrent>> tick_scratch_;  // the torrents of one tick (a snapshot)
+  session_tick_stats tick_stats_;
+  /// Arms the next tick (start(), then after each tick).
+  void schedule_tick();
+  /// One tick: torrent::tick on a snapshot of torrents_ (a tick may add, remove or alter them),
+  /// then the resume saves that are due (save_due_resume_data).
+  void run_tick();
+  /// Saves the resume data of the torrents of tick_scratch_ whose save is due
+  /// (torrent::resume_save_due with session_settings::resume_save_interval): at most
+  /// resume_saves_per_tick of them, those dirty longest first; the others wait for a later tick.
+  void save_due_resume_data();
+
+};
+
+/// Access to a session's internals for tests (tests/unit/session). Not part of the public API.
+struct session_access {
+  static session_impl& impl(session& s);
 };
 
 }  // namespace tessera::detail

@@ -21,7 +21,7 @@ constexpr std::int64_t min_burst = 16 * 1024;
 std::array<bandwidth_channel*, 2> limited_channels(const bandwidth_path& p) {
   std::array<bandwidth_channel*, 2> out{};
   if (p.torrent && !p.torrent->unlimited()) out[0] = p.torrent.get();
-  if (p.session && !p.session->unlimited()) out[1] = p.session.get();
+  if (auto* s = p.session_channel(); s && !s->unlimited()) out[1] = s;
   return out;
 }
 
@@ -110,16 +110,16 @@ void bandwidth_manager::serve() {
   if (queue_.empty()) return;
   const auto t = now();
   // Each channel's tokens are split among the waiters that pass it: a waiter gets its channel's
-  // remaining tokens divided by the waiters still unserved in this round (water-filling, so what
-  // one waiter does not want goes to the later ones).
+  // remaining tokens times its weight divided by the weights of the waiters still unserved in
+  // this round (water-filling, so what one waiter does not want goes to the later ones).
   for (auto* r : queue_) {
     for (auto* ch : limited_channels(r->path_)) {
-      if (ch) ch->round_waiters_ = 0;
+      if (ch) ch->round_weight_ = 0;
     }
   }
   for (auto* r : queue_) {
     for (auto* ch : limited_channels(r->path_)) {
-      if (ch) ++ch->round_waiters_;
+      if (ch) ch->round_weight_ += r->path_.weight();
     }
   }
   const std::size_t n = queue_.size();
@@ -127,15 +127,16 @@ void bandwidth_manager::serve() {
     bandwidth_request* r = queue_.front();
     queue_.pop_front();
     const auto chans = limited_channels(r->path_);
+    const std::int64_t w = r->path_.weight();
     std::int64_t g = r->wanted_;
     for (auto* ch : chans) {
       if (!ch) continue;
       const std::int64_t avail = ch->bucket_.available(t);
-      const int waiters = std::max(ch->round_waiters_, 1);
-      std::int64_t share = avail / waiters;
-      if (share == 0) share = avail;  // fewer tokens than waiters: the first in line takes them
+      const std::int64_t weights = std::max<std::int64_t>(ch->round_weight_, w);
+      std::int64_t share = avail / weights * w + avail % weights * w / weights;  // avail * w / weights
+      if (share == 0) share = avail;  // fewer tokens than weights: the first in line takes them
       g = std::min(g, share);
-      --ch->round_waiters_;
+      ch->round_weight_ -= w;
     }
     if (g <= 0) {
       queue_.push_back(r);  // keeps its turn among the unserved

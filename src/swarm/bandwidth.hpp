@@ -45,21 +45,55 @@ class bandwidth_channel {
  private:
   friend class bandwidth_manager;
   token_bucket bucket_;
-  // Scratch of bandwidth_manager::serve: waiters passing this channel still unserved this round.
-  int round_waiters_ = 0;
+  // Scratch of bandwidth_manager::serve: the weights of the waiters passing this channel still
+  // unserved this round.
+  std::int64_t round_weight_ = 0;
+};
+
+/// How one torrent's connections take part in the session's channels: whether they pass them at
+/// all, and the weight of each of their requests when the waiters of a channel split its tokens
+/// (bandwidth_manager::serve). One per torrent, shared by the paths of its connections, so a
+/// change applies to open connections at once (then call serve() on both managers). Network
+/// thread only.
+struct bandwidth_share {
+  /// Weights of Transmission's bandwidth priorities (low, normal, high): under a saturated
+  /// session limit a high-priority connection gets four times a low one's quota.
+  static constexpr int low_weight = 1;
+  static constexpr int normal_weight = 2;
+  static constexpr int high_weight = 4;
+  /// -1 low, 0 normal, 1 high (clamped) -> its weight.
+  static int weight_of(int priority) {
+    return priority < 0 ? low_weight : priority > 0 ? high_weight : normal_weight;
+  }
+
+  int weight = normal_weight;
+  /// false: the session's channels do not apply (torrent_handle::set_honors_session_limits); the
+  /// torrent's own channel still does.
+  bool honors_session = true;
 };
 
 /// The channels one direction of a connection passes: its torrent's and the session's (either may
-/// be null), and the manager of that direction. A default path (no manager) is unlimited.
+/// be null), and the manager of that direction. A default path (no manager) is unlimited. `share`
+/// (may be null: weight normal, honoring the session's channel) is its torrent's bandwidth_share.
 struct bandwidth_path {
   std::shared_ptr<bandwidth_manager> manager;
   std::shared_ptr<bandwidth_channel> torrent;
   std::shared_ptr<bandwidth_channel> session;
+  std::shared_ptr<const bandwidth_share> share = nullptr;
 
-  /// True when nothing limits this path now (no manager, or every channel at rate 0): the caller
-  /// moves bytes without asking. Two loads; the hot path when no limit is set.
+  /// The session's channel when it applies to this path (may be null).
+  bandwidth_channel* session_channel() const {
+    return session && (!share || share->honors_session) ? session.get() : nullptr;
+  }
+  int weight() const { return share ? share->weight : bandwidth_share::normal_weight; }
+
+  /// True when nothing limits this path now (no manager, or every channel that applies at rate
+  /// 0): the caller moves bytes without asking. A few loads; the hot path when no limit is set.
   bool unlimited() const {
-    return !manager || ((!torrent || torrent->unlimited()) && (!session || session->unlimited()));
+    if (!manager) return true;
+    if (torrent && !torrent->unlimited()) return false;
+    const bandwidth_channel* s = session_channel();
+    return !s || s->unlimited();
   }
 };
 
@@ -99,8 +133,9 @@ class bandwidth_request {
 /// Hands out quota of one direction (download or upload) of a session. A request that finds
 /// tokens in every limited channel of its path (and nobody queued before it) is granted at once;
 /// otherwise it queues. Every `tick` (only while someone waits: no timer runs otherwise) the
-/// manager serves the queue in order, splitting each channel's tokens evenly among the waiters
-/// that need it (a waiter wanting less than its share leaves the rest to the next ones); a served
+/// manager serves the queue in order, splitting each channel's tokens among the waiters that need
+/// it in proportion to their weights (bandwidth_path::weight: evenly when all are normal; a waiter
+/// wanting less than its share leaves the rest to the next ones); a served
 /// waiter asks again and queues at the back, so waiters take turns. set_rate serves the queue at
 /// once, so raising or removing a limit wakes the waiters (nothing waits for a limit that is
 /// gone). Must be owned by a std::shared_ptr (its timer holds a weak reference). Network thread

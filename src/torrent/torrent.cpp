@@ -73,8 +73,7 @@ torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
       limits_(limits),
       picker_(make_picker(*ti_)),
       read_cache_(limits.max_read_cache_bytes),
-      peers_(peer_list::options{.loopback_allowed = on_loopback(ctx_.settings)}),
-      tick_timer_(ctx_.ex) {
+      peers_(peer_list::options{.loopback_allowed = on_loopback(ctx_.settings)}) {
   for (const auto& ep : initial_peers) peers_.add(ep, peer_source::user);
   save_path_ = ctx_.save_path;
   paused_ = ctx_.start_paused;
@@ -118,7 +117,6 @@ void torrent::start() {
   if (started_) return;
   started_ = true;
   set_running(!paused_);
-  schedule_tick();
   if (!has_metadata_) {
     if (!paused_) start_swarm();  // trackers, then peers, for the metadata
     return;
@@ -176,7 +174,7 @@ void torrent::on_checked(check_result r) {
     check_finished();  // every wanted piece may be on disk already
   }
   count_file_pieces();
-  resume_dirty_ = true;
+  mark_resume_dirty();
   if (paused_) return;  // resume() starts the swarm
   start_swarm();
   // Connections made during the check (incoming, or kept from a magnet's metadata phase) were
@@ -274,7 +272,6 @@ boost::asio::awaitable<void> torrent::stop() {
   }
   set_running(false);
   auto self = shared_from_this();  // keep alive across the awaits
-  tick_timer_.cancel();
   close_all_connections(std::make_error_code(std::errc::operation_canceled));
   read_cache_.clear();
   if (announcer_) {
@@ -300,7 +297,7 @@ void torrent::fail(const std::string& message) {
 
 void torrent::become_seed() {
   set_state(torrent_state::seeding);
-  resume_dirty_ = true;
+  mark_resume_dirty();
   save_resume();  // the finished state is worth keeping at once
   if (!finished_emitted_) {
     finished_emitted_ = true;
@@ -324,25 +321,16 @@ void torrent::drop_if_both_seeds(peer_connection& c) {
   c.close(peer_errc::both_seeds);
 }
 
-// --- timer, peers --------------------------------------------------------------------------
+// --- tick, peers ---------------------------------------------------------------------------
 
-void torrent::schedule_tick() {
-  tick_timer_.expires_after(std::chrono::seconds(1));
-  std::weak_ptr<torrent> weak = weak_from_this();
-  tick_timer_.async_wait([weak](boost::system::error_code ec) {
-    if (ec) return;
-    if (auto t = weak.lock()) t->on_tick();
-  });
-}
-
-void torrent::on_tick() {
-  if (stopped_) return;
+void torrent::tick() {
+  if (!started_ || stopped_) return;
+  ++ticks_;
   std::int64_t up = total_uploaded();
   if (up > upload_sampled_) upload_rate_.add(up - upload_sampled_, rate_meter::clock::now());
   upload_sampled_ = up;
   release_stuck_pieces();
   run_pending_disk_work();
-  maybe_save_resume();
   connect_candidates();
   if (metadata_fetch_) request_metadata();  // time-outs hand requests to other peers
   if (std::chrono::steady_clock::now() >= next_pex_) {
@@ -352,7 +340,6 @@ void torrent::on_tick() {
   choker_settings cs;
   // With the session's choker, the session's own timer runs the rounds.
   if (!ctx_.request_rechoke && rate_meter::clock::now() - last_rechoke_ >= cs.rechoke_interval) rechoke();
-  schedule_tick();
 }
 
 bool torrent::choke_snapshot(torrent_choke_input& out) const {
@@ -607,8 +594,8 @@ peer_connection_settings torrent::connection_settings() const {
   peer_connection_settings pcs;
   pcs.bind_address = outgoing_address(ctx_.settings);
   pcs.tos = ctx_.settings.peer_tos;
-  pcs.download_bandwidth = {ctx_.bandwidth.download_manager, download_limit_, ctx_.bandwidth.download};
-  pcs.upload_bandwidth = {ctx_.bandwidth.upload_manager, upload_limit_, ctx_.bandwidth.upload};
+  pcs.download_bandwidth = {ctx_.bandwidth.download_manager, download_limit_, ctx_.bandwidth.download, bandwidth_share_};
+  pcs.upload_bandwidth = {ctx_.bandwidth.upload_manager, upload_limit_, ctx_.bandwidth.upload, bandwidth_share_};
   return pcs;
 }
 
@@ -846,7 +833,7 @@ void torrent::on_piece_written(piece_write_result r) {
   forget_gone_senders(block_from);
   picker_.piece_passed(r.piece);
   done_bytes_ += wanted_bytes(r.piece);
-  resume_dirty_ = true;
+  mark_resume_dirty();
   std::vector<std::shared_ptr<peer_connection>> all;
   for (auto& [k, c] : conns_) {
     if (c.counted) all.push_back(c.conn);

@@ -126,6 +126,27 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// Graceful stop: closes peer connections, announces `stopped` (at most
   /// settings.stop_announce_timeout), closes files. Idempotent.
   boost::asio::awaitable<void> stop();
+  /// The torrent's once-a-second work, called by its session's tick (session_impl: one timer for
+  /// every torrent, not one per torrent): samples the upload rate, releases stuck pieces, starts a
+  /// pending recheck or move, dials candidates, re-asks for timed-out metadata pieces, sends PEX
+  /// every pex_interval, and rechokes when it chokes alone. Nothing before start() or after
+  /// stop(). A torrent driven without a session (tests) calls it itself. Network thread.
+  void tick();
+  /// Times tick() did its work (for tests of the session's tick).
+  std::uint64_t ticks() const { return ticks_; }
+
+  // --- resume data (torrent_resume.cpp); network thread ---
+  /// When a save of the resume data is due at `now`: the resume data changed since the last save
+  /// (pieces verified, the check ended, a file priority set), that save is at least `interval`
+  /// old, no save runs, and one can run (a resume file, metadata, a storage, not checking, not
+  /// stopped, not in error). Returns the moment it became dirty (the session's tick saves the
+  /// longest dirty first), nullopt when no save is due.
+  std::optional<std::chrono::steady_clock::time_point> resume_save_due(std::chrono::steady_clock::time_point now,
+                                                                       std::chrono::steady_clock::duration interval) const;
+  /// Writes the resume file on a disk thread (flush, stamps, atomic write); `done` (may be
+  /// empty) runs on the network thread after. A save asked for while one runs follows it. The
+  /// session's tick calls it for dirty torrents; becoming a seed, pause and stop call it at once.
+  void save_resume(std::function<void()> done = {});
 
   torrent_status status() const;
 
@@ -208,6 +229,13 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void apply_settings(const session_settings& s);
   std::int64_t download_limit() const { return download_limit_->rate(); }  ///< bytes/s
   std::int64_t upload_limit() const { return upload_limit_->rate(); }      ///< bytes/s
+  /// See torrent_handle::set_honors_session_limits / set_bandwidth_priority: this torrent's
+  /// bandwidth_share, applied at once to open connections (the managers serve their queues).
+  void set_honors_session_limits(bool honors);
+  void set_bandwidth_priority(int priority);
+  /// See torrent_handle::set_max_connections (torrent_control.cpp): this torrent's own cap, 0 or
+  /// negative for none; closes the connections beyond the resulting limit, dials when it grew.
+  void set_max_connections(int max);
 
   // --- peer_host ---
   const torrent_info& info() const override { return *ti_; }
@@ -266,8 +294,12 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void set_state(torrent_state s);
   /// Counts this torrent in (or out of) connection_budget::running, for the fair shares.
   void set_running(bool running);
-  /// This torrent's share of the session's connections and regular unchoke slots.
+  /// This torrent's share of the session's connections (capped by set_max_connections) and of
+  /// the regular unchoke slots.
   int connection_limit() const;
+  /// Closes the connections beyond connection_limit(): those still handshaking first, then those
+  /// that sent us the fewest bytes.
+  void trim_connections();
   int unchoke_slots() const;
   /// Connections of this torrent with host `a` (host_address): `incoming_only` counts only those
   /// the host opened (past the handshake or not), else every one (ours still dialling included).
@@ -299,11 +331,8 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// refuses files still to be written that are not the torrent's own. Empty function when the
   /// storage does not track ownership.
   std::function<std::optional<storage_error>(const bitfield&)> claim_files();
-  /// Writes the resume file on a disk thread (flush, stamps, atomic write); `done` (may be
-  /// empty) runs on the network thread after. A save asked for while one runs follows it.
-  void save_resume(std::function<void()> done = {});
-  /// Saves when something changed and the last save is older than resume_save_interval.
-  void maybe_save_resume();
+  /// The resume data changed: the session's tick will save it (see resume_save_due).
+  void mark_resume_dirty();
   /// Awaits a final save (stop()).
   boost::asio::awaitable<void> save_resume_now();
   /// Recomputes piece priorities from file_prios_ (and first_last_) into the picker and the skip
@@ -316,8 +345,6 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// total_wanted, total_wanted_done and is_finished of `s`.
   void fill_wanted_status(torrent_status& s) const;
   void start_swarm();
-  void schedule_tick();
-  void on_tick();
   void connect_candidates();
   void release_stuck_pieces();
   void hash_piece(piece_index p);
@@ -364,7 +391,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   smart_ban smart_ban_;     // block hashes of failed pieces, per sender
   piece_parole parole_;     // failed pieces: downloaded again from one peer
   std::shared_ptr<announcer> announcer_;
-  boost::asio::steady_timer tick_timer_;
+  std::uint64_t ticks_ = 0;  // see ticks()
 
   std::unordered_map<peer_key, connection_entry> conns_;
   std::unordered_map<peer_key, boost::asio::ip::address> key_addresses_;  // for the smart ban
@@ -374,6 +401,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   bool has_metadata_ = true;
   bool counted_running_ = false;  // counted in ctx_.budget->running
   bool resume_dirty_ = false;                       // pieces or state changed since the last save
+  std::chrono::steady_clock::time_point resume_dirty_since_{};  // when resume_dirty_ became true
   bool resume_saving_ = false;                      // a save runs on the disk
   std::vector<std::function<void()>> resume_waiters_;  // run when the save in progress ends
   bool resume_again_ = false;                       // another save was asked for meanwhile
@@ -431,6 +459,8 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   peer_connection_settings connection_settings() const;
   std::shared_ptr<bandwidth_channel> download_limit_ = std::make_shared<bandwidth_channel>();
   std::shared_ptr<bandwidth_channel> upload_limit_ = std::make_shared<bandwidth_channel>();
+  std::shared_ptr<bandwidth_share> bandwidth_share_ = std::make_shared<bandwidth_share>();
+  int max_connections_ = 0;  // set_max_connections; 0: no cap of its own
 };
 
 }  // namespace tessera::detail

@@ -17,4 +17,28 @@ void torrent::set_upload_limit(std::int64_t bytes_per_second) {
   }
 }
 
+namespace {
+
+/// Serves both managers' queues now: a waiter whose path changed (a channel no longer applies, a
+/// new weight) gets its grant without waiting for the next round.
+void serve_now(const session_bandwidth& b) {
+  if (b.download_manager) b.download_manager->serve();
+  if (b.upload_manager) b.upload_manager->serve();
+}
+
+}  // namespace
+
+void torrent::set_honors_session_limits(bool honors) {
+  if (bandwidth_share_->honors_session == honors) return;
+  bandwidth_share_->honors_session = honors;
+  serve_now(ctx_.bandwidth);
+}
+
+void torrent::set_bandwidth_priority(int priority) {
+  const int w = bandwidth_share::weight_of(priority);
+  if (bandwidth_share_->weight == w) return;
+  bandwidth_share_->weight = w;
+  serve_now(ctx_.bandwidth);
+}
+
 }  // namespace tessera::detail

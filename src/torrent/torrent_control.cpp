@@ -37,8 +37,33 @@ void torrent::set_running(bool running) {
 }
 
 int torrent::connection_limit() const {
-  return ctx_.budget ? ctx_.budget->connection_share(ctx_.settings.max_connections_per_torrent)
-                     : ctx_.settings.max_connections_per_torrent;
+  const int session_limit = ctx_.budget ? ctx_.budget->connection_share(ctx_.settings.max_connections_per_torrent)
+                                        : ctx_.settings.max_connections_per_torrent;
+  return max_connections_ > 0 ? std::min(session_limit, max_connections_) : session_limit;
+}
+
+void torrent::set_max_connections(int max) {
+  max_connections_ = std::max(0, max);
+  trim_connections();
+  connect_candidates();  // when it grew; nothing while checking, paused, stopped or in error
+}
+
+void torrent::trim_connections() {
+  const int limit = connection_limit();
+  if (static_cast<int>(conns_.size()) <= limit) return;
+  std::vector<std::pair<std::int64_t, std::shared_ptr<peer_connection>>> order;  // (rank, connection)
+  order.reserve(conns_.size());
+  for (const auto& [k, c] : conns_) {
+    if (c.conn->is_closed()) continue;
+    // Still handshaking ranks below any peer past it; then fewest bytes sent to us first.
+    const std::int64_t rank = c.counted ? c.conn->stats().downloaded : -1;
+    order.emplace_back(rank, c.conn);
+  }
+  const auto excess = static_cast<std::ptrdiff_t>(order.size()) - limit;
+  if (excess <= 0) return;
+  std::partial_sort(order.begin(), order.begin() + excess, order.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::ptrdiff_t i = 0; i < excess; ++i) order[static_cast<std::size_t>(i)].second->close(peer_errc::closed_by_host);
 }
 
 int torrent::unchoke_slots() const {

@@ -88,6 +88,7 @@ result<bool> torrent::set_file_priority(file_index f, file_priority p) {
   file_prios_[static_cast<std::size_t>(f.value)] = p;
   apply_priorities();
   on_priorities_changed();
+  mark_resume_dirty();  // the resume data keeps the file priorities
   return true;
 }
 

@@ -1,5 +1,7 @@
-// Resume data of a torrent (see disk/resume_data.hpp): the start-up trust rule and the periodic,
-// crash-safe save. Members of `torrent`.
+// Resume data of a torrent (see disk/resume_data.hpp): the start-up trust rule and the crash-safe
+// save. The session's tick decides when a dirty torrent is saved (session_tick.cpp: at most
+// session_settings::resume_saves_per_tick per tick, every resume_save_interval at most per
+// torrent); becoming a seed, pause and stop save at once. Members of `torrent`.
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -9,13 +11,6 @@
 #include "torrent/torrent.hpp"
 
 namespace tessera::detail {
-
-namespace {
-
-/// How often the resume file is rewritten at most while pieces keep arriving.
-constexpr auto resume_save_interval = std::chrono::seconds(5);
-
-}  // namespace
 
 std::function<bitfield()> torrent::resume_trust() {
   auto rd = ctx_.resume;
@@ -33,10 +28,20 @@ std::function<bitfield()> torrent::resume_trust() {
   };
 }
 
-void torrent::maybe_save_resume() {
-  if (!resume_dirty_ || resume_saving_) return;
-  if (std::chrono::steady_clock::now() - last_resume_save_ < resume_save_interval) return;
-  save_resume();
+void torrent::mark_resume_dirty() {
+  if (resume_dirty_) return;
+  resume_dirty_ = true;
+  resume_dirty_since_ = std::chrono::steady_clock::now();
+}
+
+std::optional<std::chrono::steady_clock::time_point> torrent::resume_save_due(
+    std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration interval) const {
+  if (!resume_dirty_ || resume_saving_ || stopped_ || ctx_.resume_file.empty() || !has_metadata_ || !storage_ ||
+      state_ == torrent_state::checking || state_ == torrent_state::error) {
+    return std::nullopt;
+  }
+  if (now - last_resume_save_ < interval) return std::nullopt;
+  return resume_dirty_since_;
 }
 
 void torrent::save_resume(std::function<void()> done) {

@@ -193,6 +193,24 @@ TEST_F(RpcTorrents, TorrentSetFilesLimitsLabelsAndErrors) {
   EXPECT_EQ(get_one(id, {"wanted"})["wanted"], (json::array{1, 1, 1}));
 }
 
+TEST_F(RpcTorrents, PeerLimitPriorityAndSessionLimitsAtAddAndSet) {
+  auto t = make_real_torrent(42);
+  const int id = add(t, {{"paused", true}, {"peer-limit", 7}, {"bandwidthPriority", 1}});
+  auto o = get_one(id, {"peer-limit", "maxConnectedPeers", "bandwidthPriority", "honorsSessionLimits"});
+  EXPECT_EQ(o["peer-limit"], 7);
+  EXPECT_EQ(o["maxConnectedPeers"], 7);
+  EXPECT_EQ(o["bandwidthPriority"], 1);
+  EXPECT_EQ(o["honorsSessionLimits"], true);
+  ok("torrent-set", {{"ids", id}, {"peer-limit", 3}, {"bandwidthPriority", -5}, {"honorsSessionLimits", false}});
+  o = get_one(id, {"peer-limit", "bandwidthPriority", "honorsSessionLimits"});
+  EXPECT_EQ(o["peer-limit"], 3);
+  EXPECT_EQ(o["bandwidthPriority"], -1);  // clamped
+  EXPECT_EQ(o["honorsSessionLimits"], false);
+  // Without the argument a new torrent takes the session's peer-limit-per-torrent.
+  const int other = add(make_real_torrent(43), {{"paused", true}});
+  EXPECT_EQ(get_one(other, {"peer-limit"})["peer-limit"], 50);
+}
+
 TEST_F(RpcTorrents, RemoveReportsRemovedIdsAndDeletesData) {
   auto t = make_real_torrent(51);
   write_payload(t, downloads);

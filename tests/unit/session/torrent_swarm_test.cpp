@@ -8,6 +8,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "fake_peers.hpp"
 
@@ -36,6 +37,18 @@ struct network_thread {
   }
 };
 
+// Stands in for the session's tick (session_impl::run_tick): torrent::tick once a second until
+// the torrent is gone. Network thread.
+void tick_every_second(boost::asio::io_context& io, std::weak_ptr<torrent> weak) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::seconds(1));
+  timer->async_wait([&io, weak, timer](boost::system::error_code ec) {
+    auto t = weak.lock();
+    if (ec || !t) return;
+    t->tick();
+    tick_every_second(io, weak);
+  });
+}
+
 TEST(TorrentSwarm, PieceMemoryStaysWithinTheAssemblyAndDiskQueueLimits) {
   constexpr std::int64_t piece = 64 * 1024;
   auto t = make_torrent(11, piece, 3 << 20, (1 << 20) + 123);  // ~4 MiB, 65 pieces
@@ -61,6 +74,7 @@ TEST(TorrentSwarm, PieceMemoryStaysWithinTheAssemblyAndDiskQueueLimits) {
                                         std::vector<boost::asio::ip::tcp::endpoint>{seeder.local_endpoint()},
                                         limits);
     tr->start();
+    tick_every_second(net.io, tr);
     return tr;
   });
   auto deadline = std::chrono::steady_clock::now() + 30s;

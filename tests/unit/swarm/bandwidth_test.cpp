@@ -127,6 +127,59 @@ TEST(Bandwidth, WaitersOfOneChannelShareItsTokensEvenly) {
   }
 }
 
+TEST(Bandwidth, WaitersShareInProportionToTheirTorrentsBandwidthPriority) {
+  fixture f;
+  auto session_ch = f.channel(7000);
+  std::vector<std::unique_ptr<bandwidth_request>> reqs;
+  std::vector<std::shared_ptr<std::optional<std::int64_t>>> got;
+  for (int priority : {-1, 0, 1}) {  // weights 1, 2, 4
+    auto share = std::make_shared<bandwidth_share>();
+    share->weight = bandwidth_share::weight_of(priority);
+    auto p = f.path(f.channel(0), session_ch);
+    p.share = share;
+    reqs.push_back(std::make_unique<bandwidth_request>(f.io.get_executor(), p));
+    got.push_back(slot());
+    start_acquire(f.io, *reqs.back(), 1'000'000, got.back());
+  }
+  f.poll();
+  ASSERT_EQ(f.manager->num_waiting(), 3u);
+  f.advance(1000ms);
+  f.manager->serve();
+  f.poll();
+  const std::int64_t expected[] = {1000, 2000, 4000};
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(got[i]->has_value()) << i;
+    EXPECT_EQ(**got[i], expected[i]) << i;
+  }
+}
+
+TEST(Bandwidth, APathNotHonoringTheSessionSkipsItsChannelButKeepsItsOwn) {
+  fixture f;
+  auto session_ch = f.channel(1000);
+  auto share = std::make_shared<bandwidth_share>();
+  share->honors_session = false;
+  auto free_path = f.path(f.channel(0), session_ch);
+  free_path.share = share;
+  EXPECT_TRUE(free_path.unlimited());
+  bandwidth_request r(f.io.get_executor(), free_path);
+  auto got = slot();
+  start_acquire(f.io, r, 123456, got);
+  f.poll();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(**got, 123456);
+  // Its own channel still limits it.
+  auto own_path = f.path(f.channel(500), session_ch);
+  own_path.share = share;
+  EXPECT_FALSE(own_path.unlimited());
+  f.advance(1000ms);
+  bandwidth_request own(f.io.get_executor(), own_path);
+  auto got_own = slot();
+  start_acquire(f.io, own, 123456, got_own);
+  f.poll();
+  ASSERT_TRUE(got_own->has_value());
+  EXPECT_EQ(**got_own, 500);
+}
+
 TEST(Bandwidth, WhatAWaiterDoesNotWantGoesToTheOthers) {
   fixture f;
   auto ch = f.channel(3000);

@@ -10,6 +10,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
@@ -58,6 +59,9 @@ struct answer {
 /// seeding, on an io_context the test runs by hand.
 struct seeding_torrent {
   boost::asio::io_context io;
+  // Keeps run_one_for from finding the context out of work (and stopped) while a disk job runs:
+  // the torrent itself holds no timer (the session's tick drives it).
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
   disk_io disk{2};  // destroyed before `io`, which it posts to
   std::shared_ptr<torrent_info> ti = std::make_shared<torrent_info>();
   std::vector<std::uint8_t> payload;
