@@ -3,6 +3,7 @@
 #include "rpc/http_front.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <ctime>
 #include <limits>
 #include <exception>
@@ -29,6 +30,7 @@
 #include <spdlog/spdlog.h>
 
 #include "rpc/credential_check.hpp"
+#include "rpc/event_hub.hpp"
 #include "rpc/http_gate.hpp"
 #include "rpc/http_replies.hpp"
 #include "rpc/password_hash.hpp"
@@ -54,6 +56,10 @@ constexpr std::uint64_t discard_body_limit = 1 << 20;
 /// still sends for at most this long before closing: closing with unread bytes would make the
 /// kernel reset the connection, and the client could lose the reply (a 413) in the reset.
 constexpr std::chrono::seconds linger_time{5};
+/// Events taken from the hub per write on a stream (a batch is bounded by the hub's ring anyway).
+constexpr std::size_t events_per_write = 256;
+/// Bytes a stream client may send after its request before it is dropped (it should send none).
+constexpr std::size_t max_stream_input = 64 * 1024;
 /// After a failed accept (out of file descriptors), the wait before accepting again.
 constexpr std::chrono::milliseconds accept_retry_delay{100};
 
@@ -155,6 +161,12 @@ struct http_front::impl {
   std::list<beast::tcp_stream*> live;
   std::size_t connections = 0;  // counted when accepted, so a burst cannot overshoot the limit
   bool closing = false;
+  // Front thread only: the event streams open, and the timers of those waiting for an event
+  // (cancelled when the hub has news, see wake_streams).
+  std::size_t streams = 0;
+  std::list<asio::steady_timer*> waiting;
+  // Any thread: a wake-up is posted and has not run yet (publishers then post no other).
+  std::atomic<bool> wake_pending{false};
   std::thread thread;
 
   asio::awaitable<void> accept_loop();
@@ -165,7 +177,113 @@ struct http_front::impl {
   asio::awaitable<bool> send(Stream& stream, http_reply reply, unsigned version, bool keep_alive);
   template <class Stream>
   asio::awaitable<void> close_gracefully(Stream& stream, bool drain);
+  template <class Stream>
+  asio::awaitable<void> serve_events(Stream& stream);
+  template <class Stream>
+  asio::awaitable<bool> write_text(Stream& stream, const std::string& text);
+  /// The hub's listener: from a publishing thread, wakes the waiting streams on the front's.
+  void wake_streams();
 };
+
+void http_front::impl::wake_streams() {
+  if (wake_pending.exchange(true)) return;
+  asio::post(ioc, [this] {
+    wake_pending = false;
+    for (asio::steady_timer* t : waiting) t->cancel();
+  });
+}
+
+template <class Stream>
+asio::awaitable<bool> http_front::impl::write_text(Stream& stream, const std::string& text) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  lowest.expires_after(options.io_timeout);
+  auto [ec, n] = co_await asio::async_write(stream, asio::buffer(text), use_tuple);
+  lowest.expires_never();
+  co_return !ec;
+}
+
+template <class Stream>
+asio::awaitable<void> http_front::impl::serve_events(Stream& stream) {
+  auto& lowest = beast::get_lowest_layer(stream);
+  const std::time_t now = std::time(nullptr);
+  if (streams >= options.max_event_streams) {
+    co_await send(stream, too_many_streams(options.max_event_streams, now), 11, false);
+    co_await close_gracefully(stream, false);
+    co_return;
+  }
+  struct counted {
+    std::size_t& n;
+    ~counted() { --n; }
+  } count{++streams};
+  event_hub& hub = *options.events;
+  const auto subscription = hub.subscribe();
+  std::uint64_t position = hub.newest();
+
+  // The head: no Content-Length, Connection: close; the body runs until the connection closes.
+  http::response<http::empty_body> head{http::status::ok, 11};
+  for (const auto& [name, value] : event_stream_head(now).headers) head.set(name, value);
+  head.keep_alive(false);
+  http::response_serializer<http::empty_body> serializer{head};
+  lowest.expires_after(options.io_timeout);
+  auto [hec, hn] = co_await http::async_write_header(stream, serializer, use_tuple);
+  if (hec) co_return;
+  if (!co_await write_text(stream, sse_message("hello", position, hello_event_data(options.version, session_id)))) {
+    co_return;
+  }
+
+  // The client sends nothing more; reading tells at once when it goes away, so its slot is not
+  // held until a write fails. The reader ends before this frame does (see the end).
+  asio::steady_timer timer(ioc);
+  asio::steady_timer reader_done(ioc, asio::steady_timer::time_point::max());
+  bool peer_gone = false, reader_running = true;
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        char sink[4096];
+        std::size_t total = 0;
+        for (;;) {
+          // No deadline on this read (a write's deadline set meanwhile applies to the write only:
+          // Beast keeps one timer per direction and leaves a pending operation's alone).
+          lowest.expires_never();
+          auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+          total += n;
+          if (rec || total > max_stream_input) break;
+        }
+        peer_gone = true;
+        reader_running = false;
+        timer.cancel();
+        reader_done.cancel();
+      },
+      log_exception);
+
+  auto next_ping = std::chrono::steady_clock::now() + options.event_ping_interval;
+  while (!closing && !peer_gone) {
+    const hub_read got = hub.read_after(position, events_per_write);
+    std::string out;
+    // A reset's id is the position it leaves the client at: just before the newest event.
+    if (got.reset) out += sse_message("reset", got.events.front().seq - 1, "{}");
+    for (const auto& e : got.events) out += sse_message(e.name, e.seq, e.data);
+    position = got.position;
+    if (out.empty() && std::chrono::steady_clock::now() >= next_ping) out = ": ping\n\n";
+    if (!out.empty()) {
+      if (!co_await write_text(stream, out)) break;
+      next_ping = std::chrono::steady_clock::now() + options.event_ping_interval;
+      continue;
+    }
+    // Nothing to send: wait for the hub's news (wake_streams), the next ping, or the end. No
+    // suspension between the read above and the registration here, so no news is missed.
+    timer.expires_at(next_ping);
+    const auto it = waiting.insert(waiting.end(), &timer);
+    co_await timer.async_wait(use_tuple);
+    waiting.erase(it);
+  }
+  if (reader_running) {
+    boost::system::error_code ignored;
+    lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest.close();  // ends the reader's read
+    while (reader_running) co_await reader_done.async_wait(use_tuple);
+  }
+}
 
 asio::awaitable<void> http_front::impl::accept_loop() {
   for (;;) {
@@ -290,6 +408,8 @@ asio::awaitable<void> http_front::impl::serve(Stream& stream, const std::string&
         .host = field(req, http::field::host),
         .authorization = field(req, http::field::authorization),
         .session_id = field(req, "X-Transmission-Session-Id"),
+        .origin = field(req, http::field::origin),
+        .tessera_web = field(req, "X-Tessera-Web"),
     };
     const gate_decision decision = gate->decide(request, std::chrono::steady_clock::now());
     const auto content_length = parser.content_length();  // empty when chunked or none
@@ -336,6 +456,10 @@ asio::awaitable<void> http_front::impl::serve(Stream& stream, const std::string&
         lowest.expires_after(options.body_timeout);
         auto [dec, dn] = co_await http::async_read(stream, buffer, parser, use_tuple);
         if (dec && dec != http::error::body_limit) co_return;
+      }
+      if (decision.outcome == gate_outcome::events) {
+        if (parser.is_done()) co_await serve_events(stream);
+        co_return;  // the stream ends with the connection
       }
       if (decision.outcome == gate_outcome::web_file) {
         auto content = read_web_file(options.web_home, decision.file, max_web_file_bytes);
@@ -405,6 +529,8 @@ result<std::uint16_t> http_front::start() {
   gs.host_whitelist = o.host_whitelist;
   gs.authentication_required = o.authentication_required;
   gs.serve_web = !o.web_home.empty();
+  gs.serve_events = o.events != nullptr;
+  gs.tls = m.tls.has_value();
   gs.lockout.max_failures = o.lockout_max_failures;
   gs.lockout.lockout_duration = o.lockout_duration;
   http_gate::credential_check check;
@@ -428,6 +554,7 @@ result<std::uint16_t> http_front::start() {
   m.acceptor.emplace(std::move(acceptor));
 
   asio::co_spawn(m.ioc, m.accept_loop(), log_exception);
+  if (o.events) o.events->set_listener([&m] { m.wake_streams(); });
   m.thread = std::thread([&m] {
     for (;;) {
       try {
@@ -446,11 +573,14 @@ void http_front::stop() {
   if (m.stopped) return;
   m.stopped = true;
   if (!m.thread.joinable()) return;
+  // From here on no publisher posts to the front (set_listener waits for a call in progress).
+  if (m.options.events) m.options.events->set_listener({});
   asio::post(m.ioc, [&m] {
     m.closing = true;
     boost::system::error_code ignored;
     if (m.acceptor) m.acceptor->close(ignored);
     for (beast::tcp_stream* s : m.live) s->close();
+    for (asio::steady_timer* t : m.waiting) t->cancel();
   });
   m.thread.join();
 }

@@ -8,6 +8,12 @@
 // the destructor not from the handler (they wait for it); the handler is called on the front's
 // thread, one request at a time.
 //
+// The event stream (/tessera/events, docs/rpc.md "Event stream"): when http_front_options::events
+// is set, an authorised GET there is answered with Server-Sent Events: a `hello`, then every event
+// the daemon publishes to the hub, and a `: ping` comment after event_ping_interval of silence.
+// Each write is bounded by io_timeout (a reader that stops reading is dropped); a reader that
+// falls out of the hub's ring gets `reset`. At most max_event_streams at once (503 beyond).
+//
 // Limits (each a member of http_front_options): a request head of at most max_header_bytes
 // (431 beyond), a body of at most max_body_bytes (413, checked from Content-Length before any
 // byte of the body is read, and while reading a chunked body, so an oversized body is never
@@ -31,6 +37,8 @@
 #include "tessera/result.hpp"
 
 namespace tessera::rpc {
+
+class event_hub;
 
 /// Settings of the front. The names in comments are Transmission's settings.json keys.
 struct http_front_options {
@@ -85,6 +93,15 @@ struct http_front_options {
   std::uint32_t lockout_max_failures = 10;
   /// How long a locked source stays locked, and how long a failure is remembered.
   std::chrono::seconds lockout_duration{15 * 60};
+  /// The daemon's events, streamed at /tessera/events; null: that path is 404. The front sets
+  /// the hub's listener while it runs (start() to stop()); the hub must outlive the front.
+  std::shared_ptr<event_hub> events;
+  /// The tessera version the stream's `hello` event names.
+  std::string version;
+  /// A `: ping` comment is sent on a stream after this long without another message.
+  std::chrono::milliseconds event_ping_interval{std::chrono::seconds(15)};
+  /// Event streams open at once at most; 503 beyond. Each also counts in max_connections.
+  std::size_t max_event_streams = 16;
 };
 
 /// Errors of http_front::start() beyond the system's (a bind failure is the OS error, such as

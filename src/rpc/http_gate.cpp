@@ -58,6 +58,7 @@ std::string normalize_base_path(std::string_view configured) {
 }
 
 route route_path(std::string_view path, std::string_view base_path) {
+  if (path == events_path) return {route_kind::events, {}};
   if (!path.starts_with(base_path)) return {route_kind::outside_base, {}};
   const std::string_view rest = path.substr(base_path.size());
   if (rest == "rpc" || rest == "rpc/") return {route_kind::rpc, {}};
@@ -162,6 +163,15 @@ bool host_allowed(std::optional<std::string_view> host,
   });
 }
 
+bool origin_allowed(std::string_view origin, std::optional<std::string_view> host, bool tls) {
+  if (!host) return false;
+  const std::string_view h = trim(*host);
+  const std::string_view scheme = tls ? "https://" : "http://";
+  const std::string_view o = trim(origin);
+  return !h.empty() && o.size() == scheme.size() + h.size() && iequals(o.substr(0, scheme.size()), scheme) &&
+         iequals(o.substr(scheme.size()), h);
+}
+
 // ---- credentials ---------------------------------------------------------------------------
 
 std::optional<basic_credentials> parse_basic_authorization(std::string_view header) {
@@ -260,18 +270,23 @@ gate_decision http_gate::decide(const gate_request& request,
       !address_allowed(request.remote_address, settings_.whitelist)) {
     return {gate_outcome::address_refused, {}, {}};
   }
+  const std::string path = normalize_path(request.target);
+  const route r = route_path(path, settings_.base_path);
   if (settings_.authentication_required) {
-    if (!request.authorization) return {gate_outcome::unauthorized, {}, {}};
+    // The web UI's own login form asks for the stream with X-Tessera-Web: 1; a challenge would
+    // make the browser show its password dialog over the page.
+    const gate_outcome refused = r.kind == route_kind::events && request.tessera_web && trim(*request.tessera_web) == "1"
+                                     ? gate_outcome::unauthorized_quiet
+                                     : gate_outcome::unauthorized;
+    if (!request.authorization) return {refused, {}, {}};
     const auto credentials = parse_basic_authorization(*request.authorization);
     if (!credentials || !check_ || !check_(credentials->user, credentials->password)) {
       lockout_.record_failure(request.remote_address, now);
-      return {gate_outcome::unauthorized, {}, {}};
+      return {refused, {}, {}};
     }
     lockout_.record_success(request.remote_address);
   }
 
-  const std::string path = normalize_path(request.target);
-  const route r = route_path(path, settings_.base_path);
   switch (r.kind) {
     case route_kind::outside_base:
       return {gate_outcome::redirect, settings_.base_path + "web/", {}};
@@ -284,6 +299,19 @@ gate_decision http_gate::decide(const gate_request& request,
       if (!file) return {gate_outcome::web_not_found, {}, {}};
       return {gate_outcome::web_file, {}, std::move(*file)};
     }
+    case route_kind::events:
+      if (!settings_.serve_events) return {gate_outcome::not_found, {}, {}};
+      // The stream only reads, so it needs no session id (no CSRF target), but a page of another
+      // site must not read it through the user's browser: Origin must be our own.
+      if (!settings_.authentication_required && settings_.host_whitelist_enabled &&
+          !host_allowed(request.host, settings_.host_whitelist)) {
+        return {gate_outcome::host_refused, {}, {}};
+      }
+      if (request.origin && !origin_allowed(*request.origin, request.host, settings_.tls)) {
+        return {gate_outcome::origin_refused, {}, {}};
+      }
+      if (request.method != "GET") return {gate_outcome::events_bad_method, {}, {}};
+      return {gate_outcome::events, {}, {}};
     case route_kind::rpc:
     case route_kind::other:
       break;

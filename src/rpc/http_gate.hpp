@@ -13,6 +13,10 @@
 //   7. 409  the X-Transmission-Session-Id header is missing or wrong (any method, GET included)
 //   8.      <base>rpc or <base>rpc/ -> the RPC handler for POST, 405 for other methods
 //   9. 404  anything else under the base path
+// /tessera/events (the event stream, docs/rpc.md "Event stream") takes steps 1-3, then 6 (421),
+// then: 403 when an Origin header is not this server's own origin, 405 for a method other than
+// GET; no session id (it only reads). Its 401 carries no WWW-Authenticate when the request has
+// `X-Tessera-Web: 1` (the web UI's own login form asked, not a browser's dialog).
 #pragma once
 
 #include <chrono>
@@ -41,11 +45,15 @@ enum class route_kind {
   web_redirect,  ///< <base>web without the slash: redirect to <base>web/
   web_file,      ///< <base>web/<rest>; route::rest is <rest> (percent-encoded, maybe empty)
   other,         ///< under the base path, none of the above (404 after the session check)
+  events,        ///< /tessera/events, whatever the base path: the event stream
 };
 struct route {
   route_kind kind = route_kind::other;
   std::string rest;  ///< web_file only: the raw path after <base>web/
 };
+/// The event stream's fixed path (not under the base path).
+inline constexpr std::string_view events_path = "/tessera/events";
+
 /// Routes a normalize_path() result. `base_path` should start and end with '/'
 /// (normalize_base_path makes it so).
 route route_path(std::string_view path, std::string_view base_path);
@@ -69,6 +77,11 @@ bool wildcard_match(std::string_view pattern, std::string_view text);
 /// "::ffff:a.b.c.d" (an IPv4-mapped IPv6 address, as a dual-stack socket reports an IPv4 peer)
 /// becomes "a.b.c.d"; any other text is returned unchanged.
 std::string unmap_ipv4(std::string_view address);
+
+/// True when `origin` (an Origin header value) is this server's own origin: "http://" (or
+/// "https://" when `tls`) followed by the Host header's value (trimmed), ASCII
+/// case-insensitive. False without a Host, and for "null".
+bool origin_allowed(std::string_view origin, std::optional<std::string_view> host, bool tls);
 
 /// True when the source address `address` (textual IP, as Asio prints it) matches an entry of
 /// `whitelist` (wildcard_match; entries are trimmed; empty entries ignored). IPv4-mapped
@@ -158,6 +171,8 @@ struct gate_settings {
   std::vector<std::string> host_whitelist;
   bool authentication_required = false;
   bool serve_web = false;  ///< a web home is configured
+  bool serve_events = false;  ///< an event hub is configured (else /tessera/events is 404)
+  bool tls = false;           ///< served over HTTPS: the expected Origin is https://<Host>
   login_lockout::settings lockout{};
 };
 
@@ -169,6 +184,8 @@ struct gate_request {
   std::optional<std::string_view> host;           ///< Host header
   std::optional<std::string_view> authorization;  ///< Authorization header
   std::optional<std::string_view> session_id;     ///< X-Transmission-Session-Id header
+  std::optional<std::string_view> origin;         ///< Origin header
+  std::optional<std::string_view> tessera_web;    ///< X-Tessera-Web header ("1": the web UI asks)
 };
 
 /// What to answer.
@@ -185,6 +202,10 @@ enum class gate_outcome {
   rpc,                 ///< call the RPC handler with the body
   rpc_bad_method,      ///< 405, Allow: POST
   not_found,           ///< 404
+  unauthorized_quiet,  ///< 401 without WWW-Authenticate (X-Tessera-Web: 1 on the event stream)
+  origin_refused,      ///< 403: the Origin header is another site's (event stream)
+  events_bad_method,   ///< 405, Allow: GET (event stream)
+  events,              ///< serve the event stream (the front may still answer 503: too many)
 };
 struct gate_decision {
   gate_outcome outcome = gate_outcome::not_found;

@@ -4,6 +4,9 @@
 #include <array>
 #include <cstdio>
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 namespace tessera::rpc {
 
 namespace {
@@ -104,6 +107,18 @@ http_reply reply_for(const gate_decision& decision, std::string_view session_id,
       r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"Transmission\"");
       return r;
     }
+    case gate_outcome::unauthorized_quiet:
+      return html(401, "Unauthorized", "<p>Unauthorized User</p>", now);
+    case gate_outcome::origin_refused:
+      return html(403, "Forbidden",
+                  "<p>The event stream is read only by pages of this server (the Origin header "
+                  "names another site).</p>",
+                  now);
+    case gate_outcome::events_bad_method: {
+      http_reply r = html(405, "Method Not Allowed", "<p>The event stream takes a GET.</p>", now);
+      r.headers.emplace_back("Allow", "GET");
+      return r;
+    }
     case gate_outcome::redirect: {
       http_reply r = html(301, "Moved Permanently",
                           "<p>See <a href=\"" + decision.location + "\">" + decision.location +
@@ -153,6 +168,7 @@ http_reply reply_for(const gate_decision& decision, std::string_view session_id,
     case gate_outcome::not_found:
     case gate_outcome::web_file:
     case gate_outcome::rpc:
+    case gate_outcome::events:
       break;
   }
   return html(404, "Not Found", "<p>The requested resource was not found.</p>", now);
@@ -192,6 +208,40 @@ http_reply bad_request(std::time_t now) {
 
 http_reply internal_error(std::time_t now) {
   return html(500, "Internal Server Error", "<p>The request could not be handled.</p>", now);
+}
+
+http_reply event_stream_head(std::time_t now) {
+  http_reply r;
+  r.headers = common_headers(now);
+  r.headers.emplace_back("Content-Type", "text/event-stream");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.headers.emplace_back("X-Accel-Buffering", "no");
+  return r;
+}
+
+http_reply too_many_streams(std::size_t limit, std::time_t now) {
+  http_reply r = html(503, "Service Unavailable",
+                      "<p>Too many event streams are open (at most " + std::to_string(limit) + ").</p>", now);
+  r.headers.emplace_back("Retry-After", "2");
+  return r;
+}
+
+std::string hello_event_data(std::string_view version, std::string_view session_id) {
+  boost::json::object o{{"version", version}, {"rpc-version", 17}, {"session-id", session_id}, {"interval", 1000}};
+  return boost::json::serialize(o);
+}
+
+std::string sse_message(std::string_view name, std::uint64_t id, std::string_view data) {
+  std::string out;
+  out.reserve(name.size() + data.size() + 40);
+  out += "event: ";
+  out += name;
+  out += "\nid: ";
+  out += std::to_string(id);
+  out += "\ndata: ";
+  out += data;
+  out += "\n\n";
+  return out;
 }
 
 }  // namespace tessera::rpc

@@ -5,6 +5,7 @@
 // Transmission 4.1 switch to JSON-RPC when they see it) or any CORS header (checklist H19).
 #pragma once
 
+#include <cstdint>
 #include <ctime>
 #include <string>
 #include <string_view>
@@ -49,6 +50,20 @@ http_reply rpc_reply(std::string json, std::string_view session_id, std::time_t 
 
 /// 200 with a static file's bytes, its MIME type, and Expires 24 hours ahead (checklist H14).
 http_reply file_reply(std::string content, std::string_view file_name, std::time_t now);
+
+/// The head of the event stream's reply (docs/rpc.md, "Event stream"): 200, Content-Type
+/// text/event-stream, Cache-Control: no-store, X-Accel-Buffering: no (so a proxy in front does
+/// not buffer it). No body here: the front writes the messages, and Connection: close ends it.
+http_reply event_stream_head(std::time_t now);
+/// 503 with Retry-After: 2: `limit` event streams are open already.
+http_reply too_many_streams(std::size_t limit, std::time_t now);
+/// One Server-Sent Events message: "event: <name>\nid: <id>\ndata: <data>\n\n". `name` and
+/// `data` must hold no line break (event_hub::publish makes sure of it).
+std::string sse_message(std::string_view name, std::uint64_t id, std::string_view data);
+
+/// The `hello` event's data: {"version":<version>,"rpc-version":17,"session-id":<id>,
+/// "interval":1000} (the tick interval in ms).
+std::string hello_event_data(std::string_view version, std::string_view session_id);
 
 /// 413: the body is larger than `limit` bytes.
 http_reply payload_too_large(std::size_t limit, std::time_t now);

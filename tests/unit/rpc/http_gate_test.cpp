@@ -256,7 +256,9 @@ struct HttpGate : ::testing::Test {
                         .remote_address = "127.0.0.1",
                         .host = "127.0.0.1:9091",
                         .authorization = std::nullopt,
-                        .session_id = sid};
+                        .session_id = sid,
+                        .origin = std::nullopt,
+                        .tessera_web = std::nullopt};
   }
   const clock_type::time_point now = clock_type::time_point{} + 1000s;
 };
@@ -402,6 +404,89 @@ TEST_F(HttpGate, FailedLoginsLockTheSourceOutEvenWithTheRightPassword) {
   EXPECT_EQ(g.decide(other, now).outcome, gate_outcome::rpc);
   // The locked source gets in again once the lockout has passed.
   EXPECT_EQ(g.decide(r, now + 61s).outcome, gate_outcome::rpc);
+}
+
+// ---- the event stream ----------------------------------------------------------------------
+
+TEST(HttpGatePaths, TheEventStreamHasOneFixedPath) {
+  EXPECT_EQ(route_path("/tessera/events", "/transmission/").kind, route_kind::events);
+  EXPECT_EQ(route_path("/tessera/events", "/tessera/").kind, route_kind::events);
+  EXPECT_EQ(route_path("/tessera/events", "/").kind, route_kind::events);
+  EXPECT_EQ(route_path("/tessera/events/", "/transmission/").kind, route_kind::outside_base);
+  EXPECT_EQ(route_path("/transmission/events", "/transmission/").kind, route_kind::other);
+}
+
+TEST(HttpGateAddresses, OriginMustBeThisServersOwn) {
+  EXPECT_TRUE(origin_allowed("http://127.0.0.1:9091", "127.0.0.1:9091", false));
+  EXPECT_TRUE(origin_allowed("HTTP://MyBox.lan:9091", "mybox.LAN:9091", false));
+  EXPECT_TRUE(origin_allowed("https://[::1]:9091", "[::1]:9091", true));
+  EXPECT_FALSE(origin_allowed("https://127.0.0.1:9091", "127.0.0.1:9091", false));  // scheme
+  EXPECT_FALSE(origin_allowed("http://127.0.0.1:9091", "127.0.0.1:9091", true));
+  EXPECT_FALSE(origin_allowed("http://127.0.0.1", "127.0.0.1:9091", false));  // port
+  EXPECT_FALSE(origin_allowed("http://evil.example", "127.0.0.1:9091", false));
+  EXPECT_FALSE(origin_allowed("http://127.0.0.1:9091.evil.example", "127.0.0.1:9091", false));
+  EXPECT_FALSE(origin_allowed("null", "127.0.0.1:9091", false));
+  EXPECT_FALSE(origin_allowed("http://127.0.0.1:9091", std::nullopt, false));
+  EXPECT_FALSE(origin_allowed("http://", "", false));
+}
+
+TEST_F(HttpGate, TheEventStreamNeedsNoSessionIdButGetAndOurOrigin) {
+  http_gate none = make();
+  EXPECT_EQ(none.decide(req("GET", "/tessera/events"), now).outcome, gate_outcome::not_found);  // no hub
+
+  settings.serve_events = true;
+  http_gate g = make();
+  auto r = req("GET", "/tessera/events?x=1");
+  r.session_id = std::nullopt;
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::events);
+  r.origin = "http://127.0.0.1:9091";
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::events);
+  r.origin = "http://evil.example";
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::origin_refused);
+  r.origin = "https://127.0.0.1:9091";
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::origin_refused);
+  r.origin = std::nullopt;
+  r.method = "POST";
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::events_bad_method);
+  r.method = "HEAD";
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::events_bad_method);
+  r.method = "GET";
+  r.host = "evil.example";  // DNS rebinding: refused like the RPC when authentication is off
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::host_refused);
+  r.remote_address = "127.0.0.2";
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::address_refused);
+
+  settings.tls = true;
+  http_gate tls = make();
+  auto t = req("GET", "/tessera/events");
+  t.origin = "https://127.0.0.1:9091";
+  EXPECT_EQ(tls.decide(t, now).outcome, gate_outcome::events);
+  t.origin = "http://127.0.0.1:9091";
+  EXPECT_EQ(tls.decide(t, now).outcome, gate_outcome::origin_refused);
+}
+
+TEST_F(HttpGate, TheEventStreamsLoginFormGetsA401WithoutAChallenge) {
+  settings.serve_events = true;
+  settings.authentication_required = true;
+  http_gate g = make();
+  auto r = req("GET", "/tessera/events");
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::unauthorized);
+  r.tessera_web = "1";
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::unauthorized_quiet);
+  const std::string bad = "Basic " + detail::base64_encode("alice:nope");
+  r.authorization = bad;
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::unauthorized_quiet);
+  const std::string good = "Basic " + detail::base64_encode("alice:pw");
+  r.authorization = good;
+  r.host = "any.name.example";  // with authentication on, any Host is fine
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::events);
+  r.tessera_web = "0";
+  r.authorization = std::nullopt;
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::unauthorized);
+  // Only the event stream is quiet (the RPC keeps its challenge here).
+  auto rpc = req("POST", "/transmission/rpc");
+  rpc.tessera_web = "1";
+  EXPECT_EQ(g.decide(rpc, now).outcome, gate_outcome::unauthorized);
 }
 
 }  // namespace

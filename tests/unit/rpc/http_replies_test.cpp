@@ -101,5 +101,35 @@ TEST(HttpReplies, TransportErrors) {
   EXPECT_EQ(internal_error(t).status, 500u);
 }
 
+TEST(HttpReplies, TheEventStreamsRefusalsAndHead) {
+  const http_reply quiet = for_outcome(gate_outcome::unauthorized_quiet);
+  EXPECT_EQ(quiet.status, 401u);
+  EXPECT_EQ(quiet.header("WWW-Authenticate"), "");  // no browser dialog over the web UI's form
+  expect_common_headers(quiet);
+  EXPECT_EQ(for_outcome(gate_outcome::origin_refused).status, 403u);
+  const http_reply method = for_outcome(gate_outcome::events_bad_method);
+  EXPECT_EQ(method.status, 405u);
+  EXPECT_EQ(method.header("Allow"), "GET");
+  const http_reply busy = too_many_streams(16, t);
+  EXPECT_EQ(busy.status, 503u);
+  EXPECT_EQ(busy.header("Retry-After"), "2");
+  EXPECT_NE(busy.body.find("16"), std::string::npos);
+
+  const http_reply head = event_stream_head(t);
+  EXPECT_EQ(head.status, 200u);
+  EXPECT_EQ(head.header("Content-Type"), "text/event-stream");
+  EXPECT_EQ(head.header("Cache-Control"), "no-store");
+  EXPECT_EQ(head.header("X-Accel-Buffering"), "no");
+  EXPECT_EQ(head.header("Content-Length"), "");
+  expect_common_headers(head);
+}
+
+TEST(HttpReplies, SseMessagesAndTheHello) {
+  EXPECT_EQ(sse_message("tick", 12, R"({"a":1})"), "event: tick\nid: 12\ndata: {\"a\":1}\n\n");
+  EXPECT_EQ(hello_event_data("0.1.0", sid),
+            R"({"version":"0.1.0","rpc-version":17,"session-id":")" + std::string(sid) + R"(","interval":1000})");
+  EXPECT_EQ(hello_event_data("a\"b", "x"), R"({"version":"a\"b","rpc-version":17,"session-id":"x","interval":1000})");
+}
+
 }  // namespace
 }  // namespace tessera::rpc
