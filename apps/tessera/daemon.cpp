@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "rpc/event_hub.hpp"
 #include "rpc/http_front.hpp"
 #include "rpc/password_hash.hpp"
 #include "rpc/rpc_methods.hpp"
@@ -111,6 +112,8 @@ int run_daemon(const daemon_command_options& opts) {
   o.peer_port = opts.port;
   o.rpc_bind = opts.rpc_bind;
   o.rpc_port = opts.rpc_port;
+  // The event stream (/tessera/events): the daemon publishes, the front streams.
+  o.events = std::make_shared<rpc::event_hub>();
 
   rpc::torrent_daemon daemon(o);
   std::vector<std::string> problems;
@@ -127,6 +130,8 @@ int run_daemon(const daemon_command_options& opts) {
     std::scoped_lock lk(daemon.mutex());
     fo = front_options(daemon.settings(), opts);
   }
+  fo.events = o.events;
+  fo.version = rpc::rpc_methods::tessera_version();
   std::unique_ptr<rpc::http_front> front;
   rpc::rpc_methods methods(
       daemon, [&front] { return front ? front->session_id() : std::string(); }, [] { ::kill(::getpid(), SIGTERM); });

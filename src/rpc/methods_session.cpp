@@ -6,6 +6,7 @@
 
 #include "rpc/json_args.hpp"
 #include "rpc/rpc_methods.hpp"
+#include "rpc/torrent_fields.hpp"
 
 namespace tessera::rpc {
 
@@ -72,32 +73,14 @@ std::string session_set(method_context& c) {
 }
 
 std::string session_stats(method_context& c) {
-  int active = 0, paused = 0;
-  std::int64_t down = 0, up = 0;
   auto statuses = c.d.statuses();
   c.d.fold(statuses, unix_now());
-  for (auto& [id, t] : c.d.torrents()) {
-    auto found = statuses.find(id);
-    if (found == statuses.end()) continue;
-    const torrent_status* st = &found->second;
-    if (t.record.paused) {
-      ++paused;
-      continue;  // a stopped torrent moves nothing (its rate estimate decays)
-    }
-    ++active;
-    down += st->download_rate;
-    up += st->upload_rate;
-  }
+  for (const auto& [key, value] : session_counts(c.d, statuses)) c.reply[key] = value;
   auto stats = [](const transfer_stats& s) {
     return json::object{{"uploadedBytes", s.uploaded},   {"downloadedBytes", s.downloaded},
                         {"filesAdded", s.files_added},   {"sessionCount", s.session_count},
                         {"secondsActive", s.seconds_active}};
   };
-  c.reply["activeTorrentCount"] = active;
-  c.reply["pausedTorrentCount"] = paused;
-  c.reply["torrentCount"] = static_cast<std::int64_t>(c.d.torrents().size());
-  c.reply["downloadSpeed"] = down;
-  c.reply["uploadSpeed"] = up;
   c.reply["current-stats"] = stats(c.d.current_stats());
   c.reply["cumulative-stats"] = stats(c.d.cumulative_stats());
   return "success";

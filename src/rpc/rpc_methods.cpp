@@ -16,6 +16,7 @@ namespace json = boost::json;
 #endif
 
 std::string rpc_methods::version_string() { return "3.00 (tessera " TESSERA_VERSION ")"; }
+std::string rpc_methods::tessera_version() { return TESSERA_VERSION; }
 
 rpc_methods::rpc_methods(torrent_daemon& daemon, std::function<std::string()> session_id, std::function<void()> on_close)
     : d_(daemon), session_id_(std::move(session_id)), on_close_(std::move(on_close)) {}

@@ -34,6 +34,8 @@ class rpc_methods {
 
   /// What session-get answers for `version` ("3.00 (tessera <ver>)").
   static std::string version_string();
+  /// tessera's own version ("0.1.0"), as the event stream's hello names it.
+  static std::string tessera_version();
 
  private:
   torrent_daemon& d_;

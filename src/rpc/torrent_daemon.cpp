@@ -56,7 +56,7 @@ std::shared_ptr<const torrent_info> renamed_info(std::shared_ptr<const torrent_i
 }
 
 torrent_daemon::torrent_daemon(daemon_options options)
-    : options_(std::move(options)), catalogue_(options_.config_dir / "torrents") {}
+    : options_(std::move(options)), catalogue_(options_.config_dir / "torrents"), feed_(options_.events) {}
 
 torrent_daemon::~torrent_daemon() { stop(); }
 
@@ -302,6 +302,7 @@ result<add_outcome, std::string> torrent_daemon::add(const add_request& req) {
   torrents_.emplace(id, std::move(t));
   apply_torrent_limits(torrents_.at(id));
   changed(torrents_.at(id));
+  feed_.added(*this, torrents_.at(id), now);
   return o;
 }
 
@@ -318,6 +319,7 @@ void torrent_daemon::remove(int id, bool delete_data) {
   catalogue_.erase(t.record.info_hash);
   table_.remove(id, unix_now());
   torrents_.erase(it);
+  feed_.removed(id);
   // Renumber the queue.
   std::vector<daemon_torrent*> order;
   for (auto& [i, x] : torrents_) order.push_back(&x);
@@ -485,9 +487,32 @@ void torrent_daemon::on_event(const event& e) {
             // Shown by recently-active; nothing of the record changed.
             table_.touch(t->id, unix_now());
           }
+          publish_engine_event<E>(*t);
         }
       },
       e);
+}
+
+template <class E>
+void torrent_daemon::publish_engine_event(daemon_torrent& t) {
+  constexpr bool changes_status =
+      std::is_same_v<E, events::state_changed> || std::is_same_v<E, events::torrent_error> ||
+      std::is_same_v<E, events::torrent_paused> || std::is_same_v<E, events::torrent_resumed> ||
+      std::is_same_v<E, events::torrent_checked>;
+  if constexpr (changes_status || std::is_same_v<E, events::metadata_received> ||
+                std::is_same_v<E, events::torrent_finished>) {
+    if (!feed_.active() || t.relocating) return;
+    auto st = t.handle.status();
+    if (!st) return;
+    const auto now = unix_now();
+    if constexpr (std::is_same_v<E, events::metadata_received>) {
+      feed_.metadata_received(*this, t, *st, now);
+    } else if constexpr (std::is_same_v<E, events::torrent_finished>) {
+      feed_.finished(*this, t, *st, now);
+    } else {
+      feed_.status_event(*this, t, *st, now);
+    }
+  }
 }
 
 void torrent_daemon::save_record(daemon_torrent& t) {

@@ -19,6 +19,7 @@
 
 #include "rpc/catalogue.hpp"
 #include "rpc/daemon_settings.hpp"
+#include "rpc/event_feed.hpp"
 #include "rpc/queue_policy.hpp"
 #include "rpc/torrent_table.hpp"
 #include "tessera/session.hpp"
@@ -32,6 +33,8 @@ struct daemon_options {
   std::optional<std::uint16_t> peer_port;     ///< --port
   std::optional<std::string> rpc_bind;        ///< --rpc-bind
   std::optional<std::uint16_t> rpc_port;      ///< --rpc-port
+  /// Where the daemon publishes its events (rpc/event_feed.hpp); null: no event stream.
+  std::shared_ptr<event_hub> events;
 };
 
 /// One torrent of the daemon.
@@ -98,7 +101,8 @@ class torrent_daemon {
   /// records that changed, the counters and the stats. Idempotent.
   void stop();
   /// Once a second: seeding goals, seconds downloading/seeding, saving changed records (and
-  /// every record's counters once a minute), stats.
+  /// every record's counters once a minute), stats, and the event stream's tick while anyone
+  /// listens (rpc/event_feed.hpp).
   void tick();
 
   /// The mutex every member below (except settings()) expects its caller to hold; the RPC
@@ -160,6 +164,10 @@ class torrent_daemon {
 
  private:
   void on_event(const event& e);
+  /// The event stream's part of engine event E for `t` (torrent-state, torrent-error,
+  /// torrent-finished, metadata-received), when anyone listens.
+  template <class E>
+  void publish_engine_event(daemon_torrent& t);
   result<bool, std::string> start_locked(std::vector<std::string>& problems);
   /// The engine reported a relocating torrent removed: add it at its new place.
   void finish_relocation(daemon_torrent& t);
@@ -188,6 +196,7 @@ class torrent_daemon {
   transfer_stats run_;                ///< this run (files_added, bytes of removed torrents)
   std::int64_t started_at_ = 0;
   std::int64_t last_full_save_ = 0;
+  event_feed feed_;  ///< the event stream's publisher (mutex held)
   bool stopping_ = false;  ///< stop() began: no more ticks
   bool stopped_ = false;   ///< the session stopped: events are ignored
 };

@@ -148,6 +148,7 @@ void torrent_daemon::tick() {
     if (found != all.end()) check_seeding_goals(t, found->second, now);
   }
   apply_queue(all, now);
+  feed_.tick(*this, all, now);
   for (auto& [id, t] : torrents_) {
     if (t.dirty) save_record(t);
   }

@@ -140,9 +140,30 @@ std::string magnet_link(const daemon_torrent& t) {
   return m;
 }
 
+json::object session_counts(torrent_daemon& d, const std::map<int, torrent_status>& all) {
+  std::int64_t active = 0, paused = 0, down = 0, up = 0;
+  for (auto& [id, t] : d.torrents()) {
+    auto found = all.find(id);
+    if (found == all.end()) continue;
+    if (t.record.paused) {
+      ++paused;
+      continue;  // a stopped torrent moves nothing (its rate estimate decays)
+    }
+    ++active;
+    down += found->second.download_rate;
+    up += found->second.upload_rate;
+  }
+  return json::object{{"downloadSpeed", down},
+                      {"uploadSpeed", up},
+                      {"torrentCount", static_cast<std::int64_t>(d.torrents().size())},
+                      {"activeTorrentCount", active},
+                      {"pausedTorrentCount", paused}};
+}
+
 json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_status& st,
                             const std::vector<std::string>& fields, std::int64_t now) {
   json::object o;
+  o.reserve(fields.size());  // hashed lookups from the start (a small object is searched linearly)
   lazy_lists lists{t, {}, {}, {}, {}};
   const auto& r = t.record;
   const torrent_info* ti = t.ti.get();
@@ -152,7 +173,10 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
   const int status = transmission_status(t, st);
   auto visible = [&] { return ti ? visible_files(*ti) : std::vector<int>{}; };
 
-  for (const auto& f : fields) {
+  for (const std::string& field : fields) {
+    // A view: comparing it with each name below checks the length first, which is most of the
+    // cost of this chain when a tick asks 26 fields of 1,000 torrents every second.
+    const std::string_view f = field;
     if (o.contains(f)) continue;
     if (f == "id") o[f] = t.id;
     else if (f == "hashString") o[f] = r.info_hash.to_hex();

@@ -8,6 +8,7 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ std::vector<int> visible_files(const torrent_info& ti);
 /// The object for one torrent. `st` is its status now (torrent_handle::status()).
 boost::json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_status& st,
                                    const std::vector<std::string>& fields, std::int64_t now);
+
+/// session-stats' rates and counts over `all` (every torrent's status, torrent_daemon::statuses):
+/// {"downloadSpeed", "uploadSpeed" (B/s, stopped torrents not counted), "torrentCount",
+/// "activeTorrentCount", "pausedTorrentCount"}. Torrents without a status count only in
+/// torrentCount.
+boost::json::object session_counts(torrent_daemon& d, const std::map<int, torrent_status>& all);
 
 /// A magnet URI for the torrent (xt, dn, every tracker as tr).
 std::string magnet_link(const daemon_torrent& t);

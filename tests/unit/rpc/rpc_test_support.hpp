@@ -12,6 +12,7 @@
 #include <string>
 
 #include "../session/session_test_support.hpp"
+#include "rpc/event_hub.hpp"
 #include "rpc/rpc_methods.hpp"
 #include "rpc/torrent_daemon.hpp"
 
@@ -53,6 +54,7 @@ class daemon_fixture : public ::testing::Test {
   void start_daemon() {
     rpc::daemon_options o;
     o.config_dir = config;
+    o.events = events;
     daemon = std::make_unique<rpc::torrent_daemon>(o);
     std::vector<std::string> problems;
     auto r = daemon->start(problems);
@@ -108,6 +110,8 @@ class daemon_fixture : public ::testing::Test {
   }
 
   std::filesystem::path root, config, downloads;
+  /// The daemon's event hub (daemon_options::events): set it before SetUp to have one.
+  std::shared_ptr<rpc::event_hub> events;
   std::unique_ptr<rpc::torrent_daemon> daemon;
   std::unique_ptr<rpc::rpc_methods> methods;
   std::string last_body;
