@@ -18,6 +18,7 @@ struct remote_commands::state {
   bool delete_data = false;
   set_options set;
   std::vector<std::string> assignments;  ///< session --set
+  watch_options watch;
 
   CLI::App* add_cmd = nullptr;
   CLI::App* list_cmd = nullptr;
@@ -27,6 +28,7 @@ struct remote_commands::state {
   CLI::App* set_cmd = nullptr;
   CLI::App* session_cmd = nullptr;
   CLI::App* stats_cmd = nullptr;
+  CLI::App* watch_cmd = nullptr;
   /// start, stop, verify, reannounce: the subcommand, its RPC method and what it prints.
   struct action {
     CLI::App* cmd;
@@ -128,8 +130,14 @@ remote_commands add_remote_commands(CLI::App& app) {
 
   s->stats_cmd = verb(app, *s, "stats", "Show a daemon's transfer statistics (this session and in total)");
 
+  s->watch_cmd = verb(app, *s, "watch",
+                      "Print a daemon's events as they happen: torrents added, removed, finished, state "
+                      "changes, errors, and once a second the rates and progress that changed (tessera daemon's "
+                      "/tessera/events); --json prints one JSON object per event");
+  s->watch_cmd->add_option("--count", s->watch.count, "Exit after this many events (the first, hello, included)");
+
   for (CLI::App* sub : {s->add_cmd, s->list_cmd, s->info_cmd, s->files_cmd, s->remove_cmd, s->set_cmd,
-                        s->session_cmd, s->stats_cmd}) {
+                        s->session_cmd, s->stats_cmd, s->watch_cmd}) {
     sub->group(group);
   }
   for (const auto& a : s->actions) a.cmd->group(group);
@@ -139,7 +147,7 @@ remote_commands add_remote_commands(CLI::App& app) {
 std::optional<int> remote_commands::run() const {
   state& s = *state_;
   std::vector<CLI::App*> all = {s.add_cmd, s.list_cmd, s.info_cmd, s.files_cmd, s.remove_cmd,
-                                s.set_cmd, s.session_cmd, s.stats_cmd};
+                                s.set_cmd, s.session_cmd, s.stats_cmd, s.watch_cmd};
   for (const auto& a : s.actions) all.push_back(a.cmd);
   if (std::none_of(all.begin(), all.end(), [](CLI::App* sub) { return sub->parsed(); })) return std::nullopt;
 
@@ -153,6 +161,7 @@ std::optional<int> remote_commands::run() const {
   if (s.set_cmd->parsed()) return run_set(*ctx, s.set);
   if (s.session_cmd->parsed()) return run_session(*ctx, s.assignments);
   if (s.stats_cmd->parsed()) return run_stats(*ctx);
+  if (s.watch_cmd->parsed()) return run_watch(*ctx, s.watch);
   for (const auto& a : s.actions) {
     if (a.cmd->parsed()) return run_action(*ctx, a.method, a.done, s.ids);
   }

@@ -1,5 +1,5 @@
 // Registers the `tessera` verbs that drive a daemon over Transmission's RPC (add, list, info,
-// files, start, stop, verify, reannounce, remove, set, session, stats) on the command line.
+// files, start, stop, verify, reannounce, remove, set, session, stats, watch) on the command line.
 #pragma once
 
 #include <memory>

@@ -80,9 +80,9 @@ result<remote_context, int> remote_context::open(const remote_options& options) 
   ro.url = options.rpc_url;
   ro.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(options.timeout_seconds * 1000));
   ro.credentials = std::move(*credentials);
-  auto client = rpc_client::create(std::move(ro));
+  auto client = rpc_client::create(ro);
   if (!client) return unexpected{fail(client.error())};
-  return remote_context(std::move(*client), options.json);
+  return remote_context(std::move(*client), options.json, std::move(ro));
 }
 
 result<json::object, int> remote_context::call(std::string_view method, json::object arguments) {

@@ -55,13 +55,18 @@ class remote_context {
 
   /// True with --json: print_json() replaces the tables.
   bool json() const { return json_; }
+  /// The connection the client was made with (URL, credentials, timeout), for a verb that
+  /// talks HTTP itself (`watch`).
+  const rpc_options& connection() const { return connection_; }
   /// Prints `arguments` as one line of compact JSON on stdout.
   static void print_json(const boost::json::object& arguments);
 
  private:
-  remote_context(rpc_client client, bool json) : client_(std::move(client)), json_(json) {}
+  remote_context(rpc_client client, bool json, rpc_options connection)
+      : client_(std::move(client)), json_(json), connection_(std::move(connection)) {}
   rpc_client client_;
   bool json_ = false;
+  rpc_options connection_;
 };
 
 /// `ids` as a JSON array (for the `ids` argument).

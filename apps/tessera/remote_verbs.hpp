@@ -51,4 +51,15 @@ int run_session(remote_context& ctx, const std::vector<std::string>& assignments
 /// `tessera stats`
 int run_stats(remote_context& ctx);
 
+/// `tessera watch [--count N]`: the daemon's event stream (docs/rpc.md, "Event stream") at
+/// /tessera/events of the --rpc URL's host, one line per event on stdout (with --json, one JSON
+/// object per line: {"event","id","data"}). When the stream ends or cannot be opened it says so
+/// on stderr and tries again every 2 s; a refusal that trying again cannot cure (401, 403, 404,
+/// 421) and a malformed stream are errors (exit 1). Returns 0 after `count` events (0: never) or
+/// on SIGTERM, 130 on SIGINT.
+struct watch_options {
+  std::int64_t count = 0;  ///< --count N: exit 0 after N events (hello included)
+};
+int run_watch(remote_context& ctx, const watch_options& opts);
+
 }  // namespace tessera::cli

@@ -244,7 +244,8 @@ TEST_F(EventFeed, EventsAtOnceAndTicksWhoseDeltasGiveTorrentGetsValues) {
   daemon->tick();
   for (const auto& e : drain()) {
     if (e.name != "tick") continue;
-    for (const auto& x : json::parse(e.data).at("torrents").as_array()) EXPECT_NE(x.at("id"), id);
+    const json::value tick = json::parse(e.data);
+    for (const auto& x : tick.at("torrents").as_array()) EXPECT_NE(x.at("id"), id);
   }
   EXPECT_FALSE(view.contains(id));
 }
