@@ -244,8 +244,8 @@ TEST_F(EventFeed, EventsAtOnceAndTicksWhoseDeltasGiveTorrentGetsValues) {
   daemon->tick();
   for (const auto& e : drain()) {
     if (e.name != "tick") continue;
-    const json::value tick = json::parse(e.data);
-    for (const auto& x : tick.at("torrents").as_array()) EXPECT_NE(x.at("id"), id);
+    const json::value later = json::parse(e.data);
+    for (const auto& x : later.at("torrents").as_array()) EXPECT_NE(x.at("id"), id);
   }
   EXPECT_FALSE(view.contains(id));
 }
