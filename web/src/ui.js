@@ -1,0 +1,46 @@
+// The page's own state (not the daemon's): selection, sort, filters, search, the open dialog and
+// the details panel. Kept apart from store.js so the daemon's data and the view stay separate;
+// changes notify through the same store version (changed()).
+
+import { changed, onForget } from './store.js';
+
+export const ui = {
+  /** Selected torrent ids. */
+  selected: new Set(),
+  /** The row the keyboard is on (and the anchor of shift-click ranges). */
+  focused: null,
+  anchor: null,
+  /** Sort: a column key of the list and the direction. */
+  sortKey: 'queuePosition',
+  sortAscending: true,
+  /** Sidebar filters: a STATE_FILTERS key, and a label ('' = any). */
+  stateFilter: 'all',
+  labelFilter: '',
+  search: '',
+  /** The open dialog: null, or { kind: 'add' | 'remove' | 'move' | 'rename' | 'limits' |
+   *  'labels' | 'settings' | 'stats' | ..., ...props }. */
+  dialog: null,
+  /** The details panel: the torrent shown (null: closed) and its tab. */
+  detailsId: null,
+  detailsTab: 'general',
+};
+
+export function update(patch) {
+  Object.assign(ui, patch);
+  changed();
+}
+
+export function openDialog(kind, props = {}) {
+  update({ dialog: { kind, ...props } });
+}
+
+export function closeDialog() {
+  update({ dialog: null });
+}
+
+onForget((id) => {
+  ui.selected.delete(id);
+  if (ui.focused === id) ui.focused = null;
+  if (ui.anchor === id) ui.anchor = null;
+  if (ui.detailsId === id) ui.detailsId = null;
+});
