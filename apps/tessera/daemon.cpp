@@ -65,6 +65,7 @@ rpc::http_front_options front_options(rpc::daemon_settings& s, const daemon_comm
     if (const char* env = std::getenv("TRANSMISSION_WEB_HOME"); env && *env) web = env;
   }
   f.web_home = web;
+  f.web_ui_dir = opts.web_ui_dir;
   f.tls_cert_file = opts.rpc_cert.empty() ? s.string("rpc-tls-cert") : opts.rpc_cert;
   f.tls_key_file = opts.rpc_key.empty() ? s.string("rpc-tls-key") : opts.rpc_key;
   return f;

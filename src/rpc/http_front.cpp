@@ -32,7 +32,9 @@
 #include "rpc/http_gate.hpp"
 #include "rpc/http_replies.hpp"
 #include "rpc/password_hash.hpp"
+#include "rpc/web_assets.hpp"
 #include "rpc/web_files.hpp"
+#include "rpc/web_ui_replies.hpp"
 
 namespace tessera::rpc {
 
@@ -165,7 +167,27 @@ struct http_front::impl {
   asio::awaitable<bool> send(Stream& stream, http_reply reply, unsigned version, bool keep_alive);
   template <class Stream>
   asio::awaitable<void> close_gracefully(Stream& stream, bool drain);
+  http_reply web_ui_reply(const std::string& file, bool head,
+                          std::optional<std::string_view> if_none_match, std::time_t now) const;
 };
+
+// tessera's web interface: the embedded copy, or --web-ui-dir's files (same headers; the ETag of
+// a directory's file is computed as it is read).
+http_reply http_front::impl::web_ui_reply(const std::string& file, bool head,
+                                          std::optional<std::string_view> if_none_match,
+                                          std::time_t now) const {
+  if (options.web_ui_dir.empty()) {
+    if (const web_asset* asset = find_embedded_web_asset(file)) {
+      return web_ui_file_reply({asset->body, asset->content_type, asset->etag}, head,
+                               if_none_match, now);
+    }
+  } else if (auto content = read_web_file(options.web_ui_dir, file, max_web_file_bytes)) {
+    const std::string etag = web_ui_etag(*content);
+    return web_ui_file_reply({*content, web_ui_content_type(file), etag}, head, if_none_match,
+                             now);
+  }
+  return reply_for(gate_decision{gate_outcome::web_not_found, {}, {}}, session_id, now);
+}
 
 asio::awaitable<void> http_front::impl::accept_loop() {
   for (;;) {
@@ -229,6 +251,11 @@ asio::awaitable<bool> http_front::impl::send(Stream& stream, http_reply reply, u
   res.body() = std::move(reply.body);
   res.keep_alive(keep_alive);
   res.prepare_payload();
+  if (reply.omit_body) {  // HEAD: the length the body would have, and no body
+    const auto length = res.body().size();
+    res.body().clear();
+    res.content_length(length);
+  }
   beast::get_lowest_layer(stream).expires_after(options.io_timeout);
   auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
   co_return !ec;
@@ -290,6 +317,7 @@ asio::awaitable<void> http_front::impl::serve(Stream& stream, const std::string&
         .host = field(req, http::field::host),
         .authorization = field(req, http::field::authorization),
         .session_id = field(req, "X-Transmission-Session-Id"),
+        .tessera_web = field(req, "X-Tessera-Web"),
     };
     const gate_decision decision = gate->decide(request, std::chrono::steady_clock::now());
     const auto content_length = parser.content_length();  // empty when chunked or none
@@ -337,7 +365,10 @@ asio::awaitable<void> http_front::impl::serve(Stream& stream, const std::string&
         auto [dec, dn] = co_await http::async_read(stream, buffer, parser, use_tuple);
         if (dec && dec != http::error::body_limit) co_return;
       }
-      if (decision.outcome == gate_outcome::web_file) {
+      if (decision.outcome == gate_outcome::ui_file) {
+        reply = web_ui_reply(decision.file, req.method() == http::verb::head,
+                             field(req, http::field::if_none_match), now);
+      } else if (decision.outcome == gate_outcome::web_file) {
         auto content = read_web_file(options.web_home, decision.file, max_web_file_bytes);
         reply = content ? file_reply(std::move(*content), decision.file, now)
                         : reply_for(gate_decision{gate_outcome::web_not_found, {}, {}},
@@ -347,6 +378,8 @@ asio::awaitable<void> http_front::impl::serve(Stream& stream, const std::string&
       }
     }
 
+    // A reply to HEAD never has a body, whatever it is (a 404 too): the client reads none.
+    if (req.method() == http::verb::head) reply.omit_body = true;
     const bool body_read = parser.is_done();
     if (!body_read) keep_alive = false;
     if (!co_await send(stream, std::move(reply), req.version(), keep_alive)) co_return;

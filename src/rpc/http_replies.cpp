@@ -104,6 +104,8 @@ http_reply reply_for(const gate_decision& decision, std::string_view session_id,
       r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"Transmission\"");
       return r;
     }
+    case gate_outcome::unauthorized_quiet:
+      return html(401, "Unauthorized", "<p>Unauthorized User</p>", now);
     case gate_outcome::redirect: {
       http_reply r = html(301, "Moved Permanently",
                           "<p>See <a href=\"" + decision.location + "\">" + decision.location +
@@ -115,6 +117,12 @@ http_reply reply_for(const gate_decision& decision, std::string_view session_id,
     case gate_outcome::web_bad_method: {
       http_reply r = html(405, "Method Not Allowed", "<p>Only GET is allowed here.</p>", now);
       r.headers.emplace_back("Allow", "GET");
+      return r;
+    }
+    case gate_outcome::ui_bad_method: {
+      http_reply r = html(405, "Method Not Allowed", "<p>Only GET and HEAD are allowed here.</p>",
+                          now);
+      r.headers.emplace_back("Allow", "GET, HEAD");
       return r;
     }
     case gate_outcome::rpc_bad_method: {
@@ -152,6 +160,7 @@ http_reply reply_for(const gate_decision& decision, std::string_view session_id,
     case gate_outcome::web_not_found:
     case gate_outcome::not_found:
     case gate_outcome::web_file:
+    case gate_outcome::ui_file:
     case gate_outcome::rpc:
       break;
   }

@@ -1,0 +1,140 @@
+// tessera's own web interface as the binary carries it: the files embedded at build time
+// (cmake/embed_web.cmake), their content types and ETags, and the replies that serve them
+// (security headers, 304 revalidation, HEAD).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "rpc/web_assets.hpp"
+#include "rpc/web_ui_replies.hpp"
+
+namespace tessera::rpc {
+namespace {
+
+constexpr std::time_t t = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
+
+TEST(WebAssets, TheBuiltPageIsEmbedded) {
+  const auto assets = embedded_web_assets();
+  std::set<std::string_view> paths;
+  for (const web_asset& a : assets) paths.insert(a.path);
+  for (const char* name : {"index.html", "app.js", "app.css", "icon.svg"}) {
+    EXPECT_TRUE(paths.contains(name)) << name;
+  }
+  const web_asset* index = find_embedded_web_asset("index.html");
+  ASSERT_NE(index, nullptr);
+  EXPECT_NE(index->body.find("app.js"), std::string_view::npos);
+  EXPECT_NE(index->body.find("app.css"), std::string_view::npos);
+  const web_asset* app = find_embedded_web_asset("app.js");
+  ASSERT_NE(app, nullptr);
+  EXPECT_GT(app->body.size(), 1000u);  // the bundle: Preact and the page
+}
+
+TEST(WebAssets, EveryEmbeddedFileHasItsTypeAndTheHashOfItsBytes) {
+  const auto assets = embedded_web_assets();
+  ASSERT_FALSE(assets.empty());
+  EXPECT_TRUE(std::is_sorted(assets.begin(), assets.end(),
+                             [](const web_asset& a, const web_asset& b) { return a.path < b.path; }));
+  for (const web_asset& a : assets) {
+    // The build (CMake) and the runtime (--web-ui-dir) compute both the same way.
+    EXPECT_EQ(a.content_type, web_ui_content_type(a.path)) << a.path;
+    EXPECT_EQ(a.etag, web_ui_etag(a.body)) << a.path;
+    EXPECT_EQ(find_embedded_web_asset(a.path), &a) << a.path;
+  }
+}
+
+TEST(WebAssets, LookupIsExact) {
+  EXPECT_EQ(find_embedded_web_asset(""), nullptr);
+  EXPECT_EQ(find_embedded_web_asset("missing.js"), nullptr);
+  EXPECT_EQ(find_embedded_web_asset("/index.html"), nullptr);
+  EXPECT_EQ(find_embedded_web_asset("INDEX.HTML"), nullptr);
+  EXPECT_EQ(find_embedded_web_asset("index.htm"), nullptr);
+}
+
+TEST(WebAssets, ContentTypesByExtension) {
+  EXPECT_EQ(web_ui_content_type("index.html"), "text/html; charset=utf-8");
+  EXPECT_EQ(web_ui_content_type("app.js"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(web_ui_content_type("a/b.MJS"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(web_ui_content_type("app.css"), "text/css; charset=utf-8");
+  EXPECT_EQ(web_ui_content_type("icon.svg"), "image/svg+xml");
+  EXPECT_EQ(web_ui_content_type("manifest.webmanifest"), "application/manifest+json");
+  EXPECT_EQ(web_ui_content_type("font.woff2"), "font/woff2");
+  EXPECT_EQ(web_ui_content_type("README"), "application/octet-stream");
+  EXPECT_EQ(web_ui_content_type("dir.js/file"), "application/octet-stream");
+  EXPECT_EQ(web_ui_content_type("x.exe"), "application/octet-stream");
+}
+
+TEST(WebAssets, EtagIsAQuotedPrefixOfSha256) {
+  // SHA-256("abc") = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
+  EXPECT_EQ(web_ui_etag("abc"), "\"ba7816bf8f01cfea\"");
+  // SHA-256("") = e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+  EXPECT_EQ(web_ui_etag(""), "\"e3b0c44298fc1c14\"");
+}
+
+TEST(WebUiReplies, EtagMatching) {
+  const std::string_view tag = "\"ba7816bf8f01cfea\"";
+  EXPECT_TRUE(etag_matches("\"ba7816bf8f01cfea\"", tag));
+  EXPECT_TRUE(etag_matches("W/\"ba7816bf8f01cfea\"", tag));
+  EXPECT_TRUE(etag_matches("\"x\", \"ba7816bf8f01cfea\"", tag));
+  EXPECT_TRUE(etag_matches(" \"x\" ,W/\"ba7816bf8f01cfea\" ", tag));
+  EXPECT_TRUE(etag_matches("*", tag));
+  EXPECT_FALSE(etag_matches("", tag));
+  EXPECT_FALSE(etag_matches("\"x\"", tag));
+  EXPECT_FALSE(etag_matches("ba7816bf8f01cfea", tag));  // unquoted: not the same tag
+  EXPECT_FALSE(etag_matches("\"ba7816bf8f01cfe\"", tag));
+  EXPECT_FALSE(etag_matches("\"x\",", tag));
+}
+
+void expect_ui_headers(const http_reply& r, std::string_view etag) {
+  EXPECT_EQ(r.header("Content-Security-Policy"),
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+            "form-action 'none'; frame-ancestors 'none'");
+  EXPECT_EQ(r.header("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(r.header("Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(r.header("X-Frame-Options"), "DENY");
+  EXPECT_EQ(r.header("Cache-Control"), "no-cache");
+  EXPECT_EQ(r.header("ETag"), etag);
+  EXPECT_EQ(r.header("Date"), "Sun, 06 Nov 1994 08:49:37 GMT");
+  // One value each: the usual SAMEORIGIN and frame-ancestors 'self' were replaced, not doubled.
+  const auto count = [&](std::string_view name) {
+    return std::count_if(r.headers.begin(), r.headers.end(),
+                         [&](const auto& h) { return h.first == name; });
+  };
+  EXPECT_EQ(count("X-Frame-Options"), 1);
+  EXPECT_EQ(count("Content-Security-Policy"), 1);
+}
+
+TEST(WebUiReplies, FileWithSecurityHeaders) {
+  const web_ui_file file{"<!doctype html>", "text/html; charset=utf-8", "\"1234\""};
+  const http_reply r = web_ui_file_reply(file, false, std::nullopt, t);
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, "<!doctype html>");
+  EXPECT_FALSE(r.omit_body);
+  EXPECT_EQ(r.header("Content-Type"), "text/html; charset=utf-8");
+  expect_ui_headers(r, "\"1234\"");
+}
+
+TEST(WebUiReplies, HeadKeepsTheBodyForItsLengthButOmitsIt) {
+  const web_ui_file file{"body!", "text/css; charset=utf-8", "\"1234\""};
+  const http_reply r = web_ui_file_reply(file, true, std::nullopt, t);
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body.size(), 5u);
+  EXPECT_TRUE(r.omit_body);
+  expect_ui_headers(r, "\"1234\"");
+}
+
+TEST(WebUiReplies, MatchingIfNoneMatchGives304WithoutBody) {
+  const web_ui_file file{"body!", "text/css; charset=utf-8", "\"1234\""};
+  http_reply r = web_ui_file_reply(file, false, "\"1234\"", t);
+  EXPECT_EQ(r.status, 304u);
+  EXPECT_TRUE(r.body.empty());
+  EXPECT_EQ(r.header("Content-Type"), "");
+  expect_ui_headers(r, "\"1234\"");
+  r = web_ui_file_reply(file, false, "\"old\"", t);
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, "body!");
+}
+
+}  // namespace
+}  // namespace tessera::rpc
