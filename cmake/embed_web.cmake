@@ -2,9 +2,11 @@
 #
 # Writes a C++ source defining tessera::rpc::embedded_web_assets() (src/rpc/web_assets.hpp): one
 # entry per file under DIST (sorted by path), holding its path relative to DIST, its Content-Type,
-# its ETag (the first 16 hex digits of its SHA-256, quoted) and its bytes as a string literal of
-# \x escapes (32 bytes a line). The content types here and web_ui_content_type() in
-# src/rpc/web_assets.cpp must agree (a unit test checks every embedded file).
+# its ETag (the first 16 hex digits of its SHA-256, quoted), its bytes as a string literal of
+# \x escapes (32 bytes a line), and for a text file of 1 KiB or more a gzip copy (level 9, the
+# header's time zeroed so that a build is reproducible) when that saves at least a tenth. The
+# content types here and web_ui_content_type() in src/rpc/web_assets.cpp must agree (a unit test
+# checks every embedded file).
 if(NOT DIST OR NOT OUTPUT)
   message(FATAL_ERROR "usage: cmake -DDIST=<dir> -DOUTPUT=<file.cpp> -P embed_web.cmake")
 endif()
@@ -46,23 +48,11 @@ function(content_type name out)
   set(${out} "${type}" PARENT_SCOPE)
 endfunction()
 
-set(data "")
-set(table "")
-set(index 0)
 set(line_regex "................................................................")  # 32 bytes
-foreach(name IN LISTS files)
-  if(NOT name MATCHES "^[A-Za-z0-9._/-]+$")
-    message(FATAL_ERROR "embed_web: ${name}: only [A-Za-z0-9._/-] in web file names")
-  endif()
-  set(path ${DIST}/${name})
-  file(READ ${path} hex HEX)
-  file(SHA256 ${path} sha)
-  string(SUBSTRING "${sha}" 0 16 etag)
-  string(LENGTH "${hex}" hex_length)
-  math(EXPR size "${hex_length} / 2")
-  content_type("${name}" type)
-  # One line of "\xNN" escapes per 32 bytes. Every byte is escaped, so no hex digit can extend
-  # an escape, and no trigraph or quote can appear.
+# A C++ string literal of `hex` (the HEX form of file(READ)): one line of "\xNN" escapes per 32
+# bytes. Every byte is escaped, so no hex digit can extend an escape, and no trigraph or quote can
+# appear.
+function(cxx_literal hex out)
   string(REGEX REPLACE "(${line_regex})" "\\1;" lines "${hex}")
   set(literal "")
   foreach(line IN LISTS lines)
@@ -75,8 +65,50 @@ foreach(name IN LISTS files)
   if(literal STREQUAL "")
     set(literal "    \"\"\n")
   endif()
-  string(APPEND data "// ${name}: ${size} bytes\nconstexpr std::string_view body_${index}{\n${literal}    , ${size}};\n\n")
-  string(APPEND table "    {\"${name}\", \"${type}\", \"\\\"${etag}\\\"\", body_${index}},\n")
+  set(${out} "${literal}" PARENT_SCOPE)
+endfunction()
+
+get_filename_component(scratch "${OUTPUT}.gz.d" ABSOLUTE)
+file(REMOVE_RECURSE ${scratch})
+set(data "")
+set(table "")
+set(index 0)
+foreach(name IN LISTS files)
+  if(NOT name MATCHES "^[A-Za-z0-9._/-]+$")
+    message(FATAL_ERROR "embed_web: ${name}: only [A-Za-z0-9._/-] in web file names")
+  endif()
+  set(path ${DIST}/${name})
+  file(READ ${path} hex HEX)
+  file(SHA256 ${path} sha)
+  string(SUBSTRING "${sha}" 0 16 etag)
+  string(LENGTH "${hex}" hex_length)
+  math(EXPR size "${hex_length} / 2")
+  content_type("${name}" type)
+  cxx_literal("${hex}" literal)
+  string(APPEND data "// ${name}: ${size} bytes\nconstexpr std::string_view body_${index}{\n${literal}    , ${size}};\n")
+  set(gzip "{}")
+  if(size GREATER_EQUAL 1024 AND (type MATCHES "^text/" OR type MATCHES "^application/(json|manifest)"
+                                  OR type STREQUAL "image/svg+xml"))
+    get_filename_component(dir "${scratch}/${name}" DIRECTORY)
+    file(MAKE_DIRECTORY ${dir})
+    file(ARCHIVE_CREATE OUTPUT ${scratch}/${name}.gz PATHS ${path} FORMAT raw COMPRESSION GZip
+         COMPRESSION_LEVEL 9)
+    file(READ ${scratch}/${name}.gz gz_hex HEX)
+    string(LENGTH "${gz_hex}" gz_hex_length)
+    math(EXPR gz_size "${gz_hex_length} / 2")
+    math(EXPR gz_tenfold "${gz_size} * 10")
+    math(EXPR size_ninefold "${size} * 9")
+    if(gz_tenfold LESS_EQUAL size_ninefold)
+      # RFC 1952: bytes 4-7 are the modification time; zero means none.
+      string(SUBSTRING "${gz_hex}" 0 8 gz_head)
+      string(SUBSTRING "${gz_hex}" 16 -1 gz_tail)
+      cxx_literal("${gz_head}00000000${gz_tail}" gz_literal)
+      string(APPEND data "constexpr std::string_view gzip_${index}{\n${gz_literal}    , ${gz_size}};\n")
+      set(gzip "gzip_${index}")
+    endif()
+  endif()
+  string(APPEND data "\n")
+  string(APPEND table "    {\"${name}\", \"${type}\", \"\\\"${etag}\\\"\", body_${index}, ${gzip}},\n")
   math(EXPR index "${index} + 1")
 endforeach()
 
@@ -101,3 +133,4 @@ std::span<const web_asset> embedded_web_assets() noexcept { return assets; }
 # Always written (not only when different), so that the output is newer than what it depends on
 # and the build does not run this again; ccache makes an unchanged source cheap to recompile.
 file(WRITE ${OUTPUT} "${text}")
+file(REMOVE_RECURSE ${scratch})

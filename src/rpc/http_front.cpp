@@ -167,24 +167,22 @@ struct http_front::impl {
   asio::awaitable<bool> send(Stream& stream, http_reply reply, unsigned version, bool keep_alive);
   template <class Stream>
   asio::awaitable<void> close_gracefully(Stream& stream, bool drain);
-  http_reply web_ui_reply(const std::string& file, bool head,
-                          std::optional<std::string_view> if_none_match, std::time_t now) const;
+  http_reply web_ui_reply(const std::string& file, const web_ui_request& request,
+                          std::time_t now) const;
 };
 
 // tessera's web interface: the embedded copy, or --web-ui-dir's files (same headers; the ETag of
 // a directory's file is computed as it is read).
-http_reply http_front::impl::web_ui_reply(const std::string& file, bool head,
-                                          std::optional<std::string_view> if_none_match,
+http_reply http_front::impl::web_ui_reply(const std::string& file, const web_ui_request& request,
                                           std::time_t now) const {
   if (options.web_ui_dir.empty()) {
     if (const web_asset* asset = find_embedded_web_asset(file)) {
-      return web_ui_file_reply({asset->body, asset->content_type, asset->etag}, head,
-                               if_none_match, now);
+      return web_ui_file_reply({asset->body, asset->content_type, asset->etag, asset->gzip},
+                               request, now);
     }
   } else if (auto content = read_web_file(options.web_ui_dir, file, max_web_file_bytes)) {
     const std::string etag = web_ui_etag(*content);
-    return web_ui_file_reply({*content, web_ui_content_type(file), etag}, head, if_none_match,
-                             now);
+    return web_ui_file_reply({*content, web_ui_content_type(file), etag, {}}, request, now);
   }
   return reply_for(gate_decision{gate_outcome::web_not_found, {}, {}}, session_id, now);
 }
@@ -366,8 +364,10 @@ asio::awaitable<void> http_front::impl::serve(Stream& stream, const std::string&
         if (dec && dec != http::error::body_limit) co_return;
       }
       if (decision.outcome == gate_outcome::ui_file) {
-        reply = web_ui_reply(decision.file, req.method() == http::verb::head,
-                             field(req, http::field::if_none_match), now);
+        const web_ui_request ui{.head = req.method() == http::verb::head,
+                                .if_none_match = field(req, http::field::if_none_match),
+                                .accept_encoding = field(req, http::field::accept_encoding)};
+        reply = web_ui_reply(decision.file, ui, now);
       } else if (decision.outcome == gate_outcome::web_file) {
         auto content = read_web_file(options.web_home, decision.file, max_web_file_bytes);
         reply = content ? file_reply(std::move(*content), decision.file, now)

@@ -15,6 +15,10 @@ struct web_asset {
   std::string_view content_type;  ///< the Content-Type value (web_ui_content_type(path))
   std::string_view etag;          ///< the ETag value, quoted: web_ui_etag(body)
   std::string_view body;          ///< the file's bytes
+  /// The same bytes gzip-compressed (RFC 1952), served with Content-Encoding: gzip to a client
+  /// that accepts it; empty when the build did not compress the file (small, binary, or saving
+  /// less than a tenth).
+  std::string_view gzip;
 };
 
 /// Every embedded file, sorted by path. Defined in the source generated at build time

@@ -24,20 +24,38 @@ inline constexpr std::string_view web_ui_csp =
 /// 8.8.3.2 (a "W/" prefix is ignored on either side).
 bool etag_matches(std::string_view if_none_match, std::string_view etag);
 
-/// What a web interface file is served from: its bytes, Content-Type and ETag (web_assets.hpp).
+/// True when an Accept-Encoding header value admits gzip (RFC 9110 section 12.5.3): a "gzip" or
+/// "x-gzip" entry whose q is not 0, or else a "*" entry whose q is not 0. No header: false.
+bool accepts_gzip(std::optional<std::string_view> accept_encoding);
+
+/// The ETag of a file's gzip representation: `etag` with "-gzip" before its closing quote (each
+/// representation has its own tag, RFC 9110 section 8.8.3.3).
+std::string gzip_etag(std::string_view etag);
+
+/// What a web interface file is served from (web_assets.hpp's web_asset, or a file read from
+/// --web-ui-dir with no gzip copy).
 struct web_ui_file {
   std::string_view body;
   std::string_view content_type;
   std::string_view etag;
+  std::string_view gzip;  ///< empty: no compressed copy
 };
 
-/// The reply for a GET (or, `head`, a HEAD) of `file`: 304 with no body when `if_none_match`
-/// (the request's If-None-Match header) matches the file's ETag, else 200 with the bytes (HEAD:
-/// http_reply::omit_body). Both carry common_headers() with X-Frame-Options: DENY and
-/// Content-Security-Policy: web_ui_csp in place of the usual values, and ETag,
-/// Cache-Control: no-cache (the browser revalidates each use: a daemon upgrade shows at once),
-/// X-Content-Type-Options: nosniff and Referrer-Policy: no-referrer.
-http_reply web_ui_file_reply(const web_ui_file& file, bool head,
-                             std::optional<std::string_view> if_none_match, std::time_t now);
+/// The parts of a request a web interface file's reply depends on.
+struct web_ui_request {
+  bool head = false;                                   ///< a HEAD (else a GET)
+  std::optional<std::string_view> if_none_match;       ///< If-None-Match header
+  std::optional<std::string_view> accept_encoding;     ///< Accept-Encoding header
+};
+
+/// The reply for `file`: the gzip copy (Content-Encoding: gzip, gzip_etag()) when there is one
+/// and the request accepts gzip, else the bytes; 304 with no body when If-None-Match matches the
+/// chosen representation's ETag, else 200 (HEAD: http_reply::omit_body). Every reply carries
+/// common_headers() with X-Frame-Options: DENY and Content-Security-Policy: web_ui_csp in place of
+/// the usual values, and ETag, Cache-Control: no-cache (the browser revalidates each use: a
+/// daemon upgrade shows at once), X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer,
+/// and Vary: Accept-Encoding when there is a gzip copy.
+http_reply web_ui_file_reply(const web_ui_file& file, const web_ui_request& request,
+                             std::time_t now);
 
 }  // namespace tessera::rpc

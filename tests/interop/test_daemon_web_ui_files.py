@@ -10,6 +10,7 @@ files are served without credentials, /tessera/rpc gives 401 with WWW-Authentica
 ordinary client and without it when the request carries X-Tessera-Web: 1 (the page's own login
 form), and the right credentials get through."""
 import base64
+import gzip
 import html.parser
 import http.client
 import json
@@ -79,6 +80,11 @@ def fetch_page(port, what):
         H.check(status == 200 and hdrs.get('content-type', '').startswith(kind) and raw,
                 f'{what}: {name} -> {status} {hdrs.get("content-type")} {len(raw)} bytes')
         check_ui_file(port, name, hdrs, f'{what}: {name}')
+    # A browser accepts gzip: the bundle comes compressed (built so), and inflates to the same bytes.
+    _, _, plain = request(port, 'GET', '/tessera/web/app.js')
+    status, hdrs, raw = request(port, 'GET', '/tessera/web/app.js', headers={'Accept-Encoding': 'gzip, br'})
+    H.check(status == 200 and hdrs.get('content-encoding') == 'gzip' and gzip.decompress(raw) == plain,
+            f'{what}: app.js with gzip -> {status} {hdrs.get("content-encoding")} {len(raw)} of {len(plain)} bytes')
     status, hdrs, _ = request(port, 'POST', '/tessera/web/index.html', body=b'x')
     H.check(status == 405 and hdrs.get('allow') == 'GET, HEAD', f'{what}: POST a file -> {status}')
     status, _, _ = request(port, 'GET', '/tessera/web/missing.js')

@@ -30,6 +30,7 @@
 #include "rpc/http_front.hpp"
 #include "rpc/password_hash.hpp"
 #include "rpc/web_assets.hpp"
+#include "rpc/web_ui_replies.hpp"
 
 namespace tessera::rpc {
 namespace {
@@ -633,6 +634,30 @@ TEST_F(HttpFront, WebUiRevalidatesByEtagAndAnswersHead) {
   res = c.send(make(http::verb::get, "/tessera/web/icon.svg"));
   EXPECT_EQ(res.result_int(), 200u);
   EXPECT_EQ(res.body(), icon->body);
+}
+
+TEST_F(HttpFront, WebUiSendsTheGzipCopyToClientsThatAcceptIt) {
+  start();
+  client c(port);
+  const web_asset* app = find_embedded_web_asset("app.js");
+  ASSERT_NE(app, nullptr);
+  ASSERT_FALSE(app->gzip.empty());
+  request req = make(http::verb::get, "/tessera/web/app.js");
+  req.set(http::field::accept_encoding, "gzip, deflate, br");
+  response res = c.send(req);
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), app->gzip);
+  EXPECT_EQ(header(res, "Content-Encoding"), "gzip");
+  EXPECT_EQ(header(res, "Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(header(res, "Vary"), "Accept-Encoding");
+  expect_web_ui_headers(res, gzip_etag(app->etag));
+  req.set(http::field::if_none_match, gzip_etag(app->etag));
+  EXPECT_EQ(c.send(req).result_int(), 304u);
+  req.set(http::field::accept_encoding, "identity");
+  res = c.send(req);  // the gzip copy's tag does not revalidate the plain bytes
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), app->body);
+  EXPECT_EQ(header(res, "Content-Encoding"), "");
 }
 
 TEST_F(HttpFront, WebUiRefusesOtherMethodsUnknownFilesAndEscapes) {
