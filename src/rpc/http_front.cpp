@@ -249,7 +249,9 @@ asio::awaitable<bool> http_front::impl::send(Stream& stream, http_reply reply, u
   res.body() = std::move(reply.body);
   res.keep_alive(keep_alive);
   res.prepare_payload();
-  if (reply.omit_body) {  // HEAD: the length the body would have, and no body
+  // RFC 9110 8.6: a 304 must not claim a length other than the 200's; it has no body anyway.
+  if (reply.status == 304) res.erase(http::field::content_length);
+  if (reply.omit_body && !res.body().empty()) {  // HEAD: the length the body would have, no body
     const auto length = res.body().size();
     res.body().clear();
     res.content_length(length);
