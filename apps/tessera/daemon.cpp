@@ -143,6 +143,9 @@ int run_daemon(const daemon_command_options& opts) {
   std::printf("tessera daemon: RPC on %s://%s%s%s:%u%srpc, peers on port %u, config in %s\n",
               fo.tls_cert_file.empty() ? "http" : "https", ipv6 ? "[" : "", fo.bind_address.c_str(), ipv6 ? "]" : "",
               *port, fo.base_path.c_str(), daemon.peer_port(), o.config_dir.c_str());
+  std::printf("tessera daemon: web interface on %s://%s%s%s:%u/tessera/web/%s\n",
+              fo.tls_cert_file.empty() ? "http" : "https", ipv6 ? "[" : "", fo.bind_address.c_str(), ipv6 ? "]" : "",
+              *port, fo.web_ui_dir.empty() ? "" : " (from --web-ui-dir)");
   std::fflush(stdout);
 
   for (;;) {

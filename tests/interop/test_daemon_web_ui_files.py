@@ -107,6 +107,7 @@ def body(h, args):
     os.chdir(bare)
     d = H.start_tessera_daemon(h, tessera)
     port = d.extra['rpc_port']
+    d.wait_for(rf'tessera daemon: web interface on http://127\.0\.0\.1:{port}/tessera/web/$', 10)
 
     index = fetch_page(port, 'no password')
     H.log(f'/tessera/web/: {len(index)} bytes of index.html, app.js and app.css served')
