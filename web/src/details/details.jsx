@@ -1,4 +1,112 @@
-// PLACEHOLDER (skeleton): U2 replaces this file.
+// The details of one torrent: a region beside the list (full screen on a phone), the torrent's
+// name, a close button (and Escape), and six tabs (ARIA tabs: arrow keys, Home and End move
+// between them). The open tab is remembered in ui.detailsTab; each tab fetches its own fields
+// (fetch.js) and refreshes when the event stream says the torrent moved.
+import { useEffect, useRef } from 'preact/hooks';
+import { ui, update } from '../ui.js';
+import { store } from '../store.js';
+import { useDetailsData } from './fetch.js';
+import { GeneralTab } from './general.jsx';
+import { FilesTab } from './files.jsx';
+import { PeersTab } from './peers.jsx';
+import { TrackersTab } from './trackers.jsx';
+import { PiecesTab } from './pieces.jsx';
+import { SpeedTab } from './speed.jsx';
+
+// The browser tests (and the console) can open the panel: window.__tessera.ui.
+if (window.__tessera) window.__tessera.ui = ui;
+
+export const TABS = [
+  { key: 'general', label: 'General' },
+  { key: 'files', label: 'Files' },
+  { key: 'peers', label: 'Peers' },
+  { key: 'trackers', label: 'Trackers' },
+  { key: 'pieces', label: 'Pieces' },
+  { key: 'speed', label: 'Speed' },
+];
+
+export function closeDetails() {
+  update({ detailsId: null });
+}
+
 export function Details({ id }) {
-  return <aside data-placeholder="details" data-id={id} />;
+  const tab = TABS.some((t) => t.key === ui.detailsTab) ? ui.detailsTab : 'general';
+  const t = store.torrents.get(id);
+  const { data, error, refresh, patch } = useDetailsData(id, tab);
+  const tabRefs = useRef({});
+  const region = useRef(null);
+
+  // Escape closes: inside the panel, or anywhere when no dialog is open and the focus is on
+  // nothing in particular (a text field or a menu keeps its own Escape).
+  useEffect(() => {
+    const onKey = (e) => {
+      if (e.key !== 'Escape' || e.defaultPrevented || ui.dialog) return;
+      const a = document.activeElement;
+      const inPanel = region.current?.contains(a);
+      if (inPanel || !a || a === document.body) {
+        e.preventDefault();
+        closeDetails();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+
+  const select = (key, focus) => {
+    update({ detailsTab: key });
+    if (focus) tabRefs.current[key]?.focus();
+  };
+  const onTabKey = (e) => {
+    const i = TABS.findIndex((x) => x.key === tab);
+    let j = -1;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowDown') j = (i + 1) % TABS.length;
+    else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') j = (i + TABS.length - 1) % TABS.length;
+    else if (e.key === 'Home') j = 0;
+    else if (e.key === 'End') j = TABS.length - 1;
+    if (j < 0) return;
+    e.preventDefault();
+    select(TABS[j].key, true);
+  };
+
+  const name = t?.name ?? data?.name ?? `Torrent ${id}`;
+  const props = { id, torrent: t, data, error, refresh, patch };
+  return (
+    <section class="details" role="region" aria-label="Details" data-id={id} ref={region}>
+      <header class="details-head">
+        <button type="button" class="details-back" aria-label="Back to the list" onClick={closeDetails}>
+          <span aria-hidden="true">‹</span>
+        </button>
+        <h2 class="details-title" title={name} id="details-title">{name}</h2>
+        <button type="button" class="details-close" aria-label="Close details" data-action="close-details" onClick={closeDetails}>
+          <span aria-hidden="true">×</span>
+        </button>
+      </header>
+      <div class="details-tabs" role="tablist" aria-label="Details of the torrent" onKeyDown={onTabKey}>
+        {TABS.map((x) => (
+          <button
+            type="button"
+            role="tab"
+            key={x.key}
+            id={`details-tab-${x.key}`}
+            data-tab={x.key}
+            aria-selected={x.key === tab ? 'true' : 'false'}
+            aria-controls="details-panel"
+            tabIndex={x.key === tab ? 0 : -1}
+            ref={(el) => (tabRefs.current[x.key] = el)}
+            onClick={() => select(x.key, false)}
+          >
+            {x.label}
+          </button>
+        ))}
+      </div>
+      <div class={`details-body tab-${tab}`} role="tabpanel" id="details-panel" aria-labelledby={`details-tab-${tab}`} data-panel={tab}>
+        {tab === 'general' && <GeneralTab {...props} />}
+        {tab === 'files' && <FilesTab {...props} />}
+        {tab === 'peers' && <PeersTab {...props} />}
+        {tab === 'trackers' && <TrackersTab {...props} />}
+        {tab === 'pieces' && <PiecesTab {...props} />}
+        {tab === 'speed' && <SpeedTab {...props} />}
+      </div>
+    </section>
+  );
 }

@@ -1,4 +1,26 @@
-// PLACEHOLDER (skeleton): U2 replaces this file.
+// The header's session graph: the session's down and up rates now, and a sparkline of the last
+// 10 minutes (store.history, one point per stream tick). A button: it opens the statistics.
+import { useStore } from '../hooks.js';
+import { openDialog } from '../ui.js';
+import { formatRate } from '../format.js';
+import { SpeedChart } from '../speed_chart.jsx';
+
 export function SessionGraph() {
-  return <div data-placeholder="session-graph" />;
+  const store = useStore();
+  const last = store.history[store.history.length - 1];
+  const down = store.stats.downloadSpeed ?? last?.down ?? 0;
+  const up = store.stats.uploadSpeed ?? last?.up ?? 0;
+  return (
+    <button type="button" class="session-graph" data-session-graph title="Statistics"
+      aria-label={`Session speed: down ${formatRate(down)}, up ${formatRate(up)}. Open the statistics`}
+      onClick={() => openDialog('stats')}>
+      <span class="session-rates" aria-hidden="true">
+        <span class="rate down" data-rate="down"><span class="arrow">↓</span> {formatRate(down)}</span>
+        <span class="rate up" data-rate="up"><span class="arrow">↑</span> {formatRate(up)}</span>
+      </span>
+      <span class="session-spark" aria-hidden="true">
+        <SpeedChart points={store.history} compact label="Session speed" />
+      </span>
+    </button>
+  );
 }

@@ -1,0 +1,138 @@
+// What the details panel fetches, tab by tab, and when: torrent-get for the open torrent with
+// the open tab's fields, once when the panel opens or the tab changes, then again whenever the
+// event stream's tick names this torrent (about once a second while it moves), after a
+// state/metadata event about it, and after an edit. No blind timer while the stream is live:
+// only when the stream is down and polling is allowed (store.connection 'polling') does the
+// panel refresh every POLL_MS on its own.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { rpc } from '../rpc.js';
+import { store, onStreamEvent, showError } from '../store.js';
+
+const POLL_MS = 2000;
+
+/** torrent-get fields per tab; `files` also asks for the names (once; then fileStats only). */
+export const TAB_FIELDS = {
+  general: [
+    'id', 'name', 'hashString', 'totalSize', 'sizeWhenDone', 'leftUntilDone', 'percentDone',
+    'pieceCount', 'pieceSize', 'haveValid', 'haveUnchecked', 'corruptEver', 'creator', 'comment',
+    'dateCreated', 'addedDate', 'doneDate', 'activityDate', 'startDate', 'downloadDir',
+    'isPrivate', 'magnetLink', 'error', 'errorString', 'uploadRatio', 'uploadedEver',
+    'downloadedEver', 'secondsSeeding', 'secondsDownloading', 'status', 'labels', 'webseeds',
+    'metadataPercentComplete', 'fileCount',
+  ],
+  files: ['id', 'fileStats'],
+  peers: ['id', 'peers', 'peersFrom'],
+  trackers: ['id', 'trackerStats', 'isPrivate'],
+  pieces: ['id', 'pieces', 'pieceCount', 'pieceSize', 'haveValid', 'metadataPercentComplete'],
+  speed: null,
+};
+
+/**
+ * The open tab's data for torrent `id`: { data (the torrent-get object, or null while loading),
+ * error, refresh(), patch(fn) (an optimistic local edit: fn(data) returns the new data; replies
+ * to requests sent before it are dropped) }.
+ */
+export function useDetailsData(id, tab) {
+  const [state, setState] = useState({ key: '', data: null, error: '' });
+  const key = `${id}:${tab}`;
+  const live = useRef({ key, seq: 0, applied: 0, inFlight: false, again: false, needNames: true });
+
+  const doFetch = () => {
+    const l = live.current;
+    const fields = TAB_FIELDS[tab];
+    if (!fields) return;
+    if (l.inFlight) {
+      l.again = true; // one more right after: never two at once, never a queue
+      return;
+    }
+    l.inFlight = true;
+    const seq = ++l.seq;
+    const myKey = l.key;
+    const withNames = tab === 'files' && l.needNames;
+    const ask = withNames ? [...fields, 'files'] : fields;
+    rpc('torrent-get', { ids: [id], fields: ask })
+      .then(({ torrents }) => {
+        if (live.current.key !== myKey || seq <= l.applied) return;
+        l.applied = seq;
+        const t = torrents?.[0];
+        if (!t) {
+          setState({ key: myKey, data: null, error: 'This torrent is gone.' });
+          return;
+        }
+        if (withNames) l.needNames = false;
+        setState((prev) => {
+          // Keep the file names from the first reply: later ones carry only fileStats.
+          const base = prev.key === myKey && prev.data ? prev.data : {};
+          return { key: myKey, data: { ...base, ...t }, error: '' };
+        });
+      })
+      .catch((e) => {
+        if (live.current.key !== myKey) return;
+        if (e.status === 401) return;
+        setState((prev) => ({ key: myKey, data: prev.key === myKey ? prev.data : null, error: e.message }));
+      })
+      .finally(() => {
+        if (live.current.key !== myKey) return;
+        l.inFlight = false;
+        if (l.again) {
+          l.again = false;
+          doFetch();
+        }
+      });
+  };
+
+  // A new torrent or tab: start over.
+  if (live.current.key !== key) {
+    live.current = { key, seq: 0, applied: 0, inFlight: false, again: false, needNames: true };
+  }
+
+  useEffect(() => {
+    doFetch();
+    const off = onStreamEvent((name, data) => {
+      if (name === 'tick') {
+        if (data.torrents?.some((t) => t.id === id)) doFetch();
+      } else if (name === 'metadata-received' && data.id === id) {
+        live.current.needNames = true;
+        doFetch();
+      } else if ((name === 'torrent-state' || name === 'torrent-finished' || name === 'torrent-error') && data.id === id) {
+        doFetch();
+      } else if (name === 'hello' || name === 'reset') {
+        doFetch();
+      }
+    });
+    // The stream is down and polling is allowed: refresh like the store's own polling does.
+    const timer = setInterval(() => {
+      if (store.connection === 'polling' && window.__tessera?.pollingAllowed !== false) doFetch();
+    }, POLL_MS);
+    return () => {
+      off();
+      clearInterval(timer);
+    };
+  }, [key]);
+
+  const current = state.key === key ? state : { key, data: null, error: '' };
+  return {
+    data: current.data,
+    error: current.error,
+    refresh: doFetch,
+    patch(fn) {
+      const l = live.current;
+      l.applied = ++l.seq; // replies to earlier requests would undo the edit: drop them
+      setState((prev) => (prev.key === key && prev.data ? { ...prev, data: fn(prev.data) } : prev));
+    },
+  };
+}
+
+/** torrent-set on this torrent; on failure the message bar says why and the tab refetches. */
+export async function setTorrent(id, args, refresh) {
+  try {
+    await rpc('torrent-set', { ids: [id], ...args });
+  } catch (e) {
+    showError(e);
+    throw e;
+  } finally {
+    refresh?.();
+  }
+}
+
+export { store };
