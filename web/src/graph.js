@@ -168,7 +168,7 @@ export function drawSpeedChart(canvas, points, opts = {}) {
     // Time axis: one mark per minute, labelled every 2 (or 5) minutes before now.
     ctx.textBaseline = 'bottom';
     const minutes = windowMs / 60000;
-    const every = plotW < 300 ? 5 : 2;
+    const every = plotW < 440 ? 5 : 2;
     for (let m = 0; m <= minutes; m++) {
       const xx = Math.round(x(now - m * 60000)) + 0.5;
       ctx.beginPath();

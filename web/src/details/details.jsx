@@ -52,6 +52,11 @@ export function Details({ id }) {
     return () => document.removeEventListener('keydown', onKey);
   }, []);
 
+  // The selected tab in view (the tab list scrolls sideways on a phone).
+  useEffect(() => {
+    tabRefs.current[tab]?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' });
+  }, [tab]);
+
   const select = (key, focus) => {
     update({ detailsTab: key });
     if (focus) tabRefs.current[key]?.focus();
@@ -72,7 +77,7 @@ export function Details({ id }) {
   const props = { id, torrent: t, data, error, refresh, patch };
   return (
     <section class="details" role="region" aria-label="Details" data-id={id} ref={region}>
-      <header class="details-head">
+      <div class="details-head">
         <button type="button" class="details-back" aria-label="Back to the list" onClick={closeDetails}>
           <span aria-hidden="true">‹</span>
         </button>
@@ -80,7 +85,7 @@ export function Details({ id }) {
         <button type="button" class="details-close" aria-label="Close details" data-action="close-details" onClick={closeDetails}>
           <span aria-hidden="true">×</span>
         </button>
-      </header>
+      </div>
       <div class="details-tabs" role="tablist" aria-label="Details of the torrent" onKeyDown={onTabKey}>
         {TABS.map((x) => (
           <button

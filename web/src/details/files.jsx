@@ -35,6 +35,7 @@ export function FilesTab({ id, data, error, refresh, patch }) {
   const agg = useMemo(() => (tree && stats ? aggregate(tree, files, state) : null), [tree, stats]);
   const rows = useMemo(() => (tree && expanded ? visibleRows(tree, expanded) : []), [tree, expanded]);
 
+  const ready = !!(tree && stats && expanded);
   // Track the scroll position and the height of the grid for the rows to render.
   useLayoutEffect(() => {
     const el = grid.current;
@@ -56,7 +57,7 @@ export function FilesTab({ id, data, error, refresh, patch }) {
       ro?.disconnect();
       cancelAnimationFrame(frame);
     };
-  }, [!!tree]);
+  }, [ready]);
 
   // Keyboard focus follows focusIndex once the row is rendered.
   useEffect(() => {

@@ -77,13 +77,16 @@ export function TrackersTab({ id, data, error, refresh }) {
                 <div class="tracker-head">
                   <span class="tier" data-col="tier" title="Tier">{`Tier ${s.tier + 1}`}</span>
                   <span class="url" data-col="url">{s.announce}</span>
-                  <span class={`tstate ${failed ? 'bad' : status === 'Working' ? 'good' : ''}`} data-col="status">{status}</span>
                   <button type="button" class="small icon" data-action="remove-tracker" aria-label={`Remove tracker ${s.announce}`}
                     title="Remove this tracker" onClick={() => remove(s)}>
                     <span aria-hidden="true">×</span>
                   </button>
                 </div>
                 <dl class="tracker-facts">
+                  <div>
+                    <dt class="visually-hidden">Status</dt>
+                    <dd class={`tstate ${failed ? 'bad' : status === 'Working' ? 'good' : ''}`} data-col="status">{status}</dd>
+                  </div>
                   <div>
                     <dt>Last announce</dt>
                     <dd data-col="last" title={formatDate(s.lastAnnounceTime)}>

@@ -49,14 +49,14 @@ export function DialogShell({ kind, title, onClose, children, footer, wide = fal
       <div class={`u2-dialog${wide ? ' wide' : ''}`} role="dialog" aria-modal="true" aria-labelledby={titleId}
         data-dialog={kind} ref={box} tabIndex={-1} onKeyDown={onKeyDown}>
         <Body class="u2-dialog-form" {...bodyProps}>
-          <header class="u2-dialog-head">
+          <div class="u2-dialog-head">
             <h2 id={titleId}>{title}</h2>
             <button type="button" class="u2-dialog-x" aria-label="Close" onClick={onClose}>
               <span aria-hidden="true">×</span>
             </button>
-          </header>
+          </div>
           <div class="u2-dialog-body">{children}</div>
-          {footer && <footer class="u2-dialog-foot">{footer}</footer>}
+          {footer && <div class="u2-dialog-foot">{footer}</div>}
         </Body>
       </div>
     </div>

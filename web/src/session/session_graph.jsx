@@ -12,11 +12,17 @@ export function SessionGraph() {
   const up = store.stats.uploadSpeed ?? last?.up ?? 0;
   return (
     <button type="button" class="session-graph" data-session-graph title="Statistics"
-      aria-label={`Session speed: down ${formatRate(down)}, up ${formatRate(up)}. Open the statistics`}
       onClick={() => openDialog('stats')}>
-      <span class="session-rates" aria-hidden="true">
-        <span class="rate down" data-rate="down"><span class="arrow">↓</span> {formatRate(down)}</span>
-        <span class="rate up" data-rate="up"><span class="arrow">↑</span> {formatRate(up)}</span>
+      <span class="visually-hidden">Statistics. Session speed: </span>
+      <span class="session-rates">
+        <span class="rate down" data-rate="down">
+          <span class="arrow" aria-hidden="true">↓</span>
+          <span class="visually-hidden">down</span> {formatRate(down)}
+        </span>
+        <span class="rate up" data-rate="up">
+          <span class="arrow" aria-hidden="true">↑</span>
+          <span class="visually-hidden">, up</span> {formatRate(up)}
+        </span>
       </span>
       <span class="session-spark" aria-hidden="true">
         <SpeedChart points={store.history} compact label="Session speed" />
