@@ -57,6 +57,11 @@ export function Details({ id }) {
     tabRefs.current[tab]?.scrollIntoView?.({ block: 'nearest', inline: 'nearest' });
   }, [tab]);
 
+  // On a phone the panel covers the list: take the focus into it.
+  useEffect(() => {
+    if (window.matchMedia?.('(max-width: 760px)').matches) region.current?.querySelector('.details-back')?.focus();
+  }, [id]);
+
   const select = (key, focus) => {
     update({ detailsTab: key });
     if (focus) tabRefs.current[key]?.focus();
@@ -74,7 +79,7 @@ export function Details({ id }) {
   };
 
   const name = t?.name ?? data?.name ?? `Torrent ${id}`;
-  const props = { id, torrent: t, data, error, refresh, patch };
+  const props = { key: id, id, torrent: t, data, error, refresh, patch };
   return (
     <section class="details" role="region" aria-label="Details" data-id={id} ref={region}>
       <div class="details-head">
@@ -104,7 +109,7 @@ export function Details({ id }) {
           </button>
         ))}
       </div>
-      <div class={`details-body tab-${tab}`} role="tabpanel" id="details-panel" aria-labelledby={`details-tab-${tab}`} data-panel={tab}>
+      <div class={`details-body tab-${tab}`} role="tabpanel" tabIndex={0} id="details-panel" aria-labelledby={`details-tab-${tab}`} data-panel={tab}>
         {tab === 'general' && <GeneralTab {...props} />}
         {tab === 'files' && <FilesTab {...props} />}
         {tab === 'peers' && <PeersTab {...props} />}

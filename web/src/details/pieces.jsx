@@ -132,8 +132,11 @@ export function PiecesTab({ data, error }) {
         <canvas ref={canvas} data-pieces={n} role="img" aria-labelledby="pieces-summary" />
       </div>
       <p class="pieces-legend" aria-hidden="true">
-        <span class="swatch have" /> verified <span class="swatch missing" /> missing
-        {gridLayout(n, size || 400) ? '' : ' · each column is several pieces: the darker, the more of them verified'}
+        <span class="legend-key"><span class="swatch have" /> verified</span>
+        <span class="legend-key"><span class="swatch missing" /> missing</span>
+        {gridLayout(n, size || 400) ? null : (
+          <span class="legend-note">Each column stands for several pieces: the stronger, the more of them verified.</span>
+        )}
       </p>
     </div>
   );

@@ -55,7 +55,7 @@ export function DialogShell({ kind, title, onClose, children, footer, wide = fal
               <span aria-hidden="true">×</span>
             </button>
           </div>
-          <div class="u2-dialog-body">{children}</div>
+          <div class="u2-dialog-body" tabIndex={0}>{children}</div>
           {footer && <div class="u2-dialog-foot">{footer}</div>}
         </Body>
       </div>
