@@ -32,7 +32,7 @@ export function closeDetails() {
 export function Details({ id }) {
   const tab = TABS.some((t) => t.key === ui.detailsTab) ? ui.detailsTab : 'general';
   const t = store.torrents.get(id);
-  const { data, error, refresh, patch } = useDetailsData(id, tab);
+  const { data, error, refresh, edit } = useDetailsData(id, tab);
   const tabRefs = useRef({});
   const region = useRef(null);
 
@@ -67,7 +67,8 @@ export function Details({ id }) {
     if (focus) tabRefs.current[key]?.focus();
   };
   const onTabKey = (e) => {
-    const i = TABS.findIndex((x) => x.key === tab);
+    // ui.detailsTab, not `tab`: two keys in one frame must not both start from the old tab.
+    const i = Math.max(0, TABS.findIndex((x) => x.key === ui.detailsTab));
     let j = -1;
     if (e.key === 'ArrowRight' || e.key === 'ArrowDown') j = (i + 1) % TABS.length;
     else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') j = (i + TABS.length - 1) % TABS.length;
@@ -79,7 +80,7 @@ export function Details({ id }) {
   };
 
   const name = t?.name ?? data?.name ?? `Torrent ${id}`;
-  const props = { key: id, id, torrent: t, data, error, refresh, patch };
+  const props = { key: id, id, torrent: t, data, error, refresh, edit };
   return (
     <section class="details" role="region" aria-label="Details" data-id={id} ref={region}>
       <div class="details-head">

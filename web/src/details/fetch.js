@@ -29,13 +29,12 @@ export const TAB_FIELDS = {
 
 /**
  * The open tab's data for torrent `id`: { data (the torrent-get object, or null while loading),
- * error, refresh(), patch(fn) (an optimistic local edit: fn(data) returns the new data; replies
- * to requests sent before it are dropped) }.
+ * error, refresh(), edit(optimistic, args) (a torrent-set shown at once, below) }.
  */
 export function useDetailsData(id, tab) {
   const [state, setState] = useState({ key: '', data: null, error: '' });
   const key = `${id}:${tab}`;
-  const live = useRef({ key, seq: 0, applied: 0, inFlight: false, again: false, needNames: true });
+  const live = useRef({ key, seq: 0, applied: 0, inFlight: false, again: false, needNames: true, editing: 0 });
 
   const doFetch = () => {
     const l = live.current;
@@ -49,10 +48,13 @@ export function useDetailsData(id, tab) {
     const seq = ++l.seq;
     const myKey = l.key;
     const withNames = tab === 'files' && l.needNames;
+    // A reply to a request sent while an edit is on its way may predate the edit: drop it (the
+    // edit refetches when it is done).
+    const duringEdit = l.editing > 0;
     const ask = withNames ? [...fields, 'files'] : fields;
     rpc('torrent-get', { ids: [id], fields: ask })
       .then(({ torrents }) => {
-        if (live.current.key !== myKey || seq <= l.applied) return;
+        if (live.current.key !== myKey || seq <= l.applied || duringEdit) return;
         l.applied = seq;
         const t = torrents?.[0];
         if (!t) {
@@ -83,7 +85,7 @@ export function useDetailsData(id, tab) {
 
   // A new torrent or tab: start over.
   if (live.current.key !== key) {
-    live.current = { key, seq: 0, applied: 0, inFlight: false, again: false, needNames: true };
+    live.current = { key, seq: 0, applied: 0, inFlight: false, again: false, needNames: true, editing: 0 };
   }
 
   useEffect(() => {
@@ -115,24 +117,28 @@ export function useDetailsData(id, tab) {
     data: current.data,
     error: current.error,
     refresh: doFetch,
-    patch(fn) {
+    /**
+     * An edit: `optimistic(data)` gives the data as it will be (shown at once), `args` go to
+     * torrent-set; then the tab refetches. Resolves when the daemon answered; rejects with its
+     * error (shown in the message bar; the refetch puts the truth back).
+     */
+    async edit(optimistic, args) {
       const l = live.current;
-      l.applied = ++l.seq; // replies to earlier requests would undo the edit: drop them
-      setState((prev) => (prev.key === key && prev.data ? { ...prev, data: fn(prev.data) } : prev));
+      if (optimistic) {
+        l.applied = ++l.seq; // replies to earlier requests would undo the edit: drop them
+        setState((prev) => (prev.key === key && prev.data ? { ...prev, data: optimistic(prev.data) } : prev));
+      }
+      l.editing++;
+      try {
+        await rpc('torrent-set', { ids: [id], ...args });
+      } catch (e) {
+        showError(e);
+        throw e;
+      } finally {
+        l.editing--;
+        if (live.current === l) doFetch();
+      }
     },
   };
 }
 
-/** torrent-set on this torrent; on failure the message bar says why and the tab refetches. */
-export async function setTorrent(id, args, refresh) {
-  try {
-    await rpc('torrent-set', { ids: [id], ...args });
-  } catch (e) {
-    showError(e);
-    throw e;
-  } finally {
-    refresh?.();
-  }
-}
-
-export { store };

@@ -6,7 +6,6 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { formatBytes, formatPercent } from '../format.js';
 import { Loading } from './loading.jsx';
-import { setTorrent } from './fetch.js';
 import { aggregate, buildTree, initialExpanded, parentPath, visibleRows } from './file_tree.js';
 
 const ROW = 34; // px, the height of a row (details.css .tree-row)
@@ -14,7 +13,7 @@ const OVERSCAN = 8;
 const PRIORITY_NAMES = { '-1': 'low', 0: 'normal', 1: 'high' };
 const PRIORITY_VALUES = { low: -1, normal: 0, high: 1 };
 
-export function FilesTab({ id, data, error, refresh, patch }) {
+export function FilesTab({ data, error, edit }) {
   const files = data?.files;
   const stats = data?.fileStats;
   const tree = useMemo(() => (files ? buildTree(files) : null), [files]);
@@ -81,14 +80,18 @@ export function FilesTab({ id, data, error, refresh, patch }) {
 
   const setWanted = (indices, wanted) => {
     const set = new Set(indices);
-    patch((d) => ({ ...d, fileStats: d.fileStats.map((s, i) => (set.has(i) ? { ...s, wanted } : s)) }));
-    setTorrent(id, { [wanted ? 'files-wanted' : 'files-unwanted']: indices }, refresh).catch(() => {});
+    edit(
+      (d) => ({ ...d, fileStats: d.fileStats.map((s, i) => (set.has(i) ? { ...s, wanted } : s)) }),
+      { [wanted ? 'files-wanted' : 'files-unwanted']: indices },
+    ).catch(() => {});
   };
   const setPriority = (indices, name) => {
     const p = PRIORITY_VALUES[name];
     const set = new Set(indices);
-    patch((d) => ({ ...d, fileStats: d.fileStats.map((s, i) => (set.has(i) ? { ...s, priority: p } : s)) }));
-    setTorrent(id, { [`priority-${name}`]: indices }, refresh).catch(() => {});
+    edit(
+      (d) => ({ ...d, fileStats: d.fileStats.map((s, i) => (set.has(i) ? { ...s, priority: p } : s)) }),
+      { [`priority-${name}`]: indices },
+    ).catch(() => {});
   };
 
   const first = Math.max(0, Math.floor(scroll.top / ROW) - OVERSCAN);

@@ -4,7 +4,6 @@
 import { useState } from 'preact/hooks';
 import { formatDate } from '../format.js';
 import { Loading } from './loading.jsx';
-import { setTorrent } from './fetch.js';
 import { formatRelative } from './when.js';
 
 /** A tracker's state in words: announcing now, or how the last announce went. */
@@ -34,7 +33,7 @@ function isTrackerUrl(text) {
   }
 }
 
-export function TrackersTab({ id, data, error, refresh }) {
+export function TrackersTab({ data, error, edit }) {
   const [url, setUrl] = useState('');
   const [problem, setProblem] = useState('');
   if (!data) return <Loading data={data} error={error} />;
@@ -54,13 +53,15 @@ export function TrackersTab({ id, data, error, refresh }) {
     }
     setProblem('');
     try {
-      await setTorrent(id, { trackerAdd: [text] }, refresh);
+      await edit(null, { trackerAdd: [text] });
       setUrl('');
     } catch (err) {
       setProblem(err.message);
     }
   };
-  const remove = (s) => setTorrent(id, { trackerRemove: [s.id] }, refresh).catch((err) => setProblem(err.message));
+  const remove = (s) =>
+    edit((d) => ({ ...d, trackerStats: d.trackerStats.filter((x) => x.id !== s.id) }), { trackerRemove: [s.id] })
+      .catch((err) => setProblem(err.message));
 
   return (
     <div class="trackers">
