@@ -48,13 +48,13 @@ export function SpeedChart({ points, compact = false, label = 'Speed', class: cl
       <canvas ref={canvas} role="img" aria-label={aria} data-chart="speed" />
       {(
         <figcaption class="speed-legend">
-          <span class="legend-item down">
-            <span class="swatch" aria-hidden="true" />
-            Down {formatRate(s.down)} <span class="peak">(peak {formatRate(s.peakDown)})</span>
+          <span class="legend-item sc-down">
+            <span class="d-swatch" aria-hidden="true" />
+            Down {formatRate(s.down)} <span class="sc-peak">(peak {formatRate(s.peakDown)})</span>
           </span>
-          <span class="legend-item up">
-            <span class="swatch" aria-hidden="true" />
-            Up {formatRate(s.up)} <span class="peak">(peak {formatRate(s.peakUp)})</span>
+          <span class="legend-item sc-up">
+            <span class="d-swatch" aria-hidden="true" />
+            Up {formatRate(s.up)} <span class="sc-peak">(peak {formatRate(s.peakUp)})</span>
           </span>
         </figcaption>
       )}

@@ -168,7 +168,7 @@ export function FilesTab({ data, error, edit }) {
 
   const total = agg.get('');
   return (
-    <div class="files">
+    <div class="d-files">
       {error && <p class="details-error" role="alert">{error}</p>}
       <p class="files-summary">
         {files.length.toLocaleString()} file{files.length === 1 ? '' : 's'}, {total.wanted.toLocaleString()} wanted
@@ -177,11 +177,11 @@ export function FilesTab({ data, error, edit }) {
       </p>
       <div class="tree" role="treegrid" aria-label="Files" aria-rowcount={rows.length + 1} ref={grid} onKeyDown={onKeyDown}>
         <div class="tree-row tree-header" role="row" aria-rowindex={1}>
-          <span role="columnheader" class="c-name">Name</span>
-          <span role="columnheader" class="c-size">Size</span>
-          <span role="columnheader" class="c-progress">Progress</span>
-          <span role="columnheader" class="c-wanted">Get</span>
-          <span role="columnheader" class="c-priority">Priority</span>
+          <span role="columnheader" class="tc-name">Name</span>
+          <span role="columnheader" class="tc-size">Size</span>
+          <span role="columnheader" class="tc-progress">Progress</span>
+          <span role="columnheader" class="tc-wanted">Get</span>
+          <span role="columnheader" class="tc-priority">Priority</span>
         </div>
         <div class="tree-spacer" aria-hidden="true" style={{ height: `${first * ROW}px` }} />
         {rendered}
@@ -194,9 +194,9 @@ export function FilesTab({ data, error, edit }) {
 function Progress({ done, size }) {
   const f = size ? Math.min(1, done / size) : 1;
   return (
-    <span class="bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow={Math.floor(f * 100)} aria-label="Progress">
-      <span class="bar-fill" style={{ width: `${f * 100}%` }} />
-      <span class="bar-text">{formatPercent(f)}</span>
+    <span class="d-bar" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow={Math.floor(f * 100)} aria-label="Progress">
+      <span class="d-bar-fill" style={{ width: `${f * 100}%` }} />
+      <span class="d-bar-text">{formatPercent(f)}</span>
     </span>
   );
 }
@@ -217,22 +217,22 @@ function FolderRow({ node, a, open, row, focused, onToggle, setWanted, setPriori
   const all = a.wanted === a.count;
   const none = a.wanted === 0;
   return (
-    <div class="tree-row folder" role="row" data-folder={node.path} data-row={row} aria-rowindex={row + 2}
+    <div class="tree-row d-folder" role="row" data-folder={node.path} data-row={row} aria-rowindex={row + 2}
       aria-level={node.depth + 1} aria-expanded={open ? 'true' : 'false'} tabIndex={focused ? 0 : -1} onFocusIn={onFocusRow}>
-      <span role="gridcell" class="c-name" data-col="name" style={{ paddingLeft: `${node.depth * 16 + 4}px` }}>
+      <span role="gridcell" class="tc-name" data-col="name" style={{ paddingLeft: `${node.depth * 16 + 4}px` }}>
         <button type="button" class="twisty" tabIndex={-1} aria-label={`${open ? 'Close' : 'Open'} ${node.name}`} onClick={onToggle}>
           <span aria-hidden="true">{open ? '▾' : '▸'}</span>
         </button>
-        <span class="name" title={node.path}>{node.name}</span>
+        <span class="tc-label" title={node.path}>{node.name}</span>
       </span>
-      <span role="gridcell" class="c-size" data-col="size">{formatBytes(node.size)}</span>
-      <span role="gridcell" class="c-progress" data-col="progress"><Progress done={a.done} size={node.size} /></span>
-      <span role="gridcell" class="c-wanted" data-col="wanted">
+      <span role="gridcell" class="tc-size" data-col="size">{formatBytes(node.size)}</span>
+      <span role="gridcell" class="tc-progress" data-col="progress"><Progress done={a.done} size={node.size} /></span>
+      <span role="gridcell" class="tc-wanted" data-col="wanted">
         <input type="checkbox" tabIndex={focused ? 0 : -1} aria-label={`Download ${node.name}`} checked={all && !none}
           ref={(el) => el && (el.indeterminate = !all && !none)} data-state={all ? 'all' : none ? 'none' : 'mixed'}
           onChange={() => setWanted(node.files, !all)} />
       </span>
-      <span role="gridcell" class="c-priority" data-col="priority">
+      <span role="gridcell" class="tc-priority" data-col="priority">
         <PrioritySelect focused={focused} value={a.priority} label={`Priority of ${node.name}`} onChange={(p) => setPriority(node.files, p)} />
       </span>
     </div>
@@ -241,18 +241,18 @@ function FolderRow({ node, a, open, row, focused, onToggle, setWanted, setPriori
 
 function FileRow({ node, s, row, focused, setWanted, setPriority, onFocusRow }) {
   return (
-    <div class={`tree-row file${s.wanted ? '' : ' unwanted'}`} role="row" data-file={node.index} data-row={row}
+    <div class={`tree-row d-file${s.wanted ? '' : ' unwanted'}`} role="row" data-file={node.index} data-row={row}
       aria-rowindex={row + 2} aria-level={node.depth + 1} tabIndex={focused ? 0 : -1} onFocusIn={onFocusRow}>
-      <span role="gridcell" class="c-name" data-col="name" style={{ paddingLeft: `${node.depth * 16 + 28}px` }}>
-        <span class="name" title={node.path}>{node.name}</span>
+      <span role="gridcell" class="tc-name" data-col="name" style={{ paddingLeft: `${node.depth * 16 + 28}px` }}>
+        <span class="tc-label" title={node.path}>{node.name}</span>
       </span>
-      <span role="gridcell" class="c-size" data-col="size">{formatBytes(node.size)}</span>
-      <span role="gridcell" class="c-progress" data-col="progress"><Progress done={s.done} size={node.size} /></span>
-      <span role="gridcell" class="c-wanted" data-col="wanted">
+      <span role="gridcell" class="tc-size" data-col="size">{formatBytes(node.size)}</span>
+      <span role="gridcell" class="tc-progress" data-col="progress"><Progress done={s.done} size={node.size} /></span>
+      <span role="gridcell" class="tc-wanted" data-col="wanted">
         <input type="checkbox" tabIndex={focused ? 0 : -1} aria-label={`Download ${node.name}`} checked={s.wanted}
           onChange={(e) => setWanted([node.index], e.target.checked)} />
       </span>
-      <span role="gridcell" class="c-priority" data-col="priority">
+      <span role="gridcell" class="tc-priority" data-col="priority">
         <PrioritySelect focused={focused} value={s.priority} label={`Priority of ${node.name}`} onChange={(p) => setPriority([node.index], p)} />
       </span>
     </div>

@@ -7,7 +7,7 @@ import { Loading } from './loading.jsx';
 
 function Row({ label, field, children, class: cls }) {
   return (
-    <div class={`field ${cls || ''}`}>
+    <div class={`d-field ${cls || ''}`}>
       <dt>{label}</dt>
       <dd data-field={field}>{children}</dd>
     </div>
@@ -47,7 +47,7 @@ function Magnet({ link }) {
       <code class="magnet-link" data-field="magnetLink">{link}</code>
       <button
         type="button"
-        class="small"
+        class="d-btn"
         data-action="copy-magnet"
         onClick={async () => setCopied((await copyText(link)) ? 'Copied' : 'Copy failed: select the link and copy it')}
       >
@@ -66,7 +66,7 @@ export function GeneralTab({ data, error, torrent }) {
   const noMetadata = t.metadataPercentComplete !== undefined && t.metadataPercentComplete < 1;
   const verified = t.sizeWhenDone ? t.haveValid / t.sizeWhenDone : 0;
   return (
-    <div class="general">
+    <div class="d-general">
       {error && <p class="details-error" role="alert">{error}</p>}
       {t.error ? (
         <p class="torrent-error" role="alert">
@@ -75,7 +75,7 @@ export function GeneralTab({ data, error, torrent }) {
         </p>
       ) : null}
       <h3 class="section-title">Transfer</h3>
-      <dl class="fields">
+      <dl class="d-fields">
         <Row label="State" field="status">{statusText(t)}</Row>
         <Row label="Have" field="haveValid">
           {formatBytes(t.haveValid)} of {formatBytes(t.sizeWhenDone)} verified ({formatPercent(verified)})
@@ -91,7 +91,7 @@ export function GeneralTab({ data, error, torrent }) {
         <Row label="Time seeding" field="secondsSeeding">{formatDuration(t.secondsSeeding)}</Row>
       </dl>
       <h3 class="section-title">Torrent</h3>
-      <dl class="fields">
+      <dl class="d-fields">
         <Row label="Info hash" field="hashString" >{t.hashString}</Row>
         <Row label="Size" field="totalSize">
           {noMetadata ? 'Unknown until the metadata arrives' : formatBytes(t.totalSize)}
@@ -103,12 +103,12 @@ export function GeneralTab({ data, error, torrent }) {
         </Row>
         <Row label="Private" field="isPrivate">{t.isPrivate ? 'Yes (no DHT, no PEX, no LSD)' : 'No'}</Row>
         <Row label="Creator" field="creator">{t.creator || '–'}</Row>
-        <Row label="Comment" field="comment" class="comment">{t.comment || '–'}</Row>
+        <Row label="Comment" field="comment" class="d-comment">{t.comment || '–'}</Row>
         <Row label="Created" field="dateCreated">{formatDate(t.dateCreated) || '–'}</Row>
         <Row label="Added" field="addedDate">{formatDate(t.addedDate) || '–'}</Row>
         <Row label="Completed" field="doneDate">{formatDate(t.doneDate) || '–'}</Row>
         <Row label="Last activity" field="activityDate">{formatDate(t.activityDate) || '–'}</Row>
-        <Row label="Saved in" field="downloadDir" class="mono-value">{t.downloadDir}</Row>
+        <Row label="Saved in" field="downloadDir" class="d-mono-value">{t.downloadDir}</Row>
         {t.labels?.length ? <Row label="Labels" field="labels">{t.labels.join(', ')}</Row> : null}
       </dl>
       <h3 class="section-title">Magnet link</h3>

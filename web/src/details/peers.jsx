@@ -43,7 +43,7 @@ export function PeersTab({ data, error }) {
   const down = peers.reduce((s, p) => s + (p.rateToClient || 0), 0);
   const up = peers.reduce((s, p) => s + (p.rateToPeer || 0), 0);
   return (
-    <div class="peers">
+    <div class="d-peers">
       {error && <p class="details-error" role="alert">{error}</p>}
       <p class="peers-summary" data-field="peersFrom">
         {peers.length} peer{peers.length === 1 ? '' : 's'} connected
@@ -60,32 +60,32 @@ export function PeersTab({ data, error }) {
                 <th scope="col">Address</th>
                 <th scope="col">Client</th>
                 <th scope="col"><abbr title="See the legend below the table">Flags</abbr></th>
-                <th scope="col" class="num">Has</th>
-                <th scope="col" class="num">Down</th>
-                <th scope="col" class="num">Up</th>
+                <th scope="col" class="d-num">Has</th>
+                <th scope="col" class="d-num">Down</th>
+                <th scope="col" class="d-num">Up</th>
               </tr>
             </thead>
             <tbody>
               {peers.map((p) => (
                 <tr key={`${p.address}:${p.port}`} data-peer={p.address}>
-                  <td data-col="address" class="mono" title={p.port ? `port ${p.port}` : undefined}>{p.address}</td>
+                  <td data-col="address" class="d-mono" title={p.port ? `port ${p.port}` : undefined}>{p.address}</td>
                   <td data-col="client">{p.clientName || '–'}</td>
-                  <td data-col="flags" class="mono" title={flagTitle(p.flagStr)}>{p.flagStr}</td>
-                  <td data-col="progress" class="num">{formatPercent(p.progress)}</td>
-                  <td data-col="down" class="num">{p.rateToClient ? formatRate(p.rateToClient) : ''}</td>
-                  <td data-col="up" class="num">{p.rateToPeer ? formatRate(p.rateToPeer) : ''}</td>
+                  <td data-col="flags" class="d-mono" title={flagTitle(p.flagStr)}>{p.flagStr}</td>
+                  <td data-col="progress" class="d-num">{formatPercent(p.progress)}</td>
+                  <td data-col="down" class="d-num">{p.rateToClient ? formatRate(p.rateToClient) : ''}</td>
+                  <td data-col="up" class="d-num">{p.rateToPeer ? formatRate(p.rateToPeer) : ''}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
-      <details class="legend">
+      <details class="d-legend">
         <summary>What the flags mean</summary>
         <dl class="flag-legend">
           {Object.entries(FLAGS).map(([c, text]) => (
             <div key={c}>
-              <dt class="mono">{c}</dt>
+              <dt class="d-mono">{c}</dt>
               <dd>{text}</dd>
             </div>
           ))}

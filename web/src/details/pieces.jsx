@@ -125,15 +125,15 @@ export function PiecesTab({ data, error }) {
   const have = bits ? countHave(bits, n) : 0;
   const summary = `${have.toLocaleString()} of ${n.toLocaleString()} pieces verified (${formatPercent(have / n)}), ${formatBytes(data.pieceSize)} each`;
   return (
-    <div class="pieces">
+    <div class="d-pieces">
       {error && <p class="details-error" role="alert">{error}</p>}
       <p class="pieces-summary" id="pieces-summary" data-field="pieces">{summary}</p>
       <div class="pieces-map">
         <canvas ref={canvas} data-pieces={n} role="img" aria-labelledby="pieces-summary" />
       </div>
       <p class="pieces-legend" aria-hidden="true">
-        <span class="legend-key"><span class="swatch have" /> verified</span>
-        <span class="legend-key"><span class="swatch missing" /> missing</span>
+        <span class="legend-key"><span class="d-swatch have" /> verified</span>
+        <span class="legend-key"><span class="d-swatch missing" /> missing</span>
         {gridLayout(n, size || 400) ? null : (
           <span class="legend-note">Each column stands for several pieces: the stronger, the more of them verified.</span>
         )}

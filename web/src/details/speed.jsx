@@ -8,7 +8,7 @@ const NONE = [];
 export function SpeedTab({ id, torrent }) {
   const points = store.torrentHistory.get(id) || NONE;
   return (
-    <div class="speed">
+    <div class="d-speed">
       <SpeedChart points={points} label={`Speed of ${torrent?.name ?? 'this torrent'}`} class="details-chart" />
       {points.length < 2 && <p class="details-empty">The graph fills in as the daemon reports the rates, once a second.</p>}
     </div>

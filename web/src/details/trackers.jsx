@@ -64,7 +64,7 @@ export function TrackersTab({ data, error, edit }) {
       .catch((err) => setProblem(err.message));
 
   return (
-    <div class="trackers">
+    <div class="d-trackers">
       {error && <p class="details-error" role="alert">{error}</p>}
       {list.length === 0 ? (
         <p class="details-empty">No trackers: peers come from the DHT, peer exchange and local discovery.</p>
@@ -76,9 +76,9 @@ export function TrackersTab({ data, error, edit }) {
             return (
               <li key={s.id} data-tracker={s.id} class={`tracker${failed ? ' failed' : ''}`}>
                 <div class="tracker-head">
-                  <span class="tier" data-col="tier" title="Tier">{`Tier ${s.tier + 1}`}</span>
-                  <span class="url" data-col="url">{s.announce}</span>
-                  <button type="button" class="small icon" data-action="remove-tracker" aria-label={`Remove tracker ${s.announce}`}
+                  <span class="d-tier" data-col="tier" title="Tier">{`Tier ${s.tier + 1}`}</span>
+                  <span class="d-url" data-col="url">{s.announce}</span>
+                  <button type="button" class="d-btn d-icon-btn" data-action="remove-tracker" aria-label={`Remove tracker ${s.announce}`}
                     title="Remove this tracker" onClick={() => remove(s)}>
                     <span aria-hidden="true">×</span>
                   </button>
@@ -119,7 +119,7 @@ export function TrackersTab({ data, error, edit }) {
       )}
       <form class="add-tracker" onSubmit={add}>
         <label for="add-tracker-url">Add a tracker</label>
-        <div class="inline">
+        <div class="d-inline">
           <input id="add-tracker-url" type="url" inputMode="url" placeholder="udp://tracker.example:1337/announce" value={url}
             onInput={(e) => setUrl(e.target.value)} aria-invalid={problem ? 'true' : 'false'} aria-describedby="add-tracker-problem" />
           <button type="submit" data-action="add-tracker">Add</button>

@@ -46,7 +46,7 @@ export function DialogShell({ kind, title, onClose, children, footer, wide = fal
     : {};
   return (
     <div class="u2-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div class={`u2-dialog${wide ? ' wide' : ''}`} role="dialog" aria-modal="true" aria-labelledby={titleId}
+      <div class={`u2-dialog${wide ? ' ss-wide' : ''}`} role="dialog" aria-modal="true" aria-labelledby={titleId}
         data-dialog={kind} ref={box} tabIndex={-1} onKeyDown={onKeyDown}>
         <Body class="u2-dialog-form" {...bodyProps}>
           <div class="u2-dialog-head">

@@ -194,8 +194,8 @@ export function SettingsDialog({ onClose = closeDialog }) {
   const footer = (
     <>
       <p class="u2-dialog-problem" role="alert">{problem}</p>
-      <button type="button" class="btn" data-action="cancel" onClick={onClose}>Cancel</button>
-      <button type="submit" class="btn primary" data-action="confirm" disabled={!form || saving}>
+      <button type="button" class="u2-btn" data-action="cancel" onClick={onClose}>Cancel</button>
+      <button type="submit" class="u2-btn u2-primary" data-action="confirm" disabled={!form || saving}>
         {saving ? 'Saving…' : 'Save'}
       </button>
     </>
@@ -230,7 +230,7 @@ function SettingRow({ row, form, error, set, has }) {
   const describedBy = [error ? errId : '', row.note ? noteId : ''].filter(Boolean).join(' ') || undefined;
   if (row.kind === 'bool') {
     return (
-      <div class="setting check">
+      <div class="ss-setting ss-check">
         <input type="checkbox" id={id} data-setting={row.key} checked={!!form[row.key]} onChange={(e) => set(row.key, e.target.checked, row)} />
         <label for={id}>{row.label}</label>
       </div>
@@ -244,7 +244,7 @@ function SettingRow({ row, form, error, set, has }) {
       data-setting={row.key}
       type="text"
       inputMode={row.kind === 'int' ? 'numeric' : row.kind === 'real' ? 'decimal' : undefined}
-      class={row.kind === 'path' ? 'path' : 'num'}
+      class={row.kind === 'path' ? 'ss-path' : 'ss-num'}
       value={form[row.key]}
       spellcheck={false}
       autocomplete="off"
@@ -255,9 +255,9 @@ function SettingRow({ row, form, error, set, has }) {
     />
   );
   return (
-    <div class={`setting value${row.kind === 'path' ? ' wide' : ''}`}>
+    <div class={`ss-setting ss-value${row.kind === 'path' ? ' ss-wide' : ''}`}>
       {enable ? (
-        <span class="check">
+        <span class="ss-check">
           <input type="checkbox" id={`${id}-on`} data-setting={enable} checked={!!form[enable]} onChange={(e) => set(enable, e.target.checked)} />
           <label for={`${id}-on`}>{row.label}</label>
         </span>
@@ -266,9 +266,9 @@ function SettingRow({ row, form, error, set, has }) {
       )}
       <span class="input-unit">
         {input}
-        {unit && <span class="unit" aria-hidden={enable ? 'true' : undefined}>{unit}</span>}
+        {unit && <span class="ss-unit" aria-hidden={enable ? 'true' : undefined}>{unit}</span>}
       </span>
-      {row.note && <p class="u2-muted note" id={noteId}>{row.note}</p>}
+      {row.note && <p class="u2-muted ss-note" id={noteId}>{row.note}</p>}
       {error && <p class="field-problem" id={errId}>{error}</p>}
     </div>
   );

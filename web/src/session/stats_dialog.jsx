@@ -63,7 +63,7 @@ export function StatsDialog({ onClose = closeDialog }) {
   const footer = (
     <>
       <p class="u2-dialog-problem" role="alert">{problem}</p>
-      <button type="button" class="btn primary" data-action="cancel" data-autofocus onClick={onClose}>Close</button>
+      <button type="button" class="u2-btn u2-primary" data-action="cancel" data-autofocus onClick={onClose}>Close</button>
     </>
   );
   return (
