@@ -16,6 +16,8 @@ import { SpeedTab } from './speed.jsx';
 // The browser tests (and the console) can open the panel: window.__tessera.ui.
 if (window.__tessera) window.__tessera.ui = ui;
 
+const TAB_KEY = 'tessera-details-tab';
+
 export const TABS = [
   { key: 'general', label: 'General' },
   { key: 'files', label: 'Files' },
@@ -24,6 +26,22 @@ export const TABS = [
   { key: 'pieces', label: 'Pieces' },
   { key: 'speed', label: 'Speed' },
 ];
+
+// The tab last chosen, across visits (ui.detailsTab keeps it within one).
+try {
+  const saved = localStorage.getItem(TAB_KEY);
+  if (saved && ui.detailsTab === 'general' && TABS.some((t) => t.key === saved)) ui.detailsTab = saved;
+} catch {
+  /* no storage (private mode): the default tab */
+}
+
+/**
+ * A letter typed on a priority <select> picks an option (typeahead): it must not reach the page's
+ * one-letter shortcuts on the document (l = labels, s = start...).
+ */
+function keepTypeahead(e) {
+  if (e.target.tagName === 'SELECT' && e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) e.stopPropagation();
+}
 
 export function closeDetails() {
   update({ detailsId: null });
@@ -64,6 +82,11 @@ export function Details({ id }) {
 
   const select = (key, focus) => {
     update({ detailsTab: key });
+    try {
+      localStorage.setItem(TAB_KEY, key);
+    } catch {
+      /* not kept: fine */
+    }
     if (focus) tabRefs.current[key]?.focus();
   };
   const onTabKey = (e) => {
@@ -82,7 +105,7 @@ export function Details({ id }) {
   const name = t?.name ?? data?.name ?? `Torrent ${id}`;
   const props = { key: id, id, torrent: t, data, error, refresh, edit };
   return (
-    <section class="details" role="region" aria-label="Details" data-id={id} ref={region}>
+    <section class="details" role="region" aria-label="Details" data-id={id} ref={region} onKeyDown={keepTypeahead}>
       <div class="details-head">
         <button type="button" class="details-back" aria-label="Back to the list" onClick={closeDetails}>
           <span aria-hidden="true">‹</span>
