@@ -7,13 +7,14 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatBytes, formatPercent } from '../format.js';
 import { onThemeChange, prepareCanvas, themeColors } from '../graph.js';
 import { Loading } from './loading.jsx';
-import { BAR_HEIGHT, BAR_ROWS, GAP, countHave, decodePieces, gridLayout } from './pieces_map.js';
+import { BAR_GAP, BAR_ROWS, GAP, barRowHeight, countHave, decodePieces, gridLayout, mapRoom } from './pieces_map.js';
 
-function drawPieces(canvas, bits, n, colors) {
-  const width = Math.floor(canvas.parentElement.getBoundingClientRect().width);
+/** Draws the map `width` CSS px wide, at most `maxHeight` tall (the room the panel has). */
+function drawPieces(canvas, bits, n, colors, width, maxHeight) {
   if (width <= 0) return;
-  const grid = gridLayout(n, width);
-  const height = grid ? grid.height : BAR_ROWS * BAR_HEIGHT + (BAR_ROWS - 1) * 6;
+  const grid = gridLayout(n, width, maxHeight);
+  const barHeight = barRowHeight(maxHeight);
+  const height = grid ? grid.height : BAR_ROWS * barHeight + (BAR_ROWS - 1) * BAR_GAP;
   canvas.style.height = `${height}px`;
   const prep = prepareCanvas(canvas, height);
   if (!prep) return;
@@ -35,8 +36,8 @@ function drawPieces(canvas, bits, n, colors) {
   canvas.dataset.mode = 'bar';
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   const cols = Math.round(width * dpr);
-  const rowH = Math.round(BAR_HEIGHT * dpr);
-  const gapH = Math.round(6 * dpr);
+  const rowH = Math.round(barHeight * dpr);
+  const gapH = Math.round(BAR_GAP * dpr);
   const perRow = Math.ceil(n / BAR_ROWS);
   for (let r = 0; r < BAR_ROWS; r++) {
     const start = r * perRow;
@@ -63,30 +64,35 @@ function drawPieces(canvas, bits, n, colors) {
 export function PiecesTab({ data, error }) {
   const canvas = useRef(null);
   const [theme, setTheme] = useState(0);
-  const [size, setSize] = useState(0);
+  const [room, setRoom] = useState({ width: 0, height: 0 });
   const drawn = useRef('');
   useEffect(() => onThemeChange(setTheme), []);
+  // The map's width, and the height the panel leaves it (the map fits the panel, no scrolling
+  // while there is room for a readable map).
   useEffect(() => {
-    const el = canvas.current?.parentElement;
-    if (!el || typeof ResizeObserver === 'undefined') return undefined;
-    let lastW = -1;
-    const ro = new ResizeObserver(([entry]) => {
-      const w = Math.floor(entry.contentRect.width);
-      if (w !== lastW) {
-        lastW = w;
-        setSize(w);
-      }
-    });
-    ro.observe(el);
+    const map = canvas.current?.parentElement;
+    const body = map?.closest('.details-body');
+    if (!map || typeof ResizeObserver === 'undefined') return undefined;
+    const measure = () => {
+      const width = Math.floor(map.getBoundingClientRect().width);
+      const top = body ? map.getBoundingClientRect().top - body.getBoundingClientRect().top + body.scrollTop : 0;
+      const height = body ? mapRoom(body.clientHeight, top) : undefined;
+      setRoom((r) => (r.width === width && r.height === height ? r : { width, height }));
+    };
+    const ro = new ResizeObserver(measure);
+    ro.observe(map);
+    if (body) ro.observe(body);
+    measure();
     return () => ro.disconnect();
-  }, [!!data]);
+  }, [!!data?.pieceCount]);
 
   const n = data?.pieceCount || 0;
-  const key = `${data?.pieces}:${n}:${theme}:${size}:${window.devicePixelRatio}`;
+  const key = `${data?.pieces}:${n}:${theme}:${room.width}:${room.height}:${window.devicePixelRatio}`;
   useEffect(() => {
-    if (!canvas.current || !n || drawn.current === key) return;
+    if (!canvas.current || !n || !room.width || drawn.current === key) return;
     drawn.current = key;
-    drawPieces(canvas.current, decodePieces(data.pieces), n, themeColors(['--accent', '--bg-3'], canvas.current));
+    const colors = themeColors(['--accent', '--bg-3'], canvas.current);
+    drawPieces(canvas.current, decodePieces(data.pieces), n, colors, room.width, room.height);
   });
 
   if (!data) return <Loading data={data} error={error} />;
@@ -104,7 +110,7 @@ export function PiecesTab({ data, error }) {
       <p class="pieces-legend" aria-hidden="true">
         <span class="legend-key"><span class="d-swatch have" /> verified</span>
         <span class="legend-key"><span class="d-swatch missing" /> missing</span>
-        {gridLayout(n, size || 400) ? null : (
+        {gridLayout(n, room.width || 400, room.height) ? null : (
           <span class="legend-note">Each column stands for several pieces: the stronger, the more of them verified.</span>
         )}
       </p>
