@@ -78,7 +78,9 @@ export function GeneralTab({ data, error, torrent }) {
       <dl class="d-fields">
         <Row label="State" field="status">{statusText(t)}</Row>
         <Row label="Have" field="haveValid">
-          {formatBytes(t.haveValid)} of {formatBytes(t.sizeWhenDone)} verified ({formatPercent(verified)})
+          {noMetadata
+            ? `Fetching the metadata (${formatPercent(t.metadataPercentComplete)})`
+            : `${formatBytes(t.haveValid)} of ${formatBytes(t.sizeWhenDone)} verified (${formatPercent(verified)})`}
           {t.haveUnchecked ? `, ${formatBytes(t.haveUnchecked)} unverified` : ''}
         </Row>
         <Row label="Downloaded" field="downloadedEver">
@@ -99,7 +101,13 @@ export function GeneralTab({ data, error, torrent }) {
         </Row>
         <Row label="Wanted" field="sizeWhenDone">{formatBytes(t.sizeWhenDone)}</Row>
         <Row label="Pieces" field="pieceCount">
-          {t.pieceCount ? `${t.pieceCount.toLocaleString()} × ${formatBytes(t.pieceSize)}` : '–'}
+          {t.pieceCount ? (
+            <>
+              {t.pieceCount.toLocaleString()} × <span data-field="pieceSize">{formatBytes(t.pieceSize)}</span>
+            </>
+          ) : (
+            '–'
+          )}
         </Row>
         <Row label="Private" field="isPrivate">{t.isPrivate ? 'Yes (no DHT, no PEX, no LSD)' : 'No'}</Row>
         <Row label="Creator" field="creator">{t.creator || '–'}</Row>

@@ -45,11 +45,13 @@ export function PeersTab({ data, error }) {
   return (
     <div class="d-peers">
       {error && <p class="details-error" role="alert">{error}</p>}
-      <p class="peers-summary" data-field="peersFrom">
-        {peers.length} peer{peers.length === 1 ? '' : 's'} connected
-        {sources.length ? ` (found by ${sources.join(', ')})` : ''}
-        {peers.length ? ` · ↓ ${formatRate(down)} · ↑ ${formatRate(up)}` : ''}
-      </p>
+      {peers.length > 0 && (
+        <p class="peers-summary" data-field="peersFrom">
+          {peers.length} peer{peers.length === 1 ? '' : 's'} connected
+          {sources.length ? ` (found by ${sources.join(', ')})` : ''}
+          {` · ↓ ${formatRate(down)} · ↑ ${formatRate(up)}`}
+        </p>
+      )}
       {peers.length === 0 ? (
         <p class="details-empty">No peers connected.</p>
       ) : (
