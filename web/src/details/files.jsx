@@ -110,9 +110,8 @@ export function FilesTab({ data, error, edit }) {
   };
 
   const onKeyDown = (e) => {
-    if (e.target.tagName === 'SELECT' || e.target.tagName === 'INPUT') {
-      if (e.key !== 'Escape' || e.target.tagName === 'INPUT') return;
-    }
+    // A checkbox and a select have their own keys (space, arrows).
+    if (e.target.tagName === 'SELECT' || e.target.tagName === 'INPUT') return;
     const node = rows[focus];
     if (!node) return;
     const page = Math.max(1, Math.floor(grid.current.clientHeight / ROW) - 1);
@@ -151,16 +150,18 @@ export function FilesTab({ data, error, edit }) {
     e.preventDefault();
   };
 
+  // The row Tab lands on: the focused one, or the first in view when it scrolled away.
+  const tabRow = focus >= first && focus < last ? focus : first;
   const rendered = [];
   for (let i = first; i < last; i++) {
     const node = rows[i];
     rendered.push(
       node.folder ? (
         <FolderRow key={`d:${node.path}`} node={node} a={agg.get(node.path)} open={expanded.has(node.path)} row={i}
-          focused={i === focus} onToggle={() => toggleFolder(node.path)} setWanted={setWanted} setPriority={setPriority}
+          focused={i === tabRow} onToggle={() => toggleFolder(node.path)} setWanted={setWanted} setPriority={setPriority}
           onFocusRow={() => setFocusIndex(i)} />
       ) : (
-        <FileRow key={`f:${node.index}`} node={node} s={state(node.index)} row={i} focused={i === focus}
+        <FileRow key={`f:${node.index}`} node={node} s={state(node.index)} row={i} focused={i === tabRow}
           setWanted={setWanted} setPriority={setPriority} onFocusRow={() => setFocusIndex(i)} />
       ),
     );
