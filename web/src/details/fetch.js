@@ -54,7 +54,7 @@ export function useDetailsData(id, tab) {
     const ask = withNames ? [...fields, 'files'] : fields;
     rpc('torrent-get', { ids: [id], fields: ask })
       .then(({ torrents }) => {
-        if (live.current.key !== myKey || seq <= l.applied || duringEdit) return;
+        if (live.current !== l || seq <= l.applied || duringEdit) return;
         l.applied = seq;
         const t = torrents?.[0];
         if (!t) {
@@ -69,12 +69,12 @@ export function useDetailsData(id, tab) {
         });
       })
       .catch((e) => {
-        if (live.current.key !== myKey) return;
+        if (live.current !== l) return;
         if (e.status === 401) return;
         setState((prev) => ({ key: myKey, data: prev.key === myKey ? prev.data : null, error: e.message }));
       })
       .finally(() => {
-        if (live.current.key !== myKey) return;
+        if (live.current !== l) return; // the panel moved on: this request's bookkeeping is gone
         l.inFlight = false;
         if (l.again) {
           l.again = false;
