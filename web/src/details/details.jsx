@@ -111,27 +111,27 @@ export function Details({ id }) {
           <span aria-hidden="true">‹</span>
         </button>
         <h2 class="details-title" title={name} id="details-title">{name}</h2>
+        <div class="details-tabs" role="tablist" aria-label="Details of the torrent" onKeyDown={onTabKey}>
+          {TABS.map((x) => (
+            <button
+              type="button"
+              role="tab"
+              key={x.key}
+              id={`details-tab-${x.key}`}
+              data-tab={x.key}
+              aria-selected={x.key === tab ? 'true' : 'false'}
+              aria-controls="details-panel"
+              tabIndex={x.key === tab ? 0 : -1}
+              ref={(el) => (tabRefs.current[x.key] = el)}
+              onClick={() => select(x.key, false)}
+            >
+              {x.label}
+            </button>
+          ))}
+        </div>
         <button type="button" class="details-close" aria-label="Close details" data-action="close-details" onClick={closeDetails}>
           <span aria-hidden="true">×</span>
         </button>
-      </div>
-      <div class="details-tabs" role="tablist" aria-label="Details of the torrent" onKeyDown={onTabKey}>
-        {TABS.map((x) => (
-          <button
-            type="button"
-            role="tab"
-            key={x.key}
-            id={`details-tab-${x.key}`}
-            data-tab={x.key}
-            aria-selected={x.key === tab ? 'true' : 'false'}
-            aria-controls="details-panel"
-            tabIndex={x.key === tab ? 0 : -1}
-            ref={(el) => (tabRefs.current[x.key] = el)}
-            onClick={() => select(x.key, false)}
-          >
-            {x.label}
-          </button>
-        ))}
       </div>
       <div class={`details-body tab-${tab}`} role="tabpanel" tabIndex={0} id="details-panel" aria-labelledby={`details-tab-${tab}`} data-panel={tab}>
         {tab === 'general' && <GeneralTab {...props} />}

@@ -1,7 +1,7 @@
 // Unit tests of the details panel's pure parts: `cd web && node --test`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregate, buildTree, initialExpanded, parentPath, visibleRows } from './file_tree.js';
+import { aggregate, buildTree, filteredRows, initialExpanded, parentPath, visibleRows } from './file_tree.js';
 import { countHave, decodePieces, gridLayout, MAX_GRID_HEIGHT } from './pieces_map.js';
 import { formatRelative } from './when.js';
 
@@ -49,6 +49,14 @@ test('visible rows follow the open folders', () => {
   const root = buildTree(FILES);
   assert.deepEqual(visibleRows(root, new Set(['Top'])).map((n) => n.name), ['Top', 'sub', 'a.bin', 'b.bin', 'file9.txt', 'file10.txt']);
   assert.equal(visibleRows(root, new Set(['Top', 'Top/sub'])).length, 8); // deeper stays closed
+});
+
+test('a filter shows the matching files and the folders that hold them', () => {
+  const root = buildTree(FILES);
+  assert.equal(filteredRows(root, '  '), null);
+  assert.deepEqual(filteredRows(root, 'D.BIN').map((n) => n.path), ['Top', 'Top/sub', 'Top/sub/deeper', 'Top/sub/deeper/d.bin']);
+  assert.deepEqual(filteredRows(root, 'sub c').map((n) => n.path), ['Top', 'Top/sub', 'Top/sub/c.bin']);
+  assert.deepEqual(filteredRows(root, 'nothing'), []);
 });
 
 test('folder figures: done bytes, wanted count and a priority or null when mixed', () => {

@@ -117,3 +117,34 @@ export function parentPath(node) {
   const at = node.path.lastIndexOf('/');
   return at < 0 ? null : node.path.slice(0, at);
 }
+
+/**
+ * The rows shown while the list is filtered by `query` (words, any case, all of them in the
+ * file's path): the matching files and the folders that hold them, every such folder open.
+ */
+export function filteredRows(root, query) {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (!words.length) return null;
+  const match = (node) => {
+    const p = node.path.toLowerCase();
+    return words.every((w) => p.includes(w));
+  };
+  const rows = [];
+  const walk = (node) => {
+    let any = false;
+    for (const c of node.children) {
+      if (c.folder) {
+        const at = rows.length;
+        rows.push(c);
+        if (walk(c)) any = true;
+        else rows.length = at; // nothing inside matched: drop the folder again
+      } else if (match(c)) {
+        rows.push(c);
+        any = true;
+      }
+    }
+    return any;
+  };
+  walk(root);
+  return rows;
+}

@@ -6,7 +6,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { formatBytes, formatPercent } from '../format.js';
 import { Loading } from './loading.jsx';
-import { aggregate, buildTree, initialExpanded, parentPath, visibleRows } from './file_tree.js';
+import { aggregate, buildTree, filteredRows, initialExpanded, parentPath, visibleRows } from './file_tree.js';
 
 const ROW = 34; // px, the height of a row (details.css .tree-row)
 const OVERSCAN = 8;
@@ -20,6 +20,7 @@ export function FilesTab({ data, error, edit }) {
   const [expanded, setExpanded] = useState(null);
   const [focusIndex, setFocusIndex] = useState(0);
   const [scroll, setScroll] = useState({ top: 0, height: 600 });
+  const [query, setQuery] = useState('');
   const grid = useRef(null);
   const wantFocus = useRef(false);
 
@@ -32,7 +33,8 @@ export function FilesTab({ data, error, edit }) {
     return { done: s?.bytesCompleted ?? files[i].bytesCompleted ?? 0, wanted: s ? s.wanted : true, priority: s?.priority ?? 0 };
   };
   const agg = useMemo(() => (tree && stats ? aggregate(tree, files, state) : null), [tree, stats]);
-  const rows = useMemo(() => (tree && expanded ? visibleRows(tree, expanded) : []), [tree, expanded]);
+  const filtered = useMemo(() => (tree ? filteredRows(tree, query) : null), [tree, query]);
+  const rows = useMemo(() => filtered || (tree && expanded ? visibleRows(tree, expanded) : []), [tree, expanded, filtered]);
 
   const ready = !!(tree && stats && expanded);
   // Track the scroll position and the height of the grid for the rows to render.
@@ -157,7 +159,7 @@ export function FilesTab({ data, error, edit }) {
     const node = rows[i];
     rendered.push(
       node.folder ? (
-        <FolderRow key={`d:${node.path}`} node={node} a={agg.get(node.path)} open={expanded.has(node.path)} row={i}
+        <FolderRow key={`d:${node.path}`} node={node} a={agg.get(node.path)} open={!!filtered || expanded.has(node.path)} row={i}
           focused={i === tabRow} onToggle={() => toggleFolder(node.path)} setWanted={setWanted} setPriority={setPriority}
           onFocusRow={() => setFocusIndex(i)} />
       ) : (
@@ -171,11 +173,28 @@ export function FilesTab({ data, error, edit }) {
   return (
     <div class="d-files">
       {error && <p class="details-error" role="alert">{error}</p>}
-      <p class="files-summary">
-        {files.length.toLocaleString()} file{files.length === 1 ? '' : 's'}, {total.wanted.toLocaleString()} wanted
-        {' · '}
-        {formatBytes(total.done)} of {formatBytes(tree.size)} ({formatPercent(tree.size ? total.done / tree.size : 1)})
-      </p>
+      <div class="files-bar">
+        <p class="files-summary">
+          {files.length.toLocaleString()} file{files.length === 1 ? '' : 's'}, {total.wanted.toLocaleString()} wanted
+          {' · '}
+          {formatBytes(total.done)} of {formatBytes(tree.size)} ({formatPercent(tree.size ? total.done / tree.size : 1)})
+        </p>
+        {files.length > 1 && (
+          <input type="search" class="files-filter" aria-label="Filter files" placeholder="Filter files" value={query}
+            data-files-filter onInput={(e) => { setQuery(e.target.value); setFocusIndex(0); if (grid.current) grid.current.scrollTop = 0; }}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape' && query) {
+                e.preventDefault();
+                setQuery('');
+              }
+            }} />
+        )}
+      </div>
+      {filtered && (
+        <p class="files-filtered" role="status">
+          {filtered.filter((n) => !n.folder).length.toLocaleString()} file{filtered.filter((n) => !n.folder).length === 1 ? '' : 's'} match
+        </p>
+      )}
       <div class="tree" role="treegrid" aria-label="Files" aria-rowcount={rows.length + 1} ref={grid} onKeyDown={onKeyDown}>
         <div class="tree-row tree-header" role="row" aria-rowindex={1}>
           <span role="columnheader" class="tc-name">Name</span>
