@@ -1,5 +1,6 @@
 // The Peers tab: the connected peers, fastest download first, with where they came from
 // (peersFrom) above the table and a legend of the flags below it.
+import { useState } from 'preact/hooks';
 import { formatPercent, formatRate } from '../format.js';
 import { Loading } from './loading.jsx';
 
@@ -29,15 +30,39 @@ const FROM = [
   ['fromLtep', 'extension handshake'],
 ];
 
+/** The table's columns: key (data-col), heading, sort value, numeric (right-aligned, big first). */
+const COLUMNS = [
+  { key: 'address', label: 'Address', value: (p) => addressKey(p.address) },
+  { key: 'client', label: 'Client', value: (p) => (p.clientName || '').toLowerCase() },
+  { key: 'flags', label: 'Flags', value: (p) => p.flagStr || '' },
+  { key: 'progress', label: 'Has', value: (p) => p.progress || 0, num: true },
+  { key: 'down', label: 'Down', value: (p) => p.rateToClient || 0, num: true },
+  { key: 'up', label: 'Up', value: (p) => p.rateToPeer || 0, num: true },
+];
+
+/** An address sortable as text: IPv4 octets zero-padded (10.0.0.9 before 10.0.0.10). */
+function addressKey(a = '') {
+  return /^\d+\.\d+\.\d+\.\d+$/.test(a) ? a.split('.').map((o) => o.padStart(3, '0')).join('.') : a.toLowerCase();
+}
+
 function flagTitle(flagStr) {
   return [...(flagStr || '')].map((c) => `${c}: ${FLAGS[c] || 'unknown'}`).join('\n');
 }
 
 export function PeersTab({ data, error }) {
+  // Fastest download first, as a person looks for who feeds the torrent; a heading re-sorts.
+  const [sort, setSort] = useState({ key: 'down', descending: true });
   if (!data) return <Loading data={data} error={error} />;
-  const peers = [...(data.peers || [])].sort(
-    (a, b) => b.rateToClient - a.rateToClient || b.rateToPeer - a.rateToPeer || a.address.localeCompare(b.address),
-  );
+  const col = COLUMNS.find((c) => c.key === sort.key);
+  const dir = sort.descending ? -1 : 1;
+  const peers = [...(data.peers || [])].sort((a, b) => {
+    const x = col.value(a);
+    const y = col.value(b);
+    if (x !== y) return (x < y ? -1 : 1) * dir;
+    return b.rateToClient - a.rateToClient || b.rateToPeer - a.rateToPeer || addressKey(a.address).localeCompare(addressKey(b.address));
+  });
+  const sortBy = (c) =>
+    setSort((s) => (s.key === c.key ? { key: c.key, descending: !s.descending } : { key: c.key, descending: !!c.num }));
   const from = data.peersFrom || {};
   const sources = FROM.filter(([k]) => from[k] > 0).map(([k, label]) => `${label} ${from[k]}`);
   const down = peers.reduce((s, p) => s + (p.rateToClient || 0), 0);
@@ -59,12 +84,16 @@ export function PeersTab({ data, error }) {
           <table class="dtable peers-table" aria-label="Peers">
             <thead>
               <tr>
-                <th scope="col">Address</th>
-                <th scope="col">Client</th>
-                <th scope="col"><abbr title="See the legend below the table">Flags</abbr></th>
-                <th scope="col" class="d-num">Has</th>
-                <th scope="col" class="d-num">Down</th>
-                <th scope="col" class="d-num">Up</th>
+                {COLUMNS.map((c) => (
+                  <th scope="col" key={c.key} class={c.num ? 'd-num' : ''}
+                    aria-sort={sort.key === c.key ? (sort.descending ? 'descending' : 'ascending') : undefined}>
+                    <button type="button" class="sort-head" data-sort={c.key} onClick={() => sortBy(c)}
+                      title={c.key === 'flags' ? 'Sort by flags; their meaning is below the table' : `Sort by ${c.label.toLowerCase()}`}>
+                      {c.label}
+                      <span class="sort-mark" aria-hidden="true">{sort.key === c.key ? (sort.descending ? '▾' : '▴') : ''}</span>
+                    </button>
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
