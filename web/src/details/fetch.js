@@ -119,10 +119,11 @@ export function useDetailsData(id, tab) {
     refresh: doFetch,
     /**
      * An edit: `optimistic(data)` gives the data as it will be (shown at once), `args` go to
-     * torrent-set; then the tab refetches. Resolves when the daemon answered; rejects with its
-     * error (shown in the message bar; the refetch puts the truth back).
+     * torrent-set (or `method`); then the tab refetches (with the file names when `names`).
+     * Resolves when the daemon answered; rejects with its error (shown in the message bar; the
+     * refetch puts the truth back).
      */
-    async edit(optimistic, args) {
+    async edit(optimistic, args, { method = 'torrent-set', names = false } = {}) {
       const l = live.current;
       if (optimistic) {
         l.applied = ++l.seq; // replies to earlier requests would undo the edit: drop them
@@ -130,7 +131,8 @@ export function useDetailsData(id, tab) {
       }
       l.editing++;
       try {
-        await rpc('torrent-set', { ids: [id], ...args });
+        await rpc(method, { ids: [id], ...args });
+        if (names) l.needNames = true; // a rename: fetch the file names again
       } catch (e) {
         showError(e);
         throw e;

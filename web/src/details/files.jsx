@@ -21,11 +21,30 @@ export function FilesTab({ data, error, edit }) {
   const [focusIndex, setFocusIndex] = useState(0);
   const [scroll, setScroll] = useState({ top: 0, height: 600 });
   const [query, setQuery] = useState('');
+  const [renaming, setRenaming] = useState(null); // { path, busy, problem } of the row being renamed
   const grid = useRef(null);
   const wantFocus = useRef(false);
+  const renamed = useRef(null); // { from, to } of the last rename: its open folders stay open
 
+  // A new tree: the first opens folders by size; after a rename the open folders stay open.
   useEffect(() => {
-    if (tree) setExpanded(initialExpanded(tree));
+    if (!tree) return;
+    // The renamed row is a new element: the focus it had goes back to the row.
+    if (renamed.current && grid.current) {
+      const a = document.activeElement;
+      if (!a || a === document.body || grid.current.contains(a)) wantFocus.current = true;
+    }
+    setExpanded((prev) => {
+      if (!prev) return initialExpanded(tree);
+      const r = renamed.current;
+      renamed.current = null;
+      const next = new Set();
+      for (const p of prev) {
+        const q = r && (p === r.from || p.startsWith(`${r.from}/`)) ? r.to + p.slice(r.from.length) : p;
+        next.add(q);
+      }
+      return next;
+    });
   }, [tree]);
 
   const state = (i) => {
@@ -96,6 +115,30 @@ export function FilesTab({ data, error, edit }) {
     ).catch(() => {});
   };
 
+  // torrent-rename-path: `path` as the daemon knows it (with the torrent's name first), `name`
+  // its new last part; the file names are fetched again after.
+  const rename = async (node, name, row) => {
+    const clean = name.trim();
+    if (clean === node.name) {
+      endRename(row);
+      return;
+    }
+    if (!clean || clean === '.' || clean === '..' || clean.includes('/')) {
+      setRenaming({ path: node.path, problem: 'A name cannot be empty, . or .., nor hold a /.' });
+      return;
+    }
+    setRenaming({ path: node.path, busy: true });
+    const at = node.path.lastIndexOf('/');
+    renamed.current = { from: node.path, to: (at < 0 ? '' : node.path.slice(0, at + 1)) + clean };
+    try {
+      await edit(null, { path: node.path, name: clean }, { method: 'torrent-rename-path', names: true });
+      endRename(row);
+    } catch (e) {
+      renamed.current = null;
+      setRenaming({ path: node.path, problem: e.message });
+    }
+  };
+
   const first = Math.max(0, Math.floor(scroll.top / ROW) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((scroll.top + scroll.height) / ROW) + OVERSCAN);
   const focus = Math.min(focusIndex, rows.length - 1);
@@ -146,10 +189,18 @@ export function FilesTab({ data, error, edit }) {
       case 'Enter':
         if (node.folder) toggleFolder(node.path);
         break;
+      case 'F2':
+        setRenaming({ path: node.path });
+        break;
       default:
         return;
     }
     e.preventDefault();
+  };
+
+  const endRename = (i) => {
+    setRenaming(null);
+    moveFocus(i);
   };
 
   // The row Tab lands on: the focused one, or the first in view when it scrolled away.
@@ -161,10 +212,13 @@ export function FilesTab({ data, error, edit }) {
       node.folder ? (
         <FolderRow key={`d:${node.path}`} node={node} a={agg.get(node.path)} open={!!filtered || expanded.has(node.path)} row={i}
           focused={i === tabRow} onToggle={() => toggleFolder(node.path)} setWanted={setWanted} setPriority={setPriority}
-          onFocusRow={() => setFocusIndex(i)} />
+          onFocusRow={() => setFocusIndex(i)} renaming={renaming?.path === node.path ? renaming : null}
+          onRename={(name) => (name === null ? endRename(i) : rename(node, name, i))} onStartRename={() => setRenaming({ path: node.path })} />
       ) : (
         <FileRow key={`f:${node.index}`} node={node} s={state(node.index)} row={i} focused={i === tabRow}
-          setWanted={setWanted} setPriority={setPriority} onFocusRow={() => setFocusIndex(i)} />
+          setWanted={setWanted} setPriority={setPriority} onFocusRow={() => setFocusIndex(i)}
+          renaming={renaming?.path === node.path ? renaming : null}
+          onRename={(name) => (name === null ? endRename(i) : rename(node, name, i))} onStartRename={() => setRenaming({ path: node.path })} />
       ),
     );
   }
@@ -233,7 +287,7 @@ function PrioritySelect({ value, onChange, label, focused }) {
   );
 }
 
-function FolderRow({ node, a, open, row, focused, onToggle, setWanted, setPriority, onFocusRow }) {
+function FolderRow({ node, a, open, row, focused, onToggle, setWanted, setPriority, onFocusRow, renaming, onRename, onStartRename }) {
   const all = a.wanted === a.count;
   const none = a.wanted === 0;
   return (
@@ -243,7 +297,7 @@ function FolderRow({ node, a, open, row, focused, onToggle, setWanted, setPriori
         <button type="button" class="twisty" tabIndex={-1} aria-label={`${open ? 'Close' : 'Open'} ${node.name}`} onClick={onToggle}>
           <span aria-hidden="true">{open ? '▾' : '▸'}</span>
         </button>
-        <span class="tc-label" title={node.path}>{node.name}</span>
+        <Name node={node} focused={focused} renaming={renaming} onRename={onRename} onStartRename={onStartRename} />
       </span>
       <span role="gridcell" class="tc-size" data-col="size">{formatBytes(node.size)}</span>
       <span role="gridcell" class="tc-progress" data-col="progress"><Progress done={a.done} size={node.size} /></span>
@@ -259,12 +313,12 @@ function FolderRow({ node, a, open, row, focused, onToggle, setWanted, setPriori
   );
 }
 
-function FileRow({ node, s, row, focused, setWanted, setPriority, onFocusRow }) {
+function FileRow({ node, s, row, focused, setWanted, setPriority, onFocusRow, renaming, onRename, onStartRename }) {
   return (
     <div class={`tree-row d-file${s.wanted ? '' : ' unwanted'}`} role="row" data-file={node.index} data-row={row}
       aria-rowindex={row + 2} aria-level={node.depth + 1} tabIndex={focused ? 0 : -1} onFocusIn={onFocusRow}>
       <span role="gridcell" class="tc-name" data-col="name" style={{ paddingLeft: `${node.depth * 16 + 28}px` }}>
-        <span class="tc-label" title={node.path}>{node.name}</span>
+        <Name node={node} focused={focused} renaming={renaming} onRename={onRename} onStartRename={onStartRename} />
       </span>
       <span role="gridcell" class="tc-size" data-col="size">{formatBytes(node.size)}</span>
       <span role="gridcell" class="tc-progress" data-col="progress"><Progress done={s.done} size={node.size} /></span>
@@ -276,5 +330,42 @@ function FileRow({ node, s, row, focused, setWanted, setPriority, onFocusRow }) 
         <PrioritySelect focused={focused} value={s.priority} label={`Priority of ${node.name}`} onChange={(p) => setPriority([node.index], p)} />
       </span>
     </div>
+  );
+}
+
+/** A row's name, its rename button, and the field that renames it (Enter: rename, Escape: not). */
+function Name({ node, focused, renaming, onRename, onStartRename }) {
+  if (!renaming) {
+    return (
+      <>
+        <span class="tc-label" title={node.path}>{node.name}</span>
+        <button type="button" class="rename-button" tabIndex={focused ? 0 : -1} data-action="rename-file"
+          aria-label={`Rename ${node.name}`} title="Rename (F2)" onClick={onStartRename}>
+          <span aria-hidden="true">✎</span>
+        </button>
+      </>
+    );
+  }
+  return (
+    <span class="rename-field">
+      <input type="text" defaultValue={node.name} aria-label={`New name of ${node.name}`} disabled={renaming.busy}
+        aria-invalid={renaming.problem ? 'true' : 'false'} title={renaming.problem || ''} spellcheck={false}
+        data-rename={node.path}
+        ref={(el) => {
+          if (el && !el.dataset.ready) {
+            el.dataset.ready = '1';
+            el.focus();
+            const dot = node.folder ? -1 : node.name.lastIndexOf('.');
+            el.setSelectionRange(0, dot > 0 ? dot : node.name.length);
+          }
+        }}
+        onKeyDown={(e) => {
+          e.stopPropagation(); // the grid's keys (space, arrows) are the field's here
+          if (e.key === 'Enter') onRename(e.target.value);
+          else if (e.key === 'Escape') onRename(null);
+        }}
+        onBlur={(e) => !renaming.busy && !renaming.problem && onRename(null)} />
+      {renaming.problem && <span class="rename-problem" role="alert">{renaming.problem}</span>}
+    </span>
   );
 }
