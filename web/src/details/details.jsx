@@ -1,4 +1,4 @@
-// The details of one torrent: a region beside the list (full screen on a phone), the torrent's
+// The details of one torrent: a region in the pane the shell gives it (full screen on a phone), its
 // name, a close button (and Escape), and six tabs (ARIA tabs: arrow keys, Home and End move
 // between them). The open tab is remembered in ui.detailsTab; each tab fetches its own fields
 // (fetch.js) and refreshes when the event stream says the torrent moved.
