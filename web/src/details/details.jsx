@@ -77,7 +77,7 @@ export function Details({ id }) {
 
   // On a phone the panel covers the list: take the focus into it.
   useEffect(() => {
-    if (window.matchMedia?.('(max-width: 760px)').matches) region.current?.querySelector('.details-back')?.focus();
+    if (window.matchMedia?.('(max-width: 700px)').matches) region.current?.querySelector('.details-back')?.focus();
   }, [id]);
 
   const select = (key, focus) => {
