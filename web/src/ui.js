@@ -23,6 +23,8 @@ export const ui = {
   /** The details panel: the torrent shown (null: closed) and its tab. */
   detailsId: null,
   detailsTab: 'general',
+  /** Phone layout: the sidebar drawer is open. */
+  sidebarOpen: false,
 };
 
 export function update(patch) {
