@@ -11,7 +11,7 @@ export const ui = {
   focused: null,
   anchor: null,
   /** Sort: a column key of the list and the direction. */
-  sortKey: 'queuePosition',
+  sortKey: 'queue',
   sortAscending: true,
   /** Sidebar filters: a STATE_FILTERS key, and a label ('' = any). */
   stateFilter: 'all',

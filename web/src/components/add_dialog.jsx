@@ -160,6 +160,29 @@ export function AddDialog({ onClose }) {
         </div>
       )}
 
+      <div class="add-options">
+        <label class="field grow">
+          <span>Download to</span>
+          <input
+            data-add="dir"
+            value={dir}
+            spellcheck={false}
+            disabled={!editing}
+            onInput={(e) => {
+              dirTouched.current = true;
+              setDir(e.currentTarget.value);
+            }}
+          />
+        </label>
+        <p class={`hint free${free.error ? ' error-text' : ''}`} data-add="free" aria-live="polite">
+          {free.text}
+        </p>
+        <label class="check">
+          <input type="checkbox" data-add="paused" checked={paused} disabled={!editing} onChange={(e) => setPaused(e.currentTarget.checked)} />
+          <span>Start paused</span>
+        </label>
+      </div>
+
       {(items.length > 0 || lines.length > 0) && (
         <ul class="add-items">
           {items.map((item) => {
@@ -212,28 +235,6 @@ export function AddDialog({ onClose }) {
         </ul>
       )}
 
-      <div class="add-options">
-        <label class="field grow">
-          <span>Download to</span>
-          <input
-            data-add="dir"
-            value={dir}
-            spellcheck={false}
-            disabled={!editing}
-            onInput={(e) => {
-              dirTouched.current = true;
-              setDir(e.currentTarget.value);
-            }}
-          />
-        </label>
-        <p class={`hint free${free.error ? ' error-text' : ''}`} data-add="free" aria-live="polite">
-          {free.text}
-        </p>
-        <label class="check">
-          <input type="checkbox" data-add="paused" checked={paused} disabled={!editing} onChange={(e) => setPaused(e.currentTarget.checked)} />
-          <span>Start paused</span>
-        </label>
-      </div>
     </Dialog>
   );
 }

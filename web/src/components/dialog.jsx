@@ -98,7 +98,7 @@ export function Dialog({ kind, title, onClose, children, footer, wide = false, o
 export function ConfirmFooter({ onClose, confirmLabel = 'OK', danger = false, busy = false, disabled = false, submit = true, onConfirm }) {
   return (
     <>
-      <button type="button" class="button" data-action="cancel" onClick={onClose}>
+      <button type="button" class="button" data-action="cancel" onClick={onClose} autofocus={danger}>
         Cancel
       </button>
       <button

@@ -88,7 +88,7 @@ function SortSelect() {
     <label class="sort-select">
       <span class="visually-hidden">Sort by</span>
       <select
-        value={`${ui.sortKey}:${ui.sortAscending ? 'a' : 'd'}`}
+        value={`${ui.sortKey === 'queuePosition' ? 'queue' : ui.sortKey}:${ui.sortAscending ? 'a' : 'd'}`}
         onChange={(e) => {
           const [key, dir] = e.currentTarget.value.split(':');
           update({ sortKey: key, sortAscending: dir === 'a' });
