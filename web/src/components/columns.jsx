@@ -3,20 +3,38 @@
 import { formatBytes, formatRate, formatEta, formatRatio, formatPercent, statusText } from '../format.js';
 import { progressOf, stateClass } from '../list_model.js';
 
-function dateText(unixSeconds) {
-  if (!unixSeconds) return '';
-  const d = new Date(unixSeconds * 1000);
-  const now = new Date();
-  if (d.toDateString() === now.toDateString()) return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return d.toLocaleDateString([], { year: 'numeric', month: 'short', day: 'numeric' });
+// Date formatting is slow (Intl per call): formatters made once, and each date's texts cached
+// (a list shows few distinct added dates per day; the cache is dropped when it grows large).
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+let dateCache = new Map();
+let cacheDay = '';
+
+function dateTexts(unixSeconds) {
+  const today = new Date().toDateString();
+  if (today !== cacheDay || dateCache.size > 5000) {
+    dateCache = new Map();
+    cacheDay = today;
+  }
+  let v = dateCache.get(unixSeconds);
+  if (!v) {
+    const d = new Date(unixSeconds * 1000);
+    v = { short: d.toDateString() === today ? timeFmt.format(d) : dayFmt.format(d), full: fullFmt.format(d) };
+    dateCache.set(unixSeconds, v);
+  }
+  return v;
 }
+
+const dateText = (s) => (s ? dateTexts(s).short : '');
+const dateTitle = (s) => (s ? dateTexts(s).full : '');
 
 export function ProgressBar({ t }) {
   const p = progressOf(t);
   const pct = Math.max(0, Math.min(1, p)) * 100;
   return (
     <span class={`bar ${stateClass(t)}`}>
-      <span class="bar-fill" style={{ width: `${pct}%` }} />
+      <span class="bar-fill" style={{ transform: `scaleX(${pct / 100})` }} />
     </span>
   );
 }
@@ -55,7 +73,7 @@ export const COLUMNS = [
     text: (t) => `${t.peersSendingToUs ?? 0}/${t.peersConnected ?? 0}`,
     title: (t) => `${t.peersSendingToUs ?? 0} sending to us, ${t.peersConnected ?? 0} connected`,
   },
-  { key: 'added', label: 'Added', width: '92px', numeric: true, text: (t) => dateText(t.addedDate), title: (t) => (t.addedDate ? new Date(t.addedDate * 1000).toLocaleString() : '') },
+  { key: 'added', label: 'Added', width: '92px', numeric: true, text: (t) => dateText(t.addedDate), title: (t) => dateTitle(t.addedDate) },
   {
     key: 'labels',
     label: 'Labels',
