@@ -40,13 +40,13 @@ export function ProgressBar({ t }) {
 }
 
 export const COLUMNS = [
-  { key: 'queue', label: '#', width: '40px', numeric: true, text: (t) => (t.queuePosition ?? -1) >= 0 ? String(t.queuePosition + 1) : '' },
-  { key: 'name', label: 'Name', width: 'minmax(140px, 1fr)', text: (t) => t.name },
-  { key: 'size', label: 'Size', width: '78px', numeric: true, text: (t) => formatBytes(t.sizeWhenDone || t.totalSize || 0) },
+  { key: 'queue', label: '#', width: '36px', numeric: true, text: (t) => (t.queuePosition ?? -1) >= 0 ? String(t.queuePosition + 1) : '' },
+  { key: 'name', label: 'Name', width: 'minmax(160px, 1fr)', text: (t) => t.name },
+  { key: 'size', label: 'Size', width: '74px', numeric: true, text: (t) => formatBytes(t.sizeWhenDone || t.totalSize || 0) },
   {
     key: 'progress',
     label: 'Progress',
-    width: '140px',
+    width: '132px',
     render: (t) => (
       <>
         <ProgressBar t={t} />
@@ -57,27 +57,27 @@ export const COLUMNS = [
   {
     key: 'status',
     label: 'Status',
-    width: '116px',
+    width: '110px',
     text: statusText,
     title: (t) => (t.error ? t.errorString : ''),
   },
-  { key: 'down', label: 'Down', width: '82px', numeric: true, text: (t) => (t.rateDownload ? formatRate(t.rateDownload) : '') },
-  { key: 'up', label: 'Up', width: '82px', numeric: true, text: (t) => (t.rateUpload ? formatRate(t.rateUpload) : '') },
-  { key: 'eta', label: 'ETA', width: '70px', numeric: true, text: (t) => formatEta(t.eta) },
-  { key: 'ratio', label: 'Ratio', width: '56px', numeric: true, text: (t) => formatRatio(t.uploadRatio) },
+  { key: 'down', label: 'Down', width: '88px', numeric: true, text: (t) => (t.rateDownload ? formatRate(t.rateDownload) : '') },
+  { key: 'up', label: 'Up', width: '88px', numeric: true, text: (t) => (t.rateUpload ? formatRate(t.rateUpload) : '') },
+  { key: 'eta', label: 'ETA', width: '64px', numeric: true, text: (t) => formatEta(t.eta) },
+  { key: 'ratio', label: 'Ratio', width: '52px', numeric: true, text: (t) => formatRatio(t.uploadRatio) },
   {
     key: 'peers',
     label: 'Peers',
-    width: '60px',
+    width: '56px',
     numeric: true,
     text: (t) => `${t.peersSendingToUs ?? 0}/${t.peersConnected ?? 0}`,
     title: (t) => `${t.peersSendingToUs ?? 0} sending to us, ${t.peersConnected ?? 0} connected`,
   },
-  { key: 'added', label: 'Added', width: '92px', numeric: true, text: (t) => dateText(t.addedDate), title: (t) => dateTitle(t.addedDate) },
+  { key: 'added', label: 'Added', width: '84px', numeric: true, text: (t) => dateText(t.addedDate), title: (t) => dateTitle(t.addedDate) },
   {
     key: 'labels',
     label: 'Labels',
-    width: '100px',
+    width: '96px',
     render: (t) => (t.labels || []).map((l) => <span class="chip" key={l}>{l}</span>),
     title: (t) => (t.labels || []).join(', '),
   },

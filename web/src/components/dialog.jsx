@@ -10,9 +10,10 @@ const FOCUSABLE =
 
 /**
  * props: kind (data-dialog), title, onClose, children, footer (buttons), wide (a larger dialog),
- * onSubmit (the dialog is a form: Enter in a field submits).
+ * onSubmit (the dialog is a form: Enter in a field submits), scrollFocusable (the body takes the
+ * focus, for scrolling by keyboard a body with nothing focusable in it).
  */
-export function Dialog({ kind, title, onClose, children, footer, wide = false, onSubmit, describedBy }) {
+export function Dialog({ kind, title, onClose, children, footer, wide = false, onSubmit, describedBy, scrollFocusable = false }) {
   const ref = useRef(null);
   const titleId = useRef(`dialog-title-${++nextId}`).current;
 
@@ -52,14 +53,16 @@ export function Dialog({ kind, title, onClose, children, footer, wide = false, o
 
   const body = (
     <>
-      <header class="dialog-head">
+      <div class="dialog-head">
         <h2 id={titleId}>{title}</h2>
         <button type="button" class="icon-button" aria-label="Close" title="Close (Esc)" onClick={onClose}>
           <Icon name="close" />
         </button>
-      </header>
-      <div class="dialog-body">{children}</div>
-      {footer && <footer class="dialog-foot">{footer}</footer>}
+      </div>
+      <div class="dialog-body" tabIndex={scrollFocusable ? 0 : undefined}>
+        {children}
+      </div>
+      {footer && <div class="dialog-foot">{footer}</div>}
     </>
   );
 

@@ -53,7 +53,7 @@ export function Header() {
           <rect x="2" y="13" width="9" height="9" rx="2" opacity=".55" />
           <rect x="13" y="13" width="9" height="9" rx="2" />
         </svg>
-        <span class="brand-name">tessera</span>
+        <h1 class="brand-name">tessera</h1>
       </div>
       <div class="rates" aria-label="Total transfer rates" role="group">
         <span class="rate down" title="Download rate of all torrents">

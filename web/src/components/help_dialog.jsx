@@ -38,7 +38,7 @@ export function HelpDialog({ onClose }) {
     .filter((a) => a.key && a.key !== 'Enter')
     .map((a) => [a.key, a.label.replace('…', '')]);
   return (
-    <Dialog kind="help" title="Keyboard shortcuts" onClose={onClose} wide>
+    <Dialog kind="help" title="Keyboard shortcuts" onClose={onClose} wide scrollFocusable>
       <div class="help-columns">
         <section>
           <h3>List</h3>

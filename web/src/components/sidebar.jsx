@@ -30,7 +30,7 @@ export function Sidebar() {
             }}
           />
         </div>
-        <h3 class="side-title">State</h3>
+        <h2 class="side-title">State</h2>
         <ul class="filters">
           {STATE_FILTERS.map((f) => (
             <li key={f.key}>
@@ -53,7 +53,7 @@ export function Sidebar() {
         </ul>
         {labels.length > 0 && (
           <>
-            <h3 class="side-title">Labels</h3>
+            <h2 class="side-title">Labels</h2>
             <ul class="filters">
               {labels.map(([name, n]) => (
                 <li key={name}>
