@@ -153,7 +153,7 @@ export function AddDialog({ onClose }) {
               placeholder="magnet:?xt=urn:btih:…"
               autofocus
               value={links}
-              onInput={(e) => setLinks(e.currentTarget.value)}
+              onInput={(e) => setLinks(e.currentTarget.value)} onChange={(e) => setLinks(e.currentTarget.value)}
             />
           </label>
           {badLines.length > 0 && <p class="form-error">Not a magnet link or http(s) URL: {badLines[0]}</p>}
@@ -169,6 +169,9 @@ export function AddDialog({ onClose }) {
             spellcheck={false}
             disabled={!editing}
             onInput={(e) => {
+              dirTouched.current = true;
+              setDir(e.currentTarget.value);
+            }} onChange={(e) => {
               dirTouched.current = true;
               setDir(e.currentTarget.value);
             }}

@@ -93,7 +93,7 @@ export function LabelsDialog({ ids, onClose }) {
           data-labels="new"
           placeholder="New label (several: comma-separated)"
           value={fresh}
-          onInput={(e) => setFresh(e.currentTarget.value)}
+          onInput={(e) => setFresh(e.currentTarget.value)} onChange={(e) => setFresh(e.currentTarget.value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && fresh.trim()) {
               e.preventDefault();

@@ -62,7 +62,7 @@ export function LimitsDialog({ ids, onClose }) {
             <input type="checkbox" data-limits="downloadLimited" checked={v.downloadLimited} onChange={set('downloadLimited')} />
             <span>Limit download to</span>
           </label>
-          <input class="narrow" type="number" min="0" aria-label="Download limit in kB/s" data-limits="downloadLimit" value={v.downloadLimit} disabled={!v.downloadLimited} onInput={set('downloadLimit')} />
+          <input class="narrow" type="number" min="0" aria-label="Download limit in kB/s" data-limits="downloadLimit" defaultValue={v.downloadLimit} disabled={!v.downloadLimited} onInput={set('downloadLimit')} onChange={set('downloadLimit')} />
           <span class="unit">kB/s</span>
         </div>
         <div class="row-field">
@@ -70,7 +70,7 @@ export function LimitsDialog({ ids, onClose }) {
             <input type="checkbox" data-limits="uploadLimited" checked={v.uploadLimited} onChange={set('uploadLimited')} />
             <span>Limit upload to</span>
           </label>
-          <input class="narrow" type="number" min="0" aria-label="Upload limit in kB/s" data-limits="uploadLimit" value={v.uploadLimit} disabled={!v.uploadLimited} onInput={set('uploadLimit')} />
+          <input class="narrow" type="number" min="0" aria-label="Upload limit in kB/s" data-limits="uploadLimit" defaultValue={v.uploadLimit} disabled={!v.uploadLimited} onInput={set('uploadLimit')} onChange={set('uploadLimit')} />
           <span class="unit">kB/s</span>
         </div>
         <label class="check">
@@ -95,7 +95,7 @@ export function LimitsDialog({ ids, onClose }) {
             <option value="1">This ratio:</option>
             <option value="2">Never</option>
           </select>
-          <input class="narrow" type="number" min="0" step="0.1" aria-label="Seeding ratio" data-limits="seedRatioLimit" value={v.seedRatioLimit} disabled={String(v.seedRatioMode) !== '1'} onInput={set('seedRatioLimit')} />
+          <input class="narrow" type="number" min="0" step="0.1" aria-label="Seeding ratio" data-limits="seedRatioLimit" defaultValue={v.seedRatioLimit} disabled={String(v.seedRatioMode) !== '1'} onInput={set('seedRatioLimit')} onChange={set('seedRatioLimit')} />
         </div>
         <div class="row-field">
           <label for="limits-idle-mode">Stop when idle</label>
@@ -104,7 +104,7 @@ export function LimitsDialog({ ids, onClose }) {
             <option value="1">After:</option>
             <option value="2">Never</option>
           </select>
-          <input class="narrow" type="number" min="1" aria-label="Idle minutes" data-limits="seedIdleLimit" value={v.seedIdleLimit} disabled={String(v.seedIdleMode) !== '1'} onInput={set('seedIdleLimit')} />
+          <input class="narrow" type="number" min="1" aria-label="Idle minutes" data-limits="seedIdleLimit" defaultValue={v.seedIdleLimit} disabled={String(v.seedIdleMode) !== '1'} onInput={set('seedIdleLimit')} onChange={set('seedIdleLimit')} />
           <span class="unit">min</span>
         </div>
       </fieldset>
@@ -112,7 +112,7 @@ export function LimitsDialog({ ids, onClose }) {
         <legend>Peers</legend>
         <div class="row-field">
           <label for="limits-peers">Maximum connected peers</label>
-          <input id="limits-peers" class="narrow" type="number" min="1" data-limits="peer-limit" value={v.peerLimit} onInput={set('peerLimit')} />
+          <input id="limits-peers" class="narrow" type="number" min="1" data-limits="peer-limit" defaultValue={v.peerLimit} onInput={set('peerLimit')} onChange={set('peerLimit')} />
         </div>
       </fieldset>
     </Dialog>

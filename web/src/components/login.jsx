@@ -57,11 +57,11 @@ export function Login() {
         <p class="muted">The daemon asks for a user name and password.</p>
         <label class="field">
           <span>User name</span>
-          <input data-login="user" autocomplete="username" value={user} onInput={(e) => setUser(e.currentTarget.value)} autofocus />
+          <input data-login="user" autocomplete="username" defaultValue={user} onInput={(e) => setUser(e.currentTarget.value)} onChange={(e) => setUser(e.currentTarget.value)} autofocus />
         </label>
         <label class="field">
           <span>Password</span>
-          <input data-login="password" type="password" autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+          <input data-login="password" type="password" autocomplete="current-password" defaultValue={password} onInput={(e) => setPassword(e.currentTarget.value)} onChange={(e) => setPassword(e.currentTarget.value)} />
         </label>
         {error && (
           <p class="form-error" role="alert">

@@ -39,8 +39,8 @@ export function RenameDialog({ id, onClose }) {
         <span>New name</span>
         <input
           data-rename="name"
-          value={name}
-          onInput={(e) => setName(e.currentTarget.value)}
+          defaultValue={name}
+          onInput={(e) => setName(e.currentTarget.value)} onChange={(e) => setName(e.currentTarget.value)}
           spellcheck={false}
           autofocus
           ref={(el) => {

@@ -21,7 +21,7 @@ export function Sidebar() {
             aria-label="Search"
             placeholder="Search by name  /"
             value={ui.search}
-            onInput={(e) => update({ search: e.currentTarget.value })}
+            onInput={(e) => update({ search: e.currentTarget.value })} onChange={(e) => update({ search: e.currentTarget.value })}
             onKeyDown={(e) => {
               if (e.key === 'Escape' && ui.search) {
                 e.stopPropagation();
