@@ -151,7 +151,7 @@ export function AddDialog({ onClose }) {
               rows={3}
               spellcheck={false}
               placeholder="magnet:?xt=urn:btih:…"
-              autofocus
+              data-autofocus
               value={links}
               onInput={(e) => setLinks(e.currentTarget.value)} onChange={(e) => setLinks(e.currentTarget.value)}
             />

@@ -1,5 +1,5 @@
 // The shared modal dialog: a backdrop, role=dialog with aria-modal, labelled by its title; focus
-// moves into it on open (the first [autofocus] element, else the first field, else the dialog),
+// moves into it on open (the first [data-autofocus] element, else the first field, else the dialog),
 // Tab and Shift+Tab stay inside, Escape closes, and focus returns where it was on close.
 import { useEffect, useRef } from 'preact/hooks';
 import { Icon } from './icons.jsx';
@@ -20,7 +20,7 @@ export function Dialog({ kind, title, onClose, children, footer, wide = false, o
   useEffect(() => {
     const before = document.activeElement;
     const el = ref.current;
-    const first = el.querySelector('[autofocus]') || el.querySelector('input:not([type=hidden]), select, textarea') || el.querySelector(FOCUSABLE);
+    const first = el.querySelector('[data-autofocus]') || el.querySelector('input:not([type=hidden]), select, textarea') || el.querySelector(FOCUSABLE);
     (first || el).focus();
     return () => {
       if (before && before.isConnected && typeof before.focus === 'function') before.focus();
@@ -101,7 +101,7 @@ export function Dialog({ kind, title, onClose, children, footer, wide = false, o
 export function ConfirmFooter({ onClose, confirmLabel = 'OK', danger = false, busy = false, disabled = false, submit = true, onConfirm }) {
   return (
     <>
-      <button type="button" class="button" data-action="cancel" onClick={onClose} autofocus={danger}>
+      <button type="button" class="button" data-action="cancel" onClick={onClose} data-autofocus={danger ? '' : undefined}>
         Cancel
       </button>
       <button

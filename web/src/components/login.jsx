@@ -1,6 +1,6 @@
 // The login form, shown when the daemon answers 401: the credentials are checked with one
 // session-get, kept for this tab (rpc.setCredentials), and the page connects again.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { rpc, setCredentials } from '../rpc.js';
 import { store, changed, connect, disconnect } from '../store.js';
 
@@ -17,6 +17,8 @@ export function Login() {
   const [password, setPassword] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const userField = useRef(null);
+  useEffect(() => userField.current?.focus(), []);
 
   async function submit(e) {
     e.preventDefault();
@@ -57,7 +59,7 @@ export function Login() {
         <p class="muted">The daemon asks for a user name and password.</p>
         <label class="field">
           <span>User name</span>
-          <input data-login="user" autocomplete="username" defaultValue={user} onInput={(e) => setUser(e.currentTarget.value)} onChange={(e) => setUser(e.currentTarget.value)} autofocus />
+          <input ref={userField} data-login="user" autocomplete="username" defaultValue={user} onInput={(e) => setUser(e.currentTarget.value)} onChange={(e) => setUser(e.currentTarget.value)} />
         </label>
         <label class="field">
           <span>Password</span>

@@ -32,7 +32,7 @@ export function MoveDialog({ ids, onClose }) {
     >
       <label class="field">
         <span>New location (a directory on the daemon's machine)</span>
-        <input data-move="dir" defaultValue={location} onInput={(e) => setLocation(e.currentTarget.value)} onChange={(e) => setLocation(e.currentTarget.value)} spellcheck={false} autofocus />
+        <input data-move="dir" defaultValue={location} onInput={(e) => setLocation(e.currentTarget.value)} onChange={(e) => setLocation(e.currentTarget.value)} spellcheck={false} data-autofocus />
       </label>
       <p class={`hint${free.error ? ' error-text' : ''}`} data-move="free" aria-live="polite">
         {free.text}

@@ -42,7 +42,7 @@ export function RenameDialog({ id, onClose }) {
           defaultValue={name}
           onInput={(e) => setName(e.currentTarget.value)} onChange={(e) => setName(e.currentTarget.value)}
           spellcheck={false}
-          autofocus
+          data-autofocus
           ref={(el) => {
             // Select the name without its extension, as file managers do.
             if (el && !el.dataset.sel) {
