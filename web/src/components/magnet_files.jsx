@@ -16,7 +16,7 @@ export function MagnetFiles({ id }) {
     const ask = async () => {
       clearTimeout(timer);
       try {
-        const r = await rpc('torrent-get', { ids: [id], fields: ['id', 'name', 'files', 'wanted', 'metadataPercentComplete'] });
+        const r = await rpc('torrent-get', { ids: [id], fields: ['id', 'name', 'status', 'files', 'wanted', 'metadataPercentComplete'] });
         const t = r.torrents[0];
         if (!live) return;
         if (!t) return setInfo({ gone: true });
@@ -41,6 +41,13 @@ export function MagnetFiles({ id }) {
   if (!info) return <p class="muted small">Asking the daemon…</p>;
   if (info.gone) return <p class="muted small">The torrent was removed.</p>;
   if (!info.files || !info.files.length) {
+    if (info.status === 0) {
+      return (
+        <p class="waiting" data-add-waiting>
+          Added paused: its files are listed once it is started and the metadata arrives from peers.
+        </p>
+      );
+    }
     return (
       <p class="waiting" data-add-waiting>
         <span class="spinner" aria-hidden="true" />
