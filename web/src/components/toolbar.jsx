@@ -70,8 +70,18 @@ function MoreMenu({ names, count }) {
           class="menu"
           role="menu"
           aria-label="More actions"
+          ref={(el) => el && !el.contains(document.activeElement) && el.querySelector('button:not([disabled])')?.focus()}
           onKeyDown={(e) => {
-            if (e.key === 'Escape') setOpen(false);
+            if (e.key === 'Escape') {
+              setOpen(false);
+              ref.current?.querySelector('button')?.focus();
+              return;
+            }
+            if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+            e.preventDefault();
+            const items = [...e.currentTarget.querySelectorAll('button:not([disabled])')];
+            const at = items.indexOf(document.activeElement);
+            items[(at + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length]?.focus();
           }}
         >
           {names.map((n) => (
