@@ -11,6 +11,7 @@ import { TorrentList } from './components/torrent_list.jsx';
 import { Dialogs } from './components/dialogs.jsx';
 import { Login } from './components/login.jsx';
 import { MessageBar } from './components/message_bar.jsx';
+import { ContextMenu } from './components/context_menu.jsx';
 import { DropOverlay } from './components/drop_overlay.jsx';
 import { installDropAndPaste } from './drop_and_paste.js';
 import { installShortcuts } from './shortcuts.js';
@@ -37,6 +38,7 @@ export function App() {
         </div>
       )}
       <Dialogs />
+      <ContextMenu />
       {dragging && <DropOverlay />}
     </div>
   );

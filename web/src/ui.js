@@ -25,6 +25,8 @@ export const ui = {
   detailsTab: 'general',
   /** Phone layout: the sidebar drawer is open. */
   sidebarOpen: false,
+  /** The list's context menu: null, or { x, y } (viewport pixels). */
+  contextMenu: null,
 };
 
 export function update(patch) {

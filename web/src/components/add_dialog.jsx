@@ -23,12 +23,26 @@ export function AddDialog({ onClose }) {
   const dirTouched = useRef(false);
   const [paused, setPaused] = useState(store.session['start-added-torrents'] === false);
   const [phase, setPhase] = useState('edit'); // edit | adding | done
+  const phaseRef = useRef(phase);
+  phaseRef.current = phase;
   const free = useFreeSpace(dir.trim());
   const fileInput = useRef(null);
 
   // Files and links handed over by a drop or a paste (ui.dialog.files / .links, with a nonce).
   const incoming = ui.dialog || {};
   useEffect(() => {
+    if (phaseRef.current === 'done' && (incoming.files?.length || incoming.links)) {
+      // More to add after a round: start a new round with only the new items.
+      setItems([]);
+      setLinks('');
+      setResults({});
+      setPhase('edit');
+      if (incoming.links) {
+        setLinks(incoming.links);
+        if (incoming.files?.length) addFiles(incoming.files);
+        return;
+      }
+    }
     if (incoming.files?.length) addFiles(incoming.files);
     if (incoming.links) setLinks((cur) => (cur.trim() ? `${cur.trim()}\n${incoming.links}` : incoming.links));
   }, [incoming.nonce]);

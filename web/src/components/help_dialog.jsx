@@ -7,6 +7,7 @@ const LIST_KEYS = [
   ['Space', 'Select or unselect the focused torrent'],
   ['Ctrl+A', 'Select every torrent in the list'],
   ['Enter, double-click', 'Show the details'],
+  ['Shift+F10, right-click', 'Actions menu'],
   ['Escape', 'Close the details, or clear the selection'],
 ];
 const PAGE_KEYS = [

@@ -10,7 +10,7 @@ import { useMedia } from '../media.js';
 import { COLUMNS } from './columns.jsx';
 import { Icon } from './icons.jsx';
 
-const GROUPS = [
+export const GROUPS = [
   ['start', 'start-now', 'stop'],
   ['verify', 'reannounce'],
   ['remove', 'remove-data'],
@@ -20,7 +20,7 @@ const GROUPS = [
 ];
 const PHONE_MAIN = ['start', 'stop', 'remove', 'details'];
 
-function ActionButton({ name, count, menu = false, onDone }) {
+export function ActionButton({ name, count, menu = false, onDone }) {
   const a = ACTIONS[name];
   const disabled = count === 0 || (a.single && count !== 1);
   return (

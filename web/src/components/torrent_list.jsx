@@ -11,6 +11,7 @@ import { selectOnly, toggle, selectRange, selectAll } from '../selection.js';
 import { runAction } from '../actions.js';
 import { useMedia } from '../media.js';
 import { Icon } from './icons.jsx';
+import { openContextMenu } from './context_menu.jsx';
 
 const ROW_HEIGHT = 34;
 const CARD_HEIGHT = 84;
@@ -112,6 +113,7 @@ export function TorrentList() {
         rowId={rowDomId(t.id)}
         onPointer={onPointer}
         onOpen={onOpen}
+        onMenu={openContextMenu}
       />,
     );
   }
@@ -156,6 +158,16 @@ export function TorrentList() {
           e.preventDefault();
           e.stopPropagation();
           selectAll(list);
+        }
+        return;
+      case 'ContextMenu':
+      case 'F10':
+        if (e.key === 'F10' && !e.shiftKey) return;
+        e.preventDefault();
+        if (at >= 0) {
+          const r = document.getElementById(rowDomId(ids[at]))?.getBoundingClientRect();
+          if (!ui.selected.has(ids[at])) selectOnly(ids[at]);
+          update({ contextMenu: { x: r ? r.left + 40 : 100, y: r ? r.bottom : 100 } });
         }
         return;
       case 'Enter':

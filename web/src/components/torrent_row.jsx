@@ -5,7 +5,7 @@ import { memo } from 'preact/compat';
 import { COLUMNS } from './columns.jsx';
 import { formatRate } from '../format.js';
 
-function RowImpl({ t, index, top, selected, focused, rowId, onPointer, onOpen }) {
+function RowImpl({ t, index, top, selected, focused, rowId, onPointer, onOpen, onMenu }) {
   return (
     <div
       role="row"
@@ -17,6 +17,7 @@ function RowImpl({ t, index, top, selected, focused, rowId, onPointer, onOpen })
       style={{ transform: `translateY(${top}px)` }}
       onMouseDown={(e) => onPointer(e, t.id)}
       onDblClick={() => onOpen(t.id)}
+      onContextMenu={(e) => onMenu(e, t.id)}
     >
       {COLUMNS.map((c) => (
         <div
