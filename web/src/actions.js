@@ -5,10 +5,15 @@
 import { rpc } from './rpc.js';
 import { store, refreshTorrents, refreshSession, showError } from './store.js';
 import { ui, update, openDialog } from './ui.js';
+import { listView } from './list_model.js';
 
-/** The selected ids that still exist, in the list's order of insertion. */
+/**
+ * The selected ids that are in the list as filtered now: a torrent selected and then hidden by a
+ * filter or the search is not acted on (no removing what the user cannot see).
+ */
 export function selectedIds() {
-  return [...ui.selected].filter((id) => store.torrents.has(id));
+  const { ids } = listView();
+  return [...ui.selected].filter((id) => ids.has(id));
 }
 
 export function selectedTorrents() {

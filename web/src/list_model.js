@@ -59,11 +59,11 @@ export const SORTS = {
   labels: (a, b) => collator.compare((a.labels || []).join(','), (b.labels || []).join(',')),
 };
 
-let cache = { key: '', list: [], counts: {}, labels: [] };
+let cache = { key: '', list: [], ids: new Set(), counts: {}, labels: [] };
 
 /**
- * { list: visible torrents in order, counts: {filterKey: n}, labels: [[name, n], ...] sorted by
- * name }. Memoised on the store version and the view's state.
+ * { list: visible torrents in order, ids: a Set of their ids, counts: {filterKey: n}, labels:
+ * [[name, n], ...] sorted by name }. Memoised on the store version and the view's state.
  */
 export function listView() {
   const key = `${store.version}|${ui.stateFilter}|${ui.labelFilter}|${ui.search}|${ui.sortKey}|${ui.sortAscending}`;
@@ -91,6 +91,6 @@ export function listView() {
     return c || (a.queuePosition ?? 0) - (b.queuePosition ?? 0) || a.id - b.id;
   });
   const labels = [...labelCounts].sort((a, b) => collator.compare(a[0], b[0]));
-  cache = { key, list, counts, labels };
+  cache = { key, list, ids: new Set(list.map((t) => t.id)), counts, labels };
   return cache;
 }
