@@ -31,6 +31,7 @@ export function App() {
         <MessageBar />
         <Toolbar />
         <TorrentList />
+        <ContextMenu />
       </main>
       {ui.detailsId !== null && (
         <div class="details-pane">
@@ -38,7 +39,6 @@ export function App() {
         </div>
       )}
       <Dialogs />
-      <ContextMenu />
       {dragging && <DropOverlay />}
     </div>
   );

@@ -39,7 +39,18 @@ export function HelpDialog({ onClose }) {
     .filter((a) => a.key && a.key !== 'Enter')
     .map((a) => [a.key, a.label.replace('…', '')]);
   return (
-    <Dialog kind="help" title="Keyboard shortcuts" onClose={onClose} wide scrollFocusable>
+    <Dialog
+      kind="help"
+      title="Keyboard shortcuts"
+      onClose={onClose}
+      wide
+      scrollFocusable
+      footer={
+        <button type="button" class="button primary" data-action="cancel" data-autofocus onClick={onClose}>
+          Close
+        </button>
+      }
+    >
       <div class="help-columns">
         <section>
           <h3>List</h3>
