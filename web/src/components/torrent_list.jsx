@@ -28,8 +28,8 @@ function onPointer(e, id) {
     selectRange(list, id, e.ctrlKey || e.metaKey);
   } else if (e.ctrlKey || e.metaKey) {
     toggle(id);
-  } else if (!(ui.selected.size > 1 && ui.selected.has(id) && e.detail === 2)) {
-    selectOnly(id);
+  } else if (e.detail < 2 || !ui.selected.has(id)) {
+    selectOnly(id); // the second click of a double-click keeps what the first selected
   }
 }
 
