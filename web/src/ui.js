@@ -29,8 +29,27 @@ export const ui = {
   contextMenu: null,
 };
 
+// The sort is kept across visits (localStorage); the rest of the view starts afresh.
+const SORT_KEY = 'tessera-sort';
+try {
+  const saved = JSON.parse(localStorage.getItem(SORT_KEY) || 'null');
+  if (saved && typeof saved.key === 'string' && typeof saved.ascending === 'boolean') {
+    ui.sortKey = saved.key;
+    ui.sortAscending = saved.ascending;
+  }
+} catch {
+  // no storage, or a bad value: the default sort
+}
+
 export function update(patch) {
   Object.assign(ui, patch);
+  if ('sortKey' in patch || 'sortAscending' in patch) {
+    try {
+      localStorage.setItem(SORT_KEY, JSON.stringify({ key: ui.sortKey, ascending: ui.sortAscending }));
+    } catch {
+      // private mode: the sort lasts for this page
+    }
+  }
   changed();
 }
 

@@ -1,5 +1,6 @@
 // The page's header: the product, the session's total rates and its graph, the connection state,
 // the alternative speed limits, and the buttons that open add, settings, statistics and help.
+import { useEffect } from 'preact/hooks';
 import { useStore } from '../hooks.js';
 import { formatRate } from '../format.js';
 import { openDialog, ui, update } from '../ui.js';
@@ -33,6 +34,11 @@ export function Header() {
     }
   }
   const alt = !!s['alt-speed-enabled'];
+  // The tab's title carries the rates, as desktop clients' window titles do.
+  const title = down || up ? `↓ ${formatRate(down)} ↑ ${formatRate(up)} · tessera` : 'tessera';
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
   const conn = CONNECTION[store.connection] || CONNECTION.connecting;
   return (
     <header class="topbar">

@@ -1,13 +1,15 @@
 // The sidebar: the search, the state filters with their counts and the labels with theirs. On a
 // phone it is a drawer opened from the header's menu button.
 import { useStore } from '../hooks.js';
+import { formatBytes } from '../format.js';
 import { ui, update } from '../ui.js';
 import { STATE_FILTERS } from '../format.js';
 import { listView } from '../list_model.js';
 import { Icon } from './icons.jsx';
 
 export function Sidebar() {
-  useStore();
+  const store = useStore();
+  const free = store.session['download-dir-free-space'];
   const { counts, labels } = listView();
   const close = () => ui.sidebarOpen && update({ sidebarOpen: false });
   return (
@@ -75,6 +77,11 @@ export function Sidebar() {
               ))}
             </ul>
           </>
+        )}
+        {free !== undefined && free >= 0 && (
+          <p class="side-free" title={`In ${store.session['download-dir']}`}>
+            Free space: {formatBytes(free)}
+          </p>
         )}
       </nav>
     </>
