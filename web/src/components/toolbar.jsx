@@ -9,6 +9,7 @@ import { listView } from '../list_model.js';
 import { useMedia } from '../media.js';
 import { COLUMNS } from './columns.jsx';
 import { Icon } from './icons.jsx';
+import { selectAll, clearSelection } from '../selection.js';
 
 export const GROUPS = [
   ['start', 'start-now', 'stop'],
@@ -84,9 +85,38 @@ function MoreMenu({ names, count }) {
             items[(at + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length]?.focus();
           }}
         >
-          {names.map((n) => (
-            <ActionButton key={n} name={n} count={count} menu onDone={() => setOpen(false)} />
-          ))}
+          <button
+            type="button"
+            class="menu-item"
+            role="menuitem"
+            data-action="select-all"
+            onClick={() => {
+              setOpen(false);
+              selectAll(listView().list);
+            }}
+          >
+            <Icon name="check" />
+            <span>Select all</span>
+          </button>
+          <button
+            type="button"
+            class="menu-item"
+            role="menuitem"
+            data-action="select-none"
+            disabled={count === 0}
+            onClick={() => {
+              setOpen(false);
+              clearSelection();
+            }}
+          >
+            <Icon name="remove" />
+            <span>Clear the selection</span>
+          </button>
+          <div class="menu-group" role="group">
+            {names.map((n) => (
+              <ActionButton key={n} name={n} count={count} menu onDone={() => setOpen(false)} />
+            ))}
+          </div>
         </div>
       )}
     </div>

@@ -227,6 +227,14 @@ export function TorrentList() {
 
 function EmptyState() {
   const none = store.torrents.size === 0;
+  if (none && (store.connection === 'connecting' || store.connection === 'offline')) {
+    return (
+      <div class="empty">
+        <p class="empty-title">{store.connection === 'offline' ? 'The daemon cannot be reached' : 'Connecting to the daemon…'}</p>
+        {store.connection === 'offline' && <p>Trying again every few seconds.</p>}
+      </div>
+    );
+  }
   return (
     <div class="empty">
       {none ? (
