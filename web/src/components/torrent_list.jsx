@@ -1,14 +1,13 @@
 // The torrent list: an ARIA grid, virtualised (only the rows in view, and a few more, are in the
 // DOM; every row has the same height), sortable by its column headers, with desktop-style
 // selection by mouse and keyboard. On a narrow screen the rows become cards (app.css), taller.
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { store } from '../store.js';
 import { ui, update } from '../ui.js';
 import { listView } from '../list_model.js';
 import { COLUMNS, GRID_TEMPLATE, GRID_MIN, rowSignature } from './columns.jsx';
 import { TorrentRow } from './torrent_row.jsx';
 import { selectOnly, toggle, selectRange, selectAll } from '../selection.js';
-import { runAction } from '../actions.js';
 import { useMedia } from '../media.js';
 import { Icon } from './icons.jsx';
 import { openContextMenu } from './context_menu.jsx';
