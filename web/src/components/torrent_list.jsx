@@ -7,7 +7,7 @@ import { ui, update } from '../ui.js';
 import { listView } from '../list_model.js';
 import { COLUMNS, GRID_TEMPLATE, GRID_MIN, rowSignature } from './columns.jsx';
 import { TorrentRow } from './torrent_row.jsx';
-import { selectOnly, toggle, selectRange, selectAll } from '../selection.js';
+import { selectOnly, toggle, selectRange, selectAll, clearSelection } from '../selection.js';
 import { useMedia } from '../media.js';
 import { Icon } from './icons.jsx';
 import { openContextMenu } from './context_menu.jsx';
@@ -203,6 +203,13 @@ export function TorrentList() {
       aria-activedescendant={focusedVisible ? rowDomId(ui.focused) : undefined}
       tabIndex={0}
       onKeyDown={onKeyDown}
+      onMouseDown={(e) => {
+        // A click on the empty space below the rows (not on the scrollbars) clears the selection.
+        const el = e.currentTarget;
+        if (e.button === 0 && e.target === el && e.offsetX < el.clientWidth && e.offsetY < el.clientHeight && ui.selected.size) {
+          clearSelection();
+        }
+      }}
       onFocus={(e) => {
         if (e.target === e.currentTarget && ui.focused === null && list.length) update({ focused: list[0].id, anchor: list[0].id });
       }}
