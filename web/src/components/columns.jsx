@@ -42,7 +42,14 @@ export function ProgressBar({ t }) {
 export const COLUMNS = [
   { key: 'queue', label: '#', width: '36px', numeric: true, text: (t) => (t.queuePosition ?? -1) >= 0 ? String(t.queuePosition + 1) : '' },
   { key: 'name', label: 'Name', width: 'minmax(160px, 1fr)', text: (t) => t.name },
-  { key: 'size', label: 'Size', width: '74px', numeric: true, text: (t) => formatBytes(t.sizeWhenDone || t.totalSize || 0) },
+  {
+    key: 'size',
+    label: 'Size',
+    width: '74px',
+    numeric: true,
+    text: (t) => formatBytes(t.sizeWhenDone || t.totalSize || 0),
+    title: (t) => (t.totalSize && t.sizeWhenDone !== t.totalSize ? `${formatBytes(t.sizeWhenDone)} wanted of ${formatBytes(t.totalSize)}` : ''),
+  },
   {
     key: 'progress',
     label: 'Progress',
