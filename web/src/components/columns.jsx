@@ -45,7 +45,7 @@ export const COLUMNS = [
   {
     key: 'size',
     label: 'Size',
-    width: '74px',
+    width: '70px',
     numeric: true,
     text: (t) => formatBytes(t.sizeWhenDone || t.totalSize || 0),
     title: (t) => (t.totalSize && t.sizeWhenDone !== t.totalSize ? `${formatBytes(t.sizeWhenDone)} wanted of ${formatBytes(t.totalSize)}` : ''),
@@ -64,7 +64,7 @@ export const COLUMNS = [
   {
     key: 'status',
     label: 'Status',
-    width: '110px',
+    width: '130px',
     text: statusText,
     title: (t) => (t.error ? t.errorString : ''),
   },
@@ -80,11 +80,11 @@ export const COLUMNS = [
     text: (t) => `${t.peersSendingToUs ?? 0}/${t.peersConnected ?? 0}`,
     title: (t) => `${t.peersSendingToUs ?? 0} sending to us, ${t.peersConnected ?? 0} connected`,
   },
-  { key: 'added', label: 'Added', width: '84px', numeric: true, text: (t) => dateText(t.addedDate), title: (t) => dateTitle(t.addedDate) },
+  { key: 'added', label: 'Added', width: '80px', numeric: true, text: (t) => dateText(t.addedDate), title: (t) => dateTitle(t.addedDate) },
   {
     key: 'labels',
     label: 'Labels',
-    width: '96px',
+    width: '84px',
     render: (t) => (t.labels || []).map((l) => <span class="chip" key={l}>{l}</span>),
     title: (t) => (t.labels || []).join(', '),
   },
