@@ -53,7 +53,7 @@ export const COLUMNS = [
   {
     key: 'progress',
     label: 'Progress',
-    width: '132px',
+    width: '122px',
     render: (t) => (
       <>
         <ProgressBar t={t} />
@@ -64,7 +64,7 @@ export const COLUMNS = [
   {
     key: 'status',
     label: 'Status',
-    width: '130px',
+    width: '144px',
     text: statusText,
     title: (t) => (t.error ? t.errorString : ''),
   },
