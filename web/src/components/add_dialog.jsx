@@ -8,6 +8,7 @@ import { rpc } from '../rpc.js';
 import { store, refreshTorrents, showError } from '../store.js';
 import { ui } from '../ui.js';
 import { formatBytes } from '../format.js';
+import { listView } from '../list_model.js';
 import { Dialog } from './dialog.jsx';
 import { Icon } from './icons.jsx';
 import { FileChecklist } from './file_checklist.jsx';
@@ -22,6 +23,7 @@ export function AddDialog({ onClose }) {
   const [dir, setDir] = useState(store.session['download-dir'] || '');
   const dirTouched = useRef(false);
   const [paused, setPaused] = useState(store.session['start-added-torrents'] === false);
+  const [labelText, setLabelText] = useState('');
   const [phase, setPhase] = useState('edit'); // edit | adding | done
   const phaseRef = useRef(phase);
   phaseRef.current = phase;
@@ -66,6 +68,8 @@ export function AddDialog({ onClose }) {
     setPhase('adding');
     const common = { paused };
     if (dir.trim()) common['download-dir'] = dir.trim();
+    const labels = [...new Set(labelText.split(',').map((l) => l.trim()).filter(Boolean))];
+    if (labels.length) common.labels = labels;
     const out = {};
     const added = [];
     let pendingMagnet = false;
@@ -194,6 +198,23 @@ export function AddDialog({ onClose }) {
         <p class={`hint free${free.error ? ' error-text' : ''}`} data-add="free" aria-live="polite">
           {free.text}
         </p>
+        <label class="field add-labels">
+          <span>Labels (comma-separated)</span>
+          <input
+            data-add="labels"
+            value={labelText}
+            spellcheck={false}
+            disabled={!editing}
+            list="add-known-labels"
+            onInput={(e) => setLabelText(e.currentTarget.value)}
+            onChange={(e) => setLabelText(e.currentTarget.value)}
+          />
+          <datalist id="add-known-labels">
+            {listView().labels.map(([name]) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
+        </label>
         <label class="check">
           <input type="checkbox" data-add="paused" checked={paused} disabled={!editing} onChange={(e) => setPaused(e.currentTarget.checked)} />
           <span>Start paused</span>
