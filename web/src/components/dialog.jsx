@@ -23,7 +23,9 @@ export function Dialog({ kind, title, onClose, children, footer, wide = false, o
     const first = el.querySelector('[data-autofocus]') || el.querySelector('input:not([type=hidden]), select, textarea') || el.querySelector(FOCUSABLE);
     (first || el).focus();
     return () => {
-      if (before && before.isConnected && typeof before.focus === 'function') before.focus();
+      // Back where the user was; when that is gone (a menu's item), to the list.
+      if (before && before.isConnected && before !== document.body && typeof before.focus === 'function') before.focus();
+      else document.querySelector('[role=grid]')?.focus();
     };
   }, []);
 
