@@ -45,6 +45,9 @@ createServer(async (req, res) => {
     const headers = { ...req.headers, host: daemon.host };
     delete headers.origin;
     const up = request({ host: daemon.hostname, port: daemon.port, path: target, method: req.method, headers }, (r) => {
+      // An older daemon challenges the page's own requests too: drop the challenge, as the new
+      // daemon does for X-Tessera-Web requests, so the browser shows no password dialog.
+      if (r.statusCode === 401 && req.headers['x-tessera-web']) delete r.headers['www-authenticate'];
       res.writeHead(r.statusCode, r.headers);
       r.pipe(res);
     });

@@ -124,11 +124,19 @@ export async function refreshSession() {
   changed();
 }
 
-/** Refetches some torrents' list fields (after an action, or a typed event). */
+/**
+ * Refetches some torrents' list fields (after an action, or a typed event). A numeric id the
+ * daemon no longer answers for is gone (removed), and leaves the store at once.
+ */
 export async function refreshTorrents(ids) {
   if (!ids.length) return;
   const { torrents } = await rpc('torrent-get', { ids, fields: LIST_FIELDS });
-  for (const t of torrents) mergeTorrent(t);
+  const seen = new Set();
+  for (const t of torrents) {
+    seen.add(t.id);
+    mergeTorrent(t);
+  }
+  for (const id of ids) if (typeof id === 'number' && !seen.has(id) && store.torrents.has(id)) forget(id);
   changed();
 }
 

@@ -11,7 +11,7 @@ export const ui = {
   focused: null,
   anchor: null,
   /** Sort: a column key of the list and the direction. */
-  sortKey: 'queuePosition',
+  sortKey: 'queue',
   sortAscending: true,
   /** Sidebar filters: a STATE_FILTERS key, and a label ('' = any). */
   stateFilter: 'all',
@@ -23,10 +23,33 @@ export const ui = {
   /** The details panel: the torrent shown (null: closed) and its tab. */
   detailsId: null,
   detailsTab: 'general',
+  /** Phone layout: the sidebar drawer is open. */
+  sidebarOpen: false,
+  /** The list's context menu: null, or { x, y } (viewport pixels). */
+  contextMenu: null,
 };
+
+// The sort is kept across visits (localStorage); the rest of the view starts afresh.
+const SORT_KEY = 'tessera-sort';
+try {
+  const saved = JSON.parse(localStorage.getItem(SORT_KEY) || 'null');
+  if (saved && typeof saved.key === 'string' && typeof saved.ascending === 'boolean') {
+    ui.sortKey = saved.key;
+    ui.sortAscending = saved.ascending;
+  }
+} catch {
+  // no storage, or a bad value: the default sort
+}
 
 export function update(patch) {
   Object.assign(ui, patch);
+  if ('sortKey' in patch || 'sortAscending' in patch) {
+    try {
+      localStorage.setItem(SORT_KEY, JSON.stringify({ key: ui.sortKey, ascending: ui.sortAscending }));
+    } catch {
+      // private mode: the sort lasts for this page
+    }
+  }
   changed();
 }
 
