@@ -6,7 +6,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { rpc } from '../rpc.js';
 import { store, changed } from '../store.js';
 import { closeDialog } from '../ui.js';
-import { DialogShell } from './dialog_shell.jsx';
+import { Dialog } from '../components/dialog.jsx';
 import { NOT_SUPPORTED, SECTIONS, parse, toText, validate } from './settings_schema.js';
 
 export function SettingsDialog({ onClose = closeDialog }) {
@@ -102,17 +102,17 @@ export function SettingsDialog({ onClose = closeDialog }) {
   const unsupported = initial ? NOT_SUPPORTED.filter(([k]) => k in initial && !initial[k]).map(([, l]) => l) : [];
   const footer = (
     <>
-      <p class="u2-dialog-problem" role="alert">{problem}</p>
-      <button type="button" class="u2-btn" data-action="cancel" onClick={onClose}>Cancel</button>
-      <button type="submit" class="u2-btn u2-primary" data-action="confirm" disabled={!form || saving}>
+      <p class="form-error" role="alert">{problem}</p>
+      <button type="button" class="button" data-action="cancel" onClick={onClose}>Cancel</button>
+      <button type="submit" class="button primary" data-action="confirm" disabled={!form || saving}>
         {saving ? 'Saving…' : 'Save'}
       </button>
     </>
   );
   return (
-    <DialogShell kind="settings" title="Settings" onClose={onClose} footer={footer} onSubmit={save} wide>
+    <Dialog kind="settings" title="Settings" onClose={onClose} footer={footer} onSubmit={save} wide>
       {!form ? (
-        <p class="u2-muted">{problem ? '' : 'Loading the settings…'}</p>
+        <p class="muted">{problem ? '' : 'Loading the settings…'}</p>
       ) : (
         <div class="settings-grid">
           {rows.map((sec) => (
@@ -124,11 +124,11 @@ export function SettingsDialog({ onClose = closeDialog }) {
             </fieldset>
           ))}
           {unsupported.length ? (
-            <p class="u2-muted settings-note">Not in tessera yet: {unsupported.join(', ')}.</p>
+            <p class="muted settings-note">Not in tessera yet: {unsupported.join(', ')}.</p>
           ) : null}
         </div>
       )}
-    </DialogShell>
+    </Dialog>
   );
 }
 
@@ -177,7 +177,7 @@ function SettingRow({ row, form, error, set, has }) {
         {input}
         {unit && <span class="ss-unit" aria-hidden={enable ? 'true' : undefined}>{unit}</span>}
       </span>
-      {row.note && <p class="u2-muted ss-note" id={noteId}>{row.note}</p>}
+      {row.note && <p class="muted ss-note" id={noteId}>{row.note}</p>}
       {error && <p class="field-problem" id={errId}>{error}</p>}
     </div>
   );

@@ -8,7 +8,7 @@ import { useStore } from '../hooks.js';
 import { closeDialog } from '../ui.js';
 import { formatBytes, formatDuration, formatRatio } from '../format.js';
 import { SpeedChart } from '../speed_chart.jsx';
-import { DialogShell } from './dialog_shell.jsx';
+import { Dialog } from '../components/dialog.jsx';
 
 const REFRESH_MS = 5000;
 
@@ -62,12 +62,12 @@ export function StatsDialog({ onClose = closeDialog }) {
   const s = store.stats || {};
   const footer = (
     <>
-      <p class="u2-dialog-problem" role="alert">{problem}</p>
-      <button type="button" class="u2-btn u2-primary" data-action="cancel" data-autofocus onClick={onClose}>Close</button>
+      <p class="form-error" role="alert">{problem}</p>
+      <button type="button" class="button primary" data-action="cancel" data-autofocus onClick={onClose}>Close</button>
     </>
   );
   return (
-    <DialogShell kind="stats" title="Statistics" onClose={onClose} footer={footer} wide>
+    <Dialog kind="stats" title="Statistics" onClose={onClose} footer={footer} wide>
       <p class="stats-now">
         {(s.torrentCount ?? store.torrents.size).toLocaleString()} torrents, {(s.activeTorrentCount ?? 0).toLocaleString()} active,{' '}
         {(s.pausedTorrentCount ?? 0).toLocaleString()} paused
@@ -77,6 +77,6 @@ export function StatsDialog({ onClose = closeDialog }) {
         <Column title="This session" s={s['current-stats']} field="current-stats" />
         <Column title="All sessions" s={s['cumulative-stats']} field="cumulative-stats" />
       </div>
-    </DialogShell>
+    </Dialog>
   );
 }

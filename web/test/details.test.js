@@ -1,9 +1,9 @@
 // Unit tests of the details panel's pure parts: `cd web && node --test`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregate, buildTree, filteredRows, initialExpanded, parentPath, visibleRows } from './file_tree.js';
-import { countHave, decodePieces, gridLayout, MAX_GRID_HEIGHT } from './pieces_map.js';
-import { formatRelative } from './when.js';
+import { aggregate, buildTree, filteredRows, initialExpanded, parentPath, visibleRows } from '../src/details/file_tree.js';
+import { countHave, decodePieces, gridLayout, MAX_GRID_HEIGHT } from '../src/details/pieces_map.js';
+import { formatRelative } from '../src/details/when.js';
 
 const FILES = [
   { name: 'Top/b.bin', length: 10 },

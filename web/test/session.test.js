@@ -1,8 +1,8 @@
 // Unit tests of the session views' pure parts: `cd web && node --test`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { niceScale, rateUnit } from '../graph.js';
-import { SECTIONS, validate } from './settings_schema.js';
+import { niceScale, rateUnit } from '../src/graph.js';
+import { SECTIONS, validate } from '../src/session/settings_schema.js';
 
 const row = (key) => SECTIONS.flatMap((s) => s.rows).find((r) => r.key === key);
 
