@@ -264,7 +264,9 @@ TEST(TorrentControl, FilePeerAndTrackerStatus) {
   const std::int64_t before = unix_now() - 60;  // the torrent was added less than a minute ago
   std::optional<tracker_status> failed;
   for (auto deadline = std::chrono::steady_clock::now() + 20s; !failed && std::chrono::steady_clock::now() < deadline;) {
-    for (const auto& tr : h.trackers().value_or(std::vector<tracker_status>{})) {
+    auto now_trackers = h.trackers();
+    ASSERT_TRUE(now_trackers);
+    for (const auto& tr : *now_trackers) {
       if (tr.url == "http://127.0.0.1:1/announce" && tr.failures > 0) failed = tr;
     }
     if (!failed) std::this_thread::sleep_for(20ms);
@@ -273,9 +275,10 @@ TEST(TorrentControl, FilePeerAndTrackerStatus) {
   EXPECT_GE(failed->last_announce, before);
   EXPECT_LE(failed->last_announce, unix_now());
   EXPECT_GE(failed->next_announce, failed->last_announce);
-  const auto snapshot = h.trackers().value_or(std::vector<tracker_status>{});
-  ASSERT_FALSE(snapshot.empty());
-  for (const auto& tr : snapshot) EXPECT_EQ(tr.next_announce, snapshot.front().next_announce) << tr.url;
+  const auto snapshot = h.trackers();
+  ASSERT_TRUE(snapshot);
+  ASSERT_FALSE(snapshot->empty());
+  for (const auto& tr : *snapshot) EXPECT_EQ(tr.next_announce, snapshot->front().next_announce) << tr.url;
   // Both are seeds now and part; during a download the seeder shows in peers().
   auto ps = s.seed_handle.peers();
   ASSERT_TRUE(ps);
