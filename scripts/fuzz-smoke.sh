@@ -22,6 +22,7 @@ fi
 targets=$FUZZ_TARGETS
 start=$(date +%s)
 
+"$root/scripts/web-deps.sh"  # the web interface embedded in tessera_rpc (cmake/web_ui.cmake)
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_COMPILER=clang++ -DTESSERA_FUZZ=ON -DTESSERA_TESTS=OFF -DTESSERA_BENCH=OFF >/dev/null

@@ -10,6 +10,11 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
 )
+# The web interface embedded in the binary is bundled with esbuild, which needs Node.js 18 or
+# newer and npm (Debian 12: Node 18, npm 9). A node already on the PATH (Node 20 and npm 11 from
+# elsewhere, say) is used as it is.
+command -v node >/dev/null 2>&1 || build_pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || build_pkgs+=(npm)
 # Real clients and a real tracker for the interop tests and the swarm benchmark.
 test_pkgs=(
   python3 python3-libtorrent aria2 transmission-cli transmission-daemon opentracker time

@@ -78,6 +78,7 @@ struct daemon_command_options {
   std::optional<std::string> rpc_bind;     ///< --rpc-bind: RPC address (default 127.0.0.1)
   std::optional<std::uint16_t> rpc_port;   ///< --rpc-port (default 9091; 0 = any free port)
   std::string web_home;                    ///< --web-home, else $TRANSMISSION_WEB_HOME
+  std::string web_ui_dir;                  ///< --web-ui-dir: /tessera/web/ from here, not embedded
   bool rpc_insecure = false;               ///< --rpc-insecure: non-loopback RPC without auth
   std::string rpc_cert, rpc_key;           ///< --rpc-cert / --rpc-key: HTTPS
   std::optional<std::string> rpc_password; ///< --rpc-password: stored hashed in settings.json

@@ -66,6 +66,7 @@ rpc::http_front_options front_options(rpc::daemon_settings& s, const daemon_comm
     if (const char* env = std::getenv("TRANSMISSION_WEB_HOME"); env && *env) web = env;
   }
   f.web_home = web;
+  f.web_ui_dir = opts.web_ui_dir;
   f.tls_cert_file = opts.rpc_cert.empty() ? s.string("rpc-tls-cert") : opts.rpc_cert;
   f.tls_key_file = opts.rpc_key.empty() ? s.string("rpc-tls-key") : opts.rpc_key;
   return f;
@@ -147,6 +148,9 @@ int run_daemon(const daemon_command_options& opts) {
   std::printf("tessera daemon: RPC on %s://%s%s%s:%u%srpc, peers on port %u, config in %s\n",
               fo.tls_cert_file.empty() ? "http" : "https", ipv6 ? "[" : "", fo.bind_address.c_str(), ipv6 ? "]" : "",
               *port, fo.base_path.c_str(), daemon.peer_port(), o.config_dir.c_str());
+  std::printf("tessera daemon: web interface on %s://%s%s%s:%u/tessera/web/%s\n",
+              fo.tls_cert_file.empty() ? "http" : "https", ipv6 ? "[" : "", fo.bind_address.c_str(), ipv6 ? "]" : "",
+              *port, fo.web_ui_dir.empty() ? "" : " (from --web-ui-dir)");
   std::fflush(stdout);
 
   for (;;) {

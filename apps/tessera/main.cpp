@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
   daemon->add_option("--rpc-bind", dm.rpc_bind, "RPC address (default 127.0.0.1; another needs authentication)");
   daemon->add_option("--rpc-port", dm.rpc_port, "RPC port (default 9091; 0: any free port)");
   daemon->add_option("--web-home", dm.web_home, "Serve this web client at /transmission/web/ (or $TRANSMISSION_WEB_HOME)");
+  daemon->add_option("--web-ui-dir", dm.web_ui_dir, "Serve tessera's web interface at /tessera/web/ from this directory (node web/build.mjs --outdir DIR) instead of the embedded copy");
   daemon->add_flag("--rpc-insecure", dm.rpc_insecure, "Allow a non-loopback RPC address without authentication");
   daemon->add_option("--rpc-cert", dm.rpc_cert, "PEM certificate: serve the RPC over HTTPS (with --rpc-key)");
   daemon->add_option("--rpc-key", dm.rpc_key, "PEM private key of --rpc-cert");

@@ -133,6 +133,10 @@ struct tracker_status {
   std::optional<int> seeders;     ///< `complete` of its last reply, when given
   std::optional<int> leechers;    ///< `incomplete` of its last reply, when given
   std::string message;            ///< last error or warning, empty if none
+  std::int64_t last_announce = 0; ///< when it last answered or failed (Unix seconds), 0 never
+  /// When the torrent's next announce round is due (Unix seconds; a round tries the tiers in
+  /// order, so every tracker of the torrent shows the same time), 0 while not announcing.
+  std::int64_t next_announce = 0;
 };
 
 }  // namespace tessera

@@ -185,6 +185,11 @@ void announcer::start() {
   asio::co_spawn(impl_->ex, impl::run(impl_), asio::detached);
 }
 
+std::optional<std::chrono::steady_clock::time_point> announcer::next_announce() const {
+  if (!impl_->running || impl_->stopping) return std::nullopt;
+  return impl_->next_round;
+}
+
 void announcer::completed() {
   if (impl_->completed_requested) return;
   impl_->completed_requested = true;

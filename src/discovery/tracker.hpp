@@ -184,6 +184,10 @@ class announcer : public std::enable_shared_from_this<announcer> {
   /// displays and tests.
   std::vector<std::vector<std::string>> tiers() const;
 
+  /// When the next round is due (steady clock); nullopt before start() and after stop(). A
+  /// round in progress shows the time it was due (in the past).
+  std::optional<std::chrono::steady_clock::time_point> next_announce() const;
+
  private:
   struct impl;
   std::shared_ptr<impl> impl_;

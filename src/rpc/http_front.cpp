@@ -34,7 +34,9 @@
 #include "rpc/http_gate.hpp"
 #include "rpc/http_replies.hpp"
 #include "rpc/password_hash.hpp"
+#include "rpc/web_assets.hpp"
 #include "rpc/web_files.hpp"
+#include "rpc/web_ui_replies.hpp"
 
 namespace tessera::rpc {
 
@@ -183,7 +185,25 @@ struct http_front::impl {
   asio::awaitable<bool> write_text(Stream& stream, const std::string& text);
   /// The hub's listener: from a publishing thread, wakes the waiting streams on the front's.
   void wake_streams();
+  http_reply web_ui_reply(const std::string& file, const web_ui_request& request,
+                          std::time_t now) const;
 };
+
+// tessera's web interface: the embedded copy, or --web-ui-dir's files (same headers; the ETag of
+// a directory's file is computed as it is read).
+http_reply http_front::impl::web_ui_reply(const std::string& file, const web_ui_request& request,
+                                          std::time_t now) const {
+  if (options.web_ui_dir.empty()) {
+    if (const web_asset* asset = find_embedded_web_asset(file)) {
+      return web_ui_file_reply({asset->body, asset->content_type, asset->etag, asset->gzip},
+                               request, now);
+    }
+  } else if (auto content = read_web_file(options.web_ui_dir, file, max_web_file_bytes)) {
+    const std::string etag = web_ui_etag(*content);
+    return web_ui_file_reply({*content, web_ui_content_type(file), etag, {}}, request, now);
+  }
+  return reply_for(gate_decision{gate_outcome::web_not_found, {}, {}}, session_id, now);
+}
 
 void http_front::impl::wake_streams() {
   if (wake_pending.exchange(true)) return;
@@ -347,6 +367,13 @@ asio::awaitable<bool> http_front::impl::send(Stream& stream, http_reply reply, u
   res.body() = std::move(reply.body);
   res.keep_alive(keep_alive);
   res.prepare_payload();
+  // RFC 9110 8.6: a 304 must not claim a length other than the 200's; it has no body anyway.
+  if (reply.status == 304) res.erase(http::field::content_length);
+  if (reply.omit_body && !res.body().empty()) {  // HEAD: the length the body would have, no body
+    const auto length = res.body().size();
+    res.body().clear();
+    res.content_length(length);
+  }
   beast::get_lowest_layer(stream).expires_after(options.io_timeout);
   auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
   co_return !ec;
@@ -461,7 +488,12 @@ asio::awaitable<void> http_front::impl::serve(Stream& stream, const std::string&
         if (parser.is_done()) co_await serve_events(stream);
         co_return;  // the stream ends with the connection
       }
-      if (decision.outcome == gate_outcome::web_file) {
+      if (decision.outcome == gate_outcome::ui_file) {
+        const web_ui_request ui{.head = req.method() == http::verb::head,
+                                .if_none_match = field(req, http::field::if_none_match),
+                                .accept_encoding = field(req, http::field::accept_encoding)};
+        reply = web_ui_reply(decision.file, ui, now);
+      } else if (decision.outcome == gate_outcome::web_file) {
         auto content = read_web_file(options.web_home, decision.file, max_web_file_bytes);
         reply = content ? file_reply(std::move(*content), decision.file, now)
                         : reply_for(gate_decision{gate_outcome::web_not_found, {}, {}},
@@ -471,6 +503,8 @@ asio::awaitable<void> http_front::impl::serve(Stream& stream, const std::string&
       }
     }
 
+    // A reply to HEAD never has a body, whatever it is (a 404 too): the client reads none.
+    if (req.method() == http::verb::head) reply.omit_body = true;
     const bool body_read = parser.is_done();
     if (!body_read) keep_alive = false;
     if (!co_await send(stream, std::move(reply), req.version(), keep_alive)) co_return;

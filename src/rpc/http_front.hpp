@@ -1,7 +1,8 @@
 // The daemon's HTTP front: Transmission's RPC transport (checklist section 1, H1-H22) on Boost.Beast,
 // and nothing else. It authenticates, checks whitelists and the session id, bounds what clients
-// may send, serves the static web client, and hands each authorised RPC body to an rpc_handler;
-// what the RPC means is the handler's business. Beast and Asio stay in http_front.cpp (pimpl).
+// may send, serves tessera's own web interface (embedded, web_assets.hpp) and the static web
+// client, and hands each authorised RPC body to an rpc_handler; what the RPC means is the
+// handler's business. Beast and Asio stay in http_front.cpp (pimpl).
 //
 // Threads: the front runs its own thread (one io_context). start(), stop(), session_id() and the
 // destructor may be called from any thread but not concurrently with each other, and stop() and
@@ -82,6 +83,10 @@ struct http_front_options {
   /// The static web client's directory, served at <base>web/ (GET only); empty: no web client
   /// (404). Files larger than 32 MiB are not served.
   std::filesystem::path web_home;
+  /// --web-ui-dir: serve tessera's own web interface at /tessera/web/ from this directory (the
+  /// output of `node web/build.mjs --outdir DIR`, for working on the page) instead of the copy
+  /// embedded in the binary; empty: the embedded copy. Same headers either way.
+  std::filesystem::path web_ui_dir;
   /// --rpc-cert / --rpc-key: PEM certificate chain and private key. Both set: HTTPS only (TLS
   /// 1.2 or newer). One set without the other: start() fails.
   std::string tls_cert_file;

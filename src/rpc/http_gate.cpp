@@ -59,6 +59,12 @@ std::string normalize_base_path(std::string_view configured) {
 
 route route_path(std::string_view path, std::string_view base_path) {
   if (path == events_path) return {route_kind::events, {}};
+  if (path == "/") return {route_kind::root, {}};
+  if (path == "/tessera/web") return {route_kind::ui_redirect, {}};
+  if (path.starts_with(web_ui_path)) {
+    return {route_kind::ui_file, std::string(path.substr(web_ui_path.size()))};
+  }
+  if (path == "/tessera/rpc" || path == "/tessera/rpc/") return {route_kind::rpc, {}};
   if (!path.starts_with(base_path)) return {route_kind::outside_base, {}};
   const std::string_view rest = path.substr(base_path.size());
   if (rest == "rpc" || rest == "rpc/") return {route_kind::rpc, {}};
@@ -270,14 +276,27 @@ gate_decision http_gate::decide(const gate_request& request,
       !address_allowed(request.remote_address, settings_.whitelist)) {
     return {gate_outcome::address_refused, {}, {}};
   }
+
   const std::string path = normalize_path(request.target);
   const route r = route_path(path, settings_.base_path);
+  // tessera's web interface: public files (the page has its own login form).
+  if (r.kind == route_kind::root || r.kind == route_kind::ui_redirect) {
+    return {gate_outcome::redirect, std::string(web_ui_path), {}};
+  }
+  if (r.kind == route_kind::ui_file) {
+    if (request.method != "GET" && request.method != "HEAD") {
+      return {gate_outcome::ui_bad_method, {}, {}};
+    }
+    auto file = web_relative_path(r.rest);
+    if (!file) return {gate_outcome::web_not_found, {}, {}};
+    return {gate_outcome::ui_file, {}, std::move(*file)};
+  }
+
   if (settings_.authentication_required) {
-    // The web UI's own login form asks for the stream with X-Tessera-Web: 1; a challenge would
-    // make the browser show its password dialog over the page.
-    const gate_outcome refused = r.kind == route_kind::events && request.tessera_web && trim(*request.tessera_web) == "1"
-                                     ? gate_outcome::unauthorized_quiet
-                                     : gate_outcome::unauthorized;
+    // The page's login form asks with X-Tessera-Web: 1; its 401 carries no WWW-Authenticate, so
+    // the browser does not open its own password dialog over the page.
+    const gate_outcome refused = request.tessera_web == "1" ? gate_outcome::unauthorized_quiet
+                                                             : gate_outcome::unauthorized;
     if (!request.authorization) return {refused, {}, {}};
     const auto credentials = parse_basic_authorization(*request.authorization);
     if (!credentials || !check_ || !check_(credentials->user, credentials->password)) {
@@ -314,6 +333,9 @@ gate_decision http_gate::decide(const gate_request& request,
       return {gate_outcome::events, {}, {}};
     case route_kind::rpc:
     case route_kind::other:
+    case route_kind::root:  // answered above
+    case route_kind::ui_redirect:
+    case route_kind::ui_file:
       break;
   }
 

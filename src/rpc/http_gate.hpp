@@ -2,21 +2,28 @@
 // The front (http_front.cpp) reads a request head, asks http_gate::decide, and does what the
 // decision says; everything here is pure (time is passed in) and unit tested alone.
 //
-// Check order (Transmission 3.00's rpc-server.c handle_request, checklist H13):
+// Check order (Transmission 3.00's rpc-server.c handle_request, checklist H13, with tessera's own
+// web interface's public files checked before authentication):
 //   1. 403  the source address is locked out after failed logins (login_lockout)
 //   2. 403  the source address is not in rpc-whitelist (when rpc-whitelist-enabled)
-//   3. 401  authentication is required and the Basic credentials are missing or wrong
-//   4. 301  the path is not under the base path (rpc-url): Location <base>web/
-//   5.      <base>web -> 301 to <base>web/; <base>web/... -> a static file (GET only, else 405),
+//   3.      tessera's web interface, public (no authentication, no session id, no Host check):
+//           "/" exactly and /tessera/web -> 301 to /tessera/web/; /tessera/web/... -> a file of
+//           the web interface (GET and HEAD, else 405; 404 for a refused path; the front answers
+//           404 for an unknown file)
+//   4. 401  authentication is required and the Basic credentials are missing or wrong; with
+//           WWW-Authenticate, except when the request carries X-Tessera-Web: 1 (the page's own
+//           login form asked, and the browser must not open its password dialog)
+//   5. 301  the path is not under the base path (rpc-url): Location <base>web/
+//   6.      <base>web -> 301 to <base>web/; <base>web/... -> a static file (GET only, else 405),
 //           404 when no web home is configured. No session id and no Host check for these.
-//   6. 421  authentication is off, rpc-host-whitelist-enabled, and Host is not allowed
-//   7. 409  the X-Transmission-Session-Id header is missing or wrong (any method, GET included)
-//   8.      <base>rpc or <base>rpc/ -> the RPC handler for POST, 405 for other methods
-//   9. 404  anything else under the base path
-// /tessera/events (the event stream, docs/rpc.md "Event stream") takes steps 1-3, then 6 (421),
-// then: 403 when an Origin header is not this server's own origin, 405 for a method other than
-// GET; no session id (it only reads). Its 401 carries no WWW-Authenticate when the request has
-// `X-Tessera-Web: 1` (the web UI's own login form asked, not a browser's dialog).
+//   7. 421  authentication is off, rpc-host-whitelist-enabled, and Host is not allowed
+//   8. 409  the X-Transmission-Session-Id header is missing or wrong (any method, GET included)
+//   9.      <base>rpc, <base>rpc/, /tessera/rpc or /tessera/rpc/ -> the RPC handler for POST,
+//           405 for other methods
+//  10. 404  anything else under the base path
+// /tessera/events (the event stream, docs/rpc.md "Event stream") takes steps 1, 2 and 4 (its 401
+// quiet with X-Tessera-Web: 1 like any other), then 7 (421), then: 403 when an Origin header is
+// not this server's own origin, 405 for a method other than GET; no session id (it only reads).
 #pragma once
 
 #include <chrono>
@@ -38,10 +45,14 @@ namespace tessera::rpc {
 /// "/transmission//rpc/", checklist H3). No percent-decoding: routing sees the raw path.
 std::string normalize_path(std::string_view target);
 
-/// Where a path leads, relative to the base path (which starts and ends with '/').
+/// Where a path leads: tessera's own fixed paths (/, /tessera/...) first, then relative to the
+/// base path (which starts and ends with '/').
 enum class route_kind {
   outside_base,  ///< not under the base path: redirect to <base>web/
-  rpc,           ///< <base>rpc or <base>rpc/
+  rpc,           ///< <base>rpc or <base>rpc/, /tessera/rpc or /tessera/rpc/
+  root,          ///< "/" exactly: redirect to /tessera/web/
+  ui_redirect,   ///< /tessera/web without the slash: redirect to /tessera/web/
+  ui_file,       ///< /tessera/web/<rest>; route::rest is <rest> (percent-encoded, maybe empty)
   web_redirect,  ///< <base>web without the slash: redirect to <base>web/
   web_file,      ///< <base>web/<rest>; route::rest is <rest> (percent-encoded, maybe empty)
   other,         ///< under the base path, none of the above (404 after the session check)
@@ -49,7 +60,7 @@ enum class route_kind {
 };
 struct route {
   route_kind kind = route_kind::other;
-  std::string rest;  ///< web_file only: the raw path after <base>web/
+  std::string rest;  ///< web_file and ui_file: the raw path after <base>web/ or /tessera/web/
 };
 /// The event stream's fixed path (not under the base path).
 inline constexpr std::string_view events_path = "/tessera/events";
@@ -57,6 +68,9 @@ inline constexpr std::string_view events_path = "/tessera/events";
 /// Routes a normalize_path() result. `base_path` should start and end with '/'
 /// (normalize_base_path makes it so).
 route route_path(std::string_view path, std::string_view base_path);
+
+/// Where tessera's own web interface lives, whatever the base path: /tessera/web/.
+inline constexpr std::string_view web_ui_path = "/tessera/web/";
 
 /// rpc-url as configured ("transmission", "/transmission", "/transmission/") in its canonical
 /// form "/transmission/"; "" and "/" give "/".
@@ -185,7 +199,7 @@ struct gate_request {
   std::optional<std::string_view> authorization;  ///< Authorization header
   std::optional<std::string_view> session_id;     ///< X-Transmission-Session-Id header
   std::optional<std::string_view> origin;         ///< Origin header
-  std::optional<std::string_view> tessera_web;    ///< X-Tessera-Web header ("1": the web UI asks)
+  std::optional<std::string_view> tessera_web;    ///< X-Tessera-Web header ("1": the web UI)
 };
 
 /// What to answer.
@@ -193,16 +207,18 @@ enum class gate_outcome {
   locked_out,          ///< 403: too many failed logins from this source
   address_refused,     ///< 403: source address not whitelisted
   unauthorized,        ///< 401 + WWW-Authenticate
+  unauthorized_quiet,  ///< 401 without WWW-Authenticate (the request carries X-Tessera-Web: 1)
   redirect,            ///< 301 to gate_decision::location
   web_file,            ///< serve gate_decision::file (relative to the web home)
   web_not_found,       ///< 404 for a web path (no web home, or a refused path)
   web_bad_method,      ///< 405, Allow: GET
+  ui_file,             ///< serve gate_decision::file of tessera's own web interface
+  ui_bad_method,       ///< 405, Allow: GET, HEAD (tessera's web interface)
   host_refused,        ///< 421: foreign Host while authentication is off
   session_conflict,    ///< 409 + X-Transmission-Session-Id
   rpc,                 ///< call the RPC handler with the body
   rpc_bad_method,      ///< 405, Allow: POST
   not_found,           ///< 404
-  unauthorized_quiet,  ///< 401 without WWW-Authenticate (X-Tessera-Web: 1 on the event stream)
   origin_refused,      ///< 403: the Origin header is another site's (event stream)
   events_bad_method,   ///< 405, Allow: GET (event stream)
   events,              ///< serve the event stream (the front may still answer 503: too many)
@@ -210,7 +226,7 @@ enum class gate_outcome {
 struct gate_decision {
   gate_outcome outcome = gate_outcome::not_found;
   std::string location;  ///< redirect: the Location header value
-  std::string file;      ///< web_file: relative path from web_relative_path
+  std::string file;      ///< web_file, ui_file: relative path from web_relative_path
 };
 
 /// Applies the check order at the top of this file. Owns the lockout table.

@@ -132,6 +132,12 @@ http_reply reply_for(const gate_decision& decision, std::string_view session_id,
       r.headers.emplace_back("Allow", "GET");
       return r;
     }
+    case gate_outcome::ui_bad_method: {
+      http_reply r = html(405, "Method Not Allowed", "<p>Only GET and HEAD are allowed here.</p>",
+                          now);
+      r.headers.emplace_back("Allow", "GET, HEAD");
+      return r;
+    }
     case gate_outcome::rpc_bad_method: {
       http_reply r = html(405, "Method Not Allowed",
                           "<p>The RPC takes a POST with a JSON body.</p>", now);
@@ -167,6 +173,7 @@ http_reply reply_for(const gate_decision& decision, std::string_view session_id,
     case gate_outcome::web_not_found:
     case gate_outcome::not_found:
     case gate_outcome::web_file:
+    case gate_outcome::ui_file:
     case gate_outcome::rpc:
     case gate_outcome::events:
       break;

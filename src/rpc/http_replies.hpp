@@ -22,6 +22,9 @@ struct http_reply {
   /// Header fields in order, including Content-Type when there is a body.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /// A reply to HEAD: the transport sends the headers, with the Content-Length of `body`, and
+  /// not the body.
+  bool omit_body = false;
   /// The value of `name` (ASCII case-insensitive), or "" when absent; for tests.
   std::string_view header(std::string_view name) const;
 };
@@ -39,9 +42,10 @@ std::string_view mime_type_for(std::string_view file_name);
 /// X-Frame-Options: SAMEORIGIN and Content-Security-Policy: frame-ancestors 'self' (checklist H20).
 std::vector<std::pair<std::string, std::string>> common_headers(std::time_t now);
 
-/// The reply for a gate outcome other than web_file and rpc (which need the file or the handler):
-/// 403/401/301/404/405/421/409 with a short HTML body that says what to change. `session_id`
-/// goes into the 409's X-Transmission-Session-Id header and body. Unexpected outcomes give 404.
+/// The reply for a gate outcome other than web_file, ui_file and rpc (which need the file or the
+/// handler): 403/401/301/404/405/421/409 with a short HTML body that says what to change.
+/// `session_id` goes into the 409's X-Transmission-Session-Id header and body. Unexpected
+/// outcomes give 404.
 http_reply reply_for(const gate_decision& decision, std::string_view session_id, std::time_t now);
 
 /// 200, Content-Type application/json; charset=UTF-8, the handler's JSON as the body, and

@@ -316,7 +316,7 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
         x["lastAnnounceResult"] = tr.message.empty() ? (tr.announces > 0 ? "Success" : "") : tr.message;
         x["lastAnnounceStartTime"] = 0;
         x["lastAnnounceSucceeded"] = ok;
-        x["lastAnnounceTime"] = 0;
+        x["lastAnnounceTime"] = tr.last_announce;
         x["lastAnnounceTimedOut"] = false;
         x["lastScrapeResult"] = "";
         x["lastScrapeStartTime"] = 0;
@@ -324,7 +324,7 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
         x["lastScrapeTime"] = 0;
         x["lastScrapeTimedOut"] = false;
         x["leecherCount"] = tr.leechers.value_or(-1);
-        x["nextAnnounceTime"] = 0;
+        x["nextAnnounceTime"] = tr.next_announce;
         x["nextScrapeTime"] = 0;
         x["scrapeState"] = 0;
         x["seederCount"] = tr.seeders.value_or(-1);

@@ -243,6 +243,7 @@ void torrent::start_announcing() {
       auto& ts = t->tracker_status_[url];
       ++ts.announces;
       ts.failures = 0;
+      ts.last_announce = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
       ts.peers = static_cast<int>(r.peers.size());
       ts.seeders = r.complete >= 0 ? std::optional<int>(static_cast<int>(r.complete)) : std::nullopt;
       ts.leechers = r.incomplete >= 0 ? std::optional<int>(static_cast<int>(r.incomplete)) : std::nullopt;
@@ -256,6 +257,7 @@ void torrent::start_announcing() {
       auto& ts = t->tracker_status_[url];
       ++ts.failures;
       ts.message = e.message;
+      ts.last_announce = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     };
     announcer_ = std::make_shared<announcer>(ctx_.ex, ctx_.udp, ti_->trackers, std::move(cb));
     announcer_->start();

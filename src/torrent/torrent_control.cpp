@@ -300,12 +300,18 @@ std::vector<peer_status> torrent::peer_statuses() const {
 
 std::vector<tracker_status> torrent::tracker_statuses() const {
   std::vector<tracker_status> out;
+  std::int64_t next = 0;
+  if (auto due = announcer_ ? announcer_->next_announce() : std::nullopt) {
+    const auto wait = std::max(*due - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
+    next = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + std::chrono::ceil<std::chrono::seconds>(wait).count();
+  }
   for (std::size_t tier = 0; tier < ti_->trackers.size(); ++tier) {
     for (const auto& url : ti_->trackers[tier]) {
       tracker_status ts;
       if (auto it = tracker_status_.find(url); it != tracker_status_.end()) ts = it->second;
       ts.url = url;
       ts.tier = static_cast<int>(tier);
+      ts.next_announce = next;
       out.push_back(std::move(ts));
     }
   }

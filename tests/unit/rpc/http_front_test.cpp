@@ -9,6 +9,7 @@
 #include <mutex>
 #include <random>
 #include <regex>
+#include <tuple>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -28,6 +29,8 @@
 #include "rpc/base64_text.hpp"
 #include "rpc/http_front.hpp"
 #include "rpc/password_hash.hpp"
+#include "rpc/web_assets.hpp"
+#include "rpc/web_ui_replies.hpp"
 
 namespace tessera::rpc {
 namespace {
@@ -213,7 +216,9 @@ TEST_F(HttpFront, RequestWithoutSessionIdGets409ThenTheIdWorks) {
   ASSERT_EQ(handler_calls(), 1u);
   EXPECT_EQ(bodies[0], R"({"method":"session-get","tag":0})");
   request wrong = rpc("{}");
-  wrong.set("X-Transmission-Session-Id", "x" + front->session_id().substr(1));
+  // One character changed (a random id starts with 'x' once in 62 runs: then 'y').
+  const std::string id = front->session_id();
+  wrong.set("X-Transmission-Session-Id", (id[0] == 'x' ? "y" : "x") + id.substr(1));
   EXPECT_EQ(c.send(wrong).result_int(), 409u);
 }
 
@@ -525,11 +530,13 @@ TEST_F(HttpFrontWeb, ServesFilesWithTheirMimeTypes) {
 TEST_F(HttpFrontWeb, RedirectsToTheWebClient) {
   start();
   client c(port);
-  for (const char* target : {"/", "/transmission/web", "/index.html", "/transmission"}) {
+  for (const char* target : {"/transmission/web", "/index.html", "/transmission"}) {
     const response res = get(c, target);
     EXPECT_EQ(res.result_int(), 301u) << target;
     EXPECT_EQ(header(res, "Location"), "/transmission/web/") << target;
   }
+  // "/" itself leads to tessera's own web interface.
+  EXPECT_EQ(header(get(c, "/"), "Location"), "/tessera/web/");
 }
 
 TEST_F(HttpFrontWeb, RefusesEscapesOtherMethodsAndMissingFiles) {
@@ -554,6 +561,216 @@ TEST_F(HttpFront, WithoutAWebHomeWebPathsAre404) {
   start();
   client c(port);
   EXPECT_EQ(c.send(make(http::verb::get, "/transmission/web/")).result_int(), 404u);
+}
+
+// ---- tessera's web interface ----------------------------------------------------------------
+
+/// Checks the headers every file of the web interface carries, and its ETag.
+void expect_web_ui_headers(const response& res, std::string_view etag) {
+  EXPECT_EQ(header(res, "Content-Security-Policy"),
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+            "form-action 'none'; frame-ancestors 'none'");
+  EXPECT_EQ(header(res, "X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(header(res, "Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(header(res, "X-Frame-Options"), "DENY");
+  EXPECT_EQ(header(res, "Cache-Control"), "no-cache");
+  EXPECT_EQ(header(res, "ETag"), etag);
+}
+
+TEST_F(HttpFront, ServesTheEmbeddedWebUiWithItsSecurityHeaders) {
+  start();
+  client c(port);
+  for (const char* target : {"/", "/tessera/web", "/tessera/web?x=1"}) {
+    const response res = c.send(make(http::verb::get, target));
+    EXPECT_EQ(res.result_int(), 301u) << target;
+    EXPECT_EQ(header(res, "Location"), "/tessera/web/") << target;
+  }
+  // No session id, no credentials: what a browser first sends.
+  for (const auto& [target, name, type] :
+       {std::tuple{"/tessera/web/", "index.html", "text/html; charset=utf-8"},
+        std::tuple{"/tessera/web/index.html", "index.html", "text/html; charset=utf-8"},
+        std::tuple{"/tessera/web/app.js?v=1", "app.js", "text/javascript; charset=utf-8"},
+        std::tuple{"/tessera/web/app.css", "app.css", "text/css; charset=utf-8"},
+        std::tuple{"/tessera/web/icon.svg", "icon.svg", "image/svg+xml"}}) {
+    const web_asset* asset = find_embedded_web_asset(name);
+    ASSERT_NE(asset, nullptr) << name;
+    const response res = c.send(make(http::verb::get, target));
+    EXPECT_EQ(res.result_int(), 200u) << target;
+    EXPECT_EQ(res.body(), asset->body) << target;
+    EXPECT_EQ(header(res, "Content-Type"), type) << target;
+    expect_web_ui_headers(res, asset->etag);
+  }
+}
+
+TEST_F(HttpFront, WebUiRevalidatesByEtagAndAnswersHead) {
+  start();
+  client c(port);
+  const web_asset* app = find_embedded_web_asset("app.js");
+  ASSERT_NE(app, nullptr);
+  request req = make(http::verb::get, "/tessera/web/app.js");
+  req.set(http::field::if_none_match, app->etag);
+  response res = c.send(req);
+  EXPECT_EQ(res.result_int(), 304u);
+  EXPECT_TRUE(res.body().empty());
+  expect_web_ui_headers(res, app->etag);
+  req.set(http::field::if_none_match, "\"stale\"");
+  res = c.send(req);
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), app->body);
+
+  // HEAD: the head of the 200 (with the file's length) and no body, so the next reply on the
+  // connection is read whole; the same for a 404.
+  c.send_raw("HEAD /tessera/web/app.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  std::string head = c.read_head();
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 200")) << head;
+  EXPECT_NE(head.find("Content-Length: " + std::to_string(app->body.size()) + "\r\n"),
+            std::string::npos) << head;
+  EXPECT_NE(head.find("ETag: " + std::string(app->etag)), std::string::npos) << head;
+  EXPECT_TRUE(head.ends_with("\r\n\r\n"));
+  c.send_raw("HEAD /tessera/web/missing.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  head = c.read_head();
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 404")) << head;
+  c.send_raw("HEAD /tessera/web/app.js HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-None-Match: " +
+             std::string(app->etag) + "\r\n\r\n");
+  head = c.read_head();
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 304")) << head;
+  EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;
+  const web_asset* icon = find_embedded_web_asset("icon.svg");
+  ASSERT_NE(icon, nullptr);
+  res = c.send(make(http::verb::get, "/tessera/web/icon.svg"));
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), icon->body);
+}
+
+TEST_F(HttpFront, WebUiSendsTheGzipCopyToClientsThatAcceptIt) {
+  start();
+  client c(port);
+  const web_asset* app = find_embedded_web_asset("app.js");
+  ASSERT_NE(app, nullptr);
+  ASSERT_FALSE(app->gzip.empty());
+  request req = make(http::verb::get, "/tessera/web/app.js");
+  req.set(http::field::accept_encoding, "gzip, deflate, br");
+  response res = c.send(req);
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), app->gzip);
+  EXPECT_EQ(header(res, "Content-Encoding"), "gzip");
+  EXPECT_EQ(header(res, "Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(header(res, "Vary"), "Accept-Encoding");
+  expect_web_ui_headers(res, gzip_etag(app->etag));
+  req.set(http::field::if_none_match, gzip_etag(app->etag));
+  EXPECT_EQ(c.send(req).result_int(), 304u);
+  req.set(http::field::accept_encoding, "identity");
+  res = c.send(req);  // the gzip copy's tag does not revalidate the plain bytes
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), app->body);
+  EXPECT_EQ(header(res, "Content-Encoding"), "");
+}
+
+TEST_F(HttpFront, WebUiRefusesOtherMethodsUnknownFilesAndEscapes) {
+  start();
+  client c(port);
+  for (auto method : {http::verb::post, http::verb::put, http::verb::delete_}) {
+    const response res = c.send(make(method, "/tessera/web/index.html", "x"));
+    EXPECT_EQ(res.result_int(), 405u);
+    EXPECT_EQ(header(res, "Allow"), "GET, HEAD");
+  }
+  for (const char* target :
+       {"/tessera/web/missing.js", "/tessera/web/%2e%2e/rpc", "/tessera/web/../web/index.html",
+        "/tessera/web/%2Fetc%2Fpasswd", "/tessera/web/INDEX.HTML"}) {
+    EXPECT_EQ(c.send(make(http::verb::get, target)).result_int(), 404u) << target;
+  }
+}
+
+TEST_F(HttpFront, WebUiFilesObeyTheWhitelist) {
+  options.whitelist = {"127.0.0.1"};
+  start();
+  client other(port, "127.0.0.2");
+  EXPECT_EQ(other.send(make(http::verb::get, "/tessera/web/")).result_int(), 403u);
+  EXPECT_EQ(other.send(make(http::verb::get, "/")).result_int(), 403u);
+}
+
+TEST_F(HttpFront, TesseraRpcIsTheRpc) {
+  start();
+  client c(port);
+  response res = c.send(make(http::verb::post, "/tessera/rpc", "{}"));
+  EXPECT_EQ(res.result_int(), 409u);
+  EXPECT_EQ(header(res, "X-Transmission-Session-Id"), front->session_id());
+  res = c.send(rpc("{\"method\":\"session-get\"}", "/tessera/rpc"));
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), reply_json);
+  EXPECT_EQ(c.send(rpc("{}", "/tessera/rpc/")).result_int(), 200u);
+  request get = rpc("");
+  get.method(http::verb::get);
+  get.target("/tessera/rpc");
+  res = c.send(get);
+  EXPECT_EQ(res.result_int(), 405u);
+  EXPECT_EQ(header(res, "Allow"), "POST");
+  EXPECT_EQ(handler_calls(), 2u);
+}
+
+TEST_F(HttpFrontAuth, WebUiFilesArePublicAndItsLoginGetsNoChallenge) {
+  start();
+  client c(port);
+  EXPECT_EQ(c.send(make(http::verb::get, "/tessera/web/")).result_int(), 200u);
+  EXPECT_EQ(c.send(make(http::verb::get, "/tessera/web/app.js")).result_int(), 200u);
+  EXPECT_EQ(header(c.send(make(http::verb::get, "/")), "Location"), "/tessera/web/");
+  // The RPC still asks: with a challenge for ordinary clients, without one for the page.
+  request req = make(http::verb::post, "/tessera/rpc", "{}");
+  response res = c.send(req);
+  EXPECT_EQ(res.result_int(), 401u);
+  EXPECT_EQ(header(res, "WWW-Authenticate"), "Basic realm=\"Transmission\"");
+  req.set("X-Tessera-Web", "1");
+  res = c.send(req);
+  EXPECT_EQ(res.result_int(), 401u);
+  EXPECT_TRUE(res.find(http::field::www_authenticate) == res.end());
+  req.set(http::field::authorization, basic("alice:wrong"));
+  res = c.send(req);
+  EXPECT_EQ(res.result_int(), 401u);
+  EXPECT_TRUE(res.find(http::field::www_authenticate) == res.end());
+  req.set(http::field::authorization, basic("alice:open sesame"));
+  res = c.send(req);
+  EXPECT_EQ(res.result_int(), 409u);
+  req.set("X-Transmission-Session-Id", header(res, "X-Transmission-Session-Id"));
+  EXPECT_EQ(c.send(req).result_int(), 200u);
+  EXPECT_EQ(handler_calls(), 1u);
+}
+
+struct HttpFrontWebUiDir : HttpFront {
+  fs::path root;
+  HttpFrontWebUiDir() {
+    std::random_device rd;
+    root = fs::temp_directory_path() / ("tessera-web-ui-test-" + std::to_string(rd()));
+    fs::create_directories(root / "ui");
+    HttpFrontWeb::write(root / "ui" / "index.html", "<p>working copy</p>");
+    HttpFrontWeb::write(root / "ui" / "app.js", "export {};");
+    HttpFrontWeb::write(root / "secret.txt", "secret");
+    fs::create_symlink(root / "secret.txt", root / "ui" / "leak.js");
+    options.web_ui_dir = root / "ui";
+  }
+  ~HttpFrontWebUiDir() override {
+    std::error_code ec;
+    fs::remove_all(root, ec);
+  }
+};
+
+TEST_F(HttpFrontWebUiDir, ServesTheDirectoryInsteadOfTheEmbeddedCopy) {
+  start();
+  client c(port);
+  response res = c.send(make(http::verb::get, "/tessera/web/"));
+  EXPECT_EQ(res.result_int(), 200u);
+  EXPECT_EQ(res.body(), "<p>working copy</p>");
+  EXPECT_EQ(header(res, "Content-Type"), "text/html; charset=utf-8");
+  expect_web_ui_headers(res, web_ui_etag("<p>working copy</p>"));
+  request req = make(http::verb::get, "/tessera/web/app.js");
+  req.set(http::field::if_none_match, web_ui_etag("export {};"));
+  EXPECT_EQ(c.send(req).result_int(), 304u);
+  // Only the directory: an embedded file it lacks is 404, and so is a link out of it.
+  for (const char* target : {"/tessera/web/icon.svg", "/tessera/web/leak.js"}) {
+    res = c.send(make(http::verb::get, target));
+    EXPECT_EQ(res.result_int(), 404u) << target;
+    EXPECT_EQ(res.body().find("secret"), std::string::npos) << target;
+  }
 }
 
 // ---- start() errors ------------------------------------------------------------------------

@@ -42,9 +42,26 @@ TEST(HttpGatePaths, RoutesRpcWebAndTheRest) {
   EXPECT_EQ(route_path("/transmission/web/", base).rest, "");
   EXPECT_EQ(route_path("/transmission/", base).kind, route_kind::other);
   EXPECT_EQ(route_path("/transmission", base).kind, route_kind::outside_base);
-  EXPECT_EQ(route_path("/", base).kind, route_kind::outside_base);
   EXPECT_EQ(route_path("/other/rpc", base).kind, route_kind::outside_base);
   EXPECT_EQ(route_path("/rpc", "/").kind, route_kind::rpc);
+}
+
+TEST(HttpGatePaths, TesseraPathsComeBeforeTheBasePath) {
+  for (const std::string base : {"/transmission/", "/", "/tessera/"}) {
+    EXPECT_EQ(route_path("/", base).kind, route_kind::root) << base;
+    EXPECT_EQ(route_path("/tessera/web", base).kind, route_kind::ui_redirect) << base;
+    const route ui = route_path("/tessera/web/app.js", base);
+    EXPECT_EQ(ui.kind, route_kind::ui_file) << base;
+    EXPECT_EQ(ui.rest, "app.js") << base;
+    EXPECT_EQ(route_path("/tessera/web/", base).kind, route_kind::ui_file) << base;
+    EXPECT_EQ(route_path("/tessera/web/", base).rest, "") << base;
+    EXPECT_EQ(route_path("/tessera/rpc", base).kind, route_kind::rpc) << base;
+    EXPECT_EQ(route_path("/tessera/rpc/", base).kind, route_kind::rpc) << base;
+  }
+  EXPECT_EQ(route_path("/tessera/webx", "/transmission/").kind, route_kind::outside_base);
+  EXPECT_EQ(route_path("/tessera/rpcx", "/transmission/").kind, route_kind::outside_base);
+  EXPECT_EQ(route_path("/tessera/", "/transmission/").kind, route_kind::outside_base);
+  EXPECT_EQ(route_path("/index.html", "/transmission/").kind, route_kind::outside_base);
 }
 
 TEST(HttpGatePaths, WebRelativePathDecodesAndRefusesEscapes) {
@@ -289,7 +306,7 @@ TEST_F(HttpGate, MissingOrWrongSessionIdIs409ForEveryMethod) {
 
 TEST_F(HttpGate, OutsideTheBaseRedirectsToTheWebClient) {
   http_gate g = make();
-  auto d = g.decide(req("GET", "/"), now);
+  auto d = g.decide(req("GET", "/index.html"), now);
   EXPECT_EQ(d.outcome, gate_outcome::redirect);
   EXPECT_EQ(d.location, "/transmission/web/");
   d = g.decide(req("GET", "/transmission/web"), now);
@@ -365,7 +382,7 @@ TEST_F(HttpGate, WhitelistRefusesOtherSourcesFirst) {
 TEST_F(HttpGate, AuthenticationComesBeforeRedirectsAndSessionIds) {
   settings.authentication_required = true;
   http_gate g = make();
-  auto r = req("GET", "/");
+  auto r = req("GET", "/index.html");
   EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::unauthorized);
   EXPECT_EQ(checks, 0);  // no credentials: nothing to check
   const std::string good = "Basic " + detail::base64_encode("alice:pw");
@@ -483,10 +500,141 @@ TEST_F(HttpGate, TheEventStreamsLoginFormGetsA401WithoutAChallenge) {
   r.tessera_web = "0";
   r.authorization = std::nullopt;
   EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::unauthorized);
-  // Only the event stream is quiet (the RPC keeps its challenge here).
-  auto rpc = req("POST", "/transmission/rpc");
-  rpc.tessera_web = "1";
-  EXPECT_EQ(g.decide(rpc, now).outcome, gate_outcome::unauthorized);
+}
+
+// ---- tessera's web interface ----------------------------------------------------------------
+
+TEST_F(HttpGate, RootAndTheWebUiDirectoryRedirectToTheWebUiWithoutCredentials) {
+  settings.authentication_required = true;
+  http_gate g = make();
+  for (const char* target : {"/", "//", "/?x=1", "/tessera/web", "/tessera//web?x"}) {
+    auto r = req("GET", target);
+    r.session_id = std::nullopt;
+    const auto d = g.decide(r, now);
+    EXPECT_EQ(d.outcome, gate_outcome::redirect) << target;
+    EXPECT_EQ(d.location, "/tessera/web/") << target;
+  }
+  EXPECT_EQ(checks, 0);
+  // Other paths outside the base path still need credentials, then go to Transmission's client.
+  auto r = req("GET", "/index.html");
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::unauthorized);
+  const std::string good = "Basic " + detail::base64_encode("alice:pw");
+  r.authorization = good;
+  const auto d = g.decide(r, now);
+  EXPECT_EQ(d.outcome, gate_outcome::redirect);
+  EXPECT_EQ(d.location, "/transmission/web/");
+}
+
+TEST_F(HttpGate, WebUiFilesArePublicForGetAndHead) {
+  for (const bool auth : {false, true}) {
+    settings.authentication_required = auth;
+    http_gate g = make();
+    auto r = req("GET", "/tessera/web/");
+    r.session_id = std::nullopt;
+    r.host = "evil.example";  // no Host check: public files, no RPC
+    auto d = g.decide(r, now);
+    EXPECT_EQ(d.outcome, gate_outcome::ui_file) << auth;
+    EXPECT_EQ(d.file, "index.html");
+    r.target = "/tessera/web/app.js?v=2";
+    r.method = "HEAD";
+    d = g.decide(r, now);
+    EXPECT_EQ(d.outcome, gate_outcome::ui_file) << auth;
+    EXPECT_EQ(d.file, "app.js");
+    r.target = "/tessera/web/assets/";
+    EXPECT_EQ(g.decide(r, now).file, "assets/index.html");
+    for (const char* method : {"POST", "PUT", "DELETE", "OPTIONS", "get"}) {
+      r.method = method;
+      EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::ui_bad_method) << method;
+    }
+    EXPECT_EQ(checks, 0);
+  }
+}
+
+TEST_F(HttpGate, WebUiRefusesEscapesAndPercentEncodedDots) {
+  http_gate g = make();
+  for (const char* target :
+       {"/tessera/web/../rpc", "/tessera/web/%2e%2e/x", "/tessera/web/a/%2E%2E/%2e%2e/x",
+        "/tessera/web/./index.html", "/tessera/web/%2Fetc%2Fpasswd", "/tessera/web/a%00.js",
+        "/tessera/web/a%5c..%5cx", "/tessera/web/%zz", "/tessera/web/a%2"}) {
+    EXPECT_EQ(g.decide(req("GET", target), now).outcome, gate_outcome::web_not_found) << target;
+  }
+  // A percent-encoded name that stays inside is decoded (and then found or not by the front).
+  const auto d = g.decide(req("GET", "/tessera/web/app%2Ejs"), now);
+  EXPECT_EQ(d.outcome, gate_outcome::ui_file);
+  EXPECT_EQ(d.file, "app.js");
+}
+
+TEST_F(HttpGate, WebUiFilesStillObeyTheWhitelistAndTheLockout) {
+  settings.authentication_required = true;
+  settings.lockout = {.max_failures = 3, .lockout_duration = 60s, .max_sources = 16};
+  http_gate g = make();
+  auto r = req("GET", "/tessera/web/");
+  r.remote_address = "10.0.0.1";
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::address_refused);
+  r.target = "/";
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::address_refused);
+  // Three wrong passwords through the RPC lock 127.0.0.1 out of the files as well.
+  auto bad = req("POST", "/tessera/rpc");
+  const std::string guess = "Basic " + detail::base64_encode("alice:guess");
+  bad.authorization = guess;
+  bad.tessera_web = "1";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(g.decide(bad, now).outcome, gate_outcome::unauthorized_quiet);
+  }
+  EXPECT_EQ(g.decide(req("GET", "/tessera/web/"), now).outcome, gate_outcome::locked_out);
+  EXPECT_EQ(g.decide(req("GET", "/"), now).outcome, gate_outcome::locked_out);
+  EXPECT_EQ(g.decide(req("GET", "/tessera/web/"), now + 61s).outcome, gate_outcome::ui_file);
+}
+
+TEST_F(HttpGate, TesseraRpcIsTheRpcWithEveryCheck) {
+  http_gate g = make();
+  EXPECT_EQ(g.decide(req("POST", "/tessera/rpc"), now).outcome, gate_outcome::rpc);
+  EXPECT_EQ(g.decide(req("POST", "/tessera//rpc/?x"), now).outcome, gate_outcome::rpc);
+  EXPECT_EQ(g.decide(req("GET", "/tessera/rpc"), now).outcome, gate_outcome::rpc_bad_method);
+  auto r = req("POST", "/tessera/rpc");
+  r.session_id = "wrong";
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::session_conflict);
+  r.host = "evil.example";
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::host_refused);
+  r.remote_address = "10.0.0.1";
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::address_refused);
+  // With a base path of /tessera/, its web/ is the web interface, not Transmission's client.
+  settings.base_path = "/tessera/";
+  settings.serve_web = true;
+  http_gate same = make();
+  EXPECT_EQ(same.decide(req("POST", "/tessera/rpc"), now).outcome, gate_outcome::rpc);
+  EXPECT_EQ(same.decide(req("GET", "/tessera/web/"), now).outcome, gate_outcome::ui_file);
+}
+
+TEST_F(HttpGate, TheWebUiHeaderAsksFor401WithoutAChallenge) {
+  settings.authentication_required = true;
+  http_gate g = make();
+  for (const char* target : {"/tessera/rpc", "/transmission/rpc", "/transmission/other"}) {
+    auto r = req("POST", target);
+    EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::unauthorized) << target;
+    r.tessera_web = "1";
+    EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::unauthorized_quiet) << target;
+    const std::string wrong = "Basic " + detail::base64_encode("alice:nope");
+    r.authorization = wrong;
+    EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::unauthorized_quiet) << target;
+    r.tessera_web = "0";  // only "1" asks
+    EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::unauthorized) << target;
+    r.tessera_web = "1";
+    const std::string good = "Basic " + detail::base64_encode("alice:pw");
+    r.authorization = good;
+    EXPECT_NE(g.decide(r, now).outcome, gate_outcome::unauthorized_quiet) << target;
+  }
+  auto r = req("POST", "/tessera/rpc");
+  r.tessera_web = "1";
+  const std::string good = "Basic " + detail::base64_encode("alice:pw");
+  r.authorization = good;
+  EXPECT_EQ(g.decide(r, now).outcome, gate_outcome::rpc);
+  // Without authentication the header changes nothing.
+  settings.authentication_required = false;
+  http_gate open = make();
+  auto o = req("POST", "/tessera/rpc");
+  o.tessera_web = "1";
+  EXPECT_EQ(open.decide(o, now).outcome, gate_outcome::rpc);
 }
 
 }  // namespace

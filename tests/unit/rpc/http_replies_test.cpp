@@ -43,6 +43,13 @@ TEST(HttpReplies, UnauthorizedAsksForBasicCredentials) {
   expect_common_headers(r);
 }
 
+TEST(HttpReplies, UnauthorizedForTheWebUiHasNoChallenge) {
+  const http_reply r = for_outcome(gate_outcome::unauthorized_quiet);
+  EXPECT_EQ(r.status, 401u);
+  EXPECT_EQ(r.header("WWW-Authenticate"), "");  // no browser password dialog over the page
+  expect_common_headers(r);
+}
+
 TEST(HttpReplies, RefusalsNameTheSettingToChange) {
   http_reply r = for_outcome(gate_outcome::host_refused);
   EXPECT_EQ(r.status, 421u);
@@ -63,6 +70,9 @@ TEST(HttpReplies, RedirectsMethodsAndNotFound) {
   r = for_outcome(gate_outcome::rpc_bad_method);
   EXPECT_EQ(r.status, 405u);
   EXPECT_EQ(r.header("Allow"), "POST");
+  r = for_outcome(gate_outcome::ui_bad_method);
+  EXPECT_EQ(r.status, 405u);
+  EXPECT_EQ(r.header("Allow"), "GET, HEAD");
   EXPECT_EQ(for_outcome(gate_outcome::not_found).status, 404u);
   EXPECT_EQ(for_outcome(gate_outcome::web_not_found).status, 404u);
 }

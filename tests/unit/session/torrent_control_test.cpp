@@ -7,6 +7,8 @@
 #include <atomic>
 #include <fstream>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -254,6 +256,29 @@ TEST(TorrentControl, FilePeerAndTrackerStatus) {
   ASSERT_EQ(trackers->size(), 3u);
   EXPECT_EQ((*trackers)[0].tier, 0);
   EXPECT_EQ((*trackers)[2].tier, 1);
+  // The refused HTTP tracker of tier 0 fails at once: its last announce is dated, and the next
+  // round is due (every tracker shows the torrent's next round).
+  const auto unix_now = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  const std::int64_t before = unix_now() - 60;  // the torrent was added less than a minute ago
+  std::optional<tracker_status> failed;
+  for (auto deadline = std::chrono::steady_clock::now() + 20s; !failed && std::chrono::steady_clock::now() < deadline;) {
+    auto now_trackers = h.trackers();
+    ASSERT_TRUE(now_trackers);
+    for (const auto& tr : *now_trackers) {
+      if (tr.url == "http://127.0.0.1:1/announce" && tr.failures > 0) failed = tr;
+    }
+    if (!failed) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(failed) << "the refused tracker never failed";
+  EXPECT_GE(failed->last_announce, before);
+  EXPECT_LE(failed->last_announce, unix_now());
+  EXPECT_GE(failed->next_announce, failed->last_announce);
+  const auto snapshot = h.trackers();
+  ASSERT_TRUE(snapshot);
+  ASSERT_FALSE(snapshot->empty());
+  for (const auto& tr : *snapshot) EXPECT_EQ(tr.next_announce, snapshot->front().next_announce) << tr.url;
   // Both are seeds now and part; during a download the seeder shows in peers().
   auto ps = s.seed_handle.peers();
   ASSERT_TRUE(ps);
