@@ -7,15 +7,18 @@ torrent-added with the RPC's id, name and hash; ticks whose percentDone rises to
 values, applied in order, equal torrent-get's; torrent-finished; torrent-state (at the finish and
 on torrent-stop); torrent-removed after torrent-remove; an Origin of another site gets 403 and
 our own origin the stream; with a password, 401 without WWW-Authenticate when X-Tessera-Web: 1
-(with it otherwise) and the stream with credentials; `tessera watch --count N --json` prints the
-events as JSON lines; `tessera watch` says on stderr that the stream ended when the daemon stops,
-reconnects when it is back, and exits 0 on SIGTERM and 130 on SIGINT."""
+(with it otherwise) and the stream with credentials; over HTTPS, the https:// origin only;
+`tessera watch --count N --json` prints the events as JSON lines (over HTTPS too); `tessera
+watch` says on stderr that the stream ended when the daemon stops, reconnects when it is back,
+and exits 0 on SIGTERM and 130 on SIGINT."""
 import base64
 import http.client
 import json
 import os
 import queue
 import signal
+import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -302,6 +305,29 @@ def body(h, args):
     w = h.spawn('watch_noauth', [args.tessera, 'watch', '--rpc', d.extra['url']])
     rc = w.wait(30)
     H.check(rc == 1 and '401' in w.text(), f'tessera watch without credentials: exit {rc}\n{w.tail()}')
+    d.stop()
+
+    # ---- over HTTPS ------------------------------------------------------------------------
+    cert, key = h.path('cert.pem'), h.path('key.pem')
+    r = subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+                        '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1',
+                        '-addext', 'subjectAltName=IP:127.0.0.1'], capture_output=True, text=True)
+    H.check(r.returncode == 0, f'openssl req: {r.stderr}')
+    d = H.start_tessera_daemon(h, args.tessera, name='tessera_daemon_tls', extra=['--rpc-cert', cert, '--rpc-key', key])
+    port = d.extra['rpc_port']
+    ctx = ssl.create_default_context(cafile=cert)
+    for origin, expected in ((f'https://127.0.0.1:{port}', 200), (f'http://127.0.0.1:{port}', 403)):
+        c = http.client.HTTPSConnection('127.0.0.1', port, timeout=30, context=ctx)
+        c.request('GET', '/tessera/events', headers={'Origin': origin})
+        r = c.getresponse()
+        H.check(r.status == expected, f'HTTPS stream with Origin {origin}: {r.status}, expected {expected}')
+        if expected == 200:
+            H.check(r.readline() == b'event: hello\n', 'HTTPS stream: hello first')
+        c.close()
+    w = h.spawn('watch_tls', [args.tessera, 'watch', '--json', '--count', '1', '--rpc',
+                              f'https://127.0.0.1:{port}/transmission/rpc'], env={**os.environ, 'SSL_CERT_FILE': cert})
+    rc = w.wait(30)
+    H.check(rc == 0 and '"event":"hello"' in w.text(), f'tessera watch over HTTPS: exit {rc}\n{w.tail()}')
 
 
 if __name__ == '__main__':
