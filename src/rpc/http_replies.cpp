@@ -1,3 +1,4 @@
+#include "rpc/rpc_version.hpp"
 #include "rpc/http_replies.hpp"
 
 #include <algorithm>
@@ -234,7 +235,7 @@ http_reply too_many_streams(std::size_t limit, std::time_t now) {
 }
 
 std::string hello_event_data(std::string_view version, std::string_view session_id) {
-  boost::json::object o{{"version", version}, {"rpc-version", 17}, {"session-id", session_id}, {"interval", 1000}};
+  boost::json::object o{{"version", version}, {"rpc-version", rpc_version}, {"session-id", session_id}, {"interval", 1000}};
   return boost::json::serialize(o);
 }
 

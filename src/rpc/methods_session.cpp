@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "rpc/rpc_version.hpp"
 #include "rpc/json_args.hpp"
 #include "rpc/rpc_methods.hpp"
 #include "rpc/torrent_fields.hpp"
@@ -22,8 +23,8 @@ std::int64_t free_bytes(const std::string& path) {
 
 json::value computed_key(method_context& c, std::string_view key) {
   if (key == "version") return json::value(rpc_methods::version_string());
-  if (key == "rpc-version") return 16;
-  if (key == "rpc-version-minimum") return 1;
+  if (key == "rpc-version") return rpc_version;
+  if (key == "rpc-version-minimum") return rpc_version_minimum;
   if (key == "config-dir") return json::value(c.d.config_dir().string());
   if (key == "session-id") return json::value(c.session_id ? c.session_id() : std::string());
   if (key == "blocklist-size") return 0;

@@ -181,7 +181,7 @@ def body(h, args):
     H.check(s.reply.getheader('Content-Length') is None, 'a Content-Length on the stream')
     name, _, hello = s.next()
     H.check(name == 'hello', f'first event {name}')
-    H.check(hello.get('rpc-version') == 17 and hello.get('interval') == 1000 and hello.get('version'), f'hello {hello}')
+    H.check(hello.get('rpc-version') == 16 and hello.get('interval') == 1000 and hello.get('version'), f'hello {hello}')
     sid = hello['session-id']
     H.check(len(sid) == 48 and sid.isalnum(), f'hello session-id {sid!r}')
     rpc = Rpc(port, sid)

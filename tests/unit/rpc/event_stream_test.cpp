@@ -226,7 +226,7 @@ TEST_F(EventStream, RepliesWithAStreamHeadThenHelloThenEventsInOrder) {
   const message hello = c.next();
   EXPECT_EQ(hello.event, "hello");
   EXPECT_EQ(hello.id, "1");
-  EXPECT_EQ(hello.data, R"({"version":"9.8.7","rpc-version":17,"session-id":")" + front->session_id() +
+  EXPECT_EQ(hello.data, R"({"version":"9.8.7","rpc-version":16,"session-id":")" + front->session_id() +
                             R"(","interval":1000})");
   ASSERT_TRUE(subscribers_become(1));
 

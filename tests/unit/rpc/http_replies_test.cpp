@@ -137,8 +137,8 @@ TEST(HttpReplies, TheEventStreamsRefusalsAndHead) {
 TEST(HttpReplies, SseMessagesAndTheHello) {
   EXPECT_EQ(sse_message("tick", 12, R"({"a":1})"), "event: tick\nid: 12\ndata: {\"a\":1}\n\n");
   EXPECT_EQ(hello_event_data("0.1.0", sid),
-            R"({"version":"0.1.0","rpc-version":17,"session-id":")" + std::string(sid) + R"(","interval":1000})");
-  EXPECT_EQ(hello_event_data("a\"b", "x"), R"({"version":"a\"b","rpc-version":17,"session-id":"x","interval":1000})");
+            R"({"version":"0.1.0","rpc-version":16,"session-id":")" + std::string(sid) + R"(","interval":1000})");
+  EXPECT_EQ(hello_event_data("a\"b", "x"), R"({"version":"a\"b","rpc-version":16,"session-id":"x","interval":1000})");
 }
 
 }  // namespace
