@@ -14,14 +14,22 @@ peer_id id_of(std::string_view s) {
 }
 
 TEST(ClientName, KnownAzureusCodesAreSpelledOut) {
-  EXPECT_EQ(client_name_from_peer_id(id_of("-LT2080-abcdefghijkl")), "libtorrent 2080");
-  EXPECT_EQ(client_name_from_peer_id(id_of("-TR4050-abcdefghijkl")), "Transmission 4050");
-  EXPECT_EQ(client_name_from_peer_id(id_of("-qB4620-abcdefghijkl")), "qBittorrent 4620");
-  EXPECT_EQ(client_name_from_peer_id(id_of("-TS0001-abcdefghijkl")), "tessera 0001");
+  EXPECT_EQ(client_name_from_peer_id(id_of("-LT2080-abcdefghijkl")), "libtorrent 2.0.8");
+  EXPECT_EQ(client_name_from_peer_id(id_of("-TR4050-abcdefghijkl")), "Transmission 4.0.5");
+  EXPECT_EQ(client_name_from_peer_id(id_of("-qB4620-abcdefghijkl")), "qBittorrent 4.6.2");
+  EXPECT_EQ(client_name_from_peer_id(id_of("-TS0001-abcdefghijkl")), "tessera 0.0.0.1");
+}
+
+TEST(ClientName, VersionConventions) {
+  // Transmission before 4.0: major and a two-digit minor, then a build mark.
+  EXPECT_EQ(client_name_from_peer_id(id_of("-TR300Z-abcdefghijkl")), "Transmission 3.00");
+  EXPECT_EQ(client_name_from_peer_id(id_of("-TR2940-abcdefghijkl")), "Transmission 2.94");
+  // Letters are parts past 9 (libtorrent's convention).
+  EXPECT_EQ(client_name_from_peer_id(id_of("-LT1B00-abcdefghijkl")), "libtorrent 1.11.0");
 }
 
 TEST(ClientName, UnknownAzureusCodeKeepsTheLetters) {
-  EXPECT_EQ(client_name_from_peer_id(id_of("-XY1234-abcdefghijkl")), "XY 1234");
+  EXPECT_EQ(client_name_from_peer_id(id_of("-XY1234-abcdefghijkl")), "XY 1.2.3.4");
 }
 
 TEST(ClientName, Aria2StyleIsDecoded) {

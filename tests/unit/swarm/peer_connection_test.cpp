@@ -241,7 +241,7 @@ TEST_F(PeerConnection, HandshakeWithMatchingInfoHashIsAccepted) {
     { auto v_ = co_await eventually([&] { return conn->handshake_done(); }); EXPECT_TRUE(v_); }
     EXPECT_EQ(host.handshakes.size(), 1u);
     EXPECT_EQ(conn->remote_peer_id(), their_id);
-    EXPECT_EQ(conn->client_name(), "libtorrent 2080");
+    EXPECT_EQ(conn->client_name(), "libtorrent 2.0.8");
     EXPECT_TRUE(conn->peer_choking());
     EXPECT_FALSE(conn->am_interested());
     p.sock.close();  // the peer hangs up: the connection closes itself
