@@ -15,8 +15,6 @@ import argparse
 import base64
 import os
 import sys
-import time
-import urllib.parse
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'interop'))
