@@ -110,8 +110,10 @@ class Page:
         self.b.wait_for(DETAILS)
 
     def close_details(self):
+        """Closes the details panel with its own close button (a button in the region whose
+        label starts with Close)."""
         if self.b.exists(DETAILS):
-            self.action('details')
+            self.b.click(f'{DETAILS} button[data-action=close], {DETAILS} button[aria-label^=Close]')
             self.b.wait_gone(DETAILS, timeout=10)
 
     def tab(self, name):
@@ -172,8 +174,18 @@ def add_through_dialog(b, untick=()):
         H.check(b.js('return document.querySelector(arguments[0]).checked', css), f'file {idx} not ticked at first')
         b.click(css)
         b.wait_until(f'file {idx} unticked', lambda: not b.js('return document.querySelector(arguments[0]).checked', css))
+    n = b.js('return document.querySelectorAll(arguments[0]).length', f'{ADD_DIALOG} [data-add-item]')
     b.click(f'{ADD_DIALOG} button[data-action=add-confirm]')
-    b.wait_gone(ADD_DIALOG, timeout=30)
+    # The dialog closes by itself, or (a magnet's files still to come) shows each item's outcome
+    # and stays open with a Done button (data-action=cancel).
+    b.wait_until('the add dialog closes or shows every outcome', lambda: not b.exists(ADD_DIALOG) or b.js(
+        'return document.querySelectorAll(arguments[0]).length', f'{ADD_DIALOG} [data-add-result]') == n, timeout=30)
+    if b.exists(ADD_DIALOG):
+        results = b.js('return [...document.querySelectorAll(arguments[0])].map((e) => e.dataset.addResult + ": " + e.textContent)',
+                       f'{ADD_DIALOG} [data-add-result]')
+        H.check(all(r.startswith('added') for r in results), f'the add dialog says {results}')
+        b.click(f'{ADD_DIALOG} button[data-action=cancel]')
+        b.wait_gone(ADD_DIALOG, timeout=10)
 
 
 def add_and_confirm(b, rpc, t):
@@ -251,7 +263,11 @@ def add_three(h, b, p, rpc, ts, announce, dl, src):
     skip = next(i for i in range(fs.num_files()) if fs.file_path(i).endswith('b.bin'))
     skip_rel = fs.file_path(skip)
 
-    # The file picker: the add dialog lists every file, ticked; one is unticked before the add.
+    # The file picker (in the add dialog, unless the page has one outside it): the dialog lists
+    # every file, ticked; one is unticked before the add.
+    if not b.exists('input[type=file][data-add=file]'):
+        p.action('add')
+        b.wait_for(f'{ADD_DIALOG} input[type=file][data-add=file]')
     b.find('input[type=file][data-add=file]').send_keys(alpha.path)
     b.wait_for(ADD_DIALOG)
     b.wait_until('the add dialog lists every file of alpha', lambda: b.js(
