@@ -110,10 +110,9 @@ class Page:
         self.b.wait_for(DETAILS)
 
     def close_details(self):
-        """Closes the details panel with its own close button (a button in the region whose
-        label starts with Close)."""
+        """Closes the details panel with its own close button."""
         if self.b.exists(DETAILS):
-            self.b.click(f'{DETAILS} button[data-action=close], {DETAILS} button[aria-label^=Close]')
+            self.b.click(f'{DETAILS} button[data-action=close-details]')
             self.b.wait_gone(DETAILS, timeout=10)
 
     def tab(self, name):
@@ -337,8 +336,8 @@ def files_tab(b, p, rpc, tid, t):
         if b.js('return document.querySelectorAll(arguments[0]).length', f'{tree} [data-file]') >= n:
             break
         b.js('for (const r of document.querySelectorAll(arguments[0])) {'
-             '  const tog = r.querySelector("button[aria-expanded=false], [aria-expanded=false]") || r;'
-             '  tog.click(); }', f'{tree} [data-folder][aria-expanded=false]')
+             '  (r.querySelector("[data-col=name] button") || r).click(); }',
+             f'{tree} [data-folder][aria-expanded=false]')
         time.sleep(0.1)  # one render between clicks of nested folders
     st = rpc.torrent(tid, ['files', 'fileStats'])
 
