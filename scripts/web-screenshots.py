@@ -140,7 +140,7 @@ def main():
                 'return document.querySelectorAll("[role=region][aria-label=Details] [data-peer]").length') >= 2,
                 timeout=30)
             shoot(b, os.path.join(args.out, 'web-details.png'))
-            b.click('button[data-action=details]')
+            b.click('[role=region][aria-label=Details] button[data-action=close-details]')
             b.wait_gone('[role=region][aria-label=Details]')
 
             b.set_dark(True)
