@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Screenshots of tessera's web interface for the docs (issue 11): a realistic scene in a real
 `tessera daemon` (three torrents downloading from libtorrent seeders through opentracker, two
-seeding, one paused, labels), the page in headless Chromium, and four PNGs:
+seeding to libtorrent leechers, one paused, labels), the page in headless Chromium, and four PNGs:
 
   web-desktop.png   1280x800, the list
   web-details.png   1280x800, the details of a downloading torrent on its peers tab
@@ -67,6 +67,15 @@ def build_scene(h, tessera, dev_server):
         if how == 'download':
             tracker.wait_seeders(ts[name].info_hash, 2)
     d = H.start_tessera_daemon(h, tessera, settings={'pex-enabled': False, 'download-queue-enabled': False})
+    # Someone downloads the seeding torrents from the daemon (libtorrent, rate-limited): they upload.
+    for k, (name, _, _, _, how) in enumerate(SCENE):
+        if how == 'seed':
+            ip = h.next_ip()
+            port = h.free_port(ip)
+            h.spawn(f'lt_leech_{k}', [H.PYTHON, '-u', os.path.join(H.PEERS_DIR, 'lt_leech.py'), '--torrent', ts[name].path,
+                                      '--save-path', h.mkdir(f'leech_{k}'), '--ip', ip, '--port', str(port),
+                                      '--timeout', '600', '--download-limit', str((150 + 120 * k) * H.KIB)],
+                    ip=ip, port=port)
     rpc = W.Rpc(d.extra['url'])
     ids = {}
     for name, _, _, labels, how in SCENE:
@@ -91,15 +100,15 @@ def build_scene(h, tessera, dev_server):
 
 
 def settle(b, rpc, ids):
-    """Waits until the scene looks alive: every downloading torrent between 8% and 90% with a
-    rate shown, the seeding ones seeding, and the page showing every row."""
+    """Waits until the scene looks alive: every downloading torrent between 25% and 90% with a
+    rate, the seeding ones seeding and uploading, and the page showing every row."""
     down = [ids[n] for n, _, _, _, how in SCENE if how == 'download']
     seed = [ids[n] for n, _, _, _, how in SCENE if how == 'seed']
 
     def ready():
-        ts = {t['id']: t for t in rpc.torrents(['id', 'status', 'percentDone', 'rateDownload'])}
-        return (all(0.08 <= ts[i]['percentDone'] <= 0.9 and ts[i]['rateDownload'] > 0 for i in down)
-                and all(ts[i]['status'] == 6 for i in seed))
+        ts = {t['id']: t for t in rpc.torrents(['id', 'status', 'percentDone', 'rateDownload', 'rateUpload'])}
+        return (all(0.25 <= ts[i]['percentDone'] <= 0.9 and ts[i]['rateDownload'] > 0 for i in down)
+                and all(ts[i]['status'] == 6 and ts[i]['rateUpload'] > 0 for i in seed))
     W.wait_until('the scene is alive', ready, timeout=180, interval=0.2)
     b.wait_until('the page shows every torrent', lambda: b.js(
         f'return document.querySelectorAll(\'{GRID} [role=row][data-id]\').length') == len(ids), timeout=30)
