@@ -16,11 +16,14 @@ measured over --seconds:
 For each: the main thread's time from Chrome's DevTools metrics (Performance.getMetrics deltas:
 ScriptDuration, RecalcStyleDuration + LayoutDuration, TaskDuration) in ms per second of wall
 time (goal for scripting: < 16 ms per second), and, for the synthetic ticks, one update cycle:
-  apply   applyEvent itself (the store merging N deltas, the speed history),
-  render  the next animation frame's work: the store's notification, Preact's re-render of what
-          changed, then a forced style and layout (a rAF callback registered before the tick
-          starts the clock, one registered after it stops it after reading offsetHeight),
-  cycle   apply + render (the work, without the wait for the frame),
+  apply   JSON.parse of the tick's data (as the stream reader does) and applyEvent (the store
+          merging N deltas, the speed history),
+  render  the next animation frame's work (a rAF callback registered before the tick starts the
+          clock, one registered after it stops it): js, the store's notification and Preact's
+          re-render of what changed; layout, the style and layout that follow (forced by reading
+          offsetHeight),
+  cycle   apply + render (the work, without the wait for the frame); latency: from the tick to
+          the end of the layout, the wait for the frame included,
 median and p95 over the ticks.
 
   /usr/bin/python3 bench/web/update_cycle.py --tessera build/bin/tessera
@@ -62,15 +65,17 @@ window.__benchTimer = setInterval(() => {
   });
   const data = { torrents, session: { downloadSpeed: n * 1000, uploadSpeed: n * 2000,
                  torrentCount: ids.length, activeTorrentCount: ids.length, pausedTorrentCount: 0 } };
+  const text = JSON.stringify(data);  // what the stream's data line carries
   let frameStart = 0;
   requestAnimationFrame(() => { frameStart = performance.now(); });
   const t0 = performance.now();
-  window.__tessera.applyEvent('tick', data);
+  window.__tessera.applyEvent('tick', JSON.parse(text));
   const t1 = performance.now();
   requestAnimationFrame(() => {
+    const tj = performance.now();
     void document.body.offsetHeight;  // style and layout of what the render changed, now
     const t2 = performance.now();
-    cycles.push({ apply: t1 - t0, render: t2 - frameStart, latency: t2 - t0 });
+    cycles.push({ apply: t1 - t0, js: tj - frameStart, layout: t2 - tj, render: t2 - frameStart, latency: t2 - t0 });
   });
   window.__bench.ticks++;
 }, 1000);
@@ -137,6 +142,7 @@ def main():
                 'const e = document.querySelector("[data-connection]"); return e && e.dataset.connection') == 'live')
             rows = b.js('return document.querySelectorAll("[role=grid][aria-label=Torrents] [role=row][data-id]").length')
             b.cdp('Performance.enable', {'timeDomain': 'timeTicks'})
+            load0 = os.getloadavg()[0]
             time.sleep(3)  # the first render and the first full tick settle (a benchmark's pause)
             stream = window(b, args.seconds)
             b.js(SYNTHETIC)
@@ -149,14 +155,14 @@ def main():
         finally:
             b.quit()
         print(f'\n{args.count} torrents in the daemon, {rows} rows in the DOM, {chrome}, headless, 1280x800; '
-              f'windows of {args.seconds:.0f} s')
+              f'windows of {args.seconds:.0f} s; load average {load0:.2f} before, {os.getloadavg()[0]:.2f} after')
         print(f'{"situation":<34}{"ticks":>7}{"script ms/s":>13}{"style+layout ms/s":>19}{"task ms/s":>11}')
         for name, r, ticks in (('stream (idle seeding)', stream, stream['stream_ticks']),
                                (f'synthetic (all {args.count} change)', synth, len(cycles))):
             print(f'{name:<34}{ticks:>7}{r["script"]:>13.1f}{r["style_layout"]:>19.1f}{r["task"]:>11.1f}')
         print(f'\none synthetic update cycle, over {len(cycles)} ticks (ms):')
         print(f'{"":<10}{"median":>9}{"p95":>9}{"max":>9}')
-        for k in ('apply', 'render', 'cycle', 'latency'):
+        for k in ('apply', 'js', 'layout', 'render', 'cycle', 'latency'):
             vals = [c['apply'] + c['render'] if k == 'cycle' else c[k] for c in cycles]
             print(f'{k:<10}{statistics.median(vals):>9.1f}{pct(vals, 0.95):>9.1f}{max(vals):>9.1f}')
         for p in h.procs:
