@@ -109,7 +109,11 @@ def settle(b, rpc, ids):
         ts = {t['id']: t for t in rpc.torrents(['id', 'status', 'percentDone', 'rateDownload', 'rateUpload'])}
         return (all(0.25 <= ts[i]['percentDone'] <= 0.9 and ts[i]['rateDownload'] > 0 for i in down)
                 and all(ts[i]['status'] == 6 and ts[i]['rateUpload'] > 0 for i in seed))
-    W.wait_until('the scene is alive', ready, timeout=180, interval=0.2)
+    try:
+        W.wait_until('the scene is alive', ready, timeout=180, interval=0.2)
+    except H.TestFailure:
+        raise H.TestFailure('the scene is not alive after 180 s: ' + str(rpc.torrents(
+            ['id', 'name', 'status', 'percentDone', 'rateDownload', 'rateUpload', 'peersConnected'])))
     b.wait_until('the page shows every torrent', lambda: b.js(
         f'return document.querySelectorAll(\'{GRID} [role=row][data-id]\').length') == len(ids), timeout=30)
 
