@@ -67,15 +67,8 @@ def build_scene(h, tessera, dev_server):
         if how == 'download':
             tracker.wait_seeders(ts[name].info_hash, 2)
     d = H.start_tessera_daemon(h, tessera, settings={'pex-enabled': False, 'download-queue-enabled': False})
-    # Someone downloads the seeding torrents from the daemon (libtorrent, rate-limited): they upload.
-    for k, (name, _, _, _, how) in enumerate(SCENE):
-        if how == 'seed':
-            ip = h.next_ip()
-            port = h.free_port(ip)
-            h.spawn(f'lt_leech_{k}', [H.PYTHON, '-u', os.path.join(H.PEERS_DIR, 'lt_leech.py'), '--torrent', ts[name].path,
-                                      '--save-path', h.mkdir(f'leech_{k}'), '--ip', ip, '--port', str(port),
-                                      '--timeout', '600', '--download-limit', str((150 + 120 * k) * H.KIB)],
-                    ip=ip, port=port)
+    # Someone downloads the seeding torrents from the daemon (libtorrent): they upload, at the
+    # per-torrent upload limits set below.
     rpc = W.Rpc(d.extra['url'])
     ids = {}
     for name, _, _, labels, how in SCENE:
@@ -88,6 +81,9 @@ def build_scene(h, tessera, dev_server):
         added = rpc('torrent-add', **args)
         ids[name] = (added.get('torrent-added') or added.get('torrent-duplicate'))['id']
         rpc('torrent-set', ids=[ids[name]], labels=labels)
+        if how == 'seed':
+            rpc('torrent-set', ids=[ids[name]], uploadLimited=True, uploadLimit=120 + 90 * len(ids))  # kB/s
+            H.start_leecher(h, 'libtorrent', ts[name], h.mkdir(f'leech_{len(ids)}'), name=f'lt_leech_{len(ids)}')
     if dev_server:
         port = h.free_port('127.0.0.1')
         h.spawn('dev_server', ['node', os.path.join(ROOT, 'web', 'dev-server.mjs'), '--port', str(port),
