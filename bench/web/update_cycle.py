@@ -9,6 +9,8 @@ measured over --seconds:
 
   stream     the real event stream of the daemon (N torrents seeding, mostly idle: a tick carries
              only what changed, and nothing leaves loopback, so little changes);
+  verify     the real stream while the daemon verifies all N at once (torrent-verify of every
+             torrent when the window starts): state events and ticks of many torrents changing;
   synthetic  every second, a tick in which ALL N torrents change (rates, progress, eta, peers,
              counters, ratio), handed to the page's own window.__tessera.applyEvent('tick', ...)
              from a setInterval the bench injects: the daemon is not the bottleneck.
@@ -145,6 +147,9 @@ def main():
             load0 = os.getloadavg()[0]
             time.sleep(3)  # the first render and the first full tick settle (a benchmark's pause)
             stream = window(b, args.seconds)
+            rpc('torrent-verify')
+            verify = window(b, args.seconds)
+            scale.wait_all_seeding(rpc, len(ts), 600)
             b.js(SYNTHETIC)
             b.wait_until('the synthetic ticks run', lambda: b.js('return window.__bench.cycles.length') >= 2)
             synth = window(b, args.seconds)
@@ -158,6 +163,7 @@ def main():
               f'windows of {args.seconds:.0f} s; load average {load0:.2f} before, {os.getloadavg()[0]:.2f} after')
         print(f'{"situation":<34}{"ticks":>7}{"script ms/s":>13}{"style+layout ms/s":>19}{"task ms/s":>11}')
         for name, r, ticks in (('stream (idle seeding)', stream, stream['stream_ticks']),
+                               (f'stream (all {args.count} verified)', verify, verify['stream_ticks']),
                                (f'synthetic (all {args.count} change)', synth, len(cycles))):
             print(f'{name:<34}{ticks:>7}{r["script"]:>13.1f}{r["style_layout"]:>19.1f}{r["task"]:>11.1f}')
         print(f'\none synthetic update cycle, over {len(cycles)} ticks (ms):')
