@@ -91,15 +91,17 @@ def metrics(b):
 
 def window(b, seconds):
     """Main-thread ms per second over `seconds` of wall time (a benchmark's window, not a wait)."""
+    counts = 'const t = window.__tessera; return [t.streamCounts.ticks, t.streamCounts.events, Object.assign({}, t.rpcCounts)]'
     m0, t0 = metrics(b), time.monotonic()
-    ticks0 = b.js('return window.__tessera.streamCounts.ticks')
+    ticks0, events0, rpc0 = b.js(counts)
     time.sleep(seconds)
     m1, t1 = metrics(b), time.monotonic()
+    ticks1, events1, rpc1 = b.js(counts)
     wall = t1 - t0
     per = {k: 1000 * (m1[k] - m0[k]) / wall for k in METRICS}
     return {'script': per['ScriptDuration'], 'style_layout': per['RecalcStyleDuration'] + per['LayoutDuration'],
-            'task': per['TaskDuration'], 'stream_ticks': b.js('return window.__tessera.streamCounts.ticks') - ticks0,
-            'wall': wall}
+            'task': per['TaskDuration'], 'stream_ticks': ticks1 - ticks0, 'events': events1 - events0,
+            'rpc': {k: v - rpc0.get(k, 0) for k, v in rpc1.items() if v != rpc0.get(k, 0)}, 'wall': wall}
 
 
 def pct(values, q):
@@ -161,11 +163,13 @@ def main():
             b.quit()
         print(f'\n{args.count} torrents in the daemon, {rows} rows in the DOM, {chrome}, headless, 1280x800; '
               f'windows of {args.seconds:.0f} s; load average {load0:.2f} before, {os.getloadavg()[0]:.2f} after')
-        print(f'{"situation":<34}{"ticks":>7}{"script ms/s":>13}{"style+layout ms/s":>19}{"task ms/s":>11}')
+        print(f'{"situation":<34}{"ticks":>7}{"events":>8}{"script ms/s":>13}{"style+layout ms/s":>19}'
+              f'{"task ms/s":>11}  RPC calls of the page')
         for name, r, ticks in (('stream (idle seeding)', stream, stream['stream_ticks']),
                                (f'stream (all {args.count} verified)', verify, verify['stream_ticks']),
                                (f'synthetic (all {args.count} change)', synth, len(cycles))):
-            print(f'{name:<34}{ticks:>7}{r["script"]:>13.1f}{r["style_layout"]:>19.1f}{r["task"]:>11.1f}')
+            print(f'{name:<34}{ticks:>7}{r["events"]:>8}{r["script"]:>13.1f}{r["style_layout"]:>19.1f}'
+                  f'{r["task"]:>11.1f}  {r["rpc"] or "none"}')
         print(f'\none synthetic update cycle, over {len(cycles)} ticks (ms):')
         print(f'{"":<10}{"median":>9}{"p95":>9}{"max":>9}')
         for k in ('apply', 'js', 'layout', 'render', 'cycle', 'latency'):
