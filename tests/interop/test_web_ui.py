@@ -177,9 +177,13 @@ def add_through_dialog(b, untick=()):
     b.click(f'{ADD_DIALOG} button[data-action=add-confirm]')
     # The dialog closes by itself, or (a magnet's files still to come) shows each item's outcome
     # and stays open with a Done button (data-action=cancel).
-    b.wait_until('the add dialog closes or shows every outcome', lambda: not b.exists(ADD_DIALOG) or b.js(
-        'return document.querySelectorAll(arguments[0]).length', f'{ADD_DIALOG} [data-add-result]') == n, timeout=30)
-    if b.exists(ADD_DIALOG):
+    def outcome():
+        if not b.exists(ADD_DIALOG):
+            return 'closed'
+        done = not b.exists(f'{ADD_DIALOG} button[data-action=add-confirm]') and b.js(
+            'return document.querySelectorAll(arguments[0]).length', f'{ADD_DIALOG} [data-add-result]') == n
+        return 'done' if done else None
+    if b.wait_until('the add dialog closes or shows every outcome', outcome, timeout=30) == 'done':
         results = b.js('return [...document.querySelectorAll(arguments[0])].map((e) => e.dataset.addResult + ": " + e.textContent)',
                        f'{ADD_DIALOG} [data-add-result]')
         H.check(all(r.startswith('added') for r in results), f'the add dialog says {results}')
