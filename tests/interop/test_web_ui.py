@@ -22,8 +22,9 @@ on the daemon's event stream alone.
   7. login: a daemon with a password: the page shows its login form, a wrong password an error,
      the right one the list.
 
---dev-server serves the page with web/dev-server.mjs in front of the daemon instead of the daemon's
-own /tessera/web/ (for a daemon built without the embedded page)."""
+--web-ui-dir DIR has the daemon serve a page built apart (node web/build.mjs --outdir DIR) instead of
+its embedded copy; --dev-server serves the page with web/dev-server.mjs in front of the daemon (a
+daemon without the page)."""
 import base64
 import os
 import re
@@ -148,6 +149,11 @@ def page_url(h, d, dev_server):
     return f'http://127.0.0.1:{port}/tessera/web/?poll=0'
 
 
+def web_ui_args(args):
+    """--web-ui-dir for the daemon when the test was given one (a page built apart)."""
+    return ['--web-ui-dir', args.web_ui_dir] if args.web_ui_dir else []
+
+
 def open_page(b, url):
     b.get(url)
     p = Page(b)
@@ -227,7 +233,7 @@ def body(h, args):
     for name, t in ts.items():
         tracker.wait_seeders(t.info_hash, specs[name][2])
 
-    d = H.start_tessera_daemon(h, args.tessera, settings={'pex-enabled': False})
+    d = H.start_tessera_daemon(h, args.tessera, settings={'pex-enabled': False}, extra=web_ui_args(args))
     rpc = W.Rpc(d.extra['url'])
     dl = d.extra['download_dir']
     url = page_url(h, d, args.dev_server)
@@ -587,7 +593,7 @@ def reconnection(h, b, p, rpc, d, args):
     token = b.allow_console(W.ALLOW_DAEMON_DOWN)
     d.stop()
     b.wait_until('the page says offline', lambda: p.connection() == 'offline', timeout=20)
-    d = H.start_tessera_daemon(h, args.tessera, config_dir=d.extra['config_dir'],
+    d = H.start_tessera_daemon(h, args.tessera, config_dir=d.extra['config_dir'], extra=web_ui_args(args),
                                download_dir=d.extra['download_dir'], rpc_port=d.extra['rpc_port'])
     rpc.url = d.extra['url']
     b.wait_until('the page is live again', lambda: p.connection() == 'live', timeout=30)
@@ -604,7 +610,7 @@ def login(h, b, args, t):
     """Part 7: a daemon with a password: login form, wrong password, right password."""
     user, password = 'tess', 'right horse battery'
     d = H.start_tessera_daemon(h, args.tessera, name='tessera_daemon_auth',
-                               extra=['--rpc-username', user, '--rpc-password', password])
+                               extra=['--rpc-username', user, '--rpc-password', password] + web_ui_args(args))
     rpc = W.Rpc(d.extra['url'], auth=(user, password))
     with open(t.path, 'rb') as f:
         tid = rpc('torrent-add', metainfo=base64.b64encode(f.read()).decode(), paused=True)['torrent-added']['id']
@@ -639,5 +645,7 @@ if __name__ == '__main__':
     ap = H.common_args(__doc__)
     ap.add_argument('--dev-server', action='store_true',
                     help='serve the page with web/dev-server.mjs in front of the daemon')
+    ap.add_argument('--web-ui-dir', help='the daemon serves the page from this directory (node web/build.mjs '
+                    '--outdir DIR) instead of its embedded copy')
     a = ap.parse_args()
     H.run_test('test_web_ui', body, a)
