@@ -43,7 +43,7 @@ SCENE = [
 ISO_SIZE = {'debian-12.8.0-amd64-netinst.iso': 38 * H.MIB + 5555, 'archlinux-2024.12.01-x86_64.iso': 31 * H.MIB + 777}
 
 
-def build_scene(h, tessera, dev_server):
+def build_scene(h, tessera, dev_server, web_ui_dir=None):
     """Starts the tracker, seeders and daemon with SCENE in it; returns (daemon, rpc, page url,
     {name: id})."""
     src = h.mkdir('seed')
@@ -66,7 +66,8 @@ def build_scene(h, tessera, dev_server):
     for name, _, limit, _, how in SCENE:
         if how == 'download':
             tracker.wait_seeders(ts[name].info_hash, 2)
-    d = H.start_tessera_daemon(h, tessera, settings={'pex-enabled': False, 'download-queue-enabled': False})
+    d = H.start_tessera_daemon(h, tessera, settings={'pex-enabled': False, 'download-queue-enabled': False},
+                               extra=['--web-ui-dir', web_ui_dir] if web_ui_dir else [])
     # Someone downloads the seeding torrents from the daemon (libtorrent): they upload, at the
     # per-torrent upload limits set below.
     rpc = W.Rpc(d.extra['url'])
@@ -128,12 +129,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--tessera', required=True)
     ap.add_argument('--out', default=os.path.join(ROOT, 'docs', 'screenshots'))
-    ap.add_argument('--dev-server', action='store_true')
+    ap.add_argument('--dev-server', action='store_true', help='the page from web/dev-server.mjs')
+    ap.add_argument('--web-ui-dir', help='the daemon serves the page from this directory (node web/build.mjs --outdir DIR)')
     ap.add_argument('--keep', action='store_true')
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     with H.Harness('web_screenshots', keep=args.keep) as h:
-        d, rpc, url, ids = build_scene(h, args.tessera, args.dev_server)
+        d, rpc, url, ids = build_scene(h, args.tessera, args.dev_server, args.web_ui_dir)
         b = W.Browser(h)
         try:
             b.get(url)

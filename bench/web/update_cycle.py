@@ -30,7 +30,8 @@ median and p95 over the ticks.
 
   /usr/bin/python3 bench/web/update_cycle.py --tessera build/bin/tessera
   /usr/bin/python3 bench/web/update_cycle.py --tessera build/bin/tessera --count 200 --seconds 10
---dev-server serves the page with web/dev-server.mjs (a daemon without the embedded page).
+--web-ui-dir DIR: the daemon serves a page built apart (node web/build.mjs --outdir DIR);
+--dev-server: the page from web/dev-server.mjs (a daemon without the embedded page).
 """
 import argparse
 import base64
@@ -114,14 +115,16 @@ def main():
     ap.add_argument('--tessera', required=True)
     ap.add_argument('--count', type=int, default=1000)
     ap.add_argument('--seconds', type=float, default=30.0, help='length of each measuring window')
-    ap.add_argument('--dev-server', action='store_true')
+    ap.add_argument('--dev-server', action='store_true', help='the page from web/dev-server.mjs')
+    ap.add_argument('--web-ui-dir', help='the daemon serves the page from this directory (node web/build.mjs --outdir DIR)')
     ap.add_argument('--keep', action='store_true')
     args = ap.parse_args()
     with H.Harness('bench_web_update_cycle', keep=args.keep) as h:
         data, ts = scale.make_torrents(h, args.count)
         d = H.start_tessera_daemon(h, args.tessera, download_dir=data,
                                    settings={'pex-enabled': False, 'download-queue-enabled': False,
-                                             'seed-queue-enabled': False})
+                                             'seed-queue-enabled': False},
+                                   extra=['--web-ui-dir', args.web_ui_dir] if args.web_ui_dir else [])
         rpc = scale.Rpc(d.extra['url'])
         t0 = time.monotonic()
         for t in ts:
