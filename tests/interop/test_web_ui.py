@@ -16,7 +16,7 @@ on the daemon's event stream alone.
      trackers tab the tracker's URL and a successful announce; the status cell says Seeding at
      most 1.5 s after the daemon does;
   5. axe-core: no serious or critical violation on the main view, the add dialog and every tab of
-     the details, in light and in dark; no error in the console;
+     the details, in light and in dark, on a desktop and on a phone; no error in the console;
   6. reconnection: the daemon restarted on the same port while the page stays open: the page says
      offline, then live again by itself, and shows the daemon's list;
   7. login: a daemon with a password: the page shows its login form, a wrong password an error,
@@ -245,6 +245,7 @@ def body(h, args):
         actions(b, p, rpc, ids, ts, dl)
         delta = push_and_details(b, p, rpc, ts['delta'], seeders['delta'], announce)
         accessibility(b, p, delta)
+        phone(h, url, delta)
         errors = b.console_errors()
         H.check(not errors, 'errors in the console:\n  ' + '\n  '.join(errors))
         d = reconnection(h, b, p, rpc, d, args)
@@ -585,6 +586,33 @@ def accessibility(b, p, tid):
     b.set_dark(False)
     H.check(not found, 'axe-core violations:\n  ' + '\n  '.join(found))
     H.log('axe-core: no serious or critical violation (main view, add dialog, 6 details tabs; light and dark)')
+
+
+def phone(h, url, tid):
+    """Part 5 on a phone (375x812, touch): the list's rows as the desktop's, axe-core clean on the
+    list with a row selected and on every tab of the details, light and dark; no console error."""
+    found = []
+    for dark in (False, True):
+        ph = W.Browser(h, phone=True, dark=dark, name=f'phone-{"dark" if dark else "light"}')
+        try:
+            p = open_page(ph, url)
+            ph.wait_for(Page.row(tid), timeout=15)
+            p.select(tid)
+            where = 'dark' if dark else 'light'
+            found += [f'phone {where} list: {v["impact"]} {v["id"]} ({v["help"]}): ' + '; '.join(v['nodes'][:5])
+                      for v in ph.axe()]
+            p.action('details')
+            ph.wait_for(DETAILS)
+            for tab in TABS:
+                p.tab(tab)
+                found += [f'phone {where} details, {tab} tab: {v["impact"]} {v["id"]} ({v["help"]}): '
+                          + '; '.join(v['nodes'][:5]) for v in ph.axe()]
+            errors = ph.console_errors()
+            H.check(not errors, f'errors in the phone\'s console ({where}):\n  ' + '\n  '.join(errors))
+        finally:
+            ph.quit()
+    H.check(not found, 'axe-core violations on the phone:\n  ' + '\n  '.join(found))
+    H.log('phone: axe-core clean on the list and the 6 details tabs, light and dark; no console error')
 
 
 def reconnection(h, b, p, rpc, d, args):
