@@ -9,11 +9,11 @@ import base64
 import json
 import os
 import sys
-import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
+import web_browser as W  # noqa: E402
 
 WEB_HOME = '/usr/share/transmission/web'
 PIECE = 32 * H.KIB
@@ -36,36 +36,10 @@ def rpc(url, method, **arguments):
     raise H.TestFailure('no session id accepted')
 
 
-def browser(h):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = '/usr/bin/chromium'
-    for a in ('--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-              '--window-size=1200,800', f'--user-data-dir={h.mkdir("chromium-profile")}',
-              '--no-first-run', '--disable-background-networking', '--disable-component-update',
-              '--disable-sync', '--disable-default-apps'):
-        opts.add_argument(a)
-    opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
-    service = Service('/usr/bin/chromedriver', log_output=h.path('chromedriver.log'))
-    return webdriver.Chrome(service=service, options=opts)
-
-
-def wait_until(what, pred, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v:
-            return v
-        H.check(time.monotonic() < deadline, f'{what}: not within {timeout} s')
-        time.sleep(0.2)
-
-
 def body(h, args):
     if not os.path.exists(os.path.join(WEB_HOME, 'index.html')):
         raise H.TestFailure(f'{WEB_HOME} missing (scripts/setup.sh installs transmission-common)')
-    for tool in ('/usr/bin/chromium', '/usr/bin/chromedriver'):
-        H.check(os.path.exists(tool), f'{tool} missing (scripts/setup.sh installs chromium, chromium-driver)')
+    W.require_tools()
     src = h.mkdir('seed')
     H.make_payload(os.path.join(src, 'webby'), H.multi_file_layout(3 * H.MIB + 99, PIECE), seed=9)
     trk_port = h.free_port('127.0.0.1')
@@ -77,7 +51,9 @@ def body(h, args):
     d = H.start_tessera_daemon(h, args.tessera, extra=['--web-home', WEB_HOME])
     base = f'http://{d.extra["rpc"]}'
     url = d.extra['url']
-    drv = browser(h)
+    b = W.Browser(h, size=(1200, 800))
+    drv = b.drv
+    wait_until = b.wait_until
     try:
         drv.get(base + '/transmission/web/')
         wait_until('the web client loaded', lambda: drv.execute_script(
@@ -108,13 +84,11 @@ def body(h, args):
         wait_until('the page shows it paused', lambda: 'Paused' in drv.execute_script(
             'return document.querySelector("#torrent_list li.torrent .torrent_peer_details").textContent'), timeout=20)
         drv.save_screenshot(h.path('web-paused.png'))
-        # Chromium logs every non-2xx response as a SEVERE "Failed to load resource"; the 409 of
-        # the session-id handshake is the protocol working (the client retries with the id).
-        errors = [e for e in drv.get_log('browser') if e.get('level') == 'SEVERE'
-                  and 'status of 409 (Conflict)' not in e.get('message', '')]
-        H.check(not errors, 'JavaScript errors in the console:\n  ' + '\n  '.join(e['message'] for e in errors))
+        # Only the 409 of the session-id handshake is allowed (web_browser.ALWAYS_ALLOWED).
+        errors = b.console_errors()
+        H.check(not errors, 'JavaScript errors in the console:\n  ' + '\n  '.join(errors))
     finally:
-        drv.quit()
+        b.quit()
 
 
 if __name__ == '__main__':
