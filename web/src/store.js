@@ -163,6 +163,22 @@ export function onStreamEvent(fn) {
 /** Counters the browser tests read through window.__tessera. */
 export const streamCounts = { events: 0, ticks: 0, lastEventAt: 0, byName: {} };
 
+// Torrents whose list fields are refetched after a typed event, gathered for 50 ms: verifying a
+// thousand finished torrents sends a thousand torrent-finished events, and one torrent-get.
+const pendingRefresh = new Set();
+let refreshTimer = 0;
+
+function queueRefresh(id) {
+  pendingRefresh.add(id);
+  if (refreshTimer) return;
+  refreshTimer = setTimeout(() => {
+    refreshTimer = 0;
+    const ids = [...pendingRefresh];
+    pendingRefresh.clear();
+    refreshTorrents(ids).catch(showError);
+  }, 50);
+}
+
 function applyEvent(name, data) {
   streamCounts.events++;
   streamCounts.lastEventAt = Date.now();
@@ -181,7 +197,7 @@ function applyEvent(name, data) {
     }
     case 'torrent-added':
       mergeTorrent({ id: data.id, name: data.name, hashString: data.hashString });
-      refreshTorrents([data.id]).catch(showError);
+      queueRefresh(data.id);
       break;
     case 'torrent-removed':
       forget(data.id);
@@ -191,7 +207,7 @@ function applyEvent(name, data) {
       if (store.torrents.has(data.id) && data.status !== undefined) {
         store.torrents.get(data.id).status = data.status;
       }
-      if (name === 'torrent-finished') refreshTorrents([data.id]).catch(showError);
+      if (name === 'torrent-finished') queueRefresh(data.id);
       break;
     case 'torrent-error':
       if (store.torrents.has(data.id)) {
@@ -199,7 +215,7 @@ function applyEvent(name, data) {
       }
       break;
     case 'metadata-received':
-      refreshTorrents([data.id]).catch(showError);
+      queueRefresh(data.id);
       break;
     default:
       break;
