@@ -108,7 +108,8 @@ function withAlpha(color, alpha) {
 /**
  * Draws the down and up rates of `points` ([{t (ms), down, up}], oldest first) over the last
  * `windowSeconds` ending at `now` (ms).
- * opts: { compact (a sparkline: no axes), colors ({'--down','--up','--border','--fg-2','--bg'}),
+ * opts: { compact (a sparkline: no axes, spanning the history it has, a minute at least, up to
+ *         windowSeconds), colors ({'--down','--up','--border','--fg-2','--bg'}),
  *         now, windowSeconds }.
  */
 export function drawSpeedChart(canvas, points, opts = {}) {
@@ -116,8 +117,13 @@ export function drawSpeedChart(canvas, points, opts = {}) {
   if (!prep) return;
   const { ctx, width, height } = prep;
   const compact = !!opts.compact;
-  const windowMs = (opts.windowSeconds ?? 600) * 1000;
   const now = opts.now ?? (points.length ? points[points.length - 1].t : Date.now());
+  let windowMs = (opts.windowSeconds ?? 600) * 1000;
+  if (compact && points.length) {
+    // A sparkline spans the history it has (at least a minute), so a page opened a moment ago
+    // does not show a sliver at the right edge of ten empty minutes.
+    windowMs = Math.min(windowMs, Math.max(60000, now - points[0].t));
+  }
   const c = opts.colors;
   const from = now - windowMs;
 
