@@ -75,7 +75,11 @@ class Page:
                          'return e ? e.dataset.connection : null')
 
     def counts(self):
-        """(rpcCounts, streamCounts) of window.__tessera, copied."""
+        """(rpcCounts, streamCounts) of window.__tessera, copied, once no refetch asked for by a
+        typed event is still being gathered (store.js sends them 50 ms after the first), so each
+        torrent-get counted goes with the event that asked for it."""
+        self.b.wait_until('the refetches gathered are sent', lambda: not self.b.js(
+            'return window.__tessera.refreshPending()'), timeout=10)
         return self.b.js('const t = window.__tessera;'
                          'return [Object.assign({}, t.rpcCounts),'
                          '        Object.assign({}, t.streamCounts, {byName: Object.assign({}, t.streamCounts.byName)})]')
@@ -193,8 +197,20 @@ def add_through_dialog(b, untick=()):
         results = b.js('return [...document.querySelectorAll(arguments[0])].map((e) => e.dataset.addResult + ": " + e.textContent)',
                        f'{ADD_DIALOG} [data-add-result]')
         H.check(all(r.startswith('added') for r in results), f'the add dialog says {results}')
-        b.click(f'{ADD_DIALOG} button[data-action=cancel]')
+        # All added: the dialog shows the outcomes and closes by itself, unless a magnet's files
+        # are still to come (then Done closes it). Either may have happened by now.
+        close_if_open(b, f'{ADD_DIALOG} button[data-action=cancel]')
         b.wait_gone(ADD_DIALOG, timeout=10)
+
+
+def close_if_open(b, css):
+    """Clicks `css` when it is still there; a dialog that closed itself meanwhile is fine."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    try:
+        if b.exists(css):
+            b.click(css)
+    except (NoSuchElementException, StaleElementReferenceException):
+        pass
 
 
 def add_and_confirm(b, rpc, t):

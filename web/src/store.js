@@ -306,4 +306,8 @@ export function clearMessage() {
 }
 
 // For the browser tests and the update-cycle benchmark (bench/web/).
-window.__tessera = { store, rpcCounts, streamCounts, pollingAllowed, applyEvent };
+window.__tessera = {
+  store, rpcCounts, streamCounts, pollingAllowed, applyEvent,
+  /** Whether refetches asked for by typed events are still gathered (not sent yet). */
+  refreshPending: () => refreshTimer !== 0,
+};
