@@ -25,6 +25,7 @@
 #include "commands.hpp"
 #include "format.hpp"
 #include "remote_verbs.hpp"
+#include "discovery/http_tls.hpp"
 #include "rpc/base64_text.hpp"
 #include "sse_reader.hpp"
 #include "watch_format.hpp"
@@ -176,15 +177,9 @@ class watcher {
       close_current_ = nullptr;
       co_return exit_code_ ? attempt{attempt::done, {}} : a;
     }
-    if (!tls_) {
-      tls_.emplace(asio::ssl::context::tls_client);
-      boost::system::error_code ec;
-      tls_->set_default_verify_paths(ec);
-      tls_->set_verify_mode(asio::ssl::verify_peer);
-    }
+    if (!tls_) tls_.emplace(detail::make_tls_client_context());
     asio::ssl::stream<beast::tcp_stream> stream(ex, *tls_);
-    if (literal_ec) SSL_set_tlsext_host_name(stream.native_handle(), url_.host.c_str());
-    stream.set_verify_callback(asio::ssl::host_name_verification(url_.host));
+    detail::prepare_tls_client(stream, url_.host);
     close_current_ = [&stream] { beast::get_lowest_layer(stream).close(); };
     beast::get_lowest_layer(stream).expires_at(deadline);
     attempt a;

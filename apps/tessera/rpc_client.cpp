@@ -20,6 +20,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "discovery/http_read.hpp"
+#include "discovery/http_tls.hpp"
 #include "rpc/base64_text.hpp"
 
 namespace tessera::cli {
@@ -174,17 +175,9 @@ asio::awaitable<result<http_reply, std::string>> rpc_client::impl::post(std::str
     co_return co_await exchange(stream, request, options.max_reply_bytes);
   }
 
-  if (!tls) {
-    tls.emplace(asio::ssl::context::tls_client);
-    boost::system::error_code ec;
-    tls->set_default_verify_paths(ec);
-    tls->set_verify_mode(asio::ssl::verify_peer);
-  }
+  if (!tls) tls.emplace(detail::make_tls_client_context());
   asio::ssl::stream<beast::tcp_stream> stream(ex, *tls);
-  if (literal_ec) {  // SNI carries host names only, never IP literals (RFC 6066)
-    SSL_set_tlsext_host_name(stream.native_handle(), url.host.c_str());
-  }
-  stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
+  detail::prepare_tls_client(stream, url.host);
   beast::get_lowest_layer(stream).expires_at(deadline);
   auto [cec, ep] = co_await beast::get_lowest_layer(stream).async_connect(endpoints, use_tuple);
   if (cec) co_return unexpected{io_message(cec, "connecting to " + where)};

@@ -17,6 +17,7 @@
 #include <boost/url/url.hpp>
 
 #include "discovery/http_read.hpp"
+#include "discovery/http_tls.hpp"
 #include "discovery/http_url.hpp"
 #include "discovery/peer_address.hpp"
 #include "discovery/resolve.hpp"
@@ -146,17 +147,9 @@ http_get(const std::string& url, std::chrono::steady_clock::time_point deadline,
     co_return answered(remote, co_await exchange(stream, *parts, max_body, cookie));
   }
 
-  asio::ssl::context ctx(asio::ssl::context::tls_client);
-  boost::system::error_code ec;
-  ctx.set_default_verify_paths(ec);
-  ctx.set_verify_mode(asio::ssl::verify_peer);
+  auto ctx = make_tls_client_context();
   asio::ssl::stream<beast::tcp_stream> stream(ex, ctx);
-  boost::system::error_code literal_ec;
-  asio::ip::make_address(parts->host, literal_ec);
-  if (literal_ec) {  // SNI carries host names only, never IP literals (RFC 6066)
-    SSL_set_tlsext_host_name(stream.native_handle(), parts->host.c_str());
-  }
-  stream.set_verify_callback(asio::ssl::host_name_verification(parts->host));
+  prepare_tls_client(stream, parts->host);
   beast::get_lowest_layer(stream).expires_at(deadline);
   auto cec = co_await connect_from(beast::get_lowest_layer(stream), endpoints, local);
   if (cec) co_return unexpected{io_error(cec, "connecting")};
