@@ -90,14 +90,7 @@ class Browser:
             opts.add_argument(a)
         opts.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
         log_output = h.path(f'{name}-chromedriver.log') if h else os.devnull
-        # Chromium sometimes dies while starting on a loaded machine ("session not created"):
-        # that says nothing about the page, so a second start is tried before failing.
-        from selenium.common.exceptions import SessionNotCreatedException
-        try:
-            self.drv = webdriver.Chrome(service=Service(CHROMEDRIVER, log_output=log_output), options=opts)
-        except SessionNotCreatedException as e:
-            print(f'web_browser: Chromium did not start ({str(e).splitlines()[0]}); starting it again', flush=True)
-            self.drv = webdriver.Chrome(service=Service(CHROMEDRIVER, log_output=log_output), options=opts)
+        self.drv = webdriver.Chrome(service=Service(CHROMEDRIVER, log_output=log_output), options=opts)
         self.drv.set_script_timeout(120)
         self._metrics(scale)
         self.set_dark(dark)
