@@ -1,8 +1,10 @@
 // Strong types shared by every layer: indexes, hashes, peer ids, byte counts.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -35,22 +37,62 @@ using block_index = strong_index<struct block_index_tag>;
 /// Size of a block: the unit of `request` and `piece` messages (BEP 3 recommends 2^14 bytes).
 inline constexpr std::int32_t block_size = 16 * 1024;
 
-/// A 20-byte SHA-1 digest: a v1 info-hash or a piece hash.
-struct sha1_hash {
-  std::array<std::uint8_t, 20> bytes{};  ///< the digest, most significant byte first
+/// A fixed-size digest of `N` bytes. `Tag` keeps digests of different meaning apart (a peer id is
+/// not a SHA-1 hash, though both are 20 bytes); the aliases below are the ones in use.
+template <std::size_t N, class Tag>
+struct basic_digest {
+  static constexpr std::size_t size = N;  ///< bytes
+  std::array<std::uint8_t, N> bytes{};    ///< the digest, most significant byte first
 
-  /// Byte-wise (lexicographic) order, so hashes can key ordered containers.
-  auto operator<=>(const sha1_hash&) const = default;
-  /// 40 lowercase hex digits.
+  /// Byte-wise (lexicographic) order, so digests can key ordered containers.
+  auto operator<=>(const basic_digest&) const = default;
+  /// 2*N lowercase hex digits.
   std::string to_hex() const;
-  /// The raw 20 bytes as a string (for bencoding and URL-encoding).
+  /// The raw N bytes as a string (for bencoding and URL-encoding).
   std::string to_bytes() const { return {reinterpret_cast<const char*>(bytes.data()), bytes.size()}; }
-  /// Parses 40 hex digits (either case); nullopt on any other input.
-  static std::optional<sha1_hash> from_hex(std::string_view hex);
-  /// Takes exactly 20 raw bytes; nullopt if `raw` has another length.
-  static std::optional<sha1_hash> from_bytes(std::string_view raw);
-  /// True for all 20 bytes zero: the default value, "no hash".
-  bool is_zero() const { return *this == sha1_hash{}; }
+  /// Parses 2*N hex digits (either case); nullopt on any other input.
+  static std::optional<basic_digest> from_hex(std::string_view hex);
+  /// Takes exactly N raw bytes; nullopt if `raw` has another length.
+  static std::optional<basic_digest> from_bytes(std::string_view raw);
+  /// True for all bytes zero: the default value, "no hash".
+  bool is_zero() const { return *this == basic_digest{}; }
+};
+
+struct sha1_tag;    ///< basic_digest tag of SHA-1 digests
+struct sha256_tag;  ///< basic_digest tag of SHA-256 digests
+/// A 20-byte SHA-1 digest: a v1 info-hash, a v1 piece hash (BEP 3).
+using sha1_hash = basic_digest<20, sha1_tag>;
+/// A 32-byte SHA-256 digest: a v2 info-hash, a merkle tree node (BEP 52).
+using sha256_hash = basic_digest<32, sha256_tag>;
+
+extern template struct basic_digest<20, sha1_tag>;
+extern template struct basic_digest<32, sha256_tag>;
+
+/// The info-hashes of a torrent (BEP 52): `v1`, the SHA-1 of its info dictionary, and `v2`, the
+/// SHA-256 of the same bytes. A v1 torrent has only v1, a v2-only torrent only v2, a hybrid both;
+/// an absent one is all zeros (is_zero()).
+struct info_hash_t {
+  sha1_hash v1;    ///< zero when the torrent has no v1 part
+  sha256_hash v2;  ///< zero when the torrent has no v2 part
+
+  bool has_v1() const { return !v1.is_zero(); }
+  bool has_v2() const { return !v2.is_zero(); }
+  bool is_hybrid() const { return has_v1() && has_v2(); }
+  /// The v2 info-hash truncated to its first 20 bytes: what a v2 swarm uses where 20 bytes are
+  /// expected (handshake, tracker announce, DHT, LSD; BEP 52 "Peer protocol"). Zero without v2.
+  sha1_hash v2_truncated() const {
+    sha1_hash h;
+    std::copy_n(v2.bytes.begin(), h.bytes.size(), h.bytes.begin());
+    return h;
+  }
+  /// The 20 bytes that name the torrent where one is needed: v1 when present, else v2 truncated.
+  sha1_hash best() const { return has_v1() ? v1 : v2_truncated(); }
+  /// True when `h` (20 bytes from a handshake, tracker or DHT) names this torrent: v1 or v2
+  /// truncated.
+  bool matches(const sha1_hash& h) const {
+    return !h.is_zero() && ((has_v1() && h == v1) || (has_v2() && h == v2_truncated()));
+  }
+  auto operator<=>(const info_hash_t&) const = default;
 };
 
 /// The 20-byte peer id of the handshake (BEP 3). Ours is Azureus style: "-TS0001-" + 12 random
@@ -69,11 +111,18 @@ struct std::hash<tessera::strong_index<Tag, T>> {
   }
 };
 
-template <>
-struct std::hash<tessera::sha1_hash> {
-  std::size_t operator()(const tessera::sha1_hash& h) const noexcept {
+template <std::size_t N, class Tag>
+struct std::hash<tessera::basic_digest<N, Tag>> {
+  std::size_t operator()(const tessera::basic_digest<N, Tag>& h) const noexcept {
     std::size_t v = 0;
     for (int i = 0; i < 8; ++i) v = (v << 8) | h.bytes[i];
     return v;
+  }
+};
+
+template <>
+struct std::hash<tessera::info_hash_t> {
+  std::size_t operator()(const tessera::info_hash_t& h) const noexcept {
+    return std::hash<tessera::sha1_hash>{}(h.v1) ^ (std::hash<tessera::sha256_hash>{}(h.v2) * 31);
   }
 };

@@ -15,9 +15,10 @@ int hex_value(char c) {
 }
 }  // namespace
 
-std::string sha1_hash::to_hex() const {
+template <std::size_t N, class Tag>
+std::string basic_digest<N, Tag>::to_hex() const {
   std::string out;
-  out.reserve(40);
+  out.reserve(2 * N);
   for (auto b : bytes) {
     out += hex_digits[b >> 4];
     out += hex_digits[b & 15];
@@ -25,10 +26,11 @@ std::string sha1_hash::to_hex() const {
   return out;
 }
 
-std::optional<sha1_hash> sha1_hash::from_hex(std::string_view hex) {
-  if (hex.size() != 40) return std::nullopt;
-  sha1_hash h;
-  for (std::size_t i = 0; i < 20; ++i) {
+template <std::size_t N, class Tag>
+std::optional<basic_digest<N, Tag>> basic_digest<N, Tag>::from_hex(std::string_view hex) {
+  if (hex.size() != 2 * N) return std::nullopt;
+  basic_digest h;
+  for (std::size_t i = 0; i < N; ++i) {
     int hi = hex_value(hex[2 * i]);
     int lo = hex_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
@@ -37,12 +39,16 @@ std::optional<sha1_hash> sha1_hash::from_hex(std::string_view hex) {
   return h;
 }
 
-std::optional<sha1_hash> sha1_hash::from_bytes(std::string_view raw) {
-  if (raw.size() != 20) return std::nullopt;
-  sha1_hash h;
-  for (std::size_t i = 0; i < 20; ++i) h.bytes[i] = static_cast<std::uint8_t>(raw[i]);
+template <std::size_t N, class Tag>
+std::optional<basic_digest<N, Tag>> basic_digest<N, Tag>::from_bytes(std::string_view raw) {
+  if (raw.size() != N) return std::nullopt;
+  basic_digest h;
+  for (std::size_t i = 0; i < N; ++i) h.bytes[i] = static_cast<std::uint8_t>(raw[i]);
   return h;
 }
+
+template struct basic_digest<20, sha1_tag>;
+template struct basic_digest<32, sha256_tag>;
 
 peer_id make_peer_id(std::string_view version4) {
   static constexpr char alphabet[] =

@@ -1,0 +1,77 @@
+#include "core/merkle.hpp"
+
+#include <array>
+#include <bit>
+#include <stdexcept>
+
+#include "tessera/hasher.hpp"
+
+namespace tessera::merkle {
+
+std::int64_t next_power_of_two(std::int64_t n) {
+  if (n <= 1) return 1;
+  return static_cast<std::int64_t>(std::bit_ceil(static_cast<std::uint64_t>(n)));
+}
+
+int log2_exact(std::int64_t n) { return std::countr_zero(static_cast<std::uint64_t>(n)); }
+
+sha256_hash parent(const sha256_hash& left, const sha256_hash& right) {
+  std::array<std::uint8_t, 64> both;
+  std::copy(left.bytes.begin(), left.bytes.end(), both.begin());
+  std::copy(right.bytes.begin(), right.bytes.end(), both.begin() + 32);
+  return sha256(std::as_bytes(std::span(both)));
+}
+
+const sha256_hash& pad_hash(int layer) {
+  static const std::array<sha256_hash, 64> pads = [] {
+    std::array<sha256_hash, 64> p{};
+    for (std::size_t i = 1; i < p.size(); ++i) p[i] = parent(p[i - 1], p[i - 1]);
+    return p;
+  }();
+  return pads.at(static_cast<std::size_t>(layer));
+}
+
+std::vector<sha256_hash> parent_layer(std::span<const sha256_hash> layer, int layer_index) {
+  std::vector<sha256_hash> out;
+  out.reserve((layer.size() + 1) / 2);
+  for (std::size_t i = 0; i < layer.size(); i += 2) {
+    out.push_back(parent(layer[i], i + 1 < layer.size() ? layer[i + 1] : pad_hash(layer_index)));
+  }
+  return out;
+}
+
+sha256_hash root(std::span<const sha256_hash> nodes, std::int64_t width, int layer_index) {
+  const int height = log2_exact(width);
+  if (nodes.empty()) return pad_hash(layer_index + height);
+  std::vector<sha256_hash> layer(nodes.begin(), nodes.end());
+  for (int k = 0; k < height; ++k) layer = parent_layer(layer, layer_index + k);
+  return layer.front();
+}
+
+sha256_hash piece_root(std::span<const sha256_hash> block_hashes, std::int64_t piece_length) {
+  return root(block_hashes, piece_length / block_size);
+}
+
+file_tree_hashes hash_file(std::span<const sha256_hash> block_hashes, std::int64_t file_size,
+                           std::int64_t piece_length) {
+  if (piece_length < block_size || !std::has_single_bit(static_cast<std::uint64_t>(piece_length))) {
+    throw std::invalid_argument("merkle::hash_file: piece length is not a power of two >= 16 KiB");
+  }
+  const std::int64_t blocks = (file_size + block_size - 1) / block_size;
+  if (file_size < 0 || static_cast<std::int64_t>(block_hashes.size()) != blocks) {
+    throw std::invalid_argument("merkle::hash_file: block hash count does not match the file size");
+  }
+  file_tree_hashes out;
+  if (file_size == 0) return out;
+  const int piece_layer_index = log2_exact(piece_length / block_size);
+  const int height = log2_exact(next_power_of_two(blocks));
+  std::vector<sha256_hash> layer(block_hashes.begin(), block_hashes.end());
+  for (int k = 0; k < height; ++k) {
+    if (k == piece_layer_index && file_size > piece_length) out.piece_layer = layer;
+    layer = parent_layer(layer, k);
+  }
+  out.pieces_root = layer.front();
+  return out;
+}
+
+}  // namespace tessera::merkle
