@@ -18,6 +18,8 @@ command -v npm >/dev/null 2>&1 || build_pkgs+=(npm)
 # Real clients and a real tracker for the interop tests and the swarm benchmark.
 test_pkgs=(
   python3 python3-libtorrent aria2 transmission-cli transmission-daemon opentracker time
+  # torrent creation compared with (tessera create, issue 12)
+  mktorrent
   # the daemon's clients: Transmission's web client (transmission-common) in headless Chromium,
   # and a Python RPC client
   transmission-common python3-transmissionrpc chromium chromium-driver python3-selenium
