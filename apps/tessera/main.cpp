@@ -93,15 +93,17 @@ int main(int argc, char** argv) {
   create->add_option("--piece-size", cr.piece_size, "Bytes per piece: a number, with K or M (256K, 4M), or auto "
                                                     "(as libtorrent picks)")->capture_default_str();
   create->add_option("-t,--tracker", cr.trackers, "Announce URL; one tier per flag, several URLs of a tier "
-                                                  "split by ','; repeatable");
-  create->add_option("-w,--web-seed", cr.web_seeds, "Web seed URL (BEP 19); repeatable");
+                                                  "split by ','; repeatable")
+      ->allow_extra_args(false);
+  create->add_option("-w,--web-seed", cr.web_seeds, "Web seed URL (BEP 19); repeatable")->allow_extra_args(false);
   create->add_flag("--private", cr.is_private, "Set the private flag (BEP 27: trackers only, no DHT/PEX/LSD)");
   create->add_option("--comment", cr.comment, "Comment");
   create->add_option("--source", cr.source, "info.source (changes the info-hash; some trackers ask for it)");
   create->add_flag("--no-date", cr.no_date, "Write no creation date (the same files give the same file)");
   create->add_option("--creator", cr.creator, "`created by` (default: tessera and its version; \"\": none)");
   create->add_option("--exclude", cr.exclude, "Leave out files and folders whose relative path or name "
-                                              "matches this glob; repeatable");
+                                              "matches this glob; repeatable")
+      ->allow_extra_args(false);
   create->add_option("--threads", cr.threads, "Hashing threads (default 0: one per core)")
       ->check(CLI::NonNegativeNumber);
 
