@@ -174,10 +174,17 @@ result<scanned_tree, create_error> scan_files(const std::string& root, const std
 void sort_files(std::vector<scanned_file>& files, bool by_component) {
   if (by_component) {
     std::sort(files.begin(), files.end(), [](const scanned_file& a, const scanned_file& b) { return a.path < b.path; });
-  } else {
-    std::sort(files.begin(), files.end(),
-              [](const scanned_file& a, const scanned_file& b) { return join(a.path) < join(b.path); });
+    return;
   }
+  // Whole paths: joined once, not at every comparison.
+  std::vector<std::pair<std::string, std::size_t>> keys;
+  keys.reserve(files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) keys.emplace_back(join(files[i].path), i);
+  std::sort(keys.begin(), keys.end());
+  std::vector<scanned_file> sorted;
+  sorted.reserve(files.size());
+  for (const auto& k : keys) sorted.push_back(std::move(files[k.second]));
+  files = std::move(sorted);
 }
 
 }  // namespace tessera::detail

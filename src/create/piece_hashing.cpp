@@ -29,7 +29,7 @@ struct work_item {
 
 std::vector<work_item> make_items(const torrent_layout& layout, bool v1) {
   const std::int64_t pl = layout.piece_length;
-  const std::int64_t step = std::max<std::int64_t>(1, create_read_size / pl) * pl;
+  const std::int64_t step = std::max<std::int64_t>(1, create_item_size / pl) * pl;
   std::vector<work_item> items;
   auto cut = [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t p = b; p < e; p += step) items.push_back({p, std::min(p + step, e)});
@@ -89,8 +89,19 @@ class hash_worker {
       const std::int64_t n = std::min(create_read_size, item.end - pos);
       std::int64_t file_bytes = 0;
       if (!fill(pos, n, file_bytes)) return false;
-      if (s_.req.v1) feed_v1(pos, n);
-      if (s_.req.v2) feed_v2(pos, n);
+      buffer_pos_ = pos;
+      if (!s_.req.v2) {
+        feed_v1(pos, n);
+      } else {
+        // Both hashes over each 64 KiB while it is in the CPU's cache, rather than the whole
+        // buffer twice from memory. Slices start on 16 KiB boundaries of every v2 file.
+        constexpr std::int64_t slice = 4 * block_size;
+        for (std::int64_t off = 0; off < n; off += slice) {
+          const std::int64_t len = std::min(slice, n - off);
+          if (s_.req.v1) feed_v1(pos + off, len);
+          feed_v2(pos + off, len);
+        }
+      }
       s_.hashed.fetch_add(file_bytes, std::memory_order_relaxed);
       pos += n;
     }
@@ -162,7 +173,7 @@ class hash_worker {
       const std::int64_t piece = (pos + off) / pl;
       const std::int64_t piece_end = std::min((piece + 1) * pl, s_.layout.stream_size);
       const std::int64_t take = std::min(n - off, piece_end - (pos + off));
-      sha1_.update(buffer_.data() + off, static_cast<std::size_t>(take));
+      sha1_.update(buffer_.data() + (pos - buffer_pos_ + off), static_cast<std::size_t>(take));
       off += take;
       if (pos + off == piece_end) s_.out.pieces[static_cast<std::size_t>(piece)] = sha1_.final();
     }
@@ -181,7 +192,7 @@ class hash_worker {
       const std::int64_t to = std::min(end, e.offset + e.size) - e.offset;
       for (std::int64_t b = from; b < to; b += block_size) {
         const std::int64_t len = std::min<std::int64_t>(block_size, e.size - b);
-        sha256_.update(buffer_.data() + (e.offset + b - pos), static_cast<std::size_t>(len));
+        sha256_.update(buffer_.data() + (e.offset + b - buffer_pos_), static_cast<std::size_t>(len));
         const sha256_hash h = sha256_.final();
         const std::int64_t block = b / block_size;
         if (!fh.piece_layer) {
@@ -207,6 +218,7 @@ class hash_worker {
  private:
   shared_state& s_;
   std::vector<std::byte> buffer_;
+  std::int64_t buffer_pos_ = 0;  // the stream offset of buffer_[0]
   sha1_hasher sha1_;
   sha256_hasher sha256_;
   std::vector<sha256_hash> piece_blocks_;
@@ -261,10 +273,14 @@ result<hash_result, create_error> hash_files(const hash_request& req) {
   // The calling thread reports progress and watches for cancellation while the pool hashes.
   bool cancelled = false;
   {
+    constexpr auto period = std::chrono::milliseconds(100);
+    auto next_report = std::chrono::steady_clock::now() + period;
     std::unique_lock lock(s.mutex);
     while (s.running > 0) {
-      s.cv.wait_for(lock, std::chrono::milliseconds(100));
+      s.cv.wait_until(lock, next_report);
       if (s.running == 0) break;
+      if (std::chrono::steady_clock::now() < next_report) continue;  // a thread ended: not yet time
+      next_report += period;
       lock.unlock();
       const bool go_on = !req.progress || req.progress(s.hashed.load(), total);
       if (!go_on || req.stop.stop_requested()) {

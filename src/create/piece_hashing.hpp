@@ -16,9 +16,13 @@
 
 namespace tessera::detail {
 
-/// Bytes of one read (and of each thread's buffer): a multiple of every power-of-two piece
-/// length up to it, so that a read never splits a 16 KiB block of a v2 file.
-inline constexpr std::int64_t create_read_size = 4 * 1024 * 1024;
+/// Bytes of one read (and of each thread's buffer): small enough that the bytes are still in the
+/// core's L2 cache when they are hashed just after the copy (4 MiB reads cost 7 % more CPU on a
+/// 1 GiB v1 torrent), and a multiple of 16 KiB, so that a read never splits a block of a v2 file.
+inline constexpr std::int64_t create_read_size = 256 * 1024;
+/// Bytes of stream one thread takes at a time (whole pieces, at least this much): long
+/// sequential runs per thread, few hand-offs.
+inline constexpr std::int64_t create_item_size = 4 * 1024 * 1024;
 
 /// What to hash and how.
 struct hash_request {
