@@ -94,7 +94,7 @@ struct create_torrent_params {
   /// Called from the thread that called create_torrent, at most every 100 ms while hashing, and
   /// once more with hashed == total when hashing ended. May be empty.
   create_progress_callback progress;
-  /// Cancels the creation when stop is requested (checked between 4 MiB reads and by the calling
+  /// Cancels the creation when stop is requested (checked between 256 KiB reads and by the calling
   /// thread every 100 ms); create_torrent then returns create_errc::cancelled.
   std::stop_token stop;
 };
@@ -142,9 +142,10 @@ std::string torrent_name(const std::string& root);
 /// ".pad/<bytes>" (`attr` "p"), as libtorrent 2.0 does, so that its v1 and v2 info-hashes equal
 /// libtorrent's.
 ///
-/// Each file is read once, in 4 MiB sequential reads, by params.threads threads that each take
-/// whole pieces; the v1 SHA-1 and the v2 SHA-256 hashes come from the same read. Memory: 4 MiB
-/// per thread plus 32 bytes per piece (and per 16 KiB block of files smaller than a piece).
+/// Each file is read once, sequentially, by params.threads threads that each take runs of whole
+/// pieces (at least 4 MiB) and read them 256 KiB at a time; the v1 SHA-1 and the v2 SHA-256
+/// hashes come from the same read. Memory: 256 KiB per thread plus 32 bytes per piece (and per
+/// 16 KiB block of files smaller than a piece).
 /// Blocking; any thread; the callback and cancellation as params says.
 /// Errors: create_errc values; I/O errors as errno values of the system category, with the file.
 result<created_torrent, create_error> create_torrent(const create_torrent_params& params);
