@@ -9,6 +9,7 @@ seeds it with every piece verified. A few MiB of data; no network."""
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -155,6 +156,26 @@ def body(h, args):
     r = subprocess.run([tessera, 'create', root, '--v2', '--piece-size', '48K', '-o', h.path('bad.torrent')],
                        capture_output=True, text=True, timeout=60)
     H.check(r.returncode == 1 and 'piece size' in r.stderr, f'48K v2: exit {r.returncode}, {r.stderr!r}')
+
+    # Ctrl+C while hashing: exit 130, nothing written. A sparse 2 GiB file (no disk used) keeps one
+    # hashing thread busy for seconds.
+    sparse = h.path('sparse', 'zeros.bin')
+    os.makedirs(os.path.dirname(sparse))
+    with open(sparse, 'wb') as f:
+        f.truncate(2048 * H.MIB)
+    out = h.path('interrupted.torrent')
+    p = subprocess.Popen([tessera, 'create', sparse, '--threads', '1', '-o', out], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    # Hashing has started (and the handler is installed) once the hashing thread exists.
+    deadline = time.monotonic() + 30
+    while len(os.listdir(f'/proc/{p.pid}/task')) < 2:
+        H.check(p.poll() is None and time.monotonic() < deadline, 'tessera create never started hashing')
+        time.sleep(0.01)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=30)
+    H.check(p.returncode == 130, f'SIGINT: exit {p.returncode}, expected 130; {err!r}')
+    H.check('cancelled' in err and not os.path.exists(out), f'SIGINT: {err!r}, output written: {os.path.exists(out)}')
+    H.log('SIGINT while hashing: exit 130, no output')
     shutil.rmtree(root)
 
 
