@@ -2,7 +2,7 @@
 """`tessera create` against the reference creators (issue 12, test 4). For the same files, name and
 piece size: a v1 torrent has the info-hash of Debian's mktorrent (32 KiB, 256 KiB, 4 MiB pieces;
 also with --private and --source); v2 and hybrid torrents have the info-hashes of libtorrent 2.0's
-create_torrent + set_piece_hashes (16 KiB, 256 KiB, 4 MiB pieces), for a folder (nested folders,
+create_torrent + set_piece_hashes, and the same `piece layers` (16 KiB, 256 KiB, 4 MiB pieces), for a folder (nested folders,
 odd sizes, an empty file, a file of exactly 16 KiB, an executable file) and for a single file.
 libtorrent then loads each tessera torrent (v1, v2, hybrid) with the data in place, rechecks it and
 seeds it with every piece verified. A few MiB of data; no network."""
@@ -121,7 +121,9 @@ def body(h, args):
                     H.check(m[1] == t[1], f'v2 {what} {text}: tessera {m[1]} != libtorrent {t[1]}')
                 else:
                     H.check(m == t, f'hybrid {what} {text}: tessera {m} != libtorrent {t}')
-                H.log(f'{kind} {what} {text}: info-hash(es) = libtorrent')
+                H.check(lt.bdecode(mine)[b'piece layers'] == lt.bdecode(theirs)[b'piece layers'],
+                        f'{kind} {what} {text}: piece layers differ from libtorrent\'s')
+                H.log(f'{kind} {what} {text}: info-hash(es) and piece layers = libtorrent')
 
     # libtorrent takes each kind of tessera torrent and seeds the data, every piece verified.
     for kind, piece in (('v1', '64K'), ('v2', '32K'), ('hybrid', '16K'), ('hybrid', 'auto')):
