@@ -89,7 +89,10 @@ inline constexpr std::size_t max_torrent_dht_nodes = 64;
 
 /// A parsed v1 .torrent. Immutable once built; share it as `std::shared_ptr<const torrent_info>`.
 struct torrent_info {
-  sha1_hash info_hash;              ///< SHA-1 of the exact bytes of the `info` dictionary
+  /// The info-hashes: `v1` is the SHA-1 of the exact bytes of the `info` dictionary (set by
+  /// parse_torrent for every .torrent with `pieces`); `v2`, the SHA-256 of the same bytes, is
+  /// set only for a BEP 52 (v2 or hybrid) torrent and is zero otherwise.
+  info_hash_t info_hash;
   std::string name;                 ///< `info.name`, sanitised and bounded like a path component
   std::int64_t piece_length = 0;    ///< bytes per piece (the last piece may be shorter)
   std::vector<sha1_hash> piece_hashes;  ///< one per piece
