@@ -25,9 +25,10 @@ struct check_progress {
 
 /// Options of check_files.
 struct check_options {
-  /// Threads hashing at once; 0: std::thread::hardware_concurrency() (at least 1). Each takes a
-  /// run of consecutive pieces at a time (whole pieces, at least read_bytes long when pieces are
-  /// smaller) and reads it in sequential reads of read_bytes.
+  /// Threads hashing at once; 0: std::thread::hardware_concurrency() (at least 1); never more
+  /// than there are runs. Each takes a run of consecutive whole pieces at a time (1 MiB to
+  /// read_bytes of them when pieces are smaller, less only when read_bytes is) and reads it front
+  /// to back in sequential reads of up to read_bytes.
   int threads = 0;
   /// Bytes per read (and per thread's buffer), at least 16 KiB: 4 MiB. A piece larger than this
   /// is read in several reads and hashed as it arrives, so memory is threads x read_bytes

@@ -1,7 +1,8 @@
 // check_files (tessera/check.hpp): the data check behind `tessera check`.
 //
-// The torrent's byte stream is cut into runs of consecutive whole pieces, each at least
-// read_bytes long (one piece when pieces are larger). A pool of threads takes runs in order from
+// The torrent's byte stream is cut into runs of consecutive whole pieces of 1 MiB to read_bytes
+// (one piece when pieces are larger; shorter runs only for a small torrent, so that every thread
+// has work). A pool of threads takes runs in order from
 // one counter and reads each run front to back in reads of read_bytes through the files-on-disk
 // storage (the same backend a download uses: paths resolved beneath the directory, no symlink
 // followed, padding read as zeros, nothing created), hashing every piece as its bytes arrive. A
@@ -40,14 +41,23 @@ struct piece_run {
   int end;  // one past the last piece
 };
 
-std::vector<piece_run> plan_runs(const torrent_info& ti, std::int64_t min_bytes) {
+// Runs of whole pieces of about `run_bytes` (one piece when pieces are larger).
+std::vector<piece_run> plan_runs(const torrent_info& ti, std::int64_t run_bytes) {
   std::vector<piece_run> runs;
   const int n = ti.num_pieces();
-  const std::int64_t per_run = std::max<std::int64_t>(1, min_bytes / std::max<std::int64_t>(1, ti.piece_length)) +
-                               (min_bytes % std::max<std::int64_t>(1, ti.piece_length) != 0);
+  const std::int64_t pl = std::max<std::int64_t>(1, ti.piece_length);
+  const std::int64_t per_run = std::max<std::int64_t>(1, (run_bytes + pl - 1) / pl);
   for (std::int64_t p = 0; p < n; p += per_run)
     runs.push_back({static_cast<int>(p), static_cast<int>(std::min<std::int64_t>(n, p + per_run))});
   return runs;
+}
+
+// Bytes per run: read_bytes, less for a small torrent so that every thread gets a few runs, but
+// never under 1 MiB (reads stay large and sequential).
+std::int64_t run_bytes_for(std::int64_t total, int threads, std::int64_t read_bytes) {
+  constexpr std::int64_t min_run = 1024 * 1024;
+  const std::int64_t share = total / (std::int64_t{threads} * 4);
+  return std::max(std::min(read_bytes, min_run), std::min(read_bytes, share));
 }
 
 // What the threads share.
@@ -182,13 +192,15 @@ result<check_report> check_files(const torrent_info& ti, const std::filesystem::
   const std::size_t max_open = 64;
   auto st = make_file_storage(alias, dir, max_open);
 
-  check_state s{ti, *st, opts, dir, plan_runs(ti, std::max<std::int64_t>(block_size, opts.read_bytes)), {},
+  int threads = opts.threads > 0 ? opts.threads : static_cast<int>(std::thread::hardware_concurrency());
+  threads = std::max(1, threads);
+  const std::int64_t read_bytes = std::max<std::int64_t>(block_size, opts.read_bytes);
+  check_state s{ti, *st, opts, dir, plan_runs(ti, run_bytes_for(ti.total_size, threads, read_bytes)), {},
                 std::vector<std::uint8_t>(static_cast<std::size_t>(ti.num_pieces()), 0), {}, {}, {}};
   s.progress.pieces_total = ti.num_pieces();
   s.progress.bytes_total = ti.total_size;
 
-  int threads = opts.threads > 0 ? opts.threads : static_cast<int>(std::thread::hardware_concurrency());
-  threads = std::clamp(threads, 1, std::max(1, static_cast<int>(s.runs.size())));
+  threads = std::min(threads, std::max(1, static_cast<int>(s.runs.size())));
   {
     std::vector<std::jthread> pool;
     for (int t = 1; t < threads; ++t) pool.emplace_back([&s] { worker(s); });
