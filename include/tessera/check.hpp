@@ -45,7 +45,9 @@ struct check_options {
 
 /// A file's state after the check.
 enum class file_check_state {
-  complete,    ///< every piece holding its bytes verified (an empty file: it exists)
+  /// every piece holding its bytes verified (an empty file: it exists; a BEP 47 symlink: the
+  /// link is there with the relative text a download gives it)
+  complete,
   incomplete,  ///< present at its full size, but some piece holding its bytes failed
   short_file,  ///< present but smaller than its size in the torrent
   missing,     ///< nothing at its path, or a symbolic link (never followed)

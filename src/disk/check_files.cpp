@@ -8,6 +8,8 @@
 // followed, padding read as zeros, nothing created), hashing every piece as its bytes arrive. A
 // short read (a missing or short file) fails the piece it stops in, and the run goes on at the
 // next piece; a read error does the same and names the file.
+#include <fcntl.h>
+
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -16,7 +18,9 @@
 #include <vector>
 
 #include "core/piece_verify.hpp"
+#include "disk/posix.hpp"
 #include "disk/storage.hpp"
+#include "disk/symlink_file.hpp"
 #include "tessera/check.hpp"
 #include "tessera/storage.hpp"
 
@@ -141,6 +145,7 @@ void worker(check_state& s) {
 void fill_files(check_state& s, storage& st, check_report& r) {
   const torrent_info& ti = s.ti;
   const std::vector<std::int64_t> on_disk = st.on_disk_sizes();
+  detail::fd_guard root(::open(s.dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   for (std::size_t i = 0; i < ti.files.size(); ++i) {
     const file_entry& fe = ti.files[i];
     file_check fc;
@@ -162,6 +167,12 @@ void fill_files(check_state& s, storage& st, check_report& r) {
     if (fe.pad) {
       fc.state = file_check_state::padding;
       fc.on_disk = fe.size;
+    } else if (fe.symlink) {
+      // BEP 47: a link with the text a download would give it, no data.
+      auto text = detail::symlink_text_of(ti, static_cast<int>(i));
+      const bool there = text && root.fd >= 0 && detail::symlink_in_place(root.fd, fe.path, *text);
+      fc.state = there ? file_check_state::complete : file_check_state::missing;
+      fc.on_disk = there ? 0 : -1;
     } else if (auto it = s.file_errors.find(static_cast<int>(i)); it != s.file_errors.end()) {
       fc.state = file_check_state::unreadable;
       fc.error = it->second;
