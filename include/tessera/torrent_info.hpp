@@ -86,12 +86,14 @@ struct file_entry {
   /// a non-zero `length` is refused with bad_length; a missing `length` is 0). Ignored for a
   /// padding file and for a single-file torrent (which has no folder for a link to point into).
   bool symlink = false;
-  /// For a `symlink`: BEP 47 `symlink path`, the link's target relative to the torrent's root
-  /// folder (`name`), components joined by '/' and each checked and sanitised as `path`'s are
-  /// (no "..", ".", empty component, separator or NUL: such a torrent is refused with bad_path,
-  /// so a target can never leave the root folder; an empty or missing list is bad_path too). The
-  /// storage creates the link as a relative one ("../x/y") from the link's folder to
-  /// name/<symlink_target>. Empty unless `symlink`.
+  /// For a `symlink`: its target, relative to the torrent's root folder (`name`), components
+  /// joined by '/', no "." or "..". From BEP 47 `symlink path`, resolved as libtorrent 2.0 does
+  /// (and writes it: the components of the link's text): from the link's folder, ".." one
+  /// folder up, "." staying, every other component checked and sanitised as `path`'s are. A
+  /// target that leaves the root folder at any step (or is the root folder itself), an empty or
+  /// missing list, or a bad component is refused with bad_path, so a target can never leave the
+  /// torrent's folder. The storage creates the link relative ("../bin/tool") from the link's
+  /// folder to name/<symlink_target>. Empty unless `symlink`.
   std::string symlink_target = {};
 };
 

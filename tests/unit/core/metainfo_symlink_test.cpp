@@ -41,11 +41,12 @@ result<torrent_info> parse(blist files, std::int64_t total = 100) {
   return parse_torrent(detail::bencode(bvalue(std::move(top))));
 }
 
-TEST(MetainfoSymlink, ParsesTargetRelativeToTheRootFolder) {
-  auto r = parse({data_file(100, {"bin", "tool"}, "x"), link_file({"links", "tool"}, {"bin", "tool"}),
-                  link_file({"latest"}, {"bin"}, false)});
+// As libtorrent 2.0 writes them: the components of the link's text, from the link's folder.
+TEST(MetainfoSymlink, ResolvesTheTargetFromTheLinksFolder) {
+  auto r = parse({data_file(100, {"bin", "tool"}, "x"), link_file({"links", "tool"}, {"..", "bin", ".", "tool"}),
+                  link_file({"latest"}, {"bin"}, false), link_file({"links", "same"}, {"tool"})});
   ASSERT_TRUE(r) << r.error().message();
-  ASSERT_EQ(r->files.size(), 3u);
+  ASSERT_EQ(r->files.size(), 4u);
   EXPECT_TRUE(r->files[0].executable);
   EXPECT_FALSE(r->files[0].symlink);
   EXPECT_TRUE(r->files[0].symlink_target.empty());
@@ -55,6 +56,7 @@ TEST(MetainfoSymlink, ParsesTargetRelativeToTheRootFolder) {
   EXPECT_EQ(r->files[1].size, 0);
   EXPECT_TRUE(r->files[2].symlink);  // `length` left out: 0 (BEP 47)
   EXPECT_EQ(r->files[2].symlink_target, "bin");
+  EXPECT_EQ(r->files[3].symlink_target, "links/tool");
   EXPECT_EQ(r->total_size, 100);
 }
 
@@ -66,14 +68,19 @@ TEST(MetainfoSymlink, TargetComponentsAreSanitisedLikePaths) {
 
 TEST(MetainfoSymlink, EscapingOrBrokenTargetsAreRefused) {
   const blist bad_targets[] = {
-      {"..", "etc", "passwd"}, {"a", "..", "..", "x"}, {"."}, {""}, {"/etc/passwd"}, {"a/../../b"}, {"a\\b"},
-      {std::string("a\0b", 3)}, {},
+      {"..", "etc", "passwd"}, {"a", "..", "..", "x"}, {"."}, {"a", ".."}, {""}, {"/etc/passwd"}, {"a/../../b"},
+      {"a\\b"}, {std::string("a\0b", 3)}, {},
   };
   for (const auto& t : bad_targets) {
     auto r = parse({data_file(100, {"a"}), link_file({"l"}, t)});
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error(), metainfo_errc::bad_path);
   }
+  // From a deeper folder, one ".." too many.
+  auto deep = parse({data_file(100, {"a"}), link_file({"d", "e", "l"}, {"..", "..", "..", "x"})});
+  ASSERT_FALSE(deep);
+  EXPECT_EQ(deep.error(), metainfo_errc::bad_path);
+  EXPECT_TRUE(parse({data_file(100, {"a"}), link_file({"d", "e", "l"}, {"..", "..", "a"})}));
   // Not a list, or a list holding a non-string.
   bdict f = link_file({"l"}, {});
   f["symlink path"] = "a";
