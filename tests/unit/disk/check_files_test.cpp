@@ -274,6 +274,27 @@ TEST(CheckFiles, CancellationStopsTheCheck) {
   EXPECT_EQ(r2.error(), std::errc::operation_canceled);
 }
 
+// Pieces four times the read size: each is read in four reads and hashed as they arrive.
+TEST(CheckFiles, PiecesLargerThanAReadAreHashedAcrossReads) {
+  std::vector<std::uint8_t> content;
+  auto ti = make_torrent({{"t/a.bin", 100'000}, {"t/b.bin", 100'000}}, 64 * 1024, content);
+  temp_dir dir;
+  write_files(*ti, content, dir.path);
+  check_options o;
+  o.threads = 2;
+  o.read_bytes = 16 * 1024;
+  auto r = check_files(*ti, dir.path, o);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->complete());
+  flip_byte(dir.path / "t/b.bin", 70'000);  // stream byte 170,000: piece 2 (131,072..196,607)
+  std::filesystem::resize_file(dir.path / "t/a.bin", 70'000);  // piece 1 (65,536..) stops short
+  r = check_files(*ti, dir.path, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->verified, (std::vector<bool>{true, false, false, true}));
+  EXPECT_EQ(r->files[0].state, file_check_state::short_file);
+  EXPECT_EQ(r->files[1].state, file_check_state::incomplete);
+}
+
 TEST(CheckFiles, EmptyFileIsCompleteWhenPresent) {
   std::vector<std::uint8_t> content;
   auto ti = make_torrent({{"t/a.bin", 20'000}, {"t/empty", 0}, {"t/b.bin", 100}}, 16 * 1024, content);
