@@ -30,10 +30,11 @@ struct check_options {
   /// read_bytes of them when pieces are smaller, less only when read_bytes is) and reads it front
   /// to back in sequential reads of up to read_bytes.
   int threads = 0;
-  /// Bytes per read (and per thread's buffer), at least 16 KiB: 4 MiB. A piece larger than this
+  /// Bytes per read (and per thread's buffer), at least 16 KiB: 1 MiB (4 MiB measured no
+  /// faster: 1 MiB is hashed while it is still in the CPU's caches). A piece larger than this
   /// is read in several reads and hashed as it arrives, so memory is threads x read_bytes
   /// whatever the piece length.
-  std::int64_t read_bytes = 4 * 1024 * 1024;
+  std::int64_t read_bytes = 1024 * 1024;
   /// Called after each run of pieces is hashed, from the hashing threads, never two calls at
   /// once; the last call has pieces_done == pieces_total (unless stopped). May be empty. Must not
   /// throw.
