@@ -92,8 +92,10 @@ struct file_entry {
   /// folder up, "." staying, every other component checked and sanitised as `path`'s are. A
   /// target that leaves the root folder at any step (or is the root folder itself), an empty or
   /// missing list, or a bad component is refused with bad_path, so a target can never leave the
-  /// torrent's folder. The storage creates the link relative ("../bin/tool") from the link's
-  /// folder to name/<symlink_target>. Empty unless `symlink`.
+  /// torrent's folder. The files-on-disk storage creates the link relative ("../bin/tool") from
+  /// the link's folder to name/<symlink_target> when a write reaches its offset, or when the
+  /// start-up check finds every piece; never over anything already at its path. Empty unless
+  /// `symlink`.
   std::string symlink_target = {};
 };
 

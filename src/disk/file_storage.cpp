@@ -500,6 +500,13 @@ class file_storage final : public storage, public file_ownership {
       if (files[i] && !ti_->files[i].pad) owned_[i].store(true, std::memory_order_release);
   }
 
+  std::optional<storage_error> create_links() override {
+    for (int file : empty_files_)
+      if (ti_->files[file].symlink)
+        if (auto e = create_empty_file(file)) return e;
+    return std::nullopt;
+  }
+
   void set_overwrite_existing(bool allow) override {
     overwrite_.store(allow, std::memory_order_release);
   }

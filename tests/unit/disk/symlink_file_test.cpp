@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "disk/file_ownership.hpp"
 #include "disk/posix.hpp"
 #include "disk/storage.hpp"
 #include "disk_test_util.hpp"
@@ -131,6 +132,28 @@ TEST(Bep47OnDisk, CompletedTorrentHasItsExecutableAndItsLinksInside) {
   EXPECT_FALSE(fs::exists(fs::symlink_status(dir.path / "dl/t/links/tool")));
   EXPECT_FALSE(fs::exists(fs::symlink_status(dir.path / "dl/t/latest")));
   EXPECT_FALSE(fs::exists(tool));
+}
+
+// Data already in place (seeding what another program wrote): the check, finding every piece,
+// creates the links.
+TEST(Bep47OnDisk, TheCheckOfCompleteDataCreatesTheLinks) {
+  temp_dir dir;
+  std::vector<std::uint8_t> content;
+  auto ti = linked_torrent(content);
+  fs::create_directories(dir.path / "dl/t/bin");
+  std::ofstream(dir.path / "dl/t/bin/tool", std::ios::binary).write(reinterpret_cast<const char*>(content.data()), 40);
+  std::ofstream(dir.path / "dl/t/data", std::ios::binary).write(reinterpret_cast<const char*>(content.data() + 40), 30);
+  auto st = make_file_storage(ti, dir.path / "dl");
+  bitfield have(ti->num_pieces());
+  have.set(0);
+  auto partial = claim_checked_files(*st, *ti, have, {});  // t/data is not the torrent's yet
+  ASSERT_TRUE(partial);
+  EXPECT_EQ(partial->ec, storage_errc::existing_file);
+  EXPECT_FALSE(fs::exists(fs::symlink_status(dir.path / "dl/t/latest")));  // not complete: not yet
+  have.set_all();
+  EXPECT_FALSE(claim_checked_files(*st, *ti, have, {}));
+  EXPECT_EQ(fs::read_symlink(dir.path / "dl/t/links/tool"), "../bin/tool");
+  EXPECT_EQ(fs::read_symlink(dir.path / "dl/t/latest"), "bin");
 }
 
 TEST(Bep47OnDisk, AUsersFileAtALinksPathIsLeftAlone) {
