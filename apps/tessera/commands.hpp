@@ -14,6 +14,7 @@ enum exit_code : int {
   exit_bad_input = 1,      ///< bad usage, missing or malformed .torrent
   exit_no_tracker = 2,     ///< every tracker unreachable and no peer to talk to
   exit_storage = 3,        ///< download directory not writable, disk full, nothing to seed...
+  exit_incomplete = 4,     ///< check: some piece or file is missing or does not verify
   exit_interrupted = 130,  ///< stopped by SIGINT/SIGTERM (a download; seeding ends normally)
 };
 
@@ -91,6 +92,18 @@ struct create_command_options {
 /// without --force; exit_storage when a file cannot be read or the output written;
 /// exit_interrupted on Ctrl+C (nothing written).
 int run_create(const create_command_options& opts);
+/// `tessera check FILE.torrent -d DIR`.
+struct check_command_options {
+  std::string torrent_path;
+  std::string dir = ".";  ///< -d: the directory holding the data, laid out as a download
+  int threads = 0;        ///< --threads; 0: one per core
+  bool json = false;      ///< --json: the report as one JSON object, no progress line
+};
+/// Hashes the data under opts.dir against the torrent (tessera::check_files) and prints the
+/// per-file report. Exit 0 when every piece and file verifies, exit_incomplete when not,
+/// exit_bad_input for a bad .torrent or a directory that is not there, exit_interrupted on Ctrl+C.
+/// Never writes into opts.dir.
+int run_check(const check_command_options& opts);
 
 /// `tessera daemon` (docs/daemon.md): a long-running session driven over Transmission's RPC.
 /// Unset optionals keep settings.json's value.

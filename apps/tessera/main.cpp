@@ -106,6 +106,13 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   create->add_option("--threads", cr.threads, "Hashing threads (default 0: one per core)")
       ->check(CLI::NonNegativeNumber);
+  check_command_options ck;
+  auto* check = app.add_subcommand("check", "Hash the data in a directory against a .torrent and report per file what is complete");
+  check->add_option("torrent", ck.torrent_path, "The .torrent file")->required();
+  check->add_option("-d,--dir", ck.dir, "Directory holding the data (as a download of the torrent lays it out)")
+      ->capture_default_str();
+  check->add_option("--threads", ck.threads, "Hashing threads (0: one per core)")->check(CLI::NonNegativeNumber);
+  check->add_flag("--json", ck.json, "Print the report as one JSON object");
 
   daemon_command_options dm;
   auto* daemon = app.add_subcommand("daemon", "Run a torrent daemon driven over Transmission's RPC (docs/daemon.md)");
@@ -142,6 +149,7 @@ int main(int argc, char** argv) {
   if (*seed) return run_seed(sd);
   if (*show) return run_show(show_path);
   if (*create) return run_create(cr);
+  if (*check) return run_check(ck);
   if (*daemon) {
     if (log_level_option->count() == 0) spdlog::set_level(spdlog::level::info);  // a service logs what it does
     return run_daemon(dm);

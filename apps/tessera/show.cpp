@@ -34,8 +34,11 @@ int run_show(const std::string& torrent_path) {
   // The index is what `tessera download --select` takes.
   for (std::size_t i = 0; i < ti->files.size(); ++i) {
     const auto& f = ti->files[i];
+    std::string notes = f.pad ? "  (padding)" : "";
+    if (f.symlink) notes += "  -> " + printable(ti->name + "/" + f.symlink_target) + " (symlink)";
+    if (f.executable && !f.symlink) notes += "  (executable)";
     std::printf("  %4zu %12lld  %s%s\n", i, static_cast<long long>(f.size), printable(f.path).c_str(),
-                f.pad ? "  (padding)" : "");
+                notes.c_str());
   }
   std::printf("trackers:\n");
   for (std::size_t tier = 0; tier < ti->trackers.size(); ++tier) {

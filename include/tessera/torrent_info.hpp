@@ -75,8 +75,28 @@ struct file_entry {
   std::int64_t size = 0;    ///< bytes
   std::int64_t offset = 0;  ///< byte offset of the file's first byte in the torrent's byte stream
   bool pad = false;         ///< BEP 47 padding file (`attr` contains 'p'): zeros, never on disk
-  bool executable = false;  ///< BEP 47 `attr` 'x'
-  bool hidden = false;      ///< BEP 47 `attr` 'h'
+  /// BEP 47 `attr` 'x': the files-on-disk storage creates the file with mode 0755 instead of
+  /// 0644 (both before the umask, so it gets execute bits exactly where it gets read bits). A
+  /// file that was already at the path (adopted, not created) keeps its mode.
+  bool executable = false;
+  /// BEP 47 `attr` 'h'. Kept for display only: on POSIX a file is hidden by its name (a leading
+  /// '.'), which comes from the torrent's path and is never changed.
+  bool hidden = false;
+  /// BEP 47 `attr` 'l' in a multi-file torrent: the file is a symbolic link with no data (size 0:
+  /// a non-zero `length` is refused with bad_length; a missing `length` is 0). Ignored for a
+  /// padding file and for a single-file torrent (which has no folder for a link to point into).
+  bool symlink = false;
+  /// For a `symlink`: its target, relative to the torrent's root folder (`name`), components
+  /// joined by '/', no "." or "..". From BEP 47 `symlink path`, resolved as libtorrent 2.0 does
+  /// (and writes it: the components of the link's text): from the link's folder, ".." one
+  /// folder up, "." staying, every other component checked and sanitised as `path`'s are. A
+  /// target that leaves the root folder at any step (or is the root folder itself), an empty or
+  /// missing list, or a bad component is refused with bad_path, so a target can never leave the
+  /// torrent's folder. The files-on-disk storage creates the link relative ("../bin/tool") from
+  /// the link's folder to name/<symlink_target> when a write reaches its offset, or when the
+  /// start-up check finds every piece; never over anything already at its path. Empty unless
+  /// `symlink`.
+  std::string symlink_target = {};
 };
 
 /// One entry of a .torrent's `nodes` list (BEP 5): a DHT node to join the DHT through.

@@ -124,8 +124,54 @@ void parse_attr(const bvalue& file, file_entry& fe) {
   fe.hidden = attr->find('h') != std::string::npos;
 }
 
+/// BEP 47 symlinks of a multi-file torrent: `attr` 'l' with `symlink path`, a list of components.
+/// Resolved as libtorrent 2.0 resolves them (and writes them: the components of the link's text,
+/// "..", "bin", "tool" for a link made as ../bin/tool): from the link's folder, ".." going one
+/// folder up, "." staying. The result, relative to the torrent's root folder, is kept in
+/// fe.symlink_target; a target that would leave the root folder at any step, or is the root
+/// folder itself, is bad_path. Other components are checked and sanitised like `path`'s.
+std::error_code parse_symlink(const bvalue& file, const torrent_info& ti, file_entry& fe) {
+  const auto* attr = file.find_string("attr");
+  if (!attr || attr->find('l') == std::string::npos || fe.pad) return {};
+  if (fe.size != 0) return metainfo_errc::bad_length;  // a link has no data (BEP 47)
+  const blist* target = file.find_list("symlink path");
+  if (!target || target->empty()) return metainfo_errc::bad_path;
+  if (target->size() > max_path_components) return metainfo_errc::path_too_deep;
+  // The link's folder, relative to the root folder: fe.path less "name/" and its last component.
+  std::vector<std::string> at;
+  const std::string_view rel = std::string_view(fe.path).substr(ti.name.size() + 1);
+  for (std::size_t start = 0;;) {
+    const std::size_t slash = rel.find('/', start);
+    if (slash == std::string_view::npos) break;
+    at.emplace_back(rel.substr(start, slash - start));
+    start = slash + 1;
+  }
+  for (const auto& c : *target) {
+    if (!c.is_string()) return metainfo_errc::bad_path;
+    const std::string& raw = c.as_string();
+    if (raw == ".") continue;
+    if (raw == "..") {
+      if (at.empty()) return metainfo_errc::bad_path;  // out of the torrent's folder
+      at.pop_back();
+      continue;
+    }
+    std::string component;
+    if (!detail::append_path_component(component, raw)) return metainfo_errc::bad_path;
+    at.push_back(std::move(component));
+  }
+  if (at.empty()) return metainfo_errc::bad_path;  // the root folder itself
+  fe.symlink = true;
+  for (const auto& c : at) {
+    if (!fe.symlink_target.empty()) fe.symlink_target += '/';
+    fe.symlink_target += c;
+  }
+  if (fe.symlink_target.size() > max_path_bytes) return metainfo_errc::path_too_long;
+  return {};
+}
+
 /// Fills ti.files from the `files` list of a multi-file torrent (name already set).
 std::error_code parse_files(const blist& files, torrent_info& ti) {
+  static constexpr std::int64_t zero_length = 0;
   if (files.empty()) return metainfo_errc::no_files;
   if (files.size() > detail::max_metainfo_files) return metainfo_errc::bad_files;
   // Never grows past this: the path_tree below keeps views into the paths of ti.files.
@@ -138,6 +184,10 @@ std::error_code parse_files(const blist& files, torrent_info& ti) {
     if (!f.is_dict()) return metainfo_errc::bad_files;
     file_entry fe;
     const auto* length = f.find_int("length");
+    // BEP 47: a symlink's `length` (always 0) may be left out.
+    const auto* attr = f.find_string("attr");
+    const bool link = attr && attr->find('l') != std::string::npos;
+    if (!length && link && !f.find("length")) length = &zero_length;
     if (!length || *length < 0) return metainfo_errc::bad_length;
     if (*length > INT64_MAX - offset) return metainfo_errc::bad_length;
     fe.size = *length;
@@ -157,6 +207,7 @@ std::error_code parse_files(const blist& files, torrent_info& ti) {
       if (fe.path.size() > max_path_bytes) return metainfo_errc::path_too_long;
     }
     parse_attr(f, fe);
+    if (auto ec = parse_symlink(f, ti, fe)) return ec;
     ti.files.push_back(std::move(fe));
     // BEP 47 padding files are never written, and several may carry the same conventional
     // ".pad/<size>" path, so they take no part in the collision check. The check runs on the

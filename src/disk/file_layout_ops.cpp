@@ -107,7 +107,9 @@ result<bool, storage_error> delete_torrent_files(const torrent_info& ti,
     }
     struct stat st {};
     if (::fstatat(parent.fd, parts->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (!S_ISREG(st.st_mode)) continue;  // not ours to delete
+    // Not ours to delete, unless it is the link of a BEP 47 symlink entry (only unlinked, its
+    // target stays).
+    if (!S_ISREG(st.st_mode) && !(f.symlink && S_ISLNK(st.st_mode))) continue;
     if (::unlinkat(parent.fd, parts->back().c_str(), 0) != 0 && errno != ENOENT && !first) {
       first = storage_error{errno_code(errno), op::remove, full};
     }

@@ -55,6 +55,7 @@ std::optional<storage_error> claim_checked_files(storage& st, const torrent_info
   own->adopt_files(files_of_pieces(ti, read_from_files));
   auto writable = own->check_writable(files_to_write(ti, have, file_wanted));
   if (!writable) return writable.error();
+  if (have.size() == ti.num_pieces() && have.all()) return own->create_links();
   return std::nullopt;
 }
 

@@ -44,6 +44,12 @@ class file_ownership {
   /// order. Missing files and missing directories are fine (writes create them). Blocking (one
   /// stat per file): call it on a disk thread.
   virtual result<bool, storage_error> check_writable(const std::vector<bool>& files) = 0;
+
+  /// Creates the torrent's BEP 47 symlinks (file_entry::symlink) not made yet, as a write
+  /// reaching their offset would (never replacing anything at their paths). For a torrent whose
+  /// every piece verified without a write (its data was already there): the check's last step
+  /// calls it. (Zero-length files are left to writes, as before.) Blocking; a disk thread.
+  virtual std::optional<storage_error> create_links() = 0;
 };
 
 /// The ownership side of `st`, or null when its backend does not track ownership.
@@ -62,7 +68,9 @@ std::vector<bool> files_to_write(const torrent_info& ti, const bitfield& have,
 /// What the start-up check does with ownership once it knows which pieces `have` verified
 /// (disk_io::async_check's `finish`): adopts the existing files those pieces were read from (not
 /// pieces held in a part file, whose bytes were read from there), then checks that every file
-/// still to be written can be (file_ownership::check_writable). Nothing to do (no error) when
+/// still to be written can be (file_ownership::check_writable). When every piece verified, it
+/// also creates the BEP 47 symlinks not there yet (create_links): a complete torrent has
+/// them whether it downloaded its data or found it. Nothing to do (no error) when
 /// `st` does not track ownership. Blocking; a disk thread.
 std::optional<storage_error> claim_checked_files(storage& st, const torrent_info& ti,
                                                  const bitfield& have,

@@ -19,6 +19,7 @@
 #include "disk/path_beneath.hpp"
 #include "disk/posix.hpp"
 #include "disk/storage.hpp"
+#include "disk/symlink_file.hpp"
 
 namespace tessera::detail {
 
@@ -44,7 +45,8 @@ class file_storage final : public storage, public file_ownership {
     empty_settled_.resize(files.size(), false);
     for (std::size_t i = 0; i < files.size(); ++i) {
       if (files[i].pad) continue;  // never touches the file system
-      bad_path_[i] = !split_relative_path(files[i].path).has_value();
+      bad_path_[i] = !split_relative_path(files[i].path).has_value() ||
+                     (files[i].symlink && !symlink_text_of(*ti_, static_cast<int>(i)));
       if (files[i].size == 0) empty_files_.push_back(static_cast<int>(i));
     }
   }
@@ -284,7 +286,7 @@ class file_storage final : public storage, public file_ownership {
     if (opened_for_write_[static_cast<std::size_t>(file)]) return reopen_for_write(root_fd, file);
     const bool owned = owned_[file].load(std::memory_order_acquire);
     const int flags = O_RDWR | O_CREAT | O_NONBLOCK | (owned ? 0 : O_EXCL);
-    int fd = open_beneath(root_fd, rel, flags, 0644);
+    int fd = open_beneath(root_fd, rel, flags, mode_of(file));
     if (fd < 0 && errno == ENOENT) {
       auto comps = split_relative_path(rel);
       if (auto ec = make_dirs_beneath(root_fd, *comps, comps->size() - 1)) {
@@ -293,7 +295,7 @@ class file_storage final : public storage, public file_ownership {
         }
         return unexpected{storage_error{ec, op::mkdir, full_path(file)}};
       }
-      fd = open_beneath(root_fd, rel, flags, 0644);
+      fd = open_beneath(root_fd, rel, flags, mode_of(file));
     }
     if (fd < 0) {
       const int e = errno;
@@ -354,7 +356,7 @@ class file_storage final : public storage, public file_ownership {
       // The link goes, its target stays as it is.
       if (::unlinkat(parent.fd, comps->back().c_str(), 0) != 0 && errno != ENOENT)
         return unexpected{storage_error{errno_code(errno), op::remove, full_path(file)}};
-      int fd = open_beneath(root_fd, rel, O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK, 0644);
+      int fd = open_beneath(root_fd, rel, O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK, mode_of(file));
       if (fd < 0) return unexpected{storage_error{errno_code(errno), op::open, full_path(file)}};
       return fd;
     }
@@ -400,7 +402,29 @@ class file_storage final : public storage, public file_ownership {
     return h.set_direct_fd(fd);
   }
 
-  // Zero-length files have no bytes to write: they are created when a write reaches their offset.
+  // BEP 47 'x': execute bits wherever the umask leaves read bits.
+  mode_t mode_of(int file) const { return ti_->files[file].executable ? 0755 : 0644; }
+
+  // A BEP 47 symlink entry, under open_mutex_ (see create_empty_file): the link is made beneath
+  // the root, relative and inside the torrent's folder (symlink_file.hpp); whatever is at its
+  // path already is left alone, as for an empty file, and a symlinked folder on the way too.
+  std::optional<storage_error> create_link(int file, int root_fd) {
+    auto text = symlink_text_of(*ti_, file);
+    if (!text) return bad_path_error(file);
+    auto made = create_symlink_beneath(root_fd, ti_->files[file].path, *text, ti_->name);
+    if (!made) {
+      const auto ec = made.error();
+      if (ec != std::errc::too_many_symbolic_link_levels && ec != std::errc::not_a_directory)
+        return storage_error{ec, op::open, full_path(file)};
+    } else if (*made) {
+      owned_[file].store(true, std::memory_order_release);
+    }
+    empty_settled_[static_cast<std::size_t>(file)] = true;
+    return std::nullopt;
+  }
+
+  // Zero-length files (and BEP 47 symlinks) have no bytes to write: they are created when a write
+  // reaches their offset.
   // Whatever is at such a path already is left as it is (nothing would be written into it) and is
   // not the torrent's own.
   std::optional<storage_error> create_empty_files(std::int64_t begin, std::int64_t end) {
@@ -419,8 +443,9 @@ class file_storage final : public storage, public file_ownership {
     std::lock_guard lock(open_mutex_);
     if (empty_settled_[static_cast<std::size_t>(file)]) return std::nullopt;
     const std::string& rel = ti_->files[file].path;
+    if (ti_->files[file].symlink) return create_link(file, (*r)->fd);
     const int flags = O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK;
-    int fd = open_beneath((*r)->fd, rel, flags, 0644);
+    int fd = open_beneath((*r)->fd, rel, flags, mode_of(file));
     if (fd < 0 && errno == ENOENT) {
       auto comps = split_relative_path(rel);
       if (auto ec = make_dirs_beneath((*r)->fd, *comps, comps->size() - 1)) {
@@ -428,7 +453,7 @@ class file_storage final : public storage, public file_ownership {
           return storage_error{ec, op::mkdir, full_path(file)};
         errno = ELOOP;  // behind a symlink: left alone like an existing file
       } else {
-        fd = open_beneath((*r)->fd, rel, flags, 0644);
+        fd = open_beneath((*r)->fd, rel, flags, mode_of(file));
       }
     }
     if (fd >= 0) {
@@ -473,6 +498,13 @@ class file_storage final : public storage, public file_ownership {
   void adopt_files(const std::vector<bool>& files) override {
     for (std::size_t i = 0; i < files.size() && i < ti_->files.size(); ++i)
       if (files[i] && !ti_->files[i].pad) owned_[i].store(true, std::memory_order_release);
+  }
+
+  std::optional<storage_error> create_links() override {
+    for (int file : empty_files_)
+      if (ti_->files[file].symlink)
+        if (auto e = create_empty_file(file)) return e;
+    return std::nullopt;
   }
 
   void set_overwrite_existing(bool allow) override {

@@ -234,6 +234,11 @@ result<bool, storage_error> part_file_storage::check_writable(const std::vector<
   return inner_ownership_->check_writable(files);
 }
 
+std::optional<storage_error> part_file_storage::create_links() {
+  if (!inner_ownership_) return std::nullopt;
+  return inner_ownership_->create_links();
+}
+
 std::shared_ptr<part_file_storage> make_part_file_storage(std::shared_ptr<storage> inner,
                                                           std::shared_ptr<const torrent_info> ti,
                                                           std::filesystem::path part_path) {

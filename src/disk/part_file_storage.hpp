@@ -66,6 +66,7 @@ class part_file_storage final : public storage, public file_ownership {
   void adopt_files(const std::vector<bool>& files) override;
   void set_overwrite_existing(bool allow) override;
   result<bool, storage_error> check_writable(const std::vector<bool>& files) override;
+  std::optional<storage_error> create_links() override;
 
  private:
   using flags = std::vector<bool>;
