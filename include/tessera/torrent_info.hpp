@@ -39,6 +39,25 @@ enum class metainfo_errc {
   path_too_deep,
   /// a file's path ("name/" and its components, sanitised) is longer than max_path_bytes
   path_too_long,
+  /// `meta version` is present and not 2 (BEP 52: checked before anything else, so a torrent of
+  /// a later version is named as such instead of failing some other check)
+  unsupported_meta_version,
+  /// BEP 52 `file tree`: missing or not a dictionary where `meta version` is 2, a node that is
+  /// not a dictionary, a node that is both a file (a "" key) and a folder, a "" entry that is
+  /// not a dictionary with an integer `length`, or a tree root that is itself a file
+  bad_file_tree,
+  /// BEP 52 `pieces root`: missing for a non-empty file, not a 32-byte string, or all zeros
+  bad_pieces_root,
+  /// BEP 52 `piece layers`: not a dictionary of strings, a layer keyed by a root no file has, a
+  /// layer whose length is not 32 bytes per piece of its file, or a file larger than one piece
+  /// whose layer is missing
+  bad_piece_layers,
+  /// BEP 52 `piece layers`: a layer whose merkle root is not its file's `pieces root`
+  piece_layer_mismatch,
+  /// a hybrid torrent (both `pieces` and `file tree`) whose v1 file list and v2 file tree do not
+  /// describe the same files in the same order, each aligned to a piece boundary by BEP 47
+  /// padding files (BEP 52 "Upgrade Path")
+  hybrid_mismatch,
 };
 /// The category of metainfo_errc values ("tessera.metainfo"); one static object, any thread.
 const std::error_category& metainfo_category() noexcept;

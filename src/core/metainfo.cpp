@@ -51,6 +51,12 @@ class metainfo_category_impl final : public std::error_category {
         return "a file path has more than " + std::to_string(max_path_components) + " components";
       case metainfo_errc::path_too_long:
         return "a file path is longer than " + std::to_string(max_path_bytes) + " bytes";
+      case metainfo_errc::unsupported_meta_version: return "unsupported meta version (not 2)";
+      case metainfo_errc::bad_file_tree: return "invalid file tree";
+      case metainfo_errc::bad_pieces_root: return "missing or invalid pieces root";
+      case metainfo_errc::bad_piece_layers: return "invalid piece layers";
+      case metainfo_errc::piece_layer_mismatch: return "a piece layer does not hash to its pieces root";
+      case metainfo_errc::hybrid_mismatch: return "the v1 files and the v2 file tree of a hybrid torrent differ";
     }
     return "unknown metainfo error";
   }
