@@ -65,7 +65,7 @@ sha256_hash piece_root(std::span<const sha256_hash> block_hashes, std::int64_t p
 // of them); from the subtree's top upwards each proof layer adds one uncle: the sibling of the
 // requested range's ancestor there. So a reply carries length + max(0, P - log2(length) + 1)
 // hashes, the uncles lowest layer first, and the highest uncle is at layer base + P, which must be
-// below the root.
+// below the root. (libtorrent 2.0.8, asked over the wire, answers exactly these counts and nodes.)
 
 /// log2(next_power_of_two(blocks)): the layer of a file's root above its leaves (0 for a file of
 /// one block). `blocks` in 1..2^49.
