@@ -106,7 +106,7 @@ struct file_entry {
   bool hidden = false;      ///< BEP 47 `attr` 'h'
   /// BEP 52 `pieces root`: the SHA-256 merkle root of the file's 16 KiB blocks. Zero in a v1
   /// torrent, for a padding file and for an empty file.
-  sha256_hash pieces_root;
+  sha256_hash pieces_root{};
 };
 
 /// One entry of a .torrent's `nodes` list (BEP 5): a DHT node to join the DHT through.
