@@ -69,6 +69,29 @@ int run_download(const download_options& opts);
 int run_seed(const seed_command_options& opts);
 int run_show(const std::string& torrent_path);
 
+/// `tessera create PATH`: the options (tessera::create_torrent_params from the command line).
+struct create_command_options {
+  std::string path;                     ///< the file or folder
+  std::string output;                   ///< -o; "" = "<name>.torrent" in the current directory
+  bool force = false;                   ///< --force: replace an existing output file
+  bool v1 = false, v2 = false;          ///< --v1 / --v2; neither (or --hybrid): hybrid
+  std::string piece_size = "auto";      ///< --piece-size: bytes, 256K, 4M or auto
+  std::vector<std::string> trackers;    ///< -t: one tier each, URLs split at ','
+  std::vector<std::string> web_seeds;   ///< -w (BEP 19)
+  bool is_private = false;              ///< --private (BEP 27)
+  std::string comment;                  ///< --comment
+  std::string source;                   ///< --source (info.source)
+  bool no_date = false;                 ///< --no-date: no `creation date`
+  std::optional<std::string> creator;   ///< --creator; default "tessera <version>"
+  std::vector<std::string> exclude;     ///< --exclude GLOB, repeatable
+  int threads = 0;                      ///< --threads; 0 = one per core
+};
+/// Creates the .torrent and prints its info-hash(es), piece count and size, file count. Exit
+/// codes: exit_bad_input for bad options, a missing root, nothing to hash or an existing output
+/// without --force; exit_storage when a file cannot be read or the output written;
+/// exit_interrupted on Ctrl+C (nothing written).
+int run_create(const create_command_options& opts);
+
 /// `tessera daemon` (docs/daemon.md): a long-running session driven over Transmission's RPC.
 /// Unset optionals keep settings.json's value.
 struct daemon_command_options {

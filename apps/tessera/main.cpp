@@ -78,6 +78,35 @@ int main(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "Print what a .torrent contains");
   show->add_option("torrent", show_path, "The .torrent file")->required();
 
+  create_command_options cr;
+  auto* create = app.add_subcommand("create", "Make a .torrent of a file or a folder (v1, v2 or hybrid)");
+  create->add_option("path", cr.path, "The file or folder")->required();
+  create->add_option("-o,--output", cr.output, "The .torrent to write (default: NAME.torrent here; never "
+                                               "overwritten without --force)");
+  create->add_flag("--force", cr.force, "Overwrite the output file if it exists");
+  auto* v1_flag = create->add_flag("--v1", cr.v1, "A v1 torrent (BEP 3; SHA-1 pieces)");
+  auto* v2_flag = create->add_flag("--v2", cr.v2, "A v2-only torrent (BEP 52; SHA-256 merkle trees)");
+  bool hybrid_flag = false;
+  auto* hybrid_opt = create->add_flag("--hybrid", hybrid_flag, "A hybrid v1+v2 torrent (the default)");
+  v1_flag->excludes(v2_flag)->excludes(hybrid_opt);
+  v2_flag->excludes(hybrid_opt);
+  create->add_option("--piece-size", cr.piece_size, "Bytes per piece: a number, with K or M (256K, 4M), or auto "
+                                                    "(as libtorrent picks)")->capture_default_str();
+  create->add_option("-t,--tracker", cr.trackers, "Announce URL; one tier per flag, several URLs of a tier "
+                                                  "split by ','; repeatable")
+      ->allow_extra_args(false);
+  create->add_option("-w,--web-seed", cr.web_seeds, "Web seed URL (BEP 19); repeatable")->allow_extra_args(false);
+  create->add_flag("--private", cr.is_private, "Set the private flag (BEP 27: trackers only, no DHT/PEX/LSD)");
+  create->add_option("--comment", cr.comment, "Comment");
+  create->add_option("--source", cr.source, "info.source (changes the info-hash; some trackers ask for it)");
+  create->add_flag("--no-date", cr.no_date, "Write no creation date (the same files give the same file)");
+  create->add_option("--creator", cr.creator, "`created by` (default: tessera and its version; \"\": none)");
+  create->add_option("--exclude", cr.exclude, "Leave out files and folders whose relative path or name "
+                                              "matches this glob; repeatable")
+      ->allow_extra_args(false);
+  create->add_option("--threads", cr.threads, "Hashing threads (default 0: one per core)")
+      ->check(CLI::NonNegativeNumber);
+
   daemon_command_options dm;
   auto* daemon = app.add_subcommand("daemon", "Run a torrent daemon driven over Transmission's RPC (docs/daemon.md)");
   dm.config_dir = default_config_dir();
@@ -112,6 +141,7 @@ int main(int argc, char** argv) {
   if (*download) return run_download(dl);
   if (*seed) return run_seed(sd);
   if (*show) return run_show(show_path);
+  if (*create) return run_create(cr);
   if (*daemon) {
     if (log_level_option->count() == 0) spdlog::set_level(spdlog::level::info);  // a service logs what it does
     return run_daemon(dm);

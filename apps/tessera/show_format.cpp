@@ -36,8 +36,8 @@ std::string describe_torrent(const torrent_info& ti) {
   std::string out;
   append(out, "name:        %s\n", printable(ti.name).c_str());
   append(out, "version:     %s\n", version_of(ti));
-  if (ti.has_v1()) append(out, "info-hash:   %s\n", ti.info_hashes.v1.to_hex().c_str());
-  if (ti.has_v2()) append(out, "info-hash v2: %s\n", ti.info_hashes.v2.to_hex().c_str());
+  if (ti.has_v1()) append(out, "info-hash:   %s\n", ti.info_hash.v1.to_hex().c_str());
+  if (ti.has_v2()) append(out, "info-hash v2: %s\n", ti.info_hash.v2.to_hex().c_str());
   append(out, "size:        %s (%lld bytes)\n", format_bytes(ti.total_size).c_str(),
          static_cast<long long>(ti.total_size));
   append(out, "pieces:      %d x %s\n", ti.num_pieces(), format_bytes(ti.piece_length).c_str());

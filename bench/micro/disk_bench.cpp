@@ -2,7 +2,6 @@
 // check (read + SHA-1 of every piece) of a file already in the page cache. Files live under /tmp
 // and are removed afterwards. Run e.g. `bench_micro --benchmark_filter=Disk`.
 #include <benchmark/benchmark.h>
-#include <openssl/sha.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -10,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -17,6 +17,7 @@
 
 #include "disk/disk_io.hpp"
 #include "disk/storage.hpp"
+#include "tessera/hasher.hpp"
 
 namespace {
 
@@ -42,9 +43,7 @@ struct bench_torrent {
     auto st = make_file_storage(ti, dir);
     for (int p = 0; p < num_pieces; ++p) {
       for (auto& b : piece) b = static_cast<std::uint8_t>(rng());
-      sha1_hash h;
-      ::SHA1(piece.data(), piece.size(), h.bytes.data());
-      ti->piece_hashes.push_back(h);
+      ti->piece_hashes.push_back(sha1(std::as_bytes(std::span(piece))));
       if (keep_pieces)
         pieces.push_back(piece);
       else if (!st->write(p * piece_len, piece))

@@ -76,7 +76,8 @@ struct session_settings {
   int numwant = 80;                       ///< peers asked of each tracker per announce
   std::chrono::seconds stop_announce_timeout{5};  ///< how long stop waits for `stopped` announces
   /// Directory for the session's own files: the .torrent of each magnet whose metadata arrived
-  /// (`<info-hash hex>.torrent`) and each torrent's resume data (`<info-hash hex>.resume`).
+  /// (`<info-hash hex>.torrent`) and each torrent's resume data (`<info-hash hex>.resume`), the
+  /// hex being info_hash_t::to_hex() (v1's 40 digits when the torrent has v1, else v2's 64).
   /// Created when needed. Empty: nothing is saved.
   std::string state_dir;
   /// Resume data is saved when it changed (pieces verified, the check ended, a file priority
@@ -210,10 +211,13 @@ struct dht_status {
 struct add_torrent_params {
   /// The torrent's metadata. Null: a magnet link (see info_hash); the info dictionary is then
   /// fetched from peers (BEP 9), verified against info_hash, and saved as
-  /// `<state_dir>/<info-hash hex>.torrent` when session_settings::state_dir is set.
+  /// `<state_dir>/<info_hash.to_hex()>.torrent` when session_settings::state_dir is set (v1
+  /// hex when there is a v1 info-hash, else the 64 hex digits of v2).
   std::shared_ptr<const torrent_info> ti;
-  /// Used only when `ti` is null: the v1 info-hash of the magnet link (required then).
-  sha1_hash info_hash;
+  /// Used only when `ti` is null: the info-hashes of the magnet link (required then: v1, v2 or
+  /// both, BEP 9 / BEP 52). The torrent is named on the wire, to trackers, the DHT and LSD by
+  /// info_hash.best() (v1, else v2 truncated to 20 bytes).
+  info_hash_t info_hash;
   /// Used only when `ti` is null: a display name until the metadata arrives (magnet `dn`).
   std::string name;
   /// Used only when `ti` is null: tracker URLs, each its own tier (magnet `tr`).
@@ -238,7 +242,8 @@ struct add_torrent_params {
   /// Also decides whether move_storage may replace files at the new place.
   std::optional<bool> overwrite_existing_files;
 
-  /// Parameters for a magnet link (BEP 9): info-hash, `dn`, `tr` and `x.pe` (peers) from `uri`;
+  /// Parameters for a magnet link (BEP 9): the info-hashes (`urn:btih:` v1, `urn:btmh:` v2, or
+  /// both for a hybrid; BEP 52), `dn`, `tr` and `x.pe` (peers) from `uri`;
   /// `ws` is not used yet. Errors: magnet_errc (see tessera/magnet.hpp); a host name in `x.pe`
   /// (only IP literals are dialled) fails with magnet_errc::bad_peer.
   static result<add_torrent_params> from_magnet(std::string_view uri, std::filesystem::path save_path);
@@ -290,9 +295,16 @@ class session {
   /// for the network thread).
   std::vector<torrent_status> get_torrent_status() const;
 
-  /// The handle of the torrent with v1 info-hash `info_hash`, or nullopt when no such torrent is
-  /// in the session (never added, removed, or the session is stopped). Any thread (waits for
-  /// the network thread).
+  /// The handle of the torrent named by `info_hash` (as torrent_status::info_hash or a magnet's
+  /// hashes): the torrent whose info-hashes include every non-zero hash of `info_hash`, so a
+  /// hybrid torrent is found by its v1 alone, its v2 alone or both. nullopt when there is none
+  /// (never added, removed, the session is stopped, or `info_hash` is all zero). Any thread
+  /// (waits for the network thread); O(1) there.
+  std::optional<torrent_handle> find_torrent(const info_hash_t& info_hash) const;
+  /// The handle of the torrent named by the 20 bytes `info_hash` as they come in a handshake,
+  /// from a tracker, the DHT or LSD: a torrent whose v1 info-hash is `info_hash`, or whose v2
+  /// info-hash truncated to 20 bytes is (BEP 52, info_hash_t::matches). nullopt when none, for
+  /// an all-zero hash, or once stopped. Any thread (waits for the network thread); O(1).
   std::optional<torrent_handle> find_torrent(const sha1_hash& info_hash) const;
 
   /// Removes a torrent. Returns as soon as the torrent is detached from the session (one visit

@@ -247,8 +247,8 @@ using storage_factory = std::function<std::shared_ptr<storage>(
 storage_factory file_storage_factory();
 
 /// One blob per torrent (make_blob_storage) at `blob_path`: when empty, "<save_path>/<info-hash
-/// in 40 hex digits>.blob"; when relative, relative to the save path; when absolute, as given
-/// (then one factory serves one torrent only).
+/// hex>.blob" (info_hash_t::to_hex(): v1's 40 digits, else v2's 64); when relative, relative to
+/// the save path; when absolute, as given (then one factory serves one torrent only).
 storage_factory blob_storage_factory(std::filesystem::path blob_path = {});
 
 /// Every torrent in memory (make_memory_storage); the save path is not used.

@@ -40,9 +40,9 @@ class torrent_handle {
   /// True while the torrent is in a running session (asks the network thread). The answer may be
   /// stale by the time it is used: the other calls' no_such_process errors are the reliable test.
   bool is_valid() const;
-  /// The v1 info-hash the handle was created for (kept after the torrent is gone; zero for an
-  /// empty handle). Never fails, never waits.
-  sha1_hash info_hash() const { return info_hash_; }
+  /// The info-hashes (v1 and/or v2) of the torrent the handle was created for (kept after the
+  /// torrent is gone; both zero for an empty handle). Never fails, never waits.
+  info_hash_t info_hash() const { return info_hash_; }
 
   /// Per-file progress, metainfo order; empty for a magnet without metadata yet.
   result<std::vector<tessera::file_status>> files() const;
@@ -177,11 +177,11 @@ class torrent_handle {
 
  private:
   friend class detail::session_impl;
-  torrent_handle(std::weak_ptr<detail::session_impl> s, std::weak_ptr<detail::torrent> t, sha1_hash ih)
+  torrent_handle(std::weak_ptr<detail::session_impl> s, std::weak_ptr<detail::torrent> t, info_hash_t ih)
       : session_(std::move(s)), torrent_(std::move(t)), info_hash_(ih) {}
   std::weak_ptr<detail::session_impl> session_;
   std::weak_ptr<detail::torrent> torrent_;
-  sha1_hash info_hash_;
+  info_hash_t info_hash_;
 };
 
 }  // namespace tessera

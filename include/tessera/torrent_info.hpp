@@ -129,13 +129,11 @@ inline constexpr std::size_t max_torrent_dht_nodes = 64;
 /// non-empty file starts a piece (BEP 52 "piece length"); no padding after the last one, whose
 /// last piece may be short.
 struct torrent_info {
-  /// The 20 bytes that name the torrent on the wire, to trackers and in the DHT: SHA-1 of the
-  /// exact bytes of the `info` dictionary for a v1 or hybrid torrent; for a v2-only torrent its
-  /// SHA-256 truncated to 20 bytes (BEP 52). Always info_hashes.best().
-  sha1_hash info_hash;
-  /// Both info-hashes (BEP 52): v1 = SHA-1 of the info bytes when the torrent has `pieces`, v2 =
-  /// SHA-256 of the same bytes when `meta version` is 2; the absent one is zero.
-  info_hash_t info_hashes;
+  /// The info-hashes (BEP 52): `v1`, the SHA-1 of the exact bytes of the `info` dictionary, set
+  /// for every .torrent with `pieces` (v1 and hybrid); `v2`, the SHA-256 of the same bytes, set
+  /// for every torrent with `meta version` 2 (v2-only and hybrid). The absent one is zero; a
+  /// v2-only torrent is named by info_hash.best(), its v2 hash truncated to 20 bytes.
+  info_hash_t info_hash;
   /// BEP 52 `meta version`: 1 for a v1 torrent (no `meta version` key), 2 for v2-only and hybrid.
   int meta_version = 1;
   /// BEP 52 `piece layers`, validated (each hashes up to its root, one hash per piece), keyed by
@@ -170,9 +168,9 @@ struct torrent_info {
   /// ceil(total_size / piece_length), at most max_v2_pieces.
   int num_pieces() const;
   /// True for a torrent with a v1 part (`pieces`): v1 and hybrid.
-  bool has_v1() const { return info_hashes.has_v1(); }
+  bool has_v1() const { return info_hash.has_v1(); }
   /// True for a torrent with a v2 part (`meta version` 2): v2-only and hybrid.
-  bool has_v2() const { return info_hashes.has_v2(); }
+  bool has_v2() const { return info_hash.has_v2(); }
   /// True when every file larger than one piece has its layer in piece_layers (always true for
   /// a v1 torrent, and for a v2 torrent without such files).
   bool has_all_piece_layers() const;

@@ -30,7 +30,7 @@ const char* to_string(torrent_state s);
 /// over the last few seconds.
 struct torrent_status {
   torrent_state state = torrent_state::checking;
-  sha1_hash info_hash;                ///< v1 info-hash (BEP 3)
+  info_hash_t info_hash;              ///< v1 and/or v2 info-hashes (BEP 3, BEP 52)
   std::string name;                   ///< `info.name`; for a magnet without metadata, its `dn`
   std::int64_t total_size = 0;        ///< bytes in the torrent (padding excluded)
   std::int64_t total_done = 0;        ///< verified bytes (padding excluded)

@@ -92,12 +92,37 @@ struct info_hash_t {
   bool matches(const sha1_hash& h) const {
     return !h.is_zero() && ((has_v1() && h == v1) || (has_v2() && h == v2_truncated()));
   }
+  /// True when `other` names the same torrent: they share at least one hash (v1 or v2) and no
+  /// hash both have differs. A hybrid's {v1, v2} and a v1 magnet's {v1} are the same torrent.
+  bool same_torrent(const info_hash_t& other) const {
+    const bool v1_both = has_v1() && other.has_v1(), v2_both = has_v2() && other.has_v2();
+    return (v1_both || v2_both) && (!v1_both || v1 == other.v1) && (!v2_both || v2 == other.v2);
+  }
+  /// The torrent's name in text, where one hex string must name it (resume and .torrent file
+  /// names, the daemon's catalogue, RPC `hashString`, CLI output): the 40 hex digits of v1 when
+  /// present (unchanged for v1 torrents), else the 64 hex digits of v2; empty when neither.
+  std::string to_hex() const { return has_v1() ? v1.to_hex() : has_v2() ? v2.to_hex() : std::string(); }
+  /// Reads the form to_hex() writes: 40 hex digits -> v1, 64 hex digits -> v2 (either case);
+  /// nullopt on any other input. A hybrid's to_hex() reads back as its v1 alone.
+  static std::optional<info_hash_t> from_hex(std::string_view hex) {
+    info_hash_t ih;
+    if (auto h1 = sha1_hash::from_hex(hex)) ih.v1 = *h1;
+    else if (auto h2 = sha256_hash::from_hex(hex)) ih.v2 = *h2;
+    else return std::nullopt;
+    return ih;
+  }
+  /// A v1-only info-hash (the form of every torrent before BEP 52).
+  static info_hash_t from_v1(const sha1_hash& h) { return {h, {}}; }
   auto operator<=>(const info_hash_t&) const = default;
 };
 
-/// The 20-byte peer id of the handshake (BEP 3). Ours is Azureus style: "-TS0001-" + 12 random
-/// characters (see `make_peer_id`).
-using peer_id = sha1_hash;
+struct peer_id_tag;  ///< basic_digest tag of peer ids
+/// The 20-byte peer id of the handshake and of tracker announces (BEP 3). Not a hash: a distinct
+/// type, so it neither converts to nor compares with a sha1_hash. Ours is Azureus style:
+/// "-TS0001-" + 12 random characters (see `make_peer_id`).
+using peer_id = basic_digest<20, peer_id_tag>;
+
+extern template struct basic_digest<20, peer_id_tag>;
 
 /// Returns a fresh peer id "-TSvvvv-" + 12 random alphanumerics; `version4` is four characters.
 peer_id make_peer_id(std::string_view version4 = "0001");

@@ -23,8 +23,9 @@ class magnet_category_impl final : public std::error_category {
       case magnet_errc::not_magnet: return "not a magnet URI";
       case magnet_errc::too_long: return "magnet URI too long";
       case magnet_errc::bad_escape: return "bad percent-escape in magnet URI";
-      case magnet_errc::missing_info_hash: return "magnet URI has no urn:btih info-hash";
-      case magnet_errc::bad_info_hash: return "magnet info-hash is not 40 hex or 32 base32 characters";
+      case magnet_errc::missing_info_hash: return "magnet URI has no urn:btih or urn:btmh info-hash";
+      case magnet_errc::bad_info_hash:
+        return "magnet info-hash is not 40 hex or 32 base32 characters (btih) or 1220 + 64 hex (btmh)";
       case magnet_errc::conflicting_info_hash: return "magnet URI has two different info-hashes";
       case magnet_errc::bad_peer: return "magnet x.pe is not a valid host:port";
       case magnet_errc::bad_tracker: return "magnet tr or ws is empty";
@@ -90,6 +91,19 @@ std::optional<sha1_hash> from_base32(std::string_view s) {
     }
   }
   return h;  // 32 * 5 = 160 bits: no padding bits left over
+}
+
+/// The multihash prefix of a SHA-256 digest (BEP 52 "Magnet links"): function code 0x12
+/// (sha2-256), then the digest length 0x20 (32 bytes), in hex.
+constexpr std::string_view multihash_sha256_prefix = "1220";
+
+/// A `urn:btmh:` value: "1220" + 64 hex digits (either case) -> the v2 info-hash. Any other
+/// function code or length is refused: a v2 info-hash is always a 32-byte SHA-256.
+std::optional<sha256_hash> from_multihash(std::string_view s) {
+  if (s.size() != multihash_sha256_prefix.size() + 2 * sha256_hash::size ||
+      s.substr(0, multihash_sha256_prefix.size()) != multihash_sha256_prefix)
+    return std::nullopt;
+  return sha256_hash::from_hex(s.substr(multihash_sha256_prefix.size()));
 }
 
 bool valid_host_name(std::string_view h) {
@@ -175,7 +189,7 @@ result<magnet_link> parse_magnet(std::string_view uri) {
   if (const auto hash = query.find('#'); hash != std::string_view::npos) query = query.substr(0, hash);
 
   magnet_link m;
-  bool have_hash = false;
+  bool have_v1 = false, have_v2 = false;
   while (!query.empty()) {
     const auto amp = query.find('&');
     std::string_view param = query.substr(0, amp);
@@ -193,12 +207,19 @@ result<magnet_link> parse_magnet(std::string_view uri) {
         std::string_view h = std::string_view(*value).substr(9);
         std::optional<sha1_hash> parsed = h.size() == 40 ? sha1_hash::from_hex(h) : from_base32(h);
         if (!parsed) return unexpected{make_error_code(magnet_errc::bad_info_hash)};
-        if (have_hash && *parsed != m.info_hash)
+        if (have_v1 && *parsed != m.info_hash.v1)
           return unexpected{make_error_code(magnet_errc::conflicting_info_hash)};
-        m.info_hash = *parsed;
-        have_hash = true;
+        m.info_hash.v1 = *parsed;
+        have_v1 = true;
+      } else if (iequals_prefix(*value, "urn:btmh:")) {
+        std::optional<sha256_hash> parsed = from_multihash(std::string_view(*value).substr(9));
+        if (!parsed) return unexpected{make_error_code(magnet_errc::bad_info_hash)};
+        if (have_v2 && *parsed != m.info_hash.v2)
+          return unexpected{make_error_code(magnet_errc::conflicting_info_hash)};
+        m.info_hash.v2 = *parsed;
+        have_v2 = true;
       }
-      // Other URNs (urn:btmh: for v2, urn:sha1: ...) are not ours to use yet.
+      // Other URNs (urn:sha1:, urn:ed2k: ...) name no torrent.
     } else if (key == "dn") {
       m.name = std::move(*value);
     } else if (key == "tr" || key == "ws") {
@@ -210,12 +231,21 @@ result<magnet_link> parse_magnet(std::string_view uri) {
       add_unique(m.peers, std::move(*peer));
     }
   }
-  if (!have_hash) return unexpected{make_error_code(magnet_errc::missing_info_hash)};
+  // An all-zero hash parses but names nothing (info_hash_t reads zero as absent).
+  if (!m.info_hash.has_v1() && !m.info_hash.has_v2()) {
+    return unexpected{make_error_code(have_v1 || have_v2 ? magnet_errc::bad_info_hash
+                                                         : magnet_errc::missing_info_hash)};
+  }
   return m;
 }
 
 std::string make_magnet_uri(const magnet_link& m) {
-  std::string out = "magnet:?xt=urn:btih:" + m.info_hash.to_hex();
+  std::string out = "magnet:?";
+  if (m.info_hash.has_v1()) out += "xt=urn:btih:" + m.info_hash.v1.to_hex();
+  if (m.info_hash.has_v2()) {
+    if (m.info_hash.has_v1()) out += '&';
+    out += "xt=urn:btmh:" + std::string(multihash_sha256_prefix) + m.info_hash.v2.to_hex();
+  }
   if (!m.name.empty()) {
     out += "&dn=";
     append_encoded(out, m.name);

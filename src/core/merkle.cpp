@@ -19,7 +19,9 @@ sha256_hash parent(const sha256_hash& left, const sha256_hash& right) {
   std::array<std::uint8_t, 64> both;
   std::copy(left.bytes.begin(), left.bytes.end(), both.begin());
   std::copy(right.bytes.begin(), right.bytes.end(), both.begin() + 32);
-  return sha256(std::as_bytes(std::span(both)));
+  // One hasher per thread: a one-shot digest would set up an OpenSSL context per node.
+  thread_local sha256_hasher hasher;
+  return hasher.update(std::as_bytes(std::span(both))).final();
 }
 
 const sha256_hash& pad_hash(int layer) {

@@ -8,8 +8,6 @@
 // silently rewritten: a torrent that tries it is broken or hostile). Control characters and
 // invalid UTF-8 are replaced and over-long names truncated (core/path_component.hpp); paths are
 // bounded in depth and length, and every check is linear in the size of the input.
-#include <openssl/evp.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <memory>
@@ -86,15 +84,6 @@ bool all_strings(const blist& l) {
 const blist* find_path(const bvalue& file) {
   if (const auto* l = file.find_list("path.utf-8"); l && all_strings(*l)) return l;
   return file.find_list("path");
-}
-
-sha1_hash sha1_of(std::string_view bytes) {
-  sha1_hash h;
-  unsigned int len = 0;
-  // EVP_Digest only fails on allocation failure; a zero hash then marks the broken invariant.
-  if (EVP_Digest(bytes.data(), bytes.size(), h.bytes.data(), &len, EVP_sha1(), nullptr) != 1)
-    return sha1_hash{};
-  return h;
 }
 
 void parse_trackers(const bvalue& root, torrent_info& ti) {
@@ -311,9 +300,9 @@ result<torrent_info> parse_torrent(std::string_view data) {
   if (raw_info.empty()) return unexpected{make_error_code(metainfo_errc::missing_info)};
   if (auto ec = parse_info(*info, root->find("piece layers"), ti)) return unexpected{ec};
   ti.info_bytes = std::string(raw_info);
-  if (ti.meta_version == 1 || info->find("pieces")) ti.info_hashes.v1 = sha1_of(raw_info);
-  if (ti.meta_version == 2) ti.info_hashes.v2 = sha256(raw_info);
-  ti.info_hash = ti.info_hashes.best();
+  // v1: every torrent with `pieces`; v2: every torrent with `meta version` 2 (BEP 52).
+  if (ti.meta_version == 1 || info->find("pieces")) ti.info_hash.v1 = sha1(raw_info);
+  if (ti.meta_version == 2) ti.info_hash.v2 = sha256(raw_info);
 
   parse_trackers(*root, ti);
   parse_web_seeds(*root, ti);

@@ -49,6 +49,7 @@ std::optional<basic_digest<N, Tag>> basic_digest<N, Tag>::from_bytes(std::string
 
 template struct basic_digest<20, sha1_tag>;
 template struct basic_digest<32, sha256_tag>;
+template struct basic_digest<20, peer_id_tag>;
 
 peer_id make_peer_id(std::string_view version4) {
   static constexpr char alphabet[] =

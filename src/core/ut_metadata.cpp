@@ -1,11 +1,11 @@
 // BEP 9 ut_metadata codec and metadata assembler.
 #include "core/ut_metadata.hpp"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
+#include <span>
 
 #include "core/bencode.hpp"
+#include "tessera/hasher.hpp"
 
 namespace tessera::detail {
 
@@ -104,11 +104,12 @@ result<bool> metadata_assembler::add_piece(std::int32_t piece, std::string_view 
   have_[static_cast<std::size_t>(piece)] = true;
   if (++received_ < piece_count()) return false;
 
-  sha1_hash h;
-  unsigned int len = 0;
-  const bool hashed =
-      EVP_Digest(buffer_.data(), buffer_.size(), h.bytes.data(), &len, EVP_sha1(), nullptr) == 1;
-  if (!hashed || h != info_hash_) {
+  // BEP 9 checks the SHA-1 of the info dictionary against v1; BEP 52 adds the SHA-256 against v2.
+  // Every hash the torrent is known by must match (a hybrid's metadata matches both).
+  const auto bytes = std::as_bytes(std::span(buffer_));
+  const bool v1_ok = !info_hash_.has_v1() || sha1(bytes) == info_hash_.v1;
+  const bool v2_ok = !info_hash_.has_v2() || sha256(bytes) == info_hash_.v2;
+  if (!v1_ok || !v2_ok || (!info_hash_.has_v1() && !info_hash_.has_v2())) {
     const std::int64_t size = size_;
     reset();
     (void)set_size(size);

@@ -50,7 +50,9 @@ std::string make_metadata_data(std::int32_t piece, std::int64_t total_size, std:
 /// Single-threaded (the owner's strand); holds at most max_metadata_size bytes.
 class metadata_assembler {
  public:
-  explicit metadata_assembler(const sha1_hash& info_hash) : info_hash_(info_hash) {}
+  /// Verifies against `info_hash`: its v1 (SHA-1, BEP 9) and its v2 (SHA-256, BEP 52), each when
+  /// present. With neither, no metadata can ever pass.
+  explicit metadata_assembler(const info_hash_t& info_hash) : info_hash_(info_hash) {}
 
   /// Sets the metadata size (from a peer's extended handshake). Errors: bad_metadata_size for a
   /// size outside 1..max_metadata_size. Setting the same size again keeps received pieces; a
@@ -65,7 +67,8 @@ class metadata_assembler {
   std::vector<std::int32_t> missing_pieces() const;
 
   /// Accepts one piece's bytes. Returns false while pieces are missing (a duplicate is ignored),
-  /// true when this piece completed the metadata and its SHA-1 equals the info-hash; then
+  /// true when this piece completed the metadata and its hashes equal the info-hashes (SHA-1 =
+  /// v1 when the torrent has v1, SHA-256 = v2 when it has v2); then
   /// take_info() yields the bytes. Errors: no_metadata_size, bad_piece, bad_piece_length,
   /// hash_mismatch (all pieces are dropped; the size is kept so the fetch can restart).
   result<bool> add_piece(std::int32_t piece, std::string_view data);
@@ -80,7 +83,7 @@ class metadata_assembler {
   void reset();
 
  private:
-  sha1_hash info_hash_;
+  info_hash_t info_hash_;
   std::int64_t size_ = 0;
   std::string buffer_;        ///< size_ bytes once the size is known
   std::vector<bool> have_;    ///< one flag per piece

@@ -30,8 +30,11 @@ inline constexpr std::size_t handshake_length = 68;
 /// BEP 3 handshake: pstr, 8 reserved bytes, info-hash, peer id.
 struct handshake {
   std::array<std::uint8_t, 8> reserved{};
+  /// The 20 bytes that name the torrent (BEP 3; for a v2 swarm the v2 info-hash truncated, BEP
+  /// 52): what we send is info_hash_t::best(); what we receive is matched with
+  /// info_hash_t::matches().
   sha1_hash info_hash;
-  peer_id id;
+  peer_id id;  ///< the sender's peer id
   bool supports_extensions() const { return reserved[5] & 0x10; }  ///< BEP 10
   bool supports_fast() const { return reserved[7] & 0x04; }        ///< BEP 6
   bool supports_dht() const { return reserved[7] & 0x01; }         ///< BEP 5

@@ -44,8 +44,8 @@ struct tracker_error {
 enum class announce_event { none = 0, completed = 1, started = 2, stopped = 3 };
 
 struct announce_request {
-  sha1_hash info_hash;
-  peer_id pid;
+  sha1_hash info_hash;  ///< the torrent's 20 bytes: info_hash_t::best() (v1, else v2 truncated)
+  peer_id pid;          ///< our peer id
   std::uint16_t port = 0;          ///< our listen port (0 if not listening yet)
   std::int64_t uploaded = 0;       ///< payload bytes since `started`
   std::int64_t downloaded = 0;     ///< payload bytes since `started`

@@ -1,9 +1,6 @@
 // The disk worker pool: a mutex + condition-variable job queue served by std::threads.
 #include "disk/disk_io.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
@@ -16,6 +13,7 @@
 #include <unordered_map>
 
 #include "disk/file_ranges.hpp"
+#include "tessera/hasher.hpp"
 
 namespace tessera::detail {
 
@@ -31,22 +29,18 @@ constexpr auto check_progress_interval = std::chrono::milliseconds(100);
 constexpr std::int64_t check_slice_bytes = 8 * 1024 * 1024;
 
 sha1_hash sha1_of(const std::uint8_t* p, std::size_t n) {
-  sha1_hash h;
-  ::SHA1(p, n, h.bytes.data());
-  return h;
+  return sha1(std::as_bytes(std::span(p, n)));
 }
 
-/// SHA-1 of each 16 KiB block of `data` (the last one may be shorter), through EVP.
+/// SHA-1 of each 16 KiB block of `data` (the last one may be shorter): one hasher for the whole
+/// piece, reset by each final(), so no allocation per block.
 std::vector<sha1_hash> block_hashes_of(std::span<const std::uint8_t> data) {
   std::vector<sha1_hash> out;
   out.reserve((data.size() + block_size - 1) / block_size);
+  sha1_hasher hasher;
   for (std::size_t at = 0; at < data.size(); at += block_size) {
     const std::size_t n = std::min<std::size_t>(block_size, data.size() - at);
-    sha1_hash h;
-    unsigned int len = 0;
-    // EVP_Digest fails only when it cannot allocate; a zero hash then matches no real block.
-    if (EVP_Digest(data.data() + at, n, h.bytes.data(), &len, EVP_sha1(), nullptr) != 1) h = sha1_hash{};
-    out.push_back(h);
+    out.push_back(hasher.update(data.data() + at, n).final());
   }
   return out;
 }

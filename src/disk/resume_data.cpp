@@ -3,18 +3,19 @@
 #include "disk/resume_data.hpp"
 
 #include <fcntl.h>
-#include <openssl/sha.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <optional>
+#include <span>
 
 #include "core/bencode.hpp"
 #include "disk/file_ranges.hpp"
 #include "disk/path_beneath.hpp"
 #include "disk/posix.hpp"
 #include "disk/storage.hpp"
+#include "tessera/hasher.hpp"
 
 namespace tessera::detail {
 
@@ -37,7 +38,7 @@ class resume_category_impl final : public std::error_category {
       case resume_errc::unsupported_version: return "unsupported resume file version";
       case resume_errc::missing_field: return "resume file lacks a required field";
       case resume_errc::wrong_type: return "resume file field has the wrong type";
-      case resume_errc::bad_info_hash: return "resume file info-hash is not 20 bytes";
+      case resume_errc::bad_info_hash: return "resume file info-hash is not 20 bytes (v1) or 32 bytes (v2)";
       case resume_errc::bad_bitfield: return "resume file piece bitfield has the wrong length";
       case resume_errc::bad_priority: return "resume file has a file priority outside 0..7";
       case resume_errc::bad_file_stamp: return "resume file has a malformed file stamp";
@@ -52,11 +53,6 @@ class resume_category_impl final : public std::error_category {
   }
 };
 
-sha1_hash sha1_of(std::string_view bytes) {
-  sha1_hash h;
-  ::SHA1(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), h.bytes.data());
-  return h;
-}
 
 // Reads a required integer key (>= `min`) into *out.
 std::optional<resume_errc> get_int(const bvalue& d, std::string_view key, std::int64_t* out,
@@ -114,10 +110,22 @@ std::optional<resume_errc> decode_fields(std::string_view bytes, resume_data& rd
   const bool legacy = version == legacy_format_version;
   const std::size_t stamp_fields = legacy ? 3 : 6;
 
-  if (auto e = get_string(d, "info-hash", &s)) return e;
-  auto ih = sha1_hash::from_bytes(*s);
-  if (!ih) return resume_errc::bad_info_hash;
-  rd.info_hash = *ih;
+  // info-hash (v1) and info-hash2 (v2): each optional, one required.
+  const bool has_v1 = d.find("info-hash") != nullptr, has_v2 = d.find("info-hash2") != nullptr;
+  if (!has_v1 && !has_v2) return resume_errc::missing_field;
+  if (has_v1) {
+    if (auto e = get_string(d, "info-hash", &s)) return e;
+    auto ih = sha1_hash::from_bytes(*s);
+    if (!ih) return resume_errc::bad_info_hash;
+    rd.info_hash.v1 = *ih;
+  }
+  if (has_v2) {
+    if (auto e = get_string(d, "info-hash2", &s)) return e;
+    auto ih = sha256_hash::from_bytes(*s);
+    if (!ih) return resume_errc::bad_info_hash;
+    rd.info_hash.v2 = *ih;
+  }
+  if (!rd.info_hash.has_v1() && !rd.info_hash.has_v2()) return resume_errc::bad_info_hash;
 
   std::int64_t num_pieces = 0;
   if (auto e = get_int(d, "num-pieces", &num_pieces)) return e;
@@ -189,7 +197,10 @@ std::optional<resume_errc> decode_fields(std::string_view bytes, resume_data& rd
     if (!info->is_dict()) return resume_errc::wrong_type;
     std::string_view raw = find_raw_value(bytes, "info");
     if (raw.empty()) return resume_errc::bad_info;
-    if (sha1_of(raw) != rd.info_hash) return resume_errc::info_hash_mismatch;
+    const auto raw_bytes = std::as_bytes(std::span(raw));
+    if ((rd.info_hash.has_v1() && sha1(raw_bytes) != rd.info_hash.v1) ||
+        (rd.info_hash.has_v2() && sha256(raw_bytes) != rd.info_hash.v2))
+      return resume_errc::info_hash_mismatch;
     auto ti = parse_info_dictionary(raw);
     if (!ti) return resume_errc::bad_info;
     if (ti->num_pieces() != rd.pieces.size()) return resume_errc::piece_count_mismatch;
@@ -227,7 +238,8 @@ std::string encode_resume_data(const resume_data& rd) {
   before["file-stamps"] = std::move(stamps);
   before["file-version"] = format_version;
 
-  after["info-hash"] = rd.info_hash.to_bytes();
+  if (rd.info_hash.has_v1()) after["info-hash"] = rd.info_hash.v1.to_bytes();
+  if (rd.info_hash.has_v2()) after["info-hash2"] = rd.info_hash.v2.to_bytes();
   after["num-pieces"] = static_cast<std::int64_t>(rd.pieces.size());
   if (!rd.owned_files.empty()) {
     std::string owned((rd.owned_files.size() + 7) / 8, '\0');
@@ -261,7 +273,7 @@ result<resume_data> decode_resume_data(std::string_view bytes) {
 result<resume_data> decode_resume_data(std::string_view bytes, const torrent_info& ti) {
   auto rd = decode_resume_data(bytes);
   if (!rd) return rd;
-  if (rd->info_hash != ti.info_hash)
+  if (!rd->info_hash.same_torrent(ti.info_hash))
     return unexpected{make_error_code(resume_errc::info_hash_mismatch)};
   if (rd->pieces.size() != ti.num_pieces())
     return unexpected{make_error_code(resume_errc::piece_count_mismatch)};

@@ -28,12 +28,12 @@ enum class resume_errc {
   unsupported_version,  ///< `file-version` missing or not one this code reads
   missing_field,        ///< a required key is absent
   wrong_type,           ///< a key holds a value of the wrong type
-  bad_info_hash,        ///< `info-hash` is not 20 bytes
+  bad_info_hash,        ///< `info-hash` not 20 bytes, `info-hash2` not 32, or neither non-zero
   bad_bitfield,         ///< `pieces` length is not ceil(num-pieces / 8), or a spare bit is set
   bad_priority,         ///< a file priority outside 0..7
   bad_file_stamp,       ///< a file stamp that is not [size, mtime s, mtime ns, inode, ctime s, ctime ns] in range
   bad_counter,          ///< a negative counter or piece count
-  info_hash_mismatch,   ///< SHA-1 of `info` is not `info-hash`, or not the expected torrent
+  info_hash_mismatch,   ///< SHA-1/SHA-256 of `info` is not `info-hash`/`info-hash2`, or not the expected torrent
   bad_info,             ///< `info` is not a valid info dictionary
   piece_count_mismatch, ///< num-pieces disagrees with the torrent (or with `info`)
   file_count_mismatch,  ///< priorities, stamps or owned files given for a different number of files
@@ -60,7 +60,9 @@ struct file_stamp {
 
 /// Everything the resume file holds for one torrent. Plain data; copy freely.
 struct resume_data {
-  sha1_hash info_hash;             ///< which torrent (BEP 3 info-hash, v1)
+  /// Which torrent: `v1` is stored as `info-hash` (20 bytes, the only key of a v1 torrent, so
+  /// files of v1 torrents read and write as before), `v2` as `info-hash2` (32 bytes, BEP 52).
+  info_hash_t info_hash;
   /// Pieces whose hash passed, one bit per piece (BEP 3 bitfield layout). Its size is the piece
   /// count; 0 bits for a magnet whose metadata has not arrived.
   bitfield pieces;
@@ -85,14 +87,16 @@ struct resume_data {
   std::int64_t active_seconds = 0;   ///< seconds the torrent was running (not paused)
   std::int64_t seeding_seconds = 0;  ///< seconds it was running as a seed
   /// The exact bencoded `info` dictionary (for magnets, so that the metadata need not be fetched
-  /// again); empty when not stored. When present its SHA-1 must equal info_hash.
+  /// again); empty when not stored. When present its SHA-1 must equal info_hash.v1 (when set)
+  /// and its SHA-256 info_hash.v2 (when set).
   std::string info_bytes;
 
   bool operator==(const resume_data&) const = default;
 };
 
 /// Encodes `rd` as a bencoded dictionary:
-///   file-format "tessera resume data", file-version 2, info-hash (20 bytes), num-pieces,
+///   file-format "tessera resume data", file-version 2, info-hash (20 bytes, only with a v1
+///   info-hash), info-hash2 (32 bytes, only with a v2 info-hash), num-pieces,
 ///   pieces (bitfield bytes), file-priority (list of int), save-path, file-stamps (list of
 ///   [size, mtime s, mtime ns, inode, ctime s, ctime ns]), owned-files (one bit per file, BEP 3
 ///   bitfield layout; only when owned_files is not empty), uploaded, downloaded, active-seconds,
@@ -104,13 +108,15 @@ std::string encode_resume_data(const resume_data& rd);
 /// and owned-files optional), the bitfield exactly ceil(num-pieces/8) bytes with spare bits zero,
 /// owned-files ceil(files/8) bytes with spare bits zero when the file count is known (from
 /// `info`, or the overload below), and, when
-/// `info` is present, SHA-1(info) == info-hash and info parses as a v1 info dictionary whose
+/// `info` is present, SHA-1(info) == info-hash and SHA-256(info) == info-hash2 (each when
+/// present; at least one of them must be) and info parses as a v1 info dictionary whose
 /// piece and file counts agree with num-pieces, the priorities and the stamps. Unknown keys are
 /// ignored (a later version may add some). Version 1 (stamps of three integers, no owned-files)
 /// is still read: see resume_data::legacy_stamps. Never throws; any bad input is a resume_errc.
 result<resume_data> decode_resume_data(std::string_view bytes);
 
-/// As above, and also checks the data against the torrent it is meant for: the same info-hash,
+/// As above, and also checks the data against the torrent it is meant for: the same torrent by
+/// info_hash_t::same_torrent (a file saved with v1 alone still fits a hybrid `ti`),
 /// ti.num_pieces() bits, and priorities/stamps/owned files either empty or one per file of `ti`.
 result<resume_data> decode_resume_data(std::string_view bytes, const torrent_info& ti);
 

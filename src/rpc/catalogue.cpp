@@ -32,12 +32,13 @@ result<bool, std::string> catalogue::open() {
   return true;
 }
 
-fs::path catalogue::file(const sha1_hash& ih, const char* ext) const { return dir_ / (ih.to_hex() + ext); }
-fs::path catalogue::torrent_path(const sha1_hash& ih) const { return file(ih, ".torrent"); }
+fs::path catalogue::file(const info_hash_t& ih, const char* ext) const { return dir_ / (ih.to_hex() + ext); }
+fs::path catalogue::torrent_path(const info_hash_t& ih) const { return file(ih, ".torrent"); }
 
 std::string catalogue::to_json(const torrent_record& r) {
   json::object o;
   o["info_hash"] = r.info_hash.to_hex();
+  if (r.info_hash.is_hybrid()) o["info_hash_v2"] = r.info_hash.v2.to_hex();
   if (!r.magnet_uri.empty()) o["magnet"] = r.magnet_uri;
   o["download_dir"] = r.download_dir;
   o["paused"] = r.paused;
@@ -90,9 +91,14 @@ std::optional<torrent_record> catalogue::from_json(std::string_view text) {
   torrent_record r;
   auto hex = arg_string(o, "info_hash");
   if (!hex) return std::nullopt;
-  auto ih = sha1_hash::from_hex(*hex);
-  if (!ih) return std::nullopt;
+  auto ih = info_hash_t::from_hex(*hex);
+  if (!ih || (!ih->has_v1() && !ih->has_v2())) return std::nullopt;
   r.info_hash = *ih;
+  if (auto v2_hex = arg_string(o, "info_hash_v2")) {  // a hybrid's v2 beside its v1
+    auto v2 = sha256_hash::from_hex(*v2_hex);
+    if (!v2 || v2->is_zero() || !r.info_hash.has_v1()) return std::nullopt;
+    r.info_hash.v2 = *v2;
+  }
   r.magnet_uri = arg_string(o, "magnet").value_or("");
   r.download_dir = arg_string(o, "download_dir").value_or("");
   if (r.download_dir.empty() || !fs::path(r.download_dir).is_absolute()) return std::nullopt;
@@ -159,7 +165,7 @@ std::optional<torrent_record> catalogue::from_json(std::string_view text) {
 }
 
 result<bool, std::string> catalogue::save_counters(
-    const std::vector<std::pair<sha1_hash, torrent_counters>>& all) const {
+    const std::vector<std::pair<info_hash_t, torrent_counters>>& all) const {
   json::object o;
   for (const auto& [ih, c] : all) {
     o[ih.to_hex()] = json::array{c.uploaded, c.downloaded, c.corrupt, c.seconds_downloading, c.seconds_seeding,
@@ -170,7 +176,7 @@ result<bool, std::string> catalogue::save_counters(
 
 std::vector<catalogue::loaded> catalogue::load_all(std::vector<std::string>& problems) const {
   // counters.json: hash -> [uploaded, downloaded, corrupt, seconds downloading, seeding, activity].
-  std::unordered_map<sha1_hash, torrent_counters> counters;
+  std::unordered_map<std::string, torrent_counters> counters;  // by info_hash_t::to_hex()
   if (auto text = detail::read_small_file(counters_path(), 64u << 20)) {
     std::error_code ec;
     json::value v = json::parse(*text, ec);
@@ -178,11 +184,11 @@ std::vector<catalogue::loaded> catalogue::load_all(std::vector<std::string>& pro
       problems.push_back(counters_path().string() + ": not a JSON object, ignored (counters from the records)");
     } else {
       for (const auto& [key, value] : v.get_object()) {
-        auto ih = sha1_hash::from_hex(std::string_view(key.data(), key.size()));
+        auto ih = info_hash_t::from_hex(std::string_view(key.data(), key.size()));
         if (!ih || !value.is_array() || value.get_array().size() != 6) continue;
         std::int64_t n[6];
         for (std::size_t i = 0; i < 6; ++i) n[i] = std::max<std::int64_t>(0, as_int(value.get_array()[i]).value_or(0));
-        counters[*ih] = torrent_counters{n[0], n[1], n[2], n[3], n[4], n[5]};
+        counters[ih->to_hex()] = torrent_counters{n[0], n[1], n[2], n[3], n[4], n[5]};
       }
     }
   }
@@ -201,7 +207,7 @@ std::vector<catalogue::loaded> catalogue::load_all(std::vector<std::string>& pro
       problems.push_back(path.string() + ": not a torrent record, skipped");
       continue;
     }
-    if (auto c = counters.find(rec->info_hash); c != counters.end()) {
+    if (auto c = counters.find(rec->info_hash.to_hex()); c != counters.end()) {
       rec->uploaded_before = std::max(rec->uploaded_before, c->second.uploaded);
       rec->downloaded_before = std::max(rec->downloaded_before, c->second.downloaded);
       rec->corrupt_before = std::max(rec->corrupt_before, c->second.corrupt);
@@ -229,15 +235,15 @@ result<bool, std::string> catalogue::save(const torrent_record& r) const {
   return as_result(detail::write_file_atomically(file(r.info_hash, ".json"), to_json(r)));
 }
 
-result<bool, std::string> catalogue::save_torrent(const sha1_hash& ih, std::string_view bytes) const {
+result<bool, std::string> catalogue::save_torrent(const info_hash_t& ih, std::string_view bytes) const {
   return as_result(detail::write_file_atomically(file(ih, ".torrent"), bytes));
 }
 
-result<bool, std::string> catalogue::save_magnet(const sha1_hash& ih, std::string_view uri) const {
+result<bool, std::string> catalogue::save_magnet(const info_hash_t& ih, std::string_view uri) const {
   return as_result(detail::write_file_atomically(file(ih, ".magnet"), uri));
 }
 
-void catalogue::erase(const sha1_hash& ih) const {
+void catalogue::erase(const info_hash_t& ih) const {
   std::error_code ec;
   for (const char* ext : {".json", ".torrent", ".magnet", ".resume"}) fs::remove(file(ih, ext), ec);
 }

@@ -6,6 +6,8 @@
 //   <hex>.json      the torrent_record below
 //   <hex>.resume    the engine's resume data (tessera/session.hpp state_dir)
 //   ../counters.json  every torrent's byte totals, seconds and activity date (torrent_counters)
+// <hex> is info_hash_t::to_hex(): the v1 info-hash's 40 hex digits (as before v2 existed), or the
+// v2 one's 64 for a v2-only torrent.
 // Every file is written atomically (temporary file, fsync, rename, fsync of the directory), so a
 // crash leaves the old or the new contents. A record that does not parse is skipped with a
 // message naming it; the others load. Not thread-safe: the daemon serialises its calls.
@@ -37,7 +39,9 @@ struct tracker_entry {
 /// One torrent as the daemon keeps it. Times are Unix seconds (0 = never); byte counts are
 /// totals of earlier runs of the daemon (the engine counts the current run).
 struct torrent_record {
-  sha1_hash info_hash;
+  /// The torrent's info-hashes. Its files are named by info_hash.to_hex() (v1's 40 hex digits,
+  /// else v2's 64), saved as `info_hash`; a hybrid's v2 goes in `info_hash_v2` too.
+  info_hash_t info_hash;
   std::string magnet_uri;               ///< non-empty when added by magnet
   std::string download_dir;             ///< absolute
   bool paused = false;                  ///< stopped by the user (or a seeding goal)
@@ -104,13 +108,13 @@ class catalogue {
 
   /// Writers; an error is a message naming the file and the step that failed.
   result<bool, std::string> save(const torrent_record& r) const;
-  result<bool, std::string> save_torrent(const sha1_hash& ih, std::string_view bytes) const;
-  result<bool, std::string> save_magnet(const sha1_hash& ih, std::string_view uri) const;
+  result<bool, std::string> save_torrent(const info_hash_t& ih, std::string_view bytes) const;
+  result<bool, std::string> save_magnet(const info_hash_t& ih, std::string_view uri) const;
   /// Replaces counters.json with these counters (atomically; one write for every torrent).
-  result<bool, std::string> save_counters(const std::vector<std::pair<sha1_hash, torrent_counters>>& all) const;
+  result<bool, std::string> save_counters(const std::vector<std::pair<info_hash_t, torrent_counters>>& all) const;
   /// Deletes every file of `ih` (record, metainfo, magnet, resume data).
-  void erase(const sha1_hash& ih) const;
-  std::filesystem::path torrent_path(const sha1_hash& ih) const;
+  void erase(const info_hash_t& ih) const;
+  std::filesystem::path torrent_path(const info_hash_t& ih) const;
 
   /// The record's JSON form and back (exposed for tests and the fuzz target); parse returns
   /// nullopt for anything that is not a record.
@@ -118,7 +122,7 @@ class catalogue {
   static std::optional<torrent_record> from_json(std::string_view text);
 
  private:
-  std::filesystem::path file(const sha1_hash& ih, const char* ext) const;
+  std::filesystem::path file(const info_hash_t& ih, const char* ext) const;
   std::filesystem::path counters_path() const { return dir_.parent_path() / "counters.json"; }
   std::filesystem::path dir_;
 };

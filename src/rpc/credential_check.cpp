@@ -3,10 +3,10 @@
 #include <stdexcept>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "rpc/password_hash.hpp"
+#include "tessera/hasher.hpp"
 
 namespace tessera::rpc {
 
@@ -19,18 +19,9 @@ credential_check::credential_check(std::string user, std::string password_hash)
 
 credential_check::digest credential_check::fingerprint(std::string_view user,
                                                        std::string_view password) const {
-  digest out{};
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  unsigned int len = 0;
-  const bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx, key_.data(), key_.size()) == 1 &&
-                  EVP_DigestUpdate(ctx, user.data(), user.size()) == 1 &&
-                  EVP_DigestUpdate(ctx, ":", 1) == 1 &&
-                  EVP_DigestUpdate(ctx, password.data(), password.size()) == 1 &&
-                  EVP_DigestFinal_ex(ctx, out.data(), &len) == 1;
-  EVP_MD_CTX_free(ctx);
-  if (!ok) throw std::runtime_error("credential_check: OpenSSL SHA-256 failed");
-  return out;
+  // SHA-256(key || user ":" password); the hasher throws std::bad_alloc only when OpenSSL
+  // cannot allocate its context.
+  return sha256_hasher().update(key_.data(), key_.size()).update(user).update(":").update(password).final().bytes;
 }
 
 bool credential_check::operator()(std::string_view user, std::string_view password) {

@@ -74,7 +74,7 @@ std::map<int, torrent_status> torrent_daemon::statuses() {
   return out;
 }
 
-daemon_torrent* torrent_daemon::find_hash(const sha1_hash& ih) {
+daemon_torrent* torrent_daemon::find_hash(const info_hash_t& ih) {
   auto id = table_.id_of(ih);
   return id ? find(*id) : nullptr;
 }
@@ -160,7 +160,7 @@ void torrent_daemon::restore(catalogue::loaded&& l, std::vector<std::string>& pr
   t.record = std::move(l.record);
   if (!l.torrent_bytes.empty()) {
     auto ti = parse_torrent(std::string_view(l.torrent_bytes));
-    if (!ti || ti->info_hash != t.record.info_hash) {
+    if (!ti || !ti->info_hash.same_torrent(t.record.info_hash)) {
       problems.push_back(catalogue_.torrent_path(t.record.info_hash).string() + ": not the torrent's metainfo, skipped");
       return;
     }
@@ -168,7 +168,7 @@ void torrent_daemon::restore(catalogue::loaded&& l, std::vector<std::string>& pr
   }
   if (!t.ti) {
     auto m = add_torrent_params::from_magnet(t.record.magnet_uri, t.record.download_dir);
-    if (!m || m->info_hash != t.record.info_hash) {
+    if (!m || !m->info_hash.same_torrent(t.record.info_hash)) {
       problems.push_back("torrent " + t.record.info_hash.to_hex() + ": bad magnet link in its record, skipped");
       return;
     }
@@ -467,7 +467,7 @@ void torrent_daemon::on_event(const event& e) {
           if (!t) return;
           if constexpr (std::is_same_v<E, events::metadata_received>) {
             auto ti = load_torrent_file(catalogue_.torrent_path(t->record.info_hash).string());
-            if (ti && ti->info_hash == t->record.info_hash) {
+            if (ti && ti->info_hash.same_torrent(t->record.info_hash)) {
               t->ti = renamed_info(std::make_shared<const torrent_info>(std::move(*ti)), t->record);
             }
             table_.touch(t->id, unix_now());

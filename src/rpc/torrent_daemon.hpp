@@ -77,7 +77,7 @@ struct add_request {
 struct add_outcome {
   int id = 0;
   std::string name;
-  sha1_hash info_hash;
+  info_hash_t info_hash;
   bool duplicate = false;
 };
 
@@ -183,7 +183,8 @@ class torrent_daemon {
   /// Whether a torrent started now would wait in the download queue.
   bool download_queue_full();
   session_settings engine_settings() const;
-  daemon_torrent* find_hash(const sha1_hash& ih);
+  /// The torrent whose hashes include every hash of `ih` (torrent_table::id_of).
+  daemon_torrent* find_hash(const info_hash_t& ih);
 
   daemon_options options_;
   mutable std::mutex mu_;

@@ -160,7 +160,7 @@ void torrent_daemon::tick() {
 }
 
 void torrent_daemon::save_counters() {
-  std::vector<std::pair<sha1_hash, torrent_counters>> all;
+  std::vector<std::pair<info_hash_t, torrent_counters>> all;
   all.reserve(torrents_.size());
   for (const auto& [id, t] : torrents_) {
     const auto& r = t.record;

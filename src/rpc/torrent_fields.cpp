@@ -133,7 +133,12 @@ int rpc_priority(file_priority p) {
 }  // namespace
 
 std::string magnet_link(const daemon_torrent& t) {
-  std::string m = "magnet:?xt=urn:btih:" + t.record.info_hash.to_hex();
+  // Both xt parameters for a hybrid (BEP 9, BEP 52 "Magnet links": btmh = multihash 0x12 sha2-256,
+  // 0x20 bytes).
+  const info_hash_t& ih = t.record.info_hash;
+  std::string m = "magnet:?";
+  if (ih.has_v1()) m += "xt=urn:btih:" + ih.v1.to_hex();
+  if (ih.has_v2()) m += std::string(ih.has_v1() ? "&" : "") + "xt=urn:btmh:1220" + ih.v2.to_hex();
   const std::string name = t.ti ? t.ti->name : t.magnet_name;
   if (!name.empty()) m += "&dn=" + percent_encode(name);
   for (const auto& tr : current_trackers(t)) m += "&tr=" + percent_encode(tr.url);

@@ -6,11 +6,16 @@ namespace tessera::rpc {
 
 namespace json = boost::json;
 
-int torrent_table::add(const sha1_hash& info_hash, std::int64_t now) {
-  if (auto it = by_hash_.find(info_hash); it != by_hash_.end()) return it->second;
+int torrent_table::add(const info_hash_t& info_hash, std::int64_t now) {
+  if (info_hash.has_v1()) {
+    if (const int* id = by_hash_.find(info_hash.v1)) return *id;
+  }
+  if (info_hash.has_v2()) {
+    if (const int* id = by_hash_.find(info_hash.v2_truncated())) return *id;
+  }
   const int id = next_id_++;
   by_id_[id] = entry{info_hash, now};
-  by_hash_[info_hash] = id;
+  by_hash_.insert(info_hash, id);
   return id;
 }
 
@@ -23,13 +28,13 @@ void torrent_table::remove(int id, std::int64_t now) {
   removed_.emplace_back(id, now);
 }
 
-std::optional<int> torrent_table::id_of(const sha1_hash& info_hash) const {
-  auto it = by_hash_.find(info_hash);
-  if (it == by_hash_.end()) return std::nullopt;
-  return it->second;
+std::optional<int> torrent_table::id_of(const info_hash_t& info_hash) const {
+  const int* id = by_hash_.find(info_hash);
+  if (id == nullptr) return std::nullopt;
+  return *id;
 }
 
-std::optional<sha1_hash> torrent_table::hash_of(int id) const {
+std::optional<info_hash_t> torrent_table::hash_of(int id) const {
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return std::nullopt;
   return it->second.info_hash;
@@ -47,8 +52,7 @@ void torrent_table::select_one(const json::value& v, std::vector<int>& out) cons
   }
   if (v.is_string()) {
     const auto& s = v.get_string();
-    if (s.size() != 40) return;
-    if (auto h = sha1_hash::from_hex(std::string_view(s.data(), s.size()))) {
+    if (auto h = info_hash_t::from_hex(std::string_view(s.data(), s.size()))) {
       if (auto id = id_of(*h)) out.push_back(*id);
     }
   }

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/info_hash_map.hpp"
 #include "tessera/types.hpp"
 
 namespace tessera::rpc {
@@ -23,18 +24,22 @@ inline constexpr std::int64_t recently_active_seconds = 60;
 
 class torrent_table {
  public:
-  /// Registers a torrent and returns its new id (1, 2, ...). Registering a hash already present
-  /// returns its existing id.
-  int add(const sha1_hash& info_hash, std::int64_t now);
+  /// Registers a torrent and returns its new id (1, 2, ...). Registering a torrent whose v1 or
+  /// v2 is already present returns the existing id.
+  int add(const info_hash_t& info_hash, std::int64_t now);
   /// Forgets `id`; it is reported by removed_since() for recently_active_seconds.
   void remove(int id, std::int64_t now);
-  std::optional<int> id_of(const sha1_hash& info_hash) const;
-  std::optional<sha1_hash> hash_of(int id) const;
+  /// The id of the torrent whose hashes include every hash of `info_hash` (so a hybrid is found
+  /// by its v1 alone too); nullopt when none.
+  std::optional<int> id_of(const info_hash_t& info_hash) const;
+  /// The hashes `id` was added with.
+  std::optional<info_hash_t> hash_of(int id) const;
   /// Marks a change of `id` (state, progress, settings, transfer) at `now`.
   void touch(int id, std::int64_t now);
 
   /// The torrents an `ids` argument selects, in id order, without duplicates:
-  /// absent (nullptr) = all; an integer = that id; a string = a 40-hex info-hash (any case) or
+  /// absent (nullptr) = all; an integer = that id; a string = an info-hash (any case: 40 hex
+  /// digits for v1, 64 for v2, as `hashString`; a hybrid answers to both) or
   /// "recently-active"; a list of integers and hash strings = those; anything else (unknown ids,
   /// other types, objects) selects nothing and is no error.
   struct selection {
@@ -51,12 +56,12 @@ class torrent_table {
  private:
   void select_one(const boost::json::value& v, std::vector<int>& out) const;
   struct entry {
-    sha1_hash info_hash;
+    info_hash_t info_hash;
     std::int64_t changed = 0;
   };
   int next_id_ = 1;
   std::map<int, entry> by_id_;
-  std::unordered_map<sha1_hash, int> by_hash_;
+  tessera::detail::info_hash_map<int> by_hash_;
   std::vector<std::pair<int, std::int64_t>> removed_;  ///< (id, when), pruned as they age
 };
 

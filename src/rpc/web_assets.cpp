@@ -4,7 +4,7 @@
 #include <array>
 #include <utility>
 
-#include <openssl/evp.h>
+#include "tessera/hasher.hpp"
 
 namespace tessera::rpc {
 
@@ -55,19 +55,8 @@ std::string_view web_ui_content_type(std::string_view path) {
 }
 
 std::string web_ui_etag(std::string_view body) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(body.data(), body.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-    return "\"\"";  // never with OpenSSL's built-in SHA-256; an empty tag matches nothing stored
-  }
-  static constexpr std::string_view hex = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned int i = 0; i < 8 && i < length; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 0xf];
-  }
-  out += '"';
-  return out;
+  // The first 8 bytes of the SHA-256 of the body, in hex, quoted.
+  return "\"" + sha256(body).to_hex().substr(0, 16) + "\"";
 }
 
 }  // namespace tessera::rpc

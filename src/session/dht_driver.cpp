@@ -153,7 +153,7 @@ asio::awaitable<void> dht_driver::run_loop(std::shared_ptr<loop> l) {
         auto t = l->t.lock();
         // A magnet's metadata may turn out private (BEP 27): the DHT lookups stop then.
         if (!t || t->state() == torrent_state::error || t->info().is_private) break;
-        ih = t->info_hash();
+        ih = t->info_hash().best();  // the 20 bytes the DHT knows (BEP 5; BEP 52)
       }
       ++lookups_;
       auto peers = co_await node_->get_peers(ih, settings_.announce_port != 0, settings_.announce_port);

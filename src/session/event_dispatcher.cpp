@@ -10,8 +10,8 @@
 
 namespace tessera::detail {
 
-const sha1_hash& info_hash_of(const event& e) {
-  return std::visit([](const auto& x) -> const sha1_hash& { return x.info_hash; }, e);
+const info_hash_t& info_hash_of(const event& e) {
+  return std::visit([](const auto& x) -> const info_hash_t& { return x.info_hash; }, e);
 }
 
 bool is_droppable(const event& e) {
@@ -89,7 +89,7 @@ void event_dispatcher::set_handler(handler h) {
   global_ = std::move(h);
 }
 
-void event_dispatcher::set_torrent_handler(const sha1_hash& ih, handler h) {
+void event_dispatcher::set_torrent_handler(const info_hash_t& ih, handler h) {
   auto apply = [&] {
     std::lock_guard lock(generations_mutex_);
     if (h) {
@@ -157,7 +157,7 @@ void event_dispatcher::run() {
     {
       std::lock_guard hl(handlers_mutex_);
       if (gap > 0) {
-        deliver(slot{events::events_dropped{sha1_hash{}, gap, total}});
+        deliver(slot{events::events_dropped{info_hash_t{}, gap, total}});
         for (const auto& [ih, n] : gap_by_torrent) {
           auto it = per_torrent_.find(ih);
           if (it == per_torrent_.end()) continue;

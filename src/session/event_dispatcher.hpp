@@ -17,7 +17,7 @@
 namespace tessera::detail {
 
 /// The info-hash every event carries.
-const sha1_hash& info_hash_of(const event& e);
+const info_hash_t& info_hash_of(const event& e);
 
 /// Whether an event may be dropped when the handler falls behind: the frequent, informational
 /// kinds, whose news torrent_status and the status calls still tell (piece_verified,
@@ -47,7 +47,7 @@ class event_dispatcher {
   /// torrent's handler is dropped once it got the torrent's torrent_removed: a handler set before
   /// the removal never sees a torrent added again with the same info-hash, and one set after it
   /// (for the new torrent) neither gets the old torrent_removed nor is dropped by it.
-  void set_torrent_handler(const sha1_hash& ih, handler h);
+  void set_torrent_handler(const info_hash_t& ih, handler h);
   /// Waits until every event queued before the call was delivered or dropped (not from a
   /// handler).
   void drain();
@@ -89,16 +89,16 @@ class event_dispatcher {
   bool stop_ = false;
   std::atomic<std::uint64_t> dropped_{0};
   std::uint64_t unreported_ = 0;     // dropped since the last events_dropped
-  std::unordered_map<sha1_hash, std::uint64_t> unreported_by_torrent_;
+  std::unordered_map<info_hash_t, std::uint64_t> unreported_by_torrent_;
 
   std::mutex handlers_mutex_;  // held while a handler runs, and to swap handlers
   handler global_;
-  std::unordered_map<sha1_hash, torrent_handler> per_torrent_;
+  std::unordered_map<info_hash_t, torrent_handler> per_torrent_;
 
   // The generation of each torrent's current handler, readable by push() without waiting for a
   // handler to return (handlers_mutex_ is held while one runs; this mutex never is).
   std::mutex generations_mutex_;
-  std::unordered_map<sha1_hash, std::uint64_t> generations_;
+  std::unordered_map<info_hash_t, std::uint64_t> generations_;
   std::uint64_t next_generation_ = 1;
 
   std::thread thread_;  // last: starts after everything above exists

@@ -78,10 +78,10 @@ std::shared_ptr<lsd_driver> lsd_driver::start_for(asio::any_io_executor ex, cons
 bool lsd_driver::add_torrent(const torrent_info& ti) {
   if (stopped_) return false;
   if (ti.is_private) {  // BEP 27: private torrents are never announced
-    service_->remove(ti.info_hash);
+    service_->remove(ti.info_hash.best());
     return false;
   }
-  service_->announce(ti.info_hash);
+  service_->announce(ti.info_hash.best());  // the 20 bytes LSD carries (BEP 14; BEP 52)
   return true;
 }
 

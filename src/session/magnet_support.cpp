@@ -17,7 +17,7 @@ std::shared_ptr<const torrent_info> magnet_stand_in(const add_torrent_params& pa
   return ti;
 }
 
-void save_torrent_file(const std::string& dir, const sha1_hash& info_hash, const std::string& torrent_file) {
+void save_torrent_file(const std::string& dir, const info_hash_t& info_hash, const std::string& torrent_file) {
   if (dir.empty()) return;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -13,9 +13,9 @@ namespace tessera::detail {
 /// the info-hash in hex when empty) and the trackers (one tier each). No pieces, no files.
 std::shared_ptr<const torrent_info> magnet_stand_in(const add_torrent_params& params);
 
-/// Writes `torrent_file` as `<dir>/<info-hash hex>.torrent` atomically (temporary file, fsync,
+/// Writes `torrent_file` as `<dir>/<info_hash.to_hex()>.torrent` atomically (temporary file, fsync,
 /// rename), creating `dir` when missing. Does nothing when `dir` is empty; failures are logged
 /// (the download goes on without the saved copy). Blocking: a small file.
-void save_torrent_file(const std::string& dir, const sha1_hash& info_hash, const std::string& torrent_file);
+void save_torrent_file(const std::string& dir, const info_hash_t& info_hash, const std::string& torrent_file);
 
 }  // namespace tessera::detail

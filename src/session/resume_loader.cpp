@@ -4,12 +4,12 @@
 
 namespace tessera::detail {
 
-std::filesystem::path resume_path(const std::string& state_dir, const sha1_hash& info_hash) {
+std::filesystem::path resume_path(const std::string& state_dir, const info_hash_t& info_hash) {
   if (state_dir.empty()) return {};
   return std::filesystem::path(state_dir) / (info_hash.to_hex() + ".resume");
 }
 
-loaded_resume load_resume(const std::string& state_dir, const sha1_hash& info_hash, const torrent_info* ti,
+loaded_resume load_resume(const std::string& state_dir, const info_hash_t& info_hash, const torrent_info* ti,
                           const std::filesystem::path& save_path) {
   loaded_resume out;
   const auto path = resume_path(state_dir, info_hash);
@@ -26,7 +26,7 @@ loaded_resume load_resume(const std::string& state_dir, const sha1_hash& info_ha
     spdlog::warn("resume data {} is corrupt ({}): checking every piece", path.string(), rd.error().message());
     return out;
   }
-  if (rd->info_hash != info_hash) {
+  if (!rd->info_hash.same_torrent(info_hash)) {
     spdlog::warn("resume data {} is for another torrent: ignored", path.string());
     return out;
   }
@@ -36,7 +36,10 @@ loaded_resume load_resume(const std::string& state_dir, const sha1_hash& info_ha
   }
   if (!ti && !rd->info_bytes.empty()) {
     auto parsed = parse_info_dictionary(rd->info_bytes);
-    if (parsed && parsed->info_hash == info_hash) {
+    // The decoder checked the info bytes against every hash of the file, which names the same
+    // torrent as the magnet; the torrent keeps the magnet's hashes (as after a metadata fetch).
+    if (parsed) {
+      parsed->info_hash = info_hash;
       out.info = std::make_shared<const torrent_info>(std::move(*parsed));
       // Decoded without the torrent: check it against the metadata now.
       auto again = decode_resume_data(*bytes, *out.info);

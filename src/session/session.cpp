@@ -50,6 +50,10 @@ std::optional<torrent_handle> session::find_torrent(const sha1_hash& info_hash) 
   return impl_->find_torrent(info_hash);
 }
 
+std::optional<torrent_handle> session::find_torrent(const info_hash_t& info_hash) const {
+  return impl_->find_torrent(info_hash);
+}
+
 result<bool> session::remove_torrent(const torrent_handle& h, remove_flags flags) {
   return impl_->remove_torrent(h, flags);
 }

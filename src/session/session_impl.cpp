@@ -70,7 +70,7 @@ void session_impl::start_lsd() {
   // like tracker peers; the sink runs on the network thread, where torrents_ lives.
   lsd_ = lsd_driver::start_for(io_.get_executor(), live_settings_, listen_port_,
                                [this](const sha1_hash& ih, const boost::asio::ip::tcp::endpoint& peer) {
-                                 if (auto it = torrents_.find(ih); it != torrents_.end()) it->second->add_peers({peer}, peer_source::lsd);
+                                 if (auto* t = torrents_.find(ih)) (*t)->add_peers({peer}, peer_source::lsd);
                                });
 }
 
@@ -105,18 +105,19 @@ void session_impl::on_torrent_event(const event& e) {
   const auto* changed = std::get_if<events::state_changed>(&e);
   if (!lsd_ || !changed || changed->from != torrent_state::checking || changed->to == torrent_state::error) return;
   // The check ended: announce now. A magnet whose metadata turned out private is withdrawn here.
-  if (auto it = torrents_.find(changed->info_hash); it != torrents_.end()) lsd_->add_torrent(it->second->info());
+  if (auto* t = torrents_.find(changed->info_hash)) lsd_->add_torrent((*t)->info());
 }
 
 void session_impl::on_incoming_peer(boost::asio::ip::tcp::socket socket, const wire::handshake& h) {
-  auto it = torrents_.find(h.info_hash);
-  if (it == torrents_.end()) {
+  // The 20 bytes name a torrent by its v1 info-hash or its v2 one truncated (BEP 52).
+  auto* t = torrents_.find(h.info_hash);
+  if (t == nullptr) {
     spdlog::debug("incoming peer for unknown info-hash {}: closed", h.info_hash.to_hex());
     boost::system::error_code ignored;
     socket.close(ignored);
     return;
   }
-  it->second->attach_incoming(std::move(socket), h);
+  (*t)->attach_incoming(std::move(socket), h);
 }
 
 result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
@@ -126,12 +127,12 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     return unexpected{ec};
   };
   if (error_message) error_message->clear();
-  if (!params.ti && params.info_hash == sha1_hash{}) {
+  if (!params.ti && !params.info_hash.has_v1() && !params.info_hash.has_v2()) {
     return fail(std::make_error_code(std::errc::invalid_argument), "neither torrent_info nor info-hash given");
   }
   // A v2-only torrent has no SHA-1 piece hashes, and pieces are not verified by merkle tree yet
   // (BEP 52, issue 12): refused rather than downloaded unchecked.
-  if (params.ti && !params.ti->has_v1()) {
+  if (params.ti && params.ti->meta_version == 2 && !params.ti->has_v1()) {
     return fail(std::make_error_code(std::errc::not_supported),
                 "v2-only torrents (BEP 52) can be read but not yet downloaded or seeded");
   }
@@ -143,7 +144,7 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
   }
   // Resume data (read here, off the network thread). A magnet whose resume data holds the
   // metadata becomes a full torrent at once.
-  const sha1_hash resume_ih = params.ti ? params.ti->info_hash : params.info_hash;
+  const info_hash_t resume_ih = params.ti ? params.ti->info_hash : params.info_hash;
   auto loaded = load_resume(settings_.state_dir, resume_ih, params.ti.get(), params.save_path);
   if (!params.ti && loaded.info) {
     auto full = std::make_shared<torrent_info>(*loaded.info);
@@ -159,11 +160,14 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     const bool magnet = !params.ti;
     const bool overwrite = params.overwrite_existing_files.value_or(settings_.overwrite_existing_files);
     auto ti = magnet ? magnet_stand_in(params) : params.ti;
-    if (torrents_.count(ti->info_hash)) {
+    if (!ti->info_hash.has_v1() && !ti->info_hash.has_v2()) {
+      return {std::make_error_code(std::errc::invalid_argument), "the torrent has no info-hash", {}};
+    }
+    if (torrents_.contains_any(ti->info_hash)) {
       return {std::make_error_code(std::errc::file_exists),
               "torrent " + ti->info_hash.to_hex() + " is already in the session", {}};
     }
-    if (removing_.count(ti->info_hash)) {
+    if (removing_.contains_any(ti->info_hash)) {
       return {std::make_error_code(std::errc::device_or_resource_busy),
               "torrent " + ti->info_hash.to_hex() + " is still being removed", {}};
     }
@@ -224,7 +228,7 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
       };
     }
     auto t = std::make_shared<torrent>(std::move(ctx), ti, std::move(st), std::move(peers));
-    torrents_[ti->info_hash] = t;
+    torrents_.insert(ti->info_hash, t);
     emit(events::torrent_added{ti->info_hash});
     t->start();
     if (dht_) dht_->add_torrent(t);
@@ -242,7 +246,7 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
 std::vector<torrent_handle> session_impl::torrents() {
   auto r = run_sync([this] {
     std::vector<torrent_handle> out;
-    for (const auto& [ih, t] : torrents_) out.push_back(torrent_handle(weak_from_this(), t, ih));
+    for (const auto& [ih, t] : torrents_) out.push_back(torrent_handle(weak_from_this(), t, t->info_hash()));
     return out;
   });
   return r ? std::move(*r) : std::vector<torrent_handle>{};
@@ -252,7 +256,7 @@ void session_impl::set_event_handler(std::function<void(const event&)> handler) 
   events_->set_handler(std::move(handler));
 }
 
-void session_impl::set_torrent_event_handler(const sha1_hash& ih, std::function<void(const event&)> handler) {
+void session_impl::set_torrent_event_handler(const info_hash_t& ih, std::function<void(const event&)> handler) {
   events_->set_torrent_handler(ih, std::move(handler));
 }
 
@@ -263,16 +267,16 @@ result<bool> session_impl::remove_torrent(const torrent_handle& h, remove_flags 
   auto started = run_sync([this, &h, flags]() -> bool {
     auto t = h.torrent_.lock();
     if (!t) return false;
-    auto it = torrents_.find(t->info_hash());
-    if (it == torrents_.end() || it->second != t) return false;
-    torrents_.erase(it);
-    removing_.insert(t->info_hash());
-    if (lsd_) lsd_->remove_torrent(t->info_hash());
+    auto* found = torrents_.find(t->info_hash());
+    if (found == nullptr || *found != t) return false;
+    torrents_.erase(t->info_hash());
+    removing_.insert(t->info_hash(), true);
+    if (lsd_) lsd_->remove_torrent(t->info_hash().best());
     boost::asio::co_spawn(
         io_,
         [this, t, flags]() -> boost::asio::awaitable<void> {
           co_await t->stop();
-          const sha1_hash ih = t->info_hash();
+          const info_hash_t ih = t->info_hash();
           // A removed torrent leaves no resume data behind (re-adding it checks the data).
           if (auto rp = resume_path(settings_.state_dir, ih); !rp.empty()) {
             std::error_code ignored;
@@ -299,7 +303,7 @@ result<bool> session_impl::remove_torrent(const torrent_handle& h, remove_flags 
   return true;
 }
 
-void session_impl::removal_done(const sha1_hash& ih, bool data_deleted) {
+void session_impl::removal_done(const info_hash_t& ih, bool data_deleted) {
   removing_.erase(ih);
   emit(events::torrent_removed{ih, data_deleted});
   if (!removing_.empty()) return;
@@ -311,8 +315,8 @@ void session_impl::removal_done(const sha1_hash& ih, bool data_deleted) {
 std::shared_ptr<torrent> session_impl::live(const std::weak_ptr<torrent>& weak) const {
   auto t = weak.lock();
   if (!t) return nullptr;
-  auto it = torrents_.find(t->info_hash());
-  return it != torrents_.end() && it->second == t ? t : nullptr;
+  auto* found = torrents_.find(t->info_hash());
+  return found != nullptr && *found == t ? t : nullptr;
 }
 
 std::optional<dht_status> session_impl::dht() {

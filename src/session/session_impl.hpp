@@ -24,6 +24,7 @@
 
 #include "core/wire.hpp"
 #include "session/endpoint_text.hpp"
+#include "core/info_hash_map.hpp"
 #include "swarm/bandwidth.hpp"
 #include "torrent/global_choker.hpp"
 #include "tessera/session.hpp"
@@ -64,10 +65,11 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   /// See session::get_torrent_status / find_torrent (session_queries.cpp). Any thread.
   std::vector<torrent_status> get_torrent_status();
   std::optional<torrent_handle> find_torrent(const sha1_hash& info_hash);
+  std::optional<torrent_handle> find_torrent(const info_hash_t& info_hash);
   /// Any thread; see session::set_event_handler.
   void set_event_handler(std::function<void(const event&)> handler);
   /// Any thread; see torrent_handle::set_event_handler.
-  void set_torrent_event_handler(const sha1_hash& ih, std::function<void(const event&)> handler);
+  void set_torrent_event_handler(const info_hash_t& ih, std::function<void(const event&)> handler);
   /// See session::remove_torrent. Any thread (never waits for the torrent's stop).
   result<bool> remove_torrent(const torrent_handle& h, remove_flags flags);
   /// Graceful shutdown (see session::stop). Idempotent. From the network thread it only stops
@@ -180,11 +182,13 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   std::unique_ptr<event_dispatcher> events_;
 
   // Network thread only:
-  std::unordered_map<sha1_hash, std::shared_ptr<torrent>> torrents_;
+  /// The torrents by their info-hashes: found by v1, by v2 truncated (incoming handshakes, LSD,
+  /// the DHT) or by a whole info_hash_t, in O(1).
+  info_hash_map<std::shared_ptr<torrent>> torrents_;
   /// Removed torrents still stopping in the background (remove_torrent returned already):
-  /// announcing `stopped`, closing or deleting files. Until torrent_removed, adding the same
-  /// info-hash fails (std::errc::device_or_resource_busy).
-  std::unordered_set<sha1_hash> removing_;
+  /// announcing `stopped`, closing or deleting files. Until torrent_removed, adding a torrent
+  /// that shares one of their info-hashes fails (std::errc::device_or_resource_busy).
+  info_hash_map<bool> removing_;
   /// Run once removing_ is empty (stop() waits for the removals in flight).
   std::vector<std::function<void()>> removal_waiters_;
   // The session's choker (session_choker.cpp): one round over every torrent's peers every
@@ -200,7 +204,7 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   /// Arms the periodic round (start(), then after each round of the timer).
   void schedule_choke_round();
   /// The end of a background removal: emits torrent_removed, wakes removal_waiters_.
-  void removal_done(const sha1_hash& ih, bool data_deleted);
+  void removal_done(const info_hash_t& ih, bool data_deleted);
 
   // The session's tick (session_tick.cpp): one timer for the whole session, every tick_interval,
   // that drives every torrent's once-a-second work (torrent::tick), instead of a timer per

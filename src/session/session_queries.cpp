@@ -17,9 +17,18 @@ std::vector<torrent_status> session_impl::get_torrent_status() {
 
 std::optional<torrent_handle> session_impl::find_torrent(const sha1_hash& info_hash) {
   auto r = run_sync([this, &info_hash]() -> std::optional<torrent_handle> {
-    auto it = torrents_.find(info_hash);
-    if (it == torrents_.end()) return std::nullopt;
-    return torrent_handle(weak_from_this(), it->second, info_hash);
+    auto* t = torrents_.find(info_hash);
+    if (t == nullptr) return std::nullopt;
+    return torrent_handle(weak_from_this(), *t, (*t)->info_hash());
+  });
+  return r ? std::move(*r) : std::nullopt;
+}
+
+std::optional<torrent_handle> session_impl::find_torrent(const info_hash_t& info_hash) {
+  auto r = run_sync([this, &info_hash]() -> std::optional<torrent_handle> {
+    auto* t = torrents_.find(info_hash);
+    if (t == nullptr) return std::nullopt;
+    return torrent_handle(weak_from_this(), *t, (*t)->info_hash());
   });
   return r ? std::move(*r) : std::nullopt;
 }

@@ -60,11 +60,12 @@ auto completion(std::shared_ptr<peer_connection> self) {
 }  // namespace
 
 peer_connection::impl::impl(peer_connection& o, asio::any_io_executor ex, peer_host& h, peer_key k,
-                            sha1_hash ih, tcp::endpoint r, peer_connection_settings s)
+                            info_hash_t ih, tcp::endpoint r, peer_connection_settings s)
     : owner(o),
       host(h),
       key(k),
       info_hash(ih),
+      wire_info_hash(ih.best()),
       remote(std::move(r)),
       settings(s),
       socket(ex),
@@ -90,7 +91,7 @@ wire::handshake peer_connection::impl::our_handshake() const {
   wire::handshake h;  // reserved bits zero but the extension protocol (BEP 10) and DHT (BEP 5)
   h.reserved[5] |= 0x10;
   if (host.dht_port() != 0) h.reserved[7] |= 0x01;
-  h.info_hash = info_hash;
+  h.info_hash = wire_info_hash;
   h.id = host.our_peer_id();
   return h;
 }
@@ -242,14 +243,17 @@ awaitable<bool> peer_connection::impl::read_handshake(impl& d, bool reply) {
 }
 
 bool peer_connection::impl::accept_handshake(const wire::handshake& h, bool reply) {
-  if (h.info_hash != info_hash) {
+  if (!info_hash.matches(h.info_hash)) {
     close(peer_errc::info_hash_mismatch);
     return false;
   }
   remote_id = h.id;
   peer_dht = h.supports_dht();
   peer_ext = h.supports_extensions();
-  if (reply) wire::write_handshake(sendq.queued(), our_handshake());
+  if (reply) {
+    wire_info_hash = h.info_hash;  // answer in the form we were asked in
+    wire::write_handshake(sendq.queued(), our_handshake());
+  }
   const bool accepted = host.on_handshake(owner, h);
   if (closed) return false;  // the host closed it with its own reason
   if (!accepted) {
@@ -744,7 +748,7 @@ void peer_connection::impl::update_interest() {
 }
 
 peer_connection::peer_connection(asio::any_io_executor ex, peer_host& host, peer_key key,
-                                 sha1_hash info_hash, tcp::endpoint remote,
+                                 info_hash_t info_hash, tcp::endpoint remote,
                                  peer_connection_settings settings)
     : impl_(std::make_unique<impl>(*this, std::move(ex), host, key, info_hash, std::move(remote),
                                    settings)) {}

@@ -264,9 +264,11 @@ struct peer_connection_stats {
 class peer_connection : public std::enable_shared_from_this<peer_connection> {
  public:
   /// `host` must outlive the connection's open period (see peer_host). `key` identifies the
-  /// connection to the picker. `info_hash` is the torrent's.
+  /// connection to the picker. `info_hash` is the torrent's: the peer's handshake must match() it
+  /// (v1, or v2 truncated; BEP 52), else the connection closes with info_hash_mismatch. Ours
+  /// carries its best() 20 bytes, or, answering an incoming handshake, the peer's form.
   peer_connection(boost::asio::any_io_executor ex, peer_host& host, peer_key key,
-                  sha1_hash info_hash, boost::asio::ip::tcp::endpoint remote,
+                  info_hash_t info_hash, boost::asio::ip::tcp::endpoint remote,
                   peer_connection_settings settings = {});
   ~peer_connection();
 

@@ -51,13 +51,16 @@ struct peer_connection::impl {
     std::int32_t length = 0;
   };
 
-  impl(peer_connection& o, boost::asio::any_io_executor ex, peer_host& h, peer_key k, sha1_hash ih,
+  impl(peer_connection& o, boost::asio::any_io_executor ex, peer_host& h, peer_key k, info_hash_t ih,
        tcp::endpoint r, peer_connection_settings s);
 
   peer_connection& owner;
   peer_host& host;
   peer_key key;
-  sha1_hash info_hash;
+  info_hash_t info_hash;
+  /// The 20 bytes our handshake carries: info_hash.best(), or, answering an incoming handshake,
+  /// the form the peer named the torrent by (a hybrid's v1 or v2 truncated, BEP 52).
+  sha1_hash wire_info_hash;
   tcp::endpoint remote;
   peer_connection_settings settings;
 

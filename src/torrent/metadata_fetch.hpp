@@ -41,8 +41,9 @@ class metadata_fetch {
     int max_outstanding_per_peer = 8;
   };
 
-  explicit metadata_fetch(const sha1_hash& info_hash) : metadata_fetch(info_hash, settings{}) {}
-  metadata_fetch(const sha1_hash& info_hash, settings s) : assembler_(info_hash), settings_(s) {}
+  /// The metadata is verified against every hash `info_hash` holds (metadata_assembler).
+  explicit metadata_fetch(const info_hash_t& info_hash) : metadata_fetch(info_hash, settings{}) {}
+  metadata_fetch(const info_hash_t& info_hash, settings s) : assembler_(info_hash), settings_(s) {}
 
   /// A peer offered ut_metadata and announced `metadata_size` bytes (BEP 9). Sizes outside
   /// 1..max_metadata_size are ignored. Calling it again updates the size.

@@ -205,7 +205,7 @@ void torrent::start_announcing() {
       announce_request req;
       auto t = weak.lock();
       if (!t) return req;
-      req.info_hash = t->ti_->info_hash;
+      req.info_hash = t->ti_->info_hash.best();  // the 20 bytes a tracker knows (BEP 3, BEP 52)
       req.pid = t->ctx_.pid;
       req.port = t->ctx_.settings.listen_port;
       req.uploaded = t->total_uploaded();

@@ -184,7 +184,8 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void set_sequential_download(bool on);
   void set_first_last_pieces_first(bool on);
 
-  const sha1_hash& info_hash() const { return ti_->info_hash; }
+  /// The info-hashes the torrent was added with (stable for its life in the session).
+  const info_hash_t& info_hash() const { return ti_->info_hash; }
   torrent_state state() const { return state_; }
   /// Highest piece-buffer memory seen so far: assembling plus queued at the disk, in bytes (for
   /// tests and diagnostics of the memory bound).

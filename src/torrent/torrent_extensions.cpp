@@ -90,11 +90,17 @@ void torrent::on_metadata_parsed(result<torrent_info> parsed) {
   // the metadata is still taken, and start_check below runs while paused as it does for a
   // paused .torrent; the swarm waits for resume().
   if (stopped_ || state_ == torrent_state::error) return;
-  if (!parsed || parsed->info_hash != ti_->info_hash) {
+  // The assembler checked the bytes against every hash of the magnet; the parser's hashes must
+  // agree with them.
+  if (!parsed || !parsed->info_hash.same_torrent(ti_->info_hash)) {
     const std::string why = parsed ? "info-hash differs" : parsed.error().message();
     fail("the metadata from peers is not a usable torrent: " + why);
     return;
   }
+  // A torrent keeps the info-hashes it was added with for its life in the session: the session
+  // finds it, and its events and handles name it, by them. (The v2 half of a hybrid reached
+  // through a v1 magnet is not joined here; the saved .torrent carries it for the next run.)
+  parsed->info_hash = ti_->info_hash;
   parsed->trackers = ti_->trackers;  // the magnet's, which the info dictionary does not carry
   auto ti = std::make_shared<const torrent_info>(std::move(*parsed));
   if (!ctx_.make_storage) {

@@ -38,7 +38,7 @@ void metadata(std::string_view in) {
   check(back && back->type == m->type && back->piece == m->piece && back->total_size == m->total_size &&
         back->data == m->data);
   if (m->type != td::metadata_msg_type::data) return;
-  td::metadata_assembler a(tessera::sha1_hash{});
+  td::metadata_assembler a(tessera::info_hash_t{});
   check(!a.set_size(m->total_size));
   auto r = a.add_data(*m);
   // A single piece can complete the metadata only if it hashes to the (zero) info-hash.

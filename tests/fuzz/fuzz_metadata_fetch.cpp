@@ -17,8 +17,6 @@
 //    hash check, and only data we asked that peer for is taken;
 //  - memory stays bounded: never more pieces than max_metadata_size holds;
 //  - at the end, with every peer gone, two honest peers complete the fetch within a few rounds.
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -32,6 +30,7 @@
 
 #include "core/ut_metadata.hpp"
 #include "fuzz_support.hpp"
+#include "tessera/hasher.hpp"
 #include "torrent/metadata_fetch.hpp"
 
 namespace td = tessera::detail;
@@ -41,13 +40,6 @@ using clock_type = td::metadata_fetch::clock;
 namespace {
 
 constexpr int max_peers = 6;
-
-tessera::sha1_hash sha1(std::string_view bytes) {
-  tessera::sha1_hash h;
-  unsigned int len = 0;
-  FUZZ_CHECK(EVP_Digest(bytes.data(), bytes.size(), h.bytes.data(), &len, EVP_sha1(), nullptr) == 1);
-  return h;
-}
 
 char pattern_byte(std::int64_t i, std::uint8_t seed) { return static_cast<char>((i * 131 + seed) & 0xff); }
 
@@ -77,7 +69,8 @@ struct outstanding {
 class harness {
  public:
   harness(std::string truth, td::metadata_fetch::settings s)
-      : truth_(std::move(truth)), info_hash_(sha1(truth_)), settings_(s), fetch_(info_hash_, s) {}
+      : truth_(std::move(truth)), info_hash_(tessera::sha1(truth_)), settings_(s),
+        fetch_(tessera::info_hash_t::from_v1(info_hash_), s) {}
 
   void run(byte_reader& in) {
     while (!in.empty() && !done_) {
@@ -266,7 +259,7 @@ class harness {
     if (asked) contributors_.insert(k);
     if (!*r) return;
     FUZZ_CHECK(asked);
-    FUZZ_CHECK(sha1(**r) == info_hash_);
+    FUZZ_CHECK(tessera::sha1(**r) == info_hash_);
     FUZZ_CHECK(**r == truth_);
     done_ = true;
   }

@@ -6,8 +6,6 @@
 // hashing to the info-hash); encode_resume_data of it decodes to the same data; what decodes
 // against the torrent decodes alone to the same, with the torrent's hash and piece count; and
 // decide_trusted_pieces splits exactly the claimed pieces into trusted and re-verify.
-#include <openssl/evp.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -15,6 +13,7 @@
 
 #include "disk/resume_data.hpp"
 #include "fuzz_support.hpp"
+#include "tessera/hasher.hpp"
 #include "tessera/torrent_info.hpp"
 
 namespace td = tessera::detail;
@@ -41,10 +40,9 @@ void check_ranges(const td::resume_data& rd) {
   for (const auto& s : rd.file_stamps) FUZZ_CHECK(s.size >= -1 && s.mtime_nsec >= 0 && s.mtime_nsec < 1'000'000'000);
   FUZZ_CHECK(rd.uploaded >= 0 && rd.downloaded >= 0 && rd.active_seconds >= 0 && rd.seeding_seconds >= 0);
   if (!rd.info_bytes.empty()) {
-    tessera::sha1_hash h;
-    unsigned int len = 0;
-    FUZZ_CHECK(EVP_Digest(rd.info_bytes.data(), rd.info_bytes.size(), h.bytes.data(), &len, EVP_sha1(), nullptr) == 1);
-    FUZZ_CHECK(h == rd.info_hash);
+    FUZZ_CHECK(rd.info_hash.has_v1() || rd.info_hash.has_v2());
+    FUZZ_CHECK(!rd.info_hash.has_v1() || tessera::sha1(rd.info_bytes) == rd.info_hash.v1);
+    FUZZ_CHECK(!rd.info_hash.has_v2() || tessera::sha256(rd.info_bytes) == rd.info_hash.v2);
   }
 }
 
@@ -73,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   FUZZ_CHECK(alone && *alone == *for_torrent);
-  FUZZ_CHECK(for_torrent->info_hash == ti.info_hash && for_torrent->pieces.size() == ti.num_pieces());
+  FUZZ_CHECK(for_torrent->info_hash.same_torrent(ti.info_hash) && for_torrent->pieces.size() == ti.num_pieces());
 
   // The files as recorded (every claimed piece trusted when the recorded sizes cover the
   // files), then as missing (nothing trusted).

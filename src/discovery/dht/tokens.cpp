@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include <openssl/evp.h>
+#include "tessera/hasher.hpp"
 
 namespace tessera::detail::dht {
 
@@ -28,14 +28,10 @@ void token_issuer::rotate_if_due(clock::time_point now) {
 }
 
 std::string token_issuer::compute(const secret& s, const peer_endpoint& ip) {
-  std::string input(reinterpret_cast<const char*>(s.data()), s.size());
-  input += compact_address(ip);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha1(), nullptr) != 1 || len < token_length) {
-    return {};  // OpenSSL failure: an empty token never verifies
-  }
-  return std::string(reinterpret_cast<const char*>(digest), token_length);
+  // SHA-1(secret || compact address), cut to token_length bytes.
+  static_assert(token_length <= sha1_hash::size);
+  const sha1_hash digest = sha1_hasher().update(s.data(), s.size()).update(compact_address(ip)).final();
+  return std::string(reinterpret_cast<const char*>(digest.bytes.data()), token_length);
 }
 
 std::string token_issuer::make(const peer_endpoint& ip, clock::time_point now) {

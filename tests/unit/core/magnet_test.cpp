@@ -11,6 +11,9 @@ namespace {
 constexpr const char* hex = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a";
 // The same 20 bytes in RFC 4648 base32.
 constexpr const char* b32 = "YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK";
+// A v2 info-hash (64 hex digits) and its BEP 52 multihash form: 0x12 sha2-256, 0x20 32 bytes.
+constexpr const char* hex2 = "631a31dd0a46257d5078c0dee4e66e26f73e42ac47b5e3d0d3d1c5eb8f2e5a0b";
+const std::string btmh = std::string("urn:btmh:1220") + hex2;
 
 void expect_error(std::string_view uri, magnet_errc e) {
   auto r = parse_magnet(uri);
@@ -21,7 +24,7 @@ void expect_error(std::string_view uri, magnet_errc e) {
 TEST(Magnet, ParsesHexInfoHashAndName) {
   auto m = parse_magnet(std::string("magnet:?xt=urn:btih:") + hex + "&dn=My+File%20%C3%A9");
   ASSERT_TRUE(m) << m.error().message();
-  EXPECT_EQ(m->info_hash.to_hex(), hex);
+  EXPECT_EQ(m->info_hash.v1.to_hex(), hex);
   EXPECT_EQ(m->name, "My File \xC3\xA9");
   EXPECT_TRUE(m->trackers.empty());
 }
@@ -31,13 +34,13 @@ TEST(Magnet, AcceptsUppercaseHexAndSchemeAndUrn) {
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   auto m = parse_magnet("MAGNET:?xt=URN:BTIH:" + upper);
   ASSERT_TRUE(m);
-  EXPECT_EQ(m->info_hash.to_hex(), hex);
+  EXPECT_EQ(m->info_hash.v1.to_hex(), hex);
 }
 
 TEST(Magnet, ParsesBase32InfoHashInEitherCase) {
   auto upper = parse_magnet(std::string("magnet:?xt=urn:btih:") + b32);
   ASSERT_TRUE(upper);
-  EXPECT_EQ(upper->info_hash.to_hex(), hex);
+  EXPECT_EQ(upper->info_hash.v1.to_hex(), hex);
   std::string lower = b32;
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   auto l = parse_magnet("magnet:?xt=urn:btih:" + lower);
@@ -67,10 +70,64 @@ TEST(Magnet, ParsesPeersIncludingBracketedIpv6) {
   EXPECT_EQ(m->peers[3], (magnet_peer{"host.example", 80}));
 }
 
-TEST(Magnet, IgnoresUnknownParametersAndV2Hashes) {
-  auto m = parse_magnet(std::string("magnet:?xt=urn:btmh:1220abcd&foo=bar&novalue&&xt=urn:btih:") + hex + "#frag");
+TEST(Magnet, IgnoresUnknownParametersAndUrns) {
+  auto m = parse_magnet(std::string("magnet:?xt=urn:sha1:abcd&foo=bar&novalue&&xt=urn:btih:") + hex + "#frag");
   ASSERT_TRUE(m);
-  EXPECT_EQ(m->info_hash.to_hex(), hex);
+  EXPECT_EQ(m->info_hash.v1.to_hex(), hex);
+  EXPECT_FALSE(m->info_hash.has_v2());
+}
+
+TEST(Magnet, ParsesV2OnlyMagnet) {
+  auto m = parse_magnet("magnet:?xt=" + btmh + "&dn=v2");
+  ASSERT_TRUE(m) << m.error().message();
+  EXPECT_FALSE(m->info_hash.has_v1());
+  EXPECT_EQ(m->info_hash.v2.to_hex(), hex2);
+  EXPECT_EQ(m->info_hash.best().to_hex(), std::string(hex2).substr(0, 40));
+  EXPECT_EQ(m->name, "v2");
+}
+
+TEST(Magnet, ParsesHybridMagnetInEitherOrderAndCase) {
+  std::string upper = btmh;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const std::string& uri : {std::string("magnet:?xt=urn:btih:") + hex + "&xt=" + btmh,
+                                 "magnet:?xt.1=" + upper + "&xt.2=urn:btih:" + b32}) {
+    auto m = parse_magnet(uri);
+    ASSERT_TRUE(m) << uri << ": " << m.error().message();
+    EXPECT_TRUE(m->info_hash.is_hybrid()) << uri;
+    EXPECT_EQ(m->info_hash.v1.to_hex(), hex) << uri;
+    EXPECT_EQ(m->info_hash.v2.to_hex(), hex2) << uri;
+  }
+}
+
+TEST(Magnet, AcceptsTheSameV2HashTwice) {
+  EXPECT_TRUE(parse_magnet("magnet:?xt=" + btmh + "&xt=" + btmh));
+}
+
+TEST(Magnet, RejectsBadBtmhValues) {
+  const std::string h = hex2;
+  expect_error("magnet:?xt=urn:btmh:", magnet_errc::bad_info_hash);
+  expect_error("magnet:?xt=urn:btmh:1220abcd", magnet_errc::bad_info_hash);
+  expect_error("magnet:?xt=urn:btmh:" + h, magnet_errc::bad_info_hash);           // no multihash prefix
+  expect_error("magnet:?xt=urn:btmh:1220" + h + "00", magnet_errc::bad_info_hash);  // too long
+  expect_error("magnet:?xt=urn:btmh:1220" + h.substr(1), magnet_errc::bad_info_hash);
+  expect_error("magnet:?xt=urn:btmh:1220" + h.substr(1) + "g", magnet_errc::bad_info_hash);
+  // Another hash function (0x13 sha2-512, 0x11 sha1) or another length is not a v2 info-hash.
+  expect_error("magnet:?xt=urn:btmh:1320" + h, magnet_errc::bad_info_hash);
+  expect_error("magnet:?xt=urn:btmh:1114" + h.substr(0, 40), magnet_errc::bad_info_hash);
+  expect_error("magnet:?xt=urn:btmh:1240" + h + h, magnet_errc::bad_info_hash);
+  // A bad btmh spoils the link even beside a good btih.
+  expect_error(std::string("magnet:?xt=urn:btih:") + hex + "&xt=urn:btmh:1220abcd", magnet_errc::bad_info_hash);
+}
+
+TEST(Magnet, RejectsConflictingV2Hashes) {
+  std::string other = hex2;
+  other[63] = other[63] == '0' ? '1' : '0';
+  expect_error("magnet:?xt=" + btmh + "&xt=urn:btmh:1220" + other, magnet_errc::conflicting_info_hash);
+}
+
+TEST(Magnet, RejectsAllZeroInfoHashes) {
+  expect_error("magnet:?xt=urn:btih:" + std::string(40, '0'), magnet_errc::bad_info_hash);
+  expect_error("magnet:?xt=urn:btmh:1220" + std::string(64, '0'), magnet_errc::bad_info_hash);
 }
 
 TEST(Magnet, AcceptsTheSameInfoHashTwice) {
@@ -86,7 +143,7 @@ TEST(Magnet, RejectsNonMagnetUris) {
 TEST(Magnet, RejectsMissingInfoHash) {
   expect_error("magnet:?dn=x", magnet_errc::missing_info_hash);
   expect_error("magnet:?", magnet_errc::missing_info_hash);
-  expect_error("magnet:?xt=urn:btmh:1220abcd", magnet_errc::missing_info_hash);
+  expect_error("magnet:?xt=urn:sha1:abcd", magnet_errc::missing_info_hash);
 }
 
 TEST(Magnet, RejectsBadInfoHashes) {
@@ -135,7 +192,7 @@ TEST(Magnet, KeepsAtMostTheListLimit) {
 
 TEST(Magnet, MakeMagnetUriRoundTrips) {
   magnet_link m;
-  m.info_hash = *sha1_hash::from_hex(hex);
+  m.info_hash.v1 = *sha1_hash::from_hex(hex);
   m.name = "a name & more=100% + é";
   m.trackers = {"http://127.0.0.1:6969/announce?x=1&y=2", "udp://[::1]:6969"};
   m.web_seeds = {"http://127.0.0.1/seed dir/"};
@@ -145,6 +202,25 @@ TEST(Magnet, MakeMagnetUriRoundTrips) {
   auto back = parse_magnet(uri);
   ASSERT_TRUE(back) << uri << ": " << back.error().message();
   EXPECT_EQ(*back, m) << uri;
+}
+
+TEST(Magnet, MakeMagnetUriWritesBothHashesOfAHybridAndV2Alone) {
+  magnet_link m;
+  m.info_hash.v1 = *sha1_hash::from_hex(hex);
+  m.info_hash.v2 = *sha256_hash::from_hex(hex2);
+  m.name = "hybrid";
+  std::string uri = make_magnet_uri(m);
+  EXPECT_EQ(uri, std::string("magnet:?xt=urn:btih:") + hex + "&xt=" + btmh + "&dn=hybrid");
+  auto back = parse_magnet(uri);
+  ASSERT_TRUE(back) << uri;
+  EXPECT_EQ(*back, m);
+
+  m.info_hash.v1 = {};
+  uri = make_magnet_uri(m);
+  EXPECT_EQ(uri, "magnet:?xt=" + btmh + "&dn=hybrid");
+  back = parse_magnet(uri);
+  ASSERT_TRUE(back) << uri;
+  EXPECT_EQ(*back, m);
 }
 
 TEST(Magnet, ErrorsHaveCategoryAndMessages) {

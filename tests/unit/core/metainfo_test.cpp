@@ -1,12 +1,12 @@
 // Tests for .torrent parsing and validation (BEP 3, 5 `nodes`, 12, 19, 27, 47).
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <string>
 
 #include "../support/address_space_limit.hpp"
 #include "core/bencode.hpp"
+#include "tessera/hasher.hpp"
 #include "tessera/torrent_info.hpp"
 
 namespace tessera {
@@ -16,13 +16,6 @@ using detail::bdict;
 using detail::bencode;
 using detail::blist;
 using detail::bvalue;
-
-sha1_hash sha1(std::string_view bytes) {
-  sha1_hash h;
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), h.bytes.data(), &len, EVP_sha1(), nullptr);
-  return h;
-}
 
 /// `n` distinct 20-byte piece hashes.
 std::string pieces(std::size_t n) {
@@ -101,21 +94,22 @@ TEST(Metainfo, ParsesSingleFileTorrent) {
   EXPECT_EQ(r->created_by, "tessera test");
   EXPECT_EQ(r->creation_date, 1700000000);
   EXPECT_EQ(r->info_bytes, bencode(info));
-  EXPECT_EQ(r->info_hash, sha1(bencode(info)));
+  EXPECT_EQ(r->info_hash.v1, sha1(bencode(info)));
+  EXPECT_FALSE(r->info_hash.has_v2());  // a v1 torrent
 }
 
 TEST(Metainfo, InfoDictionaryAloneParsesAndWrapsIntoATorrentFileWithTheSameInfoHash) {
   const std::string info = bencode(single_info(40000));
   auto bare = parse_info_dictionary(info);
   ASSERT_TRUE(bare) << bare.error().message();
-  EXPECT_EQ(bare->info_hash, sha1(info));
+  EXPECT_EQ(bare->info_hash.v1, sha1(info));
   EXPECT_TRUE(bare->trackers.empty());
   EXPECT_FALSE(parse_info_dictionary("i1e"));
 
   const std::vector<std::vector<std::string>> tiers = {{"http://a/announce", "udp://b:1"}, {"http://c/x"}};
   auto file = parse_torrent(make_torrent_file(info, tiers));
   ASSERT_TRUE(file) << file.error().message();
-  EXPECT_EQ(file->info_hash, sha1(info));
+  EXPECT_EQ(file->info_hash.v1, sha1(info));
   EXPECT_EQ(file->info_bytes, info);
   EXPECT_EQ(file->trackers, tiers);
   auto no_trackers = parse_torrent(make_torrent_file(info, {}));
@@ -309,10 +303,10 @@ TEST(Metainfo, InfoHashIsOverRawBytesEvenWhenKeysAreUnsorted) {
   auto r = parse_torrent(data);
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_EQ(r->info_bytes, info);
-  EXPECT_EQ(r->info_hash, sha1(info));
+  EXPECT_EQ(r->info_hash.v1, sha1(info));
   const std::string reencoded = bencode(*detail::bdecode(info));
   ASSERT_NE(reencoded, info);
-  EXPECT_NE(r->info_hash, sha1(reencoded));
+  EXPECT_NE(r->info_hash.v1, sha1(reencoded));
 }
 
 TEST(Metainfo, RejectsInvalidBencode) {

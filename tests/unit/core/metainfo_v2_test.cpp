@@ -46,10 +46,10 @@ TEST(MetainfoV2, V2OnlySingleFileAsLibtorrentMadeIt) {
   EXPECT_EQ(ti.meta_version, 2);
   EXPECT_FALSE(ti.has_v1());
   EXPECT_TRUE(ti.has_v2());
-  EXPECT_EQ(ti.info_hashes.v2.to_hex(), made.v2_hex);
-  EXPECT_TRUE(ti.info_hashes.v1.is_zero());
-  EXPECT_EQ(ti.info_hashes.v2, sha256(ti.info_bytes));
-  EXPECT_EQ(ti.info_hash, ti.info_hashes.v2_truncated());
+  EXPECT_EQ(ti.info_hash.v2.to_hex(), made.v2_hex);
+  EXPECT_TRUE(ti.info_hash.v1.is_zero());
+  EXPECT_EQ(ti.info_hash.v2, sha256(ti.info_bytes));
+  EXPECT_EQ(ti.info_hash.best(), ti.info_hash.v2_truncated());
   EXPECT_TRUE(ti.piece_hashes.empty());
   EXPECT_FALSE(ti.multi_file);
   ASSERT_EQ(ti.files.size(), 1u);
@@ -67,7 +67,7 @@ TEST(MetainfoV2, V2OnlySingleFileAsLibtorrentMadeIt) {
 TEST(MetainfoV2, V2OnlyMultiFileIsLaidOutOnPieceBoundaries) {
   const auto& made = test_v2::v2_multi;
   const torrent_info ti = parse_ok(made.bytes);
-  EXPECT_EQ(ti.info_hashes.v2.to_hex(), made.v2_hex);
+  EXPECT_EQ(ti.info_hash.v2.to_hex(), made.v2_hex);
   EXPECT_TRUE(ti.multi_file);
   struct expect {
     const char* path;
@@ -97,10 +97,10 @@ TEST(MetainfoV2, HybridTorrentsHaveBothHashesAndRootsOnTheV1Files) {
   for (const auto* made : {&test_v2::hybrid_single, &test_v2::hybrid_multi}) {
     const torrent_info ti = parse_ok(made->bytes);
     EXPECT_EQ(ti.meta_version, 2);
-    EXPECT_TRUE(ti.info_hashes.is_hybrid());
-    EXPECT_EQ(ti.info_hashes.v1.to_hex(), made->v1_hex);
-    EXPECT_EQ(ti.info_hashes.v2.to_hex(), made->v2_hex);
-    EXPECT_EQ(ti.info_hash, ti.info_hashes.v1);
+    EXPECT_TRUE(ti.info_hash.is_hybrid());
+    EXPECT_EQ(ti.info_hash.v1.to_hex(), made->v1_hex);
+    EXPECT_EQ(ti.info_hash.v2.to_hex(), made->v2_hex);
+    EXPECT_EQ(ti.info_hash.best(), ti.info_hash.v1);
     EXPECT_EQ(ti.num_pieces(), made->num_pieces);
     EXPECT_EQ(static_cast<int>(ti.piece_hashes.size()), made->num_pieces);
     for (const auto& f : ti.files) {
@@ -117,7 +117,7 @@ TEST(MetainfoV2, BareInfoDictionaryHasNoPieceLayers) {
   const torrent_info full = parse_ok(test_v2::v2_multi.bytes);
   auto r = parse_info_dictionary(full.info_bytes);
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->info_hashes, full.info_hashes);
+  EXPECT_EQ(r->info_hash, full.info_hash);
   EXPECT_TRUE(r->piece_layers.empty());
   EXPECT_FALSE(r->has_all_piece_layers());
   EXPECT_EQ(r->files.size(), full.files.size());

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <concepts>
 #include <set>
 #include <unordered_set>
 
@@ -86,6 +87,53 @@ TEST(StrongIndex, ComparesAndIncrements) {
   EXPECT_EQ(std::hash<piece_index>{}(piece_index{7}), std::hash<std::int32_t>{}(7));
   static_assert(!std::is_convertible_v<piece_index, file_index>);
   static_assert(!std::is_convertible_v<std::int32_t, piece_index>);
+}
+
+TEST(PeerId, IsNotAHash) {
+  // A peer id and a v1 info-hash are both 20 bytes, but different types: neither converts to nor
+  // compares with the other.
+  static_assert(!std::is_convertible_v<peer_id, sha1_hash>);
+  static_assert(!std::is_convertible_v<sha1_hash, peer_id>);
+  static_assert(!std::equality_comparable_with<peer_id, sha1_hash>);
+  static_assert(!std::equality_comparable_with<info_hash_t, sha1_hash>);
+  const peer_id id = *peer_id::from_hex("2d5453303030312d6162636465666768696a6b6c");
+  EXPECT_EQ(id.to_bytes(), "-TS0001-abcdefghijkl");
+}
+
+TEST(InfoHashT, HexNamesV1ElseV2) {
+  const std::string h1 = "0123456789abcdef0123456789abcdef01234567";
+  const std::string h2 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  info_hash_t v1{*sha1_hash::from_hex(h1), {}};
+  info_hash_t v2{{}, *sha256_hash::from_hex(h2)};
+  info_hash_t hybrid{v1.v1, v2.v2};
+  EXPECT_EQ(v1.to_hex(), h1);
+  EXPECT_EQ(v2.to_hex(), h2);
+  EXPECT_EQ(hybrid.to_hex(), h1);  // a hybrid keeps its v1 name
+  EXPECT_EQ(info_hash_t{}.to_hex(), "");
+
+  EXPECT_EQ(info_hash_t::from_hex(h1), v1);
+  EXPECT_EQ(info_hash_t::from_hex("0123456789ABCDEF0123456789ABCDEF01234567"), v1);
+  EXPECT_EQ(info_hash_t::from_hex(h2), v2);
+  EXPECT_FALSE(info_hash_t::from_hex(""));
+  EXPECT_FALSE(info_hash_t::from_hex(h1.substr(1)));
+  EXPECT_FALSE(info_hash_t::from_hex(h2 + "0"));
+  EXPECT_FALSE(info_hash_t::from_hex(std::string(39, 'a') + "g"));
+  EXPECT_EQ(info_hash_t::from_v1(v1.v1), v1);
+}
+
+TEST(InfoHashT, SameTorrent) {
+  info_hash_t v1{*sha1_hash::from_hex("0123456789abcdef0123456789abcdef01234567"), {}};
+  info_hash_t v2{{}, *sha256_hash::from_hex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")};
+  info_hash_t hybrid{v1.v1, v2.v2};
+  EXPECT_TRUE(v1.same_torrent(v1));
+  EXPECT_TRUE(hybrid.same_torrent(v1));
+  EXPECT_TRUE(v1.same_torrent(hybrid));
+  EXPECT_TRUE(v2.same_torrent(hybrid));
+  EXPECT_FALSE(v1.same_torrent(v2));  // nothing in common
+  EXPECT_FALSE(info_hash_t{}.same_torrent(info_hash_t{}));
+  info_hash_t other_v2 = hybrid;
+  other_v2.v2.bytes[31] ^= 1;
+  EXPECT_FALSE(hybrid.same_torrent(other_v2));  // same v1, different v2
 }
 
 }  // namespace

@@ -2,19 +2,15 @@
 #include "core/ut_metadata.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <string>
+
+#include "tessera/hasher.hpp"
 
 namespace tessera::detail {
 namespace {
 
-sha1_hash sha1(std::string_view s) {
-  sha1_hash h;
-  unsigned len = 0;
-  EVP_Digest(s.data(), s.size(), h.bytes.data(), &len, EVP_sha1(), nullptr);
-  return h;
-}
+info_hash_t v1_of(std::string_view s) { return info_hash_t::from_v1(sha1(s)); }
 
 std::string info_bytes(std::size_t n) {
   std::string s(n, '\0');
@@ -86,7 +82,7 @@ TEST(UtMetadata, PieceCountRoundsUp) {
 
 TEST(MetadataAssembler, AssemblesPiecesInAnyOrderAndVerifies) {
   const std::string info = info_bytes(40000);
-  metadata_assembler a(sha1(info));
+  metadata_assembler a(v1_of(info));
   ASSERT_FALSE(a.set_size(40000));
   EXPECT_EQ(a.piece_count(), 3);
   EXPECT_EQ(a.missing_pieces(), (std::vector<std::int32_t>{0, 1, 2}));
@@ -105,7 +101,7 @@ TEST(MetadataAssembler, AssemblesPiecesInAnyOrderAndVerifies) {
 
 TEST(MetadataAssembler, HashMismatchResetsPiecesButKeepsSize) {
   const std::string info = info_bytes(20000);
-  metadata_assembler a(sha1(info));
+  metadata_assembler a(v1_of(info));
   ASSERT_FALSE(a.set_size(20000));
   ASSERT_TRUE(a.add_piece(0, info.substr(0, 16384)));
   std::string bad = info.substr(16384);
@@ -122,7 +118,7 @@ TEST(MetadataAssembler, HashMismatchResetsPiecesButKeepsSize) {
 }
 
 TEST(MetadataAssembler, RejectsBadPieces) {
-  metadata_assembler a(sha1("x"));
+  metadata_assembler a(v1_of("x"));
   EXPECT_EQ(a.add_piece(0, "x").error(), make_error_code(extension_errc::no_metadata_size));
   EXPECT_EQ(a.set_size(0), make_error_code(extension_errc::bad_metadata_size));
   EXPECT_EQ(a.set_size(max_metadata_size + 1), make_error_code(extension_errc::bad_metadata_size));
@@ -136,7 +132,7 @@ TEST(MetadataAssembler, RejectsBadPieces) {
 
 TEST(MetadataAssembler, ChangingSizeDiscardsPieces) {
   const std::string info = info_bytes(20000);
-  metadata_assembler a(sha1(info));
+  metadata_assembler a(v1_of(info));
   ASSERT_FALSE(a.set_size(20000));
   ASSERT_TRUE(a.add_piece(0, info.substr(0, 16384)));
   ASSERT_FALSE(a.set_size(20000));
@@ -148,7 +144,7 @@ TEST(MetadataAssembler, ChangingSizeDiscardsPieces) {
 
 TEST(MetadataAssembler, AddDataChecksTotalSize) {
   const std::string info = info_bytes(100);
-  metadata_assembler a(sha1(info));
+  metadata_assembler a(v1_of(info));
   ASSERT_FALSE(a.set_size(100));
   const std::string wrong = make_metadata_data(0, 99, info.substr(0, 99));
   auto wm = parse_metadata_message(wrong);
@@ -161,6 +157,28 @@ TEST(MetadataAssembler, AddDataChecksTotalSize) {
   ASSERT_TRUE(gm);
   EXPECT_EQ(a.add_data(*gm).value(), true);
   EXPECT_EQ(a.take_info(), info);
+}
+
+TEST(MetadataAssembler, VerifiesV2AndHybridInfoHashes) {
+  const std::string info = info_bytes(100);
+  // v2 only: the SHA-256 of the info dictionary (BEP 52).
+  metadata_assembler v2(info_hash_t{{}, sha256(info)});
+  ASSERT_FALSE(v2.set_size(100));
+  EXPECT_EQ(v2.add_piece(0, info).value(), true);
+  EXPECT_EQ(v2.take_info(), info);
+  // Hybrid: both must match; a right v1 with a wrong v2 fails.
+  metadata_assembler hybrid(info_hash_t{sha1(info), sha256(info)});
+  ASSERT_FALSE(hybrid.set_size(100));
+  EXPECT_EQ(hybrid.add_piece(0, info).value(), true);
+  sha256_hash wrong = sha256(info);
+  wrong.bytes[0] ^= 1;
+  metadata_assembler bad(info_hash_t{sha1(info), wrong});
+  ASSERT_FALSE(bad.set_size(100));
+  EXPECT_EQ(bad.add_piece(0, info).error(), make_error_code(extension_errc::hash_mismatch));
+  // No hash at all: nothing can pass.
+  metadata_assembler none{info_hash_t{}};
+  ASSERT_FALSE(none.set_size(100));
+  EXPECT_EQ(none.add_piece(0, info).error(), make_error_code(extension_errc::hash_mismatch));
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 #include "disk/disk_io.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <atomic>
@@ -160,11 +159,7 @@ TEST_F(DiskIo, BlockHashesComeBackForAFailedPieceAndOnRequestForAPassedOne) {
   auto t = test::make_torrent({{"u/a", 100000}}, 2 * block_size + 1000, bytes);
   auto s = make_file_storage(t, dir.path);
   auto good = test::piece_bytes(*t, bytes, 1);
-  auto sha1 = [](std::span<const std::uint8_t> d) {
-    sha1_hash h;
-    ::SHA1(d.data(), d.size(), h.bytes.data());
-    return h;
-  };
+  auto sha1 = [](std::span<const std::uint8_t> d) { return tessera::sha1(std::as_bytes(d)); };
   const std::vector<sha1_hash> good_hashes = {
       sha1(std::span(good).subspan(0, block_size)), sha1(std::span(good).subspan(block_size, block_size)),
       sha1(std::span(good).subspan(2 * block_size))};

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <fcntl.h>
-#include <openssl/sha.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tessera/hasher.hpp"
 #include "tessera/torrent_info.hpp"
 
 namespace tessera::detail::test {
@@ -71,10 +71,8 @@ inline std::shared_ptr<torrent_info> make_torrent(const std::vector<file_spec>& 
   for (const auto& f : ti->files)
     if (f.pad) std::fill_n(content.begin() + f.offset, f.size, 0);
   for (std::int64_t p = 0; p * piece_length < offset; ++p) {
-    sha1_hash h;
     std::int64_t n = std::min(piece_length, offset - p * piece_length);
-    ::SHA1(content.data() + p * piece_length, static_cast<std::size_t>(n), h.bytes.data());
-    ti->piece_hashes.push_back(h);
+    ti->piece_hashes.push_back(sha1(std::as_bytes(std::span(content.data() + p * piece_length, static_cast<std::size_t>(n)))));
   }
   return ti;
 }

@@ -4,7 +4,6 @@
 #include "disk/resume_data.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/sha.h>
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -17,6 +16,7 @@
 
 #include "core/bencode.hpp"
 #include "disk_test_util.hpp"
+#include "tessera/hasher.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -32,16 +32,12 @@ std::string sample_info() {
   return info;
 }
 
-sha1_hash sha1_of(std::string_view s) {
-  sha1_hash h;
-  ::SHA1(reinterpret_cast<const unsigned char*>(s.data()), s.size(), h.bytes.data());
-  return h;
-}
+info_hash_t v1_of(std::string_view s) { return info_hash_t::from_v1(sha1(s)); }
 
 resume_data sample(bool with_info = true) {
   resume_data rd;
   rd.info_bytes = with_info ? sample_info() : "";
-  rd.info_hash = sha1_of(sample_info());
+  rd.info_hash = v1_of(sample_info());
   rd.pieces = bitfield(4);
   rd.pieces.set(0);
   rd.pieces.set(3);
@@ -81,9 +77,31 @@ TEST(ResumeData, InfoBytesAreStoredVerbatimSoTheirHashIsKept) {
   EXPECT_TRUE(bdecode(enc, strict));
 }
 
+TEST(ResumeData, V1FilesKeepTheirFormat) {
+  // A v1 torrent writes `info-hash` (20 bytes) and nothing for v2: files of earlier versions and
+  // of this one are the same.
+  const std::string enc = encode_resume_data(sample(false));
+  EXPECT_NE(enc.find("9:info-hash20:"), std::string::npos) << enc;
+  EXPECT_EQ(enc.find("10:info-hash2"), std::string::npos) << enc;
+}
+
+TEST(ResumeData, V2AndHybridInfoHashesRoundTrip) {
+  for (bool v1 : {false, true}) {
+    resume_data rd = sample(true);
+    rd.info_hash.v1 = v1 ? sha1(sample_info()) : sha1_hash{};
+    rd.info_hash.v2 = sha256(sample_info());
+    const std::string enc = encode_resume_data(rd);
+    EXPECT_NE(enc.find("10:info-hash232:"), std::string::npos) << enc;
+    EXPECT_EQ(enc.find("9:info-hash20:") != std::string::npos, v1) << enc;
+    auto back = decode_resume_data(enc);
+    ASSERT_TRUE(back) << back.error().message();
+    EXPECT_EQ(*back, rd);
+  }
+}
+
 TEST(ResumeData, MagnetWithoutMetadataRoundTrips) {
   resume_data rd;
-  rd.info_hash = sha1_of("x");
+  rd.info_hash = v1_of("x");
   rd.save_path = "dl";
   auto back = decode_resume_data(encode_resume_data(rd));
   ASSERT_TRUE(back) << back.error().message();
@@ -94,13 +112,21 @@ TEST(ResumeData, MagnetWithoutMetadataRoundTrips) {
 TEST(ResumeData, DecodeAgainstTheTorrentChecksHashPiecesAndFiles) {
   std::vector<std::uint8_t> content;
   auto ti = test::make_torrent({{"a.bin", 100}}, 32, content);
-  ti->info_hash = sha1_of(sample_info());
+  ti->info_hash = v1_of(sample_info());
   std::string enc = encode_resume_data(sample(false));
   EXPECT_TRUE(decode_resume_data(enc, *ti));
 
   auto other = *ti;
-  other.info_hash = sha1_of("another torrent");
+  other.info_hash = v1_of("another torrent");
   EXPECT_EQ(decode_resume_data(enc, other).error(), resume_errc::info_hash_mismatch);
+
+  // A file saved with v1 alone fits the hybrid torrent of that v1; one with another v2 does not.
+  auto hybrid = *ti;
+  hybrid.info_hash.v2 = sha256(sample_info());
+  EXPECT_TRUE(decode_resume_data(enc, hybrid));
+  resume_data wrong_v2 = sample(false);
+  wrong_v2.info_hash.v2 = sha256("another torrent");
+  EXPECT_EQ(decode_resume_data(encode_resume_data(wrong_v2), hybrid).error(), resume_errc::info_hash_mismatch);
 
   auto fewer = test::make_torrent({{"a.bin", 64}}, 32, content = {});
   fewer->info_hash = ti->info_hash;
@@ -125,6 +151,7 @@ TEST(ResumeDataCorrupt, EveryTruncationIsAnError) {
 TEST(ResumeDataCorrupt, EveryTruncatedFileOnDiskIsRejectedWithAResumeError) {
   std::vector<std::uint8_t> content;
   auto ti = test::make_torrent({{"a.bin", 100}}, 32, content);
+  ti->info_hash = v1_of(sample_info());
   resume_data rd = sample(false);
   rd.info_hash = ti->info_hash;
   const std::string enc = encode_resume_data(rd);
@@ -208,6 +235,12 @@ TEST(ResumeDataCorrupt, EveryKeyWithTheWrongTypeIsAnError) {
 TEST(ResumeDataCorrupt, BadValuesAreRejected) {
   EXPECT_EQ(mutated([](bdict& d) { d["info-hash"] = std::string(19, 'x'); }),
             resume_errc::bad_info_hash);
+  EXPECT_EQ(mutated([](bdict& d) { d["info-hash"] = std::string(20, '\0'); }, false),
+            resume_errc::bad_info_hash);  // all zero names no torrent
+  EXPECT_EQ(mutated([](bdict& d) { d["info-hash2"] = std::string(20, 'x'); }, false),
+            resume_errc::bad_info_hash);  // a v2 info-hash is 32 bytes
+  EXPECT_EQ(mutated([](bdict& d) { d["info-hash2"] = 5; }, false), resume_errc::wrong_type);
+  EXPECT_EQ(mutated([](bdict& d) { d.erase("info-hash"); }, false), resume_errc::missing_field);
   EXPECT_EQ(mutated([](bdict& d) { d["uploaded"] = -1; }), resume_errc::bad_counter);
   EXPECT_EQ(mutated([](bdict& d) { d["seeding-seconds"] = -5; }), resume_errc::bad_counter);
   EXPECT_EQ(mutated([](bdict& d) { d["num-pieces"] = -4; }), resume_errc::bad_counter);
@@ -290,7 +323,7 @@ TEST(ResumeData, VersionOneFilesAreReadButTheirStampsAreNotTrusted) {
 }
 
 // Builds a resume file by hand with `info` spliced in and `hash` as info-hash.
-std::string with_info(const std::string& info, const sha1_hash& hash, int pieces = 4) {
+std::string with_info(const std::string& info, const info_hash_t& hash, int pieces = 4) {
   resume_data rd = sample(false);
   rd.info_hash = hash;
   rd.pieces = bitfield(pieces);
@@ -298,18 +331,28 @@ std::string with_info(const std::string& info, const sha1_hash& hash, int pieces
   return encode_resume_data(rd);
 }
 
+TEST(ResumeDataCorrupt, InfoMustHashToTheV2InfoHashToo) {
+  const std::string info = sample_info();
+  // v2 alone and hybrid: SHA-256 of `info` must equal info-hash2 (BEP 52).
+  EXPECT_FALSE(decode_error(with_info(info, info_hash_t{{}, sha256(info)})));
+  EXPECT_FALSE(decode_error(with_info(info, info_hash_t{sha1(info), sha256(info)})));
+  EXPECT_EQ(decode_error(with_info(info, info_hash_t{{}, sha256("other")})), resume_errc::info_hash_mismatch);
+  EXPECT_EQ(decode_error(with_info(info, info_hash_t{sha1(info), sha256("other")})),
+            resume_errc::info_hash_mismatch);
+}
+
 TEST(ResumeDataCorrupt, InfoMustHashToTheInfoHashAndParse) {
   std::string info = sample_info();
-  EXPECT_FALSE(decode_error(with_info(info, sha1_of(info))));
-  EXPECT_EQ(decode_error(with_info(info, sha1_of("other"))), resume_errc::info_hash_mismatch);
+  EXPECT_FALSE(decode_error(with_info(info, v1_of(info))));
+  EXPECT_EQ(decode_error(with_info(info, v1_of("other"))), resume_errc::info_hash_mismatch);
   std::string altered = info;
   altered[altered.size() - 2] = 'H';  // one piece hash byte changed
-  EXPECT_EQ(decode_error(with_info(altered, sha1_of(info))), resume_errc::info_hash_mismatch);
+  EXPECT_EQ(decode_error(with_info(altered, v1_of(info))), resume_errc::info_hash_mismatch);
   // Hashes right but is not a usable info dictionary.
   std::string not_info = "d1:xi1ee";
-  EXPECT_EQ(decode_error(with_info(not_info, sha1_of(not_info))), resume_errc::bad_info);
+  EXPECT_EQ(decode_error(with_info(not_info, v1_of(not_info))), resume_errc::bad_info);
   // An info that is not bencode at all makes the whole file invalid.
-  EXPECT_EQ(decode_error(with_info("d3:abc", sha1_of("d3:abc"))), resume_errc::bencode);
+  EXPECT_EQ(decode_error(with_info("d3:abc", v1_of("d3:abc"))), resume_errc::bencode);
 }
 
 // --- files --------------------------------------------------------------------------------------

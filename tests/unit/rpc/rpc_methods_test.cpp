@@ -2,12 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include "rpc/catalogue.hpp"
+#include "rpc/torrent_table.hpp"
 #include "rpc_test_support.hpp"
 
 namespace tessera::test {
@@ -258,7 +260,7 @@ TEST_F(RpcPersistence, TorrentsAndTheirSettingsSurviveARestart) {
                                                       "wanted", "addedDate", "doneDate"}}});
   auto& ts = a["torrents"].as_array();
   ASSERT_EQ(ts.size(), 2u) << last_body;
-  auto by_hash = [&](const sha1_hash& h) -> json::object {
+  auto by_hash = [&](const info_hash_t& h) -> json::object {
     for (auto& x : ts) {
       if (x.as_object().at("hashString") == json::value(h.to_hex())) return x.as_object();
     }
@@ -281,7 +283,7 @@ TEST_F(RpcPersistence, TorrentsAndTheirSettingsSurviveARestart) {
 
 TEST(RpcCatalogue, RecordRoundTripsAndRejectsJunk) {
   rpc::torrent_record r;
-  r.info_hash = *sha1_hash::from_hex("0123456789abcdef0123456789abcdef01234567");
+  r.info_hash = *info_hash_t::from_hex("0123456789abcdef0123456789abcdef01234567");
   r.download_dir = "/data/x";
   r.labels = {"a", "b"};
   r.file_priorities = {0, 4, 7};
@@ -298,6 +300,57 @@ TEST(RpcCatalogue, RecordRoundTripsAndRejectsJunk) {
   EXPECT_FALSE(rpc::catalogue::from_json("{}"));
   EXPECT_FALSE(rpc::catalogue::from_json("[]"));
   EXPECT_FALSE(rpc::catalogue::from_json(R"({"info_hash":"0123456789abcdef0123456789abcdef01234567","download_dir":"rel"})"));
+}
+
+TEST(RpcCatalogue, V2AndHybridRecordsRoundTrip) {
+  const std::string v1_hex = "0123456789abcdef0123456789abcdef01234567";
+  const std::string v2_hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  rpc::torrent_record r;
+  r.download_dir = "/data/x";
+  // v2 only: named by its 64 hex digits.
+  r.info_hash.v2 = *sha256_hash::from_hex(v2_hex);
+  std::string text = rpc::catalogue::to_json(r);
+  EXPECT_NE(text.find("\"info_hash\":\"" + v2_hex + "\""), std::string::npos) << text;
+  auto back = rpc::catalogue::from_json(text);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->info_hash, r.info_hash);
+  // Hybrid: v1 as before, v2 beside it.
+  r.info_hash.v1 = *sha1_hash::from_hex(v1_hex);
+  text = rpc::catalogue::to_json(r);
+  EXPECT_NE(text.find("\"info_hash\":\"" + v1_hex + "\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"info_hash_v2\":\"" + v2_hex + "\""), std::string::npos) << text;
+  back = rpc::catalogue::from_json(text);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->info_hash, r.info_hash);
+  // A bad v2 beside v1, or a v2 beside a v2, is no record.
+  EXPECT_FALSE(rpc::catalogue::from_json(R"({"info_hash":")" + v1_hex + R"(","info_hash_v2":"12","download_dir":"/d"})"));
+  EXPECT_FALSE(rpc::catalogue::from_json(R"({"info_hash":")" + v2_hex + R"(","info_hash_v2":")" + v2_hex +
+                                         R"(","download_dir":"/d"})"));
+  EXPECT_FALSE(rpc::catalogue::from_json(R"({"info_hash":")" + std::string(40, '0') + R"(","download_dir":"/d"})"));
+}
+
+TEST(RpcTorrentTable, SelectsAHybridByEitherHashString) {
+  rpc::torrent_table table;
+  const info_hash_t v1{*sha1_hash::from_hex("0123456789abcdef0123456789abcdef01234567"), {}};
+  info_hash_t hybrid{*sha1_hash::from_hex("89abcdef0123456789abcdef0123456789abcdef"),
+                     *sha256_hash::from_hex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")};
+  const int a = table.add(v1, 1), b = table.add(hybrid, 1);
+  EXPECT_EQ(table.add(info_hash_t{hybrid.v1, {}}, 2), b) << "already present by its v1";
+  EXPECT_EQ(table.add(info_hash_t{{}, hybrid.v2}, 2), b) << "already present by its v2";
+  EXPECT_EQ(table.id_of(hybrid), b);
+  EXPECT_EQ(table.id_of(info_hash_t{hybrid.v1, {}}), b);
+  EXPECT_EQ(table.hash_of(b), hybrid);
+  const auto select = [&](json::value ids) { return table.select(&ids, 2).ids; };
+  EXPECT_EQ(select(json::value(hybrid.v1.to_hex())), std::vector<int>{b});
+  EXPECT_EQ(select(json::value(hybrid.v2.to_hex())), std::vector<int>{b});
+  std::string upper = hybrid.v2.to_hex();
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(select(json::value(upper)), std::vector<int>{b});
+  EXPECT_EQ(select(json::array{json::value(v1.to_hex()), json::value(hybrid.v2.to_hex())}), (std::vector<int>{a, b}));
+  EXPECT_TRUE(select(json::value(hybrid.v2.to_hex().substr(0, 40))).empty()) << "a truncated v2 is no hashString";
+  table.remove(b, 3);
+  EXPECT_FALSE(table.id_of(hybrid));
+  EXPECT_TRUE(select(json::value(hybrid.v2.to_hex())).empty());
 }
 
 }  // namespace

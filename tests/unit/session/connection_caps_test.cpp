@@ -30,7 +30,7 @@ struct seeding_session {
     }
     for (auto& h : hs) EXPECT_TRUE(wait_for_status(h, is_settled));
   }
-  const sha1_hash& ih(int i) const { return ts[static_cast<std::size_t>(i)].ti->info_hash; }
+  const sha1_hash& ih(int i) const { return ts[static_cast<std::size_t>(i)].ti->info_hash.v1; }
   int num_peers(int i) const {
     auto st = hs[static_cast<std::size_t>(i)].status();
     return st ? st->num_peers : -1;

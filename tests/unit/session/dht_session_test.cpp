@@ -165,13 +165,13 @@ TEST(DhtSession, HandshakeSetsTheDhtBitAndSendsPortExceptForPrivateTorrents) {
   ASSERT_EQ(wait_for_status(add_test_torrent(ses, pub, pub_dir.path), is_settled)->state, torrent_state::seeding);
   ASSERT_EQ(wait_for_status(add_test_torrent(ses, priv, priv_dir.path), is_settled)->state, torrent_state::seeding);
 
-  auto p = probe("127.0.0.1", ses.listen_port(), pub.ti->info_hash);
+  auto p = probe("127.0.0.1", ses.listen_port(), pub.ti->info_hash.v1);
   ASSERT_TRUE(p.answered);
   EXPECT_TRUE(p.dht_bit);
   ASSERT_TRUE(p.port);
   EXPECT_EQ(*p.port, ses.dht()->port);
 
-  auto q = probe("127.0.0.1", ses.listen_port(), priv.ti->info_hash);
+  auto q = probe("127.0.0.1", ses.listen_port(), priv.ti->info_hash.v1);
   ASSERT_TRUE(q.answered);
   EXPECT_FALSE(q.dht_bit);
   EXPECT_FALSE(q.port);
@@ -182,7 +182,7 @@ TEST(DhtSession, HandshakeSetsTheDhtBitAndSendsPortExceptForPrivateTorrents) {
   temp_dir off_dir;
   write_payload(pub, off_dir.path);
   ASSERT_EQ(wait_for_status(add_test_torrent(off, pub, off_dir.path), is_settled)->state, torrent_state::seeding);
-  auto r = probe("127.0.0.2", off.listen_port(), pub.ti->info_hash);
+  auto r = probe("127.0.0.2", off.listen_port(), pub.ti->info_hash.v1);
   ASSERT_TRUE(r.answered);
   EXPECT_FALSE(r.dht_bit);
   EXPECT_FALSE(r.port);

@@ -14,9 +14,9 @@ namespace {
 using namespace test;
 using namespace std::chrono_literals;
 
-sha1_hash hash_of(std::uint8_t b) {
-  sha1_hash h;
-  h.bytes.fill(b);
+info_hash_t hash_of(std::uint8_t b) {
+  info_hash_t h;
+  h.v1.bytes.fill(b);
   return h;
 }
 
@@ -132,7 +132,7 @@ TEST(EventQueue, HandlersAreToldHowManyEventsWereDropped) {
   d.drain();
   const auto reports = all.all<events::events_dropped>();
   ASSERT_EQ(reports.size(), 1u);
-  EXPECT_EQ(reports[0].info_hash, sha1_hash{}) << "the session-wide report";
+  EXPECT_EQ(reports[0].info_hash, info_hash_t{}) << "the session-wide report";
   EXPECT_EQ(reports[0].count, 20u);
   EXPECT_EQ(reports[0].total, 20u);
   {
@@ -209,7 +209,7 @@ struct kinds {
 std::size_t kind_of(const event& e) { return e.index(); }
 
 TEST(EventQueue, ARemovedTorrentsHandlerGoesWithItsLastEventAndSparesTheNextOnes) {
-  const sha1_hash ih = hash_of(7);
+  const info_hash_t ih = hash_of(7);
   const auto added = kind_of(events::torrent_added{ih});
   const auto removed = kind_of(events::torrent_removed{ih, false});
   const auto checked = kind_of(events::torrent_checked{ih, 1, 1});

@@ -2,7 +2,6 @@
 // (raw Asio + the BEP 3 wire codec) and a temporary directory. Loopback only.
 #pragma once
 
-#include <openssl/sha.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -30,6 +29,7 @@
 
 #include "core/bitfield.hpp"
 #include "core/wire.hpp"
+#include "tessera/hasher.hpp"
 #include "tessera/torrent_info.hpp"
 
 namespace tessera::test {
@@ -41,9 +41,7 @@ using namespace std::chrono_literals;
 inline constexpr std::int64_t default_piece_length = 32 * 1024;  // two blocks per piece
 
 inline sha1_hash sha1(const std::uint8_t* data, std::size_t size) {
-  sha1_hash h;
-  SHA1(data, size, h.bytes.data());
-  return h;
+  return tessera::sha1(std::as_bytes(std::span(data, size)));
 }
 
 struct test_torrent {
@@ -98,7 +96,7 @@ inline test_torrent make_torrent(std::uint32_t seed, std::int64_t piece_length =
     ti->piece_hashes.push_back(sha1(t.payload.data() + p, static_cast<std::size_t>(len)));
   }
   std::string ih_seed = "test torrent " + std::to_string(seed);
-  ti->info_hash = sha1(reinterpret_cast<const std::uint8_t*>(ih_seed.data()), ih_seed.size());
+  ti->info_hash.v1 = sha1(reinterpret_cast<const std::uint8_t*>(ih_seed.data()), ih_seed.size());
   t.ti = ti;
   return t;
 }
@@ -152,9 +150,9 @@ class fake_seeder {
       std::vector<std::uint8_t> buf(detail::wire::handshake_length);
       co_await asio::async_read(sock, asio::buffer(buf), asio::use_awaitable);
       auto h = detail::wire::parse_handshake(buf);
-      if (!h || h->info_hash != t_.ti->info_hash) co_return;
+      if (!h || !t_.ti->info_hash.matches(h->info_hash)) co_return;
       detail::wire::handshake ours;
-      ours.info_hash = t_.ti->info_hash;
+      ours.info_hash = h->info_hash;  // the form the peer named the torrent by
       ours.id = echo_id_ ? h->id : fixed_id_.is_zero() ? make_peer_id("FAKE") : fixed_id_;
       std::vector<std::uint8_t> out;
       detail::wire::write_handshake(out, ours);

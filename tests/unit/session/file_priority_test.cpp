@@ -42,7 +42,7 @@ test_torrent three_files(std::uint32_t seed) {
     ti->piece_hashes.push_back(sha1(t.payload.data() + p, static_cast<std::size_t>(len)));
   }
   std::string ih = "file priority torrent " + std::to_string(seed);
-  ti->info_hash = sha1(reinterpret_cast<const std::uint8_t*>(ih.data()), ih.size());
+  ti->info_hash.v1 = sha1(reinterpret_cast<const std::uint8_t*>(ih.data()), ih.size());
   t.ti = ti;
   return t;
 }

@@ -70,7 +70,7 @@ TEST(LsdDriverSettings, OffWhenDisabledOrTheInterfaceIsIpv6OrNotAnAddress) {
 
 torrent_info info_with_hash(std::uint8_t b, bool is_private = false) {
   torrent_info ti;
-  ti.info_hash.bytes.fill(b);
+  ti.info_hash.v1.bytes.fill(b);
   ti.is_private = is_private;
   return ti;
 }
@@ -100,9 +100,9 @@ TEST(LsdDriver, DeliversPeersOfPublicTorrentsAndNeverAnnouncesPrivateOnes) {
   io.run_for(200ms);  // a late wrong report would show up now
   ASSERT_EQ(at_a.size(), 1u);
   ASSERT_EQ(at_b.size(), 1u);
-  EXPECT_EQ(at_a[0].ih, pub.info_hash);
+  EXPECT_EQ(at_a[0].ih, pub.info_hash.v1);
   EXPECT_EQ(at_a[0].peer, tcp::endpoint(asio::ip::make_address("127.0.0.3"), 40002));
-  EXPECT_EQ(at_b[0].ih, pub.info_hash);
+  EXPECT_EQ(at_b[0].ih, pub.info_hash.v1);
   EXPECT_EQ(at_b[0].peer, tcp::endpoint(asio::ip::make_address("127.0.0.2"), 40001));
   EXPECT_EQ((*a)->stats().messages_sent, 1u) << "one IPv4 announce, the private hash not in it";
 

@@ -48,7 +48,7 @@ std::shared_ptr<torrent_info> write_small_torrent(int i, const fs::path& dir, st
   for (std::size_t k = 0; k < payload.size(); ++k) payload[k] = static_cast<std::uint8_t>(i * 31 + k * 7);
   ti->piece_hashes.push_back(sha1(payload.data(), payload.size()));
   const std::string seed = "many torrents " + std::to_string(i);
-  ti->info_hash = sha1(reinterpret_cast<const std::uint8_t*>(seed.data()), seed.size());
+  ti->info_hash.v1 = sha1(reinterpret_cast<const std::uint8_t*>(seed.data()), seed.size());
   std::ofstream out(dir / ti->name, std::ios::binary);
   out.write(reinterpret_cast<const char*>(payload.data()), size);
   return ti;

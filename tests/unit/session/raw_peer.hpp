@@ -29,7 +29,12 @@ struct raw_leecher {
 
   /// Connects from `from` (an IP literal; nullptr: the OS's choice) to `to`:`port` and sends a
   /// handshake for `ih` with peer id `id` (zero-padded: the same id twice is a duplicate) and
-  /// `interested`. False when the connect or the write fails.
+  /// `interested`. False when the connect or the write fails. An info_hash_t is sent as its
+  /// best() 20 bytes (v1, else v2 truncated).
+  bool connect(std::uint16_t port, const info_hash_t& ih, const char* id, const char* from = nullptr,
+               const char* to = "127.0.0.1") {
+    return connect(port, ih.best(), id, from, to);
+  }
   bool connect(std::uint16_t port, const sha1_hash& ih, const char* id, const char* from = nullptr,
                const char* to = "127.0.0.1") {
     namespace asio = boost::asio;

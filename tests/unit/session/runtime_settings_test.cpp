@@ -245,19 +245,19 @@ TEST(RuntimeSettings, PeerExchangeIsWithdrawnAndOfferedAgain) {
   session ses(loopback_settings("127.0.0.1"));
   auto h = add_test_torrent(ses, t, dir.path);
   ASSERT_TRUE(wait_for_status(h, is_seeding));
-  auto on = ut_pex_offered(ses.listen_port(), t.ti->info_hash, "127.0.3.1", "PEX-A");
+  auto on = ut_pex_offered(ses.listen_port(), t.ti->info_hash.v1, "127.0.3.1", "PEX-A");
   ASSERT_TRUE(on.has_value()) << "no extended handshake";
   EXPECT_NE(*on, 0) << "PEX is on by default";
   auto s = ses.current_settings();
   s.enable_pex = false;
   ses.apply_settings(s);
   EXPECT_FALSE(ses.current_settings().enable_pex);
-  auto off = ut_pex_offered(ses.listen_port(), t.ti->info_hash, "127.0.3.2", "PEX-B");
+  auto off = ut_pex_offered(ses.listen_port(), t.ti->info_hash.v1, "127.0.3.2", "PEX-B");
   ASSERT_TRUE(off.has_value());
   EXPECT_EQ(*off, 0) << "a torrent of a session without PEX offers no ut_pex";
   s.enable_pex = true;
   ses.apply_settings(s);
-  auto again = ut_pex_offered(ses.listen_port(), t.ti->info_hash, "127.0.3.3", "PEX-C");
+  auto again = ut_pex_offered(ses.listen_port(), t.ti->info_hash.v1, "127.0.3.3", "PEX-C");
   ASSERT_TRUE(again.has_value());
   EXPECT_NE(*again, 0);
 }

@@ -131,9 +131,25 @@ TEST(Seeding, IncomingHandshakeIsRoutedByInfoHashAndUnknownOnesAreClosed) {
   session ses(loopback("127.0.0.1"));
   auto h = add_test_torrent(ses, t, dir.path);
   ASSERT_TRUE(wait_for_status(h, is_settled));
-  EXPECT_TRUE(handshake_answered(ses.listen_port(), t.ti->info_hash));
-  sha1_hash other = t.ti->info_hash;
+  EXPECT_TRUE(handshake_answered(ses.listen_port(), t.ti->info_hash.v1));
+  sha1_hash other = t.ti->info_hash.v1;
   other.bytes[0] ^= 0xff;
+  EXPECT_FALSE(handshake_answered(ses.listen_port(), other));
+}
+
+TEST(Seeding, AHybridTorrentAnswersHandshakesByV1AndByTruncatedV2) {
+  // BEP 52: peers of the v2 swarm send the v2 info-hash truncated to 20 bytes.
+  auto t = make_torrent(24);
+  t.ti->info_hash.v2.bytes.fill(0xa5);  // hand-made: only the name matters here
+  temp_dir dir;
+  write_payload(t, dir.path);
+  session ses(loopback("127.0.0.1"));
+  auto h = add_test_torrent(ses, t, dir.path);
+  ASSERT_TRUE(wait_for_status(h, is_settled));
+  EXPECT_TRUE(handshake_answered(ses.listen_port(), t.ti->info_hash.v1));
+  EXPECT_TRUE(handshake_answered(ses.listen_port(), t.ti->info_hash.v2_truncated()));
+  sha1_hash other = t.ti->info_hash.v2_truncated();
+  other.bytes[19] ^= 0xff;
   EXPECT_FALSE(handshake_answered(ses.listen_port(), other));
 }
 

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "session_test_support.hpp"
+#include "tessera/hasher.hpp"
 #include "tessera/session.hpp"
 
 namespace tessera {
@@ -37,7 +38,7 @@ TEST(SessionQueries, GetTorrentStatusReturnsEveryTorrentAndFindTorrentLooksThemU
 
   auto all = ses.get_torrent_status();
   ASSERT_EQ(all.size(), 3u);
-  auto of = [&](const sha1_hash& ih) {
+  auto of = [&](const info_hash_t& ih) {
     auto it = std::find_if(all.begin(), all.end(), [&](const torrent_status& s) { return s.info_hash == ih; });
     EXPECT_NE(it, all.end());
     return it == all.end() ? torrent_status{} : *it;
@@ -72,6 +73,54 @@ TEST(SessionQueries, GetTorrentStatusReturnsEveryTorrentAndFindTorrentLooksThemU
   ses.stop();
   EXPECT_TRUE(ses.get_torrent_status().empty());
   EXPECT_FALSE(ses.find_torrent(seeded_a.ti->info_hash).has_value());
+}
+
+TEST(SessionQueries, FindTorrentFindsHybridAndV2TorrentsByTheirTruncatedV2Hash) {
+  // Hand-built: a hybrid (v1 + a v2 info-hash) and a v2-only torrent (its v1 cleared). The
+  // engine names both by info_hash.best(); find_torrent also takes the truncated v2 form.
+  auto hybrid = make_torrent(306, 32 * 1024, 50000, 40000);
+  auto v2_only = make_torrent(307, 32 * 1024, 50000, 40000);
+  hybrid.ti->info_hash.v2 = sha256("hybrid info dictionary");
+  v2_only.ti->info_hash.v2 = sha256("v2 info dictionary");
+  v2_only.ti->info_hash.v1 = {};
+  temp_dir dir_a, dir_b;
+  session ses(loopback_settings("127.0.0.1"));
+  auto ha = add_test_torrent(ses, hybrid, dir_a.path);
+  auto hb = add_test_torrent(ses, v2_only, dir_b.path);
+  EXPECT_EQ(ha.info_hash(), hybrid.ti->info_hash);
+  EXPECT_EQ(hb.info_hash(), v2_only.ti->info_hash);
+
+  const info_hash_t hy = hybrid.ti->info_hash, v2 = v2_only.ti->info_hash;
+  for (const auto& found : {ses.find_torrent(hy.v1), ses.find_torrent(hy.v2_truncated()), ses.find_torrent(hy),
+                            ses.find_torrent(info_hash_t{hy.v1, {}}), ses.find_torrent(info_hash_t{{}, hy.v2})}) {
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->info_hash(), hy);
+  }
+  for (const auto& found : {ses.find_torrent(v2.v2_truncated()), ses.find_torrent(v2)}) {
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->info_hash(), v2);
+    auto st = found->status();
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->info_hash, v2);
+  }
+  info_hash_t wrong = hy;
+  wrong.v2.bytes[0] ^= 1;
+  EXPECT_FALSE(ses.find_torrent(wrong).has_value());  // right v1, another v2
+  EXPECT_FALSE(ses.find_torrent(sha1_hash{}).has_value());
+  EXPECT_FALSE(ses.find_torrent(info_hash_t{}).has_value());
+
+  // The same torrent is not added twice under another form of its hashes.
+  add_torrent_params again;
+  again.info_hash = info_hash_t{{}, hy.v2};  // a v2 magnet of the hybrid
+  again.save_path = dir_a.path;
+  auto dup = ses.add_torrent(again);
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error(), std::make_error_code(std::errc::file_exists));
+
+  // Removed: gone by every form.
+  ASSERT_TRUE(ses.remove_torrent(ha));
+  EXPECT_FALSE(ses.find_torrent(hy.v1).has_value());
+  EXPECT_FALSE(ses.find_torrent(hy.v2_truncated()).has_value());
 }
 
 TEST(SessionQueries, PeersSendingAndGettingPayloadAreCountedWhileBytesFlow) {

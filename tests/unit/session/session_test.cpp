@@ -3,7 +3,6 @@
 #include "tessera/session.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/sha.h>
 
 #include <atomic>
 #include <chrono>

@@ -34,7 +34,7 @@ std::shared_ptr<torrent_info> missing_torrent(int i) {
   std::vector<std::uint8_t> payload(1000, static_cast<std::uint8_t>(i));
   ti->piece_hashes.push_back(sha1(payload.data(), payload.size()));
   const std::string seed = "session tick " + std::to_string(i);
-  ti->info_hash = sha1(reinterpret_cast<const std::uint8_t*>(seed.data()), seed.size());
+  ti->info_hash.v1 = sha1(reinterpret_cast<const std::uint8_t*>(seed.data()), seed.size());
   return ti;
 }
 

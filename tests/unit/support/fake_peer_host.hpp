@@ -36,7 +36,7 @@ inline peer_id id_of(std::string_view s) {
 
 inline torrent_info make_info() {
   torrent_info ti;
-  ti.info_hash = id_of("info-hash-of-test-01");
+  ti.info_hash.v1 = *sha1_hash::from_bytes("info-hash-of-test-01");  // 20 bytes
   ti.name = "test";
   ti.piece_length = piece_length;
   ti.piece_hashes.resize(num_pieces);

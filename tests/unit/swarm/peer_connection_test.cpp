@@ -190,12 +190,12 @@ class PeerConnection : public ::testing::Test {
     auto h = co_await p.read_handshake();
     EXPECT_TRUE(h.has_value());
     if (h) {
-      EXPECT_EQ(h->info_hash, host.ti.info_hash);
+      EXPECT_EQ(h->info_hash, host.ti.info_hash.best());
       EXPECT_EQ(h->id, host.ours);
       // Only the extension protocol bit (BEP 10); the DHT bit needs a DHT port.
       EXPECT_EQ(h->reserved, (std::array<std::uint8_t, 8>{0, 0, 0, 0, 0, 0x10, 0, 0}));
     }
-    co_await p.send(handshake_bytes(ih.value_or(host.ti.info_hash), their_id, extensions));
+    co_await p.send(handshake_bytes(ih.value_or(host.ti.info_hash.best()), their_id, extensions));
     co_return p;
   }
 
@@ -283,7 +283,7 @@ TEST_F(PeerConnection, MismatchingInfoHashClosesWithoutAskingTheHost) {
   make();
   conn->start_outgoing();
   run([&]() -> awaitable<void> {
-    auto p = co_await accept_and_handshake(id_of("some-other-torrent!!"));
+    auto p = co_await accept_and_handshake(*sha1_hash::from_bytes("some-other-torrent!!"));
     { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
     { auto v_ = co_await eventually([&] { return !host.disconnects.empty(); }); EXPECT_TRUE(v_); }
   });
@@ -291,6 +291,20 @@ TEST_F(PeerConnection, MismatchingInfoHashClosesWithoutAskingTheHost) {
   EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::info_hash_mismatch));
   EXPECT_TRUE(host.handshakes.empty());
   EXPECT_FALSE(conn->handshake_done());
+}
+
+TEST_F(PeerConnection, HybridTorrentAcceptsAHandshakeWithItsTruncatedV2Hash) {
+  // BEP 52: a peer of the v2 swarm names a hybrid by its v2 info-hash truncated to 20 bytes. We
+  // send v1 (best()), and take either.
+  host.ti.info_hash.v2.bytes.fill(0x5a);
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(host.ti.info_hash.v2_truncated());
+    { auto v_ = co_await eventually([&] { return conn->handshake_done(); }); EXPECT_TRUE(v_); }
+    EXPECT_EQ(host.handshakes.size(), 1u);
+    EXPECT_TRUE(host.disconnects.empty());
+  });
 }
 
 TEST_F(PeerConnection, HandshakeRejectedByHostCloses) {
@@ -362,10 +376,10 @@ TEST_F(PeerConnection, IncomingConnectionReadsHandshakeBeforeReplying) {
     conn->start_incoming(std::move(accepted));
     std::vector<std::uint8_t> buf;
     { auto v_ = co_await p.read_exact(buf, 1, 200ms); EXPECT_FALSE(v_) << "replied before the peer's handshake"; }
-    co_await p.send(handshake_bytes(host.ti.info_hash, their_id));
+    co_await p.send(handshake_bytes(host.ti.info_hash.best(), their_id));
     auto h = co_await p.read_handshake();
     CO_ASSERT_TRUE(h.has_value());
-    EXPECT_EQ(h->info_hash, host.ti.info_hash);
+    EXPECT_EQ(h->info_hash, host.ti.info_hash.best());
     EXPECT_EQ(h->id, host.ours);
     { auto v_ = co_await p.expect<wire::bitfield>(); EXPECT_TRUE(v_.has_value()); }
     EXPECT_EQ(host.handshakes.size(), 1u);
@@ -961,7 +975,7 @@ TEST_F(PeerConnection, IncomingWithHandshakeAlreadyReadRepliesAndServes) {
     co_await p.sock.async_connect(acceptor.local_endpoint(), asio::use_awaitable);
     auto accepted = co_await acceptor.async_accept(asio::use_awaitable);
     // What the listener does: read the 68 bytes, then hand socket and handshake over.
-    co_await p.send(handshake_bytes(host.ti.info_hash, their_id));
+    co_await p.send(handshake_bytes(host.ti.info_hash.best(), their_id));
     std::vector<std::uint8_t> hs(wire::handshake_length);
     co_await asio::async_read(accepted, asio::buffer(hs), asio::use_awaitable);
     auto parsed = wire::parse_handshake(hs);

@@ -1,8 +1,8 @@
 #include "torrent/metadata_fetch.hpp"
 
-#include <openssl/sha.h>
-
 #include <gtest/gtest.h>
+
+#include "tessera/hasher.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -10,11 +10,7 @@ namespace {
 using namespace std::chrono_literals;
 using clock_type = metadata_fetch::clock;
 
-sha1_hash sha1_of(const std::string& s) {
-  sha1_hash h;
-  SHA1(reinterpret_cast<const unsigned char*>(s.data()), s.size(), h.bytes.data());
-  return h;
-}
+info_hash_t sha1_of(const std::string& s) { return info_hash_t::from_v1(sha1(s)); }
 
 std::string info_of(std::size_t n) {
   std::string s(n, '\0');

@@ -1,11 +1,10 @@
 // The upload read path of a seeding torrent (torrent::read_block) against a real disk pool and an
 // in-memory storage that counts what is read: what one request costs the disk, and how much the
 // reads for many requests hold at most (read_cache.hpp, torrent_limits).
-#include <openssl/sha.h>
-
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include <boost/asio/co_spawn.hpp>
@@ -16,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "disk/memory_storage.hpp"
+#include "tessera/hasher.hpp"
 #include "torrent/torrent.hpp"
 
 namespace tessera::detail {
@@ -82,11 +82,10 @@ struct seeding_torrent {
     f.size = size;
     ti->files.push_back(f);
     for (std::int64_t at = 0; at < size; at += piece_length) {
-      sha1_hash h;
-      SHA1(payload.data() + at, static_cast<std::size_t>(piece_length), h.bytes.data());
-      ti->piece_hashes.push_back(h);
+      ti->piece_hashes.push_back(
+          sha1(std::as_bytes(std::span(payload.data() + at, static_cast<std::size_t>(piece_length)))));
     }
-    ti->info_hash.bytes.fill(0x42);
+    ti->info_hash.v1.bytes.fill(0x42);
     auto mem = make_memory_storage(ti);
     EXPECT_TRUE(mem->initialize());
     EXPECT_TRUE(mem->write(0, payload));
