@@ -80,7 +80,7 @@ TEST(CreateTorrent, SingleFileV1) {
   EXPECT_EQ(made->num_files, 1);
   EXPECT_EQ(made->total_size, 100000);
   ASSERT_TRUE(made->info);
-  EXPECT_EQ(made->info->info_hash, made->info_hashes.v1);
+  EXPECT_EQ(made->info->info_hash.v1, made->info_hashes.v1);
   EXPECT_FALSE(made->info->multi_file);
 }
 
