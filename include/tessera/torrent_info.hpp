@@ -1,9 +1,10 @@
-// The contents of a .torrent file (BEP 3 metainfo, v1), parsed and validated.
+// The contents of a .torrent file (BEP 3 metainfo v1, BEP 52 v2 and hybrid), parsed and validated.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,6 +40,27 @@ enum class metainfo_errc {
   path_too_deep,
   /// a file's path ("name/" and its components, sanitised) is longer than max_path_bytes
   path_too_long,
+  /// `meta version` is present and not 2 (BEP 52: checked before anything else, so a torrent of
+  /// a later version is named as such instead of failing some other check)
+  unsupported_meta_version,
+  /// BEP 52 `file tree`: missing or not a dictionary where `meta version` is 2, a node that is
+  /// not a dictionary, a node that is both a file (a "" key) and a folder, a "" entry that is
+  /// not a dictionary with an integer `length`, or a tree root that is itself a file
+  bad_file_tree,
+  /// BEP 52 `pieces root`: missing for a non-empty file, not a 32-byte string, or all zeros
+  bad_pieces_root,
+  /// BEP 52 `piece layers`: not a dictionary of strings, a layer keyed by a root no file has, a
+  /// layer whose length is not 32 bytes per piece of its file, or a file larger than one piece
+  /// whose layer is missing
+  bad_piece_layers,
+  /// BEP 52 `piece layers`: a layer whose merkle root is not its file's `pieces root`
+  piece_layer_mismatch,
+  /// a hybrid torrent (both `pieces` and `file tree`) whose v1 file list and v2 file tree do not
+  /// describe the same files in the same order, each aligned to a piece boundary by BEP 47
+  /// padding files (BEP 52 "Upgrade Path")
+  hybrid_mismatch,
+  /// a v2 torrent whose files need more than max_v2_pieces pieces
+  too_many_pieces,
 };
 /// The category of metainfo_errc values ("tessera.metainfo"); one static object, any thread.
 const std::error_category& metainfo_category() noexcept;
@@ -58,6 +80,11 @@ inline constexpr std::size_t max_path_bytes = 4095;
 /// Entries of one file's `path` list. libtorrent refuses a v2 file tree deeper than 100
 /// folders; a real torrent is nowhere near.
 inline constexpr std::size_t max_path_components = 100;
+
+/// Most pieces a v2-only torrent may have (its piece count comes from its file sizes, not from a
+/// `pieces` string whose size the 10 MiB metainfo limit bounds as in v1): 2^21, a 256 KiB
+/// bitfield; 32 GiB at the smallest piece length, 32 TiB at 16 MiB pieces.
+inline constexpr std::int64_t max_v2_pieces = std::int64_t{1} << 21;
 
 /// One file of the torrent, in metainfo order.
 struct file_entry {
@@ -97,6 +124,9 @@ struct file_entry {
   /// start-up check finds every piece; never over anything already at its path. Empty unless
   /// `symlink`.
   std::string symlink_target = {};
+  /// BEP 52 `pieces root`: the SHA-256 merkle root of the file's 16 KiB blocks. Zero in a v1
+  /// torrent, for a padding file and for an empty file.
+  sha256_hash pieces_root{};
 };
 
 /// One entry of a .torrent's `nodes` list (BEP 5): a DHT node to join the DHT through.
@@ -107,15 +137,33 @@ struct dht_node_address {
 /// Most `nodes` entries kept from one .torrent (the rest are ignored).
 inline constexpr std::size_t max_torrent_dht_nodes = 64;
 
-/// A parsed v1 .torrent. Immutable once built; share it as `std::shared_ptr<const torrent_info>`.
+/// A parsed .torrent: v1 (BEP 3), v2-only or hybrid (BEP 52). Immutable once built; share it as
+/// `std::shared_ptr<const torrent_info>`.
+///
+/// A v2 torrent's files are laid out as v1 files are (one byte stream, `files` with offsets), so
+/// that piece arithmetic is the same for every kind: in a hybrid torrent `files` is its v1 list
+/// (BEP 47 padding files included), checked to hold the v2 tree's files in the same order with
+/// every non-empty file at a piece boundary; in a v2-only torrent `files` is the tree's files in
+/// tree order with a padding file (`pad`, path "<name>/.pad/<size>") after each non-empty file
+/// whose end is not on a piece boundary and that another non-empty file follows, so each
+/// non-empty file starts a piece (BEP 52 "piece length"); no padding after the last one, whose
+/// last piece may be short.
 struct torrent_info {
-  /// The info-hashes: `v1` is the SHA-1 of the exact bytes of the `info` dictionary (set by
-  /// parse_torrent for every .torrent with `pieces`); `v2`, the SHA-256 of the same bytes, is
-  /// set only for a BEP 52 (v2 or hybrid) torrent and is zero otherwise.
+  /// The info-hashes (BEP 52): `v1`, the SHA-1 of the exact bytes of the `info` dictionary, set
+  /// for every .torrent with `pieces` (v1 and hybrid); `v2`, the SHA-256 of the same bytes, set
+  /// for every torrent with `meta version` 2 (v2-only and hybrid). The absent one is zero; a
+  /// v2-only torrent is named by info_hash.best(), its v2 hash truncated to 20 bytes.
   info_hash_t info_hash;
+  /// BEP 52 `meta version`: 1 for a v1 torrent (no `meta version` key), 2 for v2-only and hybrid.
+  int meta_version = 1;
+  /// BEP 52 `piece layers`, validated (each hashes up to its root, one hash per piece), keyed by
+  /// pieces root: one per distinct file larger than one piece. Empty when the .torrent had none
+  /// (a bare info dictionary, from a magnet or resume data, never has them: peers supply them
+  /// with `hashes` messages). A .torrent that has the key must have every layer.
+  std::map<sha256_hash, std::vector<sha256_hash>> piece_layers;
   std::string name;                 ///< `info.name`, sanitised and bounded like a path component
   std::int64_t piece_length = 0;    ///< bytes per piece (the last piece may be shorter)
-  std::vector<sha1_hash> piece_hashes;  ///< one per piece
+  std::vector<sha1_hash> piece_hashes;  ///< one per piece (v1 and hybrid); empty for v2-only
   std::vector<file_entry> files;    ///< in metainfo order; a single-file torrent has one entry
   std::int64_t total_size = 0;      ///< sum of all file sizes, padding included
   bool multi_file = false;          ///< true when the metainfo had `files`
@@ -136,16 +184,26 @@ struct torrent_info {
   std::int64_t creation_date = 0;       ///< seconds since the Unix epoch, 0 if absent
   std::string info_bytes;               ///< the raw bencoded `info` dictionary (served for BEP 9)
 
-  /// Number of pieces (one per entry of piece_hashes).
-  int num_pieces() const { return static_cast<int>(piece_hashes.size()); }
+  /// Number of pieces: one per entry of piece_hashes; for a v2-only torrent (no piece_hashes)
+  /// ceil(total_size / piece_length), at most max_v2_pieces.
+  int num_pieces() const;
+  /// True for a torrent with a v1 part (`pieces`): v1 and hybrid.
+  bool has_v1() const { return info_hash.has_v1(); }
+  /// True for a torrent with a v2 part (`meta version` 2): v2-only and hybrid.
+  bool has_v2() const { return info_hash.has_v2(); }
+  /// True when every file larger than one piece has its layer in piece_layers (always true for
+  /// a v1 torrent, and for a v2 torrent without such files).
+  bool has_all_piece_layers() const;
   /// Size in bytes of piece `p`: piece_length, except for the last piece.
   std::int32_t piece_size(piece_index p) const;
   /// Number of 16 KiB blocks in piece `p`.
   int blocks_in_piece(piece_index p) const { return (piece_size(p) + block_size - 1) / block_size; }
 };
 
-/// Parses a whole .torrent file. Errors are `metainfo_errc` values (std::errc::file_too_large
-/// above 10 MiB); nothing is thrown for bad input. Limits: nesting depth 100, at most 10 MiB of
+/// Parses a whole .torrent file: v1 (BEP 3), v2-only or hybrid (BEP 52; `meta version` 2 with a
+/// `file tree`, `piece layers` at the top level; piece length a power of two >= 16 KiB). Errors
+/// are `metainfo_errc` values (std::errc::file_too_large above 10 MiB); nothing is thrown for
+/// bad input. Limits: nesting depth 100, at most 10 MiB of
 /// metainfo and 4,000,000 bencoded values, at most 1,000,000 files, paths as file_entry::path
 /// says. Time and memory are linear in the input. Pure; any thread. (A session parses metadata
 /// fetched from peers on its disk pool, never on its network thread.)

@@ -76,4 +76,48 @@ file_tree_hashes hash_file(std::span<const sha256_hash> block_hashes, std::int64
   return out;
 }
 
+int tree_height(std::int64_t blocks) { return log2_exact(next_power_of_two(blocks)); }
+
+std::vector<node_position> proof_uncles(int base, std::int64_t index, std::int64_t length, int proof_layers) {
+  const int k = log2_exact(length);
+  std::vector<node_position> out;
+  for (int layer = base + k; layer <= base + proof_layers; ++layer) {
+    const std::int64_t ancestor = index >> (layer - base);
+    out.push_back({layer, ancestor ^ 1});
+  }
+  return out;
+}
+
+proof_top fold_proof(std::span<const sha256_hash> base_hashes, int base, std::int64_t index,
+                     std::span<const sha256_hash> uncles) {
+  const auto length = static_cast<std::int64_t>(base_hashes.size());
+  const int k = log2_exact(length);
+  proof_top top{{base + k, index >> k}, root(base_hashes, length, base)};
+  for (const auto& uncle : uncles) {
+    top.hash = (top.position.index & 1) == 0 ? parent(top.hash, uncle) : parent(uncle, top.hash);
+    top.position = {top.position.layer + 1, top.position.index >> 1};
+  }
+  return top;
+}
+
+tree_layers::tree_layers(std::span<const sha256_hash> nodes, int first_layer, int height)
+    : first_layer_(first_layer) {
+  if (first_layer < 0 || height < first_layer || height - first_layer > 62 || nodes.empty() ||
+      static_cast<std::int64_t>(nodes.size()) > (std::int64_t{1} << (height - first_layer))) {
+    throw std::invalid_argument("merkle::tree_layers: nodes do not fit the tree");
+  }
+  layers_.emplace_back(nodes.begin(), nodes.end());
+  for (int layer = first_layer; layer < height; ++layer) layers_.push_back(parent_layer(layers_.back(), layer));
+}
+
+sha256_hash tree_layers::node(node_position p) const {
+  if (p.layer < first_layer_ || p.layer > height() || p.index < 0 ||
+      p.index >= (std::int64_t{1} << (height() - p.layer))) {
+    throw std::out_of_range("merkle::tree_layers::node: outside the tree");
+  }
+  const auto& layer = layers_[static_cast<std::size_t>(p.layer - first_layer_)];
+  return p.index < static_cast<std::int64_t>(layer.size()) ? layer[static_cast<std::size_t>(p.index)]
+                                                           : pad_hash(p.layer);
+}
+
 }  // namespace tessera::merkle

@@ -1,5 +1,6 @@
-// Parsing and validation of v1 .torrent files: BEP 3 (metainfo), BEP 12 (announce-list),
-// BEP 19 (url-list), BEP 27 (private), BEP 47 (padding files and attributes), BEP 5 (`nodes`).
+// Parsing and validation of .torrent files: BEP 3 (metainfo), BEP 12 (announce-list),
+// BEP 19 (url-list), BEP 27 (private), BEP 47 (padding files and attributes), BEP 5 (`nodes`),
+// BEP 52 (v2 and hybrid: `meta version`, `file tree`, `piece layers`; core/metainfo_v2).
 //
 // Everything a .torrent says is untrusted: sizes are range checked, the piece count must match the
 // total size, and every path component is checked so that no file can land outside the download
@@ -12,7 +13,10 @@
 #include <memory>
 
 #include "core/bencode.hpp"
+#include "core/file_tree.hpp"
 #include "core/metainfo_limits.hpp"
+#include "core/metainfo_v2.hpp"
+#include "core/piece_layers.hpp"
 #include "core/path_component.hpp"
 #include "core/path_tree.hpp"
 #include "tessera/hasher.hpp"
@@ -50,6 +54,14 @@ class metainfo_category_impl final : public std::error_category {
         return "a file path has more than " + std::to_string(max_path_components) + " components";
       case metainfo_errc::path_too_long:
         return "a file path is longer than " + std::to_string(max_path_bytes) + " bytes";
+      case metainfo_errc::unsupported_meta_version: return "unsupported meta version (not 2)";
+      case metainfo_errc::bad_file_tree: return "invalid file tree";
+      case metainfo_errc::bad_pieces_root: return "missing or invalid pieces root";
+      case metainfo_errc::bad_piece_layers: return "invalid piece layers";
+      case metainfo_errc::piece_layer_mismatch: return "a piece layer does not hash to its pieces root";
+      case metainfo_errc::hybrid_mismatch: return "the v1 files and the v2 file tree of a hybrid torrent differ";
+      case metainfo_errc::too_many_pieces:
+        return "a v2 torrent with more than " + std::to_string(max_v2_pieces) + " pieces";
     }
     return "unknown metainfo error";
   }
@@ -219,7 +231,7 @@ std::error_code parse_files(const blist& files, torrent_info& ti) {
   return {};
 }
 
-std::error_code parse_info(const bvalue& info, torrent_info& ti) {
+std::error_code parse_name_and_piece_length(const bvalue& info, torrent_info& ti) {
   const auto* name = find_utf8_string(info, "name");
   if (!name) return metainfo_errc::missing_name;
   if (!detail::append_path_component(ti.name, *name)) return metainfo_errc::bad_path;
@@ -228,7 +240,11 @@ std::error_code parse_info(const bvalue& info, torrent_info& ti) {
   if (!piece_length || *piece_length <= 0 || *piece_length > max_piece_length)
     return metainfo_errc::bad_piece_length;
   ti.piece_length = *piece_length;
+  return {};
+}
 
+/// The v1 part of `info` (name and piece length already read): files, pieces, private.
+std::error_code parse_v1_info(const bvalue& info, torrent_info& ti) {
   const auto* pieces = info.find_string("pieces");
   if (!pieces || pieces->size() % 20 != 0) return metainfo_errc::bad_pieces;
 
@@ -259,6 +275,42 @@ std::error_code parse_info(const bvalue& info, torrent_info& ti) {
 
   if (const auto* priv = info.find_int("private")) ti.is_private = *priv == 1;
   return {};
+}
+
+/// BEP 52: `meta version` 2 with a `file tree`; hybrid when `pieces` is there too. `layers` is
+/// the top-level `piece layers` (nullptr when absent).
+std::error_code parse_v2_info(const bvalue& info, const bvalue* layers, torrent_info& ti) {
+  ti.meta_version = 2;
+  // Every v2 piece is a whole subtree of 16 KiB leaves.
+  if (ti.piece_length < block_size || (ti.piece_length & (ti.piece_length - 1)) != 0)
+    return metainfo_errc::bad_piece_length;
+  const bvalue* tree = info.find("file tree");
+  if (!tree) return metainfo_errc::bad_file_tree;
+  auto files = detail::parse_file_tree(*tree, detail::max_metainfo_files);
+  if (!files) return files.error();
+  if (info.find("pieces")) {
+    if (auto ec = parse_v1_info(info, ti)) return ec;
+    if (auto ec = detail::check_hybrid_files(*files, ti)) return ec;
+  } else {
+    if (auto ec = detail::lay_out_v2_files(*files, ti)) return ec;
+    if (const auto* priv = info.find_int("private")) ti.is_private = *priv == 1;
+  }
+  if (layers) {
+    auto parsed = detail::parse_piece_layers(*layers, *files, ti.piece_length);
+    if (!parsed) return parsed.error();
+    ti.piece_layers = std::move(*parsed);
+  }
+  return {};
+}
+
+std::error_code parse_info(const bvalue& info, const bvalue* layers, torrent_info& ti) {
+  // BEP 52: the version is checked before anything else, so that a later version is named as
+  // such rather than failing some other check.
+  const bvalue* version = info.find("meta version");
+  if (version && (!version->is_int() || version->as_int() != 2)) return metainfo_errc::unsupported_meta_version;
+  if (auto ec = parse_name_and_piece_length(info, ti)) return ec;
+  if (version) return parse_v2_info(info, layers, ti);
+  return parse_v1_info(info, ti);
 }
 
 }  // namespace
@@ -297,11 +349,11 @@ result<torrent_info> parse_torrent(std::string_view data) {
   // never a re-encoding; the parsed `info` and these bytes are the same (first) occurrence.
   const std::string_view raw_info = detail::find_raw_value(data, "info", limits);
   if (raw_info.empty()) return unexpected{make_error_code(metainfo_errc::missing_info)};
-  if (auto ec = parse_info(*info, ti)) return unexpected{ec};
+  if (auto ec = parse_info(*info, root->find("piece layers"), ti)) return unexpected{ec};
   ti.info_bytes = std::string(raw_info);
-  ti.info_hash.v1 = sha1(raw_info);
-  // info_hash.v2 (SHA-256 of the same bytes) belongs to a BEP 52 torrent: the v2 parser sets it
-  // once it has read the `file tree` and `meta version` 2; a v1 torrent leaves it zero.
+  // v1: every torrent with `pieces`; v2: every torrent with `meta version` 2 (BEP 52).
+  if (ti.meta_version == 1 || info->find("pieces")) ti.info_hash.v1 = sha1(raw_info);
+  if (ti.meta_version == 2) ti.info_hash.v2 = sha256(raw_info);
 
   parse_trackers(*root, ti);
   parse_web_seeds(*root, ti);

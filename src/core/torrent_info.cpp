@@ -3,6 +3,19 @@
 
 namespace tessera {
 
+int torrent_info::num_pieces() const {
+  if (meta_version != 2 || has_v1() || piece_length <= 0) return static_cast<int>(piece_hashes.size());
+  // v2-only: the parser bounds this by max_v2_pieces.
+  return static_cast<int>(total_size / piece_length + (total_size % piece_length != 0));
+}
+
+bool torrent_info::has_all_piece_layers() const {
+  for (const auto& f : files) {
+    if (!f.pad && f.size > piece_length && !piece_layers.count(f.pieces_root)) return false;
+  }
+  return true;
+}
+
 std::int32_t torrent_info::piece_size(piece_index p) const {
   if (p.value < 0 || p.value >= num_pieces()) return 0;
   if (p.value + 1 < num_pieces()) return static_cast<std::int32_t>(piece_length);

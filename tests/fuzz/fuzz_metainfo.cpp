@@ -1,7 +1,8 @@
-// libFuzzer target for .torrent parsing (BEP 3/12/19/27/47). A torrent that parses must satisfy
+// libFuzzer target for .torrent parsing (BEP 3/12/19/27/47/52). A torrent that parses must satisfy
 // what the rest of the engine relies on: safe relative paths within the path limits (no control
-// character, valid UTF-8), consistent offsets and sizes, one hash per piece, and an info-hash
-// over the exact `info` bytes. It calls parse_torrent itself, so it runs with the production
+// character, valid UTF-8), consistent offsets and sizes, one hash per piece (v1), every non-empty
+// file of a v2 torrent on a piece boundary with its pieces root, and info-hashes over the exact
+// `info` bytes. It calls parse_torrent itself, so it runs with the production
 // limits (core/metainfo_limits.hpp, tessera/torrent_info.hpp) by construction.
 #include <cstddef>
 #include <cstdint>
@@ -81,6 +82,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(ti.piece_length > 0);
   const std::int64_t pieces = (ti.total_size + ti.piece_length - 1) / ti.piece_length;
   check(ti.num_pieces() == pieces);
+  check(ti.has_v1() || ti.has_v2());
+  check(static_cast<std::int64_t>(ti.piece_hashes.size()) == (ti.has_v1() ? pieces : 0));
+  if (ti.has_v2()) {
+    check(ti.meta_version == 2);
+    for (const auto& f : ti.files) {
+      check(f.pieces_root.is_zero() == (f.pad || f.size == 0));
+      if (!f.pad && f.size > 0) check(f.offset % ti.piece_length == 0);
+      if (!f.pad && f.size > ti.piece_length && ti.piece_layers.count(f.pieces_root)) {
+        const auto& layer = ti.piece_layers.at(f.pieces_root);
+        check(static_cast<std::int64_t>(layer.size()) == (f.size + ti.piece_length - 1) / ti.piece_length);
+      }
+    }
+    check(tessera::sha256(ti.info_bytes) == ti.info_hash.v2);
+  } else {
+    check(ti.meta_version == 1 && ti.piece_layers.empty());
+  }
   std::int64_t sum = 0;
   for (int p = 0; p < ti.num_pieces(); ++p) {
     const auto s = ti.piece_size(tessera::piece_index{p});
@@ -89,7 +106,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   check(sum == ti.total_size);
 
-  check(tessera::sha1(ti.info_bytes) == ti.info_hash.v1);
+  check(ti.has_v1() ? tessera::sha1(ti.info_bytes) == ti.info_hash.v1 : ti.info_hash.v1.is_zero());
   const std::string_view in(reinterpret_cast<const char*>(data), size);
   check(in.find(ti.info_bytes) != std::string_view::npos);
   return 0;

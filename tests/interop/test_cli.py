@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The command line's contract, with the real binary: `show` agrees with libtorrent on a
-.torrent; `show` of a hostile .torrent (one path of 50,000 components) fails at once with a clear
+.torrent, v1, v2-only and hybrid (BEP 52: both info-hashes, every pieces root); `show` of a hostile .torrent (one path of 50,000 components) fails at once with a clear
 error in bounded memory, and `show` never prints a control character from a .torrent; a missing
 or malformed .torrent, an unwritable directory and unreachable trackers each give a one-line error
 and their exit code; Ctrl+C (SIGINT) during a download exits 130 after announcing `stopped` to a
@@ -106,11 +106,39 @@ def check_hostile_torrents(h, tessera):
     H.log('show of a torrent full of terminal escapes: every control character escaped or replaced')
 
 
+def check_v2_show(h, tessera, src):
+    """show of v2-only and hybrid .torrents libtorrent made from `src`: its info-hashes and the
+    pieces root of every file, as libtorrent reads them."""
+    import libtorrent as lt
+    for label, flags in (('v2-only', lt.create_torrent.v2_only), ('hybrid', 0)):
+        fs = lt.file_storage()
+        lt.add_files(fs, src)
+        ct = lt.create_torrent(fs, PIECE, flags=flags)
+        lt.set_piece_hashes(ct, os.path.dirname(os.path.abspath(src)))
+        path = h.path(f'{label}.torrent')
+        with open(path, 'wb') as f:
+            f.write(lt.bencode(ct.generate()))
+        ti = lt.torrent_info(path)
+        rc, out, err, _ = run([tessera, 'show', path])
+        H.check(rc == 0, f'show of a {label} torrent exited {rc}: {err}')
+        ih = ti.info_hashes()
+        H.check(f'info-hash v2: {ih.v2}' in out, f'{label}: show does not print the v2 info-hash {ih.v2}:\n{out}')
+        H.check((f'info-hash:   {ih.v1}' in out) == (label == 'hybrid'), f'{label}: v1 info-hash line wrong:\n{out}')
+        files = ti.files()
+        roots = [files.root(i).to_bytes().hex() for i in range(files.num_files())
+                 if not files.file_flags(i) & lt.file_storage.flag_pad_file and files.file_size(i) > 0]
+        for root in roots:
+            H.check(f'pieces root {root}' in out, f'{label}: show does not print the pieces root {root}:\n{out}')
+        H.check('piece layers: present' in out, f'{label}: show does not say the piece layers are present')
+        H.log(f'show of a {label} torrent: both hashes as libtorrent has them, {len(roots)} pieces roots')
+
+
 def body(h, args):
     tessera = args.tessera
     check_hostile_torrents(h, tessera)
     src = h.path('seed', 'payload')
     H.make_payload(src, H.multi_file_layout(TOTAL, PIECE), seed=5)
+    check_v2_show(h, tessera, src)
     port = h.free_port('127.0.0.1')
     t = H.make_torrent(src, h.path('payload.torrent'), [f'http://127.0.0.1:{port}/announce'], PIECE)
 
