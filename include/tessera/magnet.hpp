@@ -24,7 +24,7 @@ enum class magnet_errc {
   missing_info_hash,       ///< neither an `xt=urn:btih:` nor an `xt=urn:btmh:` parameter
   /// a `urn:btih:` value that is neither 40 hex digits nor 32 base32 characters, or a `urn:btmh:`
   /// value that is not "1220" + 64 hex digits (a multihash of another function than sha2-256,
-  /// 0x12, or of another length than 32 bytes, 0x20, is refused too)
+  /// 0x12, or of another length than 32 bytes, 0x20, is refused too), or an all-zero hash
   bad_info_hash,
   conflicting_info_hash,   ///< two `urn:btih:` (or two `urn:btmh:`) parameters with different hashes
   bad_peer,                ///< an `x.pe` that is not host:port, [v6]:port or has a bad port

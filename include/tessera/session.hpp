@@ -274,10 +274,11 @@ class session {
   session& operator=(const session&) = delete;
 
   /// Adds a torrent and starts it (check existing data, announce, connect). Fails with
-  /// std::errc::file_exists when the info-hash is already in the session,
-  /// std::errc::device_or_resource_busy while a torrent of that info-hash is still being removed
+  /// std::errc::file_exists when a torrent sharing its v1 or v2 info-hash is already in the
+  /// session, std::errc::device_or_resource_busy while such a torrent is still being removed
   /// (until its torrent_removed event),
-  /// std::errc::invalid_argument when `ti` is null or a `peers` entry is malformed, or with the
+  /// std::errc::invalid_argument when neither `ti` nor `info_hash` names a torrent (no v1 and no
+  /// v2) or a `peers` entry is malformed, or with the
   /// storage's OS error when the download directory cannot be created or written. When
   /// `error_message` is given it receives a human-readable explanation on failure (e.g.
   /// "mkdir /dl/x: Permission denied"), and is cleared on success.

@@ -231,11 +231,10 @@ result<magnet_link> parse_magnet(std::string_view uri) {
       add_unique(m.peers, std::move(*peer));
     }
   }
+  if (!have_v1 && !have_v2) return unexpected{make_error_code(magnet_errc::missing_info_hash)};
   // An all-zero hash parses but names nothing (info_hash_t reads zero as absent).
-  if (!m.info_hash.has_v1() && !m.info_hash.has_v2()) {
-    return unexpected{make_error_code(have_v1 || have_v2 ? magnet_errc::bad_info_hash
-                                                         : magnet_errc::missing_info_hash)};
-  }
+  if ((have_v1 && !m.info_hash.has_v1()) || (have_v2 && !m.info_hash.has_v2()))
+    return unexpected{make_error_code(magnet_errc::bad_info_hash)};
   return m;
 }
 

@@ -128,6 +128,7 @@ TEST(Magnet, RejectsConflictingV2Hashes) {
 TEST(Magnet, RejectsAllZeroInfoHashes) {
   expect_error("magnet:?xt=urn:btih:" + std::string(40, '0'), magnet_errc::bad_info_hash);
   expect_error("magnet:?xt=urn:btmh:1220" + std::string(64, '0'), magnet_errc::bad_info_hash);
+  expect_error("magnet:?xt=urn:btih:" + std::string(40, '0') + "&xt=" + btmh, magnet_errc::bad_info_hash);
 }
 
 TEST(Magnet, AcceptsTheSameInfoHashTwice) {
