@@ -114,9 +114,9 @@ struct created_torrent {
   /// (symlinks to folders, symlinks leaving the root, dangling symlinks, sockets, FIFOs, devices),
   /// paths relative to the root. Excluded paths are not in it.
   std::vector<std::string> skipped;
-  /// The torrent parsed back by parse_torrent (v1 and hybrid), for a program that adds it to a
-  /// session at once; nullopt for v2-only torrents, which the v1 parser does not read, and when
-  /// parse_torrent refuses the torrent (above its limits: 10 MiB of metainfo, a path longer than
+  /// The torrent parsed back by parse_torrent (every kind), for a program that adds it to a
+  /// session at once (a session does not take v2-only torrents yet); nullopt when parse_torrent
+  /// refuses the torrent (above its limits: 10 MiB of metainfo, a path longer than
   /// max_path_bytes); the .torrent itself is still made.
   std::optional<torrent_info> info;
 };

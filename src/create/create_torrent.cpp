@@ -107,9 +107,7 @@ result<created_torrent, create_error> create_torrent(const create_torrent_params
   out.num_files = static_cast<std::int64_t>(tree->files.size());
   out.total_size = total;
   out.skipped = std::move(tree->skipped);
-  if (req.v1) {
-    if (auto ti = parse_torrent(written.bytes)) out.info = std::move(*ti);
-  }
+  if (auto ti = parse_torrent(written.bytes)) out.info = std::move(*ti);
   out.torrent = std::move(written.bytes);
   return out;
 }

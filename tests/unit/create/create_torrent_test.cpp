@@ -111,7 +111,11 @@ TEST(CreateTorrent, NestedFoldersV2) {
   EXPECT_EQ(*layers.find_string(big_hashes.pieces_root.to_bytes()), concat(big_hashes.piece_layer));
   EXPECT_EQ(made->info_hashes.v2, sha256(detail::bencode(info)));
   EXPECT_FALSE(made->info_hashes.has_v1());
-  EXPECT_FALSE(made->info);  // the v1 parser does not read v2-only torrents
+  // Read back by the BEP 52 parser, which checks every piece layer against its root.
+  ASSERT_TRUE(made->info);
+  EXPECT_EQ(made->info->info_hash, made->info_hashes);
+  EXPECT_EQ(made->info->meta_version, 2);
+  EXPECT_TRUE(made->info->has_all_piece_layers());
   EXPECT_EQ(made->num_files, 3);
   EXPECT_EQ(made->num_pieces, 5 + 1);
 }
