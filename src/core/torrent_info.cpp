@@ -4,7 +4,7 @@
 namespace tessera {
 
 int torrent_info::num_pieces() const {
-  if (meta_version != 2 || has_v1() || piece_length <= 0) return static_cast<int>(piece_hashes.size());
+  if (!lacks_v1_pieces() || piece_length <= 0) return static_cast<int>(piece_hashes.size());
   // v2-only: the parser bounds this by max_v2_pieces.
   return static_cast<int>(total_size / piece_length + (total_size % piece_length != 0));
 }

@@ -132,7 +132,7 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
   }
   // A v2-only torrent has no SHA-1 piece hashes, and pieces are not verified by merkle tree yet
   // (BEP 52, issue 12): refused rather than downloaded unchecked.
-  if (params.ti && params.ti->meta_version == 2 && !params.ti->has_v1()) {
+  if (params.ti && params.ti->lacks_v1_pieces()) {
     return fail(std::make_error_code(std::errc::not_supported),
                 "v2-only torrents (BEP 52) can be read but not yet downloaded or seeded");
   }
