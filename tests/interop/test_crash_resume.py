@@ -43,8 +43,9 @@ FINAL_SLACK = 4 * PIECE   # endgame duplicates at the end of the last run
 KILL_WINDOW = (0.08, 0.88)  # kill moments spread over this part of the transfer (seeder bytes)
 
 
-def resume_file_pieces(path, t, out_dir):
-    """Set of piece indices the resume file at `path` claims; None when there is no file.
+def resume_file_pieces(path, t, out_dir, planted=None):
+    """Set of piece indices the resume file at `path` claims; None when there is no file, or
+    when it is still `planted`, the garbage this test wrote (a run killed before its first save).
 
     Fails the test when the file is not a well-formed tessera resume file for this torrent:
     it is written atomically, so a kill must never leave a torn one behind."""
@@ -52,6 +53,8 @@ def resume_file_pieces(path, t, out_dir):
         with open(path, 'rb') as f:
             raw = f.read()
     except FileNotFoundError:
+        return None
+    if planted is not None and raw == planted:
         return None
     d = lt.bdecode(raw)
     H.check(isinstance(d, dict), f'resume file {path} ({len(raw)} bytes) is not a bencoded dictionary')
@@ -162,6 +165,7 @@ def body(h, args):
     deadline = t0 + 120
     run = H.start_tessera_download(h, args.tessera, t, out, name='tessera_run1', extra=extra, log_level='info')
     waste_before = 0
+    planted = None  # the garbage resume file written, until a run replaces it
     for k in range(kills):
         reached = wait_seeder_bytes(seeder, run, targets[k] * t.total_size, deadline)
         H.check(reached, f'run {k + 1} exited with {run.returncode()} before kill {k + 1}; lower RATE')
@@ -169,7 +173,7 @@ def body(h, args):
         H.check(run.alive(), f'run {k + 1} exited with {run.returncode()} before kill {k + 1}')
         run.kill9()
         # What is on disk and what the resume file claims, at the moment of the crash.
-        claimed = resume_file_pieces(resume_file, t, out)
+        claimed = resume_file_pieces(resume_file, t, out, planted)
         on_disk = pieces_on_disk(t, out)
         up = settled_upload(seeder)
         H.log(f'kill {k + 1} at {time.monotonic() - t0:.1f} s: resume file claims '
@@ -195,6 +199,7 @@ def body(h, args):
             os.makedirs(state, exist_ok=True)
             with open(resume_file, 'wb') as f:
                 f.write(junk)
+            planted = junk
             H.log(f'replaced the resume file with {len(junk)} random bytes')
         # Restarts download in order: files finished before a save then stay untouched, so their
         # claimed pieces are trusted on the next restart without hashing (the stamp rule is
