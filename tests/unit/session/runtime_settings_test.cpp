@@ -163,8 +163,15 @@ TEST(RuntimeSettings, ASmallerOpenFilePoolClosesFiles) {
   temp_dir dir;
   write_payload(t, dir.path);
   session ses(loopback_settings("127.0.0.1"));
+  // Counted from the start: the first check's event may reach the event thread after the torrent
+  // is seeding, so a handler set later could count it as the recheck's.
+  auto checks = std::make_shared<std::atomic<int>>(0);
+  ses.set_event_handler([checks](const event& e) {
+    if (std::holds_alternative<events::torrent_checked>(e)) ++*checks;
+  });
   auto h = add_test_torrent(ses, t, dir.path);
   ASSERT_TRUE(wait_for_status(h, is_seeding));
+  ASSERT_TRUE(eventually([&] { return checks->load() == 1; }, 10s)) << "the first check's event";
   EXPECT_EQ(files_open_under(dir.path), 3) << "the pool (40 files) keeps the three files the check read";
   auto s = ses.current_settings();
   s.max_open_files = 1;
@@ -172,12 +179,8 @@ TEST(RuntimeSettings, ASmallerOpenFilePoolClosesFiles) {
   EXPECT_EQ(ses.current_settings().max_open_files, 1);
   EXPECT_LE(files_open_under(dir.path), 1);
   // Files are reopened when needed: a recheck still verifies every piece.
-  auto checks = std::make_shared<std::atomic<int>>(0);
-  ASSERT_TRUE(h.set_event_handler([checks](const event& e) {
-    if (std::holds_alternative<events::torrent_checked>(e)) ++*checks;
-  }));
   ASSERT_TRUE(h.force_recheck());
-  ASSERT_TRUE(eventually([&] { return checks->load() == 1; }, 10s)) << "the recheck ended";
+  ASSERT_TRUE(eventually([&] { return checks->load() == 2; }, 10s)) << "the recheck ended";
   auto again = wait_for_status(h, is_seeding);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->state, torrent_state::seeding) << again->error;
