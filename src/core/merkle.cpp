@@ -54,6 +54,11 @@ sha256_hash piece_root(std::span<const sha256_hash> block_hashes, std::int64_t p
   return root(block_hashes, piece_length / block_size);
 }
 
+sha256_hash piece_layer_root(std::span<const sha256_hash> piece_layer, std::int64_t piece_length) {
+  return root(piece_layer, next_power_of_two(static_cast<std::int64_t>(piece_layer.size())),
+              log2_exact(piece_length / block_size));
+}
+
 file_tree_hashes hash_file(std::span<const sha256_hash> block_hashes, std::int64_t file_size,
                            std::int64_t piece_length) {
   if (piece_length < block_size || !std::has_single_bit(static_cast<std::uint64_t>(piece_length))) {
@@ -66,7 +71,7 @@ file_tree_hashes hash_file(std::span<const sha256_hash> block_hashes, std::int64
   file_tree_hashes out;
   if (file_size == 0) return out;
   const int piece_layer_index = log2_exact(piece_length / block_size);
-  const int height = log2_exact(next_power_of_two(blocks));
+  const int height = tree_height(blocks);
   std::vector<sha256_hash> layer(block_hashes.begin(), block_hashes.end());
   for (int k = 0; k < height; ++k) {
     if (k == piece_layer_index && file_size > piece_length) out.piece_layer = layer;

@@ -54,6 +54,10 @@ file_tree_hashes hash_file(std::span<const sha256_hash> block_hashes, std::int64
 /// zero leaves to piece_length / 16 KiB): what the piece layer holds for it.
 sha256_hash piece_root(std::span<const sha256_hash> block_hashes, std::int64_t piece_length);
 
+/// A file's pieces root from its piece layer (one hash per piece, more than one piece): the
+/// layer padded with zero-piece subtrees to the next power of two, hashed up to the root.
+sha256_hash piece_layer_root(std::span<const sha256_hash> piece_layer, std::int64_t piece_length);
+
 // --- Proofs (BEP 52 `hashes` messages) ---------------------------------------------------------
 //
 // A file of `blocks` 16 KiB blocks has a tree of next_power_of_two(blocks) leaves, `height` =

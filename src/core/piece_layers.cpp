@@ -18,7 +18,6 @@ result<piece_layer_map> parse_piece_layers(const bvalue& piece_layers, std::span
     auto [it, added] = wanted.emplace(f.pieces_root, f.length);
     if (!added && it->second != f.length) return fail(metainfo_errc::bad_piece_layers);
   }
-  const int layer_index = merkle::log2_exact(piece_length / block_size);
   piece_layer_map out;
   for (const auto& [key, value] : piece_layers.as_dict()) {
     const auto root = sha256_hash::from_bytes(key);
@@ -33,7 +32,7 @@ result<piece_layer_map> parse_piece_layers(const bvalue& piece_layers, std::span
     layer.reserve(static_cast<std::size_t>(pieces));
     for (std::size_t i = 0; i < bytes.size(); i += 32)
       layer.push_back(*sha256_hash::from_bytes(std::string_view(bytes).substr(i, 32)));
-    if (merkle::root(layer, merkle::next_power_of_two(pieces), layer_index) != *root)
+    if (merkle::piece_layer_root(layer, piece_length) != *root)
       return fail(metainfo_errc::piece_layer_mismatch);
     out.emplace(*root, std::move(layer));
   }

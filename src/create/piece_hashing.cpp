@@ -299,10 +299,7 @@ result<hash_result, create_error> hash_files(const hash_request& req) {
 
 sha256_hash file_root(const file_hashes& h, std::int64_t file_size, std::int64_t piece_length) {
   if (file_size == 0) return {};
-  if (h.piece_layer) {
-    const int layer = merkle::log2_exact(piece_length / block_size);
-    return merkle::root(h.hashes, merkle::next_power_of_two(static_cast<std::int64_t>(h.hashes.size())), layer);
-  }
+  if (h.piece_layer) return merkle::piece_layer_root(h.hashes, piece_length);
   return merkle::hash_file(h.hashes, file_size, piece_length).pieces_root;
 }
 

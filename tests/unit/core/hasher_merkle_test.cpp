@@ -75,6 +75,7 @@ TEST(Merkle, FileRootMatchesTheReferenceForEveryBlockCount) {
     // The root over the piece layer, padded with zero-piece subtrees, is the file's root.
     if (!h.piece_layer.empty()) {
       EXPECT_EQ(merkle::root(h.piece_layer, merkle::next_power_of_two(n) / 4, 2), h.pieces_root) << n;
+      EXPECT_EQ(merkle::piece_layer_root(h.piece_layer, 64 * 1024), h.pieces_root) << n;
     }
   }
 }
