@@ -22,12 +22,9 @@ void start(EVP_MD_CTX* ctx) {
 
 template <class Digest>
 basic_hasher<Digest>::basic_hasher() : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ == nullptr) throw std::bad_alloc();
-  try {
-    start<Digest>(ctx_);
-  } catch (...) {
-    EVP_MD_CTX_free(ctx_);
-    throw;
+  if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, algorithm<Digest>(), nullptr) != 1) {
+    EVP_MD_CTX_free(ctx_);  // null is fine
+    throw std::bad_alloc();
   }
 }
 

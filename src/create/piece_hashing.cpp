@@ -253,15 +253,15 @@ result<hash_result, create_error> hash_files(const hash_request& req) {
   for (int t = 0; t < threads; ++t) {
     try {
       pool.emplace_back([&s] {
-      try {
-        hash_worker w(s);
-        w.run();
-      } catch (const std::bad_alloc&) {
-        s.fail(create_error{std::make_error_code(std::errc::not_enough_memory), {}});
-      }
-      std::lock_guard lock(s.mutex);
-      --s.running;
-      s.cv.notify_all();
+        try {
+          hash_worker w(s);
+          w.run();
+        } catch (const std::bad_alloc&) {
+          s.fail(create_error{std::make_error_code(std::errc::not_enough_memory), {}});
+        }
+        std::lock_guard lock(s.mutex);
+        --s.running;
+        s.cv.notify_all();
       });
     } catch (const std::system_error& e) {  // no thread to be had: the started ones stop
       s.fail(create_error{e.code(), {}});
