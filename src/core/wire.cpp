@@ -78,6 +78,11 @@ bool length_fits(std::uint8_t id, std::uint32_t length) {
       return length >= 9;
     case msg_id::extended:
       return length >= 2;
+    case msg_id::hash_request:
+    case msg_id::hash_reject:
+      return length == 1 + hash_request_payload;
+    case msg_id::hashes:
+      return length >= 1 + hash_request_payload;
     default:
       return true;
   }
@@ -96,6 +101,9 @@ bool is_known(std::uint8_t id) {
     case msg_id::cancel:
     case msg_id::port:
     case msg_id::extended:
+    case msg_id::hash_request:
+    case msg_id::hashes:
+    case msg_id::hash_reject:
       return true;
   }
   return false;
@@ -201,6 +209,37 @@ decode_result decode_message(std::span<const std::uint8_t> in, std::uint32_t max
     case msg_id::extended:
       r.msg = extended{body[0], payload.subspan(1)};
       break;
+    case msg_id::hash_request:
+    case msg_id::hash_reject: {
+      auto h = decode_hash_request(payload);
+      if (!h) {
+        r = decode_result{};
+        r.ec = h.error();
+        return r;
+      }
+      if (id == static_cast<std::uint8_t>(msg_id::hash_request)) {
+        r.msg = hash_request_msg{*h};
+      } else {
+        r.msg = hash_reject_msg{*h};
+      }
+      break;
+    }
+    case msg_id::hashes: {
+      auto h = decode_hash_request(payload.first(hash_request_payload));
+      if (!h) {
+        r = decode_result{};
+        r.ec = h.error();
+        return r;
+      }
+      const auto hashes = static_cast<std::uint64_t>(h->length) + static_cast<std::uint64_t>(uncle_count(*h));
+      if (payload.size() != hash_request_payload + 32 * hashes) {
+        r = decode_result{};
+        r.ec = make_error_code(hash_errc::bad_message_length);
+        return r;
+      }
+      r.msg = hashes_msg{*h, payload};
+      break;
+    }
     default:
       r.msg = unknown{id, payload};
       break;

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/hash_messages.hpp"
 #include "tessera/result.hpp"
 #include "tessera/types.hpp"
 
@@ -38,6 +39,8 @@ struct handshake {
   bool supports_extensions() const { return reserved[5] & 0x10; }  ///< BEP 10
   bool supports_fast() const { return reserved[7] & 0x04; }        ///< BEP 6
   bool supports_dht() const { return reserved[7] & 0x01; }         ///< BEP 5
+  /// BEP 52 ("Upgrade Path"): the sender supports v2 torrents and the hash messages 21-23.
+  bool supports_v2() const { return reserved[7] & 0x10; }
 };
 /// Appends the 68 handshake bytes.
 void write_handshake(std::vector<std::uint8_t>& out, const handshake& h);
@@ -47,6 +50,7 @@ result<handshake> parse_handshake(std::span<const std::uint8_t> in);
 enum class msg_id : std::uint8_t {
   choke = 0, unchoke = 1, interested = 2, not_interested = 3, have = 4, bitfield = 5,
   request = 6, piece = 7, cancel = 8, port = 9, extended = 20,
+  hash_request = 21, hashes = 22, hash_reject = 23,  ///< BEP 52 (core/hash_messages.hpp)
 };
 
 struct keep_alive { bool operator==(const keep_alive&) const = default; };
@@ -68,18 +72,31 @@ struct cancel {
 struct piece { piece_index piece; std::int32_t begin = 0; std::span<const std::uint8_t> data; };
 struct port { std::uint16_t port = 0; bool operator==(const struct port&) const = default; };  ///< BEP 5
 struct extended { std::uint8_t id = 0; std::span<const std::uint8_t> payload; };          ///< BEP 10
+/// BEP 52 `hash request` (21) and `hash reject` (23): the 48-byte payload decoded and its fields
+/// range-checked by core/hash_messages (decode_hash_request); whether it fits a file's tree is the
+/// receiver's check (check_request).
+struct hash_request_msg { detail::hash_request request; };
+struct hash_reject_msg { detail::hash_request request; };
+/// BEP 52 `hashes` (22): the header decoded and checked as a request's, and the payload's length
+/// checked to be exactly the header plus 32 bytes per hash it implies (length + uncle_count).
+/// `payload` is the whole payload after the id (header included), for decode_hashes, which
+/// copies the hashes out; valid as long as the input buffer.
+struct hashes_msg { detail::hash_request request; std::span<const std::uint8_t> payload; };
 /// Any other id (e.g. BEP 6 messages before that extension is supported): skipped, not fatal.
 /// `payload` is what of it was in the input (all of it unless decode_result::skip is set).
 struct unknown { std::uint8_t id = 0; std::span<const std::uint8_t> payload; };
 
 using message = std::variant<keep_alive, choke, unchoke, interested, not_interested, have, bitfield,
-                             request, piece, cancel, port, extended, unknown>;
+                             request, piece, cancel, port, extended, hash_request_msg, hashes_msg,
+                             hash_reject_msg, unknown>;
 
 /// Outcome of decoding the front of a receive buffer.
 struct decode_result {
   std::size_t consumed = 0;  ///< bytes used by `msg`; 0 means "need more bytes" (or an error)
   message msg;
-  std::error_code ec;        ///< set on malformed input: the peer should be disconnected
+  /// Set on malformed input: the peer should be disconnected. wire_errc, or hash_errc for a BEP 52
+  /// hash message whose payload core/hash_messages refuses.
+  std::error_code ec;
   /// When more bytes are needed: the total the whole message will take (length prefix + body),
   /// or 4 when even the prefix is incomplete. Lets the reader size its next read.
   std::size_t needed = 0;

@@ -91,6 +91,7 @@ wire::handshake peer_connection::impl::our_handshake() const {
   wire::handshake h;  // reserved bits zero but the extension protocol (BEP 10) and DHT (BEP 5)
   h.reserved[5] |= 0x10;
   if (host.dht_port() != 0) h.reserved[7] |= 0x01;
+  if (info_hash.has_v2()) h.reserved[7] |= 0x10;  // BEP 52: we speak v2 for this torrent
   h.info_hash = wire_info_hash;
   h.id = host.our_peer_id();
   return h;
@@ -158,6 +159,11 @@ void peer_connection::impl::close(std::error_code reason) {
     } catch (...) {
       if (!failure) failure = std::current_exception();
     }
+  }
+  try {
+    fail_hash_requests(reason);
+  } catch (...) {
+    if (!failure) failure = std::current_exception();
   }
   host.on_disconnect(owner, reason);
   if (failure) std::rethrow_exception(failure);
@@ -250,6 +256,7 @@ bool peer_connection::impl::accept_handshake(const wire::handshake& h, bool repl
   remote_id = h.id;
   peer_dht = h.supports_dht();
   peer_ext = h.supports_extensions();
+  peer_v2 = h.supports_v2();
   if (reply) {
     wire_info_hash = h.info_hash;  // answer in the form we were asked in
     wire::write_handshake(sendq.queued(), our_handshake());
@@ -413,6 +420,8 @@ void peer_connection::impl::on_tick(clock_type::time_point now) {
     close(peer_errc::send_stalled);
     return;
   }
+  expire_hash_requests(now);
+  if (closed) return;
   if (am_interested || peer_interested) {
     last_interest = now;
   } else if (now - last_interest >= settings.idle_timeout) {

@@ -21,6 +21,7 @@
 
 #include "core/bitfield.hpp"
 #include "core/extension_messages.hpp"
+#include "core/hash_messages.hpp"
 #include "core/piece_picker.hpp"
 #include "core/ut_metadata.hpp"
 #include "core/ut_pex.hpp"
@@ -124,6 +125,38 @@ class peer_host {
     (void)c;
     (void)m;
   }
+
+  // --- BEP 52 hash messages (21-23; peer_connection_hashes.cpp) ---
+  /// Completion of on_hash_request: the hashes answering the request (base hashes, then the
+  /// uncles lowest first, as answer_request gives them), or an error (any: a `hash reject` goes
+  /// out). May run inside the call or later on the network thread, at most once; it may run
+  /// after the connection closed (it checks).
+  using hashes_handler = std::function<void(result<std::vector<sha256_hash>>)>;
+  /// The peer sent a `hash request` whose fields are in range (hash_messages checked them; not
+  /// yet whether they fit a file's tree: the host's check). At most
+  /// peer_connection_settings::max_hash_requests_served are with the host at a time; the
+  /// connection rejects the rest itself. Default: unavailable (rejected).
+  virtual void on_hash_request(peer_connection& c, const hash_request& r, hashes_handler done) {
+    (void)c;
+    (void)r;
+    done(unexpected{make_error_code(hash_errc::unavailable)});
+  }
+  /// A `hashes` message answering our request `m.request` (sent with
+  /// peer_connection::send_hash_request and still outstanding). Not verified: that is the
+  /// host's (verify_hashes; a reply that does not verify is the peer's fault). Default: nothing.
+  virtual void on_hashes(peer_connection& c, const hashes_message& m) {
+    (void)c;
+    (void)m;
+  }
+  /// Our request `r` ended without hashes: `reason` is hash_errc::unavailable for a `hash
+  /// reject`, peer_errc::timeout when no answer came within hash_request_timeout, or the close
+  /// reason when the connection closed with it outstanding (reported before on_disconnect).
+  /// Default: nothing.
+  virtual void on_hash_request_failed(peer_connection& c, const hash_request& r, std::error_code reason) {
+    (void)c;
+    (void)r;
+    (void)reason;
+  }
 };
 
 /// Tuning of one connection; durations are std::chrono.
@@ -197,6 +230,14 @@ struct peer_connection_settings {
   /// ut_pex messages accepted per peer per minute (BEP 11 asks for at most one); more close the
   /// connection (peer_errc::pex_flood).
   int max_pex_per_minute = 3;
+  /// BEP 52 `hash request`s of the peer being answered at once (the host may read and hash a
+  /// piece from disk for one); more arriving meanwhile are answered with `hash reject`.
+  int max_hash_requests_served = 8;
+  /// Our `hash request`s outstanding to the peer at once (send_hash_request refuses more).
+  int max_hash_requests_sent = 16;
+  /// An outstanding `hash request` of ours unanswered for this long is given up
+  /// (host.on_hash_request_failed with peer_errc::timeout); a late answer is then dropped.
+  std::chrono::seconds hash_request_timeout{30};
 };
 
 /// Counters of one connection. Byte counts are payload bytes; rates are bytes/s over a few seconds.
@@ -247,6 +288,14 @@ struct peer_connection_stats {
 /// after; a message with an id we do not know is skipped as it streams in, never buffered. An
 /// exception escaping the connection's code (a broken invariant, or thrown by the host) is
 /// logged and closes the connection (peer_errc::internal_error).
+///
+/// BEP 52 hash messages: our handshake sets the v2 bit (reserved[7] & 0x10) when the torrent's
+/// info_hash has a v2 part. A `hash request` is handed to host.on_hash_request (at most
+/// max_hash_requests_served at a time, the rest rejected) and answered with `hashes` or `hash
+/// reject` through the send queue. Our requests (send_hash_request, only to peers that set the
+/// v2 bit) are tracked (hash_request_tracker): a `hashes` or `hash reject` that answers none of
+/// them closes the connection (hash_errc::not_requested), unless it answers one that timed out
+/// (then it is dropped); a malformed hash message closes it with its hash_errc.
 ///
 /// Extension protocol (BEP 10): our handshake sets the extension bit (reserved[5] & 0x10); when
 /// the peer's does too, our extended handshake follows the bitfield, with `m` {ut_metadata: 2,
@@ -309,6 +358,12 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   /// Sends a ut_pex message (BEP 11). False (nothing sent) when the peer did not offer ut_pex,
   /// we did not (host.pex_enabled() false), or the connection is closed.
   bool send_pex(const pex_message& m);
+  /// Sends a BEP 52 `hash request`. False (nothing sent) when the peer did not set the v2 bit,
+  /// the same request is outstanding, max_hash_requests_sent are, or the connection is closed
+  /// or not past the handshake. Its answer goes to host.on_hashes or on_hash_request_failed.
+  bool send_hash_request(const hash_request& r);
+  /// Our hash requests awaiting an answer.
+  int outstanding_hash_requests() const;
 
   // --- state ---
   peer_key key() const;
@@ -332,6 +387,8 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   /// Our side's address of the socket (empty endpoint when not connected).
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   bool is_snubbed() const;
+  /// The peer's handshake set the BEP 52 v2 bit (reserved[7] & 0x10).
+  bool supports_v2() const;
   peer_connection_stats stats() const;
   /// The peer's extended handshake (BEP 10); nullopt until it arrived, and for peers without
   /// the extension protocol.

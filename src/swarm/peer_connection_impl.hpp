@@ -17,6 +17,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/hash_request_tracker.hpp"
 #include "swarm/peer_connection.hpp"
 #include "swarm/rate_meter.hpp"
 #include "swarm/receive_buffer.hpp"
@@ -80,6 +81,7 @@ struct peer_connection::impl {
   bool handshake_done = false;
   bool peer_dht = false;  // the peer's handshake set the DHT bit (BEP 5)
   bool peer_ext = false;  // the peer's handshake set the extension protocol bit (BEP 10)
+  bool peer_v2 = false;   // the peer's handshake set the v2 bit (BEP 52)
   bool writer_waiting = false;
   bool pipeline_dirty = false;  // blocks arrived during a decode batch: top up after the batch
   bool peer_choking = true;
@@ -119,6 +121,12 @@ struct peer_connection::impl {
   // Kept while the host has no metadata (magnet), replayed by metadata_ready().
   std::optional<std::vector<std::uint8_t>> pending_bitfield;
   std::vector<std::int32_t> pending_haves;
+
+  // BEP 52 hash messages (peer_connection_hashes.cpp).
+  hash_request_tracker hash_requests{static_cast<std::size_t>(settings.max_hash_requests_sent)};
+  std::deque<std::pair<hash_request, clock_type::time_point>> hash_sent;  // oldest first
+  std::deque<hash_request> hash_expired;  // timed out: a late answer is dropped, not fatal
+  int hash_requests_serving = 0;          // the peer's requests with the host now
 
   std::deque<outstanding_request> outstanding;
   /// Later of the last block received and the moment the request queue became non-empty.
@@ -237,6 +245,19 @@ struct peer_connection::impl {
   void keep_pending_bitfield(std::span<const std::uint8_t> bits);
   void keep_pending_have(std::int32_t piece);
   void metadata_ready();
+
+  // --- BEP 52 hash messages (peer_connection_hashes.cpp) ---
+
+  void on_message(const wire::hash_request_msg& m);
+  void on_message(const wire::hashes_msg& m);
+  void on_message(const wire::hash_reject_msg& m);
+  /// Removes `r` from the outstanding requests; false (and the connection closed) when it was
+  /// never asked; `late` set when it had timed out (the answer is to be dropped).
+  bool take_hash_answer(const hash_request& r, bool& late);
+  /// Gives up requests older than hash_request_timeout (the tick).
+  void expire_hash_requests(clock_type::time_point now);
+  /// The connection closes: every outstanding request is reported failed with `reason`.
+  void fail_hash_requests(std::error_code reason);
 
   // --- request pipeline ---
 

@@ -171,6 +171,90 @@ TEST(Wire, CompleteUnknownIdNeedsNoSkip) {
   EXPECT_EQ(r.skip, 0u);
 }
 
+detail::hash_request sample_hash_request() {
+  detail::hash_request r;
+  for (int i = 0; i < 32; ++i) r.pieces_root.bytes[i] = static_cast<std::uint8_t>(i + 1);
+  r.base_layer = 0;
+  r.index = 4;
+  r.length = 4;
+  r.proof_layers = 3;  // uncles at layers 2 and 3
+  return r;
+}
+
+TEST(Wire, HashRequestAndRejectDecodeTheirFields) {
+  const auto r = sample_hash_request();
+  bytes out;
+  write_hash_request(out, r);
+  EXPECT_EQ(out.size(), 4u + 1u + 48u);
+  EXPECT_EQ(out[4], 21);
+  EXPECT_EQ(decode_as<hash_request_msg>(out).request, r);
+  out.clear();
+  write_hash_reject(out, r);
+  EXPECT_EQ(out[4], 23);
+  EXPECT_EQ(decode_as<hash_reject_msg>(out).request, r);
+}
+
+TEST(Wire, HashesDecodeHeaderAndKeepThePayload) {
+  const auto r = sample_hash_request();
+  detail::hashes_message m{r, std::vector<sha256_hash>(4 + 2)};
+  for (std::size_t i = 0; i < m.hashes.size(); ++i) m.hashes[i].bytes[0] = static_cast<std::uint8_t>(i + 7);
+  bytes out;
+  write_hashes(out, m);
+  EXPECT_EQ(out[4], 22);
+  const auto h = decode_as<hashes_msg>(out);
+  EXPECT_EQ(h.request, r);
+  EXPECT_EQ(h.payload.size(), 48u + 6u * 32u);
+  auto full = decode_hashes(h.payload);
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->hashes, m.hashes);
+}
+
+TEST(Wire, HashMessagesOfTheWrongSizeAreErrors) {
+  bytes req;
+  write_hash_request(req, sample_hash_request());
+  auto longer = req;
+  longer[3] += 1;  // 50 bytes of body
+  longer.push_back(0);
+  EXPECT_EQ(decode_message(longer, limit).ec, wire_errc::bad_message_length);
+  // A length judged on the prefix and id alone: no need to wait for the body.
+  const bytes short_reject{0, 0, 0, 20, 23, 1, 2, 3};
+  EXPECT_EQ(decode_message(short_reject, limit).ec, wire_errc::bad_message_length);
+  // `hashes` whose hash count does not match its header (6 expected, 5 sent).
+  detail::hashes_message m{sample_hash_request(), std::vector<sha256_hash>(5)};
+  bytes out;
+  write_hashes(out, m);
+  EXPECT_EQ(decode_message(out, 1 << 20).ec, detail::hash_errc::bad_message_length);
+}
+
+TEST(Wire, HashRequestFieldsOutOfRangeAreErrors) {
+  auto r = sample_hash_request();
+  r.length = 3;  // not a power of two
+  bytes out;
+  write_hash_request(out, r);
+  EXPECT_EQ(decode_message(out, limit).ec, detail::hash_errc::bad_request);
+  r = sample_hash_request();
+  r.index = 2;  // not a multiple of length
+  out.clear();
+  write_hash_reject(out, r);
+  EXPECT_EQ(decode_message(out, limit).ec, detail::hash_errc::bad_request);
+  r = sample_hash_request();
+  r.base_layer = -1;
+  out.clear();
+  write_hashes(out, {r, std::vector<sha256_hash>(4)});
+  EXPECT_EQ(decode_message(out, 1 << 20).ec, detail::hash_errc::bad_request);
+}
+
+TEST(Wire, IncompleteHashesAreBufferedNotSkipped) {
+  detail::hashes_message m{sample_hash_request(), std::vector<sha256_hash>(6)};
+  bytes out;
+  write_hashes(out, m);
+  auto r = decode_message(std::span(out).first(100), 1 << 20);
+  ASSERT_FALSE(r.ec);
+  EXPECT_EQ(r.consumed, 0u);
+  EXPECT_EQ(r.skip, 0u);
+  EXPECT_EQ(r.needed, out.size());
+}
+
 TEST(Wire, IncompleteKnownIdIsBufferedNotSkipped) {
   bytes in;
   write_piece_header(in, piece_index{0}, 0, 100);
@@ -304,6 +388,19 @@ TEST(Wire, HandshakeRoundTrips) {
   EXPECT_TRUE(parsed->supports_extensions());
   EXPECT_TRUE(parsed->supports_fast());
   EXPECT_TRUE(parsed->supports_dht());
+  EXPECT_FALSE(parsed->supports_v2());
+}
+
+TEST(Wire, V2BitIsReservedByteSevenMaskSixteen) {
+  // BEP 52: reserved_byte[7] |= 0x10 announces v2 support.
+  handshake h;
+  EXPECT_FALSE(h.supports_v2());
+  h.reserved[7] = 0x10;
+  EXPECT_TRUE(h.supports_v2());
+  EXPECT_FALSE(h.supports_dht());
+  EXPECT_FALSE(h.supports_fast());
+  h.reserved[7] = 0xef;  // every other bit
+  EXPECT_FALSE(h.supports_v2());
 }
 
 TEST(Wire, HandshakeWithOtherProtocolStringIsRejected) {

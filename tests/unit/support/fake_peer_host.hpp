@@ -190,6 +190,23 @@ struct fake_host final : peer_host {
     note("on_pex");
     pex_msgs.push_back(m);
   }
+
+  // --- BEP 52 hash messages: requests held until answered by the test ---
+  std::vector<std::pair<hash_request, hashes_handler>> hash_requests;
+  std::vector<hashes_message> hashes_received;
+  std::vector<std::pair<hash_request, std::error_code>> hash_failures;
+  void on_hash_request(peer_connection&, const hash_request& r, hashes_handler done) override {
+    note("on_hash_request");
+    hash_requests.emplace_back(r, std::move(done));
+  }
+  void on_hashes(peer_connection&, const hashes_message& m) override {
+    note("on_hashes");
+    hashes_received.push_back(m);
+  }
+  void on_hash_request_failed(peer_connection&, const hash_request& r, std::error_code reason) override {
+    note("on_hash_request_failed");
+    hash_failures.emplace_back(r, reason);
+  }
 };
 
 }  // namespace tessera::test

@@ -192,8 +192,10 @@ class PeerConnection : public ::testing::Test {
     if (h) {
       EXPECT_EQ(h->info_hash, host.ti.info_hash.best());
       EXPECT_EQ(h->id, host.ours);
-      // Only the extension protocol bit (BEP 10); the DHT bit needs a DHT port.
-      EXPECT_EQ(h->reserved, (std::array<std::uint8_t, 8>{0, 0, 0, 0, 0, 0x10, 0, 0}));
+      // Only the extension protocol bit (BEP 10), and the v2 bit (BEP 52) for a torrent with a
+      // v2 part; the DHT bit needs a DHT port.
+      const std::uint8_t v2 = host.ti.info_hash.has_v2() ? 0x10 : 0;
+      EXPECT_EQ(h->reserved, (std::array<std::uint8_t, 8>{0, 0, 0, 0, 0, 0x10, 0, v2}));
     }
     co_await p.send(handshake_bytes(ih.value_or(host.ti.info_hash.best()), their_id, extensions));
     co_return p;
