@@ -256,7 +256,9 @@ bool peer_connection::impl::accept_handshake(const wire::handshake& h, bool repl
   remote_id = h.id;
   peer_dht = h.supports_dht();
   peer_ext = h.supports_extensions();
-  peer_v2 = h.supports_v2();
+  // libtorrent 2.0 does not set the BEP 52 bit, but a peer that names the torrent by its v2
+  // info-hash speaks v2 all the same.
+  peer_v2 = h.supports_v2() || (info_hash.has_v2() && h.info_hash == info_hash.v2_truncated());
   if (reply) {
     wire_info_hash = h.info_hash;  // answer in the form we were asked in
     wire::write_handshake(sendq.queued(), our_handshake());
@@ -273,7 +275,8 @@ bool peer_connection::impl::accept_handshake(const wire::handshake& h, bool repl
   last_receive = now;
   connected_at = now;
   last_interest = now;
-  spdlog::debug("peer {}: handshake done, client {}", label, client_name_from_peer_id(remote_id));
+  spdlog::debug("peer {}: handshake done, client {}{}", label, client_name_from_peer_id(remote_id),
+                peer_v2 ? ", v2" : "");
   return true;
 }
 
@@ -550,12 +553,21 @@ void peer_connection::impl::on_message(const wire::bitfield& m) {
 bool peer_connection::impl::valid_block_range(piece_index piece, std::int32_t begin, std::int32_t length) const {
   if (piece.value < 0 || piece.value >= num_pieces()) return false;
   if (begin < 0 || length <= 0 || length > block_size) return false;
-  return std::int64_t{begin} + length <= host.info().piece_size(piece);
+  return std::int64_t{begin} + length <= requestable_piece_size(piece);
+}
+
+std::int64_t peer_connection::impl::requestable_piece_size(piece_index piece) const {
+  const auto& ti = host.info();
+  // libtorrent 2.0 lays a v2-only torrent out with padding after its last file too, so its last
+  // piece is a whole piece to it; the bytes past our end are that padding (zeros).
+  if (ti.lacks_v1_pieces() && piece.value == ti.num_pieces() - 1) return ti.piece_length;
+  return ti.piece_size(piece);
 }
 
 void peer_connection::impl::on_message(const wire::request& m) {
   if (!host.has_metadata()) return;  // we have no pieces to serve yet
   if (!valid_block_range(m.piece, m.begin, m.length)) {
+    spdlog::debug("peer {}: bad request piece {} begin {} length {}", label, m.piece.value, m.begin, m.length);
     close(peer_errc::bad_request);
     return;
   }
@@ -581,6 +593,18 @@ void peer_connection::impl::on_message(const wire::request& m) {
   r.piece = m.piece;
   r.begin = m.begin;
   r.length = m.length;
+  // A request reaching into the padding after a v2-only torrent's end reads only what is there.
+  const std::int64_t real = host.info().piece_size(m.piece);
+  r.read_length = static_cast<std::int32_t>(std::clamp<std::int64_t>(real - m.begin, 0, m.length));
+  if (r.read_length == 0) {  // padding alone: zeros, nothing to read
+    r.reading = true;
+    r.ready = true;
+    r.data.assign(static_cast<std::size_t>(r.length), 0);
+    ++ready_uploads;
+    upload_queue.push_back(std::move(r));
+    send_ready_uploads();
+    return;
+  }
   upload_queue.push_back(std::move(r));
   pump_uploads();
 }
@@ -609,7 +633,7 @@ void peer_connection::impl::pump_uploads() {
     if (r.reading) continue;
     r.reading = true;
     ++reads_in_flight;
-    host.read_block(r.piece, r.begin, r.length,
+    host.read_block(r.piece, r.begin, r.read_length,
                     [weak = owner.weak_from_this(), id = r.id](std::error_code ec,
                                                                std::span<const std::uint8_t> data) {
                       auto self = weak.lock();
@@ -629,7 +653,7 @@ void peer_connection::impl::on_read_done(std::uint64_t id, std::error_code ec, s
     pump_uploads();
     return;
   }
-  if (!ec && data.size() != static_cast<std::size_t>(it->length)) {
+  if (!ec && data.size() != static_cast<std::size_t>(it->read_length)) {
     ec = std::make_error_code(std::errc::io_error);
   }
   if (ec) {
@@ -641,6 +665,7 @@ void peer_connection::impl::on_read_done(std::uint64_t id, std::error_code ec, s
   // asked for them (a block served from the read cache must not overtake one read from disk; a
   // sequential or streaming peer relies on the order).
   it->data.assign(data.begin(), data.end());
+  it->data.resize(static_cast<std::size_t>(it->length), 0);  // padding past the end (see above)
   it->ready = true;
   ++ready_uploads;
   send_ready_uploads();

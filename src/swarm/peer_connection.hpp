@@ -292,8 +292,8 @@ struct peer_connection_stats {
 /// BEP 52 hash messages: our handshake sets the v2 bit (reserved[7] & 0x10) when the torrent's
 /// info_hash has a v2 part. A `hash request` is handed to host.on_hash_request (at most
 /// max_hash_requests_served at a time, the rest rejected) and answered with `hashes` or `hash
-/// reject` through the send queue. Our requests (send_hash_request, only to peers that set the
-/// v2 bit) are tracked (hash_request_tracker): a `hashes` or `hash reject` that answers none of
+/// reject` through the send queue. Our requests (send_hash_request, only to peers that
+/// supports_v2()) are tracked (hash_request_tracker): a `hashes` or `hash reject` that answers none of
 /// them closes the connection (hash_errc::not_requested), unless it answers one that timed out
 /// (then it is dropped); a malformed hash message closes it with its hash_errc.
 ///
@@ -308,7 +308,8 @@ struct peer_connection_stats {
 /// with an id we did not assign is ignored; a malformed ut_metadata or ut_pex payload closes the
 /// connection with its extension_errc. Before the host has metadata (magnet), a bitfield longer
 /// than the peer's `metadata_size` allows (a torrent has at most one piece per 20 bytes of info
-/// dictionary; max_metadata_size while it has not said) closes the connection (bad_bitfield), as
+/// dictionary; max_metadata_size while it has not said; max_v2_pieces for a torrent named by a v2
+/// info-hash alone, whose info dictionary has no `pieces`) closes the connection (bad_bitfield), as
 /// does a have beyond that bound (have_out_of_range).
 class peer_connection : public std::enable_shared_from_this<peer_connection> {
  public:
@@ -358,7 +359,7 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   /// Sends a ut_pex message (BEP 11). False (nothing sent) when the peer did not offer ut_pex,
   /// we did not (host.pex_enabled() false), or the connection is closed.
   bool send_pex(const pex_message& m);
-  /// Sends a BEP 52 `hash request`. False (nothing sent) when the peer did not set the v2 bit,
+  /// Sends a BEP 52 `hash request`. False (nothing sent) when the peer does not supports_v2(),
   /// the same request is outstanding, max_hash_requests_sent are, or the connection is closed
   /// or not past the handshake. Its answer goes to host.on_hashes or on_hash_request_failed.
   bool send_hash_request(const hash_request& r);
@@ -387,7 +388,8 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   /// Our side's address of the socket (empty endpoint when not connected).
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   bool is_snubbed() const;
-  /// The peer's handshake set the BEP 52 v2 bit (reserved[7] & 0x10).
+  /// The peer speaks BEP 52: its handshake set the v2 bit (reserved[7] & 0x10), or named a
+  /// torrent with a v2 part by its truncated v2 info-hash (libtorrent 2.0 sets no bit).
   bool supports_v2() const;
   peer_connection_stats stats() const;
   /// The peer's extended handshake (BEP 10); nullopt until it arrived, and for peers without

@@ -123,7 +123,10 @@ void peer_connection::impl::on_metadata_payload(std::string_view payload) {
 std::size_t peer_connection::impl::pending_bitfield_limit() const {
   std::int64_t size = max_metadata_size;
   if (peer_extensions && peer_extensions->metadata_size) size = *peer_extensions->metadata_size;
-  const std::int64_t max_pieces = (size + sha1_hash_length - 1) / sha1_hash_length;
+  std::int64_t max_pieces = (size + sha1_hash_length - 1) / sha1_hash_length;
+  // A v2-only torrent (a magnet with only a btmh) has no `pieces` in its info dictionary: its
+  // piece count follows from its file sizes, bounded by max_v2_pieces (BEP 52).
+  if (!info_hash.has_v1()) max_pieces = std::max(max_pieces, max_v2_pieces);
   return static_cast<std::size_t>((max_pieces + 7) / 8);
 }
 

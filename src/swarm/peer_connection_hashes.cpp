@@ -34,9 +34,13 @@ void peer_connection::impl::on_message(const wire::hash_request_msg& m) {
     --d.hash_requests_serving;
     if (d.closed) return;
     if (hashes && static_cast<std::int64_t>(hashes->size()) == r.length + uncle_count(r)) {
+      spdlog::debug("peer {}: answering hash request layer {} index {} length {}", d.label, r.base_layer, r.index,
+                    r.length);
       write_hashes(d.sendq.queued(), {r, std::move(*hashes)});
     } else {
       if (hashes) spdlog::warn("peer {}: host answered a hash request with {} hashes", d.label, hashes->size());
+      spdlog::debug("peer {}: rejecting hash request layer {} index {} length {}: {}", d.label, r.base_layer, r.index,
+                    r.length, hashes ? "wrong count" : hashes.error().message());
       write_hash_reject(d.sendq.queued(), r);
     }
     d.queued();
@@ -69,6 +73,8 @@ void peer_connection::impl::on_message(const wire::hashes_msg& m) {
     close(decoded.error());
     return;
   }
+  spdlog::debug("peer {}: hashes layer {} index {} length {}", label, m.request.base_layer, m.request.index,
+                m.request.length);
   host.on_hashes(owner, *decoded);
 }
 
@@ -108,6 +114,8 @@ bool peer_connection::send_hash_request(const hash_request& r) {
   d.hash_sent.emplace_back(r, std::chrono::steady_clock::now());
   // An answer to a request sent again is no longer late.
   std::erase(d.hash_expired, r);
+  spdlog::debug("peer {}: hash request layer {} index {} length {} proof layers {}", d.label, r.base_layer, r.index,
+                r.length, r.proof_layers);
   write_hash_request(d.sendq.queued(), r);
   d.queued();
   return true;

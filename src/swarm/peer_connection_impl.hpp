@@ -100,6 +100,7 @@ struct peer_connection::impl {
     piece_index piece;
     std::int32_t begin = 0;
     std::int32_t length = 0;
+    std::int32_t read_length = 0;  // bytes read from disk: `length` less padding past the end
     bool reading = false;  // a disk read for it was started (it may have completed: `ready`)
     bool ready = false;    // read: `data` waits for the requests ahead of it to be sent
     std::vector<std::uint8_t> data;
@@ -216,6 +217,9 @@ struct peer_connection::impl {
   /// Fields a request/cancel may carry: inside the torrent, inside the piece, 1..16 KiB (BEP 3:
   /// implementations close connections asking for more than 2^14 bytes).
   bool valid_block_range(piece_index piece, std::int32_t begin, std::int32_t length) const;
+  /// What a peer may request of `piece`: its size, or a whole piece for the last piece of a
+  /// v2-only torrent (libtorrent 2.0 pads the last file too; the bytes past the end are zeros).
+  std::int64_t requestable_piece_size(piece_index piece) const;
   void on_message(const wire::request& m);
   void on_message(const wire::cancel& m);
   void on_message(const wire::piece& m);

@@ -336,6 +336,7 @@ void torrent::tick() {
   run_pending_disk_work();
   connect_candidates();
   if (metadata_fetch_) request_metadata();  // time-outs hand requests to other peers
+  tick_hashes();
   if (std::chrono::steady_clock::now() >= next_pex_) {
     next_pex_ = std::chrono::steady_clock::now() + ctx_.settings.pex_interval;  // BEP 11: once a minute
     send_pex_all();
@@ -826,6 +827,7 @@ void torrent::on_piece_written(piece_write_result r) {
   }
   if (!r.hash_passed) {
     on_hash_failed(r.piece, block_from, r.block_hashes);
+    if (!r.v2_block_hashes.empty()) start_block_blame(r.piece, block_from, std::move(r.v2_block_hashes));
     forget_gone_senders(block_from);
     request_more_all();
     return;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -39,6 +40,7 @@
 #include "torrent/pex_history.hpp"
 #include "torrent/piece_buffers.hpp"
 #include "torrent/read_cache.hpp"
+#include "torrent/piece_layer_fetch.hpp"
 #include "torrent/smart_ban.hpp"
 
 namespace tessera::detail {
@@ -279,6 +281,15 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void on_peer_dht_port(peer_connection& c, std::uint16_t port) override {
     if (!ti_->is_private && ctx_.dht_port != 0 && ctx_.on_dht_node) ctx_.on_dht_node(c.remote().address(), port);
   }
+  // BEP 52 hash messages (torrent_hashes.cpp): requests answered from v2_hashes() (piece layer
+  // and above from its tree; block hashes by reading the pieces back, at most
+  // max_block_hash_read bytes a request, pieces we have only), replies verified against the
+  // pieces root or a verified node, a peer whose reply does not verify banned.
+  void on_hash_request(peer_connection& c, const hash_request& r, hashes_handler done) override;
+  void on_hashes(peer_connection& c, const hashes_message& m) override;
+  void on_hash_request_failed(peer_connection& c, const hash_request& r, std::error_code reason) override;
+  /// Most file bytes read back from disk to answer one request for block hashes (4 MiB).
+  static constexpr std::int64_t max_block_hash_read = 4 << 20;
 
  private:
   struct connection_entry {
@@ -384,6 +395,23 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
                       const std::vector<sha1_hash>& block_hashes);
   /// Piece `p` passed after a failure: the smart ban names the senders of differing blocks.
   void on_hash_passed_after_failure(piece_index p, const std::vector<sha1_hash>& block_hashes);
+  // BEP 52 hashes from peers (torrent_hashes.cpp).
+  /// The tick's part: starts the piece-layer fetch of a v2 torrent whose layers are not all
+  /// known (a v2 magnet after its metadata), asks v2 peers, retries blames without a peer.
+  void tick_hashes();
+  /// Hands piece-layer requests to the v2 peers (piece_layer_fetch decides who gets what).
+  void request_piece_layers();
+  /// Piece `p` of a v2 file failed: `received` are the SHA-256s of its blocks as received,
+  /// `block_from` their senders. With several senders, asks a v2 peer for the piece's block
+  /// hashes (block_layer.hpp) to ban exactly the senders of the differing blocks; the SHA-1
+  /// smart ban stays the fallback when no peer answers.
+  void start_block_blame(piece_index p, const std::vector<peer_key>& block_from, std::vector<sha256_hash> received);
+  /// Sends the blame request of `p` to a v2 peer that has the piece and was not asked yet.
+  void request_block_blame(piece_index p);
+  /// Bans the senders of `p`'s blocks that differ from `expected` (verified block hashes).
+  void finish_block_blame(piece_index p, std::span<const sha256_hash> expected);
+  /// Answers a request for hashes below the piece layer of file `f` from its pieces on disk.
+  void serve_block_hashes(const v2_file_place& f, const hash_request& r, hashes_handler done);
   /// Drops the addresses of `block_from`'s peers that are gone and sent no block still in memory.
   void forget_gone_senders(const std::vector<peer_key>& block_from);
   /// Bans ban_prefix(addr) for this torrent (peer_list::ban) and closes its connections; logs
@@ -417,6 +445,18 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   // A v2-only torrent with pieces whose target is unknown: the pieces that may be requested.
   // Empty when every piece may be (v1, hybrid, or every layer known).
   bitfield v2_pickable_;
+  // BEP 52 hashes from peers (torrent_hashes.cpp).
+  std::unique_ptr<piece_layer_fetch> layer_fetch_;  // a v2 torrent's missing piece layers
+  int layer_fetch_ticks_ = 0;
+  struct block_blame {  // a failed v2 piece whose block hashes are asked for
+    hash_request request;
+    std::vector<peer_key> senders;                               // per block
+    std::vector<std::optional<boost::asio::ip::address>> from;   // per block, at the failure
+    std::vector<sha256_hash> received;                           // per block (file bytes)
+    std::optional<peer_key> asked;                               // the peer asked now
+    std::vector<peer_key> tried;
+  };
+  std::map<std::int32_t, block_blame> blames_;  // by piece
   std::shared_ptr<announcer> announcer_;
   std::uint64_t ticks_ = 0;  // see ticks()
 

@@ -97,10 +97,9 @@ void torrent::on_metadata_parsed(result<torrent_info> parsed) {
     fail("the metadata from peers is not a usable torrent: " + why);
     return;
   }
-  if (parsed->lacks_v1_pieces()) {  // see session::add_torrent
-    fail("the metadata from peers is a v2-only torrent (BEP 52), which can be read but not yet downloaded");
-    return;
-  }
+  // A v2-only info dictionary has no piece hashes of its own: its piece layers are fetched from
+  // peers (BEP 52 hash requests, torrent_hashes.cpp) and each piece is picked once its target is
+  // known.
   // A torrent keeps the info-hashes it was added with for its life in the session: the session
   // finds it, and its events and handles name it, by them. (The v2 half of a hybrid reached
   // through a v1 magnet is not joined here; the saved .torrent carries it for the next run.)

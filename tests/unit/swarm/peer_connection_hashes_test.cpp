@@ -111,14 +111,14 @@ class PeerConnectionHashes : public ::testing::Test {
   }
 
   /// Accepts our connection, keeps our handshake, answers with the v2 bit set when `v2`.
-  awaitable<raw_peer> accept(bool v2 = true) {
+  awaitable<raw_peer> accept(bool v2 = true, std::optional<sha1_hash> named = std::nullopt) {
     auto s = co_await acceptor.async_accept(asio::use_awaitable);
     raw_peer p{std::move(s), {}};
     std::vector<std::uint8_t> buf;
     if (co_await p.read_exact(buf, wire::handshake_length, 2s)) {
       if (auto h = wire::parse_handshake(buf)) our_handshake = *h;
     }
-    wire::handshake theirs{{}, host.ti.info_hash.best(), id_of("-LT2080-theirpeerid0")};
+    wire::handshake theirs{{}, named.value_or(host.ti.info_hash.best()), id_of("-LT2080-theirpeerid0")};
     if (v2) theirs.reserved[7] |= 0x10;
     std::vector<std::uint8_t> out;
     wire::write_handshake(out, theirs);
@@ -261,6 +261,17 @@ TEST_F(PeerConnectionHashes, NoRequestToAPeerWithoutTheV2Bit) {
   run([&]() -> awaitable<void> {
     auto p = co_await accept(false);
     EXPECT_FALSE(conn->send_hash_request(sample_request()));
+  });
+}
+
+TEST_F(PeerConnectionHashes, APeerNamingTheTorrentByItsV2HashSpeaksV2WithoutTheBit) {
+  // libtorrent 2.0.8 sets no v2 bit; it answers hash requests all the same.
+  host.ti.info_hash.v1 = {};  // v2-only: best() is the truncated v2 hash
+  make();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept(false);
+    EXPECT_TRUE(conn->supports_v2());
+    EXPECT_TRUE(conn->send_hash_request(sample_request()));
   });
 }
 
