@@ -195,16 +195,24 @@ void torrent::request_block_blame(piece_index p) {
   auto it = blames_.find(p.value);
   if (it == blames_.end() || it->second.asked) return;
   auto& b = it->second;
+  // Candidates: v2 peers that have the piece and were not asked yet, those that sent the most
+  // blocks of it first (the liar is more likely the odd one out; a liar's answer cannot verify
+  // anyway, and one that does not answer times out).
+  std::vector<std::pair<std::ptrdiff_t, std::shared_ptr<peer_connection>>> candidates;
   for (auto& [k, e] : conns_) {
     auto& c = e.conn;
     if (!e.counted || c->is_closed() || !c->handshake_done() || !c->supports_v2()) continue;
     if (std::find(b.tried.begin(), b.tried.end(), k) != b.tried.end()) continue;
     if (p.value >= c->pieces().size() || !c->pieces().get(p.value)) continue;  // it cannot answer
+    candidates.emplace_back(std::count(b.senders.begin(), b.senders.end(), k), c);
+  }
+  std::stable_sort(candidates.begin(), candidates.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+  for (auto& [n, c] : candidates) {
     if (!c->send_hash_request(b.request)) continue;
-    b.asked = k;
-    b.tried.push_back(k);
-    spdlog::debug("torrent {}: asking {} for the block hashes of failed piece {}", ti_->name,
-                  c->remote().address().to_string(), p.value);
+    b.asked = c->key();
+    b.tried.push_back(c->key());
+    spdlog::info("torrent {}: asking {} for the block hashes of failed piece {}", ti_->name,
+                 c->remote().address().to_string(), p.value);
     return;
   }
 }
