@@ -1,4 +1,4 @@
-// libFuzzer target for the peer wire codec (BEP 3): the handshake parser and the message decoder
+// libFuzzer target for the peer wire codec (BEP 3, and BEP 52's hash messages): the handshake parser and the message decoder
 // run over a receive buffer the way a peer connection does. Decoded messages of known types must
 // re-encode to exactly the bytes they were decoded from.
 #include <algorithm>
@@ -35,6 +35,13 @@ bool reencode(const wire::message& m, std::vector<std::uint8_t>& out) {
         else if constexpr (std::is_same_v<T, wire::cancel>) wire::write_cancel(out, msg);
         else if constexpr (std::is_same_v<T, wire::port>) wire::write_port(out, msg.port);
         else if constexpr (std::is_same_v<T, wire::extended>) wire::write_extended(out, msg.id, msg.payload);
+        else if constexpr (std::is_same_v<T, wire::hash_request_msg>) tessera::detail::write_hash_request(out, msg.request);
+        else if constexpr (std::is_same_v<T, wire::hash_reject_msg>) tessera::detail::write_hash_reject(out, msg.request);
+        else if constexpr (std::is_same_v<T, wire::hashes_msg>) {
+          auto full = tessera::detail::decode_hashes(msg.payload);  // the codec checked the size
+          check(full.has_value() && full->request == msg.request);
+          tessera::detail::write_hashes(out, *full);
+        }
         else if constexpr (std::is_same_v<T, wire::piece>) {
           wire::write_piece_header(out, msg.piece, msg.begin, static_cast<std::int32_t>(msg.data.size()));
           out.insert(out.end(), msg.data.begin(), msg.data.end());
