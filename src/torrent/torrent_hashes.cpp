@@ -88,6 +88,18 @@ void torrent::on_hashes(peer_connection& c, const hashes_message& m) {
     ban_peer(addr, "sent hashes that do not verify (" + v.error().message() + ")");
     return;
   }
+  // A blame's answer first: with 16 KiB pieces its base layer (blocks) is the piece layer too.
+  for (auto it = blames_.begin(); it != blames_.end(); ++it) {
+    if (it->second.request != r || it->second.asked != c.key()) continue;
+    const piece_index p{it->first};
+    const v2_file_place* pf = v2_hashes_.file_of_piece(p);
+    if (pf == nullptr) {
+      blames_.erase(it);
+      return;
+    }
+    finish_block_blame(p, piece_blocks_of(*pf, p, ti_->piece_length, r, v->base));
+    return;
+  }
   if (layer_fetch_ && r.base_layer == v2_hashes_.piece_layer_index()) {
     v2_hashes_.add_verified_nodes(r.pieces_root, v->uncles);
     const auto pieces = v2_hashes_.add_piece_layer(r.pieces_root, r.index, v->base);
@@ -98,17 +110,6 @@ void torrent::on_hashes(peer_connection& c, const hashes_message& m) {
     }
     on_piece_layers_known(pieces);
     request_piece_layers();
-    return;
-  }
-  for (auto it = blames_.begin(); it != blames_.end(); ++it) {
-    if (it->second.request != r || it->second.asked != c.key()) continue;
-    const piece_index p{it->first};
-    const v2_file_place* pf = v2_hashes_.file_of_piece(p);
-    if (pf == nullptr) {
-      blames_.erase(it);
-      return;
-    }
-    finish_block_blame(p, piece_blocks_of(*pf, p, ti_->piece_length, r, v->base));
     return;
   }
 }
