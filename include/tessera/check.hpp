@@ -54,8 +54,12 @@ enum class file_check_state {
   missing,     ///< nothing at its path, or a symbolic link (never followed)
   unreadable,  ///< opening or reading it failed, or it is not a regular file (file_check::error)
   padding,     ///< a BEP 47 padding file: zeros, never on disk, never read
+  /// present at its full size, but some of its pieces have nothing to be checked against: a file
+  /// of more than one piece in a v2-only torrent without its BEP 52 piece layer (a .torrent
+  /// holding a bare info dictionary); never read, never complete (file_check::error says why)
+  unverifiable,
 };
-/// "complete", "incomplete", "short", "missing", "unreadable", "padding".
+/// "complete", "incomplete", "short", "missing", "unreadable", "padding", "unverifiable".
 const char* to_string(file_check_state s);
 
 /// One file's result (torrent_info::files order, padding files included).
@@ -67,14 +71,20 @@ struct file_check {
   int pieces_verified = 0;          ///< of those, the ones that verified
   std::int64_t bytes_verified = 0;  ///< its bytes inside verified pieces
   file_check_state state = file_check_state::missing;
-  std::string error;                ///< for `unreadable`: storage_error::message()
+  /// for `unreadable`: storage_error::message(); for `unverifiable`: why, and how many pieces
+  std::string error;
 };
 
 /// The result of check_files.
 struct check_report {
-  std::vector<bool> verified;       ///< per piece: its bytes on disk match its hash
+  /// per piece: its bytes on disk match its hash (a hybrid's piece: both its SHA-1 and SHA-256)
+  std::vector<bool> verified;
+  /// per piece: nothing to check it against (see file_check_state::unverifiable): not read, and
+  /// not verified; a piece that failed is neither verified nor unverifiable
+  std::vector<bool> unverifiable;
   std::vector<file_check> files;
   int pieces_verified = 0;
+  int pieces_unverifiable = 0;      ///< pieces set in `unverifiable`
   int pieces_total = 0;
   std::int64_t bytes_verified = 0;  ///< bytes of the stream inside verified pieces (padding counts)
   std::int64_t bytes_total = 0;
@@ -91,7 +101,13 @@ struct check_report {
 
 /// Hashes the data of `ti` found under `dir` (laid out as a download of it would be: file i at
 /// dir / ti.files[i].path) and reports which pieces and files are complete. BEP 3 v1 pieces,
-/// which may span files; BEP 47 padding files are zeros and never read. Paths are resolved
+/// which may span files, by SHA-1; BEP 47 padding files are zeros and never read. BEP 52: in a
+/// v2-only torrent every piece is a piece of one file (its files start at piece boundaries), and
+/// verifies when the SHA-256 merkle root of its 16 KiB blocks (the file's bytes only, not the
+/// padding after it) is the file's piece-layer entry, or its `pieces root` for a file of one
+/// piece; a file of several pieces whose layer `ti.piece_layers` lacks is unverifiable (never
+/// complete). In a hybrid torrent a piece verifies only when its SHA-1 and its SHA-256 both
+/// match (the SHA-1 alone where the layer is missing). Paths are resolved
 /// beneath `dir` only, and no symbolic link is followed (a link at a file's path, or on the way to
 /// it, makes the file missing), as the download's own storage does (make_file_storage). Never
 /// creates, writes or truncates anything.
