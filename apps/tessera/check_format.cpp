@@ -62,7 +62,7 @@ std::string check_report_text(const torrent_info& ti, const check_report& r) {
     if (f.state == file_check_state::padding) continue;
     // An empty file or a link has no bytes: 100% when it is there, else 0%.
     const double pct = f.size > 0 ? percent(f.bytes_verified, f.size) : f.state == file_check_state::complete ? 100.0 : 0.0;
-    out += fmt("  %-10s %6.1f%%  %6d/%-6d %10s  %s", to_string(f.state), pct,
+    out += fmt("  %-12s %6.1f%%  %6d/%-6d %10s  %s", to_string(f.state), pct,
                f.pieces_verified, f.pieces_total, format_bytes(f.size).c_str(), printable(f.path).c_str());
     switch (f.state) {
       case file_check_state::complete:
