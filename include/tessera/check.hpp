@@ -23,6 +23,15 @@ struct check_progress {
   std::int64_t bytes_total = 0;   ///< torrent_info::total_size
 };
 
+/// Which of a torrent's hashes check_files compares (a BEP 52 hybrid carries both kinds).
+enum class check_hashes {
+  all,      ///< every kind the torrent has: SHA-1 (v1), SHA-256 (v2), both for a hybrid
+  v1_only,  ///< SHA-1 only: a hybrid checked as its v1 half; invalid for a v2-only torrent
+  /// SHA-256 only: a hybrid checked as its v2 half (a file of several pieces without its piece
+  /// layer is then unverifiable, as in a v2-only torrent); invalid for a v1 torrent
+  v2_only,
+};
+
 /// Options of check_files.
 struct check_options {
   /// Threads hashing at once; 0: std::thread::hardware_concurrency() (at least 1); never more
@@ -42,6 +51,8 @@ struct check_options {
   /// Cancellation: once stop is requested, the threads stop after their current read and
   /// check_files returns std::errc::operation_canceled.
   std::stop_token stop;
+  /// Which hashes to compare; `all` unless the caller wants half the hashing of a hybrid.
+  check_hashes hashes = check_hashes::all;
 };
 
 /// A file's state after the check.
@@ -114,7 +125,8 @@ struct check_report {
 ///
 /// Blocking: runs opts.threads threads and returns when they are done. Any thread; `ti` must stay
 /// valid for the call. Errors: std::errc::no_such_file_or_directory or not_a_directory for `dir`,
-/// std::errc::operation_canceled when opts.stop was requested. A file that cannot be read is not
+/// std::errc::invalid_argument when opts.hashes names a kind the torrent does not have (nothing
+/// read), std::errc::operation_canceled when opts.stop was requested. A file that cannot be read is not
 /// an error of the call: its pieces fail and the file is `unreadable` with the reason.
 result<check_report> check_files(const torrent_info& ti, const std::filesystem::path& dir,
                                  const check_options& opts = {});

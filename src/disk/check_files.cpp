@@ -87,7 +87,8 @@ struct check_state {
   const check_options& opts;
   std::filesystem::path dir;
   std::vector<piece_run> runs;
-  const detail::v2_piece_map* v2;      // null for a v1 torrent
+  bool v1;                             // compare the SHA-1 piece hashes
+  const detail::v2_piece_map* v2;      // compare the SHA-256 ones; null: not
   std::atomic<std::size_t> next_run{0};
   std::vector<std::uint8_t> pieces;    // piece_result; written by the one thread owning its run
   std::mutex mutex;                    // guards everything below
@@ -107,7 +108,7 @@ int file_of_error(const check_state& s, const storage_error& e) {
 // piece verifies only when both match.
 class piece_hashing {
  public:
-  explicit piece_hashing(const check_state& s) : s_(s), v1_(!s.ti.piece_hashes.empty()), v2_hasher_(s.ti.piece_length) {}
+  explicit piece_hashing(const check_state& s) : s_(s), v1_(s.v1), v2_hasher_(s.ti.piece_length) {}
 
   // Feeds `bytes`, the stream's bytes from `at` on, all inside piece `p`.
   void update(int p, std::int64_t at, std::span<const std::uint8_t> bytes) {
@@ -279,6 +280,12 @@ result<check_report> check_files(const torrent_info& ti, const std::filesystem::
   const auto status = std::filesystem::status(dir, ec);
   if (!std::filesystem::exists(status)) return unexpected{std::make_error_code(std::errc::no_such_file_or_directory)};
   if (!std::filesystem::is_directory(status)) return unexpected{std::make_error_code(std::errc::not_a_directory)};
+  const bool has_v1 = !ti.piece_hashes.empty();
+  const bool has_v2 = ti.meta_version == 2;
+  if ((opts.hashes == check_hashes::v1_only && !has_v1) || (opts.hashes == check_hashes::v2_only && !has_v2))
+    return unexpected{std::make_error_code(std::errc::invalid_argument)};
+  const bool use_v1 = has_v1 && opts.hashes != check_hashes::v2_only;
+  const bool use_v2 = has_v2 && opts.hashes != check_hashes::v1_only;
 
   // Not owned: the storage lives only for this call, while `ti` is valid.
   std::shared_ptr<const torrent_info> alias(std::shared_ptr<void>{}, &ti);
@@ -290,13 +297,13 @@ result<check_report> check_files(const torrent_info& ti, const std::filesystem::
   const std::int64_t read_bytes = std::max<std::int64_t>(block_size, opts.read_bytes);
   // v2 and hybrid torrents: each piece is also a piece of one file, checked by SHA-256 (BEP 52).
   std::optional<detail::v2_piece_map> v2;
-  if (ti.meta_version == 2) v2.emplace(ti);
+  if (use_v2) v2.emplace(ti);
   check_state s{ti, *st, opts, dir, plan_runs(ti, run_bytes_for(ti.total_size, threads, read_bytes)),
-                v2 ? &*v2 : nullptr, {}, std::vector<std::uint8_t>(static_cast<std::size_t>(ti.num_pieces()), piece_failed),
-                {}, {}, {}};
-  // A v2-only piece with nothing to check it against (its file's piece layer is not in the
-  // torrent) is unverifiable, and not read. A hybrid's pieces always have their SHA-1.
-  if (v2 && ti.piece_hashes.empty())
+                use_v1, v2 ? &*v2 : nullptr, {},
+                std::vector<std::uint8_t>(static_cast<std::size_t>(ti.num_pieces()), piece_failed), {}, {}, {}};
+  // A piece checked by SHA-256 alone with nothing to check it against (its file's piece layer is
+  // not in the torrent) is unverifiable, and not read. With SHA-1 too, the SHA-1 decides.
+  if (v2 && !use_v1)
     for (int p = 0; p < ti.num_pieces(); ++p) {
       const detail::v2_piece vp = v2->at(p);
       if (vp.file >= 0 && !vp.target) s.pieces[static_cast<std::size_t>(p)] = piece_unverifiable;

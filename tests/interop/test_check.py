@@ -11,11 +11,14 @@ BEP 47 padding). For each, on a payload of its own:
 3. Nothing in the directory was created, written or removed by the checks (snapshot equal).
 4. libtorrent checks the same damaged data against the same .torrent: the same pieces fail.
 
+`--v1-only` and `--v2-only` on the damaged hybrids find the same pieces; on a torrent without
+that half they exit 1.
+
 Then, on the damaged data, each tessera-made torrent with its `piece layers` removed (what a
 bare info dictionary gives): v2-only: exit 4, every file larger than a piece `unverifiable`
 (never read: no piece fails), c.bin still `missing`, docs/readme.txt (one piece, checked
 against its pieces root) `complete`; hybrid: the SHA-1s still verify, the same pieces fail as
-with the layers.
+with the layers, and its v2 half alone (`--v2-only`) is as the v2-only torrent.
 """
 import json
 import os
@@ -171,6 +174,15 @@ def check_kind(h, args, kind, maker):
     changed = [k for k in before if before[k] != after[k] and k not in (A, os.path.dirname(C))]
     H.check(not changed, f'{what}: the check changed {changed}')
 
+    # One half of a hybrid alone finds the same damage; a half the torrent lacks is refused.
+    for flag in ('--v1-only', '--v2-only'):
+        p = run_check(args, torrent, data_dir, '--json', flag)
+        if kind == 'hybrid':
+            H.check(p.returncode == 4 and set(json.loads(p.stdout)['failed_pieces']) == expected_failed,
+                    f'{what} {flag}: exit {p.returncode}')
+        elif (kind == 'v1') == (flag == '--v2-only'):
+            H.check(p.returncode == 1 and 'has no' in p.stderr, f'{what} {flag}: exit {p.returncode} {p.stderr!r}')
+
     theirs = libtorrent_failed(torrent, data_dir)
     H.check(theirs == expected_failed, f'{what}: libtorrent fails {sorted(theirs)}, tessera {sorted(expected_failed)}')
     H.log(f'{what}: {num_pieces} pieces, failed {sorted(expected_failed)} (libtorrent agrees)')
@@ -196,7 +208,11 @@ def check_without_layers(args, kind, torrent, data_dir, files, expected_failed):
     if kind == 'hybrid':
         H.check(set(r['failed_pieces']) == expected_failed and r['pieces_unverifiable'] == 0,
                 f'{what}: failed {sorted(r["failed_pieces"])}, unverifiable {r["pieces_unverifiable"]}')
-        return
+        # Its v2 half alone is a v2-only torrent without layers: checked below as such.
+        p = run_check(args, bare, data_dir, '--json', '--v2-only')
+        H.check(p.returncode == 4, f'{what} --v2-only: exit {p.returncode}, expected 4')
+        r = json.loads(p.stdout)
+        by_path = {f['path']: f for f in r['files'] if f['state'] != 'padding'}
     big = {path for path, (_, size) in files.items() if size > PIECE and path != C}
     H.check(r['failed_pieces'] == [], f'{what}: pieces failed {r["failed_pieces"]}: none is read')
     H.check(r['pieces_unverifiable'] == r['pieces_total'] - r['pieces_verified'],
@@ -208,7 +224,7 @@ def check_without_layers(args, kind, torrent, data_dir, files, expected_failed):
     H.check(by_path[C]['state'] == 'missing', f'{what}: c.bin {by_path[C]["state"]}')
     H.check(files[README][1] <= PIECE and by_path[README]['state'] == 'complete' and by_path[README]['pieces_verified'] == 1,
             f'{what}: readme.txt {by_path[README]}')
-    p = run_check(args, bare, data_dir)
+    p = run_check(args, bare, data_dir, *(['--v2-only'] if kind == 'hybrid' else []))
     a_line = next((line for line in p.stdout.splitlines() if A in line), '')
     H.check(p.returncode == 4 and a_line.split()[0] == 'unverifiable' and 'no piece layer' in a_line,
             f'{what}: text: exit {p.returncode}, a.bin line {a_line!r}')

@@ -259,6 +259,47 @@ TEST(CheckFilesHybrid, APieceNeedsBothHashes) {
   EXPECT_EQ(file_named(*r, "t/a.bin").state, file_check_state::complete);
 }
 
+TEST(CheckFilesHashChoice, EitherHalfOfAHybridAloneComparesOnlyItsOwnHashes) {
+  five_files t(v2_kind::hybrid);
+  const sha256_hash b_root = t.ti->files[3].pieces_root;
+  t.ti->piece_layers.at(b_root)[1] = sha256(std::string_view("not it"));  // b's piece 1: SHA-256 wrong
+  t.ti->piece_hashes[d_first] = sha1(std::string_view("not it"));          // d's piece 0: SHA-1 wrong
+  auto o = small_reads(2);
+  o.hashes = check_hashes::v1_only;
+  auto r = check_files(*t.ti, t.dir.path, o);
+  ASSERT_TRUE(r);
+  expect_only_failed(*r, {d_first});
+  o.hashes = check_hashes::v2_only;
+  r = check_files(*t.ti, t.dir.path, o);
+  ASSERT_TRUE(r);
+  expect_only_failed(*r, {b_first + 1});
+
+  // The v2 half alone of a hybrid without layers is a v2-only torrent without them.
+  five_files bare(v2_kind::hybrid, false);
+  r = check_files(*bare.ti, bare.dir.path, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->pieces_verified, 1);
+  EXPECT_EQ(r->pieces_unverifiable, pieces - 1);
+  EXPECT_EQ(file_named(*r, "t/a.bin").state, file_check_state::unverifiable);
+}
+
+TEST(CheckFilesHashChoice, AHashKindTheTorrentLacksIsAnError) {
+  five_files v2(v2_kind::v2_only);
+  check_options o;
+  o.hashes = check_hashes::v1_only;
+  auto r = check_files(*v2.ti, v2.dir.path, o);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), std::errc::invalid_argument);
+  o.hashes = check_hashes::v2_only;
+  EXPECT_TRUE(check_files(*v2.ti, v2.dir.path, o));
+
+  std::vector<std::uint8_t> content;
+  auto v1 = detail::test::make_torrent({{"t/a", 40'000}}, 16 * 1024, content);
+  r = check_files(*v1, v2.dir.path, o);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error(), std::errc::invalid_argument);
+}
+
 TEST(CheckFilesHybrid, NonZeroBytesWherePaddingIsAreNeverRead) {
   // Padding reads as zeros whatever is at its path: a file there changes nothing.
   five_files t(v2_kind::hybrid);
