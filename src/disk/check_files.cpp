@@ -10,7 +10,7 @@
 // next piece; a read error does the same and names the file.
 //
 // v2 and hybrid torrents (BEP 52) are read the same way: their files start at piece boundaries,
-// so each piece of the stream is also one piece of one file (core/v2_piece_map), hashed with
+// so each piece of the stream is also one piece of one file (core/v2_hash_store), hashed with
 // SHA-256 over that file's bytes as they arrive, beside the SHA-1 of the whole piece in a
 // hybrid. A v2-only piece whose file's piece layer the torrent lacks is unverifiable: skipped
 // without reading it.
@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "core/piece_verify.hpp"
-#include "core/v2_piece_map.hpp"
+#include "core/v2_hash_store.hpp"
 #include "disk/posix.hpp"
 #include "disk/storage.hpp"
 #include "disk/symlink_file.hpp"
@@ -88,7 +88,7 @@ struct check_state {
   std::filesystem::path dir;
   std::vector<piece_run> runs;
   bool v1;                             // compare the SHA-1 piece hashes
-  const detail::v2_piece_map* v2;      // compare the SHA-256 ones; null: not
+  const detail::v2_piece_targets* v2;  // compare the SHA-256 ones; null: not
   std::atomic<std::size_t> next_run{0};
   std::vector<std::uint8_t> pieces;    // piece_result; written by the one thread owning its run
   std::mutex mutex;                    // guards everything below
@@ -114,9 +114,9 @@ class piece_hashing {
   void update(int p, std::int64_t at, std::span<const std::uint8_t> bytes) {
     if (p != piece_) start(p);
     if (v1_) v1_hasher_.update(bytes);
-    if (v2_piece_.target) {
-      // The file's bytes are the piece's first v2_piece_.bytes; the rest is padding.
-      const std::int64_t file_end = start_ + v2_piece_.bytes;
+    if (v2_piece_) {
+      // The file's bytes are the piece's first file_bytes; the rest is padding.
+      const std::int64_t file_end = start_ + v2_piece_->file_bytes;
       if (at < file_end) v2_hasher_.update(bytes.first(static_cast<std::size_t>(std::min<std::int64_t>(
                              file_end - at, static_cast<std::int64_t>(bytes.size())))));
     }
@@ -125,7 +125,7 @@ class piece_hashing {
   bool finish(int p) {
     if (p != piece_) start(p);
     const bool v1_ok = !v1_ || v1_hasher_.finish(s_.ti.piece_hashes[static_cast<std::size_t>(p)]);
-    const bool v2_ok = !v2_piece_.target || v2_hasher_.finish(*v2_piece_.target);
+    const bool v2_ok = !v2_piece_ || v2_hasher_.finish(v2_piece_->target);
     piece_ = -1;
     return v1_ok && v2_ok;
   }
@@ -140,7 +140,7 @@ class piece_hashing {
   void start(int p) {
     piece_ = p;
     start_ = std::int64_t{p} * s_.ti.piece_length;
-    v2_piece_ = s_.v2 ? s_.v2->at(p) : detail::v2_piece{};
+    v2_piece_ = s_.v2 ? s_.v2->check(piece_index{p}) : std::nullopt;
   }
 
   const check_state& s_;
@@ -149,7 +149,7 @@ class piece_hashing {
   detail::v2_piece_hasher v2_hasher_;
   int piece_ = -1;           // the piece being fed, -1 before its first byte
   std::int64_t start_ = 0;   // its first byte in the stream
-  detail::v2_piece v2_piece_;
+  std::optional<detail::v2_piece_check> v2_piece_;  // its v2 target; none: SHA-1 alone
 };
 
 void check_run(check_state& s, const piece_run& run, std::vector<std::uint8_t>& buf) {
@@ -296,18 +296,16 @@ result<check_report> check_files(const torrent_info& ti, const std::filesystem::
   threads = std::max(1, threads);
   const std::int64_t read_bytes = std::max<std::int64_t>(block_size, opts.read_bytes);
   // v2 and hybrid torrents: each piece is also a piece of one file, checked by SHA-256 (BEP 52).
-  std::optional<detail::v2_piece_map> v2;
-  if (use_v2) v2.emplace(ti);
+  std::shared_ptr<const detail::v2_piece_targets> v2;
+  if (use_v2) v2 = detail::v2_hash_store(ti).snapshot();
   check_state s{ti, *st, opts, dir, plan_runs(ti, run_bytes_for(ti.total_size, threads, read_bytes)),
-                use_v1, v2 ? &*v2 : nullptr, {},
+                use_v1, v2.get(), {},
                 std::vector<std::uint8_t>(static_cast<std::size_t>(ti.num_pieces()), piece_failed), {}, {}, {}};
   // A piece checked by SHA-256 alone with nothing to check it against (its file's piece layer is
   // not in the torrent) is unverifiable, and not read. With SHA-1 too, the SHA-1 decides.
   if (v2 && !use_v1)
-    for (int p = 0; p < ti.num_pieces(); ++p) {
-      const detail::v2_piece vp = v2->at(p);
-      if (vp.file >= 0 && !vp.target) s.pieces[static_cast<std::size_t>(p)] = piece_unverifiable;
-    }
+    for (int p = 0; p < ti.num_pieces(); ++p)
+      if (!v2->check(piece_index{p})) s.pieces[static_cast<std::size_t>(p)] = piece_unverifiable;
   s.progress.pieces_total = ti.num_pieces();
   s.progress.bytes_total = ti.total_size;
 
