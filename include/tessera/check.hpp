@@ -66,8 +66,9 @@ enum class file_check_state {
   unreadable,  ///< opening or reading it failed, or it is not a regular file (file_check::error)
   padding,     ///< a BEP 47 padding file: zeros, never on disk, never read
   /// present at its full size, but some of its pieces have nothing to be checked against: a file
-  /// of more than one piece in a v2-only torrent without its BEP 52 piece layer (a .torrent
-  /// holding a bare info dictionary); never read, never complete (file_check::error says why)
+  /// of more than one piece in a v2-only torrent (or a hybrid checked with check_hashes::v2_only)
+  /// without its BEP 52 piece layer (a .torrent holding a bare info dictionary); those pieces are
+  /// never read; never complete (file_check::error says why)
   unverifiable,
 };
 /// "complete", "incomplete", "short", "missing", "unreadable", "padding", "unverifiable".
@@ -118,16 +119,16 @@ struct check_report {
 /// padding after it) is the file's piece-layer entry, or its `pieces root` for a file of one
 /// piece; a file of several pieces whose layer `ti.piece_layers` lacks is unverifiable (never
 /// complete). In a hybrid torrent a piece verifies only when its SHA-1 and its SHA-256 both
-/// match (the SHA-1 alone where the layer is missing). Paths are resolved
-/// beneath `dir` only, and no symbolic link is followed (a link at a file's path, or on the way to
-/// it, makes the file missing), as the download's own storage does (make_file_storage). Never
-/// creates, writes or truncates anything.
+/// match (the SHA-1 alone where the layer is missing); opts.hashes may pick one kind. Paths are
+/// resolved beneath `dir` only, and no symbolic link is followed (a link at a file's path, or on
+/// the way to it, makes the file missing), as the download's own storage does
+/// (make_file_storage). Never creates, writes or truncates anything.
 ///
 /// Blocking: runs opts.threads threads and returns when they are done. Any thread; `ti` must stay
 /// valid for the call. Errors: std::errc::no_such_file_or_directory or not_a_directory for `dir`,
 /// std::errc::invalid_argument when opts.hashes names a kind the torrent does not have (nothing
-/// read), std::errc::operation_canceled when opts.stop was requested. A file that cannot be read is not
-/// an error of the call: its pieces fail and the file is `unreadable` with the reason.
+/// read), std::errc::operation_canceled when opts.stop was requested. A file that cannot be read
+/// is not an error of the call: its pieces fail and the file is `unreadable` with the reason.
 result<check_report> check_files(const torrent_info& ti, const std::filesystem::path& dir,
                                  const check_options& opts = {});
 
