@@ -1,6 +1,7 @@
 #include "core/v2_hash_store.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include "core/piece_layers.hpp"
 
@@ -122,7 +123,13 @@ std::shared_ptr<const v2_piece_targets> v2_hash_store::snapshot() const {
 
 v2_layer_state& v2_hash_store::writable_layer(root_entry& e) {
   // A snapshot may hold the state on another thread: give it a copy of its own to keep.
-  if (e.layer.use_count() > 1) e.layer = std::make_shared<v2_layer_state>(*e.layer);
+  if (e.layer.use_count() > 1) {
+    e.layer = std::make_shared<v2_layer_state>(*e.layer);
+  } else {
+    // The last snapshot was released (an acq_rel decrement) on another thread: its reads happen
+    // before the writes that follow.
+    std::atomic_thread_fence(std::memory_order_acquire);
+  }
   return *e.layer;
 }
 

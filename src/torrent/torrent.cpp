@@ -776,6 +776,10 @@ void torrent::on_block(peer_connection& c, block_address b, std::span<const std:
     return;
   }
   const std::int32_t psize = ti_->piece_size(b.piece);
+  if (!piece_hash_known(b.piece)) {  // unrequested: nothing to verify it against yet
+    wasted_ += size;
+    return;
+  }
   if (b.block.value < 0 || b.block.value >= picker_.blocks_in_piece(b.piece) ||
       size != block_length(psize, b.block)) {
     wasted_ += size;
