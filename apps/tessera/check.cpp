@@ -1,6 +1,7 @@
-// `tessera check FILE.torrent -d DIR [--threads N] [--json]`: hashes the data in DIR against the
-// torrent (tessera::check_files) and reports per file what is complete. Reads only. Exit 0 when
-// every piece and file verifies, exit_incomplete (4) when something is missing or wrong.
+// `tessera check FILE.torrent -d DIR [--threads N] [--json] [--v1-only|--v2-only]`: hashes the
+// data in DIR against the torrent (tessera::check_files) and reports per file what is complete.
+// Reads only. Exit 0 when every piece and file verifies, exit_incomplete (4) when something is
+// missing or wrong.
 #include <unistd.h>
 
 #include <cstdio>
@@ -21,12 +22,19 @@ int run_check(const check_command_options& opts) {
                  ti.error().message().c_str());
     return exit_bad_input;
   }
+  const bool has_v1 = !ti->piece_hashes.empty(), has_v2 = ti->meta_version == 2;
+  if ((opts.v1_only && !has_v1) || (opts.v2_only && !has_v2)) {
+    std::fprintf(stderr, "tessera: error: %s: a %s torrent has no %s hashes\n", printable(opts.torrent_path).c_str(),
+                 has_v1 ? "v1" : "v2-only", opts.v1_only ? "v1 (SHA-1)" : "v2 (SHA-256)");
+    return exit_bad_input;
+  }
   install_signal_handlers();
   // The live line only on a terminal, and never into JSON.
   progress_printer out(opts.json || !::isatty(STDOUT_FILENO));
   std::stop_source stop;
   check_options co;
   co.threads = opts.threads;
+  co.hashes = opts.v1_only ? check_hashes::v1_only : opts.v2_only ? check_hashes::v2_only : check_hashes::all;
   co.stop = stop.get_token();
   co.progress = [&](const check_progress& p) {
     if (interrupted()) stop.request_stop();

@@ -62,7 +62,7 @@ std::string check_report_text(const torrent_info& ti, const check_report& r) {
     if (f.state == file_check_state::padding) continue;
     // An empty file or a link has no bytes: 100% when it is there, else 0%.
     const double pct = f.size > 0 ? percent(f.bytes_verified, f.size) : f.state == file_check_state::complete ? 100.0 : 0.0;
-    out += fmt("  %-10s %6.1f%%  %6d/%-6d %10s  %s", to_string(f.state), pct,
+    out += fmt("  %-12s %6.1f%%  %6d/%-6d %10s  %s", to_string(f.state), pct,
                f.pieces_verified, f.pieces_total, format_bytes(f.size).c_str(), printable(f.path).c_str());
     switch (f.state) {
       case file_check_state::complete:
@@ -77,21 +77,27 @@ std::string check_report_text(const torrent_info& ti, const check_report& r) {
         break;
       }
       case file_check_state::unreadable: out += "  (" + printable(f.error) + ")"; break;
+      case file_check_state::unverifiable: out += "  (no piece layer in the torrent: cannot be verified)"; break;
     }
     out += '\n';
     if (f.state != file_check_state::complete) ++bad_files;
   }
-  out += fmt("pieces: %d/%d verified (%.1f%%), %s of %s\n", r.pieces_verified, r.pieces_total,
+  out += fmt("pieces: %d/%d verified (%.1f%%), %s of %s", r.pieces_verified, r.pieces_total,
              percent(r.pieces_verified, r.pieces_total), format_bytes(r.bytes_verified).c_str(),
              format_bytes(r.bytes_total).c_str());
+  if (r.pieces_unverifiable > 0) out += fmt(", %d unverifiable", r.pieces_unverifiable);
+  out += '\n';
   out += fmt("time:   %.2f s, %s, %d thread%s\n", seconds_of(r), format_rate(rate_of(r)).c_str(), r.threads,
              r.threads == 1 ? "" : "s");
   if (r.complete())
     out += "result: complete\n";
-  else
-    out += fmt("result: INCOMPLETE: %d file%s not complete, %d piece%s failed\n", bad_files,
-               bad_files == 1 ? "" : "s", r.pieces_total - r.pieces_verified,
-               r.pieces_total - r.pieces_verified == 1 ? "" : "s");
+  else {
+    const int failed = r.pieces_total - r.pieces_verified - r.pieces_unverifiable;
+    out += fmt("result: INCOMPLETE: %d file%s not complete, %d piece%s failed", bad_files,
+               bad_files == 1 ? "" : "s", failed, failed == 1 ? "" : "s");
+    if (r.pieces_unverifiable > 0) out += fmt(", %d unverifiable", r.pieces_unverifiable);
+    out += '\n';
+  }
   return out;
 }
 
@@ -102,6 +108,7 @@ std::string check_report_json(const torrent_info& ti, const check_report& r) {
   o["complete"] = r.complete();
   o["pieces_verified"] = r.pieces_verified;
   o["pieces_total"] = r.pieces_total;
+  o["pieces_unverifiable"] = r.pieces_unverifiable;
   o["bytes_verified"] = r.bytes_verified;
   o["bytes_total"] = r.bytes_total;
   o["seconds"] = seconds_of(r);
@@ -109,7 +116,7 @@ std::string check_report_json(const torrent_info& ti, const check_report& r) {
   o["threads"] = r.threads;
   boost::json::array failed;
   for (std::size_t p = 0; p < r.verified.size(); ++p)
-    if (!r.verified[p]) failed.push_back(static_cast<std::int64_t>(p));
+    if (!r.verified[p] && !(p < r.unverifiable.size() && r.unverifiable[p])) failed.push_back(static_cast<std::int64_t>(p));
   o["failed_pieces"] = std::move(failed);
   boost::json::array files;
   for (std::size_t i = 0; i < r.files.size(); ++i) {
@@ -123,7 +130,7 @@ std::string check_report_json(const torrent_info& ti, const check_report& r) {
     fo["pieces_total"] = f.pieces_total;
     fo["bytes_verified"] = f.bytes_verified;
     fo["state"] = to_string(f.state);
-    if (f.state == file_check_state::unreadable) fo["error"] = f.error;
+    if (f.state == file_check_state::unreadable || f.state == file_check_state::unverifiable) fo["error"] = f.error;
     files.push_back(std::move(fo));
   }
   o["files"] = std::move(files);

@@ -17,14 +17,16 @@ std::string failed_piece_ranges(const std::vector<bool>& verified, int first, in
 
 /// The human report: one line per non-padding file (state, percent verified, pieces
 /// verified/total, size, path made printable; then what is wrong: bytes on disk of a short file,
-/// the failed pieces of an incomplete one, the error of an unreadable one), then the summary
-/// (pieces, bytes, time, rate, threads) and the verdict line. Every line ends in '\n'.
+/// the failed pieces of an incomplete one, the error of an unreadable one, "no piece layer" for
+/// an unverifiable one), then the summary (pieces, bytes, unverifiable pieces if any, time, rate,
+/// threads) and the verdict line. Every line ends in '\n'.
 std::string check_report_text(const torrent_info& ti, const check_report& r);
 
 /// The same as one JSON object (README, "tessera check"): name, info_hash, complete, pieces_verified,
-/// pieces_total, bytes_verified, bytes_total, seconds, bytes_per_second, threads,
-/// failed_pieces (every index), files (index, path, size, on_disk, pieces_verified,
-/// pieces_total, bytes_verified, state, error when unreadable). Ends in '\n'.
+/// pieces_total, pieces_unverifiable, bytes_verified, bytes_total, seconds, bytes_per_second,
+/// threads, failed_pieces (every index hashed and not verified; unverifiable pieces are not
+/// listed), files (index, path, size, on_disk, pieces_verified, pieces_total, bytes_verified,
+/// state, error when unreadable or unverifiable). Ends in '\n'.
 std::string check_report_json(const torrent_info& ti, const check_report& r);
 
 }  // namespace tessera::cli

@@ -98,10 +98,13 @@ struct check_command_options {
   std::string dir = ".";  ///< -d: the directory holding the data, laid out as a download
   int threads = 0;        ///< --threads; 0: one per core
   bool json = false;      ///< --json: the report as one JSON object, no progress line
+  bool v1_only = false;   ///< --v1-only: SHA-1 only (a hybrid's v1 half)
+  bool v2_only = false;   ///< --v2-only: SHA-256 only (a hybrid's v2 half)
 };
 /// Hashes the data under opts.dir against the torrent (tessera::check_files) and prints the
 /// per-file report. Exit 0 when every piece and file verifies, exit_incomplete when not,
-/// exit_bad_input for a bad .torrent or a directory that is not there, exit_interrupted on Ctrl+C.
+/// exit_bad_input for a bad .torrent, a directory that is not there or a --v1-only/--v2-only the
+/// torrent has no hashes for, exit_interrupted on Ctrl+C.
 /// Never writes into opts.dir.
 int run_check(const check_command_options& opts);
 

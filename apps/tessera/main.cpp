@@ -113,6 +113,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   check->add_option("--threads", ck.threads, "Hashing threads (0: one per core)")->check(CLI::NonNegativeNumber);
   check->add_flag("--json", ck.json, "Print the report as one JSON object");
+  auto* v1_only = check->add_flag("--v1-only", ck.v1_only, "Compare only the SHA-1 piece hashes (a hybrid torrent's v1 half)");
+  check->add_flag("--v2-only", ck.v2_only, "Compare only the SHA-256 piece layers (a hybrid torrent's v2 half)")
+      ->excludes(v1_only);
 
   daemon_command_options dm;
   auto* daemon = app.add_subcommand("daemon", "Run a torrent daemon driven over Transmission's RPC (docs/daemon.md)");

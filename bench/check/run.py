@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """`tessera check` against libtorrent's force_recheck on the same data, in one run.
 
-A payload of --size bytes (default 1 GiB, --files files, made by harness.make_payload) and a v1
-.torrent of it (harness.make_torrent, libtorrent's create_torrent, --piece-size) are written under
-/tmp. Then, --runs times each, in turn:
+A payload of --size bytes (default 1 GiB, --files files, made by harness.make_payload) and a
+.torrent of it (libtorrent's create_torrent, --piece-size; --kind v1 (default), v2 or hybrid:
+BEP 52's SHA-256 piece layers, a hybrid's pieces checked by both hashes) are written under /tmp. Then, --runs times each, in turn:
 
   tessera   `tessera check T -d DIR --json` (threads: one per core), timed by /usr/bin/time;
   libtorrent a python3-libtorrent session (no network: DHT, LSD, UPnP, NAT-PMP off, loopback
@@ -27,6 +27,7 @@ SHA-1 rate measured here (hashlib over a 64 MiB buffer), giving the least CPU an
 
   /usr/bin/python3 bench/check/run.py --tessera build/bin/tessera
   /usr/bin/python3 bench/check/run.py --size 256M --runs 1
+  /usr/bin/python3 bench/check/run.py --size 256M --kind hybrid   # v2-only: --kind v2
 """
 import argparse
 import hashlib
@@ -121,6 +122,18 @@ def run_libtorrent(args, torrent, data_dir, threads):
     return r
 
 
+def make_torrent(kind, content, torrent, piece):
+    if kind == 'v1':
+        return H.make_torrent(content, torrent, [], piece)
+    fs = H.lt.file_storage()
+    H.lt.add_files(fs, content)
+    ct = H.lt.create_torrent(fs, piece, flags=H.lt.create_torrent.v2_only if kind == 'v2' else 0)
+    H.lt.set_piece_hashes(ct, os.path.dirname(os.path.abspath(content)))
+    with open(torrent, 'wb') as f:
+        f.write(H.lt.bencode(ct.generate()))
+    return H.TorrentFile(torrent)
+
+
 def sha1_rate():
     buf = os.urandom(64 * H.MIB)
     best = 0
@@ -137,6 +150,7 @@ def main():
     ap.add_argument('--size', default='1G')
     ap.add_argument('--files', type=int, default=4)
     ap.add_argument('--piece-size', default='256K')
+    ap.add_argument('--kind', choices=['v1', 'v2', 'hybrid'], default='v1')
     ap.add_argument('--runs', type=int, default=1)
     ap.add_argument('--drop-caches', action='store_true')
     ap.add_argument('--keep', action='store_true')
@@ -152,7 +166,7 @@ def main():
         t0 = time.monotonic()
         H.make_payload(content, layout, fast=True)
         torrent = work.path('payload.torrent')
-        t = H.make_torrent(content, torrent, [], piece)
+        t = make_torrent(args.kind, content, torrent, piece)
         H.log(f'payload {size} bytes, {len(layout)} files, {t.num_pieces} pieces of {piece} made in '
               f'{time.monotonic() - t0:.1f} s')
         results = {'tessera': [], 'libtorrent': []}
@@ -166,7 +180,7 @@ def main():
         lt_hashing = statistics.median(r['hashing'] for r in results['libtorrent'])
         mib = size / H.MIB
         cache = 'dropped (drop_caches) before each run' if args.drop_caches else 'warm (payload read once before each run)'
-        print(f'\ncheck of {mib:.0f} MiB ({len(layout)} files, {piece // H.KIB} KiB pieces), {args.runs} run(s), '
+        print(f'\ncheck of {mib:.0f} MiB ({args.kind}, {len(layout)} files, {piece // H.KIB} KiB pieces), {args.runs} run(s), '
               f'{cores} cores, page cache {cache}')
         print(f'{"tool":<34}{"wall s":>9}{"CPU s":>9}{"MiB/s":>10}')
         for k, label in (('tessera', f'tessera check ({results["tessera"][0]["threads"]} thr)'),

@@ -23,6 +23,15 @@ struct check_progress {
   std::int64_t bytes_total = 0;   ///< torrent_info::total_size
 };
 
+/// Which of a torrent's hashes check_files compares (a BEP 52 hybrid carries both kinds).
+enum class check_hashes {
+  all,      ///< every kind the torrent has: SHA-1 (v1), SHA-256 (v2), both for a hybrid
+  v1_only,  ///< SHA-1 only: a hybrid checked as its v1 half; invalid for a v2-only torrent
+  /// SHA-256 only: a hybrid checked as its v2 half (a file of several pieces without its piece
+  /// layer is then unverifiable, as in a v2-only torrent); invalid for a v1 torrent
+  v2_only,
+};
+
 /// Options of check_files.
 struct check_options {
   /// Threads hashing at once; 0: std::thread::hardware_concurrency() (at least 1); never more
@@ -42,6 +51,8 @@ struct check_options {
   /// Cancellation: once stop is requested, the threads stop after their current read and
   /// check_files returns std::errc::operation_canceled.
   std::stop_token stop;
+  /// Which hashes to compare; `all` unless the caller wants half the hashing of a hybrid.
+  check_hashes hashes = check_hashes::all;
 };
 
 /// A file's state after the check.
@@ -54,8 +65,13 @@ enum class file_check_state {
   missing,     ///< nothing at its path, or a symbolic link (never followed)
   unreadable,  ///< opening or reading it failed, or it is not a regular file (file_check::error)
   padding,     ///< a BEP 47 padding file: zeros, never on disk, never read
+  /// present at its full size, but some of its pieces have nothing to be checked against: a file
+  /// of more than one piece in a v2-only torrent (or a hybrid checked with check_hashes::v2_only)
+  /// without its BEP 52 piece layer (a .torrent holding a bare info dictionary); those pieces are
+  /// never read; never complete (file_check::error says why)
+  unverifiable,
 };
-/// "complete", "incomplete", "short", "missing", "unreadable", "padding".
+/// "complete", "incomplete", "short", "missing", "unreadable", "padding", "unverifiable".
 const char* to_string(file_check_state s);
 
 /// One file's result (torrent_info::files order, padding files included).
@@ -67,14 +83,20 @@ struct file_check {
   int pieces_verified = 0;          ///< of those, the ones that verified
   std::int64_t bytes_verified = 0;  ///< its bytes inside verified pieces
   file_check_state state = file_check_state::missing;
-  std::string error;                ///< for `unreadable`: storage_error::message()
+  /// for `unreadable`: storage_error::message(); for `unverifiable`: why, and how many pieces
+  std::string error;
 };
 
 /// The result of check_files.
 struct check_report {
-  std::vector<bool> verified;       ///< per piece: its bytes on disk match its hash
+  /// per piece: its bytes on disk match its hash (a hybrid's piece: both its SHA-1 and SHA-256)
+  std::vector<bool> verified;
+  /// per piece: nothing to check it against (see file_check_state::unverifiable): not read, and
+  /// not verified; a piece that failed is neither verified nor unverifiable
+  std::vector<bool> unverifiable;
   std::vector<file_check> files;
   int pieces_verified = 0;
+  int pieces_unverifiable = 0;      ///< pieces set in `unverifiable`
   int pieces_total = 0;
   std::int64_t bytes_verified = 0;  ///< bytes of the stream inside verified pieces (padding counts)
   std::int64_t bytes_total = 0;
@@ -91,15 +113,22 @@ struct check_report {
 
 /// Hashes the data of `ti` found under `dir` (laid out as a download of it would be: file i at
 /// dir / ti.files[i].path) and reports which pieces and files are complete. BEP 3 v1 pieces,
-/// which may span files; BEP 47 padding files are zeros and never read. Paths are resolved
-/// beneath `dir` only, and no symbolic link is followed (a link at a file's path, or on the way to
-/// it, makes the file missing), as the download's own storage does (make_file_storage). Never
-/// creates, writes or truncates anything.
+/// which may span files, by SHA-1; BEP 47 padding files are zeros and never read. BEP 52: in a
+/// v2-only torrent every piece is a piece of one file (its files start at piece boundaries), and
+/// verifies when the SHA-256 merkle root of its 16 KiB blocks (the file's bytes only, not the
+/// padding after it) is the file's piece-layer entry, or its `pieces root` for a file of one
+/// piece; a file of several pieces whose layer `ti.piece_layers` lacks is unverifiable (never
+/// complete). In a hybrid torrent a piece verifies only when its SHA-1 and its SHA-256 both
+/// match (the SHA-1 alone where the layer is missing); opts.hashes may pick one kind. Paths are
+/// resolved beneath `dir` only, and no symbolic link is followed (a link at a file's path, or on
+/// the way to it, makes the file missing), as the download's own storage does
+/// (make_file_storage). Never creates, writes or truncates anything.
 ///
 /// Blocking: runs opts.threads threads and returns when they are done. Any thread; `ti` must stay
 /// valid for the call. Errors: std::errc::no_such_file_or_directory or not_a_directory for `dir`,
-/// std::errc::operation_canceled when opts.stop was requested. A file that cannot be read is not
-/// an error of the call: its pieces fail and the file is `unreadable` with the reason.
+/// std::errc::invalid_argument when opts.hashes names a kind the torrent does not have (nothing
+/// read), std::errc::operation_canceled when opts.stop was requested. A file that cannot be read
+/// is not an error of the call: its pieces fail and the file is `unreadable` with the reason.
 result<check_report> check_files(const torrent_info& ti, const std::filesystem::path& dir,
                                  const check_options& opts = {});
 

@@ -65,8 +65,11 @@ std::error_code lay_out_v2_files(std::span<const v2_file> files, torrent_info& t
 }
 
 std::error_code check_hybrid_files(std::span<const v2_file> files, torrent_info& ti) {
-  const bool single = single_file(files);
-  if (single == ti.multi_file) return metainfo_errc::hybrid_mismatch;
+  // A tree of one top-level file goes with either v1 form: a single file named by `name`, or a
+  // `files` list of that one file in the folder `name` (what libtorrent 2.0 and `tessera create`
+  // make of a folder holding one file).
+  const bool single = !ti.multi_file;
+  if (single && !single_file(files)) return metainfo_errc::hybrid_mismatch;
   std::size_t next = 0;
   for (auto& fe : ti.files) {
     if (fe.pad) continue;

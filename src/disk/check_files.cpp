@@ -8,16 +8,24 @@
 // followed, padding read as zeros, nothing created), hashing every piece as its bytes arrive. A
 // short read (a missing or short file) fails the piece it stops in, and the run goes on at the
 // next piece; a read error does the same and names the file.
+//
+// v2 and hybrid torrents (BEP 52) are read the same way: their files start at piece boundaries,
+// so each piece of the stream is also one piece of one file (core/v2_hash_store), hashed with
+// SHA-256 over that file's bytes as they arrive, beside the SHA-1 of the whole piece in a
+// hybrid. A v2-only piece whose file's piece layer the torrent lacks is unverifiable: skipped
+// without reading it.
 #include <fcntl.h>
 
 #include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "core/piece_verify.hpp"
+#include "core/v2_hash_store.hpp"
 #include "disk/posix.hpp"
 #include "disk/storage.hpp"
 #include "disk/symlink_file.hpp"
@@ -34,6 +42,7 @@ const char* to_string(file_check_state s) {
     case file_check_state::missing: return "missing";
     case file_check_state::unreadable: return "unreadable";
     case file_check_state::padding: return "padding";
+    case file_check_state::unverifiable: return "unverifiable";
   }
   return "unknown";
 }
@@ -64,6 +73,13 @@ std::int64_t run_bytes_for(std::int64_t total, int threads, std::int64_t read_by
   return std::max(std::min(read_bytes, min_run), std::min(read_bytes, share));
 }
 
+// What a run found for one piece.
+enum piece_result : std::uint8_t {
+  piece_failed = 0,
+  piece_verified = 1,
+  piece_unverifiable = 2,  // no hash to check it against: never read
+};
+
 // What the threads share.
 struct check_state {
   const torrent_info& ti;
@@ -71,8 +87,10 @@ struct check_state {
   const check_options& opts;
   std::filesystem::path dir;
   std::vector<piece_run> runs;
+  bool v1;                             // compare the SHA-1 piece hashes
+  const detail::v2_piece_targets* v2;  // compare the SHA-256 ones; null: not
   std::atomic<std::size_t> next_run{0};
-  std::vector<std::uint8_t> verified;  // per piece, written by the one thread owning its run
+  std::vector<std::uint8_t> pieces;    // piece_result; written by the one thread owning its run
   std::mutex mutex;                    // guards everything below
   check_progress progress;
   std::map<int, std::string> file_errors;  // first read error per file
@@ -85,15 +103,74 @@ int file_of_error(const check_state& s, const storage_error& e) {
   return -1;
 }
 
+// The hashes of the piece being read. A v1 piece is the SHA-1 of all its bytes (padding
+// included); a v2 piece the SHA-256 merkle root of its file's bytes only (BEP 52). A hybrid's
+// piece verifies only when both match.
+class piece_hashing {
+ public:
+  explicit piece_hashing(const check_state& s) : s_(s), v1_(s.v1), v2_hasher_(s.ti.piece_length) {}
+
+  // Feeds `bytes`, the stream's bytes from `at` on, all inside piece `p`.
+  void update(int p, std::int64_t at, std::span<const std::uint8_t> bytes) {
+    if (p != piece_) start(p);
+    if (v1_) v1_hasher_.update(bytes);
+    if (v2_piece_) {
+      // The file's bytes are the piece's first file_bytes; the rest is padding.
+      const std::int64_t file_end = start_ + v2_piece_->file_bytes;
+      if (at < file_end) v2_hasher_.update(bytes.first(static_cast<std::size_t>(std::min<std::int64_t>(
+                             file_end - at, static_cast<std::int64_t>(bytes.size())))));
+    }
+  }
+  // Piece `p`'s bytes are all fed: whether it verifies. Resets.
+  bool finish(int p) {
+    if (p != piece_) start(p);
+    const bool v1_ok = !v1_ || v1_hasher_.finish(s_.ti.piece_hashes[static_cast<std::size_t>(p)]);
+    const bool v2_ok = !v2_piece_ || v2_hasher_.finish(v2_piece_->target);
+    piece_ = -1;
+    return v1_ok && v2_ok;
+  }
+  // Forgets what was fed (a short read).
+  void reset() {
+    (void)v1_hasher_.finish(sha1_hash{});
+    (void)v2_hasher_.finish(detail::v2_piece_target{});
+    piece_ = -1;
+  }
+
+ private:
+  void start(int p) {
+    piece_ = p;
+    start_ = std::int64_t{p} * s_.ti.piece_length;
+    v2_piece_ = s_.v2 ? s_.v2->check(piece_index{p}) : std::nullopt;
+  }
+
+  const check_state& s_;
+  bool v1_;
+  detail::v1_piece_hasher v1_hasher_;
+  detail::v2_piece_hasher v2_hasher_;
+  int piece_ = -1;           // the piece being fed, -1 before its first byte
+  std::int64_t start_ = 0;   // its first byte in the stream
+  std::optional<detail::v2_piece_check> v2_piece_;  // its v2 target; none: SHA-1 alone
+};
+
 void check_run(check_state& s, const piece_run& run, std::vector<std::uint8_t>& buf) {
   const torrent_info& ti = s.ti;
-  detail::v1_piece_hasher hasher;
-  const std::int64_t begin = std::int64_t{run.first} * ti.piece_length;
-  const std::int64_t end = std::min(ti.total_size, std::int64_t{run.end} * ti.piece_length);
+  const std::int64_t pl = ti.piece_length;
+  piece_hashing hashing(s);
+  const std::int64_t begin = std::int64_t{run.first} * pl;
+  const std::int64_t end = std::min(ti.total_size, std::int64_t{run.end} * pl);
+  auto unverifiable = [&](std::int64_t p) { return s.pieces[static_cast<std::size_t>(p)] == piece_unverifiable; };
   std::int64_t pos = begin;
   while (pos < end) {
     if (s.opts.stop.stop_requested()) return;
-    const auto want = static_cast<std::size_t>(std::min<std::int64_t>(end - pos, static_cast<std::int64_t>(buf.size())));
+    if (pos % pl == 0 && unverifiable(pos / pl)) {  // nothing to check it against: not read
+      pos = std::min(end, pos + pl);
+      continue;
+    }
+    // One read, up to the buffer's size, stopping where a piece not to be read starts.
+    std::int64_t read_end = std::min(end, pos + static_cast<std::int64_t>(buf.size()));
+    for (std::int64_t q = pos / pl + 1; q * pl < read_end; ++q)
+      if (unverifiable(q)) read_end = q * pl;
+    const auto want = static_cast<std::size_t>(read_end - pos);
     auto got = s.st.read(pos, std::span(buf.data(), want));
     std::size_t n = got ? *got : 0;
     if (!got) {
@@ -105,22 +182,22 @@ void check_run(check_state& s, const piece_run& run, std::vector<std::uint8_t>& 
     std::int64_t at = pos;
     const std::int64_t stop_at = pos + static_cast<std::int64_t>(n);
     while (at < stop_at) {
-      const int p = static_cast<int>(at / ti.piece_length);
-      const std::int64_t p_end = std::min(ti.total_size, std::int64_t{p + 1} * ti.piece_length);
+      const int p = static_cast<int>(at / pl);
+      const std::int64_t p_end = std::min(ti.total_size, std::int64_t{p + 1} * pl);
       const std::int64_t take = std::min(p_end, stop_at) - at;
-      hasher.update(std::span(buf.data() + (at - pos), static_cast<std::size_t>(take)));
+      hashing.update(p, at, std::span(buf.data() + (at - pos), static_cast<std::size_t>(take)));
       at += take;
-      if (at == p_end) s.verified[static_cast<std::size_t>(p)] = hasher.finish(ti.piece_hashes[static_cast<std::size_t>(p)]);
+      if (at == p_end) s.pieces[static_cast<std::size_t>(p)] = hashing.finish(p) ? piece_verified : piece_failed;
     }
     if (n == want) {
       pos = stop_at;
       continue;
     }
     // A short read or an error: the piece it stopped in fails; go on with the next one.
-    const int failed = static_cast<int>(stop_at / ti.piece_length);
-    (void)hasher.finish(sha1_hash{});  // reset
-    s.verified[static_cast<std::size_t>(failed)] = 0;
-    pos = std::min(ti.total_size, std::int64_t{failed + 1} * ti.piece_length);
+    const int failed = static_cast<int>(stop_at / pl);
+    hashing.reset();
+    s.pieces[static_cast<std::size_t>(failed)] = piece_failed;
+    pos = std::min(ti.total_size, std::int64_t{failed + 1} * pl);
   }
 }
 
@@ -152,11 +229,13 @@ void fill_files(check_state& s, storage& st, check_report& r) {
     fc.path = fe.path;
     fc.size = fe.size;
     fc.on_disk = i < on_disk.size() ? on_disk[i] : -1;
+    int unverifiable = 0;
     if (fe.size > 0) {
       const auto first = static_cast<int>(fe.offset / ti.piece_length);
       const auto last = static_cast<int>((fe.offset + fe.size - 1) / ti.piece_length);
       fc.pieces_total = last - first + 1;
       for (int p = first; p <= last; ++p) {
+        if (r.unverifiable[static_cast<std::size_t>(p)]) ++unverifiable;
         if (!r.verified[static_cast<std::size_t>(p)]) continue;
         ++fc.pieces_verified;
         const std::int64_t lo = std::max(fe.offset, std::int64_t{p} * ti.piece_length);
@@ -180,6 +259,10 @@ void fill_files(check_state& s, storage& st, check_report& r) {
       fc.state = file_check_state::missing;
     } else if (fc.on_disk < fe.size) {
       fc.state = file_check_state::short_file;
+    } else if (unverifiable > 0) {
+      fc.state = file_check_state::unverifiable;
+      fc.error = "the torrent has no piece layer for this file (BEP 52 `piece layers`): " +
+                 std::to_string(unverifiable) + " of its pieces cannot be verified";
     } else {
       fc.state = fc.pieces_verified == fc.pieces_total ? file_check_state::complete
                                                        : file_check_state::incomplete;
@@ -197,6 +280,12 @@ result<check_report> check_files(const torrent_info& ti, const std::filesystem::
   const auto status = std::filesystem::status(dir, ec);
   if (!std::filesystem::exists(status)) return unexpected{std::make_error_code(std::errc::no_such_file_or_directory)};
   if (!std::filesystem::is_directory(status)) return unexpected{std::make_error_code(std::errc::not_a_directory)};
+  const bool has_v1 = !ti.piece_hashes.empty();
+  const bool has_v2 = ti.meta_version == 2;
+  if ((opts.hashes == check_hashes::v1_only && !has_v1) || (opts.hashes == check_hashes::v2_only && !has_v2))
+    return unexpected{std::make_error_code(std::errc::invalid_argument)};
+  const bool use_v1 = has_v1 && opts.hashes != check_hashes::v2_only;
+  const bool use_v2 = has_v2 && opts.hashes != check_hashes::v1_only;
 
   // Not owned: the storage lives only for this call, while `ti` is valid.
   std::shared_ptr<const torrent_info> alias(std::shared_ptr<void>{}, &ti);
@@ -206,8 +295,17 @@ result<check_report> check_files(const torrent_info& ti, const std::filesystem::
   int threads = opts.threads > 0 ? opts.threads : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(1, threads);
   const std::int64_t read_bytes = std::max<std::int64_t>(block_size, opts.read_bytes);
-  check_state s{ti, *st, opts, dir, plan_runs(ti, run_bytes_for(ti.total_size, threads, read_bytes)), {},
-                std::vector<std::uint8_t>(static_cast<std::size_t>(ti.num_pieces()), 0), {}, {}, {}};
+  // v2 and hybrid torrents: each piece is also a piece of one file, checked by SHA-256 (BEP 52).
+  std::shared_ptr<const detail::v2_piece_targets> v2;
+  if (use_v2) v2 = detail::v2_hash_store(ti).snapshot();
+  check_state s{ti, *st, opts, dir, plan_runs(ti, run_bytes_for(ti.total_size, threads, read_bytes)),
+                use_v1, v2.get(), {},
+                std::vector<std::uint8_t>(static_cast<std::size_t>(ti.num_pieces()), piece_failed), {}, {}, {}};
+  // A piece checked by SHA-256 alone with nothing to check it against (its file's piece layer is
+  // not in the torrent) is unverifiable, and not read. With SHA-1 too, the SHA-1 decides.
+  if (v2 && !use_v1)
+    for (int p = 0; p < ti.num_pieces(); ++p)
+      if (!v2->check(piece_index{p})) s.pieces[static_cast<std::size_t>(p)] = piece_unverifiable;
   s.progress.pieces_total = ti.num_pieces();
   s.progress.bytes_total = ti.total_size;
 
@@ -224,9 +322,14 @@ result<check_report> check_files(const torrent_info& ti, const std::filesystem::
   r.threads = threads;
   r.pieces_total = ti.num_pieces();
   r.bytes_total = ti.total_size;
-  r.verified.assign(s.verified.begin(), s.verified.end());
+  r.verified.resize(s.pieces.size());
+  r.unverifiable.resize(s.pieces.size());
   for (int p = 0; p < r.pieces_total; ++p) {
-    if (!r.verified[static_cast<std::size_t>(p)]) continue;
+    const auto i = static_cast<std::size_t>(p);
+    r.verified[i] = s.pieces[i] == piece_verified;
+    r.unverifiable[i] = s.pieces[i] == piece_unverifiable;
+    r.pieces_unverifiable += r.unverifiable[i];
+    if (!r.verified[i]) continue;
     ++r.pieces_verified;
     r.bytes_verified += ti.piece_size(piece_index{p});
   }

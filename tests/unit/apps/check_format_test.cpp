@@ -66,5 +66,55 @@ TEST(CheckFormat, JsonCarriesEveryFileAndFailedPiece) {
   EXPECT_EQ(o.at("bytes_per_second").as_int64(), 120);
 }
 
+// A v2-only torrent without piece layers: t/a (pieces 0-1) cannot be verified, t/c (piece 2, its
+// pieces root) verified, piece 3 (t/d) failed.
+struct unverifiable_sample {
+  torrent_info ti;
+  check_report r;
+  unverifiable_sample() {
+    ti.name = "t";
+    ti.meta_version = 2;
+    ti.piece_length = 16;
+    ti.total_size = 60;
+    ti.files = {{"t/a", 30, 0}, {"t/.pad/2", 2, 30, true}, {"t/c", 16, 32}, {"t/d", 12, 48}};
+    r.verified = {false, false, true, false};
+    r.unverifiable = {true, true, false, false};
+    r.pieces_total = 4;
+    r.pieces_verified = 1;
+    r.pieces_unverifiable = 2;
+    r.bytes_total = 60;
+    r.bytes_verified = 16;
+    r.threads = 1;
+    r.elapsed = std::chrono::milliseconds(100);
+    r.files = {{"t/a", 30, 30, 2, 0, 0, file_check_state::unverifiable, "no piece layer"},
+               {"t/.pad/2", 2, 2, 1, 0, 0, file_check_state::padding, {}},
+               {"t/c", 16, 16, 1, 1, 16, file_check_state::complete, {}},
+               {"t/d", 12, 12, 1, 0, 0, file_check_state::incomplete, {}}};
+  }
+};
+
+TEST(CheckFormat, UnverifiableFilesAndPiecesAreNamedApartFromFailures) {
+  unverifiable_sample s;
+  const std::string text = check_report_text(s.ti, s.r);
+  EXPECT_NE(text.find("unverifiable"), std::string::npos) << text;
+  EXPECT_NE(text.find("t/a  (no piece layer in the torrent: cannot be verified)"), std::string::npos) << text;
+  EXPECT_NE(text.find("t/d  (failed pieces 3)"), std::string::npos) << text;
+  EXPECT_NE(text.find("pieces: 1/4 verified (25.0%), 16 B of 60 B, 2 unverifiable\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("result: INCOMPLETE: 2 files not complete, 1 piece failed, 2 unverifiable\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find(".pad"), std::string::npos) << text;
+
+  auto v = boost::json::parse(check_report_json(s.ti, s.r));
+  const auto& o = v.as_object();
+  EXPECT_FALSE(o.at("complete").as_bool());
+  EXPECT_EQ(o.at("pieces_unverifiable").as_int64(), 2);
+  ASSERT_EQ(o.at("failed_pieces").as_array().size(), 1u);  // only the piece that was hashed
+  EXPECT_EQ(o.at("failed_pieces").as_array()[0].as_int64(), 3);
+  const auto& a = o.at("files").as_array()[0].as_object();
+  EXPECT_EQ(a.at("state").as_string(), "unverifiable");
+  EXPECT_EQ(a.at("error").as_string(), "no piece layer");
+}
+
 }  // namespace
 }  // namespace tessera::cli

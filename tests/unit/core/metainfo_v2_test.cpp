@@ -201,6 +201,36 @@ TEST(MetainfoV2, HybridHalvesMustAgree) {
     root.erase("piece layers");
   };
   EXPECT_EQ(error_of(edited(test_v2::hybrid_multi.bytes, extra_tree_file)), metainfo_errc::hybrid_mismatch);
+  auto v1_folder_other_name = [](bdict& root) {
+    auto& info = root["info"].as_dict();
+    info.erase("length");
+    bdict f;
+    f["length"] = 100000;
+    f["path"] = bvalue(detail::blist{bvalue("other.bin")});
+    info["files"] = bvalue(detail::blist{bvalue(f)});
+  };
+  EXPECT_EQ(error_of(edited(test_v2::hybrid_single.bytes, v1_folder_other_name)), metainfo_errc::hybrid_mismatch);
+}
+
+TEST(MetainfoV2, HybridOfAFolderHoldingOneFile) {
+  // libtorrent 2.0 (and `tessera create`) make of a folder "folder" holding only single.bin a v1
+  // `files` list of one entry and a file tree of one top-level file: the same file,
+  // folder/single.bin.
+  auto one_file_folder = [](bdict& root) {
+    auto& info = root["info"].as_dict();
+    info.erase("length");
+    info["name"] = "folder";
+    bdict f;
+    f["length"] = 100000;
+    f["path"] = bvalue(detail::blist{bvalue("single.bin")});
+    info["files"] = bvalue(detail::blist{bvalue(f)});
+  };
+  const torrent_info ti = parse_ok(edited(test_v2::hybrid_single.bytes, one_file_folder));
+  EXPECT_TRUE(ti.multi_file);
+  ASSERT_EQ(ti.files.size(), 1u);
+  EXPECT_EQ(ti.files[0].path, "folder/single.bin");
+  EXPECT_FALSE(ti.files[0].pieces_root.is_zero());
+  EXPECT_TRUE(ti.has_all_piece_layers());
 }
 
 }  // namespace
