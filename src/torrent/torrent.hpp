@@ -399,6 +399,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// The tick's part: starts the piece-layer fetch of a v2 torrent whose layers are not all
   /// known (a v2 magnet after its metadata), asks v2 peers, retries blames without a peer.
   void tick_hashes();
+  /// A v2 torrent with piece layers still unknown (a v2 magnet once its metadata arrived): starts
+  /// fetching them from the v2 peers. Nothing when a fetch runs or every layer is known.
+  void start_piece_layer_fetch();
   /// Hands piece-layer requests to the v2 peers (piece_layer_fetch decides who gets what).
   void request_piece_layers();
   /// Piece `p` of a v2 file failed: `received` are the SHA-256s of its blocks as received,

@@ -130,6 +130,7 @@ void torrent::on_metadata_parsed(result<torrent_info> parsed) {
   for (auto& c : open) {
     if (!c->is_closed()) c->metadata_ready();
   }
+  start_piece_layer_fetch();  // a v2 info dictionary has no piece layers: ask the peers now
 }
 
 // --- peer exchange (BEP 11) ----------------------------------------------------------------

@@ -131,12 +131,16 @@ void torrent::on_hash_request_failed(peer_connection& c, const hash_request& r, 
 
 // --- piece layers of a v2 magnet ---
 
+void torrent::start_piece_layer_fetch() {
+  if (!has_metadata_ || !v2_hashes_.has_v2() || layer_fetch_ || v2_hashes_.all_layers_known()) return;
+  layer_fetch_ = std::make_unique<piece_layer_fetch>(v2_hashes_);
+  spdlog::info("torrent {}: fetching {} piece-layer ranges from peers (BEP 52)", ti_->name, layer_fetch_->remaining());
+  request_piece_layers();
+}
+
 void torrent::tick_hashes() {
   if (!has_metadata_ || !v2_hashes_.has_v2()) return;
-  if (!layer_fetch_ && !v2_hashes_.all_layers_known()) {
-    layer_fetch_ = std::make_unique<piece_layer_fetch>(v2_hashes_);
-    spdlog::info("torrent {}: fetching {} piece-layer ranges from peers (BEP 52)", ti_->name, layer_fetch_->remaining());
-  }
+  start_piece_layer_fetch();
   if (layer_fetch_ && ++layer_fetch_ticks_ % layer_forgive_ticks == 0) layer_fetch_->forgive();
   request_piece_layers();
   for (auto& [p, b] : blames_) {
