@@ -202,22 +202,25 @@ void torrent::start_announcing() {
   if (!announcers_.empty() || ti_->trackers.empty()) return;
   // One announcer per swarm (BEP 52): a hybrid announces its v1 hash and its truncated v2 hash
   // to every tracker, so that v1-only peers and peers that know only the v2 hash both find it.
+  // Both carry the same `key` (as libtorrent's do), so a tracker can tell it is one client.
   const auto swarms = swarm_hashes(ti_->info_hash);
+  const std::uint32_t key = std::uniform_int_distribution<std::uint32_t>(1)(choker_rng_);
   for (std::size_t i = 0; i < swarms.size(); ++i) {
     announcers_.push_back(std::make_shared<announcer>(ctx_.ex, ctx_.udp, ti_->trackers,
-                                                      announcer_callbacks(swarms[i], i == 0)));
+                                                      announcer_callbacks(swarms[i], i == 0, key)));
   }
   for (auto& a : announcers_) a->start();
 }
 
-announcer::callbacks torrent::announcer_callbacks(swarm_hash swarm, bool primary) {
+announcer::callbacks torrent::announcer_callbacks(swarm_hash swarm, bool primary, std::uint32_t key) {
   std::weak_ptr<torrent> weak = weak_from_this();
   announcer::callbacks cb;
-  cb.make_request = [weak, swarm]() {
+  cb.make_request = [weak, swarm, key]() {
     announce_request req;
     auto t = weak.lock();
     if (!t) return req;
     req.info_hash = swarm.hash;  // the 20 bytes of this swarm (BEP 3, BEP 52)
+    req.key = key;
     req.pid = t->ctx_.pid;
     req.port = t->ctx_.settings.listen_port;
     // Both swarms of a hybrid get the torrent's whole counters (libtorrent 2.0 does the same).

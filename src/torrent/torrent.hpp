@@ -350,8 +350,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void fill_wanted_status(torrent_status& s) const;
   void start_swarm();
   /// The callbacks of the announcer of one swarm; `primary`: the first of swarm_hashes(), the
-  /// one whose failed rounds are reported as tracker_error events.
-  announcer::callbacks announcer_callbacks(swarm_hash swarm, bool primary);
+  /// one whose failed rounds are reported as tracker_error events; `key`: the torrent's BEP 3
+  /// `key`, the same in every swarm.
+  announcer::callbacks announcer_callbacks(swarm_hash swarm, bool primary, std::uint32_t key);
   void connect_candidates();
   void release_stuck_pieces();
   void hash_piece(piece_index p);
