@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "disk/file_ranges.hpp"
+#include "disk/piece_check.hpp"
 #include "tessera/hasher.hpp"
 
 namespace tessera::detail {
@@ -27,10 +28,6 @@ constexpr auto check_progress_interval = std::chrono::milliseconds(100);
 /// Bytes a check task hashes before it yields its worker to other queued jobs (a write or a read
 /// waits for at most this much work).
 constexpr std::int64_t check_slice_bytes = 8 * 1024 * 1024;
-
-sha1_hash sha1_of(const std::uint8_t* p, std::size_t n) {
-  return sha1(std::as_bytes(std::span(p, n)));
-}
 
 /// SHA-1 of each 16 KiB block of `data` (the last one may be shorter): one hasher for the whole
 /// piece, reset by each final(), so no allocation per block.
@@ -163,6 +160,7 @@ struct check_state {
   std::function<void(check_result)> done;
   std::vector<std::int64_t> sizes;  // storage::on_disk_sizes(), read once at the start
   std::function<bitfield()> trust;  // pieces to take without hashing (resume data); may be empty
+  std::shared_ptr<const v2_piece_targets> v2;  // v2 targets; null for a v1 torrent
   // Runs after the last piece, with the pieces found (may be empty; see async_check).
   std::function<std::optional<storage_error>(const bitfield&)> finish;
   bitfield trusted;                 // its result, computed on a worker at the start
@@ -222,7 +220,9 @@ void run_check_task(worker_pool& io, std::shared_ptr<check_state> s,
       if (!got) {
         std::lock_guard lock(s->report_mutex);
         if (!s->error) s->error = got.error();
-      } else if (*got == size && sha1_of(buf->data(), size) == ti.piece_hashes[p]) {
+      } else if (*got == size &&
+                 piece_matches(ti, piece_index{p}, std::span(buf->data(), size),
+                               s->v2 ? s->v2->check(piece_index{p}) : std::nullopt)) {
         s->have[p] = 1;
       }
       hashed += static_cast<std::int64_t>(size);
@@ -264,16 +264,21 @@ void disk_io::async_hash_and_write(std::shared_ptr<storage> st,
                                    std::shared_ptr<const torrent_info> ti, piece_index piece,
                                    std::vector<std::uint8_t> data, boost::asio::any_io_executor ex,
                                    std::function<void(piece_write_result)> done,
-                                   bool hash_blocks_on_pass) {
+                                   bool hash_blocks_on_pass, std::optional<v2_piece_check> v2) {
   const storage* key = st.get();
   impl_->pool.push(key, [st = std::move(st), ti = std::move(ti), piece, data = std::move(data),
-                         ex = std::move(ex), done = std::move(done), hash_blocks_on_pass]() mutable {
+                         ex = std::move(ex), done = std::move(done), hash_blocks_on_pass, v2]() mutable {
     piece_write_result res;
     res.piece = piece;
     bool valid = piece.value >= 0 && piece.value < ti->num_pieces() &&
                  data.size() == static_cast<std::size_t>(ti->piece_size(piece));
-    res.hash_passed = valid && sha1_of(data.data(), data.size()) == ti->piece_hashes[piece.value];
-    if (valid && (!res.hash_passed || hash_blocks_on_pass)) res.block_hashes = block_hashes_of(data);
+    res.hash_passed = valid && piece_matches(*ti, piece, data, v2);
+    if (valid && (!res.hash_passed || hash_blocks_on_pass)) {
+      res.block_hashes = block_hashes_of(data);
+      if (v2 && v2->file_bytes > 0 && static_cast<std::size_t>(v2->file_bytes) <= data.size()) {
+        res.v2_block_hashes = v2_block_hashes(std::span(data).first(static_cast<std::size_t>(v2->file_bytes)));
+      }
+    }
     if (res.hash_passed) {
       auto w = st->write(piece.value * ti->piece_length, data);
       if (!w) res.error = w.error();
@@ -333,8 +338,10 @@ void disk_io::async_read(
 void disk_io::async_check(std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti,
                           boost::asio::any_io_executor ex, std::function<void(int)> progress,
                           std::function<void(check_result)> done, std::function<bitfield()> trust,
-                          std::function<std::optional<storage_error>(const bitfield&)> finish) {
+                          std::function<std::optional<storage_error>(const bitfield&)> finish,
+                          std::shared_ptr<const v2_piece_targets> v2) {
   auto s = std::make_shared<check_state>();
+  s->v2 = std::move(v2);
   s->trust = std::move(trust);
   s->finish = std::move(finish);
   s->st = std::move(st);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/bitfield.hpp"
+#include "core/v2_hash_store.hpp"
 #include "disk/storage.hpp"
 #include "tessera/torrent_info.hpp"
 
@@ -18,7 +19,9 @@ namespace tessera::detail {
 /// Outcome of hashing and writing one piece.
 struct piece_write_result {
   piece_index piece;
-  bool hash_passed = false;            ///< SHA-1 matched the metainfo
+  /// The piece matched the metainfo: its SHA-1 (v1), its SHA-256 merkle target (v2), or both
+  /// (hybrid); see disk/piece_check.hpp.
+  bool hash_passed = false;
   std::optional<storage_error> error;  ///< set when the write failed (hash_passed is then true)
   /// The piece's buffer (the `data` given to async_hash_and_write), handed back so the caller can
   /// reuse its memory for the next piece instead of allocating (and page-faulting) a new one.
@@ -29,6 +32,11 @@ struct piece_write_result {
   /// if async_hash_and_write was asked for them; empty otherwise, or when `data` had the wrong
   /// size.
   std::vector<sha1_hash> block_hashes;
+  /// For a piece of a v2 file (v2-only or hybrid, given a v2 check): the SHA-256 of each 16 KiB
+  /// block of the file's bytes in the piece (padding left out; the last may be shorter), the
+  /// leaves BEP 52 `hashes` replies give, so the sender of a bad block can be named. Filled when
+  /// block_hashes is.
+  std::vector<sha256_hash> v2_block_hashes;
 };
 
 /// How a whole-storage job (disk_io::async_storage_job) shares its storage with other jobs.
@@ -71,6 +79,9 @@ class disk_io {
 
   /// Hashes the whole piece in `data` (its blocks assembled in memory, piece_size bytes) and,
   /// when it matches the metainfo, writes it at the piece's offset. `done` runs on `ex`.
+  /// `v2` is the piece's v2 check (v2_hash_store::piece_check, a value): required for a piece of
+  /// a v2-only torrent (without it the piece fails), checked beside the SHA-1 in a hybrid
+  /// (piece_check.hpp, piece_matches).
   /// A piece index out of range or `data` of the wrong size gives hash_passed=false; a failed
   /// hash writes nothing. A failed piece comes back with its block_hashes, a passed one only
   /// with `hash_blocks_on_pass` (hashing each block costs a second pass over the piece, so it is
@@ -80,7 +91,8 @@ class disk_io {
                             piece_index piece, std::vector<std::uint8_t> data,
                             boost::asio::any_io_executor ex,
                             std::function<void(piece_write_result)> done,
-                            bool hash_blocks_on_pass = false);
+                            bool hash_blocks_on_pass = false,
+                            std::optional<v2_piece_check> v2 = std::nullopt);
 
   /// Reads `length` bytes at byte `begin` of `piece` (for serving a `request`). `done` runs on `ex`
   /// with the bytes, or an error (a short read is an error here: op=read,
@@ -103,10 +115,14 @@ class disk_io {
   /// are reported present without reading them (resume data whose file stamps match).
   /// `finish` (may be empty) runs last, on a worker, with the pieces found present (it may stat
   /// files); an error it returns becomes check_result::error unless a read error came first.
+  /// `v2` (may be null for a v1 torrent) gives the v2 targets of the pieces (v2_hash_store::
+  /// snapshot): a v2-only piece without a known target is never found present; a hybrid piece
+  /// must match both hashes when its target is known (piece_matches).
   void async_check(std::shared_ptr<storage> st, std::shared_ptr<const torrent_info> ti,
                    boost::asio::any_io_executor ex, std::function<void(int)> progress,
                    std::function<void(check_result)> done, std::function<bitfield()> trust = {},
-                   std::function<std::optional<storage_error>(const bitfield&)> finish = {});
+                   std::function<std::optional<storage_error>(const bitfield&)> finish = {},
+                   std::shared_ptr<const v2_piece_targets> v2 = {});
 
   /// Runs a whole-storage job of `st` (storage::remove_files, storage::move_files, a flush) on a
   /// worker, then `done` with its result on `ex`. `access` says whether it may run beside the

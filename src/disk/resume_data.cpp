@@ -188,6 +188,22 @@ std::optional<resume_errc> decode_fields(std::string_view bytes, resume_data& rd
       return resume_errc::file_count_mismatch;
   }
 
+  if (const bvalue* layers = d.find("piece-layers"); layers && layers->is_dict()) {
+    // Lenient: a layer of the wrong shape is skipped; the torrent checks the rest against
+    // their roots.
+    for (const auto& [key, value] : layers->as_dict()) {
+      auto root = sha256_hash::from_bytes(key);
+      if (!root || !value.is_string()) continue;
+      const std::string& raw = value.as_string();
+      if (raw.empty() || raw.size() % sha256_hash::size != 0) continue;
+      std::vector<sha256_hash> layer;
+      layer.reserve(raw.size() / sha256_hash::size);
+      for (std::size_t at = 0; at < raw.size(); at += sha256_hash::size)
+        layer.push_back(*sha256_hash::from_bytes(std::string_view(raw).substr(at, sha256_hash::size)));
+      rd.piece_layers.emplace(*root, std::move(layer));
+    }
+  }
+
   if (auto e = get_int(d, "uploaded", &rd.uploaded)) return e;
   if (auto e = get_int(d, "downloaded", &rd.downloaded)) return e;
   if (auto e = get_int(d, "active-seconds", &rd.active_seconds)) return e;
@@ -246,6 +262,16 @@ std::string encode_resume_data(const resume_data& rd) {
     for (std::size_t i = 0; i < rd.owned_files.size(); ++i)
       if (rd.owned_files[i]) owned[i / 8] = static_cast<char>(owned[i / 8] | (0x80 >> (i % 8)));
     after["owned-files"] = std::move(owned);
+  }
+  if (!rd.piece_layers.empty()) {
+    bdict layers;
+    for (const auto& [root, layer] : rd.piece_layers) {
+      std::string raw;
+      raw.reserve(layer.size() * sha256_hash::size);
+      for (const auto& h : layer) raw += h.to_bytes();
+      layers[root.to_bytes()] = std::move(raw);
+    }
+    after["piece-layers"] = std::move(layers);
   }
   auto bits = rd.pieces.bytes();
   after["pieces"] = std::string(reinterpret_cast<const char*>(bits.data()), bits.size());

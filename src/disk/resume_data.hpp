@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -90,6 +91,12 @@ struct resume_data {
   /// again); empty when not stored. When present its SHA-1 must equal info_hash.v1 (when set)
   /// and its SHA-256 info_hash.v2 (when set).
   std::string info_bytes;
+  /// BEP 52 piece layers that did not come from the .torrent (received from peers, for a v2
+  /// magnet), by pieces root, each complete (one hash per piece of its file). Untrusted when
+  /// read: the torrent checks each against its root (v2_hash_store::set_piece_layer) and drops
+  /// a bad one; the decoder only skips entries of the wrong shape (a key not 32 bytes, a value
+  /// not a non-empty multiple of 32 bytes), so a damaged layer costs that layer alone.
+  std::map<sha256_hash, std::vector<sha256_hash>> piece_layers;
 
   bool operator==(const resume_data&) const = default;
 };
@@ -100,8 +107,10 @@ struct resume_data {
 ///   pieces (bitfield bytes), file-priority (list of int), save-path, file-stamps (list of
 ///   [size, mtime s, mtime ns, inode, ctime s, ctime ns]), owned-files (one bit per file, BEP 3
 ///   bitfield layout; only when owned_files is not empty), uploaded, downloaded, active-seconds,
-///   seeding-seconds, and info (the raw info dictionary, only when info_bytes is set; spliced in
-///   byte for byte so that its SHA-1 is kept).
+///   seeding-seconds, piece-layers (a dictionary of pieces root -> the layer's hashes
+///   concatenated, as a .torrent's `piece layers`; only when piece_layers is not empty), and info
+///   (the raw info dictionary, only when info_bytes is set; spliced in byte for byte so that its
+///   SHA-1 is kept).
 std::string encode_resume_data(const resume_data& rd);
 
 /// Decodes a resume file strictly: every listed key present with the right type and range (info

@@ -38,10 +38,6 @@ loaded_resume load_resume(const std::string& state_dir, const info_hash_t& info_
     auto parsed = parse_info_dictionary(rd->info_bytes);
     // The decoder checked the info bytes against every hash of the file, which names the same
     // torrent as the magnet; the torrent keeps the magnet's hashes (as after a metadata fetch).
-    if (parsed && parsed->lacks_v1_pieces()) {  // not downloadable yet: see session::add_torrent
-      spdlog::info("resume data {} holds a v2-only torrent (BEP 52): ignored", path.string());
-      return out;
-    }
     if (parsed) {
       parsed->info_hash = info_hash;
       out.info = std::make_shared<const torrent_info>(std::move(*parsed));

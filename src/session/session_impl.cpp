@@ -135,12 +135,6 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
   if (!params.ti && !params.info_hash.has_v1() && !params.info_hash.has_v2()) {
     return fail(std::make_error_code(std::errc::invalid_argument), "neither torrent_info nor info-hash given");
   }
-  // A v2-only torrent has no SHA-1 piece hashes, and pieces are not verified by merkle tree yet
-  // (BEP 52, issue 12): refused rather than downloaded unchecked.
-  if (params.ti && params.ti->lacks_v1_pieces()) {
-    return fail(std::make_error_code(std::errc::not_supported),
-                "v2-only torrents (BEP 52) can be read but not yet downloaded or seeded");
-  }
   std::vector<boost::asio::ip::tcp::endpoint> peers;
   for (const auto& text : params.peers) {
     auto ep = parse_endpoint(text);

@@ -97,6 +97,7 @@ void torrent::reset_pieces() {
   file_pieces_left_.clear();
   smart_ban_.clear();  // the pieces are fetched afresh: no record refers to a live download
   parole_.clear();
+  reset_v2_hashes();
   apply_priorities();  // the new picker takes the file priorities (no-op without storage)
 }
 
@@ -137,7 +138,7 @@ void torrent::start_check() {
       [weak](check_result r) {
         if (auto t = weak.lock()) t->on_checked(std::move(r));
       },
-      resume_trust(), claim_files());
+      resume_trust(), claim_files(), v2_hashes_.has_v2() ? v2_hashes_.snapshot() : nullptr);
 }
 
 std::function<std::optional<storage_error>(const bitfield&)> torrent::claim_files() {
@@ -775,11 +776,11 @@ void torrent::pick_blocks(peer_connection& c, int max, std::vector<block_address
   max = static_cast<int>(std::min<std::int64_t>(max, allowance));
   if (max <= 0) return;
   std::size_t first = out.size();
-  if (parole_.empty()) {
+  if (parole_.empty() && v2_pickable_.empty()) {
     picker_.pick(c.pieces(), max, c.key(), out);
   } else {
-    bitfield visible = c.pieces();  // a paroled piece another peer owns is not this peer's to fetch
-    parole_.hide_owned_by_others(visible, c.key());
+    bitfield visible = pickable_of(c.pieces());
+    parole_.hide_owned_by_others(visible, c.key());  // a paroled piece another peer owns is not this peer's to fetch
     picker_.pick(visible, max, c.key(), out);
   }
   std::size_t kept = first;
@@ -808,6 +809,10 @@ void torrent::on_block(peer_connection& c, block_address b, std::span<const std:
     return;
   }
   const std::int32_t psize = ti_->piece_size(b.piece);
+  if (!piece_hash_known(b.piece)) {  // unrequested: nothing to verify it against yet
+    wasted_ += size;
+    return;
+  }
   if (b.block.value < 0 || b.block.value >= picker_.blocks_in_piece(b.piece) ||
       size != block_length(psize, b.block)) {
     wasted_ += size;
@@ -845,7 +850,7 @@ void torrent::hash_piece(piece_index p) {
       [weak](piece_write_result r) {
         if (auto t = weak.lock()) t->on_piece_written(std::move(r));
       },
-      smart_ban_.has_records(p));
+      smart_ban_.has_records(p), v2_hashes_.piece_check(p));
 }
 
 void torrent::on_piece_written(piece_write_result r) {

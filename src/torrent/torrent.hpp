@@ -21,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/piece_picker.hpp"
+#include "core/v2_hash_store.hpp"
 #include "discovery/swarm_hashes.hpp"
 #include "discovery/tracker.hpp"
 #include "disk/disk_io.hpp"
@@ -184,6 +185,21 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   result<bool> set_piece_priority(piece_index p, int priority);
   void set_sequential_download(bool on);
   void set_first_last_pieces_first(bool on);
+
+  // --- BEP 52 hashes (torrent_v2.cpp); network thread ---
+  /// The torrent's v2 hashes: an empty store for a v1 torrent and before a magnet's metadata.
+  /// Verified `hashes` replies are added to it (add_piece_layer, add_block_hashes), then
+  /// on_piece_layers_known tells the torrent. Seeding answers hash requests from its tree().
+  v2_hash_store& v2_hashes() { return v2_hashes_; }
+  const v2_hash_store& v2_hashes() const { return v2_hashes_; }
+  /// The targets of `pieces` became known (what v2_hash_store::add_piece_layer or set_piece_layer
+  /// returned): in a v2-only torrent they become pickable (before, the picker never hands them
+  /// out); requests start at once. Marks the resume data dirty (a complete layer received from
+  /// peers is saved). Pieces out of range are ignored.
+  void on_piece_layers_known(std::span<const piece_index> pieces);
+  /// Whether piece `p` may be requested now as far as its hash goes: always in a v1 or hybrid
+  /// torrent (SHA-1 verifies it), in a v2-only one once its v2 target is known.
+  bool piece_hash_known(piece_index p) const;
 
   /// The info-hashes the torrent was added with (stable for its life in the session).
   const info_hash_t& info_hash() const { return ti_->info_hash; }
@@ -356,6 +372,12 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void connect_candidates();
   void release_stuck_pieces();
   void hash_piece(piece_index p);
+  /// (Re)builds v2_hashes_ for ti_ unless it holds this torrent's files already (a recheck keeps
+  /// the layers received from peers), restores the layers of the resume data (each checked
+  /// against its root; a bad one is dropped and logged), and sets v2_pickable_.
+  void reset_v2_hashes();
+  /// The peer's pieces we may request now: `peer_has` less the pieces whose v2 target is unknown.
+  bitfield pickable_of(const bitfield& peer_has) const;
   void on_piece_written(piece_write_result r);
   /// A window read for upload (started by read_block) ended: answers its waiters.
   void on_window_read(piece_index p, read_window w, result<std::vector<std::uint8_t>, storage_error> r);
@@ -398,6 +420,10 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   peer_list peers_;
   smart_ban smart_ban_;     // block hashes of failed pieces, per sender
   piece_parole parole_;     // failed pieces: downloaded again from one peer
+  v2_hash_store v2_hashes_;  // BEP 52 hashes (see v2_hashes())
+  // A v2-only torrent with pieces whose target is unknown: the pieces that may be requested.
+  // Empty when every piece may be (v1, hybrid, or every layer known).
+  bitfield v2_pickable_;
   /// One announcer per swarm the torrent joins (swarm_hashes: v1 and/or v2 truncated, the
   /// primary first); empty while not announcing. A hybrid's two announce to the same trackers,
   /// each with its own events (`started`, `completed`, `stopped`) and intervals, as libtorrent 2.0

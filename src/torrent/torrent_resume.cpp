@@ -64,6 +64,7 @@ void torrent::save_resume(std::function<void()> done) {
   rd.uploaded = (ctx_.resume ? ctx_.resume->uploaded : 0) + total_uploaded();
   rd.downloaded = (ctx_.resume ? ctx_.resume->downloaded : 0) + downloaded_;
   rd.info_bytes = ti_->info_bytes;  // a magnet needs no metadata fetch next time
+  rd.piece_layers = v2_hashes_.layers_to_save();  // nor the layers its peers sent
   for (auto p : file_prios_) rd.file_priorities.push_back(static_cast<std::int8_t>(p));
   auto st = storage_;
   auto ti = ti_;

@@ -99,6 +99,31 @@ TEST(ResumeData, V2AndHybridInfoHashesRoundTrip) {
   }
 }
 
+// BEP 52 piece layers received from peers round-trip; a layer of the wrong shape is skipped
+// alone (the torrent checks the others against their roots).
+TEST(ResumeData, PieceLayersRoundTripAndAMisshapenOneIsSkippedAlone) {
+  resume_data rd = sample(true);
+  rd.info_hash.v2 = sha256(sample_info());
+  rd.info_hash.v1 = {};
+  const sha256_hash r1 = sha256("root one"), r2 = sha256("root two");
+  rd.piece_layers[r1] = {sha256("a"), sha256("b"), sha256("c")};
+  rd.piece_layers[r2] = {sha256("d"), sha256("e")};
+  std::string enc = encode_resume_data(rd);
+  auto back = decode_resume_data(enc);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(*back, rd);
+  // The second layer cut by one byte (its length prefix fixed to match): only it is lost.
+  const std::string whole = "64:" + sha256("d").to_bytes() + sha256("e").to_bytes();
+  const auto at = enc.find(whole);
+  ASSERT_NE(at, std::string::npos);
+  enc.replace(at, whole.size(), "63:" + whole.substr(3, 63));
+  back = decode_resume_data(enc);
+  ASSERT_TRUE(back) << back.error().message();
+  ASSERT_EQ(back->piece_layers.size(), 1u);
+  EXPECT_EQ(back->piece_layers.at(r1), rd.piece_layers.at(r1));
+  EXPECT_EQ(back->pieces, rd.pieces);
+}
+
 TEST(ResumeData, MagnetWithoutMetadataRoundTrips) {
   resume_data rd;
   rd.info_hash = v1_of("x");
