@@ -5,6 +5,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "../support/v2_test_torrent.hpp"
 #include "discovery/dht/dht_node.hpp"
 #include "discovery/tracker_parse.hpp"
 #include "session_test_support.hpp"
@@ -88,6 +89,40 @@ TEST(HybridSwarm, BothHashesAreAnnouncedToTheTrackerEachWithItsOwnEvents) {
   const auto v1_key = key_of(requests_for(tracker, v1).at(0));
   EXPECT_FALSE(v1_key.empty());
   for (const auto& line : tracker.requests()) EXPECT_EQ(key_of(line), v1_key) << line;
+  expect_files_match(t, dir.path);
+}
+
+TEST(V2Swarm, V2OnlyTorrentIsAnnouncedAndDialledWithItsTruncatedV2Hash) {
+  auto made = test_support::make_v2_torrent({test_support::random_bytes(3 * 32 * 1024 + 5'000, 75),
+                                             test_support::random_bytes(40'000, 76)},
+                                            32 * 1024, /*hybrid=*/false);
+  test_torrent t{std::make_shared<torrent_info>(std::move(made.ti)), std::move(made.stream)};
+  ASSERT_FALSE(t.ti->info_hash.has_v1());
+  const sha1_hash v2 = t.ti->info_hash.v2_truncated();
+  fake_seeder seeder(t, "127.0.0.9");
+  fake_tracker tracker({seeder.local_endpoint()});
+  auto ti = std::make_shared<torrent_info>(*t.ti);
+  ti->trackers = {{tracker.url()}};
+  temp_dir dir;
+  {
+    session ses(loopback_settings("127.0.0.1"));
+    add_torrent_params p;
+    p.ti = ti;
+    p.save_path = dir.path;
+    auto h = ses.add_torrent(p);
+    ASSERT_TRUE(h) << h.error().message();
+    auto s = wait_for_status(*h, is_settled);
+    ASSERT_TRUE(s);
+    ASSERT_EQ(s->state, torrent_state::seeding) << s->error << " / " << s->tracker_message;
+    ses.stop();
+  }
+  // BEP 52: the 20 bytes of a v2-only torrent are its SHA-256 info-hash truncated, everywhere.
+  const auto all = tracker.requests();
+  ASSERT_GE(all.size(), 2u);
+  EXPECT_EQ(requests_for(tracker, v2).size(), all.size()) << "every announce names the truncated v2 hash";
+  EXPECT_NE(all.front().find("event=started"), std::string::npos);
+  ASSERT_FALSE(seeder.handshake_hashes().empty());
+  for (const auto& got : seeder.handshake_hashes()) EXPECT_EQ(got, v2);
   expect_files_match(t, dir.path);
 }
 
