@@ -80,7 +80,7 @@ struct announcer::impl {
   announce_request request_for(announce_event event, const tracker_entry& entry) {
     announce_request req = cb.make_request ? cb.make_request() : announce_request{};
     req.event = event;
-    req.key = key;
+    if (req.key == 0) req.key = key;
     req.tracker_id = entry.tracker_id;
     return req;
   }

@@ -135,7 +135,8 @@ class udp_tracker_client {
 class announcer : public std::enable_shared_from_this<announcer> {
  public:
   struct callbacks {
-    /// Current counters for the next announce (event, tracker id and key are filled in by us).
+    /// Current counters for the next announce (event and tracker id are filled in by us, and the
+    /// key unless the request carries one: the announcers of a hybrid's two swarms share theirs).
     std::function<announce_request()> make_request;
     /// Peers from a successful announce.
     std::function<void(const std::vector<boost::asio::ip::tcp::endpoint>&)> on_peers;

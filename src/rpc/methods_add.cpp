@@ -10,6 +10,7 @@
 #include "rpc/base64_text.hpp"
 #include "rpc/json_args.hpp"
 #include "rpc/rpc_methods.hpp"
+#include "rpc/torrent_fields.hpp"
 
 namespace tessera::rpc {
 
@@ -80,7 +81,7 @@ std::string torrent_add(method_context& c) {
   req.bandwidth_priority = arg_int(a, "bandwidthPriority");
   auto r = c.d.add(req);
   if (!r) return r.error();
-  json::object t{{"id", r->id}, {"name", r->name}, {"hashString", r->info_hash.to_hex()}};
+  json::object t{{"id", r->id}, {"name", r->name}, {"hashString", hash_string(r->info_hash)}};
   c.reply[r->duplicate ? "torrent-duplicate" : "torrent-added"] = std::move(t);
   return "success";
 }

@@ -132,6 +132,8 @@ int rpc_priority(file_priority p) {
 
 }  // namespace
 
+std::string hash_string(const info_hash_t& ih) { return ih.best().to_hex(); }
+
 std::string magnet_link(const daemon_torrent& t) {
   // Both xt parameters for a hybrid (BEP 9, BEP 52 "Magnet links": btmh = multihash 0x12 sha2-256,
   // 0x20 bytes).
@@ -184,7 +186,7 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
     const std::string_view f = field;
     if (o.contains(f)) continue;
     if (f == "id") o[f] = t.id;
-    else if (f == "hashString") o[f] = r.info_hash.to_hex();
+    else if (f == "hashString") o[f] = hash_string(r.info_hash);
     else if (f == "name") o[f] = ti ? ti->name : (t.magnet_name.empty() ? r.info_hash.to_hex() : t.magnet_name);
     else if (f == "magnetLink") o[f] = magnet_link(t);
     else if (f == "torrentFile") o[f] = d.config_dir().string() + "/torrents/" + r.info_hash.to_hex() + ".torrent";

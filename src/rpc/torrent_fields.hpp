@@ -33,6 +33,12 @@ boost::json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const t
 /// torrentCount.
 boost::json::object session_counts(torrent_daemon& d, const std::map<int, torrent_status>& all);
 
+/// Transmission's `hashString`: 40 lowercase hex digits, the v1 info-hash of a v1 or hybrid
+/// torrent, and for a v2-only torrent its SHA-256 info-hash truncated to 20 bytes (the hash its
+/// swarm knows, BEP 52). Transmission 4.1 reads v1 and hybrid torrents only (by their v1 data),
+/// so this keeps the 40-digit form every RPC client expects.
+std::string hash_string(const info_hash_t& ih);
+
 /// A magnet URI for the torrent (xt, dn, every tracker as tr).
 std::string magnet_link(const daemon_torrent& t);
 

@@ -53,7 +53,13 @@ void torrent_table::select_one(const json::value& v, std::vector<int>& out) cons
   if (v.is_string()) {
     const auto& s = v.get_string();
     if (auto h = info_hash_t::from_hex(std::string_view(s.data(), s.size()))) {
-      if (auto id = id_of(*h)) out.push_back(*id);
+      if (auto id = id_of(*h)) {
+        out.push_back(*id);
+      } else if (h->has_v1()) {
+        // 40 digits naming no v1: a v2-only torrent's hashString, its truncated v2 (hash_string).
+        const info_hash_t* full = by_hash_.hashes_of(h->v1);
+        if (full && !full->has_v1()) out.push_back(*by_hash_.find(h->v1));
+      }
     }
   }
 }

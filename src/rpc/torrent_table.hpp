@@ -39,7 +39,8 @@ class torrent_table {
 
   /// The torrents an `ids` argument selects, in id order, without duplicates:
   /// absent (nullptr) = all; an integer = that id; a string = an info-hash (any case: 40 hex
-  /// digits for v1, 64 for v2, as `hashString`; a hybrid answers to both) or
+  /// digits for v1, or for a v2-only torrent its truncated v2 as `hashString` gives it; 64 for
+  /// v2; a hybrid answers to its v1 and its full v2) or
   /// "recently-active"; a list of integers and hash strings = those; anything else (unknown ids,
   /// other types, objects) selects nothing and is no error.
   struct selection {

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "discovery/dht/dht_node.hpp"
+#include "discovery/swarm_hashes.hpp"
 #include "disk/resume_data.hpp"
 #include "torrent/torrent.hpp"
 
@@ -148,26 +149,38 @@ asio::awaitable<void> dht_driver::run_loop(std::shared_ptr<loop> l) {
     if (paused) {
       wait = settings_.few_peers_interval;  // no lookup, no announce while paused
     } else if (node_->table().size() != 0) {
-      sha1_hash ih;
+      std::vector<swarm_hash> swarms;
       {
         auto t = l->t.lock();
         // A magnet's metadata may turn out private (BEP 27): the DHT lookups stop then.
         if (!t || t->state() == torrent_state::error || t->info().is_private) break;
-        ih = t->info_hash().best();  // the 20 bytes the DHT knows (BEP 5; BEP 52)
+        // The 20 bytes the DHT knows (BEP 5): a hybrid is looked up and announced under both
+        // its v1 hash and its truncated v2 hash, two swarms (BEP 52).
+        swarms = swarm_hashes(t->info_hash());
       }
-      ++lookups_;
-      auto peers = co_await node_->get_peers(ih, settings_.announce_port != 0, settings_.announce_port);
-      if (stopped_) break;
-      // In a small DHT the closest node may be ourselves: add the peers announced to us.
-      for (const auto& p : node_->store().peers(ih, node_->local_endpoint().address().is_v6(), max_local_peers,
-                                                dht::clock::now())) {
-        auto ep = to_tcp(p);
-        if (std::find(peers.begin(), peers.end(), ep) == peers.end()) peers.push_back(ep);
+      bool gone = false;
+      for (const auto& swarm : swarms) {
+        const sha1_hash& ih = swarm.hash;
+        ++lookups_;
+        auto peers = co_await node_->get_peers(ih, settings_.announce_port != 0, settings_.announce_port);
+        if (stopped_) break;
+        // In a small DHT the closest node may be ourselves: add the peers announced to us.
+        for (const auto& p : node_->store().peers(ih, node_->local_endpoint().address().is_v6(), max_local_peers,
+                                                  dht::clock::now())) {
+          auto ep = to_tcp(p);
+          if (std::find(peers.begin(), peers.end(), ep) == peers.end()) peers.push_back(ep);
+        }
+        auto t = l->t.lock();
+        if (!t) {
+          gone = true;
+          break;
+        }
+        spdlog::debug("dht: lookup for {} found {} peers", ih.to_hex(), peers.size());
+        if (!peers.empty()) t->add_peers(peers, peer_source::dht, swarm.swarm);
       }
+      if (stopped_ || gone) break;
       auto t = l->t.lock();
       if (!t) break;
-      spdlog::debug("dht: lookup for {} found {} peers", ih.to_hex(), peers.size());
-      if (!peers.empty()) t->add_peers(peers, peer_source::dht);
       const auto st = t->status();
       const bool few = st.state != torrent_state::seeding && st.num_peers < settings_.few_peers;
       wait = few ? settings_.few_peers_interval : settings_.announce_interval;

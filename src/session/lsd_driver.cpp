@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "discovery/swarm_hashes.hpp"
+
 
 namespace tessera::detail {
 
@@ -77,17 +79,20 @@ std::shared_ptr<lsd_driver> lsd_driver::start_for(asio::any_io_executor ex, cons
 
 bool lsd_driver::add_torrent(const torrent_info& ti) {
   if (stopped_) return false;
+  // The 20 bytes LSD carries (BEP 14): a hybrid's v1 hash and truncated v2 hash, its two
+  // swarms (BEP 52); both go out in the same message while they are due together.
+  const auto swarms = swarm_hashes(ti.info_hash);
   if (ti.is_private) {  // BEP 27: private torrents are never announced
-    service_->remove(ti.info_hash.best());
+    for (const auto& s : swarms) service_->remove(s.hash);
     return false;
   }
-  service_->announce(ti.info_hash.best());  // the 20 bytes LSD carries (BEP 14; BEP 52)
+  for (const auto& s : swarms) service_->announce(s.hash);
   return true;
 }
 
-void lsd_driver::remove_torrent(const sha1_hash& info_hash) {
+void lsd_driver::remove_torrent(const info_hash_t& info_hash) {
   if (stopped_) return;
-  service_->remove(info_hash);
+  for (const auto& s : swarm_hashes(info_hash)) service_->remove(s.hash);
 }
 
 void lsd_driver::stop() {

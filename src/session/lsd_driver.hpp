@@ -50,7 +50,8 @@ std::optional<lsd_driver_settings> lsd_driver_settings_from(const session_settin
 
 class lsd_driver : public std::enable_shared_from_this<lsd_driver> {
  public:
-  /// A peer announced `info_hash`, a torrent we announce: `peer` is its address and TCP port.
+  /// A peer announced `info_hash`, a torrent we announce (one of its swarm_hashes): `peer` is its
+  /// address and TCP port.
   using peer_sink = std::function<void(const sha1_hash& info_hash, const boost::asio::ip::tcp::endpoint& peer)>;
 
   /// Opens the LSD sockets and starts the service. Errors: the socket error when no group could
@@ -64,12 +65,13 @@ class lsd_driver : public std::enable_shared_from_this<lsd_driver> {
   lsd_driver(const lsd_driver&) = delete;
   lsd_driver& operator=(const lsd_driver&) = delete;
 
-  /// Announces `ti` now (rate limited) and every 5 minutes after, and reports peers for it.
+  /// Announces `ti` now (rate limited) and every 5 minutes after, and reports peers for it: under
+  /// each of its swarm_hashes (a hybrid under its v1 hash and its truncated v2 hash, BEP 52).
   /// Returns false for a private torrent (BEP 27), which is also withdrawn if it was announced
   /// (a magnet link's metadata can reveal `private` late), and after stop().
   bool add_torrent(const torrent_info& ti);
-  /// No more announces or reports for `info_hash`.
-  void remove_torrent(const sha1_hash& info_hash);
+  /// No more announces or reports for the torrent `info_hash` (any of its swarm_hashes).
+  void remove_torrent(const info_hash_t& info_hash);
   /// Closes the sockets; no sink call after it. Idempotent.
   void stop();
 

@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
+#include "discovery/swarm_hashes.hpp"
 #include "discovery/tracker.hpp"
 #include "disk/disk_io.hpp"
 #include "disk/fd_cache.hpp"
@@ -70,7 +71,11 @@ void session_impl::start_lsd() {
   // like tracker peers; the sink runs on the network thread, where torrents_ lives.
   lsd_ = lsd_driver::start_for(io_.get_executor(), live_settings_, listen_port_,
                                [this](const sha1_hash& ih, const boost::asio::ip::tcp::endpoint& peer) {
-                                 if (auto* t = torrents_.find(ih)) (*t)->add_peers({peer}, peer_source::lsd);
+                                 // Either swarm of a hybrid (BEP 52): the peer is dialled with
+                                 // the hash it announced when that is the v2 one.
+                                 if (auto* t = torrents_.find(ih)) {
+                                   (*t)->add_peers({peer}, peer_source::lsd, swarm_of((*t)->info_hash(), ih));
+                                 }
                                });
 }
 
@@ -265,7 +270,7 @@ result<bool> session_impl::remove_torrent(const torrent_handle& h, remove_flags 
     if (found == nullptr || *found != t) return false;
     torrents_.erase(t->info_hash());
     removing_.insert(t->info_hash(), true);
-    if (lsd_) lsd_->remove_torrent(t->info_hash().best());
+    if (lsd_) lsd_->remove_torrent(t->info_hash());
     boost::asio::co_spawn(
         io_,
         [this, t, flags]() -> boost::asio::awaitable<void> {

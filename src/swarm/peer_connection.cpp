@@ -65,7 +65,7 @@ peer_connection::impl::impl(peer_connection& o, asio::any_io_executor ex, peer_h
       host(h),
       key(k),
       info_hash(ih),
-      wire_info_hash(ih.best()),
+      wire_info_hash(ih.matches(s.outgoing_info_hash) ? s.outgoing_info_hash : ih.best()),
       remote(std::move(r)),
       settings(s),
       socket(ex),

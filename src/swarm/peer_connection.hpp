@@ -188,6 +188,10 @@ struct peer_connection_settings {
   /// IPv4, IPV6_TCLASS (and IP_TOS, for IPv4-mapped peers) for IPv6; set before connecting, or
   /// when an accepted socket is adopted. 0: left as the OS sets it. A failure is logged only.
   int tos = 0;
+  /// The 20 bytes our handshake carries on an outgoing connection: one of the torrent's hashes
+  /// (v1, or v2 truncated: the swarm the address was found in, BEP 52). Zero, or a hash that
+  /// does not name the torrent: info_hash.best(). Incoming connections answer in the peer's form.
+  sha1_hash outgoing_info_hash;
   /// Rate limits (swarm/bandwidth.hpp): download quota is awaited before each socket read (for
   /// the bytes waiting in the socket), upload quota before each socket write; every byte after
   /// the handshake counts, protocol overhead included. Default: unlimited (nothing awaited).
@@ -316,7 +320,8 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   /// `host` must outlive the connection's open period (see peer_host). `key` identifies the
   /// connection to the picker. `info_hash` is the torrent's: the peer's handshake must match() it
   /// (v1, or v2 truncated; BEP 52), else the connection closes with info_hash_mismatch. Ours
-  /// carries its best() 20 bytes, or, answering an incoming handshake, the peer's form.
+  /// carries settings.outgoing_info_hash (else its best() 20 bytes), or, answering an incoming
+  /// handshake, the peer's form.
   peer_connection(boost::asio::any_io_executor ex, peer_host& host, peer_key key,
                   info_hash_t info_hash, boost::asio::ip::tcp::endpoint remote,
                   peer_connection_settings settings = {});

@@ -59,7 +59,8 @@ struct peer_connection::impl {
   peer_host& host;
   peer_key key;
   info_hash_t info_hash;
-  /// The 20 bytes our handshake carries: info_hash.best(), or, answering an incoming handshake,
+  /// The 20 bytes our handshake carries: settings.outgoing_info_hash when it names the torrent,
+  /// else info_hash.best(), or, answering an incoming handshake,
   /// the form the peer named the torrent by (a hybrid's v1 or v2 truncated, BEP 52).
   sha1_hash wire_info_hash;
   tcp::endpoint remote;

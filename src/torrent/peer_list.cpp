@@ -53,12 +53,15 @@ void peer_list::erase(peer_map::iterator it) {
   peers_.erase(it);
 }
 
-bool peer_list::add(const endpoint& ep, peer_source source) {
+bool peer_list::add(const endpoint& ep, peer_source source, swarm_set swarm) {
   if (ep.port() == 0 || ep.address().is_unspecified()) return false;
   if (source != peer_source::user && !is_dialable_peer(ep, loopback_allowed_)) return false;
   if (self_ && *self_ == ep) return false;
   if (is_banned(ep.address())) return false;
-  if (peers_.count(ep) != 0) return false;
+  if (auto known = peers_.find(ep); known != peers_.end()) {
+    known->second.swarms = known->second.swarms | swarm;  // not an index field
+    return false;
+  }
   if (static_cast<int>(peers_.size()) >= max_size_) {
     if (evictable_.empty()) return false;  // every entry is connected or proved good
     auto victim = peers_.find(evictable_.begin()->second);
@@ -67,6 +70,7 @@ bool peer_list::add(const endpoint& ep, peer_source source) {
   auto [it, inserted] = peers_.emplace(ep, entry{});
   it->second.seq = next_seq_++;
   it->second.source = source;
+  it->second.swarms = swarm;
   index(it);
   return inserted;
 }
@@ -75,6 +79,11 @@ std::optional<peer_source> peer_list::source_of(const endpoint& ep) const {
   auto it = peers_.find(ep);
   if (it == peers_.end()) return std::nullopt;
   return it->second.source;
+}
+
+swarm_set peer_list::found_in(const endpoint& ep) const {
+  auto it = peers_.find(ep);
+  return it == peers_.end() ? swarm_set::none : it->second.swarms;
 }
 
 std::optional<peer_list::endpoint> peer_list::next_candidate(clock::time_point now, bool skip_seeds) {

@@ -21,6 +21,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "discovery/peer_address.hpp"
+#include "discovery/swarm_hashes.hpp"
 
 namespace tessera::detail {
 
@@ -59,8 +60,10 @@ class peer_list {
 
   /// Adds an address; false when it is known already, banned, ours, unusable (port 0,
   /// unspecified address), refused by is_dialable_peer (any source but peer_source::user), or
-  /// the list is full and no entry may be evicted for it.
-  bool add(const endpoint& ep, peer_source source);
+  /// the list is full and no entry may be evicted for it. `swarm` is the swarm (BEP 52: a
+  /// hybrid's v1 or v2 info-hash) whose tracker reply, DHT lookup or LSD announce named it,
+  /// none for the user and PEX; an address known already adds `swarm` to those it was found in.
+  bool add(const endpoint& ep, peer_source source, swarm_set swarm = swarm_set::none);
   /// The next address to connect to at `now` (not connected, not banned, backoff elapsed, not
   /// given up, and with `skip_seeds` not marked a seed): the one whose retry time came first,
   /// then the one added first. Marks it as connecting. nullopt when none. O(log n).
@@ -96,6 +99,8 @@ class peer_list {
   /// Who named `ep` first (a later source naming it again does not change it); nullopt when it
   /// is not held.
   std::optional<peer_source> source_of(const endpoint& ep) const;
+  /// The swarms `ep` was found in (see add); none when it is not held or no source named one.
+  swarm_set found_in(const endpoint& ep) const;
   /// `ep` is held (given up or not).
   bool is_known(const endpoint& ep) const { return peers_.count(ep) != 0; }
 
@@ -108,6 +113,7 @@ class peer_list {
     clock::time_point retry_at{};
     std::uint64_t seq = 0;       // arrival order
     peer_source source = peer_source::user;  // who named it first
+    swarm_set swarms = swarm_set::none;      // the swarms it was found in (see add)
   };
   using peer_map = std::map<endpoint, entry>;
   /// Dial order: retry time, then arrival.

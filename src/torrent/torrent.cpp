@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -199,70 +200,85 @@ void torrent::start_swarm() {
 }
 
 void torrent::start_announcing() {
-  if (!announcer_ && !ti_->trackers.empty()) {
-    std::weak_ptr<torrent> weak = weak_from_this();
-    announcer::callbacks cb;
-    cb.make_request = [weak]() {
-      announce_request req;
-      auto t = weak.lock();
-      if (!t) return req;
-      req.info_hash = t->ti_->info_hash.best();  // the 20 bytes a tracker knows (BEP 3, BEP 52)
-      req.pid = t->ctx_.pid;
-      req.port = t->ctx_.settings.listen_port;
-      req.uploaded = t->total_uploaded();
-      req.downloaded = t->downloaded_;
-      // Without metadata the size is unknown; 0 would claim we are a seed.
-      // BEP 3 `left`: what we still mean to download (skipped files excluded).
-      if (t->has_metadata_) {
-        torrent_status wanted;
-        t->fill_wanted_status(wanted);
-        req.left = wanted.total_wanted - wanted.total_wanted_done;
-      } else {
-        req.left = block_size;
-      }
-      req.numwant = t->ctx_.settings.numwant;
-      req.local_address = outgoing_address(t->ctx_.settings);
-      return req;
-    };
-    cb.on_peers = [weak](const std::vector<boost::asio::ip::tcp::endpoint>& eps) {
-      if (auto t = weak.lock()) t->add_peers(eps, peer_source::tracker);
-    };
-    cb.on_all_failed = [weak](const tracker_error& e) {
-      auto t = weak.lock();
-      if (!t || t->stopped_) return;
-      t->tracker_message_ = e.message;
-      int connected = 0;
-      for (const auto& [k, c] : t->conns_) connected += c.counted ? 1 : 0;
-      if (connected == 0 && t->ctx_.emit) {
-        t->ctx_.emit(events::tracker_error{t->ti_->info_hash, e.message});
-      }
-    };
-    cb.on_reply = [weak](const std::string& url, const announce_response& r) {
-      auto t = weak.lock();
-      if (!t) return;
-      t->tracker_message_ = r.warning.empty() ? "" : url + ": " + r.warning;
-      auto& ts = t->tracker_status_[url];
-      ++ts.announces;
-      ts.failures = 0;
-      ts.last_announce = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-      ts.peers = static_cast<int>(r.peers.size());
-      ts.seeders = r.complete >= 0 ? std::optional<int>(static_cast<int>(r.complete)) : std::nullopt;
-      ts.leechers = r.incomplete >= 0 ? std::optional<int>(static_cast<int>(r.incomplete)) : std::nullopt;
-      ts.message = r.warning;
-      if (t->ctx_.emit) t->ctx_.emit(events::tracker_reply{t->ti_->info_hash, url, ts.peers});
-    };
-    cb.on_error = [weak](const std::string& url, const tracker_error& e) {
-      auto t = weak.lock();
-      if (!t) return;
-      t->tracker_message_ = url + ": " + e.message;
-      auto& ts = t->tracker_status_[url];
-      ++ts.failures;
-      ts.message = e.message;
-      ts.last_announce = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    };
-    announcer_ = std::make_shared<announcer>(ctx_.ex, ctx_.udp, ti_->trackers, std::move(cb));
-    announcer_->start();
+  if (!announcers_.empty() || ti_->trackers.empty()) return;
+  // One announcer per swarm (BEP 52): a hybrid announces its v1 hash and its truncated v2 hash
+  // to every tracker, so that v1-only peers and peers that know only the v2 hash both find it.
+  // Both carry the same `key` (as libtorrent's do), so a tracker can tell it is one client.
+  const auto swarms = swarm_hashes(ti_->info_hash);
+  const std::uint32_t key = std::uniform_int_distribution<std::uint32_t>(1)(choker_rng_);
+  for (std::size_t i = 0; i < swarms.size(); ++i) {
+    announcers_.push_back(std::make_shared<announcer>(ctx_.ex, ctx_.udp, ti_->trackers,
+                                                      announcer_callbacks(swarms[i], i == 0, key)));
   }
+  for (auto& a : announcers_) a->start();
+}
+
+announcer::callbacks torrent::announcer_callbacks(swarm_hash swarm, bool primary, std::uint32_t key) {
+  std::weak_ptr<torrent> weak = weak_from_this();
+  announcer::callbacks cb;
+  cb.make_request = [weak, swarm, key]() {
+    announce_request req;
+    auto t = weak.lock();
+    if (!t) return req;
+    req.info_hash = swarm.hash;  // the 20 bytes of this swarm (BEP 3, BEP 52)
+    req.key = key;
+    req.pid = t->ctx_.pid;
+    req.port = t->ctx_.settings.listen_port;
+    // Both swarms of a hybrid get the torrent's whole counters (libtorrent 2.0 does the same).
+    req.uploaded = t->total_uploaded();
+    req.downloaded = t->downloaded_;
+    // Without metadata the size is unknown; 0 would claim we are a seed.
+    // BEP 3 `left`: what we still mean to download (skipped files excluded).
+    if (t->has_metadata_) {
+      torrent_status wanted;
+      t->fill_wanted_status(wanted);
+      req.left = wanted.total_wanted - wanted.total_wanted_done;
+    } else {
+      req.left = block_size;
+    }
+    req.numwant = t->ctx_.settings.numwant;
+    req.local_address = outgoing_address(t->ctx_.settings);
+    return req;
+  };
+  cb.on_peers = [weak, swarm](const std::vector<boost::asio::ip::tcp::endpoint>& eps) {
+    if (auto t = weak.lock()) t->add_peers(eps, peer_source::tracker, swarm.swarm);
+  };
+  cb.on_all_failed = [weak, primary](const tracker_error& e) {
+    auto t = weak.lock();
+    if (!t || t->stopped_) return;
+    t->tracker_message_ = e.message;
+    // The swarms share their trackers: one event per round, from the primary swarm's announcer.
+    if (!primary) return;
+    int connected = 0;
+    for (const auto& [k, c] : t->conns_) connected += c.counted ? 1 : 0;
+    if (connected == 0 && t->ctx_.emit) {
+      t->ctx_.emit(events::tracker_error{t->ti_->info_hash, e.message});
+    }
+  };
+  cb.on_reply = [weak](const std::string& url, const announce_response& r) {
+    auto t = weak.lock();
+    if (!t) return;
+    t->tracker_message_ = r.warning.empty() ? "" : url + ": " + r.warning;
+    auto& ts = t->tracker_status_[url];
+    ++ts.announces;
+    ts.failures = 0;
+    ts.last_announce = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    ts.peers = static_cast<int>(r.peers.size());
+    ts.seeders = r.complete >= 0 ? std::optional<int>(static_cast<int>(r.complete)) : std::nullopt;
+    ts.leechers = r.incomplete >= 0 ? std::optional<int>(static_cast<int>(r.incomplete)) : std::nullopt;
+    ts.message = r.warning;
+    if (t->ctx_.emit) t->ctx_.emit(events::tracker_reply{t->ti_->info_hash, url, ts.peers});
+  };
+  cb.on_error = [weak](const std::string& url, const tracker_error& e) {
+    auto t = weak.lock();
+    if (!t) return;
+    t->tracker_message_ = url + ": " + e.message;
+    auto& ts = t->tracker_status_[url];
+    ++ts.failures;
+    ts.message = e.message;
+    ts.last_announce = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  return cb;
 }
 
 boost::asio::awaitable<void> torrent::stop() {
@@ -277,9 +293,23 @@ boost::asio::awaitable<void> torrent::stop() {
   auto self = shared_from_this();  // keep alive across the awaits
   close_all_connections(std::make_error_code(std::errc::operation_canceled));
   read_cache_.clear();
-  if (announcer_) {
-    auto a = std::move(announcer_);
-    co_await a->stop(ctx_.settings.stop_announce_timeout);
+  if (!announcers_.empty()) {
+    // Every swarm's `stopped` at once, all within stop_announce_timeout.
+    auto announcers = std::move(announcers_);
+    announcers_.clear();
+    auto pending = std::make_shared<int>(static_cast<int>(announcers.size()));
+    auto done = std::make_shared<boost::asio::steady_timer>(ctx_.ex, std::chrono::steady_clock::time_point::max());
+    for (auto& a : announcers) {
+      boost::asio::co_spawn(
+          ctx_.ex,
+          [a, pending, done, t = ctx_.settings.stop_announce_timeout]() -> boost::asio::awaitable<void> {
+            co_await a->stop(t);
+            if (--*pending == 0) done->cancel();
+          },
+          boost::asio::detached);
+    }
+    // Each stop() is bounded by the timeout, so this wait is too.
+    if (*pending > 0) co_await done->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
   }
   if (state_ != torrent_state::error) co_await save_resume_now();
   if (storage_) storage_->close_all();  // null: a magnet stopped before its metadata arrived
@@ -549,8 +579,8 @@ void torrent::release_stuck_pieces() {
   if (released) request_more_all();
 }
 
-void torrent::add_peers(const std::vector<endpoint>& eps, peer_source source) {
-  for (const auto& ep : eps) peers_.add(ep, source);
+void torrent::add_peers(const std::vector<endpoint>& eps, peer_source source, swarm_set swarm) {
+  for (const auto& ep : eps) peers_.add(ep, source, swarm);
   connect_candidates();
 }
 
@@ -573,8 +603,11 @@ void torrent::connect_candidates() {
       continue;
     }
     peer_key key = next_key_++;
-    auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep,
-                                                  connection_settings());
+    auto pcs = connection_settings();
+    // The hash of the swarm the address came from (BEP 52): a peer found only under a hybrid's
+    // v2 hash may not know its v1 hash.
+    pcs.outgoing_info_hash = handshake_hash(ti_->info_hash, peers_.found_in(*ep));
+    auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep, pcs);
     connection_entry e;
     e.conn = conn;
     e.remote = *ep;
@@ -856,7 +889,7 @@ void torrent::on_piece_written(piece_write_result r) {
   note_file_pieces(r.piece);
   if (picker_.is_complete()) {
     become_seed();
-    if (announcer_) announcer_->completed();
+    for (auto& a : announcers_) a->completed();
   } else {
     check_finished();
     request_more_all();  // the disk queue shrank: resume picking

@@ -23,6 +23,7 @@
 
 #include "core/piece_picker.hpp"
 #include "core/v2_hash_store.hpp"
+#include "discovery/swarm_hashes.hpp"
 #include "discovery/tracker.hpp"
 #include "disk/disk_io.hpp"
 #include "disk/resume_data.hpp"
@@ -217,8 +218,10 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// Adds peer addresses and connects if there is room. `source` says who named them: only
   /// peer_source::user addresses skip the address filter (is_dialable_peer: no multicast,
   /// broadcast, unspecified or port 0, and loopback only when we listen on loopback); the peer
-  /// list keeps at most peer_list::default_max_size addresses.
-  void add_peers(const std::vector<endpoint>& peers, peer_source source);
+  /// list keeps at most peer_list::default_max_size addresses. `swarm`: the swarm (BEP 52, a
+  /// hybrid's v1 or v2 info-hash) the source found them in, none when it names none; an address
+  /// found only in the v2 swarm is dialled with the truncated v2 hash (swarm_hashes.hpp).
+  void add_peers(const std::vector<endpoint>& peers, peer_source source, swarm_set swarm = swarm_set::none);
   /// An incoming connection whose handshake (`h`, naming this torrent) the listener read. Closed
   /// at once while paused, stopped or in error, from a banned address, beyond the per-torrent
   /// or session connection limits, or beyond the per-host caps (a second connection opened by
@@ -373,6 +376,10 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// total_wanted, total_wanted_done and is_finished of `s`.
   void fill_wanted_status(torrent_status& s) const;
   void start_swarm();
+  /// The callbacks of the announcer of one swarm; `primary`: the first of swarm_hashes(), the
+  /// one whose failed rounds are reported as tracker_error events; `key`: the torrent's BEP 3
+  /// `key`, the same in every swarm.
+  announcer::callbacks announcer_callbacks(swarm_hash swarm, bool primary, std::uint32_t key);
   void connect_candidates();
   void release_stuck_pieces();
   void hash_piece(piece_index p);
@@ -460,7 +467,11 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
     std::vector<peer_key> tried;
   };
   std::map<std::int32_t, block_blame> blames_;  // by piece
-  std::shared_ptr<announcer> announcer_;
+  /// One announcer per swarm the torrent joins (swarm_hashes: v1 and/or v2 truncated, the
+  /// primary first); empty while not announcing. A hybrid's two announce to the same trackers,
+  /// each with its own events (`started`, `completed`, `stopped`) and intervals, as libtorrent 2.0
+  /// does; both report the torrent's whole counters.
+  std::vector<std::shared_ptr<announcer>> announcers_;
   std::uint64_t ticks_ = 0;  // see ticks()
 
   std::unordered_map<peer_key, connection_entry> conns_;

@@ -71,11 +71,13 @@ int torrent::unchoke_slots() const {
 }
 
 void torrent::stop_announcing() {
-  if (!announcer_) return;
-  auto a = std::move(announcer_);
-  boost::asio::co_spawn(
-      ctx_.ex, [a, t = ctx_.settings.stop_announce_timeout]() { return a->stop(t); },
-      boost::asio::detached);
+  auto announcers = std::move(announcers_);
+  announcers_.clear();
+  for (auto& a : announcers) {
+    boost::asio::co_spawn(
+        ctx_.ex, [a, t = ctx_.settings.stop_announce_timeout]() { return a->stop(t); },
+        boost::asio::detached);
+  }
 }
 
 // --- pause / resume ------------------------------------------------------------------------
@@ -115,7 +117,7 @@ result<bool> torrent::force_recheck() {
 }
 
 void torrent::force_reannounce() {
-  if (announcer_) announcer_->reannounce();
+  for (auto& a : announcers_) a->reannounce();
 }
 
 result<bool> torrent::move_storage(std::filesystem::path new_save_path) {
@@ -301,7 +303,11 @@ std::vector<peer_status> torrent::peer_statuses() const {
 std::vector<tracker_status> torrent::tracker_statuses() const {
   std::vector<tracker_status> out;
   std::int64_t next = 0;
-  if (auto due = announcer_ ? announcer_->next_announce() : std::nullopt) {
+  std::optional<std::chrono::steady_clock::time_point> due;  // the earliest of the swarms'
+  for (const auto& a : announcers_) {
+    if (auto d = a->next_announce(); d && (!due || *d < *due)) due = d;
+  }
+  if (due) {
     const auto wait = std::max(*due - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
     next = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + std::chrono::ceil<std::chrono::seconds>(wait).count();
   }

@@ -26,7 +26,7 @@ void torrent::replace_trackers(std::vector<std::vector<std::string>> tiers) {
   // A new announcer for the new list: `stopped` to the old trackers that answered, `started`
   // to every tracker of the new list (those kept included: a tracker that sees `started` again
   // treats it as a fresh start of the same peer).
-  const bool restart = announcer_ != nullptr || swarm_running();
+  const bool restart = !announcers_.empty() || swarm_running();
   stop_announcing();
   tracker_message_.clear();
   spdlog::info("torrent {}: tracker list replaced ({} tiers)", ti_->name, ti_->trackers.size());

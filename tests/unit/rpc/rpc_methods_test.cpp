@@ -10,6 +10,7 @@
 
 #include "rpc/catalogue.hpp"
 #include "rpc/torrent_table.hpp"
+#include "rpc/torrent_fields.hpp"
 #include "rpc_test_support.hpp"
 
 namespace tessera::test {
@@ -351,6 +352,23 @@ TEST(RpcTorrentTable, SelectsAHybridByEitherHashString) {
   table.remove(b, 3);
   EXPECT_FALSE(table.id_of(hybrid));
   EXPECT_TRUE(select(json::value(hybrid.v2.to_hex())).empty());
+}
+
+TEST(RpcTorrentTable, HashStringOfAV2OnlyTorrentIsItsTruncatedV2AndSelectsIt) {
+  // Transmission 4.1 has no v2-only torrents; its clients expect 40 hex digits: the hash the
+  // torrent's swarm knows (BEP 52), which also selects it. A hybrid's truncated v2 selects nothing.
+  rpc::torrent_table table;
+  const info_hash_t v2only{{}, *sha256_hash::from_hex("ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100")};
+  info_hash_t hybrid{*sha1_hash::from_hex("89abcdef0123456789abcdef0123456789abcdef"),
+                     *sha256_hash::from_hex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")};
+  EXPECT_EQ(rpc::hash_string(v2only), "ffeeddccbbaa99887766554433221100ffeeddcc");
+  EXPECT_EQ(rpc::hash_string(hybrid), hybrid.v1.to_hex());
+  const int a = table.add(v2only, 1), b = table.add(hybrid, 1);
+  const auto select = [&](json::value ids) { return table.select(&ids, 2).ids; };
+  EXPECT_EQ(select(json::value(rpc::hash_string(v2only))), std::vector<int>{a});
+  EXPECT_EQ(select(json::value(v2only.v2.to_hex())), std::vector<int>{a}) << "the full v2 too";
+  EXPECT_EQ(select(json::value(rpc::hash_string(hybrid))), std::vector<int>{b});
+  EXPECT_TRUE(select(json::value(hybrid.v2.to_hex().substr(0, 40))).empty());
 }
 
 }  // namespace

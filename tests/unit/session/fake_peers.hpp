@@ -135,6 +135,11 @@ class fake_seeder {
   void choke_after_each_block(std::chrono::milliseconds pause) { choke_pause_ms_ = pause.count(); }
   std::int64_t bytes_served() const { return served_; }
   int connections() const { return connections_; }
+  /// The info-hash field of every handshake received, in order.
+  std::vector<sha1_hash> handshake_hashes() {
+    std::lock_guard l(handshakes_m_);
+    return handshakes_;
+  }
 
  private:
   asio::awaitable<void> accept_loop() {
@@ -150,6 +155,10 @@ class fake_seeder {
       std::vector<std::uint8_t> buf(detail::wire::handshake_length);
       co_await asio::async_read(sock, asio::buffer(buf), asio::use_awaitable);
       auto h = detail::wire::parse_handshake(buf);
+      if (h) {
+        std::lock_guard l(handshakes_m_);
+        handshakes_.push_back(h->info_hash);
+      }
       if (!h || !t_.ti->info_hash.matches(h->info_hash)) co_return;
       detail::wire::handshake ours;
       ours.info_hash = h->info_hash;  // the form the peer named the torrent by
@@ -227,6 +236,8 @@ class fake_seeder {
   std::thread thread_;
   std::atomic<std::int64_t> served_{0};
   std::atomic<int> connections_{0};
+  std::mutex handshakes_m_;
+  std::vector<sha1_hash> handshakes_;
 };
 
 struct temp_dir {
@@ -262,12 +273,7 @@ class fake_tracker {
  public:
   explicit fake_tracker(std::vector<tcp::endpoint> peers)
       : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
-    for (const auto& ep : peers) {
-      auto b = ep.address().to_v4().to_bytes();
-      compact_.append(reinterpret_cast<const char*>(b.data()), 4);
-      compact_ += char(ep.port() >> 8);
-      compact_ += char(ep.port() & 0xff);
-    }
+    compact_ = compact(peers);
     asio::co_spawn(io_, accept_loop(), asio::detached);
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -277,6 +283,12 @@ class fake_tracker {
   }
   std::string url() const {
     return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/announce";
+  }
+  /// Announces whose request line contains `part` (e.g. "info_hash=<percent-encoded hash>") are
+  /// answered with `peers` instead of the constructor's. Call before any announce.
+  void answer_for(std::string part, std::vector<tcp::endpoint> peers) {
+    std::lock_guard l(m_);
+    special_.emplace_back(std::move(part), compact(peers));
   }
   /// The request lines received so far ("GET /announce?... HTTP/1.1").
   std::vector<std::string> requests() {
@@ -296,12 +308,15 @@ class fake_tracker {
       std::string in;
       co_await asio::async_read_until(sock, asio::dynamic_buffer(in, 64 * 1024), "\r\n\r\n",
                                       asio::use_awaitable);
+      std::string peers = compact_;
       {
         std::lock_guard l(m_);
         requests_.push_back(in.substr(0, in.find("\r\n")));
+        for (const auto& [part, answer] : special_) {
+          if (requests_.back().find(part) != std::string::npos) peers = answer;
+        }
       }
-      std::string body = "d8:intervali1800e5:peers" + std::to_string(compact_.size()) + ":" +
-                         compact_ + "e";
+      std::string body = "d8:intervali1800e5:peers" + std::to_string(peers.size()) + ":" + peers + "e";
       std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
                         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
       co_await asio::async_write(sock, asio::buffer(out), asio::use_awaitable);
@@ -311,12 +326,24 @@ class fake_tracker {
     }
   }
 
+  static std::string compact(const std::vector<tcp::endpoint>& peers) {
+    std::string out;
+    for (const auto& ep : peers) {
+      auto b = ep.address().to_v4().to_bytes();
+      out.append(reinterpret_cast<const char*>(b.data()), 4);
+      out += char(ep.port() >> 8);
+      out += char(ep.port() & 0xff);
+    }
+    return out;
+  }
+
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::thread thread_;
   std::string compact_;
   std::mutex m_;
   std::vector<std::string> requests_;
+  std::vector<std::pair<std::string, std::string>> special_;  // see answer_for
 };
 
 }  // namespace tessera::test

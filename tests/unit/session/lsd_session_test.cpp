@@ -5,6 +5,7 @@
 // Every multicast here goes out on loopback (IP_MULTICAST_IF 127.0.0.x, IPv4 only) to a group
 // port picked per test, never 6771, so tests never mix with real LSD traffic or with each other.
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "../support/multicast_probe.hpp"
@@ -112,6 +113,34 @@ TEST(LsdDriver, DeliversPeersOfPublicTorrentsAndNeverAnnouncesPrivateOnes) {
   (*b)->add_torrent(info_with_hash(0x33));
   io.run_for(300ms);
   EXPECT_EQ(at_a.size(), 1u);
+  (*b)->stop();
+  io.run_for(50ms);
+}
+
+TEST(LsdDriver, HybridTorrentIsAnnouncedUnderBothHashesInOneMessage) {
+  // BEP 52: a hybrid's v1 hash and truncated v2 hash are two swarms; LSD (BEP 14) carries both.
+  const auto port = free_udp_port();
+  SKIP_WITHOUT_LOOPBACK_MULTICAST(port);
+  asio::io_context io;
+  std::vector<heard> at_b;
+  detail::lsd_driver_settings sa{40003, asio::ip::make_address_v4("127.0.0.2"), false, port};
+  detail::lsd_driver_settings sb{40004, asio::ip::make_address_v4("127.0.0.3"), false, port};
+  auto a = detail::lsd_driver::start(io.get_executor(), sa, [](auto&, auto&) {});
+  auto b = detail::lsd_driver::start(io.get_executor(), sb, [&](auto& ih, auto& ep) { at_b.push_back({ih, ep}); });
+  ASSERT_TRUE(a && b);
+  auto hybrid = info_with_hash(0x44);
+  hybrid.info_hash.v2.bytes.fill(0x55);
+  EXPECT_TRUE((*b)->add_torrent(hybrid));
+  EXPECT_TRUE((*a)->add_torrent(hybrid));
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (at_b.size() < 2 && std::chrono::steady_clock::now() < deadline) io.run_for(10ms);
+  io.run_for(200ms);
+  ASSERT_EQ(at_b.size(), 2u);
+  std::set<sha1_hash> hashes{at_b[0].ih, at_b[1].ih};
+  EXPECT_EQ(hashes, (std::set<sha1_hash>{hybrid.info_hash.v1, hybrid.info_hash.v2_truncated()}));
+  for (const auto& h : at_b) EXPECT_EQ(h.peer, tcp::endpoint(asio::ip::make_address("127.0.0.2"), 40003));
+  EXPECT_EQ((*a)->stats().messages_sent, 1u) << "both hashes in one announce";
+  (*a)->stop();
   (*b)->stop();
   io.run_for(50ms);
 }

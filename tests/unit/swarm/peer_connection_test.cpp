@@ -162,6 +162,8 @@ class PeerConnection : public ::testing::Test {
   bool script_done = false;
   std::function<awaitable<void>()> script_;
   const peer_id their_id = id_of("-LT2080-theirpeerid0");
+  /// The info-hash our handshake must carry; zero: host.ti.info_hash.best().
+  sha1_hash expected_ours;
 
   PeerConnection() { host.ioc = &ioc; }
 
@@ -190,7 +192,7 @@ class PeerConnection : public ::testing::Test {
     auto h = co_await p.read_handshake();
     EXPECT_TRUE(h.has_value());
     if (h) {
-      EXPECT_EQ(h->info_hash, host.ti.info_hash.best());
+      EXPECT_EQ(h->info_hash, expected_ours.is_zero() ? host.ti.info_hash.best() : expected_ours);
       EXPECT_EQ(h->id, host.ours);
       // Only the extension protocol bit (BEP 10), and the v2 bit (BEP 52) for a torrent with a
       // v2 part; the DHT bit needs a DHT port.
@@ -306,6 +308,32 @@ TEST_F(PeerConnection, HybridTorrentAcceptsAHandshakeWithItsTruncatedV2Hash) {
     { auto v_ = co_await eventually([&] { return conn->handshake_done(); }); EXPECT_TRUE(v_); }
     EXPECT_EQ(host.handshakes.size(), 1u);
     EXPECT_TRUE(host.disconnects.empty());
+  });
+}
+
+TEST_F(PeerConnection, OutgoingHandshakeCarriesTheHashOfThePeersSwarm) {
+  // A peer found in a hybrid's v2 swarm is dialled with the truncated v2 hash (BEP 52).
+  host.ti.info_hash.v2.bytes.fill(0x5b);
+  peer_connection_settings s;
+  s.outgoing_info_hash = host.ti.info_hash.v2_truncated();
+  expected_ours = s.outgoing_info_hash;
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(host.ti.info_hash.v2_truncated());
+    { auto v_ = co_await eventually([&] { return conn->handshake_done(); }); EXPECT_TRUE(v_); }
+    EXPECT_TRUE(host.disconnects.empty());
+  });
+}
+
+TEST_F(PeerConnection, OutgoingHashThatDoesNotNameTheTorrentIsReplacedByBest) {
+  peer_connection_settings s;
+  s.outgoing_info_hash = *sha1_hash::from_bytes("some-other-torrent!!");
+  make(s);  // expected_ours stays zero: best()
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    { auto v_ = co_await eventually([&] { return conn->handshake_done(); }); EXPECT_TRUE(v_); }
   });
 }
 

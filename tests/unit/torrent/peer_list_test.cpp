@@ -44,6 +44,25 @@ TEST(PeerList, RemembersWhoNamedAnAddressFirst) {
   EXPECT_FALSE(l.source_of(ep("127.0.0.7", 6881)));
 }
 
+TEST(PeerList, RemembersTheSwarmsAnAddressWasFoundIn) {
+  // BEP 52: a hybrid's tracker replies, DHT lookups and LSD announces come per swarm (v1 or v2).
+  test_list pl;
+  EXPECT_EQ(pl.found_in(ep("127.0.0.2", 1000)), swarm_set::none) << "not held";
+  EXPECT_TRUE(pl.add(ep("127.0.0.2", 1000), peer_source::tracker, swarm_set::v2));
+  EXPECT_EQ(pl.found_in(ep("127.0.0.2", 1000)), swarm_set::v2);
+  EXPECT_FALSE(pl.add(ep("127.0.0.2", 1000), peer_source::dht, swarm_set::v1)) << "known already";
+  EXPECT_EQ(pl.found_in(ep("127.0.0.2", 1000)), swarm_set::both);
+  EXPECT_TRUE(pl.add(ep("127.0.0.3", 1000), peer_source::pex));
+  EXPECT_EQ(pl.found_in(ep("127.0.0.3", 1000)), swarm_set::none) << "PEX names no swarm";
+  EXPECT_FALSE(pl.add(ep("127.0.0.3", 1000), peer_source::lsd, swarm_set::v2));
+  EXPECT_EQ(pl.found_in(ep("127.0.0.3", 1000)), swarm_set::v2);
+  // The swarms survive the connection cycle (they are not part of the dial queues).
+  auto c = pl.next_candidate(peer_list::clock::now());
+  ASSERT_TRUE(c);
+  pl.on_closed(*c, true, true, peer_list::clock::now());
+  EXPECT_EQ(pl.found_in(ep("127.0.0.2", 1000)), swarm_set::both);
+}
+
 TEST(PeerList, CandidateIsHandedOutOnceWhileConnecting) {
   test_list pl;
   auto now = peer_list::clock::now();
