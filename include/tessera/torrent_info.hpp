@@ -193,8 +193,8 @@ struct torrent_info {
   bool has_v2() const { return info_hash.has_v2(); }
   /// True when the info dictionary has no v1 `pieces` (a v2-only torrent, BEP 52), whichever
   /// hashes name it (a magnet's v1 hash may be put in info_hash after a metadata fetch). Its pieces
-  /// are verified by their v2 merkle targets only; a session still refuses one whose metadata
-  /// came from peers (its piece layers must come from peers too).
+  /// are verified by their v2 merkle targets only (from a magnet, once peers have sent the
+  /// piece layers).
   bool lacks_v1_pieces() const { return meta_version == 2 && piece_hashes.empty(); }
   /// True when every file larger than one piece has its layer in piece_layers (always true for
   /// a v1 torrent, and for a v2 torrent without such files).
