@@ -293,6 +293,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void on_hash_request_failed(peer_connection& c, const hash_request& r, std::error_code reason) override;
   /// Most file bytes read back from disk to answer one request for block hashes (4 MiB).
   static constexpr std::int64_t max_block_hash_read = 4 << 20;
+  /// Most such reads of one torrent at once, whichever peers asked (16 MiB of buffers); a
+  /// request beyond them gets a `hash reject`.
+  static constexpr int max_block_hash_reads = 4;
 
  private:
   struct connection_entry {
@@ -422,6 +425,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void finish_block_blame(piece_index p, std::span<const sha256_hash> expected);
   /// Answers a request for hashes below the piece layer of file `f` from its pieces on disk.
   void serve_block_hashes(const v2_file_place& f, const hash_request& r, hashes_handler done);
+  int block_hash_reads_ = 0;  // serve_block_hashes' reads running (max_block_hash_reads)
   /// Drops the addresses of `block_from`'s peers that are gone and sent no block still in memory.
   void forget_gone_senders(const std::vector<peer_key>& block_from);
   /// Bans ban_prefix(addr) for this torrent (peer_list::ban) and closes its connections; logs

@@ -37,7 +37,8 @@ void torrent::on_hash_request(peer_connection&, const hash_request& r, hashes_ha
 void torrent::serve_block_hashes(const v2_file_place& f, const hash_request& r, hashes_handler done) {
   const auto span = pieces_for_block_request(r, f.num_blocks, v2_hashes_.piece_layer_index());
   const std::int64_t piece_length = ti_->piece_length;
-  if (!storage_ || span.count <= 0 || span.count * piece_length > max_block_hash_read) {
+  if (!storage_ || span.count <= 0 || span.count * piece_length > max_block_hash_read ||
+      block_hash_reads_ >= max_block_hash_reads) {
     return done(unexpected{unavailable()});
   }
   for (std::int64_t i = 0; i < span.count; ++i) {
@@ -61,10 +62,12 @@ void torrent::serve_block_hashes(const v2_file_place& f, const hash_request& r, 
   };
   const std::int64_t first_block = span.first * (piece_length / block_size);
   std::weak_ptr<torrent> weak = weak_from_this();
+  ++block_hash_reads_;
   ctx_.disk->async_storage_job(
       storage_, storage_access::shared, std::move(job), ctx_.ex,
       [weak, r, first_block, num_blocks = f.num_blocks, blocks, done = std::move(done)](result<bool, storage_error> ok) {
         auto t = weak.lock();
+        if (t) --t->block_hash_reads_;
         const merkle::tree_layers* tree = t ? t->v2_hashes_.tree(r.pieces_root) : nullptr;
         if (!ok || !*ok || tree == nullptr) return done(unexpected{unavailable()});
         done(answer_block_request(r, num_blocks, *tree, first_block, *blocks));
