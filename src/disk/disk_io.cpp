@@ -29,19 +29,6 @@ constexpr auto check_progress_interval = std::chrono::milliseconds(100);
 /// waits for at most this much work).
 constexpr std::int64_t check_slice_bytes = 8 * 1024 * 1024;
 
-/// SHA-1 of each 16 KiB block of `data` (the last one may be shorter): one hasher for the whole
-/// piece, reset by each final(), so no allocation per block.
-std::vector<sha1_hash> block_hashes_of(std::span<const std::uint8_t> data) {
-  std::vector<sha1_hash> out;
-  out.reserve((data.size() + block_size - 1) / block_size);
-  sha1_hasher hasher;
-  for (std::size_t at = 0; at < data.size(); at += block_size) {
-    const std::size_t n = std::min<std::size_t>(block_size, data.size() - at);
-    out.push_back(hasher.update(data.data() + at, n).final());
-  }
-  return out;
-}
-
 /// True when every byte of piece `p` can exist according to `sizes` (storage::on_disk_sizes);
 /// always true when the sizes are unknown.
 bool piece_may_exist(const torrent_info& ti, const std::vector<std::int64_t>& sizes, int p) {
@@ -274,9 +261,9 @@ void disk_io::async_hash_and_write(std::shared_ptr<storage> st,
                  data.size() == static_cast<std::size_t>(ti->piece_size(piece));
     res.hash_passed = valid && piece_matches(*ti, piece, data, v2);
     if (valid && (!res.hash_passed || hash_blocks_on_pass)) {
-      res.block_hashes = block_hashes_of(data);
+      res.block_hashes = block_hashes<sha1_hasher>(data);
       if (v2 && v2->file_bytes > 0 && static_cast<std::size_t>(v2->file_bytes) <= data.size()) {
-        res.v2_block_hashes = v2_block_hashes(std::span(data).first(static_cast<std::size_t>(v2->file_bytes)));
+        res.v2_block_hashes = block_hashes<sha256_hasher>(std::span(data).first(static_cast<std::size_t>(v2->file_bytes)));
       }
     }
     if (res.hash_passed) {

@@ -25,15 +25,4 @@ bool piece_matches(const torrent_info& ti, piece_index p, std::span<const std::u
   return h.finish(v2->target);
 }
 
-std::vector<sha256_hash> v2_block_hashes(std::span<const std::uint8_t> file_bytes) {
-  std::vector<sha256_hash> out;
-  out.reserve((file_bytes.size() + block_size - 1) / block_size);
-  sha256_hasher hasher;
-  for (std::size_t at = 0; at < file_bytes.size(); at += block_size) {
-    const std::size_t n = std::min<std::size_t>(block_size, file_bytes.size() - at);
-    out.push_back(hasher.update(file_bytes.data() + at, n).final());
-  }
-  return out;
-}
-
 }  // namespace tessera::detail

@@ -3,12 +3,14 @@
 // for downloaded pieces (disk_io::async_hash_and_write) and the start-up check. Pure; any thread.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
 
 #include "core/v2_hash_store.hpp"
+#include "tessera/hasher.hpp"
 #include "tessera/torrent_info.hpp"
 
 namespace tessera::detail {
@@ -25,8 +27,20 @@ namespace tessera::detail {
 bool piece_matches(const torrent_info& ti, piece_index p, std::span<const std::uint8_t> data,
                    const std::optional<v2_piece_check>& v2);
 
-/// The SHA-256 of each 16 KiB block of `file_bytes` (the last may be shorter): a v2 piece's leaf
-/// hashes, which peers' `hashes` replies (base layer 0) are compared with to blame one block.
-std::vector<sha256_hash> v2_block_hashes(std::span<const std::uint8_t> file_bytes);
+/// The digest of each 16 KiB block of `bytes` (the last may be shorter), one `Hasher` reset by
+/// each final(), so no allocation per block: with sha1_hasher, the block hashes the smart ban
+/// compares; with sha256_hasher over a v2 piece's file bytes, its leaf hashes, which peers'
+/// `hashes` replies (base layer 0) are compared with to blame one block, and which a seeder sends.
+template <class Hasher>
+auto block_hashes(std::span<const std::uint8_t> bytes) {
+  Hasher hasher;
+  std::vector<decltype(hasher.final())> out;
+  out.reserve((bytes.size() + block_size - 1) / block_size);
+  for (std::size_t at = 0; at < bytes.size(); at += block_size) {
+    const std::size_t n = std::min<std::size_t>(block_size, bytes.size() - at);
+    out.push_back(hasher.update(bytes.data() + at, n).final());
+  }
+  return out;
+}
 
 }  // namespace tessera::detail

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "tessera/hasher.hpp"
+#include "disk/piece_check.hpp"
 #include "torrent/block_layer.hpp"
 #include "torrent/torrent.hpp"
 
@@ -54,10 +55,7 @@ void torrent::serve_block_hashes(const v2_file_place& f, const hash_request& r, 
     auto n = st->read(offset, buf);
     if (!n) return unexpected{n.error()};
     if (*n != buf.size()) return false;  // a short file: no hashes
-    for (std::size_t at = 0; at < buf.size(); at += block_size) {
-      const std::size_t len = std::min<std::size_t>(block_size, buf.size() - at);
-      blocks->push_back(sha256(std::as_bytes(std::span(buf).subspan(at, len))));
-    }
+    *blocks = block_hashes<sha256_hasher>(buf);
     return true;
   };
   const std::int64_t first_block = span.first * (piece_length / block_size);
