@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
 
 #include "core/encryption_mode.hpp"
 #include "core/mse_crypto.hpp"

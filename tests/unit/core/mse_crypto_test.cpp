@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <vector>
@@ -88,6 +89,20 @@ void check_vectors(const rfc6229_line (&lines)[N], std::size_t key_bytes) {
 }
 
 TEST(Rc4, OpenSslProvidesIt) { EXPECT_FALSE(rc4_available()) << rc4_available().message(); }
+
+// Without the legacy provider (OPENSSL_MODULES pointing nowhere, in a fresh process: the
+// provider is loaded once per process) RC4 is reported missing, and asking for it fails cleanly.
+TEST(Rc4DeathTest, MissingLegacyProviderIsAClearError) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        setenv("OPENSSL_MODULES", "/nonexistent-tessera-test", 1);
+        const bool reported = rc4_available() == mse_errc::rc4_unavailable;
+        auto c = rc4::create(counting_key(5));
+        std::exit(reported && !c && c.error() == mse_errc::rc4_unavailable ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
 
 TEST(Rc4, MatchesRfc6229KeystreamFor40BitKey) { check_vectors(key40, 5); }
 TEST(Rc4, MatchesRfc6229KeystreamFor128BitKey) { check_vectors(key128, 16); }
