@@ -65,6 +65,7 @@ result<utp_connection> utp_connection::accept(const utp_config& config, const ut
   c.peer_wnd_ = std::min(syn.header.wnd_size, max_peer_window);
   c.reply_micro_ = micros(now) - syn.header.timestamp_us;
   c.accepted_ = true;
+  c.peer_synced_ = false;
   c.state_ = state::connected;
   c.send_state(now);
   return c;
@@ -140,6 +141,7 @@ bool utp_connection::can_send(std::int64_t size, utp_time now) {
   if (size <= static_cast<std::int64_t>(peer_wnd_)) return true;
   // The peer's window is closed: probe it once per timeout, so a lost window update cannot
   // stall the connection for good.
+  peer_window_blocked_ = true;
   if (!zero_window_since_) {
     zero_window_since_ = now;
     return false;
@@ -157,6 +159,7 @@ void utp_connection::flush(utp_time now) {
     if (state_ == state::closed && ack_needed_) send_state(now);
     return;
   }
+  peer_window_blocked_ = false;
   // Packets deemed lost, oldest first (the SYN too: it is sent whatever the windows).
   for (auto& p : flight_) {
     if (p.outstanding || p.acked || p.transmissions == 0) continue;
@@ -166,7 +169,7 @@ void utp_connection::flush(utp_time now) {
     }
     send_packet(p, now);
   }
-  if (state_ != state::syn_sent) {
+  if (state_ != state::syn_sent && peer_synced_) {
     // New data.
     while (!send_buf_.empty() && flight_.size() < max_in_flight) {
       std::size_t size = mtu_.packet_size();
@@ -201,6 +204,8 @@ void utp_connection::flush(utp_time now) {
       state_ = state::fin_sent;
     }
   }
+  // Nothing waits on the peer's window any more: no probe timer.
+  if (!peer_window_blocked_) zero_window_since_.reset();
   if (ack_needed_) send_state(now);
 }
 
@@ -386,13 +391,19 @@ void utp_connection::on_packet(const utp_packet& p, utp_time now) {
     ++dropped_;  // acknowledges packets we never sent
     return;
   }
-  reply_micro_ = micros(now) - p.header.timestamp_us;
   if (state_ == state::syn_sent) {
-    // The peer's first packet (its ST_STATE) carries the seq_nr of its first data packet.
-    // (Its data, should the ST_STATE be lost, starts at the same seq_nr.)
+    // The acceptor's ST_STATE carries the seq_nr of its first data packet. Nothing else can
+    // come first (the acceptor waits for our next packet before sending data): drop it.
+    if (p.header.type != utp_type::state) {
+      ++dropped_;
+      return;
+    }
     ack_nr_ = static_cast<std::uint16_t>(p.header.seq_nr - 1);
     state_ = state::connected;
+    ack_needed_ = true;  // tells the acceptor its ST_STATE arrived, should we have no data
   }
+  reply_micro_ = micros(now) - p.header.timestamp_us;
+  peer_synced_ = true;
   handle_ack(p, now);
   if (p.header.type == utp_type::data || p.header.type == utp_type::fin) handle_incoming(p, now);
   check_closed();

@@ -65,6 +65,11 @@ struct utp_datagram {
 /// buffer, and data past the peer's FIN are dropped (data is acknowledged again so the peer
 /// learns our state); the peer's wnd_size only ever lowers what our congestion window allows;
 /// selective ACK bits count only for packets in flight.
+///
+/// The initiator learns the acceptor's first sequence number from the acceptor's ST_STATE only
+/// (data reordered ahead of it would be ambiguous), so the acceptor sends no data until a packet
+/// after the SYN shows that ST_STATE arrived; the initiator always sends one (data, or an
+/// ST_STATE when it has nothing to say).
 class utp_connection {
  public:
   enum class state {
@@ -193,6 +198,10 @@ class utp_connection {
   std::size_t flight_payload_ = 0;     // payload bytes of flight_
   bool close_requested_ = false;
   bool accepted_ = false;
+  // The peer has our first sequence number: always for the initiator; for the acceptor, once a
+  // packet after the SYN shows the initiator got our ST_STATE. Until then no data goes out, since
+  // the initiator learns where our data starts from that ST_STATE alone.
+  bool peer_synced_ = true;
   std::optional<std::uint16_t> fin_seq_;
   bool fin_acked_ = false;
   int dup_acks_ = 0;
@@ -202,6 +211,7 @@ class utp_connection {
   int timeouts_in_row_ = 0;
   utp_time last_send_{};
   std::optional<utp_time> zero_window_since_;  // blocked by a closed peer window since
+  bool peer_window_blocked_ = false;           // this flush waited on (or probed) that window
 
   // Receiving.
   std::uint16_t ack_nr_ = 0;  // last in-order sequence number received

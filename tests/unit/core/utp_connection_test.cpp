@@ -181,6 +181,33 @@ TEST(UtpConnection, IdleConnectionSendsKeepalives) {
   EXPECT_EQ(l.side[1]->get_state(), state::connected);
 }
 
+TEST(UtpConnection, AcceptorSendsNoDataBeforeTheInitiatorHasItsState) {
+  // The acceptor's ST_STATE (its first sequence number) is lost and it has data to send: if the
+  // data went out at once and its first packet were lost too, the initiator would take the
+  // second for the first. The acceptor waits until the initiator shows it has the ST_STATE.
+  utp_link l;
+  l.source[1] = random_bytes(100'000, 20);
+  std::vector<int> first_types;
+  int n = 0;
+  bool data_dropped = false;
+  l.dir[1].filter = [&](const std::vector<std::uint8_t>& b) {
+    const int type = b[0] >> 4;
+    if (first_types.size() < 2) first_types.push_back(type);
+    if (++n == 1) return false;  // the ST_STATE answering the SYN
+    if (type == static_cast<int>(utp_type::data) && !data_dropped) {
+      data_dropped = true;  // and the first data packet
+      return false;
+    }
+    return true;
+  };
+  l.connect(39, 1);
+  ASSERT_TRUE(l.run_until([&] { return l.transferred(1); }, 10s));
+  EXPECT_EQ(l.sink[0], l.source[1]);
+  // The ST_STATE, then the ST_STATE again for the SYN sent again; no data in between.
+  const int st = static_cast<int>(utp_type::state);
+  EXPECT_EQ(first_types, (std::vector<int>{st, st}));
+}
+
 TEST(UtpConnection, ReceiverWindowIsRespectedWhenTheApplicationDoesNotRead) {
   utp_config cfg;
   cfg.receive_buffer = 256 * 1024;
