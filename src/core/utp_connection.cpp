@@ -179,6 +179,10 @@ void utp_connection::flush(utp_time now) {
         probe = true;
       }
       const std::size_t payload = std::min(send_buf_.size(), size - utp_header_size);
+      // Nagle (RFC 896): a packet short of full waits while anything is in flight, so a stream
+      // of small writes (peer wire messages of a few bytes) goes out in full packets. A close
+      // lets the tail go at once.
+      if (payload < size - utp_header_size && cur_window_ > 0 && !close_requested_) break;
       if (!can_send(static_cast<std::int64_t>(utp_header_size + payload), now)) {
         window_limited_ = true;
         break;
