@@ -390,6 +390,32 @@ TEST(UtpConnection, HostilePacketsDoNotBreakATransfer) {
   EXPECT_EQ(l.sink[0], l.source[1]);
 }
 
+TEST(UtpConnection, WindowShrinksAboveTheTargetDelayAndGrowsBelow) {
+  utp_config cfg;
+  cfg.max_cwnd = 64 * 1024;  // a small ceiling keeps the simulated bytes few
+  utp_link l(cfg);
+  l.dir[0].delay = l.dir[1].delay = 10ms;
+  l.source[0] = random_bytes(48 * MiB, 19);
+  l.connect(43, 1);
+  ASSERT_TRUE(l.run_until([&] { return l.sink[1].size() > 2 * MiB; }, 30s));  // base delay: 10 ms
+  auto& a = *l.side[0];
+  // A standing queue of 200 ms on the data's path: above the 100 ms target.
+  l.dir[0].extra_delay = 200ms;
+  l.run_until([] { return false; }, 1s);
+  const std::int64_t high = a.cwnd();
+  l.run_until([] { return false; }, 5s);
+  EXPECT_GE(a.ledbat().queueing_delay(), 190ms);
+  EXPECT_LT(a.cwnd(), high - 10'000);
+  // The queue drains to 20 ms: below the target.
+  l.dir[0].extra_delay = 20ms;
+  l.run_until([] { return false; }, 1s);
+  const std::int64_t low = a.cwnd();
+  l.run_until([] { return false; }, 5s);
+  EXPECT_LE(a.ledbat().queueing_delay(), 25ms);
+  EXPECT_GT(a.cwnd(), low + 10'000);
+  EXPECT_EQ(a.timeout_retransmits(), 0u);
+}
+
 TEST(UtpConnection, LedbatKeepsTheBottleneckQueueNearTheTarget) {
   utp_link l;
   l.dir[0].rate = 2'000'000;  // 2 MB/s bottleneck, 10 ms each way
