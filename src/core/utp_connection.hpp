@@ -75,8 +75,13 @@ class utp_connection {
   enum class state {
     syn_sent,   ///< SYN sent, waiting for the peer's ST_STATE
     connected,  ///< data flows (also after the peer's FIN, until we close)
-    fin_sent,   ///< close() called: our FIN sent (or waiting for data ahead of it)
-    closed,     ///< both FINs through and ours acknowledged, or abort()
+    /// close() called: our FIN sent. The peer may still send until its own FIN; a peer that never
+    /// sends one leaves us here (keepalives go on), so the transport bounds how long it waits.
+    fin_sent,
+    /// both FINs through and ours acknowledged, or abort(). A closed connection still answers
+    /// the peer's data or FIN sent again (our last ack may have been lost), so the transport
+    /// keeps it for a while (two timeouts, say) before it forgets the connection id.
+    closed,
     reset,      ///< the peer sent ST_RESET
     timed_out,  ///< max_timeouts retransmission timeouts in a row
   };
