@@ -398,8 +398,8 @@ void utp_connection::on_packet(const utp_packet& p, utp_time now) {
   if (state_ == state::syn_sent) {
     // The acceptor's ST_STATE carries the seq_nr of its first data packet. Nothing else can
     // come first (the acceptor waits for our next packet before sending data): drop it.
-    if (p.header.type != utp_type::state) {
-      ++dropped_;
+    if (p.header.type != utp_type::state || flight_.empty() || p.header.ack_nr != flight_.front().seq) {
+      ++dropped_;  // not the answer to our SYN
       return;
     }
     ack_nr_ = static_cast<std::uint16_t>(p.header.seq_nr - 1);

@@ -42,6 +42,30 @@ TEST(UtpConnection, ConnectAndAcceptFollowBep29Ids) {
   EXPECT_TRUE(l.side[0]->rtt().has_sample());  // the SYN's round trip
 }
 
+TEST(UtpConnection, InitiatorTakesOnlyTheStateThatAcknowledgesItsSyn) {
+  const utp_time t{std::chrono::seconds(5)};
+  auto c = utp_connection::connect({}, 50, 1000, t);
+  utp_header h;
+  h.connection_id = 50;
+  h.seq_nr = 7;
+  h.wnd_size = 1 << 20;
+  for (auto [type, ack] : {std::pair{utp_type::state, 999}, std::pair{utp_type::data, 1000}}) {
+    h.type = type;
+    h.ack_nr = static_cast<std::uint16_t>(ack);
+    const auto bytes = encode(h, {}, std::vector<std::uint8_t>(10, 1));
+    c.on_packet(*decode_utp_packet(bytes), t);
+    EXPECT_EQ(c.get_state(), state::syn_sent);
+  }
+  EXPECT_EQ(c.dropped_packets(), 2u);
+  EXPECT_EQ(c.readable(), 0u);
+  h.type = utp_type::state;
+  h.ack_nr = 1000;
+  const auto bytes = encode(h);
+  c.on_packet(*decode_utp_packet(bytes), t);
+  EXPECT_EQ(c.get_state(), state::connected);
+  EXPECT_EQ(c.ack_nr(), 6);  // the acceptor's data starts at its ST_STATE's seq_nr
+}
+
 TEST(UtpConnection, AcceptRefusesANonSyn) {
   utp_header h;
   h.type = utp_type::data;
