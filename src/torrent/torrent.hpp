@@ -490,7 +490,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   bool resume_saving_ = false;                      // a save runs on the disk
   std::vector<std::function<void()>> resume_waiters_;  // run when the save in progress ends
   bool resume_again_ = false;                       // another save was asked for meanwhile
-  std::chrono::steady_clock::time_point last_resume_save_{};
+  // When the last save started; empty before the first (steady_clock's epoch is the machine's boot,
+  // so a zero time point would hold back a first save for `interval` after booting).
+  std::optional<std::chrono::steady_clock::time_point> last_resume_save_;
   bool paused_ = false;
   bool recheck_pending_ = false;
   std::optional<std::filesystem::path> move_pending_;  // target of a move waiting for the disk queue

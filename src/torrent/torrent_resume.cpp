@@ -40,7 +40,7 @@ std::optional<std::chrono::steady_clock::time_point> torrent::resume_save_due(
       state_ == torrent_state::checking || state_ == torrent_state::error) {
     return std::nullopt;
   }
-  if (now - last_resume_save_ < interval) return std::nullopt;
+  if (last_resume_save_ && now - *last_resume_save_ < interval) return std::nullopt;
   return resume_dirty_since_;
 }
 
