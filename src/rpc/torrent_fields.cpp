@@ -73,12 +73,9 @@ std::string tracker_host(const std::string& url) {
   return url.substr(0, end);
 }
 
-// BEP 48's convention: the last path component "announce..." becomes "scrape..."; else none.
-std::string scrape_url(const std::string& announce) {
-  const auto slash = announce.rfind('/');
-  if (slash == std::string::npos || announce.compare(slash + 1, 8, "announce") != 0) return "";
-  return announce.substr(0, slash + 1) + "scrape" + announce.substr(slash + 9);
-}
+// BEP 48's convention (tracker_scrape_url): the last path component "announce..." becomes
+// "scrape..."; else none. A udp:// tracker is scraped at its announce URL.
+std::string scrape_url(const std::string& announce) { return tracker_scrape_url(announce); }
 
 std::string flag_string(const peer_status& p) {
   std::string f;
@@ -314,9 +311,12 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
         json::object x{{"announce", tr.url}, {"id", entry.id}, {"scrape", scrape_url(tr.url)}, {"tier", entry.tier}};
         const bool ok = tr.announces > 0 && tr.failures == 0;
         x["announceState"] = status == 0 ? 0 : 1;
-        x["downloadCount"] = -1;
+        // The last successful scrape's figures (the primary swarm's: v1, else v2), else the
+        // last announce reply's, else -1 (Transmission 3.00's "unknown").
+        const bool scraped = tr.scrapes > 0;
+        x["downloadCount"] = tr.scrape.downloaded;
         x["hasAnnounced"] = tr.announces > 0 || tr.failures > 0;
-        x["hasScraped"] = false;
+        x["hasScraped"] = tr.last_scrape != 0;
         x["host"] = tracker_host(tr.url);
         x["isBackup"] = false;
         x["lastAnnouncePeerCount"] = tr.peers;
@@ -325,16 +325,16 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
         x["lastAnnounceSucceeded"] = ok;
         x["lastAnnounceTime"] = tr.last_announce;
         x["lastAnnounceTimedOut"] = false;
-        x["lastScrapeResult"] = "";
-        x["lastScrapeStartTime"] = 0;
-        x["lastScrapeSucceeded"] = false;
-        x["lastScrapeTime"] = 0;
-        x["lastScrapeTimedOut"] = false;
-        x["leecherCount"] = tr.leechers.value_or(-1);
+        x["lastScrapeResult"] = tr.scrape_error.empty() ? (tr.scrape_succeeded ? "Success" : "") : tr.scrape_error;
+        x["lastScrapeStartTime"] = tr.last_scrape_start;
+        x["lastScrapeSucceeded"] = tr.scrape_succeeded;
+        x["lastScrapeTime"] = tr.last_scrape;
+        x["lastScrapeTimedOut"] = tr.scrape_timed_out;
+        x["leecherCount"] = scraped && tr.scrape.incomplete >= 0 ? tr.scrape.incomplete : tr.leechers.value_or(-1);
         x["nextAnnounceTime"] = tr.next_announce;
-        x["nextScrapeTime"] = 0;
-        x["scrapeState"] = 0;
-        x["seederCount"] = tr.seeders.value_or(-1);
+        x["nextScrapeTime"] = tr.next_scrape;
+        x["scrapeState"] = static_cast<int>(tr.scrape_state);
+        x["seederCount"] = scraped && tr.scrape.complete >= 0 ? tr.scrape.complete : tr.seeders.value_or(-1);
         a.emplace_back(std::move(x));
       }
       o[f] = std::move(a);

@@ -30,16 +30,6 @@ piece_picker make_picker(const torrent_info& ti) {
   return piece_picker(n, blocks_of(ti, 0), blocks_of(ti, n - 1));
 }
 
-// Source address of outgoing peer connections and tracker announces: the listen interface when
-// it is an IP literal, so peers and trackers see the address we listen on; nullopt otherwise.
-std::optional<boost::asio::ip::address> outgoing_address(const session_settings& s) {
-  if (s.listen_interface.empty()) return std::nullopt;
-  boost::system::error_code ec;
-  auto a = boost::asio::ip::make_address(s.listen_interface, ec);
-  if (ec || a.is_unspecified()) return std::nullopt;
-  return a;
-}
-
 // Our listen interface is a loopback address: peers we hear of on loopback are reachable and
 // legitimate (a test swarm on 127.0.0.x), so the peer list accepts them (is_dialable_peer).
 bool on_loopback(const session_settings& s) {
@@ -64,6 +54,14 @@ std::int32_t block_length(std::int32_t piece_size, block_index b) {
 }
 
 }  // namespace
+
+std::optional<boost::asio::ip::address> outgoing_address(const session_settings& s) {
+  if (s.listen_interface.empty()) return std::nullopt;
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(s.listen_interface, ec);
+  if (ec || a.is_unspecified()) return std::nullopt;
+  return a;
+}
 
 torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
                  std::shared_ptr<storage> st, std::vector<endpoint> initial_peers,
@@ -211,6 +209,7 @@ void torrent::start_announcing() {
                                                       announcer_callbacks(swarms[i], i == 0, key)));
   }
   for (auto& a : announcers_) a->start();
+  start_scraping();
 }
 
 announcer::callbacks torrent::announcer_callbacks(swarm_hash swarm, bool primary, std::uint32_t key) {
@@ -268,6 +267,7 @@ announcer::callbacks torrent::announcer_callbacks(swarm_hash swarm, bool primary
     ts.leechers = r.incomplete >= 0 ? std::optional<int>(static_cast<int>(r.incomplete)) : std::nullopt;
     ts.message = r.warning;
     if (t->ctx_.emit) t->ctx_.emit(events::tracker_reply{t->ti_->info_hash, url, ts.peers});
+    if (t->scraper_) t->scraper_->announced();
   };
   cb.on_error = [weak](const std::string& url, const tracker_error& e) {
     auto t = weak.lock();
@@ -293,6 +293,7 @@ boost::asio::awaitable<void> torrent::stop() {
   auto self = shared_from_this();  // keep alive across the awaits
   close_all_connections(std::make_error_code(std::errc::operation_canceled));
   read_cache_.clear();
+  scraper_.reset();
   if (!announcers_.empty()) {
     // Every swarm's `stopped` at once, all within stop_announce_timeout.
     auto announcers = std::move(announcers_);

@@ -23,6 +23,7 @@
 
 #include "core/piece_picker.hpp"
 #include "core/v2_hash_store.hpp"
+#include "discovery/scraper.hpp"
 #include "discovery/swarm_hashes.hpp"
 #include "discovery/tracker.hpp"
 #include "disk/disk_io.hpp"
@@ -110,6 +111,11 @@ struct torrent_limits {
   read_window_policy read_windows;
 };
 
+/// Source address of outgoing peer connections, tracker announces and scrapes: the listen
+/// interface when it is an IP literal, so peers and trackers see the address we listen on;
+/// nullopt otherwise.
+std::optional<boost::asio::ip::address> outgoing_address(const session_settings& s);
+
 class torrent final : public peer_host, public std::enable_shared_from_this<torrent> {
  public:
   using endpoint = boost::asio::ip::tcp::endpoint;
@@ -163,6 +169,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   result<bool> force_recheck();
   /// See torrent_handle::force_reannounce.
   void force_reannounce();
+  /// See torrent_handle::scrape_tracker (torrent_scrape.cpp). Errors: invalid_argument for an
+  /// index out of range.
+  result<bool> scrape_tracker(int index);
   /// See torrent_handle::move_storage. Errors: operation_not_permitted without metadata or while
   /// a move runs.
   result<bool> move_storage(std::filesystem::path new_save_path);
@@ -343,6 +352,14 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// Starts an announcer for ti_->trackers (announcing `started`) unless one runs or there is no
   /// tracker. Part of start_swarm.
   void start_announcing();
+  /// Starts the scraper for ti_->trackers beside the announcers (torrent_scrape.cpp); part of
+  /// start_announcing. Stopped by stop_announcing.
+  void start_scraping();
+  /// The scraper's callbacks: they fill tracker_status_'s scrape fields.
+  scraper::callbacks scraper_callbacks();
+  /// The scrape fields of `ts` that come from the scraper now: scrape_url, scrape_state,
+  /// next_scrape.
+  void fill_scrape_status(tracker_status& ts) const;
   /// Whether the torrent announces now: started, not paused, stopped, checking or in error.
   bool swarm_running() const;
   /// A pending recheck, move or rename starts once no piece is waiting for the disk (called every
@@ -476,6 +493,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// each with its own events (`started`, `completed`, `stopped`) and intervals, as libtorrent 2.0
   /// does; both report the torrent's whole counters.
   std::vector<std::shared_ptr<announcer>> announcers_;
+  /// Scrapes every tracker of the list for every swarm (BEP 48, BEP 15), while announcing; null
+  /// otherwise.
+  std::unique_ptr<scraper> scraper_;
   std::uint64_t ticks_ = 0;  // see ticks()
 
   std::unordered_map<peer_key, connection_entry> conns_;

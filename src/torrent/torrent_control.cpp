@@ -71,6 +71,7 @@ int torrent::unchoke_slots() const {
 }
 
 void torrent::stop_announcing() {
+  scraper_.reset();
   auto announcers = std::move(announcers_);
   announcers_.clear();
   for (auto& a : announcers) {
@@ -117,6 +118,7 @@ result<bool> torrent::force_recheck() {
 }
 
 void torrent::force_reannounce() {
+  if (scraper_) scraper_->after_next_announce();
   for (auto& a : announcers_) a->reannounce();
 }
 
@@ -318,6 +320,7 @@ std::vector<tracker_status> torrent::tracker_statuses() const {
       ts.url = url;
       ts.tier = static_cast<int>(tier);
       ts.next_announce = next;
+      fill_scrape_status(ts);
       out.push_back(std::move(ts));
     }
   }
