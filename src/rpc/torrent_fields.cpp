@@ -29,8 +29,8 @@ int transmission_status(const daemon_torrent& t, const torrent_status& st) {
 
 std::vector<int> visible_files(const torrent_info& ti) {
   std::vector<int> out;
-  for (std::size_t i = 0; i < ti.files.size(); ++i) {
-    if (!ti.files[i].pad) out.push_back(static_cast<int>(i));
+  for (std::size_t i = 0; i < ti.files().size(); ++i) {
+    if (!ti.files()[i].pad) out.push_back(static_cast<int>(i));
   }
   return out;
 }
@@ -138,7 +138,7 @@ std::string magnet_link(const daemon_torrent& t) {
   std::string m = "magnet:?";
   if (ih.has_v1()) m += "xt=urn:btih:" + ih.v1.to_hex();
   if (ih.has_v2()) m += std::string(ih.has_v1() ? "&" : "") + "xt=urn:btmh:1220" + ih.v2.to_hex();
-  const std::string name = t.ti ? t.ti->name : t.magnet_name;
+  const std::string name = t.ti ? t.ti->name() : t.magnet_name;
   if (!name.empty()) m += "&dn=" + percent_encode(name);
   for (const auto& tr : current_trackers(t)) m += "&tr=" + percent_encode(tr.url);
   return m;
@@ -184,7 +184,7 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
     if (o.contains(f)) continue;
     if (f == "id") o[f] = t.id;
     else if (f == "hashString") o[f] = hash_string(r.info_hash);
-    else if (f == "name") o[f] = ti ? ti->name : (t.magnet_name.empty() ? r.info_hash.to_hex() : t.magnet_name);
+    else if (f == "name") o[f] = ti ? ti->name() : (t.magnet_name.empty() ? r.info_hash.to_hex() : t.magnet_name);
     else if (f == "magnetLink") o[f] = magnet_link(t);
     else if (f == "torrentFile") o[f] = d.config_dir().string() + "/torrents/" + r.info_hash.to_hex() + ".torrent";
     else if (f == "labels") {
@@ -194,15 +194,15 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
     }
     else if (f == "totalSize") o[f] = st.total_size;
     else if (f == "pieceCount") o[f] = ti ? ti->num_pieces() : 0;
-    else if (f == "pieceSize") o[f] = ti ? ti->piece_length : 0;
-    else if (f == "comment") o[f] = ti ? ti->comment : "";
-    else if (f == "creator") o[f] = ti ? ti->created_by : "";
-    else if (f == "dateCreated") o[f] = ti ? ti->creation_date : 0;
-    else if (f == "isPrivate") o[f] = ti && ti->is_private;
+    else if (f == "pieceSize") o[f] = ti ? ti->piece_length() : 0;
+    else if (f == "comment") o[f] = ti ? ti->comment() : "";
+    else if (f == "creator") o[f] = ti ? ti->created_by() : "";
+    else if (f == "dateCreated") o[f] = ti ? ti->creation_date() : 0;
+    else if (f == "isPrivate") o[f] = ti && ti->is_private();
     else if (f == "webseeds") {
       json::array a;
       if (ti) {
-        for (const auto& w : ti->web_seeds) a.emplace_back(w);
+        for (const auto& w : ti->web_seeds()) a.emplace_back(w);
       }
       o[f] = std::move(a);
     }
@@ -280,7 +280,7 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
         const std::int64_t done = idx < files.size() ? files[idx].done : 0;
         const file_priority p = idx < prios.size() ? prios[idx] : file_priority::normal;
         if (f == "files") {
-          a.emplace_back(json::object{{"bytesCompleted", done}, {"length", ti->files[idx].size}, {"name", ti->files[idx].path}});
+          a.emplace_back(json::object{{"bytesCompleted", done}, {"length", ti->files()[idx].size}, {"name", ti->files()[idx].path}});
         } else if (f == "fileStats") {
           a.emplace_back(json::object{{"bytesCompleted", done}, {"wanted", p != file_priority::skip}, {"priority", rpc_priority(p)}});
         } else if (f == "priorities") {

@@ -213,7 +213,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   bool piece_hash_known(piece_index p) const;
 
   /// The info-hashes the torrent was added with (stable for its life in the session).
-  const info_hash_t& info_hash() const { return ti_->info_hash; }
+  const info_hash_t& info_hash() const { return ti_->info_hash(); }
   torrent_state state() const { return state_; }
   /// Highest piece-buffer memory seen so far: assembling plus queued at the disk, in bytes (for
   /// tests and diagnostics of the memory bound).
@@ -283,15 +283,15 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void read_block(piece_index p, std::int32_t begin, std::int32_t length,
                   read_handler done) override;
   void on_peer_interest(peer_connection& c, bool interested) override;
-  std::uint16_t dht_port() const override { return ti_->is_private ? 0 : ctx_.dht_port; }
+  std::uint16_t dht_port() const override { return ti_->is_private() ? 0 : ctx_.dht_port; }
   bool has_metadata() const override { return has_metadata_; }
-  bool pex_enabled() const override { return ctx_.settings.enable_pex && !ti_->is_private; }
+  bool pex_enabled() const override { return ctx_.settings.enable_pex && !ti_->is_private(); }
   std::uint16_t listen_port() const override { return ctx_.settings.listen_port; }
   void on_extension_handshake(peer_connection& c, const extension_handshake& h) override;
   void on_metadata_message(peer_connection& c, const metadata_message& m) override;
   void on_pex(peer_connection& c, const pex_message& m) override;
   void on_peer_dht_port(peer_connection& c, std::uint16_t port) override {
-    if (!ti_->is_private && ctx_.dht_port != 0 && ctx_.on_dht_node) ctx_.on_dht_node(c.remote().address(), port);
+    if (!ti_->is_private() && ctx_.dht_port != 0 && ctx_.on_dht_node) ctx_.on_dht_node(c.remote().address(), port);
   }
   // BEP 52 hash messages (torrent_hashes.cpp): requests answered from v2_hashes() (piece layer
   // and above from its tree; block hashes by reading the pieces back, at most

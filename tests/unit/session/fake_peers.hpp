@@ -29,6 +29,7 @@
 #include <gtest/gtest.h>
 
 #include "core/bitfield.hpp"
+#include "core/torrent_info_builder.hpp"
 #include "core/wire.hpp"
 #include "tessera/hasher.hpp"
 #include "tessera/torrent_info.hpp"
@@ -71,7 +72,7 @@ inline test_torrent make_torrent(std::uint32_t seed, std::int64_t piece_length =
     if (pad > 0) files.push_back({"multi/.pad/" + std::to_string(pad), pad, true});
   }
   files.push_back({"multi/c.dat", last_size, false});
-  auto ti = std::make_shared<torrent_info>();
+  auto ti = std::make_shared<tessera::detail::torrent_info_builder>();
   ti->name = "multi";
   ti->multi_file = true;
   ti->piece_length = piece_length;
@@ -98,7 +99,7 @@ inline test_torrent make_torrent(std::uint32_t seed, std::int64_t piece_length =
   }
   std::string ih_seed = "test torrent " + std::to_string(seed);
   ti->info_hash.v1 = sha1(reinterpret_cast<const std::uint8_t*>(ih_seed.data()), ih_seed.size());
-  t.ti = ti;
+  t.ti = std::make_shared<torrent_info>(std::move(*ti).build());
   return t;
 }
 
@@ -160,7 +161,7 @@ class fake_seeder {
         std::lock_guard l(handshakes_m_);
         handshakes_.push_back(h->info_hash);
       }
-      if (!h || !t_.ti->info_hash.matches(h->info_hash)) co_return;
+      if (!h || !t_.ti->info_hash().matches(h->info_hash)) co_return;
       detail::wire::handshake ours;
       ours.info_hash = h->info_hash;  // the form the peer named the torrent by
       ours.id = echo_id_ ? h->id : fixed_id_.is_zero() ? make_peer_id("FAKE") : fixed_id_;
@@ -191,7 +192,7 @@ class fake_seeder {
                  std::uint32_t(body[at + 2]) << 8 | body[at + 3];
         };
         std::int64_t piece = u32(1), begin = u32(5), length = u32(9);
-        std::int64_t at = piece * t_.ti->piece_length + begin;
+        std::int64_t at = piece * t_.ti->piece_length() + begin;
         if (length <= 0 || length > 16384 || at + length > std::int64_t(t_.payload.size())) co_return;
         std::vector<std::uint8_t> data(t_.payload.begin() + at, t_.payload.begin() + at + length);
         if (piece == corrupt_piece_ || corrupt_piece_ == corrupt_every_piece) data[0] ^= 0xff;
@@ -255,7 +256,7 @@ struct temp_dir {
 
 /// Compares every file under `dir` with the torrent's payload, byte for byte.
 inline void expect_files_match(const test_torrent& t, const std::filesystem::path& dir) {
-  for (const auto& f : t.ti->files) {
+  for (const auto& f : t.ti->files()) {
     if (f.pad) {
       EXPECT_FALSE(std::filesystem::exists(dir / f.path)) << "padding file created: " << f.path;
       continue;
