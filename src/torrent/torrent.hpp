@@ -349,10 +349,10 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   int connections_with(const boost::asio::ip::address& a, bool incoming_only) const;
   /// Stops the announcer (sending `stopped` in the background).
   void stop_announcing();
-  /// Starts an announcer for ti_->trackers (announcing `started`) unless one runs or there is no
+  /// Starts an announcer for ti_->trackers() (announcing `started`) unless one runs or there is no
   /// tracker. Part of start_swarm.
   void start_announcing();
-  /// Starts the scraper for ti_->trackers beside the announcers (torrent_scrape.cpp); part of
+  /// Starts the scraper for ti_->trackers() beside the announcers (torrent_scrape.cpp); part of
   /// start_announcing. Stopped by stop_announcing.
   void start_scraping();
   /// The scraper's callbacks: they fill tracker_status_'s scrape fields.

@@ -22,10 +22,10 @@ scrape_figures figures_of(const std::optional<scrape_entry>& e) {
 }  // namespace
 
 void torrent::start_scraping() {
-  if (scraper_ || ti_->trackers.empty()) return;
+  if (scraper_ || ti_->trackers().empty()) return;
   std::vector<sha1_hash> hashes;
-  for (const auto& s : swarm_hashes(ti_->info_hash)) hashes.push_back(s.hash);
-  scraper_ = std::make_unique<scraper>(ctx_.ex, ctx_.udp, ti_->trackers, std::move(hashes), scraper_callbacks());
+  for (const auto& s : swarm_hashes(ti_->info_hash())) hashes.push_back(s.hash);
+  scraper_ = std::make_unique<scraper>(ctx_.ex, ctx_.udp, ti_->trackers(), std::move(hashes), scraper_callbacks());
   scraper_->start();
 }
 
@@ -46,7 +46,7 @@ scraper::callbacks torrent::scraper_callbacks() {
       ts.scrape_succeeded = false;
       ts.scrape_timed_out = r.error().ec == tracker_errc::timeout;
       ts.scrape_error = r.error().message.empty() ? r.error().ec.message() : r.error().message;
-      spdlog::debug("torrent {}: scrape of {} failed: {}", t->ti_->name, url, ts.scrape_error);
+      spdlog::debug("torrent {}: scrape of {} failed: {}", t->ti_->name(), url, ts.scrape_error);
       return;
     }
     ++ts.scrapes;
@@ -55,8 +55,8 @@ scraper::callbacks torrent::scraper_callbacks() {
     ts.scrape_error.clear();
     // Entries follow swarm_hashes(): the primary swarm first, then a hybrid's v2 swarm.
     ts.scrape = r->entries.empty() ? scrape_figures{} : figures_of(r->entries[0]);
-    ts.scrape_v2 = t->ti_->info_hash.is_hybrid() && r->entries.size() > 1 ? figures_of(r->entries[1]) : scrape_figures{};
-    spdlog::debug("torrent {}: scrape of {}: {} seeds, {} leechers, {} downloaded", t->ti_->name, url,
+    ts.scrape_v2 = t->ti_->info_hash().is_hybrid() && r->entries.size() > 1 ? figures_of(r->entries[1]) : scrape_figures{};
+    spdlog::debug("torrent {}: scrape of {}: {} seeds, {} leechers, {} downloaded", t->ti_->name(), url,
                   ts.scrape.complete, ts.scrape.incomplete, ts.scrape.downloaded);
   };
   cb.local_address = [weak]() -> std::optional<boost::asio::ip::address> {
@@ -87,7 +87,7 @@ void torrent::fill_scrape_status(tracker_status& ts) const {
 
 result<bool> torrent::scrape_tracker(int index) {
   std::vector<std::string> urls;
-  for (const auto& tier : ti_->trackers) urls.insert(urls.end(), tier.begin(), tier.end());
+  for (const auto& tier : ti_->trackers()) urls.insert(urls.end(), tier.begin(), tier.end());
   if (index < -1 || index >= static_cast<int>(urls.size())) {
     return unexpected{std::make_error_code(std::errc::invalid_argument)};
   }

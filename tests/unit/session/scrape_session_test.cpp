@@ -27,15 +27,16 @@ std::optional<tracker_status> status_of(const torrent_handle& h, const std::stri
 TEST(ScrapeSession, EverySwarmIsScrapedAfterTheFirstAnnounceAndOnDemand) {
   auto t = make_torrent(91);
   const std::string v2_seed = "scrape v2 91";
-  t.ti->info_hash.v2 = sha256(std::string_view(v2_seed));  // a hybrid: two swarms
-  const sha1_hash v1 = t.ti->info_hash.v1, v2 = t.ti->info_hash.v2_truncated();
+  *t.ti = tessera::detail::edited(*t.ti, [&](auto& tb) {
+    tb.info_hash.v2 = sha256(std::string_view(v2_seed));  // a hybrid: two swarms
+  });
+  const sha1_hash v1 = t.ti->info_hash().v1, v2 = t.ti->info_hash().v2_truncated();
   fake_tracker tracker({});
   tracker.scrape_figures(v1, 5, 9, 2);
   tracker.scrape_figures(v2, 1, 0, 4);
   fake_tracker other({});  // announced to at a path without `announce`: never scraped
   const std::string unscrapable = other.url().substr(0, other.url().size() - 9) + "/tracker";
-  auto ti = std::make_shared<torrent_info>(*t.ti);
-  ti->trackers = {{tracker.url()}, {unscrapable}};
+  auto ti = std::make_shared<torrent_info>(t.ti->with_trackers({{tracker.url()}, {unscrapable}}));
   temp_dir dir;
   session ses(loopback_settings("127.0.0.1"));
   add_torrent_params p;
