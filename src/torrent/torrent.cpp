@@ -762,6 +762,9 @@ void torrent::pick_blocks(peer_connection& c, int max, std::vector<block_address
 
 void torrent::pick_blocks_in(peer_connection& c, std::span<const piece_index> pieces, int max,
                              std::vector<block_address>& out) {
+  // Sequential mode (streaming) wants pieces in order: an allowed-fast or suggested piece further
+  // on would be fetched ahead of its turn, so neither is preferred.
+  if (picker_.sequential()) return;
   const auto& has = c.pieces();
   bitfield within(has.size());
   for (const piece_index p : pieces) {

@@ -268,6 +268,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void on_peer_have(peer_connection& c, piece_index p) override;
   bool is_interesting(const bitfield& peer_has) const override;
   void pick_blocks(peer_connection& c, int max, std::vector<block_address>& out) override;
+  /// Nothing in sequential mode (the order comes first).
   void pick_blocks_in(peer_connection& c, std::span<const piece_index> pieces, int max,
                       std::vector<block_address>& out) override;
   void on_block(peer_connection& c, block_address b, std::span<const std::uint8_t> data) override;
