@@ -70,6 +70,21 @@ def main():
         atp.flags |= lt.torrent_flags.seed_mode
     h = ses.add_torrent(atp)
     total = atp.ti.num_pieces()
+    # The listen socket opens asynchronously: say `listening` only once it is open, so that a
+    # peer dialled on that line is not refused (and left to its retry back-off).
+    listen_deadline = time.monotonic() + 10
+    listening = False
+    early = []
+    while not listening and time.monotonic() < listen_deadline:
+        ses.wait_for_alert(100)
+        for a in ses.pop_alerts():
+            if isinstance(a, lt.listen_succeeded_alert):
+                listening = True
+            elif isinstance(a, lt.listen_failed_alert):
+                print(f'lt_fast: alert {a.what()}: {a.message()}', flush=True)
+                return 1
+            else:
+                early.append(a)
     print(f'lt_fast: listening {args.ip}:{args.port}', flush=True)
 
     connect_to = None
@@ -79,7 +94,8 @@ def main():
     deadline = time.monotonic() + args.timeout
     next_stats = next_connect = 0.0
     while not stop and time.monotonic() < deadline:
-        for a in ses.pop_alerts():
+        alerts, early = early + ses.pop_alerts(), []
+        for a in alerts:
             if isinstance(a, lt.peer_log_alert):
                 m = a.message()
                 if LOGGED.search(m):
