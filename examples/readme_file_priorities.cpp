@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   settings.enable_lsd = false;
   auto ti = tessera::load_torrent_file(argv[1]);
   if (!ti) return 1;
-  const int num_files = static_cast<int>(ti->files.size());
+  const int num_files = static_cast<int>(ti->files().size());
   params.ti = std::make_shared<const tessera::torrent_info>(std::move(*ti));
   params.save_path = argv[2];
   // Priorities given at add time apply before the first request: file 0 is never downloaded.

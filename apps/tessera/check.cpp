@@ -22,7 +22,7 @@ int run_check(const check_command_options& opts) {
                  ti.error().message().c_str());
     return exit_bad_input;
   }
-  const bool has_v1 = !ti->piece_hashes.empty(), has_v2 = ti->meta_version == 2;
+  const bool has_v1 = !ti->piece_hashes().empty(), has_v2 = ti->meta_version() == 2;
   if ((opts.v1_only && !has_v1) || (opts.v2_only && !has_v2)) {
     std::fprintf(stderr, "tessera: error: %s: a %s torrent has no %s hashes\n", printable(opts.torrent_path).c_str(),
                  has_v1 ? "v1" : "v2-only", opts.v1_only ? "v1 (SHA-1)" : "v2 (SHA-256)");
@@ -42,8 +42,8 @@ int run_check(const check_command_options& opts) {
                " pieces, " + format_bytes(p.bytes_done) + " of " + format_bytes(p.bytes_total));
   };
   if (!opts.json)
-    out.line("checking %s (%d pieces x %s, %s) in %s\n", printable(ti->name).c_str(), ti->num_pieces(),
-             format_bytes(ti->piece_length).c_str(), format_bytes(ti->total_size).c_str(),
+    out.line("checking %s (%d pieces x %s, %s) in %s\n", printable(ti->name()).c_str(), ti->num_pieces(),
+             format_bytes(ti->piece_length()).c_str(), format_bytes(ti->total_size()).c_str(),
              printable(opts.dir).c_str());
   auto r = check_files(*ti, opts.dir, co);
   out.end_line();

@@ -30,7 +30,7 @@ double percent(std::int64_t part, std::int64_t whole) {
 
 // First and last piece holding bytes of a non-empty file.
 std::pair<int, int> pieces_of(const torrent_info& ti, const file_entry& f) {
-  return {static_cast<int>(f.offset / ti.piece_length), static_cast<int>((f.offset + f.size - 1) / ti.piece_length)};
+  return {static_cast<int>(f.offset / ti.piece_length()), static_cast<int>((f.offset + f.size - 1) / ti.piece_length())};
 }
 
 }  // namespace
@@ -72,7 +72,7 @@ std::string check_report_text(const torrent_info& ti, const check_report& r) {
         out += fmt("  (%" PRId64 " of %" PRId64 " bytes on disk)", f.on_disk, f.size);
         break;
       case file_check_state::incomplete: {
-        auto [first, last] = pieces_of(ti, ti.files[i]);
+        auto [first, last] = pieces_of(ti, ti.files()[i]);
         out += "  (failed pieces " + failed_piece_ranges(r.verified, first, last) + ")";
         break;
       }
@@ -103,8 +103,8 @@ std::string check_report_text(const torrent_info& ti, const check_report& r) {
 
 std::string check_report_json(const torrent_info& ti, const check_report& r) {
   boost::json::object o;
-  o["name"] = ti.name;
-  o["info_hash"] = ti.info_hash.to_hex();
+  o["name"] = ti.name();
+  o["info_hash"] = ti.info_hash().to_hex();
   o["complete"] = r.complete();
   o["pieces_verified"] = r.pieces_verified;
   o["pieces_total"] = r.pieces_total;

@@ -107,11 +107,11 @@ result<running_torrent, int> start_torrent(const download_options& opts) {
       std::fprintf(stderr, "tessera: error: --select needs a .torrent file, not a magnet link\n");
       return unexpected{int{exit_bad_input}};
     }
-    params.file_priorities.assign(rt.ti->files.size(), file_priority::skip);
+    params.file_priorities.assign(rt.ti->files().size(), file_priority::skip);
     for (int i : opts.select) {
-      if (i < 0 || i >= static_cast<int>(rt.ti->files.size())) {
+      if (i < 0 || i >= static_cast<int>(rt.ti->files().size())) {
         std::fprintf(stderr, "tessera: error: --select %d: the torrent has files 0..%zu\n", i,
-                     rt.ti->files.size() - 1);
+                     rt.ti->files().size() - 1);
         return unexpected{int{exit_bad_input}};
       }
       params.file_priorities[static_cast<std::size_t>(i)] = file_priority::normal;

@@ -98,7 +98,7 @@ int run_add(remote_context& ctx, const add_options& opts) {
       auto ti = parse_torrent(std::string_view(*bytes));
       if (!ti) return fail(source + ": " + ti.error().message());
       if (!selected.empty()) {
-        const auto count = static_cast<std::int64_t>(ti->files.size());
+        const auto count = static_cast<std::int64_t>(ti->files().size());
         if (selected.back() >= count) {
           return fail("--select: file " + std::to_string(selected.back()) + " does not exist (" + source + " has " +
                       std::to_string(count) + (count == 1 ? " file, index 0)" : " files, 0 to " + std::to_string(count - 1) + ")"));

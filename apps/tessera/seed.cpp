@@ -62,7 +62,7 @@ int run_seed(const seed_command_options& opts) {
   if (last.pieces_done == 0 && last.num_pieces > 0) {
     ses.stop();
     std::fprintf(stderr, "tessera: error: no data of %s found under %s: nothing to seed\n",
-                 ti->name.c_str(), opts.output_dir.c_str());
+                 ti->name().c_str(), opts.output_dir.c_str());
     return exit_storage;
   }
   if (last.state != torrent_state::seeding) {
@@ -72,7 +72,7 @@ int run_seed(const seed_command_options& opts) {
              format_bytes(last.total_size - last.total_done).c_str(),
              format_bytes(last.total_size).c_str());
   }
-  out.line("tessera: seeding %s on port %u (Ctrl+C to stop)\n", ti->name.c_str(),
+  out.line("tessera: seeding %s on port %u (Ctrl+C to stop)\n", ti->name().c_str(),
            static_cast<unsigned>(ses.listen_port()));
 
   // Phase 2: seed.
@@ -87,7 +87,7 @@ int run_seed(const seed_command_options& opts) {
     return exit_storage;
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  out.line("tessera: seeded %s for %.0f s (%s): uploaded %lld bytes, ratio %.2f\n", ti->name.c_str(),
+  out.line("tessera: seeded %s for %.0f s (%s): uploaded %lld bytes, ratio %.2f\n", ti->name().c_str(),
            secs, to_string(end), static_cast<long long>(last.total_uploaded), share_ratio(last));
   return exit_ok;
 }

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/torrent_info_builder.hpp"
 #include "disk/disk_io.hpp"
 #include "disk/storage.hpp"
 #include "tessera/hasher.hpp"
@@ -29,21 +30,29 @@ constexpr std::int64_t piece_len = 1 << 20;
 
 struct bench_torrent {
   fs::path dir;
-  std::shared_ptr<torrent_info> ti = std::make_shared<torrent_info>();
+  std::shared_ptr<const torrent_info> ti;
   std::vector<std::vector<std::uint8_t>> pieces;
 
   explicit bench_torrent(int num_pieces, bool keep_pieces) {
     std::string tmpl = "/tmp/tessera-disk-bench-XXXXXX";
     dir = ::mkdtemp(tmpl.data());
-    ti->piece_length = piece_len;
-    ti->total_size = num_pieces * piece_len;
-    ti->files.push_back({"data.bin", ti->total_size, 0});
-    std::mt19937 rng(1);
+    torrent_info_builder b;
+    b.piece_length = piece_len;
+    b.total_size = num_pieces * piece_len;
+    b.files.push_back({"data.bin", b.total_size, 0});
     std::vector<std::uint8_t> piece(piece_len);
-    auto st = make_file_storage(ti, dir);
+    // Two passes over the same random bytes: the hashes first (the torrent_info is built with
+    // them), then the writes (the storage needs the torrent_info).
+    std::mt19937 rng(1);
     for (int p = 0; p < num_pieces; ++p) {
-      for (auto& b : piece) b = static_cast<std::uint8_t>(rng());
-      ti->piece_hashes.push_back(sha1(std::as_bytes(std::span(piece))));
+      for (auto& x : piece) x = static_cast<std::uint8_t>(rng());
+      b.piece_hashes.push_back(sha1(std::as_bytes(std::span(piece))));
+    }
+    ti = std::make_shared<const torrent_info>(std::move(b).build());
+    auto st = make_file_storage(ti, dir);
+    rng.seed(1);
+    for (int p = 0; p < num_pieces; ++p) {
+      for (auto& x : piece) x = static_cast<std::uint8_t>(rng());
       if (keep_pieces)
         pieces.push_back(piece);
       else if (!st->write(p * piece_len, piece))
@@ -72,7 +81,7 @@ void BM_DiskHashAndWrite(benchmark::State& state) {
       ctx.run_one();
     }
   }
-  state.SetBytesProcessed(state.iterations() * t.ti->total_size);
+  state.SetBytesProcessed(state.iterations() * t.ti->total_size());
 }
 BENCHMARK(BM_DiskHashAndWrite)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -95,7 +104,7 @@ void BM_DiskCheckWarm(benchmark::State& state) {
     }
   }
   if (have != t.ti->num_pieces()) state.SkipWithError("check missed pieces");
-  state.SetBytesProcessed(state.iterations() * t.ti->total_size);
+  state.SetBytesProcessed(state.iterations() * t.ti->total_size());
 }
 #ifndef TESSERA_DISK_BENCH_CHECK_MIB  // e.g. -DTESSERA_DISK_BENCH_CHECK_MIB=1024 for 1 GiB
 #define TESSERA_DISK_BENCH_CHECK_MIB 256

@@ -112,12 +112,12 @@ struct check_report {
 };
 
 /// Hashes the data of `ti` found under `dir` (laid out as a download of it would be: file i at
-/// dir / ti.files[i].path) and reports which pieces and files are complete. BEP 3 v1 pieces,
+/// dir / ti.files()[i].path) and reports which pieces and files are complete. BEP 3 v1 pieces,
 /// which may span files, by SHA-1; BEP 47 padding files are zeros and never read. BEP 52: in a
 /// v2-only torrent every piece is a piece of one file (its files start at piece boundaries), and
 /// verifies when the SHA-256 merkle root of its 16 KiB blocks (the file's bytes only, not the
 /// padding after it) is the file's piece-layer entry, or its `pieces root` for a file of one
-/// piece; a file of several pieces whose layer `ti.piece_layers` lacks is unverifiable (never
+/// piece; a file of several pieces whose layer `ti.piece_layers()` lacks is unverifiable (never
 /// complete). In a hybrid torrent a piece verifies only when its SHA-1 and its SHA-256 both
 /// match (the SHA-1 alone where the layer is missing); opts.hashes may pick one kind. Paths are
 /// resolved beneath `dir` only, and no symbolic link is followed (a link at a file's path, or on

@@ -210,7 +210,7 @@ std::shared_ptr<storage> make_file_storage(std::shared_ptr<const torrent_info> t
                                            std::size_t max_open_files = 64);
 
 /// The whole torrent in ONE file at `path`: byte offset in the blob = byte offset in the torrent,
-/// padding included, so the blob is at most ti->total_size bytes. For embedded uses and callers
+/// padding included, so the blob is at most ti->total_size() bytes. For embedded uses and callers
 /// that manage files themselves.
 /// - The blob (and its parent directories, mode 0755) is created on the first write, mode 0644,
 ///   and grows sparsely; it is never truncated or pre-allocated. initialize() only checks that the
@@ -226,7 +226,7 @@ std::shared_ptr<storage> make_file_storage(std::shared_ptr<const torrent_info> t
 std::shared_ptr<storage> make_blob_storage(std::shared_ptr<const torrent_info> ti,
                                            std::filesystem::path path);
 
-/// The torrent's bytes in memory: at most ti->total_size bytes, allocated on the first write. For
+/// The torrent's bytes in memory: at most ti->total_size() bytes, allocated on the first write. For
 /// tests and embedded uses. It behaves like the files-on-disk backend as seen through the
 /// interface: each file "exists" once a write touched it and has the length of its furthest
 /// written byte, so on_disk_sizes() and short reads tell missing tails just like sparse files do;

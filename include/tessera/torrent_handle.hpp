@@ -81,8 +81,18 @@ class torrent_handle {
   /// we do not listen on loopback; port 0 and the unspecified address are still ignored).
   /// Errors: std::errc::invalid_argument for a malformed address.
   result<bool> connect_peer(const std::string& endpoint) const;
-  /// Announces to the trackers now (tier rules as usual), as soon as their `min interval` allows.
+  /// Announces to the trackers now (tier rules as usual), as soon as their `min interval` allows;
+  /// the first announce that succeeds is followed by a scrape of every tracker (as
+  /// scrape_tracker), so that tracker_status's scrape figures count it.
   result<bool> force_reannounce() const;
+  /// Scrapes (BEP 48 over HTTP, BEP 15 over UDP) the tracker at `index` of trackers() (-1: every
+  /// tracker) now: libtorrent's name. A tracker scraped less than 10 s ago, or whose
+  /// `min_request_interval` has not passed, is scraped as soon as it allows; one with no
+  /// scrape_url, or a scrape in flight, is left alone. Only while the torrent announces (started,
+  /// not paused, checking or in error); otherwise nothing happens. The outcome shows in
+  /// trackers() (tracker_status::scrape...). Returns true. Errors: no_such_process once the
+  /// torrent is gone; std::errc::invalid_argument for an index out of range.
+  result<bool> scrape_tracker(int index = -1) const;
   /// Moves the torrent's files under `new_save_path` (created if missing; a rename when on the
   /// same file system, else copy then delete), then continues from there. Asynchronous: the
   /// torrent is paused while its files move; storage_moved reports the outcome. Only the

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "tessera/folder_tree.hpp"
 #include "tessera/result.hpp"
 #include "tessera/types.hpp"
 
@@ -137,8 +138,17 @@ struct dht_node_address {
 /// Most `nodes` entries kept from one .torrent (the rest are ignored).
 inline constexpr std::size_t max_torrent_dht_nodes = 64;
 
-/// A parsed .torrent: v1 (BEP 3), v2-only or hybrid (BEP 52). Immutable once built; share it as
-/// `std::shared_ptr<const torrent_info>`.
+namespace detail {
+class torrent_info_builder;
+}
+
+/// A parsed .torrent: v1 (BEP 3), v2-only or hybrid (BEP 52). Immutable: every member is
+/// private, read through const accessors, and nothing changes an object once made; an edit
+/// (with_trackers, rename_torrent_path) makes a new one. Made only by the parsers
+/// (parse_torrent, parse_info_dictionary, load_torrent_file) and by the library's own builder
+/// (torrent creation, magnet stand-ins, tests), which checks the invariants the parser
+/// guarantees. A value type, cheap to move, copyable; share it as
+/// `std::shared_ptr<const torrent_info>`. Any thread may read an object no thread replaces.
 ///
 /// A v2 torrent's files are laid out as v1 files are (one byte stream, `files` with offsets), so
 /// that piece arithmetic is the same for every kind: in a hybrid torrent `files` is its v1 list
@@ -148,61 +158,112 @@ inline constexpr std::size_t max_torrent_dht_nodes = 64;
 /// whose end is not on a piece boundary and that another non-empty file follows, so each
 /// non-empty file starts a piece (BEP 52 "piece length"); no padding after the last one, whose
 /// last piece may be short.
-struct torrent_info {
+class torrent_info {
+ public:
+  /// An empty torrent: no files, no pieces, zero info-hashes, meta version 1.
+  torrent_info() = default;
+
   /// The info-hashes (BEP 52): `v1`, the SHA-1 of the exact bytes of the `info` dictionary, set
   /// for every .torrent with `pieces` (v1 and hybrid); `v2`, the SHA-256 of the same bytes, set
   /// for every torrent with `meta version` 2 (v2-only and hybrid). The absent one is zero; a
-  /// v2-only torrent is named by info_hash.best(), its v2 hash truncated to 20 bytes.
-  info_hash_t info_hash;
+  /// v2-only torrent is named by info_hash().best(), its v2 hash truncated to 20 bytes.
+  const info_hash_t& info_hash() const { return info_hash_; }
   /// BEP 52 `meta version`: 1 for a v1 torrent (no `meta version` key), 2 for v2-only and hybrid.
-  int meta_version = 1;
+  int meta_version() const { return meta_version_; }
   /// BEP 52 `piece layers`, validated (each hashes up to its root, one hash per piece), keyed by
   /// pieces root: one per distinct file larger than one piece. Empty when the .torrent had none
   /// (a bare info dictionary, from a magnet or resume data, never has them: peers supply them
   /// with `hashes` messages). A .torrent that has the key must have every layer.
-  std::map<sha256_hash, std::vector<sha256_hash>> piece_layers;
-  std::string name;                 ///< `info.name`, sanitised and bounded like a path component
-  std::int64_t piece_length = 0;    ///< bytes per piece (the last piece may be shorter)
-  std::vector<sha1_hash> piece_hashes;  ///< one per piece (v1 and hybrid); empty for v2-only
-  std::vector<file_entry> files;    ///< in metainfo order; a single-file torrent has one entry
-  std::int64_t total_size = 0;      ///< sum of all file sizes, padding included
-  bool multi_file = false;          ///< true when the metainfo had `files`
+  const std::map<sha256_hash, std::vector<sha256_hash>>& piece_layers() const { return piece_layers_; }
+  /// `info.name`, sanitised and bounded like a path component (after a rename of the torrent's
+  /// top folder or single file: the new name).
+  const std::string& name() const { return name_; }
+  /// Bytes per piece (the last piece may be shorter); 0 only for a torrent without metadata.
+  std::int64_t piece_length() const { return piece_length_; }
+  /// The v1 SHA-1 piece hashes, one per piece (v1 and hybrid); empty for v2-only. The span
+  /// lives as long as this object.
+  std::span<const sha1_hash> piece_hashes() const { return piece_hashes_; }
+  /// The v1 hash of piece `p`; `p` must be < piece_hashes().size().
+  const sha1_hash& piece_hash(piece_index p) const { return piece_hashes_[static_cast<std::size_t>(p.value)]; }
+  /// The files in metainfo order (padding files included); a single-file torrent has one
+  /// entry. The span lives as long as this object.
+  std::span<const file_entry> files() const { return files_; }
+  /// File `f`; `f` must be < files().size().
+  const file_entry& file(file_index f) const { return files_[static_cast<std::size_t>(f.value)]; }
+  /// Sum of all file sizes in bytes, padding included.
+  std::int64_t total_size() const { return total_size_; }
+  /// True when the metainfo had `files` (or a v2 tree with a folder).
+  bool multi_file() const { return multi_file_; }
   /// Announce URLs by tier (BEP 12). From `announce-list` when present, else one tier holding
   /// `announce`. Empty tiers and non-string entries are dropped.
-  std::vector<std::vector<std::string>> trackers;
-  std::vector<std::string> web_seeds;   ///< `url-list` (BEP 19)
-  bool is_private = false;              ///< `info.private` == 1 (BEP 27)
+  const std::vector<std::vector<std::string>>& trackers() const { return trackers_; }
+  /// `url-list` (BEP 19).
+  const std::vector<std::string>& web_seeds() const { return web_seeds_; }
+  /// `info.private` == 1 (BEP 27).
+  bool is_private() const { return is_private_; }
   /// `nodes` (BEP 5): DHT bootstrap nodes, usually in trackerless torrents, in file order.
   /// Entries that are not a [host, port] list with a non-empty host of at most 253 bytes and a
   /// port in 1..65535 are ignored; at most max_torrent_dht_nodes are kept.
-  std::vector<dht_node_address> dht_nodes;
+  const std::vector<dht_node_address>& dht_nodes() const { return dht_nodes_; }
   /// `comment`, empty if absent. Raw bytes from the file (any encoding, control characters
   /// included): escape before showing it on a terminal. So are `created_by`, the tracker and
   /// web seed URLs.
-  std::string comment;
-  std::string created_by;               ///< `created by`, empty if absent (raw, like comment)
-  std::int64_t creation_date = 0;       ///< seconds since the Unix epoch, 0 if absent
-  std::string info_bytes;               ///< the raw bencoded `info` dictionary (served for BEP 9)
+  const std::string& comment() const { return comment_; }
+  /// `created by`, empty if absent (raw, like comment).
+  const std::string& created_by() const { return created_by_; }
+  /// `creation date`: seconds since the Unix epoch, 0 if absent.
+  std::int64_t creation_date() const { return creation_date_; }
+  /// The raw bencoded `info` dictionary (served for BEP 9).
+  const std::string& info_bytes() const { return info_bytes_; }
+  /// The files (padding excluded) and their folders as a tree, built when this object was made
+  /// (see folder_tree).
+  const folder_tree& file_tree() const { return tree_; }
 
   /// Number of pieces: one per entry of piece_hashes; for a v2-only torrent (no piece_hashes)
   /// ceil(total_size / piece_length), at most max_v2_pieces.
   int num_pieces() const;
   /// True for a torrent with a v1 part (`pieces`): v1 and hybrid.
-  bool has_v1() const { return info_hash.has_v1(); }
+  bool has_v1() const { return info_hash_.has_v1(); }
   /// True for a torrent with a v2 part (`meta version` 2): v2-only and hybrid.
-  bool has_v2() const { return info_hash.has_v2(); }
+  bool has_v2() const { return info_hash_.has_v2(); }
   /// True when the info dictionary has no v1 `pieces` (a v2-only torrent, BEP 52), whichever
   /// hashes name it (a magnet's v1 hash may be put in info_hash after a metadata fetch). Its pieces
   /// are verified by their v2 merkle targets only (from a magnet, once peers have sent the
   /// piece layers).
-  bool lacks_v1_pieces() const { return meta_version == 2 && piece_hashes.empty(); }
+  bool lacks_v1_pieces() const { return meta_version_ == 2 && piece_hashes_.empty(); }
   /// True when every file larger than one piece has its layer in piece_layers (always true for
   /// a v1 torrent, and for a v2 torrent without such files).
   bool has_all_piece_layers() const;
-  /// Size in bytes of piece `p`: piece_length, except for the last piece.
+  /// Size in bytes of piece `p`: piece_length, except for the last piece; 0 out of range.
   std::int32_t piece_size(piece_index p) const;
   /// Number of 16 KiB blocks in piece `p`.
   int blocks_in_piece(piece_index p) const { return (piece_size(p) + block_size - 1) / block_size; }
+
+  /// A copy of this torrent with `tiers` as its announce URLs by tier (BEP 12), e.g. after a
+  /// tracker edit; everything else (info dictionary and hashes included) unchanged.
+  torrent_info with_trackers(std::vector<std::vector<std::string>> tiers) const;
+
+ private:
+  friend class detail::torrent_info_builder;
+
+  info_hash_t info_hash_;
+  int meta_version_ = 1;
+  std::map<sha256_hash, std::vector<sha256_hash>> piece_layers_;
+  std::string name_;
+  std::int64_t piece_length_ = 0;
+  std::vector<sha1_hash> piece_hashes_;
+  std::vector<file_entry> files_;
+  std::int64_t total_size_ = 0;
+  bool multi_file_ = false;
+  std::vector<std::vector<std::string>> trackers_;
+  std::vector<std::string> web_seeds_;
+  bool is_private_ = false;
+  std::vector<dht_node_address> dht_nodes_;
+  std::string comment_;
+  std::string created_by_;
+  std::int64_t creation_date_ = 0;
+  std::string info_bytes_;
+  folder_tree tree_;
 };
 
 /// Parses a whole .torrent file: v1 (BEP 3), v2-only or hybrid (BEP 52; `meta version` 2 with a
@@ -225,20 +286,21 @@ result<torrent_info> parse_info_dictionary(std::string_view info_bytes);
 /// `announce`; no tracker keys when `tiers` is empty.
 std::string make_torrent_file(std::string_view info_bytes, const std::vector<std::vector<std::string>>& tiers);
 
-/// Renames, in `ti`, the file or folder at `path` to `new_name` (its last component), as
-/// torrent_handle::rename_path does in a running torrent (which calls this); a program that
-/// keeps renames across restarts applies them with this to the torrent_info it adds. `path` is
-/// relative to the download directory as in file_entry::path: a file's path, or a folder that
-/// holds files ("name" for a multi-file torrent's top folder, "name/sub"); one trailing '/' is
-/// ignored. Every file at or beneath `path` (padding files included) gets the new prefix; when
-/// `path` is the torrent's name (its top folder, or its single file), `ti.name` becomes
-/// `new_name` too. The info dictionary (info_bytes, info_hash) is not changed: peers still see the
-/// original names. Renaming to the current name changes nothing and succeeds. Errors (ti
-/// unchanged): std::errc::invalid_argument when `new_name` is empty, ".", "..", holds '/', '\'
-/// or NUL, or is longer than max_path_component_bytes, or a new path would be longer than
+/// A copy of `ti` with the file or folder at `path` renamed to `new_name` (its last
+/// component), as torrent_handle::rename_path does in a running torrent (which calls this); a
+/// program that keeps renames across restarts applies them with this to the torrent_info it
+/// adds. `path` is relative to the download directory as in file_entry::path: a file's path, or
+/// a folder that holds files ("name" for a multi-file torrent's top folder, "name/sub"); one
+/// trailing '/' is ignored. Every file at or beneath `path` (padding files included) gets the
+/// new prefix; when `path` is the torrent's name (its top folder, or its single file), the
+/// copy's name() becomes `new_name` too. The info dictionary (info_bytes, info_hash) is not
+/// changed: peers still see the original names. Renaming to the current name returns an equal
+/// copy. Errors: std::errc::invalid_argument when `new_name` is empty, ".", "..", holds '/',
+/// '\' or NUL, or is longer than max_path_component_bytes, or a new path would be longer than
 /// max_path_bytes; std::errc::no_such_file_or_directory when no file is at or beneath `path`;
-/// std::errc::file_exists when another file of the torrent is at, or beneath, the new path. Pure.
-result<bool> rename_torrent_path(torrent_info& ti, std::string_view path, std::string_view new_name);
+/// std::errc::file_exists when another file of the torrent is at, or beneath, the new path.
+/// Pure; `ti` is never changed.
+result<torrent_info> rename_torrent_path(const torrent_info& ti, std::string_view path, std::string_view new_name);
 
 /// Reads and parses a .torrent file from disk (blocking; any thread). I/O errors come back as
 /// std::errc values (e.g. no_such_file_or_directory), malformed content as metainfo_errc.

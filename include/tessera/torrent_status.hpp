@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "tessera/types.hpp"
 
@@ -123,6 +124,31 @@ struct peer_status {
   std::int64_t upload_rate = 0;    ///< bytes/s
 };
 
+/// A swarm's figures from a tracker's scrape (BEP 48 over HTTP, BEP 15 over UDP); each -1 when
+/// unknown (never scraped, the tracker left it out, or it sent a negative number).
+struct scrape_figures {
+  std::int64_t complete = -1;    ///< seeds (`complete`; BEP 15 `seeders`)
+  std::int64_t incomplete = -1;  ///< leechers (`incomplete`; BEP 15 `leechers`)
+  std::int64_t downloaded = -1;  ///< downloads the tracker saw complete (`downloaded`; BEP 15 `completed`)
+  friend bool operator==(const scrape_figures&, const scrape_figures&) = default;
+};
+
+/// Where a tracker is scraped, from its announce URL: for http:// and https:// the BEP 48 scrape
+/// URL (the path's last component begins with `announce`, which becomes `scrape`, the rest and
+/// the query kept: `http://t/announce.php?pk=1` -> `http://t/scrape.php?pk=1`), empty when the
+/// path has no such component (such a tracker is never scraped); for udp:// the same rewrite when
+/// the path has such a component, else the announce URL itself (BEP 15 scrapes the announce URL's
+/// host and port whatever its path, so every udp:// tracker is scraped); empty for any other
+/// scheme. Pure; any thread.
+std::string tracker_scrape_url(std::string_view announce_url);
+
+/// How a tracker's scrape stands (Transmission's `scrapeState` numbers).
+enum class tracker_scrape_state {
+  inactive = 0,  ///< not scraped: no scrape URL, or the torrent is not announcing
+  waiting = 1,   ///< a scrape is planned (next_scrape), or will follow the first announce
+  active = 3,    ///< a scrape is in flight
+};
+
 /// One tracker URL of the torrent (BEP 12 tiers).
 struct tracker_status {
   std::string url;                ///< as in the metainfo or magnet `tr`
@@ -137,6 +163,28 @@ struct tracker_status {
   /// When the torrent's next announce round is due (Unix seconds; a round tries the tiers in
   /// order, so every tracker of the torrent shows the same time), 0 while not announcing.
   std::int64_t next_announce = 0;
+
+  // Scrape (BEP 48 over HTTP, BEP 15 action 2 over UDP). A torrent that announces scrapes each of
+  // its trackers that has a scrape_url: first a few seconds after its first successful announce,
+  // then every 30 minutes (longer when the tracker's BEP 48 `min_request_interval` says so), a
+  // failed scrape again after 1, 2, 4 ... minutes (at most an hour), and at once on
+  // torrent_handle::scrape_tracker. One request per tracker asks for every swarm of the torrent
+  // (a hybrid's v1 hash and truncated v2 hash, BEP 52).
+
+  std::string scrape_url;          ///< tracker_scrape_url(url); empty: this tracker is never scraped
+  /// The last successful scrape's figures for the torrent's primary swarm (its v1 info-hash, or
+  /// the truncated v2 hash of a v2-only torrent); kept when a later scrape fails.
+  scrape_figures scrape;
+  /// A hybrid torrent's v2 swarm (truncated v2 info-hash), as `scrape`; all -1 for other torrents.
+  scrape_figures scrape_v2;
+  tracker_scrape_state scrape_state = tracker_scrape_state::inactive;
+  int scrapes = 0;                    ///< scrapes that succeeded so far
+  bool scrape_succeeded = false;      ///< the last finished scrape succeeded (false: never, or it failed)
+  bool scrape_timed_out = false;      ///< the last finished scrape failed for lack of an answer
+  std::string scrape_error;           ///< the last finished scrape's error, empty after a success
+  std::int64_t last_scrape_start = 0; ///< when the last scrape began (Unix seconds), 0 never
+  std::int64_t last_scrape = 0;       ///< when the last scrape finished, either way (Unix seconds), 0 never
+  std::int64_t next_scrape = 0;       ///< when the next is planned (Unix seconds), 0 none planned
 };
 
 }  // namespace tessera

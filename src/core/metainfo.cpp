@@ -19,10 +19,12 @@
 #include "core/piece_layers.hpp"
 #include "core/path_component.hpp"
 #include "core/path_tree.hpp"
+#include "core/torrent_info_builder.hpp"
 #include "tessera/hasher.hpp"
-#include "tessera/torrent_info.hpp"
 
 namespace tessera {
+
+using detail::torrent_info_builder;
 
 namespace {
 
@@ -86,7 +88,7 @@ const blist* find_path(const bvalue& file) {
   return file.find_list("path");
 }
 
-void parse_trackers(const bvalue& root, torrent_info& ti) {
+void parse_trackers(const bvalue& root, torrent_info_builder& ti) {
   if (const auto* tiers = root.find_list("announce-list")) {
     for (const auto& tier : *tiers) {
       if (!tier.is_list()) continue;
@@ -101,7 +103,7 @@ void parse_trackers(const bvalue& root, torrent_info& ti) {
   }
 }
 
-void parse_web_seeds(const bvalue& root, torrent_info& ti) {
+void parse_web_seeds(const bvalue& root, torrent_info_builder& ti) {
   if (const auto* s = root.find_string("url-list")) {
     if (!s->empty()) ti.web_seeds.push_back(*s);
   } else if (const auto* l = root.find_list("url-list")) {
@@ -112,7 +114,7 @@ void parse_web_seeds(const bvalue& root, torrent_info& ti) {
 
 /// BEP 5 `nodes`: [["host", port], ...]. Malformed entries are skipped, not fatal: the key is a
 /// hint for the DHT, never a reason to reject the torrent.
-void parse_dht_nodes(const bvalue& root, torrent_info& ti) {
+void parse_dht_nodes(const bvalue& root, torrent_info_builder& ti) {
   const auto* nodes = root.find_list("nodes");
   if (!nodes) return;
   for (const auto& n : *nodes) {
@@ -142,7 +144,7 @@ void parse_attr(const bvalue& file, file_entry& fe) {
 /// folder up, "." staying. The result, relative to the torrent's root folder, is kept in
 /// fe.symlink_target; a target that would leave the root folder at any step, or is the root
 /// folder itself, is bad_path. Other components are checked and sanitised like `path`'s.
-std::error_code parse_symlink(const bvalue& file, const torrent_info& ti, file_entry& fe) {
+std::error_code parse_symlink(const bvalue& file, const torrent_info_builder& ti, file_entry& fe) {
   const auto* attr = file.find_string("attr");
   if (!attr || attr->find('l') == std::string::npos || fe.pad) return {};
   if (fe.size != 0) return metainfo_errc::bad_length;  // a link has no data (BEP 47)
@@ -182,7 +184,7 @@ std::error_code parse_symlink(const bvalue& file, const torrent_info& ti, file_e
 }
 
 /// Fills ti.files from the `files` list of a multi-file torrent (name already set).
-std::error_code parse_files(const blist& files, torrent_info& ti) {
+std::error_code parse_files(const blist& files, torrent_info_builder& ti) {
   static constexpr std::int64_t zero_length = 0;
   if (files.empty()) return metainfo_errc::no_files;
   if (files.size() > detail::max_metainfo_files) return metainfo_errc::bad_files;
@@ -231,7 +233,7 @@ std::error_code parse_files(const blist& files, torrent_info& ti) {
   return {};
 }
 
-std::error_code parse_name_and_piece_length(const bvalue& info, torrent_info& ti) {
+std::error_code parse_name_and_piece_length(const bvalue& info, torrent_info_builder& ti) {
   const auto* name = find_utf8_string(info, "name");
   if (!name) return metainfo_errc::missing_name;
   if (!detail::append_path_component(ti.name, *name)) return metainfo_errc::bad_path;
@@ -244,7 +246,7 @@ std::error_code parse_name_and_piece_length(const bvalue& info, torrent_info& ti
 }
 
 /// The v1 part of `info` (name and piece length already read): files, pieces, private.
-std::error_code parse_v1_info(const bvalue& info, torrent_info& ti) {
+std::error_code parse_v1_info(const bvalue& info, torrent_info_builder& ti) {
   const auto* pieces = info.find_string("pieces");
   if (!pieces || pieces->size() % 20 != 0) return metainfo_errc::bad_pieces;
 
@@ -279,7 +281,7 @@ std::error_code parse_v1_info(const bvalue& info, torrent_info& ti) {
 
 /// BEP 52: `meta version` 2 with a `file tree`; hybrid when `pieces` is there too. `layers` is
 /// the top-level `piece layers` (nullptr when absent).
-std::error_code parse_v2_info(const bvalue& info, const bvalue* layers, torrent_info& ti) {
+std::error_code parse_v2_info(const bvalue& info, const bvalue* layers, torrent_info_builder& ti) {
   ti.meta_version = 2;
   // Every v2 piece is a whole subtree of 16 KiB leaves.
   if (ti.piece_length < block_size || (ti.piece_length & (ti.piece_length - 1)) != 0)
@@ -303,7 +305,7 @@ std::error_code parse_v2_info(const bvalue& info, const bvalue* layers, torrent_
   return {};
 }
 
-std::error_code parse_info(const bvalue& info, const bvalue* layers, torrent_info& ti) {
+std::error_code parse_info(const bvalue& info, const bvalue* layers, torrent_info_builder& ti) {
   // BEP 52: the version is checked before anything else, so that a later version is named as
   // such rather than failing some other check.
   const bvalue* version = info.find("meta version");
@@ -344,7 +346,7 @@ result<torrent_info> parse_torrent(std::string_view data) {
   if (!info) return unexpected{make_error_code(metainfo_errc::missing_info)};
   if (!info->is_dict()) return unexpected{make_error_code(metainfo_errc::not_a_dictionary)};
 
-  torrent_info ti;
+  detail::torrent_info_builder ti;
   // The info-hash covers the info dictionary exactly as it appears in the file (key order and all),
   // never a re-encoding; the parsed `info` and these bytes are the same (first) occurrence.
   const std::string_view raw_info = detail::find_raw_value(data, "info", limits);
@@ -361,7 +363,7 @@ result<torrent_info> parse_torrent(std::string_view data) {
   if (const auto* s = root->find_string("comment")) ti.comment = *s;
   if (const auto* s = root->find_string("created by")) ti.created_by = *s;
   if (const auto* d = root->find_int("creation date")) ti.creation_date = *d;
-  return ti;
+  return std::move(ti).build();
 }
 
 result<torrent_info> parse_torrent(std::span<const std::byte> data) {

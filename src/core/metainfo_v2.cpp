@@ -15,7 +15,7 @@ bool single_file(std::span<const v2_file> files) {
 
 }  // namespace
 
-std::error_code lay_out_v2_files(std::span<const v2_file> files, torrent_info& ti) {
+std::error_code lay_out_v2_files(std::span<const v2_file> files, torrent_info_builder& ti) {
   const std::int64_t piece = ti.piece_length;
   ti.multi_file = !single_file(files);
   // The last non-empty file gets no padding after it.
@@ -64,7 +64,7 @@ std::error_code lay_out_v2_files(std::span<const v2_file> files, torrent_info& t
   return {};
 }
 
-std::error_code check_hybrid_files(std::span<const v2_file> files, torrent_info& ti) {
+std::error_code check_hybrid_files(std::span<const v2_file> files, torrent_info_builder& ti) {
   // A tree of one top-level file goes with either v1 form: a single file named by `name`, or a
   // `files` list of that one file in the folder `name` (what libtorrent 2.0 and `tessera create`
   // make of a folder holding one file).

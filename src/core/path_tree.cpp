@@ -1,6 +1,5 @@
 #include "core/path_tree.hpp"
 
-#include <algorithm>
 #include <functional>
 
 namespace tessera::detail {
@@ -12,14 +11,12 @@ std::size_t path_tree::child_key_hash::operator()(const child_key& k) const noex
 
 bool path_tree::add_file(std::string_view path) {
   std::uint32_t parent = 0;  // the top level
-  std::uint32_t depth = 0;
   std::size_t start = 0;
   for (;;) {
     const std::size_t slash = path.find('/', start);
     const bool last = slash == std::string_view::npos;
     const std::size_t end = last ? path.size() : slash;
     const child_key key{parent, path.substr(start, end - start)};
-    ++depth;
     auto it = children_.find(key);
     if (it != children_.end()) {
       // An existing node: a file may never be reused, and a folder not as a file.
@@ -27,25 +24,13 @@ bool path_tree::add_file(std::string_view path) {
       parent = it->second + 1;
     } else {
       const auto index = static_cast<std::uint32_t>(nodes_.size());
-      nodes_.push_back({path.substr(0, end), depth, last});
+      nodes_.push_back({last});
       children_.emplace(key, index);
       parent = index + 1;
     }
     if (last) return true;
     start = slash + 1;
   }
-}
-
-std::vector<std::string_view> path_tree::folders_deepest_first() const {
-  std::vector<const node*> folders;
-  for (const auto& n : nodes_)
-    if (!n.is_file) folders.push_back(&n);
-  std::stable_sort(folders.begin(), folders.end(),
-                   [](const node* a, const node* b) { return a->depth > b->depth; });
-  std::vector<std::string_view> out;
-  out.reserve(folders.size());
-  for (const node* n : folders) out.push_back(n->path);
-  return out;
 }
 
 }  // namespace tessera::detail

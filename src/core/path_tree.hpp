@@ -1,5 +1,6 @@
 // The folders and files a torrent's paths make, each component interned once: for the collision
-// check of the metainfo parser and the folder list of remove/move. Pure.
+// check of the metainfo parser (v1 `files` and the v2 `file tree`), which runs before a
+// torrent_info (and its folder_tree) exists and must stop at the first collision. Pure.
 #pragma once
 
 #include <cstdint>
@@ -24,15 +25,8 @@ class path_tree {
   /// before the collision stay added.
   bool add_file(std::string_view path);
 
-  /// Every folder added so far, each as a prefix of a path given to add_file (no trailing '/'),
-  /// deepest first (so a folder comes before the folder holding it); order among folders of the
-  /// same depth is unspecified. O(n log n) in the number of folders.
-  std::vector<std::string_view> folders_deepest_first() const;
-
  private:
   struct node {
-    std::string_view path;  // from the start of the path to the end of this component
-    std::uint32_t depth = 0;
     bool is_file = false;
   };
   struct child_key {

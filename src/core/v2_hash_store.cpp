@@ -43,18 +43,18 @@ std::optional<v2_piece_check> v2_piece_targets::check(piece_index p) const {
   return check_in(files_[i], *layers_[root_of_file_[i]], piece_length_, p);
 }
 
-v2_hash_store::v2_hash_store(const torrent_info& ti) : piece_length_(ti.piece_length) {
-  if (ti.piece_length < block_size) return;
-  piece_layer_ = merkle::log2_exact(merkle::next_power_of_two(ti.piece_length / block_size));
-  for (std::size_t i = 0; i < ti.files.size(); ++i) {
-    const file_entry& fe = ti.files[i];
-    if (fe.pad || fe.size <= 0 || fe.pieces_root.is_zero() || fe.offset % ti.piece_length != 0) continue;
+v2_hash_store::v2_hash_store(const torrent_info& ti) : piece_length_(ti.piece_length()) {
+  if (ti.piece_length() < block_size) return;
+  piece_layer_ = merkle::log2_exact(merkle::next_power_of_two(ti.piece_length() / block_size));
+  for (std::size_t i = 0; i < ti.files().size(); ++i) {
+    const file_entry& fe = ti.files()[i];
+    if (fe.pad || fe.size <= 0 || fe.pieces_root.is_zero() || fe.offset % ti.piece_length() != 0) continue;
     v2_file_place f;
     f.file = file_index{static_cast<std::int32_t>(i)};
     f.pieces_root = fe.pieces_root;
     f.size = fe.size;
-    f.first_piece = piece_index{static_cast<std::int32_t>(fe.offset / ti.piece_length)};
-    f.num_pieces = static_cast<std::int32_t>(file_piece_count(fe.size, ti.piece_length));
+    f.first_piece = piece_index{static_cast<std::int32_t>(fe.offset / ti.piece_length())};
+    f.num_pieces = static_cast<std::int32_t>(file_piece_count(fe.size, ti.piece_length()));
     f.num_blocks = (fe.size + block_size - 1) / block_size;
     std::size_t r = root_index(fe.pieces_root);
     if (r == npos) {
@@ -65,8 +65,8 @@ v2_hash_store::v2_hash_store(const torrent_info& ti) : piece_length_(ti.piece_le
       e.num_blocks = f.num_blocks;
       e.layer = std::make_shared<v2_layer_state>();
       if (f.num_pieces > 1) {
-        auto it = ti.piece_layers.find(fe.pieces_root);
-        if (it != ti.piece_layers.end() && static_cast<std::int64_t>(it->second.size()) == f.num_pieces) {
+        auto it = ti.piece_layers().find(fe.pieces_root);
+        if (it != ti.piece_layers().end() && static_cast<std::int64_t>(it->second.size()) == f.num_pieces) {
           e.layer->hashes = it->second;
           e.layer->known.assign(it->second.size(), true);
           e.layer->known_count = f.num_pieces;

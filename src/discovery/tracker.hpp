@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
+#include <string_view>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -98,6 +100,71 @@ struct redirect_policy {
   bool (*is_local)(const boost::asio::ip::address&) = nullptr;  ///< null: is_local_network_address
 };
 
+// ---- Scrape (BEP 48 over HTTP, BEP 15 action 2 over UDP) ---------------------------------------
+
+/// A swarm's figures from a scrape; -1 where the tracker gave none (or a negative number).
+struct scrape_entry {
+  std::int64_t complete = -1;    ///< seeds (BEP 48 `complete`, BEP 15 `seeders`)
+  std::int64_t downloaded = -1;  ///< completed downloads the tracker counted (`downloaded`, `completed`)
+  std::int64_t incomplete = -1;  ///< leechers (`incomplete`, `leechers`)
+  friend bool operator==(const scrape_entry&, const scrape_entry&) = default;
+};
+
+/// A scrape reply, for the hashes asked (same order): nullopt for a hash the tracker did not
+/// report (unknown to it, or left out of a truncated reply).
+struct scrape_response {
+  std::vector<std::optional<scrape_entry>> entries;
+  /// BEP 48 `flags` / `min_request_interval` (HTTP only), clamped to [0, 1 day]; 0 when absent.
+  std::chrono::seconds min_request_interval{0};
+};
+
+/// Most info-hashes in one scrape request. BEP 15 allows about 74 per UDP packet; a torrent asks
+/// for at most two (a hybrid's two swarms), so the cap only guards the codecs.
+inline constexpr std::size_t max_scrape_hashes = 74;
+
+/// The HTTP scrape URL of an HTTP(S) announce URL (BEP 48): the last component of the path must
+/// begin with `announce`, which becomes `scrape` (`/announce.php?pk=1` -> `/scrape.php?pk=1`);
+/// the query and anything after the word are kept. Empty when the path has no such component
+/// (BEP 48: such a tracker has no scrape), or the URL is not http:// or https://. Pure.
+std::string http_scrape_url(std::string_view announce_url);
+
+/// The scrape URL shown for a udp:// announce URL: the same rewrite as http_scrape_url when the
+/// path has an `announce` component (`udp://t:6969/announce` -> `udp://t:6969/scrape`, as
+/// Transmission shows it), else the announce URL itself. BEP 15 scrapes the announce URL's host
+/// and port whatever the path, so every udp:// tracker is scraped. Empty for another scheme. Pure.
+std::string udp_scrape_url(std::string_view announce_url);
+
+/// The text after `authority` (the index just past "scheme://") with the path's last component
+/// `announce...` made `scrape...`, the query kept and a fragment dropped; empty when the path's
+/// last component does not begin with `announce`. Pure; for http_scrape_url and udp_scrape_url.
+std::string rewrite_announce_path(std::string_view url, std::size_t authority);
+
+/// Builds the GET URL of an HTTP scrape: `scrape_url` (from http_scrape_url, possibly with a
+/// query, which is kept) plus one `info_hash` parameter per hash, percent-encoded. Pure.
+std::string build_http_scrape_url(const std::string& scrape_url, std::span<const sha1_hash> hashes);
+
+/// Parses an HTTP scrape reply (BEP 48): `failure reason` is tracker_errc::failure_reason with its
+/// text; otherwise `files` must be a dictionary, and each of `hashes` found in it (as a 20-byte
+/// key whose value is a dictionary) gives its `complete`, `downloaded`, `incomplete` (each -1 when
+/// absent, not an integer or negative). Other keys of `files` are skipped. Bounded: the decode
+/// stops past max_scrape_body_items values or a nesting depth of 4 (bad_response). Pure.
+result<scrape_response, tracker_error> parse_http_scrape_response(std::string_view body,
+                                                                   std::span<const sha1_hash> hashes);
+
+/// Longest HTTP scrape body read (bytes): an honest reply for two hashes is under 200 bytes; a
+/// tracker answering with its whole database instead is refused (tracker_errc bad_response from
+/// the read's body limit).
+inline constexpr std::uint64_t max_scrape_body_bytes = 256 * 1024;
+/// Most bencoded values decoded from one scrape body.
+inline constexpr std::size_t max_scrape_body_items = 1 << 15;
+
+/// One HTTP(S) scrape of `scrape_url` (from http_scrape_url) for `hashes` (1..max_scrape_hashes),
+/// bounded by `timeout`, from `local` when set (as announce_request::local_address), following
+/// redirects as `policy` allows. Errors as announce_http's.
+boost::asio::awaitable<result<scrape_response, tracker_error>>
+scrape_http(std::string scrape_url, std::vector<sha1_hash> hashes, std::chrono::seconds timeout,
+            std::optional<boost::asio::ip::address> local, redirect_policy policy = {});
+
 /// One HTTP(S) announce, with `timeout` for the whole exchange (redirects included), following
 /// redirects as `policy` allows.
 boost::asio::awaitable<result<announce_response, tracker_error>>
@@ -122,8 +189,19 @@ class udp_tracker_client {
   /// cached connection id is dropped), bad_response, or the socket's own error.
   boost::asio::awaitable<result<announce_response, tracker_error>>
   announce(std::string url, announce_request req, int max_retries = 8);
- private:
+  /// BEP 15 scrape (action 2) of `hashes` (1..max_scrape_hashes): connect (or reuse the
+  /// connection id), then scrape, with announce()'s retransmissions and errors. From `local`
+  /// when it is of the tracker's family. The reply's triples map to `hashes` in order; a reply
+  /// with fewer leaves the rest nullopt.
+  boost::asio::awaitable<result<scrape_response, tracker_error>>
+  scrape(std::string url, std::vector<sha1_hash> hashes,
+         std::optional<boost::asio::ip::address> local, int max_retries = 8);
+
+  /// Opaque state (connection ids, the random source); named here so that the exchange shared by
+  /// announce() and scrape() in udp_tracker.cpp can take it.
   struct impl;
+
+ private:
   std::shared_ptr<impl> impl_;
 };
 

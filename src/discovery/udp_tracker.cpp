@@ -1,6 +1,8 @@
-// BEP 15 UDP tracker client: packet codec (udp_tracker_wire.hpp) and udp_tracker_client.
+// BEP 15 UDP tracker client: packet codec (udp_tracker_wire.hpp) and udp_tracker_client
+// (announce, and scrape: action 2).
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -73,8 +75,20 @@ std::vector<std::uint8_t> build_announce(std::uint64_t connection_id, std::uint3
   return out;
 }
 
+std::vector<std::uint8_t> build_scrape(std::uint64_t connection_id, std::uint32_t transaction_id,
+                                       std::span<const sha1_hash> hashes) {
+  const std::size_t n = std::min(hashes.size(), max_scrape_hashes);
+  std::vector<std::uint8_t> out;
+  out.reserve(16 + 20 * n);
+  put64(out, connection_id);
+  put32(out, static_cast<std::uint32_t>(action::scrape));
+  put32(out, transaction_id);
+  for (std::size_t i = 0; i < n; ++i) out.insert(out.end(), hashes[i].bytes.begin(), hashes[i].bytes.end());
+  return out;
+}
+
 reply parse_reply(std::span<const std::uint8_t> datagram, std::uint32_t transaction_id,
-                  action expected, bool ipv6_peers) {
+                  action expected, bool ipv6_peers, std::size_t expected_hashes) {
   reply r;
   if (datagram.size() < 8 || get32(datagram, 4) != transaction_id) return r;
   const auto act = get32(datagram, 0);
@@ -92,9 +106,20 @@ reply parse_reply(std::span<const std::uint8_t> datagram, std::uint32_t transact
     r.connection_id = get64(datagram, 8);
     return r;
   }
+  auto as_signed = [](std::uint32_t v) { return static_cast<std::int64_t>(static_cast<std::int32_t>(v)); };
+  if (expected == action::scrape) {
+    // BEP 15: action, transaction id, then seeders, completed, leechers per hash asked, in order.
+    r.what = reply::kind::scraped;
+    const std::size_t triples = std::min((datagram.size() - 8) / 12, std::min(expected_hashes, max_scrape_hashes));
+    auto count = [&](std::size_t off) { return std::max<std::int64_t>(as_signed(get32(datagram, off)), -1); };
+    for (std::size_t i = 0; i < triples; ++i) {
+      const std::size_t off = 8 + 12 * i;
+      r.scraped.push_back({.complete = count(off), .downloaded = count(off + 4), .incomplete = count(off + 8)});
+    }
+    return r;
+  }
   if (expected != action::announce || datagram.size() < 20) return r;
   r.what = reply::kind::announced;
-  auto as_signed = [](std::uint32_t v) { return static_cast<std::int64_t>(static_cast<std::int32_t>(v)); };
   r.response.interval = clamp_tracker_interval(as_signed(get32(datagram, 8)));
   const auto leechers = as_signed(get32(datagram, 12));
   const auto seeders = as_signed(get32(datagram, 16));
@@ -158,8 +183,8 @@ namespace {
 /// socket errors come back in *socket_error.
 asio::awaitable<std::optional<udp_wire::reply>>
 exchange(udp::socket& socket, const std::vector<std::uint8_t>& request, std::uint32_t tid,
-         udp_wire::action expected, bool ipv6, std::chrono::milliseconds timeout,
-         boost::system::error_code* socket_error) {
+         udp_wire::action expected, bool ipv6, std::size_t expected_hashes,
+         std::chrono::milliseconds timeout, boost::system::error_code* socket_error) {
   auto [sec, sent] = co_await socket.async_send(asio::buffer(request), use_tuple);
   if (sec) {
     *socket_error = sec;
@@ -178,7 +203,7 @@ exchange(udp::socket& socket, const std::vector<std::uint8_t>& request, std::uin
       *socket_error = rec;
       co_return std::nullopt;
     }
-    auto r = udp_wire::parse_reply(std::span(buffer.data(), size), tid, expected, ipv6);
+    auto r = udp_wire::parse_reply(std::span(buffer.data(), size), tid, expected, ipv6, expected_hashes);
     if (r.what != udp_wire::reply::kind::ignore) co_return r;
   }
 }
@@ -190,9 +215,24 @@ udp_tracker_client::udp_tracker_client(asio::any_io_executor ex, std::chrono::mi
 
 udp_tracker_client::~udp_tracker_client() = default;
 
-asio::awaitable<result<announce_response, tracker_error>>
-udp_tracker_client::announce(std::string url, announce_request req, int max_retries) {
-  auto self = impl_;  // the state outlives this client while the coroutine runs
+namespace {
+
+/// One BEP 15 exchange after connect: the request for a connection id and transaction id, the
+/// action its reply has, and how many scrape triples to read.
+struct udp_request {
+  std::function<std::vector<std::uint8_t>(std::uint64_t, std::uint32_t)> build;
+  udp_wire::action expected;
+  std::size_t expected_hashes = 0;
+};
+
+}  // namespace
+
+namespace {
+
+/// connect (or reuse the connection id), then `request`, with BEP 15's retransmissions.
+asio::awaitable<result<udp_wire::reply, tracker_error>>
+udp_transaction(std::shared_ptr<udp_tracker_client::impl> self, std::string url, udp_request request,
+                std::optional<asio::ip::address> local, int max_retries) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed || parsed->scheme() != "udp" || !parsed->has_port() || parsed->port_number() == 0 ||
       parsed->encoded_host().empty()) {
@@ -210,8 +250,8 @@ udp_tracker_client::announce(std::string url, announce_request req, int max_retr
   udp::socket socket(self->ex);
   boost::system::error_code ec;
   socket.open(tracker.protocol(), ec);
-  if (!ec && req.local_address && req.local_address->is_v4() == tracker.address().is_v4()) {
-    socket.bind(udp::endpoint(*req.local_address, 0), ec);
+  if (!ec && local && local->is_v4() == tracker.address().is_v4()) {
+    socket.bind(udp::endpoint(*local, 0), ec);
   }
   // connect() makes the kernel drop datagrams from any other sender and report ICMP
   // port-unreachable as connection_refused.
@@ -225,7 +265,7 @@ udp_tracker_client::announce(std::string url, announce_request req, int max_retr
     if (!connection) {
       const std::uint32_t tid = self->rng();
       auto r = co_await exchange(socket, udp_wire::build_connect(tid), tid, udp_wire::action::connect,
-                                 ipv6, timeout, &socket_error);
+                                 ipv6, 0, timeout, &socket_error);
       if (socket_error) {
         co_return unexpected{tracker_error{std::error_code(socket_error), "UDP: " + socket_error.message()}};
       }
@@ -240,8 +280,8 @@ udp_tracker_client::announce(std::string url, announce_request req, int max_retr
       connection = r->connection_id;
     }
     const std::uint32_t tid = self->rng();
-    auto r = co_await exchange(socket, udp_wire::build_announce(*connection, tid, req), tid,
-                               udp_wire::action::announce, ipv6, timeout, &socket_error);
+    auto r = co_await exchange(socket, request.build(*connection, tid), tid, request.expected, ipv6,
+                               request.expected_hashes, timeout, &socket_error);
     if (socket_error) {
       co_return unexpected{tracker_error{std::error_code(socket_error), "UDP: " + socket_error.message()}};
     }
@@ -254,9 +294,44 @@ udp_tracker_client::announce(std::string url, announce_request req, int max_retr
       self->connections.erase(tracker);
       co_return unexpected{make_error(tracker_errc::udp_error, r->message)};
     }
-    co_return std::move(r->response);
+    co_return std::move(*r);
   }
   co_return unexpected{make_error(tracker_errc::timeout, "no reply from " + url)};
+}
+
+}  // namespace
+
+asio::awaitable<result<announce_response, tracker_error>>
+udp_tracker_client::announce(std::string url, announce_request req, int max_retries) {
+  auto self = impl_;  // the state outlives this client while the coroutine runs
+  auto local = req.local_address;
+  udp_request request{[req = std::move(req)](std::uint64_t cid, std::uint32_t tid) {
+                        return udp_wire::build_announce(cid, tid, req);
+                      },
+                      udp_wire::action::announce, 0};
+  auto r = co_await udp_transaction(self, std::move(url), std::move(request), local, max_retries);
+  if (!r) co_return unexpected{std::move(r.error())};
+  co_return std::move(r->response);
+}
+
+asio::awaitable<result<scrape_response, tracker_error>>
+udp_tracker_client::scrape(std::string url, std::vector<sha1_hash> hashes,
+                           std::optional<asio::ip::address> local, int max_retries) {
+  auto self = impl_;
+  if (hashes.empty() || hashes.size() > max_scrape_hashes) {
+    co_return unexpected{make_error(tracker_errc::unsupported_url, "scrape of " + std::to_string(hashes.size()) + " hashes")};
+  }
+  const std::size_t n = hashes.size();
+  udp_request request{[hashes = std::move(hashes)](std::uint64_t cid, std::uint32_t tid) {
+                        return udp_wire::build_scrape(cid, tid, hashes);
+                      },
+                      udp_wire::action::scrape, n};
+  auto r = co_await udp_transaction(self, std::move(url), std::move(request), local, max_retries);
+  if (!r) co_return unexpected{std::move(r.error())};
+  scrape_response out;
+  out.entries.resize(n);
+  for (std::size_t i = 0; i < r->scraped.size() && i < n; ++i) out.entries[i] = r->scraped[i];
+  co_return out;
 }
 
 }  // namespace tessera::detail

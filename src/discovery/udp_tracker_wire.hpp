@@ -26,24 +26,33 @@ std::vector<std::uint8_t> build_connect(std::uint32_t transaction_id);
 std::vector<std::uint8_t> build_announce(std::uint64_t connection_id, std::uint32_t transaction_id,
                                          const announce_request& req);
 
+/// 16 + 20·n bytes: a scrape request (action 2) for `hashes`, at most max_scrape_hashes of them
+/// (any more are not sent).
+std::vector<std::uint8_t> build_scrape(std::uint64_t connection_id, std::uint32_t transaction_id,
+                                       std::span<const sha1_hash> hashes);
+
 /// What a datagram meant for a request we sent.
 struct reply {
   enum class kind {
     ignore,     ///< too short, another transaction id, or an unexpected action: keep waiting
     connected,  ///< connect reply: `connection_id` is set
     announced,  ///< announce reply: `response` is set
+    scraped,    ///< scrape reply: `scraped` is set
     error,      ///< action 3: `message` is set
   };
   kind what = kind::ignore;
   std::uint64_t connection_id = 0;
   announce_response response;
+  /// Scrape reply: one entry per whole 12-byte triple (seeders, completed, leechers), at most
+  /// `expected_hashes` of them; a negative (as signed 32-bit) count reads as -1.
+  std::vector<scrape_entry> scraped;
   std::string message;
 };
 
-/// Reads a reply to the request with `transaction_id` and action `expected` (connect or
-/// announce). `ipv6_peers`: the tracker was reached over IPv6, so peers are 18 bytes each
+/// Reads a reply to the request with `transaction_id` and action `expected` (connect, announce
+/// or scrape; a scrape reply is read for at most `expected_hashes` triples, extra bytes ignored). `ipv6_peers`: the tracker was reached over IPv6, so peers are 18 bytes each
 /// (BEP 15 IPv6 extension); otherwise 6. A trailing partial peer entry is ignored. Never throws.
 reply parse_reply(std::span<const std::uint8_t> datagram, std::uint32_t transaction_id,
-                  action expected, bool ipv6_peers);
+                  action expected, bool ipv6_peers, std::size_t expected_hashes = 0);
 
 }  // namespace tessera::detail::udp_wire

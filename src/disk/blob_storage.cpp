@@ -44,14 +44,14 @@ class blob_storage final : public storage {
   result<bool, storage_error> write(std::int64_t offset,
                                     std::span<const std::uint8_t> data) override {
     const auto size = static_cast<std::int64_t>(data.size());
-    if (offset < 0 || offset > ti_->total_size || size > ti_->total_size - offset)
+    if (offset < 0 || offset > ti_->total_size() || size > ti_->total_size() - offset)
       return unexpected{
           storage_error{std::make_error_code(std::errc::invalid_argument), op::write, {}}};
     auto h = open(true);
     if (!h) return unexpected{h.error()};
     std::optional<storage_error> err;
     for_each_file_range(*ti_, offset, size, [&](file_range r) {
-      if (ti_->files[r.file].pad) return true;  // BEP 47: padding is left as a hole
+      if (ti_->files()[r.file].pad) return true;  // BEP 47: padding is left as a hole
       if (auto e = pwrite_all((*h)->fd, data.data() + r.buffer_offset, r.length,
                               offset + r.buffer_offset)) {
         err = storage_error{e, op::write, path_.string()};
@@ -77,7 +77,7 @@ class blob_storage final : public storage {
     std::optional<storage_error> err;
     for_each_file_range(*ti_, offset, length, [&](file_range r) {
       std::uint8_t* dst = out.data() + r.buffer_offset;
-      if (ti_->files[r.file].pad) {  // BEP 47: zeros, whatever the blob holds there
+      if (ti_->files()[r.file].pad) {  // BEP 47: zeros, whatever the blob holds there
         std::memset(dst, 0, static_cast<std::size_t>(r.length));
         total += static_cast<std::size_t>(r.length);
         return true;
@@ -117,7 +117,7 @@ class blob_storage final : public storage {
   }
 
   std::vector<std::int64_t> on_disk_sizes() override {
-    const auto& files = ti_->files;
+    const auto& files = ti_->files();
     std::int64_t blob_size = -1;
     struct stat st {};
     if (::stat(path_.c_str(), &st) == 0 && S_ISREG(st.st_mode)) blob_size = st.st_size;

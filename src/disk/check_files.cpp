@@ -58,7 +58,7 @@ struct piece_run {
 std::vector<piece_run> plan_runs(const torrent_info& ti, std::int64_t run_bytes) {
   std::vector<piece_run> runs;
   const int n = ti.num_pieces();
-  const std::int64_t pl = std::max<std::int64_t>(1, ti.piece_length);
+  const std::int64_t pl = std::max<std::int64_t>(1, ti.piece_length());
   const std::int64_t per_run = std::max<std::int64_t>(1, (run_bytes + pl - 1) / pl);
   for (std::int64_t p = 0; p < n; p += per_run)
     runs.push_back({static_cast<int>(p), static_cast<int>(std::min<std::int64_t>(n, p + per_run))});
@@ -98,8 +98,8 @@ struct check_state {
 
 // The file a storage_error names (by its full path), or -1.
 int file_of_error(const check_state& s, const storage_error& e) {
-  for (std::size_t i = 0; i < s.ti.files.size(); ++i)
-    if ((s.dir / s.ti.files[i].path).string() == e.path) return static_cast<int>(i);
+  for (std::size_t i = 0; i < s.ti.files().size(); ++i)
+    if ((s.dir / s.ti.files()[i].path).string() == e.path) return static_cast<int>(i);
   return -1;
 }
 
@@ -108,7 +108,7 @@ int file_of_error(const check_state& s, const storage_error& e) {
 // piece verifies only when both match.
 class piece_hashing {
  public:
-  explicit piece_hashing(const check_state& s) : s_(s), v1_(s.v1), v2_hasher_(s.ti.piece_length) {}
+  explicit piece_hashing(const check_state& s) : s_(s), v1_(s.v1), v2_hasher_(s.ti.piece_length()) {}
 
   // Feeds `bytes`, the stream's bytes from `at` on, all inside piece `p`.
   void update(int p, std::int64_t at, std::span<const std::uint8_t> bytes) {
@@ -124,7 +124,7 @@ class piece_hashing {
   // Piece `p`'s bytes are all fed: whether it verifies. Resets.
   bool finish(int p) {
     if (p != piece_) start(p);
-    const bool v1_ok = !v1_ || v1_hasher_.finish(s_.ti.piece_hashes[static_cast<std::size_t>(p)]);
+    const bool v1_ok = !v1_ || v1_hasher_.finish(s_.ti.piece_hashes()[static_cast<std::size_t>(p)]);
     const bool v2_ok = !v2_piece_ || v2_hasher_.finish(v2_piece_->target);
     piece_ = -1;
     return v1_ok && v2_ok;
@@ -139,7 +139,7 @@ class piece_hashing {
  private:
   void start(int p) {
     piece_ = p;
-    start_ = std::int64_t{p} * s_.ti.piece_length;
+    start_ = std::int64_t{p} * s_.ti.piece_length();
     v2_piece_ = s_.v2 ? s_.v2->check(piece_index{p}) : std::nullopt;
   }
 
@@ -154,10 +154,10 @@ class piece_hashing {
 
 void check_run(check_state& s, const piece_run& run, std::vector<std::uint8_t>& buf) {
   const torrent_info& ti = s.ti;
-  const std::int64_t pl = ti.piece_length;
+  const std::int64_t pl = ti.piece_length();
   piece_hashing hashing(s);
   const std::int64_t begin = std::int64_t{run.first} * pl;
-  const std::int64_t end = std::min(ti.total_size, std::int64_t{run.end} * pl);
+  const std::int64_t end = std::min(ti.total_size(), std::int64_t{run.end} * pl);
   auto unverifiable = [&](std::int64_t p) { return s.pieces[static_cast<std::size_t>(p)] == piece_unverifiable; };
   std::int64_t pos = begin;
   while (pos < end) {
@@ -183,7 +183,7 @@ void check_run(check_state& s, const piece_run& run, std::vector<std::uint8_t>& 
     const std::int64_t stop_at = pos + static_cast<std::int64_t>(n);
     while (at < stop_at) {
       const int p = static_cast<int>(at / pl);
-      const std::int64_t p_end = std::min(ti.total_size, std::int64_t{p + 1} * pl);
+      const std::int64_t p_end = std::min(ti.total_size(), std::int64_t{p + 1} * pl);
       const std::int64_t take = std::min(p_end, stop_at) - at;
       hashing.update(p, at, std::span(buf.data() + (at - pos), static_cast<std::size_t>(take)));
       at += take;
@@ -197,7 +197,7 @@ void check_run(check_state& s, const piece_run& run, std::vector<std::uint8_t>& 
     const int failed = static_cast<int>(stop_at / pl);
     hashing.reset();
     s.pieces[static_cast<std::size_t>(failed)] = piece_failed;
-    pos = std::min(ti.total_size, std::int64_t{failed + 1} * pl);
+    pos = std::min(ti.total_size(), std::int64_t{failed + 1} * pl);
   }
 }
 
@@ -212,8 +212,8 @@ void worker(check_state& s) {
     if (s.opts.stop.stop_requested()) return;
     std::lock_guard lock(s.mutex);
     s.progress.pieces_done += run.end - run.first;
-    s.progress.bytes_done += std::min(s.ti.total_size, std::int64_t{run.end} * s.ti.piece_length) -
-                             std::int64_t{run.first} * s.ti.piece_length;
+    s.progress.bytes_done += std::min(s.ti.total_size(), std::int64_t{run.end} * s.ti.piece_length()) -
+                             std::int64_t{run.first} * s.ti.piece_length();
     if (s.opts.progress) s.opts.progress(s.progress);
   }
 }
@@ -223,23 +223,23 @@ void fill_files(check_state& s, storage& st, check_report& r) {
   const torrent_info& ti = s.ti;
   const std::vector<std::int64_t> on_disk = st.on_disk_sizes();
   detail::fd_guard root(::open(s.dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  for (std::size_t i = 0; i < ti.files.size(); ++i) {
-    const file_entry& fe = ti.files[i];
+  for (std::size_t i = 0; i < ti.files().size(); ++i) {
+    const file_entry& fe = ti.files()[i];
     file_check fc;
     fc.path = fe.path;
     fc.size = fe.size;
     fc.on_disk = i < on_disk.size() ? on_disk[i] : -1;
     int unverifiable = 0;
     if (fe.size > 0) {
-      const auto first = static_cast<int>(fe.offset / ti.piece_length);
-      const auto last = static_cast<int>((fe.offset + fe.size - 1) / ti.piece_length);
+      const auto first = static_cast<int>(fe.offset / ti.piece_length());
+      const auto last = static_cast<int>((fe.offset + fe.size - 1) / ti.piece_length());
       fc.pieces_total = last - first + 1;
       for (int p = first; p <= last; ++p) {
         if (r.unverifiable[static_cast<std::size_t>(p)]) ++unverifiable;
         if (!r.verified[static_cast<std::size_t>(p)]) continue;
         ++fc.pieces_verified;
-        const std::int64_t lo = std::max(fe.offset, std::int64_t{p} * ti.piece_length);
-        const std::int64_t hi = std::min(fe.offset + fe.size, std::int64_t{p + 1} * ti.piece_length);
+        const std::int64_t lo = std::max(fe.offset, std::int64_t{p} * ti.piece_length());
+        const std::int64_t hi = std::min(fe.offset + fe.size, std::int64_t{p + 1} * ti.piece_length());
         fc.bytes_verified += hi - lo;
       }
     }
@@ -280,8 +280,8 @@ result<check_report> check_files(const torrent_info& ti, const std::filesystem::
   const auto status = std::filesystem::status(dir, ec);
   if (!std::filesystem::exists(status)) return unexpected{std::make_error_code(std::errc::no_such_file_or_directory)};
   if (!std::filesystem::is_directory(status)) return unexpected{std::make_error_code(std::errc::not_a_directory)};
-  const bool has_v1 = !ti.piece_hashes.empty();
-  const bool has_v2 = ti.meta_version == 2;
+  const bool has_v1 = !ti.piece_hashes().empty();
+  const bool has_v2 = ti.meta_version() == 2;
   if ((opts.hashes == check_hashes::v1_only && !has_v1) || (opts.hashes == check_hashes::v2_only && !has_v2))
     return unexpected{std::make_error_code(std::errc::invalid_argument)};
   const bool use_v1 = has_v1 && opts.hashes != check_hashes::v2_only;
@@ -298,7 +298,7 @@ result<check_report> check_files(const torrent_info& ti, const std::filesystem::
   // v2 and hybrid torrents: each piece is also a piece of one file, checked by SHA-256 (BEP 52).
   std::shared_ptr<const detail::v2_piece_targets> v2;
   if (use_v2) v2 = detail::v2_hash_store(ti).snapshot();
-  check_state s{ti, *st, opts, dir, plan_runs(ti, run_bytes_for(ti.total_size, threads, read_bytes)),
+  check_state s{ti, *st, opts, dir, plan_runs(ti, run_bytes_for(ti.total_size(), threads, read_bytes)),
                 use_v1, v2.get(), {},
                 std::vector<std::uint8_t>(static_cast<std::size_t>(ti.num_pieces()), piece_failed), {}, {}, {}};
   // A piece checked by SHA-256 alone with nothing to check it against (its file's piece layer is
@@ -307,7 +307,7 @@ result<check_report> check_files(const torrent_info& ti, const std::filesystem::
     for (int p = 0; p < ti.num_pieces(); ++p)
       if (!v2->check(piece_index{p})) s.pieces[static_cast<std::size_t>(p)] = piece_unverifiable;
   s.progress.pieces_total = ti.num_pieces();
-  s.progress.bytes_total = ti.total_size;
+  s.progress.bytes_total = ti.total_size();
 
   threads = std::min(threads, std::max(1, static_cast<int>(s.runs.size())));
   {
@@ -321,7 +321,7 @@ result<check_report> check_files(const torrent_info& ti, const std::filesystem::
   check_report r;
   r.threads = threads;
   r.pieces_total = ti.num_pieces();
-  r.bytes_total = ti.total_size;
+  r.bytes_total = ti.total_size();
   r.verified.resize(s.pieces.size());
   r.unverifiable.resize(s.pieces.size());
   for (int p = 0; p < r.pieces_total; ++p) {

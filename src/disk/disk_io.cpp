@@ -34,7 +34,7 @@ constexpr std::int64_t check_slice_bytes = 8 * 1024 * 1024;
 bool piece_may_exist(const torrent_info& ti, const std::vector<std::int64_t>& sizes, int p) {
   if (sizes.empty()) return true;
   bool ok = true;
-  for_each_file_range(ti, p * ti.piece_length, ti.piece_size(piece_index{p}), [&](file_range r) {
+  for_each_file_range(ti, p * ti.piece_length(), ti.piece_size(piece_index{p}), [&](file_range r) {
     ok = r.file < static_cast<int>(sizes.size()) && sizes[r.file] >= r.file_offset + r.length;
     return ok;
   });
@@ -201,9 +201,9 @@ void run_check_task(worker_pool& io, std::shared_ptr<check_state> s,
       continue;
     }
     // The size test only guards against an inconsistent torrent_info (the parser rules it out).
-    if (piece_size > 0 && piece_size <= ti.piece_length && piece_may_exist(ti, s->sizes, p)) {
+    if (piece_size > 0 && piece_size <= ti.piece_length() && piece_may_exist(ti, s->sizes, p)) {
       auto size = static_cast<std::size_t>(piece_size);
-      auto got = s->st->read(p * ti.piece_length, std::span(buf->data(), size));
+      auto got = s->st->read(p * ti.piece_length(), std::span(buf->data(), size));
       if (!got) {
         std::lock_guard lock(s->report_mutex);
         if (!s->error) s->error = got.error();
@@ -267,7 +267,7 @@ void disk_io::async_hash_and_write(std::shared_ptr<storage> st,
       }
     }
     if (res.hash_passed) {
-      auto w = st->write(piece.value * ti->piece_length, data);
+      auto w = st->write(piece.value * ti->piece_length(), data);
       if (!w) res.error = w.error();
     }
     res.buffer = std::move(data);  // back to the caller for reuse
@@ -309,7 +309,7 @@ void disk_io::async_read(
                  static_cast<std::int64_t>(begin) + length <= ti->piece_size(piece);
     if (!valid) return fail(std::errc::invalid_argument);
     std::vector<std::uint8_t> buf(static_cast<std::size_t>(length));
-    auto got = st->read(piece.value * ti->piece_length + begin, buf);
+    auto got = st->read(piece.value * ti->piece_length() + begin, buf);
     if (!got) {
       boost::asio::post(ex, [done = std::move(done), e = got.error()]() mutable {
         done(unexpected{std::move(e)});
@@ -348,7 +348,7 @@ void disk_io::async_check(std::shared_ptr<storage> st, std::shared_ptr<const tor
     s->active_tasks.store(tasks);
     for (int i = 0; i < tasks; ++i) {
       auto buf = std::make_shared<std::vector<std::uint8_t>>(
-          static_cast<std::size_t>(std::max<std::int64_t>(s->ti->piece_length, 0)));
+          static_cast<std::size_t>(std::max<std::int64_t>(s->ti->piece_length(), 0)));
       io->push(s->st.get(), [io, s, buf] { run_check_task(*io, s, buf); });
     }
   });

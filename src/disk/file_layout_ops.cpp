@@ -11,7 +11,6 @@
 #include <string_view>
 #include <vector>
 
-#include "core/path_tree.hpp"
 #include "disk/path_beneath.hpp"
 #include "disk/posix.hpp"
 
@@ -37,21 +36,31 @@ int open_parent(int root, const std::vector<std::string>& parts) {
   return open_beneath(root, join(parts, parts.size() - 1), O_PATH | O_DIRECTORY);
 }
 
-/// The relative directories of the layout, deepest first, as views into ti's file paths. Linear
-/// in the length of the paths (path_tree interns each component once; a set of joined prefixes
-/// was quadratic in a path's depth). A path longer than max_path_bytes is skipped: the kernel
-/// refuses it (ENAMETOOLONG), so none of its folders was made through it.
-std::vector<std::string_view> layout_dirs(const torrent_info& ti) {
-  path_tree tree;
-  for (const auto& f : ti.files) {
-    if (f.path.size() > max_path_bytes || !split_relative_path(f.path)) continue;
-    tree.add_file(f.path);  // a collision only means a folder is missing: fine here
+/// The relative directories of the layout, deepest first: the folders of ti's file tree (built
+/// once with the torrent_info; padding files make none, as they make no file on disk). Only the
+/// folders of files whose path is at most max_path_bytes: the kernel refuses a longer one
+/// (ENAMETOOLONG), so none of its folders was made through it, and joining the folders of a
+/// hand-built path of 50,000 components would cost 50,000^2 bytes. Linear in the tree.
+std::vector<std::string> layout_dirs(const torrent_info& ti) {
+  const folder_tree& tree = ti.file_tree();
+  std::vector<bool> used(tree.size(), false);
+  const auto files = ti.files();
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (files[i].path.size() > max_path_bytes || !split_relative_path(files[i].path)) continue;
+    folder_tree::node_id n = tree.node_of_file(file_index{static_cast<std::int32_t>(i)});
+    if (n == folder_tree::no_node) continue;
+    for (n = tree.parent(n); n != folder_tree::no_node && !used[static_cast<std::size_t>(n)]; n = tree.parent(n))
+      used[static_cast<std::size_t>(n)] = true;
   }
-  return tree.folders_deepest_first();
+  std::vector<std::string> out;
+  for (folder_tree::node_id n : tree.folders_deepest_first())
+    if (used[static_cast<std::size_t>(n)]) out.push_back(tree.path(n));
+  return out;
 }
 
 void remove_empty_dirs(int root, const torrent_info& ti) {
-  for (std::string_view d : layout_dirs(ti)) {
+  for (const std::string& dir : layout_dirs(ti)) {
+    const std::string_view d = dir;
     const std::size_t slash = d.rfind('/');
     fd_guard parent(slash == std::string_view::npos
                         ? ::fcntl(root, F_DUPFD_CLOEXEC, 0)
@@ -94,8 +103,8 @@ result<bool, storage_error> delete_torrent_files(const torrent_info& ti,
     return unexpected{storage_error{errno_code(errno), op::open, save_path.string()}};
   }
   std::optional<storage_error> first;
-  for (std::size_t i = 0; i < ti.files.size(); ++i) {
-    const file_entry& f = ti.files[i];
+  for (std::size_t i = 0; i < ti.files().size(); ++i) {
+    const file_entry& f = ti.files()[i];
     if (f.pad || i >= files.size() || !files[i]) continue;  // not the torrent's to delete
     auto parts = split_relative_path(f.path);
     if (!parts) continue;
@@ -136,12 +145,12 @@ result<bool, storage_error> move_torrent_files(const torrent_info& ti, const std
   if (::fstat(src_root.fd, &src_st) == 0 && ::fstat(dst_root.fd, &dst_st) == 0 &&
       src_st.st_dev == dst_st.st_dev && src_st.st_ino == dst_st.st_ino)
     return true;  // the same directory: nothing to move
-  auto selected = [&](std::size_t i) { return !ti.files[i].pad && i < files.size() && files[i]; };
+  auto selected = [&](std::size_t i) { return !ti.files()[i].pad && i < files.size() && files[i]; };
   if (!replace_existing) {
     // Refuse before moving anything: a file already at a target is someone else's.
-    for (std::size_t i = 0; i < ti.files.size(); ++i) {
+    for (std::size_t i = 0; i < ti.files().size(); ++i) {
       if (!selected(i)) continue;
-      auto parts = split_relative_path(ti.files[i].path);
+      auto parts = split_relative_path(ti.files()[i].path);
       if (!parts) continue;
       fd_guard sp(open_parent_beneath(src_root.fd, *parts));
       fd_guard dp(open_parent_beneath(dst_root.fd, *parts));
@@ -151,12 +160,12 @@ result<bool, storage_error> move_torrent_files(const torrent_info& ti, const std
                          S_ISREG(st.st_mode);
       if (moves && dp.fd >= 0 && ::fstatat(dp.fd, parts->back().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0)
         return unexpected{storage_error{make_error_code(storage_errc::target_exists), op::rename,
-                                        (to / ti.files[i].path).string()}};
+                                        (to / ti.files()[i].path).string()}};
     }
   }
-  for (std::size_t i = 0; i < ti.files.size(); ++i) {
+  for (std::size_t i = 0; i < ti.files().size(); ++i) {
     if (!selected(i)) continue;  // padding, or not the torrent's own: stays where it is
-    const file_entry& f = ti.files[i];
+    const file_entry& f = ti.files()[i];
     auto parts = split_relative_path(f.path);
     if (!parts) continue;
     fd_guard sp(open_parent(src_root.fd, *parts));

@@ -10,9 +10,9 @@ namespace {
 // Calls fn(file index) for each non-padding file holding bytes of piece p.
 template <class Fn>
 void for_each_file_of_piece(const torrent_info& ti, int p, Fn&& fn) {
-  for_each_file_range(ti, std::int64_t{p} * ti.piece_length, ti.piece_size(piece_index{p}),
+  for_each_file_range(ti, std::int64_t{p} * ti.piece_length(), ti.piece_size(piece_index{p}),
                       [&](file_range r) {
-                        if (!ti.files[static_cast<std::size_t>(r.file)].pad) fn(r.file);
+                        if (!ti.files()[static_cast<std::size_t>(r.file)].pad) fn(r.file);
                         return true;
                       });
 }
@@ -20,7 +20,7 @@ void for_each_file_of_piece(const torrent_info& ti, int p, Fn&& fn) {
 }  // namespace
 
 std::vector<bool> files_of_pieces(const torrent_info& ti, const bitfield& pieces) {
-  std::vector<bool> out(ti.files.size(), false);
+  std::vector<bool> out(ti.files().size(), false);
   const int n = std::min(pieces.size(), ti.num_pieces());
   for (int p = 0; p < n; ++p) {
     if (pieces.get(p)) for_each_file_of_piece(ti, p, [&](int f) { out[static_cast<std::size_t>(f)] = true; });
@@ -30,7 +30,7 @@ std::vector<bool> files_of_pieces(const torrent_info& ti, const bitfield& pieces
 
 std::vector<bool> files_to_write(const torrent_info& ti, const bitfield& have,
                                  const std::vector<bool>& file_wanted) {
-  std::vector<bool> out(ti.files.size(), false);
+  std::vector<bool> out(ti.files().size(), false);
   for (int p = 0; p < ti.num_pieces(); ++p) {
     if (p < have.size() && have.get(p)) continue;
     for_each_file_of_piece(ti, p, [&](int f) {

@@ -19,12 +19,12 @@ struct file_range {
 
 /// Calls `fn(file_range)` for each file overlapping [offset, offset + length), in order, skipping
 /// zero-length files. `fn` returns false to stop early. The caller checks that the range lies
-/// inside [0, ti.total_size). Files must be laid out contiguously by offset, as parse_torrent makes
+/// inside [0, ti.total_size()). Files must be laid out contiguously by offset, as parse_torrent makes
 /// them. O(log files + files touched).
 template <class Fn>
 void for_each_file_range(const torrent_info& ti, std::int64_t offset, std::int64_t length,
                          Fn&& fn) {
-  const auto& files = ti.files;
+  const auto& files = ti.files();
   auto it = std::upper_bound(files.begin(), files.end(), offset,
                              [](std::int64_t v, const file_entry& f) { return v < f.offset; });
   std::size_t i = it == files.begin() ? 0 : static_cast<std::size_t>(it - files.begin()) - 1;

@@ -37,7 +37,7 @@ class file_storage final : public storage, public file_ownership {
   file_storage(std::shared_ptr<const torrent_info> ti, std::filesystem::path save_path,
                std::shared_ptr<fd_cache> pool)
       : ti_(std::move(ti)), save_path_(std::move(save_path)), cache_(std::move(pool)) {
-    const auto& files = ti_->files;
+    const auto& files = ti_->files();
     bad_path_.resize(files.size(), false);
     opened_for_write_.resize(files.size(), false);
     dirty_ = std::make_unique<std::atomic<bool>[]>(files.size());
@@ -66,7 +66,7 @@ class file_storage final : public storage, public file_ownership {
           storage_error{std::make_error_code(std::errc::invalid_argument), op::write, {}}};
     std::optional<storage_error> err;
     for_each_file_range(*ti_, offset, static_cast<std::int64_t>(data.size()), [&](file_range r) {
-      if (ti_->files[r.file].pad) return true;  // BEP 47: padding is never written
+      if (ti_->files()[r.file].pad) return true;  // BEP 47: padding is never written
       auto h = open_file(r.file, true);
       if (!h) {
         err = h.error();
@@ -103,7 +103,7 @@ class file_storage final : public storage, public file_ownership {
     std::optional<storage_error> err;
     for_each_file_range(*ti_, offset, length, [&](file_range r) {
       std::uint8_t* dst = out.data() + r.buffer_offset;
-      if (ti_->files[r.file].pad) {  // BEP 47: padding reads as zeros
+      if (ti_->files()[r.file].pad) {  // BEP 47: padding reads as zeros
         std::memset(dst, 0, static_cast<std::size_t>(r.length));
         total += static_cast<std::size_t>(r.length);
         return true;
@@ -127,7 +127,7 @@ class file_storage final : public storage, public file_ownership {
   }
 
   result<bool, storage_error> flush() override {
-    for (std::size_t i = 0; i < ti_->files.size(); ++i) {
+    for (std::size_t i = 0; i < ti_->files().size(); ++i) {
       // Cleared first: a write finishing during the fdatasync sets it again for the next flush.
       if (!dirty_[i].exchange(false, std::memory_order_acq_rel)) continue;
       const int file = static_cast<int>(i);
@@ -148,7 +148,7 @@ class file_storage final : public storage, public file_ownership {
   void close_all() override { cache_.clear(); }
 
   std::vector<std::int64_t> on_disk_sizes() override {
-    const auto& files = ti_->files;
+    const auto& files = ti_->files();
     std::vector<std::int64_t> sizes(files.size(), -1);
     auto r = root(false);
     for (std::size_t i = 0; i < files.size(); ++i) {
@@ -169,11 +169,11 @@ class file_storage final : public storage, public file_ownership {
 
  private:
   bool in_range(std::int64_t offset, std::size_t size) const {
-    return offset >= 0 && offset <= ti_->total_size &&
-           static_cast<std::int64_t>(size) <= ti_->total_size - offset;
+    return offset >= 0 && offset <= ti_->total_size() &&
+           static_cast<std::int64_t>(size) <= ti_->total_size() - offset;
   }
 
-  std::string full_path(int file) const { return (save_path_ / ti_->files[file].path).string(); }
+  std::string full_path(int file) const { return (save_path_ / ti_->files()[file].path).string(); }
 
   // ENOENT (as `what`) when `fd`, open for `file`, has no name any more: the file was deleted,
   // alone or with its directory. With `refuse_hard_links`, storage_errc::hard_linked when it has
@@ -192,7 +192,7 @@ class file_storage final : public storage, public file_ownership {
   storage_error bad_path_error(int file) const {
     // Not joined with std::filesystem: an absolute path would replace save_path in the message.
     return {std::make_error_code(std::errc::invalid_argument), op::open,
-            save_path_.string() + "/" + ti_->files[file].path};
+            save_path_.string() + "/" + ti_->files()[file].path};
   }
 
   storage_error refusal(storage_errc why, int file) const {
@@ -249,7 +249,7 @@ class file_storage final : public storage, public file_ownership {
       cache_.insert(file, h);
       return h;
     }
-    int fd = open_beneath((*r)->fd, ti_->files[file].path, O_RDONLY | O_NONBLOCK);
+    int fd = open_beneath((*r)->fd, ti_->files()[file].path, O_RDONLY | O_NONBLOCK);
     if (fd < 0) {
       if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR) return std::shared_ptr<file_handle>{};
       return unexpected{storage_error{errno_code(errno), op::open, full_path(file)}};
@@ -282,7 +282,7 @@ class file_storage final : public storage, public file_ownership {
   // is reopened as it is, never created: when it is gone, it was deleted under the torrent, and
   // the write fails with ENOENT as a write through a still-open descriptor would.
   result<int, storage_error> open_for_write(int root_fd, int file) {
-    const std::string& rel = ti_->files[file].path;
+    const std::string& rel = ti_->files()[file].path;
     if (opened_for_write_[static_cast<std::size_t>(file)]) return reopen_for_write(root_fd, file);
     const bool owned = owned_[file].load(std::memory_order_acquire);
     const int flags = O_RDWR | O_CREAT | O_NONBLOCK | (owned ? 0 : O_EXCL);
@@ -320,7 +320,7 @@ class file_storage final : public storage, public file_ownership {
 
   // open_for_write of a file opened for writing before: no O_CREAT (see there).
   result<int, storage_error> reopen_for_write(int root_fd, int file) {
-    int fd = open_beneath(root_fd, ti_->files[file].path, O_RDWR | O_NONBLOCK);
+    int fd = open_beneath(root_fd, ti_->files()[file].path, O_RDWR | O_NONBLOCK);
     if (fd < 0) {
       const int e = errno;
       return unexpected{storage_error{errno_code(e), e == ENOENT ? op::write : op::open, full_path(file)}};
@@ -339,7 +339,7 @@ class file_storage final : public storage, public file_ownership {
   // open_for_write found something at the path (EEXIST from O_EXCL, or ELOOP/ENOTDIR: a
   // symlink): tells which, refuses it, or (overwriting allowed) opens or replaces it.
   result<int, storage_error> open_existing(int root_fd, int file, bool owned) {
-    const std::string& rel = ti_->files[file].path;
+    const std::string& rel = ti_->files()[file].path;
     auto comps = split_relative_path(rel);
     fd_guard parent(open_parent_beneath(root_fd, *comps));
     if (parent.fd < 0) {
@@ -370,7 +370,7 @@ class file_storage final : public storage, public file_ownership {
 
   // storage_errc::symlinked_directory when a directory on `file`'s path is a symlink.
   std::optional<storage_error> symlinked_directory_error(int root_fd, int file) const {
-    auto comps = split_relative_path(ti_->files[file].path);
+    auto comps = split_relative_path(ti_->files()[file].path);
     if (symlink_component_beneath(root_fd, *comps, comps->size() - 1) >= 0)
       return refusal(storage_errc::symlinked_directory, file);
     return std::nullopt;
@@ -392,7 +392,7 @@ class file_storage final : public storage, public file_ownership {
     int d = h.direct_fd();
     if (d != file_handle::no_direct_fd_yet) return d;
     auto r = root(true);
-    int fd = r && *r ? open_beneath((*r)->fd, ti_->files[file].path, O_RDWR | O_DIRECT | O_NONBLOCK) : -1;
+    int fd = r && *r ? open_beneath((*r)->fd, ti_->files()[file].path, O_RDWR | O_DIRECT | O_NONBLOCK) : -1;
     struct stat st {}, st2 {};
     if (fd >= 0 && (::fstat(h.fd(), &st) != 0 || ::fstat(fd, &st2) != 0 ||
                     st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)) {
@@ -403,7 +403,7 @@ class file_storage final : public storage, public file_ownership {
   }
 
   // BEP 47 'x': execute bits wherever the umask leaves read bits.
-  mode_t mode_of(int file) const { return ti_->files[file].executable ? 0755 : 0644; }
+  mode_t mode_of(int file) const { return ti_->files()[file].executable ? 0755 : 0644; }
 
   // A BEP 47 symlink entry, under open_mutex_ (see create_empty_file): the link is made beneath
   // the root, relative and inside the torrent's folder (symlink_file.hpp); whatever is at its
@@ -411,7 +411,7 @@ class file_storage final : public storage, public file_ownership {
   std::optional<storage_error> create_link(int file, int root_fd) {
     auto text = symlink_text_of(*ti_, file);
     if (!text) return bad_path_error(file);
-    auto made = create_symlink_beneath(root_fd, ti_->files[file].path, *text, ti_->name);
+    auto made = create_symlink_beneath(root_fd, ti_->files()[file].path, *text, ti_->name());
     if (!made) {
       const auto ec = made.error();
       if (ec != std::errc::too_many_symbolic_link_levels && ec != std::errc::not_a_directory)
@@ -428,7 +428,7 @@ class file_storage final : public storage, public file_ownership {
   // Whatever is at such a path already is left as it is (nothing would be written into it) and is
   // not the torrent's own.
   std::optional<storage_error> create_empty_files(std::int64_t begin, std::int64_t end) {
-    const auto& files = ti_->files;
+    const auto& files = ti_->files();
     auto lo = std::lower_bound(empty_files_.begin(), empty_files_.end(), begin,
                                [&](int i, std::int64_t v) { return files[i].offset < v; });
     for (auto it = lo; it != empty_files_.end() && files[*it].offset <= end; ++it) {
@@ -442,8 +442,8 @@ class file_storage final : public storage, public file_ownership {
     if (!r) return r.error();
     std::lock_guard lock(open_mutex_);
     if (empty_settled_[static_cast<std::size_t>(file)]) return std::nullopt;
-    const std::string& rel = ti_->files[file].path;
-    if (ti_->files[file].symlink) return create_link(file, (*r)->fd);
+    const std::string& rel = ti_->files()[file].path;
+    if (ti_->files()[file].symlink) return create_link(file, (*r)->fd);
     const int flags = O_RDWR | O_CREAT | O_EXCL | O_NONBLOCK;
     int fd = open_beneath((*r)->fd, rel, flags, mode_of(file));
     if (fd < 0 && errno == ENOENT) {
@@ -475,8 +475,8 @@ class file_storage final : public storage, public file_ownership {
   result<bool, storage_error> rename_path(const std::string& from, const std::string& to) override {
     close_all();
     // A file at `from` that is not the torrent's own stays where it is (as move_files leaves it).
-    for (std::size_t i = 0; i < ti_->files.size(); ++i) {
-      if (ti_->files[i].path == from && !owned_[i].load(std::memory_order_acquire)) return true;
+    for (std::size_t i = 0; i < ti_->files().size(); ++i) {
+      if (ti_->files()[i].path == from && !owned_[i].load(std::memory_order_acquire)) return true;
     }
     return rename_beneath(save_path_, from, to);
   }
@@ -490,19 +490,19 @@ class file_storage final : public storage, public file_ownership {
   // --- file_ownership ---
 
   std::vector<bool> owned_files() const override {
-    std::vector<bool> out(ti_->files.size(), false);
+    std::vector<bool> out(ti_->files().size(), false);
     for (std::size_t i = 0; i < out.size(); ++i) out[i] = owned_[i].load(std::memory_order_acquire);
     return out;
   }
 
   void adopt_files(const std::vector<bool>& files) override {
-    for (std::size_t i = 0; i < files.size() && i < ti_->files.size(); ++i)
-      if (files[i] && !ti_->files[i].pad) owned_[i].store(true, std::memory_order_release);
+    for (std::size_t i = 0; i < files.size() && i < ti_->files().size(); ++i)
+      if (files[i] && !ti_->files()[i].pad) owned_[i].store(true, std::memory_order_release);
   }
 
   std::optional<storage_error> create_links() override {
     for (int file : empty_files_)
-      if (ti_->files[file].symlink)
+      if (ti_->files()[file].symlink)
         if (auto e = create_empty_file(file)) return e;
     return std::nullopt;
   }
@@ -517,10 +517,10 @@ class file_storage final : public storage, public file_ownership {
     if (!*r) return true;  // nothing there yet
     const int root_fd = (*r)->fd;
     const bool overwrite = overwrite_.load(std::memory_order_acquire);
-    for (std::size_t i = 0; i < files.size() && i < ti_->files.size(); ++i) {
-      if (!files[i] || ti_->files[i].pad || bad_path_[i]) continue;
+    for (std::size_t i = 0; i < files.size() && i < ti_->files().size(); ++i) {
+      if (!files[i] || ti_->files()[i].pad || bad_path_[i]) continue;
       const int file = static_cast<int>(i);
-      auto comps = split_relative_path(ti_->files[i].path);
+      auto comps = split_relative_path(ti_->files()[i].path);
       fd_guard parent(open_parent_beneath(root_fd, *comps));
       if (parent.fd < 0) {
         if (errno == ENOENT) continue;  // its directory is created by the first write

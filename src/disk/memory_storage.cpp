@@ -17,10 +17,10 @@ using op = storage_error::operation;
 class memory_storage final : public storage {
  public:
   explicit memory_storage(std::shared_ptr<const torrent_info> ti)
-      : ti_(std::move(ti)), extent_(ti_->files.size(), -1) {
-    for (std::size_t i = 0; i < ti_->files.size(); ++i) {
-      if (ti_->files[i].pad) extent_[i] = ti_->files[i].size;
-      else if (ti_->files[i].size == 0) empty_files_.push_back(static_cast<int>(i));
+      : ti_(std::move(ti)), extent_(ti_->files().size(), -1) {
+    for (std::size_t i = 0; i < ti_->files().size(); ++i) {
+      if (ti_->files()[i].pad) extent_[i] = ti_->files()[i].size;
+      else if (ti_->files()[i].size == 0) empty_files_.push_back(static_cast<int>(i));
     }
   }
 
@@ -29,27 +29,27 @@ class memory_storage final : public storage {
   result<bool, storage_error> write(std::int64_t offset,
                                     std::span<const std::uint8_t> data) override {
     const auto size = static_cast<std::int64_t>(data.size());
-    if (offset < 0 || offset > ti_->total_size || size > ti_->total_size - offset)
+    if (offset < 0 || offset > ti_->total_size() || size > ti_->total_size() - offset)
       return unexpected{
           storage_error{std::make_error_code(std::errc::invalid_argument), op::write, {}}};
     std::lock_guard lock(mutex_);
-    if (bytes_.size() != static_cast<std::size_t>(ti_->total_size)) {
+    if (bytes_.size() != static_cast<std::size_t>(ti_->total_size())) {
       try {
-        bytes_.resize(static_cast<std::size_t>(ti_->total_size));
+        bytes_.resize(static_cast<std::size_t>(ti_->total_size()));
       } catch (const std::bad_alloc&) {
         return unexpected{
             storage_error{std::make_error_code(std::errc::not_enough_memory), op::write, {}}};
       }
     }
     for_each_file_range(*ti_, offset, size, [&](file_range r) {
-      if (ti_->files[r.file].pad) return true;  // BEP 47: padding is never stored
+      if (ti_->files()[r.file].pad) return true;  // BEP 47: padding is never stored
       std::memcpy(bytes_.data() + offset + r.buffer_offset, data.data() + r.buffer_offset,
                   static_cast<std::size_t>(r.length));
       extent_[r.file] = std::max(extent_[r.file], r.file_offset + r.length);
       return true;
     });
     // Zero-length files come into existence when a write reaches their offset.
-    const auto& files = ti_->files;
+    const auto& files = ti_->files();
     for (int f : empty_files_)
       if (files[f].offset >= offset && files[f].offset <= offset + size) extent_[f] = 0;
     return true;
@@ -64,7 +64,7 @@ class memory_storage final : public storage {
     std::size_t total = 0;
     for_each_file_range(*ti_, offset, length, [&](file_range r) {
       std::uint8_t* dst = out.data() + r.buffer_offset;
-      if (ti_->files[r.file].pad) {
+      if (ti_->files()[r.file].pad) {
         std::memset(dst, 0, static_cast<std::size_t>(r.length));
         total += static_cast<std::size_t>(r.length);
         return true;

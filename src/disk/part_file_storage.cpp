@@ -22,11 +22,11 @@ part_file_storage::part_file_storage(std::shared_ptr<storage> inner,
     : inner_(std::move(inner)),
       inner_ownership_(ownership_of(*inner_)),
       ti_(std::move(ti)),
-      parts_(std::move(part_path), ti_->num_pieces(), ti_->piece_length),
-      skipped_(std::make_shared<const flags>(ti_->files.size(), false)) {}
+      parts_(std::move(part_path), ti_->num_pieces(), ti_->piece_length()),
+      skipped_(std::make_shared<const flags>(ti_->files().size(), false)) {}
 
 void part_file_storage::set_skipped(std::vector<bool> skipped) {
-  skipped.resize(ti_->files.size(), false);
+  skipped.resize(ti_->files().size(), false);
   auto next = std::make_shared<const flags>(std::move(skipped));
   std::lock_guard lock(skip_mutex_);
   skipped_ = std::move(next);
@@ -41,7 +41,7 @@ bool part_file_storage::touches_skipped(const flags& skip, std::int64_t offset,
                                         std::int64_t length) const {
   bool found = false;
   for_each_file_range(*ti_, offset, length, [&](file_range r) {
-    found = !ti_->files[r.file].pad && skip[r.file];
+    found = !ti_->files()[r.file].pad && skip[r.file];
     return !found;
   });
   return found;
@@ -63,7 +63,7 @@ result<bool, storage_error> part_file_storage::write_wanted(const flags& skip, s
     return !err;
   };
   for_each_file_range(*ti_, offset, static_cast<std::int64_t>(data.size()), [&](file_range r) {
-    if (!ti_->files[r.file].pad && skip[r.file]) return flush_run();
+    if (!ti_->files()[r.file].pad && skip[r.file]) return flush_run();
     if (run_begin < 0) run_begin = r.buffer_offset;
     run_end = r.buffer_offset + r.length;
     return true;
@@ -82,13 +82,13 @@ result<bool, storage_error> part_file_storage::initialize() {
 result<bool, storage_error> part_file_storage::write(std::int64_t offset,
                                                      std::span<const std::uint8_t> data) {
   const auto size = static_cast<std::int64_t>(data.size());
-  if (offset < 0 || offset > ti_->total_size || size > ti_->total_size - offset)
+  if (offset < 0 || offset > ti_->total_size() || size > ti_->total_size() - offset)
     return unexpected{invalid(op::write)};
   std::shared_lock io(io_mutex_);
   const auto skip = snapshot();
   const bool none_skipped = std::none_of(skip->begin(), skip->end(), [](bool b) { return b; });
   if (none_skipped && parts_.empty()) return inner_->write(offset, data);
-  const std::int64_t pl = ti_->piece_length;
+  const std::int64_t pl = ti_->piece_length();
   for (std::int64_t pos = offset; pos < offset + size;) {
     const int piece = static_cast<int>(pos / pl);
     const std::int64_t end = std::min(offset + size, (std::int64_t{piece} + 1) * pl);
@@ -114,7 +114,7 @@ result<std::size_t, storage_error> part_file_storage::read(std::int64_t offset,
   if (!readable) return unexpected{readable.error()};
   std::shared_lock io(io_mutex_);
   if (parts_.empty()) return inner_->read(offset, out);
-  const std::int64_t pl = ti_->piece_length;
+  const std::int64_t pl = ti_->piece_length();
   const std::int64_t stop = offset + *readable;
   std::size_t total = 0;
   for (std::int64_t pos = offset; pos < stop;) {
@@ -147,7 +147,7 @@ std::vector<std::int64_t> part_file_storage::on_disk_sizes() {
   auto sizes = inner_->on_disk_sizes();
   if (sizes.empty()) return sizes;
   for (int piece : parts_.pieces()) {
-    for_each_file_range(*ti_, std::int64_t{piece} * ti_->piece_length,
+    for_each_file_range(*ti_, std::int64_t{piece} * ti_->piece_length(),
                         ti_->piece_size(piece_index{piece}), [&](file_range r) {
                           if (r.file < static_cast<int>(sizes.size())) {
                             auto& s = sizes[static_cast<std::size_t>(r.file)];
@@ -165,7 +165,7 @@ result<bool, storage_error> part_file_storage::move_unskipped() {
   std::vector<std::uint8_t> buf;
   std::vector<int> done;  // pieces none of whose files is skipped any more
   for (int piece : parts_.pieces()) {
-    const std::int64_t offset = std::int64_t{piece} * ti_->piece_length;
+    const std::int64_t offset = std::int64_t{piece} * ti_->piece_length();
     const std::int64_t size = ti_->piece_size(piece_index{piece});
     buf.resize(static_cast<std::size_t>(size));
     auto got = parts_.read(piece, 0, buf);
@@ -246,7 +246,7 @@ std::shared_ptr<part_file_storage> make_part_file_storage(std::shared_ptr<storag
 }
 
 std::filesystem::path part_file_path(const torrent_info& ti, const std::filesystem::path& save_path) {
-  return save_path / ("." + ti.info_hash.to_hex() + ".parts");
+  return save_path / ("." + ti.info_hash().to_hex() + ".parts");
 }
 
 }  // namespace tessera::detail

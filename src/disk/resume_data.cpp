@@ -220,7 +220,7 @@ std::optional<resume_errc> decode_fields(std::string_view bytes, resume_data& rd
     auto ti = parse_info_dictionary(raw);
     if (!ti) return resume_errc::bad_info;
     if (ti->num_pieces() != rd.pieces.size()) return resume_errc::piece_count_mismatch;
-    const std::size_t files = ti->files.size();
+    const std::size_t files = ti->files().size();
     if ((!rd.file_priorities.empty() && rd.file_priorities.size() != files) ||
         (!rd.file_stamps.empty() && rd.file_stamps.size() != files) ||
         !trim_owned_files(rd.owned_files, files))
@@ -299,11 +299,11 @@ result<resume_data> decode_resume_data(std::string_view bytes) {
 result<resume_data> decode_resume_data(std::string_view bytes, const torrent_info& ti) {
   auto rd = decode_resume_data(bytes);
   if (!rd) return rd;
-  if (!rd->info_hash.same_torrent(ti.info_hash))
+  if (!rd->info_hash.same_torrent(ti.info_hash()))
     return unexpected{make_error_code(resume_errc::info_hash_mismatch)};
   if (rd->pieces.size() != ti.num_pieces())
     return unexpected{make_error_code(resume_errc::piece_count_mismatch)};
-  const std::size_t files = ti.files.size();
+  const std::size_t files = ti.files().size();
   if ((!rd->file_priorities.empty() && rd->file_priorities.size() != files) ||
       (!rd->file_stamps.empty() && rd->file_stamps.size() != files) ||
       !trim_owned_files(rd->owned_files, files))
@@ -414,10 +414,10 @@ result<std::string, file_io_error> read_small_file(const std::filesystem::path& 
 
 std::vector<file_stamp> read_file_stamps(const torrent_info& ti,
                                          const std::filesystem::path& save_path) {
-  std::vector<file_stamp> out(ti.files.size());
+  std::vector<file_stamp> out(ti.files().size());
   int root = ::open(save_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  for (std::size_t i = 0; i < ti.files.size(); ++i) {
-    const file_entry& f = ti.files[i];
+  for (std::size_t i = 0; i < ti.files().size(); ++i) {
+    const file_entry& f = ti.files()[i];
     if (f.pad) {
       out[i] = file_stamp{f.size, 0, 0, 0, 0, 0};
       continue;
@@ -449,22 +449,22 @@ piece_trust decide_trusted_pieces(const torrent_info& ti, const resume_data& rd,
     out.reverify.set_all();
     return out;
   }
-  const std::size_t files = ti.files.size();
+  const std::size_t files = ti.files().size();
   const bool usable = rd.file_stamps.size() == files && current.size() == files;
   std::vector<bool> unchanged(files, false);
   if (usable)
     for (std::size_t i = 0; i < files; ++i)
-      unchanged[i] = ti.files[i].pad ||
+      unchanged[i] = ti.files()[i].pad ||
                      (rd.file_stamps[i].size >= 0 && rd.file_stamps[i] == current[i]);
 
   for (int p = 0; p < n; ++p) {
     if (!rd.pieces.get(p)) continue;
     bool trust = usable;
     if (trust) {
-      const std::int64_t offset = static_cast<std::int64_t>(p) * ti.piece_length;
+      const std::int64_t offset = static_cast<std::int64_t>(p) * ti.piece_length();
       for_each_file_range(ti, offset, ti.piece_size(piece_index{p}), [&](file_range r) {
         const std::size_t f = static_cast<std::size_t>(r.file);
-        if (ti.files[f].pad) return true;
+        if (ti.files()[f].pad) return true;
         trust = unchanged[f] && current[f].size >= r.file_offset + r.length;
         return trust;
       });

@@ -74,7 +74,7 @@ storage_factory blob_storage_factory(std::filesystem::path blob_path) {
                                             const std::filesystem::path& save_path) {
     // operator/ keeps an absolute right-hand side as it is.
     std::filesystem::path p =
-        blob_path.empty() ? save_path / (ti->info_hash.to_hex() + ".blob") : save_path / blob_path;
+        blob_path.empty() ? save_path / (ti->info_hash().to_hex() + ".blob") : save_path / blob_path;
     return make_blob_storage(std::move(ti), std::move(p));
   };
 }
@@ -102,11 +102,11 @@ std::string format_io_error(const char* operation, const std::string& path, std:
 
 result<std::int64_t, storage_error> readable_length(const torrent_info& ti, std::int64_t offset,
                                                     std::size_t want) {
-  if (offset < 0 || offset > ti.total_size) {
+  if (offset < 0 || offset > ti.total_size()) {
     return unexpected{storage_error{std::make_error_code(std::errc::invalid_argument),
                                     storage_error::operation::read, {}}};
   }
-  return std::min<std::int64_t>(static_cast<std::int64_t>(want), ti.total_size - offset);
+  return std::min<std::int64_t>(static_cast<std::int64_t>(want), ti.total_size() - offset);
 }
 
 std::shared_ptr<storage> create_storage(const storage_factory& factory,

@@ -74,10 +74,10 @@ bool symlink_stays_beneath(std::string_view link_path, std::string_view text, st
 }
 
 result<std::string> symlink_text_of(const torrent_info& ti, int file) {
-  if (file < 0 || static_cast<std::size_t>(file) >= ti.files.size()) return bad();
-  const file_entry& fe = ti.files[static_cast<std::size_t>(file)];
-  if (!fe.symlink || !ti.multi_file || fe.symlink_target.empty()) return bad();
-  return symlink_text(fe.path, ti.name + "/" + fe.symlink_target, ti.name);
+  if (file < 0 || static_cast<std::size_t>(file) >= ti.files().size()) return bad();
+  const file_entry& fe = ti.files()[static_cast<std::size_t>(file)];
+  if (!fe.symlink || !ti.multi_file() || fe.symlink_target.empty()) return bad();
+  return symlink_text(fe.path, ti.name() + "/" + fe.symlink_target, ti.name());
 }
 
 result<bool> create_symlink_beneath(int root_fd, const std::string& link_path, const std::string& text,

@@ -25,8 +25,8 @@ result<std::string> symlink_text(std::string_view link_path, std::string_view ta
 /// even on the way ("../../root/x" from root/l is refused). Pure.
 bool symlink_stays_beneath(std::string_view link_path, std::string_view text, std::string_view root);
 
-/// The link text of `ti.files[file]`, a symlink entry (file_entry::symlink): symlink_text of its
-/// path and ti.name + "/" + its symlink_target, beneath ti.name. std::errc::invalid_argument for
+/// The link text of `ti.files()[file]`, a symlink entry (file_entry::symlink): symlink_text of its
+/// path and ti.name() + "/" + its symlink_target, beneath ti.name(). std::errc::invalid_argument for
 /// a non-symlink entry, a single-file torrent, or a target that fails the checks.
 result<std::string> symlink_text_of(const torrent_info& ti, int file);
 

@@ -58,7 +58,7 @@ std::string torrent_get(method_context& c) {
     if (found == statuses.end() && !t.relocating) continue;
     if (found == statuses.end()) {
       relocating.info_hash = t.record.info_hash;
-      relocating.total_size = t.ti ? t.ti->total_size : 0;
+      relocating.total_size = t.ti ? t.ti->total_size() : 0;
       relocating.num_pieces = t.ti ? t.ti->num_pieces() : 0;
       relocating.save_path = t.record.download_dir;
     }
@@ -147,9 +147,8 @@ std::string torrent_rename_path(method_context& c) {
     return ec.message();
   }
   if (t.ti) {
-    auto renamed = std::make_shared<torrent_info>(*t.ti);
-    (void)rename_torrent_path(*renamed, path, name);  // as the engine did it
-    t.ti = std::move(renamed);
+    // As the engine did it; on a refusal (which the engine's success rules out) t.ti stays.
+    if (auto renamed = rename_torrent_path(*t.ti, path, name)) t.ti = std::make_shared<const torrent_info>(std::move(*renamed));
   }
   t.record.renames.emplace_back(path, name);
   c.d.save_now(t);
@@ -180,7 +179,7 @@ std::string set_files(method_context& c, daemon_torrent& t) {
   auto current = t.handle.file_priorities();
   if (!current) return "success";
   std::vector<file_priority> prios = *current;
-  prios.resize(t.ti->files.size(), file_priority::normal);
+  prios.resize(t.ti->files().size(), file_priority::normal);
   // The wanted flag and the priority are one value in the engine: keep the level of a file
   // re-wanted at normal, the level of an unwanted file in the record for when it is wanted again.
   auto indexes = [&](const char* key, std::vector<int>& out) -> bool {

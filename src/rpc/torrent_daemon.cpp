@@ -45,14 +45,16 @@ transfer_stats load_stats(const fs::path& path) {
 
 std::shared_ptr<const torrent_info> renamed_info(std::shared_ptr<const torrent_info> ti, const torrent_record& r) {
   if (!ti || r.renames.empty()) return ti;
-  auto copy = std::make_shared<torrent_info>(*ti);
+  torrent_info copy = *ti;
   for (const auto& [path, name] : r.renames) {
-    if (auto done = rename_torrent_path(*copy, path, name); !done) {
+    if (auto done = rename_torrent_path(copy, path, name)) {
+      copy = std::move(*done);
+    } else {
       spdlog::warn("torrent {}: the rename of {} to {} no longer applies: {}", r.info_hash.to_hex(), path, name,
                    done.error().message());
     }
   }
-  return copy;
+  return std::make_shared<const torrent_info>(std::move(copy));
 }
 
 torrent_daemon::torrent_daemon(daemon_options options)
@@ -160,7 +162,7 @@ void torrent_daemon::restore(catalogue::loaded&& l, std::vector<std::string>& pr
   t.record = std::move(l.record);
   if (!l.torrent_bytes.empty()) {
     auto ti = parse_torrent(std::string_view(l.torrent_bytes));
-    if (!ti || !ti->info_hash.same_torrent(t.record.info_hash)) {
+    if (!ti || !ti->info_hash().same_torrent(t.record.info_hash)) {
       problems.push_back(catalogue_.torrent_path(t.record.info_hash).string() + ": not the torrent's metainfo, skipped");
       return;
     }
@@ -226,7 +228,7 @@ result<add_outcome, std::string> torrent_daemon::add(const add_request& req) {
     auto ti = parse_torrent(std::string_view(req.torrent_bytes));
     if (!ti) return unexpected{std::string("invalid or corrupt torrent file")};
     t.ti = std::make_shared<const torrent_info>(std::move(*ti));
-    t.record.info_hash = t.ti->info_hash;
+    t.record.info_hash = t.ti->info_hash();
   } else {
     auto m = add_torrent_params::from_magnet(req.magnet, "/");
     if (!m) return unexpected{std::string("invalid or corrupt torrent file")};
@@ -237,7 +239,7 @@ result<add_outcome, std::string> torrent_daemon::add(const add_request& req) {
   if (auto* dup = find_hash(t.record.info_hash)) {
     add_outcome o;
     o.id = dup->id;
-    o.name = dup->ti ? dup->ti->name : dup->magnet_name;
+    o.name = dup->ti ? dup->ti->name() : dup->magnet_name;
     o.info_hash = dup->record.info_hash;
     o.duplicate = true;
     return o;
@@ -258,7 +260,7 @@ result<add_outcome, std::string> torrent_daemon::add(const add_request& req) {
     // RPC file indexes count the files the RPC shows (padding files hidden).
     const auto visible = visible_files(*t.ti);
     const auto n = static_cast<std::int64_t>(visible.size());
-    std::vector<int> prios(t.ti->files.size(), static_cast<int>(file_priority::normal));
+    std::vector<int> prios(t.ti->files().size(), static_cast<int>(file_priority::normal));
     auto apply = [&](const std::vector<std::int64_t>& idx, file_priority p) {
       for (auto i : idx) {
         if (i >= 0 && i < n) prios[static_cast<std::size_t>(visible[static_cast<std::size_t>(i)])] = static_cast<int>(p);
@@ -295,7 +297,7 @@ result<add_outcome, std::string> torrent_daemon::add(const add_request& req) {
   if (!paused && !t.queued) t.start_date = t.counted_until = now;
   add_outcome o;
   o.id = t.id;
-  o.name = t.ti ? t.ti->name : t.magnet_name;
+  o.name = t.ti ? t.ti->name() : t.magnet_name;
   o.info_hash = t.record.info_hash;
   ++run_.files_added;
   auto id = t.id;
@@ -467,7 +469,7 @@ void torrent_daemon::on_event(const event& e) {
           if (!t) return;
           if constexpr (std::is_same_v<E, events::metadata_received>) {
             auto ti = load_torrent_file(catalogue_.torrent_path(t->record.info_hash).string());
-            if (ti && ti->info_hash.same_torrent(t->record.info_hash)) {
+            if (ti && ti->info_hash().same_torrent(t->record.info_hash)) {
               t->ti = renamed_info(std::make_shared<const torrent_info>(std::move(*ti)), t->record);
             }
             table_.touch(t->id, unix_now());

@@ -29,8 +29,8 @@ int transmission_status(const daemon_torrent& t, const torrent_status& st) {
 
 std::vector<int> visible_files(const torrent_info& ti) {
   std::vector<int> out;
-  for (std::size_t i = 0; i < ti.files.size(); ++i) {
-    if (!ti.files[i].pad) out.push_back(static_cast<int>(i));
+  for (std::size_t i = 0; i < ti.files().size(); ++i) {
+    if (!ti.files()[i].pad) out.push_back(static_cast<int>(i));
   }
   return out;
 }
@@ -73,12 +73,9 @@ std::string tracker_host(const std::string& url) {
   return url.substr(0, end);
 }
 
-// BEP 48's convention: the last path component "announce..." becomes "scrape..."; else none.
-std::string scrape_url(const std::string& announce) {
-  const auto slash = announce.rfind('/');
-  if (slash == std::string::npos || announce.compare(slash + 1, 8, "announce") != 0) return "";
-  return announce.substr(0, slash + 1) + "scrape" + announce.substr(slash + 9);
-}
+// BEP 48's convention (tracker_scrape_url): the last path component "announce..." becomes
+// "scrape..."; else none. A udp:// tracker is scraped at its announce URL.
+std::string scrape_url(const std::string& announce) { return tracker_scrape_url(announce); }
 
 std::string flag_string(const peer_status& p) {
   std::string f;
@@ -141,7 +138,7 @@ std::string magnet_link(const daemon_torrent& t) {
   std::string m = "magnet:?";
   if (ih.has_v1()) m += "xt=urn:btih:" + ih.v1.to_hex();
   if (ih.has_v2()) m += std::string(ih.has_v1() ? "&" : "") + "xt=urn:btmh:1220" + ih.v2.to_hex();
-  const std::string name = t.ti ? t.ti->name : t.magnet_name;
+  const std::string name = t.ti ? t.ti->name() : t.magnet_name;
   if (!name.empty()) m += "&dn=" + percent_encode(name);
   for (const auto& tr : current_trackers(t)) m += "&tr=" + percent_encode(tr.url);
   return m;
@@ -187,7 +184,7 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
     if (o.contains(f)) continue;
     if (f == "id") o[f] = t.id;
     else if (f == "hashString") o[f] = hash_string(r.info_hash);
-    else if (f == "name") o[f] = ti ? ti->name : (t.magnet_name.empty() ? r.info_hash.to_hex() : t.magnet_name);
+    else if (f == "name") o[f] = ti ? ti->name() : (t.magnet_name.empty() ? r.info_hash.to_hex() : t.magnet_name);
     else if (f == "magnetLink") o[f] = magnet_link(t);
     else if (f == "torrentFile") o[f] = d.config_dir().string() + "/torrents/" + r.info_hash.to_hex() + ".torrent";
     else if (f == "labels") {
@@ -197,15 +194,15 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
     }
     else if (f == "totalSize") o[f] = st.total_size;
     else if (f == "pieceCount") o[f] = ti ? ti->num_pieces() : 0;
-    else if (f == "pieceSize") o[f] = ti ? ti->piece_length : 0;
-    else if (f == "comment") o[f] = ti ? ti->comment : "";
-    else if (f == "creator") o[f] = ti ? ti->created_by : "";
-    else if (f == "dateCreated") o[f] = ti ? ti->creation_date : 0;
-    else if (f == "isPrivate") o[f] = ti && ti->is_private;
+    else if (f == "pieceSize") o[f] = ti ? ti->piece_length() : 0;
+    else if (f == "comment") o[f] = ti ? ti->comment() : "";
+    else if (f == "creator") o[f] = ti ? ti->created_by() : "";
+    else if (f == "dateCreated") o[f] = ti ? ti->creation_date() : 0;
+    else if (f == "isPrivate") o[f] = ti && ti->is_private();
     else if (f == "webseeds") {
       json::array a;
       if (ti) {
-        for (const auto& w : ti->web_seeds) a.emplace_back(w);
+        for (const auto& w : ti->web_seeds()) a.emplace_back(w);
       }
       o[f] = std::move(a);
     }
@@ -283,7 +280,7 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
         const std::int64_t done = idx < files.size() ? files[idx].done : 0;
         const file_priority p = idx < prios.size() ? prios[idx] : file_priority::normal;
         if (f == "files") {
-          a.emplace_back(json::object{{"bytesCompleted", done}, {"length", ti->files[idx].size}, {"name", ti->files[idx].path}});
+          a.emplace_back(json::object{{"bytesCompleted", done}, {"length", ti->files()[idx].size}, {"name", ti->files()[idx].path}});
         } else if (f == "fileStats") {
           a.emplace_back(json::object{{"bytesCompleted", done}, {"wanted", p != file_priority::skip}, {"priority", rpc_priority(p)}});
         } else if (f == "priorities") {
@@ -314,9 +311,12 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
         json::object x{{"announce", tr.url}, {"id", entry.id}, {"scrape", scrape_url(tr.url)}, {"tier", entry.tier}};
         const bool ok = tr.announces > 0 && tr.failures == 0;
         x["announceState"] = status == 0 ? 0 : 1;
-        x["downloadCount"] = -1;
+        // The last successful scrape's figures (the primary swarm's: v1, else v2), else the
+        // last announce reply's, else -1 (Transmission 3.00's "unknown").
+        const bool scraped = tr.scrapes > 0;
+        x["downloadCount"] = tr.scrape.downloaded;
         x["hasAnnounced"] = tr.announces > 0 || tr.failures > 0;
-        x["hasScraped"] = false;
+        x["hasScraped"] = tr.last_scrape != 0;
         x["host"] = tracker_host(tr.url);
         x["isBackup"] = false;
         x["lastAnnouncePeerCount"] = tr.peers;
@@ -325,16 +325,16 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
         x["lastAnnounceSucceeded"] = ok;
         x["lastAnnounceTime"] = tr.last_announce;
         x["lastAnnounceTimedOut"] = false;
-        x["lastScrapeResult"] = "";
-        x["lastScrapeStartTime"] = 0;
-        x["lastScrapeSucceeded"] = false;
-        x["lastScrapeTime"] = 0;
-        x["lastScrapeTimedOut"] = false;
-        x["leecherCount"] = tr.leechers.value_or(-1);
+        x["lastScrapeResult"] = tr.scrape_error.empty() ? (tr.scrape_succeeded ? "Success" : "") : tr.scrape_error;
+        x["lastScrapeStartTime"] = tr.last_scrape_start;
+        x["lastScrapeSucceeded"] = tr.scrape_succeeded;
+        x["lastScrapeTime"] = tr.last_scrape;
+        x["lastScrapeTimedOut"] = tr.scrape_timed_out;
+        x["leecherCount"] = scraped && tr.scrape.incomplete >= 0 ? tr.scrape.incomplete : tr.leechers.value_or(-1);
         x["nextAnnounceTime"] = tr.next_announce;
-        x["nextScrapeTime"] = 0;
-        x["scrapeState"] = 0;
-        x["seederCount"] = tr.seeders.value_or(-1);
+        x["nextScrapeTime"] = tr.next_scrape;
+        x["scrapeState"] = static_cast<int>(tr.scrape_state);
+        x["seederCount"] = scraped && tr.scrape.complete >= 0 ? tr.scrape.complete : tr.seeders.value_or(-1);
         a.emplace_back(std::move(x));
       }
       o[f] = std::move(a);

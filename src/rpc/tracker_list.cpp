@@ -51,7 +51,7 @@ std::vector<tracker_entry> current_trackers(const daemon_torrent& t) {
   };
   if (t.ti) {
     int tier = 0;
-    for (const auto& urls : t.ti->trackers) {
+    for (const auto& urls : t.ti->trackers()) {
       for (const auto& url : urls) add(url, tier);
       ++tier;
     }
@@ -67,7 +67,7 @@ int next_tracker_id(const daemon_torrent& t) {
   if (t.record.trackers) return t.record.next_tracker_id;
   int next = 0;
   if (t.ti) {
-    for (const auto& urls : t.ti->trackers) next += static_cast<int>(urls.size());
+    for (const auto& urls : t.ti->trackers()) next += static_cast<int>(urls.size());
   } else if (auto m = parse_magnet(t.record.magnet_uri)) {
     next = static_cast<int>(m->trackers.size());
   }

@@ -115,7 +115,7 @@ void dht_driver::stop() {
 }
 
 void dht_driver::add_torrent(const std::shared_ptr<torrent>& t) {
-  if (stopped_ || !t || t->info().is_private) return;  // BEP 27: private torrents never use the DHT
+  if (stopped_ || !t || t->info().is_private()) return;  // BEP 27: private torrents never use the DHT
   auto l = std::make_shared<loop>(ex_);
   l->t = t;
   loops_.push_back(l);
@@ -153,7 +153,7 @@ asio::awaitable<void> dht_driver::run_loop(std::shared_ptr<loop> l) {
       {
         auto t = l->t.lock();
         // A magnet's metadata may turn out private (BEP 27): the DHT lookups stop then.
-        if (!t || t->state() == torrent_state::error || t->info().is_private) break;
+        if (!t || t->state() == torrent_state::error || t->info().is_private()) break;
         // The 20 bytes the DHT knows (BEP 5): a hybrid is looked up and announced under both
         // its v1 hash and its truncated v2 hash, two swarms (BEP 52).
         swarms = swarm_hashes(t->info_hash());

@@ -81,8 +81,8 @@ bool lsd_driver::add_torrent(const torrent_info& ti) {
   if (stopped_) return false;
   // The 20 bytes LSD carries (BEP 14): a hybrid's v1 hash and truncated v2 hash, its two
   // swarms (BEP 52); both go out in the same message while they are due together.
-  const auto swarms = swarm_hashes(ti.info_hash);
-  if (ti.is_private) {  // BEP 27: private torrents are never announced
+  const auto swarms = swarm_hashes(ti.info_hash());
+  if (ti.is_private()) {  // BEP 27: private torrents are never announced
     for (const auto& s : swarms) service_->remove(s.hash);
     return false;
   }

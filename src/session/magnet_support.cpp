@@ -5,16 +5,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/torrent_info_builder.hpp"
 #include "disk/resume_data.hpp"
 
 namespace tessera::detail {
 
 std::shared_ptr<const torrent_info> magnet_stand_in(const add_torrent_params& params) {
-  auto ti = std::make_shared<torrent_info>();
-  ti->info_hash = params.info_hash;
-  ti->name = params.name.empty() ? params.info_hash.to_hex() : params.name;
-  for (const auto& url : params.trackers) ti->trackers.push_back({url});
-  return ti;
+  torrent_info_builder b;
+  b.info_hash = params.info_hash;
+  b.name = params.name.empty() ? params.info_hash.to_hex() : params.name;
+  for (const auto& url : params.trackers) b.trackers.push_back({url});
+  return std::make_shared<const torrent_info>(std::move(b).build());
 }
 
 void save_torrent_file(const std::string& dir, const info_hash_t& info_hash, const std::string& torrent_file) {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/torrent_info_builder.hpp"
+
 namespace tessera::detail {
 
 std::filesystem::path resume_path(const std::string& state_dir, const info_hash_t& info_hash) {
@@ -39,8 +41,8 @@ loaded_resume load_resume(const std::string& state_dir, const info_hash_t& info_
     // The decoder checked the info bytes against every hash of the file, which names the same
     // torrent as the magnet; the torrent keeps the magnet's hashes (as after a metadata fetch).
     if (parsed) {
-      parsed->info_hash = info_hash;
-      out.info = std::make_shared<const torrent_info>(std::move(*parsed));
+      out.info = std::make_shared<const torrent_info>(
+          edited(*parsed, [&](torrent_info_builder& b) { b.info_hash = info_hash; }));
       // Decoded without the torrent: check it against the metadata now.
       auto again = decode_resume_data(*bytes, *out.info);
       if (!again) {

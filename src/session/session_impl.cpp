@@ -143,12 +143,12 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
   }
   // Resume data (read here, off the network thread). A magnet whose resume data holds the
   // metadata becomes a full torrent at once.
-  const info_hash_t resume_ih = params.ti ? params.ti->info_hash : params.info_hash;
+  const info_hash_t resume_ih = params.ti ? params.ti->info_hash() : params.info_hash;
   auto loaded = load_resume(settings_.state_dir, resume_ih, params.ti.get(), params.save_path);
   if (!params.ti && loaded.info) {
-    auto full = std::make_shared<torrent_info>(*loaded.info);
-    for (const auto& url : params.trackers) full->trackers.push_back({url});
-    params.ti = std::move(full);
+    auto tiers = loaded.info->trackers();
+    for (const auto& url : params.trackers) tiers.push_back({url});
+    params.ti = std::make_shared<const torrent_info>(loaded.info->with_trackers(std::move(tiers)));
   }
   struct outcome {
     std::error_code ec;
@@ -159,16 +159,16 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     const bool magnet = !params.ti;
     const bool overwrite = params.overwrite_existing_files.value_or(settings_.overwrite_existing_files);
     auto ti = magnet ? magnet_stand_in(params) : params.ti;
-    if (!ti->info_hash.has_v1() && !ti->info_hash.has_v2()) {
+    if (!ti->info_hash().has_v1() && !ti->info_hash().has_v2()) {
       return {std::make_error_code(std::errc::invalid_argument), "the torrent has no info-hash", {}};
     }
-    if (torrents_.contains_any(ti->info_hash)) {
+    if (torrents_.contains_any(ti->info_hash())) {
       return {std::make_error_code(std::errc::file_exists),
-              "torrent " + ti->info_hash.to_hex() + " is already in the session", {}};
+              "torrent " + ti->info_hash().to_hex() + " is already in the session", {}};
     }
-    if (removing_.contains_any(ti->info_hash)) {
+    if (removing_.contains_any(ti->info_hash())) {
       return {std::make_error_code(std::errc::device_or_resource_busy),
-              "torrent " + ti->info_hash.to_hex() + " is still being removed", {}};
+              "torrent " + ti->info_hash().to_hex() + " is still being removed", {}};
     }
     std::shared_ptr<storage> st;
     if (magnet) {
@@ -188,7 +188,7 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     ctx.save_path = params.save_path;
     ctx.start_paused = params.paused;
     ctx.resume = loaded.data;
-    ctx.resume_file = resume_path(settings_.state_dir, ti->info_hash);
+    ctx.resume_file = resume_path(settings_.state_dir, ti->info_hash());
     ctx.make_storage = [factory = params.storage, overwrite, pool = open_files_](
                            std::shared_ptr<const torrent_info> full, const std::filesystem::path& save)
         -> result<std::shared_ptr<storage>, storage_error> {
@@ -200,7 +200,7 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
       return created;
     };
     ctx.on_metadata = [dir = settings_.state_dir](const torrent_info& full, const std::string& file) {
-      save_torrent_file(dir, full.info_hash, file);
+      save_torrent_file(dir, full.info_hash(), file);
     };
     ctx.ex = io_.get_executor();
     ctx.file_priorities = params.file_priorities;
@@ -227,15 +227,15 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
       };
     }
     auto t = std::make_shared<torrent>(std::move(ctx), ti, std::move(st), std::move(peers));
-    torrents_.insert(ti->info_hash, t);
-    emit(events::torrent_added{ti->info_hash});
+    torrents_.insert(ti->info_hash(), t);
+    emit(events::torrent_added{ti->info_hash()});
     t->start();
     if (dht_) dht_->add_torrent(t);
     if (dht_) add_torrent_dht_nodes(io_.get_executor(), dht_, *ti);  // BEP 5 `nodes`; not for private ones
     // BEP 14: a torrent checking its data would turn peers away, so it is announced when the
     // check ends (on_torrent_event); a magnet at once (LSD may be its only source of peers).
     if (lsd_ && t->state() != torrent_state::checking) lsd_->add_torrent(t->info());
-    return {{}, {}, torrent_handle(weak_from_this(), t, ti->info_hash)};
+    return {{}, {}, torrent_handle(weak_from_this(), t, ti->info_hash())};
   });
   if (!r) return fail(std::make_error_code(std::errc::no_such_process), "the session is stopped");
   if (r->ec) return fail(r->ec, std::move(r->message));

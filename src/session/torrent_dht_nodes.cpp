@@ -40,10 +40,10 @@ asio::awaitable<void> resolve_and_add(std::weak_ptr<dht_driver> dht, dht_node_ad
 }  // namespace
 
 void add_torrent_dht_nodes(asio::any_io_executor ex, const std::weak_ptr<dht_driver>& dht, const torrent_info& ti) {
-  if (ti.is_private || ti.dht_nodes.empty()) return;
+  if (ti.is_private() || ti.dht_nodes().empty()) return;
   auto d = dht.lock();
   if (!d) return;
-  for (const auto& node : ti.dht_nodes) {
+  for (const auto& node : ti.dht_nodes()) {
     boost::system::error_code ec;
     const auto addr = asio::ip::make_address(node.host, ec);
     if (!ec) {
@@ -52,7 +52,7 @@ void add_torrent_dht_nodes(asio::any_io_executor ex, const std::weak_ptr<dht_dri
       asio::co_spawn(ex, resolve_and_add(dht, node), asio::detached);
     }
   }
-  spdlog::debug("dht: {} bootstrap nodes from the .torrent of {}", ti.dht_nodes.size(), ti.info_hash.to_hex());
+  spdlog::debug("dht: {} bootstrap nodes from the .torrent of {}", ti.dht_nodes().size(), ti.info_hash().to_hex());
 }
 
 }  // namespace tessera::detail

@@ -12,7 +12,7 @@ namespace tessera::detail {
 
 class dht_driver;
 
-/// Hands `ti.dht_nodes` to the DHT (dht_driver::add_node pings each one and adds it to the
+/// Hands `ti.dht_nodes()` to the DHT (dht_driver::add_node pings each one and adds it to the
 /// routing table if it answers). Ignored for a private torrent (BEP 27: no DHT at all). IP
 /// literals are added at once; host names are resolved asynchronously (10 s deadline each, at
 /// most 4 addresses kept per name; a failure is logged and skips that entry). Network thread

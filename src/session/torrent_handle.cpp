@@ -6,6 +6,7 @@
 #include <boost/url/grammar/ci_string.hpp>
 #include <boost/url/parse.hpp>
 
+#include "discovery/scraper.hpp"
 #include "session/session_impl.hpp"
 #include "tessera/session.hpp"
 #include "torrent/torrent.hpp"
@@ -43,6 +44,8 @@ result<std::vector<tracker_status>> torrent_handle::trackers() const {
     return t.tracker_statuses();
   });
 }
+
+std::string tracker_scrape_url(std::string_view announce_url) { return detail::scrape_url_of(announce_url); }
 
 bool is_valid_tracker_url(std::string_view url) {
   if (url.size() > 2048) return false;
@@ -123,6 +126,10 @@ result<bool> torrent_handle::force_reannounce() const {
     t.force_reannounce();
     return true;
   });
+}
+
+result<bool> torrent_handle::scrape_tracker(int index) const {
+  return detail::session_impl::call(*this, [index](detail::torrent& t) { return t.scrape_tracker(index); });
 }
 
 result<bool> torrent_handle::move_storage(const std::filesystem::path& new_save_path) const {

@@ -573,7 +573,7 @@ std::int64_t peer_connection::impl::requestable_piece_size(piece_index piece) co
   const auto& ti = host.info();
   // libtorrent 2.0 lays a v2-only torrent out with padding after its last file too, so its last
   // piece is a whole piece to it; the bytes past our end are that padding (zeros).
-  if (ti.lacks_v1_pieces() && piece.value == ti.num_pieces() - 1) return ti.piece_length;
+  if (ti.lacks_v1_pieces() && piece.value == ti.num_pieces() - 1) return ti.piece_length();
   return ti.piece_size(piece);
 }
 

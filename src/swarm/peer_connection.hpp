@@ -109,9 +109,9 @@ class peer_host {
   /// `request` and `cancel`. Default: true.
   virtual bool has_metadata() const { return true; }
   /// The raw info dictionary served to peers' ut_metadata requests; empty: requests are answered
-  /// with `reject`. Default: info().info_bytes once has_metadata().
+  /// with `reject`. Default: info().info_bytes() once has_metadata().
   virtual std::string_view metadata() const {
-    return has_metadata() ? std::string_view(info().info_bytes) : std::string_view();
+    return has_metadata() ? std::string_view(info().info_bytes()) : std::string_view();
   }
   /// Offer ut_pex in our extended handshake and accept the peer's ut_pex messages. False for
   /// private torrents (BEP 27). Default: false.

@@ -30,16 +30,6 @@ piece_picker make_picker(const torrent_info& ti) {
   return piece_picker(n, blocks_of(ti, 0), blocks_of(ti, n - 1));
 }
 
-// Source address of outgoing peer connections and tracker announces: the listen interface when
-// it is an IP literal, so peers and trackers see the address we listen on; nullopt otherwise.
-std::optional<boost::asio::ip::address> outgoing_address(const session_settings& s) {
-  if (s.listen_interface.empty()) return std::nullopt;
-  boost::system::error_code ec;
-  auto a = boost::asio::ip::make_address(s.listen_interface, ec);
-  if (ec || a.is_unspecified()) return std::nullopt;
-  return a;
-}
-
 // Our listen interface is a loopback address: peers we hear of on loopback are reachable and
 // legitimate (a test swarm on 127.0.0.x), so the peer list accepts them (is_dialable_peer).
 bool on_loopback(const session_settings& s) {
@@ -65,6 +55,14 @@ std::int32_t block_length(std::int32_t piece_size, block_index b) {
 
 }  // namespace
 
+std::optional<boost::asio::ip::address> outgoing_address(const session_settings& s) {
+  if (s.listen_interface.empty()) return std::nullopt;
+  boost::system::error_code ec;
+  auto a = boost::asio::ip::make_address(s.listen_interface, ec);
+  if (ec || a.is_unspecified()) return std::nullopt;
+  return a;
+}
+
 torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
                  std::shared_ptr<storage> st, std::vector<endpoint> initial_peers,
                  torrent_limits limits)
@@ -82,7 +80,7 @@ torrent::torrent(torrent_context ctx, std::shared_ptr<const torrent_info> ti,
   reset_pieces();  // also applies the priorities (a magnet's once its metadata arrived)
   if (!storage_) {  // a magnet link: the metadata comes from peers first
     has_metadata_ = false;
-    metadata_fetch_ = std::make_unique<metadata_fetch>(ti_->info_hash);
+    metadata_fetch_ = std::make_unique<metadata_fetch>(ti_->info_hash());
     state_ = torrent_state::downloading_metadata;
   }
 }
@@ -146,7 +144,7 @@ std::function<std::optional<storage_error>(const bitfield&)> torrent::claim_file
   if (!own) return {};
   // The files an earlier run recorded as its own (first check only: a recheck has no resume data).
   if (ctx_.resume) own->adopt_files(ctx_.resume->owned_files);
-  std::vector<bool> wanted(ti_->files.size(), true);
+  std::vector<bool> wanted(ti_->files().size(), true);
   for (std::size_t i = 0; i < file_prios_.size() && i < wanted.size(); ++i)
     wanted[i] = file_prios_[i] != file_priority::skip;
   // Runs on the disk thread that ends the check: files of verified pieces become the torrent's,
@@ -167,7 +165,7 @@ void torrent::on_checked(check_result r) {
   }
   pieces_checked_ = ti_->num_pieces();
   if (ctx_.emit) {
-    ctx_.emit(events::torrent_checked{ti_->info_hash, picker_.num_have(), ti_->num_pieces()});
+    ctx_.emit(events::torrent_checked{ti_->info_hash(), picker_.num_have(), ti_->num_pieces()});
   }
   if (picker_.is_complete()) {
     become_seed();
@@ -200,17 +198,18 @@ void torrent::start_swarm() {
 }
 
 void torrent::start_announcing() {
-  if (!announcers_.empty() || ti_->trackers.empty()) return;
+  if (!announcers_.empty() || ti_->trackers().empty()) return;
   // One announcer per swarm (BEP 52): a hybrid announces its v1 hash and its truncated v2 hash
   // to every tracker, so that v1-only peers and peers that know only the v2 hash both find it.
   // Both carry the same `key` (as libtorrent's do), so a tracker can tell it is one client.
-  const auto swarms = swarm_hashes(ti_->info_hash);
+  const auto swarms = swarm_hashes(ti_->info_hash());
   const std::uint32_t key = std::uniform_int_distribution<std::uint32_t>(1)(choker_rng_);
   for (std::size_t i = 0; i < swarms.size(); ++i) {
-    announcers_.push_back(std::make_shared<announcer>(ctx_.ex, ctx_.udp, ti_->trackers,
+    announcers_.push_back(std::make_shared<announcer>(ctx_.ex, ctx_.udp, ti_->trackers(),
                                                       announcer_callbacks(swarms[i], i == 0, key)));
   }
   for (auto& a : announcers_) a->start();
+  start_scraping();
 }
 
 announcer::callbacks torrent::announcer_callbacks(swarm_hash swarm, bool primary, std::uint32_t key) {
@@ -252,7 +251,7 @@ announcer::callbacks torrent::announcer_callbacks(swarm_hash swarm, bool primary
     int connected = 0;
     for (const auto& [k, c] : t->conns_) connected += c.counted ? 1 : 0;
     if (connected == 0 && t->ctx_.emit) {
-      t->ctx_.emit(events::tracker_error{t->ti_->info_hash, e.message});
+      t->ctx_.emit(events::tracker_error{t->ti_->info_hash(), e.message});
     }
   };
   cb.on_reply = [weak](const std::string& url, const announce_response& r) {
@@ -267,7 +266,8 @@ announcer::callbacks torrent::announcer_callbacks(swarm_hash swarm, bool primary
     ts.seeders = r.complete >= 0 ? std::optional<int>(static_cast<int>(r.complete)) : std::nullopt;
     ts.leechers = r.incomplete >= 0 ? std::optional<int>(static_cast<int>(r.incomplete)) : std::nullopt;
     ts.message = r.warning;
-    if (t->ctx_.emit) t->ctx_.emit(events::tracker_reply{t->ti_->info_hash, url, ts.peers});
+    if (t->ctx_.emit) t->ctx_.emit(events::tracker_reply{t->ti_->info_hash(), url, ts.peers});
+    if (t->scraper_) t->scraper_->announced();
   };
   cb.on_error = [weak](const std::string& url, const tracker_error& e) {
     auto t = weak.lock();
@@ -293,6 +293,7 @@ boost::asio::awaitable<void> torrent::stop() {
   auto self = shared_from_this();  // keep alive across the awaits
   close_all_connections(std::make_error_code(std::errc::operation_canceled));
   read_cache_.clear();
+  scraper_.reset();
   if (!announcers_.empty()) {
     // Every swarm's `stopped` at once, all within stop_announce_timeout.
     auto announcers = std::move(announcers_);
@@ -322,10 +323,10 @@ void torrent::fail(const std::string& message) {
   set_state(torrent_state::error);
   set_running(false);
   error_ = message;
-  spdlog::error("torrent {}: {}", ti_->name, error_);
+  spdlog::error("torrent {}: {}", ti_->name(), error_);
   close_all_connections(std::make_error_code(std::errc::io_error));
   stop_announcing();
-  if (ctx_.emit) ctx_.emit(events::torrent_error{ti_->info_hash, error_});
+  if (ctx_.emit) ctx_.emit(events::torrent_error{ti_->info_hash(), error_});
 }
 
 void torrent::become_seed() {
@@ -334,7 +335,7 @@ void torrent::become_seed() {
   save_resume();  // the finished state is worth keeping at once
   if (!finished_emitted_) {
     finished_emitted_ = true;
-    if (ctx_.emit) ctx_.emit(events::torrent_finished{ti_->info_hash});
+    if (ctx_.emit) ctx_.emit(events::torrent_finished{ti_->info_hash()});
   }
   // Seeds have nothing for us and want nothing from us.
   std::vector<std::shared_ptr<peer_connection>> seeds;
@@ -550,7 +551,7 @@ void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::h
     return refuse("session connections per address or subnet");
   }
   peer_key key = next_key_++;
-  auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, remote,
+  auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash(), remote,
                                                connection_settings());
   connection_entry e;
   e.conn = conn;
@@ -564,8 +565,8 @@ void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::h
 
 void torrent::release_stuck_pieces() {
   if (state_ != torrent_state::downloading) return;
-  const std::int64_t budget = std::max<std::int64_t>(limits_.max_assembling_bytes, 2 * ti_->piece_length);
-  if (std::int64_t(buffers_.num_active()) * ti_->piece_length < budget) return;
+  const std::int64_t budget = std::max<std::int64_t>(limits_.max_assembling_bytes, 2 * ti_->piece_length());
+  if (std::int64_t(buffers_.num_active()) * ti_->piece_length() < budget) return;
   // At the memory cap, a partly received piece that no connected peer has blocks new pieces
   // forever: give its blocks up (they count as wasted) so the slot serves a piece we can get.
   bool released = false;
@@ -606,8 +607,8 @@ void torrent::connect_candidates() {
     auto pcs = connection_settings();
     // The hash of the swarm the address came from (BEP 52): a peer found only under a hybrid's
     // v2 hash may not know its v1 hash.
-    pcs.outgoing_info_hash = handshake_hash(ti_->info_hash, peers_.found_in(*ep));
-    auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash, *ep, pcs);
+    pcs.outgoing_info_hash = handshake_hash(ti_->info_hash(), peers_.found_in(*ep));
+    auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash(), *ep, pcs);
     connection_entry e;
     e.conn = conn;
     e.remote = *ep;
@@ -711,7 +712,7 @@ bool torrent::on_handshake(peer_connection& c, const wire::handshake& h) {
   const auto addr = it->second.remote.address();
   if (ctx_.budget && !ctx_.budget->host_has_room(addr)) {
     spdlog::debug("torrent {}: {} refused: the session's connections per address or subnet are taken",
-                  ti_->name, endpoint_to_string(it->second.remote));
+                  ti_->name(), endpoint_to_string(it->second.remote));
     return false;
   }
   it->second.counted = true;
@@ -725,7 +726,7 @@ bool torrent::on_handshake(peer_connection& c, const wire::handshake& h) {
       auto t = weak.lock();
       auto conn = wc.lock();
       if (!t || !conn || conn->is_closed() || !t->ctx_.emit) return;
-      t->ctx_.emit(events::peer_connected{t->ti_->info_hash, ep, conn->client_name()});
+      t->ctx_.emit(events::peer_connected{t->ti_->info_hash(), ep, conn->client_name()});
     });
   }
   return true;
@@ -778,14 +779,14 @@ void torrent::pick_blocks_of(peer_connection& c, const bitfield& peer_has, int m
                              std::vector<block_address>& out) {
   if (stopped_ || state_ != torrent_state::downloading || max <= 0) return;
   // Back-pressure: the disk is behind; request_more_all() resumes when a write completes.
-  if (buffers_.bytes_at_disk() >= std::max<std::int64_t>(limits_.max_disk_queue_bytes, 2 * ti_->piece_length)) {
+  if (buffers_.bytes_at_disk() >= std::max<std::int64_t>(limits_.max_disk_queue_bytes, 2 * ti_->piece_length())) {
     return;
   }
   // Memory bound: start no new piece once the active pieces would take more than
   // max_assembling_bytes; blocks of active pieces are always fine. This holds in endgame too:
   // endgame only duplicates requests of pieces that are active already.
-  const std::int64_t budget = std::max<std::int64_t>(limits_.max_assembling_bytes, 2 * ti_->piece_length);
-  const std::int64_t budget_pieces = budget / std::max<std::int64_t>(1, ti_->piece_length);
+  const std::int64_t budget = std::max<std::int64_t>(limits_.max_assembling_bytes, 2 * ti_->piece_length());
+  const std::int64_t budget_pieces = budget / std::max<std::int64_t>(1, ti_->piece_length());
   // Ask the picker for no more than can be kept, so it does not start (and we abort) many pieces.
   const std::int64_t room_new = std::max<std::int64_t>(0, budget_pieces - buffers_.num_active());
   std::int64_t allowance =
@@ -904,7 +905,7 @@ void torrent::on_piece_written(piece_write_result r) {
     c->send_have(r.piece);
     c->update_interest();
   }
-  if (ctx_.emit) ctx_.emit(events::piece_verified{ti_->info_hash, r.piece});
+  if (ctx_.emit) ctx_.emit(events::piece_verified{ti_->info_hash(), r.piece});
   note_file_pieces(r.piece);
   if (picker_.is_complete()) {
     become_seed();
@@ -947,7 +948,7 @@ void torrent::on_hash_failed(piece_index p, const std::vector<peer_key>& block_f
   for (const auto& [addr, n] : counts) {
     who += (who.empty() ? "" : ", ") + addr.to_string() + " x" + std::to_string(n);
   }
-  spdlog::warn("torrent {}: piece {} failed the hash check (blocks from {})", ti_->name, p.value,
+  spdlog::warn("torrent {}: piece {} failed the hash check (blocks from {})", ti_->name(), p.value,
                who.empty() ? "unknown peers" : who);
   if (counts.size() == 1 && every_block_known) {
     ban_peer(counts.front().first,
@@ -980,7 +981,7 @@ void torrent::on_hash_passed_after_failure(piece_index p, const std::vector<sha1
 
 void torrent::ban_peer(const boost::asio::ip::address& addr, const std::string& why) {
   if (peers_.is_banned(addr)) return;
-  spdlog::warn("torrent {}: banning {}: {}", ti_->name, addr.to_string(), why);
+  spdlog::warn("torrent {}: banning {}: {}", ti_->name(), addr.to_string(), why);
   peers_.ban(addr);
   std::vector<std::shared_ptr<peer_connection>> victims;
   for (auto& [key, c] : conns_) {
@@ -1018,7 +1019,7 @@ void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
   }
   if (!c.am_choking() && !stopped_) post_rechoke();  // its upload slot is free
   if (e.counted && ctx_.emit) {
-    ctx_.emit(events::peer_disconnected{ti_->info_hash, endpoint_to_string(e.remote), reason.message()});
+    ctx_.emit(events::peer_disconnected{ti_->info_hash(), endpoint_to_string(e.remote), reason.message()});
   }
   // The connection's own coroutines may still be running this call: release our reference later.
   boost::asio::post(ctx_.ex, [conn = std::move(e.conn)] {});
@@ -1032,8 +1033,8 @@ torrent_status torrent::status() const {
   s.state = paused_ ? torrent_state::paused : state_;
   s.is_paused = paused_;
   s.save_path = save_path_;
-  s.info_hash = ti_->info_hash;
-  s.name = ti_->name;
+  s.info_hash = ti_->info_hash();
+  s.name = ti_->name();
   s.total_size = total_wanted_;
   s.total_done = done_bytes_;
   s.total_downloaded = downloaded_;

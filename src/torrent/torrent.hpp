@@ -23,6 +23,7 @@
 
 #include "core/piece_picker.hpp"
 #include "core/v2_hash_store.hpp"
+#include "discovery/scraper.hpp"
 #include "discovery/swarm_hashes.hpp"
 #include "discovery/tracker.hpp"
 #include "disk/disk_io.hpp"
@@ -110,6 +111,11 @@ struct torrent_limits {
   read_window_policy read_windows;
 };
 
+/// Source address of outgoing peer connections, tracker announces and scrapes: the listen
+/// interface when it is an IP literal, so peers and trackers see the address we listen on;
+/// nullopt otherwise.
+std::optional<boost::asio::ip::address> outgoing_address(const session_settings& s);
+
 class torrent final : public peer_host, public std::enable_shared_from_this<torrent> {
  public:
   using endpoint = boost::asio::ip::tcp::endpoint;
@@ -163,6 +169,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   result<bool> force_recheck();
   /// See torrent_handle::force_reannounce.
   void force_reannounce();
+  /// See torrent_handle::scrape_tracker (torrent_scrape.cpp). Errors: invalid_argument for an
+  /// index out of range.
+  result<bool> scrape_tracker(int index);
   /// See torrent_handle::move_storage. Errors: operation_not_permitted without metadata or while
   /// a move runs.
   result<bool> move_storage(std::filesystem::path new_save_path);
@@ -204,7 +213,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   bool piece_hash_known(piece_index p) const;
 
   /// The info-hashes the torrent was added with (stable for its life in the session).
-  const info_hash_t& info_hash() const { return ti_->info_hash; }
+  const info_hash_t& info_hash() const { return ti_->info_hash(); }
   torrent_state state() const { return state_; }
   /// Highest piece-buffer memory seen so far: assembling plus queued at the disk, in bytes (for
   /// tests and diagnostics of the memory bound).
@@ -277,15 +286,15 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void read_block(piece_index p, std::int32_t begin, std::int32_t length,
                   read_handler done) override;
   void on_peer_interest(peer_connection& c, bool interested) override;
-  std::uint16_t dht_port() const override { return ti_->is_private ? 0 : ctx_.dht_port; }
+  std::uint16_t dht_port() const override { return ti_->is_private() ? 0 : ctx_.dht_port; }
   bool has_metadata() const override { return has_metadata_; }
-  bool pex_enabled() const override { return ctx_.settings.enable_pex && !ti_->is_private; }
+  bool pex_enabled() const override { return ctx_.settings.enable_pex && !ti_->is_private(); }
   std::uint16_t listen_port() const override { return ctx_.settings.listen_port; }
   void on_extension_handshake(peer_connection& c, const extension_handshake& h) override;
   void on_metadata_message(peer_connection& c, const metadata_message& m) override;
   void on_pex(peer_connection& c, const pex_message& m) override;
   void on_peer_dht_port(peer_connection& c, std::uint16_t port) override {
-    if (!ti_->is_private && ctx_.dht_port != 0 && ctx_.on_dht_node) ctx_.on_dht_node(c.remote().address(), port);
+    if (!ti_->is_private() && ctx_.dht_port != 0 && ctx_.on_dht_node) ctx_.on_dht_node(c.remote().address(), port);
   }
   // BEP 52 hash messages (torrent_hashes.cpp): requests answered from v2_hashes() (piece layer
   // and above from its tree; block hashes by reading the pieces back, at most
@@ -346,6 +355,14 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// Starts an announcer for ti_->trackers (announcing `started`) unless one runs or there is no
   /// tracker. Part of start_swarm.
   void start_announcing();
+  /// Starts the scraper for ti_->trackers beside the announcers (torrent_scrape.cpp); part of
+  /// start_announcing. Stopped by stop_announcing.
+  void start_scraping();
+  /// The scraper's callbacks: they fill tracker_status_'s scrape fields.
+  scraper::callbacks scraper_callbacks();
+  /// The scrape fields of `ts` that come from the scraper now: scrape_url, scrape_state,
+  /// next_scrape.
+  void fill_scrape_status(tracker_status& ts) const;
   /// Whether the torrent announces now: started, not paused, stopped, checking or in error.
   bool swarm_running() const;
   /// A pending recheck, move or rename starts once no piece is waiting for the disk (called every
@@ -482,6 +499,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// each with its own events (`started`, `completed`, `stopped`) and intervals, as libtorrent 2.0
   /// does; both report the torrent's whole counters.
   std::vector<std::shared_ptr<announcer>> announcers_;
+  /// Scrapes every tracker of the list for every swarm (BEP 48, BEP 15), while announcing; null
+  /// otherwise.
+  std::unique_ptr<scraper> scraper_;
   std::uint64_t ticks_ = 0;  // see ticks()
 
   std::unordered_map<peer_key, connection_entry> conns_;

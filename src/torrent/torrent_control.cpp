@@ -17,8 +17,8 @@ namespace {
 
 /// Pieces [first, last] that hold bytes of file `f` (none for an empty file: first > last).
 std::pair<int, int> piece_range(const torrent_info& ti, const file_entry& f) {
-  if (f.size <= 0 || ti.piece_length <= 0) return {1, 0};
-  return {static_cast<int>(f.offset / ti.piece_length), static_cast<int>((f.offset + f.size - 1) / ti.piece_length)};
+  if (f.size <= 0 || ti.piece_length() <= 0) return {1, 0};
+  return {static_cast<int>(f.offset / ti.piece_length()), static_cast<int>((f.offset + f.size - 1) / ti.piece_length())};
 }
 
 }  // namespace
@@ -27,7 +27,7 @@ void torrent::set_state(torrent_state s) {
   if (state_ == s) return;
   const torrent_state from = state_;
   state_ = s;
-  if (ctx_.emit) ctx_.emit(events::state_changed{ti_->info_hash, from, s});
+  if (ctx_.emit) ctx_.emit(events::state_changed{ti_->info_hash(), from, s});
 }
 
 void torrent::set_running(bool running) {
@@ -71,6 +71,7 @@ int torrent::unchoke_slots() const {
 }
 
 void torrent::stop_announcing() {
+  scraper_.reset();
   auto announcers = std::move(announcers_);
   announcers_.clear();
   for (auto& a : announcers) {
@@ -90,14 +91,14 @@ void torrent::pause() {
   stop_announcing();
   read_cache_.clear();
   save_resume();
-  if (ctx_.emit) ctx_.emit(events::torrent_paused{ti_->info_hash});
+  if (ctx_.emit) ctx_.emit(events::torrent_paused{ti_->info_hash()});
 }
 
 void torrent::resume() {
   if (!paused_ || stopped_ || moving_) return;
   paused_ = false;
   if (state_ != torrent_state::error) set_running(true);
-  if (ctx_.emit) ctx_.emit(events::torrent_resumed{ti_->info_hash});
+  if (ctx_.emit) ctx_.emit(events::torrent_resumed{ti_->info_hash()});
   // While checking, on_checked starts the swarm; in error there is nothing to run.
   if (!started_ || state_ == torrent_state::checking || state_ == torrent_state::error) return;
   peers_.allow_reconnect_now();  // we closed those connections ourselves
@@ -117,6 +118,7 @@ result<bool> torrent::force_recheck() {
 }
 
 void torrent::force_reannounce() {
+  if (scraper_) scraper_->after_next_announce();
   for (auto& a : announcers_) a->reannounce();
 }
 
@@ -155,7 +157,7 @@ void torrent::run_pending_disk_work() {
     finished_emitted_ = false;
     ctx_.resume.reset();  // a recheck hashes everything
     if (state_ == torrent_state::error) error_.clear();
-    spdlog::info("torrent {}: recheck", ti_->name);
+    spdlog::info("torrent {}: recheck", ti_->name());
     start_check();
     return;
   }
@@ -191,8 +193,8 @@ void torrent::run_pending_disk_work() {
         } else {
           error = r.error().message();
         }
-        if (!error.empty()) spdlog::warn("torrent {}: move to {} failed: {}", t->ti_->name, target.string(), error);
-        if (t->ctx_.emit) t->ctx_.emit(events::storage_moved{t->ti_->info_hash, target.string(), error});
+        if (!error.empty()) spdlog::warn("torrent {}: move to {} failed: {}", t->ti_->name(), target.string(), error);
+        if (t->ctx_.emit) t->ctx_.emit(events::storage_moved{t->ti_->info_hash(), target.string(), error});
         t->end_file_operation();
       });
 }
@@ -209,7 +211,7 @@ void torrent::end_file_operation() {
 // --- file completion -----------------------------------------------------------------------
 
 void torrent::count_file_pieces() {
-  const auto& files = ti_->files;
+  const auto& files = ti_->files();
   file_pieces_left_.assign(files.size(), 0);
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (files[i].pad) continue;
@@ -220,8 +222,8 @@ void torrent::count_file_pieces() {
 
 void torrent::note_file_pieces(piece_index p) {
   if (file_pieces_left_.empty()) return;
-  const auto& files = ti_->files;
-  const std::int64_t begin = std::int64_t{p.value} * ti_->piece_length;
+  const auto& files = ti_->files();
+  const std::int64_t begin = std::int64_t{p.value} * ti_->piece_length();
   const std::int64_t end = begin + ti_->piece_size(p);
   // Files are in offset order: find the first that ends after `begin`.
   auto it = std::lower_bound(files.begin(), files.end(), begin,
@@ -230,7 +232,7 @@ void torrent::note_file_pieces(piece_index p) {
     const auto i = static_cast<std::size_t>(it - files.begin());
     if (it->pad || it->size == 0 || file_pieces_left_[i] <= 0) continue;
     if (--file_pieces_left_[i] == 0 && ctx_.emit) {
-      ctx_.emit(events::file_completed{ti_->info_hash, file_index{static_cast<std::int32_t>(i)}});
+      ctx_.emit(events::file_completed{ti_->info_hash(), file_index{static_cast<std::int32_t>(i)}});
     }
   }
 }
@@ -240,7 +242,7 @@ void torrent::note_file_pieces(piece_index p) {
 std::vector<file_status> torrent::file_statuses() const {
   std::vector<file_status> out;
   if (!has_metadata_) return out;
-  for (const auto& f : ti_->files) {
+  for (const auto& f : ti_->files()) {
     file_status fs;
     fs.path = f.path;
     fs.size = f.size;
@@ -248,7 +250,7 @@ std::vector<file_status> torrent::file_statuses() const {
     auto [first, last] = piece_range(*ti_, f);
     for (int p = first; p <= last; ++p) {
       if (!picker_.have(piece_index{p})) continue;
-      const std::int64_t pb = std::int64_t{p} * ti_->piece_length;
+      const std::int64_t pb = std::int64_t{p} * ti_->piece_length();
       const std::int64_t pe = pb + ti_->piece_size(piece_index{p});
       fs.done += std::min(pe, f.offset + f.size) - std::max(pb, f.offset);
     }
@@ -311,13 +313,14 @@ std::vector<tracker_status> torrent::tracker_statuses() const {
     const auto wait = std::max(*due - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
     next = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + std::chrono::ceil<std::chrono::seconds>(wait).count();
   }
-  for (std::size_t tier = 0; tier < ti_->trackers.size(); ++tier) {
-    for (const auto& url : ti_->trackers[tier]) {
+  for (std::size_t tier = 0; tier < ti_->trackers().size(); ++tier) {
+    for (const auto& url : ti_->trackers()[tier]) {
       tracker_status ts;
       if (auto it = tracker_status_.find(url); it != tracker_status_.end()) ts = it->second;
       ts.url = url;
       ts.tier = static_cast<int>(tier);
       ts.next_announce = next;
+      fill_scrape_status(ts);
       out.push_back(std::move(ts));
     }
   }

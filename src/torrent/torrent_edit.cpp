@@ -17,11 +17,9 @@ bool torrent::swarm_running() const {
 }
 
 void torrent::replace_trackers(std::vector<std::vector<std::string>> tiers) {
-  auto edited = std::make_shared<torrent_info>(*ti_);
-  edited->trackers = std::move(tiers);
-  ti_ = std::move(edited);
+  ti_ = std::make_shared<const torrent_info>(ti_->with_trackers(std::move(tiers)));
   std::unordered_set<std::string> kept;
-  for (const auto& tier : ti_->trackers) kept.insert(tier.begin(), tier.end());
+  for (const auto& tier : ti_->trackers()) kept.insert(tier.begin(), tier.end());
   std::erase_if(tracker_status_, [&](const auto& entry) { return !kept.count(entry.first); });
   // A new announcer for the new list: `stopped` to the old trackers that answered, `started`
   // to every tracker of the new list (those kept included: a tracker that sees `started` again
@@ -29,7 +27,7 @@ void torrent::replace_trackers(std::vector<std::vector<std::string>> tiers) {
   const bool restart = !announcers_.empty() || swarm_running();
   stop_announcing();
   tracker_message_.clear();
-  spdlog::info("torrent {}: tracker list replaced ({} tiers)", ti_->name, ti_->trackers.size());
+  spdlog::info("torrent {}: tracker list replaced ({} tiers)", ti_->name(), ti_->trackers().size());
   if (restart) start_announcing();
 }
 
@@ -44,11 +42,12 @@ void torrent::rename_path(const std::string& path, const std::string& new_name,
     done(std::make_error_code(std::errc::operation_not_permitted));
     return;
   }
-  auto renamed = std::make_shared<torrent_info>(*ti_);
-  if (auto r = rename_torrent_path(*renamed, path, new_name); !r) {
+  auto r = rename_torrent_path(*ti_, path, new_name);
+  if (!r) {
     done(r.error());
     return;
   }
+  auto renamed = std::make_shared<const torrent_info>(std::move(*r));
   // The changed files' common prefix before and after: `path` (without a trailing '/') and the
   // same with its last component replaced.
   std::string from = path;
@@ -102,7 +101,7 @@ void torrent::run_rename() {
             t->apply_priorities();  // skipped files stay skipped in the new storage
             t->resume_dirty_ = true;
             t->save_resume();  // the stamps under the new names
-            spdlog::info("torrent {}: renamed {} to {}", t->ti_->name, from, to);
+            spdlog::info("torrent {}: renamed {} to {}", t->ti_->name(), from, to);
           } else {
             // Renamed on disk, but the storage for the new names cannot be made: stop rather than
             // write under the old names.
@@ -111,7 +110,7 @@ void torrent::run_rename() {
           }
         } else {
           ec = r.error().ec;
-          spdlog::warn("torrent {}: rename of {} to {} failed: {}", t->ti_->name, from, to, r.error().message());
+          spdlog::warn("torrent {}: rename of {} to {} failed: {}", t->ti_->name(), from, to, r.error().message());
         }
         t->end_file_operation();
         (*done)(ec);

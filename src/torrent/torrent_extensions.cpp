@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/torrent_info_builder.hpp"
 #include "swarm/endpoint_conversion.hpp"
 #include "swarm/peer_error.hpp"
 #include "torrent/metadata_parse.hpp"
@@ -51,7 +52,7 @@ void torrent::on_metadata_message(peer_connection& c, const metadata_message& m)
   }
   auto r = metadata_fetch_->on_data(c.key(), m, now);
   if (!r) {
-    spdlog::warn("torrent {}: metadata from {} rejected: {}", ti_->name, c.remote().address().to_string(),
+    spdlog::warn("torrent {}: metadata from {} rejected: {}", ti_->name(), c.remote().address().to_string(),
                  r.error().message());
     if (r.error() == make_error_code(extension_errc::hash_mismatch)) {
       // Whoever sent data for the failed attempt is not trusted for anything else either.
@@ -92,7 +93,7 @@ void torrent::on_metadata_parsed(result<torrent_info> parsed) {
   if (stopped_ || state_ == torrent_state::error) return;
   // The assembler checked the bytes against every hash of the magnet; the parser's hashes must
   // agree with them.
-  if (!parsed || !parsed->info_hash.same_torrent(ti_->info_hash)) {
+  if (!parsed || !parsed->info_hash().same_torrent(ti_->info_hash())) {
     const std::string why = parsed ? "info-hash differs" : parsed.error().message();
     fail("the metadata from peers is not a usable torrent: " + why);
     return;
@@ -103,9 +104,10 @@ void torrent::on_metadata_parsed(result<torrent_info> parsed) {
   // A torrent keeps the info-hashes it was added with for its life in the session: the session
   // finds it, and its events and handles name it, by them. (The v2 half of a hybrid reached
   // through a v1 magnet is not joined here; the saved .torrent carries it for the next run.)
-  parsed->info_hash = ti_->info_hash;
-  parsed->trackers = ti_->trackers;  // the magnet's, which the info dictionary does not carry
-  auto ti = std::make_shared<const torrent_info>(std::move(*parsed));
+  auto ti = std::make_shared<const torrent_info>(edited(*parsed, [&](torrent_info_builder& b) {
+    b.info_hash = ti_->info_hash();
+    b.trackers = ti_->trackers();  // the magnet's, which the info dictionary does not carry
+  }));
   if (!ctx_.make_storage) {
     fail("no storage for the torrent's data");
     return;
@@ -115,14 +117,14 @@ void torrent::on_metadata_parsed(result<torrent_info> parsed) {
     fail(st.error());
     return;
   }
-  spdlog::info("torrent {}: metadata received ({} bytes, {} pieces)", ti->name, ti->info_bytes.size(),
+  spdlog::info("torrent {}: metadata received ({} bytes, {} pieces)", ti->name(), ti->info_bytes().size(),
                ti->num_pieces());
   ti_ = std::move(ti);
   storage_ = std::move(*st);
   has_metadata_ = true;
   reset_pieces();
-  if (ctx_.on_metadata) ctx_.on_metadata(*ti_, make_torrent_file(ti_->info_bytes, ti_->trackers));
-  if (ctx_.emit) ctx_.emit(events::metadata_received{ti_->info_hash, ti_->name});
+  if (ctx_.on_metadata) ctx_.on_metadata(*ti_, make_torrent_file(ti_->info_bytes(), ti_->trackers()));
+  if (ctx_.emit) ctx_.emit(events::metadata_received{ti_->info_hash(), ti_->name()});
   start_check();
   // The connections kept their peers' bitfields: replay them into the new picker.
   std::vector<std::shared_ptr<peer_connection>> open;
@@ -164,7 +166,7 @@ void torrent::on_pex(peer_connection& c, const pex_message& m) {
     if (peers_.num_known() + static_cast<int>(eps.size()) >= max_known_peers_for_pex) break;
     eps.push_back(to_tcp_endpoint(p.endpoint));
   }
-  spdlog::debug("torrent {}: {} peers from PEX of {}", ti_->name, eps.size(), c.remote().address().to_string());
+  spdlog::debug("torrent {}: {} peers from PEX of {}", ti_->name(), eps.size(), c.remote().address().to_string());
   if (!eps.empty()) add_peers(eps, peer_source::pex);
 }
 

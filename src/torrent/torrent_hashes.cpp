@@ -37,7 +37,7 @@ void torrent::on_hash_request(peer_connection&, const hash_request& r, hashes_ha
 
 void torrent::serve_block_hashes(const v2_file_place& f, const hash_request& r, hashes_handler done) {
   const auto span = pieces_for_block_request(r, f.num_blocks, v2_hashes_.piece_layer_index());
-  const std::int64_t piece_length = ti_->piece_length;
+  const std::int64_t piece_length = ti_->piece_length();
   if (!storage_ || span.count <= 0 || span.count * piece_length > max_block_hash_read ||
       block_hash_reads_ >= max_block_hash_reads) {
     return done(unexpected{unavailable()});
@@ -47,7 +47,7 @@ void torrent::serve_block_hashes(const v2_file_place& f, const hash_request& r, 
     if (p >= our_pieces().size() || !our_pieces().get(static_cast<int>(p))) return done(unexpected{unavailable()});
   }
   // The file's bytes of those pieces, read and hashed block by block on a disk thread.
-  const std::int64_t offset = ti_->files[static_cast<std::size_t>(f.file.value)].offset + span.first * piece_length;
+  const std::int64_t offset = ti_->files()[static_cast<std::size_t>(f.file.value)].offset + span.first * piece_length;
   const std::int64_t length = std::min(span.count * piece_length, f.size - span.first * piece_length);
   auto blocks = std::make_shared<std::vector<sha256_hash>>();
   auto job = [st = storage_, offset, length, blocks]() -> result<bool, storage_error> {
@@ -98,7 +98,7 @@ void torrent::on_hashes(peer_connection& c, const hashes_message& m) {
       blames_.erase(it);
       return;
     }
-    finish_block_blame(p, piece_blocks_of(*pf, p, ti_->piece_length, r, v->base));
+    finish_block_blame(p, piece_blocks_of(*pf, p, ti_->piece_length(), r, v->base));
     return;
   }
   if (layer_fetch_ && r.base_layer == v2_hashes_.piece_layer_index()) {
@@ -106,7 +106,7 @@ void torrent::on_hashes(peer_connection& c, const hashes_message& m) {
     const auto pieces = v2_hashes_.add_piece_layer(r.pieces_root, r.index, v->base);
     layer_fetch_->on_answered(r);
     if (layer_fetch_->done() || v2_hashes_.all_layers_known()) {
-      spdlog::info("torrent {}: every piece layer received from peers", ti_->name);
+      spdlog::info("torrent {}: every piece layer received from peers", ti_->name());
       layer_fetch_.reset();
     }
     on_piece_layers_known(pieces);
@@ -116,7 +116,7 @@ void torrent::on_hashes(peer_connection& c, const hashes_message& m) {
 }
 
 void torrent::on_hash_request_failed(peer_connection& c, const hash_request& r, std::error_code reason) {
-  spdlog::debug("torrent {}: hash request to {} failed: {}", ti_->name, c.remote().address().to_string(),
+  spdlog::debug("torrent {}: hash request to {} failed: {}", ti_->name(), c.remote().address().to_string(),
                 reason.message());
   if (layer_fetch_) {
     layer_fetch_->on_failed(r, c.key());
@@ -135,7 +135,7 @@ void torrent::on_hash_request_failed(peer_connection& c, const hash_request& r, 
 void torrent::start_piece_layer_fetch() {
   if (!has_metadata_ || !v2_hashes_.has_v2() || layer_fetch_ || v2_hashes_.all_layers_known()) return;
   layer_fetch_ = std::make_unique<piece_layer_fetch>(v2_hashes_);
-  spdlog::info("torrent {}: fetching {} piece-layer ranges from peers (BEP 52)", ti_->name, layer_fetch_->remaining());
+  spdlog::info("torrent {}: fetching {} piece-layer ranges from peers (BEP 52)", ti_->name(), layer_fetch_->remaining());
   request_piece_layers();
 }
 
@@ -184,7 +184,7 @@ void torrent::start_block_blame(piece_index p, const std::vector<peer_key>& bloc
     const auto it = key_addresses_.find(k);
     b.from.push_back(it == key_addresses_.end() ? std::nullopt : std::optional(it->second));
   }
-  auto r = block_hashes_request(*f, p, ti_->piece_length);
+  auto r = block_hashes_request(*f, p, ti_->piece_length());
   if (!r) {  // a file of one block: its pieces root is the block's hash
     blames_[p.value] = std::move(b);
     const sha256_hash expected[] = {f->pieces_root};
@@ -217,7 +217,7 @@ void torrent::request_block_blame(piece_index p) {
     if (!c->send_hash_request(b.request)) continue;
     b.asked = c->key();
     b.tried.push_back(c->key());
-    spdlog::info("torrent {}: asking {} for the block hashes of failed piece {}", ti_->name,
+    spdlog::info("torrent {}: asking {} for the block hashes of failed piece {}", ti_->name(),
                  c->remote().address().to_string(), p.value);
     return;
   }
@@ -236,7 +236,7 @@ void torrent::finish_block_blame(piece_index p, std::span<const sha256_hash> exp
     ban_peer(*addr, "sent a block of piece " + std::to_string(p.value) +
                         " whose SHA-256 differs from the verified block hash (BEP 52)");
   }
-  if (liars.empty()) spdlog::info("torrent {}: every block of failed piece {} matches its hash", ti_->name, p.value);
+  if (liars.empty()) spdlog::info("torrent {}: every block of failed piece {} matches its hash", ti_->name(), p.value);
 }
 
 }  // namespace tessera::detail

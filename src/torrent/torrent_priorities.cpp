@@ -58,9 +58,9 @@ void torrent::check_finished() {
   }
   if (finished_emitted_) return;
   finished_emitted_ = true;
-  spdlog::info("torrent {}: finished (every wanted piece verified, {} of {} pieces)", ti_->name,
+  spdlog::info("torrent {}: finished (every wanted piece verified, {} of {} pieces)", ti_->name(),
                picker_.num_have(), ti_->num_pieces());
-  if (ctx_.emit) ctx_.emit(events::torrent_finished{ti_->info_hash});
+  if (ctx_.emit) ctx_.emit(events::torrent_finished{ti_->info_hash()});
 }
 
 void torrent::fill_wanted_status(torrent_status& s) const {
@@ -81,7 +81,7 @@ void torrent::fill_wanted_status(torrent_status& s) const {
 
 result<bool> torrent::set_file_priority(file_index f, file_priority p) {
   if (!has_metadata_) return unexpected{std::make_error_code(std::errc::operation_not_permitted)};
-  if (f.value < 0 || f.value >= static_cast<int>(ti_->files.size())) {
+  if (f.value < 0 || f.value >= static_cast<int>(ti_->files().size())) {
     return unexpected{std::make_error_code(std::errc::invalid_argument)};
   }
   file_prios_ = normalize_file_priorities(*ti_, file_prios_);

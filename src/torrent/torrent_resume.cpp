@@ -18,11 +18,11 @@ std::function<bitfield()> torrent::resume_trust() {
   return [ti = ti_, rd, save = save_path_]() {
     if (rd->legacy_stamps) {
       spdlog::info("torrent {}: resume data from an older tessera has no inode/ctime stamps: "
-                   "hashing every claimed piece once", ti->name);
+                   "hashing every claimed piece once", ti->name());
     }
     auto current = read_file_stamps(*ti, save);
     auto trust = decide_trusted_pieces(*ti, *rd, current);
-    spdlog::info("torrent {}: resume data vouches for {} pieces, {} to re-verify", ti->name, trust.trusted.count(),
+    spdlog::info("torrent {}: resume data vouches for {} pieces, {} to re-verify", ti->name(), trust.trusted.count(),
                  trust.reverify.count());
     return trust.trusted;
   };
@@ -58,12 +58,12 @@ void torrent::save_resume(std::function<void()> done) {
   resume_dirty_ = false;
   last_resume_save_ = std::chrono::steady_clock::now();
   resume_data rd;
-  rd.info_hash = ti_->info_hash;
+  rd.info_hash = ti_->info_hash();
   rd.pieces = picker_.have_pieces();  // pieces verified and written: the flush below makes them durable
   rd.save_path = save_path_.string();
   rd.uploaded = (ctx_.resume ? ctx_.resume->uploaded : 0) + total_uploaded();
   rd.downloaded = (ctx_.resume ? ctx_.resume->downloaded : 0) + downloaded_;
-  rd.info_bytes = ti_->info_bytes;  // a magnet needs no metadata fetch next time
+  rd.info_bytes = ti_->info_bytes();  // a magnet needs no metadata fetch next time
   rd.piece_layers = v2_hashes_.layers_to_save();  // nor the layers its peers sent
   for (auto p : file_prios_) rd.file_priorities.push_back(static_cast<std::int8_t>(p));
   auto st = storage_;
@@ -89,7 +89,7 @@ void torrent::save_resume(std::function<void()> done) {
       [weak](result<bool, storage_error> r) {
         auto t = weak.lock();
         if (!t) return;
-        if (!r) spdlog::warn("torrent {}: resume data not saved: {}", t->ti_->name, r.error().message());
+        if (!r) spdlog::warn("torrent {}: resume data not saved: {}", t->ti_->name(), r.error().message());
         t->resume_saving_ = false;
         auto waiters = std::move(t->resume_waiters_);
         t->resume_waiters_.clear();

@@ -13,14 +13,14 @@ void torrent::reset_v2_hashes() {
     if (ctx_.resume && v2_hashes_.has_v2()) {
       for (const auto& [root, layer] : ctx_.resume->piece_layers) {
         if (auto r = v2_hashes_.set_piece_layer(root, layer); !r) {
-          spdlog::warn("torrent {}: resume data's piece layer for {} dropped: {}", ti_->name, root.to_hex(),
+          spdlog::warn("torrent {}: resume data's piece layer for {} dropped: {}", ti_->name(), root.to_hex(),
                        r.error().message());
         }
       }
     }
   }
   v2_pickable_ = bitfield();
-  if (!ti_->piece_hashes.empty() || !v2_hashes_.has_v2() || v2_hashes_.all_layers_known()) return;
+  if (!ti_->piece_hashes().empty() || !v2_hashes_.has_v2() || v2_hashes_.all_layers_known()) return;
   v2_pickable_ = bitfield(ti_->num_pieces());
   for (int p = 0; p < ti_->num_pieces(); ++p)
     if (v2_hashes_.has_target(piece_index{p})) v2_pickable_.set(p);

@@ -42,24 +42,24 @@ struct seeded_swarm {
     if (!st || st->state != torrent_state::seeding) throw std::runtime_error("seeder did not seed");
     std::filesystem::create_directories(torrent_dir.path);
     torrent_file = torrent_dir.path / "test.torrent";
-    std::ofstream(torrent_file, std::ios::binary) << "d4:info" << t.ti->info_bytes << "e";
+    std::ofstream(torrent_file, std::ios::binary) << "d4:info" << t.ti->info_bytes() << "e";
   }
   std::string peer() const { return endpoint_of("127.0.0.2", seeder.listen_port()); }
   std::string magnet() const {
     magnet_link m;
-    m.info_hash = t.ti->info_hash;
-    m.name = t.ti->name;
+    m.info_hash = t.ti->info_hash();
+    m.name = t.ti->name();
     m.peers.push_back({"127.0.0.2", seeder.listen_port()});
     return make_magnet_uri(m);
   }
   /// File `i` as downloaded, or nullopt when it does not exist.
   std::optional<std::string> leeched(std::size_t i) const {
-    std::ifstream in(leech_dir.path / t.ti->files[i].path, std::ios::binary);
+    std::ifstream in(leech_dir.path / t.ti->files()[i].path, std::ios::binary);
     if (!in) return std::nullopt;
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
   std::string expected(std::size_t i) const {
-    const auto& f = t.ti->files[i];
+    const auto& f = t.ti->files()[i];
     return {reinterpret_cast<const char*>(t.payload.data() + f.offset), static_cast<std::size_t>(f.size)};
   }
 };
@@ -87,7 +87,7 @@ TEST(ReadmeExamples, WaitForCompletionDownloadsEveryFile) {
   EXPECT_EQ(run_example("readme_wait_for_completion", {s.torrent_file.string(), s.leech_dir.path.string(),
                                                        "--interface", "127.0.0.3", "--peer", s.peer()}),
             0);
-  for (std::size_t i = 0; i < s.t.ti->files.size(); ++i) EXPECT_EQ(s.leeched(i), s.expected(i)) << i;
+  for (std::size_t i = 0; i < s.t.ti->files().size(); ++i) EXPECT_EQ(s.leeched(i), s.expected(i)) << i;
 }
 
 TEST(ReadmeExamples, PauseResumeStillCompletes) {
@@ -95,7 +95,7 @@ TEST(ReadmeExamples, PauseResumeStillCompletes) {
   EXPECT_EQ(run_example("readme_pause_resume", {s.torrent_file.string(), s.leech_dir.path.string(),
                                                 "--interface", "127.0.0.3", "--peer", s.peer()}),
             0);
-  for (std::size_t i = 0; i < s.t.ti->files.size(); ++i) EXPECT_EQ(s.leeched(i), s.expected(i)) << i;
+  for (std::size_t i = 0; i < s.t.ti->files().size(); ++i) EXPECT_EQ(s.leeched(i), s.expected(i)) << i;
 }
 
 TEST(ReadmeExamples, FilePrioritiesSkipTheFirstFileAndFetchTheRest) {
@@ -104,13 +104,13 @@ TEST(ReadmeExamples, FilePrioritiesSkipTheFirstFileAndFetchTheRest) {
                                                    "--interface", "127.0.0.3", "--peer", s.peer()}),
             0);
   EXPECT_FALSE(s.leeched(0)) << "the skipped file was created";
-  for (std::size_t i = 1; i < s.t.ti->files.size(); ++i) EXPECT_EQ(s.leeched(i), s.expected(i)) << i;
+  for (std::size_t i = 1; i < s.t.ti->files().size(); ++i) EXPECT_EQ(s.leeched(i), s.expected(i)) << i;
 }
 
 TEST(ReadmeExamples, MagnetFetchesMetadataThenData) {
   seeded_swarm s(74);
   EXPECT_EQ(run_example("readme_magnet", {s.magnet(), s.leech_dir.path.string(), "--interface", "127.0.0.3"}), 0);
-  for (std::size_t i = 0; i < s.t.ti->files.size(); ++i) EXPECT_EQ(s.leeched(i), s.expected(i)) << i;
+  for (std::size_t i = 0; i < s.t.ti->files().size(); ++i) EXPECT_EQ(s.leeched(i), s.expected(i)) << i;
 }
 
 TEST(ReadmeExamples, RemoveWithDataDeletesTheDownloadedFiles) {
@@ -118,8 +118,8 @@ TEST(ReadmeExamples, RemoveWithDataDeletesTheDownloadedFiles) {
   EXPECT_EQ(run_example("readme_remove_with_data", {s.torrent_file.string(), s.leech_dir.path.string(),
                                                     "--interface", "127.0.0.3", "--peer", s.peer()}),
             0);
-  for (std::size_t i = 0; i < s.t.ti->files.size(); ++i) EXPECT_FALSE(s.leeched(i)) << i;
-  EXPECT_FALSE(std::filesystem::exists(s.leech_dir.path / s.t.ti->name)) << "the torrent's folder is left";
+  for (std::size_t i = 0; i < s.t.ti->files().size(); ++i) EXPECT_FALSE(s.leeched(i)) << i;
+  EXPECT_FALSE(std::filesystem::exists(s.leech_dir.path / s.t.ti->name())) << "the torrent's folder is left";
 }
 
 TEST(ReadmeExamples, ExamplesRejectMissingArguments) {

@@ -71,43 +71,55 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!r) return 0;
   const tessera::torrent_info& ti = *r;
 
-  check(safe_relative_path(ti.name) && ti.name.find('/') == std::string::npos);
+  check(safe_relative_path(ti.name()) && ti.name().find('/') == std::string::npos);
   std::int64_t offset = 0;
-  for (const auto& f : ti.files) {
+  for (const auto& f : ti.files()) {
     check(safe_relative_path(f.path));
     check(f.size >= 0 && f.offset == offset);
     offset += f.size;
   }
-  check(!ti.files.empty() && offset == ti.total_size);
-  check(ti.piece_length > 0);
-  const std::int64_t pieces = (ti.total_size + ti.piece_length - 1) / ti.piece_length;
+  check(!ti.files().empty() && offset == ti.total_size());
+  check(ti.piece_length() > 0);
+  const std::int64_t pieces = (ti.total_size() + ti.piece_length() - 1) / ti.piece_length();
   check(ti.num_pieces() == pieces);
   check(ti.has_v1() || ti.has_v2());
-  check(static_cast<std::int64_t>(ti.piece_hashes.size()) == (ti.has_v1() ? pieces : 0));
+  check(static_cast<std::int64_t>(ti.piece_hashes().size()) == (ti.has_v1() ? pieces : 0));
   if (ti.has_v2()) {
-    check(ti.meta_version == 2);
-    for (const auto& f : ti.files) {
+    check(ti.meta_version() == 2);
+    for (const auto& f : ti.files()) {
       check(f.pieces_root.is_zero() == (f.pad || f.size == 0));
-      if (!f.pad && f.size > 0) check(f.offset % ti.piece_length == 0);
-      if (!f.pad && f.size > ti.piece_length && ti.piece_layers.count(f.pieces_root)) {
-        const auto& layer = ti.piece_layers.at(f.pieces_root);
-        check(static_cast<std::int64_t>(layer.size()) == (f.size + ti.piece_length - 1) / ti.piece_length);
+      if (!f.pad && f.size > 0) check(f.offset % ti.piece_length() == 0);
+      if (!f.pad && f.size > ti.piece_length() && ti.piece_layers().count(f.pieces_root)) {
+        const auto& layer = ti.piece_layers().at(f.pieces_root);
+        check(static_cast<std::int64_t>(layer.size()) == (f.size + ti.piece_length() - 1) / ti.piece_length());
       }
     }
-    check(tessera::sha256(ti.info_bytes) == ti.info_hash.v2);
+    check(tessera::sha256(ti.info_bytes()) == ti.info_hash().v2);
   } else {
-    check(ti.meta_version == 1 && ti.piece_layers.empty());
+    check(ti.meta_version() == 1 && ti.piece_layers().empty());
   }
   std::int64_t sum = 0;
   for (int p = 0; p < ti.num_pieces(); ++p) {
     const auto s = ti.piece_size(tessera::piece_index{p});
-    check(s > 0 && s <= ti.piece_length);
+    check(s > 0 && s <= ti.piece_length());
     sum += s;
   }
-  check(sum == ti.total_size);
+  check(sum == ti.total_size());
+  // The folder tree holds every real file at its own path (the parser refuses collisions), and
+  // no padding file.
+  const tessera::folder_tree& tree = ti.file_tree();
+  for (std::size_t i = 0; i < ti.files().size(); ++i) {
+    const auto& f = ti.files()[i];
+    const auto n = tree.node_of_file(tessera::file_index{static_cast<std::int32_t>(i)});
+    if (f.pad) {
+      check(n == tessera::folder_tree::no_node);
+      continue;
+    }
+    check(n != tessera::folder_tree::no_node && tree.is_file(n) && tree.find(f.path) == n);
+  }
 
-  check(ti.has_v1() ? tessera::sha1(ti.info_bytes) == ti.info_hash.v1 : ti.info_hash.v1.is_zero());
+  check(ti.has_v1() ? tessera::sha1(ti.info_bytes()) == ti.info_hash().v1 : ti.info_hash().v1.is_zero());
   const std::string_view in(reinterpret_cast<const char*>(data), size);
-  check(in.find(ti.info_bytes) != std::string_view::npos);
+  check(in.find(ti.info_bytes()) != std::string_view::npos);
   return 0;
 }

@@ -313,11 +313,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ours.assign(tcp::v4(), fds[0]);
 
   const peer_connection_settings settings;  // production limits
-  auto conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 1, host.ti.info_hash,
+  auto conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 1, host.ti.info_hash(),
                                                 tcp::endpoint(asio::ip::make_address("127.0.0.2"), 6881),
                                                 settings);
   wire::handshake h;
-  h.info_hash = (cfg & 0x40) ? host.ti.info_hash.best() : sha1_hash{};  // sometimes another torrent
+  h.info_hash = (cfg & 0x40) ? host.ti.info_hash().best() : sha1_hash{};  // sometimes another torrent
   if (cfg & 0x80) h.reserved[5] |= 0x10;                          // BEP 10
   if (((cfg >> 5) ^ (cfg >> 3)) & 1) h.reserved[7] |= 0x04;       // BEP 6: bit 5 xor bit 3
   h.id = test::id_of("-FZ0001-fuzzfuzzfuzz");

@@ -71,19 +71,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   FUZZ_CHECK(alone && *alone == *for_torrent);
-  FUZZ_CHECK(for_torrent->info_hash.same_torrent(ti.info_hash) && for_torrent->pieces.size() == ti.num_pieces());
+  FUZZ_CHECK(for_torrent->info_hash.same_torrent(ti.info_hash()) && for_torrent->pieces.size() == ti.num_pieces());
 
   // The files as recorded (every claimed piece trusted when the recorded sizes cover the
   // files), then as missing (nothing trusted).
   const td::bitfield& claimed = for_torrent->pieces;
-  bool recorded_whole = for_torrent->file_stamps.size() == ti.files.size();
-  for (std::size_t f = 0; recorded_whole && f < ti.files.size(); ++f) {
-    recorded_whole = for_torrent->file_stamps[f].size >= ti.files[f].size;
+  bool recorded_whole = for_torrent->file_stamps.size() == ti.files().size();
+  for (std::size_t f = 0; recorded_whole && f < ti.files().size(); ++f) {
+    recorded_whole = for_torrent->file_stamps[f].size >= ti.files()[f].size;
   }
   for (int variant = 0; variant < 2; ++variant) {
     std::vector<td::file_stamp> current = for_torrent->file_stamps;
-    if (current.size() != ti.files.size()) current.assign(ti.files.size(), td::file_stamp{});
-    if (variant == 1) current.assign(ti.files.size(), td::file_stamp{});
+    if (current.size() != ti.files().size()) current.assign(ti.files().size(), td::file_stamp{});
+    if (variant == 1) current.assign(ti.files().size(), td::file_stamp{});
     const auto trust = td::decide_trusted_pieces(ti, *for_torrent, current);
     FUZZ_CHECK(trust.trusted.size() == ti.num_pieces() && trust.reverify.size() == ti.num_pieces());
     for (int p = 0; p < ti.num_pieces(); ++p) {

@@ -1,7 +1,9 @@
 // libFuzzer target for UDP tracker replies (BEP 15, IPv6 peers per its extension):
 // udp_wire::parse_reply as the client calls it on each datagram. The first input byte chooses
-// the request the reply answers (connect or announce), whether the tracker is IPv6, and whether
-// the transaction id is the datagram's own (so the fuzzer reaches the body) or a fixed one.
+// the request the reply answers (connect or announce; bit 3: scrape, for 1 + (bits 4..7) hashes),
+// whether the tracker is IPv6, and whether the transaction id is the datagram's own (so the
+// fuzzer reaches the body) or a fixed one. A scrape reply holds one entry per whole 12-byte
+// triple, at most one per hash asked, counts >= -1 and equal to the triple's when not negative.
 // Invariants: a datagram shorter than 8 bytes or for another transaction is ignored; an error
 // reply carries its text (at most 1 KiB of it); a connect reply its 8-byte id; an announce reply
 // clamped interval, counts >= -1, and only peers that sit whole, in order, in its peer list,
@@ -48,12 +50,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::uint8_t mode = data[0];
   const std::span<const std::uint8_t> datagram(data + 1, size - 1);
-  const auto expected = (mode & 1) ? udp::action::announce : udp::action::connect;
+  const bool scrape = (mode & 8) != 0;
+  const std::size_t scrape_hashes = 1 + (mode >> 4);
+  const auto expected = scrape ? udp::action::scrape : (mode & 1) ? udp::action::announce : udp::action::connect;
   const bool ipv6 = (mode & 2) != 0;
   const bool own_tid = (mode & 4) == 0 && datagram.size() >= 8;
   const std::uint32_t tid = own_tid ? be32(datagram, 4) : 0x1badb002u;
 
-  const udp::reply r = udp::parse_reply(datagram, tid, expected, ipv6);
+  const udp::reply r = udp::parse_reply(datagram, tid, expected, ipv6, scrape_hashes);
   if (datagram.size() < 8 || be32(datagram, 4) != tid) {
     FUZZ_CHECK(r.what == udp::reply::kind::ignore);
     return 0;
@@ -64,12 +68,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       // Ignored only when it is no complete reply of the kind we wait for.
       FUZZ_CHECK(action != static_cast<std::uint32_t>(udp::action::error));
       FUZZ_CHECK(action != static_cast<std::uint32_t>(expected) ||
-                 datagram.size() < (expected == udp::action::connect ? 16u : 20u));
+                 (!scrape && datagram.size() < (expected == udp::action::connect ? 16u : 20u)));
       break;
     case udp::reply::kind::error: {
       FUZZ_CHECK(action == static_cast<std::uint32_t>(udp::action::error));
       FUZZ_CHECK(r.message.size() <= 1024 && r.message.size() <= datagram.size() - 8);
       FUZZ_CHECK(std::memcmp(r.message.data(), datagram.data() + 8, r.message.size()) == 0);
+      break;
+    }
+    case udp::reply::kind::scraped: {
+      FUZZ_CHECK(scrape && action == static_cast<std::uint32_t>(udp::action::scrape));
+      FUZZ_CHECK(r.scraped.size() == std::min((datagram.size() - 8) / 12, scrape_hashes));
+      for (std::size_t i = 0; i < r.scraped.size(); ++i) {
+        const auto& e = r.scraped[i];
+        const std::int64_t values[3] = {e.complete, e.downloaded, e.incomplete};
+        for (std::size_t k = 0; k < 3; ++k) {
+          const auto raw = static_cast<std::int32_t>(be32(datagram, 8 + 12 * i + 4 * k));
+          FUZZ_CHECK(values[k] == (raw < 0 ? -1 : raw));
+        }
+      }
       break;
     }
     case udp::reply::kind::connected: {

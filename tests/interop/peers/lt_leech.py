@@ -26,6 +26,9 @@ def main():
     ap.add_argument('--timeout', type=float, default=600)
     ap.add_argument('--progress-interval', type=float, default=0.5)
     ap.add_argument('--download-limit', type=int, default=0, help='bytes/s, 0 = unlimited')
+    ap.add_argument('--skip-all', action='store_true',
+                    help='every file at priority 0: it downloads nothing and stays a leecher '
+                         '(announcing left > 0) until killed or --timeout')
     ap.add_argument('--no-pex', action='store_true',
                     help='no ut_pex (BEP 11): learn no peers from others, so dial none of them')
     args = ap.parse_args()
@@ -64,6 +67,8 @@ def main():
     atp = lt.add_torrent_params()
     atp.ti = ti
     atp.save_path = args.save_path
+    if args.skip_all:
+        atp.file_priorities = [0] * ti.num_files()
     atp.flags &= ~lt.torrent_flags.auto_managed
     atp.flags &= ~lt.torrent_flags.paused
     t0 = time.monotonic()

@@ -5,6 +5,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include "core/torrent_info_builder.hpp"
+
 namespace tessera::cli {
 namespace {
 
@@ -20,11 +22,13 @@ struct sample {
   torrent_info ti;
   check_report r;
   sample() {
-    ti.name = "t";
-    ti.piece_length = 16;
-    ti.piece_hashes.resize(4);
-    ti.total_size = 60;
-    ti.files = {{"t/a", 30, 0}, {"t/b\x1b", 10, 30}, {"t/c", 20, 40}};
+    tessera::detail::torrent_info_builder b;
+    b.name = "t";
+    b.piece_length = 16;
+    b.piece_hashes.resize(4);
+    b.total_size = 60;
+    b.files = {{"t/a", 30, 0}, {"t/b\x1b", 10, 30}, {"t/c", 20, 40}};
+    ti = std::move(b).build();
     r.verified = {true, false, true, true};
     r.pieces_total = 4;
     r.pieces_verified = 3;
@@ -72,11 +76,13 @@ struct unverifiable_sample {
   torrent_info ti;
   check_report r;
   unverifiable_sample() {
-    ti.name = "t";
-    ti.meta_version = 2;
-    ti.piece_length = 16;
-    ti.total_size = 60;
-    ti.files = {{"t/a", 30, 0}, {"t/.pad/2", 2, 30, true}, {"t/c", 16, 32}, {"t/d", 12, 48}};
+    tessera::detail::torrent_info_builder b;
+    b.name = "t";
+    b.meta_version = 2;
+    b.piece_length = 16;
+    b.total_size = 60;
+    b.files = {{"t/a", 30, 0}, {"t/.pad/2", 2, 30, true}, {"t/c", 16, 32}, {"t/d", 12, 48}};
+    ti = std::move(b).build();
     r.verified = {false, false, true, false};
     r.unverifiable = {true, true, false, false};
     r.pieces_total = 4;

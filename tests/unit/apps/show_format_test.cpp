@@ -28,7 +28,7 @@ TEST(ShowFormat, V2OnlyPrintsTheV2HashRootsAndLayers) {
   EXPECT_FALSE(has(text, "info-hash:   ")) << text;  // no v1 hash
   EXPECT_TRUE(has(text, "piece layers: present\n")) << text;
   EXPECT_TRUE(has(text, "multi/.pad/9152  (padding)\n")) << text;
-  for (const auto& f : ti.files) {
+  for (const auto& f : ti.files()) {
     if (!f.pad && f.size > 0) {
       EXPECT_TRUE(has(text, "pieces root " + f.pieces_root.to_hex() + "\n")) << f.path;
     }
@@ -44,7 +44,7 @@ TEST(ShowFormat, HybridPrintsBothHashes) {
 }
 
 TEST(ShowFormat, PieceLayersAbsentFromABareInfoDictionary) {
-  auto r = parse_info_dictionary(parsed(test_v2::v2_multi.bytes).info_bytes);
+  auto r = parse_info_dictionary(parsed(test_v2::v2_multi.bytes).info_bytes());
   ASSERT_TRUE(r);
   EXPECT_TRUE(has(describe_torrent(*r), "piece layers: absent (to be fetched from peers)\n"));
 }

@@ -46,24 +46,24 @@ TEST(MetainfoSymlink, ResolvesTheTargetFromTheLinksFolder) {
   auto r = parse({data_file(100, {"bin", "tool"}, "x"), link_file({"links", "tool"}, {"..", "bin", ".", "tool"}),
                   link_file({"latest"}, {"bin"}, false), link_file({"links", "same"}, {"tool"})});
   ASSERT_TRUE(r) << r.error().message();
-  ASSERT_EQ(r->files.size(), 4u);
-  EXPECT_TRUE(r->files[0].executable);
-  EXPECT_FALSE(r->files[0].symlink);
-  EXPECT_TRUE(r->files[0].symlink_target.empty());
-  EXPECT_TRUE(r->files[1].symlink);
-  EXPECT_EQ(r->files[1].path, "folder/links/tool");
-  EXPECT_EQ(r->files[1].symlink_target, "bin/tool");
-  EXPECT_EQ(r->files[1].size, 0);
-  EXPECT_TRUE(r->files[2].symlink);  // `length` left out: 0 (BEP 47)
-  EXPECT_EQ(r->files[2].symlink_target, "bin");
-  EXPECT_EQ(r->files[3].symlink_target, "links/tool");
-  EXPECT_EQ(r->total_size, 100);
+  ASSERT_EQ(r->files().size(), 4u);
+  EXPECT_TRUE(r->files()[0].executable);
+  EXPECT_FALSE(r->files()[0].symlink);
+  EXPECT_TRUE(r->files()[0].symlink_target.empty());
+  EXPECT_TRUE(r->files()[1].symlink);
+  EXPECT_EQ(r->files()[1].path, "folder/links/tool");
+  EXPECT_EQ(r->files()[1].symlink_target, "bin/tool");
+  EXPECT_EQ(r->files()[1].size, 0);
+  EXPECT_TRUE(r->files()[2].symlink);  // `length` left out: 0 (BEP 47)
+  EXPECT_EQ(r->files()[2].symlink_target, "bin");
+  EXPECT_EQ(r->files()[3].symlink_target, "links/tool");
+  EXPECT_EQ(r->total_size(), 100);
 }
 
 TEST(MetainfoSymlink, TargetComponentsAreSanitisedLikePaths) {
   auto r = parse({data_file(100, {"a"}), link_file({"l"}, {"b\x1b[2J"})});
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->files[1].symlink_target, "b_[2J");
+  EXPECT_EQ(r->files()[1].symlink_target, "b_[2J");
 }
 
 TEST(MetainfoSymlink, EscapingOrBrokenTargetsAreRefused) {
@@ -109,8 +109,8 @@ TEST(MetainfoSymlink, PaddingAndSingleFileTorrentsHaveNoLinks) {
   pad["attr"] = "pl";
   auto r = parse({data_file(100, {"a"}), pad});
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_TRUE(r->files[1].pad);
-  EXPECT_FALSE(r->files[1].symlink);
+  EXPECT_TRUE(r->files()[1].pad);
+  EXPECT_FALSE(r->files()[1].symlink);
 
   bdict info;
   info["name"] = "file.bin";
@@ -123,8 +123,8 @@ TEST(MetainfoSymlink, PaddingAndSingleFileTorrentsHaveNoLinks) {
   top["info"] = std::move(info);
   auto single = parse_torrent(detail::bencode(bvalue(std::move(top))));
   ASSERT_TRUE(single) << single.error().message();
-  EXPECT_FALSE(single->files[0].symlink);
-  EXPECT_TRUE(single->files[0].executable);
+  EXPECT_FALSE(single->files()[0].symlink);
+  EXPECT_TRUE(single->files()[0].executable);
 }
 
 }  // namespace

@@ -77,44 +77,44 @@ TEST(Metainfo, ParsesSingleFileTorrent) {
   const std::string data = torrent(info, extra);
   auto r = parse_torrent(data);
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->name, "file.bin");
-  EXPECT_FALSE(r->multi_file);
-  EXPECT_EQ(r->piece_length, 16384);
-  EXPECT_EQ(r->total_size, 40000);
+  EXPECT_EQ(r->name(), "file.bin");
+  EXPECT_FALSE(r->multi_file());
+  EXPECT_EQ(r->piece_length(), 16384);
+  EXPECT_EQ(r->total_size(), 40000);
   ASSERT_EQ(r->num_pieces(), 3);
-  EXPECT_EQ(r->piece_hashes[1], *sha1_hash::from_bytes(std::string(20, 'b')));
+  EXPECT_EQ(r->piece_hashes()[1], *sha1_hash::from_bytes(std::string(20, 'b')));
   EXPECT_EQ(r->piece_size(piece_index{0}), 16384);
   EXPECT_EQ(r->piece_size(piece_index{2}), 40000 - 2 * 16384);
-  ASSERT_EQ(r->files.size(), 1u);
-  EXPECT_EQ(r->files[0].path, "file.bin");
-  EXPECT_EQ(r->files[0].size, 40000);
-  EXPECT_EQ(r->files[0].offset, 0);
-  EXPECT_TRUE(r->is_private);
-  EXPECT_EQ(r->comment, "hello");
-  EXPECT_EQ(r->created_by, "tessera test");
-  EXPECT_EQ(r->creation_date, 1700000000);
-  EXPECT_EQ(r->info_bytes, bencode(info));
-  EXPECT_EQ(r->info_hash.v1, sha1(bencode(info)));
-  EXPECT_FALSE(r->info_hash.has_v2());  // a v1 torrent
+  ASSERT_EQ(r->files().size(), 1u);
+  EXPECT_EQ(r->files()[0].path, "file.bin");
+  EXPECT_EQ(r->files()[0].size, 40000);
+  EXPECT_EQ(r->files()[0].offset, 0);
+  EXPECT_TRUE(r->is_private());
+  EXPECT_EQ(r->comment(), "hello");
+  EXPECT_EQ(r->created_by(), "tessera test");
+  EXPECT_EQ(r->creation_date(), 1700000000);
+  EXPECT_EQ(r->info_bytes(), bencode(info));
+  EXPECT_EQ(r->info_hash().v1, sha1(bencode(info)));
+  EXPECT_FALSE(r->info_hash().has_v2());  // a v1 torrent
 }
 
 TEST(Metainfo, InfoDictionaryAloneParsesAndWrapsIntoATorrentFileWithTheSameInfoHash) {
   const std::string info = bencode(single_info(40000));
   auto bare = parse_info_dictionary(info);
   ASSERT_TRUE(bare) << bare.error().message();
-  EXPECT_EQ(bare->info_hash.v1, sha1(info));
-  EXPECT_TRUE(bare->trackers.empty());
+  EXPECT_EQ(bare->info_hash().v1, sha1(info));
+  EXPECT_TRUE(bare->trackers().empty());
   EXPECT_FALSE(parse_info_dictionary("i1e"));
 
   const std::vector<std::vector<std::string>> tiers = {{"http://a/announce", "udp://b:1"}, {"http://c/x"}};
   auto file = parse_torrent(make_torrent_file(info, tiers));
   ASSERT_TRUE(file) << file.error().message();
-  EXPECT_EQ(file->info_hash.v1, sha1(info));
-  EXPECT_EQ(file->info_bytes, info);
-  EXPECT_EQ(file->trackers, tiers);
+  EXPECT_EQ(file->info_hash().v1, sha1(info));
+  EXPECT_EQ(file->info_bytes(), info);
+  EXPECT_EQ(file->trackers(), tiers);
   auto no_trackers = parse_torrent(make_torrent_file(info, {}));
   ASSERT_TRUE(no_trackers);
-  EXPECT_TRUE(no_trackers->trackers.empty());
+  EXPECT_TRUE(no_trackers->trackers().empty());
 }
 
 TEST(Metainfo, SpanOverloadMatchesStringOverload) {
@@ -122,7 +122,7 @@ TEST(Metainfo, SpanOverloadMatchesStringOverload) {
   auto a = parse_torrent(data);
   auto b = parse_torrent(std::as_bytes(std::span(data.data(), data.size())));
   ASSERT_TRUE(a && b);
-  EXPECT_EQ(a->info_hash, b->info_hash);
+  EXPECT_EQ(a->info_hash(), b->info_hash());
 }
 
 TEST(Metainfo, ParsesMultiFileTorrentWithNestedPathsAndOffsets) {
@@ -132,19 +132,19 @@ TEST(Metainfo, ParsesMultiFileTorrentWithNestedPathsAndOffsets) {
       file(30000, {"sub", "deeper", "c.dat"}),
   })));
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_TRUE(r->multi_file);
-  EXPECT_EQ(r->name, "folder");
-  ASSERT_EQ(r->files.size(), 3u);
-  EXPECT_EQ(r->files[0].path, "folder/a.txt");
-  EXPECT_EQ(r->files[1].path, "folder/sub/empty");
-  EXPECT_EQ(r->files[2].path, "folder/sub/deeper/c.dat");
-  EXPECT_EQ(r->files[0].offset, 0);
-  EXPECT_EQ(r->files[1].offset, 10);
-  EXPECT_EQ(r->files[1].size, 0);
-  EXPECT_EQ(r->files[2].offset, 10);
-  EXPECT_EQ(r->total_size, 30010);
+  EXPECT_TRUE(r->multi_file());
+  EXPECT_EQ(r->name(), "folder");
+  ASSERT_EQ(r->files().size(), 3u);
+  EXPECT_EQ(r->files()[0].path, "folder/a.txt");
+  EXPECT_EQ(r->files()[1].path, "folder/sub/empty");
+  EXPECT_EQ(r->files()[2].path, "folder/sub/deeper/c.dat");
+  EXPECT_EQ(r->files()[0].offset, 0);
+  EXPECT_EQ(r->files()[1].offset, 10);
+  EXPECT_EQ(r->files()[1].size, 0);
+  EXPECT_EQ(r->files()[2].offset, 10);
+  EXPECT_EQ(r->total_size(), 30010);
   EXPECT_EQ(r->num_pieces(), 2);
-  EXPECT_FALSE(r->is_private);
+  EXPECT_FALSE(r->is_private());
 }
 
 TEST(Metainfo, ReadsPaddingAndAttributes) {
@@ -156,16 +156,16 @@ TEST(Metainfo, ReadsPaddingAndAttributes) {
       file(1, {"c"}),
   })));
   ASSERT_TRUE(r) << r.error().message();
-  ASSERT_EQ(r->files.size(), 5u);
-  EXPECT_TRUE(r->files[0].executable);
-  EXPECT_FALSE(r->files[0].pad);
-  EXPECT_TRUE(r->files[1].pad);
-  EXPECT_EQ(r->files[1].path, "folder/.pad/16284");
-  EXPECT_TRUE(r->files[2].hidden);
-  EXPECT_TRUE(r->files[3].pad);
-  EXPECT_EQ(r->files[2].offset, 16384);
-  EXPECT_EQ(r->files[4].offset, 32768);
-  EXPECT_EQ(r->total_size, 32769);  // padding counts toward the torrent's byte stream
+  ASSERT_EQ(r->files().size(), 5u);
+  EXPECT_TRUE(r->files()[0].executable);
+  EXPECT_FALSE(r->files()[0].pad);
+  EXPECT_TRUE(r->files()[1].pad);
+  EXPECT_EQ(r->files()[1].path, "folder/.pad/16284");
+  EXPECT_TRUE(r->files()[2].hidden);
+  EXPECT_TRUE(r->files()[3].pad);
+  EXPECT_EQ(r->files()[2].offset, 16384);
+  EXPECT_EQ(r->files()[4].offset, 32768);
+  EXPECT_EQ(r->total_size(), 32769);  // padding counts toward the torrent's byte stream
   EXPECT_EQ(r->num_pieces(), 3);
 }
 
@@ -176,8 +176,8 @@ TEST(Metainfo, PrefersUtf8NameAndPath) {
   info["name.utf-8"] = "caf\xc3\xa9";
   auto r = parse_torrent(torrent(info));
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->name, "caf\xc3\xa9");
-  EXPECT_EQ(r->files[0].path, "caf\xc3\xa9/d\xc3\xa9j\xc3\xa0/vu.txt");
+  EXPECT_EQ(r->name(), "caf\xc3\xa9");
+  EXPECT_EQ(r->files()[0].path, "caf\xc3\xa9/d\xc3\xa9j\xc3\xa0/vu.txt");
 }
 
 TEST(Metainfo, Utf8PathIsSanitisedToo) {
@@ -194,8 +194,8 @@ TEST(Metainfo, KeepsPasskeyAnnounceUrlVerbatim) {
   extra["announce"] = "http://127.0.0.1:6969/announce?passkey=0123abcd&x=%20";
   auto r = parse_torrent(torrent(single_info(), extra));
   ASSERT_TRUE(r);
-  ASSERT_EQ(r->trackers.size(), 1u);
-  EXPECT_EQ(r->trackers[0], std::vector<std::string>{"http://127.0.0.1:6969/announce?passkey=0123abcd&x=%20"});
+  ASSERT_EQ(r->trackers().size(), 1u);
+  EXPECT_EQ(r->trackers()[0], std::vector<std::string>{"http://127.0.0.1:6969/announce?passkey=0123abcd&x=%20"});
 }
 
 TEST(Metainfo, AnnounceListTiersWinOverAnnounce) {
@@ -211,7 +211,7 @@ TEST(Metainfo, AnnounceListTiersWinOverAnnounce) {
   ASSERT_TRUE(r);
   const std::vector<std::vector<std::string>> expected{
       {"http://127.0.0.1:2/a", "udp://127.0.0.1:3"}, {"http://127.0.0.1:4/c"}};
-  EXPECT_EQ(r->trackers, expected);
+  EXPECT_EQ(r->trackers(), expected);
 }
 
 TEST(Metainfo, EmptyAnnounceListFallsBackToAnnounce) {
@@ -220,8 +220,8 @@ TEST(Metainfo, EmptyAnnounceListFallsBackToAnnounce) {
   extra["announce-list"] = blist{blist{}};
   auto r = parse_torrent(torrent(single_info(), extra));
   ASSERT_TRUE(r);
-  ASSERT_EQ(r->trackers.size(), 1u);
-  EXPECT_EQ(r->trackers[0][0], "http://127.0.0.1:1/announce");
+  ASSERT_EQ(r->trackers().size(), 1u);
+  EXPECT_EQ(r->trackers()[0][0], "http://127.0.0.1:1/announce");
 }
 
 TEST(Metainfo, NoTrackersIsAllowed) {
@@ -229,7 +229,7 @@ TEST(Metainfo, NoTrackersIsAllowed) {
   extra["announce"] = "";
   auto r = parse_torrent(torrent(single_info(), extra));
   ASSERT_TRUE(r);
-  EXPECT_TRUE(r->trackers.empty());
+  EXPECT_TRUE(r->trackers().empty());
 }
 
 TEST(Metainfo, UrlListAsString) {
@@ -237,7 +237,7 @@ TEST(Metainfo, UrlListAsString) {
   extra["url-list"] = "http://127.0.0.1:8000/files/";
   auto r = parse_torrent(torrent(single_info(), extra));
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->web_seeds, std::vector<std::string>{"http://127.0.0.1:8000/files/"});
+  EXPECT_EQ(r->web_seeds(), std::vector<std::string>{"http://127.0.0.1:8000/files/"});
 }
 
 TEST(Metainfo, UrlListAsList) {
@@ -245,7 +245,7 @@ TEST(Metainfo, UrlListAsList) {
   extra["url-list"] = blist{"http://127.0.0.1:8000/a", bvalue(1), "http://127.0.0.1:8001/b"};
   auto r = parse_torrent(torrent(single_info(), extra));
   ASSERT_TRUE(r);
-  EXPECT_EQ(r->web_seeds, (std::vector<std::string>{"http://127.0.0.1:8000/a", "http://127.0.0.1:8001/b"}));
+  EXPECT_EQ(r->web_seeds(), (std::vector<std::string>{"http://127.0.0.1:8000/a", "http://127.0.0.1:8001/b"}));
 }
 
 TEST(Metainfo, DhtNodesAreHostPortPairsAndMalformedEntriesAreSkipped) {
@@ -266,13 +266,13 @@ TEST(Metainfo, DhtNodesAreHostPortPairsAndMalformedEntriesAreSkipped) {
   };
   auto r = parse_torrent(torrent(single_info(), extra));
   ASSERT_TRUE(r) << r.error().message();
-  ASSERT_EQ(r->dht_nodes.size(), 3u);
-  EXPECT_EQ(r->dht_nodes[0].host, "127.0.0.1");
-  EXPECT_EQ(r->dht_nodes[0].port, 6881);
-  EXPECT_EQ(r->dht_nodes[1].host, "localhost");
-  EXPECT_EQ(r->dht_nodes[1].port, 7000);
-  EXPECT_EQ(r->dht_nodes[2].host, "::1");
-  EXPECT_EQ(r->dht_nodes[2].port, 65535);
+  ASSERT_EQ(r->dht_nodes().size(), 3u);
+  EXPECT_EQ(r->dht_nodes()[0].host, "127.0.0.1");
+  EXPECT_EQ(r->dht_nodes()[0].port, 6881);
+  EXPECT_EQ(r->dht_nodes()[1].host, "localhost");
+  EXPECT_EQ(r->dht_nodes()[1].port, 7000);
+  EXPECT_EQ(r->dht_nodes()[2].host, "::1");
+  EXPECT_EQ(r->dht_nodes()[2].port, 65535);
 }
 
 TEST(Metainfo, DhtNodesAreBoundedAndAbsentOrNonListNodesGiveNone) {
@@ -282,17 +282,17 @@ TEST(Metainfo, DhtNodesAreBoundedAndAbsentOrNonListNodesGiveNone) {
   extra["nodes"] = std::move(many);
   auto r = parse_torrent(torrent(single_info(), extra));
   ASSERT_TRUE(r);
-  ASSERT_EQ(r->dht_nodes.size(), max_torrent_dht_nodes);
-  EXPECT_EQ(r->dht_nodes.back().port, 1000 + max_torrent_dht_nodes - 1);
+  ASSERT_EQ(r->dht_nodes().size(), max_torrent_dht_nodes);
+  EXPECT_EQ(r->dht_nodes().back().port, 1000 + max_torrent_dht_nodes - 1);
 
   auto none = parse_torrent(torrent(single_info()));
   ASSERT_TRUE(none);
-  EXPECT_TRUE(none->dht_nodes.empty());
+  EXPECT_TRUE(none->dht_nodes().empty());
   bdict not_list;
   not_list["nodes"] = "127.0.0.1:6881";
   auto odd = parse_torrent(torrent(single_info(), not_list));
   ASSERT_TRUE(odd) << "a malformed `nodes` never rejects the torrent";
-  EXPECT_TRUE(odd->dht_nodes.empty());
+  EXPECT_TRUE(odd->dht_nodes().empty());
 }
 
 TEST(Metainfo, InfoHashIsOverRawBytesEvenWhenKeysAreUnsorted) {
@@ -302,11 +302,11 @@ TEST(Metainfo, InfoHashIsOverRawBytesEvenWhenKeysAreUnsorted) {
   const std::string data = "d8:announce3:url4:info" + info + "e";
   auto r = parse_torrent(data);
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->info_bytes, info);
-  EXPECT_EQ(r->info_hash.v1, sha1(info));
+  EXPECT_EQ(r->info_bytes(), info);
+  EXPECT_EQ(r->info_hash().v1, sha1(info));
   const std::string reencoded = bencode(*detail::bdecode(info));
   ASSERT_NE(reencoded, info);
-  EXPECT_NE(r->info_hash.v1, sha1(reencoded));
+  EXPECT_NE(r->info_hash().v1, sha1(reencoded));
 }
 
 TEST(Metainfo, RejectsInvalidBencode) {
@@ -435,7 +435,7 @@ TEST(Metainfo, RejectsUnsafeName) {
 TEST(Metainfo, DotsInsideNamesAreFine) {
   auto r = parse_torrent(torrent(multi_info({file(1, {"...", "a..b", ".hidden"})})));
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->files[0].path, "folder/.../a..b/.hidden");
+  EXPECT_EQ(r->files()[0].path, "folder/.../a..b/.hidden");
 }
 
 TEST(Metainfo, RejectsDuplicatePaths) {
@@ -482,7 +482,7 @@ TEST(MetainfoPaths, APathOfFiftyThousandComponentsIsRefusedAsTooDeepWithinBounde
 TEST(MetainfoPaths, ComponentCountIsCappedAtMaxPathComponents) {
   auto ok = parse_torrent(torrent(multi_info({file(1, components(max_path_components))})));
   ASSERT_TRUE(ok) << ok.error().message();
-  EXPECT_EQ(std::count(ok->files[0].path.begin(), ok->files[0].path.end(), '/'),
+  EXPECT_EQ(std::count(ok->files()[0].path.begin(), ok->files()[0].path.end(), '/'),
             static_cast<long>(max_path_components));
   EXPECT_EQ(info_error(multi_info({file(1, components(max_path_components + 1))})),
             metainfo_errc::path_too_deep);
@@ -499,7 +499,7 @@ TEST(MetainfoPaths, PathBytesAreCappedAtMaxPathBytes) {
   path.push_back(std::string(max_path_bytes - used - 1, 'f'));  // "/" + this: exactly the limit
   auto ok = parse_torrent(torrent(multi_info({file(1, path)})));
   ASSERT_TRUE(ok) << ok.error().message();
-  EXPECT_EQ(ok->files[0].path.size(), max_path_bytes);
+  EXPECT_EQ(ok->files()[0].path.size(), max_path_bytes);
   path.back() = path.back().as_string() + "f";
   EXPECT_EQ(info_error(multi_info({file(1, path)})), metainfo_errc::path_too_long);
 }
@@ -518,14 +518,14 @@ TEST(MetainfoPaths, ManyDeepFilesParseInBoundedMemory) {
   if (test::address_space_limit_problem().empty()) {
     const int status = test::run_with_address_space_limit(160u << 20, [&] {
       auto r = parse_torrent(data);
-      return r && r->files.size() == 1500u;
+      return r && r->files().size() == 1500u;
     });
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << test::describe_wait_status(status);
   }
   auto r = parse_torrent(data);
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->files.size(), 1500u);
-  EXPECT_EQ(r->files[1499].path.substr(r->files[1499].path.size() - 5), "/file");
+  EXPECT_EQ(r->files().size(), 1500u);
+  EXPECT_EQ(r->files()[1499].path.substr(r->files()[1499].path.size() - 5), "/file");
 }
 
 TEST(MetainfoPaths, LongComponentsAreTruncatedKeepingTheExtension) {
@@ -534,15 +534,15 @@ TEST(MetainfoPaths, LongComponentsAreTruncatedKeepingTheExtension) {
       file(1, {std::string(300, 'y') + "." + std::string(20, 'e')}),  // too long to be an extension
   })));
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->files[0].path, "folder/" + std::string(251, 'x') + ".mkv");
-  EXPECT_EQ(r->files[1].path, "folder/" + std::string(255, 'y'));
+  EXPECT_EQ(r->files()[0].path, "folder/" + std::string(251, 'x') + ".mkv");
+  EXPECT_EQ(r->files()[1].path, "folder/" + std::string(255, 'y'));
 
   bdict info = single_info();
   info["name"] = std::string(400, 'n') + ".iso";
   auto single = parse_torrent(torrent(info));
   ASSERT_TRUE(single) << single.error().message();
-  EXPECT_EQ(single->name, std::string(251, 'n') + ".iso");
-  EXPECT_EQ(single->files[0].path, single->name);
+  EXPECT_EQ(single->name(), std::string(251, 'n') + ".iso");
+  EXPECT_EQ(single->files()[0].path, single->name());
 }
 
 TEST(MetainfoPaths, TruncationCutsAtACodePointBoundary) {
@@ -550,8 +550,8 @@ TEST(MetainfoPaths, TruncationCutsAtACodePointBoundary) {
   for (int i = 0; i < 200; ++i) e_acute += "\xc3\xa9";  // 400 bytes
   auto r = parse_torrent(torrent(multi_info({file(1, {e_acute}), file(1, {e_acute + ".txt"})})));
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->files[0].path, "folder/" + e_acute.substr(0, 254));  // 255 would split a character
-  EXPECT_EQ(r->files[1].path, "folder/" + e_acute.substr(0, 250) + ".txt");
+  EXPECT_EQ(r->files()[0].path, "folder/" + e_acute.substr(0, 254));  // 255 would split a character
+  EXPECT_EQ(r->files()[1].path, "folder/" + e_acute.substr(0, 250) + ".txt");
 }
 
 TEST(MetainfoPaths, ControlCharactersAndInvalidUtf8BecomeUnderscores) {
@@ -567,14 +567,14 @@ TEST(MetainfoPaths, ControlCharactersAndInvalidUtf8BecomeUnderscores) {
   info["name"] = "\x1b[2J";
   auto r = parse_torrent(torrent(info));
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->name, "_[2J");
-  EXPECT_EQ(r->files[0].path, "_[2J/a_[2Jb/tab_here");
-  EXPECT_EQ(r->files[1].path, "_[2J/nl_x_");
-  EXPECT_EQ(r->files[2].path, "_[2J/c1_csi");
-  EXPECT_EQ(r->files[3].path, "_[2J/bad__");
-  EXPECT_EQ(r->files[4].path, "_[2J/overlong__");
-  EXPECT_EQ(r->files[5].path, "_[2J/gpj._exe");
-  EXPECT_EQ(r->files[6].path, "_[2J/caf\xc3\xa9 \xe6\x97\xa5");
+  EXPECT_EQ(r->name(), "_[2J");
+  EXPECT_EQ(r->files()[0].path, "_[2J/a_[2Jb/tab_here");
+  EXPECT_EQ(r->files()[1].path, "_[2J/nl_x_");
+  EXPECT_EQ(r->files()[2].path, "_[2J/c1_csi");
+  EXPECT_EQ(r->files()[3].path, "_[2J/bad__");
+  EXPECT_EQ(r->files()[4].path, "_[2J/overlong__");
+  EXPECT_EQ(r->files()[5].path, "_[2J/gpj._exe");
+  EXPECT_EQ(r->files()[6].path, "_[2J/caf\xc3\xa9 \xe6\x97\xa5");
 }
 
 TEST(MetainfoPaths, NamesThatSanitiseOrTruncateAlikeCollide) {

@@ -43,32 +43,32 @@ bdict& tree_of(bdict& root) { return root["info"].as_dict()["file tree"].as_dict
 TEST(MetainfoV2, V2OnlySingleFileAsLibtorrentMadeIt) {
   const auto& made = test_v2::v2_single;
   const torrent_info ti = parse_ok(made.bytes);
-  EXPECT_EQ(ti.meta_version, 2);
+  EXPECT_EQ(ti.meta_version(), 2);
   EXPECT_FALSE(ti.has_v1());
   EXPECT_TRUE(ti.has_v2());
-  EXPECT_EQ(ti.info_hash.v2.to_hex(), made.v2_hex);
-  EXPECT_TRUE(ti.info_hash.v1.is_zero());
-  EXPECT_EQ(ti.info_hash.v2, sha256(ti.info_bytes));
-  EXPECT_EQ(ti.info_hash.best(), ti.info_hash.v2_truncated());
-  EXPECT_TRUE(ti.piece_hashes.empty());
-  EXPECT_FALSE(ti.multi_file);
-  ASSERT_EQ(ti.files.size(), 1u);
-  EXPECT_EQ(ti.files[0].path, "single.bin");
-  EXPECT_EQ(ti.files[0].size, 100000);
-  EXPECT_FALSE(ti.files[0].pieces_root.is_zero());
-  EXPECT_EQ(ti.piece_length, 32768);
+  EXPECT_EQ(ti.info_hash().v2.to_hex(), made.v2_hex);
+  EXPECT_TRUE(ti.info_hash().v1.is_zero());
+  EXPECT_EQ(ti.info_hash().v2, sha256(ti.info_bytes()));
+  EXPECT_EQ(ti.info_hash().best(), ti.info_hash().v2_truncated());
+  EXPECT_TRUE(ti.piece_hashes().empty());
+  EXPECT_FALSE(ti.multi_file());
+  ASSERT_EQ(ti.files().size(), 1u);
+  EXPECT_EQ(ti.files()[0].path, "single.bin");
+  EXPECT_EQ(ti.files()[0].size, 100000);
+  EXPECT_FALSE(ti.files()[0].pieces_root.is_zero());
+  EXPECT_EQ(ti.piece_length(), 32768);
   EXPECT_EQ(ti.num_pieces(), made.num_pieces);
   EXPECT_EQ(ti.piece_size(piece_index{3}), 100000 - 3 * 32768);
-  ASSERT_EQ(ti.piece_layers.size(), 1u);
-  EXPECT_EQ(ti.piece_layers.at(ti.files[0].pieces_root).size(), 4u);
+  ASSERT_EQ(ti.piece_layers().size(), 1u);
+  EXPECT_EQ(ti.piece_layers().at(ti.files()[0].pieces_root).size(), 4u);
   EXPECT_TRUE(ti.has_all_piece_layers());
 }
 
 TEST(MetainfoV2, V2OnlyMultiFileIsLaidOutOnPieceBoundaries) {
   const auto& made = test_v2::v2_multi;
   const torrent_info ti = parse_ok(made.bytes);
-  EXPECT_EQ(ti.info_hash.v2.to_hex(), made.v2_hex);
-  EXPECT_TRUE(ti.multi_file);
+  EXPECT_EQ(ti.info_hash().v2.to_hex(), made.v2_hex);
+  EXPECT_TRUE(ti.multi_file());
   struct expect {
     const char* path;
     std::int64_t size, offset;
@@ -78,35 +78,35 @@ TEST(MetainfoV2, V2OnlyMultiFileIsLaidOutOnPieceBoundaries) {
   const expect want[] = {{"multi/a.bin", 40000, 0, false},       {"multi/.pad/9152", 9152, 40000, true},
                          {"multi/c.txt", 10, 49152, false},       {"multi/.pad/16374", 16374, 49162, true},
                          {"multi/empty", 0, 65536, false},        {"multi/sub/b.bin", 81927, 65536, false}};
-  ASSERT_EQ(ti.files.size(), std::size(want));
+  ASSERT_EQ(ti.files().size(), std::size(want));
   for (std::size_t i = 0; i < std::size(want); ++i) {
-    EXPECT_EQ(ti.files[i].path, want[i].path) << i;
-    EXPECT_EQ(ti.files[i].size, want[i].size) << i;
-    EXPECT_EQ(ti.files[i].offset, want[i].offset) << i;
-    EXPECT_EQ(ti.files[i].pad, want[i].pad) << i;
-    EXPECT_EQ(ti.files[i].pieces_root.is_zero(), want[i].pad || want[i].size == 0) << i;
+    EXPECT_EQ(ti.files()[i].path, want[i].path) << i;
+    EXPECT_EQ(ti.files()[i].size, want[i].size) << i;
+    EXPECT_EQ(ti.files()[i].offset, want[i].offset) << i;
+    EXPECT_EQ(ti.files()[i].pad, want[i].pad) << i;
+    EXPECT_EQ(ti.files()[i].pieces_root.is_zero(), want[i].pad || want[i].size == 0) << i;
   }
-  EXPECT_EQ(ti.total_size, 65536 + 81927);
+  EXPECT_EQ(ti.total_size(), 65536 + 81927);
   EXPECT_EQ(ti.num_pieces(), made.num_pieces);  // its last piece is short, not padded
   EXPECT_EQ(ti.piece_size(piece_index{ti.num_pieces() - 1}), 81927 - 5 * 16384);
-  EXPECT_EQ(ti.piece_layers.size(), 2u);  // a.bin and b.bin are larger than a piece
+  EXPECT_EQ(ti.piece_layers().size(), 2u);  // a.bin and b.bin are larger than a piece
   EXPECT_TRUE(ti.has_all_piece_layers());
 }
 
 TEST(MetainfoV2, HybridTorrentsHaveBothHashesAndRootsOnTheV1Files) {
   for (const auto* made : {&test_v2::hybrid_single, &test_v2::hybrid_multi}) {
     const torrent_info ti = parse_ok(made->bytes);
-    EXPECT_EQ(ti.meta_version, 2);
-    EXPECT_TRUE(ti.info_hash.is_hybrid());
-    EXPECT_EQ(ti.info_hash.v1.to_hex(), made->v1_hex);
-    EXPECT_EQ(ti.info_hash.v2.to_hex(), made->v2_hex);
-    EXPECT_EQ(ti.info_hash.best(), ti.info_hash.v1);
+    EXPECT_EQ(ti.meta_version(), 2);
+    EXPECT_TRUE(ti.info_hash().is_hybrid());
+    EXPECT_EQ(ti.info_hash().v1.to_hex(), made->v1_hex);
+    EXPECT_EQ(ti.info_hash().v2.to_hex(), made->v2_hex);
+    EXPECT_EQ(ti.info_hash().best(), ti.info_hash().v1);
     EXPECT_EQ(ti.num_pieces(), made->num_pieces);
-    EXPECT_EQ(static_cast<int>(ti.piece_hashes.size()), made->num_pieces);
-    for (const auto& f : ti.files) {
+    EXPECT_EQ(static_cast<int>(ti.piece_hashes().size()), made->num_pieces);
+    for (const auto& f : ti.files()) {
       EXPECT_EQ(f.pieces_root.is_zero(), f.pad || f.size == 0) << f.path;
       if (!f.pad && f.size > 0) {
-        EXPECT_EQ(f.offset % ti.piece_length, 0) << f.path;
+        EXPECT_EQ(f.offset % ti.piece_length(), 0) << f.path;
       }
     }
     EXPECT_TRUE(ti.has_all_piece_layers());
@@ -115,12 +115,12 @@ TEST(MetainfoV2, HybridTorrentsHaveBothHashesAndRootsOnTheV1Files) {
 
 TEST(MetainfoV2, BareInfoDictionaryHasNoPieceLayers) {
   const torrent_info full = parse_ok(test_v2::v2_multi.bytes);
-  auto r = parse_info_dictionary(full.info_bytes);
+  auto r = parse_info_dictionary(full.info_bytes());
   ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->info_hash, full.info_hash);
-  EXPECT_TRUE(r->piece_layers.empty());
+  EXPECT_EQ(r->info_hash(), full.info_hash());
+  EXPECT_TRUE(r->piece_layers().empty());
   EXPECT_FALSE(r->has_all_piece_layers());
-  EXPECT_EQ(r->files.size(), full.files.size());
+  EXPECT_EQ(r->files().size(), full.files().size());
 }
 
 TEST(MetainfoV2, PieceLayerOfTheWrongLengthOrContentIsRefused) {
@@ -226,10 +226,10 @@ TEST(MetainfoV2, HybridOfAFolderHoldingOneFile) {
     info["files"] = bvalue(detail::blist{bvalue(f)});
   };
   const torrent_info ti = parse_ok(edited(test_v2::hybrid_single.bytes, one_file_folder));
-  EXPECT_TRUE(ti.multi_file);
-  ASSERT_EQ(ti.files.size(), 1u);
-  EXPECT_EQ(ti.files[0].path, "folder/single.bin");
-  EXPECT_FALSE(ti.files[0].pieces_root.is_zero());
+  EXPECT_TRUE(ti.multi_file());
+  ASSERT_EQ(ti.files().size(), 1u);
+  EXPECT_EQ(ti.files()[0].path, "folder/single.bin");
+  EXPECT_FALSE(ti.files()[0].pieces_root.is_zero());
   EXPECT_TRUE(ti.has_all_piece_layers());
 }
 

@@ -6,6 +6,7 @@
 
 #include "../support/v2_test_torrent.hpp"
 #include "core/piece_verify.hpp"
+#include "core/torrent_info_builder.hpp"
 
 namespace tessera::detail {
 namespace {
@@ -22,8 +23,8 @@ std::vector<std::vector<std::uint8_t>> sample_files() {
 }
 
 bool verifies(const test_support::v2_test_torrent& t, const v2_piece_check& c, piece_index p) {
-  v2_piece_hasher h(t.ti.piece_length);
-  h.update(std::span(t.stream).subspan(static_cast<std::size_t>(p.value * t.ti.piece_length),
+  v2_piece_hasher h(t.ti.piece_length());
+  h.update(std::span(t.stream).subspan(static_cast<std::size_t>(p.value * t.ti.piece_length()),
                                        static_cast<std::size_t>(c.file_bytes)));
   return h.finish(c.target);
 }
@@ -68,9 +69,12 @@ TEST(V2HashStore, EveryPieceVerifiesAgainstItsTargetFileBytesOnly) {
 }
 
 TEST(V2HashStore, AV1TorrentHasNoV2Files) {
-  torrent_info ti;
-  ti.piece_length = 16384;
-  ti.files.push_back(file_entry{.path = "a", .size = 100});
+  tessera::detail::torrent_info_builder b;
+  b.piece_length = 16384;
+  b.files.push_back(file_entry{.path = "a", .size = 100});
+  b.total_size = 100;
+  b.piece_hashes.resize(1);
+  const torrent_info ti = std::move(b).build();
   v2_hash_store s(ti);
   EXPECT_FALSE(s.has_v2());
   EXPECT_FALSE(s.piece_check(piece_index{0}));
@@ -87,7 +91,7 @@ TEST(V2HashStore, WithoutLayersOnlyOnePieceFilesHaveTargetsUntilHashesArrive) {
   EXPECT_FALSE(s.has_target(piece_index{7}));
   auto before = s.snapshot();
   const auto& root0 = s.files()[0].pieces_root;
-  const auto& layer0 = full.ti.piece_layers.at(root0);
+  const auto& layer0 = full.ti.piece_layers().at(root0);
   // Two entries, then the rest with padding past the file's end (a request's range of 8).
   auto fresh = s.add_piece_layer(root0, 0, std::span(layer0).first(2));
   std::vector<std::int32_t> got;
@@ -103,7 +107,7 @@ TEST(V2HashStore, WithoutLayersOnlyOnePieceFilesHaveTargetsUntilHashesArrive) {
   ASSERT_TRUE(s.piece_check(piece_index{3}));
   EXPECT_TRUE(verifies(t, *s.piece_check(piece_index{3}), piece_index{3}));
   const auto& root2 = s.files()[2].pieces_root;
-  EXPECT_EQ(s.add_piece_layer(root2, 0, full.ti.piece_layers.at(root2)).size(), 2u);
+  EXPECT_EQ(s.add_piece_layer(root2, 0, full.ti.piece_layers().at(root2)).size(), 2u);
   EXPECT_TRUE(s.all_layers_known());
   // Layers received from peers are what resume data saves.
   auto saved = s.layers_to_save();
@@ -117,7 +121,7 @@ TEST(V2HashStore, SetPieceLayerChecksTheRoot) {
   auto t = make_v2_torrent(sample_files(), piece, false, false);
   v2_hash_store s(t.ti);
   const auto& root0 = s.files()[0].pieces_root;
-  auto layer = full.ti.piece_layers.at(root0);
+  auto layer = full.ti.piece_layers().at(root0);
   auto bad = layer;
   bad[1].bytes[0] ^= 1;
   auto r = s.set_piece_layer(root0, bad);
@@ -136,7 +140,7 @@ TEST(V2HashStore, VerifiedNodesAndTheSeedersTree) {
   auto full = make_v2_torrent(sample_files(), piece, false);
   v2_hash_store s(full.ti);
   const auto& f0 = s.files()[0];
-  const auto& layer0 = full.ti.piece_layers.at(f0.pieces_root);
+  const auto& layer0 = full.ti.piece_layers().at(f0.pieces_root);
   // 7 blocks: height 3; piece layer 1 has 4 nodes.
   EXPECT_EQ(s.verified_node(f0.pieces_root, {3, 0}), f0.pieces_root);
   EXPECT_EQ(s.verified_node(f0.pieces_root, {1, 2}), layer0[2]);

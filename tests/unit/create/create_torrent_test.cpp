@@ -80,8 +80,8 @@ TEST(CreateTorrent, SingleFileV1) {
   EXPECT_EQ(made->num_files, 1);
   EXPECT_EQ(made->total_size, 100000);
   ASSERT_TRUE(made->info);
-  EXPECT_EQ(made->info->info_hash.v1, made->info_hashes.v1);
-  EXPECT_FALSE(made->info->multi_file);
+  EXPECT_EQ(made->info->info_hash().v1, made->info_hashes.v1);
+  EXPECT_FALSE(made->info->multi_file());
 }
 
 TEST(CreateTorrent, NestedFoldersV2) {
@@ -113,8 +113,8 @@ TEST(CreateTorrent, NestedFoldersV2) {
   EXPECT_FALSE(made->info_hashes.has_v1());
   // Read back by the BEP 52 parser, which checks every piece layer against its root.
   ASSERT_TRUE(made->info);
-  EXPECT_EQ(made->info->info_hash, made->info_hashes);
-  EXPECT_EQ(made->info->meta_version, 2);
+  EXPECT_EQ(made->info->info_hash(), made->info_hashes);
+  EXPECT_EQ(made->info->meta_version(), 2);
   EXPECT_TRUE(made->info->has_all_piece_layers());
   EXPECT_EQ(made->num_files, 3);
   EXPECT_EQ(made->num_pieces, 5 + 1);
@@ -143,7 +143,7 @@ TEST(CreateTorrent, HybridPadsAndHashesBothWays) {
   EXPECT_EQ(made->info_hashes.v1, sha1(detail::bencode(info)));
   EXPECT_EQ(made->info_hashes.v2, sha256(detail::bencode(info)));
   ASSERT_TRUE(made->info);
-  EXPECT_TRUE(made->info->files[1].pad);
+  EXPECT_TRUE(made->info->files()[1].pad);
   EXPECT_EQ(made->num_files, 2);
   EXPECT_EQ(made->num_pieces, 3);
   EXPECT_EQ(made->total_size, 45000);
@@ -204,8 +204,8 @@ TEST(CreateTorrent, OptionsReachTheirKeys) {
   EXPECT_EQ(*t.find_dict("info")->find_int("private"), 1);
   EXPECT_EQ(*t.find_dict("info")->find_string("source"), "SRC");
   ASSERT_TRUE(made->info);
-  EXPECT_TRUE(made->info->is_private);
-  EXPECT_EQ(made->info->trackers.size(), 2u);
+  EXPECT_TRUE(made->info->is_private());
+  EXPECT_EQ(made->info->trackers().size(), 2u);
 
   // Source is in the info dictionary: another source, another info-hash.
   p.source = "OTHER";

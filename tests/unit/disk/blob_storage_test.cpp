@@ -31,7 +31,7 @@ class BlobStorage : public ::testing::Test {
 
   void write_piece(int p, std::vector<std::uint8_t> data = {}) {
     if (data.empty()) data = test::piece_bytes(*ti, content, p);
-    auto r = st->write(p * ti->piece_length, data);
+    auto r = st->write(p * ti->piece_length(), data);
     ASSERT_TRUE(r) << r.error().message();
   }
 };
@@ -142,7 +142,7 @@ TEST_F(BlobStorage, FlushWritesTheBlobBack) {
 TEST_F(BlobStorage, BlobDeletedWhileOpenFailsWritesAndFlush) {
   write_piece(0);
   fs::remove(blob);
-  auto w = st->write(ti->piece_length, test::piece_bytes(*ti, content, 1));
+  auto w = st->write(ti->piece_length(), test::piece_bytes(*ti, content, 1));
   ASSERT_FALSE(w);
   EXPECT_EQ(w.error().op, storage_error::operation::write);
   EXPECT_EQ(w.error().ec, std::errc::no_such_file_or_directory);
@@ -215,7 +215,7 @@ TEST(BlobStorageThreads, ConcurrentWritersFillTheBlob) {
     threads.emplace_back([&, t] {
       for (int p = t; p < pieces; p += 4) {
         if (p % 3 == 0) st->close_all();  // closing under running calls is allowed
-        EXPECT_TRUE(st->write(p * ti->piece_length, test::piece_bytes(*ti, content, p)));
+        EXPECT_TRUE(st->write(p * ti->piece_length(), test::piece_bytes(*ti, content, p)));
       }
     });
   for (auto& th : threads) th.join();

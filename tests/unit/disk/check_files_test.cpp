@@ -18,7 +18,7 @@ using detail::test::temp_dir;
 // Writes every non-padding file of `ti` under `dir` with its bytes of `content`.
 void write_files(const torrent_info& ti, const std::vector<std::uint8_t>& content,
                  const std::filesystem::path& dir) {
-  for (const auto& f : ti.files) {
+  for (const auto& f : ti.files()) {
     if (f.pad) continue;
     const auto p = dir / f.path;
     std::filesystem::create_directories(p.parent_path());
@@ -60,7 +60,7 @@ TEST(CheckFiles, CompleteDataVerifiesEveryPieceAndFile) {
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_TRUE(r->complete());
     EXPECT_EQ(r->pieces_verified, t.ti->num_pieces());
-    EXPECT_EQ(r->bytes_verified, t.ti->total_size);
+    EXPECT_EQ(r->bytes_verified, t.ti->total_size());
     ASSERT_EQ(r->files.size(), 3u);
     for (const auto& f : r->files) {
       EXPECT_EQ(f.state, file_check_state::complete) << f.path;
@@ -247,7 +247,7 @@ TEST(CheckFiles, ProgressReachesTheTotalInSerialisedCalls) {
   EXPECT_FALSE(overlapped);
   EXPECT_EQ(calls, t.ti->num_pieces());
   EXPECT_EQ(last.pieces_done, t.ti->num_pieces());
-  EXPECT_EQ(last.bytes_done, t.ti->total_size);
+  EXPECT_EQ(last.bytes_done, t.ti->total_size());
 }
 
 TEST(CheckFiles, CancellationStopsTheCheck) {

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "../support/v2_test_torrent.hpp"
+#include "core/torrent_info_builder.hpp"
 #include "disk_test_util.hpp"
 #include "tessera/check.hpp"
 
@@ -27,7 +28,7 @@ test_support::v2_test_torrent make_torrent(const std::vector<std::size_t>& sizes
 }
 
 void write_files(const torrent_info& ti, const std::vector<std::uint8_t>& content, const std::filesystem::path& dir) {
-  for (const auto& f : ti.files) {
+  for (const auto& f : ti.files()) {
     if (f.pad) continue;
     const auto p = dir / f.path;
     std::filesystem::create_directories(p.parent_path());
@@ -54,7 +55,7 @@ check_options small_reads(int threads, std::int64_t read_bytes = 64 * 1024) {
 }
 
 const file_entry& entry(const torrent_info& ti, const std::string& path) {
-  for (const auto& f : ti.files)
+  for (const auto& f : ti.files())
     if (f.path == path) return f;
   ADD_FAILURE() << "no file " << path;
   static const file_entry none;
@@ -111,7 +112,7 @@ TEST_P(CheckFilesV2, CompleteDataVerifiesEveryPieceAndFile) {
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_TRUE(r->complete());
     expect_only_failed(*r, {});
-    EXPECT_EQ(r->bytes_verified, t.ti->total_size);
+    EXPECT_EQ(r->bytes_verified, t.ti->total_size());
     for (const auto& f : r->files) {
       if (f.state == file_check_state::padding) continue;
       EXPECT_EQ(f.state, file_check_state::complete) << f.path;
@@ -264,9 +265,13 @@ TEST(CheckFilesHybrid, APieceNeedsBothHashes) {
   // The data is right; the torrent's SHA-256 of b's piece 1 is not: that piece fails though its
   // SHA-1 matches.
   const sha256_hash b_root = entry(*t.ti, b).pieces_root;
-  t.ti->piece_layers.at(b_root)[1] = sha256(std::string_view("not it"));
+  *t.ti = tessera::detail::edited(*t.ti, [&](auto& tb) {
+    tb.piece_layers.at(b_root)[1] = sha256(std::string_view("not it"));
+  });
   // And the SHA-1 of d's piece 0 is wrong while its SHA-256 matches.
-  t.ti->piece_hashes[d_first] = sha1(std::string_view("not it"));
+  *t.ti = tessera::detail::edited(*t.ti, [&](auto& tb) {
+    tb.piece_hashes[d_first] = sha1(std::string_view("not it"));
+  });
   auto r = check_files(*t.ti, t.dir.path, small_reads(2));
   ASSERT_TRUE(r);
   expect_only_failed(*r, {b_first + 1, d_first});
@@ -278,8 +283,10 @@ TEST(CheckFilesHybrid, APieceNeedsBothHashes) {
 TEST(CheckFilesHashChoice, EitherHalfOfAHybridAloneComparesOnlyItsOwnHashes) {
   five_files t(v2_kind::hybrid);
   const sha256_hash b_root = entry(*t.ti, b).pieces_root;
-  t.ti->piece_layers.at(b_root)[1] = sha256(std::string_view("not it"));  // b's piece 1: SHA-256 wrong
-  t.ti->piece_hashes[d_first] = sha1(std::string_view("not it"));          // d's piece 0: SHA-1 wrong
+  *t.ti = tessera::detail::edited(*t.ti, [&](auto& tb) {
+    tb.piece_layers.at(b_root)[1] = sha256(std::string_view("not it"));  // b's piece 1: SHA-256 wrong
+    tb.piece_hashes[d_first] = sha1(std::string_view("not it"));          // d's piece 0: SHA-1 wrong
+  });
   auto o = small_reads(2);
   o.hashes = check_hashes::v1_only;
   auto r = check_files(*t.ti, t.dir.path, o);
@@ -319,7 +326,7 @@ TEST(CheckFilesHashChoice, AHashKindTheTorrentLacksIsAnError) {
 TEST(CheckFilesHybrid, NonZeroBytesWherePaddingIsAreNeverRead) {
   // Padding reads as zeros whatever is at its path: a file there changes nothing.
   five_files t(v2_kind::hybrid);
-  for (const auto& f : t.ti->files) {
+  for (const auto& f : t.ti->files()) {
     if (!f.pad) continue;
     const auto p = t.dir.path / f.path;
     std::filesystem::create_directories(p.parent_path());

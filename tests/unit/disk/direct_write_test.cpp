@@ -109,7 +109,7 @@ TEST(FileStorageDirect, LargeUnalignedFilesReadBackExactly) {
   for (int p : {3, 0, 6, 1, 5, 2, 4}) {
     if (p >= ti->num_pieces()) continue;
     auto bytes = test::piece_bytes(*ti, content, p);
-    auto r = st->write(static_cast<std::int64_t>(p) * ti->piece_length, bytes);
+    auto r = st->write(static_cast<std::int64_t>(p) * ti->piece_length(), bytes);
     ASSERT_TRUE(r) << r.error().message();
   }
   std::int64_t off = 0;

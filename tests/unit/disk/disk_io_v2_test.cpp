@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "../support/v2_test_torrent.hpp"
+#include "core/torrent_info_builder.hpp"
 #include "core/v2_hash_store.hpp"
 #include "disk/disk_io.hpp"
 #include "disk/piece_check.hpp"
@@ -120,7 +121,7 @@ TEST(PieceCheck, AHybridPiecePassesOnlyWhenBothHashesMatch) {
   EXPECT_TRUE(piece_matches(t.ti, piece_index{0}, data, mine.piece_check(piece_index{0})));
   EXPECT_FALSE(piece_matches(t.ti, piece_index{0}, data, theirs.piece_check(piece_index{0})));  // v2 disagrees
   auto wrong_v1 = t.ti;
-  wrong_v1.piece_hashes[0].bytes[0] ^= 1;
+  wrong_v1 = tessera::detail::edited(wrong_v1, [](auto& tb) { tb.piece_hashes[0].bytes[0] ^= 1; });
   EXPECT_FALSE(piece_matches(wrong_v1, piece_index{0}, data, mine.piece_check(piece_index{0})));
   EXPECT_FALSE(piece_matches(t.ti, piece_index{-1}, data, mine.piece_check(piece_index{0})));
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/torrent_info_builder.hpp"
 #include "tessera/hasher.hpp"
 #include "tessera/torrent_info.hpp"
 
@@ -52,7 +53,7 @@ inline std::vector<std::uint8_t> make_content(std::int64_t size, unsigned seed =
 inline std::shared_ptr<torrent_info> make_torrent(const std::vector<file_spec>& files,
                                                   std::int64_t piece_length,
                                                   std::vector<std::uint8_t>& content) {
-  auto ti = std::make_shared<torrent_info>();
+  auto ti = std::make_shared<tessera::detail::torrent_info_builder>();
   ti->name = "t";
   ti->piece_length = piece_length;
   ti->multi_file = files.size() > 1;
@@ -74,13 +75,13 @@ inline std::shared_ptr<torrent_info> make_torrent(const std::vector<file_spec>& 
     std::int64_t n = std::min(piece_length, offset - p * piece_length);
     ti->piece_hashes.push_back(sha1(std::as_bytes(std::span(content.data() + p * piece_length, static_cast<std::size_t>(n)))));
   }
-  return ti;
+  return std::make_shared<torrent_info>(std::move(*ti).build());
 }
 
 /// Bytes of piece `p` of `content`.
 inline std::vector<std::uint8_t> piece_bytes(const torrent_info& ti,
                                              const std::vector<std::uint8_t>& content, int p) {
-  auto begin = content.begin() + p * ti.piece_length;
+  auto begin = content.begin() + p * ti.piece_length();
   return {begin, begin + ti.piece_size(piece_index{p})};
 }
 

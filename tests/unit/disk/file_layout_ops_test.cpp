@@ -8,6 +8,7 @@
 #include <string>
 
 #include "../support/address_space_limit.hpp"
+#include "core/torrent_info_builder.hpp"
 #include "disk_test_util.hpp"
 
 namespace tessera::detail {
@@ -16,20 +17,24 @@ namespace {
 namespace fs = std::filesystem;
 
 torrent_info layout(const std::vector<std::string>& paths) {
-  torrent_info ti;
+  tessera::detail::torrent_info_builder ti;
   ti.name = "t";
   ti.multi_file = true;
+  ti.piece_length = 16 * 1024;
   for (const auto& p : paths) {
     file_entry f;
     f.path = p;
     f.size = 1;
+    f.offset = ti.total_size;
     ti.files.push_back(f);
+    ti.total_size += f.size;
   }
-  return ti;
+  ti.piece_hashes.resize(1);  // a piece of at most a few bytes (its hash is never checked here)
+  return std::move(ti).build();
 }
 
 /// Every file of `ti` selected (the operations touch only the files the caller selects).
-std::vector<bool> all_files(const torrent_info& ti) { return std::vector<bool>(ti.files.size(), true); }
+std::vector<bool> all_files(const torrent_info& ti) { return std::vector<bool>(ti.files().size(), true); }
 
 void touch(const fs::path& p) {
   fs::create_directories(p.parent_path());
@@ -39,7 +44,7 @@ void touch(const fs::path& p) {
 TEST(FileLayoutOps, DeleteRemovesTheFilesAndTheFoldersThatEndUpEmptyDeepestFirst) {
   test::temp_dir dir;
   const auto ti = layout({"t/a/b/c/f1", "t/a/f2", "t/d/f3"});
-  for (const auto& f : ti.files) touch(dir.path / f.path);
+  for (const auto& f : ti.files()) touch(dir.path / f.path);
   touch(dir.path / "t/d/user.txt");  // not the torrent's: it and its folder stay
   auto r = delete_torrent_files(ti, dir.path, all_files(ti));
   ASSERT_TRUE(r) << r.error().message();
@@ -54,7 +59,7 @@ TEST(FileLayoutOps, MoveTakesDeepFilesAlongAndRemovesTheEmptiedFolders) {
   std::string deep = "t";
   for (int i = 0; i < 100; ++i) deep += "/d" + std::to_string(i);
   const auto ti = layout({deep + "/f", "t/g"});
-  for (const auto& f : ti.files) touch(from.path / f.path);
+  for (const auto& f : ti.files()) touch(from.path / f.path);
   auto r = move_torrent_files(ti, from.path, to.path, all_files(ti), false);
   ASSERT_TRUE(r) << r.error().message();
   EXPECT_TRUE(fs::exists(to.path / deep / "f"));
@@ -63,7 +68,8 @@ TEST(FileLayoutOps, MoveTakesDeepFilesAlongAndRemovesTheEmptiedFolders) {
 }
 
 TEST(FileLayoutOps, AHandBuiltPathOfFiftyThousandComponentsCostsBoundedMemory) {
-  // parse_torrent refuses such a path, but torrent_info is a public struct. Its folder list, as
+  // parse_torrent refuses such a path; the builder (tests, the library's own makers) does not
+  // check path lengths. Its folder list, as
   // joined prefixes, was 50,000^2 bytes (2.5 GB); the kernel refuses the path (ENAMETOOLONG),
   // so no folder of it can exist and nothing beneath the directory is touched.
   test::temp_dir dir;

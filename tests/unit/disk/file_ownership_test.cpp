@@ -54,7 +54,7 @@ class FileOwnership : public ::testing::Test {
   file_ownership& own = *ownership_of(*st);
 
   result<bool, storage_error> write_piece(int p) {
-    return st->write(p * ti->piece_length, test::piece_bytes(*ti, content, p));
+    return st->write(p * ti->piece_length(), test::piece_bytes(*ti, content, p));
   }
   static std::vector<bool> only(std::size_t i) {
     std::vector<bool> v(files.size(), false);

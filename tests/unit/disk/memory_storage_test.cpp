@@ -26,7 +26,7 @@ class MemoryStorage : public ::testing::Test {
 
   void write_piece(int p, std::vector<std::uint8_t> data = {}) {
     if (data.empty()) data = test::piece_bytes(*ti, content, p);
-    auto r = st->write(p * ti->piece_length, data);
+    auto r = st->write(p * ti->piece_length(), data);
     ASSERT_TRUE(r) << r.error().message();
   }
 };
@@ -107,7 +107,7 @@ TEST_F(MemoryStorage, FlushSucceedsAndKeepsTheData) {
   write_piece(1);
   ASSERT_TRUE(st->flush());
   std::vector<std::uint8_t> out(32);
-  ASSERT_EQ(*st->read(ti->piece_length, out), 32u);
+  ASSERT_EQ(*st->read(ti->piece_length(), out), 32u);
   EXPECT_EQ(out, test::piece_bytes(*ti, content, 1));
 }
 
@@ -123,9 +123,9 @@ TEST(MemoryStorageThreads, ConcurrentWritersAndReadersKeepEveryByte) {
     threads.emplace_back([&, t] {
       for (int p = t; p < pieces; p += 4) {
         auto data = test::piece_bytes(*ti, content, p);
-        EXPECT_TRUE(st->write(p * ti->piece_length, data));
+        EXPECT_TRUE(st->write(p * ti->piece_length(), data));
         std::vector<std::uint8_t> back(data.size());
-        EXPECT_EQ(*st->read(p * ti->piece_length, back), data.size());
+        EXPECT_EQ(*st->read(p * ti->piece_length(), back), data.size());
         EXPECT_EQ(back, data);
       }
     });

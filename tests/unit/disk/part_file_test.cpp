@@ -150,7 +150,7 @@ class PartFileStorage : public ::testing::Test {
 
   void SetUp() override { ASSERT_TRUE(st->initialize()); }
   void write_piece(int p) {
-    auto r = st->write(p * ti->piece_length, test::piece_bytes(*ti, content, p));
+    auto r = st->write(p * ti->piece_length(), test::piece_bytes(*ti, content, p));
     ASSERT_TRUE(r) << r.error().message();
   }
   std::vector<std::uint8_t> slice(std::int64_t begin, std::int64_t n) const {
@@ -159,7 +159,7 @@ class PartFileStorage : public ::testing::Test {
 };
 
 TEST_F(PartFileStorage, SkippedFileIsNeverCreatedAndSharedPiecesGoToThePartFile) {
-  EXPECT_EQ(parts.filename().string(), "." + ti->info_hash.to_hex() + ".parts");
+  EXPECT_EQ(parts.filename().string(), "." + ti->info_hash().to_hex() + ".parts");
   st->set_skipped({false, true, false});
   for (int p : {0, 2, 3}) write_piece(p);
   EXPECT_FALSE(fs::exists(save / "t/b"));

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "core/bencode.hpp"
+#include "core/torrent_info_builder.hpp"
 #include "disk_test_util.hpp"
 #include "tessera/hasher.hpp"
 
@@ -137,28 +138,32 @@ TEST(ResumeData, MagnetWithoutMetadataRoundTrips) {
 TEST(ResumeData, DecodeAgainstTheTorrentChecksHashPiecesAndFiles) {
   std::vector<std::uint8_t> content;
   auto ti = test::make_torrent({{"a.bin", 100}}, 32, content);
-  ti->info_hash = v1_of(sample_info());
+  ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*ti, [&](auto& tb) {
+    tb.info_hash = v1_of(sample_info());
+  }));
   std::string enc = encode_resume_data(sample(false));
   EXPECT_TRUE(decode_resume_data(enc, *ti));
 
   auto other = *ti;
-  other.info_hash = v1_of("another torrent");
+  other = tessera::detail::edited(other, [](auto& tb) { tb.info_hash = v1_of("another torrent"); });
   EXPECT_EQ(decode_resume_data(enc, other).error(), resume_errc::info_hash_mismatch);
 
   // A file saved with v1 alone fits the hybrid torrent of that v1; one with another v2 does not.
   auto hybrid = *ti;
-  hybrid.info_hash.v2 = sha256(sample_info());
+  hybrid = tessera::detail::edited(hybrid, [](auto& tb) { tb.info_hash.v2 = sha256(sample_info()); });
   EXPECT_TRUE(decode_resume_data(enc, hybrid));
   resume_data wrong_v2 = sample(false);
   wrong_v2.info_hash.v2 = sha256("another torrent");
   EXPECT_EQ(decode_resume_data(encode_resume_data(wrong_v2), hybrid).error(), resume_errc::info_hash_mismatch);
 
   auto fewer = test::make_torrent({{"a.bin", 64}}, 32, content = {});
-  fewer->info_hash = ti->info_hash;
+  fewer = std::make_shared<tessera::torrent_info>(
+      tessera::detail::edited(*fewer, [&](auto& tb) { tb.info_hash = ti->info_hash(); }));
   EXPECT_EQ(decode_resume_data(enc, *fewer).error(), resume_errc::piece_count_mismatch);
 
   auto two = test::make_torrent({{"t/a", 50}, {"t/b", 50}}, 32, content = {});
-  two->info_hash = ti->info_hash;
+  two = std::make_shared<tessera::torrent_info>(
+      tessera::detail::edited(*two, [&](auto& tb) { tb.info_hash = ti->info_hash(); }));
   EXPECT_EQ(decode_resume_data(enc, *two).error(), resume_errc::file_count_mismatch);
 }
 
@@ -176,9 +181,11 @@ TEST(ResumeDataCorrupt, EveryTruncationIsAnError) {
 TEST(ResumeDataCorrupt, EveryTruncatedFileOnDiskIsRejectedWithAResumeError) {
   std::vector<std::uint8_t> content;
   auto ti = test::make_torrent({{"a.bin", 100}}, 32, content);
-  ti->info_hash = v1_of(sample_info());
+  ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*ti, [&](auto& tb) {
+    tb.info_hash = v1_of(sample_info());
+  }));
   resume_data rd = sample(false);
-  rd.info_hash = ti->info_hash;
+  rd.info_hash = ti->info_hash();
   const std::string enc = encode_resume_data(rd);
   ASSERT_TRUE(decode_resume_data(enc, *ti));
   temp_dir dir;
@@ -519,7 +526,7 @@ class TrustedPieces : public ::testing::Test {
   void SetUp() override {
     fs::create_directories(dir.path / "t");
     for (int f : {0, 2, 3}) {
-      const auto& e = ti->files[f];
+      const auto& e = ti->files()[f];
       std::ofstream(dir.path / e.path, std::ios::binary)
           .write(reinterpret_cast<const char*>(content.data() + e.offset), e.size);
     }
@@ -528,7 +535,7 @@ class TrustedPieces : public ::testing::Test {
   // Resume data claiming every piece, with the stamps as the files are now.
   resume_data saved() {
     resume_data rd;
-    rd.info_hash = ti->info_hash;
+    rd.info_hash = ti->info_hash();
     rd.pieces = bitfield(ti->num_pieces(), true);
     rd.file_stamps = read_file_stamps(*ti, dir.path);
     return rd;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/torrent_info_builder.hpp"
 #include "disk/file_ownership.hpp"
 #include "disk/posix.hpp"
 #include "disk/storage.hpp"
@@ -82,12 +83,14 @@ TEST(SymlinkCreate, NeverReplacesWhatIsThereAndNeverFollowsAFolderLink) {
 // t/latest -> bin; 32-byte pieces.
 std::shared_ptr<torrent_info> linked_torrent(std::vector<std::uint8_t>& content) {
   auto ti = test::make_torrent({{"t/bin/tool", 40}, {"t/data", 30}, {"t/links/tool", 0}, {"t/latest", 0}}, 32, content);
-  ti->multi_file = true;
-  ti->files[0].executable = true;
-  ti->files[2].symlink = true;
-  ti->files[2].symlink_target = "bin/tool";
-  ti->files[3].symlink = true;
-  ti->files[3].symlink_target = "bin";
+  ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*ti, [&](auto& tb) {
+    tb.multi_file = true;
+    tb.files[0].executable = true;
+    tb.files[2].symlink = true;
+    tb.files[2].symlink_target = "bin/tool";
+    tb.files[3].symlink = true;
+    tb.files[3].symlink_target = "bin";
+  }));
   return ti;
 }
 
@@ -98,7 +101,7 @@ TEST(Bep47OnDisk, CompletedTorrentHasItsExecutableAndItsLinksInside) {
   auto st = make_file_storage(ti, dir.path / "dl");
   ASSERT_TRUE(st->initialize());
   for (int p = 0; p < ti->num_pieces(); ++p) {
-    auto w = st->write(p * ti->piece_length, test::piece_bytes(*ti, content, p));
+    auto w = st->write(p * ti->piece_length(), test::piece_bytes(*ti, content, p));
     ASSERT_TRUE(w) << w.error().message();
   }
   const auto tool = dir.path / "dl/t/bin/tool";
@@ -163,7 +166,7 @@ TEST(Bep47OnDisk, AUsersFileAtALinksPathIsLeftAlone) {
   fs::create_directories(dir.path / "dl/t");
   { std::ofstream(dir.path / "dl/t/latest") << "the user's"; }
   auto st = make_file_storage(ti, dir.path / "dl");
-  for (int p = 0; p < ti->num_pieces(); ++p) ASSERT_TRUE(st->write(p * ti->piece_length, test::piece_bytes(*ti, content, p)));
+  for (int p = 0; p < ti->num_pieces(); ++p) ASSERT_TRUE(st->write(p * ti->piece_length(), test::piece_bytes(*ti, content, p)));
   EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(dir.path / "dl/t/latest")));
   EXPECT_EQ(test::read_file(dir.path / "dl/t/latest").size(), 10u);
   ASSERT_TRUE(st->remove_files());
@@ -175,7 +178,9 @@ TEST(Bep47OnDisk, AnEscapingLinkIsRefusedAndNothingIsCreated) {
   temp_dir dir;
   std::vector<std::uint8_t> content;
   auto ti = linked_torrent(content);
-  ti->files[3].symlink_target = "../../../etc";
+  ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*ti, [&](auto& tb) {
+    tb.files[3].symlink_target = "../../../etc";
+  }));
   auto st = make_file_storage(ti, dir.path / "dl");
   auto init = st->initialize();
   ASSERT_FALSE(init);
@@ -183,7 +188,7 @@ TEST(Bep47OnDisk, AnEscapingLinkIsRefusedAndNothingIsCreated) {
   EXPECT_NE(init.error().path.find("t/latest"), std::string::npos);
   auto w = st->write(0, test::piece_bytes(*ti, content, 0));
   ASSERT_TRUE(w);  // piece 0 does not reach the link (at offset 70, in piece 2)
-  auto w2 = st->write(2 * ti->piece_length, test::piece_bytes(*ti, content, 2));
+  auto w2 = st->write(2 * ti->piece_length(), test::piece_bytes(*ti, content, 2));
   ASSERT_FALSE(w2);
   EXPECT_EQ(w2.error().ec, std::errc::invalid_argument);
   EXPECT_FALSE(fs::exists(fs::symlink_status(dir.path / "dl/t/latest")));

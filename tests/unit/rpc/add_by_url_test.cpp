@@ -84,7 +84,7 @@ TEST_F(RpcAddByUrl, FetchesTheTorrentWithTheCookiesGiven) {
   auto a = ok("torrent-add", {{"filename", server.url("/t/13.torrent")}, {"paused", true},
                               {"cookies", "uid=42; pass=s3cret"}});
   ASSERT_TRUE(a.contains("torrent-added")) << last_body;
-  EXPECT_EQ(a["torrent-added"].as_object()["hashString"], boost::json::value(t.ti->info_hash.to_hex()));
+  EXPECT_EQ(a["torrent-added"].as_object()["hashString"], boost::json::value(t.ti->info_hash().to_hex()));
   EXPECT_EQ(server.forbidden(), 1);
 
   r = call("torrent-add", {{"filename", server.url("/t/13.torrent")}, {"cookies", "a=b\r\nHost: evil"}});

@@ -42,7 +42,7 @@ TEST_F(RpcRename, RenamesAFileAndTheTopFolderOnDiskAndInTorrentGet) {
 
   // Kept in the record before the reply, and applied at the next start: the data is found
   // under its new names (nothing to download again).
-  auto text = detail::read_small_file(config / "torrents" / (t.ti->info_hash.to_hex() + ".json"), 1 << 20);
+  auto text = detail::read_small_file(config / "torrents" / (t.ti->info_hash().to_hex() + ".json"), 1 << 20);
   ASSERT_TRUE(text);
   auto rec = rpc::catalogue::from_json(*text);
   ASSERT_TRUE(rec);

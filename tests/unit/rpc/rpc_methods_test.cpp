@@ -102,8 +102,8 @@ TEST_F(RpcTorrents, AddGetAndDuplicate) {
   ASSERT_TRUE(a.contains("torrent-added")) << last_body;
   auto added = a["torrent-added"].as_object();
   EXPECT_EQ(added["id"], 1);
-  EXPECT_EQ(added["name"], json::value(t.ti->name));
-  EXPECT_EQ(added["hashString"], json::value(t.ti->info_hash.to_hex()));
+  EXPECT_EQ(added["name"], json::value(t.ti->name()));
+  EXPECT_EQ(added["hashString"], json::value(t.ti->info_hash().to_hex()));
   a = ok("torrent-add", {{"metainfo", base64(torrent_file_of(t))}});
   ASSERT_TRUE(a.contains("torrent-duplicate")) << last_body;
   EXPECT_EQ(a["torrent-duplicate"].as_object()["id"], 1);
@@ -111,7 +111,7 @@ TEST_F(RpcTorrents, AddGetAndDuplicate) {
   auto o = get_one(1, {"id", "name", "totalSize", "status", "hashString", "files", "fileStats", "wanted",
                        "priorities", "downloadDir", "pieceCount", "pieceSize", "metadataPercentComplete",
                        "fileCount", "noSuchField"});
-  EXPECT_EQ(o["totalSize"], t.ti->total_size);
+  EXPECT_EQ(o["totalSize"], t.ti->total_size());
   EXPECT_EQ(o["status"], 0);  // added paused: stopped
   EXPECT_EQ(o["downloadDir"], json::value(downloads.string()));
   EXPECT_EQ(o["pieceCount"], t.ti->num_pieces());
@@ -119,8 +119,8 @@ TEST_F(RpcTorrents, AddGetAndDuplicate) {
   EXPECT_EQ(o["fileCount"], 3);
   EXPECT_FALSE(o.contains("noSuchField"));
   ASSERT_EQ(o["files"].as_array().size(), 3u);
-  EXPECT_EQ(o["files"].as_array()[0].as_object()["name"], json::value(t.ti->files[0].path));
-  EXPECT_EQ(o["files"].as_array()[0].as_object()["length"], t.ti->files[0].size);
+  EXPECT_EQ(o["files"].as_array()[0].as_object()["name"], json::value(t.ti->files()[0].path));
+  EXPECT_EQ(o["files"].as_array()[0].as_object()["length"], t.ti->files()[0].size);
   EXPECT_EQ(o["wanted"], (json::array{1, 1, 1}));  // 0/1 integers, not booleans
   EXPECT_EQ(o["fileStats"].as_array()[1].as_object()["wanted"], true);
   EXPECT_EQ(o["priorities"], (json::array{0, 0, 0}));
@@ -142,13 +142,13 @@ TEST_F(RpcTorrents, IdsSelectorForms) {
   EXPECT_EQ(ids_of({{"ids", 2}}), (std::vector<std::int64_t>{2}));
   EXPECT_EQ(ids_of({{"ids", json::array{}}}), (std::vector<std::int64_t>{}));
   EXPECT_EQ(ids_of({{"ids", -1}}), (std::vector<std::int64_t>{}));
-  std::string upper = t2.ti->info_hash.to_hex();
+  std::string upper = t2.ti->info_hash().to_hex();
   std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
   EXPECT_EQ(ids_of({{"ids", upper}}), (std::vector<std::int64_t>{2}));
-  EXPECT_EQ(ids_of({{"ids", json::array{t1.ti->info_hash.to_hex(), 2, 99, "junk"}}}), (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(ids_of({{"ids", json::array{t1.ti->info_hash().to_hex(), 2, 99, "junk"}}}), (std::vector<std::int64_t>{1, 2}));
   // table format: a header row, then one row per torrent
   auto a = ok("torrent-get", {{"fields", json::array{"id", "name"}}, {"format", "table"}, {"ids", 1}});
-  EXPECT_EQ(a["torrents"], (json::array{json::array{"id", "name"}, json::array{1, t1.ti->name}}));
+  EXPECT_EQ(a["torrents"], (json::array{json::array{"id", "name"}, json::array{1, t1.ti->name()}}));
 }
 
 TEST_F(RpcTorrents, DataOnDiskSeedsStopAndStart) {
@@ -161,7 +161,7 @@ TEST_F(RpcTorrents, DataOnDiskSeedsStopAndStart) {
   EXPECT_EQ(o["status"], 6);
   EXPECT_EQ(o["percentDone"], 1.0);
   EXPECT_EQ(o["leftUntilDone"], 0);
-  EXPECT_EQ(o["haveValid"], t.ti->total_size);
+  EXPECT_EQ(o["haveValid"], t.ti->total_size());
   ok("torrent-stop", {{"ids", json::array{id}}});
   EXPECT_EQ(get_one(id, {"status"})["status"], 0);
   ok("torrent-start", {{"ids", id}});
@@ -223,9 +223,9 @@ TEST_F(RpcTorrents, RemoveReportsRemovedIdsAndDeletesData) {
   auto a = ok("torrent-get", {{"ids", "recently-active"}, {"fields", json::array{"id"}}});
   EXPECT_EQ(a["torrents"], json::array{});
   EXPECT_EQ(a["removed"], json::array{id});
-  EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(downloads / t.ti->files[0].path); },
+  EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(downloads / t.ti->files()[0].path); },
                          std::chrono::seconds(10)));
-  EXPECT_FALSE(std::filesystem::exists(config / "torrents" / (t.ti->info_hash.to_hex() + ".json")));
+  EXPECT_FALSE(std::filesystem::exists(config / "torrents" / (t.ti->info_hash().to_hex() + ".json")));
   // a new torrent gets a new id, never the removed one
   EXPECT_EQ(add(make_real_torrent(52), {{"paused", true}}), 2);
 }
@@ -267,14 +267,14 @@ TEST_F(RpcPersistence, TorrentsAndTheirSettingsSurviveARestart) {
     }
     return {};
   };
-  auto o1 = by_hash(t1.ti->info_hash);
+  auto o1 = by_hash(t1.ti->info_hash());
   EXPECT_EQ(o1["status"], 0);
   EXPECT_EQ(o1["labels"], json::array{"keep"});
   EXPECT_EQ(o1["uploadLimit"], 12);
   EXPECT_EQ(o1["uploadLimited"], true);
   EXPECT_EQ(o1["wanted"], (json::array{1, 0, 1}));
   EXPECT_GT(o1["addedDate"].as_int64(), 0);
-  auto o2 = by_hash(t2.ti->info_hash);
+  auto o2 = by_hash(t2.ti->info_hash());
   EXPECT_GT(o2["doneDate"].as_int64(), 0);
   EXPECT_EQ(ok("session-get", {{"fields", json::array{"speed-limit-up"}}})["speed-limit-up"], 77);
   auto stats = ok("session-stats");
@@ -469,7 +469,7 @@ TEST_F(RpcLocation, SetLocationWithoutMoveFindsTheDataThere) {
   auto o = wait_for(id, {"status", "downloadDir", "haveValid"}, [](json::object& x) { return x["status"] == 6; });
   EXPECT_EQ(o["status"], 6);
   EXPECT_EQ(o["downloadDir"], json::value(elsewhere.string()));
-  EXPECT_EQ(o["haveValid"], t.ti->total_size);
+  EXPECT_EQ(o["haveValid"], t.ti->total_size());
   EXPECT_EQ(call("torrent-set-location", {{"ids", id}, {"location", "relative"}})["result"],
             "new location path is not absolute");
 }

@@ -27,7 +27,7 @@ inline std::string base64(std::string_view bytes) {
 }
 
 /// The .torrent file of `t` (make_real_torrent's), as a client would send it.
-inline std::string torrent_file_of(const test_torrent& t) { return make_torrent_file(t.ti->info_bytes, {}); }
+inline std::string torrent_file_of(const test_torrent& t) { return make_torrent_file(t.ti->info_bytes(), {}); }
 
 class daemon_fixture : public ::testing::Test {
  protected:

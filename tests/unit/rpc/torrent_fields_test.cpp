@@ -19,8 +19,8 @@ TEST_F(RpcFields, PiecesIsTheHaveBitfieldInBase64MsbFirst) {
   ASSERT_EQ(t.ti->num_pieces(), 13);
   write_payload(t, downloads);
   // Without a.bin and b.txt only the pieces inside c.dat (4 to 12) verify.
-  std::filesystem::remove(downloads / t.ti->files[0].path);
-  std::filesystem::remove(downloads / t.ti->files[1].path);
+  std::filesystem::remove(downloads / t.ti->files()[0].path);
+  std::filesystem::remove(downloads / t.ti->files()[1].path);
   const int id = add(t, {{"paused", true}});
   auto o = wait_for(id, {"status", "haveValid", "pieces", "pieceCount"},
                     [](json::object& x) { return x["status"] == 0 && x["haveValid"].as_int64() > 0; });
@@ -51,7 +51,7 @@ TEST_F(RpcFields, PeersFromCountsConnectedPeersBySource) {
     ASSERT_TRUE(daemon->find(id)->handle.connect_peer(endpoint_of("127.0.0.2", seeder.local_endpoint().port())));
   }
   raw_leecher incoming;
-  ASSERT_TRUE(incoming.connect(daemon->peer_port(), t.ti->info_hash, "-XX0001-incoming", "127.0.0.3"));
+  ASSERT_TRUE(incoming.connect(daemon->peer_port(), t.ti->info_hash(), "-XX0001-incoming", "127.0.0.3"));
   auto o = wait_for(id, {"peersFrom", "peersConnected"}, [](json::object& x) { return x["peersConnected"] == 2; });
   EXPECT_EQ(o["peersConnected"], 2);
   const auto& from = o["peersFrom"].as_object();

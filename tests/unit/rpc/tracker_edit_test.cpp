@@ -61,7 +61,7 @@ TEST(TrackerList, EditsKeepIdsAndDenseTiers) {
 
 TEST_F(RpcTrackers, AddRemoveReplaceWithStableIdsAndTransmissionErrors) {
   auto t = make_real_torrent(81);
-  json::object add_args{{"paused", true}, {"metainfo", base64(make_torrent_file(t.ti->info_bytes, {{a_url}, {b_url}}))}};
+  json::object add_args{{"paused", true}, {"metainfo", base64(make_torrent_file(t.ti->info_bytes(), {{a_url}, {b_url}}))}};
   auto added = ok("torrent-add", add_args);
   const int id = static_cast<int>(added["torrent-added"].as_object()["id"].as_int64());
   EXPECT_EQ(entries(get_one(id, {"trackers"})["trackers"]), (E{{0, 0, a_url}, {1, 1, b_url}}));
@@ -109,7 +109,7 @@ TEST_F(RpcTrackers, TheRecordIsWrittenBeforeTheReply) {
   const int id = add(t, {{"paused", true}});
   ok("torrent-set", {{"ids", id}, {"trackerAdd", json::array{a_url, b_url}}});
   // What a kill -9 right after the reply would leave.
-  auto text = detail::read_small_file(config / "torrents" / (t.ti->info_hash.to_hex() + ".json"), 1 << 20);
+  auto text = detail::read_small_file(config / "torrents" / (t.ti->info_hash().to_hex() + ".json"), 1 << 20);
   ASSERT_TRUE(text);
   auto rec = rpc::catalogue::from_json(*text);
   ASSERT_TRUE(rec);

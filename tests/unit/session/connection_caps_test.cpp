@@ -30,7 +30,7 @@ struct seeding_session {
     }
     for (auto& h : hs) EXPECT_TRUE(wait_for_status(h, is_settled));
   }
-  const sha1_hash& ih(int i) const { return ts[static_cast<std::size_t>(i)].ti->info_hash.v1; }
+  const sha1_hash& ih(int i) const { return ts[static_cast<std::size_t>(i)].ti->info_hash().v1; }
   int num_peers(int i) const {
     auto st = hs[static_cast<std::size_t>(i)].status();
     return st ? st->num_peers : -1;
@@ -145,9 +145,9 @@ TEST(ConnectionCaps, AHostWeDialledMayDialUsOnce) {
   auto st = wait_for_status(h, [](const torrent_status& x) { return x.num_peers == 1; });
   ASSERT_TRUE(st && st->num_peers == 1) << "our connection to them did not come up";
   raw_leecher first, second;
-  ASSERT_TRUE(first.connect(ses.listen_port(), t.ti->info_hash, "THEIRS1", "127.0.0.46"));
+  ASSERT_TRUE(first.connect(ses.listen_port(), t.ti->info_hash(), "THEIRS1", "127.0.0.46"));
   for (int i = 0; i < 100 && !first.handshake_seen && !first.eof; ++i) first.pump(20ms);
-  ASSERT_TRUE(second.connect(ses.listen_port(), t.ti->info_hash, "THEIRS2", "127.0.0.46"));
+  ASSERT_TRUE(second.connect(ses.listen_port(), t.ti->info_hash(), "THEIRS2", "127.0.0.46"));
   for (int i = 0; i < 100 && !second.handshake_seen && !second.eof; ++i) second.pump(20ms);
   first.pump(50ms);
   EXPECT_TRUE(first.handshake_seen && !first.eof) << "the host's first connection, beside ours";
@@ -175,7 +175,7 @@ void both_sides_dial(const char* their_id, const char* ip, bool theirs_kept) {
   auto st = wait_for_status(h, [](const torrent_status& x) { return x.num_peers == 1; });
   ASSERT_TRUE(st && st->num_peers == 1) << "our connection to them did not come up";
   raw_leecher theirs;
-  ASSERT_TRUE(theirs.connect(ses.listen_port(), t.ti->info_hash, their_id, ip));
+  ASSERT_TRUE(theirs.connect(ses.listen_port(), t.ti->info_hash(), their_id, ip));
   for (int i = 0; i < 100 && !theirs.handshake_seen && !theirs.eof; ++i) theirs.pump(20ms);
   theirs.pump(100ms);
   EXPECT_EQ(theirs.eof, !theirs_kept) << "the connection they dialled";

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/torrent_info_builder.hpp"
 #include "session_test_support.hpp"
 
 namespace tessera {
@@ -58,7 +59,7 @@ TEST(DhtSession, WithoutBootstrapNodesNothingIsSent) {
 
 TEST(DhtSession, LeecherFindsATrackerlessSeederThroughTheDhtAlone) {
   auto t = make_torrent(52, 32 * 1024, 400000, 300000);
-  ASSERT_TRUE(t.ti->trackers.empty());
+  ASSERT_TRUE(t.ti->trackers().empty());
   temp_dir seed_dir, leech_dir;
   write_payload(t, seed_dir.path);
   session seeder(dht_loopback("127.0.0.1"));
@@ -88,7 +89,9 @@ TEST(DhtSession, PrivateTorrentNeverQueriesTheDht) {
   const auto sent_before = ses.dht()->queries_sent;
 
   auto priv = make_torrent(53);
-  priv.ti->is_private = true;
+  priv.ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*priv.ti, [&](auto& tb) {
+    tb.is_private = true;
+  }));
   temp_dir priv_dir;
   write_payload(priv, priv_dir.path);
   auto ph = add_test_torrent(ses, priv, priv_dir.path);
@@ -157,7 +160,9 @@ dht_handshake_probe probe(const char* address, std::uint16_t listen_port, const 
 TEST(DhtSession, HandshakeSetsTheDhtBitAndSendsPortExceptForPrivateTorrents) {
   auto pub = make_torrent(55);
   auto priv = make_torrent(56);
-  priv.ti->is_private = true;
+  priv.ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*priv.ti, [&](auto& tb) {
+    tb.is_private = true;
+  }));
   temp_dir pub_dir, priv_dir;
   write_payload(pub, pub_dir.path);
   write_payload(priv, priv_dir.path);
@@ -165,13 +170,13 @@ TEST(DhtSession, HandshakeSetsTheDhtBitAndSendsPortExceptForPrivateTorrents) {
   ASSERT_EQ(wait_for_status(add_test_torrent(ses, pub, pub_dir.path), is_settled)->state, torrent_state::seeding);
   ASSERT_EQ(wait_for_status(add_test_torrent(ses, priv, priv_dir.path), is_settled)->state, torrent_state::seeding);
 
-  auto p = probe("127.0.0.1", ses.listen_port(), pub.ti->info_hash.v1);
+  auto p = probe("127.0.0.1", ses.listen_port(), pub.ti->info_hash().v1);
   ASSERT_TRUE(p.answered);
   EXPECT_TRUE(p.dht_bit);
   ASSERT_TRUE(p.port);
   EXPECT_EQ(*p.port, ses.dht()->port);
 
-  auto q = probe("127.0.0.1", ses.listen_port(), priv.ti->info_hash.v1);
+  auto q = probe("127.0.0.1", ses.listen_port(), priv.ti->info_hash().v1);
   ASSERT_TRUE(q.answered);
   EXPECT_FALSE(q.dht_bit);
   EXPECT_FALSE(q.port);
@@ -182,7 +187,7 @@ TEST(DhtSession, HandshakeSetsTheDhtBitAndSendsPortExceptForPrivateTorrents) {
   temp_dir off_dir;
   write_payload(pub, off_dir.path);
   ASSERT_EQ(wait_for_status(add_test_torrent(off, pub, off_dir.path), is_settled)->state, torrent_state::seeding);
-  auto r = probe("127.0.0.2", off.listen_port(), pub.ti->info_hash.v1);
+  auto r = probe("127.0.0.2", off.listen_port(), pub.ti->info_hash().v1);
   ASSERT_TRUE(r.answered);
   EXPECT_FALSE(r.dht_bit);
   EXPECT_FALSE(r.port);

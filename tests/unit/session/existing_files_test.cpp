@@ -59,7 +59,7 @@ add_torrent_params params_for(const test_torrent& t, const fs::path& dir, std::v
 }
 
 void expect_payload(const test_torrent& t, const fs::path& dir) {
-  for (const auto& f : t.ti->files) {
+  for (const auto& f : t.ti->files()) {
     if (f.pad) continue;
     EXPECT_EQ(slurp(dir / f.path),
               std::string(t.payload.begin() + f.offset, t.payload.begin() + f.offset + f.size))
@@ -141,7 +141,7 @@ TEST(ExistingFiles, FilesOfAnEarlierPartialDownloadResume) {
   temp_dir dir;
   // a.bin complete, c.dat with its first 100000 bytes (a few whole pieces) and a torn tail.
   write_payload(t, dir.path);
-  const auto& c = t.ti->files[2];
+  const auto& c = t.ti->files()[2];
   fs::resize_file(dir.path / c.path, 100000);
   fs::remove(dir.path / "multi/sub/b.txt");
   session ses(loopback_settings("127.0.0.3"));

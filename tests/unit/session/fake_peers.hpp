@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -28,6 +29,7 @@
 #include <gtest/gtest.h>
 
 #include "core/bitfield.hpp"
+#include "core/torrent_info_builder.hpp"
 #include "core/wire.hpp"
 #include "tessera/hasher.hpp"
 #include "tessera/torrent_info.hpp"
@@ -70,7 +72,7 @@ inline test_torrent make_torrent(std::uint32_t seed, std::int64_t piece_length =
     if (pad > 0) files.push_back({"multi/.pad/" + std::to_string(pad), pad, true});
   }
   files.push_back({"multi/c.dat", last_size, false});
-  auto ti = std::make_shared<torrent_info>();
+  auto ti = std::make_shared<tessera::detail::torrent_info_builder>();
   ti->name = "multi";
   ti->multi_file = true;
   ti->piece_length = piece_length;
@@ -97,7 +99,7 @@ inline test_torrent make_torrent(std::uint32_t seed, std::int64_t piece_length =
   }
   std::string ih_seed = "test torrent " + std::to_string(seed);
   ti->info_hash.v1 = sha1(reinterpret_cast<const std::uint8_t*>(ih_seed.data()), ih_seed.size());
-  t.ti = ti;
+  t.ti = std::make_shared<torrent_info>(std::move(*ti).build());
   return t;
 }
 
@@ -159,7 +161,7 @@ class fake_seeder {
         std::lock_guard l(handshakes_m_);
         handshakes_.push_back(h->info_hash);
       }
-      if (!h || !t_.ti->info_hash.matches(h->info_hash)) co_return;
+      if (!h || !t_.ti->info_hash().matches(h->info_hash)) co_return;
       detail::wire::handshake ours;
       ours.info_hash = h->info_hash;  // the form the peer named the torrent by
       ours.id = echo_id_ ? h->id : fixed_id_.is_zero() ? make_peer_id("FAKE") : fixed_id_;
@@ -190,7 +192,7 @@ class fake_seeder {
                  std::uint32_t(body[at + 2]) << 8 | body[at + 3];
         };
         std::int64_t piece = u32(1), begin = u32(5), length = u32(9);
-        std::int64_t at = piece * t_.ti->piece_length + begin;
+        std::int64_t at = piece * t_.ti->piece_length() + begin;
         if (length <= 0 || length > 16384 || at + length > std::int64_t(t_.payload.size())) co_return;
         std::vector<std::uint8_t> data(t_.payload.begin() + at, t_.payload.begin() + at + length);
         if (piece == corrupt_piece_ || corrupt_piece_ == corrupt_every_piece) data[0] ^= 0xff;
@@ -254,7 +256,7 @@ struct temp_dir {
 
 /// Compares every file under `dir` with the torrent's payload, byte for byte.
 inline void expect_files_match(const test_torrent& t, const std::filesystem::path& dir) {
-  for (const auto& f : t.ti->files) {
+  for (const auto& f : t.ti->files()) {
     if (f.pad) {
       EXPECT_FALSE(std::filesystem::exists(dir / f.path)) << "padding file created: " << f.path;
       continue;
@@ -268,7 +270,8 @@ inline void expect_files_match(const test_torrent& t, const std::filesystem::pat
 }
 
 // A minimal HTTP tracker (BEP 3, compact peers of BEP 23): answers every announce with `peers`
-// and records the request lines.
+// and records the request lines; answers scrapes (BEP 48, GET /scrape) with the figures given to
+// scrape_figures, recorded apart (scrapes()).
 class fake_tracker {
  public:
   explicit fake_tracker(std::vector<tcp::endpoint> peers)
@@ -290,10 +293,21 @@ class fake_tracker {
     std::lock_guard l(m_);
     special_.emplace_back(std::move(part), compact(peers));
   }
-  /// The request lines received so far ("GET /announce?... HTTP/1.1").
+  /// The announce request lines received so far ("GET /announce?... HTTP/1.1").
   std::vector<std::string> requests() {
     std::lock_guard l(m_);
     return requests_;
+  }
+  /// The scrape request lines received so far ("GET /scrape?... HTTP/1.1").
+  std::vector<std::string> scrapes() {
+    std::lock_guard l(m_);
+    return scrapes_;
+  }
+  /// Scrapes list `hash` in `files` with these counts (BEP 48); a hash never given is left out.
+  void scrape_figures(const sha1_hash& hash, std::int64_t complete, std::int64_t downloaded, std::int64_t incomplete) {
+    std::lock_guard l(m_);
+    files_[hash.to_bytes()] = "d8:completei" + std::to_string(complete) + "e10:downloadedi" +
+                              std::to_string(downloaded) + "e10:incompletei" + std::to_string(incomplete) + "ee";
   }
 
  private:
@@ -309,14 +323,23 @@ class fake_tracker {
       co_await asio::async_read_until(sock, asio::dynamic_buffer(in, 64 * 1024), "\r\n\r\n",
                                       asio::use_awaitable);
       std::string peers = compact_;
+      std::string body;
       {
         std::lock_guard l(m_);
-        requests_.push_back(in.substr(0, in.find("\r\n")));
-        for (const auto& [part, answer] : special_) {
-          if (requests_.back().find(part) != std::string::npos) peers = answer;
+        const std::string line = in.substr(0, in.find("\r\n"));
+        if (line.starts_with("GET /scrape")) {
+          scrapes_.push_back(line);
+          body = "d5:filesd";
+          for (const auto& [key, entry] : files_) body += "20:" + key + entry;  // std::map: sorted keys
+          body += "ee";
+        } else {
+          requests_.push_back(line);
+          for (const auto& [part, answer] : special_) {
+            if (requests_.back().find(part) != std::string::npos) peers = answer;
+          }
         }
       }
-      std::string body = "d8:intervali1800e5:peers" + std::to_string(peers.size()) + ":" + peers + "e";
+      if (body.empty()) body = "d8:intervali1800e5:peers" + std::to_string(peers.size()) + ":" + peers + "e";
       std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
                         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
       co_await asio::async_write(sock, asio::buffer(out), asio::use_awaitable);
@@ -344,6 +367,8 @@ class fake_tracker {
   std::mutex m_;
   std::vector<std::string> requests_;
   std::vector<std::pair<std::string, std::string>> special_;  // see answer_for
+  std::vector<std::string> scrapes_;
+  std::map<std::string, std::string> files_;  // see scrape_figures: 20-byte hash -> bencoded entry
 };
 
 }  // namespace tessera::test

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "core/torrent_info_builder.hpp"
 #include "session_test_support.hpp"
 #include "tessera/session.hpp"
 
@@ -21,7 +22,7 @@ constexpr std::int64_t piece = 32 * 1024;
 test_torrent three_files(std::uint32_t seed) {
   test_torrent t;
   std::mt19937 rng(seed);
-  auto ti = std::make_shared<torrent_info>();
+  auto ti = std::make_shared<tessera::detail::torrent_info_builder>();
   ti->name = "sel";
   ti->multi_file = true;
   ti->piece_length = piece;
@@ -43,7 +44,7 @@ test_torrent three_files(std::uint32_t seed) {
   }
   std::string ih = "file priority torrent " + std::to_string(seed);
   ti->info_hash.v1 = sha1(reinterpret_cast<const std::uint8_t*>(ih.data()), ih.size());
-  t.ti = ti;
+  t.ti = std::make_shared<torrent_info>(std::move(*ti).build());
   return t;
 }
 
@@ -92,7 +93,7 @@ TEST(FilePriority, SkippedMiddleFileIsNotCreatedAndUnskippingCompletesIt) {
   ASSERT_TRUE(ls);
   ASSERT_TRUE(ls->is_finished) << ls->error;
   EXPECT_EQ(ls->state, torrent_state::downloading);  // finished, but not every piece is here
-  EXPECT_EQ(ls->total_wanted, t.ti->total_size - piece);  // all but piece 4
+  EXPECT_EQ(ls->total_wanted, t.ti->total_size() - piece);  // all but piece 4
   EXPECT_EQ(ls->total_wanted_done, ls->total_wanted);
   EXPECT_EQ(ls->pieces_done, 7);
   const auto dl = leech_dir.path;
@@ -100,7 +101,7 @@ TEST(FilePriority, SkippedMiddleFileIsNotCreatedAndUnskippingCompletesIt) {
   const auto& p = t.payload;
   EXPECT_EQ(file_bytes(dl / "sel/a.bin"), std::vector<std::uint8_t>(p.begin(), p.begin() + 100000));
   EXPECT_EQ(file_bytes(dl / "sel/c.bin"), std::vector<std::uint8_t>(p.begin() + 170000, p.end()));
-  const auto parts = dl / ("." + t.ti->info_hash.to_hex() + ".parts");
+  const auto parts = dl / ("." + t.ti->info_hash().to_hex() + ".parts");
   auto held = file_bytes(parts);
   EXPECT_TRUE(contains(held, {p.begin() + 100000, p.begin() + 3 * piece + piece}));  // b in piece 3
   EXPECT_TRUE(contains(held, {p.begin() + 5 * piece, p.begin() + 170000}));          // b in piece 5

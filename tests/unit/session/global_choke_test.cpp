@@ -40,7 +40,7 @@ TEST(GlobalChoke, SixTorrentsWithTwelveInterestedPeersUnchokeTheSessionsTwoSlots
       const std::string id = "RAW" + std::to_string(i) + "-" + std::to_string(j);
       // Each from its own address: within the per-host caps.
       const std::string from = "127.0.2." + std::to_string(10 + i * peers_each + j);
-      ASSERT_TRUE(peers.back()->connect(ses.listen_port(), ts[static_cast<std::size_t>(i)].ti->info_hash, id.c_str(),
+      ASSERT_TRUE(peers.back()->connect(ses.listen_port(), ts[static_cast<std::size_t>(i)].ti->info_hash(), id.c_str(),
                                         from.c_str()));
     }
   }

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "../support/v2_test_torrent.hpp"
+#include "core/torrent_info_builder.hpp"
 #include "discovery/dht/dht_node.hpp"
 #include "discovery/tracker_parse.hpp"
 #include "session_test_support.hpp"
@@ -21,7 +22,9 @@ using namespace std::chrono_literals;
 test_torrent make_hybrid(std::uint32_t seed) {
   auto t = make_torrent(seed);
   const std::string v2_seed = "hybrid v2 " + std::to_string(seed);
-  t.ti->info_hash.v2 = sha256(std::string_view(v2_seed));
+  t.ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*t.ti, [&](auto& tb) {
+    tb.info_hash.v2 = sha256(std::string_view(v2_seed));
+  }));
   return t;
 }
 
@@ -45,12 +48,14 @@ bool any_has(const std::vector<std::string>& lines, const std::string& part) {
 
 TEST(HybridSwarm, BothHashesAreAnnouncedToTheTrackerEachWithItsOwnEvents) {
   auto t = make_hybrid(71);
-  ASSERT_TRUE(t.ti->info_hash.is_hybrid());
+  ASSERT_TRUE(t.ti->info_hash().is_hybrid());
   fake_seeder seeder(t, "127.0.0.5");
   fake_tracker tracker({seeder.local_endpoint()});
   auto ti = std::make_shared<torrent_info>(*t.ti);
-  ti->trackers = {{tracker.url()}};
-  const sha1_hash v1 = ti->info_hash.v1, v2 = ti->info_hash.v2_truncated();
+  ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*ti, [&](auto& tb) {
+    tb.trackers = {{tracker.url()}};
+  }));
+  const sha1_hash v1 = ti->info_hash().v1, v2 = ti->info_hash().v2_truncated();
   temp_dir dir;
   {
     session ses(loopback_settings("127.0.0.1"));
@@ -73,12 +78,12 @@ TEST(HybridSwarm, BothHashesAreAnnouncedToTheTrackerEachWithItsOwnEvents) {
     SCOPED_TRACE(hash.to_hex());
     ASSERT_EQ(lines.size(), 3u) << "started, completed, stopped";
     EXPECT_NE(lines[0].find("event=started"), std::string::npos) << lines[0];
-    EXPECT_NE(lines[0].find("left=" + std::to_string(t.ti->total_size) + "&"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("left=" + std::to_string(t.ti->total_size()) + "&"), std::string::npos) << lines[0];
     EXPECT_NE(lines[1].find("event=completed"), std::string::npos) << lines[1];
     EXPECT_NE(lines[1].find("left=0&"), std::string::npos) << lines[1];
     EXPECT_NE(lines[2].find("event=stopped"), std::string::npos) << lines[2];
     // Each swarm gets the torrent's whole counters (as libtorrent 2.0 does).
-    EXPECT_NE(lines[2].find("downloaded=" + std::to_string(t.ti->total_size) + "&"), std::string::npos) << lines[2];
+    EXPECT_NE(lines[2].find("downloaded=" + std::to_string(t.ti->total_size()) + "&"), std::string::npos) << lines[2];
   }
   EXPECT_EQ(tracker.requests().size(), 6u) << "nothing but the two swarms' announces";
   // One client to the tracker: the same `key` in both swarms (libtorrent 2.0 does the same).
@@ -97,12 +102,14 @@ TEST(V2Swarm, V2OnlyTorrentIsAnnouncedAndDialledWithItsTruncatedV2Hash) {
                                              test_support::random_bytes(40'000, 76)},
                                             32 * 1024, /*hybrid=*/false);
   test_torrent t{std::make_shared<torrent_info>(std::move(made.ti)), std::move(made.stream)};
-  ASSERT_FALSE(t.ti->info_hash.has_v1());
-  const sha1_hash v2 = t.ti->info_hash.v2_truncated();
+  ASSERT_FALSE(t.ti->info_hash().has_v1());
+  const sha1_hash v2 = t.ti->info_hash().v2_truncated();
   fake_seeder seeder(t, "127.0.0.9");
   fake_tracker tracker({seeder.local_endpoint()});
   auto ti = std::make_shared<torrent_info>(*t.ti);
-  ti->trackers = {{tracker.url()}};
+  ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*ti, [&](auto& tb) {
+    tb.trackers = {{tracker.url()}};
+  }));
   temp_dir dir;
   {
     session ses(loopback_settings("127.0.0.1"));
@@ -131,11 +138,13 @@ TEST(HybridSwarm, EachPeerIsDialledWithTheHashOfTheSwarmItWasFoundIn) {
   fake_seeder in_v1(t, "127.0.0.6");  // named only by the v1 swarm's replies
   fake_seeder in_v2(t, "127.0.0.7");  // named only by the v2 swarm's replies
   fake_tracker tracker({});
-  const sha1_hash v1 = t.ti->info_hash.v1, v2 = t.ti->info_hash.v2_truncated();
+  const sha1_hash v1 = t.ti->info_hash().v1, v2 = t.ti->info_hash().v2_truncated();
   tracker.answer_for(hash_param(v1), {in_v1.local_endpoint()});
   tracker.answer_for(hash_param(v2), {in_v2.local_endpoint()});
   auto ti = std::make_shared<torrent_info>(*t.ti);
-  ti->trackers = {{tracker.url()}};
+  ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*ti, [&](auto& tb) {
+    tb.trackers = {{tracker.url()}};
+  }));
   temp_dir dir;
   session ses(loopback_settings("127.0.0.1"));
   add_torrent_params p;
@@ -161,7 +170,7 @@ TEST(HybridSwarm, IncomingHandshakesInEitherFormAreAnsweredInThatForm) {
   session ses(loopback_settings("127.0.0.1"));
   auto h = add_test_torrent(ses, t, dir.path);
   ASSERT_EQ(wait_for_status(h, is_settled)->state, torrent_state::seeding);
-  for (const sha1_hash& form : {t.ti->info_hash.v1, t.ti->info_hash.v2_truncated()}) {
+  for (const sha1_hash& form : {t.ti->info_hash().v1, t.ti->info_hash().v2_truncated()}) {
     SCOPED_TRACE(form.to_hex());
     asio::io_context io;
     tcp::socket sock(io);
@@ -207,9 +216,9 @@ TEST(HybridSwarm, DhtLooksUpAndAnnouncesBothHashes) {
     auto h = add_test_torrent(ses, t, dir.path);
     ASSERT_EQ(wait_for_status(h, is_settled)->state, torrent_state::seeding);
     EXPECT_TRUE(eventually([&] {
-      return peers_stored(t.ti->info_hash.v1) >= 1 && peers_stored(t.ti->info_hash.v2_truncated()) >= 1;
-    }, 15s)) << "v1: " << peers_stored(t.ti->info_hash.v1)
-             << ", v2: " << peers_stored(t.ti->info_hash.v2_truncated());
+      return peers_stored(t.ti->info_hash().v1) >= 1 && peers_stored(t.ti->info_hash().v2_truncated()) >= 1;
+    }, 15s)) << "v1: " << peers_stored(t.ti->info_hash().v1)
+             << ", v2: " << peers_stored(t.ti->info_hash().v2_truncated());
     EXPECT_GE(ses.dht()->lookups, 2) << "one lookup per swarm";
     ses.stop();
   }

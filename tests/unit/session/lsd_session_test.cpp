@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "../support/multicast_probe.hpp"
+#include "core/torrent_info_builder.hpp"
 #include "session/lsd_driver.hpp"
 #include "session_test_support.hpp"
 
@@ -70,10 +71,10 @@ TEST(LsdDriverSettings, OffWhenDisabledOrTheInterfaceIsIpv6OrNotAnAddress) {
 // Driver
 
 torrent_info info_with_hash(std::uint8_t b, bool is_private = false) {
-  torrent_info ti;
+  tessera::detail::torrent_info_builder ti;
   ti.info_hash.v1.bytes.fill(b);
   ti.is_private = is_private;
-  return ti;
+  return std::move(ti).build();
 }
 
 struct heard {
@@ -101,9 +102,9 @@ TEST(LsdDriver, DeliversPeersOfPublicTorrentsAndNeverAnnouncesPrivateOnes) {
   io.run_for(200ms);  // a late wrong report would show up now
   ASSERT_EQ(at_a.size(), 1u);
   ASSERT_EQ(at_b.size(), 1u);
-  EXPECT_EQ(at_a[0].ih, pub.info_hash.v1);
+  EXPECT_EQ(at_a[0].ih, pub.info_hash().v1);
   EXPECT_EQ(at_a[0].peer, tcp::endpoint(asio::ip::make_address("127.0.0.3"), 40002));
-  EXPECT_EQ(at_b[0].ih, pub.info_hash.v1);
+  EXPECT_EQ(at_b[0].ih, pub.info_hash().v1);
   EXPECT_EQ(at_b[0].peer, tcp::endpoint(asio::ip::make_address("127.0.0.2"), 40001));
   EXPECT_EQ((*a)->stats().messages_sent, 1u) << "one IPv4 announce, the private hash not in it";
 
@@ -129,7 +130,7 @@ TEST(LsdDriver, HybridTorrentIsAnnouncedUnderBothHashesInOneMessage) {
   auto b = detail::lsd_driver::start(io.get_executor(), sb, [&](auto& ih, auto& ep) { at_b.push_back({ih, ep}); });
   ASSERT_TRUE(a && b);
   auto hybrid = info_with_hash(0x44);
-  hybrid.info_hash.v2.bytes.fill(0x55);
+  hybrid = tessera::detail::edited(hybrid, [](auto& tb) { tb.info_hash.v2.bytes.fill(0x55); });
   EXPECT_TRUE((*b)->add_torrent(hybrid));
   EXPECT_TRUE((*a)->add_torrent(hybrid));
   const auto deadline = std::chrono::steady_clock::now() + 3s;
@@ -137,7 +138,7 @@ TEST(LsdDriver, HybridTorrentIsAnnouncedUnderBothHashesInOneMessage) {
   io.run_for(200ms);
   ASSERT_EQ(at_b.size(), 2u);
   std::set<sha1_hash> hashes{at_b[0].ih, at_b[1].ih};
-  EXPECT_EQ(hashes, (std::set<sha1_hash>{hybrid.info_hash.v1, hybrid.info_hash.v2_truncated()}));
+  EXPECT_EQ(hashes, (std::set<sha1_hash>{hybrid.info_hash().v1, hybrid.info_hash().v2_truncated()}));
   for (const auto& h : at_b) EXPECT_EQ(h.peer, tcp::endpoint(asio::ip::make_address("127.0.0.2"), 40003));
   EXPECT_EQ((*a)->stats().messages_sent, 1u) << "both hashes in one announce";
   (*a)->stop();
@@ -171,7 +172,7 @@ TEST(LsdSession, LeecherFindsASeederThroughLsdAloneAndDownloads) {
   const auto port = free_udp_port();
   SKIP_WITHOUT_LOOPBACK_MULTICAST(port);
   auto t = make_torrent(61, 32 * 1024, 400000, 300000);
-  ASSERT_TRUE(t.ti->trackers.empty());
+  ASSERT_TRUE(t.ti->trackers().empty());
   temp_dir seed_dir, leech_dir;
   write_payload(t, seed_dir.path);
   session seeder(lsd_loopback("127.0.0.2", port));
@@ -193,7 +194,9 @@ TEST(LsdSession, PrivateTorrentsAndSessionsWithLsdOffAreNotFound) {
   const auto port = free_udp_port();
   SKIP_WITHOUT_LOOPBACK_MULTICAST(port);
   auto priv = make_torrent(62);
-  priv.ti->is_private = true;
+  priv.ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*priv.ti, [&](auto& tb) {
+    tb.is_private = true;
+  }));
   auto pub = make_torrent(63);
   temp_dir d1, d2, d3, d4, d5;
   write_payload(priv, d1.path);

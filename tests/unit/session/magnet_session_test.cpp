@@ -29,7 +29,7 @@ torrent_handle add_seed(session& ses, const test_torrent& t, const std::filesyst
 /// so connections stay up (complete peers would drop each other as both seeds).
 torrent_handle add_almost_seed(session& ses, const test_torrent& t, const std::filesystem::path& dir) {
   write_payload(t, dir);
-  const auto last = dir / t.ti->files.back().path;
+  const auto last = dir / t.ti->files().back().path;
   std::filesystem::resize_file(last, std::filesystem::file_size(last) - 1);
   auto h = add_test_torrent(ses, t, dir);
   // Peers that dial during the check are turned away (and retried only 30 s later).
@@ -39,7 +39,7 @@ torrent_handle add_almost_seed(session& ses, const test_torrent& t, const std::f
 
 std::string magnet_for(const test_torrent& t, const std::vector<std::string>& peers) {
   magnet_link m;
-  m.info_hash = t.ti->info_hash;
+  m.info_hash = t.ti->info_hash();
   m.name = "shown before the metadata";
   for (const auto& p : peers) {
     auto colon = p.rfind(':');
@@ -88,10 +88,10 @@ TEST(MagnetSession, FetchesTheMetadataThenTheDataAndSavesTheTorrentFile) {
     EXPECT_EQ(seen, (std::vector<std::string>{"metadata", "checked", "finished"}));
   }
   // The fetched .torrent is saved and parses to the same info-hash.
-  auto saved = load_torrent_file((state_dir.path / (t.ti->info_hash.to_hex() + ".torrent")).string());
+  auto saved = load_torrent_file((state_dir.path / (t.ti->info_hash().to_hex() + ".torrent")).string());
   ASSERT_TRUE(saved) << saved.error().message();
-  EXPECT_EQ(saved->info_hash, t.ti->info_hash);
-  EXPECT_EQ(saved->info_bytes, t.ti->info_bytes);
+  EXPECT_EQ(saved->info_hash(), t.ti->info_hash());
+  EXPECT_EQ(saved->info_bytes(), t.ti->info_bytes());
 }
 
 /// Holds every parse of fetched metadata (torrent/metadata_parse.hpp) until release(), on the
@@ -199,7 +199,7 @@ TEST(MagnetSession, PausedWhileItsMetadataIsParsedItTakesTheMetadataAndStaysPaus
   });
   ASSERT_TRUE(checked);
   EXPECT_EQ(checked->num_pieces, t.ti->num_pieces());
-  EXPECT_EQ(checked->name, t.ti->name);
+  EXPECT_EQ(checked->name, t.ti->name());
   EXPECT_EQ(checked->state, torrent_state::paused);
   EXPECT_EQ(checked->num_peers, 0);
   ASSERT_TRUE(h->resume());
@@ -249,7 +249,7 @@ TEST(MagnetSession, WithoutPeersItWaitsInDownloadingMetadata) {
   temp_dir dir;
   session leecher(loopback_settings("127.0.0.3"));
   add_torrent_params p;
-  p.info_hash = t.ti->info_hash;
+  p.info_hash = t.ti->info_hash();
   p.save_path = dir.path;
   auto h = leecher.add_torrent(p);
   ASSERT_TRUE(h);
@@ -257,7 +257,7 @@ TEST(MagnetSession, WithoutPeersItWaitsInDownloadingMetadata) {
   auto s = h->status();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->state, torrent_state::downloading_metadata);
-  EXPECT_EQ(s->name, t.ti->info_hash.to_hex()) << "no dn: the info-hash names it";
+  EXPECT_EQ(s->name, t.ti->info_hash().to_hex()) << "no dn: the info-hash names it";
   EXPECT_EQ(s->num_pieces, 0);
   EXPECT_TRUE(std::filesystem::is_empty(dir.path)) << "nothing is created before the metadata";
 }
@@ -267,15 +267,15 @@ TEST(AddTorrentParams, FromATorrentFileOrItsBytes) {
   temp_dir dir;
   std::filesystem::create_directories(dir.path);
   const auto file = dir.path / "t.torrent";
-  const std::string bytes = make_torrent_file(t.ti->info_bytes, {});
+  const std::string bytes = make_torrent_file(t.ti->info_bytes(), {});
   { std::ofstream(file, std::ios::binary) << bytes; }
   auto a = add_torrent_params::from_torrent_file(file.string(), "/dl");
   ASSERT_TRUE(a) << a.error().message();
-  EXPECT_EQ(a->ti->info_hash, t.ti->info_hash);
+  EXPECT_EQ(a->ti->info_hash(), t.ti->info_hash());
   EXPECT_EQ(a->save_path, "/dl");
   auto b = add_torrent_params::from_torrent_bytes(bytes, "/dl");
   ASSERT_TRUE(b);
-  EXPECT_EQ(b->ti->info_hash, t.ti->info_hash);
+  EXPECT_EQ(b->ti->info_hash(), t.ti->info_hash());
   EXPECT_FALSE(add_torrent_params::from_torrent_bytes("d4:infoi1ee", "/dl"));
   EXPECT_EQ(add_torrent_params::from_torrent_file((dir.path / "missing").string(), "/dl").error(),
             std::errc::no_such_file_or_directory);
@@ -339,7 +339,7 @@ TEST(MagnetSession, PeerExchangeIntroducesASecondPeer) {
 
 TEST(MagnetSession, PrivateTorrentsDoNotExchangePeers) {
   auto t = make_real_torrent(44, 32 * 1024, 600000, 100000, /*is_private=*/true);
-  ASSERT_TRUE(t.ti->is_private);
+  ASSERT_TRUE(t.ti->is_private());
   pex_chain chain(t);
   ASSERT_TRUE(chain.b_ready);
   auto s = wait_for_status(chain.hc, [](const torrent_status& st) { return st.num_peers >= 2; }, 4s);

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/torrent_info_builder.hpp"
 #include "session_test_support.hpp"
 #include "tessera/session.hpp"
 
@@ -34,7 +35,7 @@ int open_fd_count() {
 
 /// A one-file, one-piece torrent "many-<i>.bin" of `size` bytes, written under `dir`.
 std::shared_ptr<torrent_info> write_small_torrent(int i, const fs::path& dir, std::int64_t size) {
-  auto ti = std::make_shared<torrent_info>();
+  auto ti = std::make_shared<tessera::detail::torrent_info_builder>();
   ti->name = "many-" + std::to_string(i) + ".bin";
   ti->multi_file = false;
   ti->piece_length = 16 * 1024;
@@ -51,7 +52,7 @@ std::shared_ptr<torrent_info> write_small_torrent(int i, const fs::path& dir, st
   ti->info_hash.v1 = sha1(reinterpret_cast<const std::uint8_t*>(seed.data()), seed.size());
   std::ofstream out(dir / ti->name, std::ios::binary);
   out.write(reinterpret_cast<const char*>(payload.data()), size);
-  return ti;
+  return std::make_shared<torrent_info>(std::move(*ti).build());
 }
 
 /// The child's work: "" when every torrent was added and reached seeding within the limit.

@@ -80,7 +80,7 @@ std::optional<int> tos_of_accepted(int peer_tos) {
   const tcp::endpoint listen(asio::ip::make_address("127.0.0.2"), ses.listen_port());
   client.connect(listen);
   std::vector<std::uint8_t> out;
-  wire::write_handshake(out, {{}, t.ti->info_hash.best(), make_peer_id("TOSX")});
+  wire::write_handshake(out, {{}, t.ti->info_hash().best(), make_peer_id("TOSX")});
   asio::write(client, asio::buffer(out));
   // The session answers with its handshake once the connection is adopted.
   std::array<std::uint8_t, wire::handshake_length> reply{};

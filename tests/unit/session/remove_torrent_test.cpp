@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 
+#include "core/torrent_info_builder.hpp"
 #include "session_test_support.hpp"
 #include "tessera/session.hpp"
 
@@ -98,7 +99,9 @@ struct removed_events {
 TEST(RemoveTorrent, ReturnsAtOnceWhileTheStoppedAnnounceHangsAndDeletesInTheBackground) {
   auto t = make_torrent(311, 32 * 1024, 50000, 40000);
   silent_tracker tracker;
-  t.ti->trackers = {{tracker.url()}};
+  t.ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*t.ti, [&](auto& tb) {
+    tb.trackers = {{tracker.url()}};
+  }));
   temp_dir dir;
   write_payload(t, dir.path);
   auto settings = loopback_settings("127.0.0.1");
@@ -118,7 +121,7 @@ TEST(RemoveTorrent, ReturnsAtOnceWhileTheStoppedAnnounceHangsAndDeletesInTheBack
   // Detached at once.
   EXPECT_FALSE(h.is_valid());
   EXPECT_EQ(h.status().error(), std::errc::no_such_process);
-  EXPECT_FALSE(ses.find_torrent(t.ti->info_hash).has_value());
+  EXPECT_FALSE(ses.find_torrent(t.ti->info_hash()).has_value());
   EXPECT_TRUE(ses.get_torrent_status().empty());
   EXPECT_EQ(ses.remove_torrent(h).error(), std::errc::no_such_process);
   // Until torrent_removed, the same torrent cannot be added again.
@@ -149,7 +152,9 @@ TEST(RemoveTorrent, ReturnsAtOnceWhileTheStoppedAnnounceHangsAndDeletesInTheBack
 TEST(RemoveTorrent, StopWaitsForRemovalsStillInFlight) {
   auto t = make_torrent(312, 32 * 1024, 50000, 40000);
   silent_tracker tracker;
-  t.ti->trackers = {{tracker.url()}};
+  t.ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*t.ti, [&](auto& tb) {
+    tb.trackers = {{tracker.url()}};
+  }));
   temp_dir dir;
   write_payload(t, dir.path);
   auto settings = loopback_settings("127.0.0.1");

@@ -91,7 +91,7 @@ TEST(ResumeSession, ClaimedPiecesOfUnchangedFilesAreTrusted) {
   seeded s;
   const int n = s.t.ti->num_pieces();
   EXPECT_EQ(checked_pieces(s.t, s.dir.path, s.state.path, s.peers(), true), 0);
-  ASSERT_TRUE(std::filesystem::exists(s.state.path / (s.t.ti->info_hash.to_hex() + ".resume")));
+  ASSERT_TRUE(std::filesystem::exists(s.state.path / (s.t.ti->info_hash().to_hex() + ".resume")));
   EXPECT_EQ(checked_pieces(s.t, s.dir.path, s.state.path), n);
 }
 
@@ -130,7 +130,7 @@ TEST(ResumeSession, AFileWhoseStampChangedIsHashedAgain) {
   {
     std::fstream f(s.dir.path / "multi/c.dat", std::ios::in | std::ios::out | std::ios::binary);
     f.seekp(100);
-    f.put(static_cast<char>(s.t.payload[s.t.ti->files[2].offset + 100] ^ 0x33));
+    f.put(static_cast<char>(s.t.payload[s.t.ti->files()[2].offset + 100] ^ 0x33));
   }
   // The write changed the mtime: c.dat's pieces are re-verified and the damaged one is missing.
   EXPECT_EQ(checked_pieces(s.t, s.dir.path, s.state.path), n - 1);
@@ -140,7 +140,7 @@ TEST(ResumeSession, ACorruptResumeFileMeansAFullCheckNotACrash) {
   seeded s;
   const int n = s.t.ti->num_pieces();
   EXPECT_EQ(checked_pieces(s.t, s.dir.path, s.state.path, s.peers(), true), 0);
-  const auto rf = s.state.path / (s.t.ti->info_hash.to_hex() + ".resume");
+  const auto rf = s.state.path / (s.t.ti->info_hash().to_hex() + ".resume");
   for (std::string junk : {std::string("d8:file-format"), std::string(5000, '\xff'), std::string()}) {
     { std::ofstream(rf, std::ios::binary | std::ios::trunc) << junk; }
     corrupt_keeping_mtime(s.dir.path / "multi/a.bin", 2000);
@@ -157,7 +157,7 @@ TEST(ResumeSession, AMagnetComesBackWithItsMetadataFromTheResumeFile) {
   settings.state_dir = s.state.path.string();
   session ses(settings);
   add_torrent_params p;
-  p.info_hash = s.t.ti->info_hash;
+  p.info_hash = s.t.ti->info_hash();
   p.save_path = s.dir.path;
   auto h = ses.add_torrent(p);
   ASSERT_TRUE(h);

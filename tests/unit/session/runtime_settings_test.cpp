@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/extension_messages.hpp"
+#include "core/torrent_info_builder.hpp"
 #include "core/wire.hpp"
 #include "session_test_support.hpp"
 #include "tessera/session.hpp"
@@ -43,7 +44,9 @@ std::uint16_t free_port() {
 TEST(RuntimeSettings, ANewListenPortIsBoundAnnouncedAndTheOldOneClosed) {
   auto t = make_torrent(321, 32 * 1024, 50000, 40000);
   fake_tracker tracker({});
-  t.ti->trackers = {{tracker.url()}};
+  t.ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*t.ti, [&](auto& tb) {
+    tb.trackers = {{tracker.url()}};
+  }));
   temp_dir dir;
   write_payload(t, dir.path);
   session ses(loopback_settings("127.0.0.1"));
@@ -248,19 +251,19 @@ TEST(RuntimeSettings, PeerExchangeIsWithdrawnAndOfferedAgain) {
   session ses(loopback_settings("127.0.0.1"));
   auto h = add_test_torrent(ses, t, dir.path);
   ASSERT_TRUE(wait_for_status(h, is_seeding));
-  auto on = ut_pex_offered(ses.listen_port(), t.ti->info_hash.v1, "127.0.3.1", "PEX-A");
+  auto on = ut_pex_offered(ses.listen_port(), t.ti->info_hash().v1, "127.0.3.1", "PEX-A");
   ASSERT_TRUE(on.has_value()) << "no extended handshake";
   EXPECT_NE(*on, 0) << "PEX is on by default";
   auto s = ses.current_settings();
   s.enable_pex = false;
   ses.apply_settings(s);
   EXPECT_FALSE(ses.current_settings().enable_pex);
-  auto off = ut_pex_offered(ses.listen_port(), t.ti->info_hash.v1, "127.0.3.2", "PEX-B");
+  auto off = ut_pex_offered(ses.listen_port(), t.ti->info_hash().v1, "127.0.3.2", "PEX-B");
   ASSERT_TRUE(off.has_value());
   EXPECT_EQ(*off, 0) << "a torrent of a session without PEX offers no ut_pex";
   s.enable_pex = true;
   ses.apply_settings(s);
-  auto again = ut_pex_offered(ses.listen_port(), t.ti->info_hash.v1, "127.0.3.3", "PEX-C");
+  auto again = ut_pex_offered(ses.listen_port(), t.ti->info_hash().v1, "127.0.3.3", "PEX-C");
   ASSERT_TRUE(again.has_value());
   EXPECT_NE(*again, 0);
 }

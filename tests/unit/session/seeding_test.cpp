@@ -12,6 +12,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
+#include "core/torrent_info_builder.hpp"
 #include "raw_peer.hpp"
 #include "session/listener.hpp"
 #include "session_test_support.hpp"
@@ -57,7 +58,7 @@ TEST(Seeding, SessionSeedsAThreeFileTorrentToAnotherSession) {
 
   auto up = seeder.torrents().at(0).status();
   ASSERT_TRUE(up);
-  EXPECT_GE(up->total_uploaded, t.ti->total_size);
+  EXPECT_GE(up->total_uploaded, t.ti->total_size());
   EXPECT_EQ(up->total_downloaded, 0);
   // Both are seeds now: the connection is dropped.
   auto gone = wait_for_status(sh, [](const torrent_status& s) { return s.num_peers == 0; }, 10s);
@@ -89,7 +90,7 @@ TEST(Seeding, LeechersAlsoUploadToEachOther) {
   ASSERT_EQ(bs->state, torrent_state::seeding) << bs->error;
   auto a_up = ah.status();
   ASSERT_TRUE(a_up);
-  EXPECT_GE(a_up->total_uploaded, t.ti->total_size);
+  EXPECT_GE(a_up->total_uploaded, t.ti->total_size());
   b.stop();
   a.stop();
   seeder.stop();
@@ -131,8 +132,8 @@ TEST(Seeding, IncomingHandshakeIsRoutedByInfoHashAndUnknownOnesAreClosed) {
   session ses(loopback("127.0.0.1"));
   auto h = add_test_torrent(ses, t, dir.path);
   ASSERT_TRUE(wait_for_status(h, is_settled));
-  EXPECT_TRUE(handshake_answered(ses.listen_port(), t.ti->info_hash.v1));
-  sha1_hash other = t.ti->info_hash.v1;
+  EXPECT_TRUE(handshake_answered(ses.listen_port(), t.ti->info_hash().v1));
+  sha1_hash other = t.ti->info_hash().v1;
   other.bytes[0] ^= 0xff;
   EXPECT_FALSE(handshake_answered(ses.listen_port(), other));
 }
@@ -140,15 +141,17 @@ TEST(Seeding, IncomingHandshakeIsRoutedByInfoHashAndUnknownOnesAreClosed) {
 TEST(Seeding, AHybridTorrentAnswersHandshakesByV1AndByTruncatedV2) {
   // BEP 52: peers of the v2 swarm send the v2 info-hash truncated to 20 bytes.
   auto t = make_torrent(24);
-  t.ti->info_hash.v2.bytes.fill(0xa5);  // hand-made: only the name matters here
+  // Hand-made: only the name matters here.
+  t.ti = std::make_shared<tessera::torrent_info>(
+      tessera::detail::edited(*t.ti, [](auto& tb) { tb.info_hash.v2.bytes.fill(0xa5); }));
   temp_dir dir;
   write_payload(t, dir.path);
   session ses(loopback("127.0.0.1"));
   auto h = add_test_torrent(ses, t, dir.path);
   ASSERT_TRUE(wait_for_status(h, is_settled));
-  EXPECT_TRUE(handshake_answered(ses.listen_port(), t.ti->info_hash.v1));
-  EXPECT_TRUE(handshake_answered(ses.listen_port(), t.ti->info_hash.v2_truncated()));
-  sha1_hash other = t.ti->info_hash.v2_truncated();
+  EXPECT_TRUE(handshake_answered(ses.listen_port(), t.ti->info_hash().v1));
+  EXPECT_TRUE(handshake_answered(ses.listen_port(), t.ti->info_hash().v2_truncated()));
+  sha1_hash other = t.ti->info_hash().v2_truncated();
   other.bytes[19] ^= 0xff;
   EXPECT_FALSE(handshake_answered(ses.listen_port(), other));
 }
@@ -168,7 +171,7 @@ TEST(Seeding, ChokerUnchokesRegularSlotsPlusOneOptimisticAtOnce) {
     const std::string id = "RAW" + std::to_string(i);
     // Each from its own address: a torrent keeps one connection per address.
     const std::string from = "127.0.0." + std::to_string(20 + i);
-    ASSERT_TRUE(peers.back()->connect(ses.listen_port(), t.ti->info_hash, id.c_str(), from.c_str()));
+    ASSERT_TRUE(peers.back()->connect(ses.listen_port(), t.ti->info_hash(), id.c_str(), from.c_str()));
   }
   // Interested peers and free slots: unchoked well before the 10 s round.
   for (int round = 0; round < 4; ++round) {
@@ -194,7 +197,7 @@ TEST(Seeding, IncomingPeersObeyTheConnectionLimitAndDuplicateIdsAreDropped) {
   // Each from its own address: a torrent keeps one connection per address.
   auto connect = [&](const char* id, const char* from) {
     auto p = std::make_unique<raw_leecher>();
-    EXPECT_TRUE(p->connect(ses.listen_port(), t.ti->info_hash, id, from));
+    EXPECT_TRUE(p->connect(ses.listen_port(), t.ti->info_hash(), id, from));
     p->pump(300ms);
     return p;
   };

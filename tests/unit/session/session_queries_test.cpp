@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "core/torrent_info_builder.hpp"
 #include "session_test_support.hpp"
 #include "tessera/hasher.hpp"
 #include "tessera/session.hpp"
@@ -43,36 +44,36 @@ TEST(SessionQueries, GetTorrentStatusReturnsEveryTorrentAndFindTorrentLooksThemU
     EXPECT_NE(it, all.end());
     return it == all.end() ? torrent_status{} : *it;
   };
-  EXPECT_EQ(of(seeded_a.ti->info_hash).state, torrent_state::seeding);
-  EXPECT_EQ(of(seeded_a.ti->info_hash).total_done, seeded_a.ti->total_size);
-  EXPECT_EQ(of(seeded_b.ti->info_hash).state, torrent_state::seeding);
-  EXPECT_EQ(of(seeded_b.ti->info_hash).save_path, dir_b.path);
-  EXPECT_EQ(of(missing.ti->info_hash).state, torrent_state::downloading);
-  EXPECT_EQ(of(missing.ti->info_hash).total_done, 0);
+  EXPECT_EQ(of(seeded_a.ti->info_hash()).state, torrent_state::seeding);
+  EXPECT_EQ(of(seeded_a.ti->info_hash()).total_done, seeded_a.ti->total_size());
+  EXPECT_EQ(of(seeded_b.ti->info_hash()).state, torrent_state::seeding);
+  EXPECT_EQ(of(seeded_b.ti->info_hash()).save_path, dir_b.path);
+  EXPECT_EQ(of(missing.ti->info_hash()).state, torrent_state::downloading);
+  EXPECT_EQ(of(missing.ti->info_hash()).total_done, 0);
 
   // find_torrent: a handle to the same torrent; unknown info-hashes find nothing.
   for (const auto* t : {&seeded_a, &seeded_b, &missing}) {
-    auto h = ses.find_torrent(t->ti->info_hash);
+    auto h = ses.find_torrent(t->ti->info_hash());
     ASSERT_TRUE(h.has_value());
     auto st = h->status();
     ASSERT_TRUE(st);
-    EXPECT_EQ(st->info_hash, t->ti->info_hash);
-    EXPECT_EQ(h->info_hash(), t->ti->info_hash);
+    EXPECT_EQ(st->info_hash, t->ti->info_hash());
+    EXPECT_EQ(h->info_hash(), t->ti->info_hash());
   }
-  EXPECT_FALSE(ses.find_torrent(make_torrent(304).ti->info_hash).has_value());
+  EXPECT_FALSE(ses.find_torrent(make_torrent(304).ti->info_hash()).has_value());
 
   // A removed torrent is gone from both.
   ASSERT_TRUE(ses.remove_torrent(hb));
-  EXPECT_FALSE(ses.find_torrent(seeded_b.ti->info_hash).has_value());
+  EXPECT_FALSE(ses.find_torrent(seeded_b.ti->info_hash()).has_value());
   all = ses.get_torrent_status();
   ASSERT_EQ(all.size(), 2u);
   EXPECT_TRUE(std::none_of(all.begin(), all.end(),
-                           [&](const torrent_status& s) { return s.info_hash == seeded_b.ti->info_hash; }));
+                           [&](const torrent_status& s) { return s.info_hash == seeded_b.ti->info_hash(); }));
 
   // A stopped session has none.
   ses.stop();
   EXPECT_TRUE(ses.get_torrent_status().empty());
-  EXPECT_FALSE(ses.find_torrent(seeded_a.ti->info_hash).has_value());
+  EXPECT_FALSE(ses.find_torrent(seeded_a.ti->info_hash()).has_value());
 }
 
 TEST(SessionQueries, FindTorrentFindsHybridAndV2TorrentsByTheirTruncatedV2Hash) {
@@ -80,17 +81,21 @@ TEST(SessionQueries, FindTorrentFindsHybridAndV2TorrentsByTheirTruncatedV2Hash) 
   // engine names both by info_hash.best(); find_torrent also takes the truncated v2 form.
   auto hybrid = make_torrent(306, 32 * 1024, 50000, 40000);
   auto v2_only = make_torrent(307, 32 * 1024, 50000, 40000);
-  hybrid.ti->info_hash.v2 = sha256("hybrid info dictionary");
-  v2_only.ti->info_hash.v2 = sha256("v2 info dictionary");
-  v2_only.ti->info_hash.v1 = {};
+  hybrid.ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*hybrid.ti, [&](auto& tb) {
+    tb.info_hash.v2 = sha256("hybrid info dictionary");
+  }));
+  v2_only.ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*v2_only.ti, [&](auto& tb) {
+    tb.info_hash.v2 = sha256("v2 info dictionary");
+    tb.info_hash.v1 = {};
+  }));
   temp_dir dir_a, dir_b;
   session ses(loopback_settings("127.0.0.1"));
   auto ha = add_test_torrent(ses, hybrid, dir_a.path);
   auto hb = add_test_torrent(ses, v2_only, dir_b.path);
-  EXPECT_EQ(ha.info_hash(), hybrid.ti->info_hash);
-  EXPECT_EQ(hb.info_hash(), v2_only.ti->info_hash);
+  EXPECT_EQ(ha.info_hash(), hybrid.ti->info_hash());
+  EXPECT_EQ(hb.info_hash(), v2_only.ti->info_hash());
 
-  const info_hash_t hy = hybrid.ti->info_hash, v2 = v2_only.ti->info_hash;
+  const info_hash_t hy = hybrid.ti->info_hash(), v2 = v2_only.ti->info_hash();
   for (const auto& found : {ses.find_torrent(hy.v1), ses.find_torrent(hy.v2_truncated()), ses.find_torrent(hy),
                             ses.find_torrent(info_hash_t{hy.v1, {}}), ses.find_torrent(info_hash_t{{}, hy.v2})}) {
     ASSERT_TRUE(found.has_value());

@@ -21,6 +21,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "core/torrent_info_builder.hpp"
 #include "session_test_support.hpp"
 #include "session/session_impl.hpp"
 
@@ -71,10 +72,10 @@ TEST(Session, DownloadsThreeFileTorrentFromSeederThenFindsItVerifiedOnRestart) {
     auto s = wait_for_status(*h, is_settled);
     ASSERT_TRUE(s);
     ASSERT_EQ(s->state, torrent_state::seeding) << s->error;
-    EXPECT_EQ(s->total_size, t.ti->total_size);
-    EXPECT_EQ(s->total_done, t.ti->total_size);
+    EXPECT_EQ(s->total_size, t.ti->total_size());
+    EXPECT_EQ(s->total_done, t.ti->total_size());
     EXPECT_EQ(s->pieces_done, t.ti->num_pieces());
-    EXPECT_GE(s->total_downloaded, t.ti->total_size);
+    EXPECT_GE(s->total_downloaded, t.ti->total_size());
     EXPECT_EQ(s->total_wasted, 0);
     EXPECT_DOUBLE_EQ(s->progress(), 1.0);
     ses.stop();  // events are delivered on their own thread: stop() waits for all of them
@@ -100,7 +101,7 @@ TEST(Session, DownloadsThreeFileTorrentFromSeederThenFindsItVerifiedOnRestart) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->state, torrent_state::seeding);
   EXPECT_EQ(s->pieces_checked, t.ti->num_pieces());
-  EXPECT_EQ(s->total_done, t.ti->total_size);
+  EXPECT_EQ(s->total_done, t.ti->total_size());
   EXPECT_EQ(s->total_downloaded, 0);
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(seeder.bytes_served(), served);
@@ -126,16 +127,16 @@ TEST(Session, CorruptPieceFailsTheHashAndIsFetchedAgainFromAnHonestSeeder) {
   ASSERT_TRUE(s);
   ASSERT_EQ(s->state, torrent_state::seeding) << s->error;
   EXPECT_GT(liar.bytes_served(), 0);
-  EXPECT_GE(s->total_wasted, t.ti->piece_length);  // at least the corrupt piece was thrown away
+  EXPECT_GE(s->total_wasted, t.ti->piece_length());  // at least the corrupt piece was thrown away
   ses.stop();
   expect_files_match(t, dir.path);
 }
 
 TEST(Session, PaddingFilesAreNeitherWrittenNorCountedInSizes) {
   auto t = make_torrent(9, default_piece_length, 50000, 70000, true);
-  ASSERT_EQ(t.ti->files.size(), 4u);
-  ASSERT_TRUE(t.ti->files[2].pad);
-  const std::int64_t payload = t.ti->total_size - t.ti->files[2].size;
+  ASSERT_EQ(t.ti->files().size(), 4u);
+  ASSERT_TRUE(t.ti->files()[2].pad);
+  const std::int64_t payload = t.ti->total_size() - t.ti->files()[2].size;
   fake_seeder seeder(t, "127.0.0.7");
   temp_dir dir;
   session ses(test_settings());
@@ -178,7 +179,7 @@ TEST(Session, RejectsConnectionsToItselfAndDuplicatePeerIds) {
   ASSERT_EQ(s->state, torrent_state::seeding) << s->error;
   EXPECT_EQ(mirror.bytes_served(), 0);
   EXPECT_EQ(mirror.connections(), 1);  // not retried
-  EXPECT_EQ(first.bytes_served() + second.bytes_served(), t.ti->total_size);
+  EXPECT_EQ(first.bytes_served() + second.bytes_served(), t.ti->total_size());
   ses.stop();
   EXPECT_EQ(log->count<events::peer_connected>(), 1);  // one of the two with the same id
   expect_files_match(t, dir.path);
@@ -263,7 +264,7 @@ TEST(Session, TorrentWithoutPeersStaysDownloadingAndReportsProgressFields) {
   EXPECT_EQ(s->state, torrent_state::downloading);
   EXPECT_EQ(s->total_done, 0);
   EXPECT_EQ(s->num_peers, 0);
-  EXPECT_EQ(s->info_hash, t.ti->info_hash);
+  EXPECT_EQ(s->info_hash, t.ti->info_hash());
   EXPECT_EQ(s->name, "multi");
   EXPECT_FALSE(s->eta());
 }
@@ -273,7 +274,9 @@ TEST(Session, FindsPeersThroughTheTrackerAndAnnouncesStartedCompletedStopped) {
   fake_seeder seeder(t, "127.0.0.5");
   fake_tracker tracker({seeder.local_endpoint()});
   auto ti = std::make_shared<torrent_info>(*t.ti);
-  ti->trackers = {{tracker.url()}};
+  ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*ti, [&](auto& tb) {
+    tb.trackers = {{tracker.url()}};
+  }));
   temp_dir dir;
   {
     session ses(test_settings());
@@ -296,7 +299,7 @@ TEST(Session, FindsPeersThroughTheTrackerAndAnnouncesStartedCompletedStopped) {
     eventually([&] { return has("event=completed"); }, 5s);
     ses.stop();
     EXPECT_TRUE(has("event=started"));
-    EXPECT_TRUE(has("left=" + std::to_string(t.ti->total_size)));
+    EXPECT_TRUE(has("left=" + std::to_string(t.ti->total_size())));
     EXPECT_TRUE(has("event=completed"));
     EXPECT_TRUE(has("event=stopped"));
     // The port really listened on (the OS picked it: listen_port = 0 in test_settings).
@@ -314,7 +317,9 @@ TEST(Session, EveryTrackerFailingWithoutPeersRaisesTrackerError) {
   auto port = probe.local_endpoint().port();
   probe.close();
   auto ti = std::make_shared<torrent_info>(*t.ti);
-  ti->trackers = {{"http://127.0.0.1:" + std::to_string(port) + "/announce"}};
+  ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*ti, [&](auto& tb) {
+    tb.trackers = {{"http://127.0.0.1:" + std::to_string(port) + "/announce"}};
+  }));
   temp_dir dir;
   session ses(test_settings());
   auto log = std::make_shared<event_log>();

@@ -62,7 +62,7 @@ inline session_settings loopback_settings(const char* address, std::uint16_t por
 
 /// Writes the torrent's files (padding excluded) under `dir`, as a finished download would.
 inline void write_payload(const test_torrent& t, const std::filesystem::path& dir) {
-  for (const auto& f : t.ti->files) {
+  for (const auto& f : t.ti->files()) {
     if (f.pad) continue;
     std::filesystem::create_directories((dir / f.path).parent_path());
     std::ofstream out(dir / f.path, std::ios::binary);
@@ -126,18 +126,18 @@ inline test_torrent make_real_torrent(std::uint32_t seed, std::int64_t piece_len
                                       bool is_private = false) {
   test_torrent t = make_torrent(seed, piece_length, first_size, last_size);
   detail::bdict info;
-  info["name"] = t.ti->name;
-  info["piece length"] = t.ti->piece_length;
+  info["name"] = t.ti->name();
+  info["piece length"] = t.ti->piece_length();
   std::string pieces;
-  for (const auto& h : t.ti->piece_hashes) pieces.append(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size());
+  for (const auto& h : t.ti->piece_hashes()) pieces.append(reinterpret_cast<const char*>(h.bytes.data()), h.bytes.size());
   info["pieces"] = pieces;
   if (is_private) info["private"] = 1;
   detail::blist files;
-  for (const auto& f : t.ti->files) {
+  for (const auto& f : t.ti->files()) {
     detail::bdict fd;
     fd["length"] = f.size;
     detail::blist path;
-    auto rel = std::filesystem::path(f.path).lexically_relative(t.ti->name);
+    auto rel = std::filesystem::path(f.path).lexically_relative(t.ti->name());
     for (const auto& part : rel) path.emplace_back(part.string());
     fd["path"] = std::move(path);
     files.emplace_back(std::move(fd));

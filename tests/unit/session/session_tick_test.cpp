@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/torrent_info_builder.hpp"
 #include "session/session_impl.hpp"
 #include "session_test_support.hpp"
 #include "tessera/session.hpp"
@@ -22,7 +23,7 @@ namespace fs = std::filesystem;
 /// A one-piece torrent of 1,000 bytes whose data is not on disk: after its check it downloads
 /// (from nobody), and its resume data is dirty.
 std::shared_ptr<torrent_info> missing_torrent(int i) {
-  auto ti = std::make_shared<torrent_info>();
+  auto ti = std::make_shared<tessera::detail::torrent_info_builder>();
   ti->name = "tick-" + std::to_string(i) + ".bin";
   ti->multi_file = false;
   ti->piece_length = 16 * 1024;
@@ -35,7 +36,7 @@ std::shared_ptr<torrent_info> missing_torrent(int i) {
   ti->piece_hashes.push_back(sha1(payload.data(), payload.size()));
   const std::string seed = "session tick " + std::to_string(i);
   ti->info_hash.v1 = sha1(reinterpret_cast<const std::uint8_t*>(seed.data()), seed.size());
-  return ti;
+  return std::make_shared<torrent_info>(std::move(*ti).build());
 }
 
 std::vector<torrent_handle> add_missing_torrents(session& ses, int count, const fs::path& dir) {

@@ -57,7 +57,7 @@ TEST(SmartBanSession, OnlyTheLiarsAreBannedAndTheDownloadCompletesFromTheHonestS
   ASSERT_TRUE(s);
   EXPECT_EQ(s->state, torrent_state::seeding) << s->error;
   ses.stop();  // delivers every event
-  EXPECT_GE(s->total_wasted, 3 * t.ti->piece_length) << "fewer than 3 pieces failed: the test proves nothing";
+  EXPECT_GE(s->total_wasted, 3 * t.ti->piece_length()) << "fewer than 3 pieces failed: the test proves nothing";
   EXPECT_EQ(log->bans_of(honest.endpoint()), 0) << "the honest seeder was banned";
   EXPECT_EQ(honest.connections(), 1) << "the honest seeder's connection was dropped";
   for (const auto& l : liars) {
@@ -90,7 +90,7 @@ TEST(SmartBanSession, ALiarThatNeverSendsAWholePieceIsCaughtWhenThePiecePasses) 
   EXPECT_EQ(s->state, torrent_state::seeding) << s->error;
   ses.stop();
   EXPECT_GT(liar.bytes_served(), 0) << "the liar served nothing: the test proves nothing";
-  EXPECT_GE(s->total_wasted, t.ti->piece_length) << "no piece failed: the test proves nothing";
+  EXPECT_GE(s->total_wasted, t.ti->piece_length()) << "no piece failed: the test proves nothing";
   EXPECT_EQ(log->bans_of(honest.endpoint()), 0) << "the honest seeder was banned";
   EXPECT_EQ(honest.connections(), 1);
   EXPECT_EQ(log->bans_of(liar.endpoint()), 1) << "the liar was not banned";

@@ -65,7 +65,7 @@ TEST(StorageBackends, TorrentDownloadsIntoTheMemoryBackendAndSeedsFromIt) {
   auto ms = wait_for_status(mh, is_settled);
   ASSERT_TRUE(ms);
   ASSERT_EQ(ms->state, torrent_state::seeding) << ms->error;
-  EXPECT_TRUE(read_all(*st, t.ti->total_size) == t.payload);
+  EXPECT_TRUE(read_all(*st, t.ti->total_size()) == t.payload);
   EXPECT_FALSE(fs::exists(mem_dir.path / "multi"));  // nothing on disk
 
   // The memory torrent serves a third session that knows only it.
@@ -91,12 +91,12 @@ TEST(StorageBackends, TorrentDownloadsIntoOneBlobNamedAfterTheInfoHash) {
   auto s = wait_for_status(h, is_settled);
   ASSERT_TRUE(s);
   ASSERT_EQ(s->state, torrent_state::seeding) << s->error;
-  EXPECT_TRUE(read_all(*st, t.ti->total_size) == t.payload);
+  EXPECT_TRUE(read_all(*st, t.ti->total_size()) == t.payload);
   ASSERT_TRUE(st->flush());
   leecher.stop();
 
   // On disk: the one blob is the byte stream (padding as a zero-filled hole), nothing else.
-  const fs::path blob = blob_dir.path / (t.ti->info_hash.to_hex() + ".blob");
+  const fs::path blob = blob_dir.path / (t.ti->info_hash().to_hex() + ".blob");
   std::ifstream in(blob, std::ios::binary);
   std::vector<std::uint8_t> got{std::istreambuf_iterator<char>(in), {}};
   EXPECT_TRUE(got == t.payload) << "blob of " << got.size() << " bytes differs";

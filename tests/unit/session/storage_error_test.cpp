@@ -56,7 +56,7 @@ class disk_full_storage final : public storage {
   result<bool, storage_error> write(std::int64_t offset, std::span<const std::uint8_t> data) override {
     if (written_.fetch_add(static_cast<std::int64_t>(data.size())) + static_cast<std::int64_t>(data.size()) > limit_) {
       std::string path;
-      for (const auto& f : ti_->files)
+      for (const auto& f : ti_->files())
         if (offset >= f.offset && offset < f.offset + f.size) path = (save_path_ / f.path).string();
       return unexpected{storage_error{std::error_code(ENOSPC, std::system_category()),
                                       storage_error::operation::write, path}};
@@ -158,7 +158,7 @@ std::string run_tmpfs_download(const fs::path& seed_dir, const fs::path& tmpfs_d
   for (auto& h : seed.handles)
     if (h.status()->state != torrent_state::seeding) return "the seeder was affected";
   leecher.stop();
-  for (const auto& f : other.ti->files) {
+  for (const auto& f : other.ti->files()) {
     std::ifstream in(other_dir / f.path, std::ios::binary);
     std::vector<std::uint8_t> got{std::istreambuf_iterator<char>(in), {}};
     if (got != std::vector<std::uint8_t>(other.payload.begin() + f.offset,

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/torrent_info_builder.hpp"
 #include "session_test_support.hpp"
 
 namespace tessera {
@@ -242,7 +243,9 @@ TEST(TorrentControl, FilePeerAndTrackerStatus) {
   swarm s(67);
   auto p = s.leech_params();
   auto ti = std::make_shared<torrent_info>(*s.t.ti);
-  ti->trackers = {{"http://127.0.0.1:1/announce"}, {"udp://127.0.0.1:1", "http://127.0.0.1:2/announce"}};
+  ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*ti, [&](auto& tb) {
+    tb.trackers = {{"http://127.0.0.1:1/announce"}, {"udp://127.0.0.1:1", "http://127.0.0.1:2/announce"}};
+  }));
   p.ti = ti;
   auto h = *s.leecher.add_torrent(p);
   ASSERT_TRUE(wait_for_status(h, is_seeding));
@@ -316,7 +319,7 @@ TEST(TorrentControl, PerTorrentHandlersGetOnlyTheirTorrentsEvents) {
   std::lock_guard lock(mine.mu);
   ASSERT_FALSE(mine.all.empty());
   for (const auto& e : mine.all) {
-    std::visit([&](const auto& x) { EXPECT_EQ(x.info_hash, s.t.ti->info_hash); }, e);
+    std::visit([&](const auto& x) { EXPECT_EQ(x.info_hash, s.t.ti->info_hash()); }, e);
   }
 }
 

@@ -3,6 +3,7 @@
 // named here is a session of this test on 127.0.0.x ("localhost" resolves from /etc/hosts).
 #include <thread>
 
+#include "core/torrent_info_builder.hpp"
 #include "session_test_support.hpp"
 
 namespace tessera {
@@ -24,7 +25,9 @@ TEST(TorrentDhtNodes, IpLiteralNodesOfATorrentJoinTheRoutingTable) {
   ASSERT_TRUE(boot.dht() && ses.dht());
   auto t = make_torrent(71);
   // A node that does not answer (nothing listens on port 9 of 127.0.0.8), then the real one.
-  t.ti->dht_nodes = {{"127.0.0.8", 9}, {"127.0.0.6", boot.dht()->port}};
+  t.ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*t.ti, [&](auto& tb) {
+    tb.dht_nodes = {{"127.0.0.8", 9}, {"127.0.0.6", boot.dht()->port}};
+  }));
   temp_dir dir;
   add_test_torrent(ses, t, dir.path);
   EXPECT_TRUE(eventually([&] { return ses.dht()->nodes >= 1; }, 10s));
@@ -34,7 +37,9 @@ TEST(TorrentDhtNodes, HostNameNodesAreResolved) {
   session boot(dht_only("127.0.0.1"));
   session ses(dht_only("127.0.0.9"));
   auto t = make_torrent(72);
-  t.ti->dht_nodes = {{"localhost", boot.dht()->port}};  // from /etc/hosts: no DNS query
+  t.ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*t.ti, [&](auto& tb) {
+    tb.dht_nodes = {{"localhost", boot.dht()->port}};  // from /etc/hosts: no DNS query
+  }));
   temp_dir dir;
   add_test_torrent(ses, t, dir.path);
   EXPECT_TRUE(eventually([&] { return ses.dht()->nodes >= 1; }, 10s));
@@ -44,8 +49,10 @@ TEST(TorrentDhtNodes, PrivateTorrentsNodesAreIgnored) {
   session boot(dht_only("127.0.0.10"));
   session ses(dht_only("127.0.0.11"));
   auto t = make_torrent(73);
-  t.ti->is_private = true;
-  t.ti->dht_nodes = {{"127.0.0.10", boot.dht()->port}};
+  t.ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*t.ti, [&](auto& tb) {
+    tb.is_private = true;
+    tb.dht_nodes = {{"127.0.0.10", boot.dht()->port}};
+  }));
   temp_dir dir;
   add_test_torrent(ses, t, dir.path);
   std::this_thread::sleep_for(2s);  // a ping on loopback answers within milliseconds

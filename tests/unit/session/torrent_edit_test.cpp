@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/torrent_info_builder.hpp"
 #include "session_test_support.hpp"
 
 namespace tessera {
@@ -51,7 +52,9 @@ TEST(ReplaceTrackers, AnnouncesStartedToTheNewListAndStoppedToTheOld) {
   fake_tracker old_tracker({seeder.local_endpoint()});
   fake_tracker new_tracker({seeder.local_endpoint()});
   auto ti = std::make_shared<torrent_info>(*t.ti);
-  ti->trackers = {{old_tracker.url()}};
+  ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*ti, [&](auto& tb) {
+    tb.trackers = {{old_tracker.url()}};
+  }));
   temp_dir dir;
   session ses(loopback_settings("127.0.0.1"));
   add_torrent_params p;
@@ -76,7 +79,9 @@ TEST(ReplaceTrackers, RefusesAnInvalidUrlAndChangesNothing) {
   temp_dir dir;
   session ses(loopback_settings("127.0.0.1"));
   auto ti = std::make_shared<torrent_info>(*t.ti);
-  ti->trackers = {{"http://127.0.0.1:1/announce"}};
+  ti = std::make_shared<tessera::torrent_info>(tessera::detail::edited(*ti, [&](auto& tb) {
+    tb.trackers = {{"http://127.0.0.1:1/announce"}};
+  }));
   add_torrent_params p;
   p.ti = ti;
   p.save_path = dir.path;
@@ -122,19 +127,30 @@ std::string read_all(const std::filesystem::path& p) {
 TEST(RenameTorrentPath, RenamesFilesFoldersAndTheNameInTheInfo) {
   auto t = make_torrent(73, default_piece_length, 100000, 300000, true);  // with a padding file
   torrent_info ti = *t.ti;
-  ASSERT_TRUE(rename_torrent_path(ti, "multi/sub/b.txt", "b2.txt"));
-  EXPECT_EQ(ti.files[1].path, "multi/sub/b2.txt");
-  ASSERT_TRUE(rename_torrent_path(ti, "multi/sub/", "dir"));
-  EXPECT_EQ(ti.files[1].path, "multi/dir/b2.txt");
-  ASSERT_TRUE(rename_torrent_path(ti, "multi", "top"));
-  EXPECT_EQ(ti.name, "top");
-  for (const auto& f : ti.files) EXPECT_EQ(f.path.rfind("top/", 0), 0u) << f.path;  // padding too
-  EXPECT_EQ(ti.info_hash, t.ti->info_hash);
-  EXPECT_TRUE(rename_torrent_path(ti, "top", "top"));  // no change
+  // Each rename makes a new torrent_info; the one it was made from is unchanged.
+  auto rename = [&](std::string_view path, std::string_view name) {
+    const std::string before = ti.files()[1].path;
+    auto r = rename_torrent_path(ti, path, name);
+    EXPECT_EQ(ti.files()[1].path, before);
+    if (r) ti = std::move(*r);
+    return r.has_value();
+  };
+  ASSERT_TRUE(rename("multi/sub/b.txt", "b2.txt"));
+  EXPECT_EQ(ti.files()[1].path, "multi/sub/b2.txt");
+  ASSERT_TRUE(rename("multi/sub/", "dir"));
+  EXPECT_EQ(ti.files()[1].path, "multi/dir/b2.txt");
+  EXPECT_NE(ti.file_tree().find("multi/dir/b2.txt"), folder_tree::no_node);
+  EXPECT_EQ(ti.file_tree().find("multi/sub"), folder_tree::no_node);
+  ASSERT_TRUE(rename("multi", "top"));
+  EXPECT_EQ(ti.name(), "top");
+  for (const auto& f : ti.files()) EXPECT_EQ(f.path.rfind("top/", 0), 0u) << f.path;  // padding too
+  EXPECT_EQ(ti.info_hash(), t.ti->info_hash());
+  const auto same = rename_torrent_path(ti, "top", "top");  // no change
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->files()[1].path, ti.files()[1].path);
+  EXPECT_EQ(same->name(), "top");
   auto err = [&](std::string_view path, std::string_view name) {
-    torrent_info copy = ti;
-    auto r = rename_torrent_path(copy, path, name);
-    EXPECT_EQ(copy.files[0].path, ti.files[0].path);
+    auto r = rename_torrent_path(ti, path, name);
     return r ? std::error_code() : r.error();
   };
   EXPECT_EQ(err("top/a.bin", "x/y"), std::errc::invalid_argument);
@@ -168,10 +184,10 @@ TEST(RenamePath, RenamesAFileAndTheTopFolderOnDiskAndKeepsServingThem) {
   rename_fixture f;
   ASSERT_TRUE(f.h.rename_path("multi/sub/b.txt", "renamed.txt"));
   EXPECT_FALSE(std::filesystem::exists(f.dir.path / "multi/sub/b.txt"));
-  EXPECT_EQ(read_all(f.dir.path / "multi/sub/renamed.txt"), f.payload(f.t.ti->files[1]));
+  EXPECT_EQ(read_all(f.dir.path / "multi/sub/renamed.txt"), f.payload(f.t.ti->files()[1]));
   ASSERT_TRUE(f.h.rename_path("multi", "top"));
   EXPECT_FALSE(std::filesystem::exists(f.dir.path / "multi"));
-  EXPECT_EQ(read_all(f.dir.path / "top/a.bin"), f.payload(f.t.ti->files[0]));
+  EXPECT_EQ(read_all(f.dir.path / "top/a.bin"), f.payload(f.t.ti->files()[0]));
   auto files = f.h.files();
   ASSERT_TRUE(files);
   EXPECT_EQ((*files)[1].path, "top/sub/renamed.txt");
@@ -183,7 +199,7 @@ TEST(RenamePath, RenamesAFileAndTheTopFolderOnDiskAndKeepsServingThem) {
   ASSERT_TRUE(f.h.force_recheck());
   s = wait_for_status(f.h, [](const torrent_status& x) { return x.state == torrent_state::seeding && x.total_done > 0; });
   ASSERT_TRUE(s);
-  EXPECT_EQ(s->total_done, f.t.ti->total_size);
+  EXPECT_EQ(s->total_done, f.t.ti->total_size());
   // A leecher downloads from the renamed files.
   temp_dir leech_dir;
   session leecher(loopback_settings("127.0.0.2"));
@@ -206,7 +222,7 @@ TEST(RenamePath, RefusesBadNamesCollisionsAndMissingPathsWithoutTouchingTheDisk)
   { std::ofstream(f.dir.path / "multi/other.bin") << "mine"; }
   EXPECT_EQ(code("multi/a.bin", "other.bin"), make_error_code(storage_errc::target_exists));
   EXPECT_EQ(read_all(f.dir.path / "multi/other.bin"), "mine");
-  EXPECT_EQ(read_all(f.dir.path / "multi/a.bin"), f.payload(f.t.ti->files[0]));
+  EXPECT_EQ(read_all(f.dir.path / "multi/a.bin"), f.payload(f.t.ti->files()[0]));
   auto files = f.h.files();
   ASSERT_TRUE(files);
   EXPECT_EQ((*files)[0].path, "multi/a.bin");
@@ -236,7 +252,7 @@ TEST(RenamePath, RenamesBeforeTheFilesExistAndDownloadsUnderTheNewNames) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->state, torrent_state::seeding) << s->error;
   EXPECT_FALSE(std::filesystem::exists(dir.path / "multi"));
-  EXPECT_EQ(std::filesystem::file_size(dir.path / "fresh/c.dat"), static_cast<std::uintmax_t>(t.ti->files[2].size));
+  EXPECT_EQ(std::filesystem::file_size(dir.path / "fresh/c.dat"), static_cast<std::uintmax_t>(t.ti->files()[2].size));
 }
 
 TEST(RenamePath, ARenameDuringTheCheckWaitsForIt) {
@@ -250,7 +266,7 @@ TEST(RenamePath, ARenameDuringTheCheckWaitsForIt) {
   auto s = wait_for_status(h, [](const torrent_status& x) { return x.state == torrent_state::seeding; });
   ASSERT_TRUE(s);
   EXPECT_EQ(s->state, torrent_state::seeding) << s->error;
-  EXPECT_EQ(s->total_done, t.ti->total_size);
+  EXPECT_EQ(s->total_done, t.ti->total_size());
 }
 
 }  // namespace

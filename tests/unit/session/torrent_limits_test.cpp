@@ -144,7 +144,7 @@ TEST(TorrentLimits, ATorrentNotHonoringTheSessionLimitDownloadsAboveIt) {
   auto done = wait_for_status(s.a, is_settled, 60s);
   ASSERT_TRUE(done && done->state == torrent_state::seeding) << (done ? done->error : done.error().message());
   const std::int64_t a_gain = done->total_downloaded, b_gain = downloaded(s.b) - b0;
-  EXPECT_GE(a_gain, s.ta.ti->total_size);
+  EXPECT_GE(a_gain, s.ta.ti->total_size());
   EXPECT_LT(4 * b_gain, a_gain) << "a: " << a_gain << ", b: " << b_gain;
   auto b_state = s.b.status();
   ASSERT_TRUE(b_state);

@@ -98,12 +98,12 @@ INSTANTIATE_TEST_SUITE_P(V2AndHybrid, V2Download, ::testing::Bool(),
 void write_resume(const test_torrent& t, const std::filesystem::path& dir, const std::filesystem::path& state,
                   std::map<sha256_hash, std::vector<sha256_hash>> layers) {
   detail::resume_data rd;
-  rd.info_hash = t.ti->info_hash;
+  rd.info_hash = t.ti->info_hash();
   rd.pieces = detail::bitfield(t.ti->num_pieces());
   rd.save_path = dir.string();
   rd.piece_layers = std::move(layers);
   std::filesystem::create_directories(state);
-  ASSERT_TRUE(detail::write_file_atomically(state / (t.ti->info_hash.to_hex() + ".resume"),
+  ASSERT_TRUE(detail::write_file_atomically(state / (t.ti->info_hash().to_hex() + ".resume"),
                                             detail::encode_resume_data(rd)));
 }
 
@@ -114,11 +114,11 @@ void write_resume(const test_torrent& t, const std::filesystem::path& dir, const
 TEST(V2DownloadLayers, PiecesWithoutALayerEntryAreNotRequestedUntilResumeDataGivesTheLayers) {
   auto full = make_test(false);
   auto bare = make_test(false, false);
-  ASSERT_EQ(bare.ti->info_hash, full.ti->info_hash);
-  ASSERT_TRUE(bare.ti->piece_layers.empty());
+  ASSERT_EQ(bare.ti->info_hash(), full.ti->info_hash());
+  ASSERT_TRUE(bare.ti->piece_layers().empty());
   fake_seeder seeder(bare, "127.0.0.7");
   // The two files larger than a piece: 6 and 2 pieces; the others are one piece each.
-  ASSERT_EQ(full.ti->piece_layers.size(), 2u);
+  ASSERT_EQ(full.ti->piece_layers().size(), 2u);
   const int one_piece_files = bare.ti->num_pieces() - 8;
   {
     temp_dir dir;
@@ -134,9 +134,9 @@ TEST(V2DownloadLayers, PiecesWithoutALayerEntryAreNotRequestedUntilResumeDataGiv
   // Resume data with both layers, the second one corrupt: the first file downloads, the
   // 2-piece file does not.
   temp_dir dir, state;
-  auto layers = full.ti->piece_layers;
+  auto layers = full.ti->piece_layers();
   sha256_hash two_piece_root;
-  for (const auto& f : full.ti->files)
+  for (const auto& f : full.ti->files())
     if (f.size == 2 * piece) two_piece_root = f.pieces_root;
   layers.at(two_piece_root)[1].bytes[3] ^= 1;
   write_resume(bare, dir.path, state.path, layers);
@@ -156,7 +156,7 @@ TEST(V2DownloadLayers, ResumeDataOfAV2TorrentKeepsItsPiecesAndLayers) {
   auto bare = make_test(false, false);
   temp_dir dir, state;
   write_payload(full, dir.path);
-  write_resume(bare, dir.path, state.path, full.ti->piece_layers);
+  write_resume(bare, dir.path, state.path, full.ti->piece_layers());
   auto settings = loopback_settings("127.0.0.1");
   settings.state_dir = state.path.string();
   {
@@ -167,12 +167,12 @@ TEST(V2DownloadLayers, ResumeDataOfAV2TorrentKeepsItsPiecesAndLayers) {
     ASSERT_EQ(s->state, torrent_state::seeding) << s->error;  // the check verified every piece
     ses.stop();  // saves the resume data
   }
-  auto bytes = detail::read_small_file(state.path / (bare.ti->info_hash.to_hex() + ".resume"));
+  auto bytes = detail::read_small_file(state.path / (bare.ti->info_hash().to_hex() + ".resume"));
   ASSERT_TRUE(bytes);
   auto rd = detail::decode_resume_data(*bytes, *bare.ti);
   ASSERT_TRUE(rd) << rd.error().message();
   EXPECT_EQ(rd->pieces.count(), bare.ti->num_pieces());
-  EXPECT_EQ(rd->piece_layers, full.ti->piece_layers);
+  EXPECT_EQ(rd->piece_layers, full.ti->piece_layers());
   // A third run restores them (trusted by the file stamps): seeding, nothing downloaded.
   session ses(settings);
   std::mutex mu;

@@ -80,7 +80,7 @@ TEST(V2HashesSession, ASeedAnswersPieceLayerAndBlockHashRequests) {
                                           test_support::random_bytes(3000, 6)},
                                          piece, false, true);
   temp_dir dir;
-  for (const auto& f : t.ti.files) {
+  for (const auto& f : t.ti.files()) {
     if (f.pad) continue;
     std::filesystem::create_directories((dir.path / f.path).parent_path());
     std::ofstream out(dir.path / f.path, std::ios::binary);
@@ -95,11 +95,11 @@ TEST(V2HashesSession, ASeedAnswersPieceLayerAndBlockHashRequests) {
   ASSERT_TRUE(st);
   ASSERT_EQ(st->state, torrent_state::seeding);
 
-  const auto& file = t.ti.files[0];
+  const auto& file = t.ti.files()[0];
   const std::int64_t blocks = (file.size + block_size - 1) / block_size;  // 37: tree height 6
   const int height = merkle::tree_height(blocks);
   hash_client c;
-  ASSERT_TRUE(c.connect(ses.listen_port(), t.ti.info_hash.best()));
+  ASSERT_TRUE(c.connect(ses.listen_port(), t.ti.info_hash().best()));
 
   // The piece layer (layer 2, 16 nodes wide), whole: it folds to the root.
   const hash_request layer{file.pieces_root, 2, 0, 16, 3};
@@ -108,7 +108,7 @@ TEST(V2HashesSession, ASeedAnswersPieceLayerAndBlockHashRequests) {
   ASSERT_TRUE(a.first) << "no hashes for the piece layer";
   auto v = detail::verify_hashes(*a.first, blocks, file.pieces_root);
   ASSERT_TRUE(v) << v.error().message();
-  EXPECT_EQ(std::vector<sha256_hash>(v->base.begin(), v->base.begin() + 10), t.ti.piece_layers.at(file.pieces_root));
+  EXPECT_EQ(std::vector<sha256_hash>(v->base.begin(), v->base.begin() + 10), t.ti.piece_layers().at(file.pieces_root));
 
   // Piece 3's block hashes (read back from disk), proved up to the root.
   const hash_request blocks_of_3{file.pieces_root, 0, 12, 4, height - 1};

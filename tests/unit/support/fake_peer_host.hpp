@@ -17,6 +17,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "core/torrent_info_builder.hpp"
 #include "swarm/peer_connection.hpp"
 
 namespace tessera::test {
@@ -35,13 +36,14 @@ inline peer_id id_of(std::string_view s) {
 }
 
 inline torrent_info make_info() {
-  torrent_info ti;
+  tessera::detail::torrent_info_builder ti;
   ti.info_hash.v1 = *sha1_hash::from_bytes("info-hash-of-test-01");  // 20 bytes
   ti.name = "test";
   ti.piece_length = piece_length;
   ti.piece_hashes.resize(num_pieces);
+  ti.files.push_back({"test", total_size, 0});
   ti.total_size = total_size;
-  return ti;
+  return std::move(ti).build();
 }
 
 /// Records every call; hands out blocks from `available` in order.
@@ -153,7 +155,7 @@ struct fake_host final : peer_host {
   static std::uint8_t byte_at(std::int64_t offset) { return static_cast<std::uint8_t>(offset * 131 + 7); }
   std::vector<std::uint8_t> data_of(const wire::request& r) const {
     std::vector<std::uint8_t> out(static_cast<std::size_t>(r.length));
-    const std::int64_t base = std::int64_t{r.piece.value} * ti.piece_length + r.begin;
+    const std::int64_t base = std::int64_t{r.piece.value} * ti.piece_length() + r.begin;
     for (std::size_t i = 0; i < out.size(); ++i) out[i] = byte_at(base + static_cast<std::int64_t>(i));
     return out;
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/merkle.hpp"
+#include "core/torrent_info_builder.hpp"
 #include "tessera/hasher.hpp"
 #include "tessera/torrent_info.hpp"
 
@@ -42,7 +43,7 @@ inline std::vector<sha256_hash> sha256_blocks(std::span<const std::uint8_t> data
 inline v2_test_torrent make_v2_torrent(const std::vector<std::vector<std::uint8_t>>& contents,
                                        std::int64_t piece_length, bool hybrid, bool with_layers = true) {
   v2_test_torrent t;
-  torrent_info& ti = t.ti;
+  tessera::detail::torrent_info_builder ti;
   ti.name = "v2test";
   ti.piece_length = piece_length;
   ti.meta_version = 2;
@@ -80,6 +81,7 @@ inline v2_test_torrent make_v2_torrent(const std::vector<std::vector<std::uint8_
       ti.piece_hashes.push_back(sha1(std::as_bytes(std::span(t.stream).subspan(at, n))));
     }
   }
+  t.ti = std::move(ti).build();
   return t;
 }
 

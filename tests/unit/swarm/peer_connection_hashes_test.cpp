@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
+#include "core/torrent_info_builder.hpp"
 #include "swarm/peer_connection.hpp"
 #include "swarm/peer_error.hpp"
 #include "../support/fake_peer_host.hpp"
@@ -90,11 +91,11 @@ class PeerConnectionHashes : public ::testing::Test {
 
   PeerConnectionHashes() {
     host.ioc = &ioc;
-    host.ti.info_hash.v2 = filled(0x77);  // a hybrid: v1 and v2
+    host.ti = tessera::detail::edited(host.ti, [&](auto& tb) { tb.info_hash.v2 = filled(0x77); });  // a hybrid: v1 and v2
   }
 
   void make(peer_connection_settings s = {}) {
-    conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash,
+    conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash(),
                                              acceptor.local_endpoint(), s);
     conn->start_outgoing();
   }
@@ -118,7 +119,7 @@ class PeerConnectionHashes : public ::testing::Test {
     if (co_await p.read_exact(buf, wire::handshake_length, 2s)) {
       if (auto h = wire::parse_handshake(buf)) our_handshake = *h;
     }
-    wire::handshake theirs{{}, named.value_or(host.ti.info_hash.best()), id_of("-LT2080-theirpeerid0")};
+    wire::handshake theirs{{}, named.value_or(host.ti.info_hash().best()), id_of("-LT2080-theirpeerid0")};
     if (v2) theirs.reserved[7] |= 0x10;
     std::vector<std::uint8_t> out;
     wire::write_handshake(out, theirs);
@@ -169,7 +170,7 @@ TEST_F(PeerConnectionHashes, OurHandshakeSetsTheV2BitForATorrentWithAV2Part) {
 }
 
 TEST_F(PeerConnectionHashes, AV1TorrentDoesNotSetTheV2Bit) {
-  host.ti.info_hash.v2 = {};
+  host.ti = tessera::detail::edited(host.ti, [&](auto& tb) { tb.info_hash.v2 = {}; });
   make();
   run([&]() -> awaitable<void> { auto p = co_await accept(false); });
   ASSERT_TRUE(our_handshake);
@@ -266,7 +267,7 @@ TEST_F(PeerConnectionHashes, NoRequestToAPeerWithoutTheV2Bit) {
 
 TEST_F(PeerConnectionHashes, APeerNamingTheTorrentByItsV2HashSpeaksV2WithoutTheBit) {
   // libtorrent 2.0.8 sets no v2 bit; it answers hash requests all the same.
-  host.ti.info_hash.v1 = {};  // v2-only: best() is the truncated v2 hash
+  host.ti = tessera::detail::edited(host.ti, [&](auto& tb) { tb.info_hash.v1 = {}; });  // v2-only: best() is the truncated v2 hash
   make();
   run([&]() -> awaitable<void> {
     auto p = co_await accept(false);

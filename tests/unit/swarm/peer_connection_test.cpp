@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "core/allowed_fast.hpp"
+#include "core/torrent_info_builder.hpp"
 #include "swarm/peer_error.hpp"
 #include "../support/fake_peer_host.hpp"
 
@@ -164,13 +165,13 @@ class PeerConnection : public ::testing::Test {
   bool script_done = false;
   std::function<awaitable<void>()> script_;
   const peer_id their_id = id_of("-LT2080-theirpeerid0");
-  /// The info-hash our handshake must carry; zero: host.ti.info_hash.best().
+  /// The info-hash our handshake must carry; zero: host.ti.info_hash().best().
   sha1_hash expected_ours;
 
   PeerConnection() { host.ioc = &ioc; }
 
   void make(peer_connection_settings s = {}) {
-    conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash,
+    conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash(),
                                              acceptor.local_endpoint(), s);
   }
 
@@ -194,14 +195,14 @@ class PeerConnection : public ::testing::Test {
     auto h = co_await p.read_handshake();
     EXPECT_TRUE(h.has_value());
     if (h) {
-      EXPECT_EQ(h->info_hash, expected_ours.is_zero() ? host.ti.info_hash.best() : expected_ours);
+      EXPECT_EQ(h->info_hash, expected_ours.is_zero() ? host.ti.info_hash().best() : expected_ours);
       EXPECT_EQ(h->id, host.ours);
       // The extension protocol bit (BEP 10), the fast bit (BEP 6), and the v2 bit (BEP 52) for
       // a torrent with a v2 part; the DHT bit needs a DHT port.
-      const std::uint8_t v2 = host.ti.info_hash.has_v2() ? 0x10 : 0;
+      const std::uint8_t v2 = host.ti.info_hash().has_v2() ? 0x10 : 0;
       EXPECT_EQ(h->reserved, (std::array<std::uint8_t, 8>{0, 0, 0, 0, 0, 0x10, 0, std::uint8_t(0x04 | v2)}));
     }
-    co_await p.send(handshake_bytes(ih.value_or(host.ti.info_hash.best()), their_id, extensions, fast));
+    co_await p.send(handshake_bytes(ih.value_or(host.ti.info_hash().best()), their_id, extensions, fast));
     co_return p;
   }
 
@@ -302,11 +303,11 @@ TEST_F(PeerConnection, MismatchingInfoHashClosesWithoutAskingTheHost) {
 TEST_F(PeerConnection, HybridTorrentAcceptsAHandshakeWithItsTruncatedV2Hash) {
   // BEP 52: a peer of the v2 swarm names a hybrid by its v2 info-hash truncated to 20 bytes. We
   // send v1 (best()), and take either.
-  host.ti.info_hash.v2.bytes.fill(0x5a);
+  host.ti = tessera::detail::edited(host.ti, [](auto& tb) { tb.info_hash.v2.bytes.fill(0x5a); });
   make();
   conn->start_outgoing();
   run([&]() -> awaitable<void> {
-    auto p = co_await accept_and_handshake(host.ti.info_hash.v2_truncated());
+    auto p = co_await accept_and_handshake(host.ti.info_hash().v2_truncated());
     { auto v_ = co_await eventually([&] { return conn->handshake_done(); }); EXPECT_TRUE(v_); }
     EXPECT_EQ(host.handshakes.size(), 1u);
     EXPECT_TRUE(host.disconnects.empty());
@@ -315,14 +316,14 @@ TEST_F(PeerConnection, HybridTorrentAcceptsAHandshakeWithItsTruncatedV2Hash) {
 
 TEST_F(PeerConnection, OutgoingHandshakeCarriesTheHashOfThePeersSwarm) {
   // A peer found in a hybrid's v2 swarm is dialled with the truncated v2 hash (BEP 52).
-  host.ti.info_hash.v2.bytes.fill(0x5b);
+  host.ti = tessera::detail::edited(host.ti, [](auto& tb) { tb.info_hash.v2.bytes.fill(0x5b); });
   peer_connection_settings s;
-  s.outgoing_info_hash = host.ti.info_hash.v2_truncated();
+  s.outgoing_info_hash = host.ti.info_hash().v2_truncated();
   expected_ours = s.outgoing_info_hash;
   make(s);
   conn->start_outgoing();
   run([&]() -> awaitable<void> {
-    auto p = co_await accept_and_handshake(host.ti.info_hash.v2_truncated());
+    auto p = co_await accept_and_handshake(host.ti.info_hash().v2_truncated());
     { auto v_ = co_await eventually([&] { return conn->handshake_done(); }); EXPECT_TRUE(v_); }
     EXPECT_TRUE(host.disconnects.empty());
   });
@@ -357,7 +358,7 @@ TEST_F(PeerConnection, HandshakeRejectedByHostCloses) {
 TEST_F(PeerConnection, ConnectRefusedReportsDisconnect) {
   const auto ep = acceptor.local_endpoint();
   acceptor.close();  // nobody listens on that port any more
-  conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash, ep);
+  conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash(), ep);
   conn->start_outgoing();
   run([&]() -> awaitable<void> {
     { auto v_ = co_await eventually([&] { return !host.disconnects.empty(); }); EXPECT_TRUE(v_); }
@@ -403,15 +404,15 @@ TEST_F(PeerConnection, IncomingConnectionReadsHandshakeBeforeReplying) {
     fake_peer p{tcp::socket(ioc), {}};
     co_await p.sock.async_connect(acceptor.local_endpoint(), asio::use_awaitable);
     auto accepted = co_await acceptor.async_accept(asio::use_awaitable);
-    conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash,
+    conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash(),
                                              p.sock.local_endpoint());
     conn->start_incoming(std::move(accepted));
     std::vector<std::uint8_t> buf;
     { auto v_ = co_await p.read_exact(buf, 1, 200ms); EXPECT_FALSE(v_) << "replied before the peer's handshake"; }
-    co_await p.send(handshake_bytes(host.ti.info_hash.best(), their_id));
+    co_await p.send(handshake_bytes(host.ti.info_hash().best(), their_id));
     auto h = co_await p.read_handshake();
     CO_ASSERT_TRUE(h.has_value());
-    EXPECT_EQ(h->info_hash, host.ti.info_hash.best());
+    EXPECT_EQ(h->info_hash, host.ti.info_hash().best());
     EXPECT_EQ(h->id, host.ours);
     { auto v_ = co_await p.expect<wire::bitfield>(); EXPECT_TRUE(v_.has_value()); }
     EXPECT_EQ(host.handshakes.size(), 1u);
@@ -717,9 +718,14 @@ TEST_F(PeerConnection, CloseBeforeStartReportsOnce) {
 
 TEST_F(PeerConnection, LoopbackDownloadIsFast) {
   // 64 MiB in 256 KiB pieces from a fake seed that answers every request at once.
-  host.ti.piece_length = 256 * 1024;
-  host.ti.piece_hashes.assign(256, sha1_hash{});
-  host.ti.total_size = host.ti.piece_length * 256;
+  {
+    tessera::detail::torrent_info_builder b(host.ti);
+    b.piece_length = 256 * 1024;
+    b.piece_hashes.assign(256, sha1_hash{});
+    b.total_size = b.piece_length * 256;
+    b.files = {{"test", b.total_size, 0}};
+    host.ti = std::move(b).build();
+  }
   host.our_bits = bitfield(256);
   host.keep_blocks = false;
   host.make_all_available();
@@ -738,7 +744,7 @@ TEST_F(PeerConnection, LoopbackDownloadIsFast) {
     std::vector<std::uint8_t> in(256 * 1024);
     std::size_t have = 0;
     std::int64_t answered = 0;
-    while (answered < host.ti.total_size) {
+    while (answered < host.ti.total_size()) {
       auto [ec, n] = co_await p.sock.async_read_some(asio::buffer(in.data() + have, in.size() - have), use_tuple);
       if (ec) break;
       have += n;
@@ -761,12 +767,12 @@ TEST_F(PeerConnection, LoopbackDownloadIsFast) {
         if (wec) break;
       }
     }
-    co_await eventually([&] { return host.bytes_received >= host.ti.total_size; }, 10s);
+    co_await eventually([&] { return host.bytes_received >= host.ti.total_size(); }, 10s);
     end = std::chrono::steady_clock::now();
   }, 30s);
-  EXPECT_EQ(host.bytes_received, host.ti.total_size);
+  EXPECT_EQ(host.bytes_received, host.ti.total_size());
   const double seconds = std::chrono::duration<double>(end - start).count();
-  const double mb_per_s = static_cast<double>(host.ti.total_size) / 1e6 / seconds;
+  const double mb_per_s = static_cast<double>(host.ti.total_size()) / 1e6 / seconds;
   std::printf("loopback download: %.1f MB/s (%.3f s, %zu blocks)\n", mb_per_s, seconds,
               host.picked.size());
   // Loose floor: the machine is shared; the point is to catch a pathological slowdown.
@@ -1007,12 +1013,12 @@ TEST_F(PeerConnection, IncomingWithHandshakeAlreadyReadRepliesAndServes) {
     co_await p.sock.async_connect(acceptor.local_endpoint(), asio::use_awaitable);
     auto accepted = co_await acceptor.async_accept(asio::use_awaitable);
     // What the listener does: read the 68 bytes, then hand socket and handshake over.
-    co_await p.send(handshake_bytes(host.ti.info_hash.best(), their_id));
+    co_await p.send(handshake_bytes(host.ti.info_hash().best(), their_id));
     std::vector<std::uint8_t> hs(wire::handshake_length);
     co_await asio::async_read(accepted, asio::buffer(hs), asio::use_awaitable);
     auto parsed = wire::parse_handshake(hs);
     CO_ASSERT_TRUE(parsed.has_value());
-    conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash,
+    conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash(),
                                              p.sock.local_endpoint());
     conn->start_incoming(std::move(accepted), *parsed);
     auto h = co_await p.read_handshake();
@@ -1600,7 +1606,7 @@ TEST_F(PeerConnection, FastPeerGetsTheCanonicalAllowedFastSet) {
       got.push_back(m->piece);
     }
     // The set of 127.0.0.1 (the address we dialled) for this torrent.
-    EXPECT_EQ(got, allowed_fast_set({127, 0, 0, 1}, host.ti.info_hash.best(), num_pieces, 3));
+    EXPECT_EQ(got, allowed_fast_set({127, 0, 0, 1}, host.ti.info_hash().best(), num_pieces, 3));
     EXPECT_EQ(conn->allowed_fast_to_peer(), got);
   });
 }
@@ -1614,7 +1620,7 @@ TEST_F(PeerConnection, ChokedFastPeerIsServedItsAllowedFastPiecesAndRejectedTheR
   run([&]() -> awaitable<void> {
     auto p = co_await accept_and_handshake(std::nullopt, false, true);
     { auto v_ = co_await p.expect<wire::have_all>(); CO_ASSERT_TRUE(v_.has_value()); }
-    const auto allowed = allowed_fast_set({127, 0, 0, 1}, host.ti.info_hash.best(), num_pieces, 2);
+    const auto allowed = allowed_fast_set({127, 0, 0, 1}, host.ti.info_hash().best(), num_pieces, 2);
     CO_ASSERT_TRUE(allowed.size() == 2u);
     int other = 0;
     while (std::find(allowed.begin(), allowed.end(), piece_index{other}) != allowed.end()) ++other;

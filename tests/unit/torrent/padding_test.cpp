@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "core/torrent_info_builder.hpp"
+
 namespace tessera::detail {
 namespace {
 
 torrent_info make(std::int64_t piece_length, std::vector<std::pair<std::int64_t, bool>> files) {
-  torrent_info ti;
+  tessera::detail::torrent_info_builder ti;
   ti.piece_length = piece_length;
   std::int64_t offset = 0;
   for (auto [size, pad] : files) {
@@ -19,7 +21,7 @@ torrent_info make(std::int64_t piece_length, std::vector<std::pair<std::int64_t,
   }
   ti.total_size = offset;
   ti.piece_hashes.resize(static_cast<std::size_t>((offset + piece_length - 1) / piece_length));
-  return ti;
+  return std::move(ti).build();
 }
 
 TEST(Padding, NoPaddingFilesGiveAnEmptyTableAndFullPayload) {

@@ -49,7 +49,7 @@ TEST(PieceLayerFetch, RepliesFromTheFullTreeVerifyAndCompleteTheStore) {
   while (auto r = fetch.next(1)) {
     const auto* f = store.file_by_root(r->pieces_root);
     ASSERT_NE(f, nullptr);
-    const auto& layer = full.ti.piece_layers.at(r->pieces_root);
+    const auto& layer = full.ti.piece_layers().at(r->pieces_root);
     merkle::tree_layers tree(layer, store.piece_layer_index(), merkle::tree_height(f->num_blocks));
     auto hashes = answer_request(*r, tree);
     ASSERT_TRUE(hashes);

@@ -14,6 +14,7 @@
 #include <boost/asio/post.hpp>
 #include <gtest/gtest.h>
 
+#include "core/torrent_info_builder.hpp"
 #include "disk/memory_storage.hpp"
 #include "tessera/hasher.hpp"
 #include "torrent/torrent.hpp"
@@ -63,7 +64,7 @@ struct seeding_torrent {
   // the torrent itself holds no timer (the session's tick drives it).
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
   disk_io disk{2};  // destroyed before `io`, which it posts to
-  std::shared_ptr<torrent_info> ti = std::make_shared<torrent_info>();
+  std::shared_ptr<const torrent_info> ti;
   std::vector<std::uint8_t> payload;
   std::shared_ptr<counting_storage> st;
   std::shared_ptr<torrent> t;
@@ -74,18 +75,20 @@ struct seeding_torrent {
     for (std::size_t i = 0; i < payload.size(); ++i) {
       payload[i] = static_cast<std::uint8_t>((i * 2654435761u) >> 13);
     }
-    ti->name = "blob";
-    ti->piece_length = piece_length;
-    ti->total_size = size;
+    auto b = std::make_shared<tessera::detail::torrent_info_builder>();
+    b->name = "blob";
+    b->piece_length = piece_length;
+    b->total_size = size;
     file_entry f;
     f.path = "blob";
     f.size = size;
-    ti->files.push_back(f);
+    b->files.push_back(f);
     for (std::int64_t at = 0; at < size; at += piece_length) {
-      ti->piece_hashes.push_back(
+      b->piece_hashes.push_back(
           sha1(std::as_bytes(std::span(payload.data() + at, static_cast<std::size_t>(piece_length)))));
     }
-    ti->info_hash.v1.bytes.fill(0x42);
+    b->info_hash.v1.bytes.fill(0x42);
+    this->ti = std::make_shared<const torrent_info>(std::move(*b).build());
     auto mem = make_memory_storage(ti);
     EXPECT_TRUE(mem->initialize());
     EXPECT_TRUE(mem->write(0, payload));
@@ -136,7 +139,7 @@ struct seeding_torrent {
       return true;
     }));
     for (std::size_t i = 0; i < requests.size(); ++i) {
-      const auto at = static_cast<std::size_t>(requests[i].first * ti->piece_length + requests[i].second);
+      const auto at = static_cast<std::size_t>(requests[i].first * ti->piece_length() + requests[i].second);
       EXPECT_FALSE(answers[i].ec) << answers[i].ec.message();
       EXPECT_TRUE(std::equal(answers[i].data.begin(), answers[i].data.end(), payload.begin() + at) &&
                   answers[i].data.size() == std::size_t(block_size))

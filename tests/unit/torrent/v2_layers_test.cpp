@@ -14,6 +14,7 @@
 
 #include "../session/fake_peers.hpp"
 #include "../support/v2_test_torrent.hpp"
+#include "core/torrent_info_builder.hpp"
 #include "tessera/storage.hpp"
 #include "torrent/torrent.hpp"
 
@@ -29,8 +30,8 @@ TEST(TorrentV2Layers, PiecesBecomePickableWhenTheirLayerEntriesArrive) {
       {test_support::random_bytes(3 * piece + 5, 60), test_support::random_bytes(900, 61),
        test_support::random_bytes(2 * piece, 62)},
       piece, false, true);
-  auto bare_ti = std::make_shared<torrent_info>(full.ti);
-  bare_ti->piece_layers.clear();
+  auto bare_ti = std::make_shared<torrent_info>(
+      tessera::detail::edited(full.ti, [](auto& tb) { tb.piece_layers.clear(); }));
   test::test_torrent served{bare_ti, full.stream};
   test::fake_seeder seeder(served, "127.0.0.2");
 
@@ -59,7 +60,7 @@ TEST(TorrentV2Layers, PiecesBecomePickableWhenTheirLayerEntriesArrive) {
   EXPECT_EQ(seeder.bytes_served(), piece);
   // The first file's layer, in two ranges (as `hashes` replies bring it).
   const auto& root0 = t->v2_hashes().files()[0].pieces_root;
-  const auto& layer0 = full.ti.piece_layers.at(root0);
+  const auto& layer0 = full.ti.piece_layers().at(root0);
   auto fresh = t->v2_hashes().add_piece_layer(root0, 0, std::span(layer0).first(2));
   t->on_piece_layers_known(fresh);
   ASSERT_TRUE(run_until([&] { return t->status().pieces_done == 3; }));
@@ -68,7 +69,7 @@ TEST(TorrentV2Layers, PiecesBecomePickableWhenTheirLayerEntriesArrive) {
   ASSERT_TRUE(run_until([&] { return t->status().pieces_done == 5; }));
   EXPECT_NE(t->state(), torrent_state::seeding);
   const auto& root2 = t->v2_hashes().files()[2].pieces_root;
-  t->on_piece_layers_known(t->v2_hashes().add_piece_layer(root2, 0, full.ti.piece_layers.at(root2)));
+  t->on_piece_layers_known(t->v2_hashes().add_piece_layer(root2, 0, full.ti.piece_layers().at(root2)));
   ASSERT_TRUE(run_until([&] { return t->state() == torrent_state::seeding; }));
   EXPECT_TRUE(t->v2_hashes().all_layers_known());
   EXPECT_EQ(t->v2_hashes().layers_to_save().size(), 2u);  // what its resume data will keep
@@ -76,7 +77,7 @@ TEST(TorrentV2Layers, PiecesBecomePickableWhenTheirLayerEntriesArrive) {
   std::vector<std::uint8_t> got(full.stream.size());
   auto r = st->read(0, got);
   ASSERT_TRUE(r);
-  for (const auto& f : full.ti.files) {
+  for (const auto& f : full.ti.files()) {
     if (f.pad) continue;
     EXPECT_TRUE(std::equal(got.begin() + f.offset, got.begin() + f.offset + f.size, full.stream.begin() + f.offset))
         << f.path;
