@@ -67,10 +67,16 @@ bool length_fits(std::uint8_t id, std::uint32_t length) {
     case msg_id::interested:
     case msg_id::not_interested:
       return length == 1;
+    case msg_id::have_all:
+    case msg_id::have_none:
+      return length == 1;
     case msg_id::have:
+    case msg_id::suggest_piece:
+    case msg_id::allowed_fast:
       return length == 5;
     case msg_id::request:
     case msg_id::cancel:
+    case msg_id::reject_request:
       return length == 13;
     case msg_id::port:
       return length == 3;
@@ -104,6 +110,11 @@ bool is_known(std::uint8_t id) {
     case msg_id::hash_request:
     case msg_id::hashes:
     case msg_id::hash_reject:
+    case msg_id::suggest_piece:
+    case msg_id::have_all:
+    case msg_id::have_none:
+    case msg_id::reject_request:
+    case msg_id::allowed_fast:
       return true;
   }
   return false;
@@ -206,6 +217,21 @@ decode_result decode_message(std::span<const std::uint8_t> in, std::uint32_t max
     case msg_id::port:
       r.msg = port{read_u16(body)};
       break;
+    case msg_id::suggest_piece:
+      r.msg = suggest_piece{piece_index{read_i32(body)}};
+      break;
+    case msg_id::have_all:
+      r.msg = have_all{};
+      break;
+    case msg_id::have_none:
+      r.msg = have_none{};
+      break;
+    case msg_id::reject_request:
+      r.msg = reject_request{piece_index{read_i32(body)}, read_i32(body + 4), read_i32(body + 8)};
+      break;
+    case msg_id::allowed_fast:
+      r.msg = allowed_fast{piece_index{read_i32(body)}};
+      break;
     case msg_id::extended:
       r.msg = extended{body[0], payload.subspan(1)};
       break;
@@ -298,6 +324,26 @@ void write_extended(std::vector<std::uint8_t>& out, std::uint8_t id,
   put_header(out, static_cast<std::uint32_t>(2 + payload.size()), msg_id::extended);
   out.push_back(id);
   put_bytes(out, payload);
+}
+
+void write_suggest_piece(std::vector<std::uint8_t>& out, piece_index p) {
+  put_header(out, 5, msg_id::suggest_piece);
+  put_i32(out, p.value);
+}
+
+void write_have_all(std::vector<std::uint8_t>& out) { put_header(out, 1, msg_id::have_all); }
+void write_have_none(std::vector<std::uint8_t>& out) { put_header(out, 1, msg_id::have_none); }
+
+void write_reject_request(std::vector<std::uint8_t>& out, const reject_request& r) {
+  put_header(out, 13, msg_id::reject_request);
+  put_i32(out, r.piece.value);
+  put_i32(out, r.begin);
+  put_i32(out, r.length);
+}
+
+void write_allowed_fast(std::vector<std::uint8_t>& out, piece_index p) {
+  put_header(out, 5, msg_id::allowed_fast);
+  put_i32(out, p.value);
 }
 
 }  // namespace tessera::detail::wire

@@ -37,7 +37,7 @@ struct handshake {
   sha1_hash info_hash;
   peer_id id;  ///< the sender's peer id
   bool supports_extensions() const { return reserved[5] & 0x10; }  ///< BEP 10
-  bool supports_fast() const { return reserved[7] & 0x04; }        ///< BEP 6
+  bool supports_fast() const { return reserved[7] & 0x04; }        ///< BEP 6 (set in ours)
   bool supports_dht() const { return reserved[7] & 0x01; }         ///< BEP 5
   /// BEP 52 ("Upgrade Path"): the sender supports v2 torrents and the hash messages 21-23.
   bool supports_v2() const { return reserved[7] & 0x10; }
@@ -49,7 +49,10 @@ result<handshake> parse_handshake(std::span<const std::uint8_t> in);
 
 enum class msg_id : std::uint8_t {
   choke = 0, unchoke = 1, interested = 2, not_interested = 3, have = 4, bitfield = 5,
-  request = 6, piece = 7, cancel = 8, port = 9, extended = 20,
+  request = 6, piece = 7, cancel = 8, port = 9,
+  suggest_piece = 0x0D, have_all = 0x0E, have_none = 0x0F, reject_request = 0x10,
+  allowed_fast = 0x11,  ///< BEP 6 (Fast Extension), only between peers that both set its bit
+  extended = 20,
   hash_request = 21, hashes = 22, hash_reject = 23,  ///< BEP 52 (core/hash_messages.hpp)
 };
 
@@ -72,6 +75,22 @@ struct cancel {
 struct piece { piece_index piece; std::int32_t begin = 0; std::span<const std::uint8_t> data; };
 struct port { std::uint16_t port = 0; bool operator==(const struct port&) const = default; };  ///< BEP 5
 struct extended { std::uint8_t id = 0; std::span<const std::uint8_t> payload; };          ///< BEP 10
+// BEP 6 (Fast Extension). The codec decodes them whatever the handshakes said; whether the
+// extension was negotiated is the connection's check (a peer that did not set the bit and sends
+// one of them is closed).
+/// `suggest piece` (0x0D, 5 bytes): advisory, the sender suggests downloading `piece`.
+struct suggest_piece { piece_index piece; bool operator==(const suggest_piece&) const = default; };
+/// `have all` (0x0E, 1 byte): the sender has every piece; in place of a bitfield.
+struct have_all { bool operator==(const have_all&) const = default; };
+/// `have none` (0x0F, 1 byte): the sender has no piece; in place of a bitfield.
+struct have_none { bool operator==(const have_none&) const = default; };
+/// `reject request` (0x10, 13 bytes): the sender will not serve our request (piece, begin, length).
+struct reject_request {
+  piece_index piece; std::int32_t begin = 0; std::int32_t length = 0;
+  bool operator==(const reject_request&) const = default;
+};
+/// `allowed fast` (0x11, 5 bytes): the sender serves requests of `piece` even while it chokes us.
+struct allowed_fast { piece_index piece; bool operator==(const allowed_fast&) const = default; };
 /// BEP 52 `hash request` (21) and `hash reject` (23): the 48-byte payload decoded and its fields
 /// range-checked by core/hash_messages (decode_hash_request); whether it fits a file's tree is the
 /// receiver's check (check_request).
@@ -82,13 +101,14 @@ struct hash_reject_msg { detail::hash_request request; };
 /// `payload` is the whole payload after the id (header included), for decode_hashes, which
 /// copies the hashes out; valid as long as the input buffer.
 struct hashes_msg { detail::hash_request request; std::span<const std::uint8_t> payload; };
-/// Any other id (e.g. BEP 6 messages before that extension is supported): skipped, not fatal.
+/// Any other id: skipped, not fatal.
 /// `payload` is what of it was in the input (all of it unless decode_result::skip is set).
 struct unknown { std::uint8_t id = 0; std::span<const std::uint8_t> payload; };
 
 using message = std::variant<keep_alive, choke, unchoke, interested, not_interested, have, bitfield,
                              request, piece, cancel, port, extended, hash_request_msg, hashes_msg,
-                             hash_reject_msg, unknown>;
+                             hash_reject_msg, suggest_piece, have_all, have_none, reject_request,
+                             allowed_fast, unknown>;
 
 /// Outcome of decoding the front of a receive buffer.
 struct decode_result {
@@ -126,6 +146,12 @@ void write_cancel(std::vector<std::uint8_t>& out, const cancel& c);
 void write_piece_header(std::vector<std::uint8_t>& out, piece_index p, std::int32_t begin, std::int32_t length);
 void write_port(std::vector<std::uint8_t>& out, std::uint16_t port);
 void write_extended(std::vector<std::uint8_t>& out, std::uint8_t id, std::span<const std::uint8_t> payload);
+// BEP 6; to send only when both handshakes set reserved[7] & 0x04.
+void write_suggest_piece(std::vector<std::uint8_t>& out, piece_index p);
+void write_have_all(std::vector<std::uint8_t>& out);
+void write_have_none(std::vector<std::uint8_t>& out);
+void write_reject_request(std::vector<std::uint8_t>& out, const reject_request& r);
+void write_allowed_fast(std::vector<std::uint8_t>& out, piece_index p);
 
 }  // namespace tessera::detail::wire
 

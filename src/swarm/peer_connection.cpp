@@ -88,8 +88,9 @@ std::uint32_t peer_connection::impl::max_message_length() const {
 }
 
 wire::handshake peer_connection::impl::our_handshake() const {
-  wire::handshake h;  // reserved bits zero but the extension protocol (BEP 10) and DHT (BEP 5)
+  wire::handshake h;  // reserved bits zero but the extension protocol (BEP 10), DHT (BEP 5), fast (BEP 6)
   h.reserved[5] |= 0x10;
+  h.reserved[7] |= 0x04;
   if (host.dht_port() != 0) h.reserved[7] |= 0x01;
   if (info_hash.has_v2()) h.reserved[7] |= 0x10;  // BEP 52: we speak v2 for this torrent
   h.info_hash = wire_info_hash;
@@ -256,6 +257,7 @@ bool peer_connection::impl::accept_handshake(const wire::handshake& h, bool repl
   remote_id = h.id;
   peer_dht = h.supports_dht();
   peer_ext = h.supports_extensions();
+  fast = h.supports_fast();  // ours always sets it
   // libtorrent 2.0 does not set the BEP 52 bit, but a peer that names the torrent by its v2
   // info-hash speaks v2 all the same.
   peer_v2 = h.supports_v2() || (info_hash.has_v2() && h.info_hash == info_hash.v2_truncated());
@@ -282,10 +284,10 @@ bool peer_connection::impl::accept_handshake(const wire::handshake& h, bool repl
 
 void peer_connection::impl::start_session(const std::shared_ptr<peer_connection>& self) {
   impl& d = *this;
-  const auto& ours = d.host.our_pieces();
-  if (ours.size() == d.num_pieces() && !ours.none()) wire::write_bitfield(d.sendq.queued(), ours.bytes());
+  d.write_piece_set();
   if (d.peer_dht && d.host.dht_port() != 0) wire::write_port(d.sendq.queued(), d.host.dht_port());
   if (d.peer_ext) d.write_extension_handshake();
+  d.send_allowed_fast_set();
   if (d.last_send == clock_type::time_point{}) d.last_send = clock_type::now();
   auto ex = d.socket.get_executor();
   asio::co_spawn(ex, write_loop(self), completion(self));
@@ -440,6 +442,7 @@ void peer_connection::impl::on_tick(clock_type::time_point now) {
       const auto r = outstanding.front();
       outstanding.pop_front();
       wire::write_cancel(sendq.queued(), {r.block.piece, r.begin, r.length});
+      release(r);
       host.on_request_aborted(owner, r.block);
       if (closed) return;
     }
@@ -457,13 +460,23 @@ void peer_connection::impl::on_message(const wire::keep_alive&) {}
 
 void peer_connection::impl::on_message(const wire::choke&) {
   peer_choking = true;
-  // BEP 3: a choking peer discards our requests; they go back to the picker.
+  // BEP 3: a choking peer discards our requests; they go back to the picker. With BEP 6 the
+  // peer answers each with a piece or a reject: those of its allowed-fast pieces stay
+  // outstanding, the others are given back now and a late reject for them is expected.
+  std::deque<outstanding_request> kept;
   while (!outstanding.empty()) {
     const auto r = outstanding.front();
     outstanding.pop_front();
+    if (fast && std::find(allowed_fast_in.begin(), allowed_fast_in.end(), r.block.piece) != allowed_fast_in.end()) {
+      kept.push_back(r);
+      continue;
+    }
+    release(r);
     host.on_request_aborted(owner, r.block);
     if (closed) return;
   }
+  outstanding = std::move(kept);
+  if (fast && !allowed_fast_in.empty()) pipeline_dirty = true;
 }
 
 void peer_connection::impl::on_message(const wire::unchoke&) {
@@ -572,12 +585,19 @@ void peer_connection::impl::on_message(const wire::request& m) {
     return;
   }
   // Sent before our choke reached the peer, or a peer ignoring it: BEP 3 says choked requests
-  // are discarded; without BEP 6 there is no reject to send.
-  if (am_choking) return;
+  // are discarded; BEP 6 rejects them, but serves the peer's allowed-fast pieces.
+  if (am_choking && !(fast && allowed_fast_for_peer(m.piece))) {
+    reject(m.piece, m.begin, m.length);
+    return;
+  }
   const auto& ours = host.our_pieces();
   if (m.piece.value >= ours.size() || !ours.get(m.piece.value)) {
     spdlog::debug("peer {}: request for piece {} we do not have", label, m.piece.value);
-    if (++invalid_requests > settings.max_invalid_requests) close(peer_errc::invalid_requests);
+    if (++invalid_requests > settings.max_invalid_requests) {
+      close(peer_errc::invalid_requests);
+      return;
+    }
+    reject(m.piece, m.begin, m.length);
     return;
   }
   const auto same = [&](const upload_request& r) {
@@ -622,11 +642,13 @@ void peer_connection::impl::on_message(const wire::cancel& m) {
   if (it == upload_queue.end()) return;
   if (it->ready) --ready_uploads;
   upload_queue.erase(it);
+  reject(m.piece, m.begin, m.length);  // BEP 6: every request gets exactly one answer
   send_ready_uploads();  // the requests behind it may be waiting for it only
 }
 
 void peer_connection::impl::pump_uploads() {
-  if (closed || am_choking) return;
+  // While we choke a BEP 6 peer, its queue holds only allowed-fast requests, which are served.
+  if (closed || (am_choking && !fast)) return;
   for (auto& r : upload_queue) {
     if (reads_in_flight + ready_uploads >= settings.max_reads_in_flight) return;
     if (send_backlog_full()) return;
@@ -692,8 +714,22 @@ void peer_connection::impl::set_choking(bool choke) {
   am_choking = choke;
   if (choke) {
     wire::write_choke(sendq.queued());
-    upload_queue.clear();  // reads in flight find no entry and are discarded
-    ready_uploads = 0;
+    if (!fast) {
+      upload_queue.clear();  // reads in flight find no entry and are discarded
+      ready_uploads = 0;
+    } else {
+      // BEP 6: every request we drop is answered with a reject; allowed-fast ones are served.
+      for (auto it = upload_queue.begin(); it != upload_queue.end();) {
+        if (allowed_fast_for_peer(it->piece)) {
+          ++it;
+          continue;
+        }
+        wire::write_reject_request(sendq.queued(), {it->piece, it->begin, it->length});
+        if (it->ready) --ready_uploads;
+        it = upload_queue.erase(it);
+      }
+      send_ready_uploads();
+    }
   } else {
     wire::write_unchoke(sendq.queued());
   }
@@ -731,7 +767,9 @@ void peer_connection::impl::on_message(const wire::port& m) {
 void peer_connection::impl::on_message(const wire::unknown&) {}
 
 void peer_connection::impl::request_more() {
-  if (closed || !handshake_done || peer_choking || !am_interested) return;
+  if (closed || !handshake_done || !am_interested) return;
+  // Choked: only the peer's allowed-fast pieces may be asked for (BEP 6).
+  if (peer_choking && !(fast && !allowed_fast_in.empty())) return;
   const auto now = clock_type::now();
   int depth = snubbed ? 1
                       : request_queue_depth(down.rate(now), settings.request_queue_time,
@@ -741,7 +779,18 @@ void peer_connection::impl::request_more() {
   const int room = depth - static_cast<int>(outstanding.size());
   if (room <= 0) return;
   picked.clear();
-  host.pick_blocks(owner, room, picked);
+  if (peer_choking) {
+    host.pick_blocks_in(owner, allowed_fast_in, room, picked);
+  } else {
+    if (!suggested.empty()) {  // the peer's suggestions first, those we still lack
+      const auto& ours = host.our_pieces();
+      std::erase_if(suggested, [&](piece_index p) { return p.value < ours.size() && ours.get(p.value); });
+      if (!suggested.empty()) host.pick_blocks_in(owner, suggested, room, picked);
+      if (closed) return;
+    }
+    const int rest = room - static_cast<int>(picked.size());
+    if (rest > 0) host.pick_blocks(owner, rest, picked);
+  }
   if (closed) return;
   const int n = num_pieces();
   int sent = 0;
@@ -841,6 +890,7 @@ void peer_connection::cancel_request(block_address b) {
                                [&](const auto& r) { return r.block == b; });
   if (it == d.outstanding.end()) return;
   wire::write_cancel(d.sendq.queued(), {b.piece, it->begin, it->length});
+  d.release(*it);
   d.outstanding.erase(it);
   d.queued();
 }

@@ -57,6 +57,15 @@ class peer_host {
   virtual bool is_interesting(const bitfield& peer_has) const = 0;
   /// Appends up to `max` blocks to request from `c` (the picker decides).
   virtual void pick_blocks(peer_connection& c, int max, std::vector<block_address>& out) = 0;
+  /// Like pick_blocks, restricted to the peer's pieces among `pieces` (BEP 6: its allowed-fast
+  /// pieces while it chokes us, or the pieces it suggested). Default: nothing.
+  virtual void pick_blocks_in(peer_connection& c, std::span<const piece_index> pieces, int max,
+                              std::vector<block_address>& out) {
+    (void)c;
+    (void)pieces;
+    (void)max;
+    (void)out;
+  }
   /// A block we requested arrived; `data` is valid only during the call.
   virtual void on_block(peer_connection& c, block_address b, std::span<const std::uint8_t> data) = 0;
   /// A request ended without data (choked, timed out, snubbed, rejected).
@@ -237,6 +246,17 @@ struct peer_connection_settings {
   /// BEP 52 `hash request`s of the peer being answered at once (the host may read and hash a
   /// piece from disk for one); more arriving meanwhile are answered with `hash reject`.
   int max_hash_requests_served = 8;
+  // BEP 6 (Fast Extension).
+  /// Pieces in the allowed-fast set we send a peer (computed from its IPv4 /24 and the info-hash;
+  /// core/allowed_fast.hpp). 10, libtorrent's default; 0 sends none.
+  int allowed_fast_set_size = 10;
+  /// Allowed-fast pieces kept from the peer; more `allowed fast` messages are ignored.
+  int max_allowed_fast_received = 32;
+  /// Suggested pieces kept from the peer (newest kept, oldest dropped).
+  int max_suggested_pieces = 16;
+  /// Our requests given up (choke, cancel, snub) remembered so that the peer's late `reject`
+  /// for one is not taken for a reject of a block never requested (which closes). Oldest dropped.
+  int max_released_requests = 1000;
   /// Our `hash request`s outstanding to the peer at once (send_hash_request refuses more).
   int max_hash_requests_sent = 16;
   /// An outstanding `hash request` of ours unanswered for this long is given up
@@ -300,6 +320,19 @@ struct peer_connection_stats {
 /// supports_v2()) are tracked (hash_request_tracker): a `hashes` or `hash reject` that answers none of
 /// them closes the connection (hash_errc::not_requested), unless it answers one that timed out
 /// (then it is dropped); a malformed hash message closes it with its hash_errc.
+///
+/// Fast Extension (BEP 6; peer_connection_fast.cpp): our handshake sets reserved[7] & 0x04; when
+/// the peer's does too (supports_fast()), what is said above about ignored or dropped requests
+/// becomes a `reject request` for each (choked, a piece we lack, cancelled while queued, and every
+/// queued one when we choke the peer), except requests of the allowed-fast set we send right after
+/// the handshake (allowed_fast_set_size pieces, IPv4 peers), which are served while we choke. Our
+/// piece set goes as `have all`/`have none` when we have every piece or none. The peer's `have
+/// all`/`have none` is its piece set (once, before any bitfield or have: else unexpected_have_all);
+/// its `reject` returns the block to the host (on_request_aborted; a reject matching no request,
+/// outstanding or given up, closes: unexpected_reject); its `allowed fast` pieces (bounded) are
+/// requested while it chokes us and its suggestions (bounded) first, through host.pick_blocks_in;
+/// a choke from it keeps only our requests of its allowed-fast pieces outstanding. Any of the five
+/// messages from a peer without the bit closes the connection (fast_not_negotiated).
 ///
 /// Extension protocol (BEP 10): our handshake sets the extension bit (reserved[5] & 0x10); when
 /// the peer's does too, our extended handshake follows the bitfield, with `m` {ut_metadata: 2,
@@ -393,6 +426,18 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   /// Our side's address of the socket (empty endpoint when not connected).
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   bool is_snubbed() const;
+  /// Both handshakes set the Fast Extension bit (reserved[7] & 0x04, BEP 6).
+  bool supports_fast() const;
+  /// The peer sent `have all` / `have none` (BEP 6) in place of a bitfield.
+  bool sent_have_all() const;
+  bool sent_have_none() const;
+  /// Pieces the peer allows us to request while it chokes us (BEP 6 `allowed fast`), in arrival
+  /// order, at most max_allowed_fast_received.
+  const std::vector<piece_index>& allowed_fast_from_peer() const;
+  /// The allowed-fast set we sent the peer (empty without BEP 6, for IPv6 peers, or before metadata).
+  const std::vector<piece_index>& allowed_fast_to_peer() const;
+  /// Pieces the peer suggested (BEP 6 `suggest piece`), oldest first, at most max_suggested_pieces.
+  const std::vector<piece_index>& suggested_pieces() const;
   /// The peer speaks BEP 52: its handshake set the v2 bit (reserved[7] & 0x10), or named a
   /// torrent with a v2 part by its truncated v2 info-hash (libtorrent 2.0 sets no bit).
   bool supports_v2() const;

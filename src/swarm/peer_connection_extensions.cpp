@@ -167,6 +167,12 @@ void peer_connection::impl::metadata_ready() {
     on_message(wire::have{piece_index{p}});
     if (closed) return;
   }
+  if (pending_have_all) {  // BEP 6: a have_all that came before the metadata
+    pending_have_all = false;
+    apply_have_all();
+    if (closed) return;
+  }
+  send_allowed_fast_set();
   update_interest();
 }
 

@@ -130,6 +130,16 @@ struct peer_connection::impl {
   std::deque<hash_request> hash_expired;  // timed out: a late answer is dropped, not fatal
   int hash_requests_serving = 0;          // the peer's requests with the host now
 
+  // BEP 6 (Fast Extension; peer_connection_fast.cpp).
+  bool fast = false;              // both handshakes set reserved[7] & 0x04
+  bool got_have_all = false;      // the peer's piece set came as have_all
+  bool got_have_none = false;     // ... as have_none
+  bool pending_have_all = false;  // a have_all before the metadata (magnet), replayed by metadata_ready
+  std::vector<piece_index> allowed_fast_in;   // the peer lets us request these while choking us
+  std::vector<piece_index> allowed_fast_out;  // we serve these to the peer while choking it
+  std::vector<piece_index> suggested;         // the peer's suggestions, oldest first (small: a vector)
+  std::deque<outstanding_request> released;   // given up (choke, cancel, snub): a late reject is fine
+
   std::deque<outstanding_request> outstanding;
   /// Later of the last block received and the moment the request queue became non-empty.
   clock_type::time_point last_progress{};
@@ -263,6 +273,27 @@ struct peer_connection::impl {
   void expire_hash_requests(clock_type::time_point now);
   /// The connection closes: every outstanding request is reported failed with `reason`.
   void fail_hash_requests(std::error_code reason);
+
+  // --- BEP 6 Fast Extension (peer_connection_fast.cpp) ---
+
+  /// After the handshake: have_all/have_none or the bitfield, and our allowed-fast set.
+  void write_piece_set();
+  void send_allowed_fast_set();
+  /// A piece set arrives (bitfield, have, have_all, have_none) or not: for the ordering checks.
+  bool piece_set_given() const;
+  void on_message(const wire::have_all&);
+  void on_message(const wire::have_none&);
+  void on_message(const wire::suggest_piece& m);
+  void on_message(const wire::reject_request& m);
+  void on_message(const wire::allowed_fast& m);
+  /// Applies a have_all (metadata known): the peer has every piece.
+  void apply_have_all();
+  /// Our request `r` was given up without an answer: remembered (bounded) for a late reject.
+  void release(const outstanding_request& r);
+  /// The peer may request `p` while we choke it (our allowed-fast set for it).
+  bool allowed_fast_for_peer(piece_index p) const;
+  /// With BEP 6: tells the peer we will not serve its request.
+  void reject(piece_index piece, std::int32_t begin, std::int32_t length);
 
   // --- request pipeline ---
 

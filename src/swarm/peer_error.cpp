@@ -31,6 +31,10 @@ class peer_category_impl final : public std::error_category {
       case peer_errc::send_backlog: return "send backlog over its limit: the peer does not read";
       case peer_errc::send_stalled: return "the peer has not read anything for too long";
       case peer_errc::internal_error: return "internal error in the peer connection";
+      case peer_errc::fast_not_negotiated: return "fast extension message without the fast extension";
+      case peer_errc::unexpected_have_all: return "have all/have none after the piece set was known";
+      case peer_errc::unexpected_reject: return "reject for a block never requested";
+      case peer_errc::piece_out_of_range: return "suggested or allowed-fast piece outside the torrent";
     }
     return "unknown peer error";
   }

@@ -29,6 +29,10 @@ enum class peer_errc {
   send_backlog,            ///< what we queued for the peer passed max_send_backlog_hard: it does not read
   send_stalled,            ///< a write to the peer took no byte for send_stall_timeout
   internal_error,          ///< an exception escaped the connection's code (a broken invariant)
+  fast_not_negotiated,     ///< a BEP 6 message (have all/none, suggest, reject, allowed fast) from a peer without the bit
+  unexpected_have_all,     ///< have all / have none after the peer's piece set was already given (BEP 6)
+  unexpected_reject,       ///< a reject for a block we never requested (BEP 6)
+  piece_out_of_range,      ///< a suggest piece or allowed fast for a piece index outside the torrent
 };
 
 const std::error_category& peer_category() noexcept;

@@ -758,6 +758,25 @@ bool torrent::is_interesting(const bitfield& peer_has) const {
 }
 
 void torrent::pick_blocks(peer_connection& c, int max, std::vector<block_address>& out) {
+  pick_blocks_of(c, c.pieces(), max, out);
+}
+
+void torrent::pick_blocks_in(peer_connection& c, std::span<const piece_index> pieces, int max,
+                             std::vector<block_address>& out) {
+  // Sequential mode (streaming) wants pieces in order: an allowed-fast or suggested piece further
+  // on would be fetched ahead of its turn, so neither is preferred.
+  if (picker_.sequential()) return;
+  const auto& has = c.pieces();
+  bitfield within(has.size());
+  for (const piece_index p : pieces) {
+    if (p.value >= 0 && p.value < has.size() && has.get(p.value)) within.set(p.value);
+  }
+  if (within.none()) return;
+  pick_blocks_of(c, within, max, out);
+}
+
+void torrent::pick_blocks_of(peer_connection& c, const bitfield& peer_has, int max,
+                             std::vector<block_address>& out) {
   if (stopped_ || state_ != torrent_state::downloading || max <= 0) return;
   // Back-pressure: the disk is behind; request_more_all() resumes when a write completes.
   if (buffers_.bytes_at_disk() >= std::max<std::int64_t>(limits_.max_disk_queue_bytes, 2 * ti_->piece_length())) {
@@ -779,9 +798,9 @@ void torrent::pick_blocks(peer_connection& c, int max, std::vector<block_address
   if (max <= 0) return;
   std::size_t first = out.size();
   if (parole_.empty() && v2_pickable_.empty()) {
-    picker_.pick(c.pieces(), max, c.key(), out);
+    picker_.pick(peer_has, max, c.key(), out);
   } else {
-    bitfield visible = pickable_of(c.pieces());
+    bitfield visible = pickable_of(peer_has);
     parole_.hide_owned_by_others(visible, c.key());  // a paroled piece another peer owns is not this peer's to fetch
     picker_.pick(visible, max, c.key(), out);
   }

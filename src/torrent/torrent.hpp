@@ -277,6 +277,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void on_peer_have(peer_connection& c, piece_index p) override;
   bool is_interesting(const bitfield& peer_has) const override;
   void pick_blocks(peer_connection& c, int max, std::vector<block_address>& out) override;
+  /// Nothing in sequential mode (the order comes first).
+  void pick_blocks_in(peer_connection& c, std::span<const piece_index> pieces, int max,
+                      std::vector<block_address>& out) override;
   void on_block(peer_connection& c, block_address b, std::span<const std::uint8_t> data) override;
   void on_request_aborted(peer_connection& c, block_address b) override;
   void on_disconnect(peer_connection& c, std::error_code reason) override;
@@ -409,6 +412,9 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void reset_v2_hashes();
   /// The peer's pieces we may request now: `peer_has` less the pieces whose v2 target is unknown.
   bitfield pickable_of(const bitfield& peer_has) const;
+  /// pick_blocks over `peer_has` (the peer's set, or the part of it a BEP 6 allowed-fast or
+  /// suggested list names) with the same memory and disk bounds.
+  void pick_blocks_of(peer_connection& c, const bitfield& peer_has, int max, std::vector<block_address>& out);
   void on_piece_written(piece_write_result r);
   /// A window read for upload (started by read_block) ended: answers its waiters.
   void on_window_read(piece_index p, read_window w, result<std::vector<std::uint8_t>, storage_error> r);

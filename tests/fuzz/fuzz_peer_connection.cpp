@@ -118,7 +118,7 @@ std::span<const std::uint8_t> as_span(const std::string& s) {
 
 /// One BEP 3 message built from the input.
 void write_message(input& in, std::vector<std::uint8_t>& out) {
-  switch (in.u8() % 12) {
+  switch (in.u8() % 17) {
     case 0: wire::write_keep_alive(out); break;
     case 1: wire::write_choke(out); break;
     case 2: wire::write_unchoke(out); break;
@@ -157,11 +157,21 @@ void write_message(input& in, std::vector<std::uint8_t>& out) {
       break;
     }
     case 10: wire::write_port(out, in.u16()); break;
+    // BEP 6 (some handshakes set the fast bit: each is then handled, otherwise fatal).
+    case 11: in.u8() % 2 ? wire::write_have_all(out) : wire::write_have_none(out); break;
+    case 12: wire::write_suggest_piece(out, pick_piece(in)); break;
+    case 13: wire::write_allowed_fast(out, pick_piece(in)); break;
+    case 14: {
+      const auto p = pick_piece(in);
+      const auto b = pick_begin(in);
+      wire::write_reject_request(out, {p, b, pick_length(in)});
+      break;
+    }
     default: {
       // An id this codec does not know, announcing up to 64 KiB of body, part of it sent: the
       // rest arrives with the next bytes (or never).
       const std::uint32_t len = 1 + in.u16();
-      const std::uint8_t id = static_cast<std::uint8_t>(10 + in.u8() % 10);
+      const std::uint8_t id = static_cast<std::uint8_t>(in.u8() % 2 ? 10 + in.u8() % 3 : 24 + in.u8() % 10);
       const std::uint8_t head[5] = {static_cast<std::uint8_t>(len >> 24), static_cast<std::uint8_t>(len >> 16),
                                     static_cast<std::uint8_t>(len >> 8), static_cast<std::uint8_t>(len), id};
       // One byte at a time: GCC 12 -O2 reports a -Wstringop-overflow false positive for a range
@@ -309,6 +319,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   wire::handshake h;
   h.info_hash = (cfg & 0x40) ? host.ti.info_hash().best() : sha1_hash{};  // sometimes another torrent
   if (cfg & 0x80) h.reserved[5] |= 0x10;                          // BEP 10
+  if (((cfg >> 5) ^ (cfg >> 3)) & 1) h.reserved[7] |= 0x04;       // BEP 6: bit 5 xor bit 3
   h.id = test::id_of("-FZ0001-fuzzfuzzfuzz");
   conn->start_incoming(std::move(ours), h);
   run_until_idle(ioc);

@@ -1,4 +1,4 @@
-// libFuzzer target for the peer wire codec (BEP 3, and BEP 52's hash messages): the handshake parser and the message decoder
+// libFuzzer target for the peer wire codec (BEP 3, BEP 6's fast extension messages and BEP 52's hash messages): the handshake parser and the message decoder
 // run over a receive buffer the way a peer connection does. Decoded messages of known types must
 // re-encode to exactly the bytes they were decoded from.
 #include <algorithm>
@@ -34,6 +34,11 @@ bool reencode(const wire::message& m, std::vector<std::uint8_t>& out) {
         else if constexpr (std::is_same_v<T, wire::request>) wire::write_request(out, msg);
         else if constexpr (std::is_same_v<T, wire::cancel>) wire::write_cancel(out, msg);
         else if constexpr (std::is_same_v<T, wire::port>) wire::write_port(out, msg.port);
+        else if constexpr (std::is_same_v<T, wire::suggest_piece>) wire::write_suggest_piece(out, msg.piece);
+        else if constexpr (std::is_same_v<T, wire::have_all>) wire::write_have_all(out);
+        else if constexpr (std::is_same_v<T, wire::have_none>) wire::write_have_none(out);
+        else if constexpr (std::is_same_v<T, wire::reject_request>) wire::write_reject_request(out, msg);
+        else if constexpr (std::is_same_v<T, wire::allowed_fast>) wire::write_allowed_fast(out, msg.piece);
         else if constexpr (std::is_same_v<T, wire::extended>) wire::write_extended(out, msg.id, msg.payload);
         else if constexpr (std::is_same_v<T, wire::hash_request_msg>) tessera::detail::write_hash_request(out, msg.request);
         else if constexpr (std::is_same_v<T, wire::hash_reject_msg>) tessera::detail::write_hash_reject(out, msg.request);

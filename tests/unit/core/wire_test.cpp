@@ -131,13 +131,13 @@ TEST(Wire, ExtendedRoundTripsIdAndPayload) {
 }
 
 TEST(Wire, UnknownIdIsSkippedWithItsPayload) {
-  // BEP 6 "have all" (0x0e) and a made-up id with a payload.
-  bytes in{0, 0, 0, 1, 0x0e, 0, 0, 0, 3, 0x63, 0xaa, 0xbb};
+  // A made-up id without payload and one with a payload.
+  bytes in{0, 0, 0, 1, 0x12, 0, 0, 0, 3, 0x63, 0xaa, 0xbb};
   auto r = decode_message(in, limit);
   ASSERT_FALSE(r.ec);
   EXPECT_EQ(r.consumed, 5u);
   auto u = std::get<unknown>(r.msg);
-  EXPECT_EQ(u.id, 0x0e);
+  EXPECT_EQ(u.id, 0x12);
   EXPECT_TRUE(u.payload.empty());
   auto rest = std::span(in).subspan(r.consumed);
   auto r2 = decode_message(rest, limit);
@@ -325,6 +325,66 @@ TEST(Wire, FixedSizeMessagesWithWrongLengthAreRejected) {
     EXPECT_EQ(r.ec, wire_errc::bad_message_length) << int(id) << " length " << length;
     EXPECT_EQ(r.consumed, 0u);
   }
+}
+
+TEST(Wire, FastExtensionMessagesRoundTrip) {
+  bytes out;
+  write_have_all(out);
+  EXPECT_EQ(out, (bytes{0, 0, 0, 1, 0x0e}));
+  decode_as<have_all>(out);
+  out.clear();
+  write_have_none(out);
+  EXPECT_EQ(out, (bytes{0, 0, 0, 1, 0x0f}));
+  decode_as<have_none>(out);
+  out.clear();
+  write_suggest_piece(out, piece_index{0x01020304});
+  EXPECT_EQ(out, (bytes{0, 0, 0, 5, 0x0d, 1, 2, 3, 4}));
+  EXPECT_EQ(decode_as<suggest_piece>(out).piece, piece_index{0x01020304});
+  out.clear();
+  write_allowed_fast(out, piece_index{300});
+  EXPECT_EQ(out, (bytes{0, 0, 0, 5, 0x11, 0, 0, 1, 0x2c}));
+  EXPECT_EQ(decode_as<allowed_fast>(out).piece, piece_index{300});
+  out.clear();
+  write_reject_request(out, {piece_index{7}, 0x4000, 0x4000});
+  EXPECT_EQ(out, (bytes{0, 0, 0, 13, 0x10, 0, 0, 0, 7, 0, 0, 0x40, 0, 0, 0, 0x40, 0}));
+  EXPECT_EQ(decode_as<reject_request>(out), (reject_request{piece_index{7}, 0x4000, 0x4000}));
+}
+
+TEST(Wire, FastExtensionMessagesWithWrongLengthAreRejected) {
+  struct bad {
+    std::uint8_t id;
+    std::uint32_t length;
+  };
+  for (auto [id, length] : {bad{0x0d, 1}, bad{0x0d, 4}, bad{0x0d, 6}, bad{0x0e, 2}, bad{0x0e, 5},
+                            bad{0x0f, 2}, bad{0x10, 5}, bad{0x10, 12}, bad{0x10, 14},
+                            bad{0x11, 1}, bad{0x11, 9}}) {
+    bytes in{0, 0, 0, static_cast<std::uint8_t>(length), id};
+    in.resize(4 + length, 0);
+    auto r = decode_message(in, limit);
+    EXPECT_EQ(r.ec, wire_errc::bad_message_length) << int(id) << " length " << length;
+    EXPECT_EQ(r.consumed, 0u);
+  }
+  // A have_all claiming 1000 bytes is refused on its id alone, not skipped as it streams in.
+  bytes in{0, 0, 0x03, 0xe8, 0x0e};
+  EXPECT_EQ(decode_message(in, limit).ec, wire_errc::bad_message_length);
+}
+
+TEST(Wire, IncompleteFastExtensionMessageIsBufferedNotSkipped) {
+  bytes in{0, 0, 0, 13, 0x10, 0, 0, 0};
+  auto r = decode_message(in, limit);
+  ASSERT_FALSE(r.ec);
+  EXPECT_EQ(r.consumed, 0u);
+  EXPECT_EQ(r.skip, 0u);
+  EXPECT_EQ(r.needed, 17u);
+}
+
+TEST(Wire, FastBitIsReservedByteSevenMaskFour) {
+  handshake h;
+  EXPECT_FALSE(h.supports_fast());
+  h.reserved[7] = 0x04;
+  EXPECT_TRUE(h.supports_fast());
+  h.reserved[7] = 0xfb;
+  EXPECT_FALSE(h.supports_fast());
 }
 
 TEST(Wire, WrongLengthIsRejectedAsSoonAsTheIdArrives) {

@@ -114,6 +114,21 @@ struct fake_host final : peer_host {
       available.pop_front();
     }
   }
+  /// The available blocks of `pieces` (BEP 6 allowed-fast or suggested pieces), in order.
+  void pick_blocks_in(peer_connection&, std::span<const piece_index> pieces, int max,
+                      std::vector<block_address>& out) override {
+    note("pick_blocks_in");
+    for (auto it = available.begin(); it != available.end() && max > 0;) {
+      if (std::find(pieces.begin(), pieces.end(), it->piece) == pieces.end()) {
+        ++it;
+        continue;
+      }
+      out.push_back(*it);
+      picked.push_back(*it);
+      it = available.erase(it);
+      --max;
+    }
+  }
   void on_block(peer_connection&, block_address b, std::span<const std::uint8_t> data) override {
     note("on_block");
     bytes_received += static_cast<std::int64_t>(data.size());

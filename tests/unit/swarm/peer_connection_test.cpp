@@ -20,6 +20,7 @@
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
+#include "core/allowed_fast.hpp"
 #include "core/torrent_info_builder.hpp"
 #include "swarm/peer_error.hpp"
 #include "../support/fake_peer_host.hpp"
@@ -119,10 +120,11 @@ struct fake_peer {
 };
 
 std::vector<std::uint8_t> handshake_bytes(const sha1_hash& ih, const peer_id& id,
-                                          bool extensions = false) {
+                                          bool extensions = false, bool fast = false) {
   std::vector<std::uint8_t> out;
   wire::handshake h{{}, ih, id};
   if (extensions) h.reserved[5] |= 0x10;  // BEP 10
+  if (fast) h.reserved[7] |= 0x04;        // BEP 6
   wire::write_handshake(out, h);
   return out;
 }
@@ -187,7 +189,7 @@ class PeerConnection : public ::testing::Test {
 
   /// Accepts our outgoing connection, checks our handshake, answers with `ih`.
   awaitable<fake_peer> accept_and_handshake(std::optional<sha1_hash> ih = std::nullopt,
-                                            bool extensions = false) {
+                                            bool extensions = false, bool fast = false) {
     auto accepted_ = co_await acceptor.async_accept(asio::use_awaitable);
     fake_peer p{std::move(accepted_), {}};
     auto h = co_await p.read_handshake();
@@ -195,12 +197,12 @@ class PeerConnection : public ::testing::Test {
     if (h) {
       EXPECT_EQ(h->info_hash, expected_ours.is_zero() ? host.ti.info_hash().best() : expected_ours);
       EXPECT_EQ(h->id, host.ours);
-      // Only the extension protocol bit (BEP 10), and the v2 bit (BEP 52) for a torrent with a
-      // v2 part; the DHT bit needs a DHT port.
+      // The extension protocol bit (BEP 10), the fast bit (BEP 6), and the v2 bit (BEP 52) for
+      // a torrent with a v2 part; the DHT bit needs a DHT port.
       const std::uint8_t v2 = host.ti.info_hash().has_v2() ? 0x10 : 0;
-      EXPECT_EQ(h->reserved, (std::array<std::uint8_t, 8>{0, 0, 0, 0, 0, 0x10, 0, v2}));
+      EXPECT_EQ(h->reserved, (std::array<std::uint8_t, 8>{0, 0, 0, 0, 0, 0x10, 0, std::uint8_t(0x04 | v2)}));
     }
-    co_await p.send(handshake_bytes(ih.value_or(host.ti.info_hash().best()), their_id, extensions));
+    co_await p.send(handshake_bytes(ih.value_or(host.ti.info_hash().best()), their_id, extensions, fast));
     co_return p;
   }
 
@@ -1510,6 +1512,287 @@ TEST_F(PeerConnection, HostThrowingFromEveryAbortStillHearsOfTheDisconnectOnce) 
   EXPECT_GE(host.thrown, 2);
   ASSERT_EQ(host.disconnects.size(), 1u);
   EXPECT_EQ(host.disconnects[0], peer_errc::internal_error);
+}
+
+
+// --- BEP 6 Fast Extension ---
+
+std::vector<std::uint8_t> reject_msg(int piece, int begin, int length) {
+  return msg([&](auto& o) { wire::write_reject_request(o, {piece_index{piece}, begin, length}); });
+}
+
+TEST_F(PeerConnection, FastPeerHaveAllIsTakenAsAFullBitfield) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, false, true);
+    co_await p.send(msg(wire::write_have_all));
+    { auto v_ = co_await p.expect<wire::interested>(); CO_ASSERT_TRUE(v_.has_value()); }
+    EXPECT_TRUE(conn->supports_fast());
+    EXPECT_TRUE(conn->sent_have_all());
+    EXPECT_TRUE(conn->is_seed());
+    EXPECT_EQ(conn->pieces().count(), num_pieces);
+    CO_ASSERT_TRUE(host.has_calls.size() == 1u);
+    EXPECT_EQ(host.has_calls[0].count(), num_pieces);
+  });
+  EXPECT_TRUE(host.disconnects.empty());
+}
+
+TEST_F(PeerConnection, FastPeerHaveNoneIsAnEmptySetAndASecondOneCloses) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, false, true);
+    co_await p.send(msg(wire::write_have_none));
+    { auto v_ = co_await eventually([&] { return conn->sent_have_none(); }); CO_ASSERT_TRUE(v_); }
+    EXPECT_EQ(conn->pieces().size(), num_pieces);
+    EXPECT_EQ(conn->pieces().count(), 0);
+    EXPECT_FALSE(conn->am_interested());
+    // A have is fine after it; a have_all is not (the set was given already).
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{2}); }));
+    co_await p.send(msg(wire::write_have_all));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::unexpected_have_all));
+  EXPECT_EQ(host.haves, std::vector<piece_index>{piece_index{2}});
+}
+
+TEST_F(PeerConnection, HaveAllFromAPeerWithoutTheFastBitCloses) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake();
+    co_await p.send(msg(wire::write_have_all));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::fast_not_negotiated));
+  EXPECT_FALSE(conn->supports_fast());
+}
+
+TEST_F(PeerConnection, SeedSendsHaveAllToAFastPeerAndBitfieldToOthers) {
+  have_everything(host);
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, false, true);
+    CO_ASSERT_TRUE(co_await p.read_message());
+    EXPECT_TRUE(std::holds_alternative<wire::have_all>(p.message())) << "index " << p.message().index();
+  });
+}
+
+TEST_F(PeerConnection, EmptyLeecherSendsHaveNoneToAFastPeer) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, false, true);
+    CO_ASSERT_TRUE(co_await p.read_message());
+    EXPECT_TRUE(std::holds_alternative<wire::have_none>(p.message())) << "index " << p.message().index();
+  });
+}
+
+TEST_F(PeerConnection, FastPeerGetsTheCanonicalAllowedFastSet) {
+  peer_connection_settings s;
+  s.allowed_fast_set_size = 3;
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, false, true);
+    std::vector<piece_index> got;
+    for (int i = 0; i < 3; ++i) {
+      auto m = co_await p.expect<wire::allowed_fast>();
+      CO_ASSERT_TRUE(m.has_value());
+      got.push_back(m->piece);
+    }
+    // The set of 127.0.0.1 (the address we dialled) for this torrent.
+    EXPECT_EQ(got, allowed_fast_set({127, 0, 0, 1}, host.ti.info_hash().best(), num_pieces, 3));
+    EXPECT_EQ(conn->allowed_fast_to_peer(), got);
+  });
+}
+
+TEST_F(PeerConnection, ChokedFastPeerIsServedItsAllowedFastPiecesAndRejectedTheRest) {
+  have_everything(host);
+  peer_connection_settings s;
+  s.allowed_fast_set_size = 2;
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, false, true);
+    { auto v_ = co_await p.expect<wire::have_all>(); CO_ASSERT_TRUE(v_.has_value()); }
+    const auto allowed = allowed_fast_set({127, 0, 0, 1}, host.ti.info_hash().best(), num_pieces, 2);
+    CO_ASSERT_TRUE(allowed.size() == 2u);
+    int other = 0;
+    while (std::find(allowed.begin(), allowed.end(), piece_index{other}) != allowed.end()) ++other;
+    co_await p.send(msg(wire::write_interested));
+    EXPECT_TRUE(conn->am_choking());
+    co_await p.send(msg([&](auto& o) { wire::write_request(o, {piece_index{other}, 0, block_size}); }));
+    co_await p.send(msg([&](auto& o) { wire::write_request(o, {allowed[0], 0, block_size}); }));
+    auto rej = co_await p.expect<wire::reject_request>();
+    CO_ASSERT_TRUE(rej.has_value());
+    EXPECT_EQ(*rej, (wire::reject_request{piece_index{other}, 0, block_size}));
+    auto got = co_await p.expect<wire::piece>();
+    CO_ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->piece, allowed[0]);
+    EXPECT_EQ(got->data.size(), static_cast<std::size_t>(block_size));
+    EXPECT_TRUE(conn->am_choking());
+  });
+  EXPECT_TRUE(host.disconnects.empty());
+}
+
+TEST_F(PeerConnection, ChokingAFastPeerRejectsEveryQueuedRequest) {
+  have_everything(host);
+  host.hold_reads = true;
+  peer_connection_settings s;
+  s.allowed_fast_set_size = 0;  // nothing served while choked
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, false, true);
+    { auto v_ = co_await p.expect<wire::have_all>(); CO_ASSERT_TRUE(v_.has_value()); }
+    co_await p.send(msg(wire::write_interested));
+    { auto v_ = co_await eventually([&] { return conn->peer_interested(); }); CO_ASSERT_TRUE(v_); }
+    conn->unchoke();
+    { auto v_ = co_await p.expect<wire::unchoke>(); CO_ASSERT_TRUE(v_.has_value()); }
+    const std::vector<wire::request> asked = {{piece_index{0}, 0, block_size},
+                                              {piece_index{1}, 0, block_size},
+                                              {piece_index{2}, block_size, block_size}};
+    for (const auto& r : asked) co_await p.send(msg([&](auto& o) { wire::write_request(o, r); }));
+    { auto v_ = co_await eventually([&] { return conn->stats().queued_uploads == 3; }); CO_ASSERT_TRUE(v_); }
+    conn->choke();
+    { auto v_ = co_await p.expect<wire::choke>(); CO_ASSERT_TRUE(v_.has_value()); }
+    std::vector<wire::request> rejected;
+    for (int i = 0; i < 3; ++i) {
+      auto r = co_await p.expect<wire::reject_request>();
+      CO_ASSERT_TRUE(r.has_value());
+      rejected.push_back({r->piece, r->begin, r->length});
+    }
+    EXPECT_EQ(rejected, asked);
+    host.release_reads();  // the reads in flight find no request: nothing is sent
+    { auto v_ = co_await p.expect<wire::piece>(300ms); EXPECT_FALSE(v_.has_value()) << "served after the choke"; }
+    EXPECT_EQ(conn->stats().queued_uploads, 0);
+  });
+  EXPECT_TRUE(host.disconnects.empty());
+}
+
+TEST_F(PeerConnection, RejectReturnsTheBlockToThePickerAndAnUnrequestedRejectCloses) {
+  host.make_all_available();
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, false, true);
+    co_await p.send(msg(wire::write_have_all));
+    { auto v_ = co_await p.expect<wire::interested>(); CO_ASSERT_TRUE(v_.has_value()); }
+    co_await p.send(msg(wire::write_unchoke));
+    auto first = co_await p.expect<wire::request>();
+    CO_ASSERT_TRUE(first.has_value());
+    co_await p.send(reject_msg(first->piece.value, first->begin, first->length));
+    { auto v_ = co_await eventually([&] { return host.aborted.size() == 1; }); CO_ASSERT_TRUE(v_); }
+    EXPECT_EQ(host.aborted[0].piece, first->piece);
+    EXPECT_EQ(host.aborted[0].block.value, first->begin / block_size);
+    EXPECT_FALSE(conn->is_closed());
+    // The same reject again: that request is not outstanding any more, nor was it given up.
+    co_await p.send(reject_msg(first->piece.value, first->begin, first->length));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::unexpected_reject));
+}
+
+TEST_F(PeerConnection, LateRejectAfterAChokeIsNotAnError) {
+  host.make_all_available();
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, false, true);
+    co_await p.send(msg(wire::write_have_all));
+    { auto v_ = co_await p.expect<wire::interested>(); CO_ASSERT_TRUE(v_.has_value()); }
+    co_await p.send(msg(wire::write_unchoke));
+    auto first = co_await p.expect<wire::request>();
+    CO_ASSERT_TRUE(first.has_value());
+    co_await p.send(msg(wire::write_choke));  // our requests go back to the picker at once
+    co_await p.send(reject_msg(first->piece.value, first->begin, first->length));
+    co_await p.send(msg(wire::write_keep_alive));
+    { auto v_ = co_await eventually([&] { return conn->peer_choking() && host.aborted.size() >= 1; }); CO_ASSERT_TRUE(v_); }
+    { auto v_ = co_await p.sees_eof(300ms); EXPECT_FALSE(v_); }
+  });
+  EXPECT_TRUE(host.disconnects.empty());
+}
+
+TEST_F(PeerConnection, ChokedByAFastPeerWeDownloadItsAllowedFastPieces) {
+  host.make_all_available();
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, false, true);
+    co_await p.send(msg(wire::write_have_all));
+    { auto v_ = co_await p.expect<wire::interested>(); CO_ASSERT_TRUE(v_.has_value()); }
+    { auto v_ = co_await p.read_message(200ms); EXPECT_FALSE(v_ && std::holds_alternative<wire::request>(p.message())) << "requested while choked"; }
+    co_await p.send(msg([](auto& o) { wire::write_allowed_fast(o, piece_index{3}); }));
+    // Both blocks of piece 3, and nothing else.
+    for (int b = 0; b < 2; ++b) {
+      auto r = co_await p.expect<wire::request>();
+      CO_ASSERT_TRUE(r.has_value());
+      EXPECT_EQ(r->piece, piece_index{3});
+      co_await p.send(piece_msg(3, r->begin, static_cast<std::size_t>(r->length), 9));
+    }
+    { auto v_ = co_await eventually([&] { return host.blocks.size() == 2; }); CO_ASSERT_TRUE(v_); }
+    EXPECT_EQ(host.blocks[0].first.piece, piece_index{3});
+    EXPECT_EQ(host.blocks[1].first.piece, piece_index{3});
+    EXPECT_TRUE(conn->peer_choking());
+    EXPECT_EQ(conn->allowed_fast_from_peer(), std::vector<piece_index>{piece_index{3}});
+  });
+  EXPECT_TRUE(host.disconnects.empty());
+}
+
+TEST_F(PeerConnection, SuggestedPiecesArePickedFirstAndTheListIsBounded) {
+  host.make_all_available();
+  peer_connection_settings s;
+  s.max_suggested_pieces = 2;
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, false, true);
+    co_await p.send(msg(wire::write_have_all));
+    for (int piece : {1, 2, 4, 4}) co_await p.send(msg([&](auto& o) { wire::write_suggest_piece(o, piece_index{piece}); }));
+    { auto v_ = co_await p.expect<wire::interested>(); CO_ASSERT_TRUE(v_.has_value()); }
+    // The fourth (a duplicate) is here once a keep-alive sent after it is.
+    co_await p.send(msg(wire::write_keep_alive));
+    { auto v_ = co_await eventually([&] { return conn->stats().received_bytes >= 68 + 5 + 4 * 9 + 4; }); CO_ASSERT_TRUE(v_); }
+    // 1 dropped (the oldest) when 4 came; the second 4 ignored.
+    EXPECT_EQ(conn->suggested_pieces(), (std::vector<piece_index>{piece_index{2}, piece_index{4}}));
+    co_await p.send(msg(wire::write_unchoke));
+    auto r = co_await p.expect<wire::request>();
+    CO_ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->piece, piece_index{2});
+  });
+}
+
+TEST_F(PeerConnection, AllowedFastAndSuggestOutsideTheTorrentClose) {
+  make();
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, false, true);
+    co_await p.send(msg([](auto& o) { wire::write_allowed_fast(o, piece_index{num_pieces}); }));
+    { auto v_ = co_await p.sees_eof(); EXPECT_TRUE(v_); }
+  });
+  ASSERT_EQ(host.disconnects.size(), 1u);
+  EXPECT_EQ(host.disconnects[0], make_error_code(peer_errc::piece_out_of_range));
+}
+
+TEST_F(PeerConnection, AllowedFastFromThePeerIsBounded) {
+  peer_connection_settings s;
+  s.max_allowed_fast_received = 2;
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto p = co_await accept_and_handshake(std::nullopt, false, true);
+    for (int piece : {0, 1, 2, 3, 1}) co_await p.send(msg([&](auto& o) { wire::write_allowed_fast(o, piece_index{piece}); }));
+    co_await p.send(msg([](auto& o) { wire::write_have(o, piece_index{4}); }));
+    { auto v_ = co_await eventually([&] { return host.haves.size() == 1; }); CO_ASSERT_TRUE(v_); }
+    EXPECT_EQ(conn->allowed_fast_from_peer(), (std::vector<piece_index>{piece_index{0}, piece_index{1}}));
+  });
+  EXPECT_TRUE(host.disconnects.empty());
 }
 
 }  // namespace
