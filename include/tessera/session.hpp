@@ -95,6 +95,9 @@ struct session_settings {
   /// Peer exchange (BEP 11, ut_pex): tell connected peers about our other peers at most once a
   /// minute and connect to the peers they tell us about. Never for private torrents (BEP 27).
   bool enable_pex = true;
+  /// Web seeds (BEP 19): download from the torrents' `url-list` (and magnets' `ws`) HTTP(S)
+  /// servers beside the peers. Read when a torrent starts downloading.
+  bool enable_web_seeds = true;
   /// How often each peer gets a ut_pex message with what changed. BEP 11 asks for at most one a
   /// minute; only tests shorten it.
   std::chrono::seconds pex_interval{60};
