@@ -246,7 +246,7 @@ class torrent final : public peer_host, public web_seed_host, public std::enable
   /// connections; raising or removing a limit wakes the ones waiting (torrent_bandwidth.cpp).
   void set_download_limit(std::int64_t bytes_per_second);
   void set_upload_limit(std::int64_t bytes_per_second);
-  /// Settings changed at run time (session::apply_settings): takes enable_pex,
+  /// Settings changed at run time (session::apply_settings): takes enable_pex, enable_web_seeds,
   /// max_connections_per_torrent and listen_port (the port announced from the next announce on)
   /// from `s`, and connects to more peers when the limit grew. Network thread.
   void apply_settings(const session_settings& s);

@@ -308,6 +308,23 @@ TEST_F(WebSeed, AStalledBodyFailsAfterTheStallTimeout) {
   EXPECT_NE(ws->status().error.find("no data"), std::string::npos) << ws->status().error;
 }
 
+TEST_F(WebSeed, PiecesFailingTheirHashCheckDropTheSeedAfterMaxHashFailures) {
+  script_server server(io, [&](const std::string& head) { return scripted{partial(data, range_of(head))}; });
+  host->pieces = {0};
+  auto ws = start(server.url("/file.bin"));
+  ASSERT_TRUE(run_until([&] { return host->delivered.size() == 2; }));
+  for (int i = 1; i < cfg.max_hash_failures; ++i) {
+    ws->on_hash_failed();
+    EXPECT_FALSE(ws->dropped()) << i;
+  }
+  ws->on_hash_failed();
+  EXPECT_TRUE(ws->dropped());
+  EXPECT_NE(ws->status().error.find("hash"), std::string::npos) << ws->status().error;
+  host->pieces = {1};  // a dropped seed fetches nothing more
+  run_until([] { return false; }, 100ms);
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
 TEST_F(WebSeed, ServiceUnavailableWaitsForRetryAfter) {
   int n = 0;
   script_server server(io, [&](const std::string& head) {
