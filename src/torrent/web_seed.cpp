@@ -337,6 +337,9 @@ asio::awaitable<std::error_code> exchange(Stream& stream, beast::tcp_stream& low
   }
   std::vector<std::uint8_t> scratch;
   std::int64_t got = 0;
+  // The stall clock runs from the last body byte, not from the last read: reads that bring only
+  // framing (chunk sizes, extensions) do not keep a request alive.
+  auto last_progress = std::chrono::steady_clock::now();
   while (got < part.length) {
     if (parser.is_done()) {
       detail = std::to_string(got) + " of " + std::to_string(part.length) + " bytes";
@@ -344,8 +347,11 @@ asio::awaitable<std::error_code> exchange(Stream& stream, beast::tcp_stream& low
     }
     std::int64_t want = std::min(chunk_bytes, skip > 0 ? skip : part.length - got);
     if (!bw.unlimited()) {
+      // Time spent waiting for our own rate limit is not the server's stall.
+      const auto asked = std::chrono::steady_clock::now();
       want = co_await bw.acquire(want);
       if (want <= 0) co_return make_error_code(std::errc::operation_canceled);
+      last_progress += std::chrono::steady_clock::now() - asked;
     }
     std::uint8_t* dst = nullptr;
     if (skip > 0) {
@@ -356,7 +362,9 @@ asio::awaitable<std::error_code> exchange(Stream& stream, beast::tcp_stream& low
     }
     parser.get().body().data = dst;
     parser.get().body().size = static_cast<std::size_t>(want);
-    lowest.expires_after(cfg.stall_timeout);
+    const auto quiet = std::chrono::steady_clock::now() - last_progress;
+    if (quiet >= cfg.stall_timeout) co_return make_error_code(web_seed_errc::stalled);
+    lowest.expires_after(cfg.stall_timeout - quiet);
     auto [rec, rn] = co_await http::async_read_some(stream, buffer, parser, use_tuple);
     if (rec == http::error::need_buffer) rec = {};
     const auto n = static_cast<std::int64_t>(want - static_cast<std::int64_t>(parser.get().body().size));
@@ -369,6 +377,7 @@ asio::awaitable<std::error_code> exchange(Stream& stream, beast::tcp_stream& low
       detail = rec.message();
       co_return std::error_code(rec);
     }
+    if (n > 0) last_progress = std::chrono::steady_clock::now();
     rate.add(n, rate_meter::clock::now());
     if (skip > 0) {
       skip -= n;
