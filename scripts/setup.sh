@@ -23,6 +23,8 @@ test_pkgs=(
   # the daemon's clients: Transmission's web client (transmission-common) in headless Chromium,
   # and a Python RPC client
   transmission-common python3-transmissionrpc chromium chromium-driver python3-selenium
+  # a real web server with range requests for the web seed test (BEP 19), run unprivileged
+  nginx-light
 )
 
 want=("${build_pkgs[@]}")

@@ -95,6 +95,9 @@ struct session_settings {
   /// Peer exchange (BEP 11, ut_pex): tell connected peers about our other peers at most once a
   /// minute and connect to the peers they tell us about. Never for private torrents (BEP 27).
   bool enable_pex = true;
+  /// Web seeds (BEP 19): download from the torrents' `url-list` (and magnets' `ws`) HTTP(S)
+  /// servers beside the peers. Changed at run time by apply_settings.
+  bool enable_web_seeds = true;
   /// How often each peer gets a ut_pex message with what changed. BEP 11 asks for at most one a
   /// minute; only tests shorten it.
   std::chrono::seconds pex_interval{60};
@@ -354,6 +357,8 @@ class session {
   /// - unchoke_slots: from each torrent's next choking round;
   /// - enable_pex: peer exchange messages stop (or start) being sent and received for every
   ///   torrent (a peer keeps what our extended handshake told it);
+  /// - enable_web_seeds: every torrent's web seeds are closed (or started, while it downloads)
+  ///   at its next tick (within a second);
   /// - enable_dht, enable_lsd: the DHT node / LSD service is stopped or started (the DHT state
   ///   file is written on stop and read on start), and every torrent joins the new one;
   ///   dht_bootstrap_nodes, dht_state_file, lsd_port are read when it starts;

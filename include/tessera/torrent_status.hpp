@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tessera/types.hpp"
 
@@ -26,6 +27,27 @@ enum class torrent_state {
 /// "downloading metadata", "checking", "downloading", "seeding", "error", "paused": a static
 /// string, never null ("?" for a value outside the enum).
 const char* to_string(torrent_state s);
+
+/// What a web seed (BEP 19) is doing (web_seed_status::state).
+enum class web_seed_state {
+  idle,         ///< nothing to fetch now (or the torrent is not downloading)
+  downloading,  ///< a request is in flight
+  backing_off,  ///< its last request failed: waiting before the next (web_seed_status::error)
+  dropped,      ///< failed too often (requests or hash checks): no more requests this session
+};
+
+/// "idle", "downloading", "backing off", "dropped": a static string ("?" outside the enum).
+const char* to_string(web_seed_state s);
+
+/// One web seed of a torrent (BEP 19 `url-list`, a magnet's `ws`), as torrent_status lists it.
+struct web_seed_status {
+  std::string url;                    ///< as given by the torrent (raw bytes: escape before showing)
+  web_seed_state state = web_seed_state::idle;
+  std::int64_t download_rate = 0;     ///< bytes/s received from it
+  std::int64_t total_downloaded = 0;  ///< bytes received from it this session (incl. rejected ones)
+  int failures = 0;                   ///< requests failed in a row (0 after a success)
+  std::string error;                  ///< the last failure, empty before any
+};
 
 /// A snapshot of one torrent. Byte counts are payload bytes; rates are bytes per second averaged
 /// over the last few seconds.
@@ -59,6 +81,9 @@ struct torrent_status {
   /// skipped files stays `downloading` while finished; `seeding` needs every piece. Unskipping a
   /// file makes it unfinished again and the download goes on.
   bool is_finished = false;
+  /// The torrent's web seeds (BEP 19), in `url-list` order; empty when it has none or
+  /// session_settings::enable_web_seeds is off.
+  std::vector<web_seed_status> web_seeds;
   /// Connected peers that sent us payload over the last few seconds (their download rate is
   /// above 0): Transmission's peersSendingToUs.
   int peers_sending_to_us = 0;

@@ -206,7 +206,12 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
       }
       o[f] = std::move(a);
     }
-    else if (f == "webseedsSendingToUs") o[f] = 0;  // no web seed support yet
+    else if (f == "webseedsSendingToUs") {
+      // Transmission: web seeds that sent us data in the last moments (a rate above zero).
+      std::int64_t n = 0;
+      for (const auto& w : st.web_seeds) n += w.download_rate > 0 ? 1 : 0;
+      o[f] = n;
+    }
     else if (f == "status") o[f] = status;
     else if (f == "error") o[f] = st.state == torrent_state::error ? 3 : (st.tracker_message.empty() ? 0 : 2);
     else if (f == "errorString") {

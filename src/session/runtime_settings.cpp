@@ -31,6 +31,7 @@ void session_impl::apply_settings(const session_settings& s) {
     budget_->max_per_subnet = live.max_connections_per_subnet = s.max_connections_per_subnet;
     live.max_connections_per_torrent = s.max_connections_per_torrent;
     live.enable_pex = s.enable_pex;
+    live.enable_web_seeds = s.enable_web_seeds;
 
     live.max_open_files = std::max(1, s.max_open_files);
     open_files_->set_capacity(static_cast<std::size_t>(live.max_open_files));

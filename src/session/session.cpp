@@ -19,6 +19,16 @@ const char* to_string(torrent_state s) {
   return "?";
 }
 
+const char* to_string(web_seed_state s) {
+  switch (s) {
+    case web_seed_state::idle: return "idle";
+    case web_seed_state::downloading: return "downloading";
+    case web_seed_state::backing_off: return "backing off";
+    case web_seed_state::dropped: return "dropped";
+  }
+  return "?";
+}
+
 double torrent_status::ratio() const {
   const std::int64_t base = std::max(total_downloaded, total_size);
   return base > 0 ? static_cast<double>(total_uploaded) / static_cast<double>(base) : 0.0;

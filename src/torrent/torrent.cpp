@@ -368,6 +368,7 @@ void torrent::tick() {
   connect_candidates();
   if (metadata_fetch_) request_metadata();  // time-outs hand requests to other peers
   tick_hashes();
+  tick_web_seeds();
   if (std::chrono::steady_clock::now() >= next_pex_) {
     next_pex_ = std::chrono::steady_clock::now() + ctx_.settings.pex_interval;  // BEP 11: once a minute
     send_pex_all();
@@ -638,6 +639,7 @@ peer_connection_settings torrent::connection_settings() const {
 }
 
 void torrent::close_all_connections(std::error_code reason) {
+  close_web_seeds();
   std::vector<std::shared_ptr<peer_connection>> all;
   all.reserve(conns_.size());
   for (auto& [k, c] : conns_) all.push_back(c.conn);
@@ -661,6 +663,7 @@ void torrent::request_more_all() {
     for (auto& c : all) {
       if (!c->is_closed()) c->request_more();
     }
+    for (auto& w : t->web_seeds_) w->wake();
   });
 }
 
@@ -758,7 +761,7 @@ bool torrent::is_interesting(const bitfield& peer_has) const {
 }
 
 void torrent::pick_blocks(peer_connection& c, int max, std::vector<block_address>& out) {
-  pick_blocks_of(c, c.pieces(), max, out);
+  pick_for(c.key(), c.pieces(), max, out);
 }
 
 void torrent::pick_blocks_in(peer_connection& c, std::span<const piece_index> pieces, int max,
@@ -772,11 +775,10 @@ void torrent::pick_blocks_in(peer_connection& c, std::span<const piece_index> pi
     if (p.value >= 0 && p.value < has.size() && has.get(p.value)) within.set(p.value);
   }
   if (within.none()) return;
-  pick_blocks_of(c, within, max, out);
+  pick_for(c.key(), within, max, out);
 }
 
-void torrent::pick_blocks_of(peer_connection& c, const bitfield& peer_has, int max,
-                             std::vector<block_address>& out) {
+void torrent::pick_for(peer_key key, const bitfield& has, int max, std::vector<block_address>& out) {
   if (stopped_ || state_ != torrent_state::downloading || max <= 0) return;
   // Back-pressure: the disk is behind; request_more_all() resumes when a write completes.
   if (buffers_.bytes_at_disk() >= std::max<std::int64_t>(limits_.max_disk_queue_bytes, 2 * ti_->piece_length())) {
@@ -798,28 +800,32 @@ void torrent::pick_blocks_of(peer_connection& c, const bitfield& peer_has, int m
   if (max <= 0) return;
   std::size_t first = out.size();
   if (parole_.empty() && v2_pickable_.empty()) {
-    picker_.pick(peer_has, max, c.key(), out);
+    picker_.pick(has, max, key, out);
   } else {
-    bitfield visible = pickable_of(peer_has);
-    parole_.hide_owned_by_others(visible, c.key());  // a paroled piece another peer owns is not this peer's to fetch
-    picker_.pick(visible, max, c.key(), out);
+    bitfield visible = pickable_of(has);
+    parole_.hide_owned_by_others(visible, key);  // a paroled piece another peer owns is not this peer's to fetch
+    picker_.pick(visible, max, key, out);
   }
   std::size_t kept = first;
   for (std::size_t i = first; i < out.size(); ++i) {
     block_address b = out[i];
     bool over = std::int64_t(buffers_.num_active()) >= budget_pieces;
     if (over && !buffers_.is_active(b.piece)) {
-      picker_.abort_request(b, c.key());
+      picker_.abort_request(b, key);
       continue;
     }
     buffers_.request_sent(b.piece);
-    parole_.claim(b.piece, c.key());
+    parole_.claim(b.piece, key);
     out[kept++] = b;
   }
   out.resize(kept);
 }
 
 void torrent::on_block(peer_connection& c, block_address b, std::span<const std::uint8_t> data) {
+  receive_block(c.key(), b, data);
+}
+
+void torrent::receive_block(peer_key key, block_address b, std::span<const std::uint8_t> data) {
   const auto size = static_cast<std::int64_t>(data.size());
   downloaded_ += size;
   download_rate_.add(size, rate_meter::clock::now());
@@ -837,11 +843,11 @@ void torrent::on_block(peer_connection& c, block_address b, std::span<const std:
   if (b.block.value < 0 || b.block.value >= picker_.blocks_in_piece(b.piece) ||
       size != block_length(psize, b.block)) {
     wasted_ += size;
-    picker_.abort_request(b, c.key());
+    picker_.abort_request(b, key);
     return;
   }
   scratch_keys_.clear();
-  if (!picker_.mark_received(b, c.key(), &scratch_keys_)) {
+  if (!picker_.mark_received(b, key, &scratch_keys_)) {
     wasted_ += size;  // duplicate (endgame) or a piece we have
     return;
   }
@@ -853,9 +859,9 @@ void torrent::on_block(peer_connection& c, block_address b, std::span<const std:
     it->second.conn->cancel_request(b);
     buffers_.request_ended(b.piece);
   }
-  if (!buffers_.store(b.piece, psize, b.block.value * block_size, data, c.key())) {
+  if (!buffers_.store(b.piece, psize, b.block.value * block_size, data, key)) {
     wasted_ += size;
-    picker_.abort_request(b, c.key());
+    picker_.abort_request(b, key);
     return;
   }
   peak_buffered_ = std::max(peak_buffered_, buffers_.bytes_in_memory() + buffers_.bytes_at_disk());
@@ -925,6 +931,7 @@ void torrent::on_piece_written(piece_write_result r) {
 void torrent::on_hash_failed(piece_index p, const std::vector<peer_key>& block_from,
                              const std::vector<sha1_hash>& block_hashes) {
   picker_.piece_failed(p);
+  web_seeds_hash_failed(block_from);
   wasted_ += ti_->piece_size(p);
   failed_bytes_ += ti_->piece_size(p);
   std::vector<std::optional<boost::asio::ip::address>> senders(block_from.size());
@@ -990,11 +997,13 @@ void torrent::ban_peer(const boost::asio::ip::address& addr, const std::string& 
   for (auto& v : victims) v->close(std::make_error_code(std::errc::permission_denied));
 }
 
-void torrent::on_request_aborted(peer_connection& c, block_address b) {
-  picker_.abort_request(b, c.key());
+void torrent::on_request_aborted(peer_connection& c, block_address b) { abort_block(c.key(), b); }
+
+void torrent::abort_block(peer_key key, block_address b) {
+  picker_.abort_request(b, key);
   buffers_.request_ended(b.piece);
   // The owner of a paroled piece stopped serving it: another peer may take it over.
-  if (parole_.release(b.piece, c.key())) request_more_all();
+  if (parole_.release(b.piece, key)) request_more_all();
 }
 
 void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
@@ -1054,6 +1063,7 @@ torrent_status torrent::status() const {
     if (st.download_rate > 0) ++s.peers_sending_to_us;
     if (st.upload_rate > 0) ++s.peers_getting_from_us;
   }
+  s.web_seeds = web_seed_statuses();
   s.total_failed_bytes = failed_bytes_;
   if (s.state == torrent_state::checking && s.num_pieces > 0)
     s.checking_progress = std::min(1.0, double(pieces_checked_) / double(s.num_pieces));

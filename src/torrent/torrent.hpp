@@ -44,6 +44,7 @@
 #include "torrent/read_cache.hpp"
 #include "torrent/piece_layer_fetch.hpp"
 #include "torrent/smart_ban.hpp"
+#include "torrent/web_seed.hpp"
 
 namespace tessera::detail {
 
@@ -116,7 +117,7 @@ struct torrent_limits {
 /// nullopt otherwise.
 std::optional<boost::asio::ip::address> outgoing_address(const session_settings& s);
 
-class torrent final : public peer_host, public std::enable_shared_from_this<torrent> {
+class torrent final : public peer_host, public web_seed_host, public std::enable_shared_from_this<torrent> {
  public:
   using endpoint = boost::asio::ip::tcp::endpoint;
 
@@ -254,7 +255,7 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   /// connections; raising or removing a limit wakes the ones waiting (torrent_bandwidth.cpp).
   void set_download_limit(std::int64_t bytes_per_second);
   void set_upload_limit(std::int64_t bytes_per_second);
-  /// Settings changed at run time (session::apply_settings): takes enable_pex,
+  /// Settings changed at run time (session::apply_settings): takes enable_pex, enable_web_seeds,
   /// max_connections_per_torrent and listen_port (the port announced from the next announce on)
   /// from `s`, and connects to more peers when the limit grew. Network thread.
   void apply_settings(const session_settings& s);
@@ -303,6 +304,12 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void on_hash_request(peer_connection& c, const hash_request& r, hashes_handler done) override;
   void on_hashes(peer_connection& c, const hashes_message& m) override;
   void on_hash_request_failed(peer_connection& c, const hash_request& r, std::error_code reason) override;
+  // --- web_seed_host (torrent_web_seeds.cpp): BEP 19 web seeds pick and deliver blocks like
+  // peers that have every piece; blocks from a seed in a piece that fails its hash count against it.
+  void web_seed_pick(peer_key key, int max_blocks, std::vector<block_address>& out) override;
+  void web_seed_block(peer_key key, block_address b, std::span<const std::uint8_t> data) override;
+  void web_seed_abort(peer_key key, block_address b) override { abort_block(key, b); }
+
   /// Most file bytes read back from disk to answer one request for block hashes (4 MiB).
   static constexpr std::int64_t max_block_hash_read = 4 << 20;
   /// Most such reads of one torrent at once, whichever peers asked (16 MiB of buffers); a
@@ -320,6 +327,25 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
     pex_history pex;               // what this peer was told through ut_pex (BEP 11)
     bool seed = false;             // closed as a seed while we seed: not redialled until we download
   };
+
+  /// Picks up to `max` blocks of the pieces in `has` for requester `key` (a peer connection or a
+  /// web seed), within the memory and disk budgets (pick_blocks).
+  void pick_for(peer_key key, const bitfield& has, int max, std::vector<block_address>& out);
+  /// A block from requester `key` (on_block, web_seed_block).
+  void receive_block(peer_key key, block_address b, std::span<const std::uint8_t> data);
+  /// A request of `key` for `b` ended without data.
+  void abort_block(peer_key key, block_address b);
+  // Web seeds (torrent_web_seeds.cpp).
+  /// The tick's part: starts the web seeds while downloading (session_settings::enable_web_seeds),
+  /// closes them otherwise.
+  void tick_web_seeds();
+  /// Closes every web seed (their blocks in flight come back through web_seed_abort).
+  void close_web_seeds();
+  /// A piece failed: each web seed among `block_from` gets a strike.
+  void web_seeds_hash_failed(const std::vector<peer_key>& block_from);
+  std::vector<web_seed_status> web_seed_statuses() const;
+  std::vector<std::shared_ptr<web_seed>> web_seeds_;  // running, or dropped (kept for the status)
+  bitfield web_seed_has_;                             // every piece: what a web seed "has"
 
   void on_checked(check_result r);
   /// Starts the check of existing data (also after a magnet's metadata arrived).
@@ -412,9 +438,6 @@ class torrent final : public peer_host, public std::enable_shared_from_this<torr
   void reset_v2_hashes();
   /// The peer's pieces we may request now: `peer_has` less the pieces whose v2 target is unknown.
   bitfield pickable_of(const bitfield& peer_has) const;
-  /// pick_blocks over `peer_has` (the peer's set, or the part of it a BEP 6 allowed-fast or
-  /// suggested list names) with the same memory and disk bounds.
-  void pick_blocks_of(peer_connection& c, const bitfield& peer_has, int max, std::vector<block_address>& out);
   void on_piece_written(piece_write_result r);
   /// A window read for upload (started by read_block) ended: answers its waiters.
   void on_window_read(piece_index p, read_window w, result<std::vector<std::uint8_t>, storage_error> r);

@@ -261,6 +261,7 @@ std::vector<file_status> torrent::file_statuses() const {
 
 void torrent::apply_settings(const session_settings& s) {
   ctx_.settings.enable_pex = s.enable_pex;
+  ctx_.settings.enable_web_seeds = s.enable_web_seeds;  // the next tick starts or closes them
   ctx_.settings.max_connections_per_torrent = s.max_connections_per_torrent;
   ctx_.settings.listen_port = s.listen_port;
   connect_candidates();  // nothing while checking, paused, stopped or in error
