@@ -85,6 +85,14 @@ def main():
                 return 1
             else:
                 early.append(a)
+    # A torrent still loading (checking_resume_data) hangs up on incoming peers: say `listening`
+    # only once it downloads or seeds, so that the first dial is not closed at once (and left to
+    # the dialler's retry back-off).
+    ready = (lt.torrent_status.states.downloading, lt.torrent_status.states.seeding,
+             lt.torrent_status.states.finished)
+    while h.status().state not in ready and time.monotonic() < listen_deadline:
+        ses.wait_for_alert(100)
+        early += ses.pop_alerts()
     print(f'lt_fast: listening {args.ip}:{args.port}', flush=True)
 
     connect_to = None
