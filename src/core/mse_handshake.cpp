@@ -107,25 +107,29 @@ result<mse_initiator> mse_initiator::create(const sha1_hash& skey, std::uint32_t
   return a;
 }
 
-std::error_code mse_initiator::receive(std::span<const std::uint8_t> data) {
-  if (state_ == state::failed) return error_;
-  if (state_ == state::done) {
-    const std::size_t start = result_.received.size();
-    append(result_.received, data);
-    result_.cipher.decrypt(std::span(result_.received).subspan(start));
+template <class Role>
+std::error_code mse_receive(Role& role, std::span<const std::uint8_t> data) {
+  using state = typename Role::state;
+  if (role.state_ == state::failed) return role.error_;
+  if (role.state_ == state::done) {
+    const std::size_t start = role.result_.received.size();
+    append(role.result_.received, data);
+    role.result_.cipher.decrypt(std::span(role.result_.received).subspan(start));
     return {};
   }
-  append(in_, data);
-  if (auto ec = advance()) {
-    error_ = ec;
-    state_ = state::failed;
-    in_.clear();
-    pos_ = 0;
+  append(role.in_, data);
+  if (auto ec = role.advance()) {
+    role.error_ = ec;
+    role.state_ = state::failed;
+    role.in_.clear();
+    role.pos_ = 0;
     return ec;
   }
-  compact(in_, pos_);
+  compact(role.in_, role.pos_);
   return {};
 }
+
+std::error_code mse_initiator::receive(std::span<const std::uint8_t> data) { return mse_receive(*this, data); }
 
 std::error_code mse_initiator::advance() {
   for (;;) {
@@ -232,25 +236,7 @@ result<mse_responder> mse_responder::create(const mse_skey_map& skeys, encryptio
   return b;
 }
 
-std::error_code mse_responder::receive(std::span<const std::uint8_t> data) {
-  if (state_ == state::failed) return error_;
-  if (state_ == state::done) {
-    const std::size_t start = result_.received.size();
-    append(result_.received, data);
-    result_.cipher.decrypt(std::span(result_.received).subspan(start));
-    return {};
-  }
-  append(in_, data);
-  if (auto ec = advance()) {
-    error_ = ec;
-    state_ = state::failed;
-    in_.clear();
-    pos_ = 0;
-    return ec;
-  }
-  compact(in_, pos_);
-  return {};
-}
+std::error_code mse_responder::receive(std::span<const std::uint8_t> data) { return mse_receive(*this, data); }
 
 std::error_code mse_responder::advance() {
   for (;;) {

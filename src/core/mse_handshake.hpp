@@ -77,6 +77,12 @@ struct mse_result {
   std::vector<std::uint8_t> received;
 };
 
+/// What receive() of both roles does (mse_handshake.cpp): buffers the bytes, runs the role's
+/// state machine over them, and makes a failure stick; after the handshake, decrypts onto the
+/// result's `received`.
+template <class Role>
+std::error_code mse_receive(Role& role, std::span<const std::uint8_t> data);
+
 /// The initiator (A): opens the connection, names the torrent, offers crypto methods. Its
 /// first output (Ya, PadA) is ready at construction. Movable; one thread at a time.
 class mse_initiator {
@@ -105,6 +111,8 @@ class mse_initiator {
   enum class state { read_y, sync_vc, read_select, skip_pad, done, failed };
   mse_initiator() = default;
   std::error_code advance();
+  template <class Role>
+  friend std::error_code mse_receive(Role&, std::span<const std::uint8_t>);
   void finish();
 
   state state_ = state::read_y;
@@ -147,6 +155,8 @@ class mse_responder {
   enum class state { read_y, sync_req1, read_skey, read_provide, skip_pad, read_ia_length, read_ia, done, failed };
   mse_responder() = default;
   std::error_code advance();
+  template <class Role>
+  friend std::error_code mse_receive(Role&, std::span<const std::uint8_t>);
   void finish();
 
   state state_ = state::read_y;
