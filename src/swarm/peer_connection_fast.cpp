@@ -47,16 +47,25 @@ void peer_connection::impl::send_allowed_fast_set() {
   if (!allowed_fast_out.empty()) queued();
 }
 
+bool peer_connection::impl::fast_negotiated() {
+  if (!fast) close(peer_errc::fast_not_negotiated);
+  return fast;
+}
+
+bool peer_connection::impl::fast_piece_known(piece_index p) {
+  if (!host.has_metadata()) return false;  // advisory: nothing to check it against yet
+  if (p.value >= 0 && p.value < num_pieces()) return true;
+  close(peer_errc::piece_out_of_range);
+  return false;
+}
+
 bool peer_connection::impl::piece_set_given() const {
   return pieces_known || got_have_all || got_have_none || pending_have_all || pending_bitfield ||
          !pending_haves.empty();
 }
 
 void peer_connection::impl::on_message(const wire::have_all&) {
-  if (!fast) {
-    close(peer_errc::fast_not_negotiated);
-    return;
-  }
+  if (!fast_negotiated()) return;
   // In place of the bitfield: once, and before any other piece-set message.
   if (piece_set_given()) {
     close(peer_errc::unexpected_have_all);
@@ -82,10 +91,7 @@ void peer_connection::impl::apply_have_all() {
 }
 
 void peer_connection::impl::on_message(const wire::have_none&) {
-  if (!fast) {
-    close(peer_errc::fast_not_negotiated);
-    return;
-  }
+  if (!fast_negotiated()) return;
   if (piece_set_given()) {
     close(peer_errc::unexpected_have_all);
     return;
@@ -97,15 +103,8 @@ void peer_connection::impl::on_message(const wire::have_none&) {
 }
 
 void peer_connection::impl::on_message(const wire::suggest_piece& m) {
-  if (!fast) {
-    close(peer_errc::fast_not_negotiated);
-    return;
-  }
-  if (!host.has_metadata()) return;  // advisory: nothing to check it against yet
-  if (m.piece.value < 0 || m.piece.value >= num_pieces()) {
-    close(peer_errc::piece_out_of_range);
-    return;
-  }
+  if (!fast_negotiated()) return;
+  if (!fast_piece_known(m.piece)) return;
   if (std::find(suggested.begin(), suggested.end(), m.piece) != suggested.end()) return;
   const auto& ours = host.our_pieces();
   if (m.piece.value < ours.size() && ours.get(m.piece.value)) return;  // we have it
@@ -115,15 +114,8 @@ void peer_connection::impl::on_message(const wire::suggest_piece& m) {
 }
 
 void peer_connection::impl::on_message(const wire::allowed_fast& m) {
-  if (!fast) {
-    close(peer_errc::fast_not_negotiated);
-    return;
-  }
-  if (!host.has_metadata()) return;
-  if (m.piece.value < 0 || m.piece.value >= num_pieces()) {
-    close(peer_errc::piece_out_of_range);
-    return;
-  }
+  if (!fast_negotiated()) return;
+  if (!fast_piece_known(m.piece)) return;
   if (std::find(allowed_fast_in.begin(), allowed_fast_in.end(), m.piece) != allowed_fast_in.end()) return;
   if (static_cast<int>(allowed_fast_in.size()) >= settings.max_allowed_fast_received) return;
   allowed_fast_in.push_back(m.piece);
@@ -131,10 +123,7 @@ void peer_connection::impl::on_message(const wire::allowed_fast& m) {
 }
 
 void peer_connection::impl::on_message(const wire::reject_request& m) {
-  if (!fast) {
-    close(peer_errc::fast_not_negotiated);
-    return;
-  }
+  if (!fast_negotiated()) return;
   const auto same = [&](const outstanding_request& r) {
     return r.block.piece == m.piece && r.begin == m.begin && r.length == m.length;
   };

@@ -294,6 +294,12 @@ struct peer_connection::impl {
   bool allowed_fast_for_peer(piece_index p) const;
   /// With BEP 6: tells the peer we will not serve its request.
   void reject(piece_index piece, std::int32_t begin, std::int32_t length);
+  /// A BEP 6 message arrived: true when the fast extension was negotiated, else the connection is
+  /// closed (fast_not_negotiated).
+  bool fast_negotiated();
+  /// The piece a suggest / allowed fast names: true when it is a piece of the torrent; false
+  /// without metadata (the message is advisory) or, closing the connection, out of range.
+  bool fast_piece_known(piece_index p);
 
   // --- request pipeline ---
 
