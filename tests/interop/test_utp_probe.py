@@ -4,6 +4,9 @@ process, on 127.0.0.61) and tessera's uTP stack in the utp_probe helper (tests/i
 127.0.0.62). The probe connects over uTP, exchanges BitTorrent handshakes (BEP 3) and must print
 libtorrent's handshake for our info-hash and its bitfield with every piece set; then it requests
 the first 8 blocks of piece 0 and the SHA-1 of what arrived must match the file's bytes.
+Reverse: a libtorrent leecher (uTP only, 127.0.0.63) dials the probe listening on 127.0.0.62; the
+probe must read libtorrent's handshake for the info-hash, answer with a full bitfield and receive
+libtorrent's interested.
 
 utp_probe is found next to the tessera binary (<build>/tests/utp_probe) or given by --utp-probe.
 Loopback only. Exit 77 (skip) without python3-libtorrent."""
@@ -23,6 +26,7 @@ except ImportError:
 
 SEED_IP = '127.0.0.61'
 PROBE_IP = '127.0.0.62'
+LEECH_IP = '127.0.0.63'
 PIECE = 256 * 1024
 TOTAL = 3 * PIECE + 12345
 BLOCKS = 8
@@ -41,6 +45,50 @@ def make_torrent(d):
     return ti, data
 
 
+def utp_only_session(ip):
+    return lt.session({
+        'listen_interfaces': f'{ip}:0',
+        'outgoing_interfaces': ip,
+        'enable_incoming_tcp': False, 'enable_outgoing_tcp': False,
+        'enable_incoming_utp': True, 'enable_outgoing_utp': True,
+        'enable_dht': False, 'enable_lsd': False, 'enable_upnp': False, 'enable_natpmp': False,
+        'in_enc_policy': int(lt.enc_policy.pe_enabled), 'out_enc_policy': int(lt.enc_policy.pe_disabled),
+        'alert_mask': int(lt.alert.category_t.status_notification | lt.alert.category_t.error_notification),
+    })
+
+
+def reverse(probe, ti, info_hash, d):
+    """libtorrent dials the listening probe over uTP. Returns a list of failures."""
+    leech_dir = os.path.join(d, 'leech')
+    os.makedirs(leech_dir)
+    p = subprocess.Popen([probe, '--bind', PROBE_IP, '--listen-port', '0', '--info-hash', info_hash,
+                          '--pieces', str(ti.num_pieces()), '--timeout', '60'],
+                         stdout=subprocess.PIPE, text=True)
+    first = p.stdout.readline().strip()
+    if not first.startswith('listening='):
+        p.kill()
+        return [f'probe did not listen: {first!r}']
+    port = int(first.split('=', 1)[1])
+    ses = utp_only_session(LEECH_IP)
+    h = ses.add_torrent({'ti': ti, 'save_path': leech_dir})
+    h.connect_peer((PROBE_IP, port))
+    try:
+        out, _ = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, _ = p.communicate()
+    print(out, end='')
+    kv = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+    failures = []
+    if p.returncode != 0:
+        failures.append(f'listening probe exited {p.returncode}')
+    if kv.get('handshake_info_hash') != info_hash:
+        failures.append(f"libtorrent's handshake info-hash {kv.get('handshake_info_hash')!r} != {info_hash}")
+    if kv.get('first_message_id') != '2':
+        failures.append(f"libtorrent's first message {kv.get('first_message_id')!r}, not interested (2)")
+    return failures
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--tessera', default='')
@@ -53,15 +101,7 @@ def main():
         return 1
     with tempfile.TemporaryDirectory() as d:
         ti, data = make_torrent(d)
-        ses = lt.session({
-            'listen_interfaces': f'{SEED_IP}:0',
-            'outgoing_interfaces': SEED_IP,
-            'enable_incoming_tcp': False, 'enable_outgoing_tcp': False,
-            'enable_incoming_utp': True, 'enable_outgoing_utp': True,
-            'enable_dht': False, 'enable_lsd': False, 'enable_upnp': False, 'enable_natpmp': False,
-            'in_enc_policy': int(lt.enc_policy.pe_enabled), 'out_enc_policy': int(lt.enc_policy.pe_disabled),
-            'alert_mask': int(lt.alert.category_t.status_notification | lt.alert.category_t.error_notification),
-        })
+        ses = utp_only_session(SEED_IP)
         h = ses.add_torrent({'ti': ti, 'save_path': d, 'flags': lt.torrent_flags.seed_mode})
         deadline = time.time() + 30
         port = 0
@@ -95,10 +135,12 @@ def main():
         if kv.get('blocks_sha1') != want:
             failures.append(f"blocks SHA-1 {kv.get('blocks_sha1')!r} != {want}")
         print(f'libtorrent uploaded {h.status().total_payload_upload} payload bytes')
+        failures += reverse(probe, ti, info_hash, d)
         if failures:
             print('FAIL test_utp_probe: ' + '; '.join(failures))
             return 1
-    print('PASS test_utp_probe: libtorrent (uTP only) handshake, bitfield and 8 verified blocks over tessera uTP')
+    print('PASS test_utp_probe: libtorrent (uTP only) handshake, bitfield and 8 verified blocks over tessera uTP; '
+          'libtorrent dialling tessera uTP: handshake and interested')
     return 0
 
 

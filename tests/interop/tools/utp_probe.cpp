@@ -3,9 +3,13 @@
 // handshake and its first message (normally the bitfield), one `key=value` line each, for
 // tests/interop/test_utp_probe.py. With --blocks N it then sends interested and, once unchoked,
 // requests the first N 16 KiB blocks of piece 0 and prints the SHA-1 of the bytes received
-// (the test compares it with the file's). Exit 0 on success, 1 with an `error=` line otherwise.
+// (the test compares it with the file's). With --listen-port P (0: any) it accepts instead: prints
+// `listening=PORT`, then the dialling peer's handshake, answers with its own and a full bitfield of
+// --pieces N pieces, and prints the peer's first message (interested, from a leecher). Exit 0 on success, 1 with an `error=` line otherwise.
 //
 //   utp_probe --bind 127.0.0.5 --peer 127.0.0.6:6881 --info-hash <40 hex> [--blocks N] [--timeout S]
+//   utp_probe --bind 127.0.0.5 --listen-port 0 --info-hash <40 hex> --pieces N [--timeout S]
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -174,45 +178,106 @@ awaitable<int> probe(std::shared_ptr<tessera::detail::udp_socket> sock, udp::end
   co_return 0;
 }
 
+// Listening mode: the first accepted uTP connection's handshake is read and printed, ours (the
+// same info-hash) and a full bitfield of --pieces pieces are sent back, and the peer's next message is printed.
+awaitable<int> serve(utp_stream s, std::array<std::uint8_t, 20> info_hash, int pieces) {
+  std::printf("accepted=%s:%u\n", s.remote_endpoint().address().to_string().c_str(), s.remote_endpoint().port());
+  std::array<std::uint8_t, 68> theirs{};
+  if (auto e = co_await read_exact(s, theirs.data(), theirs.size())) {
+    std::printf("error=read handshake %s\n", e.message().c_str());
+    co_return 1;
+  }
+  std::printf("handshake_protocol=%.*s\n", 19, reinterpret_cast<const char*>(theirs.data() + 1));
+  std::printf("handshake_info_hash=%s\n", hex(theirs.data() + 28, 20).c_str());
+  std::printf("handshake_peer_id=%s\n", hex(theirs.data() + 48, 20).c_str());
+  std::fflush(stdout);
+  const std::string proto = "\x13" "BitTorrent protocol";
+  const std::string pid = "-TS0001-utpprobe0000";
+  std::vector<std::uint8_t> hs(68, 0);
+  std::memcpy(hs.data(), proto.data(), 20);
+  std::memcpy(hs.data() + 28, info_hash.data(), 20);
+  std::memcpy(hs.data() + 48, pid.data(), 20);
+  // A full bitfield of `pieces` pieces: the peer, wanting them, answers with interested.
+  const std::size_t bytes = static_cast<std::size_t>(pieces + 7) / 8;
+  put32(hs, static_cast<std::uint32_t>(1 + bytes));
+  hs.push_back(5);
+  for (std::size_t i = 0; i < bytes; ++i) {
+    const int left = pieces - static_cast<int>(8 * i);
+    hs.push_back(left >= 8 ? 0xff : static_cast<std::uint8_t>(0xff << (8 - left)));
+  }
+  if (auto e = co_await write_all(s, hs)) co_return 1;
+  for (;;) {
+    auto [e, m] = co_await read_message(s);
+    if (e) {
+      std::printf("error=read message %s\n", e.message().c_str());
+      co_return 1;
+    }
+    if (m.id == -1 || m.id == 20) continue;
+    std::printf("first_message_id=%d\nfirst_message_length=%u\n", m.id, m.length);
+    break;
+  }
+  s.close();
+  co_return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string bind_ip = "127.0.0.1", peer_arg, info_hex;
+  int listen_port = -1;
+  int pieces = 1;
   int blocks = 0;
   double timeout = 30;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--bind") bind_ip = v;
     else if (k == "--peer") peer_arg = v;
+    else if (k == "--listen-port") listen_port = std::atoi(v.c_str());
+    else if (k == "--pieces") pieces = std::max(1, std::atoi(v.c_str()));
     else if (k == "--info-hash") info_hex = v;
     else if (k == "--blocks") blocks = std::atoi(v.c_str());
     else if (k == "--timeout") timeout = std::atof(v.c_str());
   }
   const auto colon = peer_arg.rfind(':');
-  if (colon == std::string::npos || info_hex.size() != 40) {
-    std::fprintf(stderr, "usage: utp_probe --bind IP --peer IP:PORT --info-hash HEX40 [--blocks N] [--timeout S]\n");
+  if ((colon == std::string::npos && listen_port < 0) || info_hex.size() != 40) {
+    std::fprintf(stderr,
+                 "usage: utp_probe --bind IP (--peer IP:PORT | --listen-port P) --info-hash HEX40 [--blocks N] "
+                 "[--timeout S]\n");
     return 2;
   }
   std::array<std::uint8_t, 20> ih{};
   for (std::size_t i = 0; i < 20; ++i) ih[i] = static_cast<std::uint8_t>(std::stoi(info_hex.substr(2 * i, 2), nullptr, 16));
   error_code ec;
-  const udp::endpoint peer(asio::ip::make_address(peer_arg.substr(0, colon), ec),
-                           static_cast<unsigned short>(std::atoi(peer_arg.c_str() + colon + 1)));
-  if (ec) {
-    std::printf("error=bad peer address\n");
-    return 2;
-  }
   asio::io_context io;
-  auto sock = tessera::detail::udp_socket::open(io.get_executor(), udp::endpoint(asio::ip::make_address(bind_ip), 0), {}, ec);
+  const unsigned short port = static_cast<unsigned short>(listen_port < 0 ? 0 : listen_port);
+  auto sock = tessera::detail::udp_socket::open(io.get_executor(), udp::endpoint(asio::ip::make_address(bind_ip), port), {}, ec);
   if (ec) {
     std::printf("error=bind %s\n", ec.message().c_str());
     return 1;
   }
   int rc = -1;
-  asio::co_spawn(io, probe(sock, peer, ih, blocks), [&](std::exception_ptr, int r) {
+  auto done = [&](std::exception_ptr, int r) {
     rc = r;
     io.stop();
-  });
+  };
+  if (listen_port >= 0) {
+    std::printf("listening=%u\n", sock->local_endpoint().port());
+    std::fflush(stdout);
+    bool served = false;
+    sock->utp()->set_accept_handler([&](utp_stream s) {
+      if (served) return;  // one connection is the whole test
+      served = true;
+      asio::co_spawn(io, serve(std::move(s), ih, pieces), done);
+    });
+  } else {
+    const udp::endpoint peer(asio::ip::make_address(peer_arg.substr(0, colon), ec),
+                             static_cast<unsigned short>(std::atoi(peer_arg.c_str() + colon + 1)));
+    if (ec) {
+      std::printf("error=bad peer address\n");
+      return 2;
+    }
+    asio::co_spawn(io, probe(sock, peer, ih, blocks), done);
+  }
   io.run_for(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(timeout)));
   if (rc == -1) {
     std::printf("error=timeout\n");
