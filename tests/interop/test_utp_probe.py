@@ -18,6 +18,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402,F401  (re-executes under the system Python, which has libtorrent)
+
 try:
     import libtorrent as lt
 except ImportError:
