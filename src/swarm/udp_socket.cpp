@@ -105,6 +105,10 @@ void udp_socket::start_wait() {
 }
 
 void udp_socket::on_readable() {
+  // The uTP manager holds what its connections send until the batch ends, so a burst of data
+  // packets is acknowledged once (utp_socket_manager::begin_batch).
+  auto utp = utp_;
+  utp->begin_batch();
   for (int i = 0; i < max_batch && !closed_; ++i) {
     udp::endpoint from;
     error_code ec;
@@ -124,6 +128,7 @@ void udp_socket::on_readable() {
       if (other_) other_(bytes, from);
     }
   }
+  utp->end_batch();
   if (!closed_) start_wait();
 }
 

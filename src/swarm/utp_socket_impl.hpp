@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/buffer.hpp>
@@ -17,7 +18,7 @@ namespace tessera::detail {
 
 class utp_socket_manager;
 
-struct utp_socket_impl {
+struct utp_socket_impl : std::enable_shared_from_this<utp_socket_impl> {
   utp_socket_impl(utp_connection c, boost::asio::ip::udp::endpoint r, boost::asio::ip::udp::endpoint l,
                   std::weak_ptr<utp_socket_manager> m, boost::asio::any_io_executor e)
       : conn(std::move(c)), remote(std::move(r)), local(std::move(l)), manager(std::move(m)), ex(std::move(e)) {}
@@ -39,6 +40,9 @@ struct utp_socket_impl {
   std::optional<utp_time> connect_deadline;  // syn_sent (outgoing) or half-open (incoming)
   std::optional<utp_time> close_deadline;    // after close(): abort when not closed by then
   std::optional<utp_time> linger_until;      // terminal: forget after this
+
+  bool send_deferred = false;             // in the manager's deferred_ list (a receive batch)
+  std::vector<utp_datagram> pending_out;  // held until the batch ends
 
   std::optional<utp_stream::io_handler> read_op;
   boost::asio::mutable_buffer read_buf;

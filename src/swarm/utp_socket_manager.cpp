@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <random>
 
 #include <boost/asio/append.hpp>
@@ -365,9 +366,45 @@ void utp_socket_manager::complete_ops(utp_socket_impl& s, utp_time now) {
 }
 
 void utp_socket_manager::send_datagrams(utp_socket_impl& s) {
-  for (const utp_datagram& d : s.conn.take_datagrams()) {
+  std::vector<utp_datagram> out = s.conn.take_datagrams();
+  if (out.empty()) return;
+  if (batch_depth_ > 0 && !shut_down_) {
+    if (s.pending_out.empty()) {
+      s.pending_out = std::move(out);
+    } else {
+      std::move(out.begin(), out.end(), std::back_inserter(s.pending_out));
+    }
+    if (!s.send_deferred) {
+      s.send_deferred = true;
+      deferred_.push_back(s.shared_from_this());
+    }
+    return;
+  }
+  send_now(s, out);
+}
+
+void utp_socket_manager::send_now(const utp_socket_impl& s, std::vector<utp_datagram>& datagrams) {
+  for (std::size_t i = 0; i < datagrams.size(); ++i) {
+    const utp_datagram& d = datagrams[i];
+    // An ST_STATE (type 2 in the high nibble) followed by another packet of this connection says
+    // nothing that packet does not say later: skip it.
+    const bool state_only = !d.bytes.empty() && (d.bytes[0] >> 4) == static_cast<int>(utp_type::state);
+    if (state_only && i + 1 < datagrams.size()) {
+      ++stats_.acks_coalesced;
+      continue;
+    }
     ++stats_.datagrams_sent;
     if (send_(d.bytes, s.remote, d.probe)) ++stats_.send_failures;
+  }
+}
+
+void utp_socket_manager::end_batch() {
+  if (batch_depth_ > 0 && --batch_depth_ > 0) return;
+  auto list = std::exchange(deferred_, {});
+  for (const auto& s : list) {
+    s->send_deferred = false;
+    std::vector<utp_datagram> out = std::exchange(s->pending_out, {});
+    send_now(*s, out);
   }
 }
 
@@ -448,6 +485,8 @@ void utp_socket_manager::forget(const key& k) {
 
 void utp_socket_manager::shutdown() {
   if (shut_down_) return;
+  batch_depth_ = 0;
+  end_batch();
   const utp_time now = utp_clock::now();
   for (auto& [k, s] : connections_) {
     fail_ops(*s, asio::error::operation_aborted);

@@ -71,6 +71,7 @@ struct utp_manager_stats {
   std::uint64_t resets_suppressed = 0;   ///< owed a RESET, over resets_per_second
   std::uint64_t syns_refused = 0;        ///< over a bound (connections, half-open, per-source)
   std::uint64_t send_failures = 0;       ///< the send function reported an error (would_block...)
+  std::uint64_t acks_coalesced = 0;      ///< ST_STATEs not sent: superseded within a receive batch
 };
 
 /// One per session UDP socket (per address family); shared_ptr-owned (create()); single-threaded
@@ -105,6 +106,15 @@ class utp_socket_manager : public std::enable_shared_from_this<utp_socket_manage
   /// A datagram received from `from`. Returns false when it does not decode as uTP (the caller
   /// may hand it to another protocol); true when it was uTP (handled, or dropped by a bound).
   bool on_datagram(std::span<const std::uint8_t> bytes, const boost::asio::ip::udp::endpoint& from);
+  /// A receive batch: between begin_batch() and end_batch() (the socket owner's loop over the
+  /// datagrams one wake-up brings) the connections' datagrams are held, and at end_batch() each
+  /// connection's are sent with every acknowledgement-only packet (ST_STATE) dropped that a later
+  /// packet of the same connection supersedes (it carries a newer ack_nr, selective ACK and
+  /// window). One acknowledgement per batch instead of one per data packet halves the datagrams
+  /// of a bulk transfer. Nests; without a batch every datagram is sent at once.
+  void begin_batch() { ++batch_depth_; }
+  void end_batch();
+
   /// Aborts every connection (ST_RESET), fails every pending operation with operation_aborted
   /// and stops the timer. Later datagrams are ignored (returns true for uTP ones).
   void shutdown();
@@ -147,6 +157,7 @@ class utp_socket_manager : public std::enable_shared_from_this<utp_socket_manage
   void complete_ops(utp_socket_impl& s, utp_time now);
   void fail_ops(utp_socket_impl& s, boost::system::error_code ec);
   void send_datagrams(utp_socket_impl& s);
+  void send_now(const utp_socket_impl& s, std::vector<utp_datagram>& datagrams);
   utp_time deadline(const utp_socket_impl& s) const;
   void arm(utp_time at);
   void on_timer();
@@ -167,6 +178,8 @@ class utp_socket_manager : public std::enable_shared_from_this<utp_socket_manage
   bucket reset_bucket_;
   utp_manager_stats stats_;
   std::uint64_t closed_retransmits_ = 0;
+  int batch_depth_ = 0;
+  std::vector<std::shared_ptr<utp_socket_impl>> deferred_;  // connections with datagrams held in a batch
 };
 
 }  // namespace tessera::detail

@@ -4,6 +4,7 @@
 // a manager fed random datagrams with no socket at all.
 #include "swarm/utp_socket_manager.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <optional>
 #include <random>
@@ -594,6 +595,76 @@ TEST(UtpManagerFuzz, RandomDatagramsKeepBoundsAndSendValidPackets) {
   m->shutdown();
   io.poll();
   EXPECT_EQ(m->stats().connections, 0U);
+}
+
+}  // namespace
+}  // namespace tessera::detail
+
+namespace tessera::detail {
+namespace {
+
+// A receive batch acknowledges a burst of data packets once; outside a batch, each is
+// acknowledged at once. The peer is a bare core utp_connection, its datagrams fed by hand.
+TEST(UtpManagerBatch, BurstOfDataIsAcknowledgedOncePerBatch) {
+  asio::io_context io;
+  const udp::endpoint peer_ep(asio::ip::make_address("10.0.0.2"), 7000);
+  std::vector<std::vector<std::uint8_t>> sent;
+  auto m = utp_socket_manager::create(io.get_executor(), {}, udp::endpoint(asio::ip::make_address("10.0.0.1"), 6881),
+                                      [&](std::span<const std::uint8_t> b, const udp::endpoint& to, bool) {
+                                        EXPECT_EQ(to, peer_ep);
+                                        sent.emplace_back(b.begin(), b.end());
+                                        return error_code{};
+                                      });
+  std::vector<utp_stream> accepted;
+  m->set_accept_handler([&](utp_stream s) { accepted.push_back(std::move(s)); });
+  auto now = utp_clock::now();
+  auto peer = utp_connection::connect(utp_config{}, 100, 1, now);
+  auto deliver_to_peer = [&] {
+    for (const auto& d : sent) {
+      auto p = decode_utp_packet(d);
+      ASSERT_TRUE(p);
+      peer.on_packet(*p, now);
+    }
+    sent.clear();
+  };
+  auto feed = [&](bool batch) {
+    auto out = peer.take_datagrams();
+    if (batch) m->begin_batch();
+    for (const auto& d : out) EXPECT_TRUE(m->on_datagram(d.bytes, peer_ep));
+    if (batch) m->end_batch();
+    // Data packets fed (the peer may also send an ST_STATE, which is not acknowledged).
+    return static_cast<std::size_t>(
+        std::count_if(out.begin(), out.end(), [](const utp_datagram& d) { return (d.bytes[0] >> 4) == 0; }));
+  };
+  feed(false);  // the SYN
+  ASSERT_EQ(sent.size(), 1U);  // our ST_STATE
+  deliver_to_peer();
+  ASSERT_EQ(peer.get_state(), utp_connection::state::connected);
+  std::vector<std::uint8_t> data(64'000, 0x42);
+  const auto acks = [&] {
+    return std::count_if(sent.begin(), sent.end(), [](const auto& d) { return (d[0] >> 4) == 2; });
+  };
+  // Unbatched rounds while the peer's window opens (slow start from two packets): every data
+  // packet gets its own acknowledgement.
+  std::size_t burst = 0;
+  for (int round = 0; round < 20 && burst < 8; ++round) {
+    peer.write(data, now);
+    burst = feed(false);
+    EXPECT_EQ(acks(), static_cast<std::ptrdiff_t>(burst));
+    deliver_to_peer();
+  }
+  ASSERT_GE(burst, 8U);
+  peer.write(data, now);
+  const std::size_t burst2 = feed(true);
+  ASSERT_GE(burst2, 8U);
+  EXPECT_EQ(acks(), 1);  // the last one: it acknowledges the whole burst
+  EXPECT_EQ(m->stats().acks_coalesced, burst2 - 1);
+  auto last = decode_utp_packet(sent.back());
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->header.ack_nr, static_cast<std::uint16_t>(peer.seq_nr() - 1));
+  io.poll();
+  EXPECT_EQ(accepted.size(), 1U);
+  m->shutdown();
 }
 
 }  // namespace
