@@ -160,14 +160,21 @@ void utp_connection::flush(utp_time now) {
     return;
   }
   peer_window_blocked_ = false;
-  // Packets deemed lost, oldest first (the SYN too: it is sent whatever the windows).
-  for (auto& p : flight_) {
-    if (p.outstanding || p.acked || p.transmissions == 0) continue;
-    if (p.type != utp_type::syn && !can_send(p.size(), now)) {
-      window_limited_ = true;
-      break;
+  // Packets deemed lost, oldest first (the SYN too: it is sent whatever the windows). The scan
+  // runs only while some may wait (lost_pending_): a full flight is ~900 packets, and flush runs
+  // on every acknowledgement, so an unconditional scan cost a tenth of a bulk transfer's CPU.
+  if (lost_pending_) {
+    bool blocked = false;
+    for (auto& p : flight_) {
+      if (p.outstanding || p.acked || p.transmissions == 0) continue;
+      if (p.type != utp_type::syn && !can_send(p.size(), now)) {
+        window_limited_ = true;
+        blocked = true;
+        break;
+      }
+      send_packet(p, now);
     }
-    send_packet(p, now);
+    if (!blocked) lost_pending_ = false;
   }
   if (state_ != state::syn_sent && peer_synced_) {
     // New data.
@@ -242,6 +249,7 @@ void utp_connection::sacked(sent_packet& p, std::int64_t& bytes, utp_time now) {
 }
 
 void utp_connection::mark_lost(sent_packet& p, utp_time now, bool from_timeout) {
+  lost_pending_ = true;
   if (p.outstanding) {
     cur_window_ -= p.size();
     p.outstanding = false;

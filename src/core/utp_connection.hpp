@@ -210,6 +210,7 @@ class utp_connection {
   std::optional<std::uint16_t> fin_seq_;
   bool fin_acked_ = false;
   int dup_acks_ = 0;
+  bool lost_pending_ = false;  // mark_lost ran since flush last resent every lost packet
   std::uint16_t loss_seq_ = 0;  // no window cut for losses of packets before this
   bool window_limited_ = false;
   utp_time timer_start_{};  // the retransmission timer runs from here while packets are out
