@@ -108,7 +108,13 @@ struct session_settings {
   /// private (BEP 27) looks for peers with get_peers and announces our listen port. Peers that
   /// set the DHT bit of the handshake get a `port` message, and the nodes from their `port`
   /// messages join our routing table. Off: no UDP socket, no DHT bit, no `port` message.
-  /// One node, of the listen interface's family: IPv4 (0.0.0.0) when listen_interface is "".
+  /// One node per address family the listen interface gives (BEP 32): IPv4 (0.0.0.0) and IPv6
+  /// (::) when listen_interface is "", the family of the literal otherwise. The DHT also reads a
+  /// comma-separated list ("127.0.0.1,::1": a node on each, the first address of each family),
+  /// but the TCP listener, LSD and outgoing connections take a single literal for now: with a
+  /// list they run without a listen socket, LSD and a source address.
+  /// The two nodes form one dual-stack DHT (two routing tables, a BEP 42 id each) and every
+  /// lookup runs on both; an IPv6 node whose socket cannot be opened (no IPv6) is left out.
   bool enable_dht = true;
   /// Nodes to join the DHT through, as "host:port" or "[v6]:port" (host names are resolved).
   /// Empty by default: there are no built-in public routers, so give your own (e.g. a known node
@@ -202,8 +208,14 @@ struct session_settings {
 
 /// The session's DHT node at one moment (see session::dht). Counters are monotonic.
 struct dht_status {
-  std::uint16_t port = 0;              ///< UDP port of the node
-  int nodes = 0;                       ///< nodes in the routing table
+  std::uint16_t port = 0;              ///< UDP port sent in `port` messages: the IPv4 node's, else the IPv6 node's
+  int nodes = 0;                       ///< nodes in the routing tables (both families)
+  /// BEP 32: each family's node on its own, with its own routing table. A port of 0: the
+  /// session runs no node of that family (counted in nodes_v4/nodes_v6 as 0).
+  std::uint16_t port_v4 = 0;
+  std::uint16_t port_v6 = 0;
+  int nodes_v4 = 0;                    ///< nodes in the IPv4 routing table
+  int nodes_v6 = 0;                    ///< nodes in the IPv6 routing table
   std::uint64_t queries_sent = 0;      ///< KRPC queries we sent (ping, find_node, get_peers, announce)
   std::uint64_t queries_received = 0;  ///< well-formed queries we answered
   std::uint64_t announces_stored = 0;  ///< announce_peer queries we accepted

@@ -1,4 +1,4 @@
-// KRPC codec (BEP 5, BEP 32 nodes6, BEP 43 ro).
+// KRPC codec (BEP 5, BEP 32 nodes6 and want, BEP 43 ro).
 #include "core/krpc.hpp"
 
 #include "core/bencode.hpp"
@@ -79,6 +79,15 @@ result<message> parse_query(const bvalue& root, std::string transaction) {
   if (id) out.id = *id;
   else if (out.method != query_method::unknown) return fail(krpc_errc::bad_node_id);
   if (const auto* ro = a->find_int("ro")) out.read_only = *ro == 1;
+  // BEP 32 allows `want` in find_node and get_peers only; elsewhere it is an unknown key.
+  const bool may_want = out.method == query_method::find_node || out.method == query_method::get_peers;
+  if (const auto* want = may_want ? a->find_list("want") : nullptr) {
+    for (const auto& w : *want) {
+      if (!w.is_string()) continue;
+      if (w.as_string() == "n4") out.want_n4 = true;
+      else if (w.as_string() == "n6") out.want_n6 = true;
+    }
+  }
 
   switch (out.method) {
     case query_method::find_node: {
@@ -200,6 +209,13 @@ std::string encode(const query& q, std::string_view version) {
   bdict a;
   a["id"] = bvalue(q.id.to_bytes());
   if (q.read_only) a["ro"] = bvalue(std::int64_t{1});
+  const bool may_want = q.method == query_method::find_node || q.method == query_method::get_peers;
+  if (may_want && (q.want_n4 || q.want_n6)) {
+    blist want;
+    if (q.want_n4) want.emplace_back(std::string_view("n4"));
+    if (q.want_n6) want.emplace_back(std::string_view("n6"));
+    a["want"] = bvalue(std::move(want));
+  }
   switch (q.method) {
     case query_method::find_node:
       a["target"] = bvalue(q.target.to_bytes());

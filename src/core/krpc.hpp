@@ -1,4 +1,4 @@
-// KRPC, the DHT's message layer (BEP 5, with BEP 32 `nodes6`): bencoded dictionaries over UDP
+// KRPC, the DHT's message layer (BEP 5, with BEP 32 `nodes6` and `want`): bencoded dictionaries over UDP
 // with a transaction id `t`, a type `y` (q query, r response, e error) and the body. Pure codec:
 // a datagram in, a typed message or an error code out; typed messages in, bytes out. The DHT
 // (src/discovery/dht) matches responses to queries by transaction id.
@@ -74,6 +74,13 @@ struct query {
   bool implied_port = false;  ///< announce_peer: use the datagram's source port
   std::string token;          ///< announce_peer token from an earlier get_peers reply
   bool read_only = false;     ///< BEP 43 `ro`: do not add the sender to the routing table
+  /// BEP 32 `want` of find_node and get_peers: the families of nodes asked for in the reply
+  /// ("n4": `nodes`, "n6": `nodes6`). Both false: no `want` (the reply carries the family the
+  /// query came over). Other strings in the list are ignored; a `want` that is not a list of
+  /// strings is treated as absent, and so is a `want` in any other query (neither parsed nor
+  /// encoded there).
+  bool want_n4 = false;
+  bool want_n6 = false;
   bool operator==(const query&) const = default;
 };
 

@@ -5,12 +5,14 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "discovery/dht/dht_node.hpp"
+#include "discovery/peer_address.hpp"
 #include "discovery/swarm_hashes.hpp"
 #include "disk/resume_data.hpp"
+#include "session/listen_addresses.hpp"
 #include "torrent/torrent.hpp"
 
 namespace tessera::detail {
@@ -38,6 +40,12 @@ tcp::endpoint to_tcp(const peer_endpoint& p) {
   return {asio::ip::address_v4(b), p.port};
 }
 
+dht::dht_settings node_settings(const dht_driver_settings& s) {
+  dht::dht_settings ns;
+  ns.bootstrap_nodes = s.bootstrap_nodes;
+  return ns;
+}
+
 }  // namespace
 
 struct dht_driver::loop {
@@ -48,11 +56,9 @@ struct dht_driver::loop {
 
 dht_driver_settings dht_driver_settings_from(const session_settings& s, std::uint16_t port) {
   dht_driver_settings d;
-  boost::system::error_code ec;
-  auto addr = s.listen_interface.empty() ? asio::ip::address(asio::ip::address_v4::any())
-                                         : asio::ip::make_address(s.listen_interface, ec);
-  if (ec) addr = asio::ip::address_v4::any();  // the listener logs the bad interface already
-  d.bind = udp::endpoint(addr, port != 0 ? port : s.listen_port);
+  auto addresses = listen_addresses(s.listen_interface);
+  if (addresses.empty()) addresses.push_back(asio::ip::address_v4::any());  // the listener logs it already
+  for (const auto& a : addresses) d.binds.emplace_back(a, port != 0 ? port : s.listen_port);
   d.bootstrap_nodes = s.dht_bootstrap_nodes;
   d.state_file = s.dht_state_file;
   d.announce_port = port;
@@ -62,21 +68,56 @@ dht_driver_settings dht_driver_settings_from(const session_settings& s, std::uin
 }
 
 result<std::shared_ptr<dht_driver>> dht_driver::create(asio::any_io_executor ex, dht_driver_settings settings) {
-  dht::dht_settings ns;
-  ns.bind = settings.bind;
-  ns.bootstrap_nodes = settings.bootstrap_nodes;
-  auto node = dht::dht_node::create(ex, ns);
-  if (!node && ns.bind.port() != 0) {
-    spdlog::info("dht: UDP port {} unavailable ({}), using another", ns.bind.port(), node.error().message());
-    ns.bind.port(0);
-    node = dht::dht_node::create(ex, ns);
+  std::shared_ptr<dht::dht_node> v4, v6;
+  std::error_code last_error = std::make_error_code(std::errc::invalid_argument);
+  std::uint16_t v4_port = 0;
+  for (const auto& bind : settings.binds) {
+    auto& slot = bind.address().is_v6() ? v6 : v4;
+    if (slot) continue;  // one node per family
+    auto ns = node_settings(settings);
+    ns.bind = bind;
+    // The IPv6 node takes the IPv4 node's port when it can: one port for peers to learn.
+    if (bind.address().is_v6() && v4_port != 0) ns.bind.port(v4_port);
+    auto node = dht::dht_node::create(ex, ns);
+    if (!node && ns.bind.port() != bind.port()) {
+      ns.bind.port(bind.port());
+      node = dht::dht_node::create(ex, ns);
+    }
+    if (!node && ns.bind.port() != 0) {
+      spdlog::info("dht: UDP port {} on {} unavailable ({}), using another", ns.bind.port(),
+                   bind.address().to_string(), node.error().message());
+      ns.bind.port(0);
+      node = dht::dht_node::create(ex, ns);
+    }
+    if (!node) {
+      spdlog::warn("dht: no node on {}: {}", bind.address().to_string(), node.error().message());
+      last_error = node.error();
+      continue;
+    }
+    slot = std::move(*node);
+    if (!bind.address().is_v6()) v4_port = slot->local_endpoint().port();
   }
-  if (!node) return unexpected{node.error()};
-  return std::shared_ptr<dht_driver>(new dht_driver(std::move(ex), std::move(settings), std::move(*node)));
+  if (!v4 && !v6) return unexpected{last_error};
+  return std::shared_ptr<dht_driver>(new dht_driver(std::move(ex), std::move(settings), std::move(v4), std::move(v6)));
 }
 
-dht_driver::dht_driver(asio::any_io_executor ex, dht_driver_settings settings, std::shared_ptr<dht::dht_node> node)
-    : ex_(std::move(ex)), settings_(std::move(settings)), node_(std::move(node)) {}
+result<std::shared_ptr<dht_driver>> dht_driver::create_on(asio::any_io_executor ex, dht_driver_settings settings,
+                                                          std::vector<dht_socket_binding> sockets) {
+  std::shared_ptr<dht::dht_node> v4, v6;
+  for (auto& s : sockets) {
+    auto& slot = s.local.address().is_v6() ? v6 : v4;
+    if (slot || !s.send) return unexpected{std::make_error_code(std::errc::invalid_argument)};
+    slot = dht::dht_node::create_on(ex, node_settings(settings), s.local, std::move(s.send));
+  }
+  if (!v4 && !v6) return unexpected{std::make_error_code(std::errc::invalid_argument)};
+  return std::shared_ptr<dht_driver>(new dht_driver(std::move(ex), std::move(settings), std::move(v4), std::move(v6)));
+}
+
+dht_driver::dht_driver(asio::any_io_executor ex, dht_driver_settings settings, std::shared_ptr<dht::dht_node> v4,
+                       std::shared_ptr<dht::dht_node> v6)
+    : ex_(std::move(ex)), settings_(std::move(settings)), v4_(std::move(v4)), v6_(std::move(v6)) {
+  if (v4_ && v6_) v4_->pair_with(v6_);
+}
 
 dht_driver::~dht_driver() = default;
 
@@ -89,29 +130,59 @@ void dht_driver::start() {
       if (saved.error().ec != std::errc::no_such_file_or_directory) {
         spdlog::warn("dht: state not loaded: {}", saved.error().message());
       }
-    } else if (auto ec = node_->load_state(*saved)) {
-      spdlog::warn("dht: state file {} ignored: {}", settings_.state_file, ec.message());
+    } else {
+      // Each node takes its family's id and nodes from the one file (an older single-node
+      // file gives its id to both).
+      for (const auto& n : {v4_, v6_}) {
+        if (!n) continue;
+        if (auto ec = n->load_state(*saved)) {
+          spdlog::warn("dht: state file {} ignored: {}", settings_.state_file, ec.message());
+          break;
+        }
+      }
     }
   }
-  node_->start();
-  spdlog::info("dht: node on UDP {}:{}", node_->local_endpoint().address().to_string(), port());
+  for (const auto& n : {v4_, v6_}) {
+    if (!n) continue;
+    n->start();
+    spdlog::info("dht: node on UDP {}", endpoint_text(n->local_endpoint()));
+  }
+}
+
+std::string dht_driver::endpoint_text(const udp::endpoint& ep) {
+  const auto a = ep.address().to_string();
+  return (ep.address().is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(ep.port());
 }
 
 void dht_driver::save_state() const {
   if (settings_.state_file.empty()) return;
-  auto r = write_file_atomically(settings_.state_file, node_->save_state());
+  dht::saved_state st;
+  if (v4_) {
+    st.id = v4_->id();
+    st.nodes = v4_->table().all_nodes();
+  }
+  if (v6_) {
+    if (!v4_) st.id = v6_->id();
+    st.id6 = v6_->id();
+    auto six = v6_->table().all_nodes();
+    st.nodes.insert(st.nodes.end(), six.begin(), six.end());
+  }
+  auto r = write_file_atomically(settings_.state_file, dht::encode_state(st));
   if (!r) spdlog::warn("dht: state not saved: {}", r.error().message());
 }
 
 void dht_driver::stop() {
   if (stopped_) return;
   stopped_ = true;
-  spdlog::info("dht: stopping with {} nodes in the routing table, {} queries sent", node_->table().size(),
-               node_->stats().queries_sent);
+  const auto st = status();
+  spdlog::info("dht: stopping with {} nodes in the routing table ({} IPv4, {} IPv6), {} queries sent", st.nodes,
+               st.nodes_v4, st.nodes_v6, st.queries_sent);
   if (started_) save_state();
   for (auto& l : loops_) l->timer.cancel();
   loops_.clear();
-  node_->stop();
+  for (const auto& n : {v4_, v6_}) {
+    if (n) n->stop();
+  }
 }
 
 void dht_driver::add_torrent(const std::shared_ptr<torrent>& t) {
@@ -124,20 +195,63 @@ void dht_driver::add_torrent(const std::shared_ptr<torrent>& t) {
 
 void dht_driver::add_node(const asio::ip::address& address, std::uint16_t port) {
   if (stopped_ || port == 0) return;
-  node_->add_node(udp::endpoint(address, port));
+  const auto a = unmapped(address);
+  if (const auto& n = a.is_v6() ? v6_ : v4_) n->add_node(udp::endpoint(a, port));
 }
 
-std::uint16_t dht_driver::port() const { return node_->local_endpoint().port(); }
+void dht_driver::on_datagram(std::span<const std::uint8_t> bytes, const udp::endpoint& from) {
+  if (stopped_) return;
+  const auto a = unmapped(from.address());
+  if (const auto& n = a.is_v6() ? v6_ : v4_) n->on_datagram(bytes, udp::endpoint(a, from.port()));
+}
+
+std::uint16_t dht_driver::port() const { return first().local_endpoint().port(); }
 
 dht_status dht_driver::status() const {
   dht_status s;
   s.port = port();
-  s.nodes = static_cast<int>(node_->table().size());
-  s.queries_sent = node_->stats().queries_sent;
-  s.queries_received = node_->stats().queries_received;
-  s.announces_stored = node_->stats().announces_stored;
+  for (const auto& n : {v4_, v6_}) {
+    if (!n) continue;
+    const int nodes = static_cast<int>(n->table().size());
+    (n->is_v6() ? s.port_v6 : s.port_v4) = n->local_endpoint().port();
+    (n->is_v6() ? s.nodes_v6 : s.nodes_v4) = nodes;
+    s.nodes += nodes;
+    s.queries_sent += n->stats().queries_sent;
+    s.queries_received += n->stats().queries_received;
+    s.announces_stored += n->stats().announces_stored;
+  }
   s.lookups = lookups_;
   return s;
+}
+
+bool dht_driver::has_nodes() const {
+  return (v4_ && v4_->table().size() != 0) || (v6_ && v6_->table().size() != 0);
+}
+
+asio::awaitable<std::vector<tcp::endpoint>> dht_driver::lookup(sha1_hash info_hash) {
+  using namespace asio::experimental::awaitable_operators;
+  auto self = shared_from_this();
+  const bool announce = settings_.announce_port != 0;
+  const auto port = settings_.announce_port;
+  std::vector<tcp::endpoint> peers;
+  // A node with an empty table sends nothing (its lookup ends at once).
+  if (v4_ && v6_) {
+    auto [four, six] = co_await (v4_->get_peers(info_hash, announce, port) && v6_->get_peers(info_hash, announce, port));
+    peers = std::move(four);
+    for (auto& p : six) {
+      if (std::find(peers.begin(), peers.end(), p) == peers.end()) peers.push_back(p);
+    }
+  } else {
+    peers = co_await (v4_ ? v4_ : v6_)->get_peers(info_hash, announce, port);
+  }
+  if (stopped_) co_return peers;
+  // In a small DHT the closest node may be ourselves: add the peers announced to us (the pair
+  // shares one store, which holds both families).
+  for (const auto& p : first().store().peers_any_family(info_hash, max_local_peers, dht::clock::now())) {
+    auto ep = to_tcp(p);
+    if (std::find(peers.begin(), peers.end(), ep) == peers.end()) peers.push_back(ep);
+  }
+  co_return peers;
 }
 
 asio::awaitable<void> dht_driver::run_loop(std::shared_ptr<loop> l) {
@@ -148,7 +262,7 @@ asio::awaitable<void> dht_driver::run_loop(std::shared_ptr<loop> l) {
     if (auto t = l->t.lock()) paused = t->is_paused();
     if (paused) {
       wait = settings_.few_peers_interval;  // no lookup, no announce while paused
-    } else if (node_->table().size() != 0) {
+    } else if (has_nodes()) {
       std::vector<swarm_hash> swarms;
       {
         auto t = l->t.lock();
@@ -162,14 +276,8 @@ asio::awaitable<void> dht_driver::run_loop(std::shared_ptr<loop> l) {
       for (const auto& swarm : swarms) {
         const sha1_hash& ih = swarm.hash;
         ++lookups_;
-        auto peers = co_await node_->get_peers(ih, settings_.announce_port != 0, settings_.announce_port);
+        auto peers = co_await lookup(ih);
         if (stopped_) break;
-        // In a small DHT the closest node may be ourselves: add the peers announced to us.
-        for (const auto& p : node_->store().peers(ih, node_->local_endpoint().address().is_v6(), max_local_peers,
-                                                  dht::clock::now())) {
-          auto ep = to_tcp(p);
-          if (std::find(peers.begin(), peers.end(), ep) == peers.end()) peers.push_back(ep);
-        }
         auto t = l->t.lock();
         if (!t) {
           gone = true;

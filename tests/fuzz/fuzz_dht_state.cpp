@@ -1,5 +1,5 @@
 // libFuzzer target for the DHT state file (dht_driver saves it at shutdown and loads it at
-// start-up): dht::decode_state. Invariants: an error is a krpc_errc; a state holds no more
+// start-up): dht::decode_state, a dual-stack file's `id6` included. Invariants: an error is a krpc_errc; a state holds no more
 // nodes than 26 input bytes each could carry; and encode_state of it decodes to the same state
 // (IPv4 nodes first, then IPv6, as decode_state orders them).
 #include <cstddef>
@@ -27,6 +27,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     v6_seen = v6_seen || n.endpoint.v6;
   }
   auto back = dht::decode_state(dht::encode_state(*s));
-  FUZZ_CHECK(back && back->id == s->id && back->nodes == s->nodes);
+  FUZZ_CHECK(back && back->id == s->id && back->id6 == s->id6 && back->nodes == s->nodes);
   return 0;
 }

@@ -37,7 +37,8 @@ a = ap.parse_args()
 stop = []
 signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
 settings = {
-    'listen_interfaces': f'{a.ip}:{a.port}', 'outgoing_interfaces': a.ip,
+    # An IPv6 --ip ('::1') is written [::1]:port.
+    'listen_interfaces': (f'[{a.ip}]' if ':' in a.ip else a.ip) + f':{a.port}', 'outgoing_interfaces': a.ip,
     # No router nodes at all: libtorrent never puts a router in its routing table, so the
     # bootstrap node is added as an ordinary node below.
     'enable_dht': True, 'dht_bootstrap_nodes': '',
@@ -51,7 +52,7 @@ settings = {
 s = lt.session(settings)
 if a.bootstrap:
     host, port = a.bootstrap.rsplit(':', 1)
-    s.add_dht_node((host, int(port)))
+    s.add_dht_node((host.strip('[]'), int(port)))
 print(f'lt_dht: listening {a.ip}:{a.port}', flush=True)
 end = time.monotonic() + a.timeout
 next_stats = next_lookup = 0.0
@@ -91,17 +92,23 @@ def bencode(v):
         return b'i%de' % v
     if isinstance(v, bytes):
         return b'%d:%s' % (len(v), v)
+    if isinstance(v, list):
+        return b'l' + b''.join(bencode(x) for x in v) + b'e'
     if isinstance(v, dict):
         return b'd' + b''.join(bencode(k) + bencode(v[k]) for k in sorted(v)) + b'e'
     raise TypeError(v)
 
 
-def raw_get_peers(node, info_hash, source_ip='127.0.0.1'):
+def raw_get_peers(node, info_hash, source_ip=None):
     """One KRPC get_peers to `node` (ip, port) from a throwaway socket: the `values` as
-    'ip:port' strings (IPv4), [] on timeout or no values."""
+    'ip:port' strings ('[v6]:port' for IPv6 ones), [] on timeout or no values. The socket is of
+    the node's family, bound to source_ip (default 127.0.0.1 or ::1)."""
+    v6 = ':' in node[0]
+    if source_ip is None:
+        source_ip = '::1' if v6 else '127.0.0.1'
     q = {b't': b'gp', b'y': b'q', b'q': b'get_peers',
          b'a': {b'id': bytes(random.getrandbits(8) for _ in range(20)), b'info_hash': info_hash}}
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
     try:
         s.bind((source_ip, 0))
         s.settimeout(1.0)
@@ -117,6 +124,8 @@ def raw_get_peers(node, info_hash, source_ip='127.0.0.1'):
     for v in r.get(b'values', []) if isinstance(r, dict) else []:
         if isinstance(v, bytes) and len(v) == 6:
             out.append(f'{v[0]}.{v[1]}.{v[2]}.{v[3]}:{v[4] << 8 | v[5]}')
+        elif isinstance(v, bytes) and len(v) == 18:
+            out.append(f'[{socket.inet_ntop(socket.AF_INET6, v[:16])}]:{v[16] << 8 | v[17]}')
     return out
 
 

@@ -125,25 +125,50 @@ struct dht_node::lookup_run {
 // ---- construction ----------------------------------------------------------------------------
 
 dht_node::dht_node(asio::any_io_executor ex, dht_settings settings)
-    : ex_(ex), settings_(std::move(settings)), socket_(ex), maintenance_timer_(ex),
+    : ex_(ex), settings_(std::move(settings)), local_(settings_.bind), maintenance_timer_(ex),
       v6_(settings_.bind.address().is_v6()), id_(settings_.node_id.value_or(random_id())),
-      table_(id_, v6_, settings_.table), tokens_(clock::now()), store_(settings_.store_limits),
-      limiter_(settings_.incoming_limit) {}
+      table_(id_, v6_, settings_.table), tokens_(clock::now()),
+      store_(std::make_shared<peer_store>(settings_.store_limits)), limiter_(settings_.incoming_limit) {}
 
 dht_node::~dht_node() {
   boost::system::error_code ec;
-  socket_.close(ec);
+  if (socket_) socket_->close(ec);
 }
 
 result<std::shared_ptr<dht_node>> dht_node::create(asio::any_io_executor ex, dht_settings settings) {
-  std::shared_ptr<dht_node> node(new dht_node(std::move(ex), std::move(settings)));
+  std::shared_ptr<dht_node> node(new dht_node(ex, std::move(settings)));
+  auto& socket = node->socket_.emplace(ex);
   boost::system::error_code ec;
-  node->socket_.open(node->settings_.bind.protocol(), ec);
-  if (!ec && node->v6_) node->socket_.set_option(asio::ip::v6_only(true), ec);
-  if (!ec) node->socket_.bind(node->settings_.bind, ec);
-  if (!ec) node->socket_.non_blocking(true, ec);
+  socket.open(node->settings_.bind.protocol(), ec);
+  if (!ec && node->v6_) socket.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) socket.bind(node->settings_.bind, ec);
+  if (!ec) socket.non_blocking(true, ec);
   if (ec) return unexpected{std::error_code(ec)};
+  node->local_ = socket.local_endpoint(ec);
+  // The own socket behind the same seam as a shared one. The node owns both the socket and
+  // this function, so the raw pointer cannot outlive it.
+  node->send_ = [n = node.get()](std::span<const std::uint8_t> bytes, const udp::endpoint& to) {
+    boost::system::error_code ignored;
+    // Non-blocking: a full send buffer drops the datagram, as the network might.
+    n->socket_->send_to(asio::buffer(bytes.data(), bytes.size()), to, 0, ignored);
+  };
   return node;
+}
+
+std::shared_ptr<dht_node> dht_node::create_on(asio::any_io_executor ex, dht_settings settings, udp::endpoint local,
+                                              send_function send) {
+  settings.bind = local;
+  std::shared_ptr<dht_node> node(new dht_node(std::move(ex), std::move(settings)));
+  node->send_ = std::move(send);
+  return node;
+}
+
+bool dht_node::pair_with(const std::shared_ptr<dht_node>& other) {
+  if (!other || other.get() == this || other->v6_ == v6_) return false;
+  other->store_ = store_;
+  other->partner_ = weak_from_this();
+  partner_ = other;
+  return true;
 }
 
 sha1_hash dht_node::random_id() {
@@ -166,7 +191,8 @@ std::error_code dht_node::load_state(std::string_view saved) {
   auto s = decode_state(saved);
   if (!s) return s.error();
   if (!settings_.node_id && !started_) {
-    id_ = s->id;
+    // A dual-stack file names each family's id; an older file's one id serves either family.
+    id_ = v6_ && s->id6 ? *s->id6 : s->id;
     table_ = routing_table(id_, v6_, settings_.table);
   }
   saved_nodes_.clear();
@@ -177,20 +203,16 @@ std::error_code dht_node::load_state(std::string_view saved) {
 }
 
 std::string dht_node::save_state() const {
-  return encode_state({id_, table_.all_nodes()});
+  return encode_state({id_, v6_ ? std::optional(id_) : std::nullopt, table_.all_nodes()});
 }
 
-udp::endpoint dht_node::local_endpoint() const {
-  boost::system::error_code ec;
-  auto ep = socket_.local_endpoint(ec);
-  return ec ? udp::endpoint{} : ep;
-}
+udp::endpoint dht_node::local_endpoint() const { return local_; }
 
 void dht_node::start() {
   if (started_ || stopped_) return;
   started_ = true;
   auto self = shared_from_this();
-  asio::co_spawn(ex_, [self]() { return self->receive_loop(); }, asio::detached);
+  if (socket_) asio::co_spawn(ex_, [self]() { return self->receive_loop(); }, asio::detached);
   asio::co_spawn(ex_, [self]() { return self->maintenance_loop(); }, asio::detached);
   if (!settings_.bootstrap_nodes.empty() || !saved_nodes_.empty()) {
     asio::co_spawn(ex_, [self]() -> asio::awaitable<void> { co_await self->bootstrap(); }, asio::detached);
@@ -201,7 +223,7 @@ void dht_node::stop() {
   if (stopped_) return;
   stopped_ = true;
   boost::system::error_code ec;
-  socket_.close(ec);
+  if (socket_) socket_->close(ec);
   maintenance_timer_.cancel();
   for (auto& [tid, p] : pending_) p->timer.cancel();
 }
@@ -213,18 +235,21 @@ asio::awaitable<void> dht_node::receive_loop() {
   std::vector<char> buffer(receive_buffer);
   udp::endpoint from;
   while (!stopped_) {
-    auto [ec, n] = co_await socket_.async_receive_from(asio::buffer(buffer), from, use_tuple);
+    auto [ec, n] = co_await socket_->async_receive_from(asio::buffer(buffer), from, use_tuple);
     if (stopped_ || ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) break;
     if (ec) continue;  // e.g. an ICMP error reported on the socket: the next datagram is fine
-    handle_datagram(std::string_view(buffer.data(), n), from);
+    on_datagram(std::span(reinterpret_cast<const std::uint8_t*>(buffer.data()), n), from);
   }
 }
 
+void dht_node::on_datagram(std::span<const std::uint8_t> bytes, const udp::endpoint& from) {
+  if (!started_ || stopped_) return;
+  handle_datagram(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), from);
+}
+
 void dht_node::send(const std::string& bytes, const udp::endpoint& to) {
-  if (stopped_) return;
-  boost::system::error_code ec;
-  // Non-blocking: a full send buffer drops the datagram, as the network might.
-  socket_.send_to(asio::buffer(bytes), to, 0, ec);
+  if (stopped_ || !send_) return;
+  send_(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()), to);
 }
 
 void dht_node::send_error(const udp::endpoint& to, const std::string& transaction, int code, std::string message) {
@@ -284,13 +309,17 @@ void dht_node::handle_query(const krpc::query& q, const udp::endpoint& from, clo
     case krpc::query_method::ping:
       break;
     case krpc::query_method::find_node:
-      r.nodes = table_.closest(q.target, bucket_size);
+    case krpc::query_method::get_peers: {
+      // BEP 32: `want` picks the families of nodes in the reply; without it, the family the
+      // query came over. `values` always hold that family alone (never a hybrid list).
+      const bool asked = q.want_n4 || q.want_n6;
+      r.nodes = closest_nodes(q.target, asked ? q.want_n4 : !v6_, asked ? q.want_n6 : v6_);
+      if (q.method == krpc::query_method::get_peers) {
+        r.token = tokens_.make(source, now);
+        r.values = store_->peers(q.target, v6_, settings_.max_values, now);
+      }
       break;
-    case krpc::query_method::get_peers:
-      r.token = tokens_.make(source, now);
-      r.values = store_.peers(q.target, v6_, settings_.max_values, now);
-      r.nodes = table_.closest(q.target, bucket_size);
-      break;
+    }
     case krpc::query_method::announce_peer: {
       if (!tokens_.verify(q.token, source, now)) {
         send_error(from, q.transaction, krpc::error_code::protocol, "bad token");
@@ -298,7 +327,7 @@ void dht_node::handle_query(const krpc::query& q, const udp::endpoint& from, clo
       }
       peer_endpoint peer = source;
       peer.port = q.implied_port || q.port == 0 ? from.port() : q.port;
-      if (store_.announce(q.target, peer, now)) ++stats_.announces_stored;
+      if (store_->announce(q.target, peer, now)) ++stats_.announces_stored;
       break;
     }
     case krpc::query_method::unknown:
@@ -307,6 +336,40 @@ void dht_node::handle_query(const krpc::query& q, const udp::endpoint& from, clo
   }
   send(krpc::encode(r, settings_.version), from);
   if (!q.read_only) table_.node_seen({q.id, source}, contact::query, now);
+}
+
+// ---- the pair (BEP 32 dual stack) ------------------------------------------------------------
+
+std::vector<krpc::node_entry> dht_node::closest_nodes(const sha1_hash& target, bool v4, bool v6) const {
+  std::vector<krpc::node_entry> out;
+  const auto other = partner();
+  for (bool family_v6 : {false, true}) {
+    if (!(family_v6 ? v6 : v4)) continue;
+    const routing_table* t = family_v6 == v6_ ? &table_ : other ? &other->table_ : nullptr;
+    if (!t) continue;  // a family we do not run: nothing to give
+    auto nodes = t->closest(target, bucket_size);
+    out.insert(out.end(), nodes.begin(), nodes.end());
+  }
+  return out;
+}
+
+void dht_node::hand_to_partner(const std::vector<krpc::node_entry>& nodes) const {
+  const auto other = partner();
+  if (!other) return;
+  for (const auto& n : nodes) {
+    // add_node bounds the pings in flight; nodes already in its table are not pinged again.
+    if (n.endpoint.v6 == other->v6_ && !other->table_.find(n.id)) other->add_node(to_udp(n.endpoint));
+  }
+}
+
+void dht_node::set_want(krpc::query& q, bool bootstrapping) const {
+  const auto other = partner();
+  if (!other) return;  // single-stack: the default (our family) is all we use
+  // Steady state asks for our own family only (BEP 32); while the partner's table is thin,
+  // every reply also brings it nodes of its family, which speeds up its bootstrap.
+  if (!bootstrapping && other->table_.size() >= bucket_size) return;
+  q.want_n4 = true;
+  q.want_n6 = true;
 }
 
 // ---- client side -----------------------------------------------------------------------------
@@ -381,11 +444,13 @@ asio::awaitable<void> dht_node::lookup_query(std::shared_ptr<lookup_run> run, kr
   krpc::query q;
   q.method = run->get_peers ? krpc::query_method::get_peers : krpc::query_method::find_node;
   q.target = run->target;
+  set_want(q, false);
   auto r = co_await request_node(node, q);
   if (r.response) {
     for (const auto& n : r.response->nodes) {
       if (same_family(n.endpoint)) run->state.add(n);
     }
+    if (q.want_n4 || q.want_n6) hand_to_partner(r.response->nodes);
     if (run->get_peers) {
       for (const auto& v : r.response->values) {
         if (v.port != 0 && run->values.size() < 1000) run->values.insert(v);
@@ -465,12 +530,14 @@ asio::awaitable<void> dht_node::bootstrap_query(udp::endpoint ep, std::shared_pt
   krpc::query q;
   q.method = krpc::query_method::find_node;
   q.target = id_;
+  set_want(q, true);
   auto r = co_await request(ep, q);
   if (r.response && !stopped_) {
     table_.node_seen({r.response->id, to_peer(ep)}, contact::response, clock::now());
     for (const auto& n : r.response->nodes) {
       if (same_family(n.endpoint) && found->size() < 64) found->push_back(n);
     }
+    hand_to_partner(r.response->nodes);
   }
   j->finished();
 }
@@ -519,7 +586,7 @@ asio::awaitable<void> dht_node::maintenance_loop() {
     co_await maintenance_timer_.async_wait(use_tuple);
     if (stopped_) break;
     const auto now = clock::now();
-    store_.expire(now);
+    store_->expire(now);
     if (table_.size() == 0) {
       if (!settings_.bootstrap_nodes.empty() || !saved_nodes_.empty()) {
         asio::co_spawn(ex_, [self]() -> asio::awaitable<void> { co_await self->bootstrap(); }, asio::detached);

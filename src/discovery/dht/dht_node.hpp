@@ -11,8 +11,16 @@
 // stored peers.
 //
 // Address family: one node serves one family, the one of its bind address (IPv4 with `nodes`,
-// or IPv6 with `nodes6` per BEP 32); a session wanting both creates two nodes. Turning the DHT
-// off means not creating a node.
+// or IPv6 with `nodes6` per BEP 32), with its own routing table and BEP 42 id. A dual-stack
+// session creates two nodes and pairs them (pair_with): they share one peer store, each answers
+// a BEP 32 `want` for the other family's nodes from its partner's table, a bootstrap find_node
+// asks for both families, and nodes of the partner's family that come back are handed to it
+// (pinged before they join its table). Turning the DHT off means not creating a node.
+//
+// I/O: the node reads and writes datagrams through a seam: on_datagram() takes what arrived and
+// a send_function sends. create() opens a UDP socket of the node's own and feeds its receive
+// loop into that seam; create_on() runs the node on a socket owned elsewhere (the session's UDP
+// socket shared with uTP), whose owner calls on_datagram() for every datagram that is the DHT's.
 //
 // Threading: every member function must be called on the executor given to create() (the
 // session's network thread); the node runs there and never blocks. Lifetime: create() returns a
@@ -29,6 +37,9 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+
+#include <functional>
+#include <span>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -88,10 +99,21 @@ struct dht_stats {
   std::uint64_t announces_stored = 0;  ///< announce_peer queries accepted
 };
 
+/// Sends one datagram (a whole KRPC message) to an endpoint of the node's family, now and
+/// without blocking: a datagram that cannot be sent at once is dropped, as the network might.
+/// Called on the node's executor.
+using send_function = std::function<void(std::span<const std::uint8_t>, const boost::asio::ip::udp::endpoint&)>;
+
 class dht_node : public std::enable_shared_from_this<dht_node> {
  public:
-  /// Opens and binds the UDP socket. Errors: the bind/open error (address in use, ...).
+  /// Opens and binds a UDP socket of its own (settings.bind; IPv6 sockets are v6-only) and
+  /// receives on it once started. Errors: the bind/open error (address in use, ...).
   static result<std::shared_ptr<dht_node>> create(boost::asio::any_io_executor ex, dht_settings settings);
+  /// A node on a UDP socket owned elsewhere: `local` is that socket's bound endpoint (its family
+  /// is the node's; settings.bind is ignored), `send` sends through it. The owner passes the
+  /// node every datagram meant for the DHT with on_datagram(); the node never closes the socket.
+  static std::shared_ptr<dht_node> create_on(boost::asio::any_io_executor ex, dht_settings settings,
+                                             boost::asio::ip::udp::endpoint local, send_function send);
   ~dht_node();
   dht_node(const dht_node&) = delete;
   dht_node& operator=(const dht_node&) = delete;
@@ -110,13 +132,26 @@ class dht_node : public std::enable_shared_from_this<dht_node> {
   /// what they have. Idempotent.
   void stop();
 
+  /// One datagram received from `from` (any size; KRPC parsing bounds it). Ignored before
+  /// start() and after stop(). Called on the executor, by the node's own receive loop or by the
+  /// owner of the socket given to create_on().
+  void on_datagram(std::span<const std::uint8_t> bytes, const boost::asio::ip::udp::endpoint& from);
+
+  /// Pairs two nodes of different families into one dual-stack DHT (BEP 32): `other` drops its
+  /// peer store for ours, and each answers `want` from the other's table. Call before start();
+  /// a node of the same family is refused (returns false). The pair holds weak references.
+  bool pair_with(const std::shared_ptr<dht_node>& other);
+
+  /// The node's UDP endpoint (its socket's bound one, or create_on's `local`).
   boost::asio::ip::udp::endpoint local_endpoint() const;
+  bool is_v6() const { return v6_; }
   const sha1_hash& id() const { return id_; }
   const routing_table& table() const { return table_; }
   const dht_stats& stats() const { return stats_; }
   /// The peers other nodes announced to us (announce_peer), e.g. to add them to our own
   /// lookups' results: in a small DHT the node a peer announced to may be ourselves.
-  const peer_store& store() const { return store_; }
+  /// Shared by the two nodes of a pair; holds peers of both families.
+  const peer_store& store() const { return *store_; }
 
   /// Pings `ep` and adds it to the routing table if it answers (for BEP 5 `port` messages and
   /// the `nodes` of a .torrent). Endpoints of the other address family are ignored, and so are
@@ -148,6 +183,16 @@ class dht_node : public std::enable_shared_from_this<dht_node> {
 
   dht_node(boost::asio::any_io_executor ex, dht_settings settings);
 
+  /// Nodes closest to `target` from our table and, for the other family, our partner's.
+  std::vector<krpc::node_entry> closest_nodes(const sha1_hash& target, bool v4, bool v6) const;
+  /// The partner, if paired and alive.
+  std::shared_ptr<dht_node> partner() const { return partner_.lock(); }
+  /// Nodes of the other family from a reply: the partner pings them (add_node).
+  void hand_to_partner(const std::vector<krpc::node_entry>& nodes) const;
+  /// Sets `want` on a find_node/get_peers query: both families while the partner's table is
+  /// thin (BEP 32 bootstrapping), nothing otherwise (our own family by default).
+  void set_want(krpc::query& q, bool bootstrapping) const;
+
   boost::asio::awaitable<void> receive_loop();
   boost::asio::awaitable<void> maintenance_loop();
   void handle_datagram(std::string_view data, const boost::asio::ip::udp::endpoint& from);
@@ -176,7 +221,9 @@ class dht_node : public std::enable_shared_from_this<dht_node> {
 
   boost::asio::any_io_executor ex_;
   dht_settings settings_;
-  boost::asio::ip::udp::socket socket_;
+  std::optional<boost::asio::ip::udp::socket> socket_;  ///< create()'s own socket; empty for create_on()
+  boost::asio::ip::udp::endpoint local_;                 ///< create_on()'s endpoint
+  send_function send_;
   boost::asio::steady_timer maintenance_timer_;
   bool v6_ = false;
   bool started_ = false;
@@ -184,7 +231,8 @@ class dht_node : public std::enable_shared_from_this<dht_node> {
   sha1_hash id_;
   routing_table table_;
   token_issuer tokens_;
-  peer_store store_;
+  std::shared_ptr<peer_store> store_;
+  std::weak_ptr<dht_node> partner_;
   rate_limiter limiter_;
   std::vector<krpc::node_entry> saved_nodes_;  ///< from load_state, contacted at bootstrap
   std::map<std::string, std::shared_ptr<pending>> pending_;  ///< by transaction id

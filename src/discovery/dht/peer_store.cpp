@@ -30,12 +30,24 @@ bool peer_store::announce(const sha1_hash& info_hash, const peer_endpoint& peer,
 
 std::vector<peer_endpoint> peer_store::peers(const sha1_hash& info_hash, bool v6, std::size_t max,
                                              clock::time_point now) const {
+  return select(info_hash, v6 ? 6 : 4, max, now);
+}
+
+std::vector<peer_endpoint> peer_store::peers_any_family(const sha1_hash& info_hash, std::size_t max,
+                                                        clock::time_point now) const {
+  return select(info_hash, 0, max, now);
+}
+
+/// `family`: 4 or 6 for that family only, 0 for both.
+std::vector<peer_endpoint> peer_store::select(const sha1_hash& info_hash, int family, std::size_t max,
+                                              clock::time_point now) const {
   std::vector<peer_endpoint> out;
   auto it = hashes_.find(info_hash);
   if (it == hashes_.end()) return out;
   std::vector<const entry*> live;
   for (const auto& e : it->second) {
-    if (e.peer.v6 == v6 && now - e.announced < limits_.lifetime) live.push_back(&e);
+    const bool family_ok = family == 0 || e.peer.v6 == (family == 6);
+    if (family_ok && now - e.announced < limits_.lifetime) live.push_back(&e);
   }
   std::stable_sort(live.begin(), live.end(), [](auto* a, auto* b) { return a->announced > b->announced; });
   for (std::size_t i = 0; i < live.size() && i < max; ++i) out.push_back(live[i]->peer);

@@ -1,5 +1,7 @@
 // Peers announced to us with announce_peer (BEP 5), per info-hash, handed out in get_peers
-// `values`. Pure and bounded: entries expire, and the number of peers per info-hash and of
+// `values`. Holds both address families (6- and 18-byte compact peers, BEP 32): a dual-stack
+// session's two nodes share one store, each handing out the family its queries came over, and
+// the session's own lookups take both. Pure and bounded: entries expire, and the number of peers per info-hash and of
 // info-hashes is capped so a flood of announces cannot grow memory without limit.
 #pragma once
 
@@ -30,6 +32,9 @@ class peer_store {
   /// Up to `max` unexpired peers of `info_hash` of the family `v6`, most recent first.
   std::vector<peer_endpoint> peers(const sha1_hash& info_hash, bool v6, std::size_t max,
                                    clock::time_point now) const;
+  /// Up to `max` unexpired peers of `info_hash` of either family, most recent first.
+  std::vector<peer_endpoint> peers_any_family(const sha1_hash& info_hash, std::size_t max,
+                                              clock::time_point now) const;
 
   /// Forgets every announce older than the lifetime, and info-hashes left with none.
   void expire(clock::time_point now);
@@ -43,6 +48,8 @@ class peer_store {
     peer_endpoint peer;
     clock::time_point announced;
   };
+  std::vector<peer_endpoint> select(const sha1_hash& info_hash, int family, std::size_t max,
+                                    clock::time_point now) const;
   peer_store_limits limits_;
   std::map<sha1_hash, std::vector<entry>> hashes_;
 };

@@ -256,6 +256,7 @@ std::string encode_state(const saved_state& s) {
   }
   bdict d;
   d["id"] = bvalue(s.id.to_bytes());
+  if (s.id6) d["id6"] = bvalue(s.id6->to_bytes());
   d["nodes"] = bvalue(std::move(nodes));
   if (!nodes6.empty()) d["nodes6"] = bvalue(std::move(nodes6));
   return bencode(bvalue(std::move(d)));
@@ -269,11 +270,16 @@ result<saved_state> decode_state(std::string_view bytes) {
   auto parsed_id = id ? sha1_hash::from_bytes(*id) : std::nullopt;
   if (!parsed_id) return unexpected{make_error_code(krpc::krpc_errc::bad_node_id)};
   out.id = *parsed_id;
+  if (const auto* id6 = root->find_string("id6")) {
+    out.id6 = sha1_hash::from_bytes(*id6);
+    if (!out.id6) return unexpected{make_error_code(krpc::krpc_errc::bad_node_id)};
+  }
   for (auto [key, size] : {std::pair{"nodes", krpc::compact_node_v4_size}, std::pair{"nodes6", krpc::compact_node_v6_size}}) {
     const auto* s = root->find_string(key);
     if (!s) continue;
     if (s->size() % size != 0) return unexpected{make_error_code(krpc::krpc_errc::bad_nodes)};
-    for (std::size_t i = 0; i < s->size() && out.nodes.size() < max_saved_nodes; i += size) {
+    // The bound applies per family: a full IPv4 table does not crowd out the IPv6 one.
+    for (std::size_t i = 0, kept = 0; i < s->size() && kept < max_saved_nodes; i += size, ++kept) {
       std::string_view e = std::string_view(*s).substr(i, size);
       out.nodes.push_back({*sha1_hash::from_bytes(e.substr(0, 20)), *parse_compact_endpoint(e.substr(20))});
     }

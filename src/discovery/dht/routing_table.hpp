@@ -148,19 +148,23 @@ class routing_table {
 
 /// What save_state stores and load_state gives back: our id and the nodes to try again.
 struct saved_state {
-  sha1_hash id;
+  sha1_hash id;                         ///< the IPv4 node's id (or the only node's)
+  /// The IPv6 node's id when a dual-stack session saved both (BEP 32, each family's node has
+  /// its own BEP 42 id); absent in files of a single node, whose `id` serves either family.
+  std::optional<sha1_hash> id6;
   std::vector<krpc::node_entry> nodes;  ///< IPv4 and IPv6
 };
 
-/// Most nodes decode_state keeps from a state file (a full table holds at most
+/// Most nodes of each family decode_state keeps from a state file (a full table holds at most
 /// bucket_size * id_bits); the rest are ignored, so a huge file cannot take memory.
 inline constexpr std::size_t max_saved_nodes = bucket_size * id_bits;
 
-/// Encodes a saved state as a bencoded dictionary {"id": 20 bytes, "nodes": compact IPv4 nodes
-/// (26 bytes each), "nodes6": compact IPv6 nodes (38 bytes each)}, the KRPC compact forms.
+/// Encodes a saved state as a bencoded dictionary {"id": 20 bytes, "id6": 20 bytes (when set),
+/// "nodes": compact IPv4 nodes (26 bytes each), "nodes6": compact IPv6 nodes (38 bytes each)},
+/// the KRPC compact forms.
 std::string encode_state(const saved_state& s);
-/// Decodes encode_state's output, keeping at most max_saved_nodes nodes. Errors: krpc_errc::bad_bencode (not a dictionary of that
-/// shape), bad_node_id (id missing or not 20 bytes), bad_nodes (a list of the wrong length).
+/// Decodes encode_state's output, keeping at most max_saved_nodes nodes per family. Errors: krpc_errc::bad_bencode (not a dictionary of that
+/// shape), bad_node_id (id missing or not 20 bytes, or id6 present and not 20 bytes), bad_nodes (a list of the wrong length).
 result<saved_state> decode_state(std::string_view bytes);
 
 }  // namespace tessera::detail::dht

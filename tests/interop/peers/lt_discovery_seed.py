@@ -25,7 +25,8 @@ def main():
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     settings = {
-        'listen_interfaces': f'{a.ip}:{a.port}', 'outgoing_interfaces': a.ip,
+        # An IPv6 --ip ('::1') is written [::1]:port.
+        'listen_interfaces': (f'[{a.ip}]' if ':' in a.ip else a.ip) + f':{a.port}', 'outgoing_interfaces': a.ip,
         'enable_incoming_utp': False, 'enable_outgoing_utp': False,
         'enable_dht': a.mode == 'dht', 'enable_lsd': a.mode == 'lsd',
         'enable_upnp': False, 'enable_natpmp': False,
@@ -46,7 +47,7 @@ def main():
     s = lt.session(settings)
     if a.mode == 'dht':
         host, port = a.bootstrap.rsplit(':', 1)
-        s.add_dht_node((host, int(port)))
+        s.add_dht_node((host.strip('[]'), int(port)))
     atp = lt.add_torrent_params()
     atp.ti = lt.torrent_info(a.torrent)
     atp.save_path = a.save_path

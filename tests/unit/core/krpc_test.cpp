@@ -81,6 +81,59 @@ TEST(Krpc, UnknownMethodParsesForA204Reply) {
   EXPECT_TRUE(parse("d1:ade1:q3:foo1:t2:xy1:y1:qe"));  // id optional for unknown methods
 }
 
+TEST(Krpc, WantParsesN4AndN6AndIgnoresOtherFlags) {
+  // BEP 32: a list of strings; unknown strings are silently ignored.
+  auto m = parse("d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz1234564:wantl2:n62:xx2:n4ee"
+                 "1:q9:find_node1:t2:aa1:y1:qe");
+  ASSERT_TRUE(m) << m.error().message();
+  EXPECT_TRUE(std::get<query>(*m).want_n4);
+  EXPECT_TRUE(std::get<query>(*m).want_n6);
+  auto only6 = parse("d1:ad2:id20:abcdefghij01234567899:info_hash20:mnopqrstuvwxyz1234564:wantl2:n6ee"
+                     "1:q9:get_peers1:t2:aa1:y1:qe");
+  ASSERT_TRUE(only6) << only6.error().message();
+  EXPECT_FALSE(std::get<query>(*only6).want_n4);
+  EXPECT_TRUE(std::get<query>(*only6).want_n6);
+  // Not a list (or a list of non-strings): as if absent, the query itself stays valid.
+  auto odd = parse("d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz1234564:want2:n6e"
+                   "1:q9:find_node1:t2:aa1:y1:qe");
+  ASSERT_TRUE(odd) << odd.error().message();
+  EXPECT_FALSE(std::get<query>(*odd).want_n4 || std::get<query>(*odd).want_n6);
+  auto ping = parse("d1:ad2:id20:abcdefghij01234567894:wantl2:n6ee1:q4:ping1:t2:aa1:y1:qe");
+  ASSERT_TRUE(ping) << ping.error().message();
+  EXPECT_FALSE(std::get<query>(*ping).want_n6) << "want belongs to find_node and get_peers only";
+  auto ints = parse("d1:ad2:id20:abcdefghij01234567896:target20:mnopqrstuvwxyz1234564:wantli4eee"
+                    "1:q9:find_node1:t2:aa1:y1:qe");
+  ASSERT_TRUE(ints) << ints.error().message();
+  EXPECT_FALSE(std::get<query>(*ints).want_n4 || std::get<query>(*ints).want_n6);
+}
+
+TEST(Krpc, WantIsEncodedOnlyForFindNodeAndGetPeers) {
+  query q;
+  q.transaction = "tt";
+  q.id = id_of('a');
+  q.target = id_of('b');
+  q.want_n4 = true;
+  q.want_n6 = true;
+  for (auto method : {query_method::find_node, query_method::get_peers}) {
+    q.method = method;
+    const auto bytes = encode(q);
+    EXPECT_NE(bytes.find("4:wantl2:n42:n6e"), std::string::npos) << bytes;
+    auto back = parse(bytes);
+    ASSERT_TRUE(back);
+    const auto& got = std::get<query>(*back);
+    EXPECT_EQ(got.method, method);
+    EXPECT_TRUE(got.want_n4 && got.want_n6);
+  }
+  q.want_n4 = false;
+  q.method = query_method::get_peers;
+  EXPECT_NE(encode(q).find("4:wantl2:n6e"), std::string::npos);
+  q.want_n6 = false;
+  EXPECT_EQ(encode(q).find("want"), std::string::npos) << "no flag, no key";
+  q.want_n6 = true;
+  q.method = query_method::ping;
+  EXPECT_EQ(encode(q).find("want"), std::string::npos) << "ping takes no want";
+}
+
 TEST(Krpc, ResponsesRoundTripWithNodesNodes6ValuesAndToken) {
   response r;
   r.transaction = "aa";

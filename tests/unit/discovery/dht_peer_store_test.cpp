@@ -76,5 +76,28 @@ TEST(DhtPeerStore, HashLimitDropsNewInfoHashes) {
   EXPECT_TRUE(s.announce(hash(3), peer(1), t0 + 31min));
 }
 
+TEST(DhtPeerStore, HoldsBothFamiliesAndHandsOutTheOneAskedFor) {
+  peer_store s;
+  peer_endpoint six;
+  six.v6 = true;
+  six.addr[15] = 1;
+  six.port = 6666;
+  EXPECT_TRUE(s.announce(hash(1), peer(1, 4444), t0));
+  EXPECT_TRUE(s.announce(hash(1), six, t0 + 1s));
+  EXPECT_EQ(s.peer_count(hash(1)), 2u);
+  auto four = s.peers(hash(1), false, 10, t0 + 2s);
+  ASSERT_EQ(four.size(), 1u);
+  EXPECT_EQ(four[0], peer(1, 4444));
+  auto only6 = s.peers(hash(1), true, 10, t0 + 2s);
+  ASSERT_EQ(only6.size(), 1u);
+  EXPECT_EQ(only6[0], six);
+  auto both = s.peers_any_family(hash(1), 10, t0 + 2s);
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0], six) << "newest first";
+  EXPECT_EQ(both[1], peer(1, 4444));
+  EXPECT_EQ(s.peers_any_family(hash(1), 1, t0 + 2s).size(), 1u) << "max applies to both together";
+  EXPECT_TRUE(s.peers_any_family(hash(1), 10, t0 + 31min).empty()) << "both expire";
+}
+
 }  // namespace
 }  // namespace tessera::detail::dht

@@ -288,6 +288,36 @@ TEST(DhtRoutingTable, StateRoundTripsThroughBencode) {
   EXPECT_EQ(back->nodes, s.nodes);
 }
 
+TEST(DhtRoutingTable, DualStackStateKeepsBothIdsAndOldFilesHaveNoId6) {
+  saved_state s;
+  s.id = id_with({0x12});
+  s.id6 = id_with({0x34});
+  auto back = decode_state(encode_state(s));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->id, s.id);
+  EXPECT_EQ(back->id6, s.id6);
+  // A file from before BEP 32 dual stack: one id, nodes of one family.
+  auto old = decode_state("d2:id20:aaaaaaaaaaaaaaaaaaaa5:nodes0:e");
+  ASSERT_TRUE(old);
+  EXPECT_FALSE(old->id6);
+  EXPECT_EQ(old->id.to_bytes(), std::string(20, 'a'));
+  EXPECT_EQ(decode_state("d2:id20:aaaaaaaaaaaaaaaaaaaa3:id63:abce").error(),
+            make_error_code(krpc::krpc_errc::bad_node_id));
+}
+
+TEST(DhtRoutingTable, DecodeStateBoundsEachFamilyOnItsOwn) {
+  // More IPv4 nodes than a table holds do not crowd out the IPv6 ones.
+  std::string nodes, nodes6;
+  for (std::size_t i = 0; i < max_saved_nodes + 10; ++i) nodes += std::string(20, 'n') + std::string(6, '\x01');
+  for (int i = 0; i < 3; ++i) nodes6 += std::string(20, 's') + std::string(18, '\x02');
+  std::string file = "d2:id20:aaaaaaaaaaaaaaaaaaaa5:nodes" + std::to_string(nodes.size()) + ":" + nodes + "6:nodes6" +
+                     std::to_string(nodes6.size()) + ":" + nodes6 + "e";
+  auto back = decode_state(file);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->nodes.size(), max_saved_nodes + 3);
+  EXPECT_EQ(std::count_if(back->nodes.begin(), back->nodes.end(), [](const auto& n) { return n.endpoint.v6; }), 3);
+}
+
 TEST(DhtRoutingTable, DecodeStateRejectsGarbage) {
   EXPECT_FALSE(decode_state("not bencode"));
   EXPECT_FALSE(decode_state("li1ee"));
