@@ -46,6 +46,16 @@ void session_impl::apply_settings(const session_settings& s) {
         live.listen_port = s.listen_port;
         live.listen_interface = s.listen_interface;
         spdlog::info("listening on port {} (was {})", listen_port_.load(), old_port);
+        // uTP and the DHT follow to the new port (the DHT keeps its state through the restart).
+        open_peer_udp();
+        if (dht_ && live.enable_dht == s.enable_dht) {
+          dht_->stop();
+          dht_.reset();
+          start_dht();
+          if (dht_) {
+            for (const auto& [ih, t] : torrents_) dht_->add_torrent(t);
+          }
+        }
       } else {
         spdlog::warn("apply_settings: cannot listen on {}:{}; still on port {}", s.listen_interface, s.listen_port,
                      old_port);

@@ -56,8 +56,24 @@ std::shared_ptr<listener> session_impl::open_listener(const std::string& interfa
   return l;
 }
 
+void session_impl::open_peer_udp() {
+  peer_udp_.close();
+  utp_manager_settings us;
+  us.max_connections = static_cast<std::size_t>(std::max(1, live_settings_.max_connections));
+  peer_udp_ = udp_sockets::open(io_.get_executor(), live_settings_.listen_interface, listen_port_, us);
+  // Every datagram that is not uTP is the DHT's (dht_ is null while the DHT is off).
+  peer_udp_.set_other_handler([this](std::span<const std::uint8_t> bytes, const boost::asio::ip::udp::endpoint& from) {
+    if (dht_) dht_->on_datagram(bytes, from);
+  });
+}
+
 void session_impl::start_dht() {
-  auto d = dht_driver::create(io_.get_executor(), dht_driver_settings_from(live_settings_, listen_port_));
+  // On the session's UDP sockets (shared with uTP); on sockets of its own only when none could
+  // be opened.
+  auto d = peer_udp_.empty()
+               ? dht_driver::create(io_.get_executor(), dht_driver_settings_from(live_settings_, listen_port_))
+               : dht_driver::create_on(io_.get_executor(), dht_driver_settings_from(live_settings_, listen_port_),
+                                       peer_udp_.dht_bindings());
   if (!d) {
     spdlog::warn("dht: disabled, UDP socket failed: {}", d.error().message());
     return;
@@ -84,6 +100,7 @@ void session_impl::start() {
   // `session` returns.
   listener_ = open_listener(settings_.listen_interface, settings_.listen_port);
   if (listener_) listener_->start();
+  open_peer_udp();
   // Before the network thread runs, like the listener (the node only starts its coroutines).
   if (settings_.enable_dht) start_dht();
   start_lsd();
@@ -348,6 +365,7 @@ void session_impl::stop() {
     if (listener_) listener_->close();
     if (dht_) dht_->stop();  // the network thread is gone: safe from here
     if (lsd_) lsd_->stop();
+    peer_udp_.close();
     return;
   }
   auto done = std::make_shared<std::promise<void>>();
@@ -358,6 +376,8 @@ void session_impl::stop() {
     if (listener_) listener_->close();
     if (dht_) dht_->stop();  // saves the node state; lookups end and add no more peers
     if (lsd_) lsd_->stop();  // no more announces, no more peers
+    // uTP connections end with their socket (peers see a RESET), as TCP ones do with the torrents.
+    peer_udp_.close();
     // Every torrent's stop, and the removals still in flight (as one).
     auto remaining = std::make_shared<std::size_t>(torrents_.size() + (removing_.empty() ? 0 : 1));
     if (*remaining == 0) {

@@ -24,6 +24,7 @@
 
 #include "core/wire.hpp"
 #include "session/endpoint_text.hpp"
+#include "session/udp_sockets.hpp"
 #include "core/info_hash_map.hpp"
 #include "swarm/bandwidth.hpp"
 #include "torrent/global_choker.hpp"
@@ -155,6 +156,9 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   /// null members when off or failed.
   void start_dht();
   void start_lsd();
+  /// (Re)opens peer_udp_ on the listen interface and listen_port_ (network thread, or before it
+  /// runs); the DHT, when on, is started again on the new sockets.
+  void open_peer_udp();
   boost::asio::io_context io_{1};
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::thread thread_;
@@ -171,6 +175,9 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   peer_id pid_;
   std::shared_ptr<listener> listener_;
   std::atomic<std::uint16_t> listen_port_{0};
+  /// The UDP socket per address family at the listen port, carrying uTP and the DHT (network
+  /// thread after start()).
+  udp_sockets peer_udp_;
   std::shared_ptr<dht_driver> dht_;  ///< null when the DHT is off (network thread after start())
   std::shared_ptr<lsd_driver> lsd_;  ///< null when LSD is off (network thread after start())
   /// Rate limiting: per-direction managers and the session-wide channels (network thread).
