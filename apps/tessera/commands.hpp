@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tessera/encryption.hpp"
+
 namespace tessera::cli {
 
 /// Exit codes shared by the subcommands.
@@ -38,6 +40,8 @@ struct download_options {
   std::vector<std::string> dht_bootstrap;  ///< --dht-bootstrap HOST:PORT, repeatable
   std::string dht_state;                   ///< --dht-state FILE: routing table kept across runs
   bool no_lsd = false;                     ///< --no-lsd: no local service discovery (BEP 14)
+  /// --encryption disabled|enabled|forced: MSE/PE of peer connections (session_settings::encryption).
+  encryption_mode encryption = encryption_mode::enabled;
   /// --download-limit / --upload-limit: session-wide rate limits in KiB/s (1024 bytes/s);
   /// 0 = unlimited.
   std::int64_t download_limit_kib = 0;
@@ -114,6 +118,7 @@ struct daemon_command_options {
   std::string config_dir;                  ///< --config-dir; default default_config_dir()
   std::optional<std::string> download_dir; ///< --download-dir (absolute or made absolute)
   std::optional<std::uint16_t> port;       ///< --port: peer listen port
+  std::optional<encryption_mode> encryption; ///< --encryption: MSE/PE policy (settings.json `encryption`)
   std::optional<std::string> rpc_bind;     ///< --rpc-bind: RPC address (default 127.0.0.1)
   std::optional<std::uint16_t> rpc_port;   ///< --rpc-port (default 9091; 0 = any free port)
   std::string web_home;                    ///< --web-home, else $TRANSMISSION_WEB_HOME

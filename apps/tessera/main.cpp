@@ -1,4 +1,7 @@
 // The `tessera` command line: subcommands over the public libtessera API.
+#include <map>
+#include <string>
+
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -8,6 +11,14 @@
 
 int main(int argc, char** argv) {
   using namespace tessera::cli;
+  // --encryption: libtorrent's names for the MSE/PE policies.
+  const std::map<std::string, tessera::encryption_mode> encryption_names{
+      {"disabled", tessera::encryption_mode::disabled},
+      {"enabled", tessera::encryption_mode::enabled},
+      {"forced", tessera::encryption_mode::forced}};
+  const char* encryption_help =
+      "MSE/PE: enabled (default: prefer encrypted, fall back to plaintext), forced (encrypted only, "
+      "plaintext peers refused), disabled (dial in plaintext, still answer encrypted peers)";
   CLI::App app{"tessera: a BitTorrent client"};
   app.require_subcommand(1);
   std::string log_level = "warn";
@@ -33,6 +44,8 @@ int main(int argc, char** argv) {
   download->add_option("--dht-bootstrap", dl.dht_bootstrap, "Join the DHT through this node (HOST:PORT); repeatable");
   download->add_option("--dht-state", dl.dht_state, "Keep the DHT routing table in this file across runs");
   download->add_flag("--no-lsd", dl.no_lsd, "Do not use local service discovery (LAN multicast)");
+  download->add_option("--encryption", dl.encryption, encryption_help)
+      ->transform(CLI::CheckedTransformer(encryption_names, CLI::ignore_case));
   download->add_option("--select", dl.select, "Download only these files (indexes from `tessera show`), e.g. 1,3")
       ->delimiter(',');
   download->add_flag("--sequential", dl.sequential, "Download pieces in order (for streaming)");
@@ -62,6 +75,8 @@ int main(int argc, char** argv) {
   seed->add_option("--dht-bootstrap", sd.dht_bootstrap, "Join the DHT through this node (HOST:PORT); repeatable");
   seed->add_option("--dht-state", sd.dht_state, "Keep the DHT routing table in this file across runs");
   seed->add_flag("--no-lsd", sd.no_lsd, "Do not use local service discovery (LAN multicast)");
+  seed->add_option("--encryption", sd.encryption, encryption_help)
+      ->transform(CLI::CheckedTransformer(encryption_names, CLI::ignore_case));
   sd.state_dir = default_state_dir();
   seed->add_option("--state-dir", sd.state_dir, "Where resume data is kept (a re-run skips hashing)")
       ->capture_default_str();
@@ -123,6 +138,8 @@ int main(int argc, char** argv) {
   daemon->add_option("--config-dir", dm.config_dir, "settings.json, stats.json and torrents/")->capture_default_str();
   daemon->add_option("--download-dir", dm.download_dir, "Where new torrents are saved (default ~/Downloads)");
   daemon->add_option("--port", dm.port, "Peer listen port (default 51413)");
+  daemon->add_option("--encryption", dm.encryption, std::string(encryption_help) + "; saved in settings.json")
+      ->transform(CLI::CheckedTransformer(encryption_names, CLI::ignore_case));
   daemon->add_option("--rpc-bind", dm.rpc_bind, "RPC address (default 127.0.0.1; another needs authentication)");
   daemon->add_option("--rpc-port", dm.rpc_port, "RPC port (default 9091; 0: any free port)");
   daemon->add_option("--web-home", dm.web_home, "Serve this web client at /transmission/web/ (or $TRANSMISSION_WEB_HOME)");

@@ -19,6 +19,7 @@
 #include <variant>
 #include <vector>
 
+#include "tessera/encryption.hpp"
 #include "tessera/events.hpp"
 #include "tessera/file_priority.hpp"
 #include "tessera/result.hpp"
@@ -158,6 +159,17 @@ struct session_settings {
   /// ("lower effort"), set on outgoing sockets before connecting and on accepted ones. 0: leave
   /// the OS default. Values outside 0..255 are not applied (logged).
   int peer_tos = 0;
+  /// MSE/PE (message stream encryption) of peer connections, both directions: `enabled`
+  /// (libtorrent's default, Transmission's "preferred") starts every outgoing connection with
+  /// MSE offering RC4 or plaintext, retries a peer that drops the attempt once in plaintext
+  /// (and remembers per address what worked), and accepts incoming plaintext and MSE peers;
+  /// `forced` ("required") offers RC4 only and refuses plaintext peers both ways; `disabled`
+  /// ("tolerated") dials in plaintext and still answers MSE peers. Changed at run time by
+  /// apply_settings (connections opened or accepted afterwards follow it).
+  encryption_mode encryption = encryption_mode::enabled;
+  /// MSE handshakes accepted per second from incoming peers (each costs a Diffie-Hellman
+  /// computation); more are closed at once, so a flood cannot burn the CPU. 0: no limit.
+  int max_incoming_mse_per_second = 200;
 
   // --- Connections per host (docs/hardening.md) ---
   // A "host" is one IP address (an IPv4-mapped IPv6 address counts as its IPv4 address); a
@@ -377,7 +389,8 @@ class session {
   /// - listen_port, listen_interface: a new listener is opened (the same fallbacks as at start);
   ///   on success the old one is closed and later announces carry the new port; on failure the
   ///   old one stays (logged);
-  /// - max_open_files: the open-file pool grows or shrinks (closing the least recently used).
+  /// - max_open_files: the open-file pool grows or shrinks (closing the least recently used);
+  /// - encryption: connections dialled or accepted from now on (open ones keep theirs).
   /// Every other field is ignored (construction-time only). Any thread (waits for the network
   /// thread); no-op once the session is stopped.
   void apply_settings(const session_settings& s);

@@ -135,6 +135,7 @@ struct peer_status {
   std::string endpoint;          ///< "ip:port" of the connection ("[v6]:port")
   std::string client;            ///< from the peer id, e.g. "libtorrent 2080"
   bool incoming = false;         ///< it connected to us
+  bool encrypted = false;        ///< the connection is RC4-encrypted (MSE/PE)
   peer_origin origin = peer_origin::user;  ///< where we learned of it (incoming when it connected)
   bool is_seed = false;          ///< it has every piece
   bool am_choking = true;        ///< we choke it

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string_view>
 
+#include "tessera/encryption.hpp"
+
 namespace tessera::detail {
 
 /// The crypto methods of MSE's crypto_provide / crypto_select bit field (32-bit big-endian on
@@ -20,21 +22,8 @@ enum class mse_method : std::uint8_t {
   rc4,        ///< MSE with crypto_select = RC4
 };
 
-/// How much a direction insists on encryption. The names follow libtorrent's (pe_disabled,
-/// pe_enabled, pe_forced); the meaning follows Transmission's setting they map to, so that a
-/// Transmission RPC client sees the behaviour it asked for.
-enum class encryption_mode : std::uint8_t {
-  /// Transmission "tolerated": outgoing connections send a plaintext BitTorrent handshake;
-  /// incoming ones may be plaintext or MSE, and an MSE peer offering plaintext gets plaintext.
-  disabled,
-  /// Transmission "preferred": outgoing connections start MSE offering RC4 and plaintext (a
-  /// failed attempt may be retried in plaintext); incoming ones may be plaintext or MSE, and an
-  /// MSE peer offering RC4 gets RC4.
-  enabled,
-  /// Transmission "required": outgoing connections start MSE offering RC4 only; incoming
-  /// plaintext handshakes are refused and MSE peers must offer RC4.
-  forced,
-};
+/// How much a direction insists on encryption (the public enum, tessera/encryption.hpp).
+using encryption_mode = tessera::encryption_mode;
 
 /// The mode for each direction (libtorrent's in_enc_policy / out_enc_policy). Transmission has
 /// one setting for both (from_transmission sets both).

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdlib>
 
+#include "core/encryption_mode.hpp"
 #include "disk/resume_data.hpp"
 #include "rpc/json_args.hpp"
 
@@ -31,7 +32,7 @@ constexpr std::array<setting_key, 62> key_table{{
     {"download-dir", K::string, true, true, true},
     {"download-queue-enabled", K::boolean, true, true, true},
     {"download-queue-size", K::integer, true, true, true},
-    {"encryption", K::string, true, false, false},  // no MSE/PE yet: plaintext only
+    {"encryption", K::string, true, true, true},  // session_settings::encryption
     {"idle-seeding-limit", K::integer, true, true, true},
     {"idle-seeding-limit-enabled", K::boolean, true, true, true},
     {"incomplete-dir", K::string, true, true, false},
@@ -134,7 +135,7 @@ daemon_settings::daemon_settings() {
       {"alt-speed-time-day", 127}, {"alt-speed-time-enabled", false}, {"alt-speed-time-end", 1020},
       {"alt-speed-up", 50}, {"blocklist-enabled", false}, {"blocklist-url", "http://www.example.com/blocklist"},
       {"cache-size-mb", 4}, {"dht-enabled", true}, {"download-dir", downloads},
-      {"download-queue-enabled", true}, {"download-queue-size", 5}, {"encryption", "tolerated"},
+      {"download-queue-enabled", true}, {"download-queue-size", 5}, {"encryption", "preferred"},
       {"idle-seeding-limit", 30}, {"idle-seeding-limit-enabled", false}, {"incomplete-dir", downloads},
       {"incomplete-dir-enabled", false}, {"lpd-enabled", true}, {"peer-limit-global", 200},
       {"peer-limit-per-torrent", 50}, {"peer-port", 51413}, {"peer-port-random-on-start", false},
@@ -207,6 +208,9 @@ result<std::vector<std::string>, std::string> daemon_settings::set_from_rpc(cons
     }
     if (name == "peer-port" && (c.get_int64() < 1 || c.get_int64() > 65535)) {
       return unexpected{std::string("peer-port must be 1..65535")};
+    }
+    if (name == "encryption" && !detail::from_transmission(std::string_view(c.get_string()))) {
+      return unexpected{std::string("encryption must be tolerated, preferred or required")};
     }
     updates.emplace_back(std::string(name), std::move(c));
   }

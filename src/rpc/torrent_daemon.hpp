@@ -31,6 +31,8 @@ struct daemon_options {
   std::filesystem::path config_dir;           ///< settings.json, stats.json, torrents/
   std::optional<std::string> download_dir;    ///< --download-dir
   std::optional<std::uint16_t> peer_port;     ///< --port
+  /// --encryption: overrides (and is saved as) settings.json's `encryption`.
+  std::optional<encryption_mode> encryption;
   std::optional<std::string> rpc_bind;        ///< --rpc-bind
   std::optional<std::uint16_t> rpc_port;      ///< --rpc-port
   /// Where the daemon publishes its events (rpc/event_feed.hpp); null: no event stream.

@@ -87,6 +87,7 @@ std::string flag_string(const peer_status& p) {
   else if (p.peer_interested && p.am_choking) f += 'u';
   if (!p.peer_choking && !p.am_interested) f += 'K';
   if (!p.am_choking && !p.peer_interested) f += '?';
+  if (p.encrypted) f += 'E';
   if (p.incoming) f += 'I';
   return f;
 }
@@ -370,7 +371,7 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
             {"clientIsInterested", p.am_interested},
             {"flagStr", flag_string(p)},
             {"isDownloadingFrom", p.download_rate > 0 && !p.peer_choking},
-            {"isEncrypted", false},
+            {"isEncrypted", p.encrypted},
             {"isIncoming", p.incoming},
             {"isUploadingTo", p.upload_rate > 0 && !p.am_choking},
             {"isUTP", false},

@@ -1,4 +1,4 @@
-// listener: bind with port fallback, accept loops, handshake reads with a deadline.
+// listener: bind with port fallback, accept loops, handshake stages with a deadline.
 #include "session/listener.hpp"
 
 #include <algorithm>
@@ -7,12 +7,12 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <spdlog/spdlog.h>
 
+#include "session/incoming_handshake.hpp"
 #include "swarm/coroutine_failure.hpp"
 
 namespace tessera::detail {
@@ -28,8 +28,16 @@ auto log_failure() { return log_coroutine_failure("listener"); }
 
 }  // namespace
 
-listener::listener(asio::any_io_executor ex, listener_settings settings, peer_handler on_peer)
-    : ex_(std::move(ex)), settings_(std::move(settings)), on_peer_(std::move(on_peer)) {}
+listener::listener(asio::any_io_executor ex, listener_settings settings, peer_handler on_peer,
+                   const mse_skey_map* skeys)
+    : ex_(std::move(ex)),
+      settings_(std::move(settings)),
+      on_peer_(std::move(on_peer)),
+      skeys_(skeys),
+      // Dated a second back: the bucket starts full (a token bucket starts empty), so the first
+      // MSE peers after the start are not turned away.
+      mse_budget_(std::max(0, settings_.max_mse_per_second), std::max(0, settings_.max_mse_per_second),
+                  std::chrono::steady_clock::now() - std::chrono::seconds(1)) {}
 
 listener::~listener() {
   boost::system::error_code ignored;
@@ -121,7 +129,7 @@ void listener::close() {
   while (!pending_.empty()) {
     auto p = pending_.front();
     forget(*p);
-    p->socket.close(ignored);
+    p->stream.close();
   }
 }
 
@@ -156,7 +164,7 @@ asio::awaitable<void> listener::accept_loop(std::shared_ptr<listener> self, acce
     }
     const auto host = host_address(remote.address());
     self->make_room(host);
-    auto p = std::make_shared<pending_handshake>(pending_handshake{std::move(socket), host, {}, true});
+    auto p = std::make_shared<pending_handshake>(pending_handshake{peer_stream(std::move(socket)), host, {}, true});
     p->pos = self->pending_.insert(self->pending_.end(), p);
     self->pending_hosts_.add(host);
     asio::co_spawn(self->ex_, read_handshake(self, std::move(p)), log_failure());
@@ -186,8 +194,7 @@ bool listener::evict_oldest(Pred pred) {
     if (!pred(*p)) continue;
     auto victim = p;  // forget() erases the list's reference
     forget(*victim);
-    boost::system::error_code ignored;
-    victim->socket.close(ignored);  // its read fails; read_handshake finds it forgotten
+    victim->stream.close();  // its read fails; read_handshake finds it forgotten
     ++evicted_;
     return true;
   }
@@ -206,28 +213,37 @@ asio::awaitable<void> listener::read_handshake(std::shared_ptr<listener> self, p
   deadline.expires_after(self->settings_.handshake_timeout);
   deadline.async_wait([p](boost::system::error_code ec) {
     if (ec) return;
-    boost::system::error_code ignored;
-    p->socket.close(ignored);  // the pending read fails
+    p->stream.close();  // the pending read fails
   });
-  std::array<std::uint8_t, wire::handshake_length> buf{};
-  auto [ec, n] = co_await asio::async_read(p->socket, asio::buffer(buf), use_tuple);
+  incoming_handshake_context ctx;
+  ctx.policy = self->settings_.encryption;
+  ctx.skeys = self->skeys_;
+  ctx.allow_dh = [raw = self.get()] {
+    if (raw->settings_.max_mse_per_second <= 0) return true;
+    if (raw->mse_budget_.request(1, std::chrono::steady_clock::now()) == 1) return true;
+    ++raw->mse_rate_limited_;
+    return false;
+  };
+  auto h = co_await run_incoming_handshake(p->stream, std::move(ctx));
   deadline.cancel();
   const bool evicted = !p->in_table;
   self->forget(*p);
-  auto close = [&p] {
-    boost::system::error_code ignored;
-    p->socket.close(ignored);
-  };
-  if (ec || evicted || self->closed_) {
-    close();
+  if (!h || evicted || self->closed_) {
+    if (!h && !evicted && !self->closed_) {
+      ++self->refused_;
+      // A policy refusal is worth seeing (a peer we will never talk to); the rest is noise.
+      const bool policy = h.error() == make_error_code(mse_errc::plaintext_refused) ||
+                          h.error() == make_error_code(mse_errc::no_common_method);
+      if (policy) {
+        spdlog::info("incoming peer refused by the encryption policy: {}", h.error().message());
+      } else {
+        spdlog::debug("incoming peer refused in its handshake: {}", h.error().message());
+      }
+    }
+    p->stream.close();
     co_return;
   }
-  auto h = wire::parse_handshake(buf);
-  if (!h) {
-    close();
-    co_return;
-  }
-  if (self->on_peer_) self->on_peer_(std::move(p->socket), *h);
+  if (self->on_peer_) self->on_peer_(std::move(p->stream), *h);
 }
 
 }  // namespace tessera::detail

@@ -1,6 +1,7 @@
 // The session's listen sockets (BEP 3 "peers accept connections"): TCP on IPv4 and IPv6, an accept
-// loop, and the read of each incoming peer's 68-byte handshake so the session can route the
-// connection to the torrent named by its info-hash.
+// loop, and each incoming peer's handshake stage (session/incoming_handshake: MSE/PE or plaintext,
+// then the 68-byte BitTorrent handshake) so the session can route the connection to the torrent
+// named by its info-hash.
 #pragma once
 
 #include <chrono>
@@ -15,7 +16,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "core/encryption_mode.hpp"
+#include "core/mse_handshake.hpp"
+#include "core/token_bucket.hpp"
 #include "core/wire.hpp"
+#include "swarm/peer_stream.hpp"
 #include "tessera/result.hpp"
 #include "torrent/host_counts.hpp"
 
@@ -30,7 +35,7 @@ struct listener_settings {
   std::uint16_t port = 6881;
   /// When `port` is taken: ports port+1 .. port+fallback_ports are tried in turn, then port 0.
   int fallback_ports = 10;
-  /// An incoming peer must send its whole handshake within this time.
+  /// An incoming peer must complete its handshake stage (MSE included) within this time.
   std::chrono::seconds handshake_timeout{10};
   /// Connections whose handshake is still being read (at least 1). A new connection beyond it
   /// closes the OLDEST pending one: a flood of silent connections can neither pin file
@@ -42,17 +47,27 @@ struct listener_settings {
   /// Pending handshakes from one IPv4 /24 or IPv6 /64 (subnet_of); a new one beyond it closes that
   /// subnet's oldest. <= 0: no cap.
   int max_pending_handshakes_per_subnet = 16;
+  /// Incoming MSE/PE policy (session_settings::encryption); set_encryption changes it.
+  encryption_mode encryption = encryption_mode::enabled;
+  /// MSE handshakes started per second (each costs a Diffie-Hellman computation, about 0.1 ms
+  /// of CPU); the excess connections are closed at once. A token bucket of this rate and
+  /// burst: a SYN flood of MSE peers cannot burn more. <= 0: no limit.
+  int max_mse_per_second = 200;
 };
 
 /// Must be owned by a std::shared_ptr (its coroutines hold a reference). open() may be called on
 /// any thread before the executor runs; everything else on the executor's (network) thread.
 class listener : public std::enable_shared_from_this<listener> {
  public:
-  /// Receives each incoming connection whose handshake parsed; the receiver owns the socket
-  /// (it closes it to refuse the peer). Called on the network thread.
-  using peer_handler = std::function<void(boost::asio::ip::tcp::socket, const wire::handshake&)>;
+  /// Receives each incoming connection whose handshake parsed, as a stream whose cipher is set
+  /// (MSE) and which holds the bytes read past the handshake; the receiver owns it (it closes it
+  /// to refuse the peer). Called on the network thread.
+  using peer_handler = std::function<void(peer_stream, const wire::handshake&)>;
 
-  listener(boost::asio::any_io_executor ex, listener_settings settings, peer_handler on_peer);
+  /// `skeys`: the session's MSE info-hash keys (add_mse_skeys), not owned, must outlive the
+  /// listener; null: MSE peers name no known torrent (mse_errc::unknown_info_hash).
+  listener(boost::asio::any_io_executor ex, listener_settings settings, peer_handler on_peer,
+           const mse_skey_map* skeys = nullptr);
   ~listener();
   listener(const listener&) = delete;
   listener& operator=(const listener&) = delete;
@@ -75,13 +90,20 @@ class listener : public std::enable_shared_from_this<listener> {
   int pending() const { return static_cast<int>(pending_.size()); }
   /// Pending connections closed so far to make room for newer ones (diagnostics and tests).
   std::uint64_t evicted() const { return evicted_; }
+  /// Changes the incoming MSE/PE policy for connections accepted from now on.
+  void set_encryption(encryption_mode m) { settings_.encryption = m; }
+  /// Incoming connections refused by the handshake stage (plaintext while forced, MSE failures,
+  /// over the MSE rate), for status and tests.
+  std::uint64_t refused() const { return refused_; }
+  /// MSE peers closed because the per-second MSE budget was spent.
+  std::uint64_t mse_rate_limited() const { return mse_rate_limited_; }
 
  private:
   using acceptor_ptr = std::shared_ptr<boost::asio::ip::tcp::acceptor>;
   /// One connection whose handshake is being read, in pending_ (oldest first) until its read
   /// ends or it is evicted.
   struct pending_handshake {
-    boost::asio::ip::tcp::socket socket;
+    peer_stream stream;
     boost::asio::ip::address host;  ///< host_address of the remote
     std::list<std::shared_ptr<pending_handshake>>::iterator pos;
     bool in_table = false;
@@ -107,6 +129,10 @@ class listener : public std::enable_shared_from_this<listener> {
   std::list<pending_ptr> pending_;  ///< oldest first
   host_counts pending_hosts_;       ///< pending_ by host and subnet
   std::uint64_t evicted_ = 0;
+  std::uint64_t refused_ = 0;
+  std::uint64_t mse_rate_limited_ = 0;
+  const mse_skey_map* skeys_ = nullptr;
+  token_bucket mse_budget_;
   bool closed_ = false;
 };
 

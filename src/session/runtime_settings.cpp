@@ -32,6 +32,7 @@ void session_impl::apply_settings(const session_settings& s) {
     live.max_connections_per_torrent = s.max_connections_per_torrent;
     live.enable_pex = s.enable_pex;
     live.enable_web_seeds = s.enable_web_seeds;
+    live.encryption = s.encryption;  // torrents dial with it (below); the listener answers with it
 
     live.max_open_files = std::max(1, s.max_open_files);
     open_files_->set_capacity(static_cast<std::size_t>(live.max_open_files));
@@ -61,6 +62,8 @@ void session_impl::apply_settings(const session_settings& s) {
                      old_port);
       }
     }
+
+    if (listener_) listener_->set_encryption(live.encryption);
 
     live.dht_bootstrap_nodes = s.dht_bootstrap_nodes;
     live.dht_state_file = s.dht_state_file;

@@ -46,10 +46,11 @@ std::shared_ptr<listener> session_impl::open_listener(const std::string& interfa
   ls.max_pending_handshakes = settings_.max_pending_handshakes;
   ls.max_pending_handshakes_per_ip = settings_.max_pending_handshakes_per_ip;
   ls.max_pending_handshakes_per_subnet = settings_.max_pending_handshakes_per_subnet;
+  ls.encryption = live_settings_.encryption;
+  ls.max_mse_per_second = settings_.max_incoming_mse_per_second;
   auto l = std::make_shared<listener>(
-      io_.get_executor(), ls, [this](boost::asio::ip::tcp::socket s, const wire::handshake& h) {
-        on_incoming_peer(std::move(s), h);
-      });
+      io_.get_executor(), ls,
+      [this](peer_stream s, const wire::handshake& h) { on_incoming_peer(std::move(s), h); }, &mse_skeys_);
   auto bound = l->open();
   if (!bound) return nullptr;
   listen_port_ = *bound;
@@ -130,16 +131,20 @@ void session_impl::on_torrent_event(const event& e) {
   if (auto* t = torrents_.find(changed->info_hash)) lsd_->add_torrent((*t)->info());
 }
 
-void session_impl::on_incoming_peer(boost::asio::ip::tcp::socket socket, const wire::handshake& h) {
+void session_impl::on_incoming_peer(peer_stream stream, const wire::handshake& h) {
   // The 20 bytes name a torrent by its v1 info-hash or its v2 one truncated (BEP 52).
   auto* t = torrents_.find(h.info_hash);
   if (t == nullptr) {
     spdlog::debug("incoming peer for unknown info-hash {}: closed", h.info_hash.to_hex());
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    stream.close();
     return;
   }
-  (*t)->attach_incoming(std::move(socket), h);
+  (*t)->attach_incoming(std::move(stream), h);
+}
+
+void session_impl::rebuild_mse_skeys() {
+  mse_skeys_.clear();
+  for (const auto& [ih, t] : torrents_) add_mse_skeys(mse_skeys_, t->info_hash());
 }
 
 result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
@@ -245,6 +250,7 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     }
     auto t = std::make_shared<torrent>(std::move(ctx), ti, std::move(st), std::move(peers));
     torrents_.insert(ti->info_hash(), t);
+    add_mse_skeys(mse_skeys_, ti->info_hash());
     emit(events::torrent_added{ti->info_hash()});
     t->start();
     if (dht_) dht_->add_torrent(t);
@@ -286,6 +292,7 @@ result<bool> session_impl::remove_torrent(const torrent_handle& h, remove_flags 
     auto* found = torrents_.find(t->info_hash());
     if (found == nullptr || *found != t) return false;
     torrents_.erase(t->info_hash());
+    rebuild_mse_skeys();
     removing_.insert(t->info_hash(), true);
     if (lsd_) lsd_->remove_torrent(t->info_hash());
     boost::asio::co_spawn(

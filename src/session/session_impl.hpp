@@ -22,11 +22,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/mse_handshake.hpp"
 #include "core/wire.hpp"
 #include "session/endpoint_text.hpp"
 #include "session/udp_sockets.hpp"
 #include "core/info_hash_map.hpp"
 #include "swarm/bandwidth.hpp"
+#include "swarm/peer_stream.hpp"
 #include "torrent/global_choker.hpp"
 #include "tessera/session.hpp"
 
@@ -127,7 +129,9 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   /// thread): a torrent whose check ended is announced to LSD.
   void on_torrent_event(const event& e);
   /// An incoming peer's handshake arrived: hand the socket to the torrent it names, or close it.
-  void on_incoming_peer(boost::asio::ip::tcp::socket socket, const wire::handshake& h);
+  void on_incoming_peer(peer_stream stream, const wire::handshake& h);
+  /// Rebuilds mse_skeys_ from torrents_ (after a torrent was added or removed).
+  void rebuild_mse_skeys();
 
   /// Runs `f` on the network thread and returns its result; nullopt when the network thread is
   /// not running (any more). Runs `f` inline when already on the network thread.
@@ -173,6 +177,9 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
   std::shared_ptr<udp_tracker_client> udp_;
   std::shared_ptr<connection_budget> budget_;
   peer_id pid_;
+  /// Every torrent's MSE keys (HASH('req2', h) -> h, add_mse_skeys), for the listener's MSE
+  /// responders; network thread only. Declared before the listener, which points to it.
+  mse_skey_map mse_skeys_;
   std::shared_ptr<listener> listener_;
   std::atomic<std::uint16_t> listen_port_{0};
   /// The UDP socket per address family at the listen port, carrying uTP and the DHT (network

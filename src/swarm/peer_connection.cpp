@@ -1,10 +1,11 @@
-// peer_connection: BEP 3 handshake, then a reader coroutine (decodes messages straight out of the
-// receive buffer, no per-message allocation), a writer coroutine (drains the send queue: what was
-// queued since the last write goes out as one write) and a 1 s tick coroutine (snub, keep-alive,
-// inactivity, stalled writes). Everything runs on one executor; no locks. Each coroutine holds a
-// shared_ptr to the connection, and every resume checks `closed` before touching the host or any
-// state. The extension protocol (BEP 10) lives in peer_connection_extensions.cpp; the state both
-// files share is peer_connection_impl.hpp.
+// peer_connection: after the handshake (peer_connection_handshake.cpp), a reader coroutine (decodes
+// messages straight out of the receive buffer, no per-message allocation), a writer coroutine
+// (drains the send queue: what was queued since the last write goes out as one write) and a 1 s
+// tick coroutine (snub, keep-alive, inactivity, stalled writes), all on the connection's
+// peer_stream (peer_connection_io.cpp). Everything runs on one executor; no locks. Each coroutine
+// holds a shared_ptr to the connection, and every resume checks `closed` before touching the host
+// or any state. This file: lifetime, the BEP 3 messages but requests (peer_connection_upload.cpp),
+// the request pipeline, the accessors; the state the files share is peer_connection_impl.hpp.
 #include "swarm/peer_connection.hpp"
 
 #include <algorithm>
@@ -21,11 +22,9 @@
 
 #include "core/request_policy.hpp"
 #include "swarm/client_name.hpp"
-#include "swarm/coroutine_failure.hpp"
 #include "swarm/endpoint_conversion.hpp"
 #include "swarm/peer_connection_impl.hpp"
 #include "swarm/peer_error.hpp"
-#include "swarm/socket_options.hpp"
 
 namespace tessera::detail {
 
@@ -46,17 +45,6 @@ constexpr std::size_t initial_receive_buffer = 256 * 1024;
 /// pieces, PEX). A `piece` longer than a block is accepted by the codec but matches no request.
 constexpr std::uint32_t extension_message_limit = 1024 * 1024;
 
-constexpr auto tick_interval = std::chrono::seconds(1);
-
-/// The completion of every coroutine of a connection: an exception escaping one (a broken
-/// invariant, e.g. thrown by the host) is logged and closes the connection
-/// (peer_errc::internal_error), so the host hears on_disconnect and frees the slot.
-auto completion(std::shared_ptr<peer_connection> self) {
-  return on_coroutine_failure("peer connection", [self = std::move(self)] {
-    self->close(peer_errc::internal_error);
-  });
-}
-
 }  // namespace
 
 peer_connection::impl::impl(peer_connection& o, asio::any_io_executor ex, peer_host& h, peer_key k,
@@ -68,7 +56,7 @@ peer_connection::impl::impl(peer_connection& o, asio::any_io_executor ex, peer_h
       wire_info_hash(ih.matches(s.outgoing_info_hash) ? s.outgoing_info_hash : ih.best()),
       remote(std::move(r)),
       settings(s),
-      socket(ex),
+      stream(ex),
       deadline(ex),
       write_signal(ex),
       tick_timer(ex),
@@ -87,33 +75,6 @@ std::uint32_t peer_connection::impl::max_message_length() const {
   return std::max(bitfield_bytes + 1, extension_message_limit);
 }
 
-wire::handshake peer_connection::impl::our_handshake() const {
-  wire::handshake h;  // reserved bits zero but the extension protocol (BEP 10), DHT (BEP 5), fast (BEP 6)
-  h.reserved[5] |= 0x10;
-  h.reserved[7] |= 0x04;
-  if (host.dht_port() != 0) h.reserved[7] |= 0x01;
-  if (info_hash.has_v2()) h.reserved[7] |= 0x10;  // BEP 52: we speak v2 for this torrent
-  h.info_hash = wire_info_hash;
-  h.id = host.our_peer_id();
-  return h;
-}
-
-void peer_connection::impl::arm_deadline(std::chrono::steady_clock::duration d) {
-  const unsigned generation = ++deadline_generation;
-  deadline.expires_after(d);
-  deadline.async_wait([weak = owner.weak_from_this(), generation](std::error_code ec) {
-    if (ec) return;
-    auto self = weak.lock();
-    if (!self || self->impl_->deadline_generation != generation) return;
-    self->impl_->close(peer_errc::timeout);
-  });
-}
-
-void peer_connection::impl::disarm_deadline() {
-  ++deadline_generation;
-  deadline.cancel();
-}
-
 void peer_connection::impl::queued() {
   if (writer_waiting) write_signal.cancel();
   if (closed || close_scheduled) return;
@@ -124,7 +85,7 @@ void peer_connection::impl::queued() {
   spdlog::debug("peer {}: send backlog {} bytes above {}: the peer does not read", label,
                 sendq.backlog(), hard);
   close_scheduled = true;
-  asio::post(socket.get_executor(), [weak = owner.weak_from_this()] {
+  asio::post(deadline.get_executor(), [weak = owner.weak_from_this()] {
     if (auto self = weak.lock()) self->impl_->close(peer_errc::send_backlog);
   });
 }
@@ -139,9 +100,7 @@ void peer_connection::impl::close(std::error_code reason) {
   // The host may drop its last reference in on_disconnect; stay alive until we return.
   auto keep_alive = owner.weak_from_this().lock();
   spdlog::debug("peer {}: closed: {}", label, reason.message());
-  boost::system::error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_both, ignored);
-  socket.close(ignored);
+  stream.close();
   deadline.cancel();
   write_signal.cancel();
   down_quota.cancel();
@@ -168,252 +127,6 @@ void peer_connection::impl::close(std::error_code reason) {
   }
   host.on_disconnect(owner, reason);
   if (failure) std::rethrow_exception(failure);
-}
-
-// --- coroutines ---
-
-awaitable<void> peer_connection::impl::run_outgoing(std::shared_ptr<peer_connection> self) {
-  impl& d = *self->impl_;
-  d.arm_deadline(d.settings.connect_timeout);
-  // Bind to the source address first (port 0) when the remote is of its family.
-  // The TOS byte is set before connecting, so that the SYN is marked too.
-  const auto& local = d.settings.bind_address;
-  const bool bind = local && local->is_v4() == d.remote.address().is_v4();
-  if (bind || d.settings.tos != 0) {
-    boost::system::error_code bec;
-    d.socket.open(d.remote.protocol(), bec);
-    if (!bec && d.settings.tos != 0) d.apply_tos();
-    if (!bec && bind) d.socket.bind(tcp::endpoint(*local, 0), bec);
-    if (bec) {
-      d.close(bec);
-      co_return;
-    }
-  }
-  auto [cec] = co_await d.socket.async_connect(d.remote, use_tuple);
-  if (d.closed) co_return;
-  if (cec) {
-    d.close(cec);
-    co_return;
-  }
-  boost::system::error_code ignored;
-  d.socket.set_option(tcp::no_delay(true), ignored);
-  d.arm_deadline(d.settings.handshake_timeout);
-
-  std::vector<std::uint8_t> hs;
-  wire::write_handshake(hs, d.our_handshake());
-  auto [wec, written] = co_await asio::async_write(d.socket, asio::buffer(hs), use_tuple);
-  if (d.closed) co_return;
-  if (wec) {
-    d.close(wec);
-    co_return;
-  }
-  d.last_send = clock_type::now();
-  if (!co_await read_handshake(d, false)) co_return;
-  d.start_session(self);
-  co_await read_loop(d);
-}
-
-awaitable<void> peer_connection::impl::run_incoming(std::shared_ptr<peer_connection> self) {
-  impl& d = *self->impl_;
-  d.arm_deadline(d.settings.handshake_timeout);
-  if (!co_await read_handshake(d, true)) co_return;
-  d.start_session(self);
-  co_await read_loop(d);
-}
-
-awaitable<void> peer_connection::impl::run_incoming_known(std::shared_ptr<peer_connection> self, wire::handshake h) {
-  impl& d = *self->impl_;
-  if (!d.accept_handshake(h, true)) co_return;
-  d.start_session(self);
-  co_await read_loop(d);
-}
-
-awaitable<bool> peer_connection::impl::read_handshake(impl& d, bool reply) {
-  while (d.recv.data().size() < wire::handshake_length) {
-    const auto room = d.recv.prepare(0);
-    auto [ec, n] = co_await d.socket.async_read_some(asio::buffer(room.data(), room.size()), use_tuple);
-    if (d.closed) co_return false;
-    if (ec) {
-      d.close(ec);
-      co_return false;
-    }
-    d.recv.commit(n);
-    d.received_bytes += static_cast<std::int64_t>(n);
-  }
-  auto h = wire::parse_handshake(d.recv.data().first(wire::handshake_length));
-  if (!h) {
-    d.close(h.error());
-    co_return false;
-  }
-  d.recv.consume(wire::handshake_length);
-  co_return d.accept_handshake(*h, reply);
-}
-
-bool peer_connection::impl::accept_handshake(const wire::handshake& h, bool reply) {
-  if (!info_hash.matches(h.info_hash)) {
-    close(peer_errc::info_hash_mismatch);
-    return false;
-  }
-  remote_id = h.id;
-  peer_dht = h.supports_dht();
-  peer_ext = h.supports_extensions();
-  fast = h.supports_fast();  // ours always sets it
-  // libtorrent 2.0 does not set the BEP 52 bit, but a peer that names the torrent by its v2
-  // info-hash speaks v2 all the same.
-  peer_v2 = h.supports_v2() || (info_hash.has_v2() && h.info_hash == info_hash.v2_truncated());
-  if (reply) {
-    wire_info_hash = h.info_hash;  // answer in the form we were asked in
-    wire::write_handshake(sendq.queued(), our_handshake());
-  }
-  const bool accepted = host.on_handshake(owner, h);
-  if (closed) return false;  // the host closed it with its own reason
-  if (!accepted) {
-    close(peer_errc::handshake_rejected);
-    return false;
-  }
-  disarm_deadline();
-  handshake_done = true;
-  const auto now = clock_type::now();
-  last_receive = now;
-  connected_at = now;
-  last_interest = now;
-  spdlog::debug("peer {}: handshake done, client {}{}", label, client_name_from_peer_id(remote_id),
-                peer_v2 ? ", v2" : "");
-  return true;
-}
-
-void peer_connection::impl::start_session(const std::shared_ptr<peer_connection>& self) {
-  impl& d = *this;
-  d.write_piece_set();
-  if (d.peer_dht && d.host.dht_port() != 0) wire::write_port(d.sendq.queued(), d.host.dht_port());
-  if (d.peer_ext) d.write_extension_handshake();
-  d.send_allowed_fast_set();
-  if (d.last_send == clock_type::time_point{}) d.last_send = clock_type::now();
-  auto ex = d.socket.get_executor();
-  asio::co_spawn(ex, write_loop(self), completion(self));
-  asio::co_spawn(ex, tick_loop(self), completion(self));
-}
-
-awaitable<void> peer_connection::impl::read_loop(impl& d) {
-  const std::uint32_t max_length = d.max_message_length();
-  for (;;) {
-    std::size_t needed = 0;
-    // After a backlog overflow nothing more is decoded: the close is already on its way.
-    while (!d.closed && !d.close_scheduled) {
-      auto r = wire::decode_message(d.recv.data(), max_length);
-      if (r.ec) {
-        d.close(r.ec);
-        co_return;
-      }
-      if (r.consumed == 0) {
-        // Grow for the message only once its id is here: an unknown one is skipped, not kept.
-        if (d.recv.data().size() > 4) needed = r.needed;
-        break;
-      }
-      d.recv.consume(r.consumed);  // spans in r.msg stay valid: nothing moves until the batch ends
-      if (r.skip > 0) d.recv.skip(r.skip);
-      std::visit([&d](const auto& m) { d.on_message(m); }, r.msg);
-    }
-    if (d.closed || d.close_scheduled) co_return;
-    if (d.pipeline_dirty) {
-      d.pipeline_dirty = false;
-      d.request_more();
-      if (d.closed) co_return;
-    }
-    auto room = d.recv.prepare(needed);  // needed is bounded by max_length + 4
-    std::size_t take = room.size();
-    if (!d.down_quota.unlimited()) {
-      take = co_await download_quota(d, take);
-      if (d.closed) co_return;
-    }
-    auto [ec, n] = co_await d.socket.async_read_some(asio::buffer(room.data(), take), use_tuple);
-    if (d.closed) co_return;
-    if (ec) {
-      d.close(ec);
-      co_return;
-    }
-    d.recv.commit(n);
-    d.received_bytes += static_cast<std::int64_t>(n);
-    d.last_receive = clock_type::now();
-  }
-}
-
-awaitable<void> peer_connection::impl::write_loop(std::shared_ptr<peer_connection> self) {
-  impl& d = *self->impl_;
-  while (!d.closed) {
-    if (!d.sendq.has_queued()) {
-      d.writer_waiting = true;
-      d.write_signal.expires_at(clock_type::time_point::max());
-      co_await d.write_signal.async_wait(use_tuple);
-      d.writer_waiting = false;
-      continue;
-    }
-    // Messages queued while this write is in flight go to the other buffer.
-    d.sendq.start_write();
-    boost::system::error_code ec;
-    if (d.up_quota.unlimited()) {
-      ec = co_await write_to_socket(d, d.sendq.unwritten().size());
-    } else {
-      ec = co_await write_limited(d);
-    }
-    if (d.closed) co_return;
-    if (ec) {
-      d.close(ec);
-      co_return;
-    }
-    d.last_send = clock_type::now();
-    d.pump_uploads();  // the backlog shrank: start more disk reads
-  }
-}
-
-awaitable<std::size_t> peer_connection::impl::download_quota(impl& d, std::size_t room) {
-  auto [wec] = co_await d.socket.async_wait(tcp::socket::wait_read, use_tuple);
-  if (d.closed || wec) co_return room;
-  boost::system::error_code aec;
-  const std::size_t ready = d.socket.available(aec);
-  if (aec || ready == 0) co_return room;
-  const auto granted = co_await d.down_quota.acquire(static_cast<std::int64_t>(std::min(room, ready)));
-  co_return static_cast<std::size_t>(granted);
-}
-
-awaitable<boost::system::error_code> peer_connection::impl::write_to_socket(impl& d, std::size_t n) {
-  while (n > 0) {
-    const auto rest = d.sendq.unwritten().first(n);
-    d.sendq.socket_write_started(clock_type::now());
-    auto [ec, written] = co_await d.socket.async_write_some(asio::buffer(rest.data(), rest.size()), use_tuple);
-    if (d.closed) co_return ec;
-    d.sendq.socket_write_ended();
-    if (ec) co_return ec;
-    d.sendq.wrote(written);
-    n -= written;
-  }
-  co_return boost::system::error_code{};
-}
-
-awaitable<boost::system::error_code> peer_connection::impl::write_limited(impl& d) {
-  while (d.sendq.writing()) {
-    const auto granted = co_await d.up_quota.acquire(static_cast<std::int64_t>(d.sendq.unwritten().size()));
-    if (d.closed || granted <= 0) co_return boost::system::error_code{};
-    const auto ec = co_await write_to_socket(d, static_cast<std::size_t>(granted));
-    if (ec || d.closed) co_return ec;
-  }
-  co_return boost::system::error_code{};
-}
-
-void peer_connection::impl::apply_tos() {
-  if (const auto ec = set_traffic_class(socket, settings.tos)) {
-    spdlog::warn("peer {}: cannot set TOS {:#x}: {}", label, settings.tos, ec.message());
-  }
-}
-
-awaitable<void> peer_connection::impl::tick_loop(std::shared_ptr<peer_connection> self) {
-  impl& d = *self->impl_;
-  while (!d.closed) {
-    d.tick_timer.expires_after(tick_interval);
-    co_await d.tick_timer.async_wait(use_tuple);
-    if (d.closed) co_return;
-    d.on_tick(clock_type::now());
-  }
 }
 
 void peer_connection::impl::on_tick(clock_type::time_point now) {
@@ -577,165 +290,6 @@ std::int64_t peer_connection::impl::requestable_piece_size(piece_index piece) co
   return ti.piece_size(piece);
 }
 
-void peer_connection::impl::on_message(const wire::request& m) {
-  if (!host.has_metadata()) return;  // we have no pieces to serve yet
-  if (!valid_block_range(m.piece, m.begin, m.length)) {
-    spdlog::debug("peer {}: bad request piece {} begin {} length {}", label, m.piece.value, m.begin, m.length);
-    close(peer_errc::bad_request);
-    return;
-  }
-  // Sent before our choke reached the peer, or a peer ignoring it: BEP 3 says choked requests
-  // are discarded; BEP 6 rejects them, but serves the peer's allowed-fast pieces.
-  if (am_choking && !(fast && allowed_fast_for_peer(m.piece))) {
-    reject(m.piece, m.begin, m.length);
-    return;
-  }
-  const auto& ours = host.our_pieces();
-  if (m.piece.value >= ours.size() || !ours.get(m.piece.value)) {
-    spdlog::debug("peer {}: request for piece {} we do not have", label, m.piece.value);
-    if (++invalid_requests > settings.max_invalid_requests) {
-      close(peer_errc::invalid_requests);
-      return;
-    }
-    reject(m.piece, m.begin, m.length);
-    return;
-  }
-  const auto same = [&](const upload_request& r) {
-    return r.piece == m.piece && r.begin == m.begin && r.length == m.length;
-  };
-  if (std::find_if(upload_queue.begin(), upload_queue.end(), same) != upload_queue.end()) return;
-  if (static_cast<int>(upload_queue.size()) >= settings.max_queued_requests) {
-    close(peer_errc::too_many_requests);
-    return;
-  }
-  upload_request r;
-  r.id = next_upload_id++;
-  r.piece = m.piece;
-  r.begin = m.begin;
-  r.length = m.length;
-  // A request reaching into the padding after a v2-only torrent's end reads only what is there.
-  const std::int64_t real = host.info().piece_size(m.piece);
-  r.read_length = static_cast<std::int32_t>(std::clamp<std::int64_t>(real - m.begin, 0, m.length));
-  if (r.read_length == 0) {  // padding alone: zeros, nothing to read
-    r.reading = true;
-    r.ready = true;
-    r.data.assign(static_cast<std::size_t>(r.length), 0);
-    ++ready_uploads;
-    upload_queue.push_back(std::move(r));
-    send_ready_uploads();
-    return;
-  }
-  upload_queue.push_back(std::move(r));
-  pump_uploads();
-}
-
-void peer_connection::impl::on_message(const wire::cancel& m) {
-  if (!host.has_metadata()) return;
-  if (!valid_block_range(m.piece, m.begin, m.length)) {
-    close(peer_errc::bad_request);
-    return;
-  }
-  // A request whose read is in flight is dropped too: the read's result finds no entry.
-  const auto it = std::find_if(upload_queue.begin(), upload_queue.end(), [&](const upload_request& r) {
-    return r.piece == m.piece && r.begin == m.begin && r.length == m.length;
-  });
-  if (it == upload_queue.end()) return;
-  if (it->ready) --ready_uploads;
-  upload_queue.erase(it);
-  reject(m.piece, m.begin, m.length);  // BEP 6: every request gets exactly one answer
-  send_ready_uploads();  // the requests behind it may be waiting for it only
-}
-
-void peer_connection::impl::pump_uploads() {
-  // While we choke a BEP 6 peer, its queue holds only allowed-fast requests, which are served.
-  if (closed || (am_choking && !fast)) return;
-  for (auto& r : upload_queue) {
-    if (reads_in_flight + ready_uploads >= settings.max_reads_in_flight) return;
-    if (send_backlog_full()) return;
-    if (r.reading) continue;
-    r.reading = true;
-    ++reads_in_flight;
-    host.read_block(r.piece, r.begin, r.read_length,
-                    [weak = owner.weak_from_this(), id = r.id](std::error_code ec,
-                                                               std::span<const std::uint8_t> data) {
-                      auto self = weak.lock();
-                      if (!self) return;
-                      self->impl_->on_read_done(id, ec, data);
-                    });
-    if (closed) return;
-  }
-}
-
-void peer_connection::impl::on_read_done(std::uint64_t id, std::error_code ec, std::span<const std::uint8_t> data) {
-  --reads_in_flight;
-  if (closed) return;
-  const auto it = std::find_if(upload_queue.begin(), upload_queue.end(),
-                               [id](const upload_request& r) { return r.id == id; });
-  if (it == upload_queue.end()) {  // cancelled, or dropped by a choke, while it was read
-    pump_uploads();
-    return;
-  }
-  if (!ec && data.size() != static_cast<std::size_t>(it->read_length)) {
-    ec = std::make_error_code(std::errc::io_error);
-  }
-  if (ec) {
-    spdlog::warn("peer {}: reading piece {} for upload failed: {}", label, it->piece.value, ec.message());
-    close(ec);
-    return;
-  }
-  // Held until the requests ahead of it are answered: the peer gets its blocks in the order it
-  // asked for them (a block served from the read cache must not overtake one read from disk; a
-  // sequential or streaming peer relies on the order).
-  it->data.assign(data.begin(), data.end());
-  it->data.resize(static_cast<std::size_t>(it->length), 0);  // padding past the end (see above)
-  it->ready = true;
-  ++ready_uploads;
-  send_ready_uploads();
-  pump_uploads();
-}
-
-void peer_connection::impl::send_ready_uploads() {
-  bool sent = false;
-  while (!upload_queue.empty() && upload_queue.front().ready) {
-    auto& r = upload_queue.front();
-    wire::write_piece_header(sendq.queued(), r.piece, r.begin, r.length);
-    sendq.queued().insert(sendq.queued().end(), r.data.begin(), r.data.end());
-    uploaded += r.length;
-    up.add(r.length, clock_type::now());
-    --ready_uploads;
-    upload_queue.pop_front();
-    sent = true;
-  }
-  if (sent) queued();
-}
-
-void peer_connection::impl::set_choking(bool choke) {
-  if (closed || !handshake_done || am_choking == choke) return;
-  am_choking = choke;
-  if (choke) {
-    wire::write_choke(sendq.queued());
-    if (!fast) {
-      upload_queue.clear();  // reads in flight find no entry and are discarded
-      ready_uploads = 0;
-    } else {
-      // BEP 6: every request we drop is answered with a reject; allowed-fast ones are served.
-      for (auto it = upload_queue.begin(); it != upload_queue.end();) {
-        if (allowed_fast_for_peer(it->piece)) {
-          ++it;
-          continue;
-        }
-        wire::write_reject_request(sendq.queued(), {it->piece, it->begin, it->length});
-        if (it->ready) --ready_uploads;
-        it = upload_queue.erase(it);
-      }
-      send_ready_uploads();
-    }
-  } else {
-    wire::write_unchoke(sendq.queued());
-  }
-  queued();
-}
-
 void peer_connection::impl::on_message(const wire::piece& m) {
   const auto length = static_cast<std::int64_t>(m.data.size());
   const auto it = std::find_if(outstanding.begin(), outstanding.end(), [&](const auto& r) {
@@ -841,36 +395,6 @@ peer_connection::peer_connection(asio::any_io_executor ex, peer_host& host, peer
 // io_context was torn down).
 peer_connection::~peer_connection() = default;
 
-void peer_connection::start_outgoing() {
-  if (impl_->started || impl_->closed) return;
-  impl_->started = true;
-  auto self = shared_from_this();
-  asio::co_spawn(impl_->socket.get_executor(), impl::run_outgoing(self), completion(self));
-}
-
-bool peer_connection::adopt_incoming(tcp::socket socket) {
-  if (impl_->started || impl_->closed) return false;
-  impl_->started = true;
-  impl_->incoming = true;
-  impl_->socket = std::move(socket);
-  boost::system::error_code ignored;
-  impl_->socket.set_option(tcp::no_delay(true), ignored);
-  if (impl_->settings.tos != 0) impl_->apply_tos();
-  return true;
-}
-
-void peer_connection::start_incoming(tcp::socket socket) {
-  if (!adopt_incoming(std::move(socket))) return;
-  auto self = shared_from_this();
-  asio::co_spawn(impl_->socket.get_executor(), impl::run_incoming(self), completion(self));
-}
-
-void peer_connection::start_incoming(tcp::socket socket, const wire::handshake& h) {
-  if (!adopt_incoming(std::move(socket))) return;
-  auto self = shared_from_this();
-  asio::co_spawn(impl_->socket.get_executor(), impl::run_incoming_known(self, h), completion(self));
-}
-
 void peer_connection::close(std::error_code reason) { impl_->close(reason); }
 bool peer_connection::is_closed() const { return impl_->closed; }
 
@@ -916,9 +440,12 @@ bool peer_connection::am_choking() const { return impl_->am_choking; }
 bool peer_connection::peer_interested() const { return impl_->peer_interested; }
 clock_type::time_point peer_connection::connected_at() const { return impl_->connected_at; }
 bool peer_connection::is_incoming() const { return impl_->incoming; }
+bool peer_connection::is_encrypted() const { return impl_->stream.encrypted(); }
+bool peer_connection::used_mse() const { return impl_->mse_attempted; }
+bool peer_connection::transport_connected() const { return impl_->transport_connected; }
 tcp::endpoint peer_connection::local_endpoint() const {
   boost::system::error_code ec;
-  auto ep = impl_->socket.local_endpoint(ec);
+  auto ep = impl_->stream.local_endpoint(ec);
   return ec ? tcp::endpoint{} : ep;
 }
 

@@ -20,6 +20,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "core/bitfield.hpp"
+#include "core/encryption_mode.hpp"
 #include "core/extension_messages.hpp"
 #include "core/hash_messages.hpp"
 #include "core/piece_picker.hpp"
@@ -27,6 +28,7 @@
 #include "core/ut_pex.hpp"
 #include "core/wire.hpp"
 #include "swarm/bandwidth.hpp"
+#include "swarm/peer_stream.hpp"
 #include "tessera/torrent_info.hpp"
 
 namespace tessera::detail {
@@ -201,6 +203,12 @@ struct peer_connection_settings {
   /// (v1, or v2 truncated: the swarm the address was found in, BEP 52). Zero, or a hash that
   /// does not name the torrent: info_hash.best(). Incoming connections answer in the peer's form.
   sha1_hash outgoing_info_hash;
+  /// MSE/PE of an outgoing connection (core/encryption_mode.hpp, outgoing_for): with use_mse the
+  /// connection starts with the MSE handshake offering crypto_provide, our BitTorrent handshake
+  /// as its initial payload, and continues with the method the peer selected; without it, a
+  /// plaintext handshake. Default: plaintext. Incoming connections arrive with their stream's
+  /// cipher set already (the session's incoming handshake stage ran MSE).
+  outgoing_encryption encryption;
   /// Rate limits (swarm/bandwidth.hpp): download quota is awaited before each socket read (for
   /// the bytes waiting in the socket), upload quota before each socket write; every byte after
   /// the handshake counts, protocol overhead included. Default: unlimited (nothing awaited).
@@ -362,12 +370,14 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
 
   /// Connects, sends our handshake, then runs the reader and writer. Call once.
   void start_outgoing();
-  /// Takes an accepted socket whose handshake was not read yet. Call once.
+  /// Takes an accepted socket whose handshake was not read yet (plaintext). Call once.
   void start_incoming(boost::asio::ip::tcp::socket socket);
-  /// Takes an accepted socket whose 68-byte handshake `h` the listener already read (and matched
-  /// to this torrent by info-hash): checks it like start_incoming would, replies with ours and our
-  /// bitfield, then runs the reader and writer. Call once.
-  void start_incoming(boost::asio::ip::tcp::socket socket, const wire::handshake& h);
+  /// Takes an accepted stream whose 68-byte handshake `h` the session's incoming stage already
+  /// read (through MSE when the peer used it: the stream's cipher is set and bytes read past the
+  /// handshake are held in it) and matched to this torrent by info-hash: checks it like
+  /// start_incoming would, replies with ours and our bitfield, then runs the reader and writer.
+  /// Call once.
+  void start_incoming(peer_stream stream, const wire::handshake& h);
 
   /// Closes the socket and stops the coroutines; reports outstanding requests as aborted and calls
   /// host.on_disconnect once. Idempotent; after it returns the host is never called again.
@@ -426,6 +436,12 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   /// Our side's address of the socket (empty endpoint when not connected).
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   bool is_snubbed() const;
+  /// The stream is RC4-encrypted (MSE/PE selected RC4).
+  bool is_encrypted() const;
+  /// The MSE handshake was started on this connection (incoming: the peer used MSE).
+  bool used_mse() const;
+  /// The transport is connected: the TCP connect succeeded, or the connection was accepted.
+  bool transport_connected() const;
   /// Both handshakes set the Fast Extension bit (reserved[7] & 0x04, BEP 6).
   bool supports_fast() const;
   /// The peer sent `have all` / `have none` (BEP 6) in place of a bitfield.
@@ -451,7 +467,7 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
 
  private:
   /// Takes the accepted socket for an incoming connection; false when already started or closed.
-  bool adopt_incoming(boost::asio::ip::tcp::socket socket);
+  bool adopt_incoming(peer_stream stream);
 
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -1,7 +1,10 @@
 // The state of one peer connection (peer_connection::impl), shared by the files that implement
-// it: peer_connection.cpp (lifetime, coroutines, the BEP 3 messages, upload, request pipeline) and
-// peer_connection_extensions.cpp (BEP 10 extension protocol: ut_metadata, ut_pex, the magnet
-// phase). Internal to the swarm library: include it only from those files.
+// it: peer_connection.cpp (lifetime, the BEP 3 messages, request pipeline, public accessors),
+// peer_connection_handshake.cpp (connect, MSE/PE, the BitTorrent handshake, their timeouts),
+// peer_connection_io.cpp (reader, writer and tick coroutines on the peer_stream, rate limits),
+// peer_connection_upload.cpp (serving the peer's requests), peer_connection_extensions.cpp
+// (BEP 10: ut_metadata, ut_pex, the magnet phase), _hashes (BEP 52) and _fast (BEP 6). Internal
+// to the swarm library: include it only from those files.
 #pragma once
 
 #include <chrono>
@@ -18,7 +21,10 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/hash_request_tracker.hpp"
+#include "swarm/coroutine_failure.hpp"
 #include "swarm/peer_connection.hpp"
+#include "swarm/peer_error.hpp"
+#include "swarm/peer_stream.hpp"
 #include "swarm/rate_meter.hpp"
 #include "swarm/receive_buffer.hpp"
 #include "swarm/send_queue.hpp"
@@ -38,6 +44,15 @@ struct minute_counter {
     return ++count;
   }
 };
+
+/// The completion of every coroutine of a connection: an exception escaping one (a broken
+/// invariant, e.g. thrown by the host) is logged and closes the connection
+/// (peer_errc::internal_error), so the host hears on_disconnect and frees the slot.
+inline auto connection_completion(std::shared_ptr<peer_connection> self) {
+  return on_coroutine_failure("peer connection", [self = std::move(self)] {
+    self->close(peer_errc::internal_error);
+  });
+}
 
 struct peer_connection::impl {
   using clock_type = std::chrono::steady_clock;
@@ -66,14 +81,14 @@ struct peer_connection::impl {
   tcp::endpoint remote;
   peer_connection_settings settings;
 
-  tcp::socket socket;
+  peer_stream stream;
   boost::asio::steady_timer deadline;  // connect and handshake timeouts
   unsigned deadline_generation = 0;    // a fired-but-queued deadline of an older phase is ignored
   boost::asio::steady_timer write_signal;  // the idle writer waits on it; cancel() wakes it
   boost::asio::steady_timer tick_timer;
   // Rate limits (bandwidth.hpp): asked before each read / write when a limit is set.
-  bandwidth_request down_quota{socket.get_executor(), settings.download_bandwidth};
-  bandwidth_request up_quota{socket.get_executor(), settings.upload_bandwidth};
+  bandwidth_request down_quota{deadline.get_executor(), settings.download_bandwidth};
+  bandwidth_request up_quota{deadline.get_executor(), settings.upload_bandwidth};
 
   bool started = false;
   bool closed = false;
@@ -92,6 +107,8 @@ struct peer_connection::impl {
   bool pieces_known = false;  // a bitfield or a have arrived (pieces is sized)
   bool am_choking = true;
   bool incoming = false;
+  bool transport_connected = false;  // the TCP connect succeeded (outgoing) or was accepted
+  bool mse_attempted = false;        // the MSE handshake started on this connection
   clock_type::time_point connected_at{};
   clock_type::time_point last_interest{};  // last tick at which either side was interested
 
@@ -190,6 +207,9 @@ struct peer_connection::impl {
   static awaitable<void> run_incoming(std::shared_ptr<peer_connection> self);
   /// Incoming connection whose handshake the listener read already.
   static awaitable<void> run_incoming_known(std::shared_ptr<peer_connection> self, wire::handshake h);
+  /// Outgoing MSE (settings.encryption.use_mse): runs the initiator with our handshake as IA,
+  /// then installs the selected cipher on the stream. False when the connection closed.
+  static awaitable<bool> mse_initiate(impl& d);
   /// Reads and checks the peer's 68-byte handshake. Bytes after it stay in the receive buffer for
   /// the reader. `reply`: queue our handshake once theirs names our torrent (incoming side).
   /// `d` is kept alive by the caller's `self`.
@@ -237,7 +257,7 @@ struct peer_connection::impl {
   void on_message(const wire::port& m);
   void on_message(const wire::unknown&);
 
-  // --- upload side ---
+  // --- upload side (peer_connection_upload.cpp) ---
 
   /// Starts disk reads for queued requests, within the read-ahead and send-backlog bounds.
   void pump_uploads();

@@ -112,6 +112,26 @@ void peer_list::defer(const endpoint& ep, clock::time_point now) {
   index(it);
 }
 
+void peer_list::note_encryption(const endpoint& ep, bool used_mse, bool succeeded) {
+  auto it = peers_.find(ep);
+  if (it == peers_.end()) return;
+  it->second.plaintext_first = succeeded ? !used_mse : used_mse;  // no index field changes
+}
+
+bool peer_list::dial_plaintext(const endpoint& ep) const {
+  auto it = peers_.find(ep);
+  return it != peers_.end() && it->second.plaintext_first;
+}
+
+void peer_list::retry_now(const endpoint& ep, clock::time_point now) {
+  auto it = peers_.find(ep);
+  if (it == peers_.end()) return;
+  unindex(it);
+  it->second.connecting = false;
+  it->second.retry_at = now;
+  index(it);
+}
+
 void peer_list::on_closed(const endpoint& ep, bool handshake_done, bool retry,
                           clock::time_point now) {
   auto it = peers_.find(ep);

@@ -80,6 +80,18 @@ class peer_list {
   /// connection cap): back in the queue, due again at `now` + reconnect_delay, its failure count
   /// and history untouched.
   void defer(const endpoint& ep, clock::time_point now);
+  /// MSE/PE memory (encryption `enabled`): the connection to `ep` got past the BitTorrent
+  /// handshake (`succeeded`) or was dropped by the peer after the transport connected, having
+  /// started with MSE (`used_mse`) or in plaintext. What worked is kept; what was dropped flips
+  /// the next attempt to the other form (libtorrent's fallback).
+  void note_encryption(const endpoint& ep, bool used_mse, bool succeeded);
+  /// The next connection to `ep` starts in plaintext (its last MSE attempt was dropped, or a
+  /// plaintext one worked). False for unknown addresses.
+  bool dial_plaintext(const endpoint& ep) const;
+  /// The MSE attempt to `ep` was dropped: dialled again at once (in plaintext, see
+  /// note_encryption), its failure count untouched. The caller makes sure this happens once per
+  /// failed attempt pair (the plaintext retry's failure goes through on_closed).
+  void retry_now(const endpoint& ep, clock::time_point now);
   /// Lets every address not given up be dialled at once (ends backoffs and reconnect delays):
   /// after a pause or a recheck, when the closed connections were our own doing.
   void allow_reconnect_now();
@@ -109,6 +121,7 @@ class peer_list {
     bool connecting = false;     // a connection exists (connecting or connected)
     bool seed = false;           // see mark_seed
     bool was_connected = false;  // a connection to it got past the handshake
+    bool plaintext_first = false;  // see note_encryption
     int failures = 0;
     clock::time_point retry_at{};
     std::uint64_t seq = 0;       // arrival order

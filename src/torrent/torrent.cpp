@@ -520,13 +520,12 @@ void torrent::note_upload_read_bytes() {
   peak_upload_read_bytes_ = std::max(peak_upload_read_bytes_, read_cache_.bytes() + block_read_bytes_);
 }
 
-void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::handshake& h) {
+void torrent::attach_incoming(peer_stream stream, const wire::handshake& h) {
   boost::system::error_code ec;
-  const endpoint remote = socket.remote_endpoint(ec);
-  auto refuse = [&socket](const char* why) {
+  const endpoint remote = stream.remote_endpoint(ec);
+  auto refuse = [&stream](const char* why) {
     spdlog::debug("incoming peer refused: {}", why);
-    boost::system::error_code ignored;
-    socket.close(ignored);
+    stream.close();
   };
   if (ec) return refuse("socket already closed");
   // Accepted while the data is being checked too (a magnet's connections live through the check
@@ -561,7 +560,7 @@ void torrent::attach_incoming(boost::asio::ip::tcp::socket socket, const wire::h
   conns_[key] = std::move(e);
   key_addresses_[key] = remote.address();
   if (ctx_.budget) ++ctx_.budget->open;
-  conn->start_incoming(std::move(socket), h);
+  conn->start_incoming(std::move(stream), h);
 }
 
 void torrent::release_stuck_pieces() {
@@ -609,6 +608,11 @@ void torrent::connect_candidates() {
     // The hash of the swarm the address came from (BEP 52): a peer found only under a hybrid's
     // v2 hash may not know its v1 hash.
     pcs.outgoing_info_hash = handshake_hash(ti_->info_hash(), peers_.found_in(*ep));
+    // MSE/PE: `enabled` starts with MSE unless this address is known to want plaintext (its
+    // last MSE attempt was dropped, or plaintext worked).
+    const auto mode = ctx_.settings.encryption;
+    pcs.encryption = outgoing_for(mode);
+    if (mode == encryption_mode::enabled && peers_.dial_plaintext(*ep)) pcs.encryption = outgoing_for(encryption_mode::disabled);
     auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash(), *ep, pcs);
     connection_entry e;
     e.conn = conn;
@@ -1023,7 +1027,28 @@ void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
   closed_uploaded_ += c.stats().uploaded;
   if (!buffers_.references(c.key())) key_addresses_.erase(c.key());
   if (!e.incoming) {
-    peers_.on_closed(e.remote, e.counted, e.retry, peer_list::clock::now());
+    const auto now = peer_list::clock::now();
+    // MSE fallback (encryption `enabled`, libtorrent's behaviour): a peer that dropped the
+    // connection during an MSE attempt is dialled again at once in plaintext; one that dropped a
+    // plaintext attempt gets MSE next time; what got through is remembered.
+    const bool dropped = c.transport_connected() && !e.counted && e.retry;
+    const bool fallback = ctx_.settings.encryption == encryption_mode::enabled;
+    if (fallback && (e.counted || dropped)) peers_.note_encryption(e.remote, c.used_mse(), e.counted);
+    if (dropped && c.used_mse() && ctx_.settings.encryption == encryption_mode::forced) {
+      spdlog::info("peer {}: dropped our encrypted handshake; encryption is forced, no plaintext retry",
+                   endpoint_to_string(e.remote));
+    }
+    if (fallback && dropped && c.used_mse()) {
+      spdlog::debug("peer {}: dropped our MSE handshake, retrying in plaintext", endpoint_to_string(e.remote));
+      peers_.retry_now(e.remote, now);
+      // Dialled again now rather than at the next tick (posted: the caller may be iterating
+      // the connections).
+      boost::asio::post(ctx_.ex, [weak = weak_from_this()] {
+        if (auto t = weak.lock()) t->connect_candidates();
+      });
+    } else {
+      peers_.on_closed(e.remote, e.counted, e.retry, now);
+    }
     if (e.seed) peers_.mark_seed(e.remote);
   }
   if (!c.am_choking() && !stopped_) post_rechoke();  // its upload slot is free

@@ -239,7 +239,7 @@ class torrent final : public peer_host, public web_seed_host, public std::enable
   /// session's max_connections_per_ip / _per_subnet); otherwise a connection is attached and the
   /// handshake goes through on_handshake like an outgoing one (self and duplicate ids dropped).
   /// Accepted while checking: the peer gets `have`s for the checked pieces when the check ends.
-  void attach_incoming(boost::asio::ip::tcp::socket socket, const wire::handshake& h);
+  void attach_incoming(peer_stream stream, const wire::handshake& h);
   /// Runs one choking round now (normally every choker_settings::rechoke_interval, and early when
   /// a peer becomes interested while a slot is free). Exposed for tests. With the session's
   /// choker (torrent_context::request_rechoke) it asks the session for a round instead.

@@ -264,6 +264,7 @@ void torrent::apply_settings(const session_settings& s) {
   ctx_.settings.enable_web_seeds = s.enable_web_seeds;  // the next tick starts or closes them
   ctx_.settings.max_connections_per_torrent = s.max_connections_per_torrent;
   ctx_.settings.listen_port = s.listen_port;
+  ctx_.settings.encryption = s.encryption;  // connections dialled from now on
   connect_candidates();  // nothing while checking, paused, stopped or in error
 }
 
@@ -277,6 +278,7 @@ std::vector<peer_status> torrent::peer_statuses() const {
     p.endpoint = endpoint_to_string(c.remote);
     p.client = conn.client_name();
     p.incoming = c.incoming;
+    p.encrypted = conn.is_encrypted();
     p.origin = peer_origin::incoming;
     if (!c.incoming) {
       switch (peers_.source_of(c.remote).value_or(peer_source::user)) {

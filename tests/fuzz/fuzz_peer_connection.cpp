@@ -321,7 +321,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (cfg & 0x80) h.reserved[5] |= 0x10;                          // BEP 10
   if (((cfg >> 5) ^ (cfg >> 3)) & 1) h.reserved[7] |= 0x04;       // BEP 6: bit 5 xor bit 3
   h.id = test::id_of("-FZ0001-fuzzfuzzfuzz");
-  conn->start_incoming(std::move(ours), h);
+  conn->start_incoming(peer_stream(std::move(ours)), h);
   run_until_idle(ioc);
 
   // Holds the settings' hard limit, the 16 KiB metadata piece that may cross it, and our bitfield.

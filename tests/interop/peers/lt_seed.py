@@ -3,7 +3,8 @@
 
 Seeds a v1 torrent whose data is already in --save-path, announces to the torrent's trackers and
 runs until killed (SIGTERM/SIGINT/SIGKILL) or until --timeout seconds. Prints, flushed, one line
-`lt_seed: uploaded <payload bytes> peers <n>` every --stats-interval seconds, so a harness can
+`lt_seed: uploaded <payload bytes> peers <n>` every --stats-interval seconds (with --enc, followed
+by `rc4 <n> plain <n>`: the connected peers by libtorrent's rc4_encrypted flag), so a harness can
 read how much it served. With --connect ip:port it also dials that peer itself (connect_peer),
 again every second while it has no peer, as an honest peer that wants in keeps trying.
 """
@@ -15,7 +16,16 @@ import time
 import libtorrent as lt
 
 
-def settings_for(ip, port, upload_limit):
+ENC = {
+    # --enc: (out_enc_policy, in_enc_policy, allowed_enc_level)
+    'default': ('pe_disabled', 'pe_enabled', 'pe_both'),  # plain handshakes out, either in
+    'plaintext': ('pe_disabled', 'pe_disabled', 'pe_plaintext'),  # no MSE at all, both ways
+    'forced': ('pe_forced', 'pe_forced', 'pe_rc4'),  # MSE with RC4 only, both ways
+}
+
+
+def settings_for(ip, port, upload_limit, enc='default'):
+    out_pol, in_pol, level = ENC[enc]
     return {
         'listen_interfaces': f'{ip}:{port}',
         'outgoing_interfaces': ip,
@@ -28,9 +38,11 @@ def settings_for(ip, port, upload_limit):
         'enable_upnp': False,
         'enable_natpmp': False,
         'allow_multiple_connections_per_ip': True,
-        # Plain BitTorrent handshakes: the peers under test may not speak MSE.
-        'out_enc_policy': int(lt.enc_policy.pe_disabled),
-        'in_enc_policy': int(lt.enc_policy.pe_enabled),
+        # Default: plain BitTorrent handshakes (the peers under test may not speak MSE); --enc
+        # changes it.
+        'out_enc_policy': int(getattr(lt.enc_policy, out_pol)),
+        'in_enc_policy': int(getattr(lt.enc_policy, in_pol)),
+        'allowed_enc_level': int(getattr(lt.enc_level, level)),
         'upload_rate_limit': upload_limit,
         'download_rate_limit': 0,
         'unchoke_slots_limit': 16,
@@ -55,13 +67,15 @@ def main():
     ap.add_argument('--stats-interval', type=float, default=0.5)
     ap.add_argument('--timeout', type=float, default=3600)
     ap.add_argument('--connect', help='ip:port of a peer to dial (again every second while no peer)')
+    ap.add_argument('--enc', choices=sorted(ENC), default='default',
+                    help='MSE/PE policy; the stats line then counts peers by encryption')
     args = ap.parse_args()
 
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
 
-    ses = lt.session(settings_for(args.ip, args.port, args.upload_limit))
+    ses = lt.session(settings_for(args.ip, args.port, args.upload_limit, args.enc))
     if args.upload_limit:
         # Loopback peers fall in libtorrent's local peer class, which is exempt from the global
         # rate limit; put every address in the global class so the limit applies.
@@ -102,7 +116,12 @@ def main():
             print(f'lt_seed: connect_peer {args.connect}', flush=True)
             next_connect = now + 1.0
         if now >= next_stats:
-            print(f'lt_seed: uploaded {st.total_payload_upload} peers {st.num_peers}', flush=True)
+            line = f'lt_seed: uploaded {st.total_payload_upload} peers {st.num_peers}'
+            if args.enc != 'default':
+                peers = h.get_peer_info()
+                rc4 = sum(1 for pi in peers if pi.flags & lt.peer_info.rc4_encrypted)
+                line += f' rc4 {rc4} plain {len(peers) - rc4}'
+            print(line, flush=True)
             next_stats = now + args.stats_interval
         ses.wait_for_alert(100)
     st = h.status()

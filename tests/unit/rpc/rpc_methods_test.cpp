@@ -96,6 +96,17 @@ TEST_F(RpcSession, SessionSetChangesAndPersistsWritableKeysOnly) {
   EXPECT_EQ(saved["download-dir"], json::value(downloads.string()));
 }
 
+TEST_F(RpcSession, EncryptionIsPreferredByDefaultAndSetWithTransmissionsNames) {
+  EXPECT_EQ(ok("session-get")["encryption"], "preferred");  // libtorrent's default: enabled
+  ok("session-set", {{"encryption", "required"}});
+  EXPECT_EQ(ok("session-get")["encryption"], "required");
+  auto r = call("session-set", {{"encryption", "mandatory"}});
+  EXPECT_EQ(r["result"], "encryption must be tolerated, preferred or required");
+  EXPECT_EQ(ok("session-get")["encryption"], "required");
+  ok("session-set", {{"encryption", "tolerated"}});
+  EXPECT_EQ(ok("session-get")["encryption"], "tolerated");
+}
+
 TEST_F(RpcTorrents, AddGetAndDuplicate) {
   auto t = make_real_torrent(11);
   auto a = ok("torrent-add", {{"metainfo", base64(torrent_file_of(t))}, {"paused", true}});

@@ -5,6 +5,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <memory>
@@ -17,6 +18,7 @@
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
+#include "core/mse_handshake.hpp"
 #include "session_test_support.hpp"
 
 namespace tessera {
@@ -31,19 +33,23 @@ using test::eventually;
 /// hands over.
 struct running_listener {
   asio::io_context io;
+  detail::mse_skey_map keys;  // before the listener, which points to it
   std::shared_ptr<detail::listener> l;
   std::atomic<int> handshakes{0};
+  std::atomic<int> encrypted{0};  // handed over with an RC4 stream
   std::thread thread;
 
-  explicit running_listener(detail::listener_settings ls) {
+  explicit running_listener(detail::listener_settings ls, const info_hash_t* torrent = nullptr) {
+    if (torrent) detail::add_mse_skeys(keys, *torrent);
     ls.interface = "127.0.0.1";
     ls.port = 0;
     l = std::make_shared<detail::listener>(io.get_executor(), ls,
-                                           [this](tcp::socket s, const detail::wire::handshake&) {
+                                           [this](detail::peer_stream s, const detail::wire::handshake&) {
+                                             if (s.encrypted()) ++encrypted;
                                              ++handshakes;
-                                             boost::system::error_code ignored;
-                                             s.close(ignored);
-                                           });
+                                             s.close();
+                                           },
+                                           &keys);
     EXPECT_TRUE(l->open());
     l->start();
     thread = std::thread([this] { io.run(); });
@@ -73,6 +79,26 @@ struct client {
     boost::system::error_code ec;
     asio::write(s, asio::buffer(out), ec);
     EXPECT_FALSE(ec) << ec.message();
+  }
+  /// Runs an MSE initiator (blocking) naming `ih` with our handshake as its initial payload;
+  /// true once the listener's responder answered (step 4), false when it closed the connection.
+  bool mse_handshake(const sha1_hash& ih, std::uint32_t provide) {
+    std::vector<std::uint8_t> ia;
+    detail::wire::write_handshake(ia, {{}, ih, make_peer_id("TEST")});
+    auto init = detail::mse_initiator::create(ih, provide, ia, detail::mse_secrets::generate());
+    EXPECT_TRUE(init.has_value());
+    if (!init) return false;
+    std::array<std::uint8_t, 4096> buf{};
+    for (;;) {
+      const auto out = init->take_output();
+      boost::system::error_code ec;
+      if (!out.empty()) asio::write(s, asio::buffer(out), ec);
+      if (ec) return false;
+      if (init->done()) return true;
+      const std::size_t n = s.read_some(asio::buffer(buf), ec);
+      if (ec) return false;
+      if (init->receive(std::span<const std::uint8_t>(buf.data(), n))) return false;
+    }
   }
   /// The listener closed (or reset) the connection.
   bool closed_by_listener() {
@@ -145,6 +171,66 @@ TEST(Listener, OneSubnetDisplacesOnlyItsOwnPendingConnections) {
   EXPECT_TRUE(eventually([&] { return count_closed(subnet, 0, 2) == 2; }, 5s)) << "5 from one /24, cap 3";
   EXPECT_EQ(count_closed(subnet, 2, subnet.size()), 0);
   EXPECT_EQ(count_closed(other_net, 0, 1), 0) << "the oldest pending connection is from another /24: kept";
+}
+
+}  // namespace
+}  // namespace tessera
+
+namespace tessera {
+namespace {
+
+info_hash_t test_torrent() {
+  info_hash_t ih;
+  ih.v1.bytes.fill(0x5a);
+  return ih;
+}
+
+TEST(ListenerEncryption, MsePeerIsAnsweredAndHandedOverWithAnRc4Stream) {
+  const auto ih = test_torrent();
+  running_listener rl(detail::listener_settings{}, &ih);
+  client c("127.0.0.70", rl.port());
+  EXPECT_TRUE(c.mse_handshake(ih.v1, detail::crypto_rc4 | detail::crypto_plaintext));
+  EXPECT_TRUE(eventually([&] { return rl.handshakes.load() == 1; }, 5s));
+  EXPECT_EQ(rl.encrypted.load(), 1);  // enabled prefers RC4
+}
+
+TEST(ListenerEncryption, MsePeerNamingAnUnknownTorrentIsClosed) {
+  const auto ih = test_torrent();
+  running_listener rl(detail::listener_settings{}, &ih);
+  client c("127.0.0.71", rl.port());
+  sha1_hash other;
+  other.bytes.fill(0x33);
+  EXPECT_FALSE(c.mse_handshake(other, detail::crypto_rc4));
+  EXPECT_EQ(rl.handshakes.load(), 0);
+}
+
+TEST(ListenerEncryption, ForcedPolicyClosesPlaintextHandshakesAndPlaintextOnlyMsePeers) {
+  const auto ih = test_torrent();
+  detail::listener_settings ls;
+  ls.encryption = encryption_mode::forced;
+  running_listener rl(ls, &ih);
+  client plain("127.0.0.72", rl.port());
+  plain.send_handshake();
+  EXPECT_TRUE(eventually([&] { return plain.closed_by_listener(); }, 5s));
+  client mse_plain("127.0.0.73", rl.port());
+  EXPECT_FALSE(mse_plain.mse_handshake(ih.v1, detail::crypto_plaintext));
+  client mse_rc4("127.0.0.74", rl.port());
+  EXPECT_TRUE(mse_rc4.mse_handshake(ih.v1, detail::crypto_rc4));
+  EXPECT_TRUE(eventually([&] { return rl.handshakes.load() == 1; }, 5s));
+  EXPECT_EQ(rl.encrypted.load(), 1);
+}
+
+TEST(ListenerEncryption, MseHandshakesBeyondThePerSecondBudgetAreClosed) {
+  const auto ih = test_torrent();
+  detail::listener_settings ls;
+  ls.max_mse_per_second = 1;  // the bucket starts full (one token) and refills by one a second
+  running_listener rl(ls, &ih);
+  client first("127.0.0.75", rl.port());
+  EXPECT_TRUE(first.mse_handshake(ih.v1, detail::crypto_rc4));
+  // The token is spent: the next one at once is closed without a Diffie-Hellman computation.
+  client late("127.0.0.76", rl.port());
+  EXPECT_FALSE(late.mse_handshake(ih.v1, detail::crypto_rc4));
+  EXPECT_TRUE(eventually([&] { return rl.handshakes.load() == 1; }, 5s));
 }
 
 }  // namespace

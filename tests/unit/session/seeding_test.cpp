@@ -283,9 +283,10 @@ TEST(Listener, HandsOverTheSocketWithTheParsedHandshakeOverIPv4AndIPv6) {
   std::vector<wire::handshake> got;
   std::vector<tcp::endpoint> from;
   auto l = std::make_shared<detail::listener>(io.get_executor(), ls,
-                                              [&](tcp::socket s, const wire::handshake& h) {
+                                              [&](detail::peer_stream s, const wire::handshake& h) {
                                                 got.push_back(h);
-                                                from.push_back(s.remote_endpoint());
+                                                boost::system::error_code ec;
+                                                from.push_back(s.remote_endpoint(ec));
                                               });
   auto port = l->open();
   ASSERT_TRUE(port);
@@ -321,7 +322,7 @@ TEST(Listener, SilentOrGarbageConnectionsAreClosedWithoutReachingTheSession) {
   ls.handshake_timeout = 1s;
   int handed_over = 0;
   auto l = std::make_shared<detail::listener>(io.get_executor(), ls,
-                                              [&](tcp::socket, const wire::handshake&) { ++handed_over; });
+                                              [&](detail::peer_stream, const wire::handshake&) { ++handed_over; });
   auto port = l->open();
   ASSERT_TRUE(port);
   l->start();

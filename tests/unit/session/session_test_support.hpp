@@ -49,9 +49,13 @@ inline bool is_settled(const torrent_status& s) {
 }
 
 /// A session listening on `address` only (an OS-chosen port unless given), with no DHT and no
-/// LSD (nothing leaves loopback), and a short stop.
+/// LSD (nothing leaves loopback), and a short stop. Encryption `disabled` (plaintext dialling):
+/// the fake peers here speak plaintext only and the tests count their connections, which an MSE
+/// attempt and its plaintext retry would double; MSE is covered by ListenerEncryption,
+/// swarm's PeerConnection MSE tests and interop/test_encryption.
 inline session_settings loopback_settings(const char* address, std::uint16_t port = 0) {
   session_settings s;
+  s.encryption = encryption_mode::disabled;
   s.stop_announce_timeout = std::chrono::seconds(1);
   s.listen_interface = address;
   s.listen_port = port;

@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "core/allowed_fast.hpp"
+#include "core/mse_handshake.hpp"
 #include "core/torrent_info_builder.hpp"
 #include "swarm/peer_error.hpp"
 #include "../support/fake_peer_host.hpp"
@@ -256,6 +257,110 @@ TEST_F(PeerConnection, HandshakeWithMatchingInfoHashIsAccepted) {
   });
   EXPECT_TRUE(conn->is_closed());
   EXPECT_EQ(host.disconnects.size(), 1u);
+}
+
+// --- MSE/PE, outgoing (the remote side runs core's responder over a peer_stream) ---
+
+/// Accepts our connection and answers its MSE handshake as a responder in mode `policy`; returns
+/// the stream (cipher set) and the result, or nullopt when the handshake failed.
+awaitable<std::optional<std::pair<peer_stream, mse_result>>> mse_accept(tcp::acceptor& acceptor, const info_hash_t& ih,
+                                                                         encryption_mode policy) {
+  auto accepted = co_await acceptor.async_accept(asio::use_awaitable);
+  peer_stream ps(std::move(accepted));
+  mse_skey_map keys;
+  add_mse_skeys(keys, ih);
+  auto resp = mse_responder::create(keys, policy, mse_secrets::generate());
+  if (!resp) co_return std::nullopt;
+  std::vector<std::uint8_t> buf(4096);
+  while (!resp->done()) {
+    auto [ec, n] = co_await ps.read_some(buf);
+    if (ec || resp->receive(std::span<const std::uint8_t>(buf).first(n))) co_return std::nullopt;
+    auto out = resp->take_output();
+    if (!out.empty()) {
+      auto [wec, w] = co_await ps.write(out);
+      if (wec) co_return std::nullopt;
+    }
+  }
+  auto r = resp->take_result();
+  ps.set_cipher(std::move(r.cipher));
+  co_return std::make_pair(std::move(ps), std::move(r));
+}
+
+TEST_F(PeerConnection, ForcedOutgoingEncryptionNegotiatesRc4WithTheHandshakeAsInitialPayload) {
+  peer_connection_settings s;
+  s.encryption = outgoing_for(encryption_mode::forced);
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto got = co_await mse_accept(acceptor, host.ti.info_hash(), encryption_mode::enabled);
+    CO_ASSERT_TRUE(got.has_value());
+    auto& [ps, r] = *got;
+    EXPECT_EQ(r.method, mse_method::rc4);
+    EXPECT_EQ(r.skey, host.ti.info_hash().best());
+    CO_ASSERT_TRUE(r.initial_payload.size() == wire::handshake_length);
+    auto h = wire::parse_handshake(r.initial_payload);
+    CO_ASSERT_TRUE(h.has_value());
+    EXPECT_EQ(h->id, host.ours);
+    EXPECT_EQ(h->info_hash, host.ti.info_hash().best());
+    const auto hs = handshake_bytes(host.ti.info_hash().best(), their_id);
+    auto [wec, w] = co_await ps.write(hs);
+    EXPECT_FALSE(wec);
+    { auto v_ = co_await eventually([&] { return conn->handshake_done(); }); EXPECT_TRUE(v_); }
+    EXPECT_TRUE(conn->is_encrypted());
+    EXPECT_TRUE(conn->used_mse());
+    // Both directions stay encrypted: the peer's bitfield decrypts (we become interested) and our
+    // `interested` decrypts on its side.
+    { auto m_ = bitfield_msg({0, 1, 2, 3, 4}); auto [bec, bn] = co_await ps.write(m_); EXPECT_FALSE(bec); }
+    { auto v_ = co_await eventually([&] { return conn->am_interested(); }); EXPECT_TRUE(v_); }
+    std::vector<std::uint8_t> msg_buf(5);
+    std::size_t have = 0;
+    while (have < msg_buf.size()) {
+      auto [ec, n] = co_await ps.read_some(std::span(msg_buf).subspan(have));
+      CO_ASSERT_TRUE(!ec);
+      have += n;
+    }
+    EXPECT_EQ(msg_buf, (std::vector<std::uint8_t>{0, 0, 0, 1, 2}));  // interested
+  });
+}
+
+TEST_F(PeerConnection, EnabledOutgoingEncryptionTakesPlaintextWhenThePeerSelectsIt) {
+  peer_connection_settings s;
+  s.encryption = outgoing_for(encryption_mode::enabled);
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    auto got = co_await mse_accept(acceptor, host.ti.info_hash(), encryption_mode::disabled);
+    CO_ASSERT_TRUE(got.has_value());
+    auto& [ps, r] = *got;
+    EXPECT_EQ(r.method, mse_method::plaintext);
+    const auto hs = handshake_bytes(host.ti.info_hash().best(), their_id);
+    auto [wec, w] = co_await ps.write(hs);
+    EXPECT_FALSE(wec);
+    { auto v_ = co_await eventually([&] { return conn->handshake_done(); }); EXPECT_TRUE(v_); }
+    EXPECT_FALSE(conn->is_encrypted());
+    EXPECT_TRUE(conn->used_mse());
+  });
+}
+
+TEST_F(PeerConnection, PeerDroppingTheMseAttemptClosesTheConnectionBeforeTheHandshake) {
+  peer_connection_settings s;
+  s.encryption = outgoing_for(encryption_mode::enabled);
+  make(s);
+  conn->start_outgoing();
+  run([&]() -> awaitable<void> {
+    // A plaintext-only peer: reads what should be a handshake, finds Ya, hangs up.
+    auto accepted = co_await acceptor.async_accept(asio::use_awaitable);
+    fake_peer p{std::move(accepted), {}};
+    std::vector<std::uint8_t> first;
+    EXPECT_TRUE(co_await p.read_exact(first, 20, 2s));
+    EXPECT_NE(classify_incoming(first), incoming_handshake::bittorrent);
+    p.sock.close();
+    { auto v_ = co_await eventually([&] { return !host.disconnects.empty(); }); EXPECT_TRUE(v_); }
+  });
+  EXPECT_TRUE(conn->is_closed());
+  EXPECT_FALSE(conn->handshake_done());
+  EXPECT_TRUE(conn->used_mse());
+  EXPECT_TRUE(conn->transport_connected());
 }
 
 TEST_F(PeerConnection, BindAddressIsTheSourceThePeerSees) {
@@ -1020,7 +1125,7 @@ TEST_F(PeerConnection, IncomingWithHandshakeAlreadyReadRepliesAndServes) {
     CO_ASSERT_TRUE(parsed.has_value());
     conn = std::make_shared<peer_connection>(ioc.get_executor(), host, 7, host.ti.info_hash(),
                                              p.sock.local_endpoint());
-    conn->start_incoming(std::move(accepted), *parsed);
+    conn->start_incoming(peer_stream(std::move(accepted)), *parsed);
     auto h = co_await p.read_handshake();
     CO_ASSERT_TRUE(h.has_value());
     EXPECT_EQ(h->id, host.ours);

@@ -155,6 +155,38 @@ TEST(PeerList, AnIPv4BanCoversOneAddressWrittenEitherWay) {
   EXPECT_EQ(ban_prefix(boost::asio::ip::make_address("2001:db8::1:2:3:4")), boost::asio::ip::make_address("2001:db8::"));
 }
 
+TEST(PeerList, ADroppedMseAttemptIsRetriedAtOnceInPlaintextThenMseAgainAfterAPlaintextFailure) {
+  test_list pl;
+  const auto now = peer_list::clock::now();
+  const auto a = ep("10.0.0.2", 1);
+  ASSERT_TRUE(pl.add_user(a));
+  EXPECT_FALSE(pl.dial_plaintext(a));  // MSE first
+  ASSERT_EQ(pl.next_candidate(now), a);
+  pl.note_encryption(a, true, false);  // the peer dropped our MSE attempt
+  pl.retry_now(a, now);
+  EXPECT_TRUE(pl.dial_plaintext(a));
+  EXPECT_EQ(pl.next_candidate(now), a);  // at once, no back-off
+  pl.note_encryption(a, false, false);  // the plaintext attempt was dropped too
+  pl.on_closed(a, false, true, now);
+  EXPECT_FALSE(pl.dial_plaintext(a));  // MSE again, after the usual back-off
+  EXPECT_FALSE(pl.next_candidate(now));
+  EXPECT_EQ(pl.next_candidate(now + peer_list::backoff(1)), a);
+}
+
+TEST(PeerList, WhatWorkedIsRemembered) {
+  test_list pl;
+  const auto now = peer_list::clock::now();
+  const auto a = ep("10.0.0.3", 1);
+  ASSERT_TRUE(pl.add_user(a));
+  ASSERT_EQ(pl.next_candidate(now), a);
+  pl.note_encryption(a, false, true);  // plaintext got through
+  pl.on_closed(a, true, true, now);
+  EXPECT_TRUE(pl.dial_plaintext(a));
+  pl.note_encryption(a, true, true);  // and later MSE did
+  EXPECT_FALSE(pl.dial_plaintext(a));
+  EXPECT_FALSE(pl.dial_plaintext(ep("10.0.0.4", 1)));  // unknown
+}
+
 TEST(PeerList, ADeferredCandidateComesBackLaterWithoutAFailure) {
   test_list pl;
   const auto now = peer_list::clock::now();

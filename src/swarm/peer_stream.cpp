@@ -1,0 +1,125 @@
+// peer_stream: the transport dispatch, the held plaintext bytes, the cipher on reads and writes.
+#include "swarm/peer_stream.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "swarm/socket_options.hpp"
+
+namespace tessera::detail {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+}  // namespace
+
+peer_stream::peer_stream(executor_type ex) : socket_(std::in_place_type<tcp::socket>, std::move(ex)) {}
+
+peer_stream::peer_stream(tcp::socket socket) : socket_(std::move(socket)) {}
+
+peer_stream::executor_type peer_stream::get_executor() {
+  return std::visit([](auto& s) -> executor_type { return s.get_executor(); }, socket_);
+}
+
+peer_transport peer_stream::transport() const {
+  return std::holds_alternative<tcp::socket>(socket_) ? peer_transport::tcp : peer_transport::utp;
+}
+
+peer_stream::tcp::socket* peer_stream::tcp_socket() { return std::get_if<tcp::socket>(&socket_); }
+
+void peer_stream::push_received(std::span<const std::uint8_t> plaintext) {
+  if (plaintext.empty()) return;
+  if (prefix_pos_ == prefix_.size()) {
+    prefix_.clear();
+    prefix_pos_ = 0;
+  }
+  prefix_.insert(prefix_.end(), plaintext.begin(), plaintext.end());
+}
+
+peer_stream::awaitable<peer_stream::io_result> peer_stream::read_some(std::span<std::uint8_t> buf) {
+  if (prefix_pos_ < prefix_.size()) {
+    const std::size_t n = std::min(buf.size(), prefix_.size() - prefix_pos_);
+    std::memcpy(buf.data(), prefix_.data() + prefix_pos_, n);
+    prefix_pos_ += n;
+    if (prefix_pos_ == prefix_.size()) {
+      prefix_.clear();
+      prefix_.shrink_to_fit();  // a one-off after the handshake: give the memory back
+      prefix_pos_ = 0;
+    }
+    co_return io_result{boost::system::error_code{}, n};
+  }
+  auto& s = std::get<tcp::socket>(socket_);
+  auto [ec, n] = co_await s.async_read_some(asio::buffer(buf.data(), buf.size()), use_tuple);
+  if (n > 0) cipher_.decrypt(buf.first(n));
+  co_return io_result{ec, n};
+}
+
+peer_stream::awaitable<peer_stream::io_result> peer_stream::write_some(std::span<const std::uint8_t> buf) {
+  auto& s = std::get<tcp::socket>(socket_);
+  if (!encrypted()) {
+    auto [ec, n] = co_await s.async_write_some(asio::buffer(buf.data(), buf.size()), use_tuple);
+    co_return io_result{ec, n};
+  }
+  // Encrypted: each byte passes the cipher exactly once, so the whole copy must go out before
+  // the next call (a partial write would leave encrypted bytes the caller knows nothing about).
+  scratch_.assign(buf.begin(), buf.end());
+  cipher_.encrypt(scratch_);
+  auto [ec, n] = co_await asio::async_write(s, asio::buffer(scratch_), use_tuple);
+  if (scratch_.capacity() > 4 * 1024 * 1024) {
+    scratch_.clear();
+    scratch_.shrink_to_fit();
+  }
+  co_return io_result{ec, n};
+}
+
+peer_stream::awaitable<peer_stream::io_result> peer_stream::write(std::span<const std::uint8_t> buf) {
+  std::size_t done = 0;
+  while (done < buf.size()) {
+    auto [ec, n] = co_await write_some(buf.subspan(done));
+    done += n;
+    if (ec) co_return io_result{ec, done};
+  }
+  co_return io_result{boost::system::error_code{}, done};
+}
+
+peer_stream::awaitable<boost::system::error_code> peer_stream::wait_readable() {
+  if (prefix_pos_ < prefix_.size()) co_return boost::system::error_code{};
+  auto& s = std::get<tcp::socket>(socket_);
+  auto [ec] = co_await s.async_wait(tcp::socket::wait_read, use_tuple);
+  co_return ec;
+}
+
+std::size_t peer_stream::available(boost::system::error_code& ec) const {
+  const std::size_t held = prefix_.size() - prefix_pos_;
+  return held + std::get<tcp::socket>(socket_).available(ec);
+}
+
+void peer_stream::close() {
+  boost::system::error_code ignored;
+  auto& s = std::get<tcp::socket>(socket_);
+  s.shutdown(tcp::socket::shutdown_both, ignored);
+  s.close(ignored);
+}
+
+bool peer_stream::is_open() const { return std::get<tcp::socket>(socket_).is_open(); }
+
+peer_stream::tcp::endpoint peer_stream::remote_endpoint(boost::system::error_code& ec) const {
+  return std::get<tcp::socket>(socket_).remote_endpoint(ec);
+}
+
+peer_stream::tcp::endpoint peer_stream::local_endpoint(boost::system::error_code& ec) const {
+  return std::get<tcp::socket>(socket_).local_endpoint(ec);
+}
+
+std::error_code peer_stream::set_traffic_class(int tos) {
+  if (auto* s = tcp_socket()) return detail::set_traffic_class(*s, tos);
+  return {};
+}
+
+}  // namespace tessera::detail
