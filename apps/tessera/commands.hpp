@@ -42,6 +42,8 @@ struct download_options {
   bool no_lsd = false;                     ///< --no-lsd: no local service discovery (BEP 14)
   /// --encryption disabled|enabled|forced: MSE/PE of peer connections (session_settings::encryption).
   encryption_mode encryption = encryption_mode::enabled;
+  /// --no-utp: TCP only, no uTP (BEP 29) either way (session_settings::enable_utp).
+  bool no_utp = false;
   /// --download-limit / --upload-limit: session-wide rate limits in KiB/s (1024 bytes/s);
   /// 0 = unlimited.
   std::int64_t download_limit_kib = 0;
@@ -119,6 +121,7 @@ struct daemon_command_options {
   std::optional<std::string> download_dir; ///< --download-dir (absolute or made absolute)
   std::optional<std::uint16_t> port;       ///< --port: peer listen port
   std::optional<encryption_mode> encryption; ///< --encryption: MSE/PE policy (settings.json `encryption`)
+  bool no_utp = false;                     ///< --no-utp: uTP off (saved as settings.json `utp-enabled`)
   std::optional<std::string> rpc_bind;     ///< --rpc-bind: RPC address (default 127.0.0.1)
   std::optional<std::uint16_t> rpc_port;   ///< --rpc-port (default 9091; 0 = any free port)
   std::string web_home;                    ///< --web-home, else $TRANSMISSION_WEB_HOME

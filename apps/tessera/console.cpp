@@ -96,6 +96,7 @@ result<running_torrent, int> start_torrent(const download_options& opts) {
   settings.dht_state_file = opts.dht_state;
   settings.enable_lsd = !opts.no_lsd;
   settings.encryption = opts.encryption;
+  settings.enable_utp = !opts.no_utp;
   settings.download_rate_limit = opts.download_limit_kib * 1024;
   settings.upload_rate_limit = opts.upload_limit_kib * 1024;
   settings.state_dir = opts.state_dir;

@@ -112,6 +112,7 @@ int run_daemon(const daemon_command_options& opts) {
   if (opts.download_dir) o.download_dir = fs::absolute(*opts.download_dir).lexically_normal().string();
   o.peer_port = opts.port;
   o.encryption = opts.encryption;
+  o.no_utp = opts.no_utp;
   o.rpc_bind = opts.rpc_bind;
   o.rpc_port = opts.rpc_port;
   // The event stream (/tessera/events): the daemon publishes, the front streams.

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   download->add_flag("--no-lsd", dl.no_lsd, "Do not use local service discovery (LAN multicast)");
   download->add_option("--encryption", dl.encryption, encryption_help)
       ->transform(CLI::CheckedTransformer(encryption_names, CLI::ignore_case));
+  download->add_flag("--no-utp", dl.no_utp, "TCP only: no uTP peer connections either way");
   download->add_option("--select", dl.select, "Download only these files (indexes from `tessera show`), e.g. 1,3")
       ->delimiter(',');
   download->add_flag("--sequential", dl.sequential, "Download pieces in order (for streaming)");
@@ -77,6 +78,7 @@ int main(int argc, char** argv) {
   seed->add_flag("--no-lsd", sd.no_lsd, "Do not use local service discovery (LAN multicast)");
   seed->add_option("--encryption", sd.encryption, encryption_help)
       ->transform(CLI::CheckedTransformer(encryption_names, CLI::ignore_case));
+  seed->add_flag("--no-utp", sd.no_utp, "TCP only: no uTP peer connections either way");
   sd.state_dir = default_state_dir();
   seed->add_option("--state-dir", sd.state_dir, "Where resume data is kept (a re-run skips hashing)")
       ->capture_default_str();
@@ -140,6 +142,7 @@ int main(int argc, char** argv) {
   daemon->add_option("--port", dm.port, "Peer listen port (default 51413)");
   daemon->add_option("--encryption", dm.encryption, std::string(encryption_help) + "; saved in settings.json")
       ->transform(CLI::CheckedTransformer(encryption_names, CLI::ignore_case));
+  daemon->add_flag("--no-utp", dm.no_utp, "TCP only: no uTP peer connections either way; saved in settings.json");
   daemon->add_option("--rpc-bind", dm.rpc_bind, "RPC address (default 127.0.0.1; another needs authentication)");
   daemon->add_option("--rpc-port", dm.rpc_port, "RPC port (default 9091; 0: any free port)");
   daemon->add_option("--web-home", dm.web_home, "Serve this web client at /transmission/web/ (or $TRANSMISSION_WEB_HOME)");

@@ -167,6 +167,12 @@ struct session_settings {
   /// ("tolerated") dials in plaintext and still answers MSE peers. Changed at run time by
   /// apply_settings (connections opened or accepted afterwards follow it).
   encryption_mode encryption = encryption_mode::enabled;
+  /// uTP (BEP 29) for peer connections, both directions, on the session's UDP socket per address
+  /// family (the listen port, shared with the DHT): incoming uTP peers are accepted, and a peer is
+  /// dialled over uTP when it advertised uTP (PEX), when uTP worked with it before, or when a TCP
+  /// attempt failed before the handshake (a failed uTP attempt falls back to TCP), as libtorrent
+  /// does. Off: TCP only, incoming uTP refused. Changed at run time by apply_settings.
+  bool enable_utp = true;
   /// MSE handshakes accepted per second from incoming peers (each costs a Diffie-Hellman
   /// computation); more are closed at once, so a flood cannot burn the CPU. 0: no limit.
   int max_incoming_mse_per_second = 200;
@@ -390,7 +396,8 @@ class session {
   ///   on success the old one is closed and later announces carry the new port; on failure the
   ///   old one stays (logged);
   /// - max_open_files: the open-file pool grows or shrinks (closing the least recently used);
-  /// - encryption: connections dialled or accepted from now on (open ones keep theirs).
+  /// - encryption: connections dialled or accepted from now on (open ones keep theirs);
+  /// - enable_utp: likewise (open uTP connections stay).
   /// Every other field is ignored (construction-time only). Any thread (waits for the network
   /// thread); no-op once the session is stopped.
   void apply_settings(const session_settings& s);

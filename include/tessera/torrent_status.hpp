@@ -136,6 +136,7 @@ struct peer_status {
   std::string client;            ///< from the peer id, e.g. "libtorrent 2080"
   bool incoming = false;         ///< it connected to us
   bool encrypted = false;        ///< the connection is RC4-encrypted (MSE/PE)
+  bool utp = false;              ///< the connection runs over uTP (BEP 29), else TCP
   peer_origin origin = peer_origin::user;  ///< where we learned of it (incoming when it connected)
   bool is_seed = false;          ///< it has every piece
   bool am_choking = true;        ///< we choke it

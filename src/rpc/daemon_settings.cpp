@@ -59,7 +59,7 @@ constexpr std::array<setting_key, 62> key_table{{
     {"speed-limit-up-enabled", K::boolean, true, true, true},
     {"start-added-torrents", K::boolean, true, true, true},
     {"trash-original-torrent-files", K::boolean, true, true, false},
-    {"utp-enabled", K::boolean, true, false, false},  // no uTP yet: stays false
+    {"utp-enabled", K::boolean, true, true, true},  // session_settings::enable_utp
     // settings.json only (the RPC front and the engine at start-up)
     {"bind-address-ipv4", K::string, false, false, true},
     {"rpc-authentication-required", K::boolean, false, false, true},
@@ -144,7 +144,7 @@ daemon_settings::daemon_settings() {
       {"script-torrent-done-filename", ""}, {"seed-queue-enabled", false}, {"seed-queue-size", 10},
       {"seedRatioLimit", 2.0}, {"seedRatioLimited", false}, {"speed-limit-down", 100},
       {"speed-limit-down-enabled", false}, {"speed-limit-up", 100}, {"speed-limit-up-enabled", false},
-      {"start-added-torrents", true}, {"trash-original-torrent-files", false}, {"utp-enabled", false},
+      {"start-added-torrents", true}, {"trash-original-torrent-files", false}, {"utp-enabled", true},
       {"bind-address-ipv4", ""}, {"rpc-authentication-required", false}, {"rpc-bind-address", "127.0.0.1"},
       {"rpc-host-whitelist", ""}, {"rpc-host-whitelist-enabled", true}, {"rpc-password", ""},
       {"rpc-port", 9091}, {"rpc-url", "/transmission/"}, {"rpc-username", ""},

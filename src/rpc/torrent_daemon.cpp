@@ -95,6 +95,7 @@ session_settings torrent_daemon::engine_settings() const {
   s.enable_lsd = settings_.boolean("lpd-enabled");
   s.encryption = detail::from_transmission(settings_.string("encryption")).value_or(encryption_mode::enabled);
   if (options_.encryption) s.encryption = *options_.encryption;
+  s.enable_utp = settings_.boolean("utp-enabled");
   s.dht_bootstrap_nodes = settings_.strings("dht-bootstrap-nodes");
   s.dht_state_file = settings_.string("dht-state-file");
   if (s.dht_state_file.empty()) s.dht_state_file = (options_.config_dir / "dht.dat").string();
@@ -124,6 +125,7 @@ result<bool, std::string> torrent_daemon::start_locked(std::vector<std::string>&
   if (options_.encryption) {
     settings_.set("encryption", json::value(std::string(detail::to_transmission(*options_.encryption))));
   }
+  if (options_.no_utp) settings_.set("utp-enabled", json::value(false));
   if (options_.rpc_bind) settings_.set("rpc-bind-address", json::value(*options_.rpc_bind));
   if (options_.rpc_port) settings_.set("rpc-port", json::value(std::int64_t{*options_.rpc_port}));
   if (!fs::path(settings_.string("download-dir")).is_absolute()) {
@@ -417,6 +419,7 @@ void torrent_daemon::apply_runtime_settings() {
   s.enable_pex = wanted.enable_pex;
   s.enable_lsd = wanted.enable_lsd;
   s.encryption = wanted.encryption;
+  s.enable_utp = wanted.enable_utp;
   const bool alt = settings_.boolean("alt-speed-enabled");
   auto limit = [&](const char* normal, const char* enabled, const char* alt_key) -> std::int64_t {
     if (alt) return settings_.integer(alt_key) * 1000;

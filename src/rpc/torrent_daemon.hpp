@@ -33,6 +33,8 @@ struct daemon_options {
   std::optional<std::uint16_t> peer_port;     ///< --port
   /// --encryption: overrides (and is saved as) settings.json's `encryption`.
   std::optional<encryption_mode> encryption;
+  /// --no-utp: turns uTP off (and is saved as settings.json's `utp-enabled` false).
+  bool no_utp = false;
   std::optional<std::string> rpc_bind;        ///< --rpc-bind
   std::optional<std::uint16_t> rpc_port;      ///< --rpc-port
   /// Where the daemon publishes its events (rpc/event_feed.hpp); null: no event stream.

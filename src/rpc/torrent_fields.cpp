@@ -88,6 +88,7 @@ std::string flag_string(const peer_status& p) {
   if (!p.peer_choking && !p.am_interested) f += 'K';
   if (!p.am_choking && !p.peer_interested) f += '?';
   if (p.encrypted) f += 'E';
+  if (p.utp) f += 'T';
   if (p.incoming) f += 'I';
   return f;
 }
@@ -374,7 +375,7 @@ json::object torrent_fields(torrent_daemon& d, daemon_torrent& t, const torrent_
             {"isEncrypted", p.encrypted},
             {"isIncoming", p.incoming},
             {"isUploadingTo", p.upload_rate > 0 && !p.am_choking},
-            {"isUTP", false},
+            {"isUTP", p.utp},
             {"peerIsChoked", p.peer_choking},
             {"peerIsInterested", p.peer_interested},
             {"port", port},

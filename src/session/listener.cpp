@@ -162,13 +162,27 @@ asio::awaitable<void> listener::accept_loop(std::shared_ptr<listener> self, acce
       socket.close(ignored);
       continue;
     }
-    const auto host = host_address(remote.address());
-    self->make_room(host);
-    auto p = std::make_shared<pending_handshake>(pending_handshake{peer_stream(std::move(socket)), host, {}, true});
-    p->pos = self->pending_.insert(self->pending_.end(), p);
-    self->pending_hosts_.add(host);
-    asio::co_spawn(self->ex_, read_handshake(self, std::move(p)), log_failure());
+    self->admit(peer_stream(std::move(socket)), remote.address());
   }
+}
+
+void listener::adopt(peer_stream stream) {
+  boost::system::error_code ec;
+  const auto remote = stream.remote_endpoint(ec);
+  if (closed_ || ec) {
+    stream.close();
+    return;
+  }
+  admit(std::move(stream), remote.address());
+}
+
+void listener::admit(peer_stream stream, const asio::ip::address& remote) {
+  const auto host = host_address(remote);
+  make_room(host);
+  auto p = std::make_shared<pending_handshake>(pending_handshake{std::move(stream), host, {}, true});
+  p->pos = pending_.insert(pending_.end(), p);
+  pending_hosts_.add(host);
+  asio::co_spawn(ex_, read_handshake(shared_from_this(), std::move(p)), log_failure());
 }
 
 void listener::make_room(const asio::ip::address& host) {

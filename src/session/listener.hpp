@@ -92,6 +92,11 @@ class listener : public std::enable_shared_from_this<listener> {
   std::uint64_t evicted() const { return evicted_; }
   /// Changes the incoming MSE/PE policy for connections accepted from now on.
   void set_encryption(encryption_mode m) { settings_.encryption = m; }
+  /// A connection accepted elsewhere (an incoming uTP stream, BEP 29) goes through the same
+  /// handshake stage as an accepted TCP socket: the pending table and its per-host and
+  /// per-subnet caps, the deadline, MSE/PE by the policy, then the peer handler. Closed at once
+  /// after close(). Network thread.
+  void adopt(peer_stream stream);
   /// Incoming connections refused by the handshake stage (plaintext while forced, MSE failures,
   /// over the MSE rate), for status and tests.
   std::uint64_t refused() const { return refused_; }
@@ -110,6 +115,7 @@ class listener : public std::enable_shared_from_this<listener> {
   };
   using pending_ptr = std::shared_ptr<pending_handshake>;
   /// Closes pending connections, oldest first, until a new one from `host` fits every cap.
+  void admit(peer_stream stream, const boost::asio::ip::address& remote);
   void make_room(const boost::asio::ip::address& host);
   /// Closes the oldest pending connection for which `pred` holds; false when there is none.
   template <class Pred>

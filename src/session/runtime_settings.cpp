@@ -33,6 +33,7 @@ void session_impl::apply_settings(const session_settings& s) {
     live.enable_pex = s.enable_pex;
     live.enable_web_seeds = s.enable_web_seeds;
     live.encryption = s.encryption;  // torrents dial with it (below); the listener answers with it
+    live.enable_utp = s.enable_utp;  // read by torrents at each dial and by the uTP accept handler
 
     live.max_open_files = std::max(1, s.max_open_files);
     open_files_->set_capacity(static_cast<std::size_t>(live.max_open_files));

@@ -61,7 +61,17 @@ void session_impl::open_peer_udp() {
   peer_udp_.close();
   utp_manager_settings us;
   us.max_connections = static_cast<std::size_t>(std::max(1, live_settings_.max_connections));
+  // libtorrent's utp_connect_timeout: a peer that does not answer a SYN soon is dialled over TCP.
+  us.connect_timeout = std::chrono::seconds(3);
   peer_udp_ = udp_sockets::open(io_.get_executor(), live_settings_.listen_interface, listen_port_, us);
+  // Incoming uTP goes through the listener's handshake stage (bounds, MSE), as TCP does.
+  peer_udp_.set_accept_handler([this](utp_stream s) {
+    if (listener_ && live_settings_.enable_utp) {
+      listener_->adopt(peer_stream(std::move(s)));
+    } else {
+      s.close();
+    }
+  });
   // Every datagram that is not uTP is the DHT's (dht_ is null while the DHT is off).
   peer_udp_.set_other_handler([this](std::span<const std::uint8_t> bytes, const boost::asio::ip::udp::endpoint& from) {
     if (dht_) dht_->on_datagram(bytes, from);
@@ -236,6 +246,10 @@ result<torrent_handle> session_impl::add_torrent(add_torrent_params params,
     if (listen_port_ != 0) ctx.settings.listen_port = listen_port_;  // the port really bound
     ctx.budget = budget_;
     ctx.request_rechoke = [this] { request_rechoke(); };
+    // Read at each dial, so that apply_settings turning uTP off or on takes effect at once.
+    ctx.utp_for = [this](const boost::asio::ip::address& peer) -> std::shared_ptr<utp_socket_manager> {
+      return live_settings_.enable_utp ? peer_udp_.utp_for(peer) : nullptr;
+    };
     ctx.serial = next_torrent_serial_++;
     ctx.bandwidth = bandwidth_;
     ctx.emit = [this](const event& e) {

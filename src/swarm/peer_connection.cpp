@@ -443,6 +443,7 @@ bool peer_connection::is_incoming() const { return impl_->incoming; }
 bool peer_connection::is_encrypted() const { return impl_->stream.encrypted(); }
 bool peer_connection::used_mse() const { return impl_->mse_attempted; }
 bool peer_connection::transport_connected() const { return impl_->transport_connected; }
+peer_transport peer_connection::transport() const { return impl_->stream.transport(); }
 tcp::endpoint peer_connection::local_endpoint() const {
   boost::system::error_code ec;
   auto ep = impl_->stream.local_endpoint(ec);

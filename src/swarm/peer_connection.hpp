@@ -29,6 +29,7 @@
 #include "core/wire.hpp"
 #include "swarm/bandwidth.hpp"
 #include "swarm/peer_stream.hpp"
+#include "swarm/utp_socket_manager.hpp"
 #include "tessera/torrent_info.hpp"
 
 namespace tessera::detail {
@@ -209,6 +210,10 @@ struct peer_connection_settings {
   /// plaintext handshake. Default: plaintext. Incoming connections arrive with their stream's
   /// cipher set already (the session's incoming handshake stage ran MSE).
   outgoing_encryption encryption;
+  /// The transport of an outgoing connection: set, the connection dials over uTP (BEP 29)
+  /// through this manager (the session's UDP socket of the remote's family) instead of TCP;
+  /// null: TCP. bind_address and tos do not apply to uTP (the UDP socket is bound already).
+  std::shared_ptr<utp_socket_manager> utp;
   /// Rate limits (swarm/bandwidth.hpp): download quota is awaited before each socket read (for
   /// the bytes waiting in the socket), upload quota before each socket write; every byte after
   /// the handshake counts, protocol overhead included. Default: unlimited (nothing awaited).
@@ -442,6 +447,8 @@ class peer_connection : public std::enable_shared_from_this<peer_connection> {
   bool used_mse() const;
   /// The transport is connected: the TCP connect succeeded, or the connection was accepted.
   bool transport_connected() const;
+  /// The connection's transport (TCP, or uTP: BEP 29).
+  peer_transport transport() const;
   /// Both handshakes set the Fast Extension bit (reserved[7] & 0x04, BEP 6).
   bool supports_fast() const;
   /// The peer sent `have all` / `have none` (BEP 6) in place of a bitfield.

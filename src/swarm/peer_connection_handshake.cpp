@@ -54,30 +54,12 @@ void peer_connection::impl::disarm_deadline() {
 awaitable<void> peer_connection::impl::run_outgoing(std::shared_ptr<peer_connection> self) {
   impl& d = *self->impl_;
   d.arm_deadline(d.settings.connect_timeout);
-  // Bind to the source address first (port 0) when the remote is of its family.
-  // The TOS byte is set before connecting, so that the SYN is marked too.
-  tcp::socket& sock = *d.stream.tcp_socket();
-  const auto& local = d.settings.bind_address;
-  const bool bind = local && local->is_v4() == d.remote.address().is_v4();
-  if (bind || d.settings.tos != 0) {
-    boost::system::error_code bec;
-    sock.open(d.remote.protocol(), bec);
-    if (!bec && d.settings.tos != 0) d.apply_tos();
-    if (!bec && bind) sock.bind(tcp::endpoint(*local, 0), bec);
-    if (bec) {
-      d.close(bec);
-      co_return;
-    }
-  }
-  auto [cec] = co_await sock.async_connect(d.remote, use_tuple);
-  if (d.closed) co_return;
-  if (cec) {
-    d.close(cec);
+  if (d.settings.utp) {
+    if (!co_await connect_utp(d)) co_return;
+  } else if (!co_await connect_tcp(d)) {
     co_return;
   }
   d.transport_connected = true;
-  boost::system::error_code ignored;
-  sock.set_option(tcp::no_delay(true), ignored);
   d.arm_deadline(d.settings.handshake_timeout);
 
   if (d.settings.encryption.use_mse) {
@@ -97,6 +79,50 @@ awaitable<void> peer_connection::impl::run_outgoing(std::shared_ptr<peer_connect
   if (!co_await read_handshake(d, false)) co_return;
   d.start_session(self);
   co_await read_loop(d);
+}
+
+awaitable<bool> peer_connection::impl::connect_tcp(impl& d) {
+  // Bind to the source address first (port 0) when the remote is of its family.
+  // The TOS byte is set before connecting, so that the SYN is marked too.
+  tcp::socket& sock = *d.stream.tcp_socket();
+  const auto& local = d.settings.bind_address;
+  const bool bind = local && local->is_v4() == d.remote.address().is_v4();
+  if (bind || d.settings.tos != 0) {
+    boost::system::error_code bec;
+    sock.open(d.remote.protocol(), bec);
+    if (!bec && d.settings.tos != 0) d.apply_tos();
+    if (!bec && bind) sock.bind(tcp::endpoint(*local, 0), bec);
+    if (bec) {
+      d.close(bec);
+      co_return false;
+    }
+  }
+  auto [cec] = co_await sock.async_connect(d.remote, use_tuple);
+  if (d.closed) co_return false;
+  if (cec) {
+    d.close(cec);
+    co_return false;
+  }
+  boost::system::error_code ignored;
+  sock.set_option(tcp::no_delay(true), ignored);
+  co_return true;
+}
+
+awaitable<bool> peer_connection::impl::connect_utp(impl& d) {
+  // The manager binds nothing per connection: the session's UDP socket is bound already, and
+  // a uTP connect that gets no ST_STATE fails with timed_out after the manager's connect timeout.
+  auto mgr = d.settings.utp;
+  auto [ec, stream] = co_await mgr->connect(asio::ip::udp::endpoint(d.remote.address(), d.remote.port()));
+  if (d.closed) {
+    stream.close();
+    co_return false;
+  }
+  if (ec) {
+    d.close(ec);
+    co_return false;
+  }
+  d.stream = peer_stream(std::move(stream));
+  co_return true;
 }
 
 awaitable<bool> peer_connection::impl::mse_initiate(impl& d) {

@@ -207,6 +207,11 @@ struct peer_connection::impl {
   static awaitable<void> run_incoming(std::shared_ptr<peer_connection> self);
   /// Incoming connection whose handshake the listener read already.
   static awaitable<void> run_incoming_known(std::shared_ptr<peer_connection> self, wire::handshake h);
+  /// The outgoing transport: a TCP connect (source address, TOS, no_delay) or a uTP connect
+  /// through settings.utp (the stream then becomes that uTP stream). False when the connection
+  /// closed (the error went to close()).
+  static awaitable<bool> connect_tcp(impl& d);
+  static awaitable<bool> connect_utp(impl& d);
   /// Outgoing MSE (settings.encryption.use_mse): runs the initiator with our handshake as IA,
   /// then installs the selected cipher on the stream. False when the connection closed.
   static awaitable<bool> mse_initiate(impl& d);

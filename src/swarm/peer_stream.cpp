@@ -23,6 +23,12 @@ peer_stream::peer_stream(executor_type ex) : socket_(std::in_place_type<tcp::soc
 
 peer_stream::peer_stream(tcp::socket socket) : socket_(std::move(socket)) {}
 
+peer_stream::peer_stream(utp_stream stream) : socket_(std::move(stream)) {}
+
+namespace {
+peer_stream::tcp::endpoint as_tcp(const asio::ip::udp::endpoint& ep) { return {ep.address(), ep.port()}; }
+}  // namespace
+
 peer_stream::executor_type peer_stream::get_executor() {
   return std::visit([](auto& s) -> executor_type { return s.get_executor(); }, socket_);
 }
@@ -54,28 +60,39 @@ peer_stream::awaitable<peer_stream::io_result> peer_stream::read_some(std::span<
     }
     co_return io_result{boost::system::error_code{}, n};
   }
-  auto& s = std::get<tcp::socket>(socket_);
-  auto [ec, n] = co_await s.async_read_some(asio::buffer(buf.data(), buf.size()), use_tuple);
+  // (if/else rather than ?: around co_await: GCC 12 miscompiles some temporaries in co_await
+  // expressions; see utp_socket_manager.cpp.)
+  io_result r;
+  if (auto* t = tcp_socket()) {
+    r = co_await t->async_read_some(asio::buffer(buf.data(), buf.size()), use_tuple);
+  } else {
+    r = co_await std::get<utp_stream>(socket_).async_read_some(asio::buffer(buf.data(), buf.size()), use_tuple);
+  }
+  const std::size_t n = std::get<1>(r);
   if (n > 0) cipher_.decrypt(buf.first(n));
-  co_return io_result{ec, n};
+  co_return r;
 }
 
 peer_stream::awaitable<peer_stream::io_result> peer_stream::write_some(std::span<const std::uint8_t> buf) {
-  auto& s = std::get<tcp::socket>(socket_);
   if (!encrypted()) {
-    auto [ec, n] = co_await s.async_write_some(asio::buffer(buf.data(), buf.size()), use_tuple);
-    co_return io_result{ec, n};
+    if (auto* t = tcp_socket()) co_return co_await t->async_write_some(asio::buffer(buf.data(), buf.size()), use_tuple);
+    co_return co_await std::get<utp_stream>(socket_).async_write_some(asio::buffer(buf.data(), buf.size()), use_tuple);
   }
   // Encrypted: each byte passes the cipher exactly once, so the whole copy must go out before
   // the next call (a partial write would leave encrypted bytes the caller knows nothing about).
   scratch_.assign(buf.begin(), buf.end());
   cipher_.encrypt(scratch_);
-  auto [ec, n] = co_await asio::async_write(s, asio::buffer(scratch_), use_tuple);
+  io_result r;
+  if (auto* t = tcp_socket()) {
+    r = co_await asio::async_write(*t, asio::buffer(scratch_), use_tuple);
+  } else {
+    r = co_await asio::async_write(std::get<utp_stream>(socket_), asio::buffer(scratch_), use_tuple);
+  }
   if (scratch_.capacity() > 4 * 1024 * 1024) {
     scratch_.clear();
     scratch_.shrink_to_fit();
   }
-  co_return io_result{ec, n};
+  co_return r;
 }
 
 peer_stream::awaitable<peer_stream::io_result> peer_stream::write(std::span<const std::uint8_t> buf) {
@@ -90,31 +107,45 @@ peer_stream::awaitable<peer_stream::io_result> peer_stream::write(std::span<cons
 
 peer_stream::awaitable<boost::system::error_code> peer_stream::wait_readable() {
   if (prefix_pos_ < prefix_.size()) co_return boost::system::error_code{};
-  auto& s = std::get<tcp::socket>(socket_);
-  auto [ec] = co_await s.async_wait(tcp::socket::wait_read, use_tuple);
+  if (auto* s = tcp_socket()) {
+    auto [ec] = co_await s->async_wait(tcp::socket::wait_read, use_tuple);
+    co_return ec;
+  }
+  auto [ec] = co_await std::get<utp_stream>(socket_).async_wait_readable(use_tuple);
   co_return ec;
 }
 
 std::size_t peer_stream::available(boost::system::error_code& ec) const {
   const std::size_t held = prefix_.size() - prefix_pos_;
-  return held + std::get<tcp::socket>(socket_).available(ec);
+  return held + std::visit([&ec](const auto& s) { return s.available(ec); }, socket_);
 }
 
 void peer_stream::close() {
-  boost::system::error_code ignored;
-  auto& s = std::get<tcp::socket>(socket_);
-  s.shutdown(tcp::socket::shutdown_both, ignored);
-  s.close(ignored);
+  if (auto* s = tcp_socket()) {
+    boost::system::error_code ignored;
+    s->shutdown(tcp::socket::shutdown_both, ignored);
+    s->close(ignored);
+    return;
+  }
+  std::get<utp_stream>(socket_).close();
 }
 
-bool peer_stream::is_open() const { return std::get<tcp::socket>(socket_).is_open(); }
+bool peer_stream::is_open() const {
+  return std::visit([](const auto& s) { return s.is_open(); }, socket_);
+}
 
 peer_stream::tcp::endpoint peer_stream::remote_endpoint(boost::system::error_code& ec) const {
-  return std::get<tcp::socket>(socket_).remote_endpoint(ec);
+  if (const auto* s = std::get_if<tcp::socket>(&socket_)) return s->remote_endpoint(ec);
+  const auto& u = std::get<utp_stream>(socket_);
+  ec = u.is_open() ? boost::system::error_code{} : boost::system::error_code(asio::error::bad_descriptor);
+  return as_tcp(u.remote_endpoint());
 }
 
 peer_stream::tcp::endpoint peer_stream::local_endpoint(boost::system::error_code& ec) const {
-  return std::get<tcp::socket>(socket_).local_endpoint(ec);
+  if (const auto* s = std::get_if<tcp::socket>(&socket_)) return s->local_endpoint(ec);
+  const auto& u = std::get<utp_stream>(socket_);
+  ec = u.is_open() ? boost::system::error_code{} : boost::system::error_code(asio::error::bad_descriptor);
+  return as_tcp(u.local_endpoint());
 }
 
 std::error_code peer_stream::set_traffic_class(int tos) {

@@ -18,13 +18,14 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "core/stream_cipher.hpp"
+#include "swarm/utp_stream.hpp"
 
 namespace tessera::detail {
 
 /// The transport under a peer_stream.
 enum class peer_transport : std::uint8_t {
   tcp,  ///< BEP 3 over TCP
-  utp,  ///< BEP 29 (not wired yet: see peer_stream::socket_variant)
+  utp,  ///< BEP 29 over the session's UDP socket (swarm/utp_stream.hpp)
 };
 
 /// One connection's stream. Movable, not copyable. Single thread: every call on the executor of
@@ -48,6 +49,9 @@ class peer_stream {
   explicit peer_stream(executor_type ex);
   /// Takes an accepted (connected) TCP socket.
   explicit peer_stream(tcp::socket socket);
+  /// Takes a connected uTP stream (accepted, or from utp_socket_manager::connect). Its UDP
+  /// endpoints are reported as TCP ones (address and port); no traffic class is set on it.
+  explicit peer_stream(utp_stream stream);
   peer_stream(peer_stream&&) noexcept = default;
   peer_stream& operator=(peer_stream&&) noexcept = default;
   peer_stream(const peer_stream&) = delete;
@@ -95,9 +99,8 @@ class peer_stream {
   std::error_code set_traffic_class(int tos);
 
  private:
-  // The transports. A utp_stream (swarm/utp_stream.hpp, from the uTP branch) becomes the second
-  // alternative here: every member below dispatches with std::visit or holds_alternative.
-  using socket_variant = std::variant<tcp::socket>;
+  // The transports: every member below dispatches with std::visit or holds_alternative.
+  using socket_variant = std::variant<tcp::socket, utp_stream>;
 
   socket_variant socket_;
   stream_cipher cipher_;

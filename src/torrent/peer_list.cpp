@@ -123,6 +123,36 @@ bool peer_list::dial_plaintext(const endpoint& ep) const {
   return it != peers_.end() && it->second.plaintext_first;
 }
 
+bool peer_list::dial_utp(const endpoint& ep) const {
+  auto it = peers_.find(ep);
+  return it != peers_.end() && it->second.utp_first;
+}
+
+void peer_list::note_utp_advertised(const endpoint& ep) {
+  auto it = peers_.find(ep);
+  if (it != peers_.end() && !it->second.utp_failed) it->second.utp_first = true;
+}
+
+bool peer_list::note_transport(const endpoint& ep, bool utp, bool succeeded) {
+  auto it = peers_.find(ep);
+  if (it == peers_.end()) return false;
+  auto& e = it->second;  // no index field changes
+  if (succeeded) {
+    e.utp_first = utp;
+    (utp ? e.utp_failed : e.tcp_failed) = false;
+    return false;
+  }
+  if (utp) {
+    e.utp_failed = true;
+    e.utp_first = false;
+    return !e.tcp_failed;
+  }
+  e.tcp_failed = true;
+  if (e.utp_failed) return false;
+  e.utp_first = true;
+  return true;
+}
+
 void peer_list::retry_now(const endpoint& ep, clock::time_point now) {
   auto it = peers_.find(ep);
   if (it == peers_.end()) return;

@@ -92,6 +92,19 @@ class peer_list {
   /// note_encryption), its failure count untouched. The caller makes sure this happens once per
   /// failed attempt pair (the plaintext retry's failure goes through on_closed).
   void retry_now(const endpoint& ep, clock::time_point now);
+
+  /// Transport memory (BEP 29, libtorrent's connect policy): the next connection to `ep` goes
+  /// over uTP when the peer advertised uTP (PEX `added.f` 0x04), a uTP connection to it worked,
+  /// or a TCP attempt failed before the BitTorrent handshake; it goes over TCP again once a uTP
+  /// attempt failed. False for unknown addresses.
+  bool dial_utp(const endpoint& ep) const;
+  /// The peer advertised uTP (PEX flag): tried first, unless uTP already failed with it.
+  void note_utp_advertised(const endpoint& ep);
+  /// An outgoing attempt over `utp` (or TCP) to `ep` reached the BitTorrent handshake
+  /// (`succeeded`) or failed before it. Returns true when the other transport is still worth
+  /// trying now (a failed TCP attempt with uTP not tried yet, or a failed uTP attempt with TCP
+  /// not tried yet): the caller then redials at once with retry_now.
+  bool note_transport(const endpoint& ep, bool utp, bool succeeded);
   /// Lets every address not given up be dialled at once (ends backoffs and reconnect delays):
   /// after a pause or a recheck, when the closed connections were our own doing.
   void allow_reconnect_now();
@@ -122,6 +135,9 @@ class peer_list {
     bool seed = false;           // see mark_seed
     bool was_connected = false;  // a connection to it got past the handshake
     bool plaintext_first = false;  // see note_encryption
+    bool utp_first = false;        // see dial_utp
+    bool utp_failed = false;       // a uTP attempt failed before the handshake
+    bool tcp_failed = false;       // a TCP attempt failed before the handshake
     int failures = 0;
     clock::time_point retry_at{};
     std::uint64_t seq = 0;       // arrival order

@@ -613,6 +613,9 @@ void torrent::connect_candidates() {
     const auto mode = ctx_.settings.encryption;
     pcs.encryption = outgoing_for(mode);
     if (mode == encryption_mode::enabled && peers_.dial_plaintext(*ep)) pcs.encryption = outgoing_for(encryption_mode::disabled);
+    // uTP (BEP 29) where the peer advertised it or it worked before, or after TCP failed with it
+    // (peer_list::dial_utp); TCP otherwise.
+    if (ctx_.utp_for && peers_.dial_utp(*ep)) pcs.utp = ctx_.utp_for(ep->address());
     auto conn = std::make_shared<peer_connection>(ctx_.ex, *this, key, ti_->info_hash(), *ep, pcs);
     connection_entry e;
     e.conn = conn;
@@ -1038,8 +1041,22 @@ void torrent::on_disconnect(peer_connection& c, std::error_code reason) {
       spdlog::info("peer {}: dropped our encrypted handshake; encryption is forced, no plaintext retry",
                    endpoint_to_string(e.remote));
     }
-    if (fallback && dropped && c.used_mse()) {
-      spdlog::debug("peer {}: dropped our MSE handshake, retrying in plaintext", endpoint_to_string(e.remote));
+    // The other transport (libtorrent's policy): a TCP attempt that failed or was dropped
+    // before the BitTorrent handshake is tried over uTP once (after the plaintext retry, when
+    // MSE fallback applies), and a failed uTP attempt over TCP.
+    const bool mse_retry = fallback && dropped && c.used_mse();
+    const bool utp = c.transport() == peer_transport::utp;
+    const bool other_transport = !e.counted && e.retry && !mse_retry && !stopped_ && ctx_.utp_for &&
+                                 ctx_.utp_for(e.remote.address()) != nullptr &&
+                                 peers_.note_transport(e.remote, utp, false);
+    if (e.counted && ctx_.utp_for) peers_.note_transport(e.remote, utp, true);
+    if (other_transport || mse_retry) {
+      if (other_transport) {
+        spdlog::debug("peer {}: {} failed before the handshake, trying {}", endpoint_to_string(e.remote),
+                      utp ? "uTP" : "TCP", utp ? "TCP" : "uTP");
+      } else {
+        spdlog::debug("peer {}: dropped our MSE handshake, retrying in plaintext", endpoint_to_string(e.remote));
+      }
       peers_.retry_now(e.remote, now);
       // Dialled again now rather than at the next tick (posted: the caller may be iterating
       // the connections).

@@ -61,6 +61,9 @@ struct torrent_context {
   std::function<void(event)> emit;             ///< event sink (network thread)
   /// Our DHT node's UDP port (BEP 5); 0: no DHT. Ignored for private torrents (BEP 27).
   std::uint16_t dht_port = 0;
+  /// The session's uTP manager for dialling `peer` (the UDP socket of its family; BEP 29); null
+  /// when uTP is off or there is no socket of that family. Empty: every connection is TCP.
+  std::function<std::shared_ptr<utp_socket_manager>(const boost::asio::ip::address& peer)> utp_for;
   /// A peer's `port` message named a DHT node at (address, UDP port); may be empty.
   std::function<void(const boost::asio::ip::address&, std::uint16_t)> on_dht_node;
   /// The session's rate limiting (swarm/bandwidth.hpp): managers and session-wide channels.

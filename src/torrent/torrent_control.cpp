@@ -279,6 +279,7 @@ std::vector<peer_status> torrent::peer_statuses() const {
     p.client = conn.client_name();
     p.incoming = c.incoming;
     p.encrypted = conn.is_encrypted();
+    p.utp = conn.transport() == peer_transport::utp;
     p.origin = peer_origin::incoming;
     if (!c.incoming) {
       switch (peers_.source_of(c.remote).value_or(peer_source::user)) {

@@ -168,6 +168,10 @@ void torrent::on_pex(peer_connection& c, const pex_message& m) {
   }
   spdlog::debug("torrent {}: {} peers from PEX of {}", ti_->name(), eps.size(), c.remote().address().to_string());
   if (!eps.empty()) add_peers(eps, peer_source::pex);
+  // BEP 11's uTP flag: such peers are dialled over uTP first (peer_list::dial_utp).
+  for (const auto& p : m.added) {
+    if ((p.flags & pex_flags::supports_utp) != 0) peers_.note_utp_advertised(to_tcp_endpoint(p.endpoint));
+  }
 }
 
 }  // namespace tessera::detail

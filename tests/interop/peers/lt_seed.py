@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""libtorrent seeder for interop tests: one process, one 127.0.0.x address, TCP only.
+"""libtorrent seeder for interop tests: one process, one 127.0.0.x address, TCP only (--transport
+utp: uTP only; both: either).
 
 Seeds a v1 torrent whose data is already in --save-path, announces to the torrent's trackers and
 runs until killed (SIGTERM/SIGINT/SIGKILL) or until --timeout seconds. Prints, flushed, one line
@@ -24,15 +25,17 @@ ENC = {
 }
 
 
-def settings_for(ip, port, upload_limit, enc='default'):
+def settings_for(ip, port, upload_limit, enc='default', transport='tcp'):
     out_pol, in_pol, level = ENC[enc]
+    utp = transport in ('utp', 'both')
+    tcp = transport in ('tcp', 'both')
     return {
         'listen_interfaces': f'{ip}:{port}',
         'outgoing_interfaces': ip,
-        'enable_incoming_utp': False,
-        'enable_outgoing_utp': False,
-        'enable_incoming_tcp': True,
-        'enable_outgoing_tcp': True,
+        'enable_incoming_utp': utp,
+        'enable_outgoing_utp': utp,
+        'enable_incoming_tcp': tcp,
+        'enable_outgoing_tcp': tcp,
         'enable_dht': False,
         'enable_lsd': False,
         'enable_upnp': False,
@@ -69,13 +72,15 @@ def main():
     ap.add_argument('--connect', help='ip:port of a peer to dial (again every second while no peer)')
     ap.add_argument('--enc', choices=sorted(ENC), default='default',
                     help='MSE/PE policy; the stats line then counts peers by encryption')
+    ap.add_argument('--transport', choices=['tcp', 'utp', 'both'], default='tcp',
+                    help='peer transports, both directions (utp: uTP only, BEP 29)')
     args = ap.parse_args()
 
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
 
-    ses = lt.session(settings_for(args.ip, args.port, args.upload_limit, args.enc))
+    ses = lt.session(settings_for(args.ip, args.port, args.upload_limit, args.enc, args.transport))
     if args.upload_limit:
         # Loopback peers fall in libtorrent's local peer class, which is exempt from the global
         # rate limit; put every address in the global class so the limit applies.

@@ -58,7 +58,7 @@ TEST_F(RpcSession, SessionGetAnswersTheKeysClientsNeedWithTheirTypes) {
   EXPECT_EQ(a["rpc-version-minimum"], 1);
   EXPECT_TRUE(a["version"].as_string().starts_with("3.00 (tessera "));
   EXPECT_EQ(a["blocklist-size"], 0);
-  EXPECT_EQ(a["utp-enabled"], false);
+  EXPECT_EQ(a["utp-enabled"], true);  // session_settings::enable_utp's default
   EXPECT_EQ(a["session-id"], "sid");
   EXPECT_EQ(a["download-dir"], json::value(downloads.string()));
   EXPECT_EQ(a["units"].as_object()["speed-bytes"], 1000);
@@ -79,12 +79,12 @@ TEST_F(RpcSession, SessionGetAnswersTheKeysClientsNeedWithTheirTypes) {
 }
 
 TEST_F(RpcSession, SessionSetChangesAndPersistsWritableKeysOnly) {
-  ok("session-set", {{"speed-limit-down", 50}, {"speed-limit-down-enabled", true}, {"utp-enabled", true},
+  ok("session-set", {{"speed-limit-down", 50}, {"speed-limit-down-enabled", true}, {"utp-enabled", false},
                      {"seedRatioLimit", 1.5}, {"unknown-key", 3}, {"peer-limit-global", 1.0}});
   auto a = ok("session-get");
   EXPECT_EQ(a["speed-limit-down"], 50);
   EXPECT_EQ(a["speed-limit-down-enabled"], true);
-  EXPECT_EQ(a["utp-enabled"], false);  // no uTP yet: the truth
+  EXPECT_EQ(a["utp-enabled"], false);
   EXPECT_EQ(a["seedRatioLimit"], 1.5);
   EXPECT_EQ(a["peer-limit-global"], 1);
   auto r = call("session-set", {{"download-dir", "relative/dir"}});
