@@ -1,4 +1,5 @@
 // The `tessera` command line: subcommands over the public libtessera API.
+#include <cctype>
 #include <map>
 #include <string>
 
@@ -44,8 +45,9 @@ int main(int argc, char** argv) {
   download->add_option("--dht-bootstrap", dl.dht_bootstrap, "Join the DHT through this node (HOST:PORT); repeatable");
   download->add_option("--dht-state", dl.dht_state, "Keep the DHT routing table in this file across runs");
   download->add_flag("--no-lsd", dl.no_lsd, "Do not use local service discovery (LAN multicast)");
-  download->add_option("--encryption", dl.encryption, encryption_help)
-      ->transform(CLI::CheckedTransformer(encryption_names, CLI::ignore_case));
+  std::string dl_encryption = "enabled", sd_encryption = "enabled", dm_encryption;
+  const auto encryption_choice = CLI::IsMember({"disabled", "enabled", "forced"}, CLI::ignore_case);
+  download->add_option("--encryption", dl_encryption, encryption_help)->check(encryption_choice);
   download->add_flag("--no-utp", dl.no_utp, "TCP only: no uTP peer connections either way");
   download->add_option("--select", dl.select, "Download only these files (indexes from `tessera show`), e.g. 1,3")
       ->delimiter(',');
@@ -76,8 +78,7 @@ int main(int argc, char** argv) {
   seed->add_option("--dht-bootstrap", sd.dht_bootstrap, "Join the DHT through this node (HOST:PORT); repeatable");
   seed->add_option("--dht-state", sd.dht_state, "Keep the DHT routing table in this file across runs");
   seed->add_flag("--no-lsd", sd.no_lsd, "Do not use local service discovery (LAN multicast)");
-  seed->add_option("--encryption", sd.encryption, encryption_help)
-      ->transform(CLI::CheckedTransformer(encryption_names, CLI::ignore_case));
+  seed->add_option("--encryption", sd_encryption, encryption_help)->check(encryption_choice);
   seed->add_flag("--no-utp", sd.no_utp, "TCP only: no uTP peer connections either way");
   sd.state_dir = default_state_dir();
   seed->add_option("--state-dir", sd.state_dir, "Where resume data is kept (a re-run skips hashing)")
@@ -140,8 +141,8 @@ int main(int argc, char** argv) {
   daemon->add_option("--config-dir", dm.config_dir, "settings.json, stats.json and torrents/")->capture_default_str();
   daemon->add_option("--download-dir", dm.download_dir, "Where new torrents are saved (default ~/Downloads)");
   daemon->add_option("--port", dm.port, "Peer listen port (default 51413)");
-  daemon->add_option("--encryption", dm.encryption, std::string(encryption_help) + "; saved in settings.json")
-      ->transform(CLI::CheckedTransformer(encryption_names, CLI::ignore_case));
+  daemon->add_option("--encryption", dm_encryption, std::string(encryption_help) + "; saved in settings.json")
+      ->check(encryption_choice);
   daemon->add_flag("--no-utp", dm.no_utp, "TCP only: no uTP peer connections either way; saved in settings.json");
   daemon->add_option("--rpc-bind", dm.rpc_bind, "RPC address (default 127.0.0.1; another needs authentication)");
   daemon->add_option("--rpc-port", dm.rpc_port, "RPC port (default 9091; 0: any free port)");
@@ -168,6 +169,13 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("[%H:%M:%S.%e] [%l] %v");
 
+  auto mode_of = [&](std::string name) {
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return encryption_names.at(name);  // IsMember checked it
+  };
+  dl.encryption = mode_of(dl_encryption);
+  sd.encryption = mode_of(sd_encryption);
+  if (!dm_encryption.empty()) dm.encryption = mode_of(dm_encryption);
   if (*download) return run_download(dl);
   if (*seed) return run_seed(sd);
   if (*show) return run_show(show_path);
