@@ -255,6 +255,10 @@ struct add_torrent_params {
   std::string name;
   /// Used only when `ti` is null: tracker URLs, each its own tier (magnet `tr`).
   std::vector<std::string> trackers;
+  /// Used only when `ti` is null: web seed URLs (magnet `ws`, BEP 19), used like a .torrent's
+  /// `url-list` once the metadata is known (torrent_info::web_seeds, the RPC's `webseeds`) and
+  /// saved as the fetched .torrent's `url-list`.
+  std::vector<std::string> web_seeds;
   std::filesystem::path save_path;         ///< download directory (created if missing)
   /// Extra peers to dial, as "ip:port" ("[v6]:port" for IPv6), beside those from trackers.
   /// Entries that do not parse are ignored.

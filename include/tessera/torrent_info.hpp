@@ -283,8 +283,10 @@ result<torrent_info> parse_info_dictionary(std::string_view info_bytes);
 
 /// A complete .torrent around the raw info dictionary `info_bytes` (kept byte for byte, so the
 /// info-hash is unchanged) with `tiers` as `announce-list` (BEP 12) and its first URL as
-/// `announce`; no tracker keys when `tiers` is empty.
-std::string make_torrent_file(std::string_view info_bytes, const std::vector<std::vector<std::string>>& tiers);
+/// `announce`; no tracker keys when `tiers` is empty; `web_seeds` as `url-list` (BEP 19, a
+/// list), none when empty.
+std::string make_torrent_file(std::string_view info_bytes, const std::vector<std::vector<std::string>>& tiers,
+                              const std::vector<std::string>& web_seeds = {});
 
 /// A copy of `ti` with the file or folder at `path` renamed to `new_name` (its last
 /// component), as torrent_handle::rename_path does in a running torrent (which calls this); a

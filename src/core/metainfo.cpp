@@ -396,7 +396,8 @@ result<torrent_info> parse_info_dictionary(std::string_view info_bytes) {
   return parse_torrent(std::string_view(wrapped));
 }
 
-std::string make_torrent_file(std::string_view info_bytes, const std::vector<std::vector<std::string>>& tiers) {
+std::string make_torrent_file(std::string_view info_bytes, const std::vector<std::vector<std::string>>& tiers,
+                              const std::vector<std::string>& web_seeds) {
   detail::bdict top;
   if (!tiers.empty() && !tiers.front().empty()) {
     top["announce"] = tiers.front().front();
@@ -407,12 +408,16 @@ std::string make_torrent_file(std::string_view info_bytes, const std::vector<std
     }
     top["announce-list"] = std::move(list);
   }
-  // bencode cannot splice raw bytes: encode without `info`, then insert it as the last key
-  // ("info" sorts after "announce" and "announce-list").
+  // bencode cannot splice raw bytes: encode without `info`, then insert it after "announce" and
+  // "announce-list" and before "url-list" (keys in sorted order).
   std::string out = detail::bencode(detail::bvalue(std::move(top)));
   out.pop_back();  // the dictionary's 'e'
   out += "4:info";
   out += info_bytes;
+  if (!web_seeds.empty()) {
+    out += "8:url-list";
+    out += detail::bencode(detail::bvalue(detail::blist(web_seeds.begin(), web_seeds.end())));
+  }
   out += 'e';
   return out;
 }

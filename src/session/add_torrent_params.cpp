@@ -13,6 +13,7 @@ result<add_torrent_params> add_torrent_params::from_magnet(std::string_view uri,
   p.info_hash = m->info_hash;
   p.name = m->name;
   p.trackers = m->trackers;
+  p.web_seeds = m->web_seeds;
   p.save_path = std::move(save_path);
   for (const auto& peer : m->peers) {
     const std::string text =

@@ -15,6 +15,7 @@ std::shared_ptr<const torrent_info> magnet_stand_in(const add_torrent_params& pa
   b.info_hash = params.info_hash;
   b.name = params.name.empty() ? params.info_hash.to_hex() : params.name;
   for (const auto& url : params.trackers) b.trackers.push_back({url});
+  b.web_seeds = params.web_seeds;  // started once the metadata is known (tick_web_seeds)
   return std::make_shared<const torrent_info>(std::move(b).build());
 }
 

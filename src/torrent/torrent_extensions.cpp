@@ -107,6 +107,7 @@ void torrent::on_metadata_parsed(result<torrent_info> parsed) {
   auto ti = std::make_shared<const torrent_info>(edited(*parsed, [&](torrent_info_builder& b) {
     b.info_hash = ti_->info_hash();
     b.trackers = ti_->trackers();  // the magnet's, which the info dictionary does not carry
+    b.web_seeds = ti_->web_seeds();  // the magnet's `ws`, likewise
   }));
   if (!ctx_.make_storage) {
     fail("no storage for the torrent's data");
@@ -123,7 +124,7 @@ void torrent::on_metadata_parsed(result<torrent_info> parsed) {
   storage_ = std::move(*st);
   has_metadata_ = true;
   reset_pieces();
-  if (ctx_.on_metadata) ctx_.on_metadata(*ti_, make_torrent_file(ti_->info_bytes(), ti_->trackers()));
+  if (ctx_.on_metadata) ctx_.on_metadata(*ti_, make_torrent_file(ti_->info_bytes(), ti_->trackers(), ti_->web_seeds()));
   if (ctx_.emit) ctx_.emit(events::metadata_received{ti_->info_hash(), ti_->name()});
   start_check();
   // The connections kept their peers' bitfields: replay them into the new picker.

@@ -5,7 +5,6 @@
 #include "torrent/web_seed.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
@@ -19,6 +18,7 @@
 #include <boost/url/url.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/web_seed_reply.hpp"
 #include "discovery/http_tls.hpp"
 #include "discovery/http_url.hpp"
 #include "discovery/resolve.hpp"
@@ -55,22 +55,6 @@ class web_seed_category_impl final : public std::error_category {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::int64_t chunk_bytes = 64 << 10;
-
-bool is_redirect(unsigned status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
-/// "bytes first-last/total" -> first, last; nullopt when unreadable.
-std::optional<std::pair<std::int64_t, std::int64_t>> parse_content_range(std::string_view v) {
-  if (!v.starts_with("bytes ")) return std::nullopt;
-  v.remove_prefix(6);
-  std::int64_t first = 0, last = 0;
-  auto [p1, e1] = std::from_chars(v.data(), v.data() + v.size(), first);
-  if (e1 != std::errc{} || p1 == v.data() + v.size() || *p1 != '-') return std::nullopt;
-  auto [p2, e2] = std::from_chars(p1 + 1, v.data() + v.size(), last);
-  if (e2 != std::errc{} || last < first) return std::nullopt;
-  return std::pair{first, last};
-}
 
 }  // namespace
 
@@ -294,47 +278,33 @@ asio::awaitable<std::error_code> exchange(Stream& stream, beast::tcp_stream& low
   }
   const auto& res = parser.get();
   const unsigned status = res.result_int();
-  if (is_redirect(status)) {
-    if (auto loc = res.find(http::field::location); loc != res.end()) location = std::string(loc->value());
-    if (location.empty()) co_return make_error_code(web_seed_errc::http_status);
-    co_return std::error_code{};
+  web_seed_reply_head head;
+  head.status = status;
+  if (const auto cl = parser.content_length()) head.content_length = *cl;
+  const auto header = [&res](http::field f) -> std::optional<std::string_view> {
+    auto it = res.find(f);
+    if (it == res.end()) return std::nullopt;
+    return std::string_view(it->value().data(), it->value().size());
+  };
+  head.content_range = header(http::field::content_range);
+  head.location = header(http::field::location);
+  head.retry_after = header(http::field::retry_after);
+  const web_seed_ask ask{part.file_offset, part.length, part.file_size};
+  auto plan = plan_web_seed_reply(head, ask);
+  detail = std::move(plan.detail);
+  switch (plan.verdict) {
+    case web_seed_verdict::body: break;
+    case web_seed_verdict::redirect:
+      location = std::move(plan.location);
+      co_return std::error_code{};
+    case web_seed_verdict::unavailable:
+      if (plan.retry_after) retry_after = std::chrono::duration_cast<std::chrono::milliseconds>(*plan.retry_after);
+      co_return make_error_code(web_seed_errc::unavailable);
+    case web_seed_verdict::not_found: co_return make_error_code(web_seed_errc::not_found);
+    case web_seed_verdict::bad_length: co_return make_error_code(web_seed_errc::bad_length);
+    case web_seed_verdict::bad_status: co_return make_error_code(web_seed_errc::http_status);
   }
-  if (status == 503) {
-    if (auto ra = res.find(http::field::retry_after); ra != res.end()) {
-      std::int64_t secs = 0;
-      auto v = ra->value();
-      if (auto [p, e] = std::from_chars(v.data(), v.data() + v.size(), secs); e == std::errc{} && secs >= 0) {
-        retry_after = std::chrono::milliseconds(std::min<std::int64_t>(secs, 86'400) * 1000);
-      }
-    }
-    co_return make_error_code(web_seed_errc::unavailable);
-  }
-  std::int64_t skip = 0;  // bytes of the body before the range
-  const auto content_length = parser.content_length();
-  if (status == 206) {
-    if (content_length && static_cast<std::int64_t>(*content_length) != part.length) {
-      detail = "206 with Content-Length " + std::to_string(*content_length) + ", asked " + std::to_string(part.length);
-      co_return make_error_code(web_seed_errc::bad_length);
-    }
-    if (auto cr = res.find(http::field::content_range); cr != res.end()) {
-      auto r = parse_content_range(std::string_view(cr->value().data(), cr->value().size()));
-      if (!r || r->first != part.file_offset || r->second != part.file_offset + part.length - 1) {
-        detail = "Content-Range " + std::string(cr->value());
-        co_return make_error_code(web_seed_errc::bad_length);
-      }
-    }
-  } else if (status == 200) {
-    // The server ignored the Range: the whole file follows; the range is cut out of it.
-    if (content_length && static_cast<std::int64_t>(*content_length) != part.file_size) {
-      detail = "200 with Content-Length " + std::to_string(*content_length) + ", file is " + std::to_string(part.file_size);
-      co_return make_error_code(web_seed_errc::bad_length);
-    }
-    skip = part.file_offset;
-  } else {
-    detail = "HTTP " + std::to_string(status);
-    if (status == 404 || status == 410) co_return make_error_code(web_seed_errc::not_found);
-    co_return make_error_code(web_seed_errc::http_status);
-  }
+  std::int64_t skip = plan.skip;  // bytes of the body before the range
   std::vector<std::uint8_t> scratch;
   std::int64_t got = 0;
   // The stall clock runs from the last body byte, not from the last read: reads that bring only
@@ -345,7 +315,7 @@ asio::awaitable<std::error_code> exchange(Stream& stream, beast::tcp_stream& low
       detail = std::to_string(got) + " of " + std::to_string(part.length) + " bytes";
       co_return make_error_code(web_seed_errc::short_body);
     }
-    std::int64_t want = std::min(chunk_bytes, skip > 0 ? skip : part.length - got);
+    std::int64_t want = web_seed_next_read(skip, got, part.length, chunk_bytes);
     if (!bw.unlimited()) {
       // Time spent waiting for our own rate limit is not the server's stall.
       const auto asked = std::chrono::steady_clock::now();

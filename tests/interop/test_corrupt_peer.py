@@ -37,6 +37,7 @@ def corrupt_seeder_child(argv):
     import signal
     sys.path.insert(0, H.PEERS_DIR)
     import lt_seed  # noqa: E402
+    from lt_alerts import AlertWaiter  # noqa: E402
     lt = H.lt
     ap = argparse.ArgumentParser()
     ap.add_argument('--torrent', required=True)
@@ -52,6 +53,7 @@ def corrupt_seeder_child(argv):
     s['alert_mask'] = int(s['alert_mask'] | lt.alert.category_t.connect_notification
                           | lt.alert.category_t.peer_notification)
     ses = lt.session(s)
+    waiter = AlertWaiter(ses)
     atp = lt.add_torrent_params()
     atp.ti = lt.torrent_info(a.torrent)
     atp.save_path = a.save_path
@@ -82,7 +84,7 @@ def corrupt_seeder_child(argv):
             print(f'lt_liar: uploaded {st.total_payload_upload} peers {st.num_peers} '
                   f'seeding {int(st.is_seeding)}', flush=True)
             next_stats = now + 0.5
-        ses.wait_for_alert(100)
+        waiter.wait(0.1)
     st = h.status()
     print(f'lt_liar: uploaded {st.total_payload_upload} peers {st.num_peers}', flush=True)
     print('lt_liar: exiting', flush=True)

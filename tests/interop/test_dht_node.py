@@ -22,10 +22,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
 import libtorrent as lt  # noqa: E402  (harness re-executes under the Python that has it)
 
-# A libtorrent DHT node: DHT only, on one address, prints what it learns.
-LT_DHT = r"""
+# A libtorrent DHT node: DHT only, on one address, prints what it learns (run with -c: the path of
+# peers/ for lt_alerts comes first).
+LT_DHT = f'import sys; sys.path.insert(0, {H.PEERS_DIR!r})\n' + r"""
 import argparse, signal, sys, time
 import libtorrent as lt
+from lt_alerts import AlertWaiter
 ap = argparse.ArgumentParser()
 ap.add_argument('--ip'); ap.add_argument('--port', type=int)
 ap.add_argument('--bootstrap', default='')
@@ -50,6 +52,7 @@ settings = {
     'alert_mask': int(lt.alert.category_t.all_categories),
 }
 s = lt.session(settings)
+waiter = AlertWaiter(s)
 if a.bootstrap:
     host, port = a.bootstrap.rsplit(':', 1)
     s.add_dht_node((host.strip('[]'), int(port)))
@@ -72,7 +75,7 @@ while not stop and time.monotonic() < end:
         print('lt_dht: added torrent', flush=True)
     if a.lookup and now >= next_lookup:
         s.dht_get_peers(lt.sha1_hash(bytes.fromhex(a.lookup))); next_lookup = now + 2
-    s.wait_for_alert(200)
+    waiter.wait(0.2)
     for al in s.pop_alerts():
         if isinstance(al, lt.dht_stats_alert):
             n = sum(b.get('num_nodes', 0) for b in al.routing_table)

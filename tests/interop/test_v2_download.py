@@ -19,6 +19,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H  # noqa: E402
 import libtorrent as lt  # noqa: E402
+sys.path.insert(0, H.PEERS_DIR)
+from lt_alerts import AlertWaiter  # noqa: E402
 
 TIMEOUT = 120
 KIB, MIB = H.KIB, H.MIB
@@ -71,6 +73,7 @@ def lt_recheck_complete(torrent_path, save_path):
     atp.save_path = save_path
     atp.flags &= ~lt.torrent_flags.auto_managed
     atp.flags &= ~lt.torrent_flags.paused
+    waiter = AlertWaiter(ses)
     th = ses.add_torrent(atp)
     checking = (lt.torrent_status.checking_files, lt.torrent_status.checking_resume_data)
     deadline = time.monotonic() + 60
@@ -82,7 +85,8 @@ def lt_recheck_complete(torrent_path, save_path):
         if st.state not in checking and st.state != lt.torrent_status.allocating and st.num_pieces > 0 \
                 and st.state == lt.torrent_status.downloading:
             break  # checked, and some piece missing
-        ses.wait_for_alert(100)
+        waiter.wait(0.1)
+        ses.pop_alerts()
     H.log(f'libtorrent recheck: {st.num_pieces}/{atp.ti.num_pieces()} pieces, state {st.state}')
     return False
 

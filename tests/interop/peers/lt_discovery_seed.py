@@ -6,10 +6,15 @@ off (no uTP, no UPnP/NAT-PMP, no tracker). Prints `lt_<mode>_seed: seeding 1 upl
 every second, and the discovery alerts it sees (`lt_dht_seed: incoming ...` for DHT queries,
 `lt_lsd_seed: <alert>: ...` for LSD); runs until SIGTERM or --timeout."""
 import argparse
+import os
 import signal
+import sys
 import time
 
 import libtorrent as lt
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lt_alerts import AlertWaiter  # noqa: E402
 
 
 def main():
@@ -54,6 +59,7 @@ def main():
     atp.flags &= ~lt.torrent_flags.auto_managed
     atp.flags &= ~lt.torrent_flags.paused
     atp.flags |= lt.torrent_flags.seed_mode
+    waiter = AlertWaiter(s)
     h = s.add_torrent(atp)
     name = f'lt_{a.mode}_seed'
     print(f'{name}: listening {a.ip}:{a.port}', flush=True)
@@ -66,7 +72,7 @@ def main():
             print(f'{name}: seeding {int(st.is_seeding)} uploaded {st.total_payload_upload} peers {st.num_peers}',
                   flush=True)
             next_stats = now + 1
-        s.wait_for_alert(200)
+        waiter.wait(0.2)
         for al in s.pop_alerts():
             if a.mode == 'dht' and isinstance(al, (lt.dht_announce_alert, lt.dht_get_peers_alert)):
                 print(f'{name}: incoming {al.message()}', flush=True)

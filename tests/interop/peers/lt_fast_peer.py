@@ -12,12 +12,16 @@ of the BEP 6 messages and of choke/unchoke/bitfield/have, both directions (libto
 <bytes>` every --stats-interval seconds. Runs until killed or --timeout.
 """
 import argparse
+import os
 import re
 import signal
 import sys
 import time
 
 import libtorrent as lt
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lt_alerts import AlertWaiter  # noqa: E402
 
 LOGGED = re.compile(r'(<==|==>) (HAVE_ALL|HAVE_NONE|ALLOWED_FAST|REJECT_PIECE|SUGGEST_PIECE|'
                     r'UNCHOKE|CHOKE|BITFIELD|HAVE) ')
@@ -68,15 +72,25 @@ def main():
     atp.flags &= ~lt.torrent_flags.paused
     if args.seed:
         atp.flags |= lt.torrent_flags.seed_mode
+    waiter = AlertWaiter(ses)
     h = ses.add_torrent(atp)
     total = atp.ti.num_pieces()
+
+    def report(a):
+        # At once: an alert is freed by the next pop_alerts().
+        if isinstance(a, lt.peer_log_alert):
+            m = a.message()
+            if LOGGED.search(m):
+                print(f'lt_fast: log {m}', flush=True)
+        elif isinstance(a, (lt.torrent_error_alert, lt.file_error_alert, lt.listen_failed_alert)):
+            print(f'lt_fast: alert {a.what()}: {a.message()}', flush=True)
+
     # The listen socket opens asynchronously: say `listening` only once it is open, so that a
     # peer dialled on that line is not refused (and left to its retry back-off).
     listen_deadline = time.monotonic() + 10
     listening = False
-    early = []
     while not listening and time.monotonic() < listen_deadline:
-        ses.wait_for_alert(100)
+        waiter.wait(0.1)
         for a in ses.pop_alerts():
             if isinstance(a, lt.listen_succeeded_alert):
                 listening = True
@@ -84,15 +98,16 @@ def main():
                 print(f'lt_fast: alert {a.what()}: {a.message()}', flush=True)
                 return 1
             else:
-                early.append(a)
+                report(a)
     # A torrent still loading (checking_resume_data) hangs up on incoming peers: say `listening`
     # only once it downloads or seeds, so that the first dial is not closed at once (and left to
     # the dialler's retry back-off).
     ready = (lt.torrent_status.states.downloading, lt.torrent_status.states.seeding,
              lt.torrent_status.states.finished)
     while h.status().state not in ready and time.monotonic() < listen_deadline:
-        ses.wait_for_alert(100)
-        early += ses.pop_alerts()
+        waiter.wait(0.1)
+        for a in ses.pop_alerts():
+            report(a)
     print(f'lt_fast: listening {args.ip}:{args.port}', flush=True)
 
     connect_to = None
@@ -102,14 +117,8 @@ def main():
     deadline = time.monotonic() + args.timeout
     next_stats = next_connect = 0.0
     while not stop and time.monotonic() < deadline:
-        alerts, early = early + ses.pop_alerts(), []
-        for a in alerts:
-            if isinstance(a, lt.peer_log_alert):
-                m = a.message()
-                if LOGGED.search(m):
-                    print(f'lt_fast: log {m}', flush=True)
-            elif isinstance(a, (lt.torrent_error_alert, lt.file_error_alert, lt.listen_failed_alert)):
-                print(f'lt_fast: alert {a.what()}: {a.message()}', flush=True)
+        for a in ses.pop_alerts():
+            report(a)
         st = h.status()
         now = time.monotonic()
         if connect_to and st.num_peers == 0 and now >= next_connect:
@@ -118,7 +127,7 @@ def main():
         if now >= next_stats:
             print(f'lt_fast: pieces {st.num_pieces}/{total} uploaded {st.total_payload_upload}', flush=True)
             next_stats = now + args.stats_interval
-        ses.wait_for_alert(100)
+        waiter.wait(0.1)
     print('lt_fast: exiting', flush=True)
 
 

@@ -9,11 +9,15 @@ the tessera CLI contract, so the harness parses every leecher the same way:
 Exit codes: 0 done, 4 timeout, 130 on SIGINT/SIGTERM.
 """
 import argparse
+import os
 import signal
 import sys
 import time
 
 import libtorrent as lt
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lt_alerts import AlertWaiter  # noqa: E402
 
 
 def main():
@@ -72,6 +76,7 @@ def main():
     atp.flags &= ~lt.torrent_flags.auto_managed
     atp.flags &= ~lt.torrent_flags.paused
     t0 = time.monotonic()
+    waiter = AlertWaiter(ses)
     h = ses.add_torrent(atp)
     n = ti.num_pieces()
 
@@ -114,7 +119,7 @@ def main():
                   f'peers {st.num_peers} rate {st.download_payload_rate} B/s '
                   f'uploaded {st.total_payload_upload}', flush=True)
             next_progress = now + args.progress_interval
-        ses.wait_for_alert(50)
+        waiter.wait(0.05)
     if stop:
         print('lt_leech: interrupted', flush=True)
         return 130

@@ -7,11 +7,15 @@ the data into --save-path, and exits 0 when every piece is there, printing
 dictionary carries no piece layers: libtorrent asks its peers for them with BEP 52 hash requests.
 """
 import argparse
+import os
 import signal
 import sys
 import time
 
 import libtorrent as lt
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lt_alerts import AlertWaiter  # noqa: E402
 
 
 def main():
@@ -46,6 +50,7 @@ def main():
     atp.save_path = args.save_path
     atp.flags &= ~lt.torrent_flags.auto_managed
     atp.flags &= ~lt.torrent_flags.paused
+    waiter = AlertWaiter(ses)
     h = ses.add_torrent(atp)
     t0 = time.monotonic()
     deadline = t0 + args.timeout
@@ -72,7 +77,7 @@ def main():
             print(f'progress {st.num_pieces} pieces {100.0 * st.progress:.1f}% peers {st.num_peers} '
                   f'metadata {st.has_metadata} state {st.state}', flush=True)
             next_progress = now + 0.5
-        ses.wait_for_alert(50)
+        waiter.wait(0.05)
     print('lt_magnet_leech: ' + ('interrupted' if stop else 'timeout'), flush=True)
     return 130 if stop else 4
 

@@ -10,11 +10,15 @@ read how much it served. With --connect ip:port it also dials that peer itself (
 again every second while it has no peer, as an honest peer that wants in keeps trying.
 """
 import argparse
+import os
 import signal
 import sys
 import time
 
 import libtorrent as lt
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lt_alerts import AlertWaiter  # noqa: E402
 
 
 ENC = {
@@ -87,6 +91,7 @@ def main():
         f = lt.ip_filter()
         f.add_rule('0.0.0.0', '255.255.255.255', 1 << lt.session.global_peer_class_id)
         ses.set_peer_class_filter(f)
+    waiter = AlertWaiter(ses)
     atp = lt.add_torrent_params()
     atp.ti = lt.torrent_info(args.torrent)
     atp.save_path = args.save_path
@@ -128,7 +133,7 @@ def main():
                 line += f' rc4 {rc4} plain {len(peers) - rc4}'
             print(line, flush=True)
             next_stats = now + args.stats_interval
-        ses.wait_for_alert(100)
+        waiter.wait(0.1)
     st = h.status()
     print(f'lt_seed: uploaded {st.total_payload_upload} peers {st.num_peers}', flush=True)
     print('lt_seed: exiting', flush=True)

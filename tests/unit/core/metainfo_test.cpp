@@ -115,6 +115,14 @@ TEST(Metainfo, InfoDictionaryAloneParsesAndWrapsIntoATorrentFileWithTheSameInfoH
   auto no_trackers = parse_torrent(make_torrent_file(info, {}));
   ASSERT_TRUE(no_trackers);
   EXPECT_TRUE(no_trackers->trackers().empty());
+  EXPECT_TRUE(no_trackers->web_seeds().empty());
+
+  const std::vector<std::string> seeds = {"http://w/one/", "https://w/two"};
+  auto with_seeds = parse_torrent(make_torrent_file(info, tiers, seeds));
+  ASSERT_TRUE(with_seeds) << with_seeds.error().message();
+  EXPECT_EQ(with_seeds->info_bytes(), info);
+  EXPECT_EQ(with_seeds->trackers(), tiers);
+  EXPECT_EQ(with_seeds->web_seeds(), seeds);
 }
 
 TEST(Metainfo, SpanOverloadMatchesStringOverload) {

@@ -1,6 +1,7 @@
 // Magnet links end to end between sessions on loopback: the metadata fetched from a seeding
 // session (BEP 9), then the data; peer exchange (BEP 11) introducing a third session; private
 // torrents keeping PEX off (BEP 27).
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
@@ -293,6 +294,45 @@ TEST(MagnetSession, BadMagnetLinksAreRefusedWithTheirReason) {
   add_torrent_params none;  // neither ti nor info-hash
   none.save_path = "/tmp";
   EXPECT_EQ(ses.add_torrent(none).error(), std::errc::invalid_argument);
+}
+
+TEST(MagnetSession, WebSeedsOfTheLinkAreUsedOnceTheMetadataIsKnownAndSaved) {
+  auto t = make_real_torrent(43, 32 * 1024, 700000, 90000);
+  temp_dir seed_dir, leech_dir, state_dir;
+  // The seeder uploads at 16 KiB/s: the download is still running when the web seed is looked at.
+  auto ss = loopback_settings("127.0.0.2");
+  ss.upload_rate_limit = 16 * 1024;
+  session seeder(ss);
+  auto sh = add_seed(seeder, t, seed_dir.path);
+  ASSERT_TRUE(wait_for_status(sh, [](const torrent_status& s) { return s.state == torrent_state::seeding; }));
+
+  auto ls = loopback_settings("127.0.0.3");
+  ls.state_dir = state_dir.path.string();
+  session leecher(ls);
+  // Nothing listens on port 1: the web seed is started and fails, the peer serves the data.
+  const std::string ws = "http://127.0.0.3:1/files/";
+  auto params = add_torrent_params::from_magnet(
+      magnet_for(t, {endpoint_of("127.0.0.2", seeder.listen_port())}) + "&ws=" + ws, leech_dir.path);
+  ASSERT_TRUE(params) << params.error().message();
+  EXPECT_EQ(params->web_seeds, std::vector<std::string>{ws});
+  auto h = leecher.add_torrent(*params);
+  ASSERT_TRUE(h) << h.error().message();
+  auto first = h->status();
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->web_seeds.empty()) << "a web seed started before the metadata";
+
+  auto using_it = wait_for_status(*h, [&](const torrent_status& s) {
+    return s.state == torrent_state::error ||
+           std::any_of(s.web_seeds.begin(), s.web_seeds.end(), [&](const web_seed_status& w) { return w.url == ws; });
+  });
+  ASSERT_TRUE(using_it);
+  ASSERT_NE(using_it->state, torrent_state::error) << using_it->error;
+  EXPECT_EQ(using_it->state, torrent_state::downloading);
+  // The fetched .torrent keeps them as its url-list.
+  auto saved = load_torrent_file((state_dir.path / (t.ti->info_hash().to_hex() + ".torrent")).string());
+  ASSERT_TRUE(saved) << saved.error().message();
+  EXPECT_EQ(saved->info_bytes(), t.ti->info_bytes());
+  EXPECT_EQ(saved->web_seeds(), std::vector<std::string>{ws});
 }
 
 /// A session that sends PEX messages every second, so that a test sees one soon.
