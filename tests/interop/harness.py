@@ -645,8 +645,10 @@ def start_opentracker(h, info_hashes, port=None):
 # ----------------------------------------------------------------------------------------------
 # seeders
 
-def start_lt_seed(h, t, save_path, upload_limit=0, recheck=False, name='lt_seed', enc=None, connect=None):
-    """enc: lt_seed.py --enc (plaintext | forced); connect: ip:port it dials itself."""
+def start_lt_seed(h, t, save_path, upload_limit=0, recheck=False, name='lt_seed', enc=None, connect=None,
+                  transport=None):
+    """enc: lt_seed.py --enc (plaintext | forced); connect: ip:port it dials itself; transport:
+    lt_seed.py --transport (utp | both)."""
     ip = h.next_ip()
     port = h.free_port(ip)
     argv = [PYTHON, '-u', os.path.join(PEERS_DIR, 'lt_seed.py'), '--torrent', t.path,
@@ -658,6 +660,8 @@ def start_lt_seed(h, t, save_path, upload_limit=0, recheck=False, name='lt_seed'
         argv += ['--enc', enc]
     if connect:
         argv += ['--connect', connect]
+    if transport:
+        argv += ['--transport', transport]
     p = h.spawn(name, argv, ip=ip, port=port)
     p.kind = 'libtorrent'
     return p
@@ -742,8 +746,8 @@ def aria2_wait_seeding(p, t, timeout=120):
 class Transmission:
     """transmission-daemon (foreground) with its own config dir, driven over its JSON RPC."""
 
-    def __init__(self, h, download_dir, upload_limit_kib=0, name='transmission', encryption=0):
-        """encryption: settings.json's 0 (tolerated), 1 (preferred) or 2 (required)."""
+    def __init__(self, h, download_dir, upload_limit_kib=0, name='transmission', encryption=0, utp=False):
+        """encryption: settings.json's 0 (tolerated), 1 (preferred) or 2 (required); utp: uTP on."""
         self.ip = h.next_ip()
         self.port = h.free_port(self.ip)
         self.rpc_port = h.free_port('127.0.0.1')
@@ -756,7 +760,7 @@ class Transmission:
             'peer-port': self.port,
             'peer-port-random-on-start': False,
             'port-forwarding-enabled': False,
-            'utp-enabled': False,
+            'utp-enabled': utp,
             'dht-enabled': False,
             'lpd-enabled': False,
             'pex-enabled': False,

@@ -16,6 +16,10 @@ import time
 
 import libtorrent as lt
 
+# peer_info::utp_socket (libtorrent 2.0's 17_bit, between i2p_socket and ssl_socket; rc4_encrypted
+# is 19_bit), which the Python binding does not name.
+UTP_SOCKET = 1 << 17
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lt_alerts import AlertWaiter  # noqa: E402
 
@@ -33,6 +37,8 @@ def main():
     ap.add_argument('--skip-all', action='store_true',
                     help='every file at priority 0: it downloads nothing and stays a leecher '
                          '(announcing left > 0) until killed or --timeout')
+    ap.add_argument('--transport', choices=['tcp', 'utp'], default='tcp',
+                    help='peer transport, both directions (utp: uTP only, BEP 29)')
     ap.add_argument('--no-pex', action='store_true',
                     help='no ut_pex (BEP 11): learn no peers from others, so dial none of them')
     args = ap.parse_args()
@@ -44,8 +50,10 @@ def main():
     settings = {
         'listen_interfaces': f'{args.ip}:{args.port}',
         'outgoing_interfaces': args.ip,
-        'enable_incoming_utp': False,
-        'enable_outgoing_utp': False,
+        'enable_incoming_utp': args.transport == 'utp',
+        'enable_outgoing_utp': args.transport == 'utp',
+        'enable_incoming_tcp': args.transport == 'tcp',
+        'enable_outgoing_tcp': args.transport == 'tcp',
         'enable_dht': False,
         'enable_lsd': False,
         'enable_upnp': False,
@@ -102,14 +110,17 @@ def main():
         now = time.monotonic()
         if now >= next_peers:
             for pi in h.get_peer_info():
-                peers_seen[f'{pi.ip[0]}:{pi.ip[1]}'] = (pi.client, pi.total_download)
+                peers_seen[f'{pi.ip[0]}:{pi.ip[1]}'] = (pi.client, pi.total_download,
+                                                       bool(pi.flags & UTP_SOCKET))
             next_peers = now + 1.0
         if checked_said and st.num_pieces == n:
             secs = now - t0
             for pi in h.get_peer_info():
-                peers_seen[f'{pi.ip[0]}:{pi.ip[1]}'] = (pi.client, pi.total_download)
-            for ep, (client, down) in sorted(peers_seen.items()):
-                print(f'lt_leech: peer {ep} client {client!r} downloaded {down}', flush=True)
+                peers_seen[f'{pi.ip[0]}:{pi.ip[1]}'] = (pi.client, pi.total_download,
+                                                       bool(pi.flags & UTP_SOCKET))
+            for ep, (client, down, utp) in sorted(peers_seen.items()):
+                print(f'lt_leech: peer {ep} client {client!r} downloaded {down}'
+                      f' transport {"utp" if utp else "tcp"}', flush=True)
             print(f'progress {n}/{n} pieces 100.0% peers {st.num_peers}', flush=True)
             print(f'lt_leech: complete {ti.name()}: {ti.total_size()} bytes in {secs:.3f} s, '
                   f'downloaded {st.total_payload_download} bytes', flush=True)

@@ -17,6 +17,10 @@ import time
 
 import libtorrent as lt
 
+# peer_info::utp_socket (libtorrent 2.0's 17_bit, between i2p_socket and ssl_socket; rc4_encrypted
+# is 19_bit), which the Python binding does not name.
+UTP_SOCKET = 1 << 17
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lt_alerts import AlertWaiter  # noqa: E402
 
@@ -127,6 +131,9 @@ def main():
             next_connect = now + 1.0
         if now >= next_stats:
             line = f'lt_seed: uploaded {st.total_payload_upload} peers {st.num_peers}'
+            if args.transport != 'tcp':
+                utp = sum(1 for pi in h.get_peer_info() if pi.flags & UTP_SOCKET)
+                line += f' utp {utp}'
             if args.enc != 'default':
                 peers = h.get_peer_info()
                 rc4 = sum(1 for pi in peers if pi.flags & lt.peer_info.rc4_encrypted)

@@ -368,5 +368,39 @@ TEST(PeerList, AddressesFromOthersAreFilteredButTheUsersAreNot) {
   EXPECT_EQ(on_loopback.num_known(), 2);
 }
 
+TEST(PeerList, TcpFirstThenUtpAfterATcpFailureThenBackToTcpAfterAUtpFailure) {
+  test_list pl;
+  const auto a = ep("127.0.0.2", 1000);
+  ASSERT_TRUE(pl.add_user(a));
+  EXPECT_FALSE(pl.dial_utp(a));                         // nothing known: TCP first
+  EXPECT_TRUE(pl.note_transport(a, false, false));      // TCP failed: uTP is worth a try now
+  EXPECT_TRUE(pl.dial_utp(a));
+  EXPECT_FALSE(pl.note_transport(a, true, false));      // uTP failed too: nothing left to try now
+  EXPECT_FALSE(pl.dial_utp(a));                         // back to TCP, and uTP is not tried again
+  EXPECT_FALSE(pl.note_transport(a, false, false));
+  EXPECT_FALSE(pl.dial_utp(a));
+  EXPECT_FALSE(pl.dial_utp(ep("127.0.0.9", 1)));        // unknown addresses: TCP
+  EXPECT_FALSE(pl.note_transport(ep("127.0.0.9", 1), false, false));
+}
+
+TEST(PeerList, AnAdvertisedOrWorkingUtpPeerIsDialledOverUtpUntilUtpFails) {
+  test_list pl;
+  const auto a = ep("127.0.0.2", 1000);
+  const auto b = ep("127.0.0.3", 1000);
+  ASSERT_TRUE(pl.add_user(a));
+  ASSERT_TRUE(pl.add_user(b));
+  pl.note_utp_advertised(a);                            // PEX flag 0x04
+  EXPECT_TRUE(pl.dial_utp(a));
+  EXPECT_TRUE(pl.note_transport(a, true, false));       // its uTP failed: TCP now
+  EXPECT_FALSE(pl.dial_utp(a));
+  pl.note_utp_advertised(a);                            // advertised again: uTP failed already
+  EXPECT_FALSE(pl.dial_utp(a));
+  EXPECT_TRUE(pl.note_transport(b, false, false));
+  EXPECT_FALSE(pl.note_transport(b, true, true));       // uTP worked: kept
+  EXPECT_TRUE(pl.dial_utp(b));
+  EXPECT_FALSE(pl.note_transport(b, false, true));      // a TCP connection worked later: TCP
+  EXPECT_FALSE(pl.dial_utp(b));
+}
+
 }  // namespace
 }  // namespace tessera::detail
