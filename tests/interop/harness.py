@@ -645,6 +645,12 @@ def start_opentracker(h, info_hashes, port=None):
 # ----------------------------------------------------------------------------------------------
 # seeders
 
+# tessera arguments for tests whose hand-made peers (peers/hostile_peer.py, liar_peer.py,
+# bad_hashes_peer.py) speak plaintext BEP 3 only: with the default MSE attempt first, their first
+# connection would be the MSE exchange they cannot read (test_encryption covers MSE).
+PLAINTEXT = ['--encryption', 'disabled']
+
+
 def start_lt_seed(h, t, save_path, upload_limit=0, recheck=False, name='lt_seed', enc=None, connect=None,
                   transport=None):
     """enc: lt_seed.py --enc (plaintext | forced); connect: ip:port it dials itself; transport:

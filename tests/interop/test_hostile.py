@@ -128,7 +128,8 @@ def body(h, args):
     before = H.snapshot_files(h.workdir)
     # Hostile peers first: tessera dials them before (or with) the honest one.
     peers = [addrs[m] for m in modes] + [f'{honest.ip}:{honest.port}']
-    leech = H.start_tessera_download(h, args.tessera, t, out, peers=peers, log_level='debug')
+    leech = H.start_tessera_download(h, args.tessera, t, out, peers=peers, log_level='debug',
+                                     extra=H.PLAINTEXT)
     rc = leech.wait(TIMEOUT)
     H.check(rc is not None, f'tessera did not finish within {TIMEOUT} s (hostile peers stalled it?)')
     secs = time.monotonic() - leech.started
@@ -235,7 +236,7 @@ def idle_body(h, args):
     t = H.make_torrent(data, h.path('payload.torrent'), [], PIECE)
     hostile, addrs = start_hostile(h, t, data, ['idle'], timeout=400)
     leech = H.start_tessera_download(h, args.tessera, t, h.path('out'), log_level='debug',
-                                     peers=[addrs['idle']])
+                                     peers=[addrs['idle']], extra=H.PLAINTEXT)
     deadline = time.monotonic() + 300
     keep_alive = None
     c = None

@@ -56,7 +56,7 @@ def body(h, args):
     out = h.path('out')
     peers = [f'{liar_ip}:{liar_port}', f'{honest.ip}:{honest.port}']
     leech = H.start_tessera_download(h, os.path.abspath(args.tessera), t, out, peers=peers,
-                                     log_level='info')
+                                     log_level='info', extra=H.PLAINTEXT)
     rc = leech.wait(TIMEOUT)
     exit_wall = time.time()
     lines = leech.lines()

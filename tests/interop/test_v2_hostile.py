@@ -46,7 +46,7 @@ def bad_block(h, args):
     out = h.path('out')
     leech = H.start_tessera_download(h, os.path.abspath(args.tessera), t, out,
                                      peers=[f'{liar_ip}:{liar_port}', f'{honest.ip}:{honest.port}'],
-                                     log_level='info', name='tessera_bad_block')
+                                     log_level='info', name='tessera_bad_block', extra=H.PLAINTEXT)
     rc = leech.wait(TIMEOUT)
     lines = leech.lines()
     bans = [l for l in lines if 'banning' in l]
@@ -85,7 +85,7 @@ def bad_hashes(h, args):
     port = h.free_port('127.0.0.1')
     argv = [args.tessera, 'download', v2_magnet(v2, ti.name()), '-o', out, '--port', str(port), '--no-lsd',
             '--no-dht', '--state-dir', h.mkdir('magnet-state'), '--peer', f'{bad_ip}:{bad_port}',
-            '--peer', f'{honest.ip}:{honest.port}'] + H.tessera_interface_args('127.0.0.1', ())
+            '--peer', f'{honest.ip}:{honest.port}'] + H.PLAINTEXT + H.tessera_interface_args('127.0.0.1', ())
     leech = h.spawn('tessera_bad_hashes', argv, ip='127.0.0.1', port=port)
     leech.kind = 'tessera'
     rc = leech.wait(TIMEOUT)
