@@ -226,6 +226,13 @@ utp_connection::sent_packet* utp_connection::in_flight(std::uint16_t seq) {
   return i < flight_.size() ? &flight_[i] : nullptr;
 }
 
+bool utp_connection::stale_ack_with_data(const utp_packet& p) const {
+  if (state_ == state::syn_sent) return false;
+  if (p.header.type != utp_type::data && p.header.type != utp_type::fin) return false;
+  const std::uint16_t base = flight_.empty() ? seq_nr_ : flight_.front().seq;
+  return seq_less(p.header.ack_nr, static_cast<std::uint16_t>(base - 1));
+}
+
 bool utp_connection::ack_in_range(std::uint16_t ack) const {
   // From "nothing new" (the packet before the oldest in flight) to the last packet sent.
   const std::uint16_t base = flight_.empty() ? seq_nr_ : flight_.front().seq;
@@ -399,8 +406,20 @@ void utp_connection::on_packet(const utp_packet& p, utp_time now) {
     end(state::reset, utp_errc::connection_reset);
     return;
   }
-  if (!ack_in_range(p.header.ack_nr)) {
+  const bool ack_ok = ack_in_range(p.header.ack_nr);
+  if (!ack_ok && !stale_ack_with_data(p)) {
     ++dropped_;  // acknowledges packets we never sent
+    return;
+  }
+  if (!ack_ok) {
+    // Data whose ack_nr is behind what the peer has acknowledged already: a packet it sent again
+    // with the header of its first transmission (our acknowledgement was lost). Dropping it
+    // would have the peer resend it until it gives the connection up; its data is taken (and
+    // acknowledged), its stale acknowledgement, window and timestamps are not.
+    ++stale_acks_;
+    handle_incoming(p, now);
+    check_closed();
+    flush(now);
     return;
   }
   if (state_ == state::syn_sent) {

@@ -155,6 +155,9 @@ class utp_connection {
   std::uint64_t fast_retransmits() const { return fast_retransmits_; }
   std::uint64_t timeout_retransmits() const { return timeouts_total_; }
   std::uint64_t dropped_packets() const { return dropped_; }
+  /// Data packets taken although their ack_nr was behind the peer's earlier acknowledgements
+  /// (sent again with their first header): their data counts, their acknowledgement does not.
+  std::uint64_t stale_ack_packets() const { return stale_acks_; }
 
  private:
   struct sent_packet {
@@ -178,6 +181,7 @@ class utp_connection {
   void flush(utp_time now);
   bool can_send(std::int64_t size, utp_time now);
   bool ack_in_range(std::uint16_t ack) const;
+  bool stale_ack_with_data(const utp_packet& p) const;
   void handle_ack(const utp_packet& p, utp_time now);
   void sacked(sent_packet& p, std::int64_t& bytes, utp_time now);
   void handle_incoming(const utp_packet& p, utp_time now);
@@ -238,6 +242,7 @@ class utp_connection {
   std::uint64_t fast_retransmits_ = 0;
   std::uint64_t timeouts_total_ = 0;
   std::uint64_t dropped_ = 0;
+  std::uint64_t stale_acks_ = 0;
 };
 
 }  // namespace tessera::detail

@@ -363,6 +363,42 @@ TEST(UtpConnection, ResetEndsThePeer) {
   EXPECT_EQ(l.side[0]->next_tick(), utp_time::max());
 }
 
+TEST(UtpConnection, DataSentAgainWithAStaleAckIsTakenAndAcknowledged) {
+  // A peer that resends a packet with the header of its first transmission (our ack was lost)
+  // carries an ack_nr behind what it acknowledged since: the data must still be taken, or the
+  // peer resends it until it gives up (seen with libtorrent 2.0 on a loaded loopback).
+  utp_link l;
+  l.source[0] = random_bytes(64 * 1024, 40);
+  l.source[1] = random_bytes(64 * 1024, 41);
+  l.connect(61, 1);
+  ASSERT_TRUE(l.run_until([&] { return l.transferred(0) && l.transferred(1); }, 10s));
+  l.run_until([] { return false; }, 200ms);  // every acknowledgement through: nothing in flight
+  auto& b = *l.side[1];
+  ASSERT_EQ(b.bytes_in_flight(), 0);
+  const std::size_t before = l.sink[1].size();
+  utp_header h;
+  h.type = utp_type::data;
+  h.connection_id = b.recv_id();
+  h.seq_nr = static_cast<std::uint16_t>(b.ack_nr() + 1);
+  h.ack_nr = static_cast<std::uint16_t>(b.seq_nr() - 20);  // behind b's acknowledged packets
+  h.wnd_size = 1 << 20;
+  const std::vector<std::uint8_t> payload(700, 0x5A);
+  l.inject(1, encode(h, {}, payload));
+  l.run_until([] { return false; }, 50ms);
+  EXPECT_EQ(b.stale_ack_packets(), 1u);
+  ASSERT_EQ(l.sink[1].size(), before + payload.size());
+  EXPECT_TRUE(std::equal(payload.begin(), payload.end(), l.sink[1].end() - 700));
+  EXPECT_EQ(b.ack_nr(), h.seq_nr);  // acknowledged
+  // An ack_nr ahead of anything b sent is still a lie: dropped, data and all.
+  const auto dropped = b.dropped_packets();
+  h.seq_nr = static_cast<std::uint16_t>(b.ack_nr() + 1);
+  h.ack_nr = static_cast<std::uint16_t>(b.seq_nr() + 100);
+  l.inject(1, encode(h, {}, payload));
+  l.run_until([] { return false; }, 50ms);
+  EXPECT_EQ(b.dropped_packets(), dropped + 1);
+  EXPECT_EQ(l.sink[1].size(), before + payload.size());
+}
+
 TEST(UtpConnection, HostilePacketsDoNotBreakATransfer) {
   utp_link l;
   l.source[0] = random_bytes(3 * MiB, 16);
