@@ -986,6 +986,18 @@ def start_tessera_download(h, tessera, t, out_dir, peers=(), log_level=None, cwd
     return p
 
 
+def start_tessera_on(h, tessera, t, out, port, name, verb='download', extra=()):
+    """`tessera --log-level info VERB t -o out` listening on 127.0.0.1:port with no DHT, no LSD and
+    no peer to dial: it waits to be dialled (VERB download) or seeds out (VERB seed)."""
+    os.makedirs(out, exist_ok=True)
+    argv = [tessera, '--log-level', 'info', verb, t.path, '-o', out, '--port', str(port),
+            '--no-lsd', '--no-dht', '--interface', '127.0.0.1'] + list(extra)
+    argv += tessera_state_dir_args(h, out, extra)
+    p = h.spawn(name, argv, ip='127.0.0.1', port=port)
+    p.kind = 'tessera'
+    return p
+
+
 def snapshot_files(root, skip=()):
     """Set of relative paths of every file and directory under root, except those under any of
     the absolute paths in `skip`."""

@@ -40,21 +40,10 @@ def download(h, args, t, src, name, peers=(), extra=(), port=None, seeder=None):
         leech = H.start_tessera_download(h, args.tessera, t, out, peers=peers, log_level='info', name=name,
                                          extra=list(extra))
     else:
-        leech = start_tessera_on(h, args, t, out, port, name, extra)
+        leech = H.start_tessera_on(h, args.tessera, t, out, port, name, extra=extra)
     H.wait_leecher(leech, 180)
     H.compare_trees(src, os.path.join(out, t.name))
     return leech
-
-
-def start_tessera_on(h, args, t, out, port, name, extra=()):
-    """tessera download listening on 127.0.0.1:port with no peer to dial (it waits to be dialled)."""
-    os.makedirs(out, exist_ok=True)
-    argv = [args.tessera, '--log-level', 'info', 'download', t.path, '-o', out, '--port', str(port),
-            '--no-lsd', '--no-dht', '--interface', '127.0.0.1'] + list(extra)
-    argv += H.tessera_state_dir_args(h, out, extra)
-    p = h.spawn(name, argv, ip='127.0.0.1', port=port)
-    p.kind = 'tessera'
-    return p
 
 
 def body(h, args):
@@ -114,7 +103,8 @@ def body(h, args):
     port = h.free_port('127.0.0.1')
     plain_dialler = H.start_lt_seed(h, t, h.path('seed'), enc='plaintext', name='lt_plain_dialler',
                                     connect=f'127.0.0.1:{port}')
-    leech = start_tessera_on(h, args, t, h.path('c_dialled'), port, 'c_dialled', ['--encryption', 'forced'])
+    leech = H.start_tessera_on(h, args.tessera, t, h.path('c_dialled'), port, 'c_dialled',
+                               extra=['--encryption', 'forced'])
     leech.wait_for(r'incoming peer refused by the encryption policy', 60)
     plain_dialler.wait_for(r'lt_seed: connect_peer', 30)
     H.check(plain_dialler.last_match(r'lt_seed: uploaded [1-9]') is None,

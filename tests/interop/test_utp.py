@@ -35,16 +35,6 @@ def wait_utp_peer(p, timeout=30):
     raise H.TestFailure(f'{p.name}: no uTP peer seen:\n{p.tail()}')
 
 
-def start_tessera(h, args, verb, t, out, port, name, extra=()):
-    os.makedirs(out, exist_ok=True)
-    argv = [args.tessera, '--log-level', 'info', verb, t.path, '-o', out, '--port', str(port),
-            '--no-lsd', '--no-dht', '--interface', '127.0.0.1'] + list(extra)
-    argv += H.tessera_state_dir_args(h, out, extra)
-    p = h.spawn(name, argv, ip='127.0.0.1', port=port)
-    p.kind = 'tessera'
-    return p
-
-
 def body(h, args):
     src = h.path('seed', 'payload')
     H.make_payload(src, H.multi_file_layout(TOTAL, PIECE), seed=29)
@@ -67,7 +57,7 @@ def body(h, args):
     dialler = H.start_lt_seed(h, t, h.path('seed'), transport='utp', name='lt_utp_dialler',
                               connect=f'127.0.0.1:{port}', upload_limit=2_000_000)
     out = h.path('b_dialled')
-    leech = start_tessera(h, args, 'download', t, out, port, 'b_dialled')
+    leech = H.start_tessera_on(h, args.tessera, t, out, port, 'b_dialled')
     H.wait_leecher(leech, 120)
     H.compare_trees(src, os.path.join(out, t.name))
     wait_utp_peer(dialler)
