@@ -64,25 +64,18 @@ def main():
                 c0 = proc_cpu(seed.pid)
                 p = H.start_leecher(h, 'tessera', t, out, tessera=args.tessera, peers=[f'{seed.ip}:{seed.port}'],
                                     name=f'leech-{mode}-{r}', extra=['--no-dht', '--encryption', tess_mode[mode]],
-                                    wrap=['/usr/bin/time', '-f', 'TIME %e %U %S %M', '-o', timing])
+                                    wrap=H.time_wrap(timing))
                 rc = p.wait(args.timeout)
                 c1 = proc_cpu(seed.pid)
                 H.check(rc == 0, f'{mode} run {r}: tessera exit {rc}')
-                with open(timing) as f:
-                    parts = [x for x in f.read().split('\n') if x.startswith('TIME ')][-1].split()
-                e, u, s = float(parts[1]), float(parts[2]), float(parts[3])
+                e, cpu, _ = H.read_time(timing)
                 H.check(os.path.getsize(os.path.join(out, t.name)) == args.size_mib * H.MIB, 'size differs')
-                with open(src, 'rb') as a, open(os.path.join(out, t.name), 'rb') as b:
-                    while True:
-                        x, y = a.read(1 << 22), b.read(1 << 22)
-                        H.check(x == y, f'{mode} run {r}: data differs')
-                        if not x:
-                            break
+                H.check(H.same_file(src, os.path.join(out, t.name)), f'{mode} run {r}: data differs')
                 shutil.rmtree(out, ignore_errors=True)
                 seed_cpu = None if c0 is None or c1 is None else c1 - c0
-                H.log(f'{mode} run {r}: {e:.2f} s wall, {u + s:.2f} s CPU, seeder {seed_cpu} s CPU')
+                H.log(f'{mode} run {r}: {e:.2f} s wall, {cpu:.2f} s CPU, seeder {seed_cpu} s CPU')
                 if r > 0:
-                    results[mode].append((e, u + s, seed_cpu or 0.0))
+                    results[mode].append((e, cpu, seed_cpu or 0.0))
     finally:
         h.close()
     gib = args.size_mib / 1024

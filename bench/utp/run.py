@@ -29,16 +29,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import harness as H  # noqa: E402
 
 
-def same_file(a, b):
-    with open(a, 'rb') as x, open(b, 'rb') as y:
-        while True:
-            p, q = x.read(1 << 22), y.read(1 << 22)
-            if p != q:
-                return False
-            if not p:
-                return True
-
-
 def main():
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -65,7 +55,7 @@ def main():
             for kind in order:
                 out = h.path(f'out-{kind.replace(" ", "_")}-{r}')
                 timing = h.path(f'time-{kind.replace(" ", "_")}-{r}.txt')
-                wrap = ['/usr/bin/time', '-f', 'TIME %e %U %S %M', '-o', timing]
+                wrap = H.time_wrap(timing)
                 name = f'{kind.replace(" ", "_")}-{r}'
                 if kind == 'libtorrent uTP':
                     os.makedirs(out, exist_ok=True)
@@ -83,14 +73,12 @@ def main():
                                         peers=[f'{seed.ip}:{seed.port}'], name=name, extra=extra, wrap=wrap)
                 rc = p.wait(args.timeout)
                 H.check(rc == 0, f'{name}: exit {rc}\n{p.tail()}')
-                with open(timing) as f:
-                    parts = [x for x in f.read().split('\n') if x.startswith('TIME ')][-1].split()
-                e, u, s = float(parts[1]), float(parts[2]), float(parts[3])
-                H.check(same_file(src, os.path.join(out, t.name)), f'{name}: data differs')
+                e, cpu, _ = H.read_time(timing)
+                H.check(H.same_file(src, os.path.join(out, t.name)), f'{name}: data differs')
                 shutil.rmtree(out, ignore_errors=True)
-                H.log(f'{name}: {e:.2f} s wall, {u + s:.2f} s CPU')
+                H.log(f'{name}: {e:.2f} s wall, {cpu:.2f} s CPU')
                 if r > 0:
-                    results[kind].append((e, u + s))
+                    results[kind].append((e, cpu))
     finally:
         h.close()
     gib = args.size_mib / 1024

@@ -998,6 +998,29 @@ def start_tessera_on(h, tessera, t, out, port, name, verb='download', extra=()):
     return p
 
 
+def time_wrap(path):
+    """argv prefix timing a process with /usr/bin/time into `path` (read back by read_time)."""
+    return ['/usr/bin/time', '-f', 'TIME %e %U %S %M', '-o', path]
+
+
+def read_time(path):
+    """(wall s, CPU s = user + sys, max RSS KiB) from a time_wrap file."""
+    with open(path) as f:
+        parts = [x for x in f.read().split('\n') if x.startswith('TIME ')][-1].split()
+    return float(parts[1]), float(parts[2]) + float(parts[3]), int(parts[4])
+
+
+def same_file(a, b):
+    """True when the two files hold the same bytes (read 4 MiB at a time)."""
+    with open(a, 'rb') as x, open(b, 'rb') as y:
+        while True:
+            p, q = x.read(1 << 22), y.read(1 << 22)
+            if p != q:
+                return False
+            if not p:
+                return True
+
+
 def snapshot_files(root, skip=()):
     """Set of relative paths of every file and directory under root, except those under any of
     the absolute paths in `skip`."""
