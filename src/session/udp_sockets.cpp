@@ -32,12 +32,6 @@ udp_sockets udp_sockets::open(asio::any_io_executor ex, std::string_view listen_
   return out;
 }
 
-std::vector<udp::endpoint> udp_sockets::endpoints() const {
-  std::vector<udp::endpoint> out;
-  for (const auto& s : sockets_) out.push_back(s->local_endpoint());
-  return out;
-}
-
 std::vector<dht_socket_binding> udp_sockets::dht_bindings() const {
   std::vector<dht_socket_binding> out;
   for (const auto& s : sockets_) {
@@ -63,27 +57,6 @@ std::shared_ptr<utp_socket_manager> udp_sockets::utp_for(const asio::ip::address
     if (s->local_endpoint().address().is_v6() == v6) return s->utp();
   }
   return nullptr;
-}
-
-utp_manager_stats udp_sockets::utp_stats() const {
-  utp_manager_stats total;
-  for (const auto& s : sockets_) {
-    const auto st = s->utp()->stats();
-    total.connections += st.connections;
-    total.outgoing_connections += st.outgoing_connections;
-    total.incoming_connections += st.incoming_connections;
-    total.payload_bytes_sent += st.payload_bytes_sent;
-    total.payload_bytes_received += st.payload_bytes_received;
-    total.datagrams_sent += st.datagrams_sent;
-    total.datagrams_received += st.datagrams_received;
-    total.retransmits += st.retransmits;
-    total.resets_sent += st.resets_sent;
-    total.resets_suppressed += st.resets_suppressed;
-    total.syns_refused += st.syns_refused;
-    total.send_failures += st.send_failures;
-    total.acks_coalesced += st.acks_coalesced;
-  }
-  return total;
 }
 
 void udp_sockets::close() {

@@ -35,8 +35,6 @@ class udp_sockets {
                           const utp_manager_settings& utp);
 
   bool empty() const { return sockets_.empty(); }
-  /// The bound endpoints, one per family.
-  std::vector<boost::asio::ip::udp::endpoint> endpoints() const;
   /// For dht_driver::create_on: each socket's endpoint and a send function through it.
   std::vector<dht_socket_binding> dht_bindings() const;
   /// Where every datagram that is not uTP goes (the DHT's on_datagram), on every socket.
@@ -46,8 +44,6 @@ class udp_sockets {
   /// The uTP manager of the socket whose family is `peer`'s (IPv4-mapped counts as IPv4); null
   /// when there is none.
   std::shared_ptr<utp_socket_manager> utp_for(const boost::asio::ip::address& peer) const;
-  /// The uTP managers' counters added up.
-  utp_manager_stats utp_stats() const;
   /// Closes every socket (their uTP connections end; the DHT then sends into a closed socket,
   /// which fails quietly). Idempotent.
   void close();
